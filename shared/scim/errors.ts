@@ -1,0 +1,64 @@
+/**
+ * The one SCIM error type (RFC 7644 §3.12). Every failure that reaches a client is one of these;
+ * foreign errors are translated into it in shared/http.
+ */
+export type ScimType =
+  | "invalidFilter"
+  | "tooMany"
+  | "uniqueness"
+  | "mutability"
+  | "invalidSyntax"
+  | "invalidPath"
+  | "noTarget"
+  | "invalidValue"
+  | "invalidVers"
+  | "sensitive";
+
+/** Which scimType values RFC 7644 §3.12 allows with which status. */
+const ALLOWED: Record<ScimType, readonly number[]> = {
+  invalidFilter: [400],
+  tooMany: [400],
+  uniqueness: [409],
+  mutability: [400],
+  invalidSyntax: [400],
+  invalidPath: [400],
+  noTarget: [400],
+  invalidValue: [400],
+  invalidVers: [400],
+  sensitive: [400],
+};
+
+export class ScimError extends Error {
+  readonly status: number;
+  readonly scimType?: ScimType;
+  readonly detail: string;
+  /** Extra response headers, e.g. WWW-Authenticate on 401. */
+  readonly headers?: Record<string, string>;
+
+  constructor(status: number, detail: string, scimType?: ScimType, headers?: Record<string, string>) {
+    super(detail);
+    if (scimType && !ALLOWED[scimType].includes(status)) {
+      throw new Error(`scimType ${scimType} is not valid with status ${status}`);
+    }
+    this.name = "ScimError";
+    this.status = status;
+    this.scimType = scimType;
+    this.detail = detail;
+    this.headers = headers;
+  }
+
+  /** The wire body (RFC 7644 §3.12): status as a string, scimType only when set. */
+  toJSON(): Record<string, unknown> {
+    return {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"],
+      status: String(this.status),
+      ...(this.scimType ? { scimType: this.scimType } : {}),
+      detail: this.detail,
+    };
+  }
+}
+
+export const badRequest = (scimType: ScimType, detail: string) => new ScimError(400, detail, scimType);
+export const notFound = (detail: string) => new ScimError(404, detail);
+export const conflict = (detail: string) => new ScimError(409, detail, "uniqueness");
+export const preconditionFailed = (detail: string) => new ScimError(412, detail);

@@ -1,0 +1,62 @@
+import type { AttributeDef, SchemaDef } from "./schemas.js";
+import { RESOURCE_TYPES, SCHEMAS } from "./schemas.js";
+import { URN } from "./urns.js";
+
+/**
+ * Discovery documents (RFC 7644 §4, RFC 7643 §5-7). ServiceProviderConfig advertises exactly what
+ * this server does: PATCH, filter (with maxResults), sort and ETags; no bulk, no password change.
+ */
+export function serviceProviderConfig(baseUrl: string, maxResults: number) {
+  return {
+    schemas: [URN.serviceProviderConfig],
+    documentationUri: "https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups",
+    patch: { supported: true },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    filter: { supported: true, maxResults },
+    changePassword: { supported: false },
+    sort: { supported: true },
+    etag: { supported: true },
+    authenticationSchemes: [
+      {
+        type: "oauthbearertoken",
+        name: "OAuth Bearer Token",
+        description: "A SCIM token issued per tenant by the service's admin CLI, sent as 'Authorization: Bearer <token>'.",
+        primary: true,
+      },
+    ],
+    meta: {
+      resourceType: "ServiceProviderConfig",
+      location: `${baseUrl}/ServiceProviderConfig`,
+    },
+  };
+}
+
+export function resourceTypes(baseUrl: string) {
+  return Object.values(RESOURCE_TYPES).map((rt) => ({
+    schemas: [URN.resourceType],
+    id: rt.id,
+    name: rt.name,
+    endpoint: rt.endpoint,
+    description: rt.description,
+    schema: rt.schema,
+    ...(rt.schemaExtensions.length ? { schemaExtensions: rt.schemaExtensions } : {}),
+    meta: { resourceType: "ResourceType", location: `${baseUrl}/ResourceTypes/${rt.id}` },
+  }));
+}
+
+/** An attribute as /Schemas serves it: camel-cased values, no nulls, sub-attributes nested. */
+function attributeDocument(attr: AttributeDef): Record<string, unknown> {
+  const { subAttributes, ...rest } = attr;
+  return { ...rest, ...(subAttributes ? { subAttributes: subAttributes.map(attributeDocument) } : {}) };
+}
+
+export function schemaDocuments(baseUrl: string) {
+  return SCHEMAS.map((s: SchemaDef) => ({
+    schemas: [URN.schema],
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    attributes: s.attributes.map(attributeDocument),
+    meta: { resourceType: "Schema", location: `${baseUrl}/Schemas/${s.id}` },
+  }));
+}

@@ -1,0 +1,447 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { Container, JSONObject, OperationInput, SqlParameter } from "@azure/cosmos";
+import type { Filter } from "../scim/filter.js";
+import type { ResourceTypeName } from "../scim/schemas.js";
+import { resolveAttribute } from "../scim/schemas.js";
+import type { ResourceMeta, WireResource } from "../scim/resource.js";
+import { ScimError, badRequest, conflict, notFound, preconditionFailed } from "../scim/errors.js";
+import { filterToSql, sortToSql } from "./filter-sql.js";
+import { isNotFound } from "./errors.js";
+
+/** A User or Group as stored: one document per resource in the tenant's partition. */
+export interface ResourceDoc {
+  id: string;
+  tenantId: string;
+  kind: ResourceTypeName;
+  resource: WireResource;
+  meta: { created: string; lastModified: string };
+  _etag?: string;
+}
+
+/** One group membership: its own document, so changing members never rewrites a large group. */
+interface MemberDoc {
+  id: string;
+  tenantId: string;
+  kind: "Member";
+  groupId: string;
+  userId: string;
+  created: string;
+}
+
+/**
+ * A uniqueness/lookup record: maps a normalised userName, displayName or externalId to the
+ * resource that holds it, so that Entra's matching lookups are two point reads at any tenant size.
+ * A record whose target no longer holds the value is stale and is taken over (see `commit`).
+ */
+interface LookupDoc {
+  id: string;
+  tenantId: string;
+  kind: "Lookup";
+  target: string;
+  attribute: string;
+  value: string;
+}
+
+export interface ListQuery {
+  filter?: Filter;
+  sortBy?: string;
+  descending?: boolean;
+  /** 1-based (RFC 7644 §3.4.2.4). */
+  startIndex: number;
+  count: number;
+}
+
+/** Which attributes are unique per tenant, and how they compare. */
+const LOOKUPS: Record<ResourceTypeName, { attribute: string; caseExact: boolean }[]> = {
+  User: [
+    { attribute: "userName", caseExact: false },
+    { attribute: "externalId", caseExact: true },
+  ],
+  Group: [
+    { attribute: "displayName", caseExact: false },
+    { attribute: "externalId", caseExact: true },
+  ],
+};
+
+const MAX_ATTEMPTS = 8;
+
+function lookupValue(resource: WireResource | undefined, attribute: string, caseExact: boolean): string | undefined {
+  const value = resource?.[attribute];
+  if (typeof value !== "string" || value === "") return undefined;
+  return caseExact ? value : value.toLowerCase();
+}
+
+function lookupId(type: ResourceTypeName, attribute: string, value: string): string {
+  return `lk.${type}.${attribute}.${createHash("sha256").update(value, "utf8").digest("base64url")}`;
+}
+
+function lookupsOf(type: ResourceTypeName, resource: WireResource | undefined): Map<string, { attribute: string; value: string }> {
+  const out = new Map<string, { attribute: string; value: string }>();
+  for (const { attribute, caseExact } of LOOKUPS[type]) {
+    const value = lookupValue(resource, attribute, caseExact);
+    if (value !== undefined) out.set(lookupId(type, attribute, value), { attribute, value });
+  }
+  return out;
+}
+
+export const versionOf = (doc: { _etag?: string }) => `W/"${(doc._etag ?? "").replace(/"/g, "")}"`;
+
+export function metaOf(doc: ResourceDoc): ResourceMeta {
+  return { id: doc.id, created: doc.meta.created, lastModified: doc.meta.lastModified, version: versionOf(doc) };
+}
+
+const strip = ({ id, tenantId, kind, resource, meta }: ResourceDoc): ResourceDoc => ({ id, tenantId, kind, resource, meta });
+
+/** A write the store could not finish because another writer got there first; the caller retries. */
+class RetryableConflict extends Error {}
+
+/** Users, Groups, memberships and lookup records of every tenant, in one container partitioned by tenant. */
+export class ResourceStore {
+  constructor(private readonly container: Container) {}
+
+  /** One point read. */
+  async get(tenantId: string, type: ResourceTypeName, id: string): Promise<ResourceDoc | undefined> {
+    const { resource } = await this.container.item(id, tenantId).read<ResourceDoc>();
+    return resource && resource.kind === type ? resource : undefined;
+  }
+
+  async require(tenantId: string, type: ResourceTypeName, id: string): Promise<ResourceDoc> {
+    const doc = await this.get(tenantId, type, id);
+    if (!doc) throw notFound(`${type} ${id} not found.`);
+    return doc;
+  }
+
+  /** Finds the resource holding a unique value (userName, displayName, externalId): two point reads. */
+  async findBy(tenantId: string, type: ResourceTypeName, attribute: string, value: string): Promise<ResourceDoc | undefined> {
+    const def = LOOKUPS[type].find((l) => l.attribute === attribute);
+    if (!def) throw new Error(`${attribute} is not a lookup attribute of ${type}`);
+    const normalised = def.caseExact ? value : value.toLowerCase();
+    const { resource: lookup } = await this.container.item(lookupId(type, attribute, normalised), tenantId).read<LookupDoc>();
+    if (!lookup) return undefined;
+    const doc = await this.get(tenantId, type, lookup.target);
+    return doc && lookupValue(doc.resource, attribute, def.caseExact) === normalised ? doc : undefined;
+  }
+
+  /**
+   * Filtered, sorted, paged query (RFC 7644 §3.4.2). Entra's matching lookups (`userName eq`,
+   * `externalId eq`, `displayName eq`, `id eq`) are answered from lookup records; anything else is
+   * one parameterised count query plus one page query.
+   */
+  async query(tenantId: string, type: ResourceTypeName, q: ListQuery): Promise<{ total: number; docs: ResourceDoc[] }> {
+    const direct = q.filter ? this.directLookup(q.filter, type) : undefined;
+    if (direct) {
+      const doc =
+        direct.attribute === "id"
+          ? await this.get(tenantId, type, direct.value)
+          : await this.findBy(tenantId, type, direct.attribute, direct.value);
+      const docs = doc ? [doc] : [];
+      return { total: docs.length, docs: docs.slice(q.startIndex - 1, q.startIndex - 1 + q.count) };
+    }
+    const parameters: SqlParameter[] = [{ name: "@kind", value: type }];
+    let where = "c.kind = @kind";
+    if (q.filter) {
+      const sql = filterToSql(q.filter, type);
+      where += ` AND (${sql.where})`;
+      parameters.push(...(sql.parameters as SqlParameter[]));
+      for (const lookup of sql.memberLookups) {
+        parameters.push({ name: lookup.param, value: await this.groupsOf(tenantId, lookup.userId) });
+      }
+    }
+    const order = q.sortBy ? sortToSql(q.sortBy, type) : 'c["id"]';
+    const { resources: counts } = await this.container.items
+      .query<number>({ query: `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters }, { partitionKey: tenantId })
+      .fetchAll();
+    const total = counts[0] ?? 0;
+    if (total < q.startIndex || q.count === 0) return { total, docs: [] };
+    const top = Math.min(q.startIndex - 1 + q.count, total);
+    const { resources } = await this.container.items
+      .query<ResourceDoc>(
+        { query: `SELECT TOP ${top} * FROM c WHERE ${where} ORDER BY ${order} ${q.descending ? "DESC" : "ASC"}`, parameters },
+        { partitionKey: tenantId },
+      )
+      .fetchAll();
+    return { total, docs: resources.slice(q.startIndex - 1) };
+  }
+
+  private directLookup(filter: Filter, type: ResourceTypeName): { attribute: string; value: string } | undefined {
+    if (filter.kind !== "compare" || filter.op !== "eq" || typeof filter.value !== "string") return undefined;
+    const resolved = resolveAttribute(type, filter.attrPath);
+    if (!resolved || resolved.subAttribute || resolved.schema !== "") return undefined;
+    const name = resolved.attribute.name;
+    if (name === "id" || LOOKUPS[type].some((l) => l.attribute === name)) return { attribute: name, value: filter.value };
+    return undefined;
+  }
+
+  /** Creates a resource; 409 uniqueness when a unique value is taken. One batch on the happy path. */
+  async create(tenantId: string, type: ResourceTypeName, resource: WireResource, now: Date): Promise<ResourceDoc> {
+    const at = now.toISOString();
+    const doc: ResourceDoc = { id: randomUUID(), tenantId, kind: type, resource, meta: { created: at, lastModified: at } };
+    return this.commit(doc, undefined, "create");
+  }
+
+  /**
+   * Read-modify-write with optimistic concurrency: `change` gets the current document and returns
+   * the new attributes (or undefined for "nothing changed"). A concurrent writer makes the store
+   * re-read and re-apply, so no update is lost. `ifMatch` is the client's If-Match (412 on mismatch).
+   */
+  async update(
+    tenantId: string,
+    type: ResourceTypeName,
+    id: string,
+    change: (current: ResourceDoc) => WireResource | undefined,
+    options: { now: Date; ifMatch?: string; touch?: boolean; current?: ResourceDoc },
+  ): Promise<ResourceDoc> {
+    for (let attempt = 1; ; attempt++) {
+      const current = attempt === 1 && options.current ? options.current : await this.require(tenantId, type, id);
+      checkIfMatch(current, options.ifMatch);
+      const next = change(current);
+      if (next === undefined && !options.touch) return current;
+      const doc: ResourceDoc = {
+        ...strip(current),
+        resource: next ?? current.resource,
+        meta: { ...current.meta, lastModified: options.now.toISOString() },
+      };
+      try {
+        return await this.commit(doc, current, "replace");
+      } catch (error) {
+        if (!(error instanceof RetryableConflict) || attempt >= MAX_ATTEMPTS) throw unwrap(error);
+      }
+    }
+  }
+
+  /** Deletes a resource, its lookup records and its memberships. */
+  async delete(tenantId: string, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.require(tenantId, type, id);
+      checkIfMatch(current, ifMatch);
+      try {
+        await this.commit(strip(current), current, "delete");
+        break;
+      } catch (error) {
+        if (!(error instanceof RetryableConflict) || attempt >= MAX_ATTEMPTS) throw unwrap(error);
+      }
+    }
+    const field = type === "User" ? "userId" : "groupId";
+    const { resources: ids } = await this.container.items
+      .query<string>(
+        { query: `SELECT VALUE c.id FROM c WHERE c.kind = "Member" AND c.${field} = @id`, parameters: [{ name: "@id", value: id }] },
+        { partitionKey: tenantId },
+      )
+      .fetchAll();
+    await this.bulk(ids.map((mid) => ({ operationType: "Delete", id: mid, partitionKey: tenantId }) as OperationInput));
+  }
+
+  /**
+   * Writes a resource document together with its lookup records in one transactional batch:
+   * new lookups first (Create: a taken value fails the batch), then the document (guarded by its
+   * ETag), then the lookups of values it no longer holds.
+   */
+  private async commit(doc: ResourceDoc, before: ResourceDoc | undefined, mode: "create" | "replace" | "delete"): Promise<ResourceDoc> {
+    const tenantId = doc.tenantId;
+    const oldKeys = lookupsOf(doc.kind, before?.resource);
+    const newKeys = mode === "delete" ? new Map() : lookupsOf(doc.kind, doc.resource);
+    const takeovers = new Map<string, string>();
+    const skipDeletes = new Set<string>();
+    for (let attempt = 1; ; attempt++) {
+      const ops: OperationInput[] = [];
+      const roles: { kind: "lookup" | "doc" | "unlookup"; key?: string }[] = [];
+      for (const [key, { attribute, value }] of newKeys) {
+        if (oldKeys.has(key)) continue;
+        const body: LookupDoc = { id: key, tenantId, kind: "Lookup", target: doc.id, attribute, value };
+        const etag = takeovers.get(key);
+        ops.push(
+          etag
+            ? { operationType: "Replace", id: key, partitionKey: tenantId, resourceBody: { ...body }, ifMatch: etag }
+            : { operationType: "Create", partitionKey: tenantId, resourceBody: { ...body } },
+        );
+        roles.push({ kind: "lookup", key });
+      }
+      const body = { ...doc } as unknown as JSONObject;
+      if (mode === "create") ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: body });
+      else if (mode === "replace")
+        ops.push({ operationType: "Replace", id: doc.id, partitionKey: tenantId, resourceBody: body, ifMatch: before!._etag });
+      // The SDK passes ifMatch through on Delete too; its type just does not declare it.
+      else ops.push({ operationType: "Delete", id: doc.id, partitionKey: tenantId, ifMatch: before!._etag } as OperationInput);
+      roles.push({ kind: "doc" });
+      for (const key of oldKeys.keys()) {
+        if (newKeys.has(key) || skipDeletes.has(key)) continue;
+        ops.push({ operationType: "Delete", id: key, partitionKey: tenantId });
+        roles.push({ kind: "unlookup", key });
+      }
+
+      const response = await this.container.items.batch(ops, tenantId);
+      const results = response.result ?? [];
+      const failed = results.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
+      if (failed < 0) {
+        const written = results[roles.findIndex((r) => r.kind === "doc")];
+        return mode === "delete" ? doc : { ...doc, _etag: written?.eTag ?? (written?.resourceBody?._etag as string | undefined) };
+      }
+      const status = results[failed].statusCode;
+      const role = roles[failed];
+      if (attempt >= MAX_ATTEMPTS) throw new ScimError(503, "The resource is being changed by many requests at once; retry shortly.");
+      if (role.kind === "doc") {
+        if (status === 412 || status === 404) throw new RetryableConflict();
+        throw new Error(`Unexpected status ${status} writing ${doc.kind} ${doc.id}`);
+      }
+      if (role.kind === "unlookup") {
+        if (status === 404) skipDeletes.add(role.key!);
+        else throw new Error(`Unexpected status ${status} deleting lookup of ${doc.kind} ${doc.id}`);
+        continue;
+      }
+      if (status === 409 || status === 412 || status === 404) {
+        await this.resolveTakenLookup(doc, role.key!, newKeys.get(role.key!)!, takeovers);
+        continue;
+      }
+      throw new Error(`Unexpected status ${status} writing lookup of ${doc.kind} ${doc.id}`);
+    }
+  }
+
+  /** A lookup record exists for a value this write claims: 409 if its holder still has it, else take it over. */
+  private async resolveTakenLookup(
+    doc: ResourceDoc,
+    key: string,
+    claim: { attribute: string; value: string },
+    takeovers: Map<string, string>,
+  ): Promise<void> {
+    const { resource: lookup, etag } = await this.container.item(key, doc.tenantId).read<LookupDoc>();
+    if (!lookup) {
+      takeovers.delete(key);
+      return;
+    }
+    if (lookup.target !== doc.id) {
+      const holder = await this.get(doc.tenantId, doc.kind, lookup.target);
+      const caseExact = LOOKUPS[doc.kind].find((l) => l.attribute === claim.attribute)!.caseExact;
+      if (holder && lookupValue(holder.resource, claim.attribute, caseExact) === claim.value) {
+        const shown = String(doc.resource[claim.attribute]);
+        const how = caseExact ? "" : " (compared case-insensitively)";
+        throw conflict(`${doc.kind} ${claim.attribute} '${shown}' is already used by ${doc.kind} ${holder.id}; ${claim.attribute} must be unique within the tenant${how}.`);
+      }
+    }
+    takeovers.set(key, etag!);
+  }
+
+  /** Member user ids of each group (one query). */
+  async membersOf(tenantId: string, groupIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>(groupIds.map((id) => [id, []]));
+    if (groupIds.length === 0) return out;
+    const { resources } = await this.container.items
+      .query<{ groupId: string; userId: string }>(
+        {
+          query: 'SELECT c.groupId, c.userId FROM c WHERE c.kind = "Member" AND ARRAY_CONTAINS(@ids, c.groupId)',
+          parameters: [{ name: "@ids", value: groupIds }],
+        },
+        { partitionKey: tenantId },
+      )
+      .fetchAll();
+    for (const m of resources) out.get(m.groupId)?.push(m.userId);
+    return out;
+  }
+
+  /** Ids of the groups a user is a direct member of (one query). */
+  async groupsOf(tenantId: string, userId: string): Promise<string[]> {
+    const { resources } = await this.container.items
+      .query<string>(
+        { query: 'SELECT VALUE c.groupId FROM c WHERE c.kind = "Member" AND c.userId = @id', parameters: [{ name: "@id", value: userId }] },
+        { partitionKey: tenantId },
+      )
+      .fetchAll();
+    return resources;
+  }
+
+  /**
+   * Adds and removes members of a group (callers check added ids with `assertUsers` first). Store work is proportional to the
+   * members changed: one document per membership, written in bulk batches of up to 100.
+   * Adding an existing member and removing a non-member are no-ops.
+   */
+  async changeMembers(
+    tenantId: string,
+    groupId: string,
+    change: { add: string[]; remove: string[] } | { replace: string[] },
+    now: Date,
+  ): Promise<{ added: string[]; removed: string[] }> {
+    let add: string[];
+    let remove: string[];
+    if ("replace" in change) {
+      const current = new Set((await this.membersOf(tenantId, [groupId])).get(groupId));
+      const wanted = new Set(change.replace);
+      add = [...wanted].filter((id) => !current.has(id));
+      remove = [...current].filter((id) => !wanted.has(id));
+    } else {
+      add = [...new Set(change.add)];
+      remove = [...new Set(change.remove)].filter((id) => !add.includes(id));
+    }
+    const created = now.toISOString();
+    const results = await this.bulk([
+      ...add.map(
+        (userId) =>
+          ({
+            operationType: "Create",
+            partitionKey: tenantId,
+            resourceBody: { id: memberId(groupId, userId), tenantId, kind: "Member", groupId, userId, created } satisfies MemberDoc,
+          }) as OperationInput,
+      ),
+      ...remove.map((userId) => ({ operationType: "Delete", id: memberId(groupId, userId), partitionKey: tenantId }) as OperationInput),
+    ]);
+    return {
+      added: add.filter((_, i) => results[i] === 201),
+      removed: remove.filter((_, i) => results[add.length + i] === 204),
+    };
+  }
+
+  /** 400 unless every id is a User of the tenant (bulk point reads; checked before any write). */
+  async assertUsers(tenantId: string, ids: string[], groupId: string): Promise<void> {
+    if (ids.length === 0) return;
+    const found = await this.container.items.executeBulkOperations(
+      ids.map((id) => ({ operationType: "Read", id, partitionKey: tenantId }) as OperationInput),
+    );
+    const unknown: string[] = [];
+    const groups: string[] = [];
+    found.forEach((r, i) => {
+      const body = r.response?.resourceBody as unknown as ResourceDoc | undefined;
+      if (r.response?.statusCode === 200 && body?.kind === "User") return;
+      if (r.response?.statusCode === 200 && body?.kind === "Group") groups.push(ids[i]);
+      else if (r.response?.statusCode === 404 || r.response?.statusCode === 200) unknown.push(ids[i]);
+      else throw r.error ?? new Error(`Unexpected status ${r.response?.statusCode} reading user ${ids[i]}`);
+    });
+    if (groups.length > 0) {
+      throw badRequest("invalidValue", `Nested groups are not supported: ${list(groups)} ${groups.length === 1 ? "is a Group" : "are Groups"}; members of group ${groupId} must be Users.`);
+    }
+    if (unknown.length > 0) {
+      throw badRequest("invalidValue", `No User with id ${list(unknown)} exists in this tenant; members of group ${groupId} must be ids of provisioned Users.`);
+    }
+  }
+
+  /** Runs independent operations in bulk; returns each one's status (404 on delete and 409 on create are no-ops). */
+  private async bulk(ops: OperationInput[]): Promise<number[]> {
+    if (ops.length === 0) return [];
+    const results = await this.container.items.executeBulkOperations(ops);
+    return results.map((r, i) => {
+      const status = r.response?.statusCode ?? (r.error as { code?: number } | undefined)?.code ?? 500;
+      const kind = ops[i].operationType;
+      if (status < 400 || (kind === "Delete" && status === 404) || (kind === "Create" && status === 409)) return status;
+      throw r.error ?? new Error(`Bulk ${kind} failed with status ${status}`);
+    });
+  }
+}
+
+const memberId = (groupId: string, userId: string) => `mb.${groupId}.${userId}`;
+
+function list(ids: string[]): string {
+  const shown = ids.slice(0, 10).map((id) => `'${id}'`).join(", ");
+  return ids.length > 10 ? `${shown} and ${ids.length - 10} more` : shown;
+}
+
+function checkIfMatch(current: ResourceDoc, ifMatch: string | undefined): void {
+  if (ifMatch === undefined || ifMatch.trim() === "*") return;
+  const wanted = ifMatch.split(",").map((v) => v.trim().replace(/^W\//, "").replace(/"/g, ""));
+  const have = versionOf(current).replace(/^W\//, "").replace(/"/g, "");
+  if (!wanted.includes(have)) {
+    throw preconditionFailed(`If-Match ${ifMatch} does not match the current version ${versionOf(current)} of ${current.kind} ${current.id}; read it again and retry.`);
+  }
+}
+
+function unwrap(error: unknown): unknown {
+  if (error instanceof RetryableConflict) return new ScimError(503, "The resource is being changed by many requests at once; retry shortly.");
+  if (isNotFound(error)) return notFound("The resource was deleted while it was being changed.");
+  return error;
+}

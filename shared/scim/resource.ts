@@ -146,7 +146,7 @@ export function toScimResource(
     schemas: schemasFor(resource, type),
     id: meta.id,
     ...attributes,
-    ...(members
+    ...(members?.length
       ? { members: members.map((id) => ({ value: id, $ref: `${baseUrl}/Users/${id}`, type: "User" })) }
       : {}),
     meta: {

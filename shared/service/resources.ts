@@ -23,11 +23,12 @@ function projectionOf(ctx: ScimContext, type: ResourceTypeName): Projection {
   return parseProjection(ctx.query.get("attributes"), ctx.query.get("excludedAttributes"), type);
 }
 
-async function respond(ctx: ScimContext, type: ResourceTypeName, doc: ResourceDoc, status: number): Promise<ScimResult> {
+/** Serves one resource; `known` members (a create) save reading them back. */
+async function respond(ctx: ScimContext, type: ResourceTypeName, doc: ResourceDoc, status: number, known?: string[]): Promise<ScimResult> {
   const projection = projectionOf(ctx, type);
-  const members = needsMembers(type, projection)
-    ? (await ctx.services.resources.membersOf(ctx.tenantId, [doc.id])).get(doc.id)
-    : undefined;
+  const members = !needsMembers(type, projection)
+    ? undefined
+    : (known ?? (await ctx.services.resources.membersOf(ctx.tenantId, [doc.id])).get(doc.id));
   const body = render(ctx, type, doc, projection, members);
   const headers: Record<string, string> = { ETag: metaOf(doc).version };
   if (status === 201) headers.Location = (body.meta as { location: string }).location;
@@ -58,7 +59,7 @@ export async function createResource(ctx: ScimContext, type: ResourceTypeName): 
   if (members?.length) await store.assertUsers(ctx.tenantId, members, "(new)");
   const doc = await store.create(ctx.tenantId, type, resource, ctx.now);
   if (members?.length) await store.changeMembers(ctx.tenantId, doc.id, { add: members, remove: [] }, ctx.now);
-  return respond(ctx, type, doc, 201);
+  return respond(ctx, type, doc, 201, type === "Group" ? (members ?? []) : undefined);
 }
 
 /** PUT /Users/{id}, PUT /Groups/{id} (RFC 7644 §3.5.1): replaces every writable attribute. */

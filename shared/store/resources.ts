@@ -23,10 +23,17 @@ interface MemberDoc {
   id: string;
   tenantId: string;
   kind: "Member";
+  resource: Record<string, never>;
   groupId: string;
   userId: string;
   created: string;
 }
+
+/*
+ * Member and Lookup documents carry an empty `resource`: the embedded store evaluates a filter's
+ * EXISTS(... IN c.resource.emails) subquery on every document before the WHERE clause narrows by
+ * kind, and fails on a document without `resource`.
+ */
 
 /**
  * A uniqueness/lookup record: maps a normalised userName, displayName or externalId to the
@@ -37,6 +44,7 @@ interface LookupDoc {
   id: string;
   tenantId: string;
   kind: "Lookup";
+  resource: Record<string, never>;
   target: string;
   attribute: string;
   value: string;
@@ -156,7 +164,10 @@ export class ResourceStore {
     const top = Math.min(q.startIndex - 1 + q.count, total);
     const { resources } = await this.container.items
       .query<ResourceDoc>(
-        { query: `SELECT TOP ${top} * FROM c WHERE ${where} ORDER BY ${order} ${q.descending ? "DESC" : "ASC"}`, parameters },
+        {
+          query: `SELECT TOP @top * FROM c WHERE ${where} ORDER BY ${order} ${q.descending ? "DESC" : "ASC"}`,
+          parameters: [...parameters, { name: "@top", value: top }],
+        },
         { partitionKey: tenantId },
       )
       .fetchAll();
@@ -247,7 +258,7 @@ export class ResourceStore {
       const roles: { kind: "lookup" | "doc" | "unlookup"; key?: string }[] = [];
       for (const [key, { attribute, value }] of newKeys) {
         if (oldKeys.has(key)) continue;
-        const body: LookupDoc = { id: key, tenantId, kind: "Lookup", target: doc.id, attribute, value };
+        const body: LookupDoc = { id: key, tenantId, kind: "Lookup", resource: {}, target: doc.id, attribute, value };
         const etag = takeovers.get(key);
         ops.push(
           etag
@@ -377,7 +388,7 @@ export class ResourceStore {
           ({
             operationType: "Create",
             partitionKey: tenantId,
-            resourceBody: { id: memberId(groupId, userId), tenantId, kind: "Member", groupId, userId, created } satisfies MemberDoc,
+            resourceBody: { id: memberId(groupId, userId), tenantId, kind: "Member", resource: {}, groupId, userId, created } satisfies MemberDoc,
           }) as OperationInput,
       ),
       ...remove.map((userId) => ({ operationType: "Delete", id: memberId(groupId, userId), partitionKey: tenantId }) as OperationInput),
@@ -391,17 +402,15 @@ export class ResourceStore {
   /** 400 unless every id is a User of the tenant (bulk point reads; checked before any write). */
   async assertUsers(tenantId: string, ids: string[], groupId: string): Promise<void> {
     if (ids.length === 0) return;
-    const found = await this.container.items.executeBulkOperations(
-      ids.map((id) => ({ operationType: "Read", id, partitionKey: tenantId }) as OperationInput),
-    );
+    const found = await this.run(ids.map((id) => ({ operationType: "Read", id, partitionKey: tenantId }) as OperationInput));
     const unknown: string[] = [];
     const groups: string[] = [];
     found.forEach((r, i) => {
-      const body = r.response?.resourceBody as unknown as ResourceDoc | undefined;
-      if (r.response?.statusCode === 200 && body?.kind === "User") return;
-      if (r.response?.statusCode === 200 && body?.kind === "Group") groups.push(ids[i]);
-      else if (r.response?.statusCode === 404 || r.response?.statusCode === 200) unknown.push(ids[i]);
-      else throw r.error ?? new Error(`Unexpected status ${r.response?.statusCode} reading user ${ids[i]}`);
+      const kind = (r.resourceBody as { kind?: string } | undefined)?.kind;
+      if (r.statusCode === 200 && kind === "User") return;
+      if (r.statusCode === 200 && kind === "Group") groups.push(ids[i]);
+      else if (r.statusCode === 404 || r.statusCode === 200) unknown.push(ids[i]);
+      else throw new Error(`Unexpected status ${r.statusCode} reading user ${ids[i]}`);
     });
     if (groups.length > 0) {
       throw badRequest("invalidValue", `Nested groups are not supported: ${list(groups)} ${groups.length === 1 ? "is a Group" : "are Groups"}; members of group ${groupId} must be Users.`);
@@ -413,14 +422,21 @@ export class ResourceStore {
 
   /** Runs independent operations in bulk; returns each one's status (404 on delete and 409 on create are no-ops). */
   private async bulk(ops: OperationInput[]): Promise<number[]> {
-    if (ops.length === 0) return [];
-    const results = await this.container.items.executeBulkOperations(ops);
-    return results.map((r, i) => {
-      const status = r.response?.statusCode ?? (r.error as { code?: number } | undefined)?.code ?? 500;
+    const results = await this.run(ops);
+    return results.map(({ statusCode: status }, i) => {
       const kind = ops[i].operationType;
       if (status < 400 || (kind === "Delete" && status === 404) || (kind === "Create" && status === 409)) return status;
-      throw r.error ?? new Error(`Bulk ${kind} failed with status ${status}`);
+      throw Object.assign(new Error(`Bulk ${kind} failed with status ${status}`), { code: status });
     });
+  }
+
+  /** Non-transactional bulk requests of up to 100 operations each (one round trip per 100). */
+  private async run(ops: OperationInput[]): Promise<{ statusCode: number; resourceBody?: unknown }[]> {
+    const out: { statusCode: number; resourceBody?: unknown }[] = [];
+    for (let i = 0; i < ops.length; i += 100) {
+      out.push(...(await this.container.items.bulk(ops.slice(i, i + 100), { continueOnError: true })));
+    }
+    return out;
   }
 }
 

@@ -1,0 +1,174 @@
+import { parseArgs } from "node:util";
+import { startHost, type RunningHost } from "./host.js";
+
+/**
+ * `npm run bench`: replays an Entra-like provisioning cycle against the local host over HTTP and
+ * prints, per operation type, throughput, p50/p99 latency and store round trips per request
+ * (requests the embedded store served while that SCIM request ran; requests are sequential).
+ * A benchmark, not a test: it asserts nothing, it measures.
+ */
+
+const { values } = parseArgs({
+  options: {
+    users: { type: "string", default: "1000" },
+    groups: { type: "string", default: "50" },
+    "member-adds": { type: "string", default: "5000" },
+    updates: { type: "string", default: "1000" },
+    disables: { type: "string", default: "200" },
+    "scale-to": { type: "string", default: "10000" },
+    lookups: { type: "string", default: "500" },
+  },
+});
+const N = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Number(v)])) as Record<string, number>;
+
+const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+interface Sample {
+  ms: number;
+  store: number;
+}
+
+const samples = new Map<string, Sample[]>();
+const wall = new Map<string, number>();
+
+let host: RunningHost;
+let token: string;
+
+async function call(op: string, method: string, path: string, body?: unknown, expect = [200, 201, 204]): Promise<any> {
+  const before = host.storeRequests();
+  const started = performance.now();
+  const res = await fetch(`${host.tenantUrl}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/scim+json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  const ms = performance.now() - started;
+  if (!expect.includes(res.status)) throw new Error(`${op}: ${method} ${path} answered ${res.status}: ${text}`);
+  const list = samples.get(op) ?? [];
+  list.push({ ms, store: host.storeRequests() - before });
+  samples.set(op, list);
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function phase(op: string, run: () => Promise<void>): Promise<void> {
+  const started = performance.now();
+  await run();
+  wall.set(op, (wall.get(op) ?? 0) + performance.now() - started);
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const user = (i: number) => ({
+  schemas: ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
+  externalId: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+  userName: `user${i}@bench.example`,
+  active: true,
+  emails: [{ primary: true, type: "work", value: `user${i}@bench.example` }],
+  name: { givenName: `Given${i}`, familyName: `Family${i}` },
+  [ENTERPRISE]: { employeeNumber: String(i) },
+});
+const lookupPath = (i: number) => `/Users?filter=${encodeURIComponent(`userName eq "USER${i}@bench.example"`)}`;
+
+function report(): void {
+  const rows = [...samples.entries()].map(([op, list]) => {
+    const ms = list.map((s) => s.ms).sort((a, b) => a - b);
+    const store = list.map((s) => s.store).sort((a, b) => a - b);
+    return {
+      op,
+      n: list.length,
+      opsPerSec: (list.length / ((wall.get(op) ?? ms.reduce((a, b) => a + b, 0)) / 1000)).toFixed(0),
+      p50: pct(ms, 50).toFixed(1),
+      p99: pct(ms, 99).toFixed(1),
+      storeP50: pct(store, 50),
+      storeMax: store[store.length - 1],
+    };
+  });
+  const head = ["operation", "requests", "ops/s", "p50 ms", "p99 ms", "store ops p50", "store ops max"];
+  const table = [head, ...rows.map((r) => [r.op, r.n, r.opsPerSec, r.p50, r.p99, r.storeP50, r.storeMax].map(String))];
+  const widths = head.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  for (const row of table) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  "));
+}
+
+async function main(): Promise<void> {
+  host = await startHost({ port: 0, storePort: 0, env: {}, log: () => {} });
+  token = host.defaultTenant!.token;
+  console.log(`Benchmark against ${host.tenantUrl} (embedded store), ${new Date().toISOString()}`);
+  const ids: string[] = [];
+
+  await phase("user lookup (miss)", async () => {});
+  for (let i = 0; i < N.users; i++) {
+    await phase("user lookup (miss)", () => call("user lookup (miss)", "GET", lookupPath(i)));
+    await phase("user create", async () => {
+      ids.push((await call("user create", "POST", "/Users", user(i))).id);
+    });
+  }
+  const groupIds: string[] = [];
+  for (let g = 0; g < N.groups; g++) {
+    const filter = encodeURIComponent(`displayName eq "Team ${g}"`);
+    await phase("group lookup (miss)", () => call("group lookup (miss)", "GET", `/Groups?excludedAttributes=members&filter=${filter}`));
+    await phase("group create", async () => {
+      groupIds.push(
+        (await call("group create", "POST", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: `Team ${g}`, externalId: `grp-${g}` })).id,
+      );
+    });
+  }
+  const perRequest = 5;
+  for (let k = 0; k < N["member-adds"]; k += perRequest) {
+    const group = groupIds[Math.floor(k / perRequest) % groupIds.length];
+    const value = Array.from({ length: perRequest }, (_, j) => ({ $ref: null, value: ids[(k + j) % ids.length] }));
+    await phase("group add 5 members", () =>
+      call("group add 5 members", "PATCH", `/Groups/${group}`, { schemas: [PATCH], Operations: [{ op: "Add", path: "members", value }] }),
+    );
+  }
+  for (let u = 0; u < N.updates; u++) {
+    const id = ids[u % ids.length];
+    const body =
+      u % 2 === 0
+        ? {
+            schemas: [PATCH],
+            Operations: [
+              { op: "Replace", path: "displayName", value: `Display ${u}` },
+              { op: "Replace", path: 'emails[type eq "work"].value', value: `changed${u}@bench.example` },
+              { op: "Replace", path: `${ENTERPRISE}:employeeNumber`, value: `E${u}` },
+            ],
+          }
+        : {
+            schemas: [PATCH],
+            Operations: [{ op: "replace", value: { displayName: `Display ${u}`, "name.givenName": `G${u}`, [`${ENTERPRISE}:employeeNumber`]: `R${u}` } }],
+          };
+    const op = u % 2 === 0 ? "user update (default dialect)" : "user update (RFC dialect)";
+    await phase(op, () => call(op, "PATCH", `/Users/${id}`, body));
+  }
+  for (let d = 0; d < N.disables; d++) {
+    await phase("user disable", () =>
+      call("user disable", "PATCH", `/Users/${ids[d]}`, { schemas: [PATCH], Operations: [{ op: "Replace", path: "active", value: "False" }] }),
+    );
+  }
+  for (let i = 0; i < N.lookups; i++) {
+    const op = `user lookup (hit) @${N.users}`;
+    await phase(op, () => call(op, "GET", lookupPath((i * 7919) % N.users)));
+  }
+  for (let i = 0; i < N.lookups; i++) {
+    await phase("user get by id", () => call("user get by id", "GET", `/Users/${ids[(i * 7919) % ids.length]}`));
+  }
+  console.log(`Growing the tenant to ${N["scale-to"]} users...`);
+  for (let i = N.users; i < N["scale-to"]; i++) await call("(fill) user create", "POST", "/Users", user(i));
+  for (let i = 0; i < N.lookups; i++) {
+    const op = `user lookup (hit) @${N["scale-to"]}`;
+    await phase(op, () => call(op, "GET", lookupPath((i * 7919) % N["scale-to"])));
+  }
+  samples.delete("(fill) user create");
+  report();
+  const small = samples.get(`user lookup (hit) @${N.users}`)!.map((s) => s.ms).sort((a, b) => a - b);
+  const large = samples.get(`user lookup (hit) @${N["scale-to"]}`)!.map((s) => s.ms).sort((a, b) => a - b);
+  console.log(
+    `\nLookup p50 at ${N["scale-to"]} users / p50 at ${N.users} users: ${(pct(large, 50) / pct(small, 50)).toFixed(2)}x (target <= 1.5x)`,
+  );
+  await host.close();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

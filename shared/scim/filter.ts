@@ -1,0 +1,520 @@
+/**
+ * SCIM filters (RFC 7644 §3.4.2.2): parser, schema resolution and in-memory evaluation.
+ *
+ * Hand-written recursive descent rather than a library such as scim2-parse-filter: errors must be
+ * SCIM 400 invalidFilter carrying the position of the mistake, and Entra's matching filters use
+ * `emails[type eq "work"].value eq "..."`, which lies outside the RFC grammar.
+ */
+import { badRequest } from "./errors.js";
+import {
+  resolveAttribute,
+  resolveSubAttribute,
+  type AttributeDef,
+  type ResolvedAttribute,
+  type ResourceTypeName,
+} from "./schemas.js";
+
+export type CompareOp = "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "ge" | "lt" | "le";
+export type FilterValue = string | number | boolean | null;
+export type Filter =
+  | { kind: "compare"; attrPath: string; op: CompareOp; value: FilterValue }
+  | { kind: "present"; attrPath: string }
+  | { kind: "and" | "or"; left: Filter; right: Filter }
+  | { kind: "not"; filter: Filter }
+  /** `emails[type eq "work" and value co "@x"]`: inner attrPaths are sub-attribute names relative to attrPath. */
+  | { kind: "valuePath"; attrPath: string; filter: Filter };
+
+const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>(["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"]);
+const OPERATOR_LIST = "eq, ne, co, sw, ew, gt, ge, lt, le or pr";
+const MAX_DEPTH = 32;
+const MAX_TERMS = 200;
+const PATH_CHAR = /[A-Za-z0-9:._$-]/;
+const NAME = "[A-Za-z$][A-Za-z0-9_$-]*";
+const ATTR_PATH = new RegExp(`^${NAME}(?:\\.${NAME})?$`);
+const ATTR_NAME = new RegExp(`^${NAME}$`);
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const ESCAPES = new Set(['"', "\\", "/", "b", "f", "n", "r", "t"]);
+
+/**
+ * Parses a filter expression (RFC 7644 §3.4.2.2). Keywords and operators are case-insensitive;
+ * precedence is not > and > or. Besides the RFC grammar it accepts `attr[valFilter].sub op value`
+ * (Entra's matching filters), as a valuePath whose filter is `(valFilter) and (sub op value)`.
+ * Throws ScimError 400 invalidFilter whose detail gives the position and what was expected.
+ */
+export function parseFilter(text: string): Filter {
+  return new Parser(text).parse();
+}
+
+class Parser {
+  private pos = 0;
+  private depth = 0;
+  private terms = 0;
+
+  constructor(private readonly text: string) {}
+
+  parse(): Filter {
+    this.skipWs();
+    if (this.atEnd()) this.fail(this.pos, "the filter is empty");
+    const filter = this.parseOr(false);
+    this.skipWs();
+    if (!this.atEnd()) {
+      const ch = this.text[this.pos];
+      if (ch === ")" || ch === "]") this.fail(this.pos, `unexpected "${ch}" without a matching "${ch === ")" ? "(" : "["}"`);
+      this.fail(this.pos, `expected "and", "or" or the end of the filter, found ${this.describe(this.pos)}`);
+    }
+    return filter;
+  }
+
+  private parseOr(inValuePath: boolean): Filter {
+    let left = this.parseAnd(inValuePath);
+    while (this.keyword("or")) left = { kind: "or", left, right: this.parseAnd(inValuePath) };
+    return left;
+  }
+
+  private parseAnd(inValuePath: boolean): Filter {
+    let left = this.parseUnary(inValuePath);
+    while (this.keyword("and")) left = { kind: "and", left, right: this.parseUnary(inValuePath) };
+    return left;
+  }
+
+  private parseUnary(inValuePath: boolean): Filter {
+    this.skipWs();
+    const start = this.pos;
+    if (this.text[start] === "(") return this.parseGroup(inValuePath);
+    const word = this.peekWord();
+    if (word?.toLowerCase() === "not") {
+      this.pos += word.length;
+      this.skipWs();
+      if (this.text[this.pos] !== "(") {
+        this.fail(this.pos, `expected "(" after "${word}" (write not (expression)), found ${this.describe(this.pos)}`);
+      }
+      return { kind: "not", filter: this.parseGroup(inValuePath) };
+    }
+    return this.parseAttrExp(inValuePath);
+  }
+
+  private parseGroup(inValuePath: boolean): Filter {
+    const open = this.pos;
+    this.pos++;
+    this.enter(open);
+    const inner = this.parseOr(inValuePath);
+    this.skipWs();
+    if (this.text[this.pos] !== ")") {
+      this.fail(this.pos, `expected ")" to close the "(" at position ${open}, found ${this.describe(this.pos)}`);
+    }
+    this.pos++;
+    this.depth--;
+    return inner;
+  }
+
+  private parseAttrExp(inValuePath: boolean): Filter {
+    this.skipWs();
+    const start = this.pos;
+    while (!this.atEnd() && PATH_CHAR.test(this.text[this.pos])) this.pos++;
+    const attrPath = this.text.slice(start, this.pos);
+    if (!attrPath) {
+      this.fail(start, `expected an attribute path, "not" or "(", found ${this.describe(start)}`);
+    }
+    this.checkAttrPath(attrPath, start, inValuePath);
+    this.skipWs();
+    if (this.text[this.pos] !== "[") return this.parseComparison(attrPath);
+
+    const open = this.pos;
+    if (inValuePath) this.fail(open, `value filters cannot be nested: "[" inside the value filter of a complex attribute`);
+    if (attrPath.slice(attrPath.lastIndexOf(":") + 1).includes(".")) {
+      this.fail(open, `a value filter "[...]" must follow a complex attribute, not the sub-attribute "${attrPath}"`);
+    }
+    this.pos++;
+    this.enter(open);
+    this.skipWs();
+    if (this.text[this.pos] === "]") this.fail(this.pos, `the value filter of "${attrPath}" is empty`);
+    const inner = this.parseOr(true);
+    this.skipWs();
+    if (this.text[this.pos] !== "]") {
+      this.fail(this.pos, `expected "]" to close the "[" at position ${open}, found ${this.describe(this.pos)}`);
+    }
+    this.pos++;
+    this.depth--;
+    if (this.text[this.pos] === ".") {
+      const subStart = ++this.pos;
+      while (!this.atEnd() && PATH_CHAR.test(this.text[this.pos])) this.pos++;
+      const sub = this.text.slice(subStart, this.pos);
+      if (!ATTR_NAME.test(sub)) {
+        this.fail(subStart, `expected a sub-attribute name after "${attrPath}[...].", found ${this.describe(subStart)}`);
+      }
+      return { kind: "valuePath", attrPath, filter: { kind: "and", left: inner, right: this.parseComparison(sub, `${attrPath}[...].${sub}`) } };
+    }
+    const after = this.peekWordAfterWs();
+    if (after && (COMPARE_OPS.has(after.word.toLowerCase()) || after.word.toLowerCase() === "pr")) {
+      this.fail(after.at, `"${attrPath}[...]" cannot be compared itself; compare one of its sub-attributes, e.g. ${attrPath}[...].value ${after.word} ...`);
+    }
+    return { kind: "valuePath", attrPath, filter: inner };
+  }
+
+  private checkAttrPath(attrPath: string, start: number, inValuePath: boolean): void {
+    const colon = attrPath.lastIndexOf(":");
+    if (inValuePath && (colon >= 0 || attrPath.includes("."))) {
+      this.fail(start, `inside "[...]" only sub-attribute names are allowed, found "${attrPath}"`);
+    }
+    if (colon >= 0 && !(/^urn:/i.test(attrPath) && colon > 4)) {
+      this.fail(start, `"${attrPath}" is not a valid attribute path: a schema prefix must be a URN ("urn:...")`);
+    }
+    if (!ATTR_PATH.test(attrPath.slice(colon + 1))) {
+      this.fail(start, `"${attrPath}" is not a valid attribute path`);
+    }
+  }
+
+  private parseComparison(attrPath: string, label = attrPath): Filter {
+    this.skipWs();
+    const at = this.pos;
+    const word = this.peekWord();
+    const op = word?.toLowerCase();
+    if (!op || (op !== "pr" && !COMPARE_OPS.has(op))) {
+      this.fail(at, `expected a comparison operator (${OPERATOR_LIST}) after "${label}", found ${this.describe(at)}`);
+    }
+    this.pos += op.length;
+    if (++this.terms > MAX_TERMS) this.fail(at, `more than ${MAX_TERMS} comparisons`);
+    if (op === "pr") return { kind: "present", attrPath };
+    return { kind: "compare", attrPath, op: op as CompareOp, value: this.parseValue(word!) };
+  }
+
+  private parseValue(op: string): FilterValue {
+    this.skipWs();
+    const at = this.pos;
+    const ch = this.text[at];
+    if (ch === '"') return this.parseString();
+    if (ch === "-" || (ch >= "0" && ch <= "9")) {
+      NUMBER.lastIndex = at;
+      const match = NUMBER.exec(this.text);
+      if (!match || this.isWordChar(this.text[at + match[0].length])) {
+        this.fail(at, `invalid number ${this.describe(at)}`);
+      }
+      this.pos += match[0].length;
+      return Number(match[0]);
+    }
+    const word = this.peekWord()?.toLowerCase();
+    if (word === "true" || word === "false" || word === "null") {
+      this.pos += word.length;
+      return word === "null" ? null : word === "true";
+    }
+    const hint = word ? "; strings must be in double quotes" : "";
+    this.fail(at, `expected a value (a double-quoted string, a number, true, false or null) after "${op}", found ${this.describe(at)}${hint}`);
+  }
+
+  private parseString(): string {
+    const start = this.pos;
+    let i = start + 1;
+    for (; i < this.text.length && this.text[i] !== '"'; i++) {
+      const ch = this.text[i];
+      if (ch < " ") this.fail(i, "control character in a string literal (escape it, e.g. \\n)");
+      if (ch !== "\\") continue;
+      const next = this.text[i + 1];
+      if (next === "u") {
+        if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(i + 2, i + 6))) this.fail(i, 'invalid escape "\\u": expected four hex digits');
+        i += 5;
+      } else if (next !== undefined && ESCAPES.has(next)) {
+        i++;
+      } else {
+        this.fail(i, `invalid escape "\\${next ?? ""}" in a string literal`);
+      }
+    }
+    if (i >= this.text.length) this.fail(start, "unterminated string literal (missing closing \")");
+    this.pos = i + 1;
+    return JSON.parse(this.text.slice(start, i + 1)) as string;
+  }
+
+  private keyword(word: "and" | "or"): boolean {
+    const save = this.pos;
+    this.skipWs();
+    if (this.peekWord()?.toLowerCase() === word) {
+      this.pos += word.length;
+      return true;
+    }
+    this.pos = save;
+    return false;
+  }
+
+  private peekWord(): string | undefined {
+    return /^[A-Za-z]+/.exec(this.text.slice(this.pos))?.[0];
+  }
+
+  private peekWordAfterWs(): { word: string; at: number } | undefined {
+    const save = this.pos;
+    this.skipWs();
+    const at = this.pos;
+    const word = this.peekWord();
+    this.pos = save;
+    return word ? { word, at } : undefined;
+  }
+
+  private enter(at: number): void {
+    if (++this.depth > MAX_DEPTH) this.fail(at, `nested more than ${MAX_DEPTH} levels deep`);
+  }
+
+  private isWordChar(ch: string | undefined): boolean {
+    return ch !== undefined && /[A-Za-z0-9_.$-]/.test(ch);
+  }
+
+  private skipWs(): void {
+    while (!this.atEnd() && /\s/.test(this.text[this.pos])) this.pos++;
+  }
+
+  private atEnd(): boolean {
+    return this.pos >= this.text.length;
+  }
+
+  private describe(at: number): string {
+    if (at >= this.text.length) return "the end of the filter";
+    const token = /^(?:"(?:[^"\\]|\\.)*"?|[^\s()[\]"]+|.)/.exec(this.text.slice(at))![0];
+    return JSON.stringify(token.length > 40 ? `${token.slice(0, 40)}...` : token);
+  }
+
+  private fail(at: number, message: string): never {
+    throw badRequest("invalidFilter", `Invalid filter at position ${at}: ${message}`);
+  }
+}
+
+/**
+ * A filter resolved against the schema: canonical attribute names, `ne` and `eq null` rewritten as
+ * `not`, multi-valued attributes made explicit as `some`. Paths are canonical wire names relative
+ * to the scope: the resource (`["name", "givenName"]`, `[urn, "manager", "value"]`, `["meta", "created"]`)
+ * or, inside `some`, one element of the array. Both the in-memory evaluator and the Cosmos SQL
+ * translation work from this one form, so they cannot disagree on semantics.
+ */
+export type ResolvedFilter =
+  | { kind: "and" | "or"; left: ResolvedFilter; right: ResolvedFilter }
+  | { kind: "not"; filter: ResolvedFilter }
+  | { kind: "present"; path: string[] }
+  | { kind: "compare"; path: string[]; leaf: AttributeDef; op: Exclude<CompareOp, "ne">; value: string | number | boolean }
+  | { kind: "some"; path: string[]; attribute: AttributeDef; filter: ResolvedFilter };
+
+const invalid = (detail: string) => badRequest("invalidFilter", detail);
+
+/**
+ * Resolves every attribute path of a filter against a resource type (RFC 7643 §2.1:
+ * case-insensitive names) and checks that each comparison makes sense for the attribute's type
+ * (RFC 7644 §3.4.2.2). Throws ScimError 400 invalidFilter naming the attribute otherwise.
+ */
+export function resolveFilter(filter: Filter, type: ResourceTypeName): ResolvedFilter {
+  switch (filter.kind) {
+    case "and":
+    case "or":
+      return { kind: filter.kind, left: resolveFilter(filter.left, type), right: resolveFilter(filter.right, type) };
+    case "not":
+      return { kind: "not", filter: resolveFilter(filter.filter, type) };
+    case "valuePath": {
+      const resolved = resolveOrFail(type, filter.attrPath);
+      const { attribute } = resolved;
+      if (resolved.subAttribute || attribute.type !== "complex") {
+        throw invalid(`"${filter.attrPath}" is not a complex attribute of ${type} resources; "[...]" filters apply to complex attributes`);
+      }
+      if (attribute.multiValued) {
+        return { kind: "some", path: resolved.path, attribute, filter: resolveValueFilterAt(filter.filter, attribute, []) };
+      }
+      return resolveValueFilterAt(filter.filter, attribute, resolved.path);
+    }
+    case "present":
+    case "compare": {
+      const resolved = resolveOrFail(type, filter.attrPath);
+      const { attribute, subAttribute } = resolved;
+      const value = filter.kind === "compare" ? filter.value : undefined;
+      const isPresence = filter.kind === "present" || value === null;
+      if (attribute.multiValued) {
+        if (!subAttribute && isPresence) return leaf(filter, resolved.path, attribute);
+        const target = subAttribute ?? resolveSubAttribute(attribute, "value");
+        if (!target) throw invalid(`"${filter.attrPath}" has no "value" sub-attribute to compare; name a sub-attribute`);
+        const { negate, test } = leafTest(filter, [target.name], target, filter.attrPath);
+        const arrayPath = subAttribute ? resolved.path.slice(0, -1) : resolved.path;
+        const some: ResolvedFilter = { kind: "some", path: arrayPath, attribute, filter: test };
+        return negate ? { kind: "not", filter: some } : some;
+      }
+      const target = subAttribute ?? attribute;
+      if (target.type === "complex" && !isPresence) {
+        throw invalid(`"${filter.attrPath}" is a complex attribute and cannot be compared; filter on one of its sub-attributes (e.g. ${filter.attrPath}.${target.subAttributes?.[0]?.name ?? "value"})`);
+      }
+      return leaf(filter, resolved.path, target);
+    }
+  }
+}
+
+/**
+ * Resolves a value filter (the part between "[" and "]", RFC 7644 §3.4.2.2 valFilter) against a
+ * complex attribute: its attribute paths are sub-attribute names of `parent`.
+ */
+export function resolveValueFilter(filter: Filter, parent: AttributeDef): ResolvedFilter {
+  if (parent.type !== "complex") throw invalid(`"${parent.name}" is not a complex attribute; "[...]" filters apply to complex attributes`);
+  return resolveValueFilterAt(filter, parent, []);
+}
+
+function resolveValueFilterAt(filter: Filter, parent: AttributeDef, prefix: string[]): ResolvedFilter {
+  switch (filter.kind) {
+    case "and":
+    case "or":
+      return {
+        kind: filter.kind,
+        left: resolveValueFilterAt(filter.left, parent, prefix),
+        right: resolveValueFilterAt(filter.right, parent, prefix),
+      };
+    case "not":
+      return { kind: "not", filter: resolveValueFilterAt(filter.filter, parent, prefix) };
+    case "valuePath":
+      throw invalid(`value filters cannot be nested: "${filter.attrPath}[...]" inside a filter on "${parent.name}"`);
+    case "present":
+    case "compare": {
+      const sub = resolveSubAttribute(parent, filter.attrPath);
+      if (!sub) throw invalid(`"${filter.attrPath}" is not a sub-attribute of "${parent.name}"`);
+      return leaf(filter, [...prefix, sub.name], sub, `${parent.name}.${sub.name}`);
+    }
+  }
+}
+
+function resolveOrFail(type: ResourceTypeName, attrPath: string): ResolvedAttribute {
+  const resolved = resolveAttribute(type, attrPath);
+  if (!resolved) throw invalid(`Unknown attribute "${attrPath}" in a filter on ${type} resources`);
+  return resolved;
+}
+
+function leaf(filter: Filter & { kind: "present" | "compare" }, path: string[], def: AttributeDef, label = filter.attrPath): ResolvedFilter {
+  const { negate, test } = leafTest(filter, path, def, label);
+  return negate ? { kind: "not", filter: test } : test;
+}
+
+/** The positive test behind one comparison; `ne v` is `not (eq v)`, `eq null` is `not pr` (RFC 7644 §3.4.2.2). */
+function leafTest(
+  filter: Filter & { kind: "present" | "compare" },
+  path: string[],
+  def: AttributeDef,
+  label: string,
+): { negate: boolean; test: ResolvedFilter } {
+  if (filter.kind === "present") return { negate: false, test: { kind: "present", path } };
+  const { op, value } = filter;
+  if (value === null) {
+    if (op !== "eq" && op !== "ne") throw invalid(`"${label} ${op} null" is not supported; only eq and ne compare with null`);
+    return { negate: op === "eq", test: { kind: "present", path } };
+  }
+  checkOperand(def, op, value, label);
+  const normalized = isMetaTimestamp(path) ? normalizeTimestamp(value as string, label) : value;
+  return { negate: op === "ne", test: { kind: "compare", path, leaf: def, op: op === "ne" ? "eq" : op, value: normalized } };
+}
+
+function checkOperand(def: AttributeDef, op: CompareOp, value: string | number | boolean, label: string): void {
+  switch (def.type) {
+    case "boolean":
+      if (op !== "eq" && op !== "ne") throw invalid(`"${label}" is a boolean; only eq and ne apply to it, not ${op}`);
+      if (typeof value !== "boolean") throw invalid(`"${label}" is a boolean; compare it with true or false, not ${JSON.stringify(value)}`);
+      return;
+    case "integer":
+    case "decimal":
+      if (op === "co" || op === "sw" || op === "ew") throw invalid(`"${label}" is a number; ${op} applies to strings only`);
+      if (typeof value !== "number") throw invalid(`"${label}" is a number; compare it with a number, not ${JSON.stringify(value)}`);
+      return;
+    case "complex":
+      throw invalid(`"${label}" is a complex attribute and cannot be compared`);
+    default:
+      if (typeof value !== "string") {
+        throw invalid(`"${label}" is a ${def.type}; compare it with a double-quoted string, not ${JSON.stringify(value)}`);
+      }
+  }
+}
+
+const isMetaTimestamp = (path: string[]) => path.length === 2 && path[0] === "meta" && (path[1] === "created" || path[1] === "lastModified");
+
+/** meta timestamps are stored as `Date#toISOString()`; literals are brought to that form so string order is time order. */
+function normalizeTimestamp(value: string, label: string): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw invalid(`"${label}" is a dateTime; ${JSON.stringify(value)} is not an xsd:dateTime value`);
+  return new Date(ms).toISOString();
+}
+
+/** Whether an attribute's strings compare case-insensitively (RFC 7643 §2.2 caseExact). */
+export function foldsCase(def: AttributeDef): boolean {
+  return !def.caseExact && (def.type === "string" || def.type === "reference");
+}
+
+/** RFC 7644 §3.4.2.2 "pr": the attribute has a non-empty value (not absent, null, "" or []). */
+export function isPresent(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== "" && !(Array.isArray(value) && value.length === 0);
+}
+
+/**
+ * Evaluates a value filter (the bracket part of `emails[type eq "work"]`, RFC 7644 §3.4.2.2)
+ * against ONE element of a multi-valued complex attribute whose definition is `parent`.
+ * Sub-attribute names resolve case-insensitively; caseExact is honoured per sub-attribute.
+ * Throws ScimError 400 invalidFilter for a sub-attribute `parent` does not define.
+ */
+export function matchesElement(filter: Filter, element: unknown, parent: AttributeDef): boolean {
+  return evaluate(resolveValueFilter(filter, parent), element);
+}
+
+/**
+ * In-memory evaluation of a filter (RFC 7644 §3.4.2.2) against a wire-form resource of the given
+ * type; the reference semantics for the Cosmos SQL translation.
+ */
+export function matchesResource(filter: Filter, resource: Record<string, unknown>, type: ResourceTypeName): boolean {
+  return evaluate(resolveFilter(filter, type), resource);
+}
+
+/** Evaluates a resolved filter against a scope (a wire-form resource, or one element of a multi-valued attribute). */
+export function evaluate(filter: ResolvedFilter, scope: unknown): boolean {
+  switch (filter.kind) {
+    case "and":
+      return evaluate(filter.left, scope) && evaluate(filter.right, scope);
+    case "or":
+      return evaluate(filter.left, scope) || evaluate(filter.right, scope);
+    case "not":
+      return !evaluate(filter.filter, scope);
+    case "present":
+      return isPresent(valueAt(scope, filter.path));
+    case "compare":
+      return compareValue(valueAt(scope, filter.path), filter.op, filter.value, filter.leaf);
+    case "some": {
+      const items = valueAt(scope, filter.path);
+      return Array.isArray(items) && items.some((item) => evaluate(filter.filter, item));
+    }
+  }
+}
+
+function valueAt(scope: unknown, path: string[]): unknown {
+  let current = scope;
+  for (const name of path) {
+    if (typeof current !== "object" || current === null || Array.isArray(current)) return undefined;
+    const record = current as Record<string, unknown>;
+    if (name in record) {
+      current = record[name];
+      continue;
+    }
+    const lower = name.toLowerCase();
+    const key = Object.keys(record).find((k) => k.toLowerCase() === lower);
+    current = key === undefined ? undefined : record[key];
+  }
+  return current;
+}
+
+function compareValue(actual: unknown, op: Exclude<CompareOp, "ne">, expected: string | number | boolean, def: AttributeDef): boolean {
+  if (typeof expected === "boolean") return op === "eq" && actual === expected;
+  if (typeof actual !== typeof expected) return false;
+  let a = actual as string | number;
+  let b = expected;
+  if (typeof a === "string" && typeof b === "string" && foldsCase(def)) {
+    a = a.toLowerCase();
+    b = b.toLowerCase();
+  }
+  switch (op) {
+    case "eq":
+      return a === b;
+    case "co":
+      return String(a).includes(String(b));
+    case "sw":
+      return String(a).startsWith(String(b));
+    case "ew":
+      return String(a).endsWith(String(b));
+    case "gt":
+      return a > b;
+    case "ge":
+      return a >= b;
+    case "lt":
+      return a < b;
+    case "le":
+      return a <= b;
+  }
+}

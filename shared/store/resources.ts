@@ -5,7 +5,7 @@ import type { ResourceTypeName } from "../scim/schemas.js";
 import { resolveAttribute } from "../scim/schemas.js";
 import type { ResourceMeta, WireResource } from "../scim/resource.js";
 import { ScimError, badRequest, conflict, notFound, preconditionFailed } from "../scim/errors.js";
-import { filterToSql, sortToSql } from "./filter-sql.js";
+import { filterToSql, resolveSortBy } from "./filter-sql.js";
 import { isNotFound } from "./errors.js";
 
 /** A User or Group as stored: one document per resource in the tenant's partition. */
@@ -72,6 +72,40 @@ const LOOKUPS: Record<ResourceTypeName, { attribute: string; caseExact: boolean 
 };
 
 const MAX_ATTEMPTS = 8;
+/** Most matches a sortBy query sorts (in memory); more is 400 tooMany. */
+const MAX_SORTED = 5000;
+
+const TENANT_KIND = "c.tenantId = @tenantId AND c.kind = @kind";
+const TENANT_MEMBER = "c.tenantId = @tenantId AND c.kind = @kind";
+const memberParams = (tenantId: string): SqlParameter[] => [
+  { name: "@tenantId", value: tenantId },
+  { name: "@kind", value: "Member" },
+];
+
+function valueAt(doc: unknown, path: string[]): unknown {
+  let v = doc;
+  for (const p of path) v = v && typeof v === "object" ? (v as Record<string, unknown>)[p] : undefined;
+  return v;
+}
+
+/** RFC 7644 §3.4.2.3: ascending puts resources without a value last; descending is the reverse. */
+function sortDocs(docs: ResourceDoc[], sort: { path: string[]; foldCase: boolean }, descending: boolean): ResourceDoc[] {
+  const key = (d: ResourceDoc) => {
+    const v = valueAt(d, sort.path);
+    return typeof v === "string" && sort.foldCase ? v.toLowerCase() : v;
+  };
+  const sorted = docs
+    .map((d) => ({ d, k: key(d) }))
+    .sort((a, b) => {
+      if (a.k === undefined || a.k === null) return b.k === undefined || b.k === null ? cmp(a.d.id, b.d.id) : 1;
+      if (b.k === undefined || b.k === null) return -1;
+      return cmp(a.k, b.k) || cmp(a.d.id, b.d.id);
+    })
+    .map((x) => x.d);
+  return descending ? sorted.reverse() : sorted;
+}
+
+const cmp = (a: unknown, b: unknown) => (a! < b! ? -1 : a! > b! ? 1 : 0);
 
 function lookupValue(resource: WireResource | undefined, attribute: string, caseExact: boolean): string | undefined {
   const value = resource?.[attribute];
@@ -110,7 +144,7 @@ export class ResourceStore {
   /** One point read. */
   async get(tenantId: string, type: ResourceTypeName, id: string): Promise<ResourceDoc | undefined> {
     const { resource } = await this.container.item(id, tenantId).read<ResourceDoc>();
-    return resource && resource.kind === type ? resource : undefined;
+    return resource && resource.kind === type && resource.tenantId === tenantId ? resource : undefined;
   }
 
   async require(tenantId: string, type: ResourceTypeName, id: string): Promise<ResourceDoc> {
@@ -125,7 +159,7 @@ export class ResourceStore {
     if (!def) throw new Error(`${attribute} is not a lookup attribute of ${type}`);
     const normalised = def.caseExact ? value : value.toLowerCase();
     const { resource: lookup } = await this.container.item(lookupId(type, attribute, normalised), tenantId).read<LookupDoc>();
-    if (!lookup) return undefined;
+    if (!lookup || lookup.tenantId !== tenantId) return undefined;
     const doc = await this.get(tenantId, type, lookup.target);
     return doc && lookupValue(doc.resource, attribute, def.caseExact) === normalised ? doc : undefined;
   }
@@ -145,33 +179,43 @@ export class ResourceStore {
       const docs = doc ? [doc] : [];
       return { total: docs.length, docs: docs.slice(q.startIndex - 1, q.startIndex - 1 + q.count) };
     }
-    const parameters: SqlParameter[] = [{ name: "@kind", value: type }];
-    let where = "c.kind = @kind";
+    const parameters: SqlParameter[] = [
+      { name: "@tenantId", value: tenantId },
+      { name: "@kind", value: type },
+    ];
+    let where = TENANT_KIND;
     if (q.filter) {
       const sql = filterToSql(q.filter, type);
-      where += ` AND (${sql.where})`;
+      where += ` AND ${sql.where}`;
       parameters.push(...(sql.parameters as SqlParameter[]));
       for (const lookup of sql.memberLookups) {
         parameters.push({ name: lookup.param, value: await this.groupsOf(tenantId, lookup.userId) });
       }
     }
-    const order = q.sortBy ? sortToSql(q.sortBy, type) : 'c["id"]';
-    const { resources: counts } = await this.container.items
-      .query<number>({ query: `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters }, { partitionKey: tenantId })
-      .fetchAll();
-    const total = counts[0] ?? 0;
+    const sort = q.sortBy ? resolveSortBy(q.sortBy, type) : undefined;
+    const total = (await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters))[0] ?? 0;
     if (total < q.startIndex || q.count === 0) return { total, docs: [] };
-    const top = Math.min(q.startIndex - 1 + q.count, total);
-    const { resources } = await this.container.items
-      .query<ResourceDoc>(
-        {
-          query: `SELECT TOP @top * FROM c WHERE ${where} ORDER BY ${order} ${q.descending ? "DESC" : "ASC"}`,
-          parameters: [...parameters, { name: "@top", value: top }],
-        },
-        { partitionKey: tenantId },
-      )
-      .fetchAll();
-    return { total, docs: resources.slice(q.startIndex - 1) };
+    if (!sort) {
+      const top = Math.min(q.startIndex - 1 + q.count, total);
+      const docs = await this.select<ResourceDoc>(tenantId, `SELECT TOP @top * FROM c WHERE ${where} ORDER BY c.id ${q.descending ? "DESC" : "ASC"}`, [
+        ...parameters,
+        { name: "@top", value: top },
+      ]);
+      return { total, docs: docs.slice(q.startIndex - 1) };
+    }
+    if (total > MAX_SORTED) {
+      throw badRequest("tooMany", `sortBy over ${total} matching resources is not supported (at most ${MAX_SORTED}); narrow the filter or leave out sortBy.`);
+    }
+    const all = await this.select<ResourceDoc>(tenantId, `SELECT * FROM c WHERE ${where}`, parameters);
+    const sorted = sortDocs(all, sort, q.descending === true);
+    return { total, docs: sorted.slice(q.startIndex - 1, q.startIndex - 1 + q.count) };
+  }
+
+  /** One query inside the tenant's partition. The WHERE clause always names the tenant as well:
+   * the embedded store ignores the partition key option of queries. */
+  private async select<T>(tenantId: string, query: string, parameters: SqlParameter[]): Promise<T[]> {
+    const { resources } = await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId }).fetchAll();
+    return resources;
   }
 
   private directLookup(filter: Filter, type: ResourceTypeName): { attribute: string; value: string } | undefined {
@@ -233,12 +277,10 @@ export class ResourceStore {
       }
     }
     const field = type === "User" ? "userId" : "groupId";
-    const { resources: ids } = await this.container.items
-      .query<string>(
-        { query: `SELECT VALUE c.id FROM c WHERE c.kind = "Member" AND c.${field} = @id`, parameters: [{ name: "@id", value: id }] },
-        { partitionKey: tenantId },
-      )
-      .fetchAll();
+    const ids = await this.select<string>(tenantId, `SELECT VALUE c.id FROM c WHERE ${TENANT_MEMBER} AND c.${field} = @id`, [
+      ...memberParams(tenantId),
+      { name: "@id", value: id },
+    ]);
     await this.bulk(ids.map((mid) => ({ operationType: "Delete", id: mid, partitionKey: tenantId }) as OperationInput));
   }
 
@@ -335,28 +377,21 @@ export class ResourceStore {
   async membersOf(tenantId: string, groupIds: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>(groupIds.map((id) => [id, []]));
     if (groupIds.length === 0) return out;
-    const { resources } = await this.container.items
-      .query<{ groupId: string; userId: string }>(
-        {
-          query: 'SELECT c.groupId, c.userId FROM c WHERE c.kind = "Member" AND ARRAY_CONTAINS(@ids, c.groupId)',
-          parameters: [{ name: "@ids", value: groupIds }],
-        },
-        { partitionKey: tenantId },
-      )
-      .fetchAll();
+    const resources = await this.select<{ groupId: string; userId: string }>(
+      tenantId,
+      `SELECT c.groupId, c.userId FROM c WHERE ${TENANT_MEMBER} AND ARRAY_CONTAINS(@ids, c.groupId)`,
+      [...memberParams(tenantId), { name: "@ids", value: groupIds }],
+    );
     for (const m of resources) out.get(m.groupId)?.push(m.userId);
     return out;
   }
 
   /** Ids of the groups a user is a direct member of (one query). */
   async groupsOf(tenantId: string, userId: string): Promise<string[]> {
-    const { resources } = await this.container.items
-      .query<string>(
-        { query: 'SELECT VALUE c.groupId FROM c WHERE c.kind = "Member" AND c.userId = @id', parameters: [{ name: "@id", value: userId }] },
-        { partitionKey: tenantId },
-      )
-      .fetchAll();
-    return resources;
+    return this.select<string>(tenantId, `SELECT VALUE c.groupId FROM c WHERE ${TENANT_MEMBER} AND c.userId = @id`, [
+      ...memberParams(tenantId),
+      { name: "@id", value: userId },
+    ]);
   }
 
   /**

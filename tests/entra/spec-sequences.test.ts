@@ -154,6 +154,28 @@ describe("3-5. Users: lookup, create, read", () => {
   });
 });
 
+describe("3. Query: general filters and sorting", () => {
+  it("sorts by an attribute, case-insensitively, with resources lacking it last, in both orders", async () => {
+    await createUser("sort-b@sorting.test", { title: "beta" });
+    await createUser("sort-a@sorting.test", { title: "Alpha" });
+    await createUser("sort-none@sorting.test");
+    const names = async (order: string) =>
+      (await scim.get(`/Users?filter=${q('userName ew "@sorting.test"')}&sortBy=title&sortOrder=${order}`)).body.Resources.map((r: { userName: string }) => r.userName);
+    expect(await names("ascending")).toEqual(["sort-a@sorting.test", "sort-b@sorting.test", "sort-none@sorting.test"]);
+    expect(await names("descending")).toEqual(["sort-none@sorting.test", "sort-b@sorting.test", "sort-a@sorting.test"]);
+  });
+
+  it("answers a general filter with or, not and a value path", async () => {
+    const a = await createUser("gen-a@general.test", { title: "Lead" });
+    await createUser("gen-b@general.test", { title: "Dev", active: false });
+    const filter = '(title eq "lead" or active eq false) and not (userName sw "x") and emails[type eq "work" and value co "@general"]';
+    const res = await scim.get(`/Users?filter=${q(filter)}&attributes=userName`);
+    expect(res.status).toBe(200);
+    expect(res.body.totalResults).toBe(2);
+    expect(res.body.Resources.find((r: { id: string }) => r.id === a.id)).toEqual({ schemas: [USER], id: a.id, userName: "gen-a@general.test" });
+  });
+});
+
 describe("6. Update user: PATCH in both dialects", () => {
   it("applies the default dialect, one op per attribute", async () => {
     const u = await createUser("patch1@contoso.com");

@@ -3,6 +3,9 @@ import { fileURLToPath } from "node:url";
 import { loadConfig } from "../shared/config.js";
 import { createServices, type Services } from "../shared/http/services.js";
 import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./host.js";
+import { UsageError, type Command, type OptionTable } from "./admin/command.js";
+import { tenantCommands, tenantOptions } from "./admin/tenants.js";
+import { tokenCommands, tokenOptions } from "./admin/tokens.js";
 
 /**
  * The admin CLI: `npm run admin -- <noun> <verb> [options]`. It works against the same store as
@@ -10,13 +13,35 @@ import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./host.js";
  * e.g. `az login`), or else the embedded store of a running `npm start`.
  */
 
-const USAGE = `Usage: npm run admin -- <command> [options]
-  tenant create --name NAME [--json]
-  tenant list [--json]
-  token create --tenant ID --name NAME [--expires ISO-DATE-TIME] [--json]
-  token list --tenant ID [--json]`;
+const USAGE = `Usage: npm run admin -- <command> [options] [--json]
+  tenant create --name NAME
+  tenant list
+  tenant set --tenant ID [--retention-days N] [--audit-retention-days N]
+  token create --tenant ID --name NAME [--expires ISO-DATE-TIME] [--audience TENANT-URL]
+  token list --tenant ID
+  token revoke --tenant ID --id TOKEN-ID
+  login-types set --tenant ID --types password,entra
+  role list --tenant ID
+  role map --tenant ID --group GROUP --role ROLE
+  role unmap --tenant ID --group GROUP
+  team create --tenant ID --name NAME
+  team map --tenant ID --group GROUP --team TEAM
+  team unmap --tenant ID --group GROUP
+  team list --tenant ID
+  user create --tenant ID --user-name NAME [--object-id ID] [--login-types password,entra]
+  user show --tenant ID --user SCIM-ID
+  user set-object-id --tenant ID --user SCIM-ID --object-id ID
+  audit list --tenant ID [--resource ID] [--operation OP] [--limit N] [--page N]
+GROUP is a group's id, displayName or externalId; TEAM a team's id or name.`;
 
-export class UsageError extends Error {}
+const COMMANDS: Record<string, Command> = { ...tenantCommands, ...tokenCommands };
+const OPTIONS: OptionTable = {
+  ...tenantOptions,
+  ...tokenOptions,
+  tenant: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+};
 
 type Out = (text: string) => void;
 
@@ -24,22 +49,6 @@ function settings(env: Record<string, string | undefined>) {
   if (env.COSMOS_ENDPOINT) return env;
   const port = env.LOCAL_STORE_PORT || String(DEFAULT_LOCAL_STORE_PORT);
   return { ...env, COSMOS_ENDPOINT: `http://127.0.0.1:${port}`, COSMOS_KEY: LOCAL_STORE_KEY };
-}
-
-function required(values: Record<string, unknown>, name: string): string {
-  const v = values[name];
-  if (typeof v !== "string" || v.trim() === "") throw new UsageError(`--${name} is required`);
-  return v.trim();
-}
-
-function parseExpiry(text: string | undefined, now: Date): Date | undefined {
-  if (text === undefined) return undefined;
-  const t = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(t)) {
-    throw new UsageError(`--expires must be an ISO date-time such as 2027-01-31T00:00:00Z (got "${text}")`);
-  }
-  if (t <= now.getTime()) throw new UsageError(`--expires must be in the future (got ${text})`);
-  return new Date(t);
 }
 
 /** Runs one command; returns the exit code. Output goes to `out`, one-line errors to `err`. */
@@ -50,63 +59,17 @@ export async function runAdmin(
   const out = options.out ?? ((t) => process.stdout.write(t + "\n"));
   const err = options.err ?? ((t) => process.stderr.write(t + "\n"));
   try {
-    const { positionals, values } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        name: { type: "string" },
-        tenant: { type: "string" },
-        expires: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
+    const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
     if (values.help || positionals.length === 0) {
       out(USAGE);
-      return positionals.length === 0 && !values.help ? 2 : 0;
+      return values.help ? 0 : 2;
     }
-    const command = positionals.join(" ");
+    const command = COMMANDS[positionals.join(" ")];
+    if (!command) throw new UsageError(`unknown command "${positionals.join(" ")}"; run with --help for the list`);
     const svc = options.services ?? createServices(loadConfig(settings(options.env ?? process.env)));
-    const now = svc.now();
-    const json = values.json === true;
-    const print = (data: unknown, text: string) => out(json ? JSON.stringify(data, null, 2) : text);
-
-    switch (command) {
-      case "tenant create": {
-        const tenant = await svc.tenants.createTenant(required(values, "name"), now);
-        print(tenant, `Created tenant ${tenant.id} (${tenant.name})`);
-        return 0;
-      }
-      case "tenant list": {
-        const tenants = await svc.tenants.listTenants();
-        print(tenants, tenants.map((t) => `${t.id}  ${t.name}  created ${t.createdAt}`).join("\n") || "No tenants.");
-        return 0;
-      }
-      case "token create": {
-        const tenantId = required(values, "tenant");
-        const name = required(values, "name");
-        const expiresAt = parseExpiry(values.expires as string | undefined, now);
-        if (!(await svc.tenants.getTenant(tenantId))) throw new UsageError(`no tenant with id ${tenantId} (see: tenant list)`);
-        const { token, secret } = await svc.tenants.createToken(tenantId, name, now, { expiresAt });
-        print(
-          { id: token.id, token: secret, expiresAt: token.expiresAt ?? null, name: token.name, tenantId },
-          `Token ${token.id} (${name}) for tenant ${tenantId}${token.expiresAt ? `, expires ${token.expiresAt}` : ", no expiry"}.\n` +
-            `Secret Token (shown once; paste it into Entra): ${secret}`,
-        );
-        return 0;
-      }
-      case "token list": {
-        const tokens = await svc.tenants.listTokens(required(values, "tenant"), now);
-        print(
-          tokens,
-          tokens.map((t) => `${t.id}  ${t.name}  ${t.status}  created ${t.createdAt}  expires ${t.expiresAt ?? "never"}`).join("\n") || "No tokens.",
-        );
-        return 0;
-      }
-      default:
-        throw new UsageError(`unknown command "${command}"; run with --help for the list`);
-    }
+    const result = await command(values, svc, svc.now());
+    out(values.json ? JSON.stringify(result.data, null, 2) : result.text);
+    return 0;
   } catch (error) {
     err(`error: ${describe(error)}`);
     return error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? 2 : 1;

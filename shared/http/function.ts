@@ -99,8 +99,8 @@ export function wrap(handler: ScimHandler): HttpHandler {
       const now = svc.now();
       const header = request.headers.get("authorization") ?? "";
       const secret = /^bearer\s+/i.test(header) ? header.replace(/^bearer\s+/i, "").trim() : undefined;
-      const principal = await svc.tenants.authenticate(secret, now);
       const url = new URL(request.url);
+      const principal = await svc.tenants.authenticate(secret, now, `${url.origin}/${ROUTE_PREFIX}`);
       const result = await handler({
         request,
         params: request.params,

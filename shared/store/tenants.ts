@@ -128,7 +128,7 @@ export class TenantStore {
    * Resolves a bearer secret to its tenant: one point read, cached for at most `cacheMs`
    * so that a revocation takes effect within that time. Throws 401 otherwise.
    */
-  async authenticate(secret: string | undefined, now: Date): Promise<Principal> {
+  async authenticate(secret: string | undefined, now: Date, _tenantUrl?: string): Promise<Principal> {
     if (!secret) throw unauthorized("Authentication required: send the SCIM token as 'Authorization: Bearer <token>'.");
     if (!secret.startsWith(TOKEN_PREFIX)) {
       throw unauthorized(`The bearer token is not a SCIM token of this service (they start with "${TOKEN_PREFIX}").`);

@@ -5,7 +5,7 @@ import { parseProjection, parseResource, project, toScimResource, wantsAttribute
 import { listResponse, parseListParams } from "../scim/list.js";
 import { applyPatch, parsePatchRequest, type MemberDelta } from "../scim/patch.js";
 import { validateResource } from "../scim/validate.js";
-import { metaOf, type ResourceDoc } from "../store/resources.js";
+import { checkIfMatch, metaOf, type ResourceDoc } from "../store/resources.js";
 
 /**
  * The six operations of RFC 7644 §3 for Users and Groups. Function files call these; the store
@@ -92,18 +92,26 @@ export async function patchResource(ctx: ScimContext, type: ResourceTypeName): P
   const delta: MemberDelta | undefined = trial.members;
   const adds = delta ? (delta.kind === "replace" ? delta.ids : delta.add) : [];
   if (adds.length) await store.assertUsers(ctx.tenantId, adds, current.id);
-  const doc = await store.update(
-    ctx.tenantId,
-    type,
-    current.id,
-    (fresh) => {
-      const result = fresh === current ? trial : applyPatch(fresh.resource, ops, type);
-      if (result.changedAttributes.filter((a) => a !== "members").length === 0) return undefined;
-      validateResource(result.resource, type);
-      return result.resource;
-    },
-    { now: ctx.now, ifMatch: ctx.request.headers.get("if-match") ?? undefined, current, touch: delta !== undefined },
-  );
+  const ifMatch = ctx.request.headers.get("if-match") ?? undefined;
+  let doc: ResourceDoc;
+  if (trial.changedAttributes.some((a) => a !== "members")) {
+    doc = await store.update(
+      ctx.tenantId,
+      type,
+      current.id,
+      (fresh) => {
+        const result = fresh === current ? trial : applyPatch(fresh.resource, ops, type);
+        if (result.changedAttributes.filter((a) => a !== "members").length === 0) return undefined;
+        validateResource(result.resource, type);
+        return result.resource;
+      },
+      { now: ctx.now, ifMatch, current, touch: delta !== undefined },
+    );
+  } else {
+    // Members only (or nothing): no version-checked rewrite, so concurrent member changes never collide.
+    checkIfMatch(current, ifMatch);
+    doc = delta ? await store.touch(ctx.tenantId, type, current.id, ctx.now) : current;
+  }
   if (delta) {
     await store.changeMembers(
       ctx.tenantId,

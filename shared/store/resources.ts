@@ -71,7 +71,11 @@ const LOOKUPS: Record<ResourceTypeName, { attribute: string; caseExact: boolean 
   ],
 };
 
-const MAX_ATTEMPTS = 8;
+/** Attempts of a read-modify-write before giving up with 503; conflicts back off with jitter. */
+const MAX_ATTEMPTS = 30;
+const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(250, 5 * 2 ** attempt)));
+const busy = () =>
+  new ScimError(503, "The resource is being changed by many requests at once; retry shortly.", undefined, { "Retry-After": "1" });
 /** Most matches a sortBy query sorts (in memory); more is 400 tooMany. */
 const MAX_SORTED = 5000;
 
@@ -260,8 +264,25 @@ export class ResourceStore {
         return await this.commit(doc, current, "replace");
       } catch (error) {
         if (!(error instanceof RetryableConflict) || attempt >= MAX_ATTEMPTS) throw unwrap(error);
+        await backoff(attempt);
       }
     }
+  }
+
+  /**
+   * Marks a resource as modified (new lastModified and version) without a version check: used when
+   * only a group's members change, so concurrent member changes do not compete for the group document.
+   */
+  async touch(tenantId: string, type: ResourceTypeName, id: string, now: Date): Promise<ResourceDoc> {
+    try {
+      const { resource } = await this.container
+        .item(id, tenantId)
+        .patch<ResourceDoc>([{ op: "set", path: "/meta/lastModified", value: now.toISOString() }]);
+      if (resource?.kind === type) return resource;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    throw notFound(`${type} ${id} not found.`);
   }
 
   /** Deletes a resource, its lookup records and its memberships. */
@@ -274,6 +295,7 @@ export class ResourceStore {
         break;
       } catch (error) {
         if (!(error instanceof RetryableConflict) || attempt >= MAX_ATTEMPTS) throw unwrap(error);
+        await backoff(attempt);
       }
     }
     const field = type === "User" ? "userId" : "groupId";
@@ -331,7 +353,7 @@ export class ResourceStore {
       }
       const status = results[failed].statusCode;
       const role = roles[failed];
-      if (attempt >= MAX_ATTEMPTS) throw new ScimError(503, "The resource is being changed by many requests at once; retry shortly.");
+      if (attempt >= MAX_ATTEMPTS) throw busy();
       if (role.kind === "doc") {
         if (status === 412 || status === 404) throw new RetryableConflict();
         throw new Error(`Unexpected status ${status} writing ${doc.kind} ${doc.id}`);
@@ -482,7 +504,8 @@ function list(ids: string[]): string {
   return ids.length > 10 ? `${shown} and ${ids.length - 10} more` : shown;
 }
 
-function checkIfMatch(current: ResourceDoc, ifMatch: string | undefined): void {
+/** 412 unless If-Match (RFC 7232) names the current version; "*" or no header always passes. */
+export function checkIfMatch(current: ResourceDoc, ifMatch: string | undefined): void {
   if (ifMatch === undefined || ifMatch.trim() === "*") return;
   const wanted = ifMatch.split(",").map((v) => v.trim().replace(/^W\//, "").replace(/"/g, ""));
   const have = versionOf(current).replace(/^W\//, "").replace(/"/g, "");
@@ -492,7 +515,7 @@ function checkIfMatch(current: ResourceDoc, ifMatch: string | undefined): void {
 }
 
 function unwrap(error: unknown): unknown {
-  if (error instanceof RetryableConflict) return new ScimError(503, "The resource is being changed by many requests at once; retry shortly.");
+  if (error instanceof RetryableConflict) return busy();
   if (isNotFound(error)) return notFound("The resource was deleted while it was being changed.");
   return error;
 }

@@ -4,6 +4,7 @@ import { ScimError } from "../scim/errors.js";
 import type { Principal } from "../store/tenants.js";
 import { cosmosStatus } from "../store/errors.js";
 import { services, type Services } from "./services.js";
+import { AuditTrail } from "../service/audit.js";
 
 /** The route prefix of every SCIM endpoint; host.json sets the same (a test keeps them equal). */
 export const ROUTE_PREFIX = "scim/v2";
@@ -19,6 +20,8 @@ export interface ScimContext {
   baseUrl: string;
   services: Services;
   now: Date;
+  /** The provisioning log entry of this request (write operations fill it in). */
+  audit: AuditTrail;
   /** The request body as JSON: 413 over the size limit, 400 invalidSyntax when it is not JSON. */
   json(): Promise<unknown>;
 }
@@ -94,6 +97,7 @@ function toScimError(error: unknown, context: InvocationContext): ScimError {
  */
 export function wrap(handler: ScimHandler): HttpHandler {
   return async (request, context) => {
+    let audit: AuditTrail | undefined;
     try {
       const svc = services();
       const now = svc.now();
@@ -101,6 +105,7 @@ export function wrap(handler: ScimHandler): HttpHandler {
       const secret = /^bearer\s+/i.test(header) ? header.replace(/^bearer\s+/i, "").trim() : undefined;
       const url = new URL(request.url);
       const principal = await svc.tenants.authenticate(secret, now, `${url.origin}/${ROUTE_PREFIX}`);
+      audit = new AuditTrail(svc, principal, now);
       const result = await handler({
         request,
         params: request.params,
@@ -110,11 +115,16 @@ export function wrap(handler: ScimHandler): HttpHandler {
         baseUrl: `${url.origin}/${ROUTE_PREFIX}`,
         services: svc,
         now,
+        audit,
         json: () => readJson(request, svc.config.maxBodyBytes),
       });
+      // The change has landed: a log failure is reported to the operators, not to Entra as a failed write.
+      await audit.finish(result.status).catch((e) => context.error(`Could not write the provisioning log (correlation id ${context.invocationId}):`, e));
       return scimResponse(result);
     } catch (error) {
-      return errorResponse(toScimError(error, context));
+      const scimError = toScimError(error, context);
+      await audit?.finish(scimError.status, scimError.detail).catch((e) => context.error("Could not write the provisioning log:", e));
+      return errorResponse(scimError);
     }
   };
 }

@@ -2,12 +2,14 @@ import { loadConfig, type Config } from "../config.js";
 import { openCosmos } from "../store/cosmos.js";
 import { ResourceStore } from "../store/resources.js";
 import { TenantStore } from "../store/tenants.js";
+import { SettingsStore } from "../store/settings.js";
 
 /** Everything a function needs, built once per process from the configuration. */
 export interface Services {
   config: Config;
   tenants: TenantStore;
   resources: ResourceStore;
+  settings: SettingsStore;
   /** The clock; tests freeze it. */
   now: () => Date;
 }
@@ -18,6 +20,7 @@ export function createServices(config: Config, now: () => Date = () => new Date(
     config,
     tenants: new TenantStore(cosmos.tenants, cosmos.tokens, config.tokenCacheMs),
     resources: new ResourceStore(cosmos.resources),
+    settings: new SettingsStore(cosmos.tenants, config.tokenCacheMs),
     now,
   };
 }

@@ -5,7 +5,8 @@ import { parseProjection, parseResource, project, toScimResource, wantsAttribute
 import { listResponse, parseListParams } from "../scim/list.js";
 import { applyPatch, parsePatchRequest, type MemberDelta } from "../scim/patch.js";
 import { validateResource } from "../scim/validate.js";
-import { checkIfMatch, metaOf, type ResourceDoc } from "../store/resources.js";
+import { changedAttributes, checkIfMatch, metaOf, type ResourceDoc, type WriteOptions } from "../store/resources.js";
+import { afterMembershipChange, groupFacts, linkedProduct, mapsRoles, recomputeRoles, roleMatchChanged } from "./provisioning.js";
 
 /**
  * The six operations of RFC 7644 §3 for Users and Groups. Function files call these; the store
@@ -52,29 +53,66 @@ export async function getResource(ctx: ScimContext, type: ResourceTypeName): Pro
   return respond(ctx, type, doc, 200);
 }
 
+/** Store options of a write: its provisioning-log event (in the same batch) and, for Users, identity linking. */
+async function writeOptions(ctx: ScimContext, type: ResourceTypeName, status: number, logInBatch = true): Promise<WriteOptions> {
+  const settings = await ctx.services.settings.get(ctx.tenantId, ctx.now);
+  return {
+    now: ctx.now,
+    ...(logInBatch ? { audit: await ctx.audit.draft(status) } : {}),
+    ...(type === "User" ? { product: linkedProduct(settings) } : {}),
+  };
+}
+
+/** Membership changes and what follows from them: roles of the users involved. */
+async function changeMembers(ctx: ScimContext, group: ResourceDoc, change: { add: string[]; remove: string[] } | { replace: string[] }) {
+  const result = await ctx.services.resources.changeMembers(ctx.tenantId, group.id, change, ctx.now);
+  ctx.audit.members = { added: result.added.length, removed: result.removed.length };
+  await afterMembershipChange(ctx.services, ctx.tenantId, groupFacts(group), result, ctx.now, ctx.principal);
+}
+
+/** A group's new name or externalId can make role mappings start or stop matching it. */
+async function afterGroupChange(ctx: ScimContext, before: ResourceDoc, after: ResourceDoc): Promise<void> {
+  const settings = await ctx.services.settings.get(ctx.tenantId, ctx.now);
+  if (!roleMatchChanged(settings, groupFacts(before), groupFacts(after))) return;
+  const members = (await ctx.services.resources.membersOf(ctx.tenantId, [after.id])).get(after.id) ?? [];
+  await recomputeRoles(ctx.services, ctx.tenantId, members, ctx.now, ctx.principal);
+}
+
 /** POST /Users, POST /Groups (RFC 7644 §3.3). */
 export async function createResource(ctx: ScimContext, type: ResourceTypeName): Promise<ScimResult> {
+  ctx.audit.begin("create", type);
   const { resource, members } = parseResource(await ctx.json(), type);
   const store = ctx.services.resources;
   if (members?.length) await store.assertUsers(ctx.tenantId, members, "(new)");
-  const doc = await store.create(ctx.tenantId, type, resource, ctx.now);
-  if (members?.length) await store.changeMembers(ctx.tenantId, doc.id, { add: members, remove: [] }, ctx.now);
+  const doc = await store.create(ctx.tenantId, type, resource, await writeOptions(ctx, type, 201, !members?.length));
+  ctx.audit.resourceId = doc.id;
+  ctx.audit.landed();
+  if (members?.length) {
+    ctx.audit.changedAttributes = changedAttributes(undefined, resource).concat("members");
+    await changeMembers(ctx, doc, { add: members, remove: [] });
+  }
   return respond(ctx, type, doc, 201, type === "Group" ? (members ?? []) : undefined);
 }
 
 /** PUT /Users/{id}, PUT /Groups/{id} (RFC 7644 §3.5.1): replaces every writable attribute. */
 export async function replaceResource(ctx: ScimContext, type: ResourceTypeName): Promise<ScimResult> {
+  ctx.audit.begin("replace", type, ctx.params.id);
   const { resource, members } = parseResource(await ctx.json(), type);
   const store = ctx.services.resources;
   const current = await store.require(ctx.tenantId, type, ctx.params.id);
   if (members?.length) await store.assertUsers(ctx.tenantId, members, current.id);
+  const withMembers = type === "Group" && members !== undefined;
   const doc = await store.update(ctx.tenantId, type, current.id, () => resource, {
-    now: ctx.now,
+    ...(await writeOptions(ctx, type, 200, !withMembers)),
     ifMatch: ctx.request.headers.get("if-match") ?? undefined,
     current,
   });
-  if (type === "Group" && members !== undefined) {
-    await store.changeMembers(ctx.tenantId, doc.id, { replace: members }, ctx.now);
+  if (!withMembers) ctx.audit.landed();
+  if (type === "Group") {
+    ctx.audit.changedAttributes = changedAttributes(current.resource, doc.resource);
+    if (withMembers) await changeMembers(ctx, doc, { replace: members });
+    if (withMembers) ctx.audit.changedAttributes.push("members");
+    await afterGroupChange(ctx, current, doc);
   }
   return respond(ctx, type, doc, 200);
 }
@@ -85,6 +123,7 @@ export async function replaceResource(ctx: ScimContext, type: ResourceTypeName):
  * fresh document. Users answer 200 with the resource; Groups answer 204, as Entra prefers.
  */
 export async function patchResource(ctx: ScimContext, type: ResourceTypeName): Promise<ScimResult> {
+  ctx.audit.begin("patch", type, ctx.params.id);
   const ops = parsePatchRequest(await ctx.json());
   const store = ctx.services.resources;
   const current = await store.require(ctx.tenantId, type, ctx.params.id);
@@ -93,6 +132,7 @@ export async function patchResource(ctx: ScimContext, type: ResourceTypeName): P
   const adds = delta ? (delta.kind === "replace" ? delta.ids : delta.add) : [];
   if (adds.length) await store.assertUsers(ctx.tenantId, adds, current.id);
   const ifMatch = ctx.request.headers.get("if-match") ?? undefined;
+  const status = type === "Group" ? 204 : 200;
   let doc: ResourceDoc;
   if (trial.changedAttributes.some((a) => a !== "members")) {
     doc = await store.update(
@@ -105,27 +145,40 @@ export async function patchResource(ctx: ScimContext, type: ResourceTypeName): P
         validateResource(result.resource, type);
         return result.resource;
       },
-      { now: ctx.now, ifMatch, current, touch: delta !== undefined },
+      { ...(await writeOptions(ctx, type, status, !delta)), ifMatch, current, touch: delta !== undefined },
     );
+    if (!delta) ctx.audit.landed();
+    ctx.audit.changedAttributes = changedAttributes(current.resource, doc.resource);
   } else {
     // Members only (or nothing): no version-checked rewrite, so concurrent member changes never collide.
     checkIfMatch(current, ifMatch);
     doc = delta ? await store.touch(ctx.tenantId, type, current.id, ctx.now) : current;
   }
   if (delta) {
-    await store.changeMembers(
-      ctx.tenantId,
-      doc.id,
-      delta.kind === "replace" ? { replace: delta.ids } : { add: delta.add, remove: delta.remove },
-      ctx.now,
-    );
+    ctx.audit.changedAttributes.push("members");
+    await changeMembers(ctx, doc, delta.kind === "replace" ? { replace: delta.ids } : { add: delta.add, remove: delta.remove });
   }
-  if (type === "Group") return { status: 204, headers: { ETag: metaOf(doc).version } };
-  return respond(ctx, type, doc, 200);
+  if (type === "Group") {
+    await afterGroupChange(ctx, current, doc);
+    return { status, headers: { ETag: metaOf(doc).version } };
+  }
+  return respond(ctx, type, doc, status);
 }
 
-/** DELETE /Users/{id}, DELETE /Groups/{id} (RFC 7644 §3.6). */
+/**
+ * DELETE /Users/{id}, DELETE /Groups/{id} (RFC 7644 §3.6). A user's record is kept as deleted for
+ * the tenant's retention period (then purged by Cosmos DB TTL); SCIM no longer sees it.
+ */
 export async function deleteResource(ctx: ScimContext, type: ResourceTypeName): Promise<ScimResult> {
-  await ctx.services.resources.delete(ctx.tenantId, type, ctx.params.id, ctx.request.headers.get("if-match") ?? undefined);
+  ctx.audit.begin("delete", type, ctx.params.id);
+  const settings = await ctx.services.settings.get(ctx.tenantId, ctx.now);
+  const group = type === "Group" ? await ctx.services.resources.require(ctx.tenantId, type, ctx.params.id) : undefined;
+  const related = await ctx.services.resources.delete(ctx.tenantId, type, ctx.params.id, {
+    ...(await writeOptions(ctx, type, 204)),
+    ifMatch: ctx.request.headers.get("if-match") ?? undefined,
+    retentionSeconds: type === "User" ? settings.deletedUserRetentionDays * 86400 : undefined,
+  });
+  ctx.audit.landed();
+  if (group && mapsRoles(settings, groupFacts(group))) await recomputeRoles(ctx.services, ctx.tenantId, related, ctx.now, ctx.principal);
   return { status: 204 };
 }

@@ -4,6 +4,7 @@ import type { Filter } from "../scim/filter.js";
 import type { ResourceTypeName } from "../scim/schemas.js";
 import { resolveAttribute } from "../scim/schemas.js";
 import type { ResourceMeta, WireResource } from "../scim/resource.js";
+import type { ProductUser } from "../product/provisioning.js";
 import { ScimError, badRequest, conflict, notFound, preconditionFailed } from "../scim/errors.js";
 import { filterToSql, resolveSortBy } from "./filter-sql.js";
 import { isNotFound } from "./errors.js";
@@ -12,10 +13,52 @@ import { isNotFound } from "./errors.js";
 export interface ResourceDoc {
   id: string;
   tenantId: string;
-  kind: ResourceTypeName;
+  /** "DeletedUser": a user removed through SCIM, kept for the tenant's retention period, then purged by TTL. */
+  kind: ResourceTypeName | "DeletedUser";
   resource: WireResource;
   meta: { created: string; lastModified: string };
+  /** The product's own state of a user (login, role); see shared/product/provisioning.ts. */
+  product?: ProductUser;
+  deletedAt?: string;
+  /** Groups a deleted user was a member of. */
+  formerGroups?: string[];
+  ttl?: number;
   _etag?: string;
+}
+
+export type AuditOperation = "create" | "replace" | "patch" | "delete" | "role-conflict";
+
+/** One provisioning-log event (never a secret: tokens appear by name and id only). */
+export interface AuditEvent {
+  id: string;
+  time: string;
+  tokenName: string;
+  tokenId: string;
+  operation: AuditOperation;
+  resourceType: string;
+  resourceId?: string;
+  changedAttributes: string[];
+  status: number;
+  detail?: string;
+  members?: { added: number; removed: number };
+}
+
+/** What a write needs to log itself: the store fills in resource, changed attributes and id. */
+export interface AuditDraft {
+  time: string;
+  tokenName: string;
+  tokenId: string;
+  operation: AuditOperation;
+  status: number;
+  ttlSeconds: number;
+}
+
+export interface WriteOptions {
+  now: Date;
+  /** Logged in the same transactional batch as the write, so a change and its log entry land together. */
+  audit?: AuditDraft;
+  /** The product state to store with a User, from its new attributes (identity linking). */
+  product?: (resource: WireResource, current: ProductUser | undefined) => ProductUser;
 }
 
 /** One group membership: its own document, so changing members never rewrites a large group. */
@@ -60,7 +103,7 @@ export interface ListQuery {
 }
 
 /** Which attributes are unique per tenant, and how they compare. */
-const LOOKUPS: Record<ResourceTypeName, { attribute: string; caseExact: boolean }[]> = {
+const LOOKUPS: Record<string, { attribute: string; caseExact: boolean }[]> = {
   User: [
     { attribute: "userName", caseExact: false },
     { attribute: "externalId", caseExact: true },
@@ -121,13 +164,34 @@ function lookupId(type: ResourceTypeName, attribute: string, value: string): str
   return `lk.${type}.${attribute}.${createHash("sha256").update(value, "utf8").digest("base64url")}`;
 }
 
-function lookupsOf(type: ResourceTypeName, resource: WireResource | undefined): Map<string, { attribute: string; value: string }> {
+function lookupsOf(kind: ResourceDoc["kind"], resource: WireResource | undefined): Map<string, { attribute: string; value: string }> {
   const out = new Map<string, { attribute: string; value: string }>();
-  for (const { attribute, caseExact } of LOOKUPS[type]) {
+  for (const { attribute, caseExact } of LOOKUPS[kind] ?? []) {
     const value = lookupValue(resource, attribute, caseExact);
-    if (value !== undefined) out.set(lookupId(type, attribute, value), { attribute, value });
+    if (value !== undefined) out.set(lookupId(kind as ResourceTypeName, attribute, value), { attribute, value });
   }
   return out;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Attributes that differ: top-level names, one level down into singular complex and extension objects. */
+export function changedAttributes(before: WireResource | undefined, after: WireResource | undefined): string[] {
+  const out: string[] = [];
+  const a = before ?? {};
+  const b = after ?? {};
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (key === "schemas" || JSON.stringify(a[key]) === JSON.stringify(b[key])) continue;
+    if (isObject(a[key]) || isObject(b[key])) {
+      const x = (isObject(a[key]) ? a[key] : {}) as Record<string, unknown>;
+      const y = (isObject(b[key]) ? b[key] : {}) as Record<string, unknown>;
+      const sep = key.startsWith("urn:") ? ":" : ".";
+      for (const sub of new Set([...Object.keys(x), ...Object.keys(y)])) {
+        if (JSON.stringify(x[sub]) !== JSON.stringify(y[sub])) out.push(`${key}${sep}${sub}`);
+      }
+    } else out.push(key);
+  }
+  return out.sort();
 }
 
 export const versionOf = (doc: { _etag?: string }) => `W/"${(doc._etag ?? "").replace(/"/g, "")}"`;
@@ -136,7 +200,14 @@ export function metaOf(doc: ResourceDoc): ResourceMeta {
   return { id: doc.id, created: doc.meta.created, lastModified: doc.meta.lastModified, version: versionOf(doc) };
 }
 
-const strip = ({ id, tenantId, kind, resource, meta }: ResourceDoc): ResourceDoc => ({ id, tenantId, kind, resource, meta });
+const strip = ({ id, tenantId, kind, resource, meta, product }: ResourceDoc): ResourceDoc => ({
+  id,
+  tenantId,
+  kind,
+  resource,
+  meta,
+  ...(product ? { product } : {}),
+});
 
 /** A write the store could not finish because another writer got there first; the caller retries. */
 class RetryableConflict extends Error {}
@@ -232,10 +303,17 @@ export class ResourceStore {
   }
 
   /** Creates a resource; 409 uniqueness when a unique value is taken. One batch on the happy path. */
-  async create(tenantId: string, type: ResourceTypeName, resource: WireResource, now: Date): Promise<ResourceDoc> {
-    const at = now.toISOString();
-    const doc: ResourceDoc = { id: randomUUID(), tenantId, kind: type, resource, meta: { created: at, lastModified: at } };
-    return this.commit(doc, undefined, "create");
+  async create(tenantId: string, type: ResourceTypeName, resource: WireResource, options: WriteOptions): Promise<ResourceDoc> {
+    const at = options.now.toISOString();
+    const doc: ResourceDoc = {
+      id: randomUUID(),
+      tenantId,
+      kind: type,
+      resource,
+      meta: { created: at, lastModified: at },
+      ...(options.product ? { product: options.product(resource, undefined) } : {}),
+    };
+    return this.commit(doc, undefined, "create", options.audit);
   }
 
   /**
@@ -248,20 +326,22 @@ export class ResourceStore {
     type: ResourceTypeName,
     id: string,
     change: (current: ResourceDoc) => WireResource | undefined,
-    options: { now: Date; ifMatch?: string; touch?: boolean; current?: ResourceDoc },
+    options: WriteOptions & { ifMatch?: string; touch?: boolean; current?: ResourceDoc },
   ): Promise<ResourceDoc> {
     for (let attempt = 1; ; attempt++) {
       const current = attempt === 1 && options.current ? options.current : await this.require(tenantId, type, id);
       checkIfMatch(current, options.ifMatch);
       const next = change(current);
       if (next === undefined && !options.touch) return current;
+      const resource = next ?? current.resource;
       const doc: ResourceDoc = {
         ...strip(current),
-        resource: next ?? current.resource,
+        resource,
         meta: { ...current.meta, lastModified: options.now.toISOString() },
+        ...(options.product ? { product: options.product(resource, current.product) } : {}),
       };
       try {
-        return await this.commit(doc, current, "replace");
+        return await this.commit(doc, current, "replace", options.audit);
       } catch (error) {
         if (!(error instanceof RetryableConflict) || attempt >= MAX_ATTEMPTS) throw unwrap(error);
         await backoff(attempt);
@@ -285,25 +365,49 @@ export class ResourceStore {
     throw notFound(`${type} ${id} not found.`);
   }
 
-  /** Deletes a resource, its lookup records and its memberships. */
-  async delete(tenantId: string, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void> {
+  /**
+   * Deletes a resource, its lookup records and its memberships. With `retentionSeconds`, a User is
+   * kept as a "DeletedUser" record (invisible to SCIM, its userName free again) that Cosmos DB
+   * purges after that time. Returns the ids of the groups it was a member of (for a User) or of its
+   * members (for a Group).
+   */
+  async delete(
+    tenantId: string,
+    type: ResourceTypeName,
+    id: string,
+    options: WriteOptions & { ifMatch?: string; retentionSeconds?: number },
+  ): Promise<string[]> {
+    const field = type === "User" ? "userId" : "groupId";
+    const other = type === "User" ? "groupId" : "userId";
+    const related = await this.select<{ id: string; other: string }>(
+      tenantId,
+      `SELECT c.id, c.${other} AS other FROM c WHERE ${TENANT_MEMBER} AND c.${field} = @id`,
+      [...memberParams(tenantId), { name: "@id", value: id }],
+    );
     for (let attempt = 1; ; attempt++) {
       const current = await this.require(tenantId, type, id);
-      checkIfMatch(current, ifMatch);
+      checkIfMatch(current, options.ifMatch);
       try {
-        await this.commit(strip(current), current, "delete");
+        if (type === "User" && options.retentionSeconds) {
+          const kept: ResourceDoc = {
+            ...strip(current),
+            kind: "DeletedUser",
+            deletedAt: options.now.toISOString(),
+            formerGroups: related.map((r) => r.other),
+            ttl: options.retentionSeconds,
+          };
+          await this.commit(kept, current, "replace", options.audit);
+        } else {
+          await this.commit(strip(current), current, "delete", options.audit);
+        }
         break;
       } catch (error) {
         if (!(error instanceof RetryableConflict) || attempt >= MAX_ATTEMPTS) throw unwrap(error);
         await backoff(attempt);
       }
     }
-    const field = type === "User" ? "userId" : "groupId";
-    const ids = await this.select<string>(tenantId, `SELECT VALUE c.id FROM c WHERE ${TENANT_MEMBER} AND c.${field} = @id`, [
-      ...memberParams(tenantId),
-      { name: "@id", value: id },
-    ]);
-    await this.bulk(ids.map((mid) => ({ operationType: "Delete", id: mid, partitionKey: tenantId }) as OperationInput));
+    await this.bulk(related.map((m) => ({ operationType: "Delete", id: m.id, partitionKey: tenantId }) as OperationInput));
+    return related.map((r) => r.other);
   }
 
   /**
@@ -311,15 +415,20 @@ export class ResourceStore {
    * new lookups first (Create: a taken value fails the batch), then the document (guarded by its
    * ETag), then the lookups of values it no longer holds.
    */
-  private async commit(doc: ResourceDoc, before: ResourceDoc | undefined, mode: "create" | "replace" | "delete"): Promise<ResourceDoc> {
+  private async commit(
+    doc: ResourceDoc,
+    before: ResourceDoc | undefined,
+    mode: "create" | "replace" | "delete",
+    audit?: AuditDraft,
+  ): Promise<ResourceDoc> {
     const tenantId = doc.tenantId;
-    const oldKeys = lookupsOf(doc.kind, before?.resource);
+    const oldKeys = before ? lookupsOf(before.kind, before.resource) : new Map();
     const newKeys = mode === "delete" ? new Map() : lookupsOf(doc.kind, doc.resource);
     const takeovers = new Map<string, string>();
     const skipDeletes = new Set<string>();
     for (let attempt = 1; ; attempt++) {
       const ops: OperationInput[] = [];
-      const roles: { kind: "lookup" | "doc" | "unlookup"; key?: string }[] = [];
+      const roles: { kind: "lookup" | "doc" | "unlookup" | "audit"; key?: string }[] = [];
       for (const [key, { attribute, value }] of newKeys) {
         if (oldKeys.has(key)) continue;
         const body: LookupDoc = { id: key, tenantId, kind: "Lookup", resource: {}, target: doc.id, attribute, value };
@@ -343,6 +452,16 @@ export class ResourceStore {
         ops.push({ operationType: "Delete", id: key, partitionKey: tenantId });
         roles.push({ kind: "unlookup", key });
       }
+      if (audit) {
+        const deleted = mode === "delete" || doc.kind === "DeletedUser";
+        const event = auditDoc(tenantId, audit, {
+          resourceType: before?.kind ?? doc.kind,
+          resourceId: doc.id,
+          changedAttributes: deleted ? [] : changedAttributes(before?.resource, doc.resource),
+        });
+        ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: event as unknown as JSONObject });
+        roles.push({ kind: "audit" });
+      }
 
       const response = await this.container.items.batch(ops, tenantId);
       const results = response.result ?? [];
@@ -358,6 +477,7 @@ export class ResourceStore {
         if (status === 412 || status === 404) throw new RetryableConflict();
         throw new Error(`Unexpected status ${status} writing ${doc.kind} ${doc.id}`);
       }
+      if (role.kind === "audit") throw new Error(`Unexpected status ${status} writing the provisioning log of ${doc.kind} ${doc.id}`);
       if (role.kind === "unlookup") {
         if (status === 404) skipDeletes.add(role.key!);
         else throw new Error(`Unexpected status ${status} deleting lookup of ${doc.kind} ${doc.id}`);
@@ -384,7 +504,7 @@ export class ResourceStore {
       return;
     }
     if (lookup.target !== doc.id) {
-      const holder = await this.get(doc.tenantId, doc.kind, lookup.target);
+      const holder = await this.get(doc.tenantId, doc.kind as ResourceTypeName, lookup.target);
       const caseExact = LOOKUPS[doc.kind].find((l) => l.attribute === claim.attribute)!.caseExact;
       if (holder && lookupValue(holder.resource, claim.attribute, caseExact) === claim.value) {
         const shown = String(doc.resource[claim.attribute]);
@@ -393,6 +513,81 @@ export class ResourceStore {
       }
     }
     takeovers.set(key, etag!);
+  }
+
+  /** Writes one provisioning-log event on its own (failed writes, member-only changes, conflicts). */
+  async recordAudit(
+    tenantId: string,
+    draft: AuditDraft,
+    about: { resourceType: string; resourceId?: string; changedAttributes: string[]; detail?: string; members?: AuditEvent["members"] },
+  ): Promise<void> {
+    await this.container.items.create(auditDoc(tenantId, draft, about));
+  }
+
+  /** The provisioning log, newest first, paged (1-based page of `limit` events). */
+  async listAudit(
+    tenantId: string,
+    query: { resourceId?: string; operation?: string; limit: number; page: number },
+  ): Promise<{ total: number; events: AuditEvent[] }> {
+    const parameters: SqlParameter[] = [
+      { name: "@tenantId", value: tenantId },
+      { name: "@kind", value: "Audit" },
+    ];
+    let where = TENANT_KIND;
+    if (query.resourceId) {
+      where += " AND c.resourceId = @resourceId";
+      parameters.push({ name: "@resourceId", value: query.resourceId });
+    }
+    if (query.operation) {
+      where += " AND c.operation = @operation";
+      parameters.push({ name: "@operation", value: query.operation });
+    }
+    const total = (await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters))[0] ?? 0;
+    const skip = (query.page - 1) * query.limit;
+    if (skip >= total) return { total, events: [] };
+    const docs = await this.select<AuditEvent & { tenantId?: string; kind?: string; resource?: unknown; ttl?: number; _etag?: string }>(
+      tenantId,
+      `SELECT TOP @top * FROM c WHERE ${where} ORDER BY c.time DESC`,
+      [...parameters, { name: "@top", value: skip + query.limit }],
+    );
+    const events = docs.slice(skip).map(({ id, time, tokenName, tokenId, operation, resourceType, resourceId, changedAttributes, status, detail, members }) => ({
+      id,
+      time,
+      tokenName,
+      tokenId,
+      operation,
+      resourceType,
+      ...(resourceId ? { resourceId } : {}),
+      changedAttributes,
+      status,
+      ...(detail ? { detail } : {}),
+      ...(members ? { members } : {}),
+    }));
+    return { total, events };
+  }
+
+  /** Several resources by id, in one bulk read per 100 (missing ids are left out). */
+  async getMany(tenantId: string, type: ResourceTypeName, ids: string[]): Promise<ResourceDoc[]> {
+    const found = await this.run(ids.map((id) => ({ operationType: "Read", id, partitionKey: tenantId }) as OperationInput));
+    return found
+      .filter((r) => r.statusCode === 200)
+      .map((r) => r.resourceBody as unknown as ResourceDoc)
+      .filter((d) => d.kind === type && d.tenantId === tenantId);
+  }
+
+  /** Sets a user's product state (role changes) without a version check: it never touches SCIM attributes. */
+  async setProduct(tenantId: string, userId: string, product: ProductUser): Promise<void> {
+    await this.container.item(userId, tenantId).patch([{ op: "set", path: "/product", value: product as unknown as JSONObject }]);
+  }
+
+  /** How many users of the tenant hold a role (the last-Admin rule). */
+  async countRole(tenantId: string, role: string): Promise<number> {
+    const rows = await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${TENANT_KIND} AND c.product.role = @role`, [
+      { name: "@tenantId", value: tenantId },
+      { name: "@kind", value: "User" },
+      { name: "@role", value: role },
+    ]);
+    return rows[0] ?? 0;
   }
 
   /** Member user ids of each group (one query). */
@@ -498,6 +693,23 @@ export class ResourceStore {
 }
 
 const memberId = (groupId: string, userId: string) => `mb.${groupId}.${userId}`;
+
+function auditDoc(
+  tenantId: string,
+  draft: AuditDraft,
+  about: { resourceType: string; resourceId?: string; changedAttributes: string[]; detail?: string; members?: AuditEvent["members"] },
+) {
+  const { ttlSeconds, ...rest } = draft;
+  return {
+    id: randomUUID(),
+    tenantId,
+    kind: "Audit",
+    resource: {},
+    ...rest,
+    ...about,
+    ttl: ttlSeconds,
+  };
+}
 
 function list(ids: string[]): string {
   const shown = ids.slice(0, 10).map((id) => `'${id}'`).join(", ");

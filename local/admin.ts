@@ -6,6 +6,7 @@ import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./host.js";
 import { UsageError, type Command, type OptionTable } from "./admin/command.js";
 import { tenantCommands, tenantOptions } from "./admin/tenants.js";
 import { tokenCommands, tokenOptions } from "./admin/tokens.js";
+import { provisioningCommands, provisioningOptions } from "./admin/provisioning.js";
 
 /**
  * The admin CLI: `npm run admin -- <noun> <verb> [options]`. It works against the same store as
@@ -34,10 +35,11 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   audit list --tenant ID [--resource ID] [--operation OP] [--limit N] [--page N]
 GROUP is a group's id, displayName or externalId; TEAM a team's id or name.`;
 
-const COMMANDS: Record<string, Command> = { ...tenantCommands, ...tokenCommands };
+const COMMANDS: Record<string, Command> = { ...tenantCommands, ...tokenCommands, ...provisioningCommands };
 const OPTIONS: OptionTable = {
   ...tenantOptions,
   ...tokenOptions,
+  ...provisioningOptions,
   tenant: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },

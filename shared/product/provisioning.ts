@@ -120,5 +120,5 @@ export function teamsOf(groups: GroupFacts[], settings: TenantSettings): { id: s
     const entry = team ? { id: team.id, name: team.name, viaGroup: group.id } : { id: group.id, name: group.displayName ?? group.id, viaGroup: group.id };
     if (!out.has(entry.id)) out.set(entry.id, entry);
   }
-  return [...out.values()];
+  return [...out.values()].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 }

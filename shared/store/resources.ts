@@ -547,7 +547,7 @@ export class ResourceStore {
     if (skip >= total) return { total, events: [] };
     const docs = await this.select<AuditEvent & { tenantId?: string; kind?: string; resource?: unknown; ttl?: number; _etag?: string }>(
       tenantId,
-      `SELECT TOP @top * FROM c WHERE ${where} ORDER BY c.time DESC`,
+      `SELECT TOP @top * FROM c WHERE ${where} ORDER BY c.id DESC`,
       [...parameters, { name: "@top", value: skip + query.limit }],
     );
     const events = docs.slice(skip).map(({ id, time, tokenName, tokenId, operation, resourceType, resourceId, changedAttributes, status, detail, members }) => ({
@@ -694,6 +694,11 @@ export class ResourceStore {
 
 const memberId = (groupId: string, userId: string) => `mb.${groupId}.${userId}`;
 
+let auditSequence = 0;
+
+/** Audit ids sort by time, then by the order this process wrote them: "newest first" is ORDER BY id DESC. */
+const auditId = (time: string) => `${time}~${(auditSequence++ % 2 ** 40).toString(36).padStart(8, "0")}~${randomUUID().slice(0, 8)}`;
+
 function auditDoc(
   tenantId: string,
   draft: AuditDraft,
@@ -701,7 +706,7 @@ function auditDoc(
 ) {
   const { ttlSeconds, ...rest } = draft;
   return {
-    id: randomUUID(),
+    id: auditId(draft.time),
     tenantId,
     kind: "Audit",
     resource: {},

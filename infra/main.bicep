@@ -1,6 +1,6 @@
 // scim-functions: everything the SCIM service needs in one resource group, with no keys or
 // connection strings holding secrets. Deploy with `az deployment group create` (see
-// infra/DEPLOY.md), then publish the app with `func azure functionapp publish`.
+// README.md, Deploy), then publish the app with `func azure functionapp publish`.
 metadata name = 'scim-functions'
 metadata description = 'SCIM 2.0 provisioning service for Microsoft Entra ID on Azure Functions (Flex Consumption) and Cosmos DB, identity-based end to end.'
 

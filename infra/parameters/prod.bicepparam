@@ -17,7 +17,7 @@ param maximumInstanceCount = 100
 param logRetentionInDays = 90
 
 // Set DEPLOYER_PRINCIPAL_ID only for the deployment that bootstraps the first tenant and
-// token (see infra/DEPLOY.md); empty: no person gets data access.
+// token (see the Deploy section of README.md); empty: no person gets data access.
 param deployerPrincipalId = readEnvironmentVariable('DEPLOYER_PRINCIPAL_ID', '')
 
 param tags = {

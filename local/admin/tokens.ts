@@ -1,7 +1,13 @@
+import { ROUTE_PREFIX } from "../../shared/http/function.js";
+import { EXPIRY_WARNING_DAYS, UnknownTokenError, type TokenInfo } from "../../shared/store/tenants.js";
 import type { Command, OptionTable } from "./command.js";
 import { UsageError, required, requireTenant } from "./command.js";
 
-export const tokenOptions: OptionTable = { expires: { type: "string" } };
+export const tokenOptions: OptionTable = {
+  expires: { type: "string" },
+  audience: { type: "string" },
+  id: { type: "string" },
+};
 
 function parseExpiry(text: string | boolean | undefined, now: Date): Date | undefined {
   if (text === undefined || typeof text === "boolean") return undefined;
@@ -13,26 +19,94 @@ function parseExpiry(text: string | boolean | undefined, now: Date): Date | unde
   return new Date(t);
 }
 
+/** The Tenant URL a token is for: the service's URL up to /scim/v2, as pasted into Entra. */
+function parseAudience(text: string | boolean | undefined): string | undefined {
+  if (text === undefined || typeof text === "boolean") return undefined;
+  const example = `https://contoso-scim.azurewebsites.net/${ROUTE_PREFIX}`;
+  let url: URL | undefined;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    url = undefined;
+  }
+  const path = url?.pathname.replace(/\/+$/, "").toLowerCase();
+  if (!url || !/^https?:$/.test(url.protocol) || path !== `/${ROUTE_PREFIX}`) {
+    throw new UsageError(`--audience must be the Tenant URL entered in Entra, such as ${example} (got "${text}")`);
+  }
+  return text.trim();
+}
+
+const inDays = (days: number) =>
+  days < 0 ? "expired" : days === 0 ? "in less than a day" : days === 1 ? "in 1 day" : `in ${days} days`;
+
+const accepted = (audience: string | null) => (audience ? `accepted only at ${audience}` : "accepted at any Tenant URL");
+
+function describeToken(t: TokenInfo): string {
+  const line = [
+    t.id,
+    t.name,
+    t.status,
+    `created ${t.createdAt}`,
+    t.expiresAt ? `expires ${t.expiresAt} (${inDays(t.expiresInDays!)})` : "no expiry",
+    `last used ${t.lastUsedAt ?? "never"}`,
+    ...(t.revokedAt ? [`revoked ${t.revokedAt}`] : []),
+    accepted(t.audience),
+  ].join("  ");
+  if (!t.expiresSoon) return line;
+  return (
+    `${line}\n  WARNING: token ${t.id} (${t.name}) expires ${inDays(t.expiresInDays!)}. Create a new token, paste it into ` +
+    "Entra, then revoke this one: an expired token puts the Entra provisioning job into quarantine."
+  );
+}
+
 export const tokenCommands: Record<string, Command> = {
   "token create": async (args, svc, now) => {
     const name = required(args, "name");
     const expiresAt = parseExpiry(args.expires, now);
+    const audience = parseAudience(args.audience);
     const tenantId = await requireTenant(args, svc);
-    const { token, secret } = await svc.tenants.createToken(tenantId, name, now, { expiresAt });
+    const { token, secret } = await svc.tenants.createToken(tenantId, name, now, { expiresAt, audience });
     return {
-      data: { id: token.id, token: secret, expiresAt: token.expiresAt ?? null, name: token.name, tenantId },
+      data: {
+        id: token.id,
+        token: secret,
+        expiresAt: token.expiresAt,
+        name: token.name,
+        tenantId,
+        ...(token.audience ? { audience: token.audience } : {}),
+      },
       text:
-        `Token ${token.id} (${name}) for tenant ${tenantId}${token.expiresAt ? `, expires ${token.expiresAt}` : ", no expiry"}.\n` +
+        `Token ${token.id} (${name}) for tenant ${tenantId}, expires ${token.expiresAt} (${inDays(token.expiresInDays!)}), ${accepted(token.audience)}.\n` +
         `Secret Token (shown once; paste it into Entra): ${secret}`,
     };
   },
   "token list": async (args, svc, now) => {
     const tokens = await svc.tenants.listTokens(await requireTenant(args, svc), now);
+    const soon = tokens.filter((t) => t.expiresSoon).length;
     return {
       data: tokens,
       text:
-        tokens.map((t) => `${t.id}  ${t.name}  ${t.status}  created ${t.createdAt}  expires ${t.expiresAt ?? "never"}`).join("\n") ||
-        "No tokens.",
+        tokens.length === 0
+          ? "No tokens."
+          : tokens.map(describeToken).join("\n") +
+            (soon > 0 ? `\n${soon} active token(s) expire within ${EXPIRY_WARNING_DAYS} days: rotate them.` : ""),
+    };
+  },
+  "token revoke": async (args, svc, now) => {
+    const tenantId = await requireTenant(args, svc);
+    const tokenId = required(args, "id");
+    let token: TokenInfo;
+    try {
+      token = await svc.tenants.revokeToken(tenantId, tokenId, now);
+    } catch (error) {
+      if (error instanceof UnknownTokenError) {
+        throw new UsageError(`tenant ${tenantId} has no token with id ${tokenId} (see: token list --tenant ${tenantId})`);
+      }
+      throw error;
+    }
+    return {
+      data: token,
+      text: `Revoked token ${token.id} (${token.name}) of tenant ${tenantId} at ${token.revokedAt}; requests with it get 401 within 5 seconds.`,
     };
   },
 };

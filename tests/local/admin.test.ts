@@ -95,11 +95,20 @@ describe("token commands", () => {
     expect((await other.get(`/Users?filter=${q('userName eq "cli-user@contoso.com"')}`)).body.totalResults).toBe(0);
   });
 
-  it("creates a token without expiry when --expires is left out", async () => {
-    const tenant = (await admin(["tenant", "create", "--name", "No expiry", "--json"])).json();
-    const res = await admin(["token", "create", "--tenant", tenant.id, "--name", "forever", "--json"]);
+  it("creates a token that expires a year after creation when --expires is left out", async () => {
+    const tenant = (await admin(["tenant", "create", "--name", "Default expiry", "--json"])).json();
+    const yearAfter = (ms: number) => {
+      const d = new Date(ms);
+      d.setUTCFullYear(d.getUTCFullYear() + 1);
+      return d.getTime();
+    };
+    const before = Date.now();
+    const res = await admin(["token", "create", "--tenant", tenant.id, "--name", "default", "--json"]);
     expect(res.code).toBe(0);
-    expect(res.json()).toMatchObject({ expiresAt: null, token: expect.stringMatching(/^scimf_/) });
+    expect(res.json()).toMatchObject({ expiresAt: expect.stringMatching(ISO), token: expect.stringMatching(/^scimf_/) });
+    const expires = Date.parse(res.json().expiresAt);
+    expect(expires).toBeGreaterThanOrEqual(yearAfter(before));
+    expect(expires).toBeLessThanOrEqual(yearAfter(Date.now()));
     expect((await client(host, res.json().token).get("/Users")).status).toBe(200);
   });
 
@@ -112,9 +121,10 @@ describe("token commands", () => {
     const res = await admin(["token", "list", "--tenant", tenant.id, "--json"]);
     expect(res.code).toBe(0);
     expect(res.err).toEqual([]);
+    const info = { tenantId: tenant.id, createdAt: expect.stringMatching(ISO), lastUsedAt: null, status: "active", expiresSoon: false, expiresInDays: expect.any(Number), audience: null, revokedAt: null };
     expect(res.json()).toEqual([
-      { id: first.id, tenantId: tenant.id, name: "first", createdAt: expect.stringMatching(ISO), expiresAt: expires.toISOString(), status: "active" },
-      { id: second.id, tenantId: tenant.id, name: "second", createdAt: expect.stringMatching(ISO), status: "active" },
+      { ...info, id: first.id, name: "first", expiresAt: expires.toISOString() },
+      { ...info, id: second.id, name: "second", expiresAt: second.expiresAt },
     ]);
     const plain = await admin(["token", "list", "--tenant", tenant.id]);
     expect(plain.code).toBe(0);

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import azureFunctions from "@azure/functions";
+import type { Timer } from "@azure/functions";
+import { createHttpServer } from "@vercel/cosmosdb-server";
+import { loadConfig } from "../../shared/config.js";
+import { ensureContainers, openCosmos } from "../../shared/store/cosmos.js";
+import { createServices, useServices, type Services } from "../../shared/http/services.js";
+import { hashToken } from "../../shared/store/tenants.js";
+
+/** The daily timer function that warns about tokens about to expire, called as the Functions host calls it. */
+
+const { InvocationContext } = azureFunctions;
+const register = vi.spyOn(azureFunctions.app, "timer").mockImplementation(() => {});
+const { checkTokenExpiry, TOKEN_EXPIRY_SCHEDULE } = await import("../../functions/token-expiry-check.js");
+
+let server: Server;
+let services: Services;
+const DAY = 24 * 3600 * 1000;
+const T0 = new Date("2026-11-23T06:00:00.000Z");
+let clock = T0;
+const secrets: string[] = [];
+
+const timer: Timer = {
+  isPastDue: false,
+  schedule: { adjustForDST: false },
+  scheduleStatus: { last: "2026-11-22T06:00:00.000Z", next: "2026-11-24T06:00:00.000Z", lastUpdated: "2026-11-22T06:00:00.000Z" },
+};
+
+/** Runs the handler with a real InvocationContext and returns what it logged, as [level, line]. */
+async function run(t: Timer = timer) {
+  const lines: [string, string][] = [];
+  const context = new InvocationContext({
+    invocationId: "inv-timer",
+    functionName: "token-expiry-check",
+    logHandler: (level, ...args) => lines.push([level, args.map(String).join(" ")]),
+  });
+  await checkTokenExpiry(t, context);
+  return lines;
+}
+
+beforeAll(async () => {
+  server = createHttpServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const config = loadConfig({ COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, COSMOS_KEY: "a2V5" });
+  await ensureContainers(openCosmos(config.cosmos).client, config.cosmos.database);
+  services = createServices(config, () => clock);
+  useServices(services);
+});
+afterAll(async () => {
+  useServices(undefined);
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+beforeEach(() => {
+  clock = T0;
+});
+
+describe("registration", () => {
+  it("registers a daily timer function under the file's own name, with retries", () => {
+    expect(register).toHaveBeenCalledTimes(1);
+    expect(register).toHaveBeenCalledWith("token-expiry-check", {
+      schedule: "0 0 6 * * *",
+      retry: expect.objectContaining({ strategy: "exponentialBackoff", maxRetryCount: 3 }),
+      handler: checkTokenExpiry,
+    });
+    expect(TOKEN_EXPIRY_SCHEDULE).toBe("0 0 6 * * *");
+  });
+});
+
+describe("checkTokenExpiry", () => {
+  it("logs one info line when no token expires within 30 days", async () => {
+    const tenant = await services.tenants.createTenant("Calm", T0);
+    secrets.push((await services.tenants.createToken(tenant.id, "fresh", T0)).secret);
+    expect(await run()).toEqual([["information", "No SCIM token expires within 30 days."]]);
+  });
+
+  it("warns once per active token expiring within 30 days, naming tenant, token, expiry and days left", async () => {
+    const a = await services.tenants.createTenant("A", T0);
+    const b = await services.tenants.createTenant("B", T0);
+    const make = async (tenantId: string, name: string, days: number) => {
+      const { token, secret } = await services.tenants.createToken(tenantId, name, T0, { expiresAt: new Date(T0.getTime() + days * DAY) });
+      secrets.push(secret);
+      return token;
+    };
+    const entra = await make(a.id, "entra", 3);
+    const backup = await make(b.id, "backup", 30);
+    await make(b.id, "later", 31);
+    const revoked = await make(a.id, "revoked", 2);
+    await services.tenants.revokeToken(a.id, revoked.id, T0);
+    await make(a.id, "expired", 0.5);
+    clock = new Date(T0.getTime() + DAY);
+
+    const lines = await run();
+    expect(lines).toEqual([
+      [
+        "warning",
+        `SCIM token 'entra' (${entra.id}) of tenant ${a.id} expires at ${entra.expiresAt} (2 days left). ` +
+          `Create a new token (npm run admin -- token create --tenant ${a.id} --name NAME), paste it into the Entra provisioning job, ` +
+          `then revoke this one (token revoke --tenant ${a.id} --id ${entra.id}): an expired token puts the job into quarantine.`,
+      ],
+      ["warning", expect.stringMatching(new RegExp(`^SCIM token 'backup' \\(${backup.id}\\) of tenant ${b.id} expires at ${backup.expiresAt} \\(29 days left\\)\\. `))],
+      ["warning", expect.stringMatching(/^SCIM token 'later' .* \(30 days left\)\. /)],
+    ]);
+  });
+
+  it("notes a run that is late", async () => {
+    clock = new Date("2040-01-01T00:00:00.000Z");
+    expect(await run({ ...timer, isPastDue: true })).toEqual([
+      ["information", "The token expiry check is running late (a schedule occurrence was missed)."],
+      ["information", "No SCIM token expires within 30 days."],
+    ]);
+  });
+
+  it("throws on a store failure, without secrets, so the host logs and retries it", async () => {
+    const broken = { ...services, tenants: { expiringTokens: async () => Promise.reject(new Error("Listing expiring tokens failed: the store answered 503")) } };
+    useServices(broken as unknown as Services);
+    try {
+      await expect(run()).rejects.toThrow(/the store answered 503/);
+    } finally {
+      useServices(services);
+    }
+  });
+
+  it("never logs a secret or its hash", async () => {
+    const logged: unknown[] = [];
+    for (const days of [1, 300]) {
+      clock = new Date(T0.getTime() + days * DAY);
+      logged.push(await run());
+    }
+    const all = JSON.stringify(logged);
+    expect(all).toMatch(/warning/);
+    expect(secrets.length).toBeGreaterThan(3);
+    for (const secret of secrets) {
+      expect(all).not.toContain(secret);
+      expect(all).not.toContain(hashToken(secret));
+    }
+    expect(all).not.toMatch(/[0-9a-f]{64}/);
+  });
+});

@@ -129,16 +129,30 @@ export function memberIds(members: unknown): string[] {
   ];
 }
 
+/** A membership as served: a Group's member, or a User's group. */
+export interface Related {
+  id: string;
+  display?: string;
+}
+
+function relatedAttribute(type: ResourceTypeName, related: Related[] | undefined, baseUrl: string): WireResource {
+  if (!related?.length) return {};
+  if (type === "Group") return { members: related.map((r) => ({ value: r.id, $ref: `${baseUrl}/Users/${r.id}`, type: "User" })) };
+  return {
+    groups: related.map((r) => ({ value: r.id, $ref: `${baseUrl}/Groups/${r.id}`, ...(r.display ? { display: r.display } : {}), type: "direct" })),
+  };
+}
+
 /**
- * The resource as served (RFC 7643 §3.1): schemas, id, attributes, meta. `members` are passed
- * separately for Groups because the store keeps them outside the group document.
+ * The resource as served (RFC 7643 §3.1): schemas, id, attributes, meta. Memberships (a Group's
+ * `members`, a User's `groups`) are passed separately: the store keeps them outside the resource.
  */
 export function toScimResource(
   resource: WireResource,
   meta: ResourceMeta,
   type: ResourceTypeName,
   baseUrl: string,
-  members?: string[],
+  related?: Related[],
 ): WireResource {
   const { schemas: _ignored, ...attributes } = resource;
   const endpoint = RESOURCE_TYPES[type].endpoint;
@@ -146,9 +160,7 @@ export function toScimResource(
     schemas: schemasFor(resource, type),
     id: meta.id,
     ...attributes,
-    ...(members?.length
-      ? { members: members.map((id) => ({ value: id, $ref: `${baseUrl}/Users/${id}`, type: "User" })) }
-      : {}),
+    ...relatedAttribute(type, related, baseUrl),
     meta: {
       resourceType: type,
       created: meta.created,

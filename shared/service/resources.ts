@@ -1,6 +1,6 @@
 import type { ScimContext, ScimResult } from "../http/function.js";
 import type { ResourceTypeName } from "../scim/schemas.js";
-import type { Projection, WireResource } from "../scim/resource.js";
+import type { Projection, Related, WireResource } from "../scim/resource.js";
 import { parseProjection, parseResource, project, toScimResource, wantsAttribute } from "../scim/resource.js";
 import { listResponse, parseListParams } from "../scim/list.js";
 import { applyPatch, parsePatchRequest, type MemberDelta } from "../scim/patch.js";
@@ -14,23 +14,40 @@ import { afterMembershipChange, groupFacts, linkedProduct, mapsRoles, recomputeR
  * whenever the projection leaves them out (Entra's excludedAttributes=members).
  */
 
-function render(ctx: ScimContext, type: ResourceTypeName, doc: ResourceDoc, projection: Projection, members?: string[]): WireResource {
-  return project(toScimResource(doc.resource, metaOf(doc), type, ctx.baseUrl, members), projection);
+function render(ctx: ScimContext, type: ResourceTypeName, doc: ResourceDoc, projection: Projection, related?: Related[]): WireResource {
+  return project(toScimResource(doc.resource, metaOf(doc), type, ctx.baseUrl, related), projection);
 }
-
-const needsMembers = (type: ResourceTypeName, projection: Projection) => type === "Group" && wantsAttribute(projection, ["members"], type);
 
 function projectionOf(ctx: ScimContext, type: ResourceTypeName): Projection {
   return parseProjection(ctx.query.get("attributes"), ctx.query.get("excludedAttributes"), type);
 }
 
+/**
+ * Memberships to serve with resources, read only when the projection asks for them: a Group's
+ * `members` (one query for the whole page; Entra's excludedAttributes=members skips it), a User's
+ * `groups` (returned only on request, RFC 7643 "returned": "request").
+ */
+async function relatedOf(ctx: ScimContext, type: ResourceTypeName, docs: ResourceDoc[], projection: Projection): Promise<Map<string, Related[]> | undefined> {
+  const store = ctx.services.resources;
+  if (type === "Group") {
+    if (!wantsAttribute(projection, ["members"], type)) return undefined;
+    const members = await store.membersOf(ctx.tenantId, docs.map((d) => d.id));
+    return new Map([...members].map(([id, users]) => [id, users.map((u) => ({ id: u }))]));
+  }
+  if (!wantsAttribute(projection, ["groups"], type)) return undefined;
+  const out = new Map<string, Related[]>();
+  for (const doc of docs) {
+    const groups = await store.getMany(ctx.tenantId, "Group", await store.groupsOf(ctx.tenantId, doc.id));
+    out.set(doc.id, groups.map((g) => ({ id: g.id, display: String(g.resource.displayName) })));
+  }
+  return out;
+}
+
 /** Serves one resource; `known` members (a create) save reading them back. */
 async function respond(ctx: ScimContext, type: ResourceTypeName, doc: ResourceDoc, status: number, known?: string[]): Promise<ScimResult> {
   const projection = projectionOf(ctx, type);
-  const members = !needsMembers(type, projection)
-    ? undefined
-    : (known ?? (await ctx.services.resources.membersOf(ctx.tenantId, [doc.id])).get(doc.id));
-  const body = render(ctx, type, doc, projection, members);
+  const related = known ? known.map((id) => ({ id })) : (await relatedOf(ctx, type, [doc], projection))?.get(doc.id);
+  const body = render(ctx, type, doc, projection, related);
   const headers: Record<string, string> = { ETag: metaOf(doc).version };
   if (status === 201) headers.Location = (body.meta as { location: string }).location;
   return { status, body, headers };
@@ -40,10 +57,8 @@ async function respond(ctx: ScimContext, type: ResourceTypeName, doc: ResourceDo
 export async function listResources(ctx: ScimContext, type: ResourceTypeName): Promise<ScimResult> {
   const params = parseListParams(ctx.query, type, ctx.services.config.maxResults);
   const { total, docs } = await ctx.services.resources.query(ctx.tenantId, type, params);
-  const members = needsMembers(type, params.projection)
-    ? await ctx.services.resources.membersOf(ctx.tenantId, docs.map((d) => d.id))
-    : undefined;
-  const resources = docs.map((doc) => render(ctx, type, doc, params.projection, members?.get(doc.id)));
+  const related = await relatedOf(ctx, type, docs, params.projection);
+  const resources = docs.map((doc) => render(ctx, type, doc, params.projection, related?.get(doc.id)));
   return { status: 200, body: listResponse(resources, total, params.startIndex) };
 }
 

@@ -415,3 +415,19 @@ describe("11. Conventions", () => {
     expect(res.body).toMatchObject({ schemas: [ERROR], status: "404", detail: expect.stringMatching(/No SCIM endpoint at \/Devices\/1/) });
   });
 });
+
+describe("User groups (returned on request)", () => {
+  it("serves a user's groups only when attributes asks for them", async () => {
+    const u = await createUser("member-of@groups.test");
+    const g = (await scim.post("/Groups", { schemas: [GROUP], displayName: "Visible group" })).body;
+    await scim.patch(`/Groups/${g.id}`, patch({ op: "Add", path: "members", value: [{ value: u.id }] }));
+    expect((await scim.get(`/Users/${u.id}`)).body.groups).toBeUndefined();
+    const res = await scim.get(`/Users/${u.id}?attributes=userName,groups`);
+    expect(res.body).toEqual({
+      schemas: [USER],
+      id: u.id,
+      userName: "member-of@groups.test",
+      groups: [{ value: g.id, $ref: `${host.tenantUrl}/Groups/${g.id}`, display: "Visible group", type: "direct" }],
+    });
+  });
+});

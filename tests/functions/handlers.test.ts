@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import azureFunctions from "@azure/functions";
-import { createHttpServer } from "@vercel/cosmosdb-server";
-import { loadConfig } from "../../shared/config.js";
-import { ensureContainers, openCosmos } from "../../shared/store/cosmos.js";
+import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
 import { createServices, useServices, type Services } from "../../shared/http/services.js";
 import { ROUTE_PREFIX, registrations, wrap } from "../../shared/http/function.js";
 import { getUser } from "../../functions/users-get.js";
@@ -16,24 +12,20 @@ import "../../functions/users-list.js";
 /** Function handlers called directly with real HttpRequest objects, as the Functions host calls them. */
 
 const { HttpRequest, InvocationContext } = azureFunctions;
-let server: Server;
+let embedded: EmbeddedStore;
 let services: Services;
 let token: string;
 
 beforeAll(async () => {
-  server = createHttpServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const config = loadConfig({ COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, COSMOS_KEY: "a2V5" });
-  await ensureContainers(openCosmos(config.cosmos).client, config.cosmos.database);
-  services = createServices(config, () => new Date("2026-11-23T12:00:00Z"));
+  embedded = await startEmbeddedStore();
+  services = createServices(embedded.config, () => new Date("2026-11-23T12:00:00Z"));
   useServices(services);
   const tenant = await services.tenants.createTenant("Handlers", new Date("2026-11-23T12:00:00Z"));
   token = (await services.tenants.createToken(tenant.id, "test", new Date("2026-11-23T12:00:00Z"))).secret;
 });
 afterAll(async () => {
   useServices(undefined);
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
+  await embedded.close();
 });
 
 const request = (init: { method: string; path: string; body?: unknown; params?: Record<string, string>; auth?: boolean }) =>

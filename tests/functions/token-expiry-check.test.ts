@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import azureFunctions from "@azure/functions";
 import type { Timer } from "@azure/functions";
-import { createHttpServer } from "@vercel/cosmosdb-server";
-import { loadConfig } from "../../shared/config.js";
-import { ensureContainers, openCosmos } from "../../shared/store/cosmos.js";
+import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
 import { createServices, useServices, type Services } from "../../shared/http/services.js";
 import { hashToken } from "../../shared/store/tenants.js";
 
@@ -15,7 +11,7 @@ const { InvocationContext } = azureFunctions;
 const register = vi.spyOn(azureFunctions.app, "timer").mockImplementation(() => {});
 const { checkTokenExpiry, TOKEN_EXPIRY_SCHEDULE } = await import("../../functions/token-expiry-check.js");
 
-let server: Server;
+let embedded: EmbeddedStore;
 let services: Services;
 const DAY = 24 * 3600 * 1000;
 const T0 = new Date("2026-11-23T06:00:00.000Z");
@@ -41,17 +37,13 @@ async function run(t: Timer = timer) {
 }
 
 beforeAll(async () => {
-  server = createHttpServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const config = loadConfig({ COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, COSMOS_KEY: "a2V5" });
-  await ensureContainers(openCosmos(config.cosmos).client, config.cosmos.database);
-  services = createServices(config, () => clock);
+  embedded = await startEmbeddedStore();
+  services = createServices(embedded.config, () => clock);
   useServices(services);
 });
 afterAll(async () => {
   useServices(undefined);
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
+  await embedded.close();
 });
 beforeEach(() => {
   clock = T0;

@@ -1,16 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
-import { createHttpServer } from "@vercel/cosmosdb-server";
+import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
 import { runAdmin } from "../../local/admin.js";
-import { loadConfig } from "../../shared/config.js";
-import { ensureContainers, openCosmos } from "../../shared/store/cosmos.js";
 import { createServices, type Services } from "../../shared/http/services.js";
 import { hashToken } from "../../shared/store/tenants.js";
 
 /** `token create | list | revoke` of the admin CLI, against an embedded store with a frozen clock. */
 
-let server: Server;
+let embedded: EmbeddedStore;
 let services: Services;
 let clock = new Date("2026-11-23T10:00:00.000Z");
 const DAY = 24 * 3600 * 1000;
@@ -23,15 +19,11 @@ const printed: string[] = [];
 const secrets: string[] = [];
 
 beforeAll(async () => {
-  server = createHttpServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const config = loadConfig({ COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, COSMOS_KEY: "a2V5" });
-  await ensureContainers(openCosmos(config.cosmos).client, config.cosmos.database);
-  services = createServices(config, () => clock);
+  embedded = await startEmbeddedStore();
+  services = createServices(embedded.config, () => clock);
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
+  await embedded.close();
 });
 
 async function admin(...argv: string[]) {

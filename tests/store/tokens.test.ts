@@ -1,16 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import type { Container } from "@azure/cosmos";
-import { createHttpServer } from "@vercel/cosmosdb-server";
-import { loadConfig } from "../../shared/config.js";
-import { ensureContainers, openCosmos, type CosmosContainers } from "../../shared/store/cosmos.js";
+import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
+import type { CosmosContainers } from "../../shared/store/cosmos.js";
 import { ScimError } from "../../shared/scim/errors.js";
 import { TenantStore, UnknownTokenError, hashToken, type TokenInfo } from "../../shared/store/tenants.js";
 
 /** The token lifecycle in the store: expiry, audience, last use, revocation and the expiry report. */
 
-let server: Server;
+let embedded: EmbeddedStore;
 let cosmos: CosmosContainers;
 let store: TenantStore;
 const warnings: string[] = [];
@@ -21,16 +18,12 @@ const DAY = 24 * 3600 * 1000;
 const TENANT_URL = "https://contoso-scim.azurewebsites.net/scim/v2";
 
 beforeAll(async () => {
-  server = createHttpServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const config = loadConfig({ COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, COSMOS_KEY: "a2V5" });
-  cosmos = openCosmos(config.cosmos);
-  await ensureContainers(cosmos.client, config.cosmos.database);
+  embedded = await startEmbeddedStore();
+  cosmos = embedded.cosmos;
   store = new TenantStore(cosmos.tenants, cosmos.tokens, 5000, (line) => warnings.push(line));
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
+  await embedded.close();
 });
 
 const newTenant = (name = "Tokens") => store.createTenant(name, T0);

@@ -85,6 +85,35 @@ export async function recomputeRoles(
 }
 
 /**
+ * Entra may disconnect or delete the tenant's last active Admin (the person left); provisioning
+ * carries that out, since Entra is the source of truth, and flags it in the log so an admin of
+ * the product can appoint another.
+ */
+export async function flagLastAdmin(
+  svc: Services,
+  tenantId: string,
+  before: ResourceDoc,
+  change: "disconnected" | "deleted",
+  now: Date,
+  actor: Actor,
+): Promise<void> {
+  const settings = await svc.settings.get(tenantId, now);
+  const admin = adminRole(settings);
+  if (productOf(before, settings).role !== admin || before.resource.active === false) return;
+  if ((await svc.resources.countRole(tenantId, admin, true)) > 0) return;
+  await svc.resources.recordAudit(
+    tenantId,
+    { ...actor, time: now.toISOString(), operation: "role-conflict", status: 409, ttlSeconds: settings.auditRetentionDays * 86400 },
+    {
+      resourceType: "User",
+      resourceId: before.id,
+      changedAttributes: [],
+      detail: `Provisioning ${change} user ${String(before.resource.userName)}, the last active ${admin} of the tenant; appoint another ${admin}.`,
+    },
+  );
+}
+
+/**
  * After members of a group were added or removed: an added member can only gain the group's mapped
  * role; a removed one may lose it, so it is recomputed from all its groups.
  */

@@ -6,7 +6,7 @@ import { listResponse, parseListParams } from "../scim/list.js";
 import { applyPatch, parsePatchRequest, type MemberDelta } from "../scim/patch.js";
 import { validateResource } from "../scim/validate.js";
 import { changedAttributes, checkIfMatch, metaOf, type ResourceDoc, type WriteOptions } from "../store/resources.js";
-import { afterMembershipChange, groupFacts, linkedProduct, mapsRoles, recomputeRoles, roleMatchChanged } from "./provisioning.js";
+import { afterMembershipChange, flagLastAdmin, groupFacts, linkedProduct, mapsRoles, recomputeRoles, roleMatchChanged } from "./provisioning.js";
 
 /**
  * The six operations of RFC 7644 §3 for Users and Groups. Function files call these; the store
@@ -128,6 +128,8 @@ export async function replaceResource(ctx: ScimContext, type: ResourceTypeName):
     if (withMembers) await changeMembers(ctx, doc, { replace: members });
     if (withMembers) ctx.audit.changedAttributes.push("members");
     await afterGroupChange(ctx, current, doc);
+  } else if (doc.resource.active === false) {
+    await flagLastAdmin(ctx.services, ctx.tenantId, current, "disconnected", ctx.now, ctx.principal);
   }
   return respond(ctx, type, doc, 200);
 }
@@ -177,6 +179,7 @@ export async function patchResource(ctx: ScimContext, type: ResourceTypeName): P
     await afterGroupChange(ctx, current, doc);
     return { status, headers: { ETag: metaOf(doc).version } };
   }
+  if (doc.resource.active === false) await flagLastAdmin(ctx.services, ctx.tenantId, current, "disconnected", ctx.now, ctx.principal);
   return respond(ctx, type, doc, status);
 }
 
@@ -187,13 +190,14 @@ export async function patchResource(ctx: ScimContext, type: ResourceTypeName): P
 export async function deleteResource(ctx: ScimContext, type: ResourceTypeName): Promise<ScimResult> {
   ctx.audit.begin("delete", type, ctx.params.id);
   const settings = await ctx.services.settings.get(ctx.tenantId, ctx.now);
-  const group = type === "Group" ? await ctx.services.resources.require(ctx.tenantId, type, ctx.params.id) : undefined;
+  const before = await ctx.services.resources.require(ctx.tenantId, type, ctx.params.id);
   const related = await ctx.services.resources.delete(ctx.tenantId, type, ctx.params.id, {
     ...(await writeOptions(ctx, type, 204)),
     ifMatch: ctx.request.headers.get("if-match") ?? undefined,
     retentionSeconds: type === "User" ? settings.deletedUserRetentionDays * 86400 : undefined,
   });
   ctx.audit.landed();
-  if (group && mapsRoles(settings, groupFacts(group))) await recomputeRoles(ctx.services, ctx.tenantId, related, ctx.now, ctx.principal);
+  if (type === "User") await flagLastAdmin(ctx.services, ctx.tenantId, before, "deleted", ctx.now, ctx.principal);
+  else if (mapsRoles(settings, groupFacts(before))) await recomputeRoles(ctx.services, ctx.tenantId, related, ctx.now, ctx.principal);
   return { status: 204 };
 }

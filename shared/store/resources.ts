@@ -580,9 +580,10 @@ export class ResourceStore {
     await this.container.item(userId, tenantId).patch([{ op: "set", path: "/product", value: product as unknown as JSONObject }]);
   }
 
-  /** How many users of the tenant hold a role (the last-Admin rule). */
-  async countRole(tenantId: string, role: string): Promise<number> {
-    const rows = await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${TENANT_KIND} AND c.product.role = @role`, [
+  /** How many users of the tenant hold a role (the last-Admin rule); `activeOnly` leaves out disconnected users. */
+  async countRole(tenantId: string, role: string, activeOnly = false): Promise<number> {
+    const active = activeOnly ? " AND (NOT IS_DEFINED(c.resource.active) OR c.resource.active = true)" : "";
+    const rows = await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${TENANT_KIND} AND c.product.role = @role${active}`, [
       { name: "@tenantId", value: tenantId },
       { name: "@kind", value: "User" },
       { name: "@role", value: role },

@@ -185,6 +185,12 @@ describe("roles", () => {
       await s.patch(`/Groups/${admins.id}`, patch({ op: "Remove", path: "members", value: [{ value: boss.id }] }));
       expect((await other("user", "show", "--user", boss.id)).role).toBe("User");
       expect((await other("user", "show", "--user", deputy.id)).role).toBe("Admin");
+
+      // Entra disconnects the last active Admin: carried out, and flagged for the product's admins.
+      expect((await s.patch(`/Users/${deputy.id}`, patch({ op: "Replace", path: "active", value: "False" }))).status).toBe(200);
+      const flagged = await other("audit", "list", "--operation", "role-conflict");
+      expect(flagged[0]).toMatchObject({ resourceId: deputy.id, detail: expect.stringMatching(/disconnected user deputy@contoso.com, the last active Admin/) });
+      expect(flagged).toHaveLength(2);
     }
   });
 });

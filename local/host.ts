@@ -159,7 +159,13 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
-      const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+      let parts: string[];
+      try {
+        parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+      } catch {
+        send(res, { status: 400, headers: { "Content-Type": "text/plain" }, body: `Malformed URL: ${url.pathname}` });
+        return;
+      }
       const prefixParts = prefix.split("/").filter(Boolean);
       const underPrefix = prefixParts.every((p, i) => parts[i]?.toLowerCase() === p.toLowerCase());
       const rest = parts.slice(prefixParts.length);

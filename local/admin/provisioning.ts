@@ -235,7 +235,7 @@ export const provisioningCommands: Record<string, Command> = {
     const settings = await svc.settings.get(tenantId, now);
     const doc = await svc.resources.get(tenantId, "User", id);
     if (!doc) throw new UsageError(`no user ${id} in tenant ${tenantId}`);
-    await svc.resources.setProduct(tenantId, id, { ...productOf(doc, settings), objectId, objectIdSource: "admin" });
+    await svc.resources.setProductFields(tenantId, doc, { ...productOf(doc, settings), objectId, objectIdSource: "admin" }, ["objectId", "objectIdSource"]);
     return { data: { id, objectId }, text: `User ${id} signs in with Entra object ID ${objectId}.` };
   },
 

@@ -6,7 +6,7 @@ import { listResponse, parseListParams } from "../scim/list.js";
 import { applyPatch, parsePatchRequest, type MemberDelta } from "../scim/patch.js";
 import { validateResource } from "../scim/validate.js";
 import { changedAttributes, checkIfMatch, metaOf, type ResourceDoc, type WriteOptions } from "../store/resources.js";
-import { afterMembershipChange, flagLastAdmin, groupFacts, linkedProduct, mapsRoles, recomputeRoles, roleMatchChanged } from "./provisioning.js";
+import { changeMembership, flagLastAdmin, groupFacts, linkedProduct, mapsRoles, recomputeRoles, roleMatchChanged } from "./provisioning.js";
 
 /**
  * The six operations of RFC 7644 §3 for Users and Groups. Function files call these; the store
@@ -78,11 +78,9 @@ async function writeOptions(ctx: ScimContext, type: ResourceTypeName, status: nu
   };
 }
 
-/** Membership changes and what follows from them: roles of the users involved. */
+/** Membership changes and what follows from them (roles); the log records the counts. */
 async function changeMembers(ctx: ScimContext, group: ResourceDoc, change: { add: string[]; remove: string[] } | { replace: string[] }) {
-  const result = await ctx.services.resources.changeMembers(ctx.tenantId, group.id, change, ctx.now);
-  ctx.audit.members = { added: result.added.length, removed: result.removed.length };
-  await afterMembershipChange(ctx.services, ctx.tenantId, groupFacts(group), result, ctx.now, ctx.principal);
+  ctx.audit.members = await changeMembership(ctx.services, ctx.tenantId, group, change, ctx.now, ctx.principal);
 }
 
 /** A group's new name or externalId can make role mappings start or stop matching it. */
@@ -101,8 +99,8 @@ export async function createResource(ctx: ScimContext, type: ResourceTypeName): 
   if (members?.length) await store.assertUsers(ctx.tenantId, members, "(new)");
   const doc = await store.create(ctx.tenantId, type, resource, await writeOptions(ctx, type, 201, !members?.length));
   ctx.audit.resourceId = doc.id;
-  ctx.audit.landed();
-  if (members?.length) {
+  if (!members?.length) ctx.audit.landed();
+  else {
     ctx.audit.changedAttributes = changedAttributes(undefined, resource).concat("members");
     await changeMembers(ctx, doc, { add: members, remove: [] });
   }
@@ -169,7 +167,7 @@ export async function patchResource(ctx: ScimContext, type: ResourceTypeName): P
   } else {
     // Members only (or nothing): no version-checked rewrite, so concurrent member changes never collide.
     checkIfMatch(current, ifMatch);
-    doc = delta ? await store.touch(ctx.tenantId, type, current.id, ctx.now) : current;
+    doc = delta ? await store.touch(ctx.tenantId, type, current.id, ctx.now, ifMatch ? current : undefined) : current;
   }
   if (delta) {
     ctx.audit.changedAttributes.push("members");
@@ -191,13 +189,15 @@ export async function deleteResource(ctx: ScimContext, type: ResourceTypeName): 
   ctx.audit.begin("delete", type, ctx.params.id);
   const settings = await ctx.services.settings.get(ctx.tenantId, ctx.now);
   const before = await ctx.services.resources.require(ctx.tenantId, type, ctx.params.id);
-  const related = await ctx.services.resources.delete(ctx.tenantId, type, ctx.params.id, {
+  const members = type === "Group" && mapsRoles(settings, groupFacts(before)) ? ((await ctx.services.resources.membersOf(ctx.tenantId, [before.id])).get(before.id) ?? []) : [];
+  // Roles first, as if the group were gone: a retried DELETE (the group still there) redoes them.
+  await recomputeRoles(ctx.services, ctx.tenantId, members, ctx.now, ctx.principal, { withoutGroup: before.id });
+  await ctx.services.resources.delete(ctx.tenantId, type, ctx.params.id, {
     ...(await writeOptions(ctx, type, 204)),
     ifMatch: ctx.request.headers.get("if-match") ?? undefined,
     retentionSeconds: type === "User" ? settings.deletedUserRetentionDays * 86400 : undefined,
   });
   ctx.audit.landed();
   if (type === "User") await flagLastAdmin(ctx.services, ctx.tenantId, before, "deleted", ctx.now, ctx.principal);
-  else if (mapsRoles(settings, groupFacts(before))) await recomputeRoles(ctx.services, ctx.tenantId, related, ctx.now, ctx.principal);
   return { status: 204 };
 }

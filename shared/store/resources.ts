@@ -7,7 +7,7 @@ import type { ResourceMeta, WireResource } from "../scim/resource.js";
 import type { ProductUser } from "../product/provisioning.js";
 import { ScimError, badRequest, conflict, notFound, preconditionFailed } from "../scim/errors.js";
 import { filterToSql, resolveSortBy } from "./filter-sql.js";
-import { isNotFound } from "./errors.js";
+import { isNotFound, isPreconditionFailed } from "./errors.js";
 
 /** A User or Group as stored: one document per resource in the tenant's partition. */
 export interface ResourceDoc {
@@ -58,7 +58,7 @@ export interface WriteOptions {
   /** Logged in the same transactional batch as the write, so a change and its log entry land together. */
   audit?: AuditDraft;
   /** The product state to store with a User, from its new attributes (identity linking). */
-  product?: (resource: WireResource, current: ProductUser | undefined) => ProductUser;
+  product?: (resource: WireResource, current: ProductUser | undefined, before: WireResource | undefined) => ProductUser;
 }
 
 /** One group membership: its own document, so changing members never rewrites a large group. */
@@ -123,7 +123,6 @@ const busy = () =>
 const MAX_SORTED = 5000;
 
 const TENANT_KIND = "c.tenantId = @tenantId AND c.kind = @kind";
-const TENANT_MEMBER = "c.tenantId = @tenantId AND c.kind = @kind";
 const memberParams = (tenantId: string): SqlParameter[] => [
   { name: "@tenantId", value: tenantId },
   { name: "@kind", value: "Member" },
@@ -216,8 +215,9 @@ class RetryableConflict extends Error {}
 export class ResourceStore {
   constructor(private readonly container: Container) {}
 
-  /** One point read. */
+  /** One point read. An id the store could not hold (ours are UUIDs) is simply not found. */
   async get(tenantId: string, type: ResourceTypeName, id: string): Promise<ResourceDoc | undefined> {
+    if (!storableId(id)) return undefined;
     const { resource } = await this.container.item(id, tenantId).read<ResourceDoc>();
     return resource && resource.kind === type && resource.tenantId === tenantId ? resource : undefined;
   }
@@ -311,7 +311,7 @@ export class ResourceStore {
       kind: type,
       resource,
       meta: { created: at, lastModified: at },
-      ...(options.product ? { product: options.product(resource, undefined) } : {}),
+      ...(options.product ? { product: options.product(resource, undefined, undefined) } : {}),
     };
     return this.commit(doc, undefined, "create", options.audit);
   }
@@ -338,7 +338,7 @@ export class ResourceStore {
         ...strip(current),
         resource,
         meta: { ...current.meta, lastModified: options.now.toISOString() },
-        ...(options.product ? { product: options.product(resource, current.product) } : {}),
+        ...(options.product ? { product: options.product(resource, current.product, current.resource) } : {}),
       };
       try {
         return await this.commit(doc, current, "replace", options.audit);
@@ -353,13 +353,17 @@ export class ResourceStore {
    * Marks a resource as modified (new lastModified and version) without a version check: used when
    * only a group's members change, so concurrent member changes do not compete for the group document.
    */
-  async touch(tenantId: string, type: ResourceTypeName, id: string, now: Date): Promise<ResourceDoc> {
+  async touch(tenantId: string, type: ResourceTypeName, id: string, now: Date, ifMatch?: ResourceDoc): Promise<ResourceDoc> {
     try {
       const { resource } = await this.container
         .item(id, tenantId)
-        .patch<ResourceDoc>([{ op: "set", path: "/meta/lastModified", value: now.toISOString() }]);
+        .patch<ResourceDoc>(
+          [{ op: "set", path: "/meta/lastModified", value: now.toISOString() }],
+          ifMatch ? { accessCondition: { type: "IfMatch", condition: ifMatch._etag! } } : undefined,
+        );
       if (resource?.kind === type) return resource;
     } catch (error) {
+      if (isPreconditionFailed(error)) throw preconditionFailed(`${type} ${id} changed while the request ran; read it again and retry.`);
       if (!isNotFound(error)) throw error;
     }
     throw notFound(`${type} ${id} not found.`);
@@ -377,28 +381,29 @@ export class ResourceStore {
     id: string,
     options: WriteOptions & { ifMatch?: string; retentionSeconds?: number },
   ): Promise<string[]> {
-    const field = type === "User" ? "userId" : "groupId";
-    const other = type === "User" ? "groupId" : "userId";
-    const related = await this.select<{ id: string; other: string }>(
-      tenantId,
-      `SELECT c.id, c.${other} AS other FROM c WHERE ${TENANT_MEMBER} AND c.${field} = @id`,
-      [...memberParams(tenantId), { name: "@id", value: id }],
-    );
+    const related = await this.membershipsOf(tenantId, type, id);
+    const current = await this.get(tenantId, type, id);
+    if (!current) {
+      await this.removeMemberships(tenantId, related);
+      throw notFound(`${type} ${id} not found.`);
+    }
+    checkIfMatch(current, options.ifMatch);
+    await this.removeMemberships(tenantId, related);
     for (let attempt = 1; ; attempt++) {
-      const current = await this.require(tenantId, type, id);
-      checkIfMatch(current, options.ifMatch);
+      const doc = attempt === 1 ? current : await this.require(tenantId, type, id);
+      checkIfMatch(doc, options.ifMatch);
       try {
         if (type === "User" && options.retentionSeconds) {
           const kept: ResourceDoc = {
-            ...strip(current),
+            ...strip(doc),
             kind: "DeletedUser",
             deletedAt: options.now.toISOString(),
             formerGroups: related.map((r) => r.other),
             ttl: options.retentionSeconds,
           };
-          await this.commit(kept, current, "replace", options.audit);
+          await this.commit(kept, doc, "replace", options.audit);
         } else {
-          await this.commit(strip(current), current, "delete", options.audit);
+          await this.commit(strip(doc), doc, "delete", options.audit);
         }
         break;
       } catch (error) {
@@ -406,8 +411,24 @@ export class ResourceStore {
         await backoff(attempt);
       }
     }
-    await this.bulk(related.map((m) => ({ operationType: "Delete", id: m.id, partitionKey: tenantId }) as OperationInput));
+    // A membership added while the delete ran (its check saw the resource still there).
+    await this.removeMemberships(tenantId, await this.membershipsOf(tenantId, type, id));
     return related.map((r) => r.other);
+  }
+
+  /** Memberships naming a user (or a group): their document ids and the other side's id. */
+  private membershipsOf(tenantId: string, type: ResourceTypeName, id: string): Promise<{ id: string; other: string }[]> {
+    const field = type === "User" ? "userId" : "groupId";
+    const other = type === "User" ? "groupId" : "userId";
+    return this.select<{ id: string; other: string }>(
+      tenantId,
+      `SELECT c.id, c.${other} AS other FROM c WHERE ${TENANT_KIND} AND c.${field} = @id`,
+      [...memberParams(tenantId), { name: "@id", value: id }],
+    );
+  }
+
+  private async removeMemberships(tenantId: string, memberships: { id: string }[]): Promise<void> {
+    await this.bulk(memberships.map((m) => ({ operationType: "Delete", id: m.id, partitionKey: tenantId }) as OperationInput));
   }
 
   /**
@@ -568,16 +589,22 @@ export class ResourceStore {
 
   /** Several resources by id, in one bulk read per 100 (missing ids are left out). */
   async getMany(tenantId: string, type: ResourceTypeName, ids: string[]): Promise<ResourceDoc[]> {
-    const found = await this.run(ids.map((id) => ({ operationType: "Read", id, partitionKey: tenantId }) as OperationInput));
+    const found = await this.run(ids.filter(storableId).map((id) => ({ operationType: "Read", id, partitionKey: tenantId }) as OperationInput));
     return found
       .filter((r) => r.statusCode === 200)
       .map((r) => r.resourceBody as unknown as ResourceDoc)
       .filter((d) => d.kind === type && d.tenantId === tenantId);
   }
 
-  /** Sets a user's product state (role changes) without a version check: it never touches SCIM attributes. */
-  async setProduct(tenantId: string, userId: string, product: ProductUser): Promise<void> {
-    await this.container.item(userId, tenantId).patch([{ op: "set", path: "/product", value: product as unknown as JSONObject }]);
+  /**
+   * Sets fields of a user's product state (a role, an object ID set by hand), touching nothing
+   * else: no SCIM attribute and no other product field, so concurrent writers keep theirs.
+   */
+  async setProductFields(tenantId: string, user: ResourceDoc, product: ProductUser, keys: (keyof ProductUser)[]): Promise<void> {
+    const ops = user.product
+      ? keys.map((k) => ({ op: "set" as const, path: `/product/${k}`, value: product[k] as unknown as JSONObject }))
+      : [{ op: "set" as const, path: "/product", value: product as unknown as JSONObject }];
+    await this.container.item(user.id, tenantId).patch(ops);
   }
 
   /** How many users of the tenant hold a role (the last-Admin rule); `activeOnly` leaves out disconnected users. */
@@ -597,7 +624,7 @@ export class ResourceStore {
     if (groupIds.length === 0) return out;
     const resources = await this.select<{ groupId: string; userId: string }>(
       tenantId,
-      `SELECT c.groupId, c.userId FROM c WHERE ${TENANT_MEMBER} AND ARRAY_CONTAINS(@ids, c.groupId)`,
+      `SELECT c.groupId, c.userId FROM c WHERE ${TENANT_KIND} AND ARRAY_CONTAINS(@ids, c.groupId)`,
       [...memberParams(tenantId), { name: "@ids", value: groupIds }],
     );
     for (const m of resources) out.get(m.groupId)?.push(m.userId);
@@ -606,37 +633,42 @@ export class ResourceStore {
 
   /** Ids of the groups a user is a direct member of (one query). */
   async groupsOf(tenantId: string, userId: string): Promise<string[]> {
-    return this.select<string>(tenantId, `SELECT VALUE c.groupId FROM c WHERE ${TENANT_MEMBER} AND c.userId = @id`, [
+    return this.select<string>(tenantId, `SELECT VALUE c.groupId FROM c WHERE ${TENANT_KIND} AND c.userId = @id`, [
       ...memberParams(tenantId),
       { name: "@id", value: userId },
     ]);
   }
 
-  /**
-   * Adds and removes members of a group (callers check added ids with `assertUsers` first). Store work is proportional to the
-   * members changed: one document per membership, written in bulk batches of up to 100.
-   * Adding an existing member and removing a non-member are no-ops.
-   */
-  async changeMembers(
+  /** Which members a change adds and removes (a replace reads the current members once). */
+  async planMembers(
     tenantId: string,
     groupId: string,
     change: { add: string[]; remove: string[] } | { replace: string[] },
-    now: Date,
-  ): Promise<{ added: string[]; removed: string[] }> {
-    let add: string[];
-    let remove: string[];
+  ): Promise<{ add: string[]; remove: string[] }> {
     if ("replace" in change) {
       const current = new Set((await this.membersOf(tenantId, [groupId])).get(groupId));
       const wanted = new Set(change.replace);
-      add = [...wanted].filter((id) => !current.has(id));
-      remove = [...current].filter((id) => !wanted.has(id));
-    } else {
-      add = [...new Set(change.add)];
-      remove = [...new Set(change.remove)].filter((id) => !add.includes(id));
+      return { add: [...wanted].filter((id) => !current.has(id)), remove: [...current].filter((id) => !wanted.has(id)) };
     }
+    const add = [...new Set(change.add)];
+    return { add, remove: [...new Set(change.remove)].filter((id) => !add.includes(id)) };
+  }
+
+  /**
+   * Writes a membership plan (callers check added ids with `assertUsers` first). Store work is
+   * proportional to the members changed: one document per membership, in bulk requests of up to
+   * 100. Adding an existing member and removing a non-member are no-ops. Afterwards it checks that
+   * the group and the added users still exist, and takes back memberships a concurrent delete missed.
+   */
+  async applyMembers(
+    tenantId: string,
+    groupId: string,
+    plan: { add: string[]; remove: string[] },
+    now: Date,
+  ): Promise<{ added: number; removed: number }> {
     const created = now.toISOString();
     const results = await this.bulk([
-      ...add.map(
+      ...plan.add.map(
         (userId) =>
           ({
             operationType: "Create",
@@ -644,18 +676,25 @@ export class ResourceStore {
             resourceBody: { id: memberId(groupId, userId), tenantId, kind: "Member", resource: {}, groupId, userId, created } satisfies MemberDoc,
           }) as OperationInput,
       ),
-      ...remove.map((userId) => ({ operationType: "Delete", id: memberId(groupId, userId), partitionKey: tenantId }) as OperationInput),
+      ...plan.remove.map((userId) => ({ operationType: "Delete", id: memberId(groupId, userId), partitionKey: tenantId }) as OperationInput),
     ]);
+    if (plan.add.length > 0) {
+      const group = await this.get(tenantId, "Group", groupId);
+      const users = new Set((await this.getMany(tenantId, "User", plan.add)).map((u) => u.id));
+      const gone = group ? plan.add.filter((id) => !users.has(id)) : plan.add;
+      await this.removeMemberships(tenantId, gone.map((userId) => ({ id: memberId(groupId, userId) })));
+      if (!group) throw notFound(`Group ${groupId} was deleted while its members were being changed.`);
+    }
     return {
-      added: add.filter((_, i) => results[i] === 201),
-      removed: remove.filter((_, i) => results[add.length + i] === 204),
+      added: results.slice(0, plan.add.length).filter((r) => r === 201).length,
+      removed: results.slice(plan.add.length).filter((r) => r === 204).length,
     };
   }
 
   /** 400 unless every id is a User of the tenant (bulk point reads; checked before any write). */
   async assertUsers(tenantId: string, ids: string[], groupId: string): Promise<void> {
     if (ids.length === 0) return;
-    const found = await this.run(ids.map((id) => ({ operationType: "Read", id, partitionKey: tenantId }) as OperationInput));
+    const found = await this.run(ids.map((id) => ({ operationType: "Read", id: storableId(id) ? id : "-", partitionKey: tenantId }) as OperationInput));
     const unknown: string[] = [];
     const groups: string[] = [];
     found.forEach((r, i) => {
@@ -694,6 +733,9 @@ export class ResourceStore {
 }
 
 const memberId = (groupId: string, userId: string) => `mb.${groupId}.${userId}`;
+
+/** Cosmos DB ids are at most 255 characters and cannot contain / \\ ? or #. */
+const storableId = (id: string) => id.length > 0 && id.length <= 200 && !/[/\\?#]/.test(id) && id.trim() === id;
 
 let auditSequence = 0;
 

@@ -178,7 +178,7 @@ describe("roles", () => {
       expect((await s.get(`/Groups/${admins.id}`)).body.members).toBeUndefined();
       expect(await other("user", "show", "--user", boss.id)).toMatchObject({ role: "Admin", roleSource: { kind: "kept", reason: "last-admin", computed: "User" } });
       const conflicts = await other("audit", "list", "--operation", "role-conflict");
-      expect(conflicts).toEqual([expect.objectContaining({ resourceId: boss.id, status: 409, detail: expect.stringMatching(/last Admin/) })]);
+      expect(conflicts).toEqual([expect.objectContaining({ resourceId: boss.id, status: 409, detail: expect.stringMatching(/last active Admin/) })]);
 
       const deputy = (await s.post("/Users", entraUser("deputy@contoso.com"))).body;
       await s.patch(`/Groups/${admins.id}`, patch({ op: "Add", path: "members", value: [{ value: deputy.id }, { value: boss.id }] }));
@@ -195,7 +195,70 @@ describe("roles", () => {
   });
 });
 
+describe("roles stay right when requests fail, race or repeat", () => {
+  it("recomputes the role of every user a removal names, so a retried request completes an earlier partial one", async () => {
+    const u = await user("retried@contoso.com");
+    const g = await group("Retry Managers", [u.id]);
+    await admin("role", "map", "--group", g.id, "--role", "Manager");
+    expect((await admin("user", "show", "--user", u.id)).role).toBe("Manager");
+    // An earlier attempt removed the membership and then failed before the role was recomputed.
+    const container = host.services.resources["container" as keyof typeof host.services.resources] as any;
+    await container.item(`mb.${g.id}.${u.id}`, tenant).delete();
+    await removeMember(g.id, u.id);
+    expect(await admin("user", "show", "--user", u.id)).toMatchObject({ role: "User", roleSource: { kind: "default" } });
+  });
+
+  it("keeps the last active Admin when the only other Admin is disconnected", async () => {
+    const second = await host.services.tenants.createTenant("Disconnected admins", clock);
+    const { secret } = await host.services.tenants.createToken(second.id, "entra", clock);
+    const s = client(host, secret);
+    const run = async (...argv: string[]) => {
+      const out: string[] = [];
+      expect(await runAdmin([...argv, "--tenant", second.id, "--json"], { services: host.services, out: (t) => out.push(t), err: () => {} })).toBe(0);
+      return JSON.parse(out.join("\n"));
+    };
+    const a = (await s.post("/Users", entraUser("a@admins.test"))).body;
+    const b = (await s.post("/Users", entraUser("b@admins.test"))).body;
+    const g = (await s.post("/Groups", { schemas: [GROUP], displayName: "Admins" })).body;
+    await run("role", "map", "--group", "Admins", "--role", "Admin");
+    later();
+    await s.patch(`/Groups/${g.id}`, patch({ op: "Add", path: "members", value: [{ value: a.id }, { value: b.id }] }));
+    await s.patch(`/Users/${b.id}`, patch({ op: "Replace", path: "active", value: false }));
+    await s.patch(`/Groups/${g.id}`, patch({ op: "Remove", path: "members", value: [{ value: a.id }] }));
+    expect(await run("user", "show", "--user", a.id)).toMatchObject({ role: "Admin", roleSource: { kind: "kept" } });
+  });
+
+  it("never undoes an object ID set by hand, by a role change or by an unrelated SCIM write", async () => {
+    const u = await user("handset@contoso.com", { externalId: "entra-object-1" });
+    await admin("user", "set-object-id", "--user", u.id, "--object-id", "hand-set-2");
+    const g = await group("Handset Managers");
+    await admin("role", "map", "--group", g.id, "--role", "Manager");
+    await addMembers(g.id, [u.id]);
+    await scim.patch(`/Users/${u.id}`, patch({ op: "Replace", path: "title", value: "Lead" }));
+    expect(await admin("user", "show", "--user", u.id)).toMatchObject({ objectId: "hand-set-2", role: "Manager" });
+    await scim.patch(`/Users/${u.id}`, patch({ op: "Replace", path: "externalId", value: "entra-object-3" }));
+    expect((await admin("user", "show", "--user", u.id)).objectId).toBe("entra-object-3");
+  });
+
+  it("leaves no membership of a user deleted while it was being added to a group", async () => {
+    const g = await group("Racing");
+    for (let i = 0; i < 8; i++) {
+      const u = await user(`racer${i}@contoso.com`);
+      await Promise.all([addMembers(g.id, [u.id]).catch(() => {}), scim.delete(`/Users/${u.id}`)]);
+    }
+    expect((await scim.get(`/Groups/${g.id}`)).body.members).toBeUndefined();
+  });
+});
+
 describe("provisioning log", () => {
+  it("records a group created with members, with the member count", async () => {
+    const u = await user("founder@contoso.com");
+    const res = await scim.post("/Groups", { schemas: [GROUP], displayName: "Founded", members: [{ value: u.id }] });
+    expect(res.status).toBe(201);
+    const events = await admin("audit", "list", "--resource", res.body.id);
+    expect(events).toEqual([expect.objectContaining({ operation: "create", status: 201, changedAttributes: ["displayName", "members"], members: { added: 1, removed: 0 } })]);
+  });
+
   it("records every SCIM write with time, token name, operation, resource, changed attributes and status, never secrets", async () => {
     const u = await user("audited@contoso.com");
     await scim.patch(`/Users/${u.id}`, patch({ op: "Replace", path: "title", value: "Lead" }, { op: "Replace", path: "name.givenName", value: "Ann" }));

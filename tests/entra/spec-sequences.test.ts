@@ -140,6 +140,14 @@ describe("3-5. Users: lookup, create, read", () => {
     expect(res.body[ENTERPRISE]).toEqual({ department: "Sales" });
   });
 
+  it.each(["a%2Fb", "%20", "x%23y", "a%5Cb"])("answers 404, never 500, for an id the store could not hold (%s)", async (id) => {
+    for (const method of ["GET", "PUT", "PATCH", "DELETE"]) {
+      const res = await scim.request(method, `/Users/${id}`, method === "PUT" ? entraUser("never@contoso.com") : method === "PATCH" ? patch({ op: "add", path: "title", value: "x" }) : undefined);
+      expect(res.status, method).toBe(404);
+    }
+    expect((await scim.get(`/Users?filter=${q(`id eq "${decodeURIComponent(id)}"`)}`)).body.totalResults).toBe(0);
+  });
+
   it("answers 404 with a SCIM error for an unknown id", async () => {
     const res = await scim.get(`/Users/${randomUUID()}`);
     expect(res.status).toBe(404);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Services } from "../../shared/http/services.js";
 import { canonicalRole, parseLoginTypes, type TenantSettings } from "../../shared/product/settings.js";
-import { canSignIn, groupMatches, loginTypesOf, newProductUser, statusOf, teamsOf, type RoleSource } from "../../shared/product/provisioning.js";
+import { canSignIn, groupMatches, loginTypesOf, newProductUser, userStatus, teamsOf, type RoleSource } from "../../shared/product/provisioning.js";
 import { groupFacts, productOf, recomputeRoles, type Actor } from "../../shared/service/provisioning.js";
 import { parseResource } from "../../shared/scim/resource.js";
 import { URN } from "../../shared/scim/urns.js";
@@ -211,7 +211,7 @@ export const provisioningCommands: Record<string, Command> = {
     const data = {
       id,
       userName: doc.resource.userName,
-      status: statusOf(doc.resource),
+      status: userStatus(doc.resource),
       loginTypes: loginTypesOf(product, settings),
       objectId: product.objectId ?? null,
       teams: teamsOf(groups, settings),

@@ -62,10 +62,10 @@ export function loginTypesOf(user: ProductUser, settings: TenantSettings): Login
 }
 
 /** A disconnected (active=false) user keeps everything but cannot sign in. */
-export const statusOf = (resource: Record<string, unknown>): "active" | "disconnected" => (resource.active === false ? "disconnected" : "active");
+export const userStatus = (resource: Record<string, unknown>): "active" | "disconnected" => (resource.active === false ? "disconnected" : "active");
 
 export function canSignIn(user: ProductUser, resource: Record<string, unknown>, settings: TenantSettings, type: LoginType): boolean {
-  return statusOf(resource) === "active" && loginTypesOf(user, settings).includes(type);
+  return userStatus(resource) === "active" && loginTypesOf(user, settings).includes(type);
 }
 
 /** Whether a mapping's group selector names this group: by id, displayName (any case) or externalId. */

@@ -104,7 +104,8 @@ export function wrap(handler: ScimHandler): HttpHandler {
       const header = request.headers.get("authorization") ?? "";
       const secret = /^bearer\s+/i.test(header) ? header.replace(/^bearer\s+/i, "").trim() : undefined;
       const url = new URL(request.url);
-      const principal = await svc.tenants.authenticate(secret, now, `${url.origin}/${ROUTE_PREFIX}`);
+      const baseUrl = `${url.origin}/${ROUTE_PREFIX}`;
+      const principal = await svc.tenants.authenticate(secret, now, baseUrl);
       audit = new AuditTrail(svc, principal, now);
       const result = await handler({
         request,
@@ -112,7 +113,7 @@ export function wrap(handler: ScimHandler): HttpHandler {
         query: url.searchParams,
         principal,
         tenantId: principal.tenantId,
-        baseUrl: `${url.origin}/${ROUTE_PREFIX}`,
+        baseUrl,
         services: svc,
         now,
         audit,

@@ -266,14 +266,24 @@ function applySchema(ctx: Ctx, op: Op, target: Target & { kind: "schema" }, valu
   for (const [key, v] of Object.entries(value)) applyAt(ctx, op, `${target.urn}:${key}`, v);
 }
 
-/** add/replace/remove of a whole attribute (RFC 7644 §3.5.2.1-3, no filter, no sub-attribute). */
-function applyAttribute(ctx: Ctx, op: Op, attr: ResolvedAttribute, value: unknown): void {
+/**
+ * The object that holds an attribute (the resource or its extension object), with the attribute's
+ * key in schema spelling; undefined when removing from an extension that is not there.
+ */
+function locate(ctx: Ctx, op: Op, attr: ResolvedAttribute, value: unknown) {
   const def = attr.attribute;
-  const label = labelOf(attr);
   const removing = op === "remove" || value === null;
   const c = container(ctx, attr.schema, !removing);
-  if (!c) return;
+  if (!c) return undefined;
   adoptKey(c, def.name);
+  return { def, label: labelOf(attr), removing, c };
+}
+
+/** add/replace/remove of a whole attribute (RFC 7644 §3.5.2.1-3, no filter, no sub-attribute). */
+function applyAttribute(ctx: Ctx, op: Op, attr: ResolvedAttribute, value: unknown): void {
+  const at = locate(ctx, op, attr, value);
+  if (!at) return;
+  const { def, label, removing, c } = at;
   if (removing) {
     touch(ctx, { label, schema: attr.schema, path: [def.name] });
     if (op === "remove" && value != null && def.multiValued && def.type === "complex") removeListed(ctx, c, def, value, label);
@@ -339,12 +349,9 @@ function applySubAttribute(ctx: Ctx, op: Op, attr: ResolvedAttribute, value: unk
 /** `emails[type eq "work"]` and `emails[type eq "work"].value` (RFC 7644 §3.5.2, valuePath). */
 function applyValuePath(ctx: Ctx, op: Op, target: Target & { kind: "valuePath" }, value: unknown): void {
   const { attr, filter, sub } = target;
-  const def = attr.attribute;
-  const label = labelOf(attr);
-  const removing = op === "remove" || value === null;
-  const c = container(ctx, attr.schema, !removing);
-  if (!c) return;
-  adoptKey(c, def.name);
+  const at = locate(ctx, op, attr, value);
+  if (!at) return;
+  const { def, label, removing, c } = at;
   touch(ctx, { label, schema: attr.schema, path: [def.name] });
   const items = Array.isArray(c[def.name]) ? [...(c[def.name] as unknown[])] : [];
   const matched = items.filter((item): item is Json => isObject(item) && matchesElement(filter, item, def));

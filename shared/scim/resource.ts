@@ -20,7 +20,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 const findAttr = (list: AttributeDef[], name: string) => list.find((a) => a.name.toLowerCase() === name.toLowerCase());
 
 /** Entra sends booleans as "True"/"False" in its default dialect; RFC clients send true/false. */
-export function coerceBoolean(value: unknown): unknown {
+function coerceBoolean(value: unknown): unknown {
   if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
   return value;
 }
@@ -113,7 +113,7 @@ export function schemasFor(resource: WireResource, type: ResourceTypeName): stri
 }
 
 /** Member ids of a Group body ("members": [{"value": id}, ...]); throws 400 on a malformed entry. */
-export function memberIds(members: unknown): string[] {
+function memberIds(members: unknown): string[] {
   if (members === undefined) return [];
   if (!Array.isArray(members)) throw badRequest("invalidValue", "Group attribute 'members' must be an array.");
   return [

@@ -1,5 +1,5 @@
-import { scimFunction } from "../shared/http/function.js";
-import { listResources } from "../shared/service/resources.js";
+import { scimFunction } from "../shared/http/scim.js";
+import { listResources } from "../shared/operations/resources.js";
 
-/** GET /scim/v2/Groups?filter=...&startIndex=...&count=... */
-export const listGroups = scimFunction("groups-list", { methods: ["GET"], route: "Groups" }, (ctx) => listResources(ctx, "Group"));
+/** GET /scim/v2/Groups */
+export const listGroups = scimFunction("groups-list", { methods: ["GET"], route: "Groups" }, (req) => listResources(req.context, "Group", req.listParams("Group")));

@@ -1,10 +1,10 @@
-import { scimFunction } from "../shared/http/function.js";
+import { scimFunction } from "../shared/http/scim.js";
 import { schemaDocuments } from "../shared/scim/discovery.js";
 import { notFound } from "../shared/scim/errors.js";
 
 /** GET /scim/v2/Schemas/{urn} */
-export const getSchema = scimFunction("schemas-get", { methods: ["GET"], route: "Schemas/{urn}" }, async (ctx) => {
-  const found = schemaDocuments(ctx.baseUrl).find((s) => s.id.toLowerCase() === ctx.params.urn.toLowerCase());
-  if (!found) throw notFound(`No schema '${ctx.params.urn}'; GET /Schemas lists the schemas this service has.`);
+export const getSchema = scimFunction("schemas-get", { methods: ["GET"], route: "Schemas/{urn}" }, async (req) => {
+  const found = schemaDocuments(req.context.baseUrl).find((s) => s.id.toLowerCase() === req.params.urn.toLowerCase());
+  if (!found) throw notFound(`No schema '${req.params.urn}'; GET /Schemas lists the schemas this service has.`);
   return { status: 200, body: found };
 });

@@ -1,7 +1,7 @@
 import azureFunctions from "@azure/functions";
 import type { InvocationContext, Timer } from "@azure/functions";
-import { services } from "../shared/http/services.js";
-import { EXPIRY_WARNING_DAYS } from "../shared/store/tenants.js";
+import { services } from "../shared/services.js";
+import { EXPIRY_WARNING_DAYS, expiringTokens } from "../shared/operations/tokens.js";
 
 /** Every day at 06:00 UTC (NCRONTAB: second minute hour day month day-of-week). */
 export const TOKEN_EXPIRY_SCHEDULE = "0 0 6 * * *";
@@ -17,7 +17,7 @@ export async function checkTokenExpiry(timer: Timer, context: InvocationContext)
   const svc = services();
   const now = svc.now();
   if (timer.isPastDue) context.info("The token expiry check is running late (a schedule occurrence was missed).");
-  const expiring = await svc.tenants.expiringTokens(now, EXPIRY_WARNING_DAYS);
+  const expiring = await expiringTokens(svc, now);
   for (const t of expiring) {
     context.warn(
       `SCIM token '${t.name}' (${t.tokenId}) of tenant ${t.tenantId} expires at ${t.expiresAt} (${daysLeft(t.expiresInDays)}). ` +

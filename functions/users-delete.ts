@@ -1,5 +1,5 @@
-import { scimFunction } from "../shared/http/function.js";
-import { deleteResource } from "../shared/service/resources.js";
+import { scimFunction } from "../shared/http/scim.js";
+import { deleteResource } from "../shared/operations/resources.js";
 
 /** DELETE /scim/v2/Users/{id} */
-export const deleteUser = scimFunction("users-delete", { methods: ["DELETE"], route: "Users/{id}" }, (ctx) => deleteResource(ctx, "User"));
+export const deleteUser = scimFunction("users-delete", { methods: ["DELETE"], route: "Users/{id}" }, (req) => deleteResource(req.context, "User", req.params.id!, { ifMatch: req.ifMatch }));

@@ -1,5 +1,5 @@
-import { scimFunction } from "../shared/http/function.js";
-import { listResources } from "../shared/service/resources.js";
+import { scimFunction } from "../shared/http/scim.js";
+import { listResources } from "../shared/operations/resources.js";
 
-/** GET /scim/v2/Users?filter=...&startIndex=...&count=... */
-export const listUsers = scimFunction("users-list", { methods: ["GET"], route: "Users" }, (ctx) => listResources(ctx, "User"));
+/** GET /scim/v2/Users */
+export const listUsers = scimFunction("users-list", { methods: ["GET"], route: "Users" }, (req) => listResources(req.context, "User", req.listParams("User")));

@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../shared/config.js";
-import { createServices, type Services } from "../shared/http/services.js";
+import { createServices } from "../shared/services.js";
+import type { Services } from "../shared/operations/context.js";
+import { OperationError, UnavailableError, toScimError } from "../shared/operations/errors.js";
 import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./host.js";
 import { UsageError, type Command, type OptionTable } from "./admin/command.js";
 import { tenantCommands, tenantOptions } from "./admin/tenants.js";
@@ -74,14 +76,18 @@ export async function runAdmin(
     return 0;
   } catch (error) {
     err(`error: ${describe(error)}`);
-    return error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? 2 : 1;
+    const refused = error instanceof UsageError || error instanceof OperationError || (toScimError(error)?.status ?? 500) < 500;
+    return refused || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? 2 : 1;
   }
 }
 
 function describe(error: unknown): string {
+  if (error instanceof OperationError) return error.detail;
+  const known = toScimError(error);
+  if (known && known.status < 500) return known.detail;
   const e = error as { message?: string; code?: unknown; cause?: { code?: string } };
   const text = `${e.message ?? error}`;
-  if (/ECONNREFUSED/.test(text) || e.cause?.code === "ECONNREFUSED" || e.code === "ECONNREFUSED") {
+  if (error instanceof UnavailableError || /ECONNREFUSED/.test(text) || e.cause?.code === "ECONNREFUSED" || e.code === "ECONNREFUSED") {
     return "cannot reach the store: start the service with `npm start` in another terminal, or set COSMOS_ENDPOINT to a Cosmos DB account";
   }
   return text.split("\n")[0];

@@ -8,8 +8,12 @@ import type { HttpResponseInit } from "@azure/functions";
 import { createHttpServer } from "@vercel/cosmosdb-server";
 import { loadConfig } from "../shared/config.js";
 import { ensureContainers, openCosmos } from "../shared/store/cosmos.js";
-import { createServices, useServices, type Services } from "../shared/http/services.js";
-import { registrations, type Registration } from "../shared/http/function.js";
+import { createServices, useServices } from "../shared/services.js";
+import type { Services } from "../shared/operations/context.js";
+import { createToken } from "../shared/operations/tokens.js";
+import { ADMIN_CLI } from "../shared/operations/context.js";
+import { registrations, type Registration } from "../shared/http/registry.js";
+import { SCIM_PREFIX } from "../shared/http/scim.js";
 
 /**
  * The local host: serves the very same function registrations as the Azure Functions host, over
@@ -177,7 +181,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
             .find((m) => m.params)
         : undefined;
       if (!found) {
-        send(res, { status: 404, headers: { "Content-Type": "text/plain" }, body: `Not found: ${url.pathname} (SCIM endpoints are under /${prefix})` });
+        send(res, { status: 404, headers: { "Content-Type": "text/plain" }, body: `Not found: ${url.pathname} (SCIM endpoints are under /${SCIM_PREFIX})` });
         return;
       }
       const headers: Record<string, string> = {};
@@ -204,17 +208,18 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   });
   const port = await listen(server, options.port ?? Number(env.PORT || 7071), env.HOST || "127.0.0.1");
   const url = `http://localhost:${port}`;
-  const tenantUrl = `${url}/${prefix}`;
+  const tenantUrl = `${url}/${SCIM_PREFIX}`;
 
   let defaultTenant: RunningHost["defaultTenant"];
   if (store) {
     const now = services.now();
-    const tenant = (await services.tenants.listTenants())[0] ?? (await services.tenants.createTenant("Default tenant", now));
-    const { secret } = await services.tenants.createToken(tenant.id, "local", now, { secret: env.SCIM_DEV_TOKEN || undefined });
+    const tenant = (await services.tenants.list())[0] ?? (await services.tenants.create("Default tenant", now));
+    const ctx = { tenantId: tenant.id, actor: ADMIN_CLI, now, services, baseUrl: "" };
+    const { secret } = await createToken(ctx, { name: "local", secret: env.SCIM_DEV_TOKEN || undefined });
     defaultTenant = { id: tenant.id, token: secret };
   }
   log(`SCIM service listening: Tenant URL ${tenantUrl}`);
-  log(`Functions: ${routes.map((r) => `${r.registration.methods.join(",")} /${prefix}/${r.registration.route}`).join("\n           ")}`);
+  log(`Functions: ${routes.map((r) => `${r.registration.methods.join(",")} /${[prefix, r.registration.route].filter(Boolean).join("/")}`).join("\n           ")}`);
   if (defaultTenant) {
     log(`Embedded store: ${storeEndpoint} (in memory; it starts empty on every start)`);
     log(`Default tenant: ${defaultTenant.id}`);

@@ -1,4 +1,5 @@
-import containers from "./store/containers.json" with { type: "json" };
+/** The database name of shared/store/containers.json (a test keeps the two equal). */
+export const DEFAULT_DATABASE = "scim";
 
 /** Every setting the product reads. `loadConfig` is the only reader of process.env. */
 export interface Config {
@@ -47,7 +48,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config: Config = {
     cosmos: {
       endpoint: endpoint ?? "",
-      database: env.COSMOS_DATABASE?.trim() || containers.database,
+      database: env.COSMOS_DATABASE?.trim() || DEFAULT_DATABASE,
       key: env.COSMOS_KEY?.trim() || undefined,
     },
     maxBodyBytes: positiveInt(env, "SCIM_MAX_BODY_BYTES", 1024 * 1024, problems),

@@ -1,4 +1,5 @@
-import type { Services } from "../../shared/http/services.js";
+import { ADMIN_CLI, type OperationContext, type Services } from "../../shared/operations/context.js";
+import { requireTenant as findTenant } from "../../shared/operations/tenants.js";
 
 /** A command's parsed options (strings and booleans, as node:util parseArgs gives them). */
 export type Args = Record<string, string | boolean | undefined>;
@@ -23,8 +24,11 @@ export function required(args: Args, name: string): string {
   return v.trim();
 }
 
-export async function requireTenant(args: Args, svc: Services): Promise<string> {
+export const optional = (args: Args, name: string): string | undefined => (typeof args[name] === "string" ? (args[name] as string) : undefined);
+
+/** The operation context of a command on one tenant (`--tenant`), acting as the admin CLI. */
+export async function tenantContext(args: Args, svc: Services, now: Date): Promise<OperationContext> {
   const tenantId = required(args, "tenant");
-  if (!(await svc.tenants.getTenant(tenantId))) throw new UsageError(`no tenant with id ${tenantId} (see: tenant list)`);
-  return tenantId;
+  await findTenant(svc, tenantId);
+  return { tenantId, actor: ADMIN_CLI, now, services: svc, baseUrl: "" };
 }

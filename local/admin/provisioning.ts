@@ -1,13 +1,13 @@
-import { randomUUID } from "node:crypto";
-import type { Services } from "../../shared/http/services.js";
-import { canonicalRole, parseLoginTypes, type TenantSettings } from "../../shared/product/settings.js";
-import { canSignIn, groupMatches, loginTypesOf, newProductUser, userStatus, teamsOf, type RoleSource } from "../../shared/product/provisioning.js";
-import { groupFacts, productOf, recomputeRoles, type Actor } from "../../shared/service/provisioning.js";
-import { parseResource } from "../../shared/scim/resource.js";
-import { URN } from "../../shared/scim/urns.js";
-import { ScimError } from "../../shared/scim/errors.js";
+import type { RoleSource } from "../../shared/product/roles.js";
+import { parseLoginTypes } from "../../shared/product/settings.js";
+import { listAudit } from "../../shared/operations/audit.js";
+import { setLoginTypes } from "../../shared/operations/login-types.js";
+import { listRoles, mapRole, unmapRole } from "../../shared/operations/roles.js";
+import { createTeam, listTeams, mapTeam, unmapTeam } from "../../shared/operations/teams.js";
+import { setRetention } from "../../shared/operations/tenants.js";
+import { createUser, setObjectId, showUser } from "../../shared/operations/users.js";
 import type { Command, OptionTable } from "./command.js";
-import { UsageError, required, requireTenant } from "./command.js";
+import { UsageError, optional, required, tenantContext } from "./command.js";
 
 /** Admin commands for what provisioning means in the product: login types, roles, teams, users, the log. */
 
@@ -28,8 +28,6 @@ export const provisioningOptions: OptionTable = {
   "audit-retention-days": { type: "string" },
 };
 
-const ADMIN_CLI: Actor = { tokenName: "admin-cli", tokenId: "admin-cli" };
-
 function positive(args: Record<string, unknown>, name: string, fallback?: number, max = 10_000): number | undefined {
   const v = args[name];
   if (v === undefined) return fallback;
@@ -46,25 +44,6 @@ function usage<T>(f: () => T): T {
   }
 }
 
-/** Existing groups a selector (id, displayName or externalId) names. */
-async function groupsNamed(svc: Services, tenantId: string, selector: string) {
-  const found = [
-    await svc.resources.get(tenantId, "Group", selector),
-    await svc.resources.findBy(tenantId, "Group", "displayName", selector),
-    await svc.resources.findBy(tenantId, "Group", "externalId", selector),
-  ].filter((g) => g !== undefined);
-  return [...new Map(found.map((g) => [g.id, g])).values()];
-}
-
-/** Recomputes the roles of every member of the groups a selector names (after a mapping changed). */
-async function recomputeGroupMembers(svc: Services, tenantId: string, selector: string, now: Date): Promise<number> {
-  const groups = await groupsNamed(svc, tenantId, selector);
-  const members = await svc.resources.membersOf(tenantId, groups.map((g) => g.id));
-  const users = [...new Set([...members.values()].flat())];
-  await recomputeRoles(svc, tenantId, users, now, ADMIN_CLI);
-  return users.length;
-}
-
 function describeSource(source: RoleSource): string {
   switch (source.kind) {
     case "default":
@@ -76,103 +55,56 @@ function describeSource(source: RoleSource): string {
   }
 }
 
-function findTeam(settings: TenantSettings, team: string) {
-  return settings.teams.find((t) => t.id === team || t.name.toLowerCase() === team.toLowerCase());
-}
-
 export const provisioningCommands: Record<string, Command> = {
-  "tenant set": async (args, svc) => {
-    const tenantId = await requireTenant(args, svc);
-    const retention = positive(args, "retention-days", undefined, 3650);
-    const auditRetention = positive(args, "audit-retention-days", undefined, 3650);
-    if (retention === undefined && auditRetention === undefined) throw new UsageError("name a setting: --retention-days or --audit-retention-days");
-    const s = await svc.settings.update(tenantId, (cur) => ({
-      ...cur,
-      ...(retention ? { deletedUserRetentionDays: retention } : {}),
-      ...(auditRetention ? { auditRetentionDays: auditRetention } : {}),
-    }));
-    const data = { deletedUserRetentionDays: s.deletedUserRetentionDays, auditRetentionDays: s.auditRetentionDays };
-    return { data, text: `Deleted users are kept ${s.deletedUserRetentionDays} days; provisioning log events ${s.auditRetentionDays} days.` };
+  "tenant set": async (args, svc, now) => {
+    const ctx = await tenantContext(args, svc, now);
+    const s = await setRetention(ctx, { deletedUserRetentionDays: positive(args, "retention-days", undefined, 3650), auditRetentionDays: positive(args, "audit-retention-days", undefined, 3650) });
+    return { data: s, text: `Deleted users are kept ${s.deletedUserRetentionDays} days; provisioning log events ${s.auditRetentionDays} days.` };
   },
 
-  "login-types set": async (args, svc) => {
-    const tenantId = await requireTenant(args, svc);
-    const types = usage(() => parseLoginTypes(required(args, "types")));
-    const s = await svc.settings.update(tenantId, (cur) => ({ ...cur, loginTypes: types }));
-    return { data: { loginTypes: s.loginTypes }, text: `Login types of tenant ${tenantId}: ${s.loginTypes.join(", ")}` };
+  "login-types set": async (args, svc, now) => {
+    const ctx = await tenantContext(args, svc, now);
+    const s = await setLoginTypes(ctx, usage(() => parseLoginTypes(required(args, "types"))));
+    return { data: s, text: `Login types of tenant ${ctx.tenantId}: ${s.loginTypes.join(", ")}` };
   },
 
   "role list": async (args, svc, now) => {
-    const s = await svc.settings.get(await requireTenant(args, svc), now);
-    const data = { roles: s.roles, defaultRole: s.defaultRole, mappings: s.roleMappings };
-    const lines = [`Roles (lowest first): ${s.roles.join(" < ")}; default ${s.defaultRole}`, ...s.roleMappings.map((m) => `  group ${m.group} -> ${m.role}`)];
+    const data = await listRoles(await tenantContext(args, svc, now));
+    const lines = [`Roles (lowest first): ${data.roles.join(" < ")}; default ${data.defaultRole}`, ...data.mappings.map((m) => `  group ${m.group} -> ${m.role}`)];
     return { data, text: lines.join("\n") };
   },
 
   "role map": async (args, svc, now) => {
-    const tenantId = await requireTenant(args, svc);
+    const ctx = await tenantContext(args, svc, now);
     const group = required(args, "group");
-    const current = await svc.settings.get(tenantId, now);
-    const role = usage(() => canonicalRole(current, required(args, "role")));
-    const s = await svc.settings.update(tenantId, (cur) => ({
-      ...cur,
-      roleMappings: [...cur.roleMappings.filter((m) => m.group !== group), { group, role }],
-    }));
-    const recomputed = await recomputeGroupMembers(svc, tenantId, group, now);
-    return {
-      data: { mappings: s.roleMappings, recomputedUsers: recomputed },
-      text: `Group ${group} now grants ${role}; recomputed the role of ${recomputed} member(s).`,
-    };
+    const { mappings, recomputedUsers, role } = await mapRole(ctx, group, required(args, "role"));
+    return { data: { mappings, recomputedUsers }, text: `Group ${group} now grants ${role}; recomputed the role of ${recomputedUsers} member(s).` };
   },
 
   "role unmap": async (args, svc, now) => {
-    const tenantId = await requireTenant(args, svc);
+    const ctx = await tenantContext(args, svc, now);
     const group = required(args, "group");
-    const before = await svc.settings.get(tenantId, now);
-    if (!before.roleMappings.some((m) => m.group === group)) throw new UsageError(`group ${group} has no role mapping (see: role list)`);
-    const s = await svc.settings.update(tenantId, (cur) => ({ ...cur, roleMappings: cur.roleMappings.filter((m) => m.group !== group) }));
-    const recomputed = await recomputeGroupMembers(svc, tenantId, group, now);
-    return { data: { mappings: s.roleMappings, recomputedUsers: recomputed }, text: `Removed the role mapping of group ${group}; recomputed ${recomputed} member(s).` };
+    const data = await unmapRole(ctx, group);
+    return { data, text: `Removed the role mapping of group ${group}; recomputed ${data.recomputedUsers} member(s).` };
   },
 
   "team create": async (args, svc, now) => {
-    const tenantId = await requireTenant(args, svc);
-    const name = required(args, "name");
-    const team = { id: randomUUID(), name, createdAt: now.toISOString() };
-    await svc.settings.update(tenantId, (cur) => {
-      if (findTeam(cur, name)) throw new UsageError(`a team named "${name}" exists already`);
-      return { ...cur, teams: [...cur.teams, team] };
-    });
-    return { data: team, text: `Created team ${team.id} (${name})` };
+    const team = await createTeam(await tenantContext(args, svc, now), required(args, "name"));
+    return { data: team, text: `Created team ${team.id} (${team.name})` };
   },
 
   "team map": async (args, svc, now) => {
-    const tenantId = await requireTenant(args, svc);
-    const group = required(args, "group");
-    const teamName = required(args, "team");
-    const team = findTeam(await svc.settings.get(tenantId, now), teamName);
-    if (!team) throw new UsageError(`no team "${teamName}" (see: team list; create one with: team create)`);
-    await svc.settings.update(tenantId, (cur) => ({ ...cur, teamMappings: [...cur.teamMappings.filter((m) => m.group !== group), { group, team: team.id }] }));
-    return { data: { group, team }, text: `Members of group ${group} are in team ${team.name}.` };
+    const data = await mapTeam(await tenantContext(args, svc, now), required(args, "group"), required(args, "team"));
+    return { data, text: `Members of group ${data.group} are in team ${data.team.name}.` };
   },
 
   "team unmap": async (args, svc, now) => {
-    const tenantId = await requireTenant(args, svc);
-    const group = required(args, "group");
-    if (!(await svc.settings.get(tenantId, now)).teamMappings.some((m) => m.group === group)) throw new UsageError(`group ${group} is not mapped to a team`);
-    await svc.settings.update(tenantId, (cur) => ({ ...cur, teamMappings: cur.teamMappings.filter((m) => m.group !== group) }));
-    return { data: { group }, text: `Group ${group} is its own team again.` };
+    const data = await unmapTeam(await tenantContext(args, svc, now), required(args, "group"));
+    return { data, text: `Group ${data.group} is its own team again.` };
   },
 
   "team list": async (args, svc, now) => {
-    const tenantId = await requireTenant(args, svc);
-    const s = await svc.settings.get(tenantId, now);
-    const { docs } = await svc.resources.query(tenantId, "Group", { startIndex: 1, count: 10_000 });
-    const provisioned = docs.filter((g) => !s.teamMappings.some((m) => groupMatches(m.group, groupFacts(g))));
-    const data = {
-      teams: s.teams.map((t) => ({ ...t, groups: s.teamMappings.filter((m) => m.team === t.id).map((m) => m.group) })),
-      provisionedTeams: provisioned.map((g) => ({ id: g.id, name: g.resource.displayName })),
-    };
+    const data = await listTeams(await tenantContext(args, svc, now));
     const lines = [
       ...data.teams.map((t) => `${t.id}  ${t.name}${t.groups.length ? `  <- groups ${t.groups.join(", ")}` : ""}`),
       ...data.provisionedTeams.map((t) => `${t.id}  ${String(t.name)}  (provisioned group)`),
@@ -181,74 +113,34 @@ export const provisioningCommands: Record<string, Command> = {
   },
 
   "user create": async (args, svc, now) => {
-    const tenantId = await requireTenant(args, svc);
-    const settings = await svc.settings.get(tenantId, now);
+    const ctx = await tenantContext(args, svc, now);
     const userName = required(args, "user-name");
-    const types = usage(() => parseLoginTypes(typeof args["login-types"] === "string" ? args["login-types"] : "password"));
-    const objectId = typeof args["object-id"] === "string" ? args["object-id"] : undefined;
-    if (types.includes("entra") && !objectId) throw new UsageError("--login-types entra needs --object-id (the user's Entra object ID)");
-    const { resource } = usage(() => parseResource({ schemas: [URN.user], userName, active: true }, "User"));
-    try {
-      const doc = await svc.resources.create(tenantId, "User", resource, {
-        now,
-        product: () => newProductUser(settings, { password: types.includes("password"), objectId, source: "admin" }),
-      });
-      return { data: { id: doc.id, userName }, text: `Created user ${doc.id} (${userName})` };
-    } catch (error) {
-      if (error instanceof ScimError) throw new UsageError(error.detail);
-      throw error;
-    }
+    const loginTypes = usage(() => parseLoginTypes(optional(args, "login-types") ?? "password"));
+    const data = await createUser(ctx, { userName, loginTypes, objectId: optional(args, "object-id") });
+    return { data, text: `Created user ${data.id} (${userName})` };
   },
 
   "user show": async (args, svc, now) => {
-    const tenantId = await requireTenant(args, svc);
-    const id = required(args, "user");
-    const settings = await svc.settings.get(tenantId, now);
-    const doc = await svc.resources.get(tenantId, "User", id);
-    if (!doc) throw new UsageError(`no user ${id} in tenant ${tenantId}`);
-    const product = productOf(doc, settings);
-    const groups = (await svc.resources.getMany(tenantId, "Group", await svc.resources.groupsOf(tenantId, id))).map(groupFacts);
-    const data = {
-      id,
-      userName: doc.resource.userName,
-      status: userStatus(doc.resource),
-      loginTypes: loginTypesOf(product, settings),
-      objectId: product.objectId ?? null,
-      teams: teamsOf(groups, settings),
-      role: product.role,
-      roleSource: product.roleSource,
-      canSignIn: { password: canSignIn(product, doc.resource, settings, "password"), entra: canSignIn(product, doc.resource, settings, "entra") },
-    };
+    const data = await showUser(await tenantContext(args, svc, now), required(args, "user"));
     const text = [
-      `${String(doc.resource.userName)} (${id}): ${data.status}`,
+      `${String(data.userName)} (${data.id}): ${data.status}`,
       `  login types: ${data.loginTypes.join(", ") || "none"}${data.objectId ? `; Entra object ID ${data.objectId}` : ""}`,
-      `  role: ${product.role}, from ${describeSource(product.roleSource)}`,
+      `  role: ${data.role}, from ${describeSource(data.roleSource)}`,
       `  teams: ${data.teams.map((t) => t.name).join(", ") || "none"}`,
     ].join("\n");
     return { data, text };
   },
 
   "user set-object-id": async (args, svc, now) => {
-    const tenantId = await requireTenant(args, svc);
-    const id = required(args, "user");
-    const objectId = required(args, "object-id");
-    const settings = await svc.settings.get(tenantId, now);
-    const doc = await svc.resources.get(tenantId, "User", id);
-    if (!doc) throw new UsageError(`no user ${id} in tenant ${tenantId}`);
-    await svc.resources.setProductFields(tenantId, doc, { ...productOf(doc, settings), objectId, objectIdSource: "admin" }, ["objectId", "objectIdSource"]);
-    return { data: { id, objectId }, text: `User ${id} signs in with Entra object ID ${objectId}.` };
+    const data = await setObjectId(await tenantContext(args, svc, now), required(args, "user"), required(args, "object-id"));
+    return { data, text: `User ${data.id} signs in with Entra object ID ${data.objectId}.` };
   },
 
-  "audit list": async (args, svc) => {
-    const tenantId = await requireTenant(args, svc);
+  "audit list": async (args, svc, now) => {
+    const ctx = await tenantContext(args, svc, now);
     const limit = positive(args, "limit", 50, 1000)!;
     const page = positive(args, "page", 1, 1_000_000)!;
-    const { total, events } = await svc.resources.listAudit(tenantId, {
-      resourceId: typeof args.resource === "string" ? args.resource : undefined,
-      operation: typeof args.operation === "string" ? args.operation : undefined,
-      limit,
-      page,
-    });
+    const { total, events } = await listAudit(ctx, { resourceId: optional(args, "resource"), operation: optional(args, "operation"), limit, page });
     const text =
       events
         .map((e) => `${e.time}  ${e.status}  ${e.operation} ${e.resourceType} ${e.resourceId ?? ""}  [${e.changedAttributes.join(", ")}]  by ${e.tokenName}${e.detail ? `  ${e.detail}` : ""}`)

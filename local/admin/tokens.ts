@@ -1,7 +1,8 @@
-import { ROUTE_PREFIX } from "../../shared/http/function.js";
-import { EXPIRY_WARNING_DAYS, UnknownTokenError, type TokenInfo } from "../../shared/store/tenants.js";
+import { SCIM_PREFIX } from "../../shared/http/scim.js";
+import { EXPIRY_WARNING_DAYS, createToken, listTokens, revokeToken } from "../../shared/operations/tokens.js";
+import type { TokenInfo } from "../../shared/store/tokens.js";
 import type { Command, OptionTable } from "./command.js";
-import { UsageError, required, requireTenant } from "./command.js";
+import { UsageError, required, tenantContext } from "./command.js";
 
 export const tokenOptions: OptionTable = {
   expires: { type: "string" },
@@ -22,7 +23,7 @@ function parseExpiry(text: string | boolean | undefined, now: Date): Date | unde
 /** The Tenant URL a token is for: the service's URL up to /scim/v2, as pasted into Entra. */
 function parseAudience(text: string | boolean | undefined): string | undefined {
   if (text === undefined || typeof text === "boolean") return undefined;
-  const example = `https://contoso-scim.azurewebsites.net/${ROUTE_PREFIX}`;
+  const example = `https://contoso-scim.azurewebsites.net/${SCIM_PREFIX}`;
   let url: URL | undefined;
   try {
     url = new URL(text.trim());
@@ -30,7 +31,7 @@ function parseAudience(text: string | boolean | undefined): string | undefined {
     url = undefined;
   }
   const path = url?.pathname.replace(/\/+$/, "").toLowerCase();
-  if (!url || !/^https?:$/.test(url.protocol) || path !== `/${ROUTE_PREFIX}`) {
+  if (!url || !/^https?:$/.test(url.protocol) || path !== `/${SCIM_PREFIX}`) {
     throw new UsageError(`--audience must be the Tenant URL entered in Entra, such as ${example} (got "${text}")`);
   }
   return text.trim();
@@ -64,8 +65,9 @@ export const tokenCommands: Record<string, Command> = {
     const name = required(args, "name");
     const expiresAt = parseExpiry(args.expires, now);
     const audience = parseAudience(args.audience);
-    const tenantId = await requireTenant(args, svc);
-    const { token, secret } = await svc.tenants.createToken(tenantId, name, now, { expiresAt, audience });
+    const ctx = await tenantContext(args, svc, now);
+    const tenantId = ctx.tenantId;
+    const { token, secret } = await createToken(ctx, { name, expiresAt, audience });
     return {
       data: {
         id: token.id,
@@ -81,7 +83,7 @@ export const tokenCommands: Record<string, Command> = {
     };
   },
   "token list": async (args, svc, now) => {
-    const tokens = await svc.tenants.listTokens(await requireTenant(args, svc), now);
+    const tokens = await listTokens(await tenantContext(args, svc, now));
     const soon = tokens.filter((t) => t.expiresSoon).length;
     return {
       data: tokens,
@@ -93,17 +95,9 @@ export const tokenCommands: Record<string, Command> = {
     };
   },
   "token revoke": async (args, svc, now) => {
-    const tenantId = await requireTenant(args, svc);
-    const tokenId = required(args, "id");
-    let token: TokenInfo;
-    try {
-      token = await svc.tenants.revokeToken(tenantId, tokenId, now);
-    } catch (error) {
-      if (error instanceof UnknownTokenError) {
-        throw new UsageError(`tenant ${tenantId} has no token with id ${tokenId} (see: token list --tenant ${tenantId})`);
-      }
-      throw error;
-    }
+    const ctx = await tenantContext(args, svc, now);
+    const tenantId = ctx.tenantId;
+    const token = await revokeToken(ctx, required(args, "id"));
     return {
       data: token,
       text: `Revoked token ${token.id} (${token.name}) of tenant ${tenantId} at ${token.revokedAt}; requests with it get 401 within 5 seconds.`,

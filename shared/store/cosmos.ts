@@ -1,9 +1,16 @@
 import { CosmosClient, type Container, type ContainerRequest, type Database } from "@azure/cosmos";
-import { DefaultAzureCredential } from "@azure/identity";
+import type { TokenCredential } from "@azure/core-auth";
 import definitions from "./containers.json" with { type: "json" };
-import type { Config } from "../config.js";
 
-export type ContainerName = "tenants" | "tokens" | "resources";
+/** Where the store is: an account endpoint, its database, and a key only for local stores. */
+export interface StoreLocation {
+  endpoint: string;
+  database: string;
+  key?: string;
+}
+
+/** The database the containers live in, unless configured otherwise (shared with infra/modules/cosmos.bicep). */
+export const DEFAULT_DATABASE: string = definitions.database;
 
 /** The containers the store uses, opened on one client. */
 export interface CosmosContainers {
@@ -18,16 +25,37 @@ export interface CosmosContainers {
 export const CONTAINER_DEFINITIONS: ContainerRequest[] = definitions.containers as ContainerRequest[];
 
 /**
+ * DefaultAzureCredential, loaded on its first token request: importing @azure/identity costs
+ * cold start, and local stores (which use a key) never need it.
+ */
+function lazyDefaultCredential(): TokenCredential {
+  let credential: Promise<TokenCredential> | undefined;
+  return {
+    async getToken(scopes, options) {
+      credential ??= import("@azure/identity").then((identity) => new identity.DefaultAzureCredential());
+      return (await credential).getToken(scopes, options);
+    },
+  };
+}
+
+/**
  * Opens the Cosmos DB client: with an account key for the emulator or the embedded local store,
  * otherwise with DefaultAzureCredential (a managed identity in Azure, `az login` on a laptop).
  */
-export function openCosmos(config: Config["cosmos"]): CosmosContainers {
+export function openCosmos(config: StoreLocation): CosmosContainers {
   const plainHttp = config.endpoint.toLowerCase().startsWith("http://");
   const client = new CosmosClient({
     endpoint: config.endpoint,
-    ...(config.key ? { key: config.key } : { aadCredentials: new DefaultAzureCredential() }),
-    // The embedded store speaks plain HTTP but advertises https endpoints; discovery would follow them.
-    connectionPolicy: { enableEndpointDiscovery: !plainHttp },
+    ...(config.key ? { key: config.key } : { aadCredentials: lazyDefaultCredential() }),
+    connectionPolicy: {
+      // The embedded store speaks plain HTTP but advertises https endpoints; discovery would follow them.
+      enableEndpointDiscovery: !plainHttp,
+      // Throttling: the SDK waits out 429s itself, but no longer than a request can afford. Entra
+      // allows 60 s per request and one request makes several store calls, so each call may wait at
+      // most 5 s in all (up to 9 retries, each after the delay the service asks for); past that the
+      // caller gets 429 with Retry-After instead of a request that times out.
+      retryOptions: { maxRetryAttemptCount: 9, fixedRetryIntervalInMilliseconds: 0, maxWaitTimeInSeconds: 5 },
+    },
   });
   const database = client.database(config.database);
   return {

@@ -1,4 +1,85 @@
-/** Narrowing helpers for errors thrown by @azure/cosmos (they carry an HTTP status as `code`). */
+/**
+ * The store's typed errors. Store methods throw these, never an SDK error: `fromCosmos` turns
+ * whatever @azure/cosmos throws into one of them (without the SDK's message, whose request URLs
+ * can name a token's hash). Exactly one place maps them to SCIM errors: shared/operations/errors.ts.
+ */
+export class StoreError extends Error {
+  override readonly name: string = "StoreError";
+}
+
+/** The document does not exist (a genuine 404, never a failed read). */
+export class NotFoundError extends StoreError {
+  override readonly name = "NotFoundError";
+  constructor(readonly what: string) {
+    super(`${what} not found`);
+  }
+}
+
+/** A unique value is held by another document. */
+export class ConflictError extends StoreError {
+  override readonly name = "ConflictError";
+  constructor(
+    readonly kind: string,
+    readonly attribute: string,
+    readonly value: string,
+    readonly holderId: string,
+    readonly caseExact: boolean,
+  ) {
+    super(`${kind} ${attribute} '${value}' is already used by ${kind} ${holderId}`);
+  }
+}
+
+/** The document changed since the caller read it (If-Match), or a guarded write lost a race. */
+export class PreconditionFailedError extends StoreError {
+  override readonly name = "PreconditionFailedError";
+  constructor(
+    readonly what: string,
+    readonly wanted?: string,
+    readonly current?: string,
+  ) {
+    super(`${what} does not match the version the caller expected`);
+  }
+}
+
+/** The store throttled the request (429) beyond what the SDK's own retries absorbed. */
+export class ThrottledError extends StoreError {
+  override readonly name = "ThrottledError";
+  constructor(readonly retryAfterMs: number) {
+    super(`the store is throttling requests; retry after ${retryAfterMs} ms`);
+  }
+}
+
+/** The store is unavailable (503, timeouts, connection failures) or too contended to finish. */
+export class UnavailableError extends StoreError {
+  override readonly name = "UnavailableError";
+  constructor(
+    readonly reason: string,
+    readonly retryAfterMs = 1000,
+  ) {
+    super(`the store is unavailable: ${reason}`);
+  }
+}
+
+/** The tenant's logical partition is full (Cosmos DB caps one at 20 GB: 403 substatus 1014). */
+export class PartitionFullError extends StoreError {
+  override readonly name = "PartitionFullError";
+  constructor() {
+    super("the tenant's partition in the store is full");
+  }
+}
+
+/** A query the store will not run as asked (too many matches to sort in memory). */
+export class QueryTooLargeError extends StoreError {
+  override readonly name = "QueryTooLargeError";
+  constructor(
+    readonly matches: number,
+    readonly limit: number,
+  ) {
+    super(`the query matches ${matches} documents; at most ${limit} can be sorted`);
+  }
+}
+
+/** The HTTP status an @azure/cosmos error carries (`code` or `statusCode`), if any. */
 export function cosmosStatus(error: unknown): number | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const e = error as { code?: unknown; statusCode?: unknown };
@@ -7,6 +88,63 @@ export function cosmosStatus(error: unknown): number | undefined {
   return undefined;
 }
 
-export const isNotFound = (error: unknown) => cosmosStatus(error) === 404;
-export const isConflict = (error: unknown) => cosmosStatus(error) === 409;
-export const isPreconditionFailed = (error: unknown) => cosmosStatus(error) === 412;
+const substatusOf = (error: unknown) => {
+  const e = error as { substatus?: unknown; headers?: Record<string, unknown> } | undefined;
+  return Number(e?.substatus ?? e?.headers?.["x-ms-substatus"] ?? NaN);
+};
+
+const NETWORK = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|socket hang up|network/i;
+
+/**
+ * Translates anything the SDK threw into a typed store error; store errors pass through. A status
+ * the store cannot explain (an unexpected 400, say) stays an Error without the SDK's message.
+ */
+export function fromCosmos(error: unknown): Error {
+  if (error instanceof StoreError) return error;
+  const status = cosmosStatus(error);
+  const retryAfterInMs = Number((error as { retryAfterInMs?: unknown } | undefined)?.retryAfterInMs ?? NaN);
+  switch (status) {
+    case 404:
+      return new NotFoundError("document");
+    case 412:
+      return new PreconditionFailedError("document");
+    case 429:
+      return new ThrottledError(Number.isFinite(retryAfterInMs) && retryAfterInMs > 0 ? retryAfterInMs : 1000);
+    case 403:
+      if (substatusOf(error) === 1014) return new PartitionFullError();
+      break;
+    case 408:
+    case 410:
+    case 449:
+    case 500:
+    case 502:
+    case 503:
+      return new UnavailableError(`the store answered ${status}`);
+  }
+  const code = (error as { code?: unknown; cause?: { code?: unknown } } | undefined)?.code;
+  const text = `${typeof code === "string" ? code : ""} ${(error as { cause?: { code?: unknown } })?.cause?.code ?? ""} ${(error as Error)?.name ?? ""}`;
+  if (NETWORK.test(text) || (error as Error)?.name === "AbortError" || (error as Error)?.name === "TimeoutError") {
+    return new UnavailableError("the store could not be reached");
+  }
+  return new Error(`The store answered ${status ?? "with an unexpected error"}`);
+}
+
+/** Runs one store call and translates its failure (see `fromCosmos`). */
+export async function call<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw fromCosmos(error);
+  }
+}
+
+/** Runs a read: a genuine 404 is `undefined`; every other failure is an error, never "not there". */
+export async function read<T>(run: () => Promise<{ resource?: T; statusCode?: number }>): Promise<T | undefined> {
+  try {
+    const response = await run();
+    return response.resource;
+  } catch (error) {
+    if (cosmosStatus(error) === 404) return undefined;
+    throw fromCosmos(error);
+  }
+}

@@ -1,10 +1,13 @@
 import type { Container } from "@azure/cosmos";
-import { withDefaults, type TenantSettings } from "../product/settings.js";
-import { isPreconditionFailed } from "./errors.js";
+import { NotFoundError, cosmosStatus, fromCosmos, read } from "./errors.js";
+import { Retry, withRetries } from "./retry.js";
+
+/** Settings as stored on the tenant document: fields may be missing (shared/product/settings.ts fills in defaults). */
+export type StoredSettings = Record<string, unknown>;
 
 interface TenantDoc {
   id: string;
-  settings?: Partial<TenantSettings>;
+  settings?: StoredSettings;
   _etag?: string;
 }
 
@@ -13,36 +16,38 @@ interface TenantDoc {
  * admin's change reaches every running instance within that time (as token revocation does).
  */
 export class SettingsStore {
-  private readonly cache = new Map<string, { settings: TenantSettings; until: number }>();
+  private readonly cache = new Map<string, { settings: StoredSettings; until: number }>();
 
   constructor(
     private readonly tenants: Container,
     private readonly cacheMs = 5000,
   ) {}
 
-  async get(tenantId: string, now: Date = new Date()): Promise<TenantSettings> {
+  /** The tenant's settings (cached); `fresh` reads the document (a decision that must see the latest mapping). */
+  async get(tenantId: string, now: Date, options: { fresh?: boolean } = {}): Promise<StoredSettings> {
     const cached = this.cache.get(tenantId);
-    if (cached && cached.until > now.getTime()) return cached.settings;
-    const { resource } = await this.tenants.item(tenantId, tenantId).read<TenantDoc>();
-    if (!resource) throw new Error(`No tenant with id ${tenantId}`);
-    const settings = withDefaults(resource.settings);
+    if (!options.fresh && cached && cached.until > now.getTime()) return cached.settings;
+    const doc = await read(() => this.tenants.item(tenantId, tenantId).read<TenantDoc>());
+    if (!doc) throw new NotFoundError(`tenant ${tenantId}`);
+    const settings = doc.settings ?? {};
     this.cache.set(tenantId, { settings, until: now.getTime() + this.cacheMs });
     return settings;
   }
 
   /** Read-modify-write of a tenant's settings, guarded by the document's ETag. */
-  async update(tenantId: string, change: (current: TenantSettings) => TenantSettings): Promise<TenantSettings> {
-    for (let attempt = 1; ; attempt++) {
-      const { resource } = await this.tenants.item(tenantId, tenantId).read<TenantDoc>();
-      if (!resource) throw new Error(`No tenant with id ${tenantId}`);
-      const settings = change(withDefaults(resource.settings));
+  async update(tenantId: string, change: (current: StoredSettings) => StoredSettings): Promise<StoredSettings> {
+    return withRetries({ attempts: 10, what: `updating the settings of tenant ${tenantId}` }, async () => {
+      const doc = await read(() => this.tenants.item(tenantId, tenantId).read<TenantDoc>());
+      if (!doc) throw new NotFoundError(`tenant ${tenantId}`);
+      const settings = change(doc.settings ?? {});
       try {
-        await this.tenants.item(tenantId, tenantId).replace({ ...resource, settings }, { accessCondition: { type: "IfMatch", condition: resource._etag! } });
-        this.cache.delete(tenantId);
-        return settings;
+        await this.tenants.item(tenantId, tenantId).replace({ ...doc, settings }, { accessCondition: { type: "IfMatch", condition: doc._etag! } });
       } catch (error) {
-        if (!isPreconditionFailed(error) || attempt >= 10) throw error;
+        if (cosmosStatus(error) === 412) throw new Retry();
+        throw fromCosmos(error);
       }
-    }
+      this.cache.delete(tenantId);
+      return settings;
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningHost } from "../../local/host.js";
-import { ERROR, GROUP, USER, client, entraUser, patch, q, startTestHost, type Client } from "../helpers/host.js";
+import { ERROR, GROUP, USER, client, entraUser, patch, q, startTestHost, type Client, devToken } from "../helpers/host.js";
 
 /**
  * Cross-tenant isolation over HTTP: two tenants on one host and one store, each with its own
@@ -17,8 +17,8 @@ afterAll(async () => host?.close());
 /** A fresh tenant with its own token, created the way the admin CLI does it. */
 async function newTenant(name: string): Promise<{ id: string; scim: Client }> {
   const now = new Date();
-  const tenant = await host.services.tenants.createTenant(name, now);
-  const { secret } = await host.services.tenants.createToken(tenant.id, `${name} token`, now);
+  const tenant = await host.services.tenants.create(name, now);
+  const { secret } = await devToken(host.services, tenant.id, `${name} token`, now);
   return { id: tenant.id, scim: client(host, secret) };
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningHost } from "../../local/host.js";
 import { runAdmin } from "../../local/admin.js";
-import { GROUP, client, entraUser, patch, q, startTestHost, type Client } from "../helpers/host.js";
+import { GROUP, client, entraUser, patch, q, startTestHost, type Client, devToken } from "../helpers/host.js";
 
 /** What provisioning means in the product, over HTTP (as Entra drives it) and the admin CLI. */
 
@@ -100,7 +100,7 @@ describe("disconnect and delete", () => {
     const g = await group("Deleted Team", [u.id]);
     expect((await scim.delete(`/Users/${u.id}`)).status).toBe(204);
     expect((await scim.get(`/Users/${u.id}`)).status).toBe(404);
-    const container = host.services.resources["container" as keyof typeof host.services.resources] as any;
+    const container = host.services.auditLog["container" as keyof typeof host.services.auditLog] as any;
     const { resource } = await container.item(u.id, tenant).read();
     expect(resource).toMatchObject({ kind: "DeletedUser", ttl: 7 * 86400, deletedAt: clock.toISOString(), formerGroups: [g.id], resource: { userName: "deleted@contoso.com" } });
     expect((await scim.post("/Users", entraUser("deleted@contoso.com"))).status).toBe(201);
@@ -159,8 +159,8 @@ describe("roles", () => {
 
   it("never removes the last Admin: the membership changes, the role is kept and the conflict is logged", async () => {
     // A tenant of its own, so that no other test's admins count.
-    const second = await host.services.tenants.createTenant("Last admin", clock);
-    const { secret } = await host.services.tenants.createToken(second.id, "entra", clock);
+    const second = await host.services.tenants.create("Last admin", clock);
+    const { secret } = await devToken(host.services, second.id, "entra", clock);
     const other = async (...argv: string[]) => {
       const out: string[] = [];
       expect(await runAdmin([...argv, "--tenant", second.id, "--json"], { services: host.services, out: (t) => out.push(t), err: () => {} })).toBe(0);
@@ -202,15 +202,15 @@ describe("roles stay right when requests fail, race or repeat", () => {
     await admin("role", "map", "--group", g.id, "--role", "Manager");
     expect((await admin("user", "show", "--user", u.id)).role).toBe("Manager");
     // An earlier attempt removed the membership and then failed before the role was recomputed.
-    const container = host.services.resources["container" as keyof typeof host.services.resources] as any;
+    const container = host.services.auditLog["container" as keyof typeof host.services.auditLog] as any;
     await container.item(`mb.${g.id}.${u.id}`, tenant).delete();
     await removeMember(g.id, u.id);
     expect(await admin("user", "show", "--user", u.id)).toMatchObject({ role: "User", roleSource: { kind: "default" } });
   });
 
   it("keeps the last active Admin when the only other Admin is disconnected", async () => {
-    const second = await host.services.tenants.createTenant("Disconnected admins", clock);
-    const { secret } = await host.services.tenants.createToken(second.id, "entra", clock);
+    const second = await host.services.tenants.create("Disconnected admins", clock);
+    const { secret } = await devToken(host.services, second.id, "entra", clock);
     const s = client(host, secret);
     const run = async (...argv: string[]) => {
       const out: string[] = [];
@@ -288,8 +288,35 @@ describe("provisioning log", () => {
     expect(latest).toMatchObject({ operation: "patch", status: 204, changedAttributes: ["members"], members: { added: 1, removed: 0 } });
     const second = await admin("audit", "list", "--resource", g.id, "--limit", "1", "--page", "2");
     expect(second).toEqual([expect.objectContaining({ operation: "create" })]);
-    const container = host.services.resources["container" as keyof typeof host.services.resources] as any;
+    const container = host.services.auditLog["container" as keyof typeof host.services.auditLog] as any;
     const { resource } = await container.item(latest.id, tenant).read();
     expect(resource.ttl).toBe(30 * 86400);
+  });
+
+  it("records the admin CLI's writes like Entra's, by the same operations, naming the CLI as the actor", async () => {
+    const created = await admin("user", "create", "--user-name", "cli-made@contoso.com");
+    await admin("user", "set-object-id", "--user", created.id, "--object-id", "7b1c2d3e-0000-4000-8000-000000000001");
+    await admin("role", "map", "--group", "CLI Managers", "--role", "Manager");
+    await admin("login-types", "set", "--types", "password,entra");
+    const events = await admin("audit", "list", "--limit", "10");
+    const byCli = events.filter((e: { tokenName: string }) => e.tokenName === "admin-cli").map((e: { operation: string; resourceId?: string; status: number }) => [e.operation, e.resourceId, e.status]);
+    expect(byCli.slice(0, 4)).toEqual([
+      ["login-types", tenant, 200],
+      ["role-map", "CLI Managers", 200],
+      ["set-object-id", created.id, 200],
+      ["create", created.id, 201],
+    ]);
+    const [create] = await admin("audit", "list", "--resource", created.id, "--operation", "create");
+    expect(create).toMatchObject({ resourceType: "User", tokenId: "admin-cli", changedAttributes: ["active", "userName"] });
+  });
+
+  it("records a CLI write that the operation refuses, with its detail", async () => {
+    await user("taken@contoso.com");
+    const out: string[] = [];
+    const err: string[] = [];
+    expect(await runAdmin(["user", "create", "--user-name", "TAKEN@contoso.com", "--tenant", tenant], { services: host.services, out: (t) => out.push(t), err: (t) => err.push(t) })).toBe(2);
+    expect(err).toEqual([expect.stringMatching(/^error: User userName 'TAKEN@contoso.com' is already used by User \S+/)]);
+    const [refused] = await admin("audit", "list", "--operation", "create", "--limit", "1");
+    expect(refused).toMatchObject({ tokenName: "admin-cli", status: 409, detail: expect.stringMatching(/already used/) });
   });
 });

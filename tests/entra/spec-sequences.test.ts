@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import type { RunningHost } from "../../local/host.js";
-import { ENTERPRISE, ERROR, GROUP, USER, client, entraUser, patch, q, startTestHost, type Client } from "../helpers/host.js";
+import { ENTERPRISE, ERROR, GROUP, USER, client, entraUser, patch, q, startTestHost, type Client, devToken } from "../helpers/host.js";
 
 /** Every request sequence of shared/spec/entra-provisioning.md, replayed over HTTP against the local host. */
 
@@ -37,7 +37,7 @@ describe("1. Authentication", () => {
 
   it("answers 401 once a token has expired, and names the token", async () => {
     const now = clock;
-    const { secret } = await host.services.tenants.createToken(host.defaultTenant!.id, "short-lived", now, {
+    const { secret } = await devToken(host.services, host.defaultTenant!.id, "short-lived", now, {
       expiresAt: new Date(now.getTime() + 60_000),
     });
     expect((await client(host, secret).get("/Users")).status).toBe(200);

@@ -1,9 +1,12 @@
+import { devToken } from "../helpers/host.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
 import azureFunctions from "@azure/functions";
 import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
-import { createServices, useServices, type Services } from "../../shared/http/services.js";
-import { ROUTE_PREFIX, registrations, wrap } from "../../shared/http/function.js";
+import { createServices, useServices } from "../../shared/services.js";
+import type { Services } from "../../shared/operations/context.js";
+import { registrations } from "../../shared/http/registry.js";
+import { SCIM_PREFIX, wrapScim as wrap } from "../../shared/http/scim.js";
 import { getUser } from "../../functions/users-get.js";
 import { createUser } from "../../functions/users-create.js";
 import { patchGroup } from "../../functions/groups-patch.js";
@@ -20,8 +23,8 @@ beforeAll(async () => {
   embedded = await startEmbeddedStore();
   services = createServices(embedded.config, () => new Date("2026-11-23T12:00:00Z"));
   useServices(services);
-  const tenant = await services.tenants.createTenant("Handlers", new Date("2026-11-23T12:00:00Z"));
-  token = (await services.tenants.createToken(tenant.id, "test", new Date("2026-11-23T12:00:00Z"))).secret;
+  const tenant = await services.tenants.create("Handlers", new Date("2026-11-23T12:00:00Z"));
+  token = (await devToken(services, tenant.id, "test", new Date("2026-11-23T12:00:00Z"))).secret;
 });
 afterAll(async () => {
   useServices(undefined);
@@ -46,9 +49,10 @@ describe("function registrations", () => {
     expect(names).toEqual(expect.arrayContaining(["users-get", "users-create", "groups-patch", "users-list"]));
   });
 
-  it("uses the route prefix host.json configures", () => {
+  it("serves SCIM under /scim/v2 with host.json's route prefix left empty (the portal and sign-in live beside it)", () => {
     const host = JSON.parse(readFileSync(new URL("../../host.json", import.meta.url), "utf8"));
-    expect(host.extensions.http.routePrefix).toBe(ROUTE_PREFIX);
+    expect(host.extensions.http.routePrefix).toBe("");
+    expect(registrations.find((r) => r.name === "users-get")?.route).toBe(`${SCIM_PREFIX}/Users/{id}`);
   });
 });
 

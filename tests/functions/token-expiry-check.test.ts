@@ -1,9 +1,12 @@
+import { devToken } from "../helpers/host.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import azureFunctions from "@azure/functions";
 import type { Timer } from "@azure/functions";
 import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
-import { createServices, useServices, type Services } from "../../shared/http/services.js";
-import { hashToken } from "../../shared/store/tenants.js";
+import { createServices, useServices } from "../../shared/services.js";
+import type { Services } from "../../shared/operations/context.js";
+import { UnavailableError } from "../../shared/store/errors.js";
+import { hashToken } from "../../shared/store/tokens.js";
 
 /** The daily timer function that warns about tokens about to expire, called as the Functions host calls it. */
 
@@ -63,16 +66,16 @@ describe("registration", () => {
 
 describe("checkTokenExpiry", () => {
   it("logs one info line when no token expires within 30 days", async () => {
-    const tenant = await services.tenants.createTenant("Calm", T0);
-    secrets.push((await services.tenants.createToken(tenant.id, "fresh", T0)).secret);
+    const tenant = await services.tenants.create("Calm", T0);
+    secrets.push((await devToken(services, tenant.id, "fresh", T0)).secret);
     expect(await run()).toEqual([["information", "No SCIM token expires within 30 days."]]);
   });
 
   it("warns once per active token expiring within 30 days, naming tenant, token, expiry and days left", async () => {
-    const a = await services.tenants.createTenant("A", T0);
-    const b = await services.tenants.createTenant("B", T0);
+    const a = await services.tenants.create("A", T0);
+    const b = await services.tenants.create("B", T0);
     const make = async (tenantId: string, name: string, days: number) => {
-      const { token, secret } = await services.tenants.createToken(tenantId, name, T0, { expiresAt: new Date(T0.getTime() + days * DAY) });
+      const { token, secret } = await devToken(services, tenantId, name, T0, { expiresAt: new Date(T0.getTime() + days * DAY) });
       secrets.push(secret);
       return token;
     };
@@ -80,7 +83,7 @@ describe("checkTokenExpiry", () => {
     const backup = await make(b.id, "backup", 30);
     await make(b.id, "later", 31);
     const revoked = await make(a.id, "revoked", 2);
-    await services.tenants.revokeToken(a.id, revoked.id, T0);
+    await services.tokens.revoke(a.id, revoked.id, T0);
     await make(a.id, "expired", 0.5);
     clock = new Date(T0.getTime() + DAY);
 
@@ -106,7 +109,7 @@ describe("checkTokenExpiry", () => {
   });
 
   it("throws on a store failure, without secrets, so the host logs and retries it", async () => {
-    const broken = { ...services, tenants: { expiringTokens: async () => Promise.reject(new Error("Listing expiring tokens failed: the store answered 503")) } };
+    const broken = { ...services, tokens: { expiring: async () => Promise.reject(new UnavailableError("the store answered 503")) } };
     useServices(broken as unknown as Services);
     try {
       await expect(run()).rejects.toThrow(/the store answered 503/);

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
 import { runAdmin } from "../../local/admin.js";
-import { createServices, type Services } from "../../shared/http/services.js";
-import { hashToken } from "../../shared/store/tenants.js";
+import { createServices } from "../../shared/services.js";
+import { authenticate } from "../../shared/operations/tokens.js";
+import type { Services } from "../../shared/operations/context.js";
+import { hashToken } from "../../shared/store/tokens.js";
 
 /** `token create | list | revoke` of the admin CLI, against an embedded store with a frozen clock. */
 
@@ -34,7 +36,7 @@ async function admin(...argv: string[]) {
   return { code, out, err, text: out.join("\n"), json: () => JSON.parse(out.join("\n")) };
 }
 
-const newTenant = async (name = "CLI tokens") => (await services.tenants.createTenant(name, clock)).id;
+const newTenant = async (name = "CLI tokens") => (await services.tenants.create(name, clock)).id;
 
 async function create(tenantId: string, name: string, ...extra: string[]) {
   const res = await admin("token", "create", "--tenant", tenantId, "--name", name, ...extra, "--json");
@@ -96,7 +98,7 @@ describe("token list", () => {
       const gone = await create(tenantId, "gone", "--expires", new Date(t0.getTime() + 5 * DAY).toISOString());
       tick(3000);
       expect((await admin("token", "revoke", "--tenant", tenantId, "--id", gone.id)).code).toBe(0);
-      await services.tenants.authenticate(year.token, clock, TENANT_URL);
+      await authenticate(services, year.token, clock, TENANT_URL);
       const at = (ms: number) => new Date(t0.getTime() + ms).toISOString();
 
       const res = await admin("token", "list", "--tenant", tenantId, "--json");
@@ -166,11 +168,11 @@ describe("token revoke", () => {
       audience: null,
       revokedAt: clock.toISOString(),
     });
-    expect(Object.fromEntries((await services.tenants.listTokens(tenantId, clock)).map((t) => [t.name, t.status]))).toEqual({
+    expect(Object.fromEntries((await services.tokens.list(tenantId, clock)).map((t) => [t.name, t.status]))).toEqual({
       old: "revoked",
       new: "active",
     });
-    expect((await services.tenants.authenticate(next.token, clock, TENANT_URL)).tokenId).toBe(next.id);
+    expect((await authenticate(services, next.token, clock, TENANT_URL)).tokenId).toBe(next.id);
   });
 
   it("prints a one-line confirmation without --json", async () => {
@@ -203,18 +205,18 @@ describe("bad token arguments", () => {
     ["token revoke of an unknown token id", () => ["token", "revoke", "--tenant", tenantId, "--id", "tok_nope"], /^error: tenant \S+ has no token with id tok_nope \(see: token list --tenant \S+\)$/],
     ["token revoke of another tenant's token", () => ["token", "revoke", "--tenant", tenantId, "--id", otherTenantsToken], /^error: tenant \S+ has no token with id tok_\S+ \(see: token list/],
   ])("exits 2 with a one-line error and changes nothing for %s", async (_, argv, message) => {
-    const before = await services.tenants.listTokens(tenantId, clock);
+    const before = await services.tokens.list(tenantId, clock);
     const res = await admin(...argv());
     expect(res.code).toBe(2);
     expect(res.out).toEqual([]);
     expect(res.err).toEqual([expect.stringMatching(message)]);
     expect(res.err[0]).not.toContain("\n");
-    expect(await services.tenants.listTokens(tenantId, clock)).toEqual(before);
+    expect(await services.tokens.list(tenantId, clock)).toEqual(before);
   });
 
   it("leaves the other tenant's token active", async () => {
-    const all = (await services.tenants.listTenants()).filter((t) => t.name === "Other");
-    const tokens = (await Promise.all(all.map((t) => services.tenants.listTokens(t.id, clock)))).flat();
+    const all = (await services.tenants.list()).filter((t) => t.name === "Other");
+    const tokens = (await Promise.all(all.map((t) => services.tokens.list(t.id, clock)))).flat();
     expect(tokens.find((t) => t.id === otherTenantsToken)?.status).toBe("active");
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAdmin } from "../../local/admin.js";
 import type { RunningHost } from "../../local/host.js";
-import { hashToken } from "../../shared/store/tenants.js";
+import { hashToken } from "../../shared/store/tokens.js";
 import { USER, client, q, startTestHost } from "../helpers/host.js";
 
 /**
@@ -40,7 +40,7 @@ describe("tenant commands", () => {
     expect(res.code).toBe(0);
     expect(res.err).toEqual([]);
     expect(res.json()).toEqual({ id: expect.stringMatching(UUID), name: "Contoso", createdAt: expect.stringMatching(ISO) });
-    expect(await host.services.tenants.getTenant(res.json().id)).toEqual(res.json());
+    expect(await host.services.tenants.get(res.json().id)).toEqual(res.json());
   });
 
   it("lists every tenant, the new one included, as JSON", async () => {
@@ -161,13 +161,13 @@ describe("bad arguments", () => {
     ["token list without --tenant", () => ["token", "list"], /^error: --tenant is required$/],
     ["token list for an unknown tenant", () => ["token", "list", "--tenant", "no-such-tenant"], /^error: no tenant with id no-such-tenant/],
   ])("exits non-zero with a one-line error and prints nothing for %s", async (_, argv, message) => {
-    const tokensBefore = await host.services.tenants.listTokens(tenantId, new Date());
+    const tokensBefore = await host.services.tokens.list(tenantId, new Date());
     const res = await admin(argv());
     expect(res.code).not.toBe(0);
     expect(res.out).toEqual([]);
     expect(res.err).toEqual([expect.stringMatching(message)]);
     expect(res.err[0]).not.toContain("\n");
-    expect(await host.services.tenants.listTokens(tenantId, new Date())).toEqual(tokensBefore);
+    expect(await host.services.tokens.list(tenantId, new Date())).toEqual(tokensBefore);
   });
 
   it("prints usage and exits 0 with --help", async () => {
@@ -183,7 +183,7 @@ describe("reaching the embedded store over HTTP (no services passed)", () => {
   const viaStore = () => ({ LOCAL_STORE_PORT: new URL(host.storeEndpoint!).port });
 
   it("sees tenants created in the host, and the host sees tenants and tokens it creates", async () => {
-    const inHost = await host.services.tenants.createTenant("Made in host", new Date());
+    const inHost = await host.services.tenants.create("Made in host", new Date());
     const listed = await admin(["tenant", "list", "--json"], { env: viaStore(), services: null });
     expect(listed.code).toBe(0);
     expect(listed.err).toEqual([]);
@@ -192,7 +192,7 @@ describe("reaching the embedded store over HTTP (no services passed)", () => {
     const created = await admin(["tenant", "create", "--name", "Made by CLI", "--json"], { env: viaStore(), services: null });
     expect(created.code).toBe(0);
     const tenant = created.json();
-    expect(await host.services.tenants.getTenant(tenant.id)).toEqual(tenant);
+    expect(await host.services.tenants.get(tenant.id)).toEqual(tenant);
 
     const token = await admin(["token", "create", "--tenant", tenant.id, "--name", "over-http", "--expires", inAYear().toISOString(), "--json"], { env: viaStore(), services: null });
     expect(token.code).toBe(0);
@@ -201,7 +201,7 @@ describe("reaching the embedded store over HTTP (no services passed)", () => {
     const res = await client(host, secret).get(`/Users?filter=${q('userName eq "nobody@contoso.com"')}`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ totalResults: 0, Resources: [] });
-    expect((await host.services.tenants.listTokens(tenant.id, new Date())).map((t) => t.name)).toEqual(["over-http"]);
+    expect((await host.services.tokens.list(tenant.id, new Date())).map((t) => t.name)).toEqual(["over-http"]);
   });
 
   it("reports an unknown tenant over HTTP as a one-line error too", async () => {

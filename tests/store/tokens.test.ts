@@ -3,13 +3,19 @@ import type { Container } from "@azure/cosmos";
 import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
 import type { CosmosContainers } from "../../shared/store/cosmos.js";
 import { ScimError } from "../../shared/scim/errors.js";
-import { TenantStore, UnknownTokenError, hashToken, type TokenInfo } from "../../shared/store/tenants.js";
+import { TokenStore, hashToken, type TokenInfo } from "../../shared/store/tokens.js";
+import { UnavailableError } from "../../shared/store/errors.js";
+import { createServices } from "../../shared/services.js";
+import { ADMIN_CLI, type Services } from "../../shared/operations/context.js";
+import { OperationError } from "../../shared/operations/errors.js";
+import { authenticate, createToken, revokeToken } from "../../shared/operations/tokens.js";
 
-/** The token lifecycle in the store: expiry, audience, last use, revocation and the expiry report. */
+/** The token lifecycle: expiry, audience, last use, revocation and the expiry report (store and operations). */
 
 let embedded: EmbeddedStore;
 let cosmos: CosmosContainers;
-let store: TenantStore;
+let base: Services;
+let store: ReturnType<typeof tokenService>;
 const warnings: string[] = [];
 
 const T0 = new Date("2026-11-23T10:00:00.000Z");
@@ -20,8 +26,23 @@ const TENANT_URL = "https://contoso-scim.azurewebsites.net/scim/v2";
 beforeAll(async () => {
   embedded = await startEmbeddedStore();
   cosmos = embedded.cosmos;
-  store = new TenantStore(cosmos.tenants, cosmos.tokens, 5000, (line) => warnings.push(line));
+  base = createServices(embedded.config);
+  store = tokenService(cosmos.tokens, (line) => warnings.push(line));
 });
+
+/** One instance's token operations, on a tokens container (possibly a failing one). */
+function tokenService(tokens: Container, warn: (line: string) => void) {
+  const svc: Services = { ...base, tokens: new TokenStore(tokens, 5000, warn) };
+  const ctx = (tenantId: string, now: Date) => ({ tenantId, actor: ADMIN_CLI, now, services: svc, baseUrl: "" });
+  return {
+    createTenant: (name: string, now: Date) => svc.tenants.create(name, now),
+    createToken: (tenantId: string, name: string, now: Date, options: { expiresAt?: Date; audience?: string } = {}) => createToken(ctx(tenantId, now), { name, ...options }),
+    listTokens: (tenantId: string, now: Date) => svc.tokens.list(tenantId, now),
+    revokeToken: (tenantId: string, tokenId: string, now: Date) => revokeToken(ctx(tenantId, now), tokenId),
+    expiringTokens: (now: Date, days?: number) => svc.tokens.expiring(now, days),
+    authenticate: (secret: string | undefined, now: Date, url?: string) => authenticate(svc, secret, now, url),
+  };
+}
 afterAll(async () => {
   await embedded.close();
 });
@@ -101,7 +122,7 @@ describe("createToken", () => {
   });
 
   it("refuses an unknown tenant", async () => {
-    await expect(store.createToken("no-such-tenant", "x", T0)).rejects.toThrow(/No tenant with id no-such-tenant/);
+    await expect(store.createToken("no-such-tenant", "x", T0)).rejects.toThrow(/no tenant with id no-such-tenant/);
   });
 });
 
@@ -200,7 +221,7 @@ describe("authenticate", () => {
   it("does not record the last use again within a minute from another instance", async () => {
     const tenant = await newTenant();
     const { secret } = await store.createToken(tenant.id, "shared", T0);
-    const second = new TenantStore(cosmos.tenants, cosmos.tokens, 5000, (line) => warnings.push(line));
+    const second = tokenService(cosmos.tokens, (line) => warnings.push(line));
     await store.authenticate(secret, at(1000), TENANT_URL);
     await second.authenticate(secret, at(30_000), TENANT_URL);
     expect((await store.listTokens(tenant.id, T0))[0].lastUsedAt).toBe(at(1000).toISOString());
@@ -227,7 +248,7 @@ describe("authenticate", () => {
         };
       },
     }) as Container;
-    const instances = Array.from({ length: 5 }, () => new TenantStore(cosmos.tenants, counting, 5000, (line) => warnings.push(line)));
+    const instances = Array.from({ length: 5 }, () => tokenService(counting, (line) => warnings.push(line)));
     await Promise.all(instances.map((s, i) => s.authenticate(secret, at(1000 + i), TENANT_URL)));
     expect(writes).toHaveLength(1);
     expect((await store.listTokens(tenant.id, T0))[0].lastUsedAt).toBe(writes[0]);
@@ -238,7 +259,7 @@ describe("authenticate", () => {
     const tenant = await newTenant();
     const { secret } = await store.createToken(tenant.id, "unwritable", T0);
     const lines: string[] = [];
-    const broken = new TenantStore(cosmos.tenants, failing(cosmos.tokens, { patch: true }), 5000, (line) => lines.push(line));
+    const broken = tokenService(failing(cosmos.tokens, { patch: true }), (line) => lines.push(line));
     expect((await broken.authenticate(secret, T0, TENANT_URL)).tenantId).toBe(tenant.id);
     expect(lines).toEqual([expect.stringMatching(/^Could not record the last use of token tok_\S+ of tenant \S+ \(the store answered 503\); the request goes on\.$/)]);
     for (const line of lines) {
@@ -250,9 +271,10 @@ describe("authenticate", () => {
   it("keeps the hash out of a store failure while reading the token, and keeps its status", async () => {
     const tenant = await newTenant();
     const { secret } = await store.createToken(tenant.id, "unreadable", T0);
-    const broken = new TenantStore(cosmos.tenants, failing(cosmos.tokens, { read: true }), 5000, () => {});
+    const broken = tokenService(failing(cosmos.tokens, { read: true }), () => {});
     const error = await broken.authenticate(secret, T0, TENANT_URL).catch((e: unknown) => e as Error & { code?: number });
-    expect(error).toMatchObject({ message: "Reading the token failed: the store answered 503", code: 503 });
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(error).toMatchObject({ message: "the store is unavailable: the store answered 503" });
     expect(JSON.stringify(error)).not.toContain(hashToken(secret));
     expect(String((error as Error).stack)).not.toContain(hashToken(secret));
   });
@@ -263,7 +285,7 @@ describe("revokeToken", () => {
     const tenant = await newTenant();
     const old = await store.createToken(tenant.id, "old", T0);
     const next = await store.createToken(tenant.id, "new", T0);
-    const elsewhere = new TenantStore(cosmos.tenants, cosmos.tokens, 5000, () => {});
+    const elsewhere = tokenService(cosmos.tokens, () => {});
     await store.authenticate(old.secret, T0, TENANT_URL);
     await elsewhere.authenticate(old.secret, T0, TENANT_URL);
 
@@ -292,11 +314,11 @@ describe("revokeToken", () => {
         return { tenantId: mine.id, tokenId: (await store.createToken(theirs.id, "theirs", T0)).token.id, theirs: theirs.id };
       },
     ],
-  ])("refuses %s with UnknownTokenError and changes nothing", async (_, setup) => {
+  ])("refuses %s with a 404 naming the token and changes nothing", async (_, setup) => {
     const { tenantId, tokenId, theirs } = (await setup()) as { tenantId: string; tokenId: string; theirs?: string };
     const error = await store.revokeToken(tenantId, tokenId, T0).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UnknownTokenError);
-    expect(error).toMatchObject({ message: `Tenant ${tenantId} has no token with id ${tokenId}` });
+    expect(error).toBeInstanceOf(OperationError);
+    expect(error).toMatchObject({ status: 404, detail: `tenant ${tenantId} has no token with id ${tokenId} (see: token list --tenant ${tenantId})` });
     if (theirs) expect((await store.listTokens(theirs, T0))[0].status).toBe("active");
   });
 });

@@ -1,0 +1,120 @@
+import type { HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { ScimError } from "../scim/errors.js";
+import type { ResourceTypeName } from "../scim/schemas.js";
+import { parseProjection, type Projection } from "../scim/resource.js";
+import { parseListParams, type ListParams } from "../scim/list.js";
+import type { OperationContext, Services } from "../operations/context.js";
+import { toScimError } from "../operations/errors.js";
+import { authenticate } from "../operations/tokens.js";
+import type { ScimOutcome, WriteInput } from "../operations/resources.js";
+import { services } from "../services.js";
+import { registerHttp } from "./registry.js";
+
+/** Where the SCIM endpoints live: the path of the Tenant URL. */
+export const SCIM_PREFIX = "scim/v2";
+
+/** What a SCIM function gets: the operation context (tenant, token, time, services) and the parsed request. */
+export interface ScimRequest {
+  context: OperationContext;
+  params: Record<string, string>;
+  method: string;
+  /** The If-Match header (RFC 7232), if sent. */
+  ifMatch?: string;
+  config: Services["config"];
+  /** attributes / excludedAttributes (RFC 7644 §3.4.2.5). */
+  projection(type: ResourceTypeName): Projection;
+  /** filter, sortBy, sortOrder, startIndex, count, attributes (RFC 7644 §3.4.2). */
+  listParams(type: ResourceTypeName): ListParams;
+  /** The body (413 over the size limit, 400 invalidSyntax when it is not JSON), If-Match and projection of a write. */
+  write(type: ResourceTypeName): WriteInput;
+}
+
+export type ScimHandler = (request: ScimRequest) => Promise<ScimOutcome>;
+
+const CONTENT_TYPE = "application/scim+json; charset=utf-8";
+
+function response(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  return { status, headers: { ...(text !== undefined ? { "Content-Type": CONTENT_TYPE } : {}), ...headers }, ...(text !== undefined ? { body: text } : {}) };
+}
+
+function outcomeResponse(outcome: ScimOutcome): HttpResponseInit {
+  return response(outcome.status, outcome.body, { ...(outcome.version ? { ETag: outcome.version } : {}), ...(outcome.location ? { Location: outcome.location } : {}) });
+}
+
+function errorResponse(error: ScimError): HttpResponseInit {
+  const challenge: Record<string, string> = error.status === 401 ? { "WWW-Authenticate": 'Bearer realm="scim", error="invalid_token"' } : {};
+  return response(error.status, error.toJSON(), { ...error.headers, ...challenge });
+}
+
+async function readJson(request: HttpRequest, maxBytes: number): Promise<unknown> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  const tooLarge = () => new ScimError(413, `The request body is larger than the limit of ${maxBytes} bytes; send fewer operations or members per request.`);
+  if (declared > maxBytes) throw tooLarge();
+  const text = await request.text();
+  if (Buffer.byteLength(text, "utf8") > maxBytes) throw tooLarge();
+  if (text.trim() === "") throw new ScimError(400, "The request body is empty; a JSON object is required.", "invalidSyntax");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ScimError(400, `The request body is not valid JSON: ${(error as Error).message}`, "invalidSyntax");
+  }
+}
+
+/** Unexpected errors become a 500 with a correlation id, logged with it; nothing internal reaches the client. */
+function toResponseError(error: unknown, context: InvocationContext): ScimError {
+  const known = toScimError(error);
+  if (known && known.status < 500) return known;
+  context.error(`${known ? `Store unavailable` : "Unhandled error"} in ${context.functionName} (correlation id ${context.invocationId}):`, error);
+  return known ?? new ScimError(500, `Internal error; retry later. Correlation id: ${context.invocationId}.`);
+}
+
+/**
+ * The one wrapper every SCIM function goes through: authenticates the bearer token (the token
+ * names the tenant), builds the operation context and the parsed request, and turns every thrown
+ * error into a SCIM error.
+ */
+export function wrapScim(handler: ScimHandler): HttpHandler {
+  return async (request, context) => {
+    try {
+      const svc = services();
+      const now = svc.now();
+      const header = request.headers.get("authorization") ?? "";
+      const secret = /^bearer\s+/i.test(header) ? header.replace(/^bearer\s+/i, "").trim() : undefined;
+      const url = new URL(request.url);
+      const baseUrl = `${url.origin}/${SCIM_PREFIX}`;
+      const principal = await authenticate(svc, secret, now, baseUrl);
+      const ctx: OperationContext = {
+        tenantId: principal.tenantId,
+        actor: { kind: "token", tokenId: principal.tokenId, tokenName: principal.tokenName },
+        now,
+        services: { ...svc, report: (message, error) => context.error(`${message} (correlation id ${context.invocationId}):`, error) },
+        baseUrl,
+      };
+      const query = url.searchParams;
+      const projection = (type: ResourceTypeName) => parseProjection(query.get("attributes"), query.get("excludedAttributes"), type);
+      const outcome = await handler({
+        context: ctx,
+        params: request.params,
+        method: request.method,
+        ifMatch: request.headers.get("if-match") ?? undefined,
+        config: svc.config,
+        projection,
+        listParams: (type) => parseListParams(query, type, svc.config.maxResults),
+        write: (type) => ({
+          body: () => readJson(request, svc.config.maxBodyBytes),
+          ifMatch: request.headers.get("if-match") ?? undefined,
+          projection: projection(type),
+        }),
+      });
+      return outcomeResponse(outcome);
+    } catch (error) {
+      return errorResponse(toResponseError(error, context));
+    }
+  };
+}
+
+/** Registers a SCIM operation as an Azure Function under /scim/v2/<route>. */
+export function scimFunction(name: string, options: { methods: HttpMethod[]; route: string }, handler: ScimHandler): HttpHandler {
+  return registerHttp({ name, methods: options.methods, route: `${SCIM_PREFIX}/${options.route}`, handler: wrapScim(handler) });
+}

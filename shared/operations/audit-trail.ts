@@ -1,0 +1,85 @@
+import type { AuditAbout, AuditDraft, AuditEvent, AuditOperation } from "../store/audit-log.js";
+import { actorFields, type OperationContext } from "./context.js";
+import { toScimError } from "./errors.js";
+import { tenantSettings } from "./settings.js";
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * The provisioning-log event of one write operation, whoever makes it (Entra's token, the CLI,
+ * the portal). A successful store write carries the event in its own transactional batch (`draft`,
+ * then `landed`); anything else (a failure, a no-op, a member change, an admin setting) is recorded
+ * when the operation ends. Tokens appear by name and id, never by secret.
+ */
+export class AuditTrail {
+  private recorded = false;
+  resourceId?: string;
+  changedAttributes: string[] = [];
+  members?: AuditEvent["members"];
+  ignoredAttributes: string[] = [];
+
+  constructor(
+    private readonly ctx: OperationContext,
+    private readonly operation: AuditOperation,
+    private readonly resourceType: string,
+    resourceId?: string,
+  ) {
+    this.resourceId = resourceId;
+  }
+
+  /** The event to write with the change itself. */
+  async draft(status: number): Promise<AuditDraft> {
+    const settings = await tenantSettings(this.ctx);
+    return {
+      time: this.ctx.now.toISOString(),
+      ...actorFields(this.ctx.actor),
+      operation: this.operation,
+      status,
+      ttlSeconds: settings.auditRetentionDays * DAY_SECONDS,
+      ...(this.ignoredAttributes.length ? { ignoredAttributes: this.ignoredAttributes } : {}),
+    };
+  }
+
+  /** The write that carried the draft has landed. */
+  landed(): void {
+    this.recorded = true;
+  }
+
+  /** Records the event unless its write already carried it (always for failures). */
+  async finish(status: number, detail?: string): Promise<void> {
+    if (this.recorded && status < 400) return;
+    const about: AuditAbout = {
+      resourceType: this.resourceType,
+      resourceId: this.resourceId,
+      changedAttributes: status < 400 ? this.changedAttributes : [],
+      ...(detail ? { detail } : {}),
+      ...(this.members && status < 400 ? { members: this.members } : {}),
+    };
+    await this.ctx.services.auditLog.record(this.ctx.tenantId, await this.draft(status), about);
+    this.recorded = true;
+  }
+}
+
+/**
+ * Runs a write operation with its provisioning-log event: the result's status on success, the
+ * error's status and detail on failure (then the error goes on to the caller). A log write that
+ * fails after the change landed is reported to the operators, not to the client as a failed write.
+ */
+export async function logged<T>(
+  ctx: OperationContext,
+  about: { operation: AuditOperation; resourceType: string; resourceId?: string },
+  run: (trail: AuditTrail) => Promise<T>,
+  statusOf: (result: T) => number = () => 200,
+): Promise<T> {
+  const trail = new AuditTrail(ctx, about.operation, about.resourceType, about.resourceId);
+  let result: T;
+  try {
+    result = await run(trail);
+  } catch (error) {
+    const known = toScimError(error);
+    await trail.finish(known?.status ?? 500, known?.detail ?? "Internal error").catch((e) => ctx.services.report("Could not write the provisioning log", e));
+    throw error;
+  }
+  await trail.finish(statusOf(result)).catch((e) => ctx.services.report("Could not write the provisioning log", e));
+  return result;
+}

@@ -1,0 +1,23 @@
+import { LOGIN_TYPES, type LoginType } from "../product/settings.js";
+import type { OperationContext } from "./context.js";
+import { OperationError } from "./errors.js";
+import { logged } from "./audit-trail.js";
+import { tenantSettings, updateSettings } from "./settings.js";
+
+/** The login types (account types) the tenant enables: password, Entra ID, or both. */
+export async function getLoginTypes(ctx: OperationContext) {
+  return { loginTypes: (await tenantSettings(ctx)).loginTypes, available: [...LOGIN_TYPES] };
+}
+
+/** Sets the tenant's login types; at least one stays enabled. */
+export async function setLoginTypes(ctx: OperationContext, types: string[]) {
+  const wanted = [...new Set(types.map((t) => t.trim().toLowerCase()).filter(Boolean))];
+  if (wanted.length === 0) throw new OperationError(422, `at least one login type must stay enabled: ${LOGIN_TYPES.join(", ")}`, "loginTypes");
+  const unknown = wanted.filter((t) => !LOGIN_TYPES.includes(t as LoginType));
+  if (unknown.length > 0) throw new OperationError(400, `unknown login type "${unknown[0]}"; the types are ${LOGIN_TYPES.join(", ")}`, "loginTypes");
+  return logged(ctx, { operation: "login-types", resourceType: "Tenant", resourceId: ctx.tenantId }, async (trail) => {
+    trail.changedAttributes = ["loginTypes"];
+    const s = await updateSettings(ctx, (cur) => ({ ...cur, loginTypes: wanted as LoginType[] }));
+    return { loginTypes: s.loginTypes };
+  });
+}

@@ -1,0 +1,59 @@
+import { badRequest } from "../scim/errors.js";
+import type { ResourceDoc } from "../store/resources.js";
+import { memberId } from "../store/memberships.js";
+import { NotFoundError } from "../store/errors.js";
+import type { OperationContext } from "./context.js";
+import { mapsRoles, recomputeRoles } from "./roles.js";
+import { tenantSettings } from "./settings.js";
+import { listIds } from "./views.js";
+
+export type MemberChange = { add: string[]; remove: string[] } | { replace: string[] };
+
+/** 400 unless every id is a User of the tenant (bulk point reads; checked before any write). A failed read is an error, never "unknown". */
+export async function assertMembers(ctx: OperationContext, ids: string[], groupId: string): Promise<void> {
+  if (ids.length === 0) return;
+  const found = await ctx.services.resources.readMany(ctx.tenantId, ids);
+  const unknown = [...found].filter(([, doc]) => doc?.kind !== "User" && doc?.kind !== "Group").map(([id]) => id);
+  const groups = [...found].filter(([, doc]) => doc?.kind === "Group").map(([id]) => id);
+  if (groups.length > 0) {
+    throw badRequest("invalidValue", `Nested groups are not supported: ${listIds(groups)} ${groups.length === 1 ? "is a Group" : "are Groups"}; members of group ${groupId} must be Users.`);
+  }
+  if (unknown.length > 0) {
+    throw badRequest("invalidValue", `No User with id ${listIds(unknown)} exists in this tenant; members of group ${groupId} must be ids of provisioned Users.`);
+  }
+}
+
+/** Which members a change adds and removes (a replace reads the current members once). */
+async function planMembers(ctx: OperationContext, groupId: string, change: MemberChange): Promise<{ add: string[]; remove: string[] }> {
+  if ("replace" in change) {
+    const current = new Set((await ctx.services.memberships.membersOf(ctx.tenantId, [groupId])).get(groupId));
+    const wanted = new Set(change.replace);
+    return { add: [...wanted].filter((id) => !current.has(id)), remove: [...current].filter((id) => !wanted.has(id)) };
+  }
+  const add = [...new Set(change.add)];
+  return { add, remove: [...new Set(change.remove)].filter((id) => !add.includes(id)) };
+}
+
+/**
+ * A membership change and the roles that follow from it: removed members are recomputed without
+ * the group before their memberships go, added members after theirs exist, always for every user
+ * the request names (not only those whose membership changed), so a retried request completes
+ * them. Afterwards it checks that the group and the added users still exist, and takes back
+ * memberships a concurrent delete missed.
+ */
+export async function changeMembership(ctx: OperationContext, group: ResourceDoc, change: MemberChange): Promise<{ added: number; removed: number }> {
+  const { resources, memberships } = ctx.services;
+  const mapped = mapsRoles(await tenantSettings(ctx, { fresh: true }), group);
+  const plan = await planMembers(ctx, group.id, change);
+  if (mapped) await recomputeRoles(ctx, plan.remove, { withoutGroup: group.id });
+  const result = await memberships.apply(ctx.tenantId, group.id, plan, ctx.now);
+  if (plan.add.length > 0) {
+    const stillThere = await resources.get(ctx.tenantId, "Group", group.id);
+    const users = await resources.readMany(ctx.tenantId, plan.add);
+    const gone = stillThere ? plan.add.filter((id) => users.get(id)?.kind !== "User") : plan.add;
+    await memberships.removeDocs(ctx.tenantId, gone.map((userId) => memberId(group.id, userId)));
+    if (!stillThere) throw new NotFoundError(`Group ${group.id} (deleted while its members were being changed)`);
+  }
+  if (mapped) await recomputeRoles(ctx, plan.add);
+  return result;
+}

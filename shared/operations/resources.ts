@@ -1,0 +1,277 @@
+import type { ResourceTypeName } from "../scim/schemas.js";
+import type { Projection, Related, WireResource } from "../scim/resource.js";
+import { parseResource, project, toScimResource, wantsAttribute } from "../scim/resource.js";
+import { listResponse, type ListParams } from "../scim/list.js";
+import { applyPatch, parsePatchRequest, type MemberDelta } from "../scim/patch.js";
+import { validateResource } from "../scim/validate.js";
+import { changedAttributes } from "../scim/changes.js";
+import { linkExternalId, newProductUser, type ProductUser } from "../product/identity.js";
+import type { TenantSettings } from "../product/settings.js";
+import { checkIfMatch, metaOf, type ResourceDoc, type StoredProduct, type WriteOptions } from "../store/resources.js";
+import type { OperationContext } from "./context.js";
+import { logged, type AuditTrail } from "./audit-trail.js";
+import { assertMembers, changeMembership, type MemberChange } from "./memberships.js";
+import { flagLastAdmin, mapsRoles, recomputeRoles, roleMatchChanged } from "./roles.js";
+import { tenantSettings } from "./settings.js";
+
+/**
+ * The six operations of RFC 7644 §3 for Users and Groups, whoever calls them (the SCIM functions,
+ * the admin CLI). Inputs come parsed by the adapter: the projection, list parameters, If-Match;
+ * a write's body is read inside the operation, so that a body the operation cannot use is logged
+ * as a failed write like any other. Group members live outside the group document, so reading
+ * them is skipped whenever the projection leaves them out (Entra's excludedAttributes=members).
+ */
+
+/** What a SCIM operation answers: the status RFC 7644 gives it, a body, and the version and location of the resource. */
+export interface ScimOutcome {
+  status: number;
+  body?: unknown;
+  version?: string;
+  location?: string;
+}
+
+export interface WriteInput {
+  /** The request body (parsed JSON); 400/413 from reading it are failures of this operation. */
+  body: () => Promise<unknown>;
+  ifMatch?: string;
+  projection: Projection;
+}
+
+function render(ctx: OperationContext, type: ResourceTypeName, doc: ResourceDoc, projection: Projection, related?: Related[]): WireResource {
+  return project(toScimResource(doc.resource, metaOf(doc), type, ctx.baseUrl, related), projection);
+}
+
+/**
+ * Memberships to serve with resources, read only when the projection asks for them: a Group's
+ * `members` (one query for the whole page), a User's `groups` (returned only on request).
+ */
+async function relatedOf(ctx: OperationContext, type: ResourceTypeName, docs: ResourceDoc[], projection: Projection): Promise<Map<string, Related[]> | undefined> {
+  const { resources, memberships } = ctx.services;
+  if (type === "Group") {
+    if (!wantsAttribute(projection, ["members"], type)) return undefined;
+    const members = await memberships.membersOf(ctx.tenantId, docs.map((d) => d.id));
+    return new Map([...members].map(([id, users]) => [id, users.map((u) => ({ id: u }))]));
+  }
+  if (!wantsAttribute(projection, ["groups"], type)) return undefined;
+  const out = new Map<string, Related[]>();
+  for (const doc of docs) {
+    const groups = await resources.getMany(ctx.tenantId, "Group", await memberships.groupsOf(ctx.tenantId, doc.id));
+    out.set(
+      doc.id,
+      groups.map((g) => ({ id: g.id, display: String(g.resource.displayName) })),
+    );
+  }
+  return out;
+}
+
+/** Serves one resource; `known` members (a create) save reading them back. */
+async function respond(ctx: OperationContext, type: ResourceTypeName, doc: ResourceDoc, status: number, projection: Projection, known?: string[]): Promise<ScimOutcome> {
+  const related = known ? known.map((id) => ({ id })) : (await relatedOf(ctx, type, [doc], projection))?.get(doc.id);
+  const body = render(ctx, type, doc, projection, related);
+  return { status, body, version: metaOf(doc).version, ...(status === 201 ? { location: (body.meta as { location: string }).location } : {}) };
+}
+
+/**
+ * The product state a SCIM write of a User stores: a new or changed externalId (the Entra object
+ * ID) links the user; a write that leaves externalId alone leaves the link alone, so an object ID
+ * an admin set by hand stays until Entra sends one.
+ */
+function linkedProduct(settings: TenantSettings) {
+  return (resource: WireResource, current: StoredProduct | undefined, before: WireResource | undefined): StoredProduct => {
+    const product = current as ProductUser | undefined;
+    const next = product && before?.externalId === resource.externalId ? product : linkExternalId(product ?? newProductUser(settings), resource.externalId);
+    return next as unknown as StoredProduct;
+  };
+}
+
+/** Store options of a write: its provisioning-log event (in the same batch) and, for Users, identity linking. */
+async function writeOptions(ctx: OperationContext, trail: AuditTrail, type: ResourceTypeName, status: number, logInBatch = true): Promise<WriteOptions> {
+  const settings = await tenantSettings(ctx);
+  return {
+    now: ctx.now,
+    ...(logInBatch ? { audit: await trail.draft(status) } : {}),
+    ...(type === "User" ? { product: linkedProduct(settings) } : {}),
+  };
+}
+
+/** Membership changes and what follows from them (roles); the log records the counts. */
+async function changeMembers(ctx: OperationContext, trail: AuditTrail, group: ResourceDoc, change: MemberChange) {
+  trail.members = await changeMembership(ctx, group, change);
+}
+
+/** A group's new name or externalId can make role mappings start or stop matching it. */
+async function afterGroupChange(ctx: OperationContext, before: ResourceDoc, after: ResourceDoc): Promise<void> {
+  const settings = await tenantSettings(ctx, { fresh: true });
+  if (!roleMatchChanged(settings, before, after)) return;
+  const members = (await ctx.services.memberships.membersOf(ctx.tenantId, [after.id])).get(after.id) ?? [];
+  await recomputeRoles(ctx, members);
+}
+
+const ignoredOf = (parsed: object): string[] => (parsed as { ignored?: string[] }).ignored ?? [];
+
+/** GET /Users, GET /Groups (RFC 7644 §3.4.2). */
+export async function listResources(ctx: OperationContext, type: ResourceTypeName, params: ListParams): Promise<ScimOutcome> {
+  const { total, docs } = await ctx.services.resources.query(ctx.tenantId, type, params);
+  const related = await relatedOf(ctx, type, docs, params.projection);
+  const resources = docs.map((doc) => render(ctx, type, doc, params.projection, related?.get(doc.id)));
+  return { status: 200, body: listResponse(resources, total, params.startIndex) };
+}
+
+/** GET /Users/{id}, GET /Groups/{id} (RFC 7644 §3.4.1). */
+export async function getResource(ctx: OperationContext, type: ResourceTypeName, id: string, projection: Projection): Promise<ScimOutcome> {
+  const doc = await ctx.services.resources.require(ctx.tenantId, type, id);
+  return respond(ctx, type, doc, 200, projection);
+}
+
+/** POST /Users, POST /Groups (RFC 7644 §3.3). */
+export function createResource(ctx: OperationContext, type: ResourceTypeName, input: WriteInput, options: { product?: StoredProduct } = {}): Promise<ScimOutcome> {
+  return logged(
+    ctx,
+    { operation: "create", resourceType: type },
+    async (trail) => {
+      const parsed = parseResource(await input.body(), type);
+      const { resource, members } = parsed;
+      trail.ignoredAttributes = ignoredOf(parsed);
+      const store = ctx.services.resources;
+      if (members?.length) await assertMembers(ctx, members, "(new)");
+      const write = await writeOptions(ctx, trail, type, 201, !members?.length);
+      const doc = await store.create(ctx.tenantId, type, resource, options.product ? { ...write, product: () => options.product! } : write);
+      trail.resourceId = doc.id;
+      if (!members?.length) trail.landed();
+      else {
+        trail.changedAttributes = changedAttributes(undefined, resource).concat("members");
+        await changeMembers(ctx, trail, doc, { add: members, remove: [] });
+      }
+      return respond(ctx, type, doc, 201, input.projection, type === "Group" ? (members ?? []) : undefined);
+    },
+    (r) => r.status,
+  );
+}
+
+/** PUT /Users/{id}, PUT /Groups/{id} (RFC 7644 §3.5.1): replaces every writable attribute. */
+export function replaceResource(ctx: OperationContext, type: ResourceTypeName, id: string, input: WriteInput): Promise<ScimOutcome> {
+  return logged(
+    ctx,
+    { operation: "replace", resourceType: type, resourceId: id },
+    async (trail) => {
+      const parsed = parseResource(await input.body(), type);
+      const { resource, members } = parsed;
+      trail.ignoredAttributes = ignoredOf(parsed);
+      const store = ctx.services.resources;
+      const current = await store.require(ctx.tenantId, type, id);
+      if (members?.length) await assertMembers(ctx, members, current.id);
+      const withMembers = type === "Group" && members !== undefined;
+      const doc = await store.update(ctx.tenantId, type, current.id, () => resource, {
+        ...(await writeOptions(ctx, trail, type, 200, !withMembers)),
+        ifMatch: input.ifMatch,
+        current,
+      });
+      if (!withMembers) trail.landed();
+      if (type === "Group") {
+        trail.changedAttributes = changedAttributes(current.resource, doc.resource);
+        if (withMembers) await changeMembers(ctx, trail, doc, { replace: members });
+        if (withMembers) trail.changedAttributes.push("members");
+        await afterGroupChange(ctx, current, doc);
+      } else if (doc.resource.active === false) {
+        await flagLastAdmin(ctx, current, "disconnected");
+      }
+      return respond(ctx, type, doc, 200, input.projection);
+    },
+    (r) => r.status,
+  );
+}
+
+/**
+ * PATCH /Users/{id}, PATCH /Groups/{id} (RFC 7644 §3.5.2), both Entra dialects. All operations
+ * are checked before anything is written; a concurrent writer makes the store re-apply them to the
+ * fresh document. Users answer 200 with the resource; Groups answer 204, as Entra prefers.
+ */
+export function patchResource(ctx: OperationContext, type: ResourceTypeName, id: string, input: WriteInput): Promise<ScimOutcome> {
+  return logged(
+    ctx,
+    { operation: "patch", resourceType: type, resourceId: id },
+    async (trail) => {
+      const ops = parsePatchRequest(await input.body());
+      const store = ctx.services.resources;
+      const current = await store.require(ctx.tenantId, type, id);
+      const trial = applyPatch(current.resource, ops, type);
+      trail.ignoredAttributes = ignoredOf(trial);
+      const delta: MemberDelta | undefined = trial.members;
+      const adds = delta ? (delta.kind === "replace" ? delta.ids : delta.add) : [];
+      if (adds.length) await assertMembers(ctx, adds, current.id);
+      const status = type === "Group" ? 204 : 200;
+      let doc: ResourceDoc;
+      if (trial.changedAttributes.some((a) => a !== "members")) {
+        doc = await store.update(
+          ctx.tenantId,
+          type,
+          current.id,
+          (fresh) => {
+            const result = fresh === current ? trial : applyPatch(fresh.resource, ops, type);
+            if (result.changedAttributes.filter((a) => a !== "members").length === 0) return undefined;
+            validateResource(result.resource, type);
+            return result.resource;
+          },
+          { ...(await writeOptions(ctx, trail, type, status, !delta)), ifMatch: input.ifMatch, current, touch: delta !== undefined },
+        );
+        if (!delta) trail.landed();
+        trail.changedAttributes = changedAttributes(current.resource, doc.resource);
+      } else {
+        // Members only (or nothing): no version-checked rewrite, so concurrent member changes never collide.
+        checkIfMatch(current, input.ifMatch);
+        doc = delta ? await store.touch(ctx.tenantId, type, current.id, ctx.now, input.ifMatch ? current : undefined) : current;
+      }
+      if (delta) {
+        trail.changedAttributes.push("members");
+        await changeMembers(ctx, trail, doc, delta.kind === "replace" ? { replace: delta.ids } : { add: delta.add, remove: delta.remove });
+      }
+      if (type === "Group") {
+        await afterGroupChange(ctx, current, doc);
+        return { status, version: metaOf(doc).version };
+      }
+      if (doc.resource.active === false) await flagLastAdmin(ctx, current, "disconnected");
+      return respond(ctx, type, doc, status, input.projection);
+    },
+    (r) => r.status,
+  );
+}
+
+/**
+ * DELETE /Users/{id}, DELETE /Groups/{id} (RFC 7644 §3.6). A user's record is kept as deleted for
+ * the tenant's retention period (then purged by Cosmos DB TTL); SCIM no longer sees it. Its
+ * memberships go before the record (and again after, for one added while the delete ran).
+ */
+export function deleteResource(ctx: OperationContext, type: ResourceTypeName, id: string, input: { ifMatch?: string }): Promise<ScimOutcome> {
+  return logged(
+    ctx,
+    { operation: "delete", resourceType: type, resourceId: id },
+    async (trail) => {
+      const { resources, memberships } = ctx.services;
+      const settings = await tenantSettings(ctx, { fresh: true });
+      const related = await memberships.of(ctx.tenantId, type, id);
+      const before = await resources.get(ctx.tenantId, type, id);
+      if (!before) {
+        await memberships.removeDocs(ctx.tenantId, related.map((r) => r.id));
+        await resources.require(ctx.tenantId, type, id);
+        return { status: 204 };
+      }
+      checkIfMatch(before, input.ifMatch);
+      const members = type === "Group" && mapsRoles(settings, before) ? related.map((r) => r.other) : [];
+      // Roles first, as if the group were gone: a retried DELETE (the group still there) redoes them.
+      await recomputeRoles(ctx, members, { withoutGroup: before.id });
+      await memberships.removeDocs(ctx.tenantId, related.map((r) => r.id));
+      await resources.delete(ctx.tenantId, type, id, {
+        ...(await writeOptions(ctx, trail, type, 204)),
+        ifMatch: input.ifMatch,
+        current: before,
+        formerGroups: type === "User" ? related.map((r) => r.other) : undefined,
+        retentionSeconds: type === "User" ? settings.deletedUserRetentionDays * 86_400 : undefined,
+      });
+      trail.landed();
+      await memberships.removeDocs(ctx.tenantId, (await memberships.of(ctx.tenantId, type, id)).map((r) => r.id));
+      if (type === "User") await flagLastAdmin(ctx, before, "deleted");
+      return { status: 204 };
+    },
+    (r) => r.status,
+  );
+}

@@ -1,0 +1,131 @@
+import { adminRole, canonicalRole, type TenantSettings } from "../product/settings.js";
+import { computeRole, nextRole } from "../product/roles.js";
+import { groupMatches } from "../product/groups.js";
+import type { ResourceDoc } from "../store/resources.js";
+import { actorFields, type OperationContext } from "./context.js";
+import { OperationError } from "./errors.js";
+import { logged } from "./audit-trail.js";
+import { tenantSettings, updateSettings } from "./settings.js";
+import { groupFacts, isActive, userProduct } from "./views.js";
+
+const DAY_SECONDS = 86_400;
+
+async function logConflict(ctx: OperationContext, settings: TenantSettings, userId: string, detail: string) {
+  await ctx.services.auditLog.record(
+    ctx.tenantId,
+    { ...actorFields(ctx.actor), time: ctx.now.toISOString(), operation: "role-conflict", status: 409, ttlSeconds: settings.auditRetentionDays * DAY_SECONDS },
+    { resourceType: "User", resourceId: userId, changedAttributes: [], detail },
+  );
+}
+
+/**
+ * Recomputes users' roles from all their groups (leaving out `withoutGroup`, for a membership about
+ * to be removed or a group about to be deleted: recomputing first means a retried request redoes it).
+ * The last active Admin keeps the role; the conflict goes to the log. Reads the settings fresh:
+ * a mapping changed a moment ago must not leave a user with the old mapping's role.
+ */
+export async function recomputeRoles(ctx: OperationContext, userIds: string[], options: { withoutGroup?: string } = {}): Promise<void> {
+  if (userIds.length === 0) return;
+  const { resources, memberships } = ctx.services;
+  const settings = await tenantSettings(ctx, { fresh: true });
+  const admin = adminRole(settings);
+  for (const user of await resources.getMany(ctx.tenantId, "User", userIds)) {
+    const groupIds = (await memberships.groupsOf(ctx.tenantId, user.id)).filter((id) => id !== options.withoutGroup);
+    const groups = (await resources.getMany(ctx.tenantId, "Group", groupIds)).map(groupFacts);
+    const current = userProduct(user, settings);
+    const computed = computeRole(groups, settings);
+    const demotingAdmin = current.role === admin && computed.role !== admin;
+    const otherAdmins = demotingAdmin && isActive(user) ? (await resources.countRole(ctx.tenantId, admin, true)) - 1 : 1;
+    let next = nextRole(current, computed, settings, otherAdmins, ctx.now);
+    const write = () => resources.setProductFields(ctx.tenantId, user, user.product ? { role: next.role, roleSource: next.source } : { ...current, role: next.role, roleSource: next.source });
+    if (next.role === current.role && JSON.stringify(next.source) === JSON.stringify(current.roleSource)) continue;
+    await write();
+    if (demotingAdmin && !next.conflict && isActive(user) && (await resources.countRole(ctx.tenantId, admin, true)) === 0) {
+      // Another Admin was demoted at the same moment: restore this one rather than leave none.
+      next = nextRole(current, computed, settings, 0, ctx.now);
+      await write();
+    }
+    if (next.conflict) {
+      const detail = `Kept role ${admin} for user ${String(user.resource.userName)}: its groups would make it ${computed.role}, but it is the last active ${admin} of the tenant.`;
+      await logConflict(ctx, settings, user.id, detail);
+    }
+  }
+}
+
+/**
+ * Entra may disconnect or delete the tenant's last active Admin (the person left); provisioning
+ * carries that out, since Entra is the source of truth, and flags it in the log so an admin of
+ * the product can appoint another.
+ */
+export async function flagLastAdmin(ctx: OperationContext, before: ResourceDoc, change: "disconnected" | "deleted"): Promise<void> {
+  const settings = await tenantSettings(ctx);
+  const admin = adminRole(settings);
+  if (userProduct(before, settings).role !== admin || !isActive(before)) return;
+  if ((await ctx.services.resources.countRole(ctx.tenantId, admin, true)) > 0) return;
+  const detail = `Provisioning ${change} user ${String(before.resource.userName)}, the last active ${admin} of the tenant; appoint another ${admin}.`;
+  await logConflict(ctx, settings, before.id, detail);
+}
+
+export const mapsRoles = (settings: TenantSettings, group: ResourceDoc) => settings.roleMappings.some((m) => groupMatches(m.group, groupFacts(group)));
+
+/** Whether a change of a group's name or externalId changes which role mappings match it. */
+export function roleMatchChanged(settings: TenantSettings, before: ResourceDoc, after: ResourceDoc): boolean {
+  return settings.roleMappings.some((m) => groupMatches(m.group, groupFacts(before)) !== groupMatches(m.group, groupFacts(after)));
+}
+
+/** Existing groups a selector (id, displayName or externalId) names. */
+export async function groupsNamed(ctx: OperationContext, selector: string): Promise<ResourceDoc[]> {
+  const { resources } = ctx.services;
+  const found = [
+    await resources.get(ctx.tenantId, "Group", selector),
+    await resources.findBy(ctx.tenantId, "Group", "displayName", selector),
+    await resources.findBy(ctx.tenantId, "Group", "externalId", selector),
+  ].filter((g): g is ResourceDoc => g !== undefined);
+  return [...new Map(found.map((g) => [g.id, g])).values()];
+}
+
+/** Recomputes the roles of every member of the groups a selector names (after a mapping changed); returns how many. */
+async function recomputeGroupMembers(ctx: OperationContext, selector: string): Promise<number> {
+  const groups = await groupsNamed(ctx, selector);
+  const members = await ctx.services.memberships.membersOf(ctx.tenantId, groups.map((g) => g.id));
+  const users = [...new Set([...members.values()].flat())];
+  await recomputeRoles(ctx, users);
+  return users.length;
+}
+
+/** The tenant's roles, lowest first, its default and its group → role mappings. */
+export async function listRoles(ctx: OperationContext) {
+  const s = await tenantSettings(ctx);
+  return { roles: s.roles, defaultRole: s.defaultRole, mappings: s.roleMappings };
+}
+
+function roleOf(settings: TenantSettings, role: string): string {
+  try {
+    return canonicalRole(settings, role);
+  } catch (error) {
+    throw new OperationError(400, (error as Error).message, "role");
+  }
+}
+
+/** Maps a group (id, displayName or externalId; it may not be provisioned yet) to a role and recomputes its members. */
+export async function mapRole(ctx: OperationContext, group: string, role: string) {
+  if (group.trim() === "") throw new OperationError(400, "name the group: its id, displayName or externalId", "group");
+  const canonical = roleOf(await tenantSettings(ctx), role);
+  return logged(ctx, { operation: "role-map", resourceType: "RoleMapping", resourceId: group }, async (trail) => {
+    trail.changedAttributes = [`roleMappings[${group}] = ${canonical}`];
+    const s = await updateSettings(ctx, (cur) => ({ ...cur, roleMappings: [...cur.roleMappings.filter((m) => m.group !== group), { group, role: canonical }] }));
+    const recomputedUsers = await recomputeGroupMembers(ctx, group);
+    return { mappings: s.roleMappings, recomputedUsers, role: canonical };
+  });
+}
+
+/** Removes a group's role mapping and recomputes its members. */
+export async function unmapRole(ctx: OperationContext, group: string) {
+  if (!(await tenantSettings(ctx)).roleMappings.some((m) => m.group === group)) throw new OperationError(404, `group ${group} has no role mapping (see: role list)`, "group");
+  return logged(ctx, { operation: "role-unmap", resourceType: "RoleMapping", resourceId: group }, async (trail) => {
+    trail.changedAttributes = [`roleMappings[${group}]`];
+    const s = await updateSettings(ctx, (cur) => ({ ...cur, roleMappings: cur.roleMappings.filter((m) => m.group !== group) }));
+    const recomputedUsers = await recomputeGroupMembers(ctx, group);
+    return { mappings: s.roleMappings, recomputedUsers };
+  });
+}

@@ -1,0 +1,91 @@
+import { ScimError } from "../scim/errors.js";
+import { ConflictError } from "../store/errors.js";
+import { defaultTokenExpiry, EXPIRY_WARNING_DAYS, TOKEN_PREFIX, trimTenantUrl, type Principal, type TokenInfo } from "../store/tokens.js";
+import type { OperationContext, Services } from "./context.js";
+import { OperationError } from "./errors.js";
+import { logged } from "./audit-trail.js";
+import { requireTenant } from "./tenants.js";
+
+/**
+ * SCIM tokens: created with a name and an expiry (default a year), optionally for one Tenant URL,
+ * listed without their secret, revoked within 5 seconds everywhere. Several can be active at once.
+ */
+
+/**
+ * Issues a token and returns its secret, shown this once. `secret` may be given (the local host's
+ * SCIM_DEV_TOKEN). Bad input is OperationError 400 naming the field.
+ */
+export async function createToken(
+  ctx: OperationContext,
+  input: { name: string; expiresAt?: Date; audience?: string; secret?: string },
+): Promise<{ token: TokenInfo; secret: string }> {
+  await requireTenant(ctx.services, ctx.tenantId);
+  const name = input.name.trim();
+  if (name === "") throw new OperationError(400, "a token needs a name (for example entra-2026)", "name");
+  if (name.length > 100) throw new OperationError(400, "a token's name is at most 100 characters", "name");
+  const expiresAt = input.expiresAt ?? defaultTokenExpiry(ctx.now);
+  if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= ctx.now.getTime()) throw new OperationError(400, "a token's expiry must be a date-time in the future", "expiresAt");
+  const audience = input.audience === undefined ? undefined : trimTenantUrl(input.audience);
+  if (audience !== undefined && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/i.test(audience)) {
+    throw new OperationError(400, `a token's audience must be an http(s) Tenant URL such as https://contoso-scim.azurewebsites.net/scim/v2 (got "${input.audience}")`, "audience");
+  }
+  if (input.secret !== undefined && (!input.secret.startsWith(TOKEN_PREFIX) || input.secret.length < TOKEN_PREFIX.length + 32)) {
+    throw new OperationError(400, `a token must start with "${TOKEN_PREFIX}" and carry at least 32 more characters`, "secret");
+  }
+  return logged(ctx, { operation: "token-create", resourceType: "Token" }, async (trail) => {
+    const created = await ctx.services.tokens
+      .create(ctx.tenantId, name, ctx.now, { expiresAt, ...(audience ? { audience } : {}), ...(input.secret ? { secret: input.secret } : {}) })
+      .catch((error: unknown) => {
+        throw error instanceof ConflictError ? new OperationError(409, "that secret is already in use by another token; give a different one", "secret") : error;
+      });
+    trail.resourceId = created.token.id;
+    trail.changedAttributes = ["name", "expiresAt", ...(audience ? ["audience"] : [])];
+    return created;
+  }, () => 201);
+}
+
+export async function listTokens(ctx: OperationContext): Promise<TokenInfo[]> {
+  await requireTenant(ctx.services, ctx.tenantId);
+  return ctx.services.tokens.list(ctx.tenantId, ctx.now);
+}
+
+/** Revokes a token: requests with it get 401 within 5 seconds. */
+export async function revokeToken(ctx: OperationContext, tokenId: string): Promise<TokenInfo> {
+  await requireTenant(ctx.services, ctx.tenantId);
+  if (!(await ctx.services.tokens.list(ctx.tenantId, ctx.now)).some((t) => t.id === tokenId)) {
+    throw new OperationError(404, `tenant ${ctx.tenantId} has no token with id ${tokenId} (see: token list --tenant ${ctx.tenantId})`, "id");
+  }
+  return logged(ctx, { operation: "token-revoke", resourceType: "Token", resourceId: tokenId }, async (trail) => {
+    trail.changedAttributes = ["revokedAt"];
+    return ctx.services.tokens.revoke(ctx.tenantId, tokenId, ctx.now);
+  });
+}
+
+export { EXPIRY_WARNING_DAYS };
+
+/** Active tokens of every tenant expiring within 30 days (the daily check). */
+export const expiringTokens = (services: Services, now: Date) => services.tokens.expiring(now, EXPIRY_WARNING_DAYS);
+
+/**
+ * Authenticates a SCIM request's bearer secret at a Tenant URL: the principal, or 401 with a
+ * detail that says what to do (Entra shows it to the admin).
+ */
+export async function authenticate(services: Services, secret: string | undefined, now: Date, tenantUrl?: string): Promise<Principal> {
+  const result = await services.tokens.authenticate(secret, now, tenantUrl);
+  if ("principal" in result) return result.principal;
+  const r = result.rejected;
+  switch (r.reason) {
+    case "missing":
+      throw new ScimError(401, "Authentication required: send the SCIM token as 'Authorization: Bearer <token>'.");
+    case "malformed":
+      throw new ScimError(401, `The bearer token is not a SCIM token of this service (they start with "${TOKEN_PREFIX}").`);
+    case "unknown":
+      throw new ScimError(401, "The bearer token is unknown. Create a token in the admin portal or with the admin CLI and paste it into Entra.");
+    case "revoked":
+      throw new ScimError(401, `The token '${r.tokenName}' was revoked. Create a new token and update Entra.`);
+    case "expired":
+      throw new ScimError(401, `The token '${r.tokenName}' expired at ${r.expiresAt}. Create a new token and update Entra.`);
+    case "audience":
+      throw new ScimError(401, `The token '${r.tokenName}' is for the Tenant URL ${r.audience}, not ${tenantUrl ?? "this one"}. Set that Tenant URL in Entra, or create a token for this one.`);
+  }
+}

@@ -1,0 +1,60 @@
+import type { LoginType, TenantSettings } from "./settings.js";
+import type { RoleSource } from "./roles.js";
+
+/**
+ * Identity in the product, as pure functions: the Entra object ID that links a user for sign-in
+ * (from SCIM externalId, or set by an admin), login types, and disconnect.
+ */
+
+/** The product's own state of a user, kept beside its SCIM attributes. */
+export interface ProductUser {
+  /** True when the user has a password login (users created in the product; SCIM users do not). */
+  password: boolean;
+  /** The Entra object ID that links the user for SSO sign-in. */
+  objectId?: string;
+  objectIdSource?: "scim" | "admin";
+  role: string;
+  roleSource: RoleSource;
+}
+
+export function newProductUser(settings: TenantSettings, options: { password?: boolean; objectId?: string; source?: "scim" | "admin" } = {}): ProductUser {
+  return {
+    password: options.password ?? false,
+    ...(options.objectId ? { objectId: options.objectId, objectIdSource: options.source ?? "scim" } : {}),
+    role: settings.defaultRole,
+    roleSource: { kind: "default" },
+  };
+}
+/**
+ * Identity linking: the SCIM externalId carries the Entra object ID, so setting it links the user
+ * for Entra sign-in; clearing it (from SCIM) unlinks a SCIM-linked user. An object ID an admin set by
+ * hand is replaced only when Entra sends one.
+ */
+export function linkExternalId(user: ProductUser, externalId: unknown): ProductUser {
+  if (typeof externalId === "string" && externalId !== "") {
+    return user.objectId === externalId && user.objectIdSource === "scim" ? user : { ...user, objectId: externalId, objectIdSource: "scim" };
+  }
+  if (user.objectIdSource === "scim") {
+    const { objectId: _o, objectIdSource: _s, ...rest } = user;
+    return rest;
+  }
+  return user;
+}
+
+/** The login types a user can sign in with: its own credentials, as far as the tenant allows them. */
+export function loginTypesOf(user: ProductUser, settings: TenantSettings): LoginType[] {
+  const own: LoginType[] = [...(user.password ? (["password"] as const) : []), ...(user.objectId ? (["entra"] as const) : [])];
+  return own.filter((t) => settings.loginTypes.includes(t));
+}
+
+/** A disconnected (active=false) user keeps everything but cannot sign in. */
+export const userStatus = (resource: Record<string, unknown>): "active" | "disconnected" => (resource.active === false ? "disconnected" : "active");
+
+export function canSignIn(user: ProductUser, resource: Record<string, unknown>, settings: TenantSettings, type: LoginType): boolean {
+  return userStatus(resource) === "active" && loginTypesOf(user, settings).includes(type);
+}
+
+/** A user's product state as stored, for users stored before it existed too (linked by their externalId). */
+export function productOf(stored: Record<string, unknown> | undefined, externalId: unknown, settings: TenantSettings): ProductUser {
+  return (stored as ProductUser | undefined) ?? linkExternalId(newProductUser(settings), externalId);
+}

@@ -1,0 +1,49 @@
+import type { TenantSettings } from "./settings.js";
+import { adminRole, roleRank } from "./settings.js";
+import type { GroupFacts } from "./groups.js";
+import { groupMatches } from "./groups.js";
+import type { ProductUser } from "./identity.js";
+
+/**
+ * Roles that follow group membership, as pure functions: the highest role of the mapped groups a
+ * user belongs to, or the default; provisioning never removes the last holder of the admin role.
+ */
+
+/** Why a user has its role. */
+export type RoleSource =
+  | { kind: "default" }
+  | { kind: "group"; groupId: string; groupName?: string; mapping: { group: string; role: string } }
+  | { kind: "kept"; reason: "last-admin"; computed: string; since: string };
+/** The highest role among the mapped groups a user belongs to, or the default (RoleSource says which). */
+export function computeRole(groups: GroupFacts[], settings: TenantSettings): { role: string; source: RoleSource } {
+  let best: { role: string; source: RoleSource } = { role: settings.defaultRole, source: { kind: "default" } };
+  for (const group of groups) {
+    for (const mapping of settings.roleMappings) {
+      if (!groupMatches(mapping.group, group)) continue;
+      if (roleRank(settings, mapping.role) > roleRank(settings, best.role)) {
+        best = { role: mapping.role, source: { kind: "group", groupId: group.id, groupName: group.displayName, mapping } };
+      }
+    }
+  }
+  return best;
+}
+
+/**
+ * The role to store after a membership change. Provisioning never removes the last holder of the
+ * admin role: such a demotion keeps the role and says so (the caller logs the conflict).
+ */
+export function nextRole(
+  current: ProductUser,
+  computed: { role: string; source: RoleSource },
+  settings: TenantSettings,
+  otherAdmins: number,
+  now: Date,
+): { role: string; source: RoleSource; conflict: boolean } {
+  const admin = adminRole(settings);
+  const demotesLastAdmin = current.role === admin && computed.role !== admin && otherAdmins === 0;
+  if (demotesLastAdmin) {
+    const since = current.roleSource.kind === "kept" ? current.roleSource.since : now.toISOString();
+    return { role: admin, source: { kind: "kept", reason: "last-admin", computed: computed.role, since }, conflict: true };
+  }
+  return { ...computed, conflict: false };
+}

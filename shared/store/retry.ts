@@ -1,0 +1,37 @@
+import { UnavailableError } from "./errors.js";
+
+/** Thrown inside `withRetries` to say "another writer got there first: read again and retry". */
+export class Retry extends Error {
+  override readonly name = "Retry";
+}
+
+export interface RetryOptions {
+  /** Attempts before giving up with 503 (UnavailableError). */
+  attempts: number;
+  /** Longest back-off between attempts, in ms (full jitter, exponential from 5 ms). */
+  maxDelayMs?: number;
+  /** What the caller was doing, for the error when the attempts run out. */
+  what: string;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The store's one retry loop, for optimistic concurrency: `attempt(n)` runs (n from 1) until it
+ * returns; throwing `Retry` runs it again after a jittered back-off; anything else propagates. When
+ * the attempts are used up the caller gets UnavailableError (503 with Retry-After): the resource
+ * is being changed by too many requests at once. Throttling is not retried here: the SDK's retry
+ * policy (see cosmos.ts) already waited as long as a request may.
+ */
+export async function withRetries<T>(options: RetryOptions, attempt: (n: number) => Promise<T>): Promise<T> {
+  const maxDelay = options.maxDelayMs ?? 250;
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (error) {
+      if (!(error instanceof Retry)) throw error;
+      if (n >= options.attempts) throw new UnavailableError(`${options.what}: too many concurrent changes`, 1000);
+      await pause(Math.random() * Math.min(maxDelay, 5 * 2 ** n));
+    }
+  }
+}

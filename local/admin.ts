@@ -8,7 +8,11 @@ import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./host.js";
 import { UsageError, type Command, type OptionTable } from "./admin/command.js";
 import { tenantCommands, tenantOptions } from "./admin/tenants.js";
 import { tokenCommands, tokenOptions } from "./admin/tokens.js";
-import { provisioningCommands, provisioningOptions } from "./admin/provisioning.js";
+import { settingsCommands, settingsOptions } from "./admin/settings.js";
+import { roleCommands, roleOptions } from "./admin/roles.js";
+import { teamCommands, teamOptions } from "./admin/teams.js";
+import { userCommands, userOptions } from "./admin/users.js";
+import { auditCommands, auditOptions } from "./admin/audit.js";
 
 /**
  * The admin CLI: `npm run admin -- <noun> <verb> [options]`. It works against the same store as
@@ -37,11 +41,15 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   audit list --tenant ID [--resource ID] [--operation OP] [--limit N] [--page N]
 GROUP is a group's id, displayName or externalId; TEAM a team's id or name.`;
 
-const COMMANDS: Record<string, Command> = { ...tenantCommands, ...tokenCommands, ...provisioningCommands };
+const COMMANDS: Record<string, Command> = { ...tenantCommands, ...tokenCommands, ...settingsCommands, ...roleCommands, ...teamCommands, ...userCommands, ...auditCommands };
 const OPTIONS: OptionTable = {
   ...tenantOptions,
   ...tokenOptions,
-  ...provisioningOptions,
+  ...settingsOptions,
+  ...roleOptions,
+  ...teamOptions,
+  ...userOptions,
+  ...auditOptions,
   tenant: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },

@@ -32,3 +32,21 @@ export async function tenantContext(args: Args, svc: Services, now: Date): Promi
   await findTenant(svc, tenantId);
   return { tenantId, actor: ADMIN_CLI, now, services: svc, baseUrl: "" };
 }
+
+/** A whole-number option from 1 to `max`, or `fallback` when absent. */
+export function positive(args: Record<string, unknown>, name: string, fallback?: number, max = 10_000): number | undefined {
+  const v = args[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (typeof v !== "string" || !/^\d+$/.test(v) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max} (got "${v}")`);
+  return n;
+}
+
+/** Runs a parser whose errors are usage errors (exit 2). */
+export function usage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}

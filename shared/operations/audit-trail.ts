@@ -2,8 +2,7 @@ import type { AuditAbout, AuditDraft, AuditEvent, AuditOperation } from "../stor
 import { actorFields, type OperationContext } from "./context.js";
 import { toScimError } from "./errors.js";
 import { tenantSettings } from "./settings.js";
-
-const DAY_SECONDS = 86_400;
+import { auditTtlSeconds } from "../product/settings.js";
 
 /**
  * The provisioning-log event of one write operation, whoever makes it (Entra's token, the CLI,
@@ -35,7 +34,7 @@ export class AuditTrail {
       ...actorFields(this.ctx.actor),
       operation: this.operation,
       status,
-      ttlSeconds: settings.auditRetentionDays * DAY_SECONDS,
+      ttlSeconds: auditTtlSeconds(settings),
       ...(this.ignoredAttributes.length ? { ignoredAttributes: this.ignoredAttributes } : {}),
     };
   }

@@ -6,7 +6,7 @@ import { applyPatch, parsePatchRequest, type MemberDelta } from "../scim/patch.j
 import { validateResource } from "../scim/validate.js";
 import { changedAttributes } from "../scim/changes.js";
 import { linkExternalId, newProductUser, type ProductUser } from "../product/identity.js";
-import type { TenantSettings } from "../product/settings.js";
+import { deletedUserTtlSeconds, type TenantSettings } from "../product/settings.js";
 import { checkIfMatch, metaOf, type ResourceDoc, type StoredProduct, type WriteOptions } from "../store/resources.js";
 import type { OperationContext } from "./context.js";
 import { logged, type AuditTrail } from "./audit-trail.js";
@@ -265,7 +265,7 @@ export function deleteResource(ctx: OperationContext, type: ResourceTypeName, id
         ifMatch: input.ifMatch,
         current: before,
         formerGroups: type === "User" ? related.map((r) => r.other) : undefined,
-        retentionSeconds: type === "User" ? settings.deletedUserRetentionDays * 86_400 : undefined,
+        retentionSeconds: type === "User" ? deletedUserTtlSeconds(settings) : undefined,
       });
       trail.landed();
       await memberships.removeDocs(ctx.tenantId, (await memberships.of(ctx.tenantId, type, id)).map((r) => r.id));

@@ -2,21 +2,14 @@ import { adminRole, canonicalRole, type TenantSettings } from "../product/settin
 import { computeRole, nextRole } from "../product/roles.js";
 import { groupMatches } from "../product/groups.js";
 import type { ResourceDoc } from "../store/resources.js";
-import { actorFields, type OperationContext } from "./context.js";
+import type { OperationContext } from "./context.js";
 import { OperationError } from "./errors.js";
-import { logged } from "./audit-trail.js";
+import { AuditTrail, logged } from "./audit-trail.js";
 import { tenantSettings, updateSettings } from "./settings.js";
 import { groupFacts, isActive, userProduct } from "./views.js";
 
-const DAY_SECONDS = 86_400;
-
-async function logConflict(ctx: OperationContext, settings: TenantSettings, userId: string, detail: string) {
-  await ctx.services.auditLog.record(
-    ctx.tenantId,
-    { ...actorFields(ctx.actor), time: ctx.now.toISOString(), operation: "role-conflict", status: 409, ttlSeconds: settings.auditRetentionDays * DAY_SECONDS },
-    { resourceType: "User", resourceId: userId, changedAttributes: [], detail },
-  );
-}
+/** A role rule provisioning could not carry out, in the provisioning log (status 409). */
+const logConflict = (ctx: OperationContext, userId: string, detail: string) => new AuditTrail(ctx, "role-conflict", "User", userId).finish(409, detail);
 
 /**
  * Recomputes users' roles from all their groups (leaving out `withoutGroup`, for a membership about
@@ -47,7 +40,7 @@ export async function recomputeRoles(ctx: OperationContext, userIds: string[], o
     }
     if (next.conflict) {
       const detail = `Kept role ${admin} for user ${String(user.resource.userName)}: its groups would make it ${computed.role}, but it is the last active ${admin} of the tenant.`;
-      await logConflict(ctx, settings, user.id, detail);
+      await logConflict(ctx, user.id, detail);
     }
   }
 }
@@ -63,7 +56,7 @@ export async function flagLastAdmin(ctx: OperationContext, before: ResourceDoc, 
   if (userProduct(before, settings).role !== admin || !isActive(before)) return;
   if ((await ctx.services.resources.countRole(ctx.tenantId, admin, true)) > 0) return;
   const detail = `Provisioning ${change} user ${String(before.resource.userName)}, the last active ${admin} of the tenant; appoint another ${admin}.`;
-  await logConflict(ctx, settings, before.id, detail);
+  await logConflict(ctx, before.id, detail);
 }
 
 export const mapsRoles = (settings: TenantSettings, group: ResourceDoc) => settings.roleMappings.some((m) => groupMatches(m.group, groupFacts(group)));

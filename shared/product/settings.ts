@@ -41,6 +41,14 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   auditRetentionDays: 90,
 };
 
+const DAY_SECONDS = 86_400;
+
+/** How long (Cosmos DB TTL, seconds) a provisioning-log event is kept. */
+export const auditTtlSeconds = (settings: TenantSettings) => settings.auditRetentionDays * DAY_SECONDS;
+
+/** How long (Cosmos DB TTL, seconds) a deleted user's record is kept. */
+export const deletedUserTtlSeconds = (settings: TenantSettings) => settings.deletedUserRetentionDays * DAY_SECONDS;
+
 /** Settings as stored may predate a field: fill in defaults. */
 export function withDefaults(stored: Partial<TenantSettings> | undefined): TenantSettings {
   return { ...DEFAULT_SETTINGS, ...(stored ?? {}) };

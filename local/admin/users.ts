@@ -1,0 +1,51 @@
+import type { RoleSource } from "../../shared/product/roles.js";
+import { parseLoginTypes } from "../../shared/product/settings.js";
+import { createUser, setObjectId, showUser } from "../../shared/operations/users.js";
+import type { Command, OptionTable } from "./command.js";
+import { optional, required, tenantContext, usage } from "./command.js";
+
+/** Users as the product sees them: created by hand, shown with login, role and teams, linked to Entra. */
+
+export const userOptions: OptionTable = {
+  user: { type: "string" },
+  "user-name": { type: "string" },
+  "object-id": { type: "string" },
+  "login-types": { type: "string" },
+};
+
+function describeSource(source: RoleSource): string {
+  switch (source.kind) {
+    case "default":
+      return "the tenant's default role";
+    case "group":
+      return `group '${source.groupName ?? source.groupId}' (mapping ${source.mapping.group} -> ${source.mapping.role})`;
+    case "kept":
+      return `kept as the last admin since ${source.since} (its groups would give ${source.computed})`;
+  }
+}
+
+export const userCommands: Record<string, Command> = {
+  "user create": async (args, svc, now) => {
+    const ctx = await tenantContext(args, svc, now);
+    const userName = required(args, "user-name");
+    const loginTypes = usage(() => parseLoginTypes(optional(args, "login-types") ?? "password"));
+    const data = await createUser(ctx, { userName, loginTypes, objectId: optional(args, "object-id") });
+    return { data, text: `Created user ${data.id} (${userName})` };
+  },
+
+  "user show": async (args, svc, now) => {
+    const data = await showUser(await tenantContext(args, svc, now), required(args, "user"));
+    const text = [
+      `${String(data.userName)} (${data.id}): ${data.status}`,
+      `  login types: ${data.loginTypes.join(", ") || "none"}${data.objectId ? `; Entra object ID ${data.objectId}` : ""}`,
+      `  role: ${data.role}, from ${describeSource(data.roleSource)}`,
+      `  teams: ${data.teams.map((t) => t.name).join(", ") || "none"}`,
+    ].join("\n");
+    return { data, text };
+  },
+
+  "user set-object-id": async (args, svc, now) => {
+    const data = await setObjectId(await tenantContext(args, svc, now), required(args, "user"), required(args, "object-id"));
+    return { data, text: `User ${data.id} signs in with Entra object ID ${data.objectId}.` };
+  },
+};

@@ -47,7 +47,9 @@ export class JwksCache {
   private async refresh(now: number): Promise<void> {
     this.inFlight ??= (async () => {
       try {
-        const response = await this.fetchImpl(this.jwksUri, { headers: { accept: "application/json" } });
+        const response = await this.fetchImpl(this.jwksUri, { headers: { accept: "application/json" } }).catch(() => {
+          throw new SignInError("jwks_unavailable", "The identity provider's signing keys could not be read (no answer).", 502);
+        });
         if (!response.ok) throw new SignInError("jwks_unavailable", `The identity provider's signing keys could not be read (HTTP ${response.status}).`, 502);
         const jwks = (await response.json()) as JSONWebKeySet;
         if (!Array.isArray(jwks?.keys)) throw new SignInError("jwks_unavailable", "The identity provider's signing keys are not a JWKS.", 502);

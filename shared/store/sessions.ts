@@ -63,13 +63,18 @@ function storeError(action: string, error: unknown): Error {
   return Object.assign(new Error(`${action} failed: the store answered ${status ?? "with an error"}`), status !== undefined ? { code: status } : {});
 }
 
+/** A document as the store's callers see it: without Cosmos's `_rid`, `_etag`, `_ts`, ... */
+function withoutSystemProperties<T extends object>(doc: T): T {
+  return Object.fromEntries(Object.entries(doc).filter(([k]) => !k.startsWith("_"))) as T;
+}
+
 export class SessionStore {
   constructor(private readonly container: Container) {}
 
   private async read<T extends { kind: string }>(id: string, kind: T["kind"], action: string): Promise<T | undefined> {
     try {
       const { resource } = await this.container.item(id, id).read<T>();
-      return resource && resource.kind === kind ? resource : undefined;
+      return resource && resource.kind === kind ? (withoutSystemProperties(resource) as T) : undefined;
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw storeError(action, error);
@@ -171,15 +176,21 @@ export class SessionStore {
    * kept for a day (TTL) so a second attempt hears "already used" rather than "unknown".
    */
   async claimInvite(id: string, now: string, objectId: string): Promise<boolean> {
+    let read: { resource?: InviteDoc & { _etag?: string } };
     try {
-      await this.container.item(id, id).patch({
-        condition: "FROM c WHERE NOT IS_DEFINED(c.usedAt)",
-        operations: [
-          { op: "set", path: "/usedAt", value: now },
-          { op: "set", path: "/usedByObjectId", value: objectId },
-          { op: "set", path: "/ttl", value: 24 * 3600 },
-        ],
-      });
+      read = await this.container.item(id, id).read<InviteDoc & { _etag?: string }>();
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw storeError("Reading the invite", error);
+    }
+    const doc = read.resource;
+    if (!doc || doc.kind !== "invite" || doc.usedAt) return false;
+    try {
+      // Guarded by the ETag: of two concurrent claims, the second gets 412.
+      await this.container.item(id, id).replace<InviteDoc>(
+        { ...withoutSystemProperties(doc), usedAt: now, usedByObjectId: objectId, ttl: 24 * 3600 },
+        { accessCondition: { type: "IfMatch", condition: doc._etag! } },
+      );
       return true;
     } catch (error) {
       if (isPreconditionFailed(error) || isNotFound(error)) return false;

@@ -52,13 +52,14 @@ function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   });
 }
 
-const PAGE_HEADERS = {
+/** The page's headers. form-action also covers the redirects after the form post, so it names the clients' origins. */
+const pageHeaders = (redirectUris: string[]) => ({
   "Content-Type": "text/html; charset=utf-8",
-  "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
+  "Content-Security-Policy": `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self' ${[...new Set(redirectUris.map((u) => new URL(u).origin))].join(" ")}`,
   "X-Content-Type-Options": "nosniff",
   "Referrer-Policy": "no-referrer",
   "Cache-Control": "no-store",
-};
+});
 
 function field(name: string, label: string, value: string): string {
   return `<p><label>${escapeHtml(label)}<br><input name="${name}" value="${escapeHtml(value)}" required style="width: 100%; font-family: monospace"></label></p>`;
@@ -149,6 +150,7 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
     },
   });
   const callback = provider.callback();
+  const PAGE_HEADERS = pageHeaders(options.redirectUris);
 
   handler = (req, res) => {
     const match = /^\/interaction\/([\w-]+)$/.exec(new URL(req.url ?? "/", issuer).pathname);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JwksCache, SignInError } from "../../shared/auth/id-token.js";
-import { finishLogin, startLogin, type LoginContext } from "../../shared/auth/login-flow.js";
+import { createSession, resolveSession } from "../../shared/auth/browser-sessions.js";
+import { finishLogin, newInvite, startLogin, type LoginContext } from "../../shared/auth/login-flow.js";
+import { matchSignIn } from "../../shared/product/sign-in.js";
 import { discover, type ProviderMetadata } from "../../shared/auth/oidc.js";
 import { SessionStore } from "../../shared/store/sessions.js";
 import { completeDevLogin, DEV_PEOPLE, DEV_TENANT_ID, startDevOidc, type DevOidc } from "../../local/dev-oidc.js";
@@ -96,8 +98,36 @@ describe("development OpenID provider", () => {
     const page = await fetch(location, { headers: { cookie: cookies } });
     const html = await page.text();
     expect(page.status).toBe(200);
-    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(page.headers.get("content-security-policy")).toBe(`default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self' ${BASE}`);
     expect(html).not.toMatch(/<script|\son\w+=/i);
     for (const p of DEV_PEOPLE) expect(html).toContain(p.preferredUsername);
+  });
+
+  it("bootstraps the first Admin through an invite: login, match, claim, session", async () => {
+    const ctx = context();
+    const [ann] = DEV_PEOPLE;
+    const invite = newInvite("t-contoso", ann!.preferredUsername.toUpperCase(), ctx.now);
+    await store.createInvite(invite.doc);
+    const started = await startLogin(ctx, { invite: invite.code, returnTo: "/portal/integrations" });
+    const callback = new URL(await completeDevLogin(started.location, ann));
+    const finished = await finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(started.setCookie) });
+    const stored = (await store.readInvite(finished.inviteId!))!;
+    const outcome = matchSignIn({
+      via: "invite",
+      claims: finished.claims,
+      invite: { id: stored.id, tenantId: stored.tenantId, userName: stored.userName, expiresAt: stored.expiresAt, usedAt: stored.usedAt ?? null },
+      tenant: { id: "t-contoso", name: "Contoso", entraTenantId: null, loginTypes: ["entra"] },
+      otherTenantForTid: null,
+      usersWithObjectId: [],
+      userWithUserName: null,
+      now: ctx.now,
+    });
+    expect(outcome).toMatchObject({ kind: "signed-in", bootstrap: { claimInviteId: invite.doc.id, linkTenantToTid: DEV_TENANT_ID, createUser: { userName: ann!.preferredUsername, objectId: ann!.oid } } });
+    expect(await store.claimInvite(invite.doc.id, ctx.now.toISOString(), finished.claims.oid)).toBe(true);
+    expect(await store.claimInvite(invite.doc.id, ctx.now.toISOString(), finished.claims.oid)).toBe(false);
+    const { setCookie } = await createSession(store, { tenantId: "t-contoso", userId: "u-new" }, ctx.now, BASE);
+    expect(setCookie).toMatch(/^scimf_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=43200$/);
+    expect(await resolveSession(store, cookieOf(setCookie), ctx.now, BASE)).toMatchObject({ tenantId: "t-contoso", userId: "u-new" });
+    expect(finished.returnTo).toBe("/portal/integrations");
   });
 });

@@ -64,7 +64,12 @@ export class JwksCache {
   /** The key set to verify with at time `now` (ms); refetched when older than maxAgeMs. */
   async keySet(now: number, forceIfOlderThanCooldown = false) {
     if (!this.keys || now - this.keys.fetchedAt >= this.maxAgeMs || (forceIfOlderThanCooldown && now - this.keys.fetchedAt >= this.cooldownMs)) {
-      await this.refresh(now);
+      try {
+        await this.refresh(now);
+      } catch (error) {
+        // Keys already known stay usable while the provider cannot be reached.
+        if (!this.keys) throw error;
+      }
     }
     return this.keys!.set;
   }

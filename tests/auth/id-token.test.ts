@@ -184,4 +184,13 @@ describe("validateIdToken", () => {
     const notFound = new JwksCache(jwksUri, async () => new Response("nope", { status: 404 }));
     await expect(validate(await sign(claims()), notFound)).rejects.toMatchObject({ code: "jwks_unavailable", status: 502 });
   });
+
+  it("keeps using the keys it has while the JWKS cannot be read", async () => {
+    let up = true;
+    const flaky: typeof fetch = async (url, init) => (up ? fetch(url, init) : new Response("down", { status: 503 }));
+    const cache = new JwksCache(jwksUri, flaky, 0);
+    await validate(await sign(claims()), cache);
+    up = false;
+    await expect(validate(await sign(claims()), cache)).resolves.toMatchObject({ oid: OID });
+  });
 });

@@ -1,0 +1,235 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { exportJWK, generateKeyPair } from "jose";
+import Provider, { type KoaContextWithOIDC } from "oidc-provider";
+import { escapeHtml } from "../shared/auth/pages.js";
+
+/**
+ * A development OpenID provider (panva's oidc-provider, in process) that issues Entra-shaped ID
+ * tokens: RS256 with a key generated at start, claims `tid`, `oid`, `preferred_username` and
+ * `name`. Its sign-in page lets you pick a person or type one. One fixed issuer (Entra has one per
+ * tid): validate with that issuer as the rule, `tid` is still required.
+ * Development only: in memory, plain http on 127.0.0.1, every registered client trusted.
+ */
+
+export interface DevPerson {
+  tid: string;
+  oid: string;
+  preferredUsername: string;
+  name: string;
+}
+
+/** The directory every dev person belongs to unless told otherwise. */
+export const DEV_TENANT_ID = "00000000-0000-4000-8000-00000000d0e0";
+
+export const DEV_PEOPLE: readonly DevPerson[] = [
+  { tid: DEV_TENANT_ID, oid: "11111111-1111-4111-8111-111111111111", preferredUsername: "ann@contoso.dev", name: "Ann Lee" },
+  { tid: DEV_TENANT_ID, oid: "22222222-2222-4222-8222-222222222222", preferredUsername: "bob@contoso.dev", name: "Bob Kumar" },
+  { tid: "33333333-3333-4333-8333-333333333333", oid: "44444444-4444-4444-8444-444444444444", preferredUsername: "eve@fabrikam.dev", name: "Eve (another directory)" },
+];
+
+export interface DevOidc {
+  /** The issuer and authority (`{issuer}/.well-known/openid-configuration`). */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  close(): Promise<void>;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  return new Promise((resolve, reject) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => {
+      body += chunk;
+      if (body.length > 16_384) reject(new Error("form too large"));
+    });
+    req.on("end", () => resolve(new URLSearchParams(body)));
+    req.on("error", reject);
+  });
+}
+
+/** The page's headers. form-action also covers the redirects after the form post, so it names the clients' origins. */
+const pageHeaders = (redirectUris: string[]) => ({
+  "Content-Type": "text/html; charset=utf-8",
+  "Content-Security-Policy": `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self' ${[...new Set(redirectUris.map((u) => new URL(u).origin))].join(" ")}`,
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+  "Cache-Control": "no-store",
+});
+
+function field(name: string, label: string, value: string): string {
+  return `<p><label>${escapeHtml(label)}<br><input name="${name}" value="${escapeHtml(value)}" required style="width: 100%; font-family: monospace"></label></p>`;
+}
+
+function loginPage(uid: string, clientId: string, problem?: string): string {
+  const action = `/interaction/${encodeURIComponent(uid)}`;
+  const people = DEV_PEOPLE.map(
+    (p) => `<form method="post" action="${action}" style="margin: 0.5rem 0">
+${(["tid", "oid", "preferredUsername", "name"] as const).map((k) => `<input type="hidden" name="${k}" value="${escapeHtml(p[k])}">`).join("")}
+<button type="submit" style="width: 100%; text-align: left; padding: 0.5rem">${escapeHtml(p.name)} &lt;${escapeHtml(p.preferredUsername)}&gt; <small>tid ${escapeHtml(p.tid)}</small></button></form>`,
+  ).join("\n");
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Development sign-in</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 34rem; margin: 3rem auto; padding: 0 1rem">
+<h1 style="font-size: 1.4rem">Development sign-in</h1>
+<p>Signing in to <code>${escapeHtml(clientId)}</code>. This provider is for development only: it trusts whoever you say you are.</p>
+${problem ? `<p role="alert" style="color: #b10e1c">${escapeHtml(problem)}</p>` : ""}
+<h2 style="font-size: 1.1rem">Pick a person</h2>
+${people}
+<h2 style="font-size: 1.1rem">Or type one</h2>
+<form method="post" action="${action}">
+${field("tid", "Tenant ID (tid)", DEV_TENANT_ID)}${field("oid", "Object ID (oid)", randomUUID())}${field("preferredUsername", "User name (preferred_username)", "someone@contoso.dev")}${field("name", "Name", "Someone New")}
+<p><button type="submit" style="padding: 0.5rem 1rem">Sign in</button></p>
+</form></body></html>`;
+}
+
+/**
+ * Starts the provider on 127.0.0.1:`port` (0: any free port). `redirectUris` are the callback
+ * URLs of the one client it knows (client_secret_post, PKCE required).
+ */
+export async function startDevOidc(options: { port?: number; redirectUris: string[]; clientId?: string }): Promise<DevOidc> {
+  const clientId = options.clientId ?? "scim-functions-dev";
+  const clientSecret = randomBytes(32).toString("base64url");
+  const accounts = new Map<string, DevPerson>();
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createServer((req, res) => handler!(req, res));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", () => resolve()));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+  const jwk = { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString("hex"), alg: "RS256", use: "sig" };
+
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: options.redirectUris,
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+        token_endpoint_auth_method: "client_secret_post",
+        id_token_signed_response_alg: "RS256",
+      },
+    ],
+    jwks: { keys: [jwk] },
+    cookies: { keys: [randomBytes(32).toString("base64url")] },
+    claims: { openid: ["sub", "tid", "oid", "preferred_username", "name"] },
+    // Entra puts these claims in the ID token of the code flow; so does this provider.
+    conformIdTokenClaims: false,
+    pkce: { required: () => true },
+    features: { devInteractions: { enabled: false } },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    clientBasedCORS: () => false,
+    async findAccount(_ctx, sub) {
+      const person = accounts.get(sub);
+      if (!person) return undefined;
+      return {
+        accountId: sub,
+        async claims() {
+          return { sub, tid: person.tid, oid: person.oid, preferred_username: person.preferredUsername, name: person.name };
+        },
+      };
+    },
+    // Every scope the client asks for is granted: no consent page.
+    async loadExistingGrant(ctx: KoaContextWithOIDC) {
+      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
+      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session!.accountId! });
+      grant.addOIDCScope("openid profile");
+      await grant.save();
+      return grant;
+    },
+    async renderError(ctx, out) {
+      ctx.type = "html";
+      ctx.body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head><body><h1>Sign-in error</h1>${Object.entries(out)
+        .map(([k, v]) => `<p><strong>${escapeHtml(k)}</strong>: ${escapeHtml(String(v))}</p>`)
+        .join("")}</body></html>`;
+    },
+  });
+  const callback = provider.callback();
+  const PAGE_HEADERS = pageHeaders(options.redirectUris);
+
+  handler = (req, res) => {
+    const match = /^\/interaction\/([\w-]+)$/.exec(new URL(req.url ?? "/", issuer).pathname);
+    if (!match) return void callback(req, res);
+    void (async () => {
+      try {
+        const details = await provider.interactionDetails(req, res);
+        if (details.uid !== match[1]) throw new Error("interaction mismatch");
+        if (req.method === "GET") {
+          res.writeHead(200, PAGE_HEADERS).end(loginPage(details.uid, String(details.params["client_id"] ?? clientId)));
+          return;
+        }
+        if (req.method !== "POST") return void res.writeHead(405).end();
+        const form = await readForm(req);
+        const person: DevPerson = {
+          tid: form.get("tid")?.trim() ?? "",
+          oid: form.get("oid")?.trim() ?? "",
+          preferredUsername: form.get("preferredUsername")?.trim() ?? "",
+          name: form.get("name")?.trim() ?? "",
+        };
+        if (!GUID.test(person.tid) || !GUID.test(person.oid) || !person.preferredUsername) {
+          res.writeHead(400, PAGE_HEADERS).end(loginPage(details.uid, clientId, "Tenant ID and Object ID must be GUIDs, and the user name must be set."));
+          return;
+        }
+        const accountId = `${person.tid}.${person.oid}`;
+        accounts.set(accountId, person);
+        await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+      } catch {
+        if (!res.headersSent) res.writeHead(400, PAGE_HEADERS).end("<!DOCTYPE html><title>Sign-in error</title><p>This sign-in has expired; start again.</p>");
+      }
+    })();
+  };
+
+  return {
+    issuer,
+    clientId,
+    clientSecret,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Drives a login through the dev provider over HTTP, as a browser would (cookie jar, redirects),
+ * choosing `person`, and returns the callback URL (`redirect_uri?code=...&state=...`) without
+ * requesting it. For tests and scripts: no browser needed.
+ */
+export async function completeDevLogin(authorizationUrl: string, person: DevPerson = DEV_PEOPLE[0]!, fetchImpl: typeof fetch = fetch): Promise<string> {
+  const jar = new Map<string, string>();
+  const origin = new URL(authorizationUrl).origin;
+  const send = async (url: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    if (jar.size > 0) headers.set("cookie", [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
+    const response = await fetchImpl(url, { ...init, headers, redirect: "manual" });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(";");
+      const eq = pair!.indexOf("=");
+      jar.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim());
+    }
+    return response;
+  };
+  let response = await send(authorizationUrl);
+  for (let hop = 0; hop < 10; hop++) {
+    if (response.status < 300 || response.status >= 400) {
+      throw new Error(`The dev provider answered ${response.status} instead of a redirect: ${(await response.text()).slice(0, 300)}`);
+    }
+    const location = new URL(response.headers.get("location")!, response.url || origin).toString();
+    if (new URL(location).origin !== origin) return location;
+    if (/\/interaction\/[\w-]+$/.test(new URL(location).pathname)) {
+      const page = await send(location);
+      if (page.status !== 200) throw new Error(`The dev sign-in page answered ${page.status}`);
+      await page.text();
+      const body = new URLSearchParams({ tid: person.tid, oid: person.oid, preferredUsername: person.preferredUsername, name: person.name });
+      response = await send(location, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+    } else {
+      response = await send(location);
+    }
+  }
+  throw new Error("The dev provider redirected too often");
+}

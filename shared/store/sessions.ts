@@ -1,0 +1,200 @@
+import type { Container } from "@azure/cosmos";
+import { cosmosStatus, isNotFound, isPreconditionFailed } from "./errors.js";
+
+/**
+ * Sign-in documents in the `sessions` container (partition key /id): pending logins, sessions and
+ * invites. Every id is the SHA-256 (hex) of a secret the store never sees. Each document carries a
+ * Cosmos TTL (`ttl`, seconds from its last write), and every read checks its expiry too, because
+ * TTL deletion can lag and the embedded local store has none.
+ */
+
+/** A login between `/auth/login` and `/auth/callback`; single use, 10 minutes. */
+export interface PendingLoginDoc {
+  /** SHA-256 of `state`. */
+  id: string;
+  kind: "pending-login";
+  /** SHA-256 of the login-binding cookie's value (the PKCE verifier and nonce derive from it). */
+  bindingHash: string;
+  returnTo: string;
+  /** The invite's id (SHA-256 of its code) when the login came through one. */
+  inviteId: string | null;
+  createdAt: string;
+  expiresAt: string;
+  ttl: number;
+}
+
+/** A signed-in browser. */
+export interface SessionDoc {
+  /** SHA-256 of the session id (the cookie's value). */
+  id: string;
+  kind: "session";
+  tenantId: string;
+  userId: string;
+  createdAt: string;
+  /** Last request seen (written at most once a minute). */
+  lastSeenAt: string;
+  /** lastSeenAt + the idle lifetime. */
+  idleExpiresAt: string;
+  /** createdAt + the absolute lifetime; never extended. */
+  absoluteExpiresAt: string;
+  ttl: number;
+}
+
+/** A one-time bootstrap invite: whoever signs in with Entra through it becomes an Admin of the tenant. */
+export interface InviteDoc {
+  /** SHA-256 of the invite code. */
+  id: string;
+  kind: "invite";
+  tenantId: string;
+  /** When set, only this Entra preferred_username (case-insensitive) may use it. */
+  userName: string | null;
+  createdAt: string;
+  expiresAt: string;
+  /** Set once, when a sign-in uses it. */
+  usedAt?: string;
+  /** The Entra object id that used it (for the record). */
+  usedByObjectId?: string;
+  ttl: number;
+}
+
+/** A store failure without the store's message (its request URLs name the document, a secret's hash). */
+function storeError(action: string, error: unknown): Error {
+  const status = cosmosStatus(error);
+  return Object.assign(new Error(`${action} failed: the store answered ${status ?? "with an error"}`), status !== undefined ? { code: status } : {});
+}
+
+/** A document as the store's callers see it: without Cosmos's `_rid`, `_etag`, `_ts`, ... */
+function withoutSystemProperties<T extends object>(doc: T): T {
+  return Object.fromEntries(Object.entries(doc).filter(([k]) => !k.startsWith("_"))) as T;
+}
+
+export class SessionStore {
+  constructor(private readonly container: Container) {}
+
+  private async read<T extends { kind: string }>(id: string, kind: T["kind"], action: string): Promise<T | undefined> {
+    try {
+      const { resource } = await this.container.item(id, id).read<T>();
+      return resource && resource.kind === kind ? (withoutSystemProperties(resource) as T) : undefined;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw storeError(action, error);
+    }
+  }
+
+  /** Deletes a document; false when it was already gone (someone else took it). */
+  private async remove(id: string, action: string): Promise<boolean> {
+    try {
+      await this.container.item(id, id).delete();
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw storeError(action, error);
+    }
+  }
+
+  private async create(doc: { id: string }, action: string): Promise<void> {
+    try {
+      await this.container.items.create(doc);
+    } catch (error) {
+      throw storeError(action, error);
+    }
+  }
+
+  createPendingLogin(doc: PendingLoginDoc): Promise<void> {
+    return this.create(doc, "Storing the pending login");
+  }
+
+  /**
+   * Reads and deletes a pending login: it is returned to exactly one caller (a replayed or
+   * concurrent callback gets undefined). Expiry is the caller's check.
+   */
+  async takePendingLogin(id: string): Promise<PendingLoginDoc | undefined> {
+    const doc = await this.read<PendingLoginDoc>(id, "pending-login", "Reading the pending login");
+    if (!doc) return undefined;
+    return (await this.remove(id, "Using the pending login")) ? doc : undefined;
+  }
+
+  createSession(doc: SessionDoc): Promise<void> {
+    return this.create(doc, "Storing the session");
+  }
+
+  readSession(id: string): Promise<SessionDoc | undefined> {
+    return this.read<SessionDoc>(id, "session", "Reading the session");
+  }
+
+  /** Moves a session's idle expiry (and its TTL) forward. */
+  async touchSession(id: string, lastSeenAt: string, idleExpiresAt: string, ttl: number): Promise<void> {
+    try {
+      await this.container.item(id, id).patch({
+        operations: [
+          { op: "set", path: "/lastSeenAt", value: lastSeenAt },
+          { op: "set", path: "/idleExpiresAt", value: idleExpiresAt },
+          { op: "set", path: "/ttl", value: ttl },
+        ],
+      });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw storeError("Updating the session", error);
+    }
+  }
+
+  deleteSession(id: string): Promise<boolean> {
+    return this.remove(id, "Ending the session");
+  }
+
+  /** Deletes every session of a user (logout everywhere, disconnect); returns how many. */
+  async deleteUserSessions(tenantId: string, userId: string): Promise<number> {
+    let ids: { id: string }[];
+    try {
+      ({ resources: ids } = await this.container.items
+        .query<{ id: string }>({
+          query: "SELECT c.id FROM c WHERE c.kind = 'session' AND c.tenantId = @tenantId AND c.userId = @userId",
+          parameters: [
+            { name: "@tenantId", value: tenantId },
+            { name: "@userId", value: userId },
+          ],
+        })
+        .fetchAll());
+    } catch (error) {
+      throw storeError("Listing the user's sessions", error);
+    }
+    let count = 0;
+    for (const { id } of ids) if (await this.remove(id, "Ending a session")) count++;
+    return count;
+  }
+
+  createInvite(doc: InviteDoc): Promise<void> {
+    return this.create(doc, "Storing the invite");
+  }
+
+  readInvite(id: string): Promise<InviteDoc | undefined> {
+    return this.read<InviteDoc>(id, "invite", "Reading the invite");
+  }
+
+  /**
+   * Marks an invite used, once: false when it was used already (or is gone). The used invite is
+   * kept for a day (TTL) so a second attempt hears "already used" rather than "unknown".
+   */
+  async claimInvite(id: string, now: string, objectId: string): Promise<boolean> {
+    let read: { resource?: InviteDoc & { _etag?: string } };
+    try {
+      read = await this.container.item(id, id).read<InviteDoc & { _etag?: string }>();
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw storeError("Reading the invite", error);
+    }
+    const doc = read.resource;
+    if (!doc || doc.kind !== "invite" || doc.usedAt) return false;
+    try {
+      // Guarded by the ETag: of two concurrent claims, the second gets 412.
+      await this.container.item(id, id).replace<InviteDoc>(
+        { ...withoutSystemProperties(doc), usedAt: now, usedByObjectId: objectId, ttl: 24 * 3600 },
+        { accessCondition: { type: "IfMatch", condition: doc._etag! } },
+      );
+      return true;
+    } catch (error) {
+      if (isPreconditionFailed(error) || isNotFound(error)) return false;
+      throw storeError("Using the invite", error);
+    }
+  }
+}

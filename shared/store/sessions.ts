@@ -1,5 +1,8 @@
 import type { Container } from "@azure/cosmos";
-import { cosmosStatus, isNotFound, isPreconditionFailed } from "./errors.js";
+import { cosmosStatus, fromCosmos } from "./errors.js";
+
+const isNotFound = (error: unknown) => cosmosStatus(error) === 404;
+const isPreconditionFailed = (error: unknown) => cosmosStatus(error) === 412;
 
 /**
  * Sign-in documents in the `sessions` container (partition key /id): pending logins, sessions and
@@ -57,12 +60,6 @@ export interface InviteDoc {
   ttl: number;
 }
 
-/** A store failure without the store's message (its request URLs name the document, a secret's hash). */
-function storeError(action: string, error: unknown): Error {
-  const status = cosmosStatus(error);
-  return Object.assign(new Error(`${action} failed: the store answered ${status ?? "with an error"}`), status !== undefined ? { code: status } : {});
-}
-
 /** A document as the store's callers see it: without Cosmos's `_rid`, `_etag`, `_ts`, ... */
 function withoutSystemProperties<T extends object>(doc: T): T {
   return Object.fromEntries(Object.entries(doc).filter(([k]) => !k.startsWith("_"))) as T;
@@ -77,7 +74,7 @@ export class SessionStore {
       return resource && resource.kind === kind ? (withoutSystemProperties(resource) as T) : undefined;
     } catch (error) {
       if (isNotFound(error)) return undefined;
-      throw storeError(action, error);
+      throw fromCosmos(error);
     }
   }
 
@@ -88,7 +85,7 @@ export class SessionStore {
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
-      throw storeError(action, error);
+      throw fromCosmos(error);
     }
   }
 
@@ -96,7 +93,7 @@ export class SessionStore {
     try {
       await this.container.items.create(doc);
     } catch (error) {
-      throw storeError(action, error);
+      throw fromCosmos(error);
     }
   }
 
@@ -134,7 +131,7 @@ export class SessionStore {
       });
     } catch (error) {
       if (isNotFound(error)) return;
-      throw storeError("Updating the session", error);
+      throw fromCosmos(error);
     }
   }
 
@@ -156,7 +153,7 @@ export class SessionStore {
         })
         .fetchAll());
     } catch (error) {
-      throw storeError("Listing the user's sessions", error);
+      throw fromCosmos(error);
     }
     let count = 0;
     for (const { id } of ids) if (await this.remove(id, "Ending a session")) count++;
@@ -181,7 +178,7 @@ export class SessionStore {
       read = await this.container.item(id, id).read<InviteDoc & { _etag?: string }>();
     } catch (error) {
       if (isNotFound(error)) return false;
-      throw storeError("Reading the invite", error);
+      throw fromCosmos(error);
     }
     const doc = read.resource;
     if (!doc || doc.kind !== "invite" || doc.usedAt) return false;
@@ -194,7 +191,7 @@ export class SessionStore {
       return true;
     } catch (error) {
       if (isPreconditionFailed(error) || isNotFound(error)) return false;
-      throw storeError("Using the invite", error);
+      throw fromCosmos(error);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Readable } from "node:stream";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -12,7 +13,7 @@ import { createServices, useServices } from "../shared/services.js";
 import type { Services } from "../shared/operations/context.js";
 import { createToken } from "../shared/operations/tokens.js";
 import { ADMIN_CLI } from "../shared/operations/context.js";
-import { registrations, type Registration } from "../shared/http/registry.js";
+import { findRoute, registrations } from "../shared/http/registry.js";
 import { SCIM_PREFIX } from "../shared/http/scim.js";
 
 /**
@@ -87,55 +88,54 @@ async function loadFunctions(): Promise<void> {
   }
 }
 
-interface Route {
-  registration: Registration;
-  segments: string[];
-  literals: number;
-  catchAll: boolean;
-}
-
-function compileRoutes(): Route[] {
-  return registrations
-    .map((registration) => {
-      const segments = registration.route.split("/").filter(Boolean);
-      return {
-        registration,
-        segments,
-        literals: segments.filter((s) => !s.startsWith("{")).length,
-        catchAll: segments.some((s) => s.startsWith("{*")),
-      };
-    })
-    .sort((a, b) => Number(a.catchAll) - Number(b.catchAll) || b.literals - a.literals || b.segments.length - a.segments.length);
-}
-
-/** Route templates as the Functions host reads them: case-insensitive literals, {name}, {*rest}. */
-function match(route: Route, parts: string[]): Record<string, string> | undefined {
-  const params: Record<string, string> = {};
-  for (let i = 0; i < route.segments.length; i++) {
-    const segment = route.segments[i];
-    if (segment.startsWith("{*")) {
-      params[segment.slice(2, -1)] = parts.slice(i).join("/");
-      return params;
+/**
+ * The request target as the Functions front end would route it, or why it cannot be routed:
+ * segments are percent-decoded; `.` and `..` segments (raw or encoded) are refused rather than
+ * resolved, so `/scim/v2/Users/x/..` never reaches the Users collection.
+ */
+function parseTarget(raw: string): { path: string; search: string; parts: string[] } | { problem: string } {
+  const q = raw.indexOf("?");
+  const path = q < 0 ? raw : raw.slice(0, q);
+  const search = q < 0 ? "" : raw.slice(q);
+  if (!path.startsWith("/")) return { problem: "The request target must be an absolute path." };
+  const parts: string[] = [];
+  for (const segment of path.split("/").filter(Boolean)) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return { problem: `The path segment "${segment.slice(0, 100)}" is not valid percent-encoding.` };
     }
-    if (i >= parts.length) return undefined;
-    if (segment.startsWith("{")) params[segment.slice(1, -1)] = parts[i];
-    else if (segment.toLowerCase() !== parts[i].toLowerCase()) return undefined;
+    if (decoded === "." || decoded === "..") return { problem: 'The path contains a "." or ".." segment; send the resource\'s own path.' };
+    parts.push(decoded);
   }
-  return parts.length === route.segments.length ? params : undefined;
+  return { path, search, parts };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+function scimProblem(status: number, detail: string): HttpResponseInit {
+  return {
+    status,
+    headers: { "Content-Type": "application/scim+json; charset=utf-8" },
+    body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: String(status), ...(status === 400 ? { scimType: "invalidSyntax" } : {}), detail }),
+  };
 }
 
-function send(res: ServerResponse, response: HttpResponseInit): void {
+/**
+ * Writes the response. A request whose body the function did not read (a 401 before the body, a
+ * 413 from Content-Length) gets `Connection: close`, and its connection is closed once the answer
+ * is out, so the rest of a large or stalled upload is never read.
+ */
+function send(res: ServerResponse, response: HttpResponseInit, req?: IncomingMessage): void {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries((response.headers as Record<string, string>) ?? {})) headers[k] = v;
   const body = response.body === undefined || response.body === null ? undefined : String(response.body);
+  const unread = req !== undefined && !req.readableEnded && (req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined);
+  if (unread) headers.Connection = "close";
+  if (body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(body));
   res.writeHead(response.status ?? 200, headers);
-  res.end(body);
+  res.end(body, () => {
+    if (unread) req.destroy();
+  });
 }
 
 export async function startHost(options: HostOptions = {}): Promise<RunningHost> {
@@ -157,53 +157,49 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const services = createServices(config, options.now);
   useServices(services);
   await loadFunctions();
-  const routes = compileRoutes();
   const prefix = (JSON.parse(readFileSync(findUp("host.json", here), "utf8")).extensions?.http?.routePrefix ?? "api") as string;
 
   const server = createServer(async (req, res) => {
     try {
-      const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
-      let parts: string[];
-      try {
-        parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
-      } catch {
-        send(res, { status: 400, headers: { "Content-Type": "text/plain" }, body: `Malformed URL: ${url.pathname}` });
+      const target = parseTarget(req.url ?? "/");
+      if ("problem" in target) {
+        send(res, scimProblem(400, target.problem), req);
         return;
       }
+      const host = req.headers.host ?? "localhost";
+      if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)) {
+        send(res, scimProblem(400, "The Host header is malformed; send the host name (and port) of this service."), req);
+        return;
+      }
+      const url = new URL(target.path + target.search, `http://${host}`);
       const prefixParts = prefix.split("/").filter(Boolean);
-      const underPrefix = prefixParts.every((p, i) => parts[i]?.toLowerCase() === p.toLowerCase());
-      const rest = parts.slice(prefixParts.length);
+      const underPrefix = prefixParts.every((p, i) => target.parts[i]?.toLowerCase() === p.toLowerCase());
+      const rest = target.parts.slice(prefixParts.length);
       const method = (req.method ?? "GET").toUpperCase();
-      const found = underPrefix
-        ? routes
-            .filter((r) => r.registration.methods.includes(method as never))
-            .map((r) => ({ route: r, params: match(r, rest) }))
-            .find((m) => m.params)
-        : undefined;
+      const found = underPrefix ? findRoute(method, rest) : undefined;
       if (!found) {
-        send(res, { status: 404, headers: { "Content-Type": "text/plain" }, body: `Not found: ${url.pathname} (SCIM endpoints are under /${SCIM_PREFIX})` });
+        send(res, { status: 404, headers: { "Content-Type": "text/plain" }, body: `Not found: ${url.pathname} (SCIM endpoints are under /${SCIM_PREFIX})` }, req);
         return;
       }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
-      const body = await readBody(req);
-      const request = new azureFunctions.HttpRequest({
+      // The body streams to the function (as with HTTP streaming in Azure): it reads what it needs, within its limits.
+      const hasBody = method !== "GET" && method !== "HEAD";
+      const nativeRequest = new Request(url.href, {
         method,
-        url: url.href,
         headers,
-        query: Object.fromEntries(url.searchParams),
-        params: found.params!,
-        ...(body.length > 0 ? { body: { bytes: body } } : {}),
-      });
+        ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: "half" } : {}),
+      } as RequestInit);
+      const request = new azureFunctions.HttpRequest({ method, url: url.href, headers, params: found.params, nativeRequest } as never);
       const context = new azureFunctions.InvocationContext({
         invocationId: randomUUID(),
-        functionName: found.route.registration.name,
-        logHandler: (level, ...args) => (level === "error" ? console.error : console.log)(`[${found.route.registration.name}]`, ...args),
+        functionName: found.registration.name,
+        logHandler: (level, ...args) => (level === "error" ? console.error : console.log)(`[${found.registration.name}]`, ...args),
       });
-      send(res, (await found.route.registration.handler(request, context)) as HttpResponseInit);
+      send(res, (await found.registration.handler(request, context)) as HttpResponseInit, req);
     } catch (error) {
       console.error("local host error:", error);
-      send(res, { status: 500, headers: { "Content-Type": "text/plain" }, body: "local host error" });
+      send(res, { status: 500, headers: { "Content-Type": "text/plain" }, body: "local host error" }, req);
     }
   });
   const port = await listen(server, options.port ?? Number(env.PORT || 7071), env.HOST || "127.0.0.1");
@@ -219,7 +215,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     defaultTenant = { id: tenant.id, token: secret };
   }
   log(`SCIM service listening: Tenant URL ${tenantUrl}`);
-  log(`Functions: ${routes.map((r) => `${r.registration.methods.join(",")} /${[prefix, r.registration.route].filter(Boolean).join("/")}`).join("\n           ")}`);
+  log(`Functions: ${registrations.map((r) => `${r.methods.join(",")} /${[prefix, r.route].filter(Boolean).join("/")}`).join("\n           ")}`);
   if (defaultTenant) {
     log(`Embedded store: ${storeEndpoint} (in memory; it starts empty on every start)`);
     log(`Default tenant: ${defaultTenant.id}`);

@@ -12,6 +12,8 @@ export interface Config {
   };
   /** Largest request body accepted, in bytes; larger bodies get 413. */
   maxBodyBytes: number;
+  /** How long a client may take to send a request body (slow or stalled uploads get 408). */
+  bodyTimeoutMs: number;
   /** Most resources returned in one page (ServiceProviderConfig filter.maxResults). */
   maxResults: number;
   /** How long a successful token check is cached in memory (revocation takes effect within this). */
@@ -52,6 +54,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       key: env.COSMOS_KEY?.trim() || undefined,
     },
     maxBodyBytes: positiveInt(env, "SCIM_MAX_BODY_BYTES", 1024 * 1024, problems),
+    bodyTimeoutMs: positiveInt(env, "SCIM_BODY_TIMEOUT_MS", 10_000, problems),
     maxResults: positiveInt(env, "SCIM_MAX_RESULTS", 200, problems),
     tokenCacheMs: positiveInt(env, "SCIM_TOKEN_CACHE_MS", 5000, problems),
   };

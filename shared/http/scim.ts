@@ -9,6 +9,7 @@ import { authenticate } from "../operations/tokens.js";
 import type { ScimOutcome, WriteInput } from "../operations/resources.js";
 import { services } from "../services.js";
 import { registerHttp } from "./registry.js";
+import { readJsonBody } from "./body.js";
 
 /** Where the SCIM endpoints live: the path of the Tenant URL. */
 export const SCIM_PREFIX = "scim/v2";
@@ -45,20 +46,6 @@ function outcomeResponse(outcome: ScimOutcome): HttpResponseInit {
 function errorResponse(error: ScimError): HttpResponseInit {
   const challenge: Record<string, string> = error.status === 401 ? { "WWW-Authenticate": 'Bearer realm="scim", error="invalid_token"' } : {};
   return response(error.status, error.toJSON(), { ...error.headers, ...challenge });
-}
-
-async function readJson(request: HttpRequest, maxBytes: number): Promise<unknown> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  const tooLarge = () => new ScimError(413, `The request body is larger than the limit of ${maxBytes} bytes; send fewer operations or members per request.`);
-  if (declared > maxBytes) throw tooLarge();
-  const text = await request.text();
-  if (Buffer.byteLength(text, "utf8") > maxBytes) throw tooLarge();
-  if (text.trim() === "") throw new ScimError(400, "The request body is empty; a JSON object is required.", "invalidSyntax");
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ScimError(400, `The request body is not valid JSON: ${(error as Error).message}`, "invalidSyntax");
-  }
 }
 
 /** Unexpected errors become a 500 with a correlation id, logged with it; nothing internal reaches the client. */
@@ -102,7 +89,7 @@ export function wrapScim(handler: ScimHandler): HttpHandler {
         projection,
         listParams: (type) => parseListParams(query, type, svc.config.maxResults),
         write: (type) => ({
-          body: () => readJson(request, svc.config.maxBodyBytes),
+          body: () => readJsonBody(request, { maxBytes: svc.config.maxBodyBytes, timeoutMs: svc.config.bodyTimeoutMs }),
           ifMatch: request.headers.get("if-match") ?? undefined,
           projection: projection(type),
         }),

@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { randomUUID } from "node:crypto";
 import azureFunctions from "@azure/functions";
 import type { HttpResponseInit } from "@azure/functions";
-import { createHttpServer } from "@vercel/cosmosdb-server";
+import { createEmbeddedStore } from "./embedded-store.js";
 import { loadConfig } from "../shared/config.js";
 import { ensureContainers, openCosmos } from "../shared/store/cosmos.js";
 import { createServices, useServices } from "../shared/services.js";
@@ -146,7 +146,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   let storeEndpoint: string | undefined;
   let settings = { ...env };
   if (!env.COSMOS_ENDPOINT) {
-    store = createHttpServer();
+    store = createEmbeddedStore();
     store.on("request", () => storeRequests++);
     const port = await listen(store, options.storePort ?? Number(env.LOCAL_STORE_PORT || DEFAULT_LOCAL_STORE_PORT), "127.0.0.1");
     storeEndpoint = `http://127.0.0.1:${port}`;

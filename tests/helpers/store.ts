@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { createHttpServer } from "@vercel/cosmosdb-server";
+import { createEmbeddedStore } from "../../local/embedded-store.js";
 import { loadConfig, type Config } from "../../shared/config.js";
 import { ensureContainers, openCosmos, type CosmosContainers } from "../../shared/store/cosmos.js";
 
@@ -11,7 +11,7 @@ export interface EmbeddedStore {
 }
 
 export async function startEmbeddedStore(): Promise<EmbeddedStore> {
-  const server = createHttpServer();
+  const server = createEmbeddedStore();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const config = loadConfig({ COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, COSMOS_KEY: "a2V5" });
   const cosmos = openCosmos(config.cosmos);

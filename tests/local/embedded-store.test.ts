@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { OperationInput } from "@azure/cosmos";
+import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
+
+/** The embedded store keeps tenants apart as Cosmos DB does: a partition's query reads that partition only. */
+
+let store: EmbeddedStore;
+
+beforeAll(async () => {
+  store = await startEmbeddedStore();
+  const big = Array.from({ length: 500 }, (_, i) => ({ operationType: "Create", partitionKey: "big", resourceBody: { id: `u${i}`, tenantId: "big", kind: "User", resource: {} } }) as OperationInput);
+  for (let i = 0; i < big.length; i += 100) await store.cosmos.resources.items.bulk(big.slice(i, i + 100));
+  await store.cosmos.resources.items.create({ id: "only", tenantId: "small", kind: "User", resource: {} });
+});
+afterAll(async () => store?.close());
+
+const count = async (partitionKey?: string) =>
+  (await store.cosmos.resources.items.query<number>("SELECT VALUE COUNT(1) FROM c", partitionKey ? { partitionKey } : {}).fetchAll()).resources[0];
+
+describe("the embedded store", () => {
+  it("answers a query with a partition key from that partition's documents only", async () => {
+    expect(await count("small")).toBe(1);
+    expect(await count("big")).toBe(500);
+    expect(await count("nobody")).toBe(0);
+  });
+
+  it("still answers cross-partition queries (the token expiry check, tenant list) from every partition", async () => {
+    expect(await count()).toBe(501);
+  });
+
+  it("forgets a deleted document in its partition", async () => {
+    await store.cosmos.resources.items.create({ id: "gone", tenantId: "small", kind: "User", resource: {} });
+    await store.cosmos.resources.item("gone", "small").delete();
+    expect(await count("small")).toBe(1);
+  });
+
+  it("answers the SDK's query-plan request with a plan, without running the query over every partition", async () => {
+    const res = await fetch(`${store.config.cosmos.endpoint}/dbs/scim/colls/resources/docs`, {
+      method: "POST",
+      headers: { "x-ms-cosmos-is-query-plan-request": "True", "Content-Type": "application/query+json" },
+      body: JSON.stringify({ query: "SELECT * FROM c" }),
+    });
+    expect(await res.json()).toMatchObject({ queryInfo: { orderBy: [], aggregates: [] }, queryRanges: [expect.any(Object)] });
+  });
+});

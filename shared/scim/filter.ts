@@ -26,8 +26,19 @@ export type Filter =
 
 const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>(["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"]);
 const OPERATOR_LIST = "eq, ne, co, sw, ew, gt, ge, lt, le or pr";
-const MAX_DEPTH = 32;
-const MAX_TERMS = 200;
+/**
+ * Bounds on one filter, so every list request is cheap to parse and to run. Entra sends
+ * `attr eq "v"` joined by `and`; the limits leave room for hand-written filters while keeping the
+ * store's query compilation (exponential in parenthesis nesting on the embedded store) fast.
+ */
+export const FILTER_LIMITS = {
+  /** Characters in the filter text. */
+  maxLength: 2_000,
+  /** Nesting of "(...)", "not (...)" and "[...]". */
+  maxDepth: 5,
+  /** Comparisons (`attr op value` and `attr pr`), value-filter terms included. */
+  maxClauses: 20,
+} as const;
 const PATH_CHAR = /[A-Za-z0-9:._$-]/;
 const NAME = "[A-Za-z$][A-Za-z0-9_$-]*";
 const ATTR_PATH = new RegExp(`^${NAME}(?:\\.${NAME})?$`);
@@ -42,6 +53,12 @@ const ESCAPES = new Set(['"', "\\", "/", "b", "f", "n", "r", "t"]);
  * Throws ScimError 400 invalidFilter whose detail gives the position and what was expected.
  */
 export function parseFilter(text: string): Filter {
+  if (text.length > FILTER_LIMITS.maxLength) {
+    throw badRequest(
+      "invalidFilter",
+      `Invalid filter: it is ${text.length} characters long; the limit is ${FILTER_LIMITS.maxLength} characters.`,
+    );
+  }
   return new Parser(text).parse();
 }
 
@@ -173,7 +190,9 @@ class Parser {
       this.fail(at, `expected a comparison operator (${OPERATOR_LIST}) after "${label}", found ${this.describe(at)}`);
     }
     this.pos += op.length;
-    if (++this.terms > MAX_TERMS) this.fail(at, `more than ${MAX_TERMS} comparisons`);
+    if (++this.terms > FILTER_LIMITS.maxClauses) {
+      this.fail(at, `comparison number ${this.terms} exceeds the limit of ${FILTER_LIMITS.maxClauses} comparisons per filter`);
+    }
     if (op === "pr") return { kind: "present", attrPath };
     return { kind: "compare", attrPath, op: op as CompareOp, value: this.parseValue(word!) };
   }
@@ -248,7 +267,9 @@ class Parser {
   }
 
   private enter(at: number): void {
-    if (++this.depth > MAX_DEPTH) this.fail(at, `nested more than ${MAX_DEPTH} levels deep`);
+    if (++this.depth > FILTER_LIMITS.maxDepth) {
+      this.fail(at, `nesting depth ${this.depth} exceeds the limit of ${FILTER_LIMITS.maxDepth} levels of "(", "not (" or "["`);
+    }
   }
 
   private isWordChar(ch: string | undefined): boolean {

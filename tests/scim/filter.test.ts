@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchesElement, matchesResource, parseFilter, type CompareOp, type Filter, type FilterValue } from "../../shared/scim/filter.js";
+import { FILTER_LIMITS, matchesElement, matchesResource, parseFilter, type CompareOp, type Filter, type FilterValue } from "../../shared/scim/filter.js";
 import { GROUP_SCHEMA, USER_SCHEMA, type AttributeDef } from "../../shared/scim/schemas.js";
 import { URN } from "../../shared/scim/urns.js";
 
@@ -200,15 +200,36 @@ describe("parseFilter", () => {
     ['1abc eq "x"', 'Invalid filter at position 0: "1abc" is not a valid attribute path'],
     [`${URN.enterpriseUser}: eq "x"`, `Invalid filter at position 0: "${URN.enterpriseUser}:" is not a valid attribute path`],
     ['"userName" eq "x"', 'Invalid filter at position 0: expected an attribute path, "not" or "(", found "\\"userName\\""'],
-    [`${"(".repeat(40)}a pr${")".repeat(40)}`, "Invalid filter at position 32: nested more than 32 levels deep"],
   ])("rejects %j with 400 invalidFilter", (text, detail) => {
     expect(() => parseFilter(text)).toThrow(invalidFilter(detail));
   });
 
-  it("rejects more than 200 comparisons with 400 invalidFilter", () => {
-    const text = Array.from({ length: 201 }, (_, i) => `a${i} pr`).join(" or ");
-    expect(() => parseFilter(text)).toThrow(invalidFilter(`Invalid filter at position ${text.length - 2}: more than 200 comparisons`));
-    expect(parseFilter(text.slice(0, text.lastIndexOf(" or ")))).toMatchObject({ kind: "or" });
+});
+
+describe("parseFilter limits (FILTER_LIMITS)", () => {
+  const { maxLength, maxDepth, maxClauses } = FILTER_LIMITS;
+  const nested = (depth: number) => `${"(".repeat(depth)}a pr${")".repeat(depth)}`;
+  const clauses = (n: number) => Array.from({ length: n }, (_, i) => `a${i} pr`).join(" and ");
+
+  it("advertises the limits it enforces", () => {
+    expect(FILTER_LIMITS).toEqual({ maxLength: 2000, maxDepth: 5, maxClauses: 20 });
+  });
+
+  it.each<[string, string, string]>([
+    ["nesting", nested(maxDepth + 1), `Invalid filter at position ${maxDepth}: nesting depth ${maxDepth + 1} exceeds the limit of ${maxDepth} levels of "(", "not (" or "["`],
+    ["nesting via not and [", `not (not (not (not (not (emails[not (type pr)])))))`, 'Invalid filter at position 31: nesting depth 6 exceeds the limit of 5 levels of "(", "not (" or "["'],
+    ["clauses", clauses(maxClauses + 1), `Invalid filter at position ${clauses(maxClauses + 1).length - 2}: comparison number ${maxClauses + 1} exceeds the limit of ${maxClauses} comparisons per filter`],
+    ["length", `userName eq "${"x".repeat(maxLength)}"`, `Invalid filter: it is ${maxLength + 14} characters long; the limit is ${maxLength} characters.`],
+  ])("rejects a filter over the %s limit with 400 invalidFilter", (_, text, detail) => {
+    expect(() => parseFilter(text)).toThrow(invalidFilter(detail));
+  });
+
+  it.each<[string, string]>([
+    ["nesting", nested(maxDepth)],
+    ["clauses", clauses(maxClauses)],
+    ["length", `userName eq "${"x".repeat(maxLength - 14)}"`],
+  ])("accepts a filter exactly at the %s limit", (_, text) => {
+    expect(() => parseFilter(text)).not.toThrow();
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import { badRequest } from "./errors.js";
 import {
+  extensionsDefining,
   resolveAttribute,
   resolveSubAttribute,
   type AttributeDef,
@@ -391,8 +392,35 @@ function resolveValueFilterAt(filter: Filter, parent: AttributeDef, prefix: stri
 
 function resolveOrFail(type: ResourceTypeName, attrPath: string): ResolvedAttribute {
   const resolved = resolveAttribute(type, attrPath);
-  if (!resolved) throw invalid(`Unknown attribute "${attrPath}" in a filter on ${type} resources`);
-  return resolved;
+  if (resolved) return resolved;
+  const defining = /^urn:/i.test(attrPath) ? [] : extensionsDefining(type, attrPath.split(".")[0]);
+  if (defining.length > 1) {
+    throw invalid(`Attribute "${attrPath}" is defined by several extension schemas of ${type} (${defining.join(", ")}); qualify it with its schema URN`);
+  }
+  throw invalid(`Unknown attribute "${attrPath}" in a filter on ${type} resources`);
+}
+
+/**
+ * Qualifies unqualified extension attribute names (`employeeNumber eq "1"` becomes
+ * `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1"`) where exactly
+ * one extension schema of the type defines them and no core attribute has the name, so that every
+ * later stage (the store's SQL translation included) sees fully-qualified paths. Other paths,
+ * and the sub-attribute names inside "[...]", are left as written.
+ */
+export function qualifyFilter(filter: Filter, type: ResourceTypeName): Filter {
+  switch (filter.kind) {
+    case "and":
+    case "or":
+      return { ...filter, left: qualifyFilter(filter.left, type), right: qualifyFilter(filter.right, type) };
+    case "not":
+      return { kind: "not", filter: qualifyFilter(filter.filter, type) };
+    default: {
+      if (/^urn:/i.test(filter.attrPath)) return filter;
+      const resolved = resolveAttribute(type, filter.attrPath);
+      if (!resolved?.schema) return filter;
+      return { ...filter, attrPath: `${resolved.schema}:${resolved.path.slice(1).join(".")}` };
+    }
+  }
 }
 
 function leaf(filter: Filter & { kind: "present" | "compare" }, path: string[], def: AttributeDef, label = filter.attrPath): ResolvedFilter {

@@ -17,6 +17,7 @@ import {
   type ResourceTypeName,
 } from "./schemas.js";
 import { URN } from "./urns.js";
+import { coerceBoolean, isObject } from "./json.js";
 
 /** One PATCH operation (RFC 7644 §3.5.2), `op` already lower-cased. */
 export type PatchOp = { op: "add" | "replace" | "remove"; path?: string; value?: unknown };
@@ -66,7 +67,6 @@ interface Ctx {
   members?: MemberState;
 }
 
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const ATTR_PATH = /^[A-Za-z$][\w$-]*(?:\.[A-Za-z$][\w$-]*)?$/;
 const ATTR_NAME = /^[A-Za-z$][\w$-]*$/;
 
@@ -501,8 +501,7 @@ function normaliseSimple(def: AttributeDef, value: unknown, label: string): unkn
   if (typeof value === "object" && value !== null) {
     throw invalidValue(`'${label}' takes a single ${def.type} value, not ${Array.isArray(value) ? "an array" : "an object"}.`);
   }
-  if (def.type === "boolean" && typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
-  return value;
+  return def.type === "boolean" ? coerceBoolean(value) : value;
 }
 
 /**

@@ -4,6 +4,7 @@ import { COMMON_ATTRIBUTES, RESOURCE_TYPES, extensionUrns, resolveAttribute, sch
 import { badRequest } from "./errors.js";
 import { validateResource } from "./validate.js";
 import { coerceBoolean, isObject } from "./json.js";
+import { PATCH_LIMITS } from "./patch.js";
 
 /** A wire resource without `id` and `meta` (what the store keeps as `resource`). */
 export type WireResource = Record<string, unknown>;
@@ -162,6 +163,12 @@ export function schemasFor(resource: WireResource, type: ResourceTypeName): stri
 function memberIds(members: unknown): string[] {
   if (members === undefined) return [];
   if (!Array.isArray(members)) throw badRequest("invalidValue", "Group attribute 'members' must be an array.");
+  if (members.length > PATCH_LIMITS.maxMembers) {
+    throw badRequest(
+      "tooMany",
+      `The request names ${members.length} members; the limit is ${PATCH_LIMITS.maxMembers} members per request. Create the group with fewer members and add the rest with PATCH.`,
+    );
+  }
   return [
     ...new Set(
       members.map((m, i) => {

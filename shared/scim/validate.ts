@@ -110,11 +110,15 @@ function validatorFor(type: ResourceTypeName): ValidateFunction {
   return v;
 }
 
-/** "/emails/0/value" -> "emails[0].value"; extension URNs stay whole. */
+/** "/emails/0/value" -> "emails[0].value"; "/urn:...:User/manager/value" -> "urn:...:User:manager.value". */
 function attributeName(instancePath: string): string {
   const parts = instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
   let out = "";
-  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? (p.startsWith("urn:") ? p : `.${p}`) : p;
+  parts.forEach((p, i) => {
+    if (/^\d+$/.test(p)) out += `[${p}]`;
+    else if (!out) out = p;
+    else out += `${parts[i - 1].startsWith("urn:") ? ":" : "."}${p}`;
+  });
   return out;
 }
 

@@ -10,6 +10,9 @@ const or = (left: Filter, right: Filter): Filter => ({ kind: "or", left, right }
 const not = (filter: Filter): Filter => ({ kind: "not", filter });
 const vp = (attrPath: string, filter: Filter): Filter => ({ kind: "valuePath", attrPath, filter });
 
+/** Limits loose enough that grammar tests exercise the whole RFC grammar. */
+const GRAMMAR_ONLY = { maxLength: 10_000, maxDepth: 32, maxClauses: 200, maxValueFilters: 10 };
+
 const invalidFilter = (detail: string) => expect.objectContaining({ status: 400, scimType: "invalidFilter", detail });
 
 describe("parseFilter", () => {
@@ -115,7 +118,7 @@ describe("parseFilter", () => {
     ['emails[not (type eq "home")]', vp("emails", not(cmp("type", "eq", "home")))],
     ['emails[type eq "work" or (primary eq true and value pr)]', vp("emails", or(cmp("type", "eq", "work"), and(cmp("primary", "eq", true), pr("value"))))],
   ])("parses the RFC 7644 §3.4.2.2 examples and value paths: %s", (text, expected) => {
-    expect(parseFilter(text)).toEqual(expected);
+    expect(parseFilter(text, GRAMMAR_ONLY)).toEqual(expected);
   });
 
   it.each<[string, Filter]>([
@@ -212,12 +215,13 @@ describe("parseFilter limits (FILTER_LIMITS)", () => {
   const clauses = (n: number) => Array.from({ length: n }, (_, i) => `a${i} pr`).join(" and ");
 
   it("advertises the limits it enforces", () => {
-    expect(FILTER_LIMITS).toEqual({ maxLength: 2000, maxDepth: 5, maxClauses: 20 });
+    expect(FILTER_LIMITS).toEqual({ maxLength: 2000, maxDepth: 3, maxClauses: 20, maxValueFilters: 1 });
   });
 
   it.each<[string, string, string]>([
     ["nesting", nested(maxDepth + 1), `Invalid filter at position ${maxDepth}: nesting depth ${maxDepth + 1} exceeds the limit of ${maxDepth} levels of "(", "not (" or "["`],
-    ["nesting via not and [", `not (not (not (not (not (emails[not (type pr)])))))`, 'Invalid filter at position 31: nesting depth 6 exceeds the limit of 5 levels of "(", "not (" or "["'],
+    ["nesting via not and [", `not (not (emails[not (type pr)]))`, 'Invalid filter at position 21: nesting depth 4 exceeds the limit of 3 levels of "(", "not (" or "["'],
+    ["value filters", `emails[type eq "work"].value eq "a" and ims[type eq "xmpp"]`, 'Invalid filter at position 43: value filter number 2 exceeds the limit of 1 "[...]" per filter'],
     ["clauses", clauses(maxClauses + 1), `Invalid filter at position ${clauses(maxClauses + 1).length - 2}: comparison number ${maxClauses + 1} exceeds the limit of ${maxClauses} comparisons per filter`],
     ["length", `userName eq "${"x".repeat(maxLength)}"`, `Invalid filter: it is ${maxLength + 14} characters long; the limit is ${maxLength} characters.`],
   ])("rejects a filter over the %s limit with 400 invalidFilter", (_, text, detail) => {
@@ -356,5 +360,18 @@ describe("matchesResource", () => {
     ['meta.created gt "yesterday"', '"meta.created" is a dateTime; "yesterday" is not an xsd:dateTime value'],
   ])("rejects %s with 400 invalidFilter", (text, detail) => {
     expect(() => matchesResource(parseFilter(text), {}, "User")).toThrow(invalidFilter(detail));
+  });
+});
+
+describe("unqualified extension attribute names in filters", () => {
+  const user = { schemas: [URN.user, URN.enterpriseUser], userName: "a", [URN.enterpriseUser]: { employeeNumber: "7", manager: { value: "m" } } };
+
+  it.each<[string, boolean]>([
+    ['employeeNumber eq "7"', true],
+    ['EMPLOYEENUMBER eq "8"', false],
+    ['manager.value eq "m"', true],
+    ["employmentStartDate pr", false],
+  ])("%s resolves to the one extension that defines the attribute", (text, expected) => {
+    expect(matchesResource(parseFilter(text), user, "User")).toBe(expected);
   });
 });

@@ -44,6 +44,12 @@ export const FILTER_LIMITS = {
   maxClauses: 20,
   /** Value filters "[...]": each becomes a subquery, the costliest part of a query. */
   maxValueFilters: 1,
+  /**
+   * Levels of "(" or "not (" around a value filter: 0, a value filter stands at the top level
+   * (`emails[type eq "work"].value eq "x" and userName eq "y"`). A subquery inside parentheses is
+   * what makes the embedded store's parser take tens of seconds.
+   */
+  maxValueFilterDepth: 0,
 } as const;
 
 export type FilterLimits = { readonly [K in keyof typeof FILTER_LIMITS]: number };
@@ -153,6 +159,9 @@ class Parser {
     }
     if (++this.valueFilters > this.limits.maxValueFilters) {
       this.fail(open, `value filter number ${this.valueFilters} exceeds the limit of ${this.limits.maxValueFilters} "[...]" per filter`);
+    }
+    if (this.depth > this.limits.maxValueFilterDepth) {
+      this.fail(open, `a value filter "[...]" inside ${this.depth} levels of "(" exceeds the limit of ${this.limits.maxValueFilterDepth}; move it out of the parentheses`);
     }
     this.pos++;
     this.enter(open);

@@ -11,7 +11,7 @@ const not = (filter: Filter): Filter => ({ kind: "not", filter });
 const vp = (attrPath: string, filter: Filter): Filter => ({ kind: "valuePath", attrPath, filter });
 
 /** Limits loose enough that grammar tests exercise the whole RFC grammar. */
-const GRAMMAR_ONLY = { maxLength: 10_000, maxDepth: 32, maxClauses: 200, maxValueFilters: 10 };
+const GRAMMAR_ONLY = { maxLength: 10_000, maxDepth: 32, maxClauses: 200, maxValueFilters: 10, maxValueFilterDepth: 32 };
 
 const invalidFilter = (detail: string) => expect.objectContaining({ status: 400, scimType: "invalidFilter", detail });
 
@@ -215,12 +215,13 @@ describe("parseFilter limits (FILTER_LIMITS)", () => {
   const clauses = (n: number) => Array.from({ length: n }, (_, i) => `a${i} pr`).join(" and ");
 
   it("advertises the limits it enforces", () => {
-    expect(FILTER_LIMITS).toEqual({ maxLength: 2000, maxDepth: 3, maxClauses: 20, maxValueFilters: 1 });
+    expect(FILTER_LIMITS).toEqual({ maxLength: 2000, maxDepth: 3, maxClauses: 20, maxValueFilters: 1, maxValueFilterDepth: 0 });
   });
 
   it.each<[string, string, string]>([
     ["nesting", nested(maxDepth + 1), `Invalid filter at position ${maxDepth}: nesting depth ${maxDepth + 1} exceeds the limit of ${maxDepth} levels of "(", "not (" or "["`],
-    ["nesting via not and [", `not (not (emails[not (type pr)]))`, 'Invalid filter at position 21: nesting depth 4 exceeds the limit of 3 levels of "(", "not (" or "["'],
+    ["nesting via not and [", `emails[not (not (not (type pr)))]`, 'Invalid filter at position 21: nesting depth 4 exceeds the limit of 3 levels of "(", "not (" or "["'],
+    ["value filter depth", `userName eq "a" or (title pr and emails[type eq "work"])`, 'Invalid filter at position 39: a value filter "[...]" inside 1 levels of "(" exceeds the limit of 0; move it out of the parentheses'],
     ["value filters", `emails[type eq "work"].value eq "a" and ims[type eq "xmpp"]`, 'Invalid filter at position 43: value filter number 2 exceeds the limit of 1 "[...]" per filter'],
     ["clauses", clauses(maxClauses + 1), `Invalid filter at position ${clauses(maxClauses + 1).length - 2}: comparison number ${maxClauses + 1} exceeds the limit of ${maxClauses} comparisons per filter`],
     ["length", `userName eq "${"x".repeat(maxLength)}"`, `Invalid filter: it is ${maxLength + 14} characters long; the limit is ${maxLength} characters.`],
@@ -334,7 +335,7 @@ describe("matchesResource", () => {
     ['userName lt "B"', true],
     ['userName eq "x" or (active eq false and emails[type eq "work"])', true],
   ])("evaluates %s", (text, expected) => {
-    expect(matchesResource(parseFilter(text), alice, "User")).toBe(expected);
+    expect(matchesResource(parseFilter(text, GRAMMAR_ONLY), alice, "User")).toBe(expected);
   });
 
   it("evaluates Group members case-exactly", () => {

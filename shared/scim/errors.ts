@@ -1,3 +1,5 @@
+import { URN } from "./urns.js";
+
 /**
  * The one SCIM error type (RFC 7644 §3.12). Every failure that reaches a client is one of these;
  * foreign errors are translated into it in shared/http.
@@ -50,7 +52,7 @@ export class ScimError extends Error {
   /** The wire body (RFC 7644 §3.12): status as a string, scimType only when set. */
   toJSON(): Record<string, unknown> {
     return {
-      schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"],
+      schemas: [URN.error],
       status: String(this.status),
       ...(this.scimType ? { scimType: this.scimType } : {}),
       detail: this.detail,

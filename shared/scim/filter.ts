@@ -7,6 +7,7 @@
  */
 import { badRequest } from "./errors.js";
 import {
+  extensionsDefining,
   resolveAttribute,
   resolveSubAttribute,
   type AttributeDef,
@@ -26,8 +27,33 @@ export type Filter =
 
 const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>(["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"]);
 const OPERATOR_LIST = "eq, ne, co, sw, ew, gt, ge, lt, le or pr";
-const MAX_DEPTH = 32;
-const MAX_TERMS = 200;
+/**
+ * Bounds on one filter, so every list request is cheap to parse and to run. Entra sends
+ * `attr eq "v"` joined by `and`, with at most one value filter (`emails[type eq "work"].value eq
+ * "x"`); the limits leave room for hand-written filters while keeping query compilation fast on
+ * the embedded store, whose SQL parser is exponential in parenthesis nesting. Measured with
+ * `local/hostile.ts` on the shared 2-core machine: the worst filters these limits allow take
+ * 3-7 s there (a value filter alone about 1 s); before, depth 8 took 14 s and depth 10 and 12
+ * more than 30 s each, blocking every other request of the host.
+ */
+export const FILTER_LIMITS = {
+  /** Characters in the filter text. */
+  maxLength: 2_000,
+  /** Nesting of "(...)", "not (...)" and "[...]". */
+  maxDepth: 3,
+  /** Comparisons (`attr op value` and `attr pr`), value-filter terms included. */
+  maxClauses: 20,
+  /** Value filters "[...]": each becomes a subquery, the costliest part of a query. */
+  maxValueFilters: 1,
+  /**
+   * Levels of "(" or "not (" around a value filter: 0, a value filter stands at the top level
+   * (`emails[type eq "work"].value eq "x" and userName eq "y"`). A subquery inside parentheses is
+   * what makes the embedded store's parser take tens of seconds.
+   */
+  maxValueFilterDepth: 0,
+} as const;
+
+export type FilterLimits = { readonly [K in keyof typeof FILTER_LIMITS]: number };
 const PATH_CHAR = /[A-Za-z0-9:._$-]/;
 const NAME = "[A-Za-z$][A-Za-z0-9_$-]*";
 const ATTR_PATH = new RegExp(`^${NAME}(?:\\.${NAME})?$`);
@@ -39,18 +65,26 @@ const ESCAPES = new Set(['"', "\\", "/", "b", "f", "n", "r", "t"]);
  * Parses a filter expression (RFC 7644 §3.4.2.2). Keywords and operators are case-insensitive;
  * precedence is not > and > or. Besides the RFC grammar it accepts `attr[valFilter].sub op value`
  * (Entra's matching filters), as a valuePath whose filter is `(valFilter) and (sub op value)`.
- * Throws ScimError 400 invalidFilter whose detail gives the position and what was expected.
+ * Enforces `limits` (FILTER_LIMITS unless given). Throws ScimError 400 invalidFilter whose detail
+ * gives the position and what was expected, or the limit and the value found.
  */
-export function parseFilter(text: string): Filter {
-  return new Parser(text).parse();
+export function parseFilter(text: string, limits: FilterLimits = FILTER_LIMITS): Filter {
+  if (text.length > limits.maxLength) {
+    throw badRequest("invalidFilter", `Invalid filter: it is ${text.length} characters long; the limit is ${limits.maxLength} characters.`);
+  }
+  return new Parser(text, limits).parse();
 }
 
 class Parser {
   private pos = 0;
   private depth = 0;
   private terms = 0;
+  private valueFilters = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly limits: FilterLimits,
+  ) {}
 
   parse(): Filter {
     this.skipWs();
@@ -124,6 +158,12 @@ class Parser {
     if (attrPath.slice(attrPath.lastIndexOf(":") + 1).includes(".")) {
       this.fail(open, `a value filter "[...]" must follow a complex attribute, not the sub-attribute "${attrPath}"`);
     }
+    if (++this.valueFilters > this.limits.maxValueFilters) {
+      this.fail(open, `value filter number ${this.valueFilters} exceeds the limit of ${this.limits.maxValueFilters} "[...]" per filter`);
+    }
+    if (this.depth > this.limits.maxValueFilterDepth) {
+      this.fail(open, `a value filter "[...]" inside ${this.depth} levels of "(" exceeds the limit of ${this.limits.maxValueFilterDepth}; move it out of the parentheses`);
+    }
     this.pos++;
     this.enter(open);
     this.skipWs();
@@ -173,7 +213,9 @@ class Parser {
       this.fail(at, `expected a comparison operator (${OPERATOR_LIST}) after "${label}", found ${this.describe(at)}`);
     }
     this.pos += op.length;
-    if (++this.terms > MAX_TERMS) this.fail(at, `more than ${MAX_TERMS} comparisons`);
+    if (++this.terms > this.limits.maxClauses) {
+      this.fail(at, `comparison number ${this.terms} exceeds the limit of ${this.limits.maxClauses} comparisons per filter`);
+    }
     if (op === "pr") return { kind: "present", attrPath };
     return { kind: "compare", attrPath, op: op as CompareOp, value: this.parseValue(word!) };
   }
@@ -248,7 +290,9 @@ class Parser {
   }
 
   private enter(at: number): void {
-    if (++this.depth > MAX_DEPTH) this.fail(at, `nested more than ${MAX_DEPTH} levels deep`);
+    if (++this.depth > this.limits.maxDepth) {
+      this.fail(at, `nesting depth ${this.depth} exceeds the limit of ${this.limits.maxDepth} levels of "(", "not (" or "["`);
+    }
   }
 
   private isWordChar(ch: string | undefined): boolean {
@@ -370,8 +414,35 @@ function resolveValueFilterAt(filter: Filter, parent: AttributeDef, prefix: stri
 
 function resolveOrFail(type: ResourceTypeName, attrPath: string): ResolvedAttribute {
   const resolved = resolveAttribute(type, attrPath);
-  if (!resolved) throw invalid(`Unknown attribute "${attrPath}" in a filter on ${type} resources`);
-  return resolved;
+  if (resolved) return resolved;
+  const defining = /^urn:/i.test(attrPath) ? [] : extensionsDefining(type, attrPath.split(".")[0]);
+  if (defining.length > 1) {
+    throw invalid(`Attribute "${attrPath}" is defined by several extension schemas of ${type} (${defining.join(", ")}); qualify it with its schema URN`);
+  }
+  throw invalid(`Unknown attribute "${attrPath}" in a filter on ${type} resources`);
+}
+
+/**
+ * Qualifies unqualified extension attribute names (`employeeNumber eq "1"` becomes
+ * `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1"`) where exactly
+ * one extension schema of the type defines them and no core attribute has the name, so that every
+ * later stage (the store's SQL translation included) sees fully-qualified paths. Other paths,
+ * and the sub-attribute names inside "[...]", are left as written.
+ */
+export function qualifyFilter(filter: Filter, type: ResourceTypeName): Filter {
+  switch (filter.kind) {
+    case "and":
+    case "or":
+      return { ...filter, left: qualifyFilter(filter.left, type), right: qualifyFilter(filter.right, type) };
+    case "not":
+      return { kind: "not", filter: qualifyFilter(filter.filter, type) };
+    default: {
+      if (/^urn:/i.test(filter.attrPath)) return filter;
+      const resolved = resolveAttribute(type, filter.attrPath);
+      if (!resolved?.schema) return filter;
+      return { ...filter, attrPath: `${resolved.schema}:${resolved.path.slice(1).join(".")}` };
+    }
+  }
 }
 
 function leaf(filter: Filter & { kind: "present" | "compare" }, path: string[], def: AttributeDef, label = filter.attrPath): ResolvedFilter {

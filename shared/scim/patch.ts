@@ -9,6 +9,7 @@ import { ScimError, badRequest } from "./errors.js";
 import { matchesElement, parseFilter, resolveValueFilter, type Filter } from "./filter.js";
 import {
   RESOURCE_TYPES,
+  extensionsDefining,
   resolveAttribute,
   resolveSubAttribute,
   splitUrnPrefix,
@@ -17,6 +18,8 @@ import {
   type ResourceTypeName,
 } from "./schemas.js";
 import { URN } from "./urns.js";
+import { coerceBoolean, isObject } from "./json.js";
+import { RESOURCE_LIMITS } from "./validate.js";
 
 /** One PATCH operation (RFC 7644 §3.5.2), `op` already lower-cased. */
 export type PatchOp = { op: "add" | "replace" | "remove"; path?: string; value?: unknown };
@@ -38,13 +41,31 @@ export interface PatchResult {
    * Empty when the PATCH changed nothing, so the caller can skip the write.
    */
   changedAttributes: string[];
+  /**
+   * What the schema does not define and the PATCH therefore did not apply, as full attribute paths
+   * (`department`, `name.nickname2`, `urn:...:Contoso:2.0:User:costCenter`), each once, in the
+   * order met; for the caller to log. Empty when every operation named defined attributes.
+   */
+  ignored: string[];
 }
+
+/**
+ * Bounds on one PATCH request. Entra sends one operation per changed attribute (a few dozen at
+ * most) and adds group members in batches; the limits keep every request's work small and bounded.
+ */
+export const PATCH_LIMITS = {
+  /** Operations per request (Entra's largest PATCH is far below; 400 tooMany above). */
+  maxOperations: 1_000,
+  /** Group member ids named in one request, over all its operations (400 tooMany above). */
+  maxMembers: 1_000,
+} as const;
 
 type Json = Record<string, unknown>;
 type Op = PatchOp["op"];
 
 /** A PATH (RFC 7644 §3.5.2 ABNF) resolved against a resource type. */
 type Target =
+  | { kind: "ignored"; path: string }
   | { kind: "schema"; urn: string; core: boolean }
   | { kind: "attribute"; attr: ResolvedAttribute }
   | { kind: "valuePath"; attr: ResolvedAttribute; filter: Filter; sub?: AttributeDef };
@@ -64,9 +85,17 @@ interface Ctx {
   touched: Map<string, Touch>;
   extensions: Set<string>;
   members?: MemberState;
+  /** Member ids named so far (PATCH_LIMITS.maxMembers). */
+  memberCount: number;
+  ignored: Set<string>;
+  /**
+   * Keys of the values of each multi-valued array that `add` appends to in place, so that skipping
+   * exact duplicates costs O(1) per value instead of a scan: what keeps a PATCH linear in its
+   * number of operations. Every other writer replaces the array, which drops its entry.
+   */
+  seen: WeakMap<unknown[], Set<string>>;
 }
 
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const ATTR_PATH = /^[A-Za-z$][\w$-]*(?:\.[A-Za-z$][\w$-]*)?$/;
 const ATTR_NAME = /^[A-Za-z$][\w$-]*$/;
 
@@ -94,6 +123,7 @@ export function parsePatchRequest(body: unknown): PatchOp[] {
   if (!Array.isArray(operations) || operations.length === 0) {
     throw invalidSyntax("'Operations' must be a non-empty array of operations.");
   }
+  checkOperationCount(operations.length);
   return operations.map((raw, i) => parseOperation(raw, `Operations[${i}]`));
 }
 
@@ -130,6 +160,15 @@ function checkShape({ op, path }: PatchOp, value: unknown, at = ""): void {
   }
 }
 
+function checkOperationCount(count: number): void {
+  if (count > PATCH_LIMITS.maxOperations) {
+    throw badRequest(
+      "tooMany",
+      `The PATCH request has ${count} operations; the limit is ${PATCH_LIMITS.maxOperations} operations per request. Send the changes in several requests.`,
+    );
+  }
+}
+
 const isMembersObject = (value: unknown): value is Json =>
   isObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((k) => k.toLowerCase() === "members");
 
@@ -152,7 +191,16 @@ const isMembersObject = (value: unknown): value is Json =>
  *   full list after a replace or a remove without value).
  */
 export function applyPatch(resource: Record<string, unknown>, ops: PatchOp[], type: ResourceTypeName): PatchResult {
-  const ctx: Ctx = { type, resource: structuredClone(resource), touched: new Map(), extensions: new Set() };
+  checkOperationCount(ops.length);
+  const ctx: Ctx = {
+    type,
+    resource: structuredClone(resource),
+    touched: new Map(),
+    extensions: new Set(),
+    memberCount: 0,
+    ignored: new Set(),
+    seen: new WeakMap(),
+  };
   ops.forEach((op, i) => {
     try {
       applyOp(ctx, op);
@@ -168,7 +216,7 @@ export function applyPatch(resource: Record<string, unknown>, ops: PatchOp[], ty
     .map((t) => t.label);
   if (members) changedAttributes.push("members");
   if (schemasChanged) changedAttributes.push("schemas");
-  return { resource: ctx.resource, ...(members ? { members } : {}), changedAttributes };
+  return { resource: ctx.resource, ...(members ? { members } : {}), changedAttributes, ignored: [...ctx.ignored] };
 }
 
 function applyOp(ctx: Ctx, { op, path, value }: PatchOp): void {
@@ -181,6 +229,10 @@ function applyOp(ctx: Ctx, { op, path, value }: PatchOp): void {
 
 function applyAt(ctx: Ctx, op: Op, pathText: string, value: unknown): void {
   const target = parsePath(ctx.type, pathText);
+  if (target.kind === "ignored") {
+    ctx.ignored.add(target.path);
+    return;
+  }
   if (target.kind === "schema") return applySchema(ctx, op, target, value);
   if (ctx.type === "Group" && target.attr.attribute.name === "members") return applyMembers(ctx, op, target, value);
   const { attribute, subAttribute } = target.attr;
@@ -201,7 +253,8 @@ function parsePath(type: ResourceTypeName, text: string): Target {
   if (open < 0) {
     const split = splitUrnPrefix(type, text);
     if (split && split.rest === "") return { kind: "schema", urn: split.urn, core: split.urn === RESOURCE_TYPES[type].schema };
-    return { kind: "attribute", attr: resolvePath(type, text) };
+    const attr = resolvePath(type, text);
+    return attr ? { kind: "attribute", attr } : { kind: "ignored", path: text };
   }
   const close = closingBracket(text, open);
   if (close < 0) throw invalidPath(`Path '${text}' is malformed: the "[" at position ${open} is not closed.`);
@@ -210,6 +263,7 @@ function parsePath(type: ResourceTypeName, text: string): Target {
     throw invalidPath(`Path '${text}' is malformed: after "]" only ".subAttribute" may follow.`);
   }
   const attr = resolvePath(type, text.slice(0, open));
+  if (!attr) return { kind: "ignored", path: text };
   if (attr.subAttribute || !attr.attribute.multiValued || attr.attribute.type !== "complex") {
     throw invalidPath(`Path '${text}' is invalid: a value filter "[...]" applies only to a multi-valued complex attribute, and '${labelOf(attr)}' is not one.`);
   }
@@ -217,18 +271,26 @@ function parsePath(type: ResourceTypeName, text: string): Target {
   resolveValueFilter(filter, attr.attribute);
   if (rest === "") return { kind: "valuePath", attr, filter };
   const sub = resolveSubAttribute(attr.attribute, rest.slice(1));
-  if (!sub) throw unknownAttribute(`${labelOf(attr)}.${rest.slice(1)}`, type);
+  if (!sub) return { kind: "ignored", path: `${labelOf(attr)}.${rest.slice(1)}` };
   return { kind: "valuePath", attr, filter, sub };
 }
 
-function resolvePath(type: ResourceTypeName, text: string): ResolvedAttribute {
+/**
+ * Resolves an attribute path; undefined for one the resource type does not define (an unknown
+ * schema URN prefix included), which the caller ignores and reports.
+ */
+function resolvePath(type: ResourceTypeName, text: string): ResolvedAttribute | undefined {
   const split = splitUrnPrefix(type, text);
   const name = split ? split.rest : text;
-  if (!split && /^urn:/i.test(text)) throw unknownAttribute(text, type);
+  if (!split && /^urn:/i.test(text)) return undefined;
   if (!ATTR_PATH.test(name)) throw invalidPath(`Path '${text}' is malformed: expected attribute, attribute.subAttribute or a URN-qualified attribute.`);
   const resolved = resolveAttribute(type, text);
-  if (!resolved) throw unknownAttribute(text, type);
-  return resolved;
+  if (resolved) return resolved;
+  const defining = split ? [] : extensionsDefining(type, name.split(".")[0]);
+  if (defining.length > 1) {
+    throw invalidPath(`Attribute '${text}' is defined by several extension schemas of ${type} (${defining.join(", ")}); qualify it with its schema URN.`);
+  }
+  return undefined;
 }
 
 /** Index of the "]" matching the "[" at `open`, skipping quoted strings; -1 if none. */
@@ -245,8 +307,6 @@ function closingBracket(text: string, open: number): number {
   return -1;
 }
 
-const unknownAttribute = (name: string, type: ResourceTypeName) =>
-  invalidPath(`Attribute '${name}' is not defined for ${type} resources.`);
 
 /** The canonical wire spelling of a path: "name.givenName", "urn:...:User:manager.value". */
 const pathLabel = (schema: string, names: string[]) => (schema ? `${schema}:${names.join(".")}` : names.join("."));
@@ -293,17 +353,26 @@ function applyAttribute(ctx: Ctx, op: Op, attr: ResolvedAttribute, value: unknow
   if (def.multiValued) {
     touch(ctx, { label, schema: attr.schema, path: [def.name] });
     const items = normaliseMulti(ctx, def, value, label);
-    const current = Array.isArray(c[def.name]) ? (c[def.name] as unknown[]) : [];
-    const next = op === "replace" ? items : [...current];
-    const added = op === "replace" ? items : [];
-    for (const item of op === "add" ? items : []) {
-      if (next.some((existing) => deepEqual(existing, item))) continue;
-      next.push(item);
+    if (op === "replace") {
+      checkValueCount(ctx, label, items.length);
+      c[def.name] = items;
+      settlePrimary(def, items, items);
+      return prune(c, def.name);
+    }
+    const current = Array.isArray(c[def.name]) ? (c[def.name] as unknown[]) : (c[def.name] = []);
+    const seen = seenKeys(ctx, current);
+    const added: unknown[] = [];
+    for (const item of items) {
+      const key = canonicalKey(item);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      current.push(item);
       added.push(item);
     }
-    c[def.name] = next;
-    settlePrimary(def, next, added);
-    return prune(c, def.name);
+    checkValueCount(ctx, label, current.length);
+    settlePrimary(def, current, added);
+    if (current.length === 0) delete c[def.name];
+    return;
   }
   if (def.type === "complex") {
     const current = isObject(c[def.name]) ? (c[def.name] as Json) : {};
@@ -473,6 +542,13 @@ function memberFilterIds(filter: Filter): string[] {
 }
 
 function foldMembers(ctx: Ctx, op: Op, ids: string[]): void {
+  ctx.memberCount += ids.length;
+  if (ctx.memberCount > PATCH_LIMITS.maxMembers) {
+    throw badRequest(
+      "tooMany",
+      `The PATCH request names ${ctx.memberCount} or more members; the limit is ${PATCH_LIMITS.maxMembers} members per request. Send the members in several requests.`,
+    );
+  }
   if (op === "replace") {
     ctx.members = { kind: "replace", ids: new Set(ids) };
     return;
@@ -501,8 +577,7 @@ function normaliseSimple(def: AttributeDef, value: unknown, label: string): unkn
   if (typeof value === "object" && value !== null) {
     throw invalidValue(`'${label}' takes a single ${def.type} value, not ${Array.isArray(value) ? "an array" : "an object"}.`);
   }
-  if (def.type === "boolean" && typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
-  return value;
+  return def.type === "boolean" ? coerceBoolean(value) : value;
 }
 
 /**
@@ -521,7 +596,10 @@ function normaliseComplex(ctx: Ctx, def: AttributeDef, value: unknown, label: st
   const out: Json = {};
   for (const [key, v] of Object.entries(value)) {
     const sub = resolveSubAttribute(def, key);
-    if (!sub) throw unknownAttribute(`${label}.${key}`, ctx.type);
+    if (!sub) {
+      ctx.ignored.add(`${label}.${key}`);
+      continue;
+    }
     if (sub.mutability === "readOnly") continue;
     out[sub.name] = v === null ? null : normaliseSimple(sub, v, `${label}.${sub.name}`);
   }
@@ -536,6 +614,32 @@ function normaliseMulti(ctx: Ctx, def: AttributeDef, value: unknown, label: stri
     .filter((item) => item !== null)
     .map((item) => (def.type === "complex" ? withoutNulls(normaliseComplex(ctx, def, item, label, false)) : normaliseSimple(def, item, label)))
     .filter((item) => !(isObject(item) && Object.keys(item).length === 0));
+}
+
+/**
+ * RESOURCE_LIMITS.maxValues, checked as soon as an operation grows an array past it (validation
+ * checks the result again): every array stays small while the operations run, so each costs O(1).
+ */
+function checkValueCount(ctx: Ctx, label: string, count: number): void {
+  if (count > RESOURCE_LIMITS.maxValues) {
+    throw invalidValue(`${ctx.type} attribute '${label}' would have ${count} values; the limit is ${RESOURCE_LIMITS.maxValues} values per multi-valued attribute.`);
+  }
+}
+
+function seenKeys(ctx: Ctx, items: unknown[]): Set<string> {
+  let seen = ctx.seen.get(items);
+  if (!seen) ctx.seen.set(items, (seen = new Set(items.map(canonicalKey))));
+  return seen;
+}
+
+/** A JSON text equal for deep-equal values whatever their key order (see deepEqual). */
+function canonicalKey(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalKey).join(",")}]`;
+  if (isObject(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalKey(value[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "undefined";
 }
 
 /** The object holding a schema's attributes: the resource itself, or resource[urn] for an extension. */

@@ -1,7 +1,10 @@
 import type { AttributeDef, ResourceTypeName } from "./schemas.js";
+import { URN } from "./urns.js";
 import { COMMON_ATTRIBUTES, RESOURCE_TYPES, extensionUrns, resolveAttribute, schemasOf, splitUrnPrefix } from "./schemas.js";
 import { badRequest } from "./errors.js";
 import { validateResource } from "./validate.js";
+import { coerceBoolean, isObject } from "./json.js";
+import { PATCH_LIMITS } from "./patch.js";
 
 /** A wire resource without `id` and `meta` (what the store keeps as `resource`). */
 export type WireResource = Record<string, unknown>;
@@ -15,21 +18,32 @@ export interface ResourceMeta {
   version: string;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 const findAttr = (list: AttributeDef[], name: string) => list.find((a) => a.name.toLowerCase() === name.toLowerCase());
 
-/** Entra sends booleans as "True"/"False" in its default dialect; RFC clients send true/false. */
-function coerceBoolean(value: unknown): unknown {
-  if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
-  return value;
+
+/** What parseResource keeps and what it leaves out. */
+export interface ParsedResource {
+  resource: WireResource;
+  /** A Group's member ids (deduplicated), when the body has `members`. */
+  members?: string[];
+  /**
+   * What the schema does not define and was therefore not stored, as full attribute paths
+   * (`department`, `name.nickname2`, `urn:...:Contoso:2.0:User:costCenter`) and schema URIs
+   * (`urn:...:Contoso:2.0:User`), each once, in the order met.
+   */
+  ignored: string[];
 }
 
-function canonicalValue(value: unknown, attr: AttributeDef, where: string, type: ResourceTypeName): unknown {
+/** Non-standard schema URIs that well-known clients send and that mean nothing here: dropped, not reported. */
+const EXPECTED_FOREIGN_SCHEMAS = new Set([URN.entraGroup.toLowerCase()]);
+
+/** `where` names the value for errors (`emails[0]`), `path` the attribute for `ignored` (`emails`). */
+function canonicalValue(value: unknown, attr: AttributeDef, where: string, type: ResourceTypeName, ignored: Set<string>, path = where): unknown {
   if (attr.type === "complex") {
     const one = (v: unknown, w: string) => {
       if (!isObject(v)) throw badRequest("invalidValue", `${type} attribute '${w}' must be an object.`);
-      return canonicalObject(v, attr.subAttributes ?? [], w, type);
+      return canonicalObject(v, attr.subAttributes ?? [], w, path, type, ignored);
     };
     if (!attr.multiValued) return one(value, where);
     if (!Array.isArray(value)) throw badRequest("invalidValue", `${type} attribute '${where}' must be an array.`);
@@ -39,16 +53,36 @@ function canonicalValue(value: unknown, attr: AttributeDef, where: string, type:
   return value;
 }
 
-function canonicalObject(obj: Record<string, unknown>, attrs: AttributeDef[], where: string, type: ResourceTypeName) {
+/**
+ * `where` names the value (`emails[0]`) for errors; `path` names the attribute (`emails`) for
+ * `ignored`; `sep` joins them to a key ("." below an attribute, ":" below an extension URN).
+ */
+function canonicalObject(
+  obj: Record<string, unknown>,
+  attrs: AttributeDef[],
+  where: string,
+  path: string,
+  type: ResourceTypeName,
+  ignored: Set<string>,
+  sep = ".",
+) {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(obj)) {
     const attr = findAttr(attrs, key);
-    const path = where ? `${where}.${key}` : key;
-    if (!attr) throw badRequest("invalidSyntax", `${type} attribute '${path}' is not defined by the schema.`);
+    if (!attr) {
+      ignored.add(`${path}${sep}${key}`);
+      continue;
+    }
     if (value === null || attr.mutability === "readOnly") continue;
-    out[attr.name] = canonicalValue(value, attr, path, type);
+    out[attr.name] = canonicalValue(value, attr, `${where}${sep}${key}`, type, ignored, `${path}${sep}${attr.name}`);
   }
   return out;
+}
+
+/** The keys of an object under a schema URN the resource type does not have, as full attribute paths. */
+function foreignPaths(urn: string, value: unknown): string[] {
+  if (!isObject(value) || Object.keys(value).length === 0) return [urn];
+  return Object.keys(value).map((k) => `${urn}:${k}`);
 }
 
 /**
@@ -56,8 +90,14 @@ function canonicalObject(obj: Record<string, unknown>, attrs: AttributeDef[], wh
  * names written in their schema spelling, RFC 7644 §3.3 readOnly attributes ignored, null meaning
  * "unassigned", Entra's string booleans coerced), validates it, and returns it with `schemas` set.
  * Extension attributes may come as a URN-keyed object or as URN-qualified keys ("urn:...:User:employeeNumber").
+ *
+ * What the schema does not define is not stored and does not fail the request (RFC 7643 §3 leaves
+ * unknown attributes to the service provider; Entra's custom mappings send them): unknown
+ * attributes, sub-attributes and extension schemas (as URN keys, URN-qualified keys, or `schemas`
+ * entries) are dropped and listed in `ignored`. Wrongly typed values of defined attributes are
+ * still 400 invalidValue.
  */
-export function parseResource(body: unknown, type: ResourceTypeName): { resource: WireResource; members?: string[] } {
+export function parseResource(body: unknown, type: ResourceTypeName): ParsedResource {
   if (!isObject(body)) throw badRequest("invalidSyntax", `The request body must be a JSON object representing a ${type}.`);
   const rt = RESOURCE_TYPES[type];
   const schemas = body.schemas ?? body.Schemas;
@@ -67,44 +107,51 @@ export function parseResource(body: unknown, type: ResourceTypeName): { resource
   if (!schemas.some((s) => s.toLowerCase() === rt.schema.toLowerCase())) {
     throw badRequest("invalidSyntax", `'schemas' must include "${rt.schema}" for a ${type}.`);
   }
+  const ignored = new Set<string>();
+  for (const urn of schemas) {
+    if (!splitUrnPrefix(type, urn) && !EXPECTED_FOREIGN_SCHEMAS.has(urn.toLowerCase())) ignored.add(urn);
+  }
   const [core] = schemasOf(type);
   const coreAttrs = [...COMMON_ATTRIBUTES, ...core.attributes];
   const out: WireResource = {};
-  for (const [key, value] of Object.entries(body)) {
-    if (key.toLowerCase() === "schemas" || value === null) continue;
+  for (const [rawKey, value] of Object.entries(body)) {
+    if (rawKey.toLowerCase() === "schemas" || value === null) continue;
+    const qualified = splitUrnPrefix(type, rawKey);
+    const key = qualified?.urn === rt.schema && qualified.rest ? qualified.rest : rawKey;
     const ext = splitUrnPrefix(type, key);
     if (ext && ext.urn !== rt.schema) {
       const extAttrs = schemasOf(type).find((s) => s.id === ext.urn)!.attributes;
       const target = (out[ext.urn] ??= {}) as Record<string, unknown>;
       if (ext.rest === "") {
-        if (!isObject(value)) throw badRequest("invalidSyntax", `'${ext.urn}' must be an object of extension attributes.`);
-        Object.assign(target, canonicalObject(value, extAttrs, ext.urn, type));
+        if (!isObject(value)) throw badRequest("invalidValue", `'${ext.urn}' must be an object of extension attributes.`);
+        Object.assign(target, canonicalObject(value, extAttrs, ext.urn, ext.urn, type, ignored, ":"));
       } else {
-        const resolved = resolveAttribute(type, key);
-        if (!resolved || resolved.subAttribute) {
-          throw badRequest("invalidSyntax", `${type} attribute '${key}' is not defined by the schema.`);
-        }
-        target[resolved.attribute.name] = canonicalValue(value, resolved.attribute, key, type);
+        const resolved = resolveAttribute(type, `${ext.urn}:${ext.rest}`);
+        if (!resolved || resolved.subAttribute) ignored.add(`${ext.urn}:${ext.rest}`);
+        else target[resolved.attribute.name] = canonicalValue(value, resolved.attribute, `${ext.urn}:${resolved.attribute.name}`, type, ignored);
       }
       continue;
     }
-    if (key.toLowerCase().startsWith("urn:")) {
-      const known = [rt.schema, ...extensionUrns(type)].join(", ");
-      throw badRequest("invalidSyntax", `'${key}' is not a schema this service supports for ${type}; supported: ${known}.`);
+    if (ext || key.toLowerCase().startsWith("urn:")) {
+      for (const path of ext ? [key] : foreignPaths(key, value)) ignored.add(path);
+      continue;
     }
     const attr = findAttr(coreAttrs, key);
-    if (!attr) throw badRequest("invalidSyntax", `${type} attribute '${key}' is not defined by the schema.`);
+    if (!attr) {
+      ignored.add(key);
+      continue;
+    }
     if (attr.mutability === "readOnly") continue;
-    out[attr.name] = canonicalValue(value, attr, key, type);
+    out[attr.name] = canonicalValue(value, attr, attr.name, type, ignored);
   }
   for (const urn of extensionUrns(type)) {
     if (isObject(out[urn]) && Object.keys(out[urn] as object).length === 0) delete out[urn];
   }
   out.schemas = schemasFor(out, type);
   validateResource(out, type);
-  if (type !== "Group" || out.members === undefined) return { resource: out };
+  if (type !== "Group" || out.members === undefined) return { resource: out, ignored: [...ignored] };
   const { members, ...resource } = out;
-  return { resource, members: memberIds(members) };
+  return { resource, members: memberIds(members), ignored: [...ignored] };
 }
 
 /** `schemas` of a resource: the core schema plus each extension it carries (RFC 7643 §3). */
@@ -116,6 +163,12 @@ export function schemasFor(resource: WireResource, type: ResourceTypeName): stri
 function memberIds(members: unknown): string[] {
   if (members === undefined) return [];
   if (!Array.isArray(members)) throw badRequest("invalidValue", "Group attribute 'members' must be an array.");
+  if (members.length > PATCH_LIMITS.maxMembers) {
+    throw badRequest(
+      "tooMany",
+      `The request names ${members.length} members; the limit is ${PATCH_LIMITS.maxMembers} members per request. Create the group with fewer members and add the rest with PATCH.`,
+    );
+  }
   return [
     ...new Set(
       members.map((m, i) => {
@@ -177,10 +230,14 @@ export interface Projection {
   excludedAttributes?: string[][];
 }
 
+/** Attributes every response carries whatever excludedAttributes says (RFC 7643 §3.1 and §7, RFC 7644 §3.4.2.5). */
+const ALWAYS_RETURNED = new Set(["schemas", "id", "meta"]);
+
 function parseAttributeList(text: string | null | undefined, type: ResourceTypeName, param: string): string[][] | undefined {
   if (text === null || text === undefined || text.trim() === "") return undefined;
   return text.split(",").map((raw) => {
     const name = raw.trim();
+    if (name.toLowerCase() === "schemas") return ["schemas"];
     const resolved = resolveAttribute(type, name);
     if (resolved) return resolved.path;
     const ext = splitUrnPrefix(type, name);
@@ -189,14 +246,28 @@ function parseAttributeList(text: string | null | undefined, type: ResourceTypeN
   });
 }
 
+/** Whether a path names an attribute that is always returned (or lies inside one). */
+function alwaysReturned(path: string[], type: ResourceTypeName): boolean {
+  if (ALWAYS_RETURNED.has(path[0])) return true;
+  const resolved = resolveAttribute(type, path[0].startsWith("urn:") ? `${path[0]}:${path.slice(1).join(".")}` : path.join("."));
+  return resolved?.attribute.returned === "always" || resolved?.subAttribute?.returned === "always";
+}
+
+/**
+ * Parses `attributes` and `excludedAttributes` (RFC 7644 §3.4.2.5) into canonical paths.
+ * excludedAttributes naming an attribute that is always returned (`schemas`, `id`, `meta` and its
+ * sub-attributes) has no effect on it, as §3.4.2.5 says, rather than failing the request.
+ * Throws ScimError 400 invalidValue for a name the resource type does not have.
+ */
 export function parseProjection(
   attributes: string | null | undefined,
   excludedAttributes: string | null | undefined,
   type: ResourceTypeName,
 ): Projection {
+  const excluded = parseAttributeList(excludedAttributes, type, "excludedAttributes")?.filter((p) => !alwaysReturned(p, type));
   return {
-    attributes: parseAttributeList(attributes, type, "attributes"),
-    excludedAttributes: parseAttributeList(excludedAttributes, type, "excludedAttributes"),
+    attributes: parseAttributeList(attributes, type, "attributes")?.filter((p) => p[0] !== "schemas"),
+    excludedAttributes: excluded?.length ? excluded : undefined,
   };
 }
 
@@ -213,7 +284,7 @@ export function wantsAttribute(projection: Projection, path: string[], type: Res
 
 /**
  * Applies attributes/excludedAttributes to a served resource. "returned: always" attributes
- * (id, schemas, meta.resourceType) are always kept (RFC 7643 §7).
+ * (schemas, id, meta) are always kept (RFC 7643 §7, RFC 7644 §3.4.2.5).
  */
 export function project(resource: WireResource, projection: Projection): WireResource {
   const { attributes, excludedAttributes } = projection;
@@ -224,10 +295,7 @@ export function project(resource: WireResource, projection: Projection): WireRes
   }
   if (excludedAttributes) {
     const out = structuredClone(resource);
-    for (const path of excludedAttributes) {
-      if (path.length === 1 && (path[0] === "id" || path[0] === "schemas")) continue;
-      deletePath(out, path);
-    }
+    for (const path of excludedAttributes) if (!ALWAYS_RETURNED.has(path[0])) deletePath(out, path);
     return out;
   }
   return resource;

@@ -294,9 +294,22 @@ export function splitUrnPrefix(type: ResourceTypeName, text: string): { urn: str
 }
 
 /**
+ * The extension schemas of a resource type that define a top-level attribute `name`
+ * (case-insensitively); used to resolve unqualified extension attribute names.
+ */
+export function extensionsDefining(type: ResourceTypeName, name: string): string[] {
+  return schemasOf(type)
+    .slice(1)
+    .filter((s) => findAttr(s.attributes, name))
+    .map((s) => s.id);
+}
+
+/**
  * Resolves an attribute path (RFC 7644 §3.10 "attrPath": optional schema URN, attribute, optional
- * sub-attribute) against a resource type, case-insensitively (RFC 7643 §2.1). Returns undefined
- * for an attribute the resource type does not define.
+ * sub-attribute) against a resource type, case-insensitively (RFC 7643 §2.1). An unqualified name
+ * that no core attribute has resolves to the extension attribute when exactly one extension schema
+ * of the type defines it (`employeeNumber` is the Enterprise User's). Returns undefined for an
+ * attribute the resource type does not define, or an unqualified name several extensions define.
  */
 export function resolveAttribute(type: ResourceTypeName, attrPath: string): ResolvedAttribute | undefined {
   const core = schemasOf(type)[0];
@@ -310,6 +323,11 @@ export function resolveAttribute(type: ResourceTypeName, attrPath: string): Reso
   }
   const [name, sub, ...more] = rest.split(".");
   if (more.length > 0 || !name) return undefined;
+  if (!split && !findAttr([...COMMON_ATTRIBUTES, ...core.attributes], name)) {
+    const defining = extensionsDefining(type, name);
+    if (defining.length !== 1) return undefined;
+    schema = schemaById(defining[0])!;
+  }
   const candidates = schema === core ? [...COMMON_ATTRIBUTES, ...core.attributes] : schema.attributes;
   const attribute = findAttr(candidates, name);
   if (!attribute) return undefined;

@@ -9,6 +9,7 @@ export const URN = {
   entraGroup: "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group",
   listResponse: "urn:ietf:params:scim:api:messages:2.0:ListResponse",
   patchOp: "urn:ietf:params:scim:api:messages:2.0:PatchOp",
+  searchRequest: "urn:ietf:params:scim:api:messages:2.0:SearchRequest",
   error: "urn:ietf:params:scim:api:messages:2.0:Error",
   serviceProviderConfig: "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig",
   resourceType: "urn:ietf:params:scim:schemas:core:2.0:ResourceType",

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import type { AttributeDef, ResourceTypeName } from "./schemas.js";
 import { schemasOf } from "./schemas.js";
 import { badRequest } from "./errors.js";
+import { nameProblem } from "./names.js";
 
 /**
  * JSON Schema validation of canonical wire resources (RFC 7643 §2.3 data types), with ajv.
@@ -10,8 +11,42 @@ import { badRequest } from "./errors.js";
 
 type JsonSchema = Record<string, unknown>;
 
-/** xsd:dateTime (RFC 7643 §2.3.5), also accepting a plain date, which Entra sends for dates. */
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+/**
+ * Bounds on one resource, checked wherever a resource is validated (create, replace, PATCH result).
+ */
+export const RESOURCE_LIMITS = {
+  /**
+   * Values of one multi-valued attribute (emails, phoneNumbers, addresses, roles, ...). Entra maps
+   * one to three of each; 100 leaves room for any directory while keeping a resource document
+   * small (well under Cosmos DB's 2 MB item limit) and every PATCH operation on it cheap.
+   * Group members are stored apart and bounded per request instead (PATCH_LIMITS.maxMembers).
+   */
+  maxValues: 100,
+} as const;
+
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-](\d{2}):(\d{2}))?)?$/;
+
+const daysIn = (year: number, month: number) =>
+  month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+
+/**
+ * xsd:dateTime (RFC 7643 §2.3.5; XML Schema 1.0 §3.2.7) with real calendar values: month 01-12,
+ * a day that exists in that month (February 29 in leap years only), hours 00-23 (or 24:00:00, the
+ * end of the day), minutes and seconds 00-59, an offset of at most ±14:00; fractions of a second
+ * and a missing offset are allowed. Also accepts a plain date such as 2026-03-01 (which Entra sends
+ * for date attributes) and a time without seconds, as this service always has.
+ */
+export function isDateTime(text: string): boolean {
+  const m = DATE_TIME.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second, offH, offM] = [m[1], m[2], m[3], m[4], m[5], m[6], m[9], m[10]].map((v) =>
+    v === undefined ? 0 : Number(v),
+  );
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return false;
+  if (minute > 59 || second > 59 || offM > 59 || offH > 14 || (offH === 14 && offM > 0)) return false;
+  if (hour === 24) return minute === 0 && second === 0 && !/[1-9]/.test(m[7] ?? "");
+  return hour <= 23;
+}
 
 function schemaOfAttribute(attr: AttributeDef): JsonSchema {
   let single: JsonSchema;
@@ -62,7 +97,7 @@ function resourceSchema(type: ResourceTypeName): JsonSchema {
 }
 
 const ajv = new Ajv({ allErrors: false, strict: true });
-ajv.addFormat("scim-date-time", DATE_TIME);
+ajv.addFormat("scim-date-time", isDateTime);
 
 const validators = new Map<ResourceTypeName, ValidateFunction>();
 
@@ -75,11 +110,15 @@ function validatorFor(type: ResourceTypeName): ValidateFunction {
   return v;
 }
 
-/** "/emails/0/value" -> "emails[0].value"; extension URNs stay whole. */
+/** "/emails/0/value" -> "emails[0].value"; "/urn:...:User/manager/value" -> "urn:...:User:manager.value". */
 function attributeName(instancePath: string): string {
   const parts = instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
   let out = "";
-  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? (p.startsWith("urn:") ? p : `.${p}`) : p;
+  parts.forEach((p, i) => {
+    if (/^\d+$/.test(p)) out += `[${p}]`;
+    else if (!out) out = p;
+    else out += `${parts[i - 1].startsWith("urn:") ? ":" : "."}${p}`;
+  });
   return out;
 }
 
@@ -101,19 +140,47 @@ function describe(error: ErrorObject, type: ResourceTypeName): string {
   }
 }
 
-/** Validates a canonical wire resource (no id/meta) against its schemas; throws 400 invalidValue. */
+/**
+ * Validates a canonical wire resource (no id/meta) against its schemas (RFC 7643 §2.3 types,
+ * §2.4 primary), RESOURCE_LIMITS and the userName / group displayName rules of names.ts;
+ * throws ScimError 400 invalidValue naming the attribute.
+ */
 export function validateResource(resource: Record<string, unknown>, type: ResourceTypeName): void {
   const validate = validatorFor(type);
   if (!validate(resource)) {
     throw badRequest("invalidValue", describe(validate.errors![0], type));
   }
-  const primaries = multiValuedPrimaries(resource, type);
-  if (primaries) throw badRequest("invalidValue", primaries);
+  const problem = multiValuedProblem(resource, type) ?? nameOf(resource, type);
+  if (problem) throw badRequest("invalidValue", problem);
 }
 
-/** RFC 7643 §2.4: "primary" true appears at most once per multi-valued attribute. */
-function multiValuedPrimaries(resource: Record<string, unknown>, type: ResourceTypeName): string | undefined {
-  const [core] = schemasOf(type);
+/** RFC 7643 §4.1.1 userName and §4.2 Group displayName: see nameProblem. */
+function nameOf(resource: Record<string, unknown>, type: ResourceTypeName): string | undefined {
+  const name = type === "User" ? "userName" : "displayName";
+  const value = resource[name];
+  const problem = typeof value === "string" ? nameProblem(value) : undefined;
+  return problem && `${type} attribute '${name}' ${problem}.`;
+}
+
+/**
+ * At most RESOURCE_LIMITS.maxValues values per multi-valued attribute (Group members excepted: the
+ * store keeps them apart), and RFC 7643 §2.4: "primary" true appears at most once per attribute.
+ */
+function multiValuedProblem(resource: Record<string, unknown>, type: ResourceTypeName): string | undefined {
+  const [core, ...extensions] = schemasOf(type);
+  const located = [
+    ...core.attributes.map((attr) => ({ attr, label: attr.name, value: resource[attr.name] })),
+    ...extensions.flatMap((ext) => {
+      const holder = resource[ext.id] as Record<string, unknown> | undefined;
+      return ext.attributes.map((attr) => ({ attr, label: `${ext.id}:${attr.name}`, value: holder?.[attr.name] }));
+    }),
+  ];
+  for (const { attr, label, value } of located) {
+    if (!attr.multiValued || !Array.isArray(value) || (type === "Group" && attr.name === "members")) continue;
+    if (value.length > RESOURCE_LIMITS.maxValues) {
+      return `${type} attribute '${label}' has ${value.length} values; the limit is ${RESOURCE_LIMITS.maxValues} values per multi-valued attribute.`;
+    }
+  }
   for (const attr of core.attributes) {
     const value = resource[attr.name];
     if (!attr.multiValued || !Array.isArray(value)) continue;

@@ -2,7 +2,7 @@ import type { HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, Invocation
 import { ScimError } from "../scim/errors.js";
 import type { ResourceTypeName } from "../scim/schemas.js";
 import { parseProjection, type Projection } from "../scim/resource.js";
-import { parseListParams, type ListParams } from "../scim/list.js";
+import { parseListParams, parseSearchRequest, type ListParams } from "../scim/list.js";
 import type { OperationContext, Services } from "../operations/context.js";
 import { toScimError } from "../operations/errors.js";
 import { authenticate } from "../operations/tokens.js";
@@ -26,6 +26,8 @@ export interface ScimRequest {
   projection(type: ResourceTypeName): Projection;
   /** filter, sortBy, sortOrder, startIndex, count, attributes (RFC 7644 §3.4.2). */
   listParams(type: ResourceTypeName): ListParams;
+  /** The same from a POST /.search body (RFC 7644 §3.4.3); the body is read once. */
+  searchParams(type: ResourceTypeName): Promise<ListParams>;
   /** The body (413 over the size limit, 400 invalidSyntax when it is not JSON), If-Match and projection of a write. */
   write(type: ResourceTypeName): WriteInput;
 }
@@ -80,6 +82,8 @@ export function wrapScim(handler: ScimHandler): HttpHandler {
       };
       const query = url.searchParams;
       const projection = (type: ResourceTypeName) => parseProjection(query.get("attributes"), query.get("excludedAttributes"), type);
+      let body: Promise<unknown> | undefined;
+      const readBody = () => (body ??= readJsonBody(request, { maxBytes: svc.config.maxBodyBytes, timeoutMs: svc.config.bodyTimeoutMs }));
       const outcome = await handler({
         context: ctx,
         params: request.params,
@@ -88,8 +92,9 @@ export function wrapScim(handler: ScimHandler): HttpHandler {
         config: svc.config,
         projection,
         listParams: (type) => parseListParams(query, type, svc.config.maxResults),
+        searchParams: async (type) => parseSearchRequest(await readBody(), type, svc.config.maxResults),
         write: (type) => ({
-          body: () => readJsonBody(request, { maxBytes: svc.config.maxBodyBytes, timeoutMs: svc.config.bodyTimeoutMs }),
+          body: readBody,
           ifMatch: request.headers.get("if-match") ?? undefined,
           projection: projection(type),
         }),

@@ -4,6 +4,7 @@ import { parseResource, project, toScimResource, wantsAttribute } from "../scim/
 import { listResponse, type ListParams } from "../scim/list.js";
 import { applyPatch, parsePatchRequest, type MemberDelta } from "../scim/patch.js";
 import { validateResource } from "../scim/validate.js";
+import { ScimError } from "../scim/errors.js";
 import { changedAttributes } from "../scim/changes.js";
 import { linkExternalId, newProductUser, type ProductUser } from "../product/identity.js";
 import { deletedUserTtlSeconds, type TenantSettings } from "../product/settings.js";
@@ -107,14 +108,47 @@ async function afterGroupChange(ctx: OperationContext, before: ResourceDoc, afte
   await recomputeRoles(ctx, members);
 }
 
-const ignoredOf = (parsed: object): string[] => (parsed as { ignored?: string[] }).ignored ?? [];
-
 /** GET /Users, GET /Groups (RFC 7644 §3.4.2). */
 export async function listResources(ctx: OperationContext, type: ResourceTypeName, params: ListParams): Promise<ScimOutcome> {
   const { total, docs } = await ctx.services.resources.query(ctx.tenantId, type, params);
   const related = await relatedOf(ctx, type, docs, params.projection);
   const resources = docs.map((doc) => render(ctx, type, doc, params.projection, related?.get(doc.id)));
   return { status: 200, body: listResponse(resources, total, params.startIndex) };
+}
+
+/**
+ * POST /.search at the root (RFC 7644 §3.4.3): Users, then Groups, paged over both. A type whose
+ * schema cannot answer the request (a filter on userName for Groups) contributes nothing; a
+ * request neither type can answer is that error.
+ */
+export async function searchAll(ctx: OperationContext, paramsFor: (type: ResourceTypeName) => Promise<ListParams>): Promise<ScimOutcome> {
+  const { resources } = ctx.services;
+  const parts: { type: ResourceTypeName; params: ListParams; total: number }[] = [];
+  let refusal: unknown;
+  for (const type of ["User", "Group"] as const) {
+    try {
+      const params = await paramsFor(type);
+      const { total } = await resources.query(ctx.tenantId, type, { ...params, count: 0 });
+      parts.push({ type, params, total });
+    } catch (error) {
+      if (!(error instanceof ScimError) || error.status !== 400) throw error;
+      refusal ??= error;
+    }
+  }
+  if (parts.length === 0) throw refusal;
+  const { startIndex, count } = parts[0]!.params;
+  const page: WireResource[] = [];
+  let before = 0;
+  for (const { type, params, total } of parts) {
+    const from = Math.max(1, startIndex - before);
+    const want = count - page.length;
+    before += total;
+    if (want <= 0 || from > total) continue;
+    const { docs } = await resources.query(ctx.tenantId, type, { ...params, startIndex: from, count: want });
+    const related = await relatedOf(ctx, type, docs, params.projection);
+    page.push(...docs.map((doc) => render(ctx, type, doc, params.projection, related?.get(doc.id))));
+  }
+  return { status: 200, body: listResponse(page, before, startIndex) };
 }
 
 /** GET /Users/{id}, GET /Groups/{id} (RFC 7644 §3.4.1). */
@@ -131,7 +165,7 @@ export function createResource(ctx: OperationContext, type: ResourceTypeName, in
     async (trail) => {
       const parsed = parseResource(await input.body(), type);
       const { resource, members } = parsed;
-      trail.ignoredAttributes = ignoredOf(parsed);
+      trail.ignoredAttributes = parsed.ignored;
       const store = ctx.services.resources;
       if (members?.length) await assertMembers(ctx, members, "(new)");
       const write = await writeOptions(ctx, trail, type, 201, !members?.length);
@@ -156,7 +190,7 @@ export function replaceResource(ctx: OperationContext, type: ResourceTypeName, i
     async (trail) => {
       const parsed = parseResource(await input.body(), type);
       const { resource, members } = parsed;
-      trail.ignoredAttributes = ignoredOf(parsed);
+      trail.ignoredAttributes = parsed.ignored;
       const store = ctx.services.resources;
       const current = await store.require(ctx.tenantId, type, id);
       if (members?.length) await assertMembers(ctx, members, current.id);
@@ -195,7 +229,7 @@ export function patchResource(ctx: OperationContext, type: ResourceTypeName, id:
       const store = ctx.services.resources;
       const current = await store.require(ctx.tenantId, type, id);
       const trial = applyPatch(current.resource, ops, type);
-      trail.ignoredAttributes = ignoredOf(trial);
+      trail.ignoredAttributes = trial.ignored;
       const delta: MemberDelta | undefined = trial.members;
       const adds = delta ? (delta.kind === "replace" ? delta.ids : delta.add) : [];
       if (adds.length) await assertMembers(ctx, adds, current.id);

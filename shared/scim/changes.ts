@@ -1,6 +1,5 @@
 import type { WireResource } from "./resource.js";
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+import { isObject } from "./json.js";
 
 /**
  * The attributes that differ between two versions of a resource, as the provisioning log names

@@ -5,6 +5,7 @@ import { FILTER_LIMITS } from "../../shared/scim/filter.js";
 import { PATCH_LIMITS } from "../../shared/scim/patch.js";
 import { RESOURCE_LIMITS } from "../../shared/scim/validate.js";
 import { NAME_LIMITS } from "../../shared/scim/names.js";
+import { runAdmin } from "../../local/admin.js";
 
 /**
  * Over HTTP, the way Entra sends it: every request is bounded (filter size, PATCH operations,
@@ -201,5 +202,71 @@ describe("bounded requests", () => {
       status: 400,
       body: scimError(400, "tooMany", `Operations[0]: The PATCH request names ${PATCH_LIMITS.maxMembers + 1} or more members; the limit is ${PATCH_LIMITS.maxMembers} members per request. Send the members in several requests.`),
     });
+  });
+});
+
+describe("what was ignored, for the admin", () => {
+  const admin = async (...argv: string[]) => {
+    const out: string[] = [];
+    const code = await runAdmin([...argv, "--tenant", host.defaultTenant!.id, "--json"], { services: host.services, out: (t) => out.push(t), err: (t) => out.push(t) });
+    expect(code).toBe(0);
+    return JSON.parse(out.join("\n"));
+  };
+
+  it("records the ignored attributes in the write's provisioning-log event", async () => {
+    const created = await scim.post("/Users", entraUser("logged-ignored@contoso.com", { department: "Sales", [`${CONTOSO}:costCenter`]: "42" }));
+    expect(created.status).toBe(201);
+    await scim.patch(`/Users/${created.body.id}`, patch({ op: "Add", path: `${CONTOSO}:badgeColour`, value: "red" }, { op: "Replace", path: "title", value: "Lead" }));
+    const events = await admin("audit", "list", "--resource", created.body.id);
+    expect(events.map((e: { operation: string; ignoredAttributes?: string[] }) => [e.operation, e.ignoredAttributes])).toEqual([
+      ["patch", [`${CONTOSO}:badgeColour`]],
+      ["create", expect.arrayContaining(["department", `${CONTOSO}:costCenter`])],
+    ]);
+  });
+
+  it("sums them up per tenant, most frequent first, with the advice to remove the mapping", async () => {
+    for (const n of [1, 2]) expect((await scim.post("/Users", entraUser(`summary-${n}@contoso.com`, { [`${CONTOSO}:costCenter`]: String(n) }))).status).toBe(201);
+    const summary = await admin("audit", "ignored");
+    const costCenter = summary.find((a: { attribute: string }) => a.attribute === `${CONTOSO}:costCenter`);
+    expect(costCenter).toMatchObject({ count: expect.any(Number), lastSeen: expect.any(String) });
+    expect(costCenter.count).toBeGreaterThanOrEqual(3);
+    expect(summary[0].count).toBeGreaterThanOrEqual(summary.at(-1).count);
+  });
+});
+
+describe("POST /.search (RFC 7644 §3.4.3)", () => {
+  const SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+
+  it("answers /Users/.search exactly as GET /Users with the same parameters", async () => {
+    for (const n of [1, 2, 3]) await createUser(`searched-${n}@contoso.com`);
+    const filter = 'userName sw "searched-"';
+    const viaGet = await scim.get(`/Users?filter=${q(filter)}&sortBy=userName&startIndex=2&count=1&attributes=userName`);
+    const viaPost = await scim.post("/Users/.search", { schemas: [SEARCH], filter, sortBy: "userName", startIndex: 2, count: 1, attributes: ["userName"] });
+    expect(viaPost.status).toBe(200);
+    expect(viaPost.body).toEqual(viaGet.body);
+    expect(viaPost.body).toMatchObject({ totalResults: 3, itemsPerPage: 1, Resources: [{ userName: "searched-2@contoso.com" }] });
+  });
+
+  it("answers /Groups/.search like GET /Groups, excludedAttributes included", async () => {
+    expect((await scim.post("/Groups", { schemas: [GROUP], displayName: "Searchable" })).status).toBe(201);
+    const viaPost = await scim.post("/Groups/.search", { schemas: [SEARCH], filter: 'displayName eq "Searchable"', excludedAttributes: ["members"] });
+    expect(viaPost.body).toEqual((await scim.get(`/Groups?filter=${q('displayName eq "Searchable"')}&excludedAttributes=members`)).body);
+    expect(viaPost.body.Resources[0]).not.toHaveProperty("members");
+  });
+
+  it("searches Users and Groups at the root, paging over both; a filter only Users can answer finds only Users", async () => {
+    const both = await scim.post("/.search", { schemas: [SEARCH], filter: 'meta.resourceType eq "Group" or meta.resourceType eq "User"', count: 1000 });
+    expect(both.status).toBe(200);
+    const types = new Set(both.body.Resources.map((r: { meta: { resourceType: string } }) => r.meta.resourceType));
+    expect(types).toEqual(new Set(["User", "Group"]));
+    expect(both.body.totalResults).toBe(both.body.Resources.length);
+    const usersOnly = await scim.post("/.search", { schemas: [SEARCH], filter: 'userName sw "searched-"' });
+    expect(usersOnly.body).toMatchObject({ totalResults: 3 });
+  });
+
+  it("refuses a body that is not a SearchRequest with a SCIM 400", async () => {
+    const res = await scim.post("/Users/.search", { schemas: ["urn:example"], filter: 5 });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ schemas: [ERROR], status: "400" });
   });
 });

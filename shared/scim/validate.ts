@@ -1,17 +1,20 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import * as generated from "./validators.generated.cjs";
 import type { AttributeDef, ResourceTypeName } from "./schemas.js";
 import { schemasOf } from "./schemas.js";
 import { badRequest } from "./errors.js";
 
 /**
  * JSON Schema validation of canonical wire resources (RFC 7643 §2.3 data types), with ajv.
- * The only file that imports ajv; its errors are translated into 400 invalidValue here.
+ * The validators are ajv standalone code generated at build time from `resourceSchema`
+ * (local/validators-codegen.mjs writes validators.generated.cjs); their errors are translated
+ * into 400 invalidValue here.
  */
 
 type JsonSchema = Record<string, unknown>;
 
 /** xsd:dateTime (RFC 7643 §2.3.5), also accepting a plain date, which Entra sends for dates. */
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+export const DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 function schemaOfAttribute(attr: AttributeDef): JsonSchema {
   let single: JsonSchema;
@@ -46,7 +49,8 @@ function objectSchema(attributes: AttributeDef[], required: string[] = []): Json
   return { type: "object", properties, additionalProperties: false, required };
 }
 
-function resourceSchema(type: ResourceTypeName): JsonSchema {
+/** The JSON Schema of a resource type's canonical wire form (no id/meta), the validators' source. */
+export function resourceSchema(type: ResourceTypeName): JsonSchema {
   const [core, ...extensions] = schemasOf(type);
   const required = core.attributes.filter((a) => a.required).map((a) => a.name);
   const schema = objectSchema(
@@ -61,18 +65,10 @@ function resourceSchema(type: ResourceTypeName): JsonSchema {
   return schema;
 }
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-ajv.addFormat("scim-date-time", DATE_TIME);
-
-const validators = new Map<ResourceTypeName, ValidateFunction>();
+const validators = generated as unknown as Record<ResourceTypeName, ValidateFunction>;
 
 function validatorFor(type: ResourceTypeName): ValidateFunction {
-  let v = validators.get(type);
-  if (!v) {
-    v = ajv.compile(resourceSchema(type));
-    validators.set(type, v);
-  }
-  return v;
+  return validators[type];
 }
 
 /** "/emails/0/value" -> "emails[0].value"; extension URNs stay whole. */

@@ -1,5 +1,5 @@
 import { CosmosClient, type Container, type ContainerRequest, type Database } from "@azure/cosmos";
-import { DefaultAzureCredential } from "@azure/identity";
+import type { TokenCredential } from "@azure/identity";
 import definitions from "./containers.json" with { type: "json" };
 import type { Config } from "../config.js";
 
@@ -25,7 +25,7 @@ export function openCosmos(config: Config["cosmos"]): CosmosContainers {
   const plainHttp = config.endpoint.toLowerCase().startsWith("http://");
   const client = new CosmosClient({
     endpoint: config.endpoint,
-    ...(config.key ? { key: config.key } : { aadCredentials: new DefaultAzureCredential() }),
+    ...(config.key ? { key: config.key } : { aadCredentials: lazyDefaultAzureCredential() }),
     // The embedded store speaks plain HTTP but advertises https endpoints; discovery would follow them.
     connectionPolicy: { enableEndpointDiscovery: !plainHttp },
   });
@@ -36,6 +36,17 @@ export function openCosmos(config: Config["cosmos"]): CosmosContainers {
     tenants: database.container("tenants"),
     tokens: database.container("tokens"),
     resources: database.container("resources"),
+  };
+}
+
+/** DefaultAzureCredential, with @azure/identity loaded on the first token request (it is slow to import). */
+function lazyDefaultAzureCredential(): TokenCredential {
+  let credential: Promise<TokenCredential> | undefined;
+  return {
+    getToken: async (scopes, options) => {
+      credential ??= import("@azure/identity").then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
+      return (await credential).getToken(scopes, options);
+    },
   };
 }
 

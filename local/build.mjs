@@ -6,7 +6,7 @@
 //  3. dist/**: every TypeScript file transpiled one to one, for the local host, admin CLI and
 //     benchmark (`npm start` serves these; type checking is `npm run typecheck`).
 import { build } from "esbuild";
-import { copyFileSync, globSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, globSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { GENERATED_PATH, validatorsSource } from "./validators-codegen.mjs";
@@ -54,10 +54,7 @@ export async function loadSchemaSource() {
 
 const { resourceSchema, DATE_TIME } = await loadSchemaSource();
 const source = validatorsSource(resourceSchema, DATE_TIME);
-let current = "";
-try {
-  current = readFileSync(GENERATED_PATH, "utf8");
-} catch {}
+const current = existsSync(GENERATED_PATH) ? readFileSync(GENERATED_PATH, "utf8") : "";
 if (current !== source) {
   writeFileSync(GENERATED_PATH, source);
   console.log(`build: wrote ${GENERATED_PATH}`);

@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Database } from "@azure/cosmos";
-import { CONTAINER_DEFINITIONS } from "../shared/store/cosmos.js";
 
 /**
  * The embedded store's data on disk, so that `npm start` keeps it across restarts. The store
@@ -20,6 +19,12 @@ interface Snapshot {
 /** Cosmos system properties: the store assigns its own on upsert. */
 const SYSTEM = new Set(["_rid", "_self", "_etag", "_ts", "_attachments"]);
 
+/** The containers the store has (the host created them from shared/store/containers.json). */
+async function containerIds(database: Database): Promise<string[]> {
+  const { resources } = await database.containers.readAll().fetchAll();
+  return resources.map((c) => c.id).sort();
+}
+
 const strip = (doc: Record<string, unknown>) => Object.fromEntries(Object.entries(doc).filter(([k]) => !SYSTEM.has(k)));
 
 /** Loads the file into the store; returns how many documents it held (0 when there is no file). */
@@ -32,7 +37,7 @@ export async function loadSnapshot(database: Database, file: string): Promise<nu
     throw new Error(`cannot read the local store's data in ${file} (start with --fresh to discard it): ${(error as Error).message}`);
   }
   let count = 0;
-  for (const { id } of CONTAINER_DEFINITIONS) {
+  for (const id of await containerIds(database)) {
     const container = database.container(id);
     const docs = snapshot.containers[id] ?? [];
     for (let i = 0; i < docs.length; i += 32) {
@@ -47,7 +52,7 @@ export async function loadSnapshot(database: Database, file: string): Promise<nu
 export async function saveSnapshot(database: Database, file: string, now: Date = new Date()): Promise<number> {
   const snapshot: Snapshot = { version: 1, savedAt: now.toISOString(), containers: {} };
   let count = 0;
-  for (const { id } of CONTAINER_DEFINITIONS) {
+  for (const id of await containerIds(database)) {
     const { resources } = await database.container(id).items.query<Record<string, unknown>>("SELECT * FROM c").fetchAll();
     snapshot.containers[id] = resources.map(strip).sort((a, b) => String(a.id).localeCompare(String(b.id)));
     count += resources.length;

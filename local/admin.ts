@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../shared/config.js";
 import { createServices, type Services } from "../shared/http/services.js";
-import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./host.js";
+import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./local-store.js";
 import { UsageError, type Command, type OptionTable } from "./admin/command.js";
 import { tenantCommands, tenantOptions } from "./admin/tenants.js";
 import { tokenCommands, tokenOptions } from "./admin/tokens.js";

@@ -3,7 +3,8 @@
 //     resourceSchema() in shared/scim/validate.ts (rewritten only when it changes).
 //  2. dist/app.js: the deployed package's `main`, one minified ESM bundle that imports every
 //     functions/*.ts (each registers itself); @azure/identity sits in a lazily loaded chunk.
-//  3. dist/**: every TypeScript file transpiled one to one, for the local host, admin CLI and
+//  3. dist/admin.js: the admin CLI, bundled the same way (npm run admin).
+//  4. dist/**: every TypeScript file transpiled one to one, for the local host, admin CLI and
 //     benchmark (`npm start` serves these; type checking is `npm run typecheck`).
 import { build } from "esbuild";
 import { copyFileSync, existsSync, globSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -91,6 +92,19 @@ await Promise.all([
     banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
     legalComments: "linked",
   }),
+  // The admin CLI as one bundle too: a command answers without resolving hundreds of modules.
+  build({
+    ...shared,
+    entryPoints: { "admin": "local/admin.ts" },
+    bundle: true,
+    splitting: true,
+    minify: true,
+    outdir: "dist",
+    chunkNames: "chunks/admin-[name]-[hash]",
+    external: ["@azure/functions-core"],
+    banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
+    legalComments: "linked",
+  }),
   build({
     ...shared,
     entryPoints: globSync("{functions,shared,local}/**/*.ts").filter((f) => !f.endsWith(".d.ts") && !f.endsWith(".d.cts")),
@@ -103,4 +117,4 @@ for (const file of globSync("shared/**/*.{json,cjs}")) {
   copyFileSync(file, join("dist", file));
 }
 writeFileSync(STAMP, new Date().toISOString());
-console.log(`build: dist/app.js (${functions.length} functions) and dist/{functions,shared,local}`);
+console.log(`build: dist/app.js (${functions.length} functions), dist/admin.js and dist/{functions,shared,local}`);

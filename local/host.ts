@@ -10,6 +10,7 @@ import { loadConfig } from "../shared/config.js";
 import { ensureContainers, openCosmos } from "../shared/store/cosmos.js";
 import { createServices, useServices, type Services } from "../shared/http/services.js";
 import { registrations, type Registration } from "../shared/http/function.js";
+import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./local-store.js";
 import { debouncedSaver, loadSnapshot, saveSnapshot } from "./store-file.js";
 
 /**
@@ -20,9 +21,7 @@ import { debouncedSaver, loadSnapshot, saveSnapshot } from "./store-file.js";
  * in .data/local-store.json (see store-file.ts) unless started with --fresh or LOCAL_STORE_FRESH=1.
  */
 
-/** The key the embedded store is opened with (it accepts any key; this one is not a secret). */
-export const LOCAL_STORE_KEY = "bG9jYWwtc3RvcmUta2V5LW5vdC1hLXNlY3JldA==";
-export const DEFAULT_LOCAL_STORE_PORT = 7081;
+export { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./local-store.js";
 
 export interface HostOptions {
   env?: Record<string, string | undefined>;

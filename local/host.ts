@@ -246,7 +246,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     const tenant = (await services.tenants.listTenants())[0] ?? (await services.tenants.createTenant("Default tenant", now));
     defaultTenant = { id: tenant.id, token: await localToken(services, tenant.id, env.SCIM_DEV_TOKEN || undefined, now) };
   }
-  log(`SCIM service listening: Tenant URL ${tenantUrl}`);
+  log(`SCIM service listening: Tenant URL ${tenantUrl} (Node ${process.version})`);
   log(`Functions: ${routes.map((r) => `${r.registration.methods.join(",")} /${prefix}/${r.registration.route}`).join("\n           ")}`);
   if (defaultTenant) {
     log(

@@ -7,28 +7,17 @@
 //  4. dist/**: every TypeScript file transpiled one to one, for the local host, admin CLI and
 //     benchmark (`npm start` serves these; type checking is `npm run typecheck`).
 import { build } from "esbuild";
-import { copyFileSync, existsSync, globSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, globSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { GENERATED_PATH, validatorsSource } from "./validators-codegen.mjs";
+import { isStale, stamp } from "./build-stamp.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
 const only = process.argv.includes("--validators-only");
-const STAMP = "dist/.build-stamp";
-const SOURCES = ["package.json", "package-lock.json", ...globSync("{functions,shared,local}/**/*.{ts,cts,json,cjs,mjs}")];
-
-// --if-stale (the admin CLI): nothing to do when no source changed since the last build.
-if (process.argv.includes("--if-stale")) {
-  const built = (() => {
-    try {
-      return statSync(STAMP).mtimeMs;
-    } catch {
-      return 0;
-    }
-  })();
-  if (SOURCES.every((f) => statSync(f).mtimeMs <= built)) process.exit(0);
-}
+// --if-stale: nothing to do when no source changed since the last build.
+if (process.argv.includes("--if-stale") && !isStale()) process.exit(0);
 
 /** resourceSchema and DATE_TIME from the TypeScript source, bundled without the generated module. */
 export async function loadSchemaSource() {
@@ -116,5 +105,5 @@ for (const file of globSync("shared/**/*.{json,cjs}")) {
   mkdirSync(dirname(join("dist", file)), { recursive: true });
   copyFileSync(file, join("dist", file));
 }
-writeFileSync(STAMP, new Date().toISOString());
+stamp();
 console.log(`build: dist/app.js (${functions.length} functions), dist/admin.js and dist/{functions,shared,local}`);

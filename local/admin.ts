@@ -4,7 +4,7 @@ import { loadConfig } from "../shared/config.js";
 import { createServices } from "../shared/services.js";
 import type { Services } from "../shared/operations/context.js";
 import { OperationError, UnavailableError, toScimError } from "../shared/operations/errors.js";
-import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./host.js";
+import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./local-store.js";
 import { UsageError, type Command, type OptionTable } from "./admin/command.js";
 import { tenantCommands, tenantOptions } from "./admin/tenants.js";
 import { tokenCommands, tokenOptions } from "./admin/tokens.js";

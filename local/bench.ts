@@ -1,10 +1,12 @@
 import { parseArgs } from "node:util";
 import { startHost, type RunningHost } from "./host.js";
+import { measureColdStart, printColdStart } from "./cold-start.js";
 
 /**
  * `npm run bench`: replays an Entra-like provisioning cycle against the local host over HTTP and
  * prints, per operation type, throughput, p50/p99 latency and store round trips per request
  * (requests the embedded store served while that SCIM request ran; requests are sequential).
+ * First it prints the cold start (see cold-start.ts); `--cold-start` prints only that.
  * A benchmark, not a test: it asserts nothing, it measures.
  */
 
@@ -17,9 +19,10 @@ const { values } = parseArgs({
     disables: { type: "string", default: "200" },
     "scale-to": { type: "string", default: "10000" },
     lookups: { type: "string", default: "500" },
+    "cold-start": { type: "boolean", default: false },
   },
 });
-const N = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Number(v)])) as Record<string, number>;
+const N = Object.fromEntries(Object.entries(values).filter(([k]) => k !== "cold-start").map(([k, v]) => [k, Number(v)])) as Record<string, number>;
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -35,6 +38,7 @@ const wall = new Map<string, number>();
 let host: RunningHost;
 let token: string;
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- SCIM replies of every shape
 async function call(op: string, method: string, path: string, body?: unknown, expect = [200, 201, 204]): Promise<any> {
   const before = host.storeRequests();
   const started = performance.now();
@@ -91,6 +95,9 @@ function report(): void {
 }
 
 async function main(): Promise<void> {
+  printColdStart(measureColdStart());
+  if (values["cold-start"]) return;
+  console.log();
   host = await startHost({ port: 0, storePort: 0, env: {}, log: () => {} });
   token = host.defaultTenant!.token;
   console.log(`Benchmark against ${host.tenantUrl} (embedded store), ${new Date().toISOString()}`);

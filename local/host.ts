@@ -10,22 +10,22 @@ import { createEmbeddedStore } from "./embedded-store.js";
 import { loadConfig } from "../shared/config.js";
 import { ensureContainers, openCosmos } from "../shared/store/cosmos.js";
 import { createServices, useServices } from "../shared/services.js";
-import type { Services } from "../shared/operations/context.js";
-import { createToken } from "../shared/operations/tokens.js";
-import { ADMIN_CLI } from "../shared/operations/context.js";
+import { ADMIN_CLI, type Services } from "../shared/operations/context.js";
+import { authenticate, createToken } from "../shared/operations/tokens.js";
 import { findRoute, registrations } from "../shared/http/registry.js";
 import { SCIM_PREFIX } from "../shared/http/scim.js";
+import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./local-store.js";
+import { debouncedSaver, loadSnapshot, saveSnapshot } from "./store-file.js";
 
 /**
  * The local host: serves the very same function registrations as the Azure Functions host, over
  * HTTP, at http://localhost:7071/scim/v2 (the port and routes `func start` uses). Without
  * COSMOS_ENDPOINT it runs the embedded Cosmos-compatible store (@vercel/cosmosdb-server)
- * in-process on LOCAL_STORE_PORT, where the admin CLI reaches it too.
+ * in-process on LOCAL_STORE_PORT, where the admin CLI reaches it too; `npm start` keeps its data
+ * in .data/local-store.json (see store-file.ts) unless started with --fresh or LOCAL_STORE_FRESH=1.
  */
 
-/** The key the embedded store is opened with (it accepts any key; this one is not a secret). */
-export const LOCAL_STORE_KEY = "bG9jYWwtc3RvcmUta2V5LW5vdC1hLXNlY3JldA==";
-export const DEFAULT_LOCAL_STORE_PORT = 7081;
+export { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./local-store.js";
 
 export interface HostOptions {
   env?: Record<string, string | undefined>;
@@ -36,6 +36,8 @@ export interface HostOptions {
   /** Clock for the services (tests freeze it). */
   now?: () => Date;
   log?: (line: string) => void;
+  /** Where the embedded store's data is kept across restarts; unset: in memory only (tests, bench). */
+  dataFile?: string;
 }
 
 export interface RunningHost {
@@ -138,6 +140,30 @@ function send(res: ServerResponse, response: HttpResponseInit, req?: IncomingMes
   });
 }
 
+/** Writes reach the store as PUT, PATCH, DELETE or a POST that is neither a query nor a query plan request. */
+function isStoreWrite(req: IncomingMessage): boolean {
+  if (req.method === "GET" || req.method === "HEAD") return false;
+  return req.method !== "POST" || !(req.headers["x-ms-documentdb-isquery"] || req.headers["x-ms-cosmos-is-query-plan-request"]);
+}
+
+/**
+ * The token the host prints: SCIM_DEV_TOKEN when set (created once, reused after a restart), or
+ * else a new token named "local" on every start (the store keeps only hashes, so an earlier one
+ * cannot be shown again).
+ */
+async function localToken(services: Services, tenantId: string, devToken: string | undefined, now: Date): Promise<string> {
+  if (devToken) {
+    const principal = await authenticate(services, devToken, now).catch(() => undefined);
+    if (principal?.tenantId === tenantId) return devToken;
+  }
+  try {
+    return (await createToken({ tenantId, actor: ADMIN_CLI, now, services, baseUrl: "" }, { name: "local", secret: devToken })).secret;
+  } catch (error) {
+    if (devToken) throw new Error(`SCIM_DEV_TOKEN is a token the local store already holds, revoked, expired or of another tenant: choose another, or start with --fresh (${(error as Error).message})`);
+    throw error;
+  }
+}
+
 export async function startHost(options: HostOptions = {}): Promise<RunningHost> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => console.log(line));
@@ -153,7 +179,14 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     settings = { ...settings, COSMOS_ENDPOINT: storeEndpoint, COSMOS_KEY: LOCAL_STORE_KEY };
   }
   const config = loadConfig(settings);
-  await ensureContainers(openCosmos(config.cosmos).client, config.cosmos.database);
+  const cosmos = openCosmos(config.cosmos);
+  await ensureContainers(cosmos.client, config.cosmos.database);
+  const dataFile = store ? options.dataFile : undefined;
+  const restored = dataFile ? await loadSnapshot(cosmos.database, dataFile) : 0;
+  const saver = dataFile
+    ? debouncedSaver(() => saveSnapshot(cosmos.database, dataFile), 500, (error) => console.error("local store: cannot save:", error))
+    : undefined;
+  if (saver) store!.on("request", (req: IncomingMessage) => isStoreWrite(req) && saver.changed());
   const services = createServices(config, options.now);
   useServices(services);
   await loadFunctions();
@@ -210,14 +243,16 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   if (store) {
     const now = services.now();
     const tenant = (await services.tenants.list())[0] ?? (await services.tenants.create("Default tenant", now));
-    const ctx = { tenantId: tenant.id, actor: ADMIN_CLI, now, services, baseUrl: "" };
-    const { secret } = await createToken(ctx, { name: "local", secret: env.SCIM_DEV_TOKEN || undefined });
-    defaultTenant = { id: tenant.id, token: secret };
+    defaultTenant = { id: tenant.id, token: await localToken(services, tenant.id, env.SCIM_DEV_TOKEN || undefined, now) };
   }
-  log(`SCIM service listening: Tenant URL ${tenantUrl}`);
+  log(`SCIM service listening: Tenant URL ${tenantUrl} (Node ${process.version})`);
   log(`Functions: ${registrations.map((r) => `${r.methods.join(",")} /${[prefix, r.route].filter(Boolean).join("/")}`).join("\n           ")}`);
   if (defaultTenant) {
-    log(`Embedded store: ${storeEndpoint} (in memory; it starts empty on every start)`);
+    log(
+      dataFile
+        ? `Embedded store: ${storeEndpoint} (data in ${dataFile}: ${restored} documents restored; npm start -- --fresh starts empty)`
+        : `Embedded store: ${storeEndpoint} (in memory: it starts empty and nothing is saved)`,
+    );
     log(`Default tenant: ${defaultTenant.id}`);
     log(`Secret Token:   ${defaultTenant.token}`);
   } else {
@@ -234,6 +269,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     close: async () => {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
+      await saver?.flush();
       if (store) {
         store.closeAllConnections();
         await new Promise<void>((r) => store!.close(() => r()));
@@ -245,7 +281,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
-  startHost().then(
+  const fresh = process.argv.includes("--fresh") || process.env.LOCAL_STORE_FRESH === "1";
+  startHost({ dataFile: fresh ? undefined : join(dirname(findUp("package.json", here)), ".data", "local-store.json") }).then(
     (host) => {
       const stop = () => host.close().then(() => process.exit(0));
       process.on("SIGINT", stop);

@@ -1,6 +1,5 @@
 import { SCIM_PREFIX } from "../../shared/http/scim.js";
-import { EXPIRY_WARNING_DAYS, createToken, listTokens, revokeToken } from "../../shared/operations/tokens.js";
-import type { TokenInfo } from "../../shared/store/tokens.js";
+import { EXPIRY_WARNING_DAYS, createToken, listTokens, revokeToken, type TokenInfo } from "../../shared/operations/tokens.js";
 import type { Command, OptionTable } from "./command.js";
 import { UsageError, required, tenantContext } from "./command.js";
 

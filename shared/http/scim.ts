@@ -1,4 +1,4 @@
-import type { HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import type { HttpHandler, HttpMethod, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { ScimError } from "../scim/errors.js";
 import type { ResourceTypeName } from "../scim/schemas.js";
 import { parseProjection, type Projection } from "../scim/resource.js";

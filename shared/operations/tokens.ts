@@ -62,6 +62,7 @@ export async function revokeToken(ctx: OperationContext, tokenId: string): Promi
 }
 
 export { EXPIRY_WARNING_DAYS };
+export type { TokenInfo };
 
 /** Active tokens of every tenant expiring within 30 days (the daily check). */
 export const expiringTokens = (services: Services, now: Date) => services.tokens.expiring(now, EXPIRY_WARNING_DAYS);

@@ -1,10 +1,15 @@
 import type { LoginType, TenantSettings } from "./settings.js";
-import type { RoleSource } from "./roles.js";
 
 /**
  * Identity in the product, as pure functions: the Entra object ID that links a user for sign-in
  * (from SCIM externalId, or set by an admin), login types, and disconnect.
  */
+
+/** Why a user has its role. */
+export type RoleSource =
+  | { kind: "default" }
+  | { kind: "group"; groupId: string; groupName?: string; mapping: { group: string; role: string } }
+  | { kind: "kept"; reason: "last-admin"; computed: string; since: string };
 
 /** The product's own state of a user, kept beside its SCIM attributes. */
 export interface ProductUser {

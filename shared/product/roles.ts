@@ -2,18 +2,15 @@ import type { TenantSettings } from "./settings.js";
 import { adminRole, roleRank } from "./settings.js";
 import type { GroupFacts } from "./groups.js";
 import { groupMatches } from "./groups.js";
-import type { ProductUser } from "./identity.js";
+import type { ProductUser, RoleSource } from "./identity.js";
+
+export type { RoleSource };
 
 /**
  * Roles that follow group membership, as pure functions: the highest role of the mapped groups a
  * user belongs to, or the default; provisioning never removes the last holder of the admin role.
  */
 
-/** Why a user has its role. */
-export type RoleSource =
-  | { kind: "default" }
-  | { kind: "group"; groupId: string; groupName?: string; mapping: { group: string; role: string } }
-  | { kind: "kept"; reason: "last-admin"; computed: string; since: string };
 /** The highest role among the mapped groups a user belongs to, or the default (RoleSource says which). */
 export function computeRole(groups: GroupFacts[], settings: TenantSettings): { role: string; source: RoleSource } {
   let best: { role: string; source: RoleSource } = { role: settings.defaultRole, source: { kind: "default" } };

@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import * as generated from "./validators.generated.cjs";
 import type { AttributeDef, ResourceTypeName } from "./schemas.js";
 import { schemasOf } from "./schemas.js";
 import { badRequest } from "./errors.js";
@@ -6,7 +7,9 @@ import { nameProblem } from "./names.js";
 
 /**
  * JSON Schema validation of canonical wire resources (RFC 7643 §2.3 data types), with ajv.
- * The only file that imports ajv; its errors are translated into 400 invalidValue here.
+ * The validators are ajv standalone code generated at build time from `resourceSchema`
+ * (local/validators-codegen.mjs writes validators.generated.cjs, a test keeps it current), so no
+ * schema is compiled at cold start; their errors are translated into 400 invalidValue here.
  */
 
 type JsonSchema = Record<string, unknown>;
@@ -24,7 +27,8 @@ export const RESOURCE_LIMITS = {
   maxValues: 100,
 } as const;
 
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-](\d{2}):(\d{2}))?)?$/;
+/** The shape of an xsd:dateTime (or a plain date); `isDateTime` checks the calendar values too. */
+export const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-](\d{2}):(\d{2}))?)?$/;
 
 const daysIn = (year: number, month: number) =>
   month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
@@ -81,7 +85,8 @@ function objectSchema(attributes: AttributeDef[], required: string[] = []): Json
   return { type: "object", properties, additionalProperties: false, required };
 }
 
-function resourceSchema(type: ResourceTypeName): JsonSchema {
+/** The JSON Schema of a resource type, the single source of the generated validators (local/validators-codegen.mjs). */
+export function resourceSchema(type: ResourceTypeName): JsonSchema {
   const [core, ...extensions] = schemasOf(type);
   const required = core.attributes.filter((a) => a.required).map((a) => a.name);
   const schema = objectSchema(
@@ -96,18 +101,29 @@ function resourceSchema(type: ResourceTypeName): JsonSchema {
   return schema;
 }
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-ajv.addFormat("scim-date-time", isDateTime);
+const validators = generated as unknown as Record<ResourceTypeName, ValidateFunction>;
 
-const validators = new Map<ResourceTypeName, ValidateFunction>();
-
-function validatorFor(type: ResourceTypeName): ValidateFunction {
-  let v = validators.get(type);
-  if (!v) {
-    v = ajv.compile(resourceSchema(type));
-    validators.set(type, v);
-  }
-  return v;
+/** The generated validator checks the shape of dateTime values (DATE_TIME); this checks their calendar values. */
+function dateTimeProblem(resource: Record<string, unknown>, type: ResourceTypeName): string | undefined {
+  const walk = (attrs: AttributeDef[], holder: unknown, label: (name: string) => string): string | undefined => {
+    if (typeof holder !== "object" || holder === null) return undefined;
+    for (const attr of attrs) {
+      const raw = (holder as Record<string, unknown>)[attr.name];
+      const values = attr.multiValued && Array.isArray(raw) ? raw : [raw];
+      for (const value of values) {
+        if (attr.type === "dateTime" && typeof value === "string" && !isDateTime(value)) {
+          return `${type} attribute '${label(attr.name)}' must be an xsd:dateTime such as 2026-03-01T00:00:00Z (or a date such as 2026-03-01).`;
+        }
+        if (attr.type === "complex") {
+          const found = walk(attr.subAttributes ?? [], value, (sub) => `${label(attr.name)}.${sub}`);
+          if (found) return found;
+        }
+      }
+    }
+    return undefined;
+  };
+  const [core, ...extensions] = schemasOf(type);
+  return walk(core.attributes, resource, (n) => n) ?? extensions.map((ext) => walk(ext.attributes, resource[ext.id], (n) => `${ext.id}:${n}`)).find(Boolean);
 }
 
 /** "/emails/0/value" -> "emails[0].value"; "/urn:...:User/manager/value" -> "urn:...:User:manager.value". */
@@ -146,11 +162,11 @@ function describe(error: ErrorObject, type: ResourceTypeName): string {
  * throws ScimError 400 invalidValue naming the attribute.
  */
 export function validateResource(resource: Record<string, unknown>, type: ResourceTypeName): void {
-  const validate = validatorFor(type);
+  const validate = validators[type];
   if (!validate(resource)) {
     throw badRequest("invalidValue", describe(validate.errors![0], type));
   }
-  const problem = multiValuedProblem(resource, type) ?? nameOf(resource, type);
+  const problem = dateTimeProblem(resource, type) ?? multiValuedProblem(resource, type) ?? nameOf(resource, type);
   if (problem) throw badRequest("invalidValue", problem);
 }
 

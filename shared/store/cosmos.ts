@@ -1,5 +1,5 @@
 import { CosmosClient, type Container, type ContainerRequest, type Database } from "@azure/cosmos";
-import type { TokenCredential } from "@azure/core-auth";
+import type { TokenCredential } from "@azure/identity";
 import definitions from "./containers.json" with { type: "json" };
 
 /** Where the store is: an account endpoint, its database, and a key only for local stores. */

@@ -68,7 +68,7 @@ function withoutSystemProperties<T extends object>(doc: T): T {
 export class SessionStore {
   constructor(private readonly container: Container) {}
 
-  private async read<T extends { kind: string }>(id: string, kind: T["kind"], action: string): Promise<T | undefined> {
+  private async read<T extends { kind: string }>(id: string, kind: T["kind"]): Promise<T | undefined> {
     try {
       const { resource } = await this.container.item(id, id).read<T>();
       return resource && resource.kind === kind ? (withoutSystemProperties(resource) as T) : undefined;
@@ -79,7 +79,7 @@ export class SessionStore {
   }
 
   /** Deletes a document; false when it was already gone (someone else took it). */
-  private async remove(id: string, action: string): Promise<boolean> {
+  private async remove(id: string): Promise<boolean> {
     try {
       await this.container.item(id, id).delete();
       return true;
@@ -89,7 +89,7 @@ export class SessionStore {
     }
   }
 
-  private async create(doc: { id: string }, action: string): Promise<void> {
+  private async create(doc: { id: string }): Promise<void> {
     try {
       await this.container.items.create(doc);
     } catch (error) {
@@ -98,7 +98,7 @@ export class SessionStore {
   }
 
   createPendingLogin(doc: PendingLoginDoc): Promise<void> {
-    return this.create(doc, "Storing the pending login");
+    return this.create(doc);
   }
 
   /**
@@ -106,17 +106,17 @@ export class SessionStore {
    * concurrent callback gets undefined). Expiry is the caller's check.
    */
   async takePendingLogin(id: string): Promise<PendingLoginDoc | undefined> {
-    const doc = await this.read<PendingLoginDoc>(id, "pending-login", "Reading the pending login");
+    const doc = await this.read<PendingLoginDoc>(id, "pending-login");
     if (!doc) return undefined;
-    return (await this.remove(id, "Using the pending login")) ? doc : undefined;
+    return (await this.remove(id)) ? doc : undefined;
   }
 
   createSession(doc: SessionDoc): Promise<void> {
-    return this.create(doc, "Storing the session");
+    return this.create(doc);
   }
 
   readSession(id: string): Promise<SessionDoc | undefined> {
-    return this.read<SessionDoc>(id, "session", "Reading the session");
+    return this.read<SessionDoc>(id, "session");
   }
 
   /** Moves a session's idle expiry (and its TTL) forward. */
@@ -136,7 +136,7 @@ export class SessionStore {
   }
 
   deleteSession(id: string): Promise<boolean> {
-    return this.remove(id, "Ending the session");
+    return this.remove(id);
   }
 
   /** Deletes every session of a user (logout everywhere, disconnect); returns how many. */
@@ -156,16 +156,16 @@ export class SessionStore {
       throw fromCosmos(error);
     }
     let count = 0;
-    for (const { id } of ids) if (await this.remove(id, "Ending a session")) count++;
+    for (const { id } of ids) if (await this.remove(id)) count++;
     return count;
   }
 
   createInvite(doc: InviteDoc): Promise<void> {
-    return this.create(doc, "Storing the invite");
+    return this.create(doc);
   }
 
   readInvite(id: string): Promise<InviteDoc | undefined> {
-    return this.read<InviteDoc>(id, "invite", "Reading the invite");
+    return this.read<InviteDoc>(id, "invite");
   }
 
   /**

@@ -1,0 +1,58 @@
+// Layer rules (npm run check:layers, run by .ci/run): layers point one way.
+//   functions/ (adapters)  -> shared/http/, shared/operations/, shared/services.ts, and the pure scim/ and product/
+//   local/ (adapters)      -> the same, and shared/store/cosmos.ts (the local host creates the containers)
+//   shared/http/           -> shared/operations/, shared/auth/, shared/scim/, shared/services.ts
+//   shared/operations/     -> shared/scim/, shared/product/, shared/auth/, shared/store/, shared/config.ts
+//   shared/auth/           -> shared/product/, shared/scim/, shared/store/ (the sign-in core)
+//   shared/product/        -> shared/scim/ (pure)
+//   shared/scim/           -> nothing else in shared/ (pure)
+//   shared/store/          -> shared/scim/ (resource shapes, the filter AST): documents only
+//   shared/services.ts     -> shared/store/, shared/config.ts, shared/operations/ (the composition root)
+//   no cycles anywhere
+const layer = (name, comment, from, allowed) => ({
+  name,
+  comment,
+  severity: "error",
+  from: { path: from },
+  to: { path: "^shared/", pathNot: allowed },
+});
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    { name: "no-circular", comment: "No import cycles anywhere.", severity: "error", from: {}, to: { circular: true } },
+    layer(
+      "functions",
+      "functions/ are adapters: they reach the product through shared/http, shared/operations and shared/services.ts, with the pure SCIM core and product rules for parsing.",
+      "^functions/",
+      "^shared/(http/|operations/|scim/|product/|services\\.ts$)",
+    ),
+    layer(
+      "local",
+      "local/ (host, CLI, bench) are adapters like functions/; the local host also creates the containers of its embedded store.",
+      "^local/",
+      "^shared/(http/|operations/|scim/|product/|auth/|services\\.ts$|config\\.ts$|store/cosmos\\.ts$|store/containers\\.json$)",
+    ),
+    layer("http", "shared/http adapts HTTP to operations; never the store.", "^shared/http/", "^shared/(http|operations|auth|scim)/|^shared/services\\.ts$"),
+    layer("operations", "Operations use the SCIM core, product rules, the sign-in core and the store.", "^shared/operations/", "^shared/(operations|scim|product|auth|store)/|^shared/config\\.ts$"),
+    layer("auth", "The sign-in core uses product rules and the store's session documents.", "^shared/auth/", "^shared/(auth|product|scim|store)/"),
+    layer("product", "Product rules are pure: SCIM nouns only.", "^shared/product/", "^shared/(product|scim)/"),
+    layer("scim", "The SCIM core is pure: nothing else in shared/.", "^shared/scim/", "^shared/scim/"),
+    layer("store", "The store knows documents (SCIM resource shapes), never HTTP or product rules.", "^shared/store/", "^shared/(store|scim)/"),
+    layer("composition-root", "shared/services.ts wires the stores and the configuration.", "^shared/services\\.ts$", "^shared/(store/|operations/|config\\.ts$|services\\.ts$)"),
+    layer("config", "shared/config.ts reads the environment and depends on nothing else in shared/.", "^shared/config\\.ts$", "^shared/config\\.ts$"),
+    {
+      name: "product-not-adapters",
+      comment: "Layers point one way: nothing in shared/ imports an adapter.",
+      severity: "error",
+      from: { path: "^shared/" },
+      to: { path: "^(functions|local)/" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "^(dist|node_modules|portal)/" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+  },
+};

@@ -1,0 +1,109 @@
+// `npm run build`: esbuild, in well under a second.
+//  1. shared/scim/validators.generated.cjs: the ajv validators as standalone code, generated from
+//     resourceSchema() in shared/scim/validate.ts (rewritten only when it changes).
+//  2. dist/app.js: the deployed package's `main`, one minified ESM bundle that imports every
+//     functions/*.ts (each registers itself); @azure/identity sits in a lazily loaded chunk.
+//  3. dist/admin.js: the admin CLI, bundled the same way (npm run admin).
+//  4. dist/**: every TypeScript file transpiled one to one, for the local host, admin CLI and
+//     benchmark (`npm start` serves these; type checking is `npm run typecheck`).
+import { build } from "esbuild";
+import { copyFileSync, existsSync, globSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { GENERATED_PATH, validatorsSource } from "./validators-codegen.mjs";
+import { isStale, stamp } from "./build-stamp.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+process.chdir(root);
+const only = process.argv.includes("--validators-only");
+// --if-stale: nothing to do when no source changed since the last build.
+if (process.argv.includes("--if-stale") && !isStale()) process.exit(0);
+
+/** resourceSchema and DATE_TIME from the TypeScript source, bundled without the generated module. */
+export async function loadSchemaSource() {
+  const out = join(root, "dist", ".gen", "validate.mjs");
+  await build({
+    entryPoints: ["shared/scim/validate.ts"],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outfile: out,
+    logLevel: "warning",
+    plugins: [
+      {
+        name: "no-generated-validators",
+        setup(b) {
+          b.onResolve({ filter: /validators\.generated\.cjs$/ }, () => ({ path: "stub", namespace: "stub" }));
+          b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "export {}", loader: "js" }));
+        },
+      },
+    ],
+  });
+  return import(`${pathToFileURL(out).href}?${Date.now()}`);
+}
+
+const { resourceSchema, DATE_TIME } = await loadSchemaSource();
+const source = validatorsSource(resourceSchema, DATE_TIME);
+const current = existsSync(GENERATED_PATH) ? readFileSync(GENERATED_PATH, "utf8") : "";
+if (current !== source) {
+  writeFileSync(GENERATED_PATH, source);
+  console.log(`build: wrote ${GENERATED_PATH}`);
+}
+if (only) process.exit(0);
+
+rmSync("dist", { recursive: true, force: true });
+const functions = readdirSync("functions").filter((f) => f.endsWith(".ts")).sort();
+const shared = {
+  platform: "node",
+  target: "node22",
+  format: "esm",
+  logLevel: "warning",
+  sourcemap: true,
+};
+
+await Promise.all([
+  build({
+    ...shared,
+    stdin: {
+      contents: functions.map((f) => `import "./functions/${f}";`).join("\n"),
+      resolveDir: root,
+      sourcefile: "app.ts",
+      loader: "ts",
+    },
+    bundle: true,
+    splitting: true,
+    minify: true,
+    outdir: "dist",
+    entryNames: "app",
+    chunkNames: "chunks/[name]-[hash]",
+    // The Functions worker provides @azure/functions-core; CommonJS packages inside need `require`.
+    external: ["@azure/functions-core"],
+    banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
+    legalComments: "linked",
+  }),
+  // The admin CLI as one bundle too: a command answers without resolving hundreds of modules.
+  build({
+    ...shared,
+    entryPoints: { "admin": "local/admin.ts" },
+    bundle: true,
+    splitting: true,
+    minify: true,
+    outdir: "dist",
+    chunkNames: "chunks/admin-[name]-[hash]",
+    external: ["@azure/functions-core"],
+    banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
+    legalComments: "linked",
+  }),
+  build({
+    ...shared,
+    entryPoints: globSync("{functions,shared,local}/**/*.ts").filter((f) => !f.endsWith(".d.ts") && !f.endsWith(".d.cts")),
+    outdir: "dist",
+    outbase: ".",
+  }),
+]);
+for (const file of globSync("shared/**/*.{json,cjs}")) {
+  mkdirSync(dirname(join("dist", file)), { recursive: true });
+  copyFileSync(file, join("dist", file));
+}
+stamp();
+console.log(`build: dist/app.js (${functions.length} functions), dist/admin.js and dist/{functions,shared,local}`);

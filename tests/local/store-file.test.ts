@@ -1,0 +1,49 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { startHost } from "../../local/host.js";
+import { client, entraUser } from "../helpers/host.js";
+
+/** `npm start` keeps the embedded store's data in a file (here a temporary one, never .data/). */
+
+const dir = mkdtempSync(join(tmpdir(), "scim-store-file-"));
+const dataFile = join(dir, "local-store.json");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const start = (env: Record<string, string> = {}) => startHost({ port: 0, storePort: 0, env, log: () => {}, dataFile });
+
+describe("the local store's data file", () => {
+  it("keeps tenants, tokens and resources across a restart, with one default tenant and a usable new token", async () => {
+    const first = await start();
+    const created = await client(first, first.defaultTenant!.token).post("/Users", entraUser("kept@contoso.com"));
+    expect(created.status).toBe(201);
+    await first.services.tenants.create("Contoso", new Date());
+    await first.close();
+
+    const second = await start();
+    expect(second.defaultTenant!.id).toBe(first.defaultTenant!.id);
+    expect((await second.services.tenants.list()).map((t: { name: string }) => t.name)).toEqual(["Default tenant", "Contoso"]);
+    const scim = client(second, second.defaultTenant!.token);
+    expect((await scim.get(`/Users/${created.body.id}`)).body.userName).toBe("kept@contoso.com");
+    expect((await client(second, first.defaultTenant!.token).get("/Users")).status).toBe(200);
+    await second.close();
+  });
+
+  it("reuses SCIM_DEV_TOKEN after a restart instead of creating it twice", async () => {
+    const env = { SCIM_DEV_TOKEN: "scimf_test_token_0123456789abcdef0123456789" };
+    const first = await start(env);
+    await first.close();
+    const second = await start(env);
+    expect(second.defaultTenant).toEqual({ id: first.defaultTenant!.id, token: env.SCIM_DEV_TOKEN });
+    expect((await client(second, env.SCIM_DEV_TOKEN).get("/Users")).status).toBe(200);
+    await second.close();
+  });
+
+  it("holds token hashes, never the secrets, and leaves no temporary file behind", () => {
+    const text = readFileSync(dataFile, "utf8");
+    expect(text).not.toContain("scimf_");
+    expect(JSON.parse(text).containers.tokens.length).toBeGreaterThan(0);
+    expect(readdirSync(dir)).toEqual(["local-store.json"]);
+  });
+});

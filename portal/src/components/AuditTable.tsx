@@ -64,13 +64,13 @@ export function AuditTable({ events, label, showResource = true }: { events: Aud
       <Table aria-label={label} size="small">
         <TableHeader>
           <TableRow>
-            <TableHeaderCell>Time</TableHeaderCell>
-            <TableHeaderCell>Operation</TableHeaderCell>
-            {showResource && <TableHeaderCell>Resource</TableHeaderCell>}
-            <TableHeaderCell>Status</TableHeaderCell>
-            <TableHeaderCell>Token</TableHeaderCell>
+            <TableHeaderCell style={{ width: "190px" }}>Time</TableHeaderCell>
+            <TableHeaderCell style={{ width: "100px" }}>Operation</TableHeaderCell>
+            {showResource && <TableHeaderCell style={{ width: "170px" }}>Resource</TableHeaderCell>}
+            <TableHeaderCell style={{ width: "120px" }}>Status</TableHeaderCell>
+            <TableHeaderCell style={{ width: "120px" }}>Token</TableHeaderCell>
             <TableHeaderCell>Summary</TableHeaderCell>
-            <TableHeaderCell>
+            <TableHeaderCell style={{ width: "90px" }}>
               <span className="visually-hidden">Details</span>
             </TableHeaderCell>
           </TableRow>

@@ -1,5 +1,6 @@
 import { makeStyles, tokens } from "@fluentui/react-components";
 import type { HourBucket } from "../api";
+import { fmtDateTime } from "../format";
 
 const useStyles = makeStyles({
   svg: { width: "100%", height: "auto", display: "block" },
@@ -28,7 +29,7 @@ export function HourlyChart({ hours, titleId = "hourly-chart-title" }: { hours: 
   const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", timeZone: "UTC" });
   const description =
     `${total} requests and ${failed} failures in ${hours.length} hours` +
-    (peak && peak.requests > 0 ? `; busiest hour ${peak.hour} with ${peak.requests} requests.` : ".");
+    (peak && peak.requests > 0 ? `; busiest hour ${fmtDateTime(peak.hour)} with ${peak.requests} requests.` : ".");
 
   return (
     <figure style={{ margin: 0 }}>
@@ -36,7 +37,8 @@ export function HourlyChart({ hours, titleId = "hourly-chart-title" }: { hours: 
         className={s.svg}
         viewBox={`0 0 ${W} ${H}`}
         role="img"
-        aria-labelledby={`${titleId} ${titleId}-desc`}
+        aria-labelledby={titleId}
+        aria-describedby={`${titleId}-desc`}
         data-testid="hourly-chart"
       >
         <title id={titleId}>Requests and failures per hour, last 7 days (UTC)</title>

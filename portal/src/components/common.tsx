@@ -22,6 +22,7 @@ import { href, linkClick, type RouteLinkProps } from "../router";
 
 const useStyles = makeStyles({
   header: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXS, marginBottom: tokens.spacingVerticalL },
+  heading: { margin: 0 },
   help: { color: tokens.colorNeutralForeground2, maxWidth: "72ch" },
   empty: {
     display: "flex",
@@ -61,7 +62,9 @@ export function PageHeader({ title, help, actions }: { title: string; help?: Rea
   const s = useStyles();
   return (
     <header className={s.header}>
-      <Title2 as="h1">{title}</Title2>
+      <Title2 as="h1" className={s.heading}>
+        {title}
+      </Title2>
       {help && <Body1 className={s.help}>{help}</Body1>}
       {actions}
     </header>
@@ -73,7 +76,7 @@ export function Section({ title, children, id }: { title: string; children: Reac
   const headingId = id ?? `section-${title.replace(/\W+/g, "-").toLowerCase()}`;
   return (
     <section className={s.section} aria-labelledby={headingId}>
-      <Subtitle2 as="h2" id={headingId}>
+      <Subtitle2 as="h2" id={headingId} className={s.heading}>
         {title}
       </Subtitle2>
       {children}
@@ -134,7 +137,9 @@ export function EmptyState({ title, children, action }: { title: string; childre
   const s = useStyles();
   return (
     <div className={s.empty} data-testid="empty-state">
-      <Subtitle2 as="p">{title}</Subtitle2>
+      <Subtitle2 as="p" className={s.heading}>
+        {title}
+      </Subtitle2>
       {children && <div>{children}</div>}
       {action}
     </div>

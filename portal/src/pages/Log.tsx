@@ -100,7 +100,7 @@ export default function LogPage() {
         ) : null}
       </Section>
       <Section title="Events">
-        <form className={s.filters} onSubmit={apply} noValidate aria-label="Filter events">
+        <form className={s.filters} onSubmit={apply} noValidate>
           <Field label="Operation">
             <Select value={draft.operation} onChange={set("operation")}>
               <option value="">All operations</option>
@@ -130,7 +130,7 @@ export default function LogPage() {
           <Button type="submit" appearance="primary">
             Apply filters
           </Button>
-          <Button onClick={clear} disabled={!filtered && !Object.values(draft).some(Boolean)}>
+          <Button onClick={clear} disabledFocusable={!filtered && !Object.values(draft).some(Boolean)}>
             Clear filters
           </Button>
         </form>
@@ -154,7 +154,7 @@ export default function LogPage() {
           <>
             <AuditTable events={events} label="Provisioning events" />
             {hasMore && (
-              <Button className={s.more} onClick={() => setPage((p) => p + 1)} disabled={loading}>
+              <Button className={s.more} onClick={() => setPage((p) => p + 1)} disabledFocusable={loading}>
                 {loading ? "Loading…" : "Load more"}
               </Button>
             )}

@@ -178,9 +178,9 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
                         size="small"
                         icon={<DismissRegular />}
                         iconPosition="after"
-                        aria-label={`Unmap group ${g} from team ${t.name}`}
+                        aria-label={`Unmap ${g} from ${t.name}`}
                         onClick={() => remove(g)}
-                        disabled={unmap.busy}
+                        disabledFocusable={unmap.busy}
                       >
                         {g}
                       </Button>
@@ -193,7 +193,7 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
         </Table>
       ) : null}
       <ProblemBar error={unmap.error} title="The group was not unmapped" />
-      <form className={s.form} onSubmit={submit} noValidate aria-label="Map a group onto a team">
+      <form className={s.form} onSubmit={submit} noValidate>
         <GroupSelect groups={groups} value={group} onChange={setGroup} label="Entra group" />
         <Field label="Team" required validationMessage={formError}>
           <Select className={s.select} value={team} onChange={(_, d) => setTeam(d.value)} disabled={!list?.length}>
@@ -205,16 +205,16 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
             ))}
           </Select>
         </Field>
-        <Button type="submit" appearance="primary" disabled={map.busy}>
+        <Button type="submit" appearance="primary" disabledFocusable={map.busy}>
           Map group to team
         </Button>
       </form>
       <ProblemBar error={map.error} title="The group was not mapped" />
-      <form className={s.form} onSubmit={createTeam} noValidate aria-label="Create a team">
+      <form className={s.form} onSubmit={createTeam} noValidate>
         <Field label="New team name" validationMessage={create.error?.fieldError("name")}>
           <Input value={newTeam} onChange={(_, d) => setNewTeam(d.value)} autoComplete="off" />
         </Field>
-        <Button type="submit" disabled={create.busy || !newTeam.trim()}>
+        <Button type="submit" disabledFocusable={create.busy || !newTeam.trim()}>
           Create team
         </Button>
       </form>
@@ -321,9 +321,9 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
                       <Button
                         size="small"
                         icon={<DismissRegular />}
-                        aria-label={`Unmap role of group ${m.groupName ?? m.group}`}
+                        aria-label={`Unmap ${m.groupName ?? m.group} from ${m.role}`}
                         onClick={() => remove(m.group)}
-                        disabled={unmap.busy}
+                        disabledFocusable={unmap.busy}
                       >
                         Unmap
                       </Button>
@@ -334,7 +334,7 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
             </Table>
           )}
           <ProblemBar error={unmap.error} title="The mapping was not removed" />
-          <form className={s.form} onSubmit={runPreview} noValidate aria-label="Map a group to a role">
+          <form className={s.form} onSubmit={runPreview} noValidate>
             <GroupSelect groups={groups} value={group} onChange={(g) => change(g, role)} label="Group to map" />
             <Field label="Role" required validationMessage={formError}>
               <Select className={s.select} value={role} onChange={(_, d) => change(group, d.value)}>
@@ -346,7 +346,7 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
                 ))}
               </Select>
             </Field>
-            <Button type="submit" disabled={previewAction.busy}>
+            <Button type="submit" disabledFocusable={previewAction.busy}>
               {previewAction.busy ? "Previewing…" : "Preview changes"}
             </Button>
           </form>
@@ -373,7 +373,7 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
                 </ul>
               )}
               <div className={s.actions}>
-                <Button appearance="primary" onClick={runSave} disabled={save.busy}>
+                <Button appearance="primary" onClick={runSave} disabledFocusable={save.busy}>
                   {save.busy ? "Saving…" : "Save mapping"}
                 </Button>
                 <Button onClick={() => setPreview(undefined)}>Cancel</Button>

@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent, type RefObject } from "react";
 import {
   Badge,
   Button,
@@ -65,7 +65,7 @@ export default function TokensPage({ me }: { me: Me }) {
   const [created, setCreated] = useState<Created>();
   const [revoking, setRevoking] = useState<Token>();
   const [notice, setNotice] = useState<string>();
-  const noticeRef = useRef<HTMLDivElement>(null);
+  const createButton = useRef<HTMLButtonElement>(null);
 
   const onCreated = (c: Created) => {
     setCreated(c);
@@ -90,13 +90,11 @@ export default function TokensPage({ me }: { me: Me }) {
         }
       />
       {notice && (
-        <div ref={noticeRef} tabIndex={-1}>
-          <MessageBar intent="success" role="status">
-            <MessageBarBody>{notice}</MessageBarBody>
-          </MessageBar>
-        </div>
+        <MessageBar intent="success" role="status">
+          <MessageBarBody>{notice}</MessageBarBody>
+        </MessageBar>
       )}
-      <CreateTokenForm tenantUrl={tenantUrl} onCreated={onCreated} />
+      <CreateTokenForm tenantUrl={tenantUrl} onCreated={onCreated} buttonRef={createButton} />
       <Section title="Tokens of this tenant" id="token-list-heading">
         {list.loading && !list.data ? (
           <LoadingState label="Loading tokens…" />
@@ -110,7 +108,14 @@ export default function TokensPage({ me }: { me: Me }) {
           <TokenTable tokens={list.data?.tokens ?? []} onRevoke={setRevoking} />
         )}
       </Section>
-      <TokenCreatedDialog created={created} onClose={() => setCreated(undefined)} />
+      <TokenCreatedDialog
+        created={created}
+        onClose={() => {
+          setCreated(undefined);
+          // Back to where the flow started (the form may have been submitted from the Name box).
+          setTimeout(() => createButton.current?.focus(), 0);
+        }}
+      />
       <RevokeDialog
         token={revoking}
         onClose={() => setRevoking(undefined)}
@@ -123,18 +128,28 @@ export default function TokensPage({ me }: { me: Me }) {
   );
 }
 
-function CreateTokenForm({ tenantUrl, onCreated }: { tenantUrl: string; onCreated: (c: Created) => void }) {
+function CreateTokenForm({
+  tenantUrl,
+  onCreated,
+  buttonRef,
+}: {
+  tenantUrl: string;
+  onCreated: (c: Created) => void;
+  buttonRef: RefObject<HTMLButtonElement | null>;
+}) {
   const s = useStyles();
   const [name, setName] = useState("");
   const [expires, setExpires] = useState(oneYearFromToday());
   const [nameError, setNameError] = useState<string>();
   const [expiresError, setExpiresError] = useState<string>();
   const action = useAction();
-  const restoreTarget = useRestoreFocusTarget();
+  const nameInput = useRef<HTMLInputElement>(null);
+  const expiresInput = useRef<HTMLInputElement>(null);
   const tomorrow = isoDate(new Date(Date.now() + 86_400_000));
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (action.busy) return;
     const trimmed = name.trim();
     const nErr = trimmed ? undefined : "Enter a name, e.g. entra-2026, so you can tell tokens apart when you rotate.";
     const eErr = !expires
@@ -144,6 +159,8 @@ function CreateTokenForm({ tenantUrl, onCreated }: { tenantUrl: string; onCreate
         : undefined;
     setNameError(nErr);
     setExpiresError(eErr);
+    if (nErr) nameInput.current?.focus();
+    else if (eErr) expiresInput.current?.focus();
     if (nErr || eErr) return;
     const res = await action.run(() =>
       api.post<Created>("/api/admin/tokens", { name: trimmed, expiresAt: `${expires}T00:00:00Z` }),
@@ -159,17 +176,17 @@ function CreateTokenForm({ tenantUrl, onCreated }: { tenantUrl: string; onCreate
   const serverExpires = action.error?.fieldError("expiresAt");
   return (
     <Section title="Create a token">
-      <form className={s.form} onSubmit={submit} noValidate aria-label="Create a token">
+      <form className={s.form} onSubmit={submit} noValidate>
         <Field
           label="Name"
           required
           validationMessage={nameError ?? serverName}
           hint="Shown in the token list and the provisioning log."
         >
-          <Input value={name} onChange={(_, d) => setName(d.value)} maxLength={100} autoComplete="off" />
+          <Input ref={nameInput} value={name} onChange={(_, d) => setName(d.value)} maxLength={100} autoComplete="off" />
         </Field>
         <Field label="Expires on" required validationMessage={expiresError ?? serverExpires} hint="Defaults to one year from today.">
-          <Input type="date" value={expires} min={tomorrow} onChange={(_, d) => setExpires(d.value)} />
+          <Input ref={expiresInput} type="date" value={expires} min={tomorrow} onChange={(_, d) => setExpires(d.value)} />
         </Field>
         <Field
           className={s.wide}
@@ -179,7 +196,7 @@ function CreateTokenForm({ tenantUrl, onCreated }: { tenantUrl: string; onCreate
           <Input value={tenantUrl} readOnly className={s.mono} />
         </Field>
         <div className={s.actions}>
-          <Button type="submit" appearance="primary" icon={<AddRegular />} disabled={action.busy} {...restoreTarget}>
+          <Button type="submit" appearance="primary" icon={<AddRegular />} disabledFocusable={action.busy} ref={buttonRef}>
             {action.busy ? "Creating…" : "Create token"}
           </Button>
         </div>
@@ -313,7 +330,7 @@ function RevokeDialog({
 }) {
   const action = useAction();
   const revoke = async () => {
-    if (!token) return;
+    if (!token || action.busy) return;
     const res = await action.run(() => api.post<{ token: Token }>(`/api/admin/tokens/${encodeURIComponent(token.id)}/revoke`));
     if (res) onRevoked(res.token);
   };
@@ -339,7 +356,7 @@ function RevokeDialog({
           </DialogContent>
           <DialogActions>
             <Button onClick={onClose}>Cancel</Button>
-            <Button appearance="primary" onClick={revoke} disabled={action.busy}>
+            <Button appearance="primary" onClick={revoke} disabledFocusable={action.busy}>
               {action.busy ? "Revoking…" : "Revoke token"}
             </Button>
           </DialogActions>

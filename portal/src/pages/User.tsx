@@ -190,7 +190,7 @@ function EntraLink({ user, onChanged }: { user: UserDetail; onChanged: () => voi
           </MessageBarBody>
         </MessageBar>
       )}
-      <form className={s.form} onSubmit={submit} noValidate aria-label="Set Object ID">
+      <form className={s.form} onSubmit={submit} noValidate>
         <Field
           label={user.objectId ? "New Object ID" : "Object ID"}
           validationMessage={clientError ?? serverField}
@@ -204,7 +204,7 @@ function EntraLink({ user, onChanged }: { user: UserDetail; onChanged: () => voi
             autoComplete="off"
           />
         </Field>
-        <Button type="submit" appearance="primary" icon={<LinkRegular />} className={s.submit} disabled={save.busy}>
+        <Button type="submit" appearance="primary" icon={<LinkRegular />} className={s.submit} disabledFocusable={save.busy}>
           {user.objectId ? "Change Object ID" : "Add Entra sign-in"}
         </Button>
         {hasEntra && (
@@ -227,7 +227,7 @@ function EntraLink({ user, onChanged }: { user: UserDetail; onChanged: () => voi
             </DialogContent>
             <DialogActions>
               <Button onClick={() => setConfirm(false)}>Cancel</Button>
-              <Button appearance="primary" onClick={unlink} disabled={remove.busy}>
+              <Button appearance="primary" onClick={unlink} disabledFocusable={remove.busy}>
                 Remove
               </Button>
             </DialogActions>

@@ -114,7 +114,7 @@ export default function UsersPage() {
             </Table>
             {pages > 1 && (
               <nav className={s.pager} aria-label="Users pages">
-                <Button icon={<ChevronLeftRegular />} disabled={page <= 1} onClick={() => setPage(page - 1)}>
+                <Button icon={<ChevronLeftRegular />} disabledFocusable={page <= 1} onClick={() => setPage(page - 1)}>
                   Previous page
                 </Button>
                 <Text>
@@ -123,7 +123,7 @@ export default function UsersPage() {
                 <Button
                   icon={<ChevronRightRegular />}
                   iconPosition="after"
-                  disabled={page >= pages}
+                  disabledFocusable={page >= pages}
                   onClick={() => setPage(page + 1)}
                 >
                   Next page

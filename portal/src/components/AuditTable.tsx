@@ -31,9 +31,16 @@ const useStyles = makeStyles({
     rowGap: tokens.spacingVerticalS,
     margin: 0,
     "& dt": { fontWeight: tokens.fontWeightSemibold },
-    "& dd": { margin: 0 },
+    "& dd": { margin: 0, overflowWrap: "anywhere", minWidth: 0 },
   },
-  summary: { color: tokens.colorNeutralForeground2 },
+  summary: {
+    color: tokens.colorNeutralForeground2,
+    overflowWrap: "anywhere",
+    display: "-webkit-box",
+    WebkitLineClamp: "2",
+    WebkitBoxOrient: "vertical",
+    overflow: "hidden",
+  },
 });
 
 export function summarize(e: AuditEvent): string {
@@ -64,13 +71,13 @@ export function AuditTable({ events, label, showResource = true }: { events: Aud
       <Table aria-label={label} size="small">
         <TableHeader>
           <TableRow>
-            <TableHeaderCell style={{ width: "190px" }}>Time</TableHeaderCell>
-            <TableHeaderCell style={{ width: "100px" }}>Operation</TableHeaderCell>
-            {showResource && <TableHeaderCell style={{ width: "170px" }}>Resource</TableHeaderCell>}
-            <TableHeaderCell style={{ width: "120px" }}>Status</TableHeaderCell>
-            <TableHeaderCell style={{ width: "120px" }}>Token</TableHeaderCell>
+            <TableHeaderCell style={{ width: "170px" }}>Time</TableHeaderCell>
+            <TableHeaderCell style={{ width: "90px" }}>Operation</TableHeaderCell>
+            {showResource && <TableHeaderCell style={{ width: "150px" }}>Resource</TableHeaderCell>}
+            <TableHeaderCell style={{ width: "110px" }}>Status</TableHeaderCell>
+            <TableHeaderCell style={{ width: "110px" }}>Token</TableHeaderCell>
             <TableHeaderCell>Summary</TableHeaderCell>
-            <TableHeaderCell style={{ width: "90px" }}>
+            <TableHeaderCell style={{ width: "80px" }}>
               <span className="visually-hidden">Details</span>
             </TableHeaderCell>
           </TableRow>
@@ -90,7 +97,7 @@ export function AuditTable({ events, label, showResource = true }: { events: Aud
               </TableCell>
               <TableCell>{e.tokenName ?? "—"}</TableCell>
               <TableCell>
-                <Text className={s.summary} size={200}>
+                <Text className={s.summary} size={200} title={summarize(e)}>
                   {summarize(e) || "—"}
                 </Text>
               </TableCell>

@@ -25,7 +25,7 @@ export function HourlyChart({ hours, titleId = "hourly-chart-title" }: { hours: 
   const y = (v: number) => PAD.top + plotH - (v / max) * plotH;
   const days = hours
     .map((h, i) => ({ h, i }))
-    .filter(({ h }) => new Date(h.hour).getUTCHours() === 0);
+    .filter(({ h, i }) => new Date(h.hour).getUTCHours() === 0 && PAD.left + i * bw < W - PAD.right - 44);
   const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", timeZone: "UTC" });
   const description =
     `${total} requests and ${failed} failures in ${hours.length} hours` +

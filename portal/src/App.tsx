@@ -166,20 +166,29 @@ interface NavEntry {
   route: string;
   label: string;
   icon: ReactNode;
-  indent?: boolean;
-  group?: string;
+}
+interface NavGroup {
+  group: string;
+  items: NavEntry[];
 }
 
-const adminNav: NavEntry[] = [
-  { route: "/integrations/tokens", label: "Tokens", icon: <KeyRegular />, indent: true, group: "Integrations" },
-  { route: "/integrations/account-types", label: "Account types", icon: <ToggleLeftRegular />, indent: true },
+const adminNav: (NavEntry | NavGroup)[] = [
+  {
+    group: "Integrations",
+    items: [
+      { route: "/integrations/tokens", label: "Tokens", icon: <KeyRegular /> },
+      { route: "/integrations/account-types", label: "Account types", icon: <ToggleLeftRegular /> },
+    ],
+  },
   { route: "/users", label: "Users", icon: <PersonRegular /> },
   { route: "/teams", label: "Teams and roles", icon: <PeopleTeamRegular /> },
   { route: "/log", label: "Provisioning log", icon: <DocumentBulletListRegular /> },
   { route: "/health", label: "Connection health", icon: <HeartPulseRegular /> },
   { route: "/me", label: "My profile", icon: <PeopleRegular /> },
 ];
-const memberNav: NavEntry[] = [{ route: "/me", label: "My profile", icon: <PeopleRegular /> }];
+const memberNav: (NavEntry | NavGroup)[] = [{ route: "/me", label: "My profile", icon: <PeopleRegular /> }];
+
+const flat = (nav: (NavEntry | NavGroup)[]): NavEntry[] => nav.flatMap((n) => ("group" in n ? n.items : [n]));
 
 function Shell({ me }: { me: Me }) {
   const s = useStyles();
@@ -202,7 +211,7 @@ function Shell({ me }: { me: Me }) {
   }, [route]);
 
   useEffect(() => {
-    const title = (me.isAdmin ? adminNav : memberNav).find((n) => route.startsWith(n.route))?.label;
+    const title = flat(me.isAdmin ? adminNav : memberNav).find((n) => route.startsWith(n.route))?.label;
     document.title = `${title ? `${title} – ` : ""}${me.tenant.name} admin portal`;
   }, [route, me]);
 
@@ -242,27 +251,22 @@ function Shell({ me }: { me: Me }) {
       <div className={s.body}>
         <nav className={s.nav} aria-label="Main">
           <ul className={s.navList}>
-            {nav.map((n) => {
-              const active = route === n.route || route.startsWith(n.route + "/");
-              return (
-                <li key={n.route}>
-                  {n.group && (
-                    <div className={s.navGroup} aria-hidden="true">
-                      {n.group}
-                    </div>
-                  )}
-                  <a
-                    href={href(n.route)}
-                    onClick={linkClick(n.route)}
-                    aria-current={active ? "page" : undefined}
-                    className={mergeClasses(s.navLink, n.indent && s.navIndent, active && s.navActive)}
-                  >
-                    {n.icon}
-                    {n.label}
-                  </a>
+            {nav.map((n) =>
+              "group" in n ? (
+                <li key={n.group}>
+                  <div className={s.navGroup} id={`nav-${n.group}`}>
+                    {n.group}
+                  </div>
+                  <ul className={s.navList} aria-labelledby={`nav-${n.group}`}>
+                    {n.items.map((i) => (
+                      <NavLink key={i.route} entry={i} route={route} indent />
+                    ))}
+                  </ul>
                 </li>
-              );
-            })}
+              ) : (
+                <NavLink key={n.route} entry={n} route={route} />
+              ),
+            )}
           </ul>
         </nav>
         <main id="main" className={s.main} ref={mainRef} tabIndex={-1}>
@@ -277,6 +281,24 @@ function Shell({ me }: { me: Me }) {
         </main>
       </div>
     </div>
+  );
+}
+
+function NavLink({ entry: n, route, indent }: { entry: NavEntry; route: string; indent?: boolean }) {
+  const s = useStyles();
+  const active = route === n.route || route.startsWith(n.route + "/");
+  return (
+    <li>
+      <a
+        href={href(n.route)}
+        onClick={linkClick(n.route)}
+        aria-current={active ? "page" : undefined}
+        className={mergeClasses(s.navLink, indent && s.navIndent, active && s.navActive)}
+      >
+        {n.icon}
+        {n.label}
+      </a>
+    </li>
   );
 }
 

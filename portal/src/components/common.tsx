@@ -76,12 +76,17 @@ export function Section({ title, children, id }: { title: string; children: Reac
   const headingId = id ?? `section-${title.replace(/\W+/g, "-").toLowerCase()}`;
   return (
     <section className={s.section} aria-labelledby={headingId}>
-      <Subtitle2 as="h2" id={headingId} className={s.heading}>
+      <Subtitle2 as="h2" id={headingId} className={s.heading} tabIndex={-1}>
         {title}
       </Subtitle2>
       {children}
     </section>
   );
+}
+
+/** Moves focus to a Section's heading, e.g. after the control that had focus was removed. */
+export function focusSection(id: string): void {
+  setTimeout(() => document.getElementById(id)?.focus(), 0);
 }
 
 export function LoadingState({ label }: { label: string }) {

@@ -1,7 +1,7 @@
 import { Switch, Text, makeStyles, tokens } from "@fluentui/react-components";
 import { api, type LoginType } from "../api";
 import { useAction, useGet } from "../hooks";
-import { ErrorState, LoadingState, PageHeader, ProblemBar, Section } from "../components/common";
+import { EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, Section } from "../components/common";
 
 interface LoginTypes {
   loginTypes: LoginType[];
@@ -46,6 +46,11 @@ export default function AccountTypesPage() {
           <LoadingState label="Loading account types…" />
         ) : state.error ? (
           <ErrorState error={state.error} what="the account types" onRetry={state.reload} />
+        ) : state.data && state.data.available.length === 0 ? (
+          <EmptyState title="No sign-in method is available">
+            The service offers no account type for this tenant. Contact support: the deployment's configuration is
+            missing its sign-in settings.
+          </EmptyState>
         ) : state.data ? (
           <div className={s.list}>
             {state.data.available.map((type) => {

@@ -21,7 +21,7 @@ import {
 import { ArrowRightRegular, DismissRegular } from "@fluentui/react-icons";
 import { api, type Group, type RoleMapping, type RolePreview, type Team } from "../api";
 import { useAction, useGet } from "../hooks";
-import { EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, Section } from "../components/common";
+import { EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, Section, focusSection } from "../components/common";
 
 const useStyles = makeStyles({
   form: { display: "flex", gap: tokens.spacingHorizontalM, alignItems: "end", flexWrap: "wrap" },
@@ -120,7 +120,10 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
       await api.post("/api/admin/teams/unmap", { group: g });
       return true;
     });
-    if (ok) teams.reload();
+    if (ok) {
+      teams.reload();
+      focusSection("teams-heading");
+    }
   };
   const createTeam = async (e: FormEvent) => {
     e.preventDefault();
@@ -138,7 +141,7 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
 
   const list = teams.data?.teams;
   return (
-    <Section title="Teams">
+    <Section title="Teams" id="teams-heading">
       {teams.loading && !list ? (
         <LoadingState label="Loading teams…" />
       ) : teams.error ? (
@@ -273,12 +276,15 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
       await api.post("/api/admin/roles/unmap", { group: g });
       return true;
     });
-    if (ok) roles.reload();
+    if (ok) {
+      roles.reload();
+      focusSection("roles-heading");
+    }
   };
 
   const data = roles.data;
   return (
-    <Section title="Role mappings">
+    <Section title="Role mappings" id="roles-heading">
       {roles.loading && !data ? (
         <LoadingState label="Loading role mappings…" />
       ) : roles.error ? (

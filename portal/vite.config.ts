@@ -3,6 +3,8 @@ import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
+/** Where the dev server forwards /api and /auth: the local Functions host unless PORTAL_API says otherwise. */
+const api = process.env.PORTAL_API ?? "http://localhost:7071";
 
 /** The Function App serves the build at /portal/ under a CSP that forbids inline scripts. */
 export default defineConfig({
@@ -18,8 +20,8 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      "/api": "http://localhost:7071",
-      "/auth": "http://localhost:7071",
+      "/api": api,
+      "/auth": api,
     },
   },
 });

@@ -119,6 +119,8 @@ export function ErrorState({ error, what, onRetry }: { error: ApiError; what: st
 export function ProblemBar({ error, title, hideFields = [] }: { error?: ApiError; title: string; hideFields?: string[] }) {
   if (!error) return null;
   const others = error.errors.filter((e) => !hideFields.includes(e.field));
+  // Every error is already shown next to its field.
+  if (error.errors.length > 0 && others.length === 0) return null;
   return (
     <MessageBar intent="error" role="alert" layout="multiline">
       <MessageBarBody>

@@ -1,0 +1,327 @@
+import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from "react";
+import {
+  Body1,
+  Button,
+  Link,
+  Subtitle1,
+  Text,
+  Title1,
+  makeStyles,
+  mergeClasses,
+  tokens,
+} from "@fluentui/react-components";
+import {
+  KeyRegular,
+  PeopleRegular,
+  PeopleTeamRegular,
+  PersonRegular,
+  DocumentBulletListRegular,
+  HeartPulseRegular,
+  ToggleLeftRegular,
+  SignOutRegular,
+} from "@fluentui/react-icons";
+import { api, ApiError, onUnauthorized, setCsrfToken, type Me } from "./api";
+import { href, linkClick, match, navigate, useRoute } from "./router";
+import { ErrorState, LoadingState } from "./components/common";
+
+const TokensPage = lazy(() => import("./pages/Tokens"));
+const AccountTypesPage = lazy(() => import("./pages/AccountTypes"));
+const UsersPage = lazy(() => import("./pages/Users"));
+const UserPage = lazy(() => import("./pages/User"));
+const TeamsPage = lazy(() => import("./pages/Teams"));
+const LogPage = lazy(() => import("./pages/Log"));
+const HealthPage = lazy(() => import("./pages/Health"));
+const ProfilePage = lazy(() => import("./pages/Profile"));
+
+const useStyles = makeStyles({
+  root: { display: "grid", gridTemplateRows: "48px 1fr", minHeight: "100vh", backgroundColor: tokens.colorNeutralBackground3 },
+  header: {
+    display: "flex",
+    alignItems: "center",
+    gap: tokens.spacingHorizontalL,
+    padding: `0 ${tokens.spacingHorizontalL}`,
+    backgroundColor: tokens.colorBrandBackground,
+    color: tokens.colorNeutralForegroundOnBrand,
+  },
+  product: { fontWeight: tokens.fontWeightSemibold, fontSize: tokens.fontSizeBase400 },
+  tenant: { color: tokens.colorNeutralForegroundOnBrand, opacity: 0.9 },
+  spacer: { flexGrow: 1 },
+  user: { color: tokens.colorNeutralForegroundOnBrand, textAlign: "right", lineHeight: tokens.lineHeightBase200 },
+  signOut: { color: tokens.colorNeutralForegroundOnBrand },
+  body: { display: "grid", gridTemplateColumns: "240px 1fr", minHeight: 0 },
+  nav: {
+    backgroundColor: tokens.colorNeutralBackground1,
+    borderRight: `1px solid ${tokens.colorNeutralStroke2}`,
+    padding: `${tokens.spacingVerticalM} 0`,
+  },
+  navList: { listStyle: "none", margin: 0, padding: 0 },
+  navGroup: {
+    padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalL} ${tokens.spacingVerticalXS}`,
+    color: tokens.colorNeutralForeground3,
+    fontSize: tokens.fontSizeBase200,
+    fontWeight: tokens.fontWeightSemibold,
+    textTransform: "uppercase",
+  },
+  navLink: {
+    display: "flex",
+    alignItems: "center",
+    gap: tokens.spacingHorizontalS,
+    padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalL}`,
+    color: tokens.colorNeutralForeground1,
+    textDecorationLine: "none",
+    borderLeft: "3px solid transparent",
+    ":hover": { backgroundColor: tokens.colorNeutralBackground1Hover, textDecorationLine: "none" },
+    ":focus-visible": { outline: `2px solid ${tokens.colorStrokeFocus2}`, outlineOffset: "-2px" },
+  },
+  navIndent: { paddingLeft: tokens.spacingHorizontalXXL },
+  navActive: {
+    borderLeft: `3px solid ${tokens.colorBrandStroke1}`,
+    backgroundColor: tokens.colorNeutralBackground1Selected,
+    fontWeight: tokens.fontWeightSemibold,
+  },
+  main: { padding: `${tokens.spacingVerticalXL} ${tokens.spacingHorizontalXXL}`, minWidth: 0, outline: "none" },
+  skip: {
+    position: "absolute",
+    left: "-9999px",
+    ":focus": { left: tokens.spacingHorizontalS, top: tokens.spacingVerticalS, zIndex: 10, backgroundColor: tokens.colorNeutralBackground1, padding: tokens.spacingHorizontalS },
+  },
+  signIn: {
+    maxWidth: "480px",
+    margin: "15vh auto",
+    display: "flex",
+    flexDirection: "column",
+    gap: tokens.spacingVerticalL,
+    padding: tokens.spacingVerticalXXL,
+    backgroundColor: tokens.colorNeutralBackground1,
+    borderRadius: tokens.borderRadiusLarge,
+    boxShadow: tokens.shadow16,
+  },
+});
+
+type Session =
+  | { state: "loading" }
+  | { state: "signed-out" }
+  | { state: "error"; error: ApiError }
+  | { state: "signed-in"; me: Me };
+
+export function App() {
+  const [session, setSession] = useState<Session>({ state: "loading" });
+  const [nonce, setNonce] = useState(0);
+
+  useEffect(() => {
+    let live = true;
+    api
+      .get<Me>("/api/me")
+      .then((me) => {
+        if (!live) return;
+        setCsrfToken(me.csrfToken);
+        setSession({ state: "signed-in", me });
+      })
+      .catch((e: unknown) => {
+        if (!live) return;
+        if (e instanceof ApiError && e.status === 401) setSession({ state: "signed-out" });
+        else setSession({ state: "error", error: e instanceof ApiError ? e : new ApiError(0, "Error", String(e)) });
+      });
+    return () => {
+      live = false;
+    };
+  }, [nonce]);
+
+  useEffect(() => onUnauthorized(() => setSession({ state: "signed-out" })), []);
+
+  if (session.state === "loading") return <LoadingState label="Signing you in…" />;
+  if (session.state === "signed-out") return <SignInPage />;
+  if (session.state === "error")
+    return (
+      <div style={{ padding: 24 }}>
+        <ErrorState error={session.error} what="your session" onRetry={() => setNonce((n) => n + 1)} />
+      </div>
+    );
+  return <Shell me={session.me} />;
+}
+
+function SignInPage() {
+  const s = useStyles();
+  const returnTo = window.location.pathname.startsWith("/portal")
+    ? window.location.pathname + window.location.search
+    : "/portal/";
+  const login = `/auth/login?returnTo=${encodeURIComponent(returnTo)}`;
+  return (
+    <main className={s.signIn}>
+      <Title1 as="h1">Sign in</Title1>
+      <Body1>
+        Sign in with the Microsoft work account your organization uses. Admins manage provisioning, tokens and roles
+        here; everyone else sees their own profile.
+      </Body1>
+      <div>
+        <Button as="a" appearance="primary" size="large" href={login}>
+          Sign in with Microsoft
+        </Button>
+      </div>
+    </main>
+  );
+}
+
+interface NavEntry {
+  route: string;
+  label: string;
+  icon: ReactNode;
+}
+interface NavGroup {
+  group: string;
+  items: NavEntry[];
+}
+
+const adminNav: (NavEntry | NavGroup)[] = [
+  {
+    group: "Integrations",
+    items: [
+      { route: "/integrations/tokens", label: "Tokens", icon: <KeyRegular /> },
+      { route: "/integrations/account-types", label: "Account types", icon: <ToggleLeftRegular /> },
+    ],
+  },
+  { route: "/users", label: "Users", icon: <PersonRegular /> },
+  { route: "/teams", label: "Teams and roles", icon: <PeopleTeamRegular /> },
+  { route: "/log", label: "Provisioning log", icon: <DocumentBulletListRegular /> },
+  { route: "/health", label: "Connection health", icon: <HeartPulseRegular /> },
+  { route: "/me", label: "My profile", icon: <PeopleRegular /> },
+];
+const memberNav: (NavEntry | NavGroup)[] = [{ route: "/me", label: "My profile", icon: <PeopleRegular /> }];
+
+const flat = (nav: (NavEntry | NavGroup)[]): NavEntry[] => nav.flatMap((n) => ("group" in n ? n.items : [n]));
+
+function Shell({ me }: { me: Me }) {
+  const s = useStyles();
+  const route = useRoute();
+  const mainRef = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  const [signOutError, setSignOutError] = useState<string>();
+
+  useEffect(() => {
+    if (route === "/") navigate(me.isAdmin ? "/integrations/tokens" : "/me", { replace: true });
+  }, [route, me.isAdmin]);
+
+  // Move focus to the page on client-side navigation, as a full page load would.
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    mainRef.current?.focus();
+  }, [route]);
+
+  useEffect(() => {
+    const title = flat(me.isAdmin ? adminNav : memberNav).find((n) => route.startsWith(n.route))?.label;
+    document.title = `${title ? `${title} – ` : ""}${me.tenant.name} admin portal`;
+  }, [route, me]);
+
+  const signOut = async () => {
+    try {
+      await api.post("/auth/logout");
+      window.location.assign("/auth/login");
+    } catch (e) {
+      setSignOutError(e instanceof ApiError ? e.detail : String(e));
+    }
+  };
+
+  const nav = me.isAdmin ? adminNav : memberNav;
+  return (
+    <div className={s.root}>
+      <a className={s.skip} href="#main">
+        Skip to main content
+      </a>
+      <header className={s.header} role="banner">
+        <Text className={s.product}>Admin portal</Text>
+        <Text className={s.tenant} data-testid="tenant-name" aria-label={`Tenant ${me.tenant.name}`}>
+          {me.tenant.name}
+        </Text>
+        <span className={s.spacer} />
+        <div className={s.user} data-testid="signed-in-user">
+          <Text weight="semibold" block>
+            {me.user.displayName || me.user.userName}
+          </Text>
+          <Text size={200} block>
+            {me.user.userName}
+          </Text>
+        </div>
+        <Button appearance="transparent" className={s.signOut} icon={<SignOutRegular />} onClick={signOut}>
+          Sign out
+        </Button>
+      </header>
+      <div className={s.body}>
+        <nav className={s.nav} aria-label="Main">
+          <ul className={s.navList}>
+            {nav.map((n) =>
+              "group" in n ? (
+                <li key={n.group}>
+                  <div className={s.navGroup} id={`nav-${n.group}`}>
+                    {n.group}
+                  </div>
+                  <ul className={s.navList} aria-labelledby={`nav-${n.group}`}>
+                    {n.items.map((i) => (
+                      <NavLink key={i.route} entry={i} route={route} indent />
+                    ))}
+                  </ul>
+                </li>
+              ) : (
+                <NavLink key={n.route} entry={n} route={route} />
+              ),
+            )}
+          </ul>
+        </nav>
+        <main id="main" className={s.main} ref={mainRef} tabIndex={-1}>
+          {signOutError && (
+            <div role="alert">
+              <Subtitle1>Sign out failed</Subtitle1> <Body1>{signOutError}</Body1>
+            </div>
+          )}
+          <Suspense fallback={<LoadingState label="Loading page…" />}>
+            <Page route={route} me={me} />
+          </Suspense>
+        </main>
+      </div>
+    </div>
+  );
+}
+
+function NavLink({ entry: n, route, indent }: { entry: NavEntry; route: string; indent?: boolean }) {
+  const s = useStyles();
+  const active = route === n.route || route.startsWith(n.route + "/");
+  return (
+    <li>
+      <a
+        href={href(n.route)}
+        onClick={linkClick(n.route)}
+        aria-current={active ? "page" : undefined}
+        className={mergeClasses(s.navLink, indent && s.navIndent, active && s.navActive)}
+      >
+        {n.icon}
+        {n.label}
+      </a>
+    </li>
+  );
+}
+
+function Page({ route, me }: { route: string; me: Me }) {
+  if (!me.isAdmin || route === "/me") return <ProfilePage me={me} />;
+  if (route === "/" || route === "/integrations" || route === "/integrations/tokens") return <TokensPage me={me} />;
+  if (route === "/integrations/account-types") return <AccountTypesPage />;
+  if (route === "/users") return <UsersPage />;
+  const user = match("/users/:id", route);
+  if (user) return <UserPage id={user.id} />;
+  if (route === "/teams") return <TeamsPage />;
+  if (route === "/log") return <LogPage />;
+  if (route === "/health") return <HealthPage />;
+  return (
+    <div>
+      <Title1 as="h1">Page not found</Title1>
+      <Body1 as="p">
+        There is no page at {route}. Go to{" "}
+        <Link href={href("/integrations/tokens")} onClick={linkClick("/integrations/tokens")}>
+          Tokens
+        </Link>{" "}
+        or pick a page on the left.
+      </Body1>
+    </div>
+  );
+}

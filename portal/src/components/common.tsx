@@ -1,0 +1,221 @@
+import { useState, type ReactNode } from "react";
+import {
+  Badge,
+  Body1,
+  Button,
+  Field,
+  Input,
+  Link,
+  MessageBar,
+  MessageBarActions,
+  MessageBarBody,
+  MessageBarTitle,
+  Spinner,
+  Subtitle2,
+  Title2,
+  makeStyles,
+  tokens,
+} from "@fluentui/react-components";
+import { CopyRegular, CheckmarkRegular } from "@fluentui/react-icons";
+import type { ApiError } from "../api";
+import { href, linkClick, type RouteLinkProps } from "../router";
+
+const useStyles = makeStyles({
+  header: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXS, marginBottom: tokens.spacingVerticalL },
+  heading: { margin: 0 },
+  help: { color: tokens.colorNeutralForeground2, maxWidth: "72ch" },
+  empty: {
+    display: "flex",
+    flexDirection: "column",
+    alignItems: "flex-start",
+    gap: tokens.spacingVerticalS,
+    padding: tokens.spacingVerticalXL,
+    border: `1px dashed ${tokens.colorNeutralStroke1}`,
+    borderRadius: tokens.borderRadiusMedium,
+    backgroundColor: tokens.colorNeutralBackground2,
+  },
+  loading: { padding: tokens.spacingVerticalXXL, display: "flex", justifyContent: "flex-start" },
+  copyRow: { display: "flex", gap: tokens.spacingHorizontalS, alignItems: "center" },
+  copyInput: { flexGrow: 1, fontFamily: tokens.fontFamilyMonospace },
+  section: {
+    display: "flex",
+    flexDirection: "column",
+    gap: tokens.spacingVerticalM,
+    padding: tokens.spacingVerticalL,
+    backgroundColor: tokens.colorNeutralBackground1,
+    borderRadius: tokens.borderRadiusMedium,
+    boxShadow: tokens.shadow4,
+    marginBottom: tokens.spacingVerticalL,
+  },
+});
+
+/** An in-portal link: a real <a href> (new tab works) that navigates client-side. */
+export function RouteLink({ to, children, ...rest }: RouteLinkProps) {
+  return (
+    <Link href={href(to)} onClick={linkClick(to)} {...rest}>
+      {children}
+    </Link>
+  );
+}
+
+export function PageHeader({ title, help, actions }: { title: string; help?: ReactNode; actions?: ReactNode }) {
+  const s = useStyles();
+  return (
+    <header className={s.header}>
+      <Title2 as="h1" className={s.heading}>
+        {title}
+      </Title2>
+      {help && <Body1 className={s.help}>{help}</Body1>}
+      {actions}
+    </header>
+  );
+}
+
+export function Section({ title, children, id }: { title: string; children: ReactNode; id?: string }) {
+  const s = useStyles();
+  const headingId = id ?? `section-${title.replace(/\W+/g, "-").toLowerCase()}`;
+  return (
+    <section className={s.section} aria-labelledby={headingId}>
+      <Subtitle2 as="h2" id={headingId} className={s.heading} tabIndex={-1}>
+        {title}
+      </Subtitle2>
+      {children}
+    </section>
+  );
+}
+
+/** Moves focus to a Section's heading, e.g. after the control that had focus was removed. */
+export function focusSection(id: string): void {
+  setTimeout(() => document.getElementById(id)?.focus(), 0);
+}
+
+export function LoadingState({ label }: { label: string }) {
+  const s = useStyles();
+  return (
+    <div className={s.loading} role="status">
+      <Spinner size="small" label={label} labelPosition="after" />
+    </div>
+  );
+}
+
+/** A failed load: what went wrong, what to do, and a Retry button. */
+export function ErrorState({ error, what, onRetry }: { error: ApiError; what: string; onRetry?: () => void }) {
+  return (
+    <MessageBar intent="error" role="alert" layout="multiline">
+      <MessageBarBody>
+        <MessageBarTitle>Could not load {what}</MessageBarTitle>
+        {error.detail}
+      </MessageBarBody>
+      {onRetry && (
+        <MessageBarActions>
+          <Button onClick={onRetry}>Retry</Button>
+        </MessageBarActions>
+      )}
+    </MessageBar>
+  );
+}
+
+/** The error of an action (save, revoke, ...), with its detail and any field errors not shown next to a field. */
+export function ProblemBar({ error, title, hideFields = [] }: { error?: ApiError; title: string; hideFields?: string[] }) {
+  if (!error) return null;
+  const others = error.errors.filter((e) => !hideFields.includes(e.field));
+  // Every error is already shown next to its field.
+  if (error.errors.length > 0 && others.length === 0) return null;
+  return (
+    <MessageBar intent="error" role="alert" layout="multiline">
+      <MessageBarBody>
+        <MessageBarTitle>{title}</MessageBarTitle>
+        {error.detail}
+        {others.length > 0 && (
+          <ul>
+            {others.map((e) => (
+              <li key={e.field}>
+                {e.field}: {e.detail}
+              </li>
+            ))}
+          </ul>
+        )}
+      </MessageBarBody>
+    </MessageBar>
+  );
+}
+
+export function EmptyState({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
+  const s = useStyles();
+  return (
+    <div className={s.empty} data-testid="empty-state">
+      <Subtitle2 as="p" className={s.heading}>
+        {title}
+      </Subtitle2>
+      {children && <div>{children}</div>}
+      {action}
+    </div>
+  );
+}
+
+/** A read-only value with a Copy button (navigator.clipboard); the text stays selectable if copying fails. */
+export function CopyField({ label, value, hint }: { label: string; value: string; hint?: string }) {
+  const s = useStyles();
+  const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      setState("copied");
+    } catch {
+      setState("failed");
+    }
+  };
+  return (
+    <Field
+      label={label}
+      hint={hint}
+      validationState={state === "failed" ? "error" : state === "copied" ? "success" : "none"}
+      validationMessage={
+        state === "failed"
+          ? "Copying was blocked by the browser: select the text and press Ctrl+C."
+          : state === "copied"
+            ? "Copied to the clipboard."
+            : undefined
+      }
+    >
+      {(props) => (
+        <div className={s.copyRow}>
+          <Input {...props} className={s.copyInput} value={value} readOnly onFocus={(e) => e.currentTarget.select()} />
+          <Button
+            icon={state === "copied" ? <CheckmarkRegular /> : <CopyRegular />}
+            onClick={copy}
+            aria-label={`Copy ${label}`}
+          >
+            Copy
+          </Button>
+        </div>
+      )}
+    </Field>
+  );
+}
+
+export function TokenStatusBadge({ status }: { status: string }) {
+  const color = status === "active" ? "success" : status === "expired" ? "danger" : "informative";
+  return (
+    <Badge appearance="tint" color={color} shape="rounded">
+      {status === "active" ? "Active" : status === "expired" ? "Expired" : status === "revoked" ? "Revoked" : status}
+    </Badge>
+  );
+}
+
+export function UserStatusBadge({ status }: { status: string }) {
+  return (
+    <Badge appearance="tint" color={status === "active" ? "success" : "warning"} shape="rounded">
+      {status === "active" ? "Active" : status === "disconnected" ? "Disconnected" : status}
+    </Badge>
+  );
+}
+
+export function HttpStatusBadge({ status }: { status: number }) {
+  const ok = status < 400;
+  return (
+    <Badge appearance="tint" color={ok ? "success" : "danger"} shape="rounded">
+      {ok ? `Success ${status}` : `Failure ${status}`}
+    </Badge>
+  );
+}

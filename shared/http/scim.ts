@@ -82,7 +82,8 @@ export function wrapScim(handler: ScimHandler): HttpHandler {
       const header = request.headers.get("authorization") ?? "";
       const secret = /^bearer\s+/i.test(header) ? header.replace(/^bearer\s+/i, "").trim() : undefined;
       const url = new URL(request.url);
-      const baseUrl = `${url.origin}/${SCIM_PREFIX}`;
+      // The public origin when configured (behind a proxy or custom domain the request URL may differ).
+      const baseUrl = `${svc.config.publicBaseUrl ?? url.origin}/${SCIM_PREFIX}`;
       const principal = await authenticate(svc, secret, now, baseUrl);
       const ctx: OperationContext = {
         tenantId: principal.tenantId,
@@ -105,6 +106,7 @@ export function wrapScim(handler: ScimHandler): HttpHandler {
           body: () => readJson(request, svc.config.maxBodyBytes),
           ifMatch: request.headers.get("if-match") ?? undefined,
           projection: projection(type),
+          rfcPatchFlag: [...query.keys()].some((k) => k.toLowerCase() === "aadoptscim062020"),
         }),
       });
       return outcomeResponse(outcome);

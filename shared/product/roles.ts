@@ -13,7 +13,9 @@ import type { ProductUser } from "./identity.js";
 export type RoleSource =
   | { kind: "default" }
   | { kind: "group"; groupId: string; groupName?: string; mapping: { group: string; role: string } }
-  | { kind: "kept"; reason: "last-admin"; computed: string; since: string };
+  | { kind: "kept"; reason: "last-admin"; computed: string; since: string }
+  /** Granted by an admin or by an invite; group changes never lower it (an admin takes it back). */
+  | { kind: "admin"; grantedBy: string; since: string };
 /** The highest role among the mapped groups a user belongs to, or the default (RoleSource says which). */
 export function computeRole(groups: GroupFacts[], settings: TenantSettings): { role: string; source: RoleSource } {
   let best: { role: string; source: RoleSource } = { role: settings.defaultRole, source: { kind: "default" } };
@@ -40,6 +42,9 @@ export function nextRole(
   now: Date,
 ): { role: string; source: RoleSource; conflict: boolean } {
   const admin = adminRole(settings);
+  if (current.roleSource.kind === "admin" && roleRank(settings, computed.role) <= roleRank(settings, current.role)) {
+    return { role: current.role, source: current.roleSource, conflict: false };
+  }
   const demotesLastAdmin = current.role === admin && computed.role !== admin && otherAdmins === 0;
   if (demotesLastAdmin) {
     const since = current.roleSource.kind === "kept" ? current.roleSource.since : now.toISOString();

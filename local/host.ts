@@ -14,6 +14,7 @@ import { createToken } from "../shared/operations/tokens.js";
 import { ADMIN_CLI } from "../shared/operations/context.js";
 import { registrations, type Registration } from "../shared/http/registry.js";
 import { SCIM_PREFIX } from "../shared/http/scim.js";
+import { startDevOidc, type DevOidc } from "./dev-oidc.js";
 
 /**
  * The local host: serves the very same function registrations as the Azure Functions host, over
@@ -32,6 +33,8 @@ export interface HostOptions {
   port?: number;
   /** Port of the embedded store; 0 picks a free one. Default: LOCAL_STORE_PORT or 7081. */
   storePort?: number;
+  /** Port of the development OpenID provider; 0 picks a free one. Default: OIDC_PORT or 7072 (0 when `port` is 0). */
+  oidcPort?: number;
   /** Clock for the services (tests freeze it). */
   now?: () => Date;
   log?: (line: string) => void;
@@ -47,6 +50,8 @@ export interface RunningHost {
   services: Services;
   /** The embedded store's endpoint, when it runs one. */
   storeEndpoint?: string;
+  /** The development OpenID provider, when the host runs one (ENTRA_CLIENT_ID not set). */
+  devOidc?: DevOidc;
   /** Requests the embedded store has served so far (store round trips), for the benchmark. */
   storeRequests(): number;
   close(): Promise<void>;
@@ -130,10 +135,28 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** `cookies` of a response as the Functions host writes them (one Set-Cookie header each). */
+function setCookieLines(response: HttpResponseInit): string[] {
+  return (response.cookies ?? []).map((c) =>
+    [
+      `${c.name}=${c.value}`,
+      ...(c.path ? [`Path=${c.path}`] : []),
+      ...(c.domain ? [`Domain=${c.domain}`] : []),
+      ...(c.maxAge !== undefined ? [`Max-Age=${c.maxAge}`] : []),
+      ...(c.httpOnly ? ["HttpOnly"] : []),
+      ...(c.secure ? ["Secure"] : []),
+      ...(c.sameSite ? [`SameSite=${c.sameSite}`] : []),
+    ].join("; "),
+  );
+}
+
 function send(res: ServerResponse, response: HttpResponseInit): void {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries((response.headers as Record<string, string>) ?? {})) headers[k] = v;
-  const body = response.body === undefined || response.body === null ? undefined : String(response.body);
+  const cookies = setCookieLines(response);
+  if (cookies.length > 0) headers["Set-Cookie"] = cookies;
+  const raw = response.body;
+  const body = raw === undefined || raw === null ? undefined : raw instanceof Uint8Array ? raw : String(raw);
   res.writeHead(response.status ?? 200, headers);
   res.end(body);
 }
@@ -152,15 +175,13 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     storeEndpoint = `http://127.0.0.1:${port}`;
     settings = { ...settings, COSMOS_ENDPOINT: storeEndpoint, COSMOS_KEY: LOCAL_STORE_KEY };
   }
-  const config = loadConfig(settings);
-  await ensureContainers(openCosmos(config.cosmos).client, config.cosmos.database);
-  const services = createServices(config, options.now);
-  useServices(services);
-  await loadFunctions();
-  const routes = compileRoutes();
-  const prefix = (JSON.parse(readFileSync(findUp("host.json", here), "utf8")).extensions?.http?.routePrefix ?? "api") as string;
-
+  // The server listens first: sign-in needs its URL (redirect URI, PUBLIC_BASE_URL). Requests wait until it is ready.
+  let routes: Route[] = [];
+  let prefix = "";
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => (markReady = r));
   const server = createServer(async (req, res) => {
+    await ready;
     try {
       const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
       let parts: string[];
@@ -210,6 +231,25 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const url = `http://localhost:${port}`;
   const tenantUrl = `${url}/${SCIM_PREFIX}`;
 
+  // Sign-in: with ENTRA_CLIENT_ID set the same code talks to Entra; otherwise to the development
+  // OpenID provider (local/dev-oidc.ts), configured here as if it were Entra.
+  let devOidc: DevOidc | undefined;
+  if (!settings.ENTRA_CLIENT_ID) {
+    const oidcPort = options.oidcPort ?? (env.OIDC_PORT ? Number(env.OIDC_PORT) : options.port === 0 ? 0 : 7072);
+    devOidc = await startDevOidc({ port: oidcPort, redirectUris: [`${url}/auth/callback`] });
+    settings = { ...settings, ENTRA_CLIENT_ID: devOidc.clientId, ENTRA_CLIENT_SECRET: devOidc.clientSecret, ENTRA_AUTHORITY: devOidc.issuer, ENTRA_FEDERATED_CREDENTIAL: undefined };
+  }
+  settings = { ...settings, PUBLIC_BASE_URL: settings.PUBLIC_BASE_URL || url };
+
+  const config = loadConfig(settings);
+  await ensureContainers(openCosmos(config.cosmos).client, config.cosmos.database);
+  const services = createServices(config, options.now);
+  useServices(services);
+  await loadFunctions();
+  routes = compileRoutes();
+  prefix = (JSON.parse(readFileSync(findUp("host.json", here), "utf8")).extensions?.http?.routePrefix ?? "api") as string;
+  markReady();
+
   let defaultTenant: RunningHost["defaultTenant"];
   if (store) {
     const now = services.now();
@@ -220,10 +260,13 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   }
   log(`SCIM service listening: Tenant URL ${tenantUrl}`);
   log(`Functions: ${routes.map((r) => `${r.registration.methods.join(",")} /${[prefix, r.registration.route].filter(Boolean).join("/")}`).join("\n           ")}`);
+  if (devOidc) log(`Sign-in:        development OpenID provider at ${devOidc.issuer} (set ENTRA_CLIENT_ID to use Entra ID)`);
   if (defaultTenant) {
     log(`Embedded store: ${storeEndpoint} (in memory; it starts empty on every start)`);
     log(`Default tenant: ${defaultTenant.id}`);
     log(`Secret Token:   ${defaultTenant.token}`);
+    log(`Admin portal:   ${url}/portal/`);
+    log(`Sign in the first Admin with an invite: npm run admin -- admin invite --tenant ${defaultTenant.id}`);
   } else {
     log(`Store: ${config.cosmos.endpoint} (create a tenant and token with: npm run admin -- tenant create --name NAME)`);
   }
@@ -234,8 +277,10 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     defaultTenant,
     services,
     storeEndpoint,
+    devOidc,
     storeRequests: () => storeRequests,
     close: async () => {
+      await devOidc?.close();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       if (store) {

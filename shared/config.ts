@@ -26,6 +26,8 @@ export interface Config {
   signIn?: SignInSettings;
   /** SESSION_IDLE_MINUTES (default 480) and SESSION_ABSOLUTE_HOURS (default 12). */
   sessions: { idleMinutes: number; absoluteHours: number };
+  /** PORTAL_DIR: the built portal served at /portal (default: dist/portal of the app's package). */
+  portalDir?: string;
 }
 
 /** The app registration sign-in uses, and how it proves itself at the token endpoint. */
@@ -130,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       absoluteHours: positiveInt(env, "SESSION_ABSOLUTE_HOURS", 12, problems),
     },
   };
+  if (env.PORTAL_DIR?.trim()) config.portalDir = env.PORTAL_DIR.trim();
   const publicBaseUrl = publicBaseUrlOf(env.PUBLIC_BASE_URL, problems);
   if (publicBaseUrl) config.publicBaseUrl = publicBaseUrl;
   const signIn = signInOf(env, problems);

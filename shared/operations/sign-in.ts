@@ -7,6 +7,9 @@ import type { InviteDoc } from "../store/sessions.js";
 import type { Actor, OperationContext, Services } from "./context.js";
 import { logged } from "./audit-trail.js";
 import { createUser } from "./users.js";
+import { requireTenant } from "./tenants.js";
+import { OperationError } from "./errors.js";
+import { newInvite, INVITE_TTL_SECONDS } from "../auth/login-flow.js";
 import { userProduct } from "./views.js";
 
 /**
@@ -129,10 +132,27 @@ export async function applySignIn(services: Services, claims: SignInClaims, invi
   return { kind: "signed-in", tenantId: ctx.tenantId, userId: doc.id };
 }
 
-/** Whether a session's user may still use the portal: it exists, is active, and may sign in with Entra. */
-export async function sessionUserAllowed(services: Services, tenantId: string, userId: string, now: Date): Promise<boolean> {
+/** A session's user if it may still use the portal: it exists, is active, and may sign in with Entra. */
+export async function sessionUserAllowed(services: Services, tenantId: string, userId: string, now: Date): Promise<{ userName: string } | undefined> {
   const doc = await services.resources.get(tenantId, "User", userId);
-  if (!doc || userStatus(doc.resource) !== "active") return false;
+  if (!doc || userStatus(doc.resource) !== "active") return undefined;
   const settings = await settingsOf(services, tenantId, now, false);
-  return loginTypesOf(userProduct(doc, settings), settings).includes("entra");
+  return loginTypesOf(userProduct(doc, settings), settings).includes("entra") ? { userName: String(doc.resource.userName) } : undefined;
+}
+
+/**
+ * A one-time invite (24 h): whoever signs in with Entra through it becomes an Admin of the tenant
+ * (and links an unlinked tenant to their directory). Only its hash is stored; the link carries the
+ * code in its fragment (`/auth/invite#<code>`), which browsers never send to a server.
+ */
+export async function createInvite(ctx: OperationContext, input: { userName?: string; publicBaseUrl: string }) {
+  await requireTenant(ctx.services, ctx.tenantId);
+  const userName = input.userName?.trim() || null;
+  if (userName !== null && (userName.length > 256 || /\s/.test(userName))) throw new OperationError(400, "--user-name is the Entra user name (preferred_username) of the person invited, e.g. ann@contoso.com", "userName");
+  const { code, doc } = newInvite(ctx.tenantId, userName, ctx.now);
+  await logged(ctx, { operation: "invite-create", resourceType: "Invite", resourceId: doc.id.slice(0, 12) }, async (trail) => {
+    trail.changedAttributes = userName ? ["userName"] : [];
+    await ctx.services.sessions.createInvite(doc);
+  }, () => 201);
+  return { url: `${input.publicBaseUrl.replace(/\/+$/, "")}/auth/invite#${code}`, expiresAt: doc.expiresAt, userName, validForHours: INVITE_TTL_SECONDS / 3600 };
 }

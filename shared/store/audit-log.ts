@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Container, SqlParameter } from "@azure/cosmos";
 import { call } from "./errors.js";
 
-export type AuditOperation = "create" | "replace" | "patch" | "delete" | "role-conflict" | "role-map" | "role-unmap" | "team-map" | "team-unmap" | "team-create" | "login-types" | "settings" | "set-object-id" | "token-create" | "token-revoke" | "tenant-link" | "admin-grant" | "entra-unlink";
+export type AuditOperation = "create" | "replace" | "patch" | "delete" | "role-conflict" | "role-map" | "role-unmap" | "team-map" | "team-unmap" | "team-create" | "login-types" | "settings" | "set-object-id" | "token-create" | "token-revoke" | "tenant-link" | "admin-grant" | "entra-unlink" | "invite-create";
 
 /** How a PATCH request spelled its operations: Entra's default (`Replace`, `value` objects without paths) or RFC 7644 (aadOptscim062020). */
 export type PatchDialect = "default" | "rfc";

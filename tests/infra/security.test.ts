@@ -91,8 +91,22 @@ describe("app settings", () => {
         "AzureWebJobsStorage__credential",
         "COSMOS_DATABASE",
         "COSMOS_ENDPOINT",
+        "PUBLIC_BASE_URL",
       ].sort(),
     );
+  });
+
+  it("set PUBLIC_BASE_URL to the app's https default host name", () => {
+    expect(runtime(settings["PUBLIC_BASE_URL"])).toBe(`https://{reference(Microsoft.Web/sites/${String(site.name)}).defaultHostName}`);
+  });
+
+  it("add the sign-in app registration with the managed identity as its federated credential when entraClientId is set", () => {
+    const withSignIn = single(evaluate({ environmentName: "test", entraClientId: "22222222-2222-4222-8222-222222222222" }).resources, "Microsoft.Web/sites/config").properties;
+    expect(withSignIn["ENTRA_CLIENT_ID"]).toBe("22222222-2222-4222-8222-222222222222");
+    expect(withSignIn["ENTRA_FEDERATED_CREDENTIAL"]).toBe("true");
+    expect(withSignIn["ENTRA_CLIENT_SECRET"]).toBeUndefined();
+    expect(settings["ENTRA_CLIENT_ID"]).toBeUndefined();
+    expect(settings["ENTRA_FEDERATED_CREDENTIAL"]).toBeUndefined();
   });
 
   it("wire the identity, Cosmos DB and Application Insights from the deployed resources", () => {

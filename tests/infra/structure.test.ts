@@ -31,6 +31,20 @@ describe("outputs", () => {
     expect(String(outputs["tenantUrl"])).toBe(`https://{reference(Microsoft.Web/sites/${String(site.name)}).defaultHostName}/scim/v2`);
   });
 
+  it("give the portal, the sign-in redirect URI and the federated credential's subject", () => {
+    const host = `https://{reference(Microsoft.Web/sites/${String(site.name)}).defaultHostName}`;
+    expect(String(outputs["portalUrl"])).toBe(`${host}/portal/`);
+    expect(String(outputs["signInRedirectUri"])).toBe(`${host}/auth/callback`);
+    const identity = single(resources, "Microsoft.ManagedIdentity/userAssignedIdentities");
+    expect(String(outputs["federatedCredentialSubject"])).toBe(`reference(Microsoft.ManagedIdentity/userAssignedIdentities/${String(identity.name)}).principalId`);
+  });
+
+  it("use a custom domain's base URL when publicBaseUrl is set", () => {
+    const custom = evaluate({ environmentName: "test", publicBaseUrl: "https://scim.contoso.com" });
+    expect(custom.outputs["tenantUrl"]).toBe("https://scim.contoso.com/scim/v2");
+    expect(single(custom.resources, "Microsoft.Web/sites/config").properties["PUBLIC_BASE_URL"]).toBe("https://scim.contoso.com");
+  });
+
   it("give the Function App name, the Cosmos DB endpoint and the database name", () => {
     expect(String(outputs["functionAppName"])).toBe(String(site.name));
     expect(String(outputs["cosmosEndpoint"])).toBe(`reference(Microsoft.DocumentDB/databaseAccounts/${String(cosmos.name)}).documentEndpoint`);

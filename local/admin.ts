@@ -40,7 +40,7 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   user show --tenant ID --user SCIM-ID
   user set-object-id --tenant ID --user SCIM-ID --object-id ID
   audit list --tenant ID [--resource ID] [--operation OP] [--limit N] [--page N]
-  admin invite --tenant ID [--user-name ENTRA-USER-NAME]
+  admin invite --tenant ID [--user-name ENTRA-USER-NAME] [--base-url https://HOST]
 GROUP is a group's id, displayName or externalId; TEAM a team's id or name.`;
 
 const COMMANDS: Record<string, Command> = { ...tenantCommands, ...tokenCommands, ...settingsCommands, ...roleCommands, ...teamCommands, ...userCommands, ...auditCommands, ...inviteCommands };

@@ -232,14 +232,16 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const tenantUrl = `${url}/${SCIM_PREFIX}`;
 
   // Sign-in: with ENTRA_CLIENT_ID set the same code talks to Entra; otherwise to the development
-  // OpenID provider (local/dev-oidc.ts), configured here as if it were Entra.
+  // OpenID provider (local/dev-oidc.ts), configured here as if it were Entra. The server listens
+  // first because the provider must know the redirect URI.
   let devOidc: DevOidc | undefined;
   if (!settings.ENTRA_CLIENT_ID) {
     const oidcPort = options.oidcPort ?? (env.OIDC_PORT ? Number(env.OIDC_PORT) : options.port === 0 ? 0 : 7072);
     devOidc = await startDevOidc({ port: oidcPort, redirectUris: [`${url}/auth/callback`] });
     settings = { ...settings, ENTRA_CLIENT_ID: devOidc.clientId, ENTRA_CLIENT_SECRET: devOidc.clientSecret, ENTRA_AUTHORITY: devOidc.issuer, ENTRA_FEDERATED_CREDENTIAL: undefined };
   }
-  settings = { ...settings, PUBLIC_BASE_URL: settings.PUBLIC_BASE_URL || url };
+  // PUBLIC_BASE_URL stays as given: unset, each request's own origin is the base (as before), and
+  // the dev provider's redirect URI is the http://localhost one registered above.
 
   const config = loadConfig(settings);
   await ensureContainers(openCosmos(config.cosmos).client, config.cosmos.database);

@@ -82,7 +82,7 @@ function signInOf(env: Record<string, string | undefined>, problems: string[]): 
   if (secret && federated) problems.push("set either ENTRA_CLIENT_SECRET or ENTRA_FEDERATED_CREDENTIAL=true, not both");
   const isEntra = /^https:\/\/login\.microsoftonline\.com\//i.test(authority);
   if (isEntra && !secret && !federated) problems.push("ENTRA_CLIENT_ID is set but the app has no credential: set ENTRA_FEDERATED_CREDENTIAL=true (managed identity as federated credential) or ENTRA_CLIENT_SECRET");
-  if (!env.PUBLIC_BASE_URL?.trim()) problems.push("PUBLIC_BASE_URL is not set; sign-in needs it for the redirect URI (https://<host>/auth/callback)");
+  if (isEntra && !env.PUBLIC_BASE_URL?.trim()) problems.push("PUBLIC_BASE_URL is not set; sign-in needs it for the redirect URI (https://<host>/auth/callback)");
   const managedIdentityClientId = env.AZURE_CLIENT_ID?.trim() || undefined;
   return {
     clientId,

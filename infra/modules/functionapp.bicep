@@ -123,16 +123,17 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   }
 }
 
-var defaultBaseUrl = 'https://${functionApp.properties.defaultHostName}'
+var baseUrl = empty(publicBaseUrl ?? '') ? 'https://${functionApp.properties.defaultHostName}' : (publicBaseUrl ?? '')
 
 // Sign-in: the app registration's client id, and the app's managed identity as its federated
-// credential (ENTRA_FEDERATED_CREDENTIAL=true), so no client secret exists anywhere.
+// credential (ENTRA_FEDERATED_CREDENTIAL=true), so no client secret exists anywhere, unless an
+// ENTRA_CLIENT_SECRET Key Vault reference comes in additionalAppSettings.
 var signInSettings = empty(entraClientId ?? '')
   ? {}
-  : {
-      ENTRA_CLIENT_ID: entraClientId
-      ENTRA_FEDERATED_CREDENTIAL: 'true'
-    }
+  : union(
+      { ENTRA_CLIENT_ID: entraClientId ?? '' },
+      contains(additionalAppSettings ?? {}, 'ENTRA_CLIENT_SECRET') ? {} : { ENTRA_FEDERATED_CREDENTIAL: 'true' }
+    )
 
 // Flex Consumption takes the runtime from functionAppConfig.runtime, so there is no
 // FUNCTIONS_WORKER_RUNTIME or WEBSITE_NODE_DEFAULT_VERSION here. No setting holds a secret:
@@ -141,7 +142,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: functionApp
   name: 'appsettings'
   properties: union(additionalAppSettings ?? {}, signInSettings, {
-    PUBLIC_BASE_URL: publicBaseUrl ?? defaultBaseUrl
+    PUBLIC_BASE_URL: baseUrl
     AzureWebJobsStorage__accountName: storageAccountName
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
@@ -177,7 +178,7 @@ output resourceId string = functionApp.id
 output name string = functionApp.name
 
 @description('The public base URL of the service (PUBLIC_BASE_URL).')
-output publicBaseUrl string = publicBaseUrl ?? defaultBaseUrl
+output publicBaseUrl string = baseUrl
 
 @description('The default host name of the Function App.')
 output defaultHostName string = functionApp.properties.defaultHostName

@@ -51,7 +51,7 @@ describe("sign-in settings", () => {
   });
 
   it("allow plain http on localhost and a development provider without a credential", () => {
-    const config = loadConfig({ ...base, PUBLIC_BASE_URL: "http://localhost:7071", ENTRA_CLIENT_ID: "dev", ENTRA_AUTHORITY: "http://127.0.0.1:7072" });
+    const config = loadConfig({ ...base, ENTRA_CLIENT_ID: "dev", ENTRA_AUTHORITY: "http://127.0.0.1:7072" });
     expect(config.signIn).toEqual({ clientId: "dev", authority: "http://127.0.0.1:7072", clientAuth: { kind: "none" } });
   });
 });

@@ -109,6 +109,13 @@ describe("app settings", () => {
     expect(settings["ENTRA_FEDERATED_CREDENTIAL"]).toBeUndefined();
   });
 
+  it("use a client secret's Key Vault reference instead of the federated credential when one is given", () => {
+    const reference = "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/entra/)";
+    const withSecret = single(evaluate({ environmentName: "test", entraClientId: "22222222-2222-4222-8222-222222222222", additionalAppSettings: { ENTRA_CLIENT_SECRET: reference } }).resources, "Microsoft.Web/sites/config").properties;
+    expect(withSecret["ENTRA_CLIENT_SECRET"]).toBe(reference);
+    expect(withSecret["ENTRA_FEDERATED_CREDENTIAL"]).toBeUndefined();
+  });
+
   it("wire the identity, Cosmos DB and Application Insights from the deployed resources", () => {
     expect(settings["AZURE_TOKEN_CREDENTIALS"]).toBe("ManagedIdentityCredential");
     expect(runtime(settings["AZURE_CLIENT_ID"])).toBe(identityProperty("clientId"));

@@ -28,11 +28,12 @@ describe("outputs", () => {
 
   it("give the SCIM Tenant URL on the app's host name under the scim/v2 route prefix", () => {
     expect(outputs["tenantUrl"]).toBeInstanceOf(Symbolic);
-    expect(String(outputs["tenantUrl"])).toBe(`https://{reference(Microsoft.Web/sites/${String(site.name)}).defaultHostName}/scim/v2`);
+    // The module's publicBaseUrl output, https:// and the default host name, then the route.
+    expect(String(outputs["tenantUrl"])).toBe(`{https://{reference(Microsoft.Web/sites/${String(site.name)}).defaultHostName}}/scim/v2`);
   });
 
   it("give the portal, the sign-in redirect URI and the federated credential's subject", () => {
-    const host = `https://{reference(Microsoft.Web/sites/${String(site.name)}).defaultHostName}`;
+    const host = `{https://{reference(Microsoft.Web/sites/${String(site.name)}).defaultHostName}}`;
     expect(String(outputs["portalUrl"])).toBe(`${host}/portal/`);
     expect(String(outputs["signInRedirectUri"])).toBe(`${host}/auth/callback`);
     const identity = single(resources, "Microsoft.ManagedIdentity/userAssignedIdentities");

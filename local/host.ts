@@ -14,7 +14,7 @@ import { createToken } from "../shared/operations/tokens.js";
 import { ADMIN_CLI } from "../shared/operations/context.js";
 import { registrations, type Registration } from "../shared/http/registry.js";
 import { SCIM_PREFIX } from "../shared/http/scim.js";
-import { startDevOidc, type DevOidc } from "./dev-oidc.js";
+import type { DevOidc } from "./dev-oidc.js";
 
 /**
  * The local host: serves the very same function registrations as the Azure Functions host, over
@@ -237,6 +237,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   let devOidc: DevOidc | undefined;
   if (!settings.ENTRA_CLIENT_ID) {
     const oidcPort = options.oidcPort ?? (env.OIDC_PORT ? Number(env.OIDC_PORT) : options.port === 0 ? 0 : 7072);
+    // Imported here: the admin CLI imports this module too, and needs no OpenID provider.
+    const { startDevOidc } = await import("./dev-oidc.js");
     devOidc = await startDevOidc({ port: oidcPort, redirectUris: [`${url}/auth/callback`] });
     settings = { ...settings, ENTRA_CLIENT_ID: devOidc.clientId, ENTRA_CLIENT_SECRET: devOidc.clientSecret, ENTRA_AUTHORITY: devOidc.issuer, ENTRA_FEDERATED_CREDENTIAL: undefined };
   }
@@ -268,7 +270,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     log(`Default tenant: ${defaultTenant.id}`);
     log(`Secret Token:   ${defaultTenant.token}`);
     log(`Admin portal:   ${url}/portal/`);
-    log(`Sign in the first Admin with an invite: npm run admin -- admin invite --tenant ${defaultTenant.id}`);
+    log(`Sign in the first Admin with an invite: npm run admin -- admin invite --tenant ${defaultTenant.id}${port === 7071 ? "" : ` --base-url ${url}`}`);
   } else {
     log(`Store: ${config.cosmos.endpoint} (create a tenant and token with: npm run admin -- tenant create --name NAME)`);
   }

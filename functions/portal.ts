@@ -75,6 +75,8 @@ export const portalFiles = registerHttp({ name: "portal-files", methods: ["GET"]
 export const siteRoot = registerHttp({
   name: "portal-home",
   methods: ["GET"],
-  route: "",
+  // The site root. An empty route never matches on the Functions host; an optional parameter limited to
+  // length 0 does (with routePrefix "" and AzureWebJobsDisableHomepage, both set).
+  route: "{root:maxlength(0)?}",
   handler: async () => ({ status: 302, headers: { Location: "/portal/" } }),
 });

@@ -122,11 +122,21 @@ function match(route: Route, parts: string[]): Record<string, string> | undefine
       params[segment.slice(2, -1)] = parts.slice(i).join("/");
       return params;
     }
-    if (i >= parts.length) return undefined;
-    if (segment.startsWith("{")) params[segment.slice(1, -1)] = parts[i];
+    // {name?} is optional; {name:maxlength(n)} limits its length (the constraints the routes use).
+    const optional = segment.endsWith("?}");
+    if (i >= parts.length) {
+      if (optional) continue;
+      return undefined;
+    }
+    if (segment.startsWith("{")) {
+      const [name, constraint] = segment.slice(1, optional ? -2 : -1).split(":");
+      const max = /^maxlength\((\d+)\)$/.exec(constraint ?? "");
+      if (max && parts[i].length > Number(max[1])) return undefined;
+      params[name] = parts[i];
+    }
     else if (segment.toLowerCase() !== parts[i].toLowerCase()) return undefined;
   }
-  return parts.length === route.segments.length ? params : undefined;
+  return parts.length <= route.segments.length ? params : undefined;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -152,6 +152,8 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential'
     COSMOS_ENDPOINT: cosmosEndpoint
     COSMOS_DATABASE: cosmosDatabaseName
+    // GET / is the portal's redirect (functions/portal.ts), not the host's default page.
+    AzureWebJobsDisableHomepage: 'true'
   })
 }
 

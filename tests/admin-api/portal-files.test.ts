@@ -47,3 +47,12 @@ describe("portal files", () => {
     expect((await get(path)).status).toBe(404);
   });
 });
+
+describe("site root", () => {
+  it("redirects / to /portal/, and leaves other single-segment paths alone", async () => {
+    const root = await get("/");
+    expect(root.status).toBe(302);
+    expect(root.headers.get("location")).toBe("/portal/");
+    expect((await get("/favicon.ico")).status).toBe(404);
+  });
+});

@@ -89,6 +89,7 @@ describe("app settings", () => {
         "AzureWebJobsStorage__accountName",
         "AzureWebJobsStorage__clientId",
         "AzureWebJobsStorage__credential",
+        "AzureWebJobsDisableHomepage",
         "COSMOS_DATABASE",
         "COSMOS_ENDPOINT",
         "PUBLIC_BASE_URL",

@@ -224,6 +224,8 @@ describe("groups, teams and roles", () => {
     const teams = (await admin.get("/api/admin/teams")).json.teams;
     expect(teams).toContainEqual({ id: created.json.team.id, name: "Consultants", source: "product", members: 3, groups: ["Managers"] });
     expect(teams).toContainEqual({ id: expect.any(String), name: "Sales", source: "entra", members: 1, groups: ["Sales"] });
+    const logged = await admin.get(`/api/admin/audit?operation=team-create&resource=${created.json.team.id}`);
+    expect(logged.json.events).toEqual([expect.objectContaining({ tokenName: "portal:ann@contoso.dev", status: 201, changedAttributes: ["name"] })]);
     expect((await admin.post("/api/admin/teams/unmap", { group: "Managers" })).status).toBe(200);
     expectProblem(await admin.post("/api/admin/teams/unmap", { group: "Managers" }), 404, /not mapped/i);
   });

@@ -5,6 +5,7 @@ import { AUTH_RESPONSE_HEADERS } from "../../shared/auth/pages.js";
 import { ADMIN_CLI } from "../../shared/operations/context.js";
 import { setObjectId } from "../../shared/operations/users.js";
 import { setLoginTypes } from "../../shared/operations/login-types.js";
+import { newInvite } from "../../shared/auth/login-flow.js";
 import { entraUser, type Client } from "../helpers/host.js";
 import { ANN, BOB, EVE, Browser, invite, signIn, startWithAdmin } from "../helpers/portal.js";
 
@@ -169,6 +170,14 @@ describe("refusal pages", () => {
     const again = await new Browser(host).request("POST", "/auth/login", { form: { invite: code } });
     expect({ status: again.status, title: title(again.text) }).toEqual({ status: 400, title: "This invite link cannot be used" });
     expect(again.text).toContain("invite_used");
+  });
+
+  it("refuses an expired invite", async () => {
+    const { code, doc } = newInvite(tenantId, null, new Date(Date.now() - 25 * 3600_000));
+    await host.services.sessions.createInvite(doc);
+    const reply = await new Browser(host).request("POST", "/auth/login", { form: { invite: code } });
+    expect({ status: reply.status, title: title(reply.text) }).toEqual({ status: 400, title: "This invite link cannot be used" });
+    expect(reply.text).toContain("invite_expired");
   });
 
   it("refuses an invite in the login URL (it would reach server logs)", async () => {

@@ -1,5 +1,6 @@
 // Layer rules (npm run check:layers, run by .ci/run): layers point one way.
-//   functions/ (adapters)  -> shared/http/, shared/operations/, shared/services.ts, and the pure scim/ and product/
+//   functions/ (adapters)  -> shared/http/, shared/operations/, shared/services.ts, the pure scim/ and product/,
+//                             and shared/auth/ (the sign-in routes are an HTTP flow: cookies, redirects, CSRF)
 //   local/ (adapters)      -> the same, and shared/store/cosmos.ts (the local host creates the containers)
 //   shared/http/           -> shared/operations/, shared/auth/, shared/scim/, shared/services.ts
 //   shared/operations/     -> shared/scim/, shared/product/, shared/auth/, shared/store/, shared/config.ts
@@ -23,9 +24,9 @@ module.exports = {
     { name: "no-circular", comment: "No import cycles anywhere.", severity: "error", from: {}, to: { circular: true } },
     layer(
       "functions",
-      "functions/ are adapters: they reach the product through shared/http, shared/operations and shared/services.ts, with the pure SCIM core and product rules for parsing.",
+      "functions/ are adapters: they reach the product through shared/http, shared/operations and shared/services.ts, with the pure SCIM core and product rules for parsing, and the sign-in core for the sign-in flow.",
       "^functions/",
-      "^shared/(http/|operations/|scim/|product/|services\\.ts$)",
+      "^shared/(http/|operations/|auth/|scim/|product/|services\\.ts$)",
     ),
     layer(
       "local",

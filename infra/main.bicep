@@ -77,6 +77,12 @@ param storageSkuName string = 'Standard_LRS'
 @maxValue(730)
 param logRetentionInDays int = 30
 
+@description('Optional. Application (client) id of the multi-tenant app registration the admin portal signs in with. The app\'s managed identity must be a federated credential of that registration (see the README, "Sign-in with Entra ID"). Unset: no sign-in.')
+param entraClientId string?
+
+@description('Optional. Public base URL (origin, no path) when the service is reached under a custom domain; it sets PUBLIC_BASE_URL, the sign-in redirect URI https://<host>/auth/callback and the Tenant URL of new tokens. Default: https:// and the Function App\'s default host name.')
+param publicBaseUrl string?
+
 @description('Optional. More Function App settings, for example the optional SCIM_MAX_RESULTS, SCIM_MAX_BODY_BYTES or SCIM_TOKEN_CACHE_MS. The identity-based settings the template wires (COSMOS_*, AZURE_*, AzureWebJobsStorage__*, APPLICATIONINSIGHTS_*) cannot be overridden here. Never put a secret here.')
 param additionalAppSettings { *: string }?
 
@@ -195,6 +201,8 @@ module functionApp 'modules/functionapp.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     additionalAppSettings: additionalAppSettings
+    entraClientId: entraClientId
+    publicBaseUrl: publicBaseUrl
     tags: tags
   }
   // The host starts as soon as the app exists: let it find its storage and telemetry roles.
@@ -207,8 +215,17 @@ module functionApp 'modules/functionapp.bicep' = {
 // Outputs
 // ---------------------------------------------------------------------------------------
 
-@description('The SCIM Tenant URL to enter in Microsoft Entra provisioning (host.json sets the route prefix scim/v2).')
-output tenantUrl string = 'https://${functionApp.outputs.defaultHostName}/scim/v2'
+@description('The SCIM Tenant URL to enter in Microsoft Entra provisioning (the SCIM routes are under scim/v2).')
+output tenantUrl string = '${functionApp.outputs.publicBaseUrl}/scim/v2'
+
+@description('The admin portal.')
+output portalUrl string = '${functionApp.outputs.publicBaseUrl}/portal/'
+
+@description('The redirect URI to register (platform Web) on the sign-in app registration.')
+output signInRedirectUri string = '${functionApp.outputs.publicBaseUrl}/auth/callback'
+
+@description('The subject of the federated credential to add to the sign-in app registration: the principal (object) id of the app\'s managed identity.')
+output federatedCredentialSubject string = identity.outputs.principalId
 
 @description('The name of the Function App, for `func azure functionapp publish`.')
 output functionAppName string = functionApp.outputs.name

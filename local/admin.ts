@@ -13,6 +13,7 @@ import { roleCommands, roleOptions } from "./admin/roles.js";
 import { teamCommands, teamOptions } from "./admin/teams.js";
 import { userCommands, userOptions } from "./admin/users.js";
 import { auditCommands, auditOptions } from "./admin/audit.js";
+import { inviteCommands, inviteOptions } from "./admin/invite.js";
 
 /**
  * The admin CLI: `npm run admin -- <noun> <verb> [options]`. It works against the same store as
@@ -40,9 +41,10 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   user set-object-id --tenant ID --user SCIM-ID --object-id ID
   audit list --tenant ID [--resource ID] [--operation OP] [--limit N] [--page N]
   audit ignored --tenant ID [--days N]
+  admin invite --tenant ID [--user-name ENTRA-USER-NAME] [--base-url https://HOST]
 GROUP is a group's id, displayName or externalId; TEAM a team's id or name.`;
 
-const COMMANDS: Record<string, Command> = { ...tenantCommands, ...tokenCommands, ...settingsCommands, ...roleCommands, ...teamCommands, ...userCommands, ...auditCommands };
+const COMMANDS: Record<string, Command> = { ...tenantCommands, ...tokenCommands, ...settingsCommands, ...roleCommands, ...teamCommands, ...userCommands, ...auditCommands, ...inviteCommands };
 const OPTIONS: OptionTable = {
   ...tenantOptions,
   ...tokenOptions,
@@ -51,6 +53,7 @@ const OPTIONS: OptionTable = {
   ...teamOptions,
   ...userOptions,
   ...auditOptions,
+  ...inviteOptions,
   tenant: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },

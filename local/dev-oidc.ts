@@ -94,8 +94,9 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
   const clientId = options.clientId ?? "scim-functions-dev";
   const clientSecret = randomBytes(32).toString("base64url");
   const accounts = new Map<string, DevPerson>();
-  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  const server = createServer((req, res) => handler!(req, res));
+  // The provider needs the issuer URL, which needs the port: listen first, then install the handler.
+  const route: { handler?: (req: IncomingMessage, res: ServerResponse) => void } = {};
+  const server = createServer((req, res) => route.handler!(req, res));
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", () => resolve()));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -152,7 +153,7 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
   const callback = provider.callback();
   const PAGE_HEADERS = pageHeaders(options.redirectUris);
 
-  handler = (req, res) => {
+  route.handler = (req, res) => {
     const match = /^\/interaction\/([\w-]+)$/.exec(new URL(req.url ?? "/", issuer).pathname);
     if (!match) return void callback(req, res);
     void (async () => {

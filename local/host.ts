@@ -16,6 +16,7 @@ import { findRoute, registrations } from "../shared/http/registry.js";
 import { SCIM_PREFIX } from "../shared/http/scim.js";
 import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./local-store.js";
 import { debouncedSaver, loadSnapshot, saveSnapshot } from "./store-file.js";
+import type { DevOidc } from "./dev-oidc.js";
 
 /**
  * The local host: serves the very same function registrations as the Azure Functions host, over
@@ -38,6 +39,8 @@ export interface HostOptions {
   log?: (line: string) => void;
   /** Where the embedded store's data is kept across restarts; unset: in memory only (tests, bench). */
   dataFile?: string;
+  /** Port of the development OpenID provider; 0 picks a free one. Default: OIDC_PORT or 7072 (0 when `port` is 0). */
+  oidcPort?: number;
 }
 
 export interface RunningHost {
@@ -52,6 +55,8 @@ export interface RunningHost {
   storeEndpoint?: string;
   /** Requests the embedded store has served so far (store round trips), for the benchmark. */
   storeRequests(): number;
+  /** The development OpenID provider, when the host runs one (ENTRA_CLIENT_ID not set). */
+  devOidc?: DevOidc;
   close(): Promise<void>;
 }
 
@@ -122,15 +127,33 @@ function scimProblem(status: number, detail: string): HttpResponseInit {
   };
 }
 
+/** `cookies` of a response as the Functions host writes them (one Set-Cookie header each). */
+function setCookieLines(response: HttpResponseInit): string[] {
+  return (response.cookies ?? []).map((c) =>
+    [
+      `${c.name}=${c.value}`,
+      ...(c.path ? [`Path=${c.path}`] : []),
+      ...(c.domain ? [`Domain=${c.domain}`] : []),
+      ...(c.maxAge !== undefined ? [`Max-Age=${c.maxAge}`] : []),
+      ...(c.httpOnly ? ["HttpOnly"] : []),
+      ...(c.secure ? ["Secure"] : []),
+      ...(c.sameSite ? [`SameSite=${c.sameSite}`] : []),
+    ].join("; "),
+  );
+}
+
 /**
  * Writes the response. A request whose body the function did not read (a 401 before the body, a
  * 413 from Content-Length) gets `Connection: close`, and its connection is closed once the answer
  * is out, so the rest of a large or stalled upload is never read.
  */
 function send(res: ServerResponse, response: HttpResponseInit, req?: IncomingMessage): void {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries((response.headers as Record<string, string>) ?? {})) headers[k] = v;
-  const body = response.body === undefined || response.body === null ? undefined : String(response.body);
+  const cookies = setCookieLines(response);
+  if (cookies.length > 0) headers["Set-Cookie"] = cookies;
+  const raw = response.body;
+  const body = raw === undefined || raw === null ? undefined : raw instanceof Uint8Array ? raw : String(raw);
   const unread = req !== undefined && !req.readableEnded && (req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined);
   if (unread) headers.Connection = "close";
   if (body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(body));
@@ -178,21 +201,13 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     storeEndpoint = `http://127.0.0.1:${port}`;
     settings = { ...settings, COSMOS_ENDPOINT: storeEndpoint, COSMOS_KEY: LOCAL_STORE_KEY };
   }
-  const config = loadConfig(settings);
-  const cosmos = openCosmos(config.cosmos);
-  await ensureContainers(cosmos.client, config.cosmos.database);
-  const dataFile = store ? options.dataFile : undefined;
-  const restored = dataFile ? await loadSnapshot(cosmos.database, dataFile) : 0;
-  const saver = dataFile
-    ? debouncedSaver(() => saveSnapshot(cosmos.database, dataFile), 500, (error) => console.error("local store: cannot save:", error))
-    : undefined;
-  if (saver) store!.on("request", (req: IncomingMessage) => isStoreWrite(req) && saver.changed());
-  const services = createServices(config, options.now);
-  useServices(services);
-  await loadFunctions();
-  const prefix = (JSON.parse(readFileSync(findUp("host.json", here), "utf8")).extensions?.http?.routePrefix ?? "api") as string;
+  // The server listens first: sign-in needs its URL (the redirect URI). Requests wait until it is ready.
+  let prefix = "";
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => (markReady = r));
 
   const server = createServer(async (req, res) => {
+    await ready;
     try {
       const target = parseTarget(req.url ?? "/");
       if ("problem" in target) {
@@ -239,6 +254,34 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const url = `http://localhost:${port}`;
   const tenantUrl = `${url}/${SCIM_PREFIX}`;
 
+  // Sign-in: with ENTRA_CLIENT_ID set the same code talks to Entra; otherwise to the development
+  // OpenID provider (local/dev-oidc.ts), configured here as if it were Entra. It must know the
+  // redirect URI, hence after listen. PUBLIC_BASE_URL stays as given: unset, each request's own
+  // origin is the base.
+  let devOidc: DevOidc | undefined;
+  if (!settings.ENTRA_CLIENT_ID) {
+    const oidcPort = options.oidcPort ?? (env.OIDC_PORT ? Number(env.OIDC_PORT) : options.port === 0 ? 0 : 7072);
+    // Imported here: the admin CLI imports this module too, and needs no OpenID provider.
+    const { startDevOidc } = await import("./dev-oidc.js");
+    devOidc = await startDevOidc({ port: oidcPort, redirectUris: [`${url}/auth/callback`] });
+    settings = { ...settings, ENTRA_CLIENT_ID: devOidc.clientId, ENTRA_CLIENT_SECRET: devOidc.clientSecret, ENTRA_AUTHORITY: devOidc.issuer, ENTRA_FEDERATED_CREDENTIAL: undefined };
+  }
+
+  const config = loadConfig(settings);
+  const cosmos = openCosmos(config.cosmos);
+  await ensureContainers(cosmos.client, config.cosmos.database);
+  const dataFile = store ? options.dataFile : undefined;
+  const restored = dataFile ? await loadSnapshot(cosmos.database, dataFile) : 0;
+  const saver = dataFile
+    ? debouncedSaver(() => saveSnapshot(cosmos.database, dataFile), 500, (error) => console.error("local store: cannot save:", error))
+    : undefined;
+  if (saver) store!.on("request", (req: IncomingMessage) => isStoreWrite(req) && saver.changed());
+  const services = createServices(config, options.now);
+  useServices(services);
+  await loadFunctions();
+  prefix = (JSON.parse(readFileSync(findUp("host.json", here), "utf8")).extensions?.http?.routePrefix ?? "api") as string;
+  markReady();
+
   let defaultTenant: RunningHost["defaultTenant"];
   if (store) {
     const now = services.now();
@@ -247,6 +290,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   }
   log(`SCIM service listening: Tenant URL ${tenantUrl} (Node ${process.version})`);
   log(`Functions: ${registrations.map((r) => `${r.methods.join(",")} /${[prefix, r.route].filter(Boolean).join("/")}`).join("\n           ")}`);
+  if (devOidc) log(`Sign-in:        development OpenID provider at ${devOidc.issuer} (set ENTRA_CLIENT_ID to use Entra ID)`);
   if (defaultTenant) {
     log(
       dataFile
@@ -255,6 +299,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     );
     log(`Default tenant: ${defaultTenant.id}`);
     log(`Secret Token:   ${defaultTenant.token}`);
+    log(`Admin portal:   ${url}/portal/`);
+    log(`Sign in the first Admin with an invite: npm run admin -- admin invite --tenant ${defaultTenant.id}${port === 7071 ? "" : ` --base-url ${url}`}`);
   } else {
     log(`Store: ${config.cosmos.endpoint} (create a tenant and token with: npm run admin -- tenant create --name NAME)`);
   }
@@ -266,7 +312,9 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     services,
     storeEndpoint,
     storeRequests: () => storeRequests,
+    devOidc,
     close: async () => {
+      await devOidc?.close();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await saver?.flush();

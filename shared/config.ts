@@ -18,6 +18,79 @@ export interface Config {
   maxResults: number;
   /** How long a successful token check is cached in memory (revocation takes effect within this). */
   tokenCacheMs: number;
+  /**
+   * PUBLIC_BASE_URL: the service's public origin, e.g. https://contoso-scim.azurewebsites.net (no path).
+   * The redirect URI, cookie rules and Origin check of sign-in, SCIM `meta.location` and the Tenant
+   * URL new tokens are bound to. Unset: taken from each request's URL (local development, tests).
+   */
+  publicBaseUrl?: string;
+  /** Sign-in with Entra ID for the admin portal; undefined when ENTRA_CLIENT_ID is not set (sign-in answers 503). */
+  signIn?: SignInSettings;
+  /** SESSION_IDLE_MINUTES (default 480) and SESSION_ABSOLUTE_HOURS (default 12). */
+  sessions: { idleMinutes: number; absoluteHours: number };
+  /** PORTAL_DIR: the built portal served at /portal (default: dist/portal of the app's package). */
+  portalDir?: string;
+}
+
+/** The app registration sign-in uses, and how it proves itself at the token endpoint. */
+export interface SignInSettings {
+  /** ENTRA_CLIENT_ID: the application (client) id of the app registration. */
+  clientId: string;
+  /** ENTRA_AUTHORITY: default https://login.microsoftonline.com/organizations/v2.0 (any work account). */
+  authority: string;
+  /**
+   * `federated`: ENTRA_FEDERATED_CREDENTIAL=true, a token of the app's managed identity (AZURE_CLIENT_ID)
+   * is the client assertion. `secret`: ENTRA_CLIENT_SECRET (a Key Vault reference in Azure).
+   */
+  clientAuth: { kind: "federated"; managedIdentityClientId?: string } | { kind: "secret"; secret: string } | { kind: "none" };
+}
+
+export const ENTRA_ORGANIZATIONS = "https://login.microsoftonline.com/organizations/v2.0";
+
+function publicBaseUrlOf(raw: string | undefined, problems: string[]): string | undefined {
+  const value = raw?.trim().replace(/\/+$/, "");
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push(`PUBLIC_BASE_URL must be a URL such as https://contoso-scim.azurewebsites.net (got "${raw}")`);
+    return undefined;
+  }
+  const local = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && local)) {
+    problems.push(`PUBLIC_BASE_URL must be https (plain http only for localhost), got "${raw}"`);
+    return undefined;
+  }
+  if (url.pathname !== "/" || url.search || url.hash) {
+    problems.push(`PUBLIC_BASE_URL is an origin without a path, e.g. ${url.origin} (got "${raw}")`);
+    return undefined;
+  }
+  return url.origin;
+}
+
+function signInOf(env: Record<string, string | undefined>, problems: string[]): SignInSettings | undefined {
+  const clientId = env.ENTRA_CLIENT_ID?.trim();
+  const secret = env.ENTRA_CLIENT_SECRET?.trim();
+  const federatedRaw = env.ENTRA_FEDERATED_CREDENTIAL?.trim().toLowerCase();
+  const federated = federatedRaw === "true";
+  if (federatedRaw && !["true", "false"].includes(federatedRaw)) problems.push(`ENTRA_FEDERATED_CREDENTIAL must be true or false (got "${env.ENTRA_FEDERATED_CREDENTIAL}")`);
+  const authority = (env.ENTRA_AUTHORITY?.trim() || ENTRA_ORGANIZATIONS).replace(/\/+$/, "");
+  if (!/^https?:\/\/[^\s/]+/i.test(authority)) problems.push(`ENTRA_AUTHORITY must be an http(s) URL such as ${ENTRA_ORGANIZATIONS} (got "${env.ENTRA_AUTHORITY}")`);
+  if (!clientId) {
+    if (secret || federated || env.ENTRA_AUTHORITY) problems.push("ENTRA_CLIENT_ID is not set, but other ENTRA_* settings are (set the app registration's Application (client) ID)");
+    return undefined;
+  }
+  if (secret && federated) problems.push("set either ENTRA_CLIENT_SECRET or ENTRA_FEDERATED_CREDENTIAL=true, not both");
+  const isEntra = /^https:\/\/login\.microsoftonline\.com\//i.test(authority);
+  if (isEntra && !secret && !federated) problems.push("ENTRA_CLIENT_ID is set but the app has no credential: set ENTRA_FEDERATED_CREDENTIAL=true (managed identity as federated credential) or ENTRA_CLIENT_SECRET");
+  if (isEntra && !env.PUBLIC_BASE_URL?.trim()) problems.push("PUBLIC_BASE_URL is not set; sign-in needs it for the redirect URI (https://<host>/auth/callback)");
+  const managedIdentityClientId = env.AZURE_CLIENT_ID?.trim() || undefined;
+  return {
+    clientId,
+    authority,
+    clientAuth: federated ? { kind: "federated", ...(managedIdentityClientId ? { managedIdentityClientId } : {}) } : secret ? { kind: "secret", secret } : { kind: "none" },
+  };
 }
 
 export class ConfigError extends Error {
@@ -57,7 +130,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyTimeoutMs: positiveInt(env, "SCIM_BODY_TIMEOUT_MS", 10_000, problems),
     maxResults: positiveInt(env, "SCIM_MAX_RESULTS", 200, problems),
     tokenCacheMs: positiveInt(env, "SCIM_TOKEN_CACHE_MS", 5000, problems),
+    sessions: {
+      idleMinutes: positiveInt(env, "SESSION_IDLE_MINUTES", 480, problems),
+      absoluteHours: positiveInt(env, "SESSION_ABSOLUTE_HOURS", 12, problems),
+    },
   };
+  if (env.PORTAL_DIR?.trim()) config.portalDir = env.PORTAL_DIR.trim();
+  const publicBaseUrl = publicBaseUrlOf(env.PUBLIC_BASE_URL, problems);
+  if (publicBaseUrl) config.publicBaseUrl = publicBaseUrl;
+  const signIn = signInOf(env, problems);
+  if (signIn) config.signIn = signIn;
+  if (config.sessions.absoluteHours * 60 < config.sessions.idleMinutes) problems.push("SESSION_IDLE_MINUTES must not exceed SESSION_ABSOLUTE_HOURS (in minutes)");
+  if (config.sessions.absoluteHours > 24 * 7) problems.push("SESSION_ABSOLUTE_HOURS must be at most 168 (a week): Entra must be consulted again regularly");
   if (config.tokenCacheMs > 5000) problems.push("SCIM_TOKEN_CACHE_MS must be at most 5000 (revocation must take effect within 5 seconds)");
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

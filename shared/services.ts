@@ -7,6 +7,7 @@ import { ResourceStore } from "./store/resources.js";
 import { SettingsStore } from "./store/settings.js";
 import { TenantStore } from "./store/tenants.js";
 import { TokenStore } from "./store/tokens.js";
+import { SessionStore } from "./store/sessions.js";
 
 /**
  * The composition root: builds every store on one Cosmos DB client from the configuration, once
@@ -23,6 +24,7 @@ export function createServices(config: Config, now: () => Date = () => new Date(
     memberships,
     auditLog: new AuditLogStore(cosmos.resources),
     settings: new SettingsStore(cosmos.tenants, config.tokenCacheMs),
+    sessions: new SessionStore(cosmos.sessions),
     now,
     report: (message, error) => console.error(message, error),
   };

@@ -11,6 +11,7 @@ const DEFAULTS: Config = {
   bodyTimeoutMs: 10_000,
   maxResults: 200,
   tokenCacheMs: 5000,
+  sessions: { idleMinutes: 480, absoluteHours: 12 },
 };
 
 function problemsOf(env: Record<string, string | undefined>): string[] {

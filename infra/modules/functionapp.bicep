@@ -52,6 +52,12 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
+@description('Optional. Application (client) id of the app registration the admin portal signs in with (Entra ID). Unset: the portal\'s sign-in answers 503 until it is set.')
+param entraClientId string?
+
+@description('Optional. Public base URL of the service (its origin, no path) when it is reached under a custom domain. Default: https:// and the app\'s default host name.')
+param publicBaseUrl string?
+
 @description('Optional. More app settings, for example the optional SCIM_MAX_RESULTS, SCIM_MAX_BODY_BYTES or SCIM_TOKEN_CACHE_MS. The identity-based settings this module wires take precedence over same-named ones here.')
 param additionalAppSettings { *: string }?
 
@@ -117,13 +123,26 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   }
 }
 
+var baseUrl = empty(publicBaseUrl ?? '') ? 'https://${functionApp.properties.defaultHostName}' : (publicBaseUrl ?? '')
+
+// Sign-in: the app registration's client id, and the app's managed identity as its federated
+// credential (ENTRA_FEDERATED_CREDENTIAL=true), so no client secret exists anywhere, unless an
+// ENTRA_CLIENT_SECRET Key Vault reference comes in additionalAppSettings.
+var signInSettings = empty(entraClientId ?? '')
+  ? {}
+  : union(
+      { ENTRA_CLIENT_ID: entraClientId ?? '' },
+      contains(additionalAppSettings ?? {}, 'ENTRA_CLIENT_SECRET') ? {} : { ENTRA_FEDERATED_CREDENTIAL: 'true' }
+    )
+
 // Flex Consumption takes the runtime from functionAppConfig.runtime, so there is no
 // FUNCTIONS_WORKER_RUNTIME or WEBSITE_NODE_DEFAULT_VERSION here. No setting holds a secret:
 // storage, telemetry and Cosmos DB are all reached with the user-assigned identity.
 resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: functionApp
   name: 'appsettings'
-  properties: union(additionalAppSettings ?? {}, {
+  properties: union(additionalAppSettings ?? {}, signInSettings, {
+    PUBLIC_BASE_URL: baseUrl
     AzureWebJobsStorage__accountName: storageAccountName
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
@@ -133,6 +152,8 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential'
     COSMOS_ENDPOINT: cosmosEndpoint
     COSMOS_DATABASE: cosmosDatabaseName
+    // GET / is the portal's redirect (functions/portal.ts), not the host's default page.
+    AzureWebJobsDisableHomepage: 'true'
   })
 }
 
@@ -157,6 +178,9 @@ output resourceId string = functionApp.id
 
 @description('The name of the Function App.')
 output name string = functionApp.name
+
+@description('The public base URL of the service (PUBLIC_BASE_URL).')
+output publicBaseUrl string = baseUrl
 
 @description('The default host name of the Function App.')
 output defaultHostName string = functionApp.properties.defaultHostName

@@ -21,6 +21,8 @@ function describeSource(source: RoleSource): string {
       return `group '${source.groupName ?? source.groupId}' (mapping ${source.mapping.group} -> ${source.mapping.role})`;
     case "kept":
       return `kept as the last admin since ${source.since} (its groups would give ${source.computed})`;
+    case "admin":
+      return `granted by ${source.grantedBy} since ${source.since}`;
   }
 }
 

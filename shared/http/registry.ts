@@ -45,7 +45,7 @@ function routes(): CompiledRoute[] {
   return list;
 }
 
-/** Route templates as the Functions host reads them: case-insensitive literals, {name}, {*rest}. */
+/** Route templates as the Functions host reads them: case-insensitive literals, {name}, {name?}, {name:maxlength(n)}, {*rest}. */
 function match(route: CompiledRoute, parts: string[]): Record<string, string> | undefined {
   const params: Record<string, string> = {};
   for (let i = 0; i < route.segments.length; i++) {
@@ -54,12 +54,21 @@ function match(route: CompiledRoute, parts: string[]): Record<string, string> | 
       params[segment.slice(2, -1)] = parts.slice(i).join("/");
       return params;
     }
+    // {name?} is optional; {name:maxlength(n)} limits its length (the constraints the routes use).
+    const optional = segment.endsWith("?}");
     const part = parts[i];
-    if (part === undefined) return undefined;
-    if (segment.startsWith("{")) params[segment.slice(1, -1)] = part;
-    else if (segment.toLowerCase() !== part.toLowerCase()) return undefined;
+    if (part === undefined) {
+      if (optional) continue;
+      return undefined;
+    }
+    if (segment.startsWith("{")) {
+      const [name = "", constraint] = segment.slice(1, optional ? -2 : -1).split(":");
+      const max = /^maxlength\((\d+)\)$/.exec(constraint ?? "");
+      if (max && part.length > Number(max[1])) return undefined;
+      params[name] = part;
+    } else if (segment.toLowerCase() !== part.toLowerCase()) return undefined;
   }
-  return parts.length === route.segments.length ? params : undefined;
+  return parts.length <= route.segments.length ? params : undefined;
 }
 
 /** The function that serves a method on a path (decoded segments), and its route parameters. */

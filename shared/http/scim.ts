@@ -71,7 +71,8 @@ export function wrapScim(handler: ScimHandler): HttpHandler {
       const header = request.headers.get("authorization") ?? "";
       const secret = /^bearer\s+/i.test(header) ? header.replace(/^bearer\s+/i, "").trim() : undefined;
       const url = new URL(request.url);
-      const baseUrl = `${url.origin}/${SCIM_PREFIX}`;
+      // The public origin when configured (behind a proxy or custom domain the request URL may differ).
+      const baseUrl = `${svc.config.publicBaseUrl ?? url.origin}/${SCIM_PREFIX}`;
       const principal = await authenticate(svc, secret, now, baseUrl);
       const ctx: OperationContext = {
         tenantId: principal.tenantId,
@@ -97,6 +98,7 @@ export function wrapScim(handler: ScimHandler): HttpHandler {
           body: readBody,
           ifMatch: request.headers.get("if-match") ?? undefined,
           projection: projection(type),
+          rfcPatchFlag: [...query.keys()].some((k) => k.toLowerCase() === "aadoptscim062020"),
         }),
       });
       return outcomeResponse(outcome);

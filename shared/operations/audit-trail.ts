@@ -1,4 +1,4 @@
-import type { AuditAbout, AuditDraft, AuditEvent, AuditOperation } from "../store/audit-log.js";
+import type { AuditAbout, AuditDraft, AuditEvent, AuditOperation, PatchDialect } from "../store/audit-log.js";
 import { actorFields, type OperationContext } from "./context.js";
 import { toScimError } from "./errors.js";
 import { tenantSettings } from "./settings.js";
@@ -16,6 +16,8 @@ export class AuditTrail {
   changedAttributes: string[] = [];
   members?: AuditEvent["members"];
   ignoredAttributes: string[] = [];
+  /** PATCH events: which dialect the request spoke (the health page counts them). */
+  patchDialect?: PatchDialect;
 
   constructor(
     private readonly ctx: OperationContext,
@@ -36,6 +38,7 @@ export class AuditTrail {
       status,
       ttlSeconds: auditTtlSeconds(settings),
       ...(this.ignoredAttributes.length ? { ignoredAttributes: this.ignoredAttributes } : {}),
+      ...(this.patchDialect ? { patchDialect: this.patchDialect } : {}),
     };
   }
 

@@ -5,6 +5,7 @@ import type { ResourceStore } from "../store/resources.js";
 import type { SettingsStore } from "../store/settings.js";
 import type { TenantStore } from "../store/tenants.js";
 import type { TokenStore } from "../store/tokens.js";
+import type { SessionStore } from "../store/sessions.js";
 
 /** Everything an operation may use, built once per process by the composition root (shared/services.ts). */
 export interface Services {
@@ -15,6 +16,8 @@ export interface Services {
   memberships: MembershipStore;
   auditLog: AuditLogStore;
   settings: SettingsStore;
+  /** Sign-in: pending logins, browser sessions, invites. */
+  sessions: SessionStore;
   /** The clock; tests freeze it. */
   now: () => Date;
   /** Where problems that must not fail a request go (a log write that failed after the change landed). */

@@ -14,6 +14,7 @@ import { logged, type AuditTrail } from "./audit-trail.js";
 import { assertMembers, changeMembership, type MemberChange } from "./memberships.js";
 import { flagLastAdmin, mapsRoles, recomputeRoles, roleMatchChanged } from "./roles.js";
 import { tenantSettings } from "./settings.js";
+import { endUserSessions } from "../auth/browser-sessions.js";
 
 /**
  * The six operations of RFC 7644 §3 for Users and Groups, whoever calls them (the SCIM functions,
@@ -36,6 +37,24 @@ export interface WriteInput {
   body: () => Promise<unknown>;
   ifMatch?: string;
   projection: Projection;
+  /** The Tenant URL carried Entra's `aadOptscim062020` flag (its RFC 7644 PATCH dialect). */
+  rfcPatchFlag?: boolean;
+}
+
+/**
+ * The PATCH dialect of a request, recorded on its log event: "rfc" when the Tenant URL carries
+ * `aadOptscim062020`, or every op is spelled in lower case and no value is the string "True"/"False";
+ * a path-less value with dotted keys (`name.givenName`) is RFC too. Otherwise Entra's default.
+ */
+export function patchDialectOf(body: unknown, rfcFlag = false): "default" | "rfc" {
+  if (rfcFlag) return "rfc";
+  const ops = (body as { Operations?: unknown } | null)?.Operations;
+  if (!Array.isArray(ops) || ops.length === 0) return "default";
+  const op = (o: unknown) => (o && typeof o === "object" ? (o as Record<string, unknown>) : {});
+  if (ops.some((o) => { const v = op(o).value; return !op(o).path && v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).some((k) => k.includes(".") && !k.startsWith("urn:")); })) return "rfc";
+  const lower = ops.every((o) => typeof op(o).op === "string" && op(o).op === (op(o).op as string).toLowerCase());
+  const stringBooleans = JSON.stringify(ops).match(/"(True|False)"/);
+  return lower && !stringBooleans ? "rfc" : "default";
 }
 
 function render(ctx: OperationContext, type: ResourceTypeName, doc: ResourceDoc, projection: Projection, related?: Related[]): WireResource {
@@ -106,6 +125,14 @@ async function afterGroupChange(ctx: OperationContext, before: ResourceDoc, afte
   if (!roleMatchChanged(settings, before, after)) return;
   const members = (await ctx.services.memberships.membersOf(ctx.tenantId, [after.id])).get(after.id) ?? [];
   await recomputeRoles(ctx, members);
+}
+
+/**
+ * A disconnect (active=false) or delete ends the user's portal sessions. The change has landed by
+ * then: a failure here is reported, not answered (every API call re-checks the user anyway).
+ */
+async function endSessions(ctx: OperationContext, userId: string): Promise<void> {
+  await endUserSessions(ctx.services.sessions, ctx.tenantId, userId).catch((e) => ctx.services.report("Could not end the sessions of a disconnected user", e));
 }
 
 /** GET /Users, GET /Groups (RFC 7644 §3.4.2). */
@@ -208,6 +235,7 @@ export function replaceResource(ctx: OperationContext, type: ResourceTypeName, i
         await afterGroupChange(ctx, current, doc);
       } else if (doc.resource.active === false) {
         await flagLastAdmin(ctx, current, "disconnected");
+        if (current.resource.active !== false) await endSessions(ctx, doc.id);
       }
       return respond(ctx, type, doc, 200, input.projection);
     },
@@ -225,7 +253,9 @@ export function patchResource(ctx: OperationContext, type: ResourceTypeName, id:
     ctx,
     { operation: "patch", resourceType: type, resourceId: id },
     async (trail) => {
-      const ops = parsePatchRequest(await input.body());
+      const body = await input.body();
+      trail.patchDialect = patchDialectOf(body, input.rfcPatchFlag);
+      const ops = parsePatchRequest(body);
       const store = ctx.services.resources;
       const current = await store.require(ctx.tenantId, type, id);
       const trial = applyPatch(current.resource, ops, type);
@@ -263,7 +293,10 @@ export function patchResource(ctx: OperationContext, type: ResourceTypeName, id:
         await afterGroupChange(ctx, current, doc);
         return { status, version: metaOf(doc).version };
       }
-      if (doc.resource.active === false) await flagLastAdmin(ctx, current, "disconnected");
+      if (doc.resource.active === false) {
+        await flagLastAdmin(ctx, current, "disconnected");
+        if (current.resource.active !== false) await endSessions(ctx, doc.id);
+      }
       return respond(ctx, type, doc, status, input.projection);
     },
     (r) => r.status,
@@ -303,7 +336,10 @@ export function deleteResource(ctx: OperationContext, type: ResourceTypeName, id
       });
       trail.landed();
       await memberships.removeDocs(ctx.tenantId, (await memberships.of(ctx.tenantId, type, id)).map((r) => r.id));
-      if (type === "User") await flagLastAdmin(ctx, before, "deleted");
+      if (type === "User") {
+        await flagLastAdmin(ctx, before, "deleted");
+        await endSessions(ctx, id);
+      }
       return { status: 204 };
     },
     (r) => r.status,

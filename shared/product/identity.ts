@@ -9,7 +9,9 @@ import type { LoginType, TenantSettings } from "./settings.js";
 export type RoleSource =
   | { kind: "default" }
   | { kind: "group"; groupId: string; groupName?: string; mapping: { group: string; role: string } }
-  | { kind: "kept"; reason: "last-admin"; computed: string; since: string };
+  | { kind: "kept"; reason: "last-admin"; computed: string; since: string }
+  /** Granted by an admin or by an invite; group changes never lower it (an admin takes it back). */
+  | { kind: "admin"; grantedBy: string; since: string };
 
 /** The product's own state of a user, kept beside its SCIM attributes. */
 export interface ProductUser {

@@ -37,6 +37,9 @@ export function nextRole(
   now: Date,
 ): { role: string; source: RoleSource; conflict: boolean } {
   const admin = adminRole(settings);
+  if (current.roleSource.kind === "admin" && roleRank(settings, computed.role) <= roleRank(settings, current.role)) {
+    return { role: current.role, source: current.roleSource, conflict: false };
+  }
   const demotesLastAdmin = current.role === admin && computed.role !== admin && otherAdmins === 0;
   if (demotesLastAdmin) {
     const since = current.roleSource.kind === "kept" ? current.roleSource.since : now.toISOString();

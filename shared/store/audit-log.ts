@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { Container, SqlParameter } from "@azure/cosmos";
 import { call } from "./errors.js";
 
-export type AuditOperation = "create" | "replace" | "patch" | "delete" | "role-conflict" | "role-map" | "role-unmap" | "team-map" | "team-unmap" | "team-create" | "login-types" | "settings" | "set-object-id" | "token-create" | "token-revoke";
+export type AuditOperation = "create" | "replace" | "patch" | "delete" | "role-conflict" | "role-map" | "role-unmap" | "team-map" | "team-unmap" | "team-create" | "login-types" | "settings" | "set-object-id" | "token-create" | "token-revoke" | "tenant-link" | "admin-grant" | "entra-unlink" | "invite-create";
+
+/** How a PATCH request spelled its operations: Entra's default (`Replace`, `value` objects without paths) or RFC 7644 (aadOptscim062020). */
+export type PatchDialect = "default" | "rfc";
 
 /** One provisioning-log event (never a secret: tokens appear by name and id only). */
 export interface AuditEvent {
@@ -20,6 +23,8 @@ export interface AuditEvent {
   members?: { added: number; removed: number };
   /** Attributes and schema URIs the request sent that the schema does not define (not stored). */
   ignoredAttributes?: string[];
+  /** PATCH events: the dialect of the request. */
+  patchDialect?: PatchDialect;
 }
 
 /** What a write needs to log itself: the store fills in resource, changed attributes and id. */
@@ -31,6 +36,7 @@ export interface AuditDraft {
   status: number;
   ttlSeconds: number;
   ignoredAttributes?: string[];
+  patchDialect?: PatchDialect;
 }
 
 export type AuditAbout = Pick<AuditEvent, "resourceType" | "resourceId" | "changedAttributes" | "detail" | "members">;
@@ -66,7 +72,7 @@ export interface AuditQuery {
   page: number;
 }
 
-const FIELDS = ["id", "time", "tokenName", "tokenId", "operation", "resourceType", "resourceId", "changedAttributes", "status", "detail", "members", "ignoredAttributes"] as const;
+const FIELDS = ["id", "time", "tokenName", "tokenId", "operation", "resourceType", "resourceId", "changedAttributes", "status", "detail", "members", "ignoredAttributes", "patchDialect"] as const;
 
 /** The provisioning log of every tenant, in the tenant's partition. */
 export class AuditLogStore {
@@ -105,8 +111,8 @@ export class AuditLogStore {
   }
 
   /** Time, status and operation of every event since `from` (for the hourly chart and the health page). */
-  async since(tenantId: string, from: string): Promise<Pick<AuditEvent, "time" | "status" | "operation" | "tokenId" | "ignoredAttributes">[]> {
-    return this.select(tenantId, "SELECT c.time, c.status, c.operation, c.tokenId, c.ignoredAttributes FROM c WHERE c.tenantId = @tenantId AND c.kind = @kind AND c.time >= @from", [
+  async since(tenantId: string, from: string): Promise<Pick<AuditEvent, "time" | "status" | "operation" | "tokenId" | "ignoredAttributes" | "patchDialect">[]> {
+    return this.select(tenantId, "SELECT c.time, c.status, c.operation, c.tokenId, c.ignoredAttributes, c.patchDialect FROM c WHERE c.tenantId = @tenantId AND c.kind = @kind AND c.time >= @from", [
       { name: "@tenantId", value: tenantId },
       { name: "@kind", value: "Audit" },
       { name: "@from", value: from },

@@ -19,6 +19,8 @@ export interface CosmosContainers {
   tenants: Container;
   tokens: Container;
   resources: Container;
+  /** Sign-in: pending logins, sessions, invites (partition key /id). */
+  sessions: Container;
 }
 
 /** The container definitions shared with infra/modules/cosmos.bicep (shared/store/containers.json). */
@@ -64,6 +66,7 @@ export function openCosmos(config: StoreLocation): CosmosContainers {
     tenants: database.container("tenants"),
     tokens: database.container("tokens"),
     resources: database.container("resources"),
+    sessions: database.container("sessions"),
   };
 }
 

@@ -329,6 +329,23 @@ export class ResourceStore {
     ]);
   }
 
+  /**
+   * Object IDs that more than one user of the tenant carries (sign-in refuses those users), with
+   * the users' ids; at most `limit` object IDs. One projected query over the tenant's users.
+   */
+  async objectIdConflicts(tenantId: string, limit = 50): Promise<{ objectId: string; userIds: string[] }[]> {
+    const rows = await this.select<{ id: string; objectId: string }>(tenantId, `SELECT c.id, c.product.objectId AS objectId FROM c WHERE ${TENANT_KIND} AND IS_DEFINED(c.product.objectId)`, [
+      { name: "@tenantId", value: tenantId },
+      { name: "@kind", value: "User" },
+    ]);
+    const byOid = new Map<string, string[]>();
+    for (const row of rows) if (typeof row.objectId === "string") byOid.set(row.objectId.toLowerCase(), [...(byOid.get(row.objectId.toLowerCase()) ?? []), row.id]);
+    return [...byOid]
+      .filter(([, ids]) => ids.length > 1)
+      .slice(0, limit)
+      .map(([objectId, userIds]) => ({ objectId, userIds: userIds.sort() }));
+  }
+
   /** One query inside the tenant's partition. The WHERE clause always names the tenant as well:
    * the embedded store ignores the partition key option of queries. */
   private async select<T>(tenantId: string, query: string, parameters: SqlParameter[]): Promise<T[]> {

@@ -28,6 +28,21 @@ export class TenantStore {
     return doc ? view(doc) : undefined;
   }
 
+  /** The tenant linked to an Entra tenant id (compared case-insensitively), if any. */
+  async findByEntraTenantId(entraTenantId: string): Promise<Tenant | undefined> {
+    const { resources } = await call(() =>
+      this.tenants.items
+        .query<Tenant>({ query: "SELECT c.id, c.name, c.createdAt, c.entraTenantId FROM c WHERE IS_DEFINED(c.entraTenantId) AND LOWER(c.entraTenantId) = @tid", parameters: [{ name: "@tid", value: entraTenantId.toLowerCase() }] })
+        .fetchAll(),
+    );
+    return resources[0] ? view(resources[0]) : undefined;
+  }
+
+  /** Links the tenant to an Entra tenant id (first Admin's sign-in through an invite). */
+  async linkEntraTenant(id: string, entraTenantId: string): Promise<void> {
+    await call(() => this.tenants.item(id, id).patch([{ op: "set", path: "/entraTenantId", value: entraTenantId.toLowerCase() }]));
+  }
+
   async list(): Promise<Tenant[]> {
     return call(async () => (await this.tenants.items.query<Tenant>("SELECT c.id, c.name, c.createdAt, c.entraTenantId FROM c ORDER BY c.createdAt").fetchAll()).resources.map(view));
   }

@@ -89,10 +89,32 @@ describe("app settings", () => {
         "AzureWebJobsStorage__accountName",
         "AzureWebJobsStorage__clientId",
         "AzureWebJobsStorage__credential",
+        "AzureWebJobsDisableHomepage",
         "COSMOS_DATABASE",
         "COSMOS_ENDPOINT",
+        "PUBLIC_BASE_URL",
       ].sort(),
     );
+  });
+
+  it("set PUBLIC_BASE_URL to the app's https default host name", () => {
+    expect(runtime(settings["PUBLIC_BASE_URL"])).toBe(`https://{reference(Microsoft.Web/sites/${String(site.name)}).defaultHostName}`);
+  });
+
+  it("add the sign-in app registration with the managed identity as its federated credential when entraClientId is set", () => {
+    const withSignIn = single(evaluate({ environmentName: "test", entraClientId: "22222222-2222-4222-8222-222222222222" }).resources, "Microsoft.Web/sites/config").properties;
+    expect(withSignIn["ENTRA_CLIENT_ID"]).toBe("22222222-2222-4222-8222-222222222222");
+    expect(withSignIn["ENTRA_FEDERATED_CREDENTIAL"]).toBe("true");
+    expect(withSignIn["ENTRA_CLIENT_SECRET"]).toBeUndefined();
+    expect(settings["ENTRA_CLIENT_ID"]).toBeUndefined();
+    expect(settings["ENTRA_FEDERATED_CREDENTIAL"]).toBeUndefined();
+  });
+
+  it("use a client secret's Key Vault reference instead of the federated credential when one is given", () => {
+    const reference = "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/entra/)";
+    const withSecret = single(evaluate({ environmentName: "test", entraClientId: "22222222-2222-4222-8222-222222222222", additionalAppSettings: { ENTRA_CLIENT_SECRET: reference } }).resources, "Microsoft.Web/sites/config").properties;
+    expect(withSecret["ENTRA_CLIENT_SECRET"]).toBe(reference);
+    expect(withSecret["ENTRA_FEDERATED_CREDENTIAL"]).toBeUndefined();
   });
 
   it("wire the identity, Cosmos DB and Application Insights from the deployed resources", () => {

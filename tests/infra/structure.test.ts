@@ -28,7 +28,22 @@ describe("outputs", () => {
 
   it("give the SCIM Tenant URL on the app's host name under the scim/v2 route prefix", () => {
     expect(outputs["tenantUrl"]).toBeInstanceOf(Symbolic);
-    expect(String(outputs["tenantUrl"])).toBe(`https://{reference(Microsoft.Web/sites/${String(site.name)}).defaultHostName}/scim/v2`);
+    // The module's publicBaseUrl output, https:// and the default host name, then the route.
+    expect(String(outputs["tenantUrl"])).toBe(`{https://{reference(Microsoft.Web/sites/${String(site.name)}).defaultHostName}}/scim/v2`);
+  });
+
+  it("give the portal, the sign-in redirect URI and the federated credential's subject", () => {
+    const host = `{https://{reference(Microsoft.Web/sites/${String(site.name)}).defaultHostName}}`;
+    expect(String(outputs["portalUrl"])).toBe(`${host}/portal/`);
+    expect(String(outputs["signInRedirectUri"])).toBe(`${host}/auth/callback`);
+    const identity = single(resources, "Microsoft.ManagedIdentity/userAssignedIdentities");
+    expect(String(outputs["federatedCredentialSubject"])).toBe(`reference(Microsoft.ManagedIdentity/userAssignedIdentities/${String(identity.name)}).principalId`);
+  });
+
+  it("use a custom domain's base URL when publicBaseUrl is set", () => {
+    const custom = evaluate({ environmentName: "test", publicBaseUrl: "https://scim.contoso.com" });
+    expect(custom.outputs["tenantUrl"]).toBe("https://scim.contoso.com/scim/v2");
+    expect(single(custom.resources, "Microsoft.Web/sites/config").properties["PUBLIC_BASE_URL"]).toBe("https://scim.contoso.com");
   });
 
   it("give the Function App name, the Cosmos DB endpoint and the database name", () => {

@@ -57,3 +57,17 @@ describe("nextRole", () => {
     expect(nextRole(user, toAdmin, DEFAULT_SETTINGS, 0, NOW)).toEqual({ ...toAdmin, conflict: false });
   });
 });
+
+describe("nextRole with a role granted by an admin or an invite", () => {
+  const granted = { ...newProductUser(DEFAULT_SETTINGS), role: "Admin", roleSource: { kind: "admin" as const, grantedBy: "invite:ann@contoso.dev", since: NOW.toISOString() } };
+
+  it("keeps the grant when the groups give a lower role", () => {
+    expect(nextRole(granted, { role: "User", source: { kind: "default" } }, DEFAULT_SETTINGS, 3, NOW)).toEqual({ role: "Admin", source: granted.roleSource, conflict: false });
+  });
+
+  it("lets a group raise a granted Manager to Admin", () => {
+    const manager = { ...granted, role: "Manager" };
+    const source = { kind: "group" as const, groupId: "g-admins", groupName: "Admins", mapping: { group: "Admins", role: "Admin" } };
+    expect(nextRole(manager, { role: "Admin", source }, DEFAULT_SETTINGS, 1, NOW)).toEqual({ role: "Admin", source, conflict: false });
+  });
+});

@@ -1,0 +1,156 @@
+import type { HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { endUserSessions, resolveSession, type ResolvedSession } from "../auth/browser-sessions.js";
+import { checkCsrf, csrfFailureDetail } from "../auth/csrf.js";
+import { clearSessionCookie } from "../auth/cookies.js";
+import { ScimError } from "../scim/errors.js";
+import type { OperationContext, Services } from "../operations/context.js";
+import { OperationError, toScimError } from "../operations/errors.js";
+import { sessionUserAllowed } from "../operations/sign-in.js";
+import { isTenantAdmin } from "../operations/admin-portal.js";
+import { SCIM_PREFIX } from "./scim.js";
+import { publicBaseUrl, sessionLifetimes, toCookie } from "./auth.js";
+import { services } from "../services.js";
+import { registerHttp } from "./registry.js";
+
+/**
+ * The wrapper of the portal's JSON API (`/api/me`, `/api/admin/...`): the session cookie, the
+ * user still active, Origin + X-CSRF-Token on state-changing methods, the Admin role for
+ * `/api/admin`, then the OperationContext with actor `portal:<userName>`. Every error is an
+ * RFC 9457 problem (this file is the one mapping of OperationError, ScimError and store errors to
+ * problem details).
+ */
+
+const TITLES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  412: "Precondition Failed",
+  413: "Content Too Large",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+  507: "Insufficient Storage",
+};
+
+const API_HEADERS = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" };
+
+/** A problem details response (RFC 9457). */
+export function problem(status: number, detail: string, options: { errors?: { field: string; detail: string }[]; headers?: Record<string, string>; clearSession?: string } = {}): HttpResponseInit {
+  const body = { type: "about:blank", title: TITLES[status] ?? "Error", status, detail, ...(options.errors?.length ? { errors: options.errors } : {}) };
+  return {
+    status,
+    headers: { ...API_HEADERS, "Content-Type": "application/problem+json", ...options.headers },
+    body: JSON.stringify(body),
+    ...(options.clearSession ? { cookies: [toCookie(clearSessionCookie(options.clearSession))] } : {}),
+  };
+}
+
+/** The one mapping of thrown errors to problem details; undefined for the unexpected (500). */
+export function toProblem(error: unknown): HttpResponseInit | undefined {
+  if (error instanceof OperationError) return problem(error.status, capital(error.detail), error.field ? { errors: [{ field: error.field, detail: capital(error.detail) }] } : {});
+  const known = error instanceof ScimError ? error : toScimError(error);
+  if (known) return problem(known.status, known.detail, { headers: known.headers });
+  return undefined;
+}
+
+const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** What an API function gets. */
+export interface ApiRequest {
+  context: OperationContext;
+  session: ResolvedSession;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** The JSON body (an object); 400 problem when it is missing, not JSON or too large. */
+  body(): Promise<Record<string, unknown>>;
+}
+
+export interface ApiResult {
+  status?: number;
+  body?: unknown;
+}
+
+export type ApiHandler = (request: ApiRequest) => Promise<ApiResult>;
+
+/** A string field of a JSON body: trimmed; 400 naming the field when required and missing, or not a string. */
+export function stringField(body: Record<string, unknown>, field: string, options: { required: true; hint: string }): string;
+export function stringField(body: Record<string, unknown>, field: string, options: { required: false; hint: string }): string | undefined;
+export function stringField(body: Record<string, unknown>, field: string, options: { required: boolean; hint: string }): string | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) {
+    if (options.required) throw new OperationError(400, `${field} is required: ${options.hint}`, field);
+    return undefined;
+  }
+  if (typeof value !== "string") throw new OperationError(400, `${field} must be a string: ${options.hint}`, field);
+  if (options.required && value.trim() === "") throw new OperationError(400, `${field} is required: ${options.hint}`, field);
+  return value.trim();
+}
+
+async function readJsonObject(request: HttpRequest, maxBytes: number): Promise<Record<string, unknown>> {
+  const text = await request.text();
+  if (Buffer.byteLength(text, "utf8") > maxBytes) throw new OperationError(400, `The request body is larger than ${maxBytes} bytes.`);
+  if (text.trim() === "") throw new OperationError(400, "The request body is empty; send a JSON object.");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new OperationError(400, "The request body is not valid JSON; send a JSON object.");
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new OperationError(400, "The request body must be a JSON object.");
+  return parsed as Record<string, unknown>;
+}
+
+export function wrapApi(handler: ApiHandler, options: { adminOnly: boolean }): HttpHandler {
+  return async (request, context: InvocationContext) => {
+    try {
+      const svc: Services = services();
+      const now = svc.now();
+      const base = publicBaseUrl(svc, request);
+      const session = await resolveSession(svc.sessions, request.headers.get("cookie"), now, base, sessionLifetimes(svc));
+      if (!session) return problem(401, "You are not signed in, or your session has ended: sign in again at /auth/login.");
+      const user = await sessionUserAllowed(svc, session.tenantId, session.userId, now);
+      if (!user) {
+        await endUserSessions(svc.sessions, session.tenantId, session.userId);
+        return problem(403, "Your account is disconnected or can no longer sign in with Microsoft Entra ID, so your session was ended. Ask an administrator of your organization.", { clearSession: base });
+      }
+      const failure = checkCsrf({ method: request.method, origin: request.headers.get("origin"), csrfHeader: request.headers.get("x-csrf-token"), csrfToken: session.csrfToken, publicBaseUrl: base });
+      if (failure) return problem(403, csrfFailureDetail[failure]);
+      const ctx: OperationContext = {
+        tenantId: session.tenantId,
+        actor: { kind: "admin", id: session.userId, name: `portal:${user.userName}` },
+        now,
+        services: { ...svc, report: (message, error) => context.error(`${message} (correlation id ${context.invocationId}):`, error) },
+        baseUrl: `${base}/${SCIM_PREFIX}`,
+      };
+      if (options.adminOnly && !(await isTenantAdmin(ctx, session.userId))) {
+        return problem(403, "Only Admins of your organization's account can use this; ask an Admin to map a group of yours to the Admin role.");
+      }
+      const result = await handler({
+        context: ctx,
+        session,
+        params: request.params,
+        query: new URL(request.url).searchParams,
+        body: () => readJsonObject(request, svc.config.maxBodyBytes),
+      });
+      const status = result.status ?? 200;
+      return result.body === undefined
+        ? { status, headers: API_HEADERS }
+        : { status, headers: { ...API_HEADERS, "Content-Type": "application/json; charset=utf-8" }, body: JSON.stringify(result.body) };
+    } catch (error) {
+      const known = toProblem(error);
+      if (known && (known.status ?? 500) < 500) return known;
+      context.error(`${known ? "Store unavailable" : "Unhandled error"} in ${context.functionName} (correlation id ${context.invocationId}):`, error);
+      return known ?? problem(500, `Internal error; try again later. Correlation id: ${context.invocationId}.`);
+    }
+  };
+}
+
+/** Registers a portal API function: `api/<route>`; `adminOnly` (every `api/admin/...`) needs the Admin role. */
+export function apiFunction(name: string, options: { methods: HttpMethod[]; route: string; adminOnly?: boolean }, handler: ApiHandler): HttpHandler {
+  const adminOnly = options.adminOnly ?? options.route.startsWith("admin/");
+  return registerHttp({ name, methods: options.methods, route: `api/${options.route}`, handler: wrapApi(handler, { adminOnly }) });
+}

@@ -69,11 +69,10 @@ export function roleMatchChanged(settings: TenantSettings, before: ResourceDoc, 
 /** Existing groups a selector (id, displayName or externalId) names. */
 export async function groupsNamed(ctx: OperationContext, selector: string): Promise<ResourceDoc[]> {
   const { resources } = ctx.services;
-  const found = [
-    await resources.get(ctx.tenantId, "Group", selector),
-    await resources.findBy(ctx.tenantId, "Group", "displayName", selector),
-    await resources.findBy(ctx.tenantId, "Group", "externalId", selector),
-  ].filter((g): g is ResourceDoc => g !== undefined);
+  const byExternalId = await resources.query(ctx.tenantId, "Group", { filter: { kind: "compare", attrPath: "externalId", op: "eq", value: selector }, startIndex: 1, count: 50 });
+  const found = [await resources.get(ctx.tenantId, "Group", selector), await resources.findBy(ctx.tenantId, "Group", "displayName", selector), ...byExternalId.docs].filter(
+    (g): g is ResourceDoc => g !== undefined,
+  );
   return [...new Map(found.map((g) => [g.id, g])).values()];
 }
 

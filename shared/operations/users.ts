@@ -38,12 +38,15 @@ export async function showUser(ctx: OperationContext, id: string) {
   if (!doc) throw new OperationError(404, `no user ${id} in tenant ${ctx.tenantId}`, "user");
   const product = userProduct(doc, settings);
   const groups = (await resources.getMany(ctx.tenantId, "Group", await memberships.groupsOf(ctx.tenantId, id))).map(groupFacts);
+  const holders = product.objectId ? (await resources.usersWithObjectId(ctx.tenantId, product.objectId, 10)).map((d) => d.id).filter((h) => h !== id) : [];
   return {
     id,
     userName: doc.resource.userName,
     status: userStatus(doc.resource),
     loginTypes: loginTypesOf(product, settings),
     objectId: product.objectId ?? null,
+    /** Other users carrying the same Object ID: Entra sign-in refuses both until an admin resolves it. */
+    objectIdHolders: holders,
     teams: teamsOf(groups, settings),
     role: product.role,
     roleSource: product.roleSource,

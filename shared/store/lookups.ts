@@ -2,8 +2,7 @@ import { createHash } from "node:crypto";
 import type { WireResource } from "../scim/resource.js";
 
 /**
- * Lookup records: each unique value (a user's userName and externalId, a group's displayName and
- * externalId) has a small document keyed by a hash of its normalised value, naming the resource
+ * Lookup records: each unique value (a user's userName, a group's displayName) has a small document keyed by a hash of its normalised value, naming the resource
  * that holds it, so that Entra's matching lookups are two point reads at any tenant size and a
  * taken value fails the transactional batch that claims it. A record whose target no longer holds
  * the value is stale and is taken over.
@@ -19,16 +18,14 @@ export interface LookupDoc {
   value: string;
 }
 
-/** Which attributes are unique per tenant, and how they compare. */
+/**
+ * Which attributes are unique per tenant, and how they compare. Not externalId: RFC 7643 §3.1
+ * leaves its uniqueness to the client, so two resources may carry one, and an `externalId eq`
+ * lookup is an indexed equality query that returns all of them.
+ */
 export const LOOKUPS: Record<string, { attribute: string; caseExact: boolean }[]> = {
-  User: [
-    { attribute: "userName", caseExact: false },
-    { attribute: "externalId", caseExact: true },
-  ],
-  Group: [
-    { attribute: "displayName", caseExact: false },
-    { attribute: "externalId", caseExact: true },
-  ],
+  User: [{ attribute: "userName", caseExact: false }],
+  Group: [{ attribute: "displayName", caseExact: false }],
 };
 
 export const lookupDef = (kind: string, attribute: string) => LOOKUPS[kind]?.find((l) => l.attribute === attribute);

@@ -270,3 +270,25 @@ describe("POST /.search (RFC 7644 §3.4.3)", () => {
     expect(res.body).toMatchObject({ schemas: [ERROR], status: "400" });
   });
 });
+
+describe("externalId is the client's identifier, not unique (RFC 7643 §3.1)", () => {
+  it("lets two users carry the same externalId, finds both, and shows the admin the conflict", async () => {
+    const oid = "6b0d2f8e-5a1c-4e7b-9f3d-2c4a6e8b0d1f";
+    const first = await createUser("same-ext-1@contoso.com", { externalId: oid });
+    const second = await createUser("same-ext-2@contoso.com", { externalId: oid });
+    const found = await scim.get(`/Users?filter=${q(`externalId eq "${oid}"`)}`);
+    expect(found.status).toBe(200);
+    expect(found.body.totalResults).toBe(2);
+    expect(found.body.Resources.map((r: { id: string }) => r.id).sort()).toEqual([first.id, second.id].sort());
+    const out: string[] = [];
+    expect(await runAdmin(["user", "show", "--user", first.id, "--tenant", host.defaultTenant!.id, "--json"], { services: host.services, out: (t) => out.push(t) })).toBe(0);
+    expect(JSON.parse(out.join("\n"))).toMatchObject({ objectId: oid, objectIdHolders: [second.id] });
+  });
+
+  it("lets a group's externalId repeat too, while displayName stays unique", async () => {
+    const a = await scim.post("/Groups", { schemas: [GROUP], displayName: "Ext A", externalId: "grp-ext" });
+    const b = await scim.post("/Groups", { schemas: [GROUP], displayName: "Ext B", externalId: "grp-ext" });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect((await scim.post("/Groups", { schemas: [GROUP], displayName: "ext a" })).status).toBe(409);
+  });
+});

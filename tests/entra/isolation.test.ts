@@ -259,7 +259,7 @@ describe("deleting in one tenant", () => {
     expect((await b.scim.get(`/Groups/${gb.id}`)).body.members.map((m: { value: string }) => m.value)).toEqual([ub.id]);
 
     // B's userName stays taken in B; A's is free again.
-    expect((await b.scim.post("/Users", entraUser("leaver@contoso.com", { externalId: "x" }))).status).toBe(409);
+    expect((await b.scim.post("/Users", entraUser("leaver@contoso.com", { externalId: "x" }))).status).toBe(409); // the userName
     expect((await a.scim.post("/Users", entraUser("leaver@contoso.com"))).status).toBe(201);
   });
 

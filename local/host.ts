@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { randomUUID } from "node:crypto";
 import azureFunctions from "@azure/functions";
 import type { HttpResponseInit } from "@azure/functions";
+import type { PluginConfig } from "@azure/cosmos";
 import { createHttpServer } from "@vercel/cosmosdb-server";
 import { loadConfig } from "../shared/config.js";
 import { ensureContainers, openCosmos } from "../shared/store/cosmos.js";
@@ -35,6 +36,8 @@ export interface HostOptions {
   /** Clock for the services (tests freeze it). */
   now?: () => Date;
   log?: (line: string) => void;
+  /** Request plugins for the services' store client (the fault layer of tests/faults and the benchmark). */
+  storePlugins?: PluginConfig[];
 }
 
 export interface RunningHost {
@@ -154,7 +157,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   }
   const config = loadConfig(settings);
   await ensureContainers(openCosmos(config.cosmos).client, config.cosmos.database);
-  const services = createServices(config, options.now);
+  const services = createServices(config, options.now, { plugins: options.storePlugins });
   useServices(services);
   await loadFunctions();
   const routes = compileRoutes();

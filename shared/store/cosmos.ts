@@ -1,6 +1,7 @@
-import { CosmosClient, type Container, type ContainerRequest, type Database } from "@azure/cosmos";
+import { CosmosClient, type Container, type ContainerRequest, type CosmosClientOptions, type Database, type PluginConfig } from "@azure/cosmos";
 import type { TokenCredential } from "@azure/core-auth";
 import definitions from "./containers.json" with { type: "json" };
+import { rememberBatchErrors } from "./errors.js";
 
 /** Where the store is: an account endpoint, its database, and a key only for local stores. */
 export interface StoreLocation {
@@ -19,6 +20,11 @@ export interface CosmosContainers {
   tenants: Container;
   tokens: Container;
   resources: Container;
+}
+
+/** How the client is opened beyond its location: request plugins (the fault layer of tests/faults and the benchmark). */
+export interface ClientOptions {
+  plugins?: PluginConfig[];
 }
 
 /** The container definitions shared with infra/modules/cosmos.bicep (shared/store/containers.json). */
@@ -42,9 +48,10 @@ function lazyDefaultCredential(): TokenCredential {
  * Opens the Cosmos DB client: with an account key for the emulator or the embedded local store,
  * otherwise with DefaultAzureCredential (a managed identity in Azure, `az login` on a laptop).
  */
-export function openCosmos(config: StoreLocation): CosmosContainers {
+export function openCosmos(config: StoreLocation, options: ClientOptions = {}): CosmosContainers {
   const plainHttp = config.endpoint.toLowerCase().startsWith("http://");
-  const client = new CosmosClient({
+  // `plugins` is a supported option the SDK's types hide (@hidden); it sees every network request.
+  const withPlugins: CosmosClientOptions & { plugins: PluginConfig[] } = {
     endpoint: config.endpoint,
     ...(config.key ? { key: config.key } : { aadCredentials: lazyDefaultCredential() }),
     connectionPolicy: {
@@ -56,7 +63,9 @@ export function openCosmos(config: StoreLocation): CosmosContainers {
       // caller gets 429 with Retry-After instead of a request that times out.
       retryOptions: { maxRetryAttemptCount: 9, fixedRetryIntervalInMilliseconds: 0, maxWaitTimeInSeconds: 5 },
     },
-  });
+    plugins: [rememberBatchErrors, ...(options.plugins ?? [])],
+  };
+  const client = new CosmosClient(withPlugins);
   const database = client.database(config.database);
   return {
     client,

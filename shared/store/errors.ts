@@ -1,3 +1,6 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { PluginConfig } from "@azure/cosmos";
+
 /**
  * The store's typed errors. Store methods throw these, never an SDK error: `fromCosmos` turns
  * whatever @azure/cosmos throws into one of them (without the SDK's message, whose request URLs
@@ -146,5 +149,36 @@ export async function read<T>(run: () => Promise<{ resource?: T; statusCode?: nu
   } catch (error) {
     if (cosmosStatus(error) === 404) return undefined;
     throw fromCosmos(error);
+  }
+}
+
+/**
+ * `items.batch` rethrows a failed transactional batch as a plain Error("Batch request error: ...")
+ * without its status (429, 503, 403/1014, a timeout): read as it is, a throttled batch would be a
+ * 500. This request plugin (installed first, by openCosmos) keeps the last network error of the
+ * batch running in the current async context, and `callBatch` translates that one instead.
+ */
+const batchFailure = new AsyncLocalStorage<{ error?: unknown }>();
+
+export const rememberBatchErrors: PluginConfig = {
+  on: "request",
+  plugin: async (context, _diagnostics, next) => {
+    try {
+      return await next(context);
+    } catch (error) {
+      const slot = batchFailure.getStore();
+      if (slot) slot.error = error;
+      throw error;
+    }
+  },
+};
+
+/** Runs a transactional batch; a whole-batch failure becomes the typed error of its real status. */
+export async function callBatch<T>(run: () => Promise<T>): Promise<T> {
+  const slot: { error?: unknown } = {};
+  try {
+    return await batchFailure.run(slot, run);
+  } catch (error) {
+    throw fromCosmos(slot.error ?? error);
   }
 }

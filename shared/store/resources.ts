@@ -6,7 +6,7 @@ import { resolveAttribute } from "../scim/schemas.js";
 import type { ResourceMeta, WireResource } from "../scim/resource.js";
 import { changedAttributes } from "../scim/changes.js";
 import { filterToSql, resolveSortBy } from "./filter-sql.js";
-import { ConflictError, NotFoundError, PreconditionFailedError, QueryTooLargeError, call, cosmosStatus, fromCosmos, read } from "./errors.js";
+import { ConflictError, NotFoundError, PreconditionFailedError, QueryTooLargeError, call, callBatch, cosmosStatus, fromCosmos, read } from "./errors.js";
 import { LOOKUPS, lookupDef, lookupId, lookupValue, lookupsOf, normalise, type LookupDoc } from "./lookups.js";
 import { auditDoc, type AuditDraft } from "./audit-log.js";
 import { bulk, type MembershipStore } from "./memberships.js";
@@ -286,7 +286,7 @@ export class ResourceStore {
     const out = new Map<string, ResourceDoc | undefined>(unique.map((id) => [id, undefined]));
     results.forEach((r, i) => {
       if (r.statusCode === 404) return;
-      if (r.statusCode !== 200) throw fromCosmos({ code: r.statusCode });
+      if (r.statusCode !== 200) throw fromCosmos({ code: r.statusCode, substatus: r.substatus, retryAfterInMs: r.retryAfterMs });
       const doc = r.resourceBody as unknown as ResourceDoc;
       if (doc.tenantId === tenantId) out.set(storable[i]!, doc);
     });
@@ -383,7 +383,7 @@ export class ResourceStore {
         roles.push({ kind: "audit" });
       }
 
-      const response = await call(() => this.container.items.batch(ops, tenantId));
+      const response = await callBatch(() => this.container.items.batch(ops, tenantId));
       const results = response.result ?? [];
       const failed = results.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
       if (failed < 0) {

@@ -192,7 +192,8 @@ export class ResourceStore {
       meta: { created: at, lastModified: at },
       ...(options.product ? { product: options.product(resource, undefined, undefined) } : {}),
     };
-    return this.commit(doc, undefined, "create", options.audit);
+    // A lost race on the new document's own id (a create whose reply was lost, re-sent) runs again.
+    return withRetries({ attempts: MAX_ATTEMPTS, what: `creating a ${type}` }, () => this.commit(doc, undefined, "create", options.audit));
   }
 
   /**

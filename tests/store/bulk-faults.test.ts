@@ -6,6 +6,21 @@ import { ensureContainers, openCosmos, type CosmosContainers } from "../../share
 import { faultLayer, type FaultLayer } from "../../local/faults.js";
 import { MembershipStore } from "../../shared/store/memberships.js";
 import { ResourceStore } from "../../shared/store/resources.js";
+import type { PluginConfig } from "@azure/cosmos";
+
+/** A client whose every transactional batch or bulk request is answered `status` as a whole (after the SDK's own retries). */
+function answering(status: number, extra: Record<string, unknown> = {}): ResourceStore {
+  const plugin: PluginConfig = {
+    on: "request",
+    plugin: async (ctx, _d, next) => {
+      if (ctx.operationType === "batch") throw Object.assign(new Error("injected"), { code: status, headers: {}, ...extra });
+      return next(ctx);
+    },
+  };
+  const c = openCosmos({ endpoint: (cosmos.client as any).clientContext.cosmosClientOptions.endpoint, database: "scim", key: "a2V5" }, { plugins: [plugin] });
+  return new ResourceStore(c.resources, new MembershipStore(c.resources));
+}
+const now = new Date("2026-12-01T00:00:00Z");
 
 let server: ReturnType<typeof createHttpServer>;
 let faults: FaultLayer;
@@ -30,8 +45,6 @@ afterAll(async () => {
 
 describe("bulk reads under faults", () => {
   it("returns each id's own document when single operations of a bulk request are throttled", async () => {
-    faults.enabled = true;
-    (faults as { rate?: number }).rate = undefined;
     const layer = faultLayer({ rate: 0.9, seed: 3, retryAfterMs: 1 });
     const c = openCosmos({ endpoint: (cosmos.client as any).clientContext.cosmosClientOptions.endpoint, database: "scim", key: "a2V5" }, { plugins: [layer.plugin] });
     const s = new ResourceStore(c.resources, new MembershipStore(c.resources));
@@ -46,5 +59,41 @@ describe("bulk reads under faults", () => {
       }
     }
     expect(layer.stats.injected.throttledOps).toBeGreaterThan(0);
+  });
+});
+
+describe("whole-request failures of batches and bulk requests are typed errors, never a 500 or absence", () => {
+  it.each([
+    [429, { retryAfterInMs: 1 }, "ThrottledError"],
+    [503, {}, "UnavailableError"],
+    [410, {}, "UnavailableError"],
+    [449, {}, "UnavailableError"],
+    [403, { substatus: 1014 }, "PartitionFullError"],
+  ])("a transactional batch answered %i %o is %s", async (status, extra, name) => {
+    const error = await answering(status, extra)
+      .create(tenant, "User", { userName: `batch-${status}` }, { now })
+      .catch((e: Error) => e);
+    expect((error as Error).name).toBe(name);
+  });
+
+  it.each([
+    [429, { retryAfterInMs: 1 }, "ThrottledError"],
+    [503, {}, "UnavailableError"],
+    [403, { substatus: 1014 }, "PartitionFullError"],
+  ])("a bulk read answered %i %o is %s, not 'not found'", async (status, extra, name) => {
+    const error = await answering(status, extra)
+      .readMany(tenant, ["d1", "d2"])
+      .catch((e: Error) => e);
+    expect((error as Error).name).toBe(name);
+  });
+
+  it("a membership write to a full partition is PartitionFullError, and writes nothing", async () => {
+    const layer = faultLayer({ rate: 0 });
+    layer.partitionFull = true;
+    const c = openCosmos({ endpoint: (cosmos.client as any).clientContext.cosmosClientOptions.endpoint, database: "scim", key: "a2V5" }, { plugins: [layer.plugin] });
+    const memberships = new MembershipStore(c.resources);
+    const error = await memberships.apply(tenant, "g-full", { add: ["d1", "d2"], remove: ["d3"] }, now).catch((e: Error) => e);
+    expect((error as Error).name).toBe("PartitionFullError");
+    expect((await memberships.membersOf(tenant, ["g-full"])).get("g-full")).toEqual([]);
   });
 });

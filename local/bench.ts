@@ -40,6 +40,8 @@ interface Sample {
   retries: number;
   /** 5xx answers the client saw, retried ones included. */
   errors5xx: number;
+  /** 500s among them: a store failure the service did not understand (always a bug). */
+  errors500: number;
 }
 
 const MAX_CLIENT_RETRIES = 5;
@@ -56,6 +58,7 @@ async function call(op: string, method: string, path: string, body?: unknown, ex
   const started = performance.now();
   let retries = 0;
   let errors5xx = 0;
+  let errors500 = 0;
   for (;;) {
     const res = await fetch(`${host.tenantUrl}${path}`, {
       method,
@@ -64,6 +67,7 @@ async function call(op: string, method: string, path: string, body?: unknown, ex
     });
     const text = await res.text();
     if (res.status >= 500) errors5xx++;
+    if (res.status === 500) errors500++;
     const retryAfter = res.headers.get("retry-after");
     if ((res.status === 429 || res.status === 503) && retryAfter && retries < MAX_CLIENT_RETRIES) {
       retries++;
@@ -73,7 +77,7 @@ async function call(op: string, method: string, path: string, body?: unknown, ex
     }
     const ms = performance.now() - started;
     const list = samples.get(op) ?? [];
-    list.push({ ms, store: host.storeRequests() - before, retries, errors5xx });
+    list.push({ ms, store: host.storeRequests() - before, retries, errors5xx, errors500 });
     samples.set(op, list);
     if (!expect.includes(res.status)) {
       if (faults) return undefined;
@@ -115,13 +119,14 @@ function report(): void {
       storeMax: store[store.length - 1],
       retries: list.reduce((a, x) => a + x.retries, 0),
       errors5xx: list.reduce((a, x) => a + x.errors5xx, 0),
+      errors500: list.reduce((a, x) => a + x.errors500, 0),
       failed: list.filter((x) => x.errors5xx > x.retries).length,
     };
   });
-  const head = ["operation", "requests", "ops/s", "p50 ms", "p99 ms", "store ops p50", "store ops max", ...(faults ? ["retries", "5xx seen", "failed"] : [])];
+  const head = ["operation", "requests", "ops/s", "p50 ms", "p99 ms", "store ops p50", "store ops max", ...(faults ? ["retries", "5xx seen", "500s", "failed"] : [])];
   const table = [
     head,
-    ...rows.map((r) => [r.op, r.n, r.opsPerSec, r.p50, r.p99, r.storeP50, r.storeMax, ...(faults ? [r.retries, r.errors5xx, r.failed] : [])].map(String)),
+    ...rows.map((r) => [r.op, r.n, r.opsPerSec, r.p50, r.p99, r.storeP50, r.storeMax, ...(faults ? [r.retries, r.errors5xx, r.errors500, r.failed] : [])].map(String)),
   ];
   const widths = head.map((_, i) => Math.max(...table.map((row) => row[i].length)));
   for (const row of table) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  "));

@@ -82,6 +82,17 @@ export class QueryTooLargeError extends StoreError {
   }
 }
 
+/** A page that starts deeper than the store pages (Entra never pages deep; a client that does should narrow its filter). */
+export class PageTooDeepError extends StoreError {
+  override readonly name = "PageTooDeepError";
+  constructor(
+    readonly startIndex: number,
+    readonly limit: number,
+  ) {
+    super(`startIndex ${startIndex} is beyond ${limit}`);
+  }
+}
+
 /** The HTTP status an @azure/cosmos error carries (`code` or `statusCode`), if any. */
 export function cosmosStatus(error: unknown): number | undefined {
   if (typeof error !== "object" || error === null) return undefined;

@@ -175,6 +175,7 @@ export class MembershipStore {
   }
 
   private async select<T>(tenantId: string, query: string, parameters: SqlParameter[]): Promise<T[]> {
-    return call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId }).fetchAll()).resources);
+    // Membership rows are small: 1,000 per round trip.
+    return call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount: 1000 }).fetchAll()).resources);
   }
 }

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { PluginConfig } from "@azure/cosmos";
+import { idempotent } from "./retry.js";
 
 /**
  * The store's typed errors. Store methods throw these, never an SDK error: `fromCosmos` turns
@@ -154,13 +155,15 @@ export async function call<T>(run: () => Promise<T>): Promise<T> {
 
 /** Runs a read: a genuine 404 is `undefined`; every other failure is an error, never "not there". */
 export async function read<T>(run: () => Promise<{ resource?: T; statusCode?: number }>): Promise<T | undefined> {
-  try {
-    const response = await run();
-    return response.resource;
-  } catch (error) {
-    if (cosmosStatus(error) === 404) return undefined;
-    throw fromCosmos(error);
-  }
+  return idempotent(async () => {
+    try {
+      const response = await run();
+      return response.resource;
+    } catch (error) {
+      if (cosmosStatus(error) === 404) return undefined;
+      throw fromCosmos(error);
+    }
+  });
 }
 
 /**

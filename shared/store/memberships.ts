@@ -1,6 +1,6 @@
 import type { Container, OperationInput, SqlParameter } from "@azure/cosmos";
 import { ThrottledError, UnavailableError, call, callBatch, fromCosmos } from "./errors.js";
-import { Retry, withRetries } from "./retry.js";
+import { Retry, idempotent, withRetries } from "./retry.js";
 
 /**
  * One group membership: its own document in the tenant's partition, so changing members never
@@ -176,6 +176,6 @@ export class MembershipStore {
 
   private async select<T>(tenantId: string, query: string, parameters: SqlParameter[]): Promise<T[]> {
     // Membership rows are small: 1,000 per round trip.
-    return call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount: 1000 }).fetchAll()).resources);
+    return idempotent(() => call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount: 1000 }).fetchAll()).resources));
   }
 }

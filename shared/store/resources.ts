@@ -10,7 +10,7 @@ import { ConflictError, NotFoundError, PreconditionFailedError, QueryTooLargeErr
 import { LOOKUPS, lookupDef, lookupId, lookupValue, lookupsOf, normalise, type LookupDoc } from "./lookups.js";
 import { auditDoc, type AuditDraft } from "./audit-log.js";
 import { bulk, type MembershipStore } from "./memberships.js";
-import { Retry, withRetries } from "./retry.js";
+import { Retry, idempotent, withRetries } from "./retry.js";
 
 /** The product's own fields of a user document; shared/product/identity.ts gives them meaning. */
 export type StoredProduct = Record<string, unknown>;
@@ -341,7 +341,7 @@ export class ResourceStore {
   /** One query inside the tenant's partition. The WHERE clause always names the tenant as well:
    * the embedded store ignores the partition key option of queries. */
   private async select<T>(tenantId: string, query: string, parameters: SqlParameter[]): Promise<T[]> {
-    return call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount: PAGE_ITEMS }).fetchAll()).resources);
+    return idempotent(() => call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount: PAGE_ITEMS }).fetchAll()).resources));
   }
 
   /**

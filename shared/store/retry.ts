@@ -46,3 +46,20 @@ export async function withRetries<T>(options: RetryOptions, attempt: (n: number)
     }
   }
 }
+
+/**
+ * Runs a read again when the store was briefly unavailable (503, timeouts): a read changes nothing,
+ * so repeating it is always safe, and with one region the SDK does not repeat it (it retries only
+ * 429s). Three attempts, 10 and 20 ms apart; then the caller gets the UnavailableError (503).
+ * Writes are not repeated here: one whose reply was lost may have landed, and its caller decides.
+ */
+export async function idempotent<T>(run: () => Promise<T>): Promise<T> {
+  return withRetries({ attempts: 3, what: "reading" }, async (n) => {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof UnavailableError) throw new Retry(10 * n, error);
+      throw error;
+    }
+  });
+}

@@ -145,7 +145,7 @@ export function faultLayer(options: FaultOptions): FaultLayer {
 
   const lagged = (ctx: RequestContext) => options.lag !== undefined && ctx.headers?.[CONSISTENCY] !== "Strong";
 
-  layer.plugin.plugin = async (ctx: RequestContext, diagnostics, next) => {
+  layer.plugin.plugin = async (ctx: RequestContext, _diagnostics, next) => {
     if (ctx.resourceType !== "docs") return next(ctx);
     stats.requests++;
     const isBatch = ctx.operationType === "batch";

@@ -49,6 +49,7 @@ export function auditDoc(tenantId: string, draft: AuditDraft, about: AuditAbout)
     tenantId,
     kind: "Audit",
     resource: {},
+    norm: {},
     ...rest,
     ...about,
     ...(ignoredAttributes?.length ? { ignoredAttributes } : {}),

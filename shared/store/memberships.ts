@@ -15,6 +15,8 @@ interface MemberDoc {
   tenantId: string;
   kind: "Member";
   resource: Record<string, never>;
+  /** Empty, like `resource`: the embedded store evaluates `FROM e IN c.norm.emails` on every document too. */
+  norm: Record<string, never>;
   groupId: string;
   userId: string;
   created: string;
@@ -156,7 +158,7 @@ export class MembershipStore {
           ({
             operationType: "Create",
             partitionKey: tenantId,
-            resourceBody: { id: memberId(groupId, userId), tenantId, kind: "Member", resource: {}, groupId, userId, created } satisfies MemberDoc,
+            resourceBody: { id: memberId(groupId, userId), tenantId, kind: "Member", resource: {}, norm: {}, groupId, userId, created } satisfies MemberDoc,
           }) as OperationInput,
       ),
       ...plan.remove.map((userId) => ({ operationType: "Delete", id: memberId(groupId, userId), partitionKey: tenantId }) as OperationInput),

@@ -5,7 +5,7 @@ import type { ResourceTypeName } from "../scim/schemas.js";
 import { resolveAttribute } from "../scim/schemas.js";
 import type { ResourceMeta, WireResource } from "../scim/resource.js";
 import { changedAttributes } from "../scim/changes.js";
-import { filterToSql, resolveSortBy } from "./filter-sql.js";
+import { filterToSql, normalisedCopy, resolveSortBy } from "./filter-sql.js";
 import { ConflictError, NotFoundError, PreconditionFailedError, QueryTooLargeError, PageTooDeepError, call, callBatch, cosmosStatus, fromCosmos, read } from "./errors.js";
 import { LOOKUPS, lookupDef, lookupId, lookupValue, lookupsOf, normalise, type LookupDoc } from "./lookups.js";
 import { auditDoc, type AuditDraft } from "./audit-log.js";
@@ -361,7 +361,7 @@ export class ResourceStore {
       const roles: { kind: "lookup" | "doc" | "unlookup" | "audit"; key?: string }[] = [];
       for (const [key, { attribute, value }] of newKeys) {
         if (oldKeys.has(key)) continue;
-        const body: LookupDoc = { id: key, tenantId, kind: "Lookup", resource: {}, target: doc.id, attribute, value };
+        const body: LookupDoc = { id: key, tenantId, kind: "Lookup", resource: {}, norm: {}, target: doc.id, attribute, value };
         const etag = takeovers.get(key);
         ops.push(
           etag
@@ -370,7 +370,8 @@ export class ResourceStore {
         );
         roles.push({ kind: "lookup", key });
       }
-      const body = { ...doc } as unknown as JSONObject;
+      // The normalised copy that case-insensitive filters compare (filter-sql.ts), rewritten with every write.
+      const body = { ...doc, norm: normalisedCopy(doc.resource) } as unknown as JSONObject;
       if (mode === "create") ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: body });
       else if (mode === "replace") ops.push({ operationType: "Replace", id: doc.id, partitionKey: tenantId, resourceBody: body, ifMatch: before!._etag });
       // The SDK passes ifMatch through on Delete too; its type just does not declare it.

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createHttpServer } from "@vercel/cosmosdb-server";
 import { loadConfig } from "../../shared/config.js";
 import { ensureContainers, openCosmos, type CosmosContainers } from "../../shared/store/cosmos.js";
-import { faultLayer, type FaultLayer } from "../../local/faults.js";
+import { faultLayer } from "../../local/faults.js";
 import { MembershipStore } from "../../shared/store/memberships.js";
 import { ResourceStore } from "../../shared/store/resources.js";
 import type { PluginConfig } from "@azure/cosmos";
@@ -23,19 +23,15 @@ function answering(status: number, extra: Record<string, unknown> = {}): Resourc
 const now = new Date("2026-12-01T00:00:00Z");
 
 let server: ReturnType<typeof createHttpServer>;
-let faults: FaultLayer;
 let cosmos: CosmosContainers;
-let store: ResourceStore;
 const tenant = "t-bulk";
 
 beforeAll(async () => {
   server = createHttpServer();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const config = loadConfig({ COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, COSMOS_KEY: "a2V5" });
-  faults = faultLayer({ rate: 0, seed: 7, retryAfterMs: 1 });
-  cosmos = openCosmos(config.cosmos, { plugins: [faults.plugin] });
+  cosmos = openCosmos(config.cosmos);
   await ensureContainers(cosmos.client, config.cosmos.database);
-  store = new ResourceStore(cosmos.resources, new MembershipStore(cosmos.resources));
   for (let i = 0; i < 40; i++) await cosmos.resources.items.create({ id: `d${i}`, tenantId: tenant, kind: "User", resource: { userName: `d${i}` }, meta: {} });
 });
 afterAll(async () => {

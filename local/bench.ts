@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { startHost, type RunningHost } from "./host.js";
 import { measureColdStart, printColdStart } from "./cold-start.js";
+import { faultLayer, type FaultLayer } from "./faults.js";
 
 /**
  * `npm run bench`: replays an Entra-like provisioning cycle against the local host over HTTP and
@@ -8,6 +9,12 @@ import { measureColdStart, printColdStart } from "./cold-start.js";
  * (requests the embedded store served while that SCIM request ran; requests are sequential).
  * First it prints the cold start (see cold-start.ts); `--cold-start` prints only that.
  * A benchmark, not a test: it asserts nothing, it measures.
+ *
+ * `--faults 0.2` puts the fault layer (local/faults.ts) between the service and the store: a fifth
+ * of the store's requests fail the way Cosmos DB fails under load (429s on requests and on bulk
+ * operations, 503s, timeouts, lost replies), seeded by `--seed`. The client then behaves like
+ * Entra: it retries 429 and 503 after Retry-After (at most 5 times); the table adds those retries
+ * and the 5xx answers the client saw (a 500 is never retried and is always a bug).
  */
 
 const { values } = parseArgs({
@@ -20,6 +27,8 @@ const { values } = parseArgs({
     "scale-to": { type: "string", default: "10000" },
     lookups: { type: "string", default: "500" },
     "cold-start": { type: "boolean", default: false },
+    faults: { type: "string", default: "0" },
+    seed: { type: "string", default: "1" },
   },
 });
 const N = Object.fromEntries(Object.entries(values).filter(([k]) => k !== "cold-start").map(([k, v]) => [k, Number(v)])) as Record<string, number>;
@@ -30,7 +39,16 @@ const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 interface Sample {
   ms: number;
   store: number;
+  /** Times the client re-sent the request (429/503 with Retry-After). */
+  retries: number;
+  /** 5xx answers the client saw, retried ones included. */
+  errors5xx: number;
+  /** 500s among them: a store failure the service did not understand (always a bug). */
+  errors500: number;
 }
+
+const MAX_CLIENT_RETRIES = 5;
+let faults: FaultLayer | undefined;
 
 const samples = new Map<string, Sample[]>();
 const wall = new Map<string, number>();
@@ -42,18 +60,35 @@ let token: string;
 async function call(op: string, method: string, path: string, body?: unknown, expect = [200, 201, 204]): Promise<any> {
   const before = host.storeRequests();
   const started = performance.now();
-  const res = await fetch(`${host.tenantUrl}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/scim+json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  const ms = performance.now() - started;
-  if (!expect.includes(res.status)) throw new Error(`${op}: ${method} ${path} answered ${res.status}: ${text}`);
-  const list = samples.get(op) ?? [];
-  list.push({ ms, store: host.storeRequests() - before });
-  samples.set(op, list);
-  return text ? JSON.parse(text) : undefined;
+  let retries = 0;
+  let errors5xx = 0;
+  let errors500 = 0;
+  for (;;) {
+    const res = await fetch(`${host.tenantUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/scim+json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if (res.status >= 500) errors5xx++;
+    if (res.status === 500) errors500++;
+    const retryAfter = res.headers.get("retry-after");
+    if ((res.status === 429 || res.status === 503) && retryAfter && retries < MAX_CLIENT_RETRIES) {
+      retries++;
+      // Entra waits at least the Retry-After it is given; the bench waits a hundredth of it, so a run stays short.
+      await new Promise((r) => setTimeout(r, Number(retryAfter) * 10));
+      continue;
+    }
+    const ms = performance.now() - started;
+    const list = samples.get(op) ?? [];
+    list.push({ ms, store: host.storeRequests() - before, retries, errors5xx, errors500 });
+    samples.set(op, list);
+    if (!expect.includes(res.status)) {
+      if (faults) return undefined;
+      throw new Error(`${op}: ${method} ${path} answered ${res.status}: ${text}`);
+    }
+    return text ? JSON.parse(text) : undefined;
+  }
 }
 
 async function phase(op: string, run: () => Promise<void>): Promise<void> {
@@ -86,10 +121,17 @@ function report(): void {
       p99: pct(ms, 99).toFixed(1),
       storeP50: pct(store, 50),
       storeMax: store[store.length - 1],
+      retries: list.reduce((a, x) => a + x.retries, 0),
+      errors5xx: list.reduce((a, x) => a + x.errors5xx, 0),
+      errors500: list.reduce((a, x) => a + x.errors500, 0),
+      failed: list.filter((x) => x.errors5xx > x.retries).length,
     };
   });
-  const head = ["operation", "requests", "ops/s", "p50 ms", "p99 ms", "store ops p50", "store ops max"];
-  const table = [head, ...rows.map((r) => [r.op, r.n, r.opsPerSec, r.p50, r.p99, r.storeP50, r.storeMax].map(String))];
+  const head = ["operation", "requests", "ops/s", "p50 ms", "p99 ms", "store ops p50", "store ops max", ...(faults ? ["retries", "5xx seen", "500s", "failed"] : [])];
+  const table = [
+    head,
+    ...rows.map((r) => [r.op, r.n, r.opsPerSec, r.p50, r.p99, r.storeP50, r.storeMax, ...(faults ? [r.retries, r.errors5xx, r.errors500, r.failed] : [])].map(String)),
+  ];
   const widths = head.map((_, i) => Math.max(...table.map((row) => row[i].length)));
   for (const row of table) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  "));
 }
@@ -98,16 +140,20 @@ async function main(): Promise<void> {
   printColdStart(measureColdStart());
   if (values["cold-start"]) return;
   console.log();
-  host = await startHost({ port: 0, storePort: 0, env: {}, log: () => {} });
+  faults = N.faults > 0 ? faultLayer({ rate: N.faults, seed: N.seed }) : undefined;
+  if (faults) faults.enabled = false;
+  host = await startHost({ port: 0, storePort: 0, env: {}, log: () => {}, storePlugins: faults ? [faults.plugin] : undefined });
   token = host.defaultTenant!.token;
-  console.log(`Benchmark against ${host.tenantUrl} (embedded store), ${new Date().toISOString()}`);
+  if (faults) faults.enabled = true;
+  console.log(`Benchmark against ${host.tenantUrl} (embedded store${faults ? `, ${N.faults * 100}% of store requests failing, seed ${N.seed}` : ""}), ${new Date().toISOString()}`);
   const ids: string[] = [];
 
   await phase("user lookup (miss)", async () => {});
   for (let i = 0; i < N.users; i++) {
     await phase("user lookup (miss)", () => call("user lookup (miss)", "GET", lookupPath(i)));
     await phase("user create", async () => {
-      ids.push((await call("user create", "POST", "/Users", user(i))).id);
+      const created = await call("user create", "POST", "/Users", user(i));
+      if (created) ids.push(created.id);
     });
   }
   const groupIds: string[] = [];
@@ -115,9 +161,8 @@ async function main(): Promise<void> {
     const filter = encodeURIComponent(`displayName eq "Team ${g}"`);
     await phase("group lookup (miss)", () => call("group lookup (miss)", "GET", `/Groups?excludedAttributes=members&filter=${filter}`));
     await phase("group create", async () => {
-      groupIds.push(
-        (await call("group create", "POST", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: `Team ${g}`, externalId: `grp-${g}` })).id,
-      );
+      const created = await call("group create", "POST", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: `Team ${g}`, externalId: `grp-${g}` });
+      if (created) groupIds.push(created.id);
     });
   }
   const perRequest = 5;
@@ -171,6 +216,7 @@ async function main(): Promise<void> {
   }
   samples.delete("(fill) user create");
   report();
+  if (faults) console.log(`\nStore requests ${faults.stats.requests}; injected: ${JSON.stringify(faults.stats.injected)}`);
   const ratio = (op: string) => {
     const p50 = (n: number) => pct(samples.get(`${op} @${n}`)!.map((s) => s.ms).sort((a, b) => a - b), 50);
     return (p50(N["scale-to"]) / p50(N.users)).toFixed(2);

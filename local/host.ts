@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import azureFunctions from "@azure/functions";
 import type { HttpResponseInit } from "@azure/functions";
 import { createEmbeddedStore } from "./embedded-store.js";
+import type { PluginConfig } from "@azure/cosmos";
 import { loadConfig } from "../shared/config.js";
 import { ensureContainers, openCosmos } from "../shared/store/cosmos.js";
 import { createServices, useServices } from "../shared/services.js";
@@ -41,6 +42,8 @@ export interface HostOptions {
   dataFile?: string;
   /** Port of the development OpenID provider; 0 picks a free one. Default: OIDC_PORT or 7072 (0 when `port` is 0). */
   oidcPort?: number;
+  /** Request plugins for the services' store client (the fault layer of tests/faults and the benchmark). */
+  storePlugins?: PluginConfig[];
 }
 
 export interface RunningHost {
@@ -276,7 +279,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     ? debouncedSaver(() => saveSnapshot(cosmos.database, dataFile), 500, (error) => console.error("local store: cannot save:", error))
     : undefined;
   if (saver) store!.on("request", (req: IncomingMessage) => isStoreWrite(req) && saver.changed());
-  const services = createServices(config, options.now);
+  const services = createServices(config, options.now, { plugins: options.storePlugins });
   useServices(services);
   await loadFunctions();
   prefix = (JSON.parse(readFileSync(findUp("host.json", here), "utf8")).extensions?.http?.routePrefix ?? "api") as string;

@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from "./config.js";
 import type { Services } from "./operations/context.js";
-import { openCosmos } from "./store/cosmos.js";
+import { openCosmos, type ClientOptions } from "./store/cosmos.js";
 import { AuditLogStore } from "./store/audit-log.js";
 import { MembershipStore } from "./store/memberships.js";
 import { ResourceStore } from "./store/resources.js";
@@ -13,8 +13,8 @@ import { SessionStore } from "./store/sessions.js";
  * The composition root: builds every store on one Cosmos DB client from the configuration, once
  * per process. Adapters (functions/, local/) get the services from here and hand them to operations.
  */
-export function createServices(config: Config, now: () => Date = () => new Date()): Services {
-  const cosmos = openCosmos(config.cosmos);
+export function createServices(config: Config, now: () => Date = () => new Date(), client: ClientOptions = {}): Services {
+  const cosmos = openCosmos(config.cosmos, client);
   const memberships = new MembershipStore(cosmos.resources);
   return {
     config,

@@ -65,8 +65,14 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2026-03-15' = {
         isZoneRedundant: zoneRedundant
       }
     ]
+    // Strong: every read sees every acknowledged write, whichever instance made it, so decisions
+    // that rest on another instance's write (a member created a moment ago, a post-check before
+    // removing a membership, the last-Admin count) never see a lagging replica. Possible because
+    // the account has one region; it costs twice the RU of a Session read (reads go to two
+    // replicas) and no write latency in one region. The code asks for Strong on every request
+    // (shared/store/cosmos.ts), so a weaker account fails loudly. README "Consistency".
     consistencyPolicy: {
-      defaultConsistencyLevel: 'Session'
+      defaultConsistencyLevel: 'Strong'
     }
     capabilities: capacityMode == 'serverless' ? [{ name: 'EnableServerless' }] : []
     disableLocalAuth: true

@@ -1,5 +1,5 @@
 import { ScimError } from "../scim/errors.js";
-import { ConflictError, NotFoundError, PartitionFullError, PreconditionFailedError, QueryTooLargeError, ThrottledError, UnavailableError, fromCosmos } from "../store/errors.js";
+import { ConflictError, NotFoundError, PageTooDeepError, PartitionFullError, PreconditionFailedError, QueryTooLargeError, ThrottledError, UnavailableError, fromCosmos } from "../store/errors.js";
 
 /**
  * A request an admin operation refuses, with a detail a person can act on: 400 bad input (with the
@@ -42,6 +42,9 @@ export function toScimError(error: unknown): ScimError | undefined {
   }
   if (e instanceof QueryTooLargeError) {
     return new ScimError(400, `sortBy over ${e.matches} matching resources is not supported (at most ${e.limit}); narrow the filter or leave out sortBy.`, "tooMany");
+  }
+  if (e instanceof PageTooDeepError) {
+    return new ScimError(400, `startIndex ${e.startIndex} is beyond the deepest page this service serves (startIndex up to ${e.limit}); narrow the filter instead of paging further.`, "invalidValue");
   }
   if (e instanceof ThrottledError) return new ScimError(429, "The store is busy; retry after the time in Retry-After.", undefined, retryAfter(e.retryAfterMs));
   if (e instanceof UnavailableError) return new ScimError(503, `The service is temporarily unavailable (${e.reason}); retry after the time in Retry-After.`, undefined, retryAfter(e.retryAfterMs));

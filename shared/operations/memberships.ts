@@ -54,6 +54,10 @@ export async function changeMembership(ctx: OperationContext, group: ResourceDoc
     await memberships.removeDocs(ctx.tenantId, gone.map((userId) => memberId(group.id, userId)));
     if (!stillThere) throw new NotFoundError(`Group ${group.id} (deleted while its members were being changed)`);
   }
-  if (mapped) await recomputeRoles(ctx, plan.add);
+  // A role mapping saved while this change ran (after `mapped` was read, its own recompute reading
+  // the members before these were written) is seen here: the settings are read again after the
+  // write, and every user the request names is recomputed under them. Idempotent either way.
+  const mappedNow = mapsRoles(await tenantSettings(ctx, { fresh: true }), group);
+  if (mapped || mappedNow) await recomputeRoles(ctx, mappedNow && !mapped ? [...plan.add, ...plan.remove] : plan.add);
   return result;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Container, SqlParameter } from "@azure/cosmos";
 import { call } from "./errors.js";
+import { idempotent } from "./retry.js";
 
 export type AuditOperation = "create" | "replace" | "patch" | "delete" | "role-conflict" | "role-map" | "role-unmap" | "team-map" | "team-unmap" | "team-create" | "login-types" | "settings" | "set-object-id" | "token-create" | "token-revoke" | "tenant-link" | "admin-grant" | "entra-unlink" | "invite-create";
 
@@ -54,6 +55,7 @@ export function auditDoc(tenantId: string, draft: AuditDraft, about: AuditAbout)
     tenantId,
     kind: "Audit",
     resource: {},
+    norm: {},
     ...rest,
     ...about,
     ...(ignoredAttributes?.length ? { ignoredAttributes } : {}),
@@ -100,13 +102,11 @@ export class AuditLogStore {
     if (query.outcome === "failure") add("c.status >= @failure", "@failure", 400);
     if (query.from) add("c.time >= @from", "@from", query.from);
     if (query.to) add("c.time < @to", "@to", query.to);
-    const total = (await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters))[0] ?? 0;
+    // The page first: when it holds every match (fewer than asked for), it is the count too.
     const skip = (query.page - 1) * query.limit;
-    if (skip >= total) return { total, events: [] };
-    const docs = await this.select<AuditEvent>(tenantId, `SELECT TOP @top * FROM c WHERE ${where} ORDER BY c.id DESC`, [
-      ...parameters,
-      { name: "@top", value: skip + query.limit },
-    ]);
+    const top = skip + query.limit;
+    const docs = await this.select<AuditEvent>(tenantId, `SELECT TOP @top * FROM c WHERE ${where} ORDER BY c.id DESC`, [...parameters, { name: "@top", value: top }]);
+    const total = docs.length < top ? docs.length : ((await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters))[0] ?? 0);
     return { total, events: docs.slice(skip).map(pick) };
   }
 
@@ -120,7 +120,7 @@ export class AuditLogStore {
   }
 
   private async select<T>(tenantId: string, query: string, parameters: SqlParameter[]): Promise<T[]> {
-    return call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId }).fetchAll()).resources);
+    return idempotent(() => call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount: 1000 }).fetchAll()).resources));
   }
 }
 

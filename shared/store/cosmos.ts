@@ -1,6 +1,7 @@
-import { CosmosClient, type Container, type ContainerRequest, type Database } from "@azure/cosmos";
+import { CosmosClient, type Container, type ContainerRequest, type CosmosClientOptions, type Database, type PluginConfig } from "@azure/cosmos";
 import type { TokenCredential } from "@azure/identity";
 import definitions from "./containers.json" with { type: "json" };
+import { rememberBatchErrors } from "./errors.js";
 
 /** Where the store is: an account endpoint, its database, and a key only for local stores. */
 export interface StoreLocation {
@@ -21,6 +22,11 @@ export interface CosmosContainers {
   resources: Container;
   /** Sign-in: pending logins, sessions, invites (partition key /id). */
   sessions: Container;
+}
+
+/** How the client is opened beyond its location: request plugins (the fault layer of tests/faults and the benchmark). */
+export interface ClientOptions {
+  plugins?: PluginConfig[];
 }
 
 /** The container definitions shared with infra/modules/cosmos.bicep (shared/store/containers.json). */
@@ -44,21 +50,34 @@ function lazyDefaultCredential(): TokenCredential {
  * Opens the Cosmos DB client: with an account key for the emulator or the embedded local store,
  * otherwise with DefaultAzureCredential (a managed identity in Azure, `az login` on a laptop).
  */
-export function openCosmos(config: StoreLocation): CosmosContainers {
+export function openCosmos(config: StoreLocation, options: ClientOptions = {}): CosmosContainers {
   const plainHttp = config.endpoint.toLowerCase().startsWith("http://");
-  const client = new CosmosClient({
+  // `plugins` is a supported option the SDK's types hide (@hidden); it sees every network request.
+  const withPlugins: CosmosClientOptions & { plugins: PluginConfig[] } = {
     endpoint: config.endpoint,
     ...(config.key ? { key: config.key } : { aadCredentials: lazyDefaultCredential() }),
+    // The account runs with Strong consistency (infra/modules/cosmos.bicep; README "Consistency"):
+    // every read sees every acknowledged write of every instance, so no decision rests on a lagging
+    // replica. Saying so on each request makes an account at a weaker level fail loudly (400)
+    // instead of silently serving stale reads.
+    consistencyLevel: "Strong",
     connectionPolicy: {
       // The embedded store speaks plain HTTP but advertises https endpoints; discovery would follow them.
       enableEndpointDiscovery: !plainHttp,
-      // Throttling: the SDK waits out 429s itself, but no longer than a request can afford. Entra
-      // allows 60 s per request and one request makes several store calls, so each call may wait at
-      // most 5 s in all (up to 9 retries, each after the delay the service asks for); past that the
-      // caller gets 429 with Retry-After instead of a request that times out.
-      retryOptions: { maxRetryAttemptCount: 9, fixedRetryIntervalInMilliseconds: 0, maxWaitTimeInSeconds: 5 },
+      // One store call never takes the whole of Entra's 60 s, as the SDK's default (60 s) would.
+      requestTimeout: 10_000,
+      // Throttling: the SDK waits out 429s itself (point operations, queries, transactional
+      // batches; store/memberships.ts does the same for bulk), each retry after the delay the
+      // service asks for (x-ms-retry-after-ms). A SCIM request makes up to about ten store calls in
+      // sequence and Entra allows 60 s per request, so each call may wait at most 3 s in all (up
+      // to 9 retries): a throttled request still answers well inside 60 s, with 429 and Retry-After
+      // when throttling outlasts that, which Entra retries. (It was 5 s: ten calls could take 50 s.)
+      retryOptions: { maxRetryAttemptCount: 9, fixedRetryIntervalInMilliseconds: 0, maxWaitTimeInSeconds: 3 },
     },
-  });
+    // `plugins` is a supported option the SDK's types hide (@hidden); each sees every network request.
+    plugins: [rememberBatchErrors, ...(options.plugins ?? [])],
+  };
+  const client = new CosmosClient(withPlugins);
   const database = client.database(config.database);
   return {
     client,

@@ -1,3 +1,7 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { PluginConfig } from "@azure/cosmos";
+import { idempotent } from "./retry.js";
+
 /**
  * The store's typed errors. Store methods throw these, never an SDK error: `fromCosmos` turns
  * whatever @azure/cosmos throws into one of them (without the SDK's message, whose request URLs
@@ -79,6 +83,17 @@ export class QueryTooLargeError extends StoreError {
   }
 }
 
+/** A page that starts deeper than the store pages (Entra never pages deep; a client that does should narrow its filter). */
+export class PageTooDeepError extends StoreError {
+  override readonly name = "PageTooDeepError";
+  constructor(
+    readonly startIndex: number,
+    readonly limit: number,
+  ) {
+    super(`startIndex ${startIndex} is beyond ${limit}`);
+  }
+}
+
 /** The HTTP status an @azure/cosmos error carries (`code` or `statusCode`), if any. */
 export function cosmosStatus(error: unknown): number | undefined {
   if (typeof error !== "object" || error === null) return undefined;
@@ -140,11 +155,44 @@ export async function call<T>(run: () => Promise<T>): Promise<T> {
 
 /** Runs a read: a genuine 404 is `undefined`; every other failure is an error, never "not there". */
 export async function read<T>(run: () => Promise<{ resource?: T; statusCode?: number }>): Promise<T | undefined> {
+  return idempotent(async () => {
+    try {
+      const response = await run();
+      return response.resource;
+    } catch (error) {
+      if (cosmosStatus(error) === 404) return undefined;
+      throw fromCosmos(error);
+    }
+  });
+}
+
+/**
+ * `items.batch` rethrows a failed transactional batch as a plain Error("Batch request error: ...")
+ * without its status (429, 503, 403/1014, a timeout): read as it is, a throttled batch would be a
+ * 500. This request plugin (installed first, by openCosmos) keeps the last network error of the
+ * batch running in the current async context, and `callBatch` translates that one instead.
+ */
+const batchFailure = new AsyncLocalStorage<{ error?: unknown }>();
+
+export const rememberBatchErrors: PluginConfig = {
+  on: "request",
+  plugin: async (context, _diagnostics, next) => {
+    try {
+      return await next(context);
+    } catch (error) {
+      const slot = batchFailure.getStore();
+      if (slot) slot.error = error;
+      throw error;
+    }
+  },
+};
+
+/** Runs a transactional batch; a whole-batch failure becomes the typed error of its real status. */
+export async function callBatch<T>(run: () => Promise<T>): Promise<T> {
+  const slot: { error?: unknown } = {};
   try {
-    const response = await run();
-    return response.resource;
+    return await batchFailure.run(slot, run);
   } catch (error) {
-    if (cosmosStatus(error) === 404) return undefined;
-    throw fromCosmos(error);
+    throw fromCosmos(slot.error ?? error);
   }
 }

@@ -1,6 +1,9 @@
 /**
  * Translates SCIM filters (RFC 7644 §3.4.2.2) and sortBy (§3.4.2.3) into parameterised Cosmos DB SQL
- * over the stored layout `{ id, tenantId, kind, resource: {...wire resource without id/meta}, meta: {created, lastModified} }`.
+ * over the stored layout `{ id, tenantId, kind, resource: {...wire resource without id/meta},
+ * norm: {...the same with every string lower-cased}, meta: {created, lastModified} }`: a
+ * case-insensitive test compares `norm` by equality (the index serves it, on Cosmos DB and the
+ * embedded store alike) instead of `LOWER(resource...)`, which reads every document.
  *
  * Semantics are those of `evaluate` in shared/scim/filter.ts (both work from `resolveFilter`): `ne` and
  * `not` are true for absent attributes. The SQL avoids what the embedded test server
@@ -32,8 +35,11 @@ interface Context {
   elements: number;
 }
 
-/** Where a path is resolved: the document (`c`) or one element of an array (`c_e0`). */
-type Scope = { element?: string };
+/**
+ * Where a path is resolved: the document (`c`) or one element of an array (`c_e0`); `norm` when
+ * that element comes from the document's normalised copy (every string lower-cased).
+ */
+type Scope = { element?: string; norm?: boolean };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SQL_OPERATOR = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" } as const;
@@ -125,17 +131,20 @@ function compile(filter: ResolvedFilter, negated: boolean, scope: Scope, ctx: Co
         const constant = rootConstant(filter, ctx);
         if (constant !== undefined) return constant !== negated ? TRUE : FALSE;
       }
-      const x = pathIn(scope, filter.path, ctx);
-      return filter.kind === "present" ? presentSql(x, negated) : compareSql(x, filter, negated, ctx);
+      if (filter.kind === "present") return presentSql(pathIn(scope, filter.path, ctx), negated);
+      return compareSql(scope, filter, negated, ctx);
     }
     case "some": {
       if (!scope.element) {
         checkRootPath(filter.path, ctx);
         if (ctx.type === "Group" && filter.path[0] === "members") return membersSql(filter.filter, negated, ctx);
       }
+      // Elements come from the normalised copy when every string test inside folds case (they
+      // compare by equality there); otherwise from the resource, with LOWER() where one folds.
+      const norm = scope.element ? scope.norm === true : foldsEverywhere(filter.filter);
       const element = `${ctx.alias}_e${ctx.elements++}`;
-      const where = print(compile(filter.filter, false, { element }, ctx));
-      const items = pathIn(scope, filter.path, ctx);
+      const where = print(compile(filter.filter, false, { element, norm }, ctx));
+      const items = scope.element ? pathIn(scope, filter.path, ctx) : documentPath(filter.path, ctx.alias, norm);
       const exists = `EXISTS(SELECT VALUE 1 FROM ${element} IN ${items} WHERE ${where})`;
       return atom(`(IS_ARRAY(${items}) ? ${negated ? "NOT " : ""}${exists} : ${negated})`);
     }
@@ -181,11 +190,18 @@ function presentSql(x: string, negated: boolean): Sql {
   return junction("or", [atom(`IS_BOOL(${x})`), atom(`IS_NUMBER(${x})`), atom(`IS_OBJECT(${x})`), atom(`LENGTH(${x}) > 0`), atom(`ARRAY_LENGTH(${x}) > 0`)]);
 }
 
-function compareSql(x: string, filter: ResolvedFilter & { kind: "compare" }, negated: boolean, ctx: Context): Sql {
+/**
+ * A case-insensitive string test compares the stored normalised value (`c.norm...`, lower-cased
+ * when the resource was written) by equality with the lower-cased literal, which the index serves;
+ * only inside an element read from the resource (a mixed element filter) does it need LOWER().
+ */
+function compareSql(scope: Scope, filter: ResolvedFilter & { kind: "compare" }, negated: boolean, ctx: Context): Sql {
   const { op, value, leaf } = filter;
   const fold = typeof value === "string" && foldsCase(leaf);
   const p = param(fold ? (value as string).toLowerCase() : value, ctx);
-  const lhs = fold ? `LOWER(${x})` : x;
+  const normalised = fold && (scope.element ? scope.norm === true : true);
+  const x = normalised && !scope.element ? documentPath(filter.path, ctx.alias, true) : pathIn(scope, filter.path, ctx);
+  const lhs = fold && !normalised ? `LOWER(${x})` : x;
   const test =
     op === "co" || op === "sw" || op === "ew"
       ? `${negated ? "NOT " : ""}${SQL_FUNCTION[op]}(${lhs}, ${p})`
@@ -193,6 +209,23 @@ function compareSql(x: string, filter: ResolvedFilter & { kind: "compare" }, neg
   if (!negated) return atom(test);
   const guard = typeof value === "boolean" ? "IS_BOOL" : typeof value === "number" ? "IS_NUMBER" : "IS_STRING";
   return junction("or", [atom(`NOT ${guard}(${x})`), atom(test)]);
+}
+
+/** Whether every string comparison of a filter folds case (so it can run on the normalised copy). */
+function foldsEverywhere(filter: ResolvedFilter): boolean {
+  switch (filter.kind) {
+    case "and":
+    case "or":
+      return foldsEverywhere(filter.left) && foldsEverywhere(filter.right);
+    case "not":
+      return foldsEverywhere(filter.filter);
+    case "present":
+      return true;
+    case "compare":
+      return typeof filter.value !== "string" || foldsCase(filter.leaf);
+    case "some":
+      return foldsEverywhere(filter.filter);
+  }
 }
 
 function param(value: JSONValue, ctx: Context): string {
@@ -205,10 +238,18 @@ function pathIn(scope: Scope, path: string[], ctx: Context): string {
   return scope.element ? scope.element + path.map(segment).join("") : documentPath(path, ctx.alias);
 }
 
-/** Wire path to document path: id and meta sit beside `resource`, everything else inside it. */
-function documentPath(path: string[], alias: string): string {
-  const root = path[0] === "id" || path[0] === "meta" ? [] : ["resource"];
+/** Wire path to document path: id and meta sit beside `resource`, everything else inside it (or inside `norm`, its normalised copy). */
+function documentPath(path: string[], alias: string, norm = false): string {
+  const root = path[0] === "id" || path[0] === "meta" ? [] : [norm ? "norm" : "resource"];
   return alias + [...root, ...path].map(segment).join("");
 }
 
 const segment = (name: string) => `[${JSON.stringify(name)}]`;
+
+/** The normalised copy stored with a resource (`norm`): the resource with every string lower-cased. */
+export function normalisedCopy<T>(value: T): T {
+  if (typeof value === "string") return value.toLowerCase() as T;
+  if (Array.isArray(value)) return value.map(normalisedCopy) as T;
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalisedCopy(v)])) as T;
+  return value;
+}

@@ -13,6 +13,7 @@ export interface LookupDoc {
   kind: "Lookup";
   /** Empty: see the note on `resource` in memberships.ts. */
   resource: Record<string, never>;
+  norm: Record<string, never>;
   target: string;
   attribute: string;
   value: string;

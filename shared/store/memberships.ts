@@ -1,5 +1,6 @@
 import type { Container, OperationInput, SqlParameter } from "@azure/cosmos";
-import { call, fromCosmos } from "./errors.js";
+import { ThrottledError, UnavailableError, call, callBatch, fromCosmos } from "./errors.js";
+import { Retry, idempotent, withRetries } from "./retry.js";
 
 /**
  * One group membership: its own document in the tenant's partition, so changing members never
@@ -14,6 +15,8 @@ interface MemberDoc {
   tenantId: string;
   kind: "Member";
   resource: Record<string, never>;
+  /** Empty, like `resource`: the embedded store evaluates `FROM e IN c.norm.emails` on every document too. */
+  norm: Record<string, never>;
   groupId: string;
   userId: string;
   created: string;
@@ -30,25 +33,84 @@ const params = (tenantId: string): SqlParameter[] => [
 /** The result of one operation of a bulk request. */
 export interface BulkResult {
   statusCode: number;
+  substatus?: number;
+  retryAfterMs?: number;
   resourceBody?: unknown;
 }
 
-/** Non-transactional bulk requests of up to 100 operations each (one round trip per 100). */
+/** Statuses of a bulk operation that say "not done, try again". */
+const TRANSIENT = new Set([408, 410, 429, 449, 500, 503]);
+/** Rounds of re-sending what was not done: like the SDK's own throttling budget (cosmos.ts), about 3 s of waiting at most. */
+const BULK_ROUNDS = 10;
+const MAX_WAIT_MS = 3000;
+
+/** One legacy-bulk result, as the store sent it (the SDK's type leaves out substatus and retry delay). */
+type RawResult = { statusCode: number; subStatusCode?: number; retryAfterMilliseconds?: number; resourceBody?: unknown };
+
+/**
+ * Non-transactional bulk operations, up to 100 per request (the legacy `items.bulk`), with the
+ * retries the SDK does not do there: a throttled (429), unavailable (503, 408, 449) or moved (410)
+ * operation, or a whole bulk request that failed, is re-sent after the delay the store asked for
+ * (`x-ms-retry-after-ms`, per operation or per request), for about 3 s in all; past that the
+ * caller gets the typed error of what failed (429 or 503 with Retry-After). Every operation the
+ * store sends this way is idempotent: Read, Create where 409 means "already there", Delete where
+ * 404 means "already gone". Nothing here reads a failure as absence.
+ *
+ * Why not `executeBulkOperations` (the SDK's current bulk API, which retries throttling itself):
+ * in @azure/cosmos 4.9 it flushes a batch of fewer than 100 operations only on a 1-second timer
+ * (`intervalForPartialBatchInMs`), so each of our bulk calls (1 to 100 operations, inside a SCIM
+ * request) took 1,000-1,160 ms against 25-60 ms for `bulk`; its whole-request failures also
+ * come back as 500s per operation, which would hide a 429 or a full partition.
+ */
 export async function bulk(container: Container, ops: OperationInput[]): Promise<BulkResult[]> {
-  const out: BulkResult[] = [];
+  const out: BulkResult[] = new Array(ops.length);
+  let waited = 0;
+  let rounds = 0;
   for (let i = 0; i < ops.length; i += 100) {
-    const chunk = ops.slice(i, i + 100);
-    out.push(...(await call(() => container.items.bulk(chunk, { continueOnError: true }))));
+    let pending = ops.slice(i, i + 100).map((_, k) => i + k);
+    await withRetries({ attempts: BULK_ROUNDS, what: "bulk operations" }, async () => {
+      let results: RawResult[];
+      try {
+        // The SDK stringifies partition keys in place: send copies, so a retry sends the same operations.
+        results = (await callBatch(() => container.items.bulk(pending.map((k) => ({ ...ops[k]! }) as OperationInput), { continueOnError: true }))) as unknown as RawResult[];
+      } catch (error) {
+        if (!(error instanceof ThrottledError || error instanceof UnavailableError)) throw error;
+        throw retryAfter(error, error instanceof ThrottledError ? error.retryAfterMs : 0);
+      }
+      const again: number[] = [];
+      results.forEach((r, k) => {
+        const result: BulkResult = {
+          statusCode: r.statusCode,
+          ...(r.subStatusCode !== undefined ? { substatus: r.subStatusCode } : {}),
+          ...(r.retryAfterMilliseconds !== undefined ? { retryAfterMs: r.retryAfterMilliseconds } : {}),
+          ...(r.resourceBody !== undefined ? { resourceBody: r.resourceBody } : {}),
+        };
+        out[pending[k]!] = result;
+        if (TRANSIENT.has(r.statusCode)) again.push(pending[k]!);
+      });
+      if (again.length === 0) return;
+      pending = again;
+      const first = out[again[0]!]!;
+      throw retryAfter(fromCosmos({ code: first.statusCode, substatus: first.substatus, retryAfterInMs: first.retryAfterMs }), first.retryAfterMs ?? 0);
+    });
   }
   return out;
+
+  function retryAfter(last: Error, askedMs: number): Retry | Error {
+    // The store's delay when it gave one, else a short back-off that doubles (10, 20, 40 ms, ...).
+    const delay = askedMs > 0 ? askedMs : 10 * 2 ** Math.min(8, rounds++);
+    if (waited + delay > MAX_WAIT_MS) return last;
+    waited += delay;
+    return new Retry(delay, last);
+  }
 }
 
 /** Throws the typed error of the first operation that did not succeed (404s of deletes and 409s of creates are no-ops). */
 function expectDone(ops: OperationInput[], results: BulkResult[]): number[] {
-  return results.map(({ statusCode }, i) => {
+  return results.map(({ statusCode, substatus, retryAfterMs }, i) => {
     const kind = ops[i]!.operationType;
     if (statusCode < 400 || (kind === "Delete" && statusCode === 404) || (kind === "Create" && statusCode === 409)) return statusCode;
-    throw fromCosmos({ code: statusCode });
+    throw fromCosmos({ code: statusCode, substatus, retryAfterInMs: retryAfterMs });
   });
 }
 
@@ -96,7 +158,7 @@ export class MembershipStore {
           ({
             operationType: "Create",
             partitionKey: tenantId,
-            resourceBody: { id: memberId(groupId, userId), tenantId, kind: "Member", resource: {}, groupId, userId, created } satisfies MemberDoc,
+            resourceBody: { id: memberId(groupId, userId), tenantId, kind: "Member", resource: {}, norm: {}, groupId, userId, created } satisfies MemberDoc,
           }) as OperationInput,
       ),
       ...plan.remove.map((userId) => ({ operationType: "Delete", id: memberId(groupId, userId), partitionKey: tenantId }) as OperationInput),
@@ -115,6 +177,7 @@ export class MembershipStore {
   }
 
   private async select<T>(tenantId: string, query: string, parameters: SqlParameter[]): Promise<T[]> {
-    return call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId }).fetchAll()).resources);
+    // Membership rows are small: 1,000 per round trip.
+    return idempotent(() => call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount: 1000 }).fetchAll()).resources));
   }
 }

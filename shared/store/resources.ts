@@ -5,12 +5,12 @@ import type { ResourceTypeName } from "../scim/schemas.js";
 import { resolveAttribute } from "../scim/schemas.js";
 import type { ResourceMeta, WireResource } from "../scim/resource.js";
 import { changedAttributes } from "../scim/changes.js";
-import { filterToSql, resolveSortBy } from "./filter-sql.js";
-import { ConflictError, NotFoundError, PreconditionFailedError, QueryTooLargeError, call, cosmosStatus, fromCosmos, read } from "./errors.js";
+import { filterToSql, normalisedCopy, resolveSortBy } from "./filter-sql.js";
+import { ConflictError, NotFoundError, PreconditionFailedError, QueryTooLargeError, PageTooDeepError, call, callBatch, cosmosStatus, fromCosmos, read } from "./errors.js";
 import { LOOKUPS, lookupDef, lookupId, lookupValue, lookupsOf, normalise, type LookupDoc } from "./lookups.js";
 import { auditDoc, type AuditDraft } from "./audit-log.js";
 import { bulk, type MembershipStore } from "./memberships.js";
-import { Retry, withRetries } from "./retry.js";
+import { Retry, idempotent, withRetries } from "./retry.js";
 
 /** The product's own fields of a user document; shared/product/identity.ts gives them meaning. */
 export type StoredProduct = Record<string, unknown>;
@@ -53,6 +53,10 @@ export interface ListQuery {
 const MAX_ATTEMPTS = 30;
 /** Most matches a sortBy query sorts (in memory); more is QueryTooLargeError. */
 const MAX_SORTED = 5000;
+/** Deepest startIndex served: a page query reads every match before it (TOP startIndex+count), so deeper pages cost more; Entra never pages. */
+export const MAX_START_INDEX = 10_000;
+/** Documents per round trip of a query (the SDK's page size; fetchAll follows continuations). */
+const PAGE_ITEMS = 1000;
 
 const TENANT_KIND = "c.tenantId = @tenantId AND c.kind = @kind";
 
@@ -165,20 +169,24 @@ export class ResourceStore {
       }
     }
     const sort = q.sortBy ? resolveSortBy(q.sortBy, type) : undefined;
-    const total = (await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters))[0] ?? 0;
-    if (total < q.startIndex || q.count === 0) return { total, docs: [] };
+    if (q.startIndex > MAX_START_INDEX) throw new PageTooDeepError(q.startIndex, MAX_START_INDEX);
+    const count = async () => (await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters))[0] ?? 0;
     if (!sort) {
-      const top = Math.min(q.startIndex - 1 + q.count, total);
+      if (q.count === 0) return { total: await count(), docs: [] };
+      // The page first: when it holds every match (fewer than asked for), it is the count too.
+      const top = q.startIndex - 1 + q.count;
       const docs = await this.select<ResourceDoc>(tenantId, `SELECT TOP @top * FROM c WHERE ${where} ORDER BY c.id ${q.descending ? "DESC" : "ASC"}`, [
         ...parameters,
         { name: "@top", value: top },
       ]);
+      const total = docs.length < top ? docs.length : await count();
       return { total, docs: docs.slice(q.startIndex - 1) };
     }
-    if (total > MAX_SORTED) throw new QueryTooLargeError(total, MAX_SORTED);
-    const all = await this.select<ResourceDoc>(tenantId, `SELECT * FROM c WHERE ${where}`, parameters);
+    // Sorted in memory: read at most one match more than can be sorted, and count them on the way.
+    const all = await this.select<ResourceDoc>(tenantId, `SELECT TOP @top * FROM c WHERE ${where}`, [...parameters, { name: "@top", value: MAX_SORTED + 1 }]);
+    if (all.length > MAX_SORTED) throw new QueryTooLargeError(await count(), MAX_SORTED);
     const sorted = sortDocs(all, sort, q.descending === true);
-    return { total, docs: sorted.slice(q.startIndex - 1, q.startIndex - 1 + q.count) };
+    return { total: all.length, docs: sorted.slice(q.startIndex - 1, q.startIndex - 1 + q.count) };
   }
 
   /** Creates a resource; ConflictError when a unique value is taken. One batch on the happy path. */
@@ -192,7 +200,8 @@ export class ResourceStore {
       meta: { created: at, lastModified: at },
       ...(options.product ? { product: options.product(resource, undefined, undefined) } : {}),
     };
-    return this.commit(doc, undefined, "create", options.audit);
+    // A lost race on the new document's own id (a create whose reply was lost, re-sent) runs again.
+    return withRetries({ attempts: MAX_ATTEMPTS, what: `creating a ${type}` }, () => this.commit(doc, undefined, "create", options.audit));
   }
 
   /**
@@ -286,7 +295,7 @@ export class ResourceStore {
     const out = new Map<string, ResourceDoc | undefined>(unique.map((id) => [id, undefined]));
     results.forEach((r, i) => {
       if (r.statusCode === 404) return;
-      if (r.statusCode !== 200) throw fromCosmos({ code: r.statusCode });
+      if (r.statusCode !== 200) throw fromCosmos({ code: r.statusCode, substatus: r.substatus, retryAfterInMs: r.retryAfterMs });
       const doc = r.resourceBody as unknown as ResourceDoc;
       if (doc.tenantId === tenantId) out.set(storable[i]!, doc);
     });
@@ -349,7 +358,7 @@ export class ResourceStore {
   /** One query inside the tenant's partition. The WHERE clause always names the tenant as well:
    * the embedded store ignores the partition key option of queries. */
   private async select<T>(tenantId: string, query: string, parameters: SqlParameter[]): Promise<T[]> {
-    return call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId }).fetchAll()).resources);
+    return idempotent(() => call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount: PAGE_ITEMS }).fetchAll()).resources));
   }
 
   /**
@@ -369,7 +378,7 @@ export class ResourceStore {
       const roles: { kind: "lookup" | "doc" | "unlookup" | "audit"; key?: string }[] = [];
       for (const [key, { attribute, value }] of newKeys) {
         if (oldKeys.has(key)) continue;
-        const body: LookupDoc = { id: key, tenantId, kind: "Lookup", resource: {}, target: doc.id, attribute, value };
+        const body: LookupDoc = { id: key, tenantId, kind: "Lookup", resource: {}, norm: {}, target: doc.id, attribute, value };
         const etag = takeovers.get(key);
         ops.push(
           etag
@@ -378,7 +387,8 @@ export class ResourceStore {
         );
         roles.push({ kind: "lookup", key });
       }
-      const body = { ...doc } as unknown as JSONObject;
+      // The normalised copy that case-insensitive filters compare (filter-sql.ts), rewritten with every write.
+      const body = { ...doc, norm: normalisedCopy(doc.resource) } as unknown as JSONObject;
       if (mode === "create") ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: body });
       else if (mode === "replace") ops.push({ operationType: "Replace", id: doc.id, partitionKey: tenantId, resourceBody: body, ifMatch: before!._etag });
       // The SDK passes ifMatch through on Delete too; its type just does not declare it.
@@ -400,7 +410,7 @@ export class ResourceStore {
         roles.push({ kind: "audit" });
       }
 
-      const response = await call(() => this.container.items.batch(ops, tenantId));
+      const response = await callBatch(() => this.container.items.batch(ops, tenantId));
       const results = response.result ?? [];
       const failed = results.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
       if (failed < 0) {

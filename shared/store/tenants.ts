@@ -44,6 +44,6 @@ export class TenantStore {
   }
 
   async list(): Promise<Tenant[]> {
-    return call(async () => (await this.tenants.items.query<Tenant>("SELECT c.id, c.name, c.createdAt, c.entraTenantId FROM c ORDER BY c.createdAt").fetchAll()).resources.map(view));
+    return call(async () => (await this.tenants.items.query<Tenant>("SELECT c.id, c.name, c.createdAt, c.entraTenantId FROM c ORDER BY c.createdAt", { maxItemCount: 1000 }).fetchAll()).resources.map(view));
   }
 }

@@ -205,7 +205,7 @@ export class TokenStore {
                 { name: "@now", value: now.toISOString() },
                 { name: "@until", value: new Date(now.getTime() + withinDays * DAY_MS).toISOString() },
               ],
-            })
+            }, { maxItemCount: 1000 })
             .fetchAll()
         ).resources,
     );
@@ -249,7 +249,7 @@ export class TokenStore {
   /** A tenant's token records, oldest first (the tenant condition is in the query: tokens are partitioned by hash). */
   private async tenantTokens(tenantId: string): Promise<TokenDoc[]> {
     const docs = await call(
-      async () => (await this.tokens.items.query<TokenDoc>({ query: "SELECT * FROM c WHERE c.tenantId = @tenantId", parameters: [{ name: "@tenantId", value: tenantId }] }).fetchAll()).resources,
+      async () => (await this.tokens.items.query<TokenDoc>({ query: "SELECT * FROM c WHERE c.tenantId = @tenantId", parameters: [{ name: "@tenantId", value: tenantId }] }, { maxItemCount: 1000 }).fetchAll()).resources,
     );
     return docs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.tokenId.localeCompare(b.tokenId));
   }

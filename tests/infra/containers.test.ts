@@ -34,6 +34,20 @@ describe("Cosmos DB containers against shared/store/containers.json", () => {
     },
   );
 
+  it("runs the account with Strong consistency in a single region (the store relies on it: README \"Consistency\")", () => {
+    const account = single(resources, "Microsoft.DocumentDB/databaseAccounts");
+    expect(account.properties["consistencyPolicy"]).toEqual({ defaultConsistencyLevel: "Strong" });
+    expect((account.properties["locations"] as unknown[]).length).toBe(1);
+    expect(account.properties["enableMultipleWriteLocations"]).toBe(false);
+  });
+
+  it("indexes nothing by default in any container: each includes only the paths its queries use", () => {
+    for (const container of store.containers) {
+      const policy = container.indexingPolicy as { excludedPaths: { path: string }[] };
+      expect(policy.excludedPaths.map((p) => p.path)).toContain("/*");
+    }
+  });
+
   it("leaves throughput to the database (containers set no throughput of their own)", () => {
     for (const container of containers) expect(container.properties["options"] ?? {}).toEqual({});
   });

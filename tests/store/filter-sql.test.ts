@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FILTER_LIMITS, matchesResource, parseFilter } from "../../shared/scim/filter.js";
 import type { ResourceTypeName } from "../../shared/scim/schemas.js";
 import { URN } from "../../shared/scim/urns.js";
-import { filterToSql, resolveSortBy } from "../../shared/store/filter-sql.js";
+import { filterToSql, normalisedCopy, resolveSortBy } from "../../shared/store/filter-sql.js";
 
 const ENT = JSON.stringify(URN.enterpriseUser);
 const present = (x: string, parens = true) => {
@@ -19,90 +19,90 @@ const sql = (filter: string, type: ResourceTypeName = "User") => filterToSql(par
 const invalid = (scimType: string, detail: string) => expect.objectContaining({ status: 400, scimType, detail });
 
 describe("filterToSql", () => {
-  const userName = 'c["resource"]["userName"]';
+  const normUserName = 'c["norm"]["userName"]';
   it.each<[string, ResourceTypeName, string, JSONValue[]]>([
-    ['userName eq "Test_User_00aa00aa@TestUser.com"', "User", `LOWER(${userName}) = @p0`, ["test_user_00aa00aa@testuser.com"]],
+    ['userName eq "Test_User_00aa00aa@TestUser.com"', "User", `${normUserName} = @p0`, ["test_user_00aa00aa@testuser.com"]],
     ['externalId eq "Ext-1"', "User", 'c["resource"]["externalId"] = @p0', ["Ext-1"]],
     ['id eq "u1"', "User", 'c["id"] = @p0', ["u1"]],
-    ['displayName eq "Sales"', "Group", 'LOWER(c["resource"]["displayName"]) = @p0', ["sales"]],
-    ['userName co "Ali"', "User", `CONTAINS(LOWER(${userName}), @p0)`, ["ali"]],
-    ['userName sw "Ali"', "User", `STARTSWITH(LOWER(${userName}), @p0)`, ["ali"]],
-    ['userName ew ".COM"', "User", `ENDSWITH(LOWER(${userName}), @p0)`, [".com"]],
-    ['userName gt "B"', "User", `LOWER(${userName}) > @p0`, ["b"]],
-    ['userName ge "B"', "User", `LOWER(${userName}) >= @p0`, ["b"]],
-    ['userName lt "B"', "User", `LOWER(${userName}) < @p0`, ["b"]],
+    ['displayName eq "Sales"', "Group", 'c["norm"]["displayName"] = @p0', ["sales"]],
+    ['userName co "Ali"', "User", `CONTAINS(${normUserName}, @p0)`, ["ali"]],
+    ['userName sw "Ali"', "User", `STARTSWITH(${normUserName}, @p0)`, ["ali"]],
+    ['userName ew ".COM"', "User", `ENDSWITH(${normUserName}, @p0)`, [".com"]],
+    ['userName gt "B"', "User", `${normUserName} > @p0`, ["b"]],
+    ['userName ge "B"', "User", `${normUserName} >= @p0`, ["b"]],
+    ['userName lt "B"', "User", `${normUserName} < @p0`, ["b"]],
     ['externalId le "B"', "User", 'c["resource"]["externalId"] <= @p0', ["B"]],
-    ['userName ne "x"', "User", `(NOT IS_STRING(${userName}) OR LOWER(${userName}) != @p0)`, ["x"]],
-    ['not (userName gt "x")', "User", `(NOT IS_STRING(${userName}) OR LOWER(${userName}) <= @p0)`, ["x"]],
-    ['not (userName co "x")', "User", `(NOT IS_STRING(${userName}) OR NOT CONTAINS(LOWER(${userName}), @p0))`, ["x"]],
+    ['userName ne "x"', "User", `(NOT IS_STRING(${normUserName}) OR ${normUserName} != @p0)`, ["x"]],
+    ['not (userName gt "x")', "User", `(NOT IS_STRING(${normUserName}) OR ${normUserName} <= @p0)`, ["x"]],
+    ['not (userName co "x")', "User", `(NOT IS_STRING(${normUserName}) OR NOT CONTAINS(${normUserName}, @p0))`, ["x"]],
     ["active eq true", "User", 'c["resource"]["active"] = @p0', [true]],
     ["active ne false", "User", '(NOT IS_BOOL(c["resource"]["active"]) OR c["resource"]["active"] != @p0)', [false]],
-    ['userName eq "a" and externalId eq "b"', "User", `LOWER(${userName}) = @p0 AND c["resource"]["externalId"] = @p1`, ["a", "b"]],
-    ['name.givenName eq "Al"', "User", 'LOWER(c["resource"]["name"]["givenName"]) = @p0', ["al"]],
-    [`${URN.enterpriseUser}:employeeNumber eq "123"`, "User", `LOWER(c["resource"][${ENT}]["employeeNumber"]) = @p0`, ["123"]],
-    [`${URN.enterpriseUser}:manager.value eq "U1"`, "User", `LOWER(c["resource"][${ENT}]["manager"]["value"]) = @p0`, ["u1"]],
+    ['userName eq "a" and externalId eq "b"', "User", `${normUserName} = @p0 AND c["resource"]["externalId"] = @p1`, ["a", "b"]],
+    ['name.givenName eq "Al"', "User", 'c["norm"]["name"]["givenName"] = @p0', ["al"]],
+    [`${URN.enterpriseUser}:employeeNumber eq "123"`, "User", `c["norm"][${ENT}]["employeeNumber"] = @p0`, ["123"]],
+    [`${URN.enterpriseUser}:manager.value eq "U1"`, "User", `c["norm"][${ENT}]["manager"]["value"] = @p0`, ["u1"]],
     ['meta.lastModified gt "2024-01-01T00:00:00Z"', "User", 'c["meta"]["lastModified"] > @p0', ["2024-01-01T00:00:00.000Z"]],
     [`${URN.productUser}:employmentStartDate ge "2026-03-01"`, "User", `c["resource"][${JSON.stringify(URN.productUser)}]["employmentStartDate"] >= @p0`, ["2026-03-01"]],
     ['meta.resourceType eq "User"', "User", "true", []],
     ['meta.resourceType eq "User"', "Group", "false", []],
     ['meta.resourceType eq "User" or displayName pr', "Group", present('c["resource"]["displayName"]'), []],
-    ['meta.resourceType eq "User" and userName eq "a"', "User", `LOWER(${userName}) = @p0`, ["a"]],
+    ['meta.resourceType eq "User" and userName eq "a"', "User", `${normUserName} = @p0`, ["a"]],
     ["title pr", "User", present('c["resource"]["title"]'), []],
     ["emails pr", "User", present('c["resource"]["emails"]'), []],
     ["title eq null", "User", absent('c["resource"]["title"]'), []],
-    ['title pr and userName eq "a"', "User", `${present('c["resource"]["title"]')} AND LOWER(${userName}) = @p0`, ["a"]],
+    ['title pr and userName eq "a"', "User", `${present('c["resource"]["title"]')} AND ${normUserName} = @p0`, ["a"]],
     [
       'emails.value eq "A@X.com"',
       "User",
-      '(IS_ARRAY(c["resource"]["emails"]) ? EXISTS(SELECT VALUE 1 FROM c_e0 IN c["resource"]["emails"] WHERE LOWER(c_e0["value"]) = @p0) : false)',
+      '(IS_ARRAY(c["norm"]["emails"]) ? EXISTS(SELECT VALUE 1 FROM c_e0 IN c["norm"]["emails"] WHERE c_e0["value"] = @p0) : false)',
       ["a@x.com"],
     ],
     [
       'emails eq "A@X.com"',
       "User",
-      '(IS_ARRAY(c["resource"]["emails"]) ? EXISTS(SELECT VALUE 1 FROM c_e0 IN c["resource"]["emails"] WHERE LOWER(c_e0["value"]) = @p0) : false)',
+      '(IS_ARRAY(c["norm"]["emails"]) ? EXISTS(SELECT VALUE 1 FROM c_e0 IN c["norm"]["emails"] WHERE c_e0["value"] = @p0) : false)',
       ["a@x.com"],
     ],
     [
       'emails.type ne "work"',
       "User",
-      '(IS_ARRAY(c["resource"]["emails"]) ? NOT EXISTS(SELECT VALUE 1 FROM c_e0 IN c["resource"]["emails"] WHERE LOWER(c_e0["type"]) = @p0) : true)',
+      '(IS_ARRAY(c["norm"]["emails"]) ? NOT EXISTS(SELECT VALUE 1 FROM c_e0 IN c["norm"]["emails"] WHERE c_e0["type"] = @p0) : true)',
       ["work"],
     ],
     [
       'emails[type eq "work" and value co "@X"]',
       "User",
-      '(IS_ARRAY(c["resource"]["emails"]) ? EXISTS(SELECT VALUE 1 FROM c_e0 IN c["resource"]["emails"] WHERE LOWER(c_e0["type"]) = @p0 AND CONTAINS(LOWER(c_e0["value"]), @p1)) : false)',
+      '(IS_ARRAY(c["norm"]["emails"]) ? EXISTS(SELECT VALUE 1 FROM c_e0 IN c["norm"]["emails"] WHERE c_e0["type"] = @p0 AND CONTAINS(c_e0["value"], @p1)) : false)',
       ["work", "@x"],
     ],
     [
       'emails[type eq "work" and not (primary eq true)]',
       "User",
-      '(IS_ARRAY(c["resource"]["emails"]) ? EXISTS(SELECT VALUE 1 FROM c_e0 IN c["resource"]["emails"] WHERE LOWER(c_e0["type"]) = @p0 AND (NOT IS_BOOL(c_e0["primary"]) OR c_e0["primary"] != @p1)) : false)',
+      '(IS_ARRAY(c["norm"]["emails"]) ? EXISTS(SELECT VALUE 1 FROM c_e0 IN c["norm"]["emails"] WHERE c_e0["type"] = @p0 AND (NOT IS_BOOL(c_e0["primary"]) OR c_e0["primary"] != @p1)) : false)',
       ["work", true],
     ],
     [
       'emails[type eq "work"].value eq "a@b.c" and phoneNumbers[type eq "work"]',
       "User",
-      '(IS_ARRAY(c["resource"]["emails"]) ? EXISTS(SELECT VALUE 1 FROM c_e0 IN c["resource"]["emails"] WHERE LOWER(c_e0["type"]) = @p0 AND LOWER(c_e0["value"]) = @p1) : false) AND (IS_ARRAY(c["resource"]["phoneNumbers"]) ? EXISTS(SELECT VALUE 1 FROM c_e1 IN c["resource"]["phoneNumbers"] WHERE LOWER(c_e1["type"]) = @p2) : false)',
+      '(IS_ARRAY(c["norm"]["emails"]) ? EXISTS(SELECT VALUE 1 FROM c_e0 IN c["norm"]["emails"] WHERE c_e0["type"] = @p0 AND c_e0["value"] = @p1) : false) AND (IS_ARRAY(c["norm"]["phoneNumbers"]) ? EXISTS(SELECT VALUE 1 FROM c_e1 IN c["norm"]["phoneNumbers"] WHERE c_e1["type"] = @p2) : false)',
       ["work", "a@b.c", "work"],
     ],
     [
       'name[givenName eq "Al" or familyName pr]',
       "User",
-      `(LOWER(c["resource"]["name"]["givenName"]) = @p0 OR ${present('c["resource"]["name"]["familyName"]', false)})`,
+      `(c["norm"]["name"]["givenName"] = @p0 OR ${present('c["resource"]["name"]["familyName"]', false)})`,
       ["al"],
     ],
     [
       'not (userName eq "a" or title pr) and active eq true',
       "User",
-      `(NOT IS_STRING(${userName}) OR LOWER(${userName}) != @p0) AND ${absent('c["resource"]["title"]')} AND c["resource"]["active"] = @p1`,
+      `(NOT IS_STRING(${normUserName}) OR ${normUserName} != @p0) AND ${absent('c["resource"]["title"]')} AND c["resource"]["active"] = @p1`,
       ["a", true],
     ],
     [
       'userName eq "a" or userName eq "b" and (title pr or active eq false)',
       "User",
-      `(LOWER(${userName}) = @p0 OR LOWER(${userName}) = @p1 AND (${present('c["resource"]["title"]', false)} OR c["resource"]["active"] = @p2))`,
+      `(${normUserName} = @p0 OR ${normUserName} = @p1 AND (${present('c["resource"]["title"]', false)} OR c["resource"]["active"] = @p2))`,
       ["a", "b", false],
     ],
   ])("translates %s on %s", (filter, type, where, values) => {
@@ -137,7 +137,7 @@ describe("filterToSql", () => {
 
   it("uses the given alias for the document and its element aliases", () => {
     expect(filterToSql(parseFilter('emails.value eq "x" and id eq "u1"'), "User", "r").where).toBe(
-      '(IS_ARRAY(r["resource"]["emails"]) ? EXISTS(SELECT VALUE 1 FROM r_e0 IN r["resource"]["emails"] WHERE LOWER(r_e0["value"]) = @p0) : false) AND r["id"] = @p1',
+      '(IS_ARRAY(r["norm"]["emails"]) ? EXISTS(SELECT VALUE 1 FROM r_e0 IN r["norm"]["emails"] WHERE r_e0["value"] = @p0) : false) AND r["id"] = @p1',
     );
   });
 
@@ -358,12 +358,12 @@ describe("filterToSql on the embedded Cosmos DB server", () => {
     const { database } = await client.databases.createIfNotExists({ id: "filter-sql" });
     ({ container } = await database.containers.createIfNotExists({ id: "resources", partitionKey: { paths: ["/tenantId"] } }));
     for (const s of SEEDS) {
-      await container.items.create({ id: s.id, tenantId: TENANT, kind: s.kind, resource: s.resource, meta: { created: s.created, lastModified: s.created } });
+      await container.items.create({ id: s.id, tenantId: TENANT, kind: s.kind, resource: s.resource, norm: normalisedCopy(s.resource), meta: { created: s.created, lastModified: s.created } });
       for (const userId of s.members ?? []) {
         await container.items.create({ id: `${s.id}:${userId}`, tenantId: TENANT, kind: "Member", groupId: s.id, userId });
       }
     }
-    await container.items.create({ id: "other", tenantId: "t2", kind: "User", resource: { userName: "alice@example.com" }, meta: {} });
+    await container.items.create({ id: "other", tenantId: "t2", kind: "User", resource: { userName: "alice@example.com" }, norm: { userName: "alice@example.com" }, meta: {} });
   });
 
   afterAll(async () => {

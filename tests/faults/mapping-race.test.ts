@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
+import { createServices } from "../../shared/services.js";
+import { ADMIN_CLI, type OperationContext, type Services } from "../../shared/operations/context.js";
+import { createResource, patchResource } from "../../shared/operations/resources.js";
+import { mapRole, unmapRole } from "../../shared/operations/roles.js";
+import { showUser } from "../../shared/operations/users.js";
+import { GROUP, entraUser } from "../helpers/host.js";
+import { addMembers, removeMembersDefault } from "./entra.js";
+
+/**
+ * A role mapping saved while a membership change is between its plan and its write: the mapping's
+ * recompute reads the members before the change writes them, and the change read the mappings
+ * before the mapping was saved. Neither may leave a user with the wrong role.
+ */
+
+let store: EmbeddedStore;
+let services: Services;
+let tenantId: string;
+const ctx = (s: Services = services): OperationContext => ({ tenantId, actor: ADMIN_CLI, now: new Date(), services: s, baseUrl: "" });
+const write = (body: unknown) => ({ body: async () => body, projection: {} });
+
+/** Services whose membership write first runs `meanwhile` (another request, landing in the window). */
+function withMappingInTheWindow(meanwhile: () => Promise<unknown>): Services {
+  const memberships = Object.create(services.memberships) as Services["memberships"];
+  let ran = false;
+  memberships.apply = async (...args: Parameters<Services["memberships"]["apply"]>) => {
+    if (!ran) {
+      ran = true;
+      await meanwhile();
+    }
+    return services.memberships.apply(...args);
+  };
+  return { ...services, memberships };
+}
+
+beforeAll(async () => {
+  store = await startEmbeddedStore();
+  services = createServices(store.config);
+  tenantId = (await services.tenants.create("Race", new Date())).id;
+});
+afterAll(async () => store?.close());
+
+const newUser = async (name: string) => ((await createResource(ctx(), "User", write(entraUser(name)))).body as { id: string }).id;
+const newGroup = async (name: string) => ((await createResource(ctx(), "Group", write({ schemas: [GROUP], displayName: name }))).body as { id: string }).id;
+
+describe("a mapping saved while members change", () => {
+  it("gives an added member the role of a mapping saved between the change's plan and its write", async () => {
+    const user = await newUser("race-add@contoso.com");
+    const group = await newGroup("Race Admins");
+    const racing = withMappingInTheWindow(() => mapRole(ctx(), "Race Admins", "Admin"));
+    await patchResource(ctx(racing), "Group", group, write(addMembers([user])));
+    expect((await showUser(ctx(), user)).role).toBe("Admin");
+  });
+
+  it("takes the role of a mapping saved in the window away from a removed member", async () => {
+    const user = await newUser("race-remove@contoso.com");
+    const keeper = await newUser("race-keeper@contoso.com");
+    const group = await newGroup("Race Managers");
+    await patchResource(ctx(), "Group", group, write(addMembers([user, keeper])));
+    const racing = withMappingInTheWindow(() => mapRole(ctx(), "Race Managers", "Manager"));
+    await patchResource(ctx(racing), "Group", group, write(removeMembersDefault([user])));
+    expect((await showUser(ctx(), user)).role).toBe("User");
+    expect((await showUser(ctx(), keeper)).role).toBe("Manager");
+  });
+
+  it("takes away the role of a mapping removed in the window from an added member", async () => {
+    const user = await newUser("race-unmap@contoso.com");
+    const group = await newGroup("Race Leads");
+    await mapRole(ctx(), "Race Leads", "Manager");
+    const racing = withMappingInTheWindow(() => unmapRole(ctx(), "Race Leads"));
+    await patchResource(ctx(racing), "Group", group, write(addMembers([user])));
+    expect((await showUser(ctx(), user)).role).toBe("User");
+  });
+});

@@ -41,7 +41,8 @@ export function nameProblem(value: string): string | undefined {
  * "k" and "s"), with the final sigma "ς" folded to "σ" as case folding does (toLowerCase makes a word-final
  * "Σ" into "ς"), then NFKC again, so the key is stable under re-normalisation. Compatibility
  * variants (full-width "Ａ", ligatures, superscripts) fold to their plain letters. Locale-
- * independent: no Turkish dotless-i rules.
+ * independent: no Turkish dotless-i rules. The store uses it for every case-insensitive
+ * comparison: lookup records (userName, group displayName) and the normalised copy filters use.
  */
 export function foldUserName(value: string): string {
   return value.normalize("NFKC").toUpperCase().toLowerCase().replace(/ς/g, "σ").normalize("NFKC");

@@ -12,6 +12,7 @@
  */
 import type { JSONValue } from "@azure/cosmos";
 import { badRequest } from "../scim/errors.js";
+import { foldUserName } from "../scim/names.js";
 import { evaluate, foldsCase, resolveFilter, type Filter, type ResolvedFilter } from "../scim/filter.js";
 import { resolveAttribute, type ResourceTypeName } from "../scim/schemas.js";
 
@@ -198,7 +199,7 @@ function presentSql(x: string, negated: boolean): Sql {
 function compareSql(scope: Scope, filter: ResolvedFilter & { kind: "compare" }, negated: boolean, ctx: Context): Sql {
   const { op, value, leaf } = filter;
   const fold = typeof value === "string" && foldsCase(leaf);
-  const p = param(fold ? (value as string).toLowerCase() : value, ctx);
+  const p = param(fold ? foldUserName(value as string) : value, ctx);
   const normalised = fold && (scope.element ? scope.norm === true : true);
   const x = normalised && !scope.element ? documentPath(filter.path, ctx.alias, true) : pathIn(scope, filter.path, ctx);
   const lhs = fold && !normalised ? `LOWER(${x})` : x;
@@ -246,9 +247,9 @@ function documentPath(path: string[], alias: string, norm = false): string {
 
 const segment = (name: string) => `[${JSON.stringify(name)}]`;
 
-/** The normalised copy stored with a resource (`norm`): the resource with every string lower-cased. */
+/** The normalised copy stored with a resource (`norm`): the resource with every string case-folded (foldUserName: NFKC + full case folding). */
 export function normalisedCopy<T>(value: T): T {
-  if (typeof value === "string") return value.toLowerCase() as T;
+  if (typeof value === "string") return foldUserName(value) as T;
   if (Array.isArray(value)) return value.map(normalisedCopy) as T;
   if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalisedCopy(v)])) as T;
   return value;

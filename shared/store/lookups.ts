@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { WireResource } from "../scim/resource.js";
+import { foldUserName } from "../scim/names.js";
 
 /**
  * Lookup records: each unique value (a user's userName, a group's displayName) has a small document keyed by a hash of its normalised value, naming the resource
@@ -31,8 +32,8 @@ export const LOOKUPS: Record<string, { attribute: string; caseExact: boolean }[]
 
 export const lookupDef = (kind: string, attribute: string) => LOOKUPS[kind]?.find((l) => l.attribute === attribute);
 
-/** A value as its lookup record stores it: case-insensitive ones lower-cased. */
-export const normalise = (value: string, caseExact: boolean) => (caseExact ? value : value.toLowerCase());
+/** A value as its lookup record stores it: case-insensitive ones case-folded (foldUserName: NFKC + full case folding). */
+export const normalise = (value: string, caseExact: boolean) => (caseExact ? value : foldUserName(value));
 
 export function lookupValue(resource: WireResource | undefined, attribute: string, caseExact: boolean): string | undefined {
   const value = resource?.[attribute];

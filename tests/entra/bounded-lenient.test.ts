@@ -292,3 +292,19 @@ describe("externalId is the client's identifier, not unique (RFC 7643 §3.1)", (
     expect((await scim.post("/Groups", { schemas: [GROUP], displayName: "ext a" })).status).toBe(409);
   });
 });
+
+describe("userName compares by NFKC case folding, in lookups and in filters", () => {
+  it.each([
+    ["a full-width letter", "ｆｕｌｌ@contoso.com", "full@contoso.com"],
+    ["ß and SS", "straße@contoso.com", "STRASSE@contoso.com"],
+    ["a ligature", "ﬁnance@contoso.com", "FInance@contoso.com"],
+  ])("finds %s by its folded form, and refuses a second user that folds the same", async (_, stored, asked) => {
+    const user = await createUser(stored);
+    const byEq = await scim.get(`/Users?filter=${q(`userName eq "${asked}"`)}`);
+    expect(byEq.body.Resources.map((r: { id: string }) => r.id)).toEqual([user.id]);
+    const bySw = await scim.get(`/Users?filter=${q(`userName sw "${asked.slice(0, 3)}"`)}`);
+    expect(bySw.body.Resources.map((r: { id: string }) => r.id)).toContain(user.id);
+    expect((await scim.post("/Users", entraUser(asked))).status).toBe(409);
+    expect((await scim.get(`/Users/${user.id}`)).body.userName).toBe(stored);
+  });
+});

@@ -16,13 +16,14 @@ import { SessionStore } from "./store/sessions.js";
 export function createServices(config: Config, now: () => Date = () => new Date(), client: ClientOptions = {}): Services {
   const cosmos = openCosmos(config.cosmos, client);
   const memberships = new MembershipStore(cosmos.resources);
+  const auditLog = new AuditLogStore(cosmos.auditLog, cosmos.resources);
   return {
     config,
     tenants: new TenantStore(cosmos.tenants),
     tokens: new TokenStore(cosmos.tokens, config.tokenCacheMs),
-    resources: new ResourceStore(cosmos.resources, memberships),
+    resources: new ResourceStore(cosmos.resources, memberships, auditLog),
     memberships,
-    auditLog: new AuditLogStore(cosmos.resources),
+    auditLog,
     settings: new SettingsStore(cosmos.tenants, config.tokenCacheMs),
     sessions: new SessionStore(cosmos.sessions),
     now,

@@ -10,6 +10,7 @@ import { QueryTooLargeError } from "../store/errors.js";
 import type { AuditEvent, AuditQuery } from "../store/audit-log.js";
 import type { ResourceDoc } from "../store/resources.js";
 import type { TokenInfo } from "../store/tokens.js";
+import { listAudit } from "./audit.js";
 import type { OperationContext } from "./context.js";
 import { OperationError } from "./errors.js";
 import { logged } from "./audit-trail.js";
@@ -119,7 +120,7 @@ export async function userDetail(ctx: OperationContext, id: string) {
   const doc = await requireUser(ctx, id);
   const product = userProduct(doc, settings);
   const holders = product.objectId ? (await ctx.services.resources.usersWithObjectId(ctx.tenantId, product.objectId, 10)).map((d) => d.id).filter((h) => h !== id) : [];
-  const history = await ctx.services.auditLog.list(ctx.tenantId, { resourceId: id, limit: 20, page: 1 });
+  const history = await listAudit(ctx, { resourceId: id, limit: 20, page: 1 });
   return {
     ...(await summary(ctx, doc, settings)),
     roleSource: product.roleSource,
@@ -313,7 +314,7 @@ export async function auditPage(ctx: OperationContext, raw: { operation?: string
     ...(from ? { from } : {}),
     ...(to ? { to } : {}),
   };
-  const { total, events } = await ctx.services.auditLog.list(ctx.tenantId, query);
+  const { total, events } = await listAudit(ctx, query);
   return { events: events.map(auditView), page, pageSize, hasMore: page * pageSize < total };
 }
 
@@ -332,7 +333,7 @@ export async function auditHourly(ctx: OperationContext, rawDays: string | null 
   const currentHour = Math.floor(ctx.now.getTime() / HOUR) * HOUR;
   const first = currentHour - (days * 24 - 1) * HOUR;
   const { ids } = await tokenIds(ctx);
-  const events = await ctx.services.auditLog.since(ctx.tenantId, new Date(first).toISOString());
+  const events = await ctx.services.auditLog.since(ctx.tenantId, new Date(first).toISOString(), ctx.now);
   const hours = Array.from({ length: days * 24 }, (_, i) => ({ hour: new Date(first + i * HOUR).toISOString().replace(".000Z", "Z"), requests: 0, failures: 0 }));
   for (const e of events) {
     if (!ids.has(e.tokenId)) continue;
@@ -350,7 +351,7 @@ export const tokenView = ({ tenantId: _t, ...token }: TokenInfo) => token;
 export async function connectionHealth(ctx: OperationContext) {
   const now = ctx.now.getTime();
   const { tokens, ids } = await tokenIds(ctx);
-  const week = (await ctx.services.auditLog.since(ctx.tenantId, new Date(now - 7 * 24 * HOUR).toISOString())).sort((a, b) => (a.time < b.time ? 1 : -1));
+  const week = (await ctx.services.auditLog.since(ctx.tenantId, new Date(now - 7 * 24 * HOUR).toISOString(), ctx.now)).sort((a, b) => (a.time < b.time ? 1 : -1));
   const fromEntra = week.filter((e) => ids.has(e.tokenId));
   const day = fromEntra.filter((e) => Date.parse(e.time) >= now - 24 * HOUR);
   const failures24h = day.filter((e) => e.status >= 400).length;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Container, SqlParameter } from "@azure/cosmos";
-import { call } from "./errors.js";
+import { call, cosmosStatus, fromCosmos, read } from "./errors.js";
 import { idempotent } from "./retry.js";
 
 export type AuditOperation = "create" | "replace" | "patch" | "delete" | "role-conflict" | "role-map" | "role-unmap" | "team-map" | "team-unmap" | "team-create" | "login-types" | "settings" | "set-object-id" | "token-create" | "token-revoke" | "tenant-link" | "admin-grant" | "entra-unlink" | "invite-create";
@@ -47,20 +47,43 @@ let sequence = 0;
 /** Audit ids sort by time, then by the order this process wrote them: "newest first" is ORDER BY id DESC. */
 const auditId = (time: string) => `${time}~${(sequence++ % 2 ** 40).toString(36).padStart(8, "0")}~${randomUUID().slice(0, 8)}`;
 
-/** The document of one event (written on its own, or inside the batch of the change it records). */
+/**
+ * Where an event lives: the log has its own container, partitioned by tenant and month, so a
+ * tenant's log (up to 1,000,000 events a day) never fills the tenant's partition of resources
+ * (Cosmos DB caps a logical partition at 20 GB), and one month of one tenant stays under that cap.
+ */
+export const logPartition = (tenantId: string, time: string) => `${tenantId}|${time.slice(0, 7)}`;
+
+/** The document of one event in the log container. */
 export function auditDoc(tenantId: string, draft: AuditDraft, about: AuditAbout) {
   const { ttlSeconds, ignoredAttributes, ...rest } = draft;
   return {
     id: auditId(draft.time),
     tenantId,
+    partition: logPartition(tenantId, draft.time),
     kind: "Audit",
-    resource: {},
-    norm: {},
     ...rest,
     ...about,
     ...(ignoredAttributes?.length ? { ignoredAttributes } : {}),
     ttl: ttlSeconds,
   };
+}
+
+type AuditDoc = ReturnType<typeof auditDoc>;
+
+/**
+ * The outbox copy of an event, written in the same transactional batch as the change it records
+ * (so the change and its event land together), in the resources container; `deliver` then moves
+ * it to the log. Until then `list` and `since` read it from the outbox too.
+ */
+export function outboxDoc(event: AuditDoc) {
+  return { id: `ob.${event.id}`, tenantId: event.tenantId, kind: "Outbox", resource: {}, norm: {}, event, ttl: event.ttl };
+}
+
+interface OutboxDoc {
+  id: string;
+  tenantId: string;
+  event: AuditDoc;
 }
 
 export interface AuditQuery {
@@ -76,52 +99,150 @@ export interface AuditQuery {
 
 const FIELDS = ["id", "time", "tokenName", "tokenId", "operation", "resourceType", "resourceId", "changedAttributes", "status", "detail", "members", "ignoredAttributes", "patchDialect"] as const;
 
-/** The provisioning log of every tenant, in the tenant's partition. */
+const WHERE_OUTBOX = "c.tenantId = @tenantId AND c.kind = @kind";
+
+/** The months (log partitions) an event between `from` and `to` can be in, newest first. */
+function monthsBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  const last = new Date(`${to.slice(0, 7)}-01T00:00:00Z`);
+  for (let d = new Date(`${from.slice(0, 7)}-01T00:00:00Z`); d <= last; d.setUTCMonth(d.getUTCMonth() + 1)) out.push(d.toISOString().slice(0, 7));
+  return out.reverse();
+}
+
+/**
+ * The provisioning log of every tenant: its own container, partitioned by tenant and month, fed
+ * by the outbox documents that writes carry in their own batch, and by events written on their own.
+ */
 export class AuditLogStore {
-  constructor(private readonly container: Container) {}
+  constructor(
+    private readonly log: Container,
+    private readonly resources: Container,
+  ) {}
 
   /** Writes one event on its own (failed writes, member changes, conflicts, admin changes). */
   async record(tenantId: string, draft: AuditDraft, about: AuditAbout): Promise<void> {
-    await call(() => this.container.items.create(auditDoc(tenantId, draft, about)));
+    await call(() => this.log.items.create(auditDoc(tenantId, draft, about)));
   }
 
-  /** Events newest first, paged (1-based page of `limit` events). */
-  async list(tenantId: string, query: AuditQuery): Promise<{ total: number; events: AuditEvent[] }> {
-    const parameters: SqlParameter[] = [
-      { name: "@tenantId", value: tenantId },
-      { name: "@kind", value: "Audit" },
-    ];
-    let where = "c.tenantId = @tenantId AND c.kind = @kind";
-    const add = (clause: string, name: string, value: string | number) => {
-      where += ` AND ${clause}`;
-      parameters.push({ name, value });
-    };
-    if (query.resourceId) add("c.resourceId = @resourceId", "@resourceId", query.resourceId);
-    if (query.operation) add("c.operation = @operation", "@operation", query.operation);
-    if (query.outcome === "success") add("c.status < @failure", "@failure", 400);
-    if (query.outcome === "failure") add("c.status >= @failure", "@failure", 400);
-    if (query.from) add("c.time >= @from", "@from", query.from);
-    if (query.to) add("c.time < @to", "@to", query.to);
-    // The page first: when it holds every match (fewer than asked for), it is the count too.
+  /**
+   * Moves outbox events to the log: the given ones (right after the write that carried them), or
+   * every pending one of the tenant. Idempotent: an event already in the log is not written twice,
+   * an outbox document already gone is fine. A failure leaves the event in the outbox, where the
+   * log still reads it and the `audit-outbox` timer delivers it later.
+   */
+  async deliver(tenantId: string, outboxIds?: string[]): Promise<number> {
+    const pending = outboxIds
+      ? ((await Promise.all(outboxIds.map((id) => read(() => this.resources.item(id, tenantId).read<OutboxDoc>())))).filter(Boolean) as OutboxDoc[])
+      : await this.outbox(tenantId);
+    for (const doc of pending) {
+      try {
+        await this.log.items.create(doc.event);
+      } catch (error) {
+        if (cosmosStatus(error) !== 409) throw fromCosmos(error);
+      }
+      try {
+        await this.resources.item(doc.id, tenantId).delete();
+      } catch (error) {
+        if (cosmosStatus(error) !== 404) throw fromCosmos(error);
+      }
+    }
+    return pending.length;
+  }
+
+  /** Tenants with outbox events older than `olderThan` (for the timer that delivers what a request could not). */
+  async tenantsWithOutbox(limit = 100): Promise<string[]> {
+    const rows = await idempotent(() =>
+      call(async () => (await this.resources.items.query<string>({ query: "SELECT DISTINCT VALUE c.tenantId FROM c WHERE c.kind = @kind", parameters: [{ name: "@kind", value: "Outbox" }] }, { maxItemCount: limit }).fetchAll()).resources),
+    );
+    return rows.slice(0, limit);
+  }
+
+  /**
+   * Events newest first, paged (1-based page of `limit` events), within `retentionDays` of `now`
+   * (older ones have expired): one query per month partition, newest first, until the page is full.
+   */
+  async list(tenantId: string, query: AuditQuery & { now: Date; retentionDays: number }): Promise<{ total: number; events: AuditEvent[] }> {
+    const { where, parameters } = filterOf(query);
+    const earliest = new Date(query.now.getTime() - query.retentionDays * 86_400_000).toISOString();
+    const from = query.from && query.from > earliest ? query.from : earliest;
+    const to = query.to && query.to < query.now.toISOString() ? query.to : query.now.toISOString();
     const skip = (query.page - 1) * query.limit;
-    const top = skip + query.limit;
-    const docs = await this.select<AuditEvent>(tenantId, `SELECT TOP @top * FROM c WHERE ${where} ORDER BY c.id DESC`, [...parameters, { name: "@top", value: top }]);
-    const total = docs.length < top ? docs.length : ((await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters))[0] ?? 0);
-    return { total, events: docs.slice(skip).map(pick) };
+    const wanted = skip + query.limit;
+    const pending = (await this.outbox(tenantId)).map((d) => d.event).filter((e) => matches(e, query));
+    const found: AuditEvent[] = [...pending];
+    let total = pending.length;
+    for (const month of monthsBetween(from, to)) {
+      const partitionKey = `${tenantId}|${month}`;
+      const count = (await this.select<number>(partitionKey, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters))[0] ?? 0;
+      total += count;
+      if (count > 0 && found.length < wanted + pending.length) {
+        found.push(...(await this.select<AuditEvent>(partitionKey, `SELECT TOP @top * FROM c WHERE ${where} ORDER BY c.id DESC`, [...parameters, { name: "@top", value: wanted }])));
+      }
+    }
+    // An event both delivered and still in the outbox (its delete failed) counts once.
+    const unique = [...new Map(found.map((e) => [e.id, e])).values()].sort((a, b) => (a.id < b.id ? 1 : -1));
+    return { total: total - (found.length - unique.length), events: unique.slice(skip, wanted).map(pick) };
   }
 
   /** Time, status and operation of every event since `from` (for the hourly chart and the health page). */
-  async since(tenantId: string, from: string): Promise<Pick<AuditEvent, "time" | "status" | "operation" | "tokenId" | "ignoredAttributes" | "patchDialect">[]> {
-    return this.select(tenantId, "SELECT c.time, c.status, c.operation, c.tokenId, c.ignoredAttributes, c.patchDialect FROM c WHERE c.tenantId = @tenantId AND c.kind = @kind AND c.time >= @from", [
-      { name: "@tenantId", value: tenantId },
-      { name: "@kind", value: "Audit" },
-      { name: "@from", value: from },
-    ]);
+  async since(tenantId: string, from: string, now: Date = new Date()): Promise<Pick<AuditEvent, "time" | "status" | "operation" | "tokenId" | "ignoredAttributes" | "patchDialect">[]> {
+    const out: Pick<AuditEvent, "time" | "status" | "operation" | "tokenId" | "ignoredAttributes" | "patchDialect">[] = (await this.outbox(tenantId)).map((d) => d.event).filter((e) => e.time >= from);
+    for (const month of monthsBetween(from, now.toISOString())) {
+      out.push(
+        ...(await this.select<AuditEvent>(`${tenantId}|${month}`, "SELECT c.time, c.status, c.operation, c.tokenId, c.ignoredAttributes, c.patchDialect FROM c WHERE c.tenantId = @tenantId AND c.time >= @from", [
+          { name: "@tenantId", value: tenantId },
+          { name: "@from", value: from },
+        ])),
+      );
+    }
+    return out;
   }
 
-  private async select<T>(tenantId: string, query: string, parameters: SqlParameter[]): Promise<T[]> {
-    return idempotent(() => call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount: 1000 }).fetchAll()).resources));
+  /** Outbox events of a tenant not yet moved to the log (usually none: a write delivers its own). */
+  private async outbox(tenantId: string): Promise<OutboxDoc[]> {
+    return idempotent(() =>
+      call(
+        async () =>
+          (
+            await this.resources.items
+              .query<OutboxDoc>({ query: `SELECT * FROM c WHERE ${WHERE_OUTBOX}`, parameters: [{ name: "@tenantId", value: tenantId }, { name: "@kind", value: "Outbox" }] }, { partitionKey: tenantId, maxItemCount: 1000 })
+              .fetchAll()
+          ).resources,
+      ),
+    );
   }
+
+  private async select<T>(partitionKey: string, query: string, parameters: SqlParameter[]): Promise<T[]> {
+    return idempotent(() => call(async () => (await this.log.items.query<T>({ query, parameters }, { partitionKey, maxItemCount: 1000 }).fetchAll()).resources));
+  }
+}
+
+function filterOf(query: AuditQuery & { now: Date }): { where: string; parameters: SqlParameter[] } {
+  const parameters: SqlParameter[] = [];
+  const clauses: string[] = [];
+  const add = (clause: string, name: string, value: string | number) => {
+    clauses.push(clause);
+    parameters.push({ name, value });
+  };
+  if (query.resourceId) add("c.resourceId = @resourceId", "@resourceId", query.resourceId);
+  if (query.operation) add("c.operation = @operation", "@operation", query.operation);
+  if (query.outcome === "success") add("c.status < @failure", "@failure", 400);
+  if (query.outcome === "failure") add("c.status >= @failure", "@failure", 400);
+  if (query.from) add("c.time >= @from", "@from", query.from);
+  if (query.to) add("c.time < @to", "@to", query.to);
+  return { where: clauses.length ? clauses.join(" AND ") : "true", parameters };
+}
+
+/** The same filter over an outbox event (in memory: a tenant has few, usually none). */
+function matches(e: AuditEvent, q: AuditQuery): boolean {
+  return (
+    (!q.resourceId || e.resourceId === q.resourceId) &&
+    (!q.operation || e.operation === q.operation) &&
+    (q.outcome !== "success" || e.status < 400) &&
+    (q.outcome !== "failure" || e.status >= 400) &&
+    (!q.from || e.time >= q.from) &&
+    (!q.to || e.time < q.to)
+  );
 }
 
 function pick(doc: AuditEvent): AuditEvent {

@@ -20,6 +20,8 @@ export interface CosmosContainers {
   tenants: Container;
   tokens: Container;
   resources: Container;
+  /** The provisioning log, partitioned by tenant and month (see audit-log.ts). */
+  auditLog: Container;
   /** Sign-in: pending logins, sessions, invites (partition key /id). */
   sessions: Container;
 }
@@ -86,6 +88,7 @@ export function openCosmos(config: StoreLocation, options: ClientOptions = {}): 
     tokens: database.container("tokens"),
     resources: database.container("resources"),
     sessions: database.container("sessions"),
+    auditLog: database.container("auditLog"),
   };
 }
 

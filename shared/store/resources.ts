@@ -8,7 +8,7 @@ import { changedAttributes } from "../scim/changes.js";
 import { filterToSql, normalisedCopy, resolveSortBy } from "./filter-sql.js";
 import { ConflictError, NotFoundError, PreconditionFailedError, QueryTooLargeError, PageTooDeepError, call, callBatch, cosmosStatus, fromCosmos, read } from "./errors.js";
 import { LOOKUPS, lookupDef, lookupId, lookupValue, lookupsOf, normalise, type LookupDoc } from "./lookups.js";
-import { auditDoc, type AuditDraft } from "./audit-log.js";
+import { auditDoc, outboxDoc, type AuditDraft, type AuditLogStore } from "./audit-log.js";
 import { bulk, type MembershipStore } from "./memberships.js";
 import { Retry, idempotent, withRetries } from "./retry.js";
 
@@ -116,6 +116,8 @@ export class ResourceStore {
   constructor(
     private readonly container: Container,
     private readonly memberships: MembershipStore,
+    /** Where the outbox events of writes are delivered (see audit-log.ts). */
+    private readonly auditLog?: AuditLogStore,
   ) {}
 
   /** One point read. An id the store could not hold (ours are UUIDs) is simply not found. */
@@ -372,6 +374,7 @@ export class ResourceStore {
     const newKeys = mode === "delete" ? new Map<string, { attribute: string; value: string }>() : lookupsOf(doc.kind, doc.resource);
     const takeovers = new Map<string, string>();
     const skipDeletes = new Set<string>();
+    let outboxId: string | undefined;
     // Each pass either lands, or learns one fact (a stale lookup to take over, a lookup already gone).
     for (let pass = 1; pass <= 2 * (newKeys.size + oldKeys.size) + 2; pass++) {
       const ops: OperationInput[] = [];
@@ -401,11 +404,14 @@ export class ResourceStore {
       }
       if (audit) {
         const deleted = mode === "delete" || doc.kind === "DeletedUser";
-        const event = auditDoc(tenantId, audit, {
-          resourceType: before?.kind ?? doc.kind,
-          resourceId: doc.id,
-          changedAttributes: deleted ? [] : changedAttributes(before?.resource, doc.resource),
-        });
+        const event = outboxDoc(
+          auditDoc(tenantId, audit, {
+            resourceType: before?.kind ?? doc.kind,
+            resourceId: doc.id,
+            changedAttributes: deleted ? [] : changedAttributes(before?.resource, doc.resource),
+          }),
+        );
+        outboxId = event.id;
         ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: event as unknown as JSONObject });
         roles.push({ kind: "audit" });
       }
@@ -415,6 +421,9 @@ export class ResourceStore {
       const failed = results.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
       if (failed < 0) {
         if (results.length < ops.length) throw fromCosmos({ code: response.code ?? 503 });
+        // The change and its event have landed together; moving the event to the log may fail
+        // without harm: the log reads the outbox too, and the audit-outbox timer delivers it.
+        if (outboxId) await this.auditLog?.deliver(tenantId, [outboxId]).catch(() => undefined);
         const written = results[roles.findIndex((r) => r.kind === "doc")];
         return mode === "delete" ? doc : { ...doc, _etag: written?.eTag ?? (written?.resourceBody?._etag as string | undefined) };
       }

@@ -100,7 +100,7 @@ describe("disconnect and delete", () => {
     const g = await group("Deleted Team", [u.id]);
     expect((await scim.delete(`/Users/${u.id}`)).status).toBe(204);
     expect((await scim.get(`/Users/${u.id}`)).status).toBe(404);
-    const container = host.services.auditLog["container" as keyof typeof host.services.auditLog] as any;
+    const container = host.services.resources["container" as keyof typeof host.services.resources] as any;
     const { resource } = await container.item(u.id, tenant).read();
     expect(resource).toMatchObject({ kind: "DeletedUser", ttl: 7 * 86400, deletedAt: clock.toISOString(), formerGroups: [g.id], resource: { userName: "deleted@contoso.com" } });
     expect((await scim.post("/Users", entraUser("deleted@contoso.com"))).status).toBe(201);
@@ -202,7 +202,7 @@ describe("roles stay right when requests fail, race or repeat", () => {
     await admin("role", "map", "--group", g.id, "--role", "Manager");
     expect((await admin("user", "show", "--user", u.id)).role).toBe("Manager");
     // An earlier attempt removed the membership and then failed before the role was recomputed.
-    const container = host.services.auditLog["container" as keyof typeof host.services.auditLog] as any;
+    const container = host.services.resources["container" as keyof typeof host.services.resources] as any;
     await container.item(`mb.${g.id}.${u.id}`, tenant).delete();
     await removeMember(g.id, u.id);
     expect(await admin("user", "show", "--user", u.id)).toMatchObject({ role: "User", roleSource: { kind: "default" } });
@@ -288,8 +288,9 @@ describe("provisioning log", () => {
     expect(latest).toMatchObject({ operation: "patch", status: 204, changedAttributes: ["members"], members: { added: 1, removed: 0 } });
     const second = await admin("audit", "list", "--resource", g.id, "--limit", "1", "--page", "2");
     expect(second).toEqual([expect.objectContaining({ operation: "create" })]);
-    const container = host.services.auditLog["container" as keyof typeof host.services.auditLog] as any;
-    const { resource } = await container.item(latest.id, tenant).read();
+    // The log has its own container, partitioned by tenant and month.
+    const log = host.services.auditLog["log" as keyof typeof host.services.auditLog] as any;
+    const { resource } = await log.item(latest.id, `${tenant}|${latest.time.slice(0, 7)}`).read();
     expect(resource.ttl).toBe(30 * 86400);
   });
 

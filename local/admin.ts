@@ -9,6 +9,8 @@ import { UsageError, type Command, type OptionTable } from "./admin/command.js";
 import { tenantCommands, tenantOptions } from "./admin/tenants.js";
 import { tokenCommands, tokenOptions } from "./admin/tokens.js";
 import { provisioningCommands, provisioningOptions } from "./admin/provisioning.js";
+import { jobCommands, jobOptions } from "./admin/jobs.js";
+import { DEFAULT_LOCAL_QUEUE_PORT, azuriteConnectionString } from "./queue-host.js";
 
 /**
  * The admin CLI: `npm run admin -- <noun> <verb> [options]`. It works against the same store as
@@ -35,13 +37,16 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   user show --tenant ID --user SCIM-ID
   user set-object-id --tenant ID --user SCIM-ID --object-id ID
   audit list --tenant ID [--resource ID] [--operation OP] [--limit N] [--page N]
+  jobs list --tenant ID [--limit N]
+  jobs retry --tenant ID --job JOB-ID
 GROUP is a group's id, displayName or externalId; TEAM a team's id or name.`;
 
-const COMMANDS: Record<string, Command> = { ...tenantCommands, ...tokenCommands, ...provisioningCommands };
+const COMMANDS: Record<string, Command> = { ...tenantCommands, ...tokenCommands, ...provisioningCommands, ...jobCommands };
 const OPTIONS: OptionTable = {
   ...tenantOptions,
   ...tokenOptions,
   ...provisioningOptions,
+  ...jobOptions,
   tenant: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -52,7 +57,8 @@ type Out = (text: string) => void;
 function settings(env: Record<string, string | undefined>) {
   if (env.COSMOS_ENDPOINT) return env;
   const port = env.LOCAL_STORE_PORT || String(DEFAULT_LOCAL_STORE_PORT);
-  return { ...env, COSMOS_ENDPOINT: `http://127.0.0.1:${port}`, COSMOS_KEY: LOCAL_STORE_KEY };
+  const queue = env.JobsQueue || env.JobsQueue__queueServiceUri ? {} : { JobsQueue: azuriteConnectionString(Number(env.LOCAL_QUEUE_PORT || DEFAULT_LOCAL_QUEUE_PORT)) };
+  return { ...env, COSMOS_ENDPOINT: `http://127.0.0.1:${port}`, COSMOS_KEY: LOCAL_STORE_KEY, ...queue };
 }
 
 /** Runs one command; returns the exit code. Output goes to `out`, one-line errors to `err`. */

@@ -14,6 +14,9 @@ import { createToken } from "../shared/operations/tokens.js";
 import { ADMIN_CLI } from "../shared/operations/context.js";
 import { registrations, type Registration } from "../shared/http/registry.js";
 import { SCIM_PREFIX } from "../shared/http/scim.js";
+// Background jobs (queue emulator and queue triggers): see local/queue-host.ts.
+import { queueRegistrations } from "../shared/queue/registry.js";
+import { startLocalJobs, type QueueSettings } from "./queue-host.js";
 
 /**
  * The local host: serves the very same function registrations as the Azure Functions host, over
@@ -35,6 +38,10 @@ export interface HostOptions {
   /** Clock for the services (tests freeze it). */
   now?: () => Date;
   log?: (line: string) => void;
+  /** Port of the local queue emulator (Azurite); 0 picks a free one. Default: LOCAL_QUEUE_PORT or 7082. */
+  queuePort?: number;
+  /** Overrides of host.json's queue settings for the local queue triggers (tests shorten visibilityTimeout). */
+  queueSettings?: Partial<QueueSettings>;
 }
 
 export interface RunningHost {
@@ -49,6 +56,8 @@ export interface RunningHost {
   storeEndpoint?: string;
   /** Requests the embedded store has served so far (store round trips), for the benchmark. */
   storeRequests(): number;
+  /** The queue of background jobs, and a promise that resolves once it is drained (tests, the benchmark). */
+  jobs: { connectionString?: string; idle(): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -152,13 +161,21 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     storeEndpoint = `http://127.0.0.1:${port}`;
     settings = { ...settings, COSMOS_ENDPOINT: storeEndpoint, COSMOS_KEY: LOCAL_STORE_KEY };
   }
+  // --- background jobs: the queue emulator (before the configuration, which names the queue) ---
+  const jobs = await startLocalJobs(settings, options.queuePort ?? (options.storePort === 0 ? 0 : undefined));
+  settings = { ...settings, ...jobs.env };
+  // --- end background jobs ---
   const config = loadConfig(settings);
   await ensureContainers(openCosmos(config.cosmos).client, config.cosmos.database);
   const services = createServices(config, options.now);
   useServices(services);
   await loadFunctions();
   const routes = compileRoutes();
-  const prefix = (JSON.parse(readFileSync(findUp("host.json", here), "utf8")).extensions?.http?.routePrefix ?? "api") as string;
+  const hostJson = JSON.parse(readFileSync(findUp("host.json", here), "utf8"));
+  const prefix = (hostJson.extensions?.http?.routePrefix ?? "api") as string;
+  // --- background jobs: run the queue-triggered functions against the queue ---
+  jobs.run(queueRegistrations, hostJson, options.queueSettings, log);
+  // --- end background jobs ---
 
   const server = createServer(async (req, res) => {
     try {
@@ -235,7 +252,9 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     services,
     storeEndpoint,
     storeRequests: () => storeRequests,
+    jobs: { connectionString: jobs.connectionString, idle: () => jobs.idle() },
     close: async () => {
+      await jobs.close();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       if (store) {

@@ -55,6 +55,9 @@ function describeSource(source: RoleSource): string {
   }
 }
 
+const jobsNote = (tenantId: string, jobs: { id: string; groupId: string }[]) =>
+  jobs.length ? `\nLarge group(s): recomputing in the background, job(s) ${jobs.map((j) => j.id).join(", ")} (progress: npm run admin -- jobs list --tenant ${tenantId}).` : "";
+
 export const provisioningCommands: Record<string, Command> = {
   "tenant set": async (args, svc, now) => {
     const ctx = await tenantContext(args, svc, now);
@@ -77,15 +80,15 @@ export const provisioningCommands: Record<string, Command> = {
   "role map": async (args, svc, now) => {
     const ctx = await tenantContext(args, svc, now);
     const group = required(args, "group");
-    const { mappings, recomputedUsers, role } = await mapRole(ctx, group, required(args, "role"));
-    return { data: { mappings, recomputedUsers }, text: `Group ${group} now grants ${role}; recomputed the role of ${recomputedUsers} member(s).` };
+    const { mappings, recomputedUsers, jobs, role } = await mapRole(ctx, group, required(args, "role"));
+    return { data: { mappings, recomputedUsers, jobs }, text: `Group ${group} now grants ${role}; recomputed the role of ${recomputedUsers} member(s).${jobsNote(ctx.tenantId, jobs)}` };
   },
 
   "role unmap": async (args, svc, now) => {
     const ctx = await tenantContext(args, svc, now);
     const group = required(args, "group");
     const data = await unmapRole(ctx, group);
-    return { data, text: `Removed the role mapping of group ${group}; recomputed ${data.recomputedUsers} member(s).` };
+    return { data, text: `Removed the role mapping of group ${group}; recomputed ${data.recomputedUsers} member(s).${jobsNote(ctx.tenantId, data.jobs)}` };
   },
 
   "team create": async (args, svc, now) => {

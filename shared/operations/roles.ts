@@ -2,6 +2,8 @@ import { adminRole, canonicalRole, type TenantSettings } from "../product/settin
 import { computeRole, nextRole } from "../product/roles.js";
 import { groupMatches } from "../product/groups.js";
 import type { ResourceDoc } from "../store/resources.js";
+import type { JobDoc } from "../store/jobs.js";
+import { newJob, startJob } from "./jobs.js";
 import { actorFields, type OperationContext } from "./context.js";
 import { OperationError } from "./errors.js";
 import { logged } from "./audit-trail.js";
@@ -24,14 +26,22 @@ async function logConflict(ctx: OperationContext, settings: TenantSettings, user
  * The last active Admin keeps the role; the conflict goes to the log. Reads the settings fresh:
  * a mapping changed a moment ago must not leave a user with the old mapping's role.
  */
-export async function recomputeRoles(ctx: OperationContext, userIds: string[], options: { withoutGroup?: string } = {}): Promise<void> {
-  if (userIds.length === 0) return;
+export async function recomputeRoles(
+  ctx: OperationContext,
+  userIds: string[],
+  options: { withoutGroup?: string; groupsOf?: Map<string, string[]> } = {},
+): Promise<TenantSettings | undefined> {
+  if (userIds.length === 0) return undefined;
   const { resources, memberships } = ctx.services;
   const settings = await tenantSettings(ctx, { fresh: true });
   const admin = adminRole(settings);
+  // A job step passes the groups of all its users (one query), and their group documents are read once.
+  const known = options.groupsOf
+    ? new Map((await resources.getMany(ctx.tenantId, "Group", [...new Set([...options.groupsOf.values()].flat())])).map((g) => [g.id, g]))
+    : undefined;
   for (const user of await resources.getMany(ctx.tenantId, "User", userIds)) {
-    const groupIds = (await memberships.groupsOf(ctx.tenantId, user.id)).filter((id) => id !== options.withoutGroup);
-    const groups = (await resources.getMany(ctx.tenantId, "Group", groupIds)).map(groupFacts);
+    const groupIds = (options.groupsOf ? (options.groupsOf.get(user.id) ?? []) : await memberships.groupsOf(ctx.tenantId, user.id)).filter((id) => id !== options.withoutGroup);
+    const groups = (known ? groupIds.map((id) => known.get(id)).filter((g): g is ResourceDoc => g !== undefined) : await resources.getMany(ctx.tenantId, "Group", groupIds)).map(groupFacts);
     const current = userProduct(user, settings);
     const computed = computeRole(groups, settings);
     const demotingAdmin = current.role === admin && computed.role !== admin;
@@ -50,6 +60,7 @@ export async function recomputeRoles(ctx: OperationContext, userIds: string[], o
       await logConflict(ctx, settings, user.id, detail);
     }
   }
+  return settings;
 }
 
 /**
@@ -84,13 +95,30 @@ export async function groupsNamed(ctx: OperationContext, selector: string): Prom
   return [...new Map(found.map((g) => [g.id, g])).values()];
 }
 
-/** Recomputes the roles of every member of the groups a selector names (after a mapping changed); returns how many. */
-async function recomputeGroupMembers(ctx: OperationContext, selector: string): Promise<number> {
-  const groups = await groupsNamed(ctx, selector);
-  const members = await ctx.services.memberships.membersOf(ctx.tenantId, groups.map((g) => g.id));
-  const users = [...new Set([...members.values()].flat())];
-  await recomputeRoles(ctx, users);
-  return users.length;
+/**
+ * Recomputes the roles of a group's members, inside the request when it has at most
+ * `jobs.inlineMembers` members (one bounded query tells), otherwise in a background job
+ * (operations/jobs.ts). Returns the members recomputed inline, or the job.
+ */
+export async function recomputeGroup(ctx: OperationContext, group: ResourceDoc, reason: string): Promise<{ recomputed: number; job?: JobDoc }> {
+  const limit = ctx.services.config.jobs.inlineMembers;
+  const probe = await ctx.services.jobs.memberPage(ctx.tenantId, group.id, undefined, limit + 1);
+  if (probe.length <= limit) {
+    await recomputeRoles(ctx, probe.map((m) => m.userId));
+    return { recomputed: probe.length };
+  }
+  return { recomputed: 0, job: await startJob(ctx, newJob(ctx, "recompute-roles", group, reason, true)) };
+}
+
+/** Recomputes the roles of every member of the groups a selector names (after a mapping changed): small groups at once, large ones by a job. */
+async function recomputeGroupMembers(ctx: OperationContext, selector: string, reason: string): Promise<{ recomputedUsers: number; jobs: { id: string; groupId: string }[] }> {
+  const out = { recomputedUsers: 0, jobs: [] as { id: string; groupId: string }[] };
+  for (const group of await groupsNamed(ctx, selector)) {
+    const { recomputed, job } = await recomputeGroup(ctx, group, reason);
+    out.recomputedUsers += recomputed;
+    if (job) out.jobs.push({ id: job.id, groupId: group.id });
+  }
+  return out;
 }
 
 /** The tenant's roles, lowest first, its default and its group → role mappings. */
@@ -114,8 +142,9 @@ export async function mapRole(ctx: OperationContext, group: string, role: string
   return logged(ctx, { operation: "role-map", resourceType: "RoleMapping", resourceId: group }, async (trail) => {
     trail.changedAttributes = [`roleMappings[${group}] = ${canonical}`];
     const s = await updateSettings(ctx, (cur) => ({ ...cur, roleMappings: [...cur.roleMappings.filter((m) => m.group !== group), { group, role: canonical }] }));
-    const recomputedUsers = await recomputeGroupMembers(ctx, group);
-    return { mappings: s.roleMappings, recomputedUsers, role: canonical };
+    const { recomputedUsers, jobs } = await recomputeGroupMembers(ctx, group, "role-map");
+    if (jobs.length) trail.changedAttributes.push(...jobs.map((j) => `job ${j.id}`));
+    return { mappings: s.roleMappings, recomputedUsers, jobs, role: canonical };
   });
 }
 
@@ -125,7 +154,8 @@ export async function unmapRole(ctx: OperationContext, group: string) {
   return logged(ctx, { operation: "role-unmap", resourceType: "RoleMapping", resourceId: group }, async (trail) => {
     trail.changedAttributes = [`roleMappings[${group}]`];
     const s = await updateSettings(ctx, (cur) => ({ ...cur, roleMappings: cur.roleMappings.filter((m) => m.group !== group) }));
-    const recomputedUsers = await recomputeGroupMembers(ctx, group);
-    return { mappings: s.roleMappings, recomputedUsers };
+    const { recomputedUsers, jobs } = await recomputeGroupMembers(ctx, group, "role-unmap");
+    if (jobs.length) trail.changedAttributes.push(...jobs.map((j) => `job ${j.id}`));
+    return { mappings: s.roleMappings, recomputedUsers, jobs };
   });
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Container, SqlParameter } from "@azure/cosmos";
 import { call } from "./errors.js";
 
-export type AuditOperation = "create" | "replace" | "patch" | "delete" | "role-conflict" | "role-map" | "role-unmap" | "team-map" | "team-unmap" | "team-create" | "login-types" | "settings" | "set-object-id" | "token-create" | "token-revoke";
+export type AuditOperation = "create" | "replace" | "patch" | "delete" | "role-conflict" | "role-map" | "role-unmap" | "team-map" | "team-unmap" | "team-create" | "login-types" | "settings" | "set-object-id" | "token-create" | "token-revoke" | "job";
 
 /** One provisioning-log event (never a secret: tokens appear by name and id only). */
 export interface AuditEvent {

@@ -6,9 +6,16 @@ import { lookupsOf } from "../shared/store/lookups.js";
 /**
  * Writes users and one group's memberships straight into the store in bulk (100 documents per
  * round trip), bypassing SCIM: the benchmark and the job tests need groups of thousands of
- * members fast. The documents have the shapes the stores write (users with their lookup records).
+ * members fast. The documents have the shapes the stores write (users with their lookup records,
+ * unless `lookups: false`: the benchmark never looks its users up by userName).
  */
-export async function seedGroupMembers(container: Container, tenantId: string, groupId: string, count: number, options: { prefix?: string; now?: Date } = {}): Promise<string[]> {
+export async function seedGroupMembers(
+  container: Container,
+  tenantId: string,
+  groupId: string,
+  count: number,
+  options: { prefix?: string; now?: Date; lookups?: boolean } = {},
+): Promise<string[]> {
   const at = (options.now ?? new Date()).toISOString();
   const prefix = options.prefix ?? `seed-${groupId.slice(0, 8)}`;
   const ids: string[] = [];
@@ -18,7 +25,7 @@ export async function seedGroupMembers(container: Container, tenantId: string, g
     ids.push(id);
     const resource = { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: `${prefix}-${i}@seed.example`, active: true };
     ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: { id, tenantId, kind: "User", resource, meta: { created: at, lastModified: at } } });
-    for (const [key, { attribute, value }] of lookupsOf("User", resource)) {
+    for (const [key, { attribute, value }] of options.lookups === false ? [] : lookupsOf("User", resource)) {
       ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: { id: key, tenantId, kind: "Lookup", resource: {}, target: id, attribute, value } });
     }
     ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: { id: `mb.${groupId}.${id}`, tenantId, kind: "Member", resource: {}, groupId, userId: id, created: at } });

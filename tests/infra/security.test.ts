@@ -91,6 +91,9 @@ describe("app settings", () => {
         "AzureWebJobsStorage__credential",
         "COSMOS_DATABASE",
         "COSMOS_ENDPOINT",
+        "JobsQueue__clientId",
+        "JobsQueue__credential",
+        "JobsQueue__queueServiceUri",
       ].sort(),
     );
   });

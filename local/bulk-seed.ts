@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Container, OperationInput } from "@azure/cosmos";
+import type { Container, JSONObject, OperationInput } from "@azure/cosmos";
 import { bulk } from "../shared/store/memberships.js";
 import { lookupsOf } from "../shared/store/lookups.js";
 
@@ -14,7 +14,7 @@ export async function seedGroupMembers(
   tenantId: string,
   groupId: string,
   count: number,
-  options: { prefix?: string; now?: Date; lookups?: boolean } = {},
+  options: { prefix?: string; now?: Date; lookups?: boolean; product?: JSONObject } = {},
 ): Promise<string[]> {
   const at = (options.now ?? new Date()).toISOString();
   const prefix = options.prefix ?? `seed-${groupId.slice(0, 8)}`;
@@ -24,7 +24,7 @@ export async function seedGroupMembers(
     const id = randomUUID();
     ids.push(id);
     const resource = { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: `${prefix}-${i}@seed.example`, active: true };
-    ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: { id, tenantId, kind: "User", resource, meta: { created: at, lastModified: at } } });
+    ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: { id, tenantId, kind: "User", resource, meta: { created: at, lastModified: at }, ...(options.product ? { product: options.product } : {}) } });
     for (const [key, { attribute, value }] of options.lookups === false ? [] : lookupsOf("User", resource)) {
       ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: { id: key, tenantId, kind: "Lookup", resource: {}, target: id, attribute, value } });
     }

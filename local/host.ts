@@ -237,6 +237,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   }
   log(`SCIM service listening: Tenant URL ${tenantUrl}`);
   log(`Functions: ${routes.map((r) => `${r.registration.methods.join(",")} /${[prefix, r.registration.route].filter(Boolean).join("/")}`).join("\n           ")}`);
+  if (jobs.env.JobsQueue) log(`Job queue:      Azurite (in memory) at ${jobs.env.JobsQueue.match(/QueueEndpoint=([^;]+)/)?.[1]}, queue triggers running`);
   if (defaultTenant) {
     log(`Embedded store: ${storeEndpoint} (in memory; it starts empty on every start)`);
     log(`Default tenant: ${defaultTenant.id}`);

@@ -17,10 +17,12 @@ export async function startJobsHost(env: Record<string, string> = {}) {
 }
 
 /** A group created through SCIM, with `count` members written in bulk straight into the store. */
-export async function groupWithMembers(host: RunningHost, scim: Client, container: ReturnType<typeof openCosmos>["resources"], name: string, count: number) {
+export async function groupWithMembers(host: RunningHost, scim: Client, container: ReturnType<typeof openCosmos>["resources"], name: string, count: number, role?: string) {
   const created = await scim.post("/Groups", { schemas: [GROUP], displayName: name, externalId: `ext-${name}` });
   if (created.status !== 201) throw new Error(`group create answered ${created.status}`);
-  const members = await seedGroupMembers(container, host.defaultTenant!.id, created.body.id, count, { prefix: name.replace(/\W/g, "") });
+  // With `role`: the members already hold the role the group's mapping (by name) gives them.
+  const product = role ? { password: false, role, roleSource: { kind: "group", groupId: created.body.id, groupName: name, mapping: { group: name, role } } } : undefined;
+  const members = await seedGroupMembers(container, host.defaultTenant!.id, created.body.id, count, { prefix: name.replace(/\W/g, ""), product });
   return { id: created.body.id as string, members };
 }
 

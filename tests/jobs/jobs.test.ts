@@ -4,7 +4,8 @@ vi.setConfig({ testTimeout: 120_000 });
 import { QueueClient } from "@azure/storage-queue";
 import type { RunningHost } from "../../local/host.js";
 import { JOBS_QUEUE } from "../../shared/config.js";
-import { listJobs, retryJob, runJobStep, type JobMessage } from "../../shared/operations/jobs.js";
+import { listJobs, newJob, retryJob, runJobStep, sweepStalledJobs, type JobMessage } from "../../shared/operations/jobs.js";
+import { updateSettings } from "../../shared/operations/settings.js";
 import { mapRole, unmapRole } from "../../shared/operations/roles.js";
 import { listAudit } from "../../shared/operations/audit.js";
 import { UnavailableError } from "../../shared/store/errors.js";
@@ -140,6 +141,23 @@ describe("delivery", () => {
     await host.jobs.idle();
     expect(await jobOf(id)).toMatchObject({ state: "done", processed: 60 });
     expect(await roleCounts(host, g.members)).toEqual({ Manager: 60 });
+  });
+});
+
+describe("lost messages", () => {
+  it("sends again the current step of a job that has not moved for 10 minutes (the sweep), and it finishes", async () => {
+    const g = await groupWithMembers(host, scim, container, "Lost Team", 30);
+    // The mapping lands, but the job's first message is lost: the job is stored and nothing is sent.
+    await updateSettings(ctx(), (s) => ({ ...s, roleMappings: [...s.roleMappings, { group: "Lost Team", role: "Manager" }] }));
+    const group = (await host.services.resources.get(tenantId, "Group", g.id))!;
+    const job = await host.services.jobs.create(newJob({ ...ctx(), now: new Date(Date.now() - 20 * 60_000) }, "recompute-roles", group, "role-map", true));
+    await host.jobs.idle();
+    expect(await jobOf(job.id)).toMatchObject({ state: "queued", processed: 0 });
+    expect(await sweepStalledJobs(host.services)).toBe(1);
+    await host.jobs.idle();
+    expect(await jobOf(job.id)).toMatchObject({ state: "done", processed: 30 });
+    expect(await roleCounts(host, g.members)).toEqual({ Manager: 30 });
+    expect(await sweepStalledJobs(host.services)).toBe(0);
   });
 });
 

@@ -57,7 +57,7 @@ export interface RunningHost {
   /** Requests the embedded store has served so far (store round trips), for the benchmark. */
   storeRequests(): number;
   /** The queue of background jobs, and a promise that resolves once it is drained (tests, the benchmark). */
-  jobs: { connectionString?: string; idle(): Promise<void> };
+  jobs: { connectionString?: string; idle(): Promise<void>; pause(): Promise<void>; resume(): void };
   close(): Promise<void>;
 }
 
@@ -253,7 +253,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     services,
     storeEndpoint,
     storeRequests: () => storeRequests,
-    jobs: { connectionString: jobs.connectionString, idle: () => jobs.idle() },
+    jobs: { connectionString: jobs.connectionString, idle: () => jobs.idle(), pause: () => jobs.pause(), resume: () => jobs.resume() },
     close: async () => {
       await jobs.close();
       await new Promise<void>((r) => server.close(() => r()));

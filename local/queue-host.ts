@@ -89,6 +89,9 @@ export function queueSettings(hostJson: { extensions?: { queues?: Record<string,
 }
 
 export interface QueueRunner {
+  /** Stops taking messages until `resume` (messages wait in the queue; a handler already running finishes). */
+  pause(): Promise<void>;
+  resume(): void;
   /** Resolves once every queue is empty and no handler runs (tests wait for background work with this). */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -98,6 +101,7 @@ export interface QueueRunner {
 /** Polls every registered queue and invokes its handler, as the Functions host's queue trigger does. */
 export function runQueueTriggers(connectionString: string, registrations: QueueRegistration[], settings: QueueSettings, log: (line: string) => void): QueueRunner {
   let stopped = false;
+  let paused = false;
   let busy = 0;
   const stopping = new AbortController();
   const pause = (ms: number) =>
@@ -114,6 +118,10 @@ export function runQueueTriggers(connectionString: string, registrations: QueueR
     await queue.createIfNotExists();
     let wait = 50;
     while (!stopped) {
+      if (paused) {
+        await pause(20);
+        continue;
+      }
       let items: DequeuedMessageItem[];
       try {
         items = (await queue.receiveMessages({ numberOfMessages: Math.min(32, settings.batchSize), visibilityTimeout: LEASE_SECONDS })).receivedMessageItems;
@@ -163,6 +171,13 @@ export function runQueueTriggers(connectionString: string, registrations: QueueR
     }
   });
   return {
+    pause: async () => {
+      paused = true;
+      while (busy > 0) await pause(10);
+    },
+    resume: () => {
+      paused = false;
+    },
     idle: async () => {
       for (;;) {
         const counts = await Promise.all(
@@ -188,6 +203,8 @@ export interface LocalJobs {
   /** Starts running the registered queue triggers. */
   run(registrations: QueueRegistration[], hostJson: object, overrides: Partial<QueueSettings> | undefined, log: (line: string) => void): void;
   idle(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -209,6 +226,8 @@ export async function startLocalJobs(env: Record<string, string | undefined>, po
       if (connectionString) runner = runQueueTriggers(connectionString, registrations, { ...queueSettings(hostJson), ...overrides }, log);
     },
     idle: async () => runner?.idle(),
+    pause: async () => runner?.pause(),
+    resume: () => runner?.resume(),
     close: async () => {
       await runner?.stop();
       await emulator?.close();

@@ -1,9 +1,11 @@
 // Layer rules (npm run check:layers, run by .ci/run): layers point one way.
 //   functions/ (adapters)  -> shared/http/, shared/operations/, shared/services.ts, the pure scim/ and product/,
 //                             and shared/auth/ (the sign-in routes are an HTTP flow: cookies, redirects, CSRF)
-//   local/ (adapters)      -> the same, and shared/store/cosmos.ts (the local host creates the containers)
+//   local/ (adapters)      -> the same, and shared/store/ and shared/queue/ (the local host creates the
+//                             containers and runs the queue triggers; the benchmark seeds big groups)
 //   shared/http/           -> shared/operations/, shared/auth/, shared/scim/, shared/services.ts
-//   shared/operations/     -> shared/scim/, shared/product/, shared/auth/, shared/store/, shared/config.ts
+//   shared/operations/     -> shared/scim/, shared/product/, shared/auth/, shared/store/, shared/queue/jobs-queue.ts, shared/config.ts
+//   shared/queue/          -> shared/store/errors.ts, shared/config.ts (the job queue client, the queue-trigger registry)
 //   shared/auth/           -> shared/product/, shared/scim/, shared/store/ (the sign-in core)
 //   shared/product/        -> shared/scim/ (pure)
 //   shared/scim/           -> nothing else in shared/ (pure)
@@ -26,21 +28,22 @@ module.exports = {
       "functions",
       "functions/ are adapters: they reach the product through shared/http, shared/operations and shared/services.ts, with the pure SCIM core and product rules for parsing, and the sign-in core for the sign-in flow.",
       "^functions/",
-      "^shared/(http/|operations/|auth/|scim/|product/|services\\.ts$)",
+      "^shared/(http/|queue/registry\\.ts$|operations/|auth/|scim/|product/|services\\.ts$|config\\.ts$)",
     ),
     layer(
       "local",
       "local/ (host, CLI, bench) are adapters like functions/; the local host also creates the containers of its embedded store.",
       "^local/",
-      "^shared/(http/|operations/|scim/|product/|auth/|services\\.ts$|config\\.ts$|store/cosmos\\.ts$|store/containers\\.json$)",
+      "^shared/(http/|queue/|operations/|scim/|product/|auth/|store/|services\\.ts$|config\\.ts$)",
     ),
     layer("http", "shared/http adapts HTTP to operations; never the store.", "^shared/http/", "^shared/(http|operations|auth|scim)/|^shared/services\\.ts$"),
-    layer("operations", "Operations use the SCIM core, product rules, the sign-in core and the store.", "^shared/operations/", "^shared/(operations|scim|product|auth|store)/|^shared/config\\.ts$"),
+    layer("operations", "Operations use the SCIM core, product rules, the sign-in core and the store.", "^shared/operations/", "^shared/(operations|scim|product|auth|store)/|^shared/queue/jobs-queue\\.ts$|^shared/config\\.ts$"),
+    layer("queue", "shared/queue: the job queue's client and the registry of queue-triggered functions.", "^shared/queue/", "^shared/(queue/|store/errors\\.ts$|config\\.ts$)"),
     layer("auth", "The sign-in core uses product rules and the store's session documents.", "^shared/auth/", "^shared/(auth|product|scim|store)/"),
     layer("product", "Product rules are pure: SCIM nouns only.", "^shared/product/", "^shared/(product|scim)/"),
     layer("scim", "The SCIM core is pure: nothing else in shared/.", "^shared/scim/", "^shared/scim/"),
     layer("store", "The store knows documents (SCIM resource shapes), never HTTP or product rules.", "^shared/store/", "^shared/(store|scim)/"),
-    layer("composition-root", "shared/services.ts wires the stores and the configuration.", "^shared/services\\.ts$", "^shared/(store/|operations/|config\\.ts$|services\\.ts$)"),
+    layer("composition-root", "shared/services.ts wires the stores and the configuration.", "^shared/services\\.ts$", "^shared/(store/|queue/jobs-queue\\.ts$|operations/|config\\.ts$|services\\.ts$)"),
     layer("config", "shared/config.ts reads the environment and depends on nothing else in shared/.", "^shared/config\\.ts$", "^shared/config\\.ts$"),
     {
       name: "product-not-adapters",

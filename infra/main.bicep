@@ -83,7 +83,7 @@ param entraClientId string?
 @description('Optional. Public base URL (origin, no path) when the service is reached under a custom domain; it sets PUBLIC_BASE_URL, the sign-in redirect URI https://<host>/auth/callback and the Tenant URL of new tokens. Default: https:// and the Function App\'s default host name.')
 param publicBaseUrl string?
 
-@description('Optional. More Function App settings, for example the optional SCIM_MAX_RESULTS, SCIM_MAX_BODY_BYTES or SCIM_TOKEN_CACHE_MS. The identity-based settings the template wires (COSMOS_*, AZURE_*, AzureWebJobsStorage__*, APPLICATIONINSIGHTS_*) cannot be overridden here. Never put a secret here.')
+@description('Optional. More Function App settings, for example the optional SCIM_MAX_RESULTS, SCIM_MAX_BODY_BYTES or SCIM_TOKEN_CACHE_MS. The identity-based settings the template wires (COSMOS_*, AZURE_*, AzureWebJobsStorage__*, JobsQueue__*, APPLICATIONINSIGHTS_*) cannot be overridden here. Never put a secret here.')
 param additionalAppSettings { *: string }?
 
 @description('Optional. Object id of a user or service principal that also gets the Cosmos DB Built-in Data Contributor role, so that the admin CLI (npm run admin) can create tenants and tokens against the deployed store with `az login`. Get yours with `az ad signed-in-user show --query id -o tsv`. Leave unset where no person should have data access.')
@@ -194,6 +194,7 @@ module functionApp 'modules/functionapp.bicep' = {
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    jobsQueueServiceUri: storage.outputs.queueServiceUri
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     cosmosEndpoint: cosmos.outputs.endpoint
     cosmosDatabaseName: cosmos.outputs.databaseName

@@ -14,6 +14,8 @@ import { teamCommands, teamOptions } from "./admin/teams.js";
 import { userCommands, userOptions } from "./admin/users.js";
 import { auditCommands, auditOptions } from "./admin/audit.js";
 import { inviteCommands, inviteOptions } from "./admin/invite.js";
+import { jobCommands, jobOptions } from "./admin/jobs.js";
+import { DEFAULT_LOCAL_QUEUE_PORT, azuriteConnectionString } from "./queue-host.js";
 
 /**
  * The admin CLI: `npm run admin -- <noun> <verb> [options]`. It works against the same store as
@@ -42,9 +44,11 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   audit list --tenant ID [--resource ID] [--operation OP] [--limit N] [--page N]
   audit ignored --tenant ID [--days N]
   admin invite --tenant ID [--user-name ENTRA-USER-NAME] [--base-url https://HOST]
+  jobs list --tenant ID [--limit N]
+  jobs retry --tenant ID --job JOB-ID
 GROUP is a group's id, displayName or externalId; TEAM a team's id or name.`;
 
-const COMMANDS: Record<string, Command> = { ...tenantCommands, ...tokenCommands, ...settingsCommands, ...roleCommands, ...teamCommands, ...userCommands, ...auditCommands, ...inviteCommands };
+const COMMANDS: Record<string, Command> = { ...tenantCommands, ...tokenCommands, ...settingsCommands, ...roleCommands, ...teamCommands, ...userCommands, ...auditCommands, ...inviteCommands, ...jobCommands };
 const OPTIONS: OptionTable = {
   ...tenantOptions,
   ...tokenOptions,
@@ -54,6 +58,7 @@ const OPTIONS: OptionTable = {
   ...userOptions,
   ...auditOptions,
   ...inviteOptions,
+  ...jobOptions,
   tenant: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -64,7 +69,8 @@ type Out = (text: string) => void;
 function settings(env: Record<string, string | undefined>) {
   if (env.COSMOS_ENDPOINT) return env;
   const port = env.LOCAL_STORE_PORT || String(DEFAULT_LOCAL_STORE_PORT);
-  return { ...env, COSMOS_ENDPOINT: `http://127.0.0.1:${port}`, COSMOS_KEY: LOCAL_STORE_KEY };
+  const queue = env.JobsQueue || env.JobsQueue__queueServiceUri ? {} : { JobsQueue: azuriteConnectionString(Number(env.LOCAL_QUEUE_PORT || DEFAULT_LOCAL_QUEUE_PORT)) };
+  return { ...env, COSMOS_ENDPOINT: `http://127.0.0.1:${port}`, COSMOS_KEY: LOCAL_STORE_KEY, ...queue };
 }
 
 /** Runs one command; returns the exit code. Output goes to `out`, one-line errors to `err`. */

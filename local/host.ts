@@ -18,6 +18,9 @@ import { SCIM_PREFIX } from "../shared/http/scim.js";
 import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./local-store.js";
 import { debouncedSaver, loadSnapshot, saveSnapshot } from "./store-file.js";
 import type { DevOidc } from "./dev-oidc.js";
+// Background jobs (queue emulator and queue triggers): see local/queue-host.ts.
+import { queueRegistrations } from "../shared/queue/registry.js";
+import { startLocalJobs, type QueueSettings } from "./queue-host.js";
 
 /**
  * The local host: serves the very same function registrations as the Azure Functions host, over
@@ -44,6 +47,10 @@ export interface HostOptions {
   oidcPort?: number;
   /** Request plugins for the services' store client (the fault layer of tests/faults and the benchmark). */
   storePlugins?: PluginConfig[];
+  /** Port of the local queue emulator (Azurite); 0 picks a free one. Default: LOCAL_QUEUE_PORT or 7082. */
+  queuePort?: number;
+  /** Overrides of host.json's queue settings for the local queue triggers (tests shorten visibilityTimeout). */
+  queueSettings?: Partial<QueueSettings>;
 }
 
 export interface RunningHost {
@@ -60,6 +67,8 @@ export interface RunningHost {
   storeRequests(): number;
   /** The development OpenID provider, when the host runs one (ENTRA_CLIENT_ID not set). */
   devOidc?: DevOidc;
+  /** The queue of background jobs, and a promise that resolves once it is drained (tests, the benchmark). */
+  jobs: { connectionString?: string; idle(): Promise<void>; pause(): Promise<void>; resume(): void };
   close(): Promise<void>;
 }
 
@@ -270,6 +279,10 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     settings = { ...settings, ENTRA_CLIENT_ID: devOidc.clientId, ENTRA_CLIENT_SECRET: devOidc.clientSecret, ENTRA_AUTHORITY: devOidc.issuer, ENTRA_FEDERATED_CREDENTIAL: undefined };
   }
 
+  // --- background jobs: the queue emulator (before the configuration, which names the queue) ---
+  const jobs = await startLocalJobs(settings, options.queuePort ?? (options.storePort === 0 ? 0 : undefined));
+  settings = { ...settings, ...jobs.env };
+  // --- end background jobs ---
   const config = loadConfig(settings);
   const cosmos = openCosmos(config.cosmos);
   await ensureContainers(cosmos.client, config.cosmos.database);
@@ -282,8 +295,12 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const services = createServices(config, options.now, { plugins: options.storePlugins });
   useServices(services);
   await loadFunctions();
-  prefix = (JSON.parse(readFileSync(findUp("host.json", here), "utf8")).extensions?.http?.routePrefix ?? "api") as string;
+  const hostJson = JSON.parse(readFileSync(findUp("host.json", here), "utf8"));
+  prefix = (hostJson.extensions?.http?.routePrefix ?? "api") as string;
   markReady();
+  // --- background jobs: run the queue-triggered functions against the queue ---
+  jobs.run(queueRegistrations, hostJson, options.queueSettings, log);
+  // --- end background jobs ---
 
   let defaultTenant: RunningHost["defaultTenant"];
   if (store) {
@@ -294,6 +311,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   log(`SCIM service listening: Tenant URL ${tenantUrl} (Node ${process.version})`);
   log(`Functions: ${registrations.map((r) => `${r.methods.join(",")} /${[prefix, r.route].filter(Boolean).join("/")}`).join("\n           ")}`);
   if (devOidc) log(`Sign-in:        development OpenID provider at ${devOidc.issuer} (set ENTRA_CLIENT_ID to use Entra ID)`);
+  if (jobs.env.JobsQueue) log(`Job queue:      Azurite (in memory) at ${jobs.env.JobsQueue.match(/QueueEndpoint=([^;]+)/)?.[1]}, queue triggers running`);
   if (defaultTenant) {
     log(
       dataFile
@@ -316,8 +334,10 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     storeEndpoint,
     storeRequests: () => storeRequests,
     devOidc,
+    jobs: { connectionString: jobs.connectionString, idle: () => jobs.idle(), pause: () => jobs.pause(), resume: () => jobs.resume() },
     close: async () => {
       await devOidc?.close();
+      await jobs.close();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await saver?.flush();

@@ -30,7 +30,54 @@ export interface Config {
   sessions: { idleMinutes: number; absoluteHours: number };
   /** PORTAL_DIR: the built portal served at /portal (default: dist/portal of the app's package). */
   portalDir?: string;
+  /** Background jobs: work that grows with a group's size, run off the request path through a Storage queue. */
+  jobs: JobsConfig;
 }
+
+/** The name of the Storage queue of job steps (infra/modules/storage.bicep creates it and its poison queue). */
+export const JOBS_QUEUE = "scim-jobs";
+/** Where the Functions host moves a message after maxDequeueCount failed deliveries. */
+export const JOBS_POISON_QUEUE = `${JOBS_QUEUE}-poison`;
+/** host.json `extensions.queues.maxDequeueCount` (a test keeps the two equal): the worker marks a job failed on the last delivery. */
+export const JOBS_MAX_DEQUEUE_COUNT = 5;
+/** The app setting prefix of the queue's connection (the queue trigger's `connection`). */
+export const JOBS_CONNECTION = "JobsQueue";
+
+export interface JobsConfig {
+  /**
+   * Where the queue is: in Azure `JobsQueue__queueServiceUri` (with the managed identity of
+   * `JobsQueue__clientId`), locally a connection string in `JobsQueue` (Azurite). Unset: no
+   * background jobs can be started (work above the inline limit answers 503).
+   */
+  queue?: { serviceUri: string; clientId?: string } | { connectionString: string };
+  /** Members one job step processes. */
+  stepSize: number;
+  /** Groups with at most this many members are still handled inside the request. */
+  inlineMembers: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+function jobsQueue(env: Record<string, string | undefined>, problems: string[]): JobsConfig["queue"] {
+  const uri = env[`${JOBS_CONNECTION}__queueServiceUri`]?.trim();
+  const connectionString = env[JOBS_CONNECTION]?.trim();
+  if (uri) {
+    if (!/^https?:\/\/[^\s/]+/i.test(uri)) problems.push(`${JOBS_CONNECTION}__queueServiceUri must be an http(s) URL (got "${uri}")`);
+    return { serviceUri: uri, clientId: env[`${JOBS_CONNECTION}__clientId`]?.trim() || undefined };
+  }
+  if (connectionString) {
+    if (!/QueueEndpoint=|UseDevelopmentStorage=true/i.test(connectionString)) problems.push(`${JOBS_CONNECTION} must be a connection string with a QueueEndpoint (local emulator only)`);
+    return { connectionString };
+  }
+  return undefined;
+}
+
+
 
 /** The app registration sign-in uses, and how it proves itself at the token endpoint. */
 export interface SignInSettings {
@@ -93,13 +140,6 @@ function signInOf(env: Record<string, string | undefined>, problems: string[]): 
   };
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
-    this.name = "ConfigError";
-  }
-}
-
 function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number, problems: string[]): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
@@ -134,7 +174,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleMinutes: positiveInt(env, "SESSION_IDLE_MINUTES", 480, problems),
       absoluteHours: positiveInt(env, "SESSION_ABSOLUTE_HOURS", 12, problems),
     },
+    jobs: {
+      queue: jobsQueue(env, problems),
+      stepSize: positiveInt(env, "JOBS_STEP_SIZE", 200, problems),
+      inlineMembers: positiveInt(env, "JOBS_INLINE_MEMBERS", 100, problems),
+    },
   };
+  if (config.jobs.stepSize > 1000) problems.push("JOBS_STEP_SIZE must be at most 1000 (a step must finish well within the queue's visibility timeout)");
+  if (config.jobs.inlineMembers > 1000) problems.push("JOBS_INLINE_MEMBERS must be at most 1000 (work inside a request must stay well within Entra's 60 s)");
   if (env.PORTAL_DIR?.trim()) config.portalDir = env.PORTAL_DIR.trim();
   const publicBaseUrl = publicBaseUrlOf(env.PUBLIC_BASE_URL, problems);
   if (publicBaseUrl) config.publicBaseUrl = publicBaseUrl;

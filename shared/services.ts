@@ -2,7 +2,9 @@ import { loadConfig, type Config } from "./config.js";
 import type { Services } from "./operations/context.js";
 import { openCosmos, type ClientOptions } from "./store/cosmos.js";
 import { AuditLogStore } from "./store/audit-log.js";
+import { JobStore } from "./store/jobs.js";
 import { MembershipStore } from "./store/memberships.js";
+import { openJobQueue } from "./queue/jobs-queue.js";
 import { ResourceStore } from "./store/resources.js";
 import { SettingsStore } from "./store/settings.js";
 import { TenantStore } from "./store/tenants.js";
@@ -26,6 +28,8 @@ export function createServices(config: Config, now: () => Date = () => new Date(
     auditLog,
     settings: new SettingsStore(cosmos.tenants, config.tokenCacheMs),
     sessions: new SessionStore(cosmos.sessions),
+    jobs: new JobStore(cosmos.resources, auditLog),
+    jobQueue: openJobQueue(config.jobs.queue),
     now,
     report: (message, error) => console.error(message, error),
   };

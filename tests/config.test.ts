@@ -12,6 +12,7 @@ const DEFAULTS: Config = {
   maxResults: 200,
   tokenCacheMs: 5000,
   sessions: { idleMinutes: 480, absoluteHours: 12 },
+  jobs: { queue: undefined, stepSize: 200, inlineMembers: 100 },
 };
 
 function problemsOf(env: Record<string, string | undefined>): string[] {

@@ -20,6 +20,9 @@ param identityClientId string
 @description('Required. Name of the host\'s storage account (AzureWebJobsStorage).')
 param storageAccountName string
 
+@description('Required. Queue service endpoint of the storage account that holds the job queue (the JobsQueue connection).')
+param jobsQueueServiceUri string
+
 @description('Required. URL of the blob container that holds the deployment package.')
 param deploymentContainerUrl string
 
@@ -58,7 +61,7 @@ param entraClientId string?
 @description('Optional. Public base URL of the service (its origin, no path) when it is reached under a custom domain. Default: https:// and the app\'s default host name.')
 param publicBaseUrl string?
 
-@description('Optional. More app settings, for example the optional SCIM_MAX_RESULTS, SCIM_MAX_BODY_BYTES or SCIM_TOKEN_CACHE_MS. The identity-based settings this module wires take precedence over same-named ones here.')
+@description('Optional. More app settings, for example the optional SCIM_MAX_RESULTS, SCIM_MAX_BODY_BYTES, SCIM_TOKEN_CACHE_MS, JOBS_STEP_SIZE or JOBS_INLINE_MEMBERS. The identity-based settings this module wires take precedence over same-named ones here.')
 param additionalAppSettings { *: string }?
 
 @description('Optional. Tags of the plan and the app.')
@@ -146,6 +149,10 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     AzureWebJobsStorage__accountName: storageAccountName
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
+    // The job queue's named connection (the queue triggers' `connection: 'JobsQueue'`), identity-based.
+    JobsQueue__queueServiceUri: jobsQueueServiceUri
+    JobsQueue__credential: 'managedidentity'
+    JobsQueue__clientId: identityClientId
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identityClientId}'
     AZURE_CLIENT_ID: identityClientId

@@ -13,6 +13,9 @@ param location string
 @description('Required. Name of the blob container that holds the Flex Consumption deployment package.')
 param deploymentContainerName string
 
+@description('Optional. Name of the Storage queue of background job steps (shared/config.ts JOBS_QUEUE); its poison queue is this name with -poison.')
+param jobsQueueName string = 'scim-jobs'
+
 @description('Optional. Redundancy of the storage account.')
 @allowed([
   'Standard_LRS'
@@ -64,6 +67,24 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
+// Background jobs (functions/jobs-step.ts): one message per job step. The Functions host moves a
+// message that failed maxDequeueCount times (host.json) to the poison queue, where
+// functions/jobs-poison.ts marks its job failed.
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2026-06-01' = {
+  parent: storageAccount
+  name: 'default'
+}
+
+resource jobsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-06-01' = {
+  parent: queueService
+  name: jobsQueueName
+}
+
+resource jobsPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-06-01' = {
+  parent: queueService
+  name: '${jobsQueueName}-poison'
+}
+
 @description('The resource id of the storage account.')
 output resourceId string = storageAccount.id
 
@@ -72,3 +93,9 @@ output name string = storageAccount.name
 
 @description('The URL of the deployment package container, for functionAppConfig.deployment.storage.')
 output deploymentContainerUrl string = '${storageAccount.properties.primaryEndpoints.blob}${deploymentContainer.name}'
+
+@description('The queue service endpoint, for the identity-based JobsQueue__queueServiceUri connection.')
+output queueServiceUri string = storageAccount.properties.primaryEndpoints.queue
+
+@description('The name of the job queue.')
+output jobsQueueName string = jobsQueue.name

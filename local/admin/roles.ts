@@ -4,6 +4,9 @@ import { required, tenantContext } from "./command.js";
 
 /** Roles: which groups grant which role. */
 
+const jobsNote = (tenantId: string, jobs: { id: string; groupId: string }[]) =>
+  jobs.length ? `\nLarge group(s): recomputing in the background, job(s) ${jobs.map((j) => j.id).join(", ")} (progress: npm run admin -- jobs list --tenant ${tenantId}).` : "";
+
 export const roleOptions: OptionTable = { group: { type: "string" }, role: { type: "string" } };
 
 export const roleCommands: Record<string, Command> = {
@@ -16,14 +19,14 @@ export const roleCommands: Record<string, Command> = {
   "role map": async (args, svc, now) => {
     const ctx = await tenantContext(args, svc, now);
     const group = required(args, "group");
-    const { mappings, recomputedUsers, role } = await mapRole(ctx, group, required(args, "role"));
-    return { data: { mappings, recomputedUsers }, text: `Group ${group} now grants ${role}; recomputed the role of ${recomputedUsers} member(s).` };
+    const { mappings, recomputedUsers, jobs, role } = await mapRole(ctx, group, required(args, "role"));
+    return { data: { mappings, recomputedUsers, jobs }, text: `Group ${group} now grants ${role}; recomputed the role of ${recomputedUsers} member(s).${jobsNote(ctx.tenantId, jobs)}` };
   },
 
   "role unmap": async (args, svc, now) => {
     const ctx = await tenantContext(args, svc, now);
     const group = required(args, "group");
     const data = await unmapRole(ctx, group);
-    return { data, text: `Removed the role mapping of group ${group}; recomputed ${data.recomputedUsers} member(s).` };
+    return { data, text: `Removed the role mapping of group ${group}; recomputed ${data.recomputedUsers} member(s).${jobsNote(ctx.tenantId, data.jobs)}` };
   },
 };

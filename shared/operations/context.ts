@@ -1,6 +1,8 @@
 import type { Config } from "../config.js";
 import type { AuditLogStore } from "../store/audit-log.js";
+import type { JobStore } from "../store/jobs.js";
 import type { MembershipStore } from "../store/memberships.js";
+import type { JobQueue } from "../queue/jobs-queue.js";
 import type { ResourceStore } from "../store/resources.js";
 import type { SettingsStore } from "../store/settings.js";
 import type { TenantStore } from "../store/tenants.js";
@@ -18,6 +20,9 @@ export interface Services {
   settings: SettingsStore;
   /** Sign-in: pending logins, browser sessions, invites. */
   sessions: SessionStore;
+  /** Background jobs (operations/jobs.ts) and the queue of their steps (undefined where none is configured). */
+  jobs: JobStore;
+  jobQueue?: JobQueue;
   /** The clock; tests freeze it. */
   now: () => Date;
   /** Where problems that must not fail a request go (a log write that failed after the change landed). */

@@ -12,7 +12,9 @@ import { checkIfMatch, metaOf, type ResourceDoc, type StoredProduct, type WriteO
 import type { OperationContext } from "./context.js";
 import { logged, type AuditTrail } from "./audit-trail.js";
 import { assertMembers, changeMembership, type MemberChange } from "./memberships.js";
-import { flagLastAdmin, mapsRoles, recomputeRoles, roleMatchChanged } from "./roles.js";
+import { flagLastAdmin, mapsRoles, recomputeGroup, recomputeRoles, roleMatchChanged } from "./roles.js";
+import { deleteJobId, kickOff, newJob, requireQueue } from "./jobs.js";
+import { NotFoundError, PreconditionFailedError } from "../store/errors.js";
 import { tenantSettings } from "./settings.js";
 import { endUserSessions } from "../auth/browser-sessions.js";
 
@@ -123,8 +125,7 @@ async function changeMembers(ctx: OperationContext, trail: AuditTrail, group: Re
 async function afterGroupChange(ctx: OperationContext, before: ResourceDoc, after: ResourceDoc): Promise<void> {
   const settings = await tenantSettings(ctx, { fresh: true });
   if (!roleMatchChanged(settings, before, after)) return;
-  const members = (await ctx.services.memberships.membersOf(ctx.tenantId, [after.id])).get(after.id) ?? [];
-  await recomputeRoles(ctx, members);
+  await recomputeGroup(ctx, after, "rename");
 }
 
 /**
@@ -315,6 +316,10 @@ export function deleteResource(ctx: OperationContext, type: ResourceTypeName, id
     async (trail) => {
       const { resources, memberships } = ctx.services;
       const settings = await tenantSettings(ctx, { fresh: true });
+      if (type === "Group") {
+        const large = await deleteLargeGroup(ctx, trail, id, input.ifMatch);
+        if (large) return large;
+      }
       const related = await memberships.of(ctx.tenantId, type, id);
       const before = await resources.get(ctx.tenantId, type, id);
       if (!before) {
@@ -344,4 +349,49 @@ export function deleteResource(ctx: OperationContext, type: ResourceTypeName, id
     },
     (r) => r.status,
   );
+}
+
+/**
+ * DELETE of a group with more than `jobs.inlineMembers` members: a constant amount of work inside
+ * the request. One transactional batch deletes the group and its lookup records (SCIM sees 404 at
+ * once, its displayName is free) and stores the job that recomputes its members' roles without it
+ * and removes its memberships in the background (operations/jobs.ts). Every role recomputation
+ * already leaves the group out, since it no longer exists; a group created again with the same
+ * name has a new id, so its memberships are never confused with the old ones. Undefined for a
+ * small group (deleted inline as before). A group already gone whose memberships are many (a
+ * retried DELETE) gets its job started again, and answers 404.
+ */
+async function deleteLargeGroup(ctx: OperationContext, trail: AuditTrail, id: string, ifMatch: string | undefined): Promise<ScimOutcome | undefined> {
+  const { resources, jobs } = ctx.services;
+  const limit = ctx.services.config.jobs.inlineMembers;
+  for (let attempt = 1; ; attempt++) {
+    const probe = await jobs.memberPage(ctx.tenantId, id, undefined, limit + 1);
+    if (probe.length <= limit) return undefined;
+    requireQueue(ctx.services);
+    const group = await resources.get(ctx.tenantId, "Group", id);
+    if (!group) {
+      const gone: ResourceDoc = { id, tenantId: ctx.tenantId, kind: "Group", resource: {}, meta: { created: "", lastModified: "" } };
+      const job = (await jobs.get(ctx.tenantId, deleteJobId(id))) ?? (await jobs.create(newJob(ctx, "delete-group", gone, "delete", true)));
+      if (job.state === "queued" || job.state === "running") await kickOff(ctx, job);
+      throw new NotFoundError(`Group ${id}`);
+    }
+    checkIfMatch(group, ifMatch);
+    const settings = await tenantSettings(ctx);
+    const job = newJob(ctx, "delete-group", group, "delete", mapsRoles(settings, group));
+    try {
+      await jobs.deleteGroupWithJob(group, job, await trail.draft(204), {
+        resourceType: "Group",
+        resourceId: id,
+        changedAttributes: [],
+        detail: `More than ${limit} members: job ${job.id} ${job.recompute ? "recomputes their roles and " : ""}removes the memberships in the background.`,
+      });
+    } catch (error) {
+      // The group changed (or went) between the read and the batch: read it again, unless the client's If-Match pinned a version.
+      if ((error instanceof PreconditionFailedError || error instanceof NotFoundError) && !ifMatch && attempt < 5) continue;
+      throw error;
+    }
+    trail.landed();
+    await kickOff(ctx, job);
+    return { status: 204 };
+  }
 }

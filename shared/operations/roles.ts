@@ -1,49 +1,16 @@
 import { adminRole, canonicalRole, type TenantSettings } from "../product/settings.js";
-import { computeRole, nextRole } from "../product/roles.js";
 import { groupMatches } from "../product/groups.js";
 import type { ResourceDoc } from "../store/resources.js";
+import type { JobDoc } from "../store/jobs.js";
+import { newJob, startJob } from "./jobs.js";
 import type { OperationContext } from "./context.js";
 import { OperationError } from "./errors.js";
-import { AuditTrail, logged } from "./audit-trail.js";
+import { logged } from "./audit-trail.js";
+import { logConflict, recomputeRoles } from "./recompute.js";
+
+export { recomputeRoles };
 import { tenantSettings, updateSettings } from "./settings.js";
 import { groupFacts, isActive, userProduct } from "./views.js";
-
-/** A role rule provisioning could not carry out, in the provisioning log (status 409). */
-const logConflict = (ctx: OperationContext, userId: string, detail: string) => new AuditTrail(ctx, "role-conflict", "User", userId).finish(409, detail);
-
-/**
- * Recomputes users' roles from all their groups (leaving out `withoutGroup`, for a membership about
- * to be removed or a group about to be deleted: recomputing first means a retried request redoes it).
- * The last active Admin keeps the role; the conflict goes to the log. Reads the settings fresh:
- * a mapping changed a moment ago must not leave a user with the old mapping's role.
- */
-export async function recomputeRoles(ctx: OperationContext, userIds: string[], options: { withoutGroup?: string } = {}): Promise<void> {
-  if (userIds.length === 0) return;
-  const { resources, memberships } = ctx.services;
-  const settings = await tenantSettings(ctx, { fresh: true });
-  const admin = adminRole(settings);
-  for (const user of await resources.getMany(ctx.tenantId, "User", userIds)) {
-    const groupIds = (await memberships.groupsOf(ctx.tenantId, user.id)).filter((id) => id !== options.withoutGroup);
-    const groups = (await resources.getMany(ctx.tenantId, "Group", groupIds)).map(groupFacts);
-    const current = userProduct(user, settings);
-    const computed = computeRole(groups, settings);
-    const demotingAdmin = current.role === admin && computed.role !== admin;
-    const otherAdmins = demotingAdmin && isActive(user) ? (await resources.countRole(ctx.tenantId, admin, true)) - 1 : 1;
-    let next = nextRole(current, computed, settings, otherAdmins, ctx.now);
-    const write = () => resources.setProductFields(ctx.tenantId, user, user.product ? { role: next.role, roleSource: next.source } : { ...current, role: next.role, roleSource: next.source });
-    if (next.role === current.role && JSON.stringify(next.source) === JSON.stringify(current.roleSource)) continue;
-    await write();
-    if (demotingAdmin && !next.conflict && isActive(user) && (await resources.countRole(ctx.tenantId, admin, true)) === 0) {
-      // Another Admin was demoted at the same moment: restore this one rather than leave none.
-      next = nextRole(current, computed, settings, 0, ctx.now);
-      await write();
-    }
-    if (next.conflict) {
-      const detail = `Kept role ${admin} for user ${String(user.resource.userName)}: its groups would make it ${computed.role}, but it is the last active ${admin} of the tenant.`;
-      await logConflict(ctx, user.id, detail);
-    }
-  }
-}
 
 /**
  * Entra may disconnect or delete the tenant's last active Admin (the person left); provisioning
@@ -76,13 +43,30 @@ export async function groupsNamed(ctx: OperationContext, selector: string): Prom
   return [...new Map(found.map((g) => [g.id, g])).values()];
 }
 
-/** Recomputes the roles of every member of the groups a selector names (after a mapping changed); returns how many. */
-async function recomputeGroupMembers(ctx: OperationContext, selector: string): Promise<number> {
-  const groups = await groupsNamed(ctx, selector);
-  const members = await ctx.services.memberships.membersOf(ctx.tenantId, groups.map((g) => g.id));
-  const users = [...new Set([...members.values()].flat())];
-  await recomputeRoles(ctx, users);
-  return users.length;
+/**
+ * Recomputes the roles of a group's members, inside the request when it has at most
+ * `jobs.inlineMembers` members (one bounded query tells), otherwise in a background job
+ * (operations/jobs.ts). Returns the members recomputed inline, or the job.
+ */
+export async function recomputeGroup(ctx: OperationContext, group: ResourceDoc, reason: string): Promise<{ recomputed: number; job?: JobDoc }> {
+  const limit = ctx.services.config.jobs.inlineMembers;
+  const probe = await ctx.services.jobs.memberPage(ctx.tenantId, group.id, undefined, limit + 1);
+  if (probe.length <= limit) {
+    await recomputeRoles(ctx, probe.map((m) => m.userId));
+    return { recomputed: probe.length };
+  }
+  return { recomputed: 0, job: await startJob(ctx, newJob(ctx, "recompute-roles", group, reason, true)) };
+}
+
+/** Recomputes the roles of every member of the groups a selector names (after a mapping changed): small groups at once, large ones by a job. */
+async function recomputeGroupMembers(ctx: OperationContext, selector: string, reason: string): Promise<{ recomputedUsers: number; jobs: { id: string; groupId: string }[] }> {
+  const out = { recomputedUsers: 0, jobs: [] as { id: string; groupId: string }[] };
+  for (const group of await groupsNamed(ctx, selector)) {
+    const { recomputed, job } = await recomputeGroup(ctx, group, reason);
+    out.recomputedUsers += recomputed;
+    if (job) out.jobs.push({ id: job.id, groupId: group.id });
+  }
+  return out;
 }
 
 /** The tenant's roles, lowest first, its default and its group → role mappings. */
@@ -106,8 +90,9 @@ export async function mapRole(ctx: OperationContext, group: string, role: string
   return logged(ctx, { operation: "role-map", resourceType: "RoleMapping", resourceId: group }, async (trail) => {
     trail.changedAttributes = [`roleMappings[${group}] = ${canonical}`];
     const s = await updateSettings(ctx, (cur) => ({ ...cur, roleMappings: [...cur.roleMappings.filter((m) => m.group !== group), { group, role: canonical }] }));
-    const recomputedUsers = await recomputeGroupMembers(ctx, group);
-    return { mappings: s.roleMappings, recomputedUsers, role: canonical };
+    const { recomputedUsers, jobs } = await recomputeGroupMembers(ctx, group, "role-map");
+    if (jobs.length) trail.changedAttributes.push(...jobs.map((j) => `job ${j.id}`));
+    return { mappings: s.roleMappings, recomputedUsers, jobs, role: canonical };
   });
 }
 
@@ -117,7 +102,8 @@ export async function unmapRole(ctx: OperationContext, group: string) {
   return logged(ctx, { operation: "role-unmap", resourceType: "RoleMapping", resourceId: group }, async (trail) => {
     trail.changedAttributes = [`roleMappings[${group}]`];
     const s = await updateSettings(ctx, (cur) => ({ ...cur, roleMappings: cur.roleMappings.filter((m) => m.group !== group) }));
-    const recomputedUsers = await recomputeGroupMembers(ctx, group);
-    return { mappings: s.roleMappings, recomputedUsers };
+    const { recomputedUsers, jobs } = await recomputeGroupMembers(ctx, group, "role-unmap");
+    if (jobs.length) trail.changedAttributes.push(...jobs.map((j) => `job ${j.id}`));
+    return { mappings: s.roleMappings, recomputedUsers, jobs };
   });
 }

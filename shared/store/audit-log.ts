@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Container, SqlParameter } from "@azure/cosmos";
-import { call, cosmosStatus, fromCosmos, read } from "./errors.js";
-import { idempotent } from "./retry.js";
+import { call, cosmosStatus, fromCosmos } from "./errors.js";
+import { idempotent, read } from "./retry.js";
 
-export type AuditOperation = "create" | "replace" | "patch" | "delete" | "role-conflict" | "role-map" | "role-unmap" | "team-map" | "team-unmap" | "team-create" | "login-types" | "settings" | "set-object-id" | "token-create" | "token-revoke" | "tenant-link" | "admin-grant" | "entra-unlink" | "invite-create";
+export type AuditOperation = "create" | "replace" | "patch" | "delete" | "role-conflict" | "role-map" | "role-unmap" | "team-map" | "team-unmap" | "team-create" | "login-types" | "settings" | "set-object-id" | "token-create" | "token-revoke" | "tenant-link" | "admin-grant" | "entra-unlink" | "invite-create" | "job";
 
 /** How a PATCH request spelled its operations: Entra's default (`Replace`, `value` objects without paths) or RFC 7644 (aadOptscim062020). */
 export type PatchDialect = "default" | "rfc";

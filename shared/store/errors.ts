@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { PluginConfig } from "@azure/cosmos";
-import { idempotent } from "./retry.js";
 
 /**
  * The store's typed errors. Store methods throw these, never an SDK error: `fromCosmos` turns
@@ -151,19 +150,6 @@ export async function call<T>(run: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw fromCosmos(error);
   }
-}
-
-/** Runs a read: a genuine 404 is `undefined`; every other failure is an error, never "not there". */
-export async function read<T>(run: () => Promise<{ resource?: T; statusCode?: number }>): Promise<T | undefined> {
-  return idempotent(async () => {
-    try {
-      const response = await run();
-      return response.resource;
-    } catch (error) {
-      if (cosmosStatus(error) === 404) return undefined;
-      throw fromCosmos(error);
-    }
-  });
 }
 
 /**

@@ -6,11 +6,11 @@ import { resolveAttribute } from "../scim/schemas.js";
 import type { ResourceMeta, WireResource } from "../scim/resource.js";
 import { changedAttributes } from "../scim/changes.js";
 import { filterToSql, normalisedCopy, resolveSortBy } from "./filter-sql.js";
-import { ConflictError, NotFoundError, PreconditionFailedError, QueryTooLargeError, PageTooDeepError, call, callBatch, cosmosStatus, fromCosmos, read } from "./errors.js";
+import { ConflictError, NotFoundError, PreconditionFailedError, QueryTooLargeError, PageTooDeepError, call, callBatch, cosmosStatus, fromCosmos } from "./errors.js";
 import { LOOKUPS, lookupDef, lookupId, lookupValue, lookupsOf, normalise, type LookupDoc } from "./lookups.js";
 import { auditDoc, outboxDoc, type AuditDraft, type AuditLogStore } from "./audit-log.js";
 import { bulk, type MembershipStore } from "./memberships.js";
-import { Retry, idempotent, withRetries } from "./retry.js";
+import { Retry, idempotent, withRetries, read } from "./retry.js";
 
 /** The product's own fields of a user document; shared/product/identity.ts gives them meaning. */
 export type StoredProduct = Record<string, unknown>;

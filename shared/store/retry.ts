@@ -1,4 +1,4 @@
-import { UnavailableError } from "./errors.js";
+import { UnavailableError, cosmosStatus, fromCosmos } from "./errors.js";
 
 /**
  * Thrown inside `withRetries` to say "try again": another writer got there first (read again and
@@ -60,6 +60,19 @@ export async function idempotent<T>(run: () => Promise<T>): Promise<T> {
     } catch (error) {
       if (error instanceof UnavailableError) throw new Retry(10 * n, error);
       throw error;
+    }
+  });
+}
+
+/** Runs a read: a genuine 404 is `undefined`; every other failure is an error, never "not there". */
+export async function read<T>(run: () => Promise<{ resource?: T; statusCode?: number }>): Promise<T | undefined> {
+  return idempotent(async () => {
+    try {
+      const response = await run();
+      return response.resource;
+    } catch (error) {
+      if (cosmosStatus(error) === 404) return undefined;
+      throw fromCosmos(error);
     }
   });
 }

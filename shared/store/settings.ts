@@ -1,6 +1,6 @@
 import type { Container } from "@azure/cosmos";
-import { NotFoundError, cosmosStatus, fromCosmos, read } from "./errors.js";
-import { Retry, withRetries } from "./retry.js";
+import { NotFoundError, cosmosStatus, fromCosmos } from "./errors.js";
+import { Retry, withRetries, read } from "./retry.js";
 
 /** Settings as stored on the tenant document: fields may be missing (shared/product/settings.ts fills in defaults). */
 export type StoredSettings = Record<string, unknown>;

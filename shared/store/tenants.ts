@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Container } from "@azure/cosmos";
-import { call, read } from "./errors.js";
+import { call } from "./errors.js";
+import { read } from "./retry.js";
 
 /** A customer company. Everything else is partitioned by its id. */
 export interface Tenant {

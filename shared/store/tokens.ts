@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Container } from "@azure/cosmos";
-import { ConflictError, NotFoundError, call, cosmosStatus, fromCosmos, read } from "./errors.js";
+import { ConflictError, NotFoundError, call, cosmosStatus, fromCosmos } from "./errors.js";
+import { read } from "./retry.js";
 
 /** A token record. The secret itself is never stored: `id` is its SHA-256. */
 interface TokenDoc {

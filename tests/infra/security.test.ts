@@ -92,6 +92,9 @@ describe("app settings", () => {
         "AzureWebJobsDisableHomepage",
         "COSMOS_DATABASE",
         "COSMOS_ENDPOINT",
+        "JobsQueue__clientId",
+        "JobsQueue__credential",
+        "JobsQueue__queueServiceUri",
         "PUBLIC_BASE_URL",
       ].sort(),
     );

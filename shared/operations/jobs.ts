@@ -1,0 +1,262 @@
+import { randomUUID } from "node:crypto";
+import type { JobDoc, JobKind } from "../store/jobs.js";
+import type { ResourceDoc } from "../store/resources.js";
+import { PreconditionFailedError, UnavailableError } from "../store/errors.js";
+import { actorFields, type OperationContext, type Services } from "./context.js";
+import { AuditTrail } from "./audit-trail.js";
+import { OperationError, toScimError } from "./errors.js";
+import { recomputeRoles } from "./recompute.js";
+import { tenantSettings } from "./settings.js";
+import { groupFacts } from "./views.js";
+
+/**
+ * Background jobs: work that grows with a group's size (recomputing its members' roles, removing
+ * a deleted group's memberships) runs off the request path, one bounded step per queue message.
+ *
+ * A message names its job and the step it is for. The worker reads the job, drops a message for a
+ * step already done (at-least-once delivery, duplicates), processes at most `stepSize` memberships
+ * after the job's cursor, then commits the job (step + 1, cursor, counts; guarded by its ETag, so
+ * of two copies of one message only one commits) and only then sends the next step's message.
+ * Every step's work is idempotent (a role is recomputed from the current state; deleting a
+ * membership already gone is a no-op), so a step that failed half-way is simply done again.
+ */
+
+/** A queue message: one step of one job. */
+export interface JobMessage {
+  tenantId: string;
+  jobId: string;
+  kind: JobKind;
+  groupId: string;
+  step: number;
+  cursor?: string;
+}
+
+/** How the worker got the message: the queue's delivery count and the host's maxDequeueCount. */
+export interface Delivery {
+  dequeueCount: number;
+  maxDequeueCount: number;
+}
+
+/** Jobs are kept this long after they were made (Cosmos DB TTL), so `jobs list` shows recent history. */
+const JOB_TTL_SECONDS = 30 * 86_400;
+/** An unfinished job whose document has not moved for this long has lost its message: the sweep sends it again. */
+export const STALLED_AFTER_MS = 10 * 60_000;
+
+/** The id of the job that finishes deleting a group: one per group, so a retried DELETE finds it. */
+export const deleteJobId = (groupId: string) => `job.delete-group.${groupId}`;
+
+/** A new job document for a group (not yet stored). */
+export function newJob(ctx: OperationContext, kind: JobKind, group: ResourceDoc, reason: string, recompute: boolean): JobDoc {
+  const facts = groupFacts(group);
+  const at = ctx.now.toISOString();
+  return {
+    id: kind === "delete-group" ? deleteJobId(group.id) : `job.${randomUUID()}`,
+    tenantId: ctx.tenantId,
+    kind: "Job",
+    resource: {},
+    job: kind,
+    reason,
+    groupId: group.id,
+    ...(facts.displayName !== undefined ? { groupName: facts.displayName } : {}),
+    ...(facts.externalId !== undefined ? { groupExternalId: facts.externalId } : {}),
+    recompute,
+    state: "queued",
+    step: 0,
+    processed: 0,
+    createdAt: at,
+    updatedAt: at,
+    failedAttempts: 0,
+    ...actorFields(ctx.actor),
+    ttl: JOB_TTL_SECONDS,
+  };
+}
+
+const messageOf = (job: JobDoc): JobMessage => ({ tenantId: job.tenantId, jobId: job.id, kind: job.job, groupId: job.groupId, step: job.step, ...(job.cursor ? { cursor: job.cursor } : {}) });
+
+/** The queue, or 503 where none is configured (checked before anything is written). */
+export function requireQueue(services: Services) {
+  if (!services.jobQueue) throw new UnavailableError("background jobs are not configured (set JobsQueue__queueServiceUri)", 60_000);
+  return services.jobQueue;
+}
+
+/** Sends the message of a job's current step. */
+export async function enqueueStep(services: Services, job: JobDoc): Promise<void> {
+  await requireQueue(services).send(messageOf(job));
+}
+
+/**
+ * Sends a stored job's first message. A send that fails does not fail the request whose change
+ * already landed: the job is recorded, and the sweep (functions/jobs-sweep.ts) sends it later.
+ */
+export async function kickOff(ctx: OperationContext, job: JobDoc): Promise<void> {
+  await enqueueStep(ctx.services, job).catch((error) => ctx.services.report(`Could not enqueue job ${job.id}; the sweep will send it`, error));
+}
+
+/** Stores and starts a job (a retried request that makes the same delete job gets the existing one, sent again). */
+export async function startJob(ctx: OperationContext, job: JobDoc): Promise<JobDoc> {
+  requireQueue(ctx.services);
+  const stored = await ctx.services.jobs.create(job);
+  if (stored.state === "queued" || stored.state === "running") await kickOff(ctx, stored);
+  return stored;
+}
+
+function jobContext(services: Services, job: JobDoc): OperationContext {
+  return { tenantId: job.tenantId, actor: { kind: "admin", id: job.tokenId, name: job.tokenName }, now: services.now(), services, baseUrl: "" };
+}
+
+const describeJob = (job: JobDoc) => `${job.job} of group ${job.groupName ?? job.groupId} (${job.reason})`;
+
+/** A provisioning-log event about a job (operation `job`). */
+async function logJob(ctx: OperationContext, job: JobDoc, status: number, what: string, detail?: string): Promise<void> {
+  const trail = new AuditTrail(ctx, "job", "Job", job.id);
+  trail.changedAttributes = [what];
+  await trail.finish(status, detail).catch((error) => ctx.services.report(`Could not log ${what} of job ${job.id}`, error));
+}
+
+/** The work of one step: recompute the page's members (and, for a delete, remove their memberships). Returns the memberships it covered. */
+async function doStep(ctx: OperationContext, job: JobDoc): Promise<{ id: string; userId: string }[]> {
+  const { jobs, memberships, config } = ctx.services;
+  const page = await jobs.memberPage(job.tenantId, job.groupId, job.cursor, config.jobs.stepSize);
+  const users = page.map((m) => m.userId);
+  if (job.recompute && users.length > 0) {
+    // A mapping changed while the step ran: do it again with the new one (recomputeRoles reads settings fresh).
+    for (let pass = 0; pass < 3; pass++) {
+      const used = await recomputeRoles(ctx, users, { groupsOf: await jobs.groupsOfUsers(job.tenantId, users), withoutGroup: job.job === "delete-group" ? job.groupId : undefined });
+      const now = await tenantSettings(ctx, { fresh: true });
+      if (JSON.stringify(now.roleMappings) === JSON.stringify(used?.roleMappings) && now.defaultRole === used?.defaultRole) break;
+    }
+  }
+  if (job.job === "delete-group") await memberships.removeDocs(job.tenantId, page.map((m) => m.id));
+  return page;
+}
+
+/**
+ * The worker: runs the step a message names, at most once per step in effect. Throws when the
+ * step failed (the queue delivers the message again after host.json's visibilityTimeout); the
+ * failure is recorded on the job, and on the last delivery the job is marked failed.
+ */
+export async function runJobStep(services: Services, message: JobMessage, delivery: Delivery): Promise<"done" | "next" | "dropped"> {
+  const job = await services.jobs.get(message.tenantId, message.jobId);
+  if (!job || job.state === "done" || job.state === "failed") return "dropped";
+  if (message.step !== job.step) {
+    // A step already done. A re-delivery of the step just done may be one whose attempt committed
+    // the job but died before sending the next message: send it again (a duplicate is dropped here).
+    if (message.step === job.step - 1 && delivery.dequeueCount > 1) await enqueueStep(services, job);
+    return "dropped";
+  }
+  const ctx = jobContext(services, job);
+  try {
+    const first = job.state === "queued";
+    const total = job.total ?? (await services.jobs.countMembers(job.tenantId, job.groupId));
+    const page = await doStep(ctx, job);
+    const last = page.length < services.config.jobs.stepSize;
+    const at = services.now().toISOString();
+    let next: JobDoc;
+    try {
+      next = await services.jobs.replace({
+        ...job,
+        state: last ? "done" : "running",
+        step: job.step + 1,
+        ...(page.length ? { cursor: page[page.length - 1]!.id } : {}),
+        processed: job.processed + page.length,
+        total: Math.max(total, job.processed + page.length),
+        startedAt: job.startedAt ?? at,
+        ...(last ? { finishedAt: at } : {}),
+        updatedAt: at,
+        error: undefined,
+      });
+    } catch (error) {
+      if (error instanceof PreconditionFailedError) return "dropped"; // a duplicate of this message committed the step first
+      throw error;
+    }
+    if (first) await logJob(ctx, next, 202, `started: ${describeJob(next)}, ${total} member(s)`);
+    if (last) {
+      await logJob(ctx, next, 200, `finished: ${describeJob(next)}, ${next.processed} member(s) in ${next.step} step(s)`);
+      return "done";
+    }
+    await enqueueStep(services, next);
+    return "next";
+  } catch (error) {
+    const detail = toScimError(error)?.detail ?? (error as Error).message ?? String(error);
+    const final = delivery.dequeueCount >= delivery.maxDequeueCount;
+    const failed = await services.jobs
+      .update(job.tenantId, job.id, (j) =>
+        j.step !== message.step || j.state === "done" ? undefined : { ...j, failedAttempts: j.failedAttempts + 1, error: detail, updatedAt: services.now().toISOString(), ...(final ? { state: "failed", finishedAt: services.now().toISOString() } : {}) },
+      )
+      .catch((e) => (services.report(`Could not record the failure of job ${job.id}`, e), undefined));
+    if (final && failed?.state === "failed") await logJob(ctx, failed, 500, `failed: ${describeJob(failed)} at step ${message.step}`, detail);
+    throw error;
+  }
+}
+
+/** A message the queue gave up on (moved to the poison queue): its job is failed, with the last error. */
+export async function failPoisoned(services: Services, message: JobMessage): Promise<void> {
+  let changed = false;
+  const job = await services.jobs.update(message.tenantId, message.jobId, (j) => {
+    changed = !(j.state === "done" || j.state === "failed" || j.step !== message.step);
+    return changed ? { ...j, state: "failed", finishedAt: services.now().toISOString(), updatedAt: services.now().toISOString(), error: j.error ?? `step ${message.step} failed on every delivery` } : undefined;
+  });
+  if (job && changed) await logJob(jobContext(services, job), job, 500, `failed: ${describeJob(job)} at step ${message.step}`, job.error);
+}
+
+/** Sends again the current step of every unfinished job that has not moved for a while (a message lost between a commit and its send). */
+export async function sweepStalledJobs(services: Services, limit = 100): Promise<number> {
+  const before = new Date(services.now().getTime() - STALLED_AFTER_MS).toISOString();
+  const stalled = await services.jobs.stalled(before, limit);
+  for (const job of stalled) {
+    await services.jobs.update(job.tenantId, job.id, (j) => (j.step === job.step && j.state !== "done" && j.state !== "failed" ? { ...j, updatedAt: services.now().toISOString() } : undefined));
+    await enqueueStep(services, job);
+  }
+  return stalled.length;
+}
+
+/** What `jobs list` shows of a job. */
+export interface JobView {
+  id: string;
+  kind: JobKind;
+  reason: string;
+  groupId: string;
+  groupName?: string;
+  state: JobDoc["state"];
+  processed: number;
+  total?: number;
+  steps: number;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: string;
+  failedAttempts: number;
+  startedBy: string;
+}
+
+const view = (j: JobDoc): JobView => ({
+  id: j.id,
+  kind: j.job,
+  reason: j.reason,
+  groupId: j.groupId,
+  ...(j.groupName !== undefined ? { groupName: j.groupName } : {}),
+  state: j.state,
+  processed: j.processed,
+  ...(j.total !== undefined ? { total: j.total } : {}),
+  steps: j.step,
+  createdAt: j.createdAt,
+  ...(j.startedAt ? { startedAt: j.startedAt } : {}),
+  ...(j.finishedAt ? { finishedAt: j.finishedAt } : {}),
+  ...(j.error ? { error: j.error } : {}),
+  failedAttempts: j.failedAttempts,
+  startedBy: j.tokenName,
+});
+
+/** The tenant's background jobs, newest first (the CLI's `jobs list`, the portal's admin API). */
+export async function listJobs(ctx: OperationContext, limit = 50): Promise<JobView[]> {
+  return (await ctx.services.jobs.list(ctx.tenantId, limit)).map(view);
+}
+
+/** Starts a failed job again from the step that failed (its work is idempotent). */
+export async function retryJob(ctx: OperationContext, jobId: string): Promise<JobView> {
+  requireQueue(ctx.services);
+  const job = await ctx.services.jobs.update(ctx.tenantId, jobId, (j) => (j.state === "failed" ? { ...j, state: j.startedAt ? "running" : "queued", finishedAt: undefined, updatedAt: ctx.now.toISOString() } : undefined));
+  if (!job) throw new OperationError(404, `no job ${jobId} in this tenant (see: jobs list)`, "job");
+  if (job.state !== "failed" && job.state !== "done") await enqueueStep(ctx.services, job);
+  return view(job);
+}

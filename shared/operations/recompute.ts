@@ -1,0 +1,59 @@
+import { adminRole, type TenantSettings } from "../product/settings.js";
+import type { ResourceDoc } from "../store/resources.js";
+import { computeRole, nextRole } from "../product/roles.js";
+import type { OperationContext } from "./context.js";
+import { AuditTrail } from "./audit-trail.js";
+import { tenantSettings } from "./settings.js";
+import { groupFacts, isActive, userProduct } from "./views.js";
+
+/**
+ * The role recomputation of users from their groups, shared by membership changes, mapping
+ * changes (roles.ts) and background job steps (jobs.ts).
+ */
+
+/** A role rule provisioning could not carry out, in the provisioning log (status 409). */
+export const logConflict = (ctx: OperationContext, userId: string, detail: string) => new AuditTrail(ctx, "role-conflict", "User", userId).finish(409, detail);
+
+/**
+ * Recomputes users' roles from all their groups (leaving out `withoutGroup`, for a membership about
+ * to be removed or a group about to be deleted: recomputing first means a retried request redoes it).
+ * The last active Admin keeps the role; the conflict goes to the log. Reads the settings fresh:
+ * a mapping changed a moment ago must not leave a user with the old mapping's role.
+ */
+export async function recomputeRoles(
+  ctx: OperationContext,
+  userIds: string[],
+  options: { withoutGroup?: string; groupsOf?: Map<string, string[]> } = {},
+): Promise<TenantSettings | undefined> {
+  if (userIds.length === 0) return undefined;
+  const { resources, memberships } = ctx.services;
+  const settings = await tenantSettings(ctx, { fresh: true });
+  const admin = adminRole(settings);
+  // A job step passes the groups of all its users (one query), and their group documents are read once.
+  const known = options.groupsOf
+    ? new Map((await resources.getMany(ctx.tenantId, "Group", [...new Set([...options.groupsOf.values()].flat())])).map((g) => [g.id, g]))
+    : undefined;
+  for (const user of await resources.getMany(ctx.tenantId, "User", userIds)) {
+    const groupIds = (options.groupsOf ? (options.groupsOf.get(user.id) ?? []) : await memberships.groupsOf(ctx.tenantId, user.id)).filter((id) => id !== options.withoutGroup);
+    const groups = (known ? groupIds.map((id) => known.get(id)).filter((g): g is ResourceDoc => g !== undefined) : await resources.getMany(ctx.tenantId, "Group", groupIds)).map(groupFacts);
+    const current = userProduct(user, settings);
+    const computed = computeRole(groups, settings);
+    const demotingAdmin = current.role === admin && computed.role !== admin;
+    const otherAdmins = demotingAdmin && isActive(user) ? (await resources.countRole(ctx.tenantId, admin, true)) - 1 : 1;
+    let next = nextRole(current, computed, settings, otherAdmins, ctx.now);
+    const write = () => resources.setProductFields(ctx.tenantId, user, user.product ? { role: next.role, roleSource: next.source } : { ...current, role: next.role, roleSource: next.source });
+    if (next.role === current.role && JSON.stringify(next.source) === JSON.stringify(current.roleSource)) continue;
+    await write();
+    if (demotingAdmin && !next.conflict && isActive(user) && (await resources.countRole(ctx.tenantId, admin, true)) === 0) {
+      // Another Admin was demoted at the same moment: restore this one rather than leave none.
+      next = nextRole(current, computed, settings, 0, ctx.now);
+      await write();
+    }
+    if (next.conflict) {
+      const detail = `Kept role ${admin} for user ${String(user.resource.userName)}: its groups would make it ${computed.role}, but it is the last active ${admin} of the tenant.`;
+      await logConflict(ctx, user.id, detail);
+    }
+  }
+  return settings;
+}
+

@@ -23,7 +23,10 @@ import { fmtDateTime } from "../format";
 import { HttpStatusBadge } from "./common";
 
 const useStyles = makeStyles({
-  mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, wordBreak: "break-all" },
+  // Long ids and names wrap where they must, not in the middle of every word (break-all split "Managers").
+  mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, overflowWrap: "anywhere" },
+  // "portal:ann@contoso.com" has no space to wrap at: without this it runs into the next column.
+  wrap: { overflowWrap: "anywhere", minWidth: 0 },
   dl: {
     display: "grid",
     gridTemplateColumns: "max-content 1fr",
@@ -75,7 +78,7 @@ export function AuditTable({ events, label, showResource = true }: { events: Aud
             <TableHeaderCell style={{ width: "90px" }}>Operation</TableHeaderCell>
             {showResource && <TableHeaderCell style={{ width: "150px" }}>Resource</TableHeaderCell>}
             <TableHeaderCell style={{ width: "110px" }}>Status</TableHeaderCell>
-            <TableHeaderCell style={{ width: "110px" }}>Token</TableHeaderCell>
+            <TableHeaderCell style={{ width: "150px" }}>Token</TableHeaderCell>
             <TableHeaderCell>Summary</TableHeaderCell>
             <TableHeaderCell style={{ width: "80px" }}>
               <span className="visually-hidden">Details</span>
@@ -95,7 +98,7 @@ export function AuditTable({ events, label, showResource = true }: { events: Aud
               <TableCell>
                 <HttpStatusBadge status={e.status} />
               </TableCell>
-              <TableCell>{e.tokenName ?? "—"}</TableCell>
+              <TableCell className={s.wrap}>{e.tokenName ?? "—"}</TableCell>
               <TableCell>
                 <Text className={s.summary} size={200} title={summarize(e)}>
                   {summarize(e) || "—"}

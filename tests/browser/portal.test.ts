@@ -104,7 +104,10 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     await main(page).getByRole("link", { name: "Tokens" }).click();
     await page.getByRole("textbox", { name: "Name" }).fill("entra-browser");
     // The default expiry: a year from today.
-    expect(await page.getByLabel("Expires on").inputValue()).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const expiresOn = await page.getByLabel("Expires on").inputValue();
+    const inAYear = new Date();
+    inAYear.setFullYear(inAYear.getFullYear() + 1);
+    expect(Math.abs(Date.parse(expiresOn) - inAYear.getTime())).toBeLessThan(2 * 86_400_000);
     expect(await page.getByRole("textbox", { name: "Audience (Tenant URL)" }).inputValue()).toBe(rig.host.tenantUrl);
     await page.getByRole("button", { name: "Create token" }).click();
 
@@ -118,6 +121,9 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     expect(secret).toBe(shown);
     await shoot(page, "portal-token-created");
 
+    const listed = (await api(page, "GET", "/api/admin/tokens")).json.tokens.find((t: { name: string }) => t.name === "entra-browser");
+    expect(listed).toMatchObject({ status: "active", audience: rig.host.tenantUrl });
+    expect(listed.expiresAt.slice(0, 10)).toBe(expiresOn);
     const filter = `/Users?filter=${q('userName eq "nobody@contoso.dev"')}`;
     const entra = client(rig.host, secret);
     expect((await entra.get(filter)).status).toBe(200);

@@ -74,7 +74,7 @@ describe("invite bootstrap", () => {
     const page = await new Browser(host).get("/auth/invite");
     expect(page.status).toBe(200);
     // same-origin, not no-referrer: under no-referrer a browser posts the form with `Origin: null`, which POST /auth/login refuses.
-    expectAuthHeaders(new Headers([...page.headers].map(([k, v]) => [k, k === "referrer-policy" && v === "same-origin" ? "no-referrer" : v])));
+    expectAuthHeaders(new Headers([...page.headers].map(([k, v]): [string, string] => [k, k === "referrer-policy" && v === "same-origin" ? "no-referrer" : v])));
     expect(page.headers.get("referrer-policy")).toBe("same-origin");
     // The pattern is valid under the `v` flag browsers compile it with (an unescaped "-" in a class is not).
     const pattern = /pattern="([^"]+)"/.exec(page.text)![1]!;

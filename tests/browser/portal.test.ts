@@ -145,34 +145,57 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     await shoot(page, "portal-tokens");
   });
 
-  it("tokens by keyboard alone: Tab to Name, type, Enter, the dialog has focus, Escape, focus back on Create token", T, async () => {
-    const { page } = admin;
-    await page.goto("/portal/integrations/tokens");
-    await page.getByRole("table", { name: "Tokens" }).waitFor();
-    const focused = () =>
-      page.evaluate(() => ({
-        label: document.activeElement?.getAttribute("aria-label") ?? (document.activeElement as HTMLInputElement | null)?.labels?.[0]?.textContent ?? "",
-        text: document.activeElement?.textContent ?? "",
-        tag: document.activeElement?.tagName,
-      }));
-    let reached = false;
-    for (let i = 0; i < 40 && !reached; i++) {
-      await page.keyboard.press("Tab");
-      reached = await page.getByRole("textbox", { name: "Name" }).evaluate((el) => el === document.activeElement);
-    }
-    expect(reached, `Tab never reached the Name field (last focus: ${JSON.stringify(await focused())})`).toBe(true);
-    await page.keyboard.type("entra-keyboard");
-    await page.keyboard.press("Enter");
-    const dialog = page.getByRole("dialog", { name: "Token created" });
-    await dialog.waitFor();
-    await expect.poll(() => dialog.evaluate((el) => el.contains(document.activeElement))).toBe(true);
-    await page.keyboard.press("Escape");
-    await dialog.waitFor({ state: "hidden" });
-    await expect.poll(() => page.getByRole("button", { name: "Create token" }).evaluate((el) => el === document.activeElement)).toBe(true);
-    await page.getByRole("table", { name: "Tokens" }).getByRole("row").filter({ hasText: "entra-keyboard" }).waitFor();
-    const tokens = await api(page, "GET", "/api/admin/tokens");
-    expect(tokens.json.tokens.find((t: { name: string }) => t.name === "entra-keyboard")).toMatchObject({ status: "active" });
-  });
+  it(
+    "tokens by keyboard alone: Tab to Name, type, Enter, the dialog has focus, Escape, focus back on Create token; the revoke confirmation too",
+    T,
+    async () => {
+      const { page } = admin;
+      await page.goto("/portal/integrations/tokens");
+      await page.getByRole("table", { name: "Tokens" }).waitFor();
+      const focused = () =>
+        page.evaluate(() => ({
+          label: document.activeElement?.getAttribute("aria-label") ?? (document.activeElement as HTMLInputElement | null)?.labels?.[0]?.textContent ?? "",
+          text: document.activeElement?.textContent ?? "",
+          tag: document.activeElement?.tagName,
+        }));
+      let reached = false;
+      for (let i = 0; i < 40 && !reached; i++) {
+        await page.keyboard.press("Tab");
+        reached = await page.getByRole("textbox", { name: "Name" }).evaluate((el) => el === document.activeElement);
+      }
+      expect(reached, `Tab never reached the Name field (last focus: ${JSON.stringify(await focused())})`).toBe(true);
+      await page.keyboard.type("entra-keyboard");
+      await page.keyboard.press("Enter");
+      const dialog = page.getByRole("dialog", { name: "Token created" });
+      await dialog.waitFor();
+      await expect.poll(() => dialog.evaluate((el) => el.contains(document.activeElement))).toBe(true);
+      await page.keyboard.press("Escape");
+      await dialog.waitFor({ state: "hidden" });
+      await expect.poll(() => page.getByRole("button", { name: "Create token" }).evaluate((el) => el === document.activeElement)).toBe(true);
+      await page.getByRole("table", { name: "Tokens" }).getByRole("row").filter({ hasText: "entra-keyboard" }).waitFor();
+      const tokens = await api(page, "GET", "/api/admin/tokens");
+      expect(tokens.json.tokens.find((t: { name: string }) => t.name === "entra-keyboard")).toMatchObject({ status: "active" });
+
+      // On to its Revoke button, Enter: the confirmation has "Cancel" focused first; Escape returns focus to the button.
+      const revoke = page.getByRole("button", { name: "Revoke entra-keyboard" });
+      reached = false;
+      for (let i = 0; i < 40 && !reached; i++) {
+        await page.keyboard.press("Tab");
+        reached = await revoke.evaluate((el) => el === document.activeElement);
+      }
+      expect(reached, `Tab never reached "Revoke entra-keyboard" (last focus: ${JSON.stringify(await focused())})`).toBe(true);
+      await page.keyboard.press("Enter");
+      const confirm = page.getByRole("dialog", { name: "Revoke token entra-keyboard?" });
+      await confirm.waitFor();
+      await expect.poll(() => confirm.getByRole("button", { name: "Cancel" }).evaluate((el) => el === document.activeElement)).toBe(true);
+      await page.keyboard.press("Escape");
+      await confirm.waitFor({ state: "hidden" });
+      await expect.poll(() => revoke.evaluate((el) => el === document.activeElement)).toBe(true);
+      expect((await api(page, "GET", "/api/admin/tokens")).json.tokens.find((t: { name: string }) => t.name === "entra-keyboard")).toMatchObject({
+        status: "active",
+      });
+    },
+  );
 
   it("account types: Entra ID is switched on, and the last type on cannot be turned off", T, async () => {
     const { page } = admin;

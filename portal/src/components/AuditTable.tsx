@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { Fragment, useState } from "react";
 import {
   Button,
   Dialog,
@@ -21,6 +21,16 @@ import {
 import type { AuditEvent } from "../api";
 import { fmtDateTime } from "../format";
 import { HttpStatusBadge } from "./common";
+
+/** "portal:ann@contoso.com" with line-break opportunities after ":" and before "@", so a narrow column wraps it there. */
+function breakable(text: string) {
+  return text.split(/(?<=:)|(?=@)/).map((part, i) => (
+    <Fragment key={i}>
+      {i > 0 && <wbr />}
+      {part}
+    </Fragment>
+  ));
+}
 
 const useStyles = makeStyles({
   // Long ids and names wrap where they must, not in the middle of every word (break-all split "Managers").
@@ -98,7 +108,7 @@ export function AuditTable({ events, label, showResource = true }: { events: Aud
               <TableCell>
                 <HttpStatusBadge status={e.status} />
               </TableCell>
-              <TableCell className={s.wrap}>{e.tokenName ?? "—"}</TableCell>
+              <TableCell className={s.wrap}>{e.tokenName ? breakable(e.tokenName) : "—"}</TableCell>
               <TableCell>
                 <Text className={s.summary} size={200} title={summarize(e)}>
                   {summarize(e) || "—"}

@@ -17,7 +17,7 @@ const PAGE = `<!DOCTYPE html>
 <h1 style="font-size: 1.5rem; font-weight: 600">Accept your invite</h1>
 <p>This invite makes you an administrator of your organization's account. Sign in with your Microsoft work account to accept it; the link works once, within 24 hours.</p>
 <form method="post" action="/auth/login">
-<p><label>Invite code<br><input id="invite" name="invite" required autocomplete="off" spellcheck="false" pattern="scimfinv_[A-Za-z0-9_-]{43}" style="width: 100%; font-family: monospace"></label></p>
+<p><label>Invite code<br><input id="invite" name="invite" required autocomplete="off" spellcheck="false" pattern="scimfinv_[A-Za-z0-9_\\-]{43}" style="width: 100%; font-family: monospace"></label></p>
 <input type="hidden" name="returnTo" value="${escapeHtml("/portal/")}">
 <p><button type="submit" style="padding: 0.5rem 1rem; background: #0f6cbd; color: #fff; border: 0; border-radius: 4px">Sign in with Microsoft</button></p>
 </form>
@@ -37,9 +37,16 @@ document.addEventListener("DOMContentLoaded", function () {
 });
 `;
 
+/**
+ * The page's Referrer-Policy is same-origin, not the no-referrer of the other /auth/* responses: under
+ * no-referrer a browser sends `Origin: null` with a form POST, even to its own site, and POST /auth/login
+ * (rightly) refuses a form without this site's Origin. Nothing secret is in this page's address (the code
+ * is in the fragment, which is never part of a referrer, and the script removes it), and same-origin sends
+ * no referrer to another site.
+ */
 export const invitePage = authFunction("auth-invite", { methods: ["GET"], route: "auth/invite" }, async () => ({
   status: 200,
-  headers: { "Content-Type": "text/html; charset=utf-8" },
+  headers: { "Content-Type": "text/html; charset=utf-8", "Referrer-Policy": "same-origin" },
   body: PAGE,
 }));
 

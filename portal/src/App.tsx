@@ -240,9 +240,11 @@ function Shell({ me }: { me: Me }) {
           <Text weight="semibold" block>
             {me.user.displayName || me.user.userName}
           </Text>
-          <Text size={200} block>
-            {me.user.userName}
-          </Text>
+          {me.user.displayName && (
+            <Text size={200} block>
+              {me.user.userName}
+            </Text>
+          )}
         </div>
         <Button appearance="transparent" className={s.signOut} icon={<SignOutRegular />} onClick={signOut}>
           Sign out

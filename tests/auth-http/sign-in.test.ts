@@ -73,7 +73,13 @@ describe("invite bootstrap", () => {
   it("serves the invite page without inline script, and its script reads the fragment", async () => {
     const page = await new Browser(host).get("/auth/invite");
     expect(page.status).toBe(200);
-    expectAuthHeaders(page.headers);
+    // same-origin, not no-referrer: under no-referrer a browser posts the form with `Origin: null`, which POST /auth/login refuses.
+    expectAuthHeaders(new Headers([...page.headers].map(([k, v]): [string, string] => [k, k === "referrer-policy" && v === "same-origin" ? "no-referrer" : v])));
+    expect(page.headers.get("referrer-policy")).toBe("same-origin");
+    // The pattern is valid under the `v` flag browsers compile it with (an unescaped "-" in a class is not).
+    const pattern = /pattern="([^"]+)"/.exec(page.text)![1]!;
+    expect(() => new RegExp(pattern, "v")).not.toThrow();
+    expect(new RegExp(`^(?:${pattern})$`, "v").test(`scimfinv_${"a-_".repeat(14)}b`)).toBe(true);
     expect(page.text).toContain('<script src="/auth/invite.js" defer></script>');
     expect(page.text.match(/<script/g)).toHaveLength(1);
     expect(page.text).toContain('<form method="post" action="/auth/login">');

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { Fragment, useState } from "react";
 import {
   Button,
   Dialog,
@@ -22,8 +22,21 @@ import type { AuditEvent } from "../api";
 import { fmtDateTime } from "../format";
 import { HttpStatusBadge } from "./common";
 
+/** "portal:ann@contoso.com" with line-break opportunities after ":" and before "@", so a narrow column wraps it there. */
+function breakable(text: string) {
+  return text.split(/(?<=:)|(?=@)/).map((part, i) => (
+    <Fragment key={i}>
+      {i > 0 && <wbr />}
+      {part}
+    </Fragment>
+  ));
+}
+
 const useStyles = makeStyles({
-  mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, wordBreak: "break-all" },
+  // Long ids and names wrap where they must, not in the middle of every word (break-all split "Managers").
+  mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, overflowWrap: "anywhere" },
+  // "portal:ann@contoso.com" has no space to wrap at: without this it runs into the next column.
+  wrap: { overflowWrap: "anywhere", minWidth: 0 },
   dl: {
     display: "grid",
     gridTemplateColumns: "max-content 1fr",
@@ -75,7 +88,7 @@ export function AuditTable({ events, label, showResource = true }: { events: Aud
             <TableHeaderCell style={{ width: "90px" }}>Operation</TableHeaderCell>
             {showResource && <TableHeaderCell style={{ width: "150px" }}>Resource</TableHeaderCell>}
             <TableHeaderCell style={{ width: "110px" }}>Status</TableHeaderCell>
-            <TableHeaderCell style={{ width: "110px" }}>Token</TableHeaderCell>
+            <TableHeaderCell style={{ width: "150px" }}>Token</TableHeaderCell>
             <TableHeaderCell>Summary</TableHeaderCell>
             <TableHeaderCell style={{ width: "80px" }}>
               <span className="visually-hidden">Details</span>
@@ -95,7 +108,7 @@ export function AuditTable({ events, label, showResource = true }: { events: Aud
               <TableCell>
                 <HttpStatusBadge status={e.status} />
               </TableCell>
-              <TableCell>{e.tokenName ?? "—"}</TableCell>
+              <TableCell className={s.wrap}>{e.tokenName ? breakable(e.tokenName) : "—"}</TableCell>
               <TableCell>
                 <Text className={s.summary} size={200} title={summarize(e)}>
                   {summarize(e) || "—"}

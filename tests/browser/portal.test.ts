@@ -1,0 +1,367 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { runAdmin } from "../../local/admin.js";
+import { DEV_TENANT_ID, type DevPerson } from "../../local/dev-oidc.js";
+import { client, entraUser, GROUP, patch, q, type Client } from "../helpers/host.js";
+import { ANN } from "../helpers/portal.js";
+import { devSignIn, newContext, portalSignIn, shoot, skipReason, startRig, within, type Rig } from "./browser.js";
+
+/**
+ * The admin portal in a real Chromium against a local host (embedded store, development OpenID
+ * provider): the flows an admin follows, from the first invite to a refused sign-in. The tests run
+ * in order on one host: each builds on what the previous ones provisioned, as an admin would.
+ * `npm run screenshots` runs them with SCREENSHOTS=1, which saves docs/screenshots/*.png.
+ */
+
+const skip = skipReason();
+const T = { timeout: 60_000 };
+
+let rig: Rig;
+let scim: Client;
+let tenantId: string;
+let admin: { context: BrowserContext; page: Page };
+
+/** Carol: provisioned by SCIM, then given an Object ID in the portal, then signed in. */
+const CAROL: DevPerson = { tid: DEV_TENANT_ID, oid: "c0c0c0c0-0000-4000-8000-00000000ca01", preferredUsername: "carol@contoso.dev", name: "Carol Diaz" };
+let carolId: string;
+let carolSession: { context: BrowserContext; page: Page } | undefined;
+
+/** A call to the admin API from a page, with the session's cookie and CSRF token, as the portal makes it. */
+async function api(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  return page.evaluate(
+    async ([method, path, body]) => {
+      const me = await fetch("/api/me");
+      const csrf = me.ok ? ((await me.json()) as { csrfToken: string }).csrfToken : "";
+      const res = await fetch(path as string, {
+        method: method as string,
+        headers: { "content-type": "application/json", "x-csrf-token": csrf },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, json: text ? JSON.parse(text) : undefined };
+    },
+    [method, path, body] as const,
+  );
+}
+
+const main = (page: Page) => page.getByRole("navigation", { name: "Main" });
+const h1 = (page: Page) => page.getByRole("heading", { level: 1 });
+
+describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
+  beforeAll(async () => {
+    rig = await startRig();
+    tenantId = rig.host.defaultTenant!.id;
+    scim = client(rig.host, rig.host.defaultTenant!.token);
+  }, 180_000);
+  afterAll(async () => {
+    await carolSession?.context.close();
+    await admin?.context.close();
+    await rig?.close();
+  });
+
+  it("bootstrap: the CLI's invite link signs the first person in as Admin", T, async () => {
+    const out: string[] = [];
+    const code = await runAdmin(["admin", "invite", "--tenant", tenantId, "--base-url", rig.host.url, "--json"], {
+      env: {},
+      services: rig.host.services,
+      out: (t) => out.push(t),
+      err: (t) => out.push(t),
+    });
+    expect(code, out.join("\n")).toBe(0);
+    const link: string = JSON.parse(out.join("\n")).url;
+    expect(link).toMatch(new RegExp(`^${rig.host.url}/auth/invite#scimfinv_`));
+
+    admin = await newContext(rig);
+    const { page } = admin;
+    await page.goto(link);
+    // The page's script moved the code from the fragment into the form and out of the address bar.
+    await expect.poll(() => page.url()).toBe(`${rig.host.url}/auth/invite`);
+    expect(await page.getByLabel("Invite code").inputValue()).toBe(link.split("#")[1]);
+    await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
+    await devSignIn(page, rig, ANN);
+
+    await page.waitForURL(`${rig.host.url}/portal/integrations/tokens`);
+    await expect.poll(() => h1(page).textContent()).toBe("Tokens");
+    // The invite made a new user from the token's claims: named by its user name only once.
+    expect(await page.getByTestId("signed-in-user").textContent()).toBe(ANN.preferredUsername);
+    for (const name of ["Tokens", "Account types", "Users", "Teams and roles", "Provisioning log", "Connection health", "My profile"]) {
+      await main(page).getByRole("link", { name }).waitFor();
+    }
+    expect(await main(page).getByRole("link", { name: "Tokens" }).getAttribute("aria-current")).toBe("page");
+
+    const me = await api(page, "GET", "/api/me");
+    expect(me.json).toMatchObject({
+      isAdmin: true,
+      user: { userName: ANN.preferredUsername, role: "Admin", objectId: ANN.oid },
+      tenant: { id: tenantId, entraTenantId: DEV_TENANT_ID },
+    });
+    expect((await rig.host.services.tenants.get(tenantId))?.entraTenantId).toBe(DEV_TENANT_ID);
+  });
+
+  it("tokens: create one, use it for SCIM, revoke it, and SCIM answers 401 within 5 s", T, async () => {
+    const { page, context } = admin;
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: rig.host.url });
+    await main(page).getByRole("link", { name: "Tokens" }).click();
+    await page.getByRole("textbox", { name: "Name" }).fill("entra-browser");
+    // The default expiry: a year from today.
+    const expiresOn = await page.getByLabel("Expires on").inputValue();
+    const inAYear = new Date();
+    inAYear.setFullYear(inAYear.getFullYear() + 1);
+    expect(Math.abs(Date.parse(expiresOn) - inAYear.getTime())).toBeLessThan(2 * 86_400_000);
+    expect(await page.getByRole("textbox", { name: "Audience (Tenant URL)" }).inputValue()).toBe(rig.host.tenantUrl);
+    await page.getByRole("button", { name: "Create token" }).click();
+
+    const dialog = page.getByRole("dialog", { name: "Token created" });
+    await dialog.waitFor();
+    expect(await dialog.getByRole("textbox", { name: "Tenant URL" }).inputValue()).toBe(rig.host.tenantUrl);
+    const shown = await dialog.getByRole("textbox", { name: "Secret token" }).inputValue();
+    expect(shown).toMatch(/^scimf_/);
+    await dialog.getByRole("button", { name: "Copy Secret token" }).click();
+    const secret = await page.evaluate(() => navigator.clipboard.readText());
+    expect(secret).toBe(shown);
+    await shoot(page, "portal-token-created");
+
+    const listed = (await api(page, "GET", "/api/admin/tokens")).json.tokens.find((t: { name: string }) => t.name === "entra-browser");
+    expect(listed).toMatchObject({ status: "active", audience: rig.host.tenantUrl });
+    expect(listed.expiresAt.slice(0, 10)).toBe(expiresOn);
+    const filter = `/Users?filter=${q('userName eq "nobody@contoso.dev"')}`;
+    const entra = client(rig.host, secret);
+    expect((await entra.get(filter)).status).toBe(200);
+
+    await dialog.getByRole("button", { name: "Done" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    const table = page.getByRole("table", { name: "Tokens" });
+    const row = table.getByRole("row").filter({ hasText: "entra-browser" });
+    await row.waitFor();
+
+    await page.getByRole("button", { name: "Revoke entra-browser" }).click();
+    const confirm = page.getByRole("dialog", { name: "Revoke token entra-browser?" });
+    await confirm.waitFor();
+    await confirm.getByRole("button", { name: "Revoke token" }).click();
+    await confirm.waitFor({ state: "hidden" });
+    await row.getByText("Revoked").waitFor();
+    await within(5_000, async () => (await entra.get(filter)).status === 401, "SCIM refuses the revoked token");
+    expect(await page.getByRole("button", { name: "Revoke entra-browser" }).getAttribute("aria-disabled")).toBe("true");
+    await shoot(page, "portal-tokens");
+  });
+
+  it(
+    "tokens by keyboard alone: Tab to Name, type, Enter, the dialog has focus, Escape, focus back on Create token; the revoke confirmation too",
+    T,
+    async () => {
+      const { page } = admin;
+      await page.goto("/portal/integrations/tokens");
+      await page.getByRole("table", { name: "Tokens" }).waitFor();
+      const focused = () =>
+        page.evaluate(() => ({
+          label: document.activeElement?.getAttribute("aria-label") ?? (document.activeElement as HTMLInputElement | null)?.labels?.[0]?.textContent ?? "",
+          text: document.activeElement?.textContent ?? "",
+          tag: document.activeElement?.tagName,
+        }));
+      let reached = false;
+      for (let i = 0; i < 40 && !reached; i++) {
+        await page.keyboard.press("Tab");
+        reached = await page.getByRole("textbox", { name: "Name" }).evaluate((el) => el === document.activeElement);
+      }
+      expect(reached, `Tab never reached the Name field (last focus: ${JSON.stringify(await focused())})`).toBe(true);
+      await page.keyboard.type("entra-keyboard");
+      await page.keyboard.press("Enter");
+      const dialog = page.getByRole("dialog", { name: "Token created" });
+      await dialog.waitFor();
+      await expect.poll(() => dialog.evaluate((el) => el.contains(document.activeElement))).toBe(true);
+      await page.keyboard.press("Escape");
+      await dialog.waitFor({ state: "hidden" });
+      await expect.poll(() => page.getByRole("button", { name: "Create token" }).evaluate((el) => el === document.activeElement)).toBe(true);
+      await page.getByRole("table", { name: "Tokens" }).getByRole("row").filter({ hasText: "entra-keyboard" }).waitFor();
+      const tokens = await api(page, "GET", "/api/admin/tokens");
+      expect(tokens.json.tokens.find((t: { name: string }) => t.name === "entra-keyboard")).toMatchObject({ status: "active" });
+
+      // On to its Revoke button, Enter: the confirmation has "Cancel" focused first; Escape returns focus to the button.
+      const revoke = page.getByRole("button", { name: "Revoke entra-keyboard" });
+      reached = false;
+      for (let i = 0; i < 40 && !reached; i++) {
+        await page.keyboard.press("Tab");
+        reached = await revoke.evaluate((el) => el === document.activeElement);
+      }
+      expect(reached, `Tab never reached "Revoke entra-keyboard" (last focus: ${JSON.stringify(await focused())})`).toBe(true);
+      await page.keyboard.press("Enter");
+      const confirm = page.getByRole("dialog", { name: "Revoke token entra-keyboard?" });
+      await confirm.waitFor();
+      await expect.poll(() => confirm.getByRole("button", { name: "Cancel" }).evaluate((el) => el === document.activeElement)).toBe(true);
+      await page.keyboard.press("Escape");
+      await confirm.waitFor({ state: "hidden" });
+      await expect.poll(() => revoke.evaluate((el) => el === document.activeElement)).toBe(true);
+      expect((await api(page, "GET", "/api/admin/tokens")).json.tokens.find((t: { name: string }) => t.name === "entra-keyboard")).toMatchObject({
+        status: "active",
+      });
+    },
+  );
+
+  it("account types: Entra ID is switched on, and the last type on cannot be turned off", T, async () => {
+    const { page } = admin;
+    await main(page).getByRole("link", { name: "Account types" }).click();
+    const password = page.getByRole("switch", { name: "Password" });
+    const entraId = page.getByRole("switch", { name: "Entra ID" });
+    await entraId.waitFor();
+    if (!(await entraId.isChecked())) {
+      await entraId.click();
+      await expect.poll(() => entraId.isChecked()).toBe(true);
+    }
+    if (await password.isChecked()) {
+      await password.click();
+      await expect.poll(() => password.isChecked()).toBe(false);
+    }
+    // Entra ID is now the only one on: its switch is disabled, and says why.
+    await expect.poll(() => entraId.isDisabled()).toBe(true);
+    await page.getByText("This is the only type switched on, so it cannot be turned off").waitFor();
+    await shoot(page, "portal-account-types");
+    expect((await api(page, "GET", "/api/admin/login-types")).json.loginTypes).toEqual(["entra"]);
+    expect((await api(page, "PUT", "/api/admin/login-types", { loginTypes: [] })).status).toBe(422);
+    await password.click();
+    await expect.poll(() => entraId.isDisabled()).toBe(false);
+    expect((await api(page, "GET", "/api/admin/login-types")).json.loginTypes.sort()).toEqual(["entra", "password"]);
+  });
+
+  it("users: a user provisioned by SCIM gets an Object ID in the portal, then signs in and sees only their profile", T, async () => {
+    const created = await scim.post("/Users", { ...entraUser(CAROL.preferredUsername, { displayName: CAROL.name }), externalId: undefined });
+    expect(created.status).toBe(201);
+    carolId = created.body.id;
+
+    const { page } = admin;
+    await main(page).getByRole("link", { name: "Users" }).click();
+    await page.getByRole("searchbox", { name: "Search users" }).fill("caro");
+    const users = page.getByRole("table", { name: "Users" });
+    await expect.poll(() => users.getByRole("row").count()).toBe(2); // header + Carol
+    await shoot(page, "portal-users");
+    await users
+      .getByRole("link", { name: CAROL.preferredUsername })
+      .or(users.getByRole("link", { name: CAROL.name }))
+      .click();
+    await page.waitForURL(`**/portal/users/${carolId}`);
+    await page.getByRole("textbox", { name: "Object ID", exact: true }).fill(CAROL.oid);
+    await page.getByRole("button", { name: "Add Entra sign-in" }).click();
+    await page.getByRole("button", { name: "Change Object ID" }).waitFor();
+    expect(await page.getByTestId("object-id").textContent()).toBe(CAROL.oid);
+    const detail = await api(page, "GET", `/api/admin/users/${carolId}`);
+    expect(detail.json).toMatchObject({ objectId: CAROL.oid });
+    await shoot(page, "portal-user");
+
+    carolSession = await newContext(rig);
+    const carol = carolSession.page;
+    await portalSignIn(carol, rig, CAROL, "type");
+    await carol.waitForURL("**/portal/me");
+    await expect.poll(() => h1(carol).textContent()).toBe("My profile");
+    await carol.getByText(CAROL.preferredUsername).first().waitFor();
+    expect(await main(carol).getByRole("link").allTextContents()).toEqual(["My profile"]);
+    // The admin pages are not there for her, nor is the API behind them.
+    await carol.goto("/portal/integrations/tokens");
+    await expect.poll(() => h1(carol).textContent()).toBe("My profile");
+    expect((await api(carol, "GET", "/api/admin/users")).status).toBe(403);
+    expect((await api(carol, "GET", "/api/me")).json).toMatchObject({ isAdmin: false, user: { id: carolId, objectId: CAROL.oid } });
+    await shoot(carol, "portal-profile");
+  });
+
+  it("teams and roles: a SCIM group mapped to Manager, with the preview of who changes, then saved", T, async () => {
+    const group = await scim.post("/Groups", { schemas: [GROUP], displayName: "Portal Managers", externalId: "grp-managers", members: [{ value: carolId }] });
+    expect(group.status).toBe(201);
+
+    const { page } = admin;
+    await main(page).getByRole("link", { name: "Teams and roles" }).click();
+    await page.getByRole("combobox", { name: "Group to map" }).selectOption("Portal Managers");
+    await page.getByRole("combobox", { name: "Role" }).selectOption("Manager");
+    await page.getByRole("button", { name: "Preview changes" }).click();
+    const preview = page.getByRole("region", { name: "Preview of role changes" });
+    await preview.getByText("Changes the role of 1 user").waitFor();
+    const changes = preview.getByRole("list", { name: "Role changes" }).getByRole("listitem");
+    expect(await changes.count()).toBe(1);
+    expect(await changes.first().textContent()).toContain(CAROL.preferredUsername);
+    await shoot(page, "portal-role-preview", { fullPage: true });
+    // Nothing is written by the preview.
+    expect((await api(page, "GET", `/api/admin/users/${carolId}`)).json).toMatchObject({ role: "User" });
+
+    await preview
+      .getByRole("button", { name: "Save mapping" })
+      .or(page.getByRole("button", { name: "Save mapping" }))
+      .first()
+      .click();
+    await page.getByRole("table", { name: "Role mappings" }).getByRole("button", { name: "Unmap Portal Managers from Manager" }).waitFor();
+    expect((await api(page, "GET", `/api/admin/users/${carolId}`)).json).toMatchObject({ role: "Manager" });
+
+    await page.goto(`/portal/users/${carolId}`);
+    await page.getByText("Manager").first().waitFor();
+  });
+
+  it("provisioning log: newest first, filters, an event's details, and the hourly chart", T, async () => {
+    // One failed SCIM write too, so the chart has a failure bar.
+    expect((await scim.post("/Users", { schemas: [], userName: "" })).status).toBe(400);
+    const { page } = admin;
+    await main(page).getByRole("link", { name: "Provisioning log" }).click();
+    const table = page.getByRole("table", { name: "Provisioning events" });
+    const rows = table.getByRole("row");
+    await expect.poll(() => rows.count()).toBeGreaterThan(3);
+    const events = (await api(page, "GET", "/api/admin/audit?pageSize=50")).json.events as { time: string; operation: string; resourceId: string }[];
+    const times = events.map((e) => e.time);
+    expect([...times].sort().reverse()).toEqual(times);
+    // The table shows them in that order: the first data row is the newest event.
+    expect(await rows.nth(1).textContent()).toContain(events[0]!.operation);
+
+    const chart = page.getByTestId("hourly-chart");
+    expect(await chart.getAttribute("role")).toBe("img");
+    await page.getByRole("img", { name: "Requests and failures per hour, last 7 days (UTC)" }).waitFor();
+    const heights = await chart.locator("rect").evaluateAll((rects) => rects.map((r) => Number(r.getAttribute("height"))));
+    expect(heights.some((h) => h > 0)).toBe(true);
+    await shoot(page, "portal-log");
+
+    await page.getByRole("combobox", { name: "Operation" }).selectOption("create");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(async () => (await rows.allTextContents()).slice(1).every((t) => /create/i.test(t)) && (await rows.count()) > 1).toBe(true);
+    await page.getByRole("textbox", { name: "Resource ID" }).fill(carolId);
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(() => rows.count()).toBe(2);
+    await rows
+      .nth(1)
+      .getByRole("button", { name: /^Details of/ })
+      .click();
+    const details = page.getByRole("dialog", { name: "Event details" });
+    await details.getByText(carolId).first().waitFor();
+    await shoot(page, "portal-log-details");
+    await page.keyboard.press("Escape");
+    await details.waitFor({ state: "hidden" });
+    await page.getByRole("button", { name: "Clear filters" }).click();
+    await expect.poll(() => rows.count()).toBeGreaterThan(3);
+  });
+
+  it("connection health: the last request from Entra and the active tokens", T, async () => {
+    const { page } = admin;
+    await main(page).getByRole("link", { name: "Connection health" }).click();
+    await page.getByRole("group", { name: "Last request from Entra" }).waitFor();
+    expect(await page.getByRole("group", { name: "Active tokens" }).textContent()).toMatch(/2/);
+    await shoot(page, "portal-health");
+  });
+
+  it("refusals: a disconnected user's live session ends, and signing in again shows why it is refused", T, async () => {
+    const carol = carolSession!.page;
+    await carol.goto("/portal/me");
+    await expect.poll(() => h1(carol).textContent()).toBe("My profile");
+
+    expect((await scim.patch(`/Users/${carolId}`, patch({ op: "replace", path: "active", value: false }))).status).toBe(200);
+    // Her session was ended: the API refuses it and the portal asks her to sign in again.
+    expect([401, 403]).toContain((await api(carol, "GET", "/api/me")).status);
+    await carol.reload();
+    await carol.getByRole("link", { name: "Sign in with Microsoft" }).waitFor();
+
+    const again = await newContext(rig);
+    try {
+      const responses: number[] = [];
+      again.page.on("response", (r) => new URL(r.url()).pathname === "/auth/callback" && responses.push(r.status()));
+      await portalSignIn(again.page, rig, CAROL, "type");
+      await expect.poll(() => h1(again.page).textContent()).toBe("Your account is disconnected");
+      await again.page.getByText("Ask your administrator to reconnect it").waitFor();
+      expect(responses).toEqual([403]);
+      expect((await api(again.page, "GET", "/api/me")).status).toBe(401);
+      await shoot(again.page, "portal-refused-disconnected");
+    } finally {
+      await again.context.close();
+    }
+  });
+});

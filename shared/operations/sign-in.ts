@@ -108,7 +108,7 @@ export async function applySignIn(services: Services, claims: SignInClaims, invi
   }
   let userId = outcome.userId;
   if (b.createUser) {
-    userId = (await createUser(ctx, { userName: b.createUser.userName, loginTypes: ["entra"], objectId: b.createUser.objectId })).id;
+    userId = (await createUser(ctx, { userName: b.createUser.userName, loginTypes: ["entra"], objectId: b.createUser.objectId, ...(b.createUser.displayName ? { displayName: b.createUser.displayName } : {}) })).id;
   }
   const settings = await settingsOf(services, ctx.tenantId, now);
   const doc = await services.resources.require(ctx.tenantId, "User", userId!);

@@ -47,7 +47,7 @@ describe("invite bootstrap", () => {
     expect(tenant?.entraTenantId).toBe(ANN.tid);
     const me = await admin.me();
     expect(me.status).toBe(200);
-    expect(me.json).toMatchObject({ isAdmin: true, user: { userName: ANN.preferredUsername, objectId: ANN.oid, role: "Admin", roleSource: { kind: "admin" }, loginTypes: ["entra"] }, tenant: { id: tenantId, entraTenantId: ANN.tid } });
+    expect(me.json).toMatchObject({ isAdmin: true, user: { userName: ANN.preferredUsername, displayName: ANN.name, objectId: ANN.oid, role: "Admin", roleSource: { kind: "admin" }, loginTypes: ["entra"] }, tenant: { id: tenantId, entraTenantId: ANN.tid } });
   });
 
   it("signs the same person in again without an invite, by object ID", async () => {

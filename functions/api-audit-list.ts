@@ -4,5 +4,15 @@ import { auditPage } from "../shared/operations/admin-portal.js";
 /** GET /api/admin/audit?operation=&resource=&status=&from=&to=&page=&pageSize=: the provisioning log, newest first. */
 export const listApiAudit = apiFunction("api-audit-list", { methods: ["GET"], route: "admin/audit" }, async (req) => {
   const q = (name: string) => req.query.get(name);
-  return { body: await auditPage(req.context, { operation: q("operation"), resource: q("resource"), status: q("status"), from: q("from"), to: q("to"), page: q("page"), pageSize: q("pageSize") }) };
+  return {
+    body: await auditPage(req.context, {
+      operation: q("operation"),
+      resource: q("resource"),
+      status: q("status"),
+      from: q("from"),
+      to: q("to"),
+      page: q("page"),
+      pageSize: q("pageSize"),
+    }),
+  };
 });

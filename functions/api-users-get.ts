@@ -2,4 +2,6 @@ import { apiFunction } from "../shared/http/admin.js";
 import { userDetail } from "../shared/operations/admin-portal.js";
 
 /** GET /api/admin/users/{id}: summary, role source, canSignIn, objectIdHolders and the newest 20 events. */
-export const getApiUser = apiFunction("api-users-get", { methods: ["GET"], route: "admin/users/{id}" }, async (req) => ({ body: await userDetail(req.context, req.params.id!) }));
+export const getApiUser = apiFunction("api-users-get", { methods: ["GET"], route: "admin/users/{id}" }, async (req) => ({
+  body: await userDetail(req.context, req.params.id!),
+}));

@@ -19,7 +19,11 @@ async function readForm(request: HttpRequest): Promise<URLSearchParams> {
 export const login = authFunction("auth-login", { methods: ["GET"], route: "auth/login" }, async (request, svc, now) => {
   rateLimit(svc, request, now);
   if (request.query.has("invite")) {
-    throw new SignInError("invite_in_url", "Invite codes are not accepted in this address (addresses end up in logs). Open the invite link exactly as you received it: it starts with /auth/invite#.", 400);
+    throw new SignInError(
+      "invite_in_url",
+      "Invite codes are not accepted in this address (addresses end up in logs). Open the invite link exactly as you received it: it starts with /auth/invite#.",
+      400,
+    );
   }
   const { location, setCookie } = await startLogin(await loginContext(svc, request, now), { returnTo: request.query.get("returnTo") });
   return redirect(location, [setCookie]);

@@ -10,7 +10,13 @@ export const logout = authFunction("auth-logout", { methods: ["POST"], route: "a
   const cookieHeader = request.headers.get("cookie");
   const session = await resolveSession(svc.sessions, cookieHeader, now, base, sessionLifetimes(svc));
   if (!session) return { status: 204, cookies: [toCookie(clearSessionCookie(base))] };
-  const failure = checkCsrf({ method: request.method, origin: request.headers.get("origin"), csrfHeader: request.headers.get("x-csrf-token"), csrfToken: session.csrfToken, publicBaseUrl: base });
+  const failure = checkCsrf({
+    method: request.method,
+    origin: request.headers.get("origin"),
+    csrfHeader: request.headers.get("x-csrf-token"),
+    csrfToken: session.csrfToken,
+    publicBaseUrl: base,
+  });
   if (failure) return problem(403, csrfFailureDetail[failure]);
   const { setCookie } = await endSession(svc.sessions, cookieHeader, base);
   return { status: 204, cookies: [toCookie(setCookie)] };

@@ -26,7 +26,8 @@ const TYPES: Record<string, string> = {
 };
 
 const HEADERS = {
-  "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+  "Content-Security-Policy":
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
   "X-Content-Type-Options": "nosniff",
   "Referrer-Policy": "same-origin",
 };
@@ -50,7 +51,11 @@ function serve(full: string, index: boolean): HttpResponseInit {
   const hashed = /[.-][A-Za-z0-9_-]{8,}\.(js|css|woff2|png|svg)$/.test(full);
   return {
     status: 200,
-    headers: { ...HEADERS, "Content-Type": TYPES[extname(full).toLowerCase()] ?? "application/octet-stream", "Cache-Control": index ? "no-cache" : hashed ? "public, max-age=31536000, immutable" : "public, max-age=300" },
+    headers: {
+      ...HEADERS,
+      "Content-Type": TYPES[extname(full).toLowerCase()] ?? "application/octet-stream",
+      "Cache-Control": index ? "no-cache" : hashed ? "public, max-age=31536000, immutable" : "public, max-age=300",
+    },
     body: readFileSync(full),
   };
 }

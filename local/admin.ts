@@ -48,7 +48,17 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   jobs retry --tenant ID --job JOB-ID
 GROUP is a group's id, displayName or externalId; TEAM a team's id or name.`;
 
-const COMMANDS: Record<string, Command> = { ...tenantCommands, ...tokenCommands, ...settingsCommands, ...roleCommands, ...teamCommands, ...userCommands, ...auditCommands, ...inviteCommands, ...jobCommands };
+const COMMANDS: Record<string, Command> = {
+  ...tenantCommands,
+  ...tokenCommands,
+  ...settingsCommands,
+  ...roleCommands,
+  ...teamCommands,
+  ...userCommands,
+  ...auditCommands,
+  ...inviteCommands,
+  ...jobCommands,
+};
 const OPTIONS: OptionTable = {
   ...tenantOptions,
   ...tokenOptions,
@@ -69,7 +79,8 @@ type Out = (text: string) => void;
 function settings(env: Record<string, string | undefined>) {
   if (env.COSMOS_ENDPOINT) return env;
   const port = env.LOCAL_STORE_PORT || String(DEFAULT_LOCAL_STORE_PORT);
-  const queue = env.JobsQueue || env.JobsQueue__queueServiceUri ? {} : { JobsQueue: azuriteConnectionString(Number(env.LOCAL_QUEUE_PORT || DEFAULT_LOCAL_QUEUE_PORT)) };
+  const queue =
+    env.JobsQueue || env.JobsQueue__queueServiceUri ? {} : { JobsQueue: azuriteConnectionString(Number(env.LOCAL_QUEUE_PORT || DEFAULT_LOCAL_QUEUE_PORT)) };
   return { ...env, COSMOS_ENDPOINT: `http://127.0.0.1:${port}`, COSMOS_KEY: LOCAL_STORE_KEY, ...queue };
 }
 

@@ -13,7 +13,13 @@ import { listJobs } from "../shared/operations/jobs.js";
  * as an operation call), then how long the background job took to finish, its steps and the
  * store calls per step. A benchmark, not a test: it measures, it asserts nothing.
  */
-const { values } = parseArgs({ options: { members: { type: "string", default: "100000" }, phases: { type: "string", default: "unmap,map,delete" }, overlap: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: {
+    members: { type: "string", default: "100000" },
+    phases: { type: "string", default: "unmap,map,delete" },
+    overlap: { type: "boolean", default: false },
+  },
+});
 const MEMBERS = Number(values.members);
 const PHASES = new Set(String(values.phases).split(","));
 
@@ -23,19 +29,30 @@ async function main(): Promise<void> {
   const tenantId = host.defaultTenant!.id;
   const ctx = () => ({ tenantId, actor: ADMIN_CLI, now: new Date(), services: host.services, baseUrl: "" });
   const scim = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${host.tenantUrl}${path}`, { method, headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/scim+json" }, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(`${host.tenantUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/scim+json" },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     const text = await res.text();
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
   };
-  console.log(`Jobs benchmark: a mapped group of ${MEMBERS} members, embedded store, ${new Date().toISOString()}; step size ${host.services.config.jobs.stepSize}, inline limit ${host.services.config.jobs.inlineMembers}`);
+  console.log(
+    `Jobs benchmark: a mapped group of ${MEMBERS} members, embedded store, ${new Date().toISOString()}; step size ${host.services.config.jobs.stepSize}, inline limit ${host.services.config.jobs.inlineMembers}`,
+  );
   // Mapped before the group exists (no job yet); the members are seeded holding the role the mapping gives.
   await mapRole(ctx(), "Bench Big", "Manager");
   const group = await scim("POST", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Bench Big", externalId: "bench-big" });
   let t = performance.now();
   const container = openCosmos(host.services.config.cosmos).resources;
-  const product = { password: false, role: "Manager", roleSource: { kind: "group", groupId: group.id, groupName: "Bench Big", mapping: { group: "Bench Big", role: "Manager" } } };
-  for (let done = 0; done < MEMBERS; done += 10_000) await seedGroupMembers(container, tenantId, group.id, Math.min(10_000, MEMBERS - done), { prefix: `b${done}`, lookups: false, product });
+  const product = {
+    password: false,
+    role: "Manager",
+    roleSource: { kind: "group", groupId: group.id, groupName: "Bench Big", mapping: { group: "Bench Big", role: "Manager" } },
+  };
+  for (let done = 0; done < MEMBERS; done += 10_000)
+    await seedGroupMembers(container, tenantId, group.id, Math.min(10_000, MEMBERS - done), { prefix: `b${done}`, lookups: false, product });
   console.log(`seeded ${MEMBERS} users and memberships in bulk: ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   const rows: string[][] = [["action", "request ms", "request store calls", "job steps", "background s", "background store calls", "store calls/step"]];
@@ -59,21 +76,39 @@ async function main(): Promise<void> {
       const job = (await listJobs(ctx(), 1).catch(() => []))[0];
       const s = (performance.now() - bgStart) / 1000;
       const calls = host.storeRequests() - bgBefore;
-      if (job) console.log(`  ... ${action}: ${job.state} ${job.processed}/${job.total ?? "?"} after ${s.toFixed(0)} s, ${job.steps} steps, ${calls} store calls (${job.steps ? (calls / job.steps).toFixed(1) : "-"}/step)`);
+      if (job)
+        console.log(
+          `  ... ${action}: ${job.state} ${job.processed}/${job.total ?? "?"} after ${s.toFixed(0)} s, ${job.steps} steps, ${calls} store calls (${job.steps ? (calls / job.steps).toFixed(1) : "-"}/step)`,
+        );
     }, 30_000);
     await host.jobs.idle();
     clearInterval(progress);
     const bgSeconds = (performance.now() - bgStart) / 1000;
     const bgCalls = host.storeRequests() - bgBefore;
     const job = (await listJobs(ctx(), 1))[0];
-    rows.push([action, ms.toFixed(1), String(requestCalls), String(job?.steps ?? 0), bgSeconds.toFixed(1), String(bgCalls), job?.steps ? (bgCalls / job.steps).toFixed(1) : "-"]);
-    console.log(`${action}: request ${ms.toFixed(1)} ms, ${requestCalls} store calls; job ${job?.state} ${job?.processed}/${job?.total} in ${job?.steps} steps, ${bgSeconds.toFixed(1)} s, ${bgCalls} store calls`);
+    rows.push([
+      action,
+      ms.toFixed(1),
+      String(requestCalls),
+      String(job?.steps ?? 0),
+      bgSeconds.toFixed(1),
+      String(bgCalls),
+      job?.steps ? (bgCalls / job.steps).toFixed(1) : "-",
+    ]);
+    console.log(
+      `${action}: request ${ms.toFixed(1)} ms, ${requestCalls} store calls; job ${job?.state} ${job?.processed}/${job?.total} in ${job?.steps} steps, ${bgSeconds.toFixed(1)} s, ${bgCalls} store calls`,
+    );
   };
   let name = "Bench Big";
   if (PHASES.has("unmap")) await measure("role unmap (CLI operation)", () => unmapRole(ctx(), name));
   if (PHASES.has("map")) await measure("role map (CLI operation)", () => mapRole(ctx(), name, "Manager"));
   if (PHASES.has("rename")) {
-    await measure("rename (Entra PATCH)", () => scim("PATCH", `/Groups/${group.id}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "Replace", path: "displayName", value: "Bench Big 2" }] }));
+    await measure("rename (Entra PATCH)", () =>
+      scim("PATCH", `/Groups/${group.id}`, {
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        Operations: [{ op: "Replace", path: "displayName", value: "Bench Big 2" }],
+      }),
+    );
     name = "Bench Big 2";
   }
   if (PHASES.has("remap")) await measure("role map again (CLI)", () => mapRole(ctx(), name, "User"));
@@ -86,7 +121,9 @@ async function main(): Promise<void> {
       const jobs = await listJobs(ctx(), 10).catch(() => []);
       const steps = jobs.reduce((n, j) => n + j.steps, 0);
       const calls = host.storeRequests() - bgBefore;
-      console.log(`  ... ${((performance.now() - bgStart) / 1000).toFixed(0)} s: ${jobs.map((j) => `${j.kind}/${j.reason} ${j.state} ${j.processed}/${j.total ?? "?"}`).join(", ")}; ${calls} store calls, ${steps} steps`);
+      console.log(
+        `  ... ${((performance.now() - bgStart) / 1000).toFixed(0)} s: ${jobs.map((j) => `${j.kind}/${j.reason} ${j.state} ${j.processed}/${j.total ?? "?"}`).join(", ")}; ${calls} store calls, ${steps} steps`,
+      );
     }, 30_000);
     await host.jobs.idle();
     clearInterval(progress);

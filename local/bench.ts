@@ -31,7 +31,11 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
   },
 });
-const N = Object.fromEntries(Object.entries(values).filter(([k]) => k !== "cold-start").map(([k, v]) => [k, Number(v)])) as Record<string, number>;
+const N = Object.fromEntries(
+  Object.entries(values)
+    .filter(([k]) => k !== "cold-start")
+    .map(([k, v]) => [k, Number(v)]),
+) as Record<string, number>;
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -127,10 +131,21 @@ function report(): void {
       failed: list.filter((x) => x.errors5xx > x.retries).length,
     };
   });
-  const head = ["operation", "requests", "ops/s", "p50 ms", "p99 ms", "store ops p50", "store ops max", ...(faults ? ["retries", "5xx seen", "500s", "failed"] : [])];
+  const head = [
+    "operation",
+    "requests",
+    "ops/s",
+    "p50 ms",
+    "p99 ms",
+    "store ops p50",
+    "store ops max",
+    ...(faults ? ["retries", "5xx seen", "500s", "failed"] : []),
+  ];
   const table = [
     head,
-    ...rows.map((r) => [r.op, r.n, r.opsPerSec, r.p50, r.p99, r.storeP50, r.storeMax, ...(faults ? [r.retries, r.errors5xx, r.errors500, r.failed] : [])].map(String)),
+    ...rows.map((r) =>
+      [r.op, r.n, r.opsPerSec, r.p50, r.p99, r.storeP50, r.storeMax, ...(faults ? [r.retries, r.errors5xx, r.errors500, r.failed] : [])].map(String),
+    ),
   ];
   const widths = head.map((_, i) => Math.max(...table.map((row) => row[i].length)));
   for (const row of table) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  "));
@@ -145,7 +160,9 @@ async function main(): Promise<void> {
   host = await startHost({ port: 0, storePort: 0, env: {}, log: () => {}, storePlugins: faults ? [faults.plugin] : undefined });
   token = host.defaultTenant!.token;
   if (faults) faults.enabled = true;
-  console.log(`Benchmark against ${host.tenantUrl} (embedded store${faults ? `, ${N.faults * 100}% of store requests failing, seed ${N.seed}` : ""}), ${new Date().toISOString()}`);
+  console.log(
+    `Benchmark against ${host.tenantUrl} (embedded store${faults ? `, ${N.faults * 100}% of store requests failing, seed ${N.seed}` : ""}), ${new Date().toISOString()}`,
+  );
   const ids: string[] = [];
 
   await phase("user lookup (miss)", async () => {});
@@ -161,7 +178,11 @@ async function main(): Promise<void> {
     const filter = encodeURIComponent(`displayName eq "Team ${g}"`);
     await phase("group lookup (miss)", () => call("group lookup (miss)", "GET", `/Groups?excludedAttributes=members&filter=${filter}`));
     await phase("group create", async () => {
-      const created = await call("group create", "POST", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: `Team ${g}`, externalId: `grp-${g}` });
+      const created = await call("group create", "POST", "/Groups", {
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        displayName: `Team ${g}`,
+        externalId: `grp-${g}`,
+      });
       if (created) groupIds.push(created.id);
     });
   }
@@ -218,7 +239,14 @@ async function main(): Promise<void> {
   report();
   if (faults) console.log(`\nStore requests ${faults.stats.requests}; injected: ${JSON.stringify(faults.stats.injected)}`);
   const ratio = (op: string) => {
-    const p50 = (n: number) => pct(samples.get(`${op} @${n}`)!.map((s) => s.ms).sort((a, b) => a - b), 50);
+    const p50 = (n: number) =>
+      pct(
+        samples
+          .get(`${op} @${n}`)!
+          .map((s) => s.ms)
+          .sort((a, b) => a - b),
+        50,
+      );
     return (p50(N["scale-to"]) / p50(N.users)).toFixed(2);
   };
   console.log(`\nLookup p50 at ${N["scale-to"]} users / p50 at ${N.users} users: ${ratio("user lookup (hit)")}x (target <= 1.5x)`);

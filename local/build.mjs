@@ -52,7 +52,9 @@ if (current !== source) {
 if (only) process.exit(0);
 
 rmSync("dist", { recursive: true, force: true });
-const functions = readdirSync("functions").filter((f) => f.endsWith(".ts")).sort();
+const functions = readdirSync("functions")
+  .filter((f) => f.endsWith(".ts"))
+  .sort();
 const shared = {
   platform: "node",
   target: "node22",
@@ -84,7 +86,7 @@ await Promise.all([
   // The admin CLI as one bundle too: a command answers without resolving hundreds of modules.
   build({
     ...shared,
-    entryPoints: { "admin": "local/admin.ts" },
+    entryPoints: { admin: "local/admin.ts" },
     bundle: true,
     splitting: true,
     minify: true,

@@ -24,11 +24,23 @@ export async function seedGroupMembers(
     const id = randomUUID();
     ids.push(id);
     const resource = { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: `${prefix}-${i}@seed.example`, active: true };
-    ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: { id, tenantId, kind: "User", resource, meta: { created: at, lastModified: at }, ...(options.product ? { product: options.product } : {}) } });
+    ops.push({
+      operationType: "Create",
+      partitionKey: tenantId,
+      resourceBody: { id, tenantId, kind: "User", resource, meta: { created: at, lastModified: at }, ...(options.product ? { product: options.product } : {}) },
+    });
     for (const [key, { attribute, value }] of options.lookups === false ? [] : lookupsOf("User", resource)) {
-      ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: { id: key, tenantId, kind: "Lookup", resource: {}, target: id, attribute, value } });
+      ops.push({
+        operationType: "Create",
+        partitionKey: tenantId,
+        resourceBody: { id: key, tenantId, kind: "Lookup", resource: {}, target: id, attribute, value },
+      });
     }
-    ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: { id: `mb.${groupId}.${id}`, tenantId, kind: "Member", resource: {}, groupId, userId: id, created: at } });
+    ops.push({
+      operationType: "Create",
+      partitionKey: tenantId,
+      resourceBody: { id: `mb.${groupId}.${id}`, tenantId, kind: "Member", resource: {}, groupId, userId: id, created: at },
+    });
   }
   const results = await bulk(container, ops);
   const failed = results.filter((r) => r.statusCode >= 300);

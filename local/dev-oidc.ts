@@ -26,7 +26,12 @@ export const DEV_TENANT_ID = "00000000-0000-4000-8000-00000000d0e0";
 export const DEV_PEOPLE: readonly DevPerson[] = [
   { tid: DEV_TENANT_ID, oid: "11111111-1111-4111-8111-111111111111", preferredUsername: "ann@contoso.dev", name: "Ann Lee" },
   { tid: DEV_TENANT_ID, oid: "22222222-2222-4222-8222-222222222222", preferredUsername: "bob@contoso.dev", name: "Bob Kumar" },
-  { tid: "33333333-3333-4333-8333-333333333333", oid: "44444444-4444-4444-8444-444444444444", preferredUsername: "eve@fabrikam.dev", name: "Eve (another directory)" },
+  {
+    tid: "33333333-3333-4333-8333-333333333333",
+    oid: "44444444-4444-4444-8444-444444444444",
+    preferredUsername: "eve@fabrikam.dev",
+    name: "Eve (another directory)",
+  },
 ];
 
 export interface DevOidc {
@@ -145,7 +150,9 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
     },
     async renderError(ctx, out) {
       ctx.type = "html";
-      ctx.body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head><body><h1>Sign-in error</h1>${Object.entries(out)
+      ctx.body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head><body><h1>Sign-in error</h1>${Object.entries(
+        out,
+      )
         .map(([k, v]) => `<p><strong>${escapeHtml(k)}</strong>: ${escapeHtml(String(v))}</p>`)
         .join("")}</body></html>`;
     },

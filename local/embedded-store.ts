@@ -51,7 +51,10 @@ function patchItems(): void {
   proto.delete = function (this: ItemsInternals, idOrRid, partition) {
     const doc = this._item("/id", idOrRid, partition).read();
     originalDelete.call(this, idOrRid, partition);
-    if (doc) partitions(this).get(this._getPartition(doc))?.delete(doc._rid as string);
+    if (doc)
+      partitions(this)
+        .get(this._getPartition(doc))
+        ?.delete(doc._rid as string);
   };
   const originalQuery = proto.query;
   proto.query = function (this: ItemsInternals, params, options) {

@@ -165,7 +165,9 @@ export function faultLayer(options: FaultOptions): FaultLayer {
       if (kind < 0.5) {
         if (isBatch && !atomic && ops!.length > 1 && random() < 0.5) {
           // Some operations of a bulk request are throttled; the others run.
-          return withOpFaults(ctx, next, ops!, () => (random() < 0.5 ? { statusCode: 429, subStatusCode: 3200, retryAfterMilliseconds: retryAfterMs } : undefined));
+          return withOpFaults(ctx, next, ops!, () =>
+            random() < 0.5 ? { statusCode: 429, subStatusCode: 3200, retryAfterMilliseconds: retryAfterMs } : undefined,
+          );
         }
         stats.injected.throttled++;
         throw storeError(429, "Request rate is large (injected)", { retryAfterMs, substatus: 3200 });
@@ -208,7 +210,12 @@ export function faultLayer(options: FaultOptions): FaultLayer {
   };
 
   /** Runs a bulk request without the operations `fault` answers for, then puts its answers in their places. */
-  async function withOpFaults(ctx: RequestContext, next: (ctx: RequestContext) => Promise<Response<unknown>>, ops: BatchOp[], fault: (op: BatchOp) => OpResult | undefined) {
+  async function withOpFaults(
+    ctx: RequestContext,
+    next: (ctx: RequestContext) => Promise<Response<unknown>>,
+    ops: BatchOp[],
+    fault: (op: BatchOp) => OpResult | undefined,
+  ) {
     const answers = ops.map(fault);
     const run = ops.filter((_, i) => answers[i] === undefined);
     stats.injected.throttledOps += answers.filter((a) => a?.statusCode === 429).length;

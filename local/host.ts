@@ -135,7 +135,12 @@ function scimProblem(status: number, detail: string): HttpResponseInit {
   return {
     status,
     headers: { "Content-Type": "application/scim+json; charset=utf-8" },
-    body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: String(status), ...(status === 400 ? { scimType: "invalidSyntax" } : {}), detail }),
+    body: JSON.stringify({
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"],
+      status: String(status),
+      ...(status === 400 ? { scimType: "invalidSyntax" } : {}),
+      detail,
+    }),
   };
 }
 
@@ -194,7 +199,10 @@ async function localToken(services: Services, tenantId: string, devToken: string
   try {
     return (await createToken({ tenantId, actor: ADMIN_CLI, now, services, baseUrl: "" }, { name: "local", secret: devToken })).secret;
   } catch (error) {
-    if (devToken) throw new Error(`SCIM_DEV_TOKEN is a token the local store already holds, revoked, expired or of another tenant: choose another, or start with --fresh (${(error as Error).message})`);
+    if (devToken)
+      throw new Error(
+        `SCIM_DEV_TOKEN is a token the local store already holds, revoked, expired or of another tenant: choose another, or start with --fresh (${(error as Error).message})`,
+      );
     throw error;
   }
 }
@@ -238,7 +246,11 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       const method = (req.method ?? "GET").toUpperCase();
       const found = underPrefix ? findRoute(method, rest) : undefined;
       if (!found) {
-        send(res, { status: 404, headers: { "Content-Type": "text/plain" }, body: `Not found: ${url.pathname} (SCIM endpoints are under /${SCIM_PREFIX})` }, req);
+        send(
+          res,
+          { status: 404, headers: { "Content-Type": "text/plain" }, body: `Not found: ${url.pathname} (SCIM endpoints are under /${SCIM_PREFIX})` },
+          req,
+        );
         return;
       }
       const headers: Record<string, string> = {};
@@ -276,7 +288,13 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     // Imported here: the admin CLI imports this module too, and needs no OpenID provider.
     const { startDevOidc } = await import("./dev-oidc.js");
     devOidc = await startDevOidc({ port: oidcPort, redirectUris: [`${url}/auth/callback`] });
-    settings = { ...settings, ENTRA_CLIENT_ID: devOidc.clientId, ENTRA_CLIENT_SECRET: devOidc.clientSecret, ENTRA_AUTHORITY: devOidc.issuer, ENTRA_FEDERATED_CREDENTIAL: undefined };
+    settings = {
+      ...settings,
+      ENTRA_CLIENT_ID: devOidc.clientId,
+      ENTRA_CLIENT_SECRET: devOidc.clientSecret,
+      ENTRA_AUTHORITY: devOidc.issuer,
+      ENTRA_FEDERATED_CREDENTIAL: undefined,
+    };
   }
 
   // --- background jobs: the queue emulator (before the configuration, which names the queue) ---
@@ -289,7 +307,11 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const dataFile = store ? options.dataFile : undefined;
   const restored = dataFile ? await loadSnapshot(cosmos.database, dataFile) : 0;
   const saver = dataFile
-    ? debouncedSaver(() => saveSnapshot(cosmos.database, dataFile), 500, (error) => console.error("local store: cannot save:", error))
+    ? debouncedSaver(
+        () => saveSnapshot(cosmos.database, dataFile),
+        500,
+        (error) => console.error("local store: cannot save:", error),
+      )
     : undefined;
   if (saver) store!.on("request", (req: IncomingMessage) => isStoreWrite(req) && saver.changed());
   const services = createServices(config, options.now, { plugins: options.storePlugins });

@@ -127,8 +127,7 @@ const auth = (r: Ready) => ({ Authorization: `Bearer ${r.token}`, "Content-Type"
 const CASES: Case[] = [
   ...[5, 8, 10, 12].map((depth) => ({
     name: `filter depth ${depth} (${nestedFilter(depth).length} chars)`,
-    run: (r: Ready, signal: AbortSignal) =>
-      fetchStatus(`${r.tenantUrl}/Users?filter=${encodeURIComponent(nestedFilter(depth))}`, { headers: auth(r) }, signal),
+    run: (r: Ready, signal: AbortSignal) => fetchStatus(`${r.tenantUrl}/Users?filter=${encodeURIComponent(nestedFilter(depth))}`, { headers: auth(r) }, signal),
   })),
   ...Object.entries(WORST_ALLOWED).map(([kind, filter]) => ({
     name: `worst allowed filter, ${kind} (${filter.length} chars)`,

@@ -34,7 +34,18 @@ export async function startQueueEmulator(port: number): Promise<QueueEmulator> {
   const main = createRequire(import.meta.url).resolve("azurite/dist/src/queue/main.js");
   const child: ChildProcess = spawn(
     process.execPath,
-    [main, "--queueHost", "127.0.0.1", "--queuePort", String(port), "--inMemoryPersistence", "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose"],
+    [
+      main,
+      "--queueHost",
+      "127.0.0.1",
+      "--queuePort",
+      String(port),
+      "--inMemoryPersistence",
+      "--silent",
+      "--disableTelemetry",
+      "--skipApiVersionCheck",
+      "--loose",
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   const kill = () => child.kill();
@@ -97,9 +108,13 @@ export interface QueueRunner {
   stop(): Promise<void>;
 }
 
-
 /** Polls every registered queue and invokes its handler, as the Functions host's queue trigger does. */
-export function runQueueTriggers(connectionString: string, registrations: QueueRegistration[], settings: QueueSettings, log: (line: string) => void): QueueRunner {
+export function runQueueTriggers(
+  connectionString: string,
+  registrations: QueueRegistration[],
+  settings: QueueSettings,
+  log: (line: string) => void,
+): QueueRunner {
   let stopped = false;
   let paused = false;
   let busy = 0;
@@ -149,14 +164,24 @@ export function runQueueTriggers(connectionString: string, registrations: QueueR
           const context = new azureFunctions.InvocationContext({
             invocationId: randomUUID(),
             functionName: registration.name,
-            triggerMetadata: { id: item.messageId, dequeueCount: item.dequeueCount, insertionTime: item.insertedOn, expirationTime: item.expiresOn, nextVisibleTime: item.nextVisibleOn, popReceipt: item.popReceipt },
-            logHandler: (level, ...args) => (level === "error" || level === "warning" ? log(`[${registration.name}] ${args.map(String).join(" ")}`) : undefined),
+            triggerMetadata: {
+              id: item.messageId,
+              dequeueCount: item.dequeueCount,
+              insertionTime: item.insertedOn,
+              expirationTime: item.expiresOn,
+              nextVisibleTime: item.nextVisibleOn,
+              popReceipt: item.popReceipt,
+            },
+            logHandler: (level, ...args) =>
+              level === "error" || level === "warning" ? log(`[${registration.name}] ${args.map(String).join(" ")}`) : undefined,
           });
           try {
             await registration.handler(entry, context);
             await queue.deleteMessage(item.messageId, item.popReceipt);
           } catch (error) {
-            log(`[${registration.name}] message ${item.messageId} failed (delivery ${item.dequeueCount} of ${settings.maxDequeueCount}): ${(error as Error)?.message ?? error}`);
+            log(
+              `[${registration.name}] message ${item.messageId} failed (delivery ${item.dequeueCount} of ${settings.maxDequeueCount}): ${(error as Error)?.message ?? error}`,
+            );
             if (item.dequeueCount >= settings.maxDequeueCount) {
               await poison.createIfNotExists();
               await poison.sendMessage(item.messageText);
@@ -181,7 +206,11 @@ export function runQueueTriggers(connectionString: string, registrations: QueueR
     idle: async () => {
       for (;;) {
         const counts = await Promise.all(
-          registrations.map(async (r) => (await new QueueClient(connectionString, r.queueName).getProperties().catch(() => ({ approximateMessagesCount: 0 }))).approximateMessagesCount ?? 0),
+          registrations.map(
+            async (r) =>
+              (await new QueueClient(connectionString, r.queueName).getProperties().catch(() => ({ approximateMessagesCount: 0 }))).approximateMessagesCount ??
+              0,
+          ),
         );
         if (busy === 0 && counts.every((c) => c === 0)) return;
         await pause(50);
@@ -216,7 +245,8 @@ export interface LocalJobs {
  */
 export async function startLocalJobs(env: Record<string, string | undefined>, port: number | undefined): Promise<LocalJobs> {
   const configured = env.JobsQueue?.trim();
-  const emulator = configured || env.JobsQueue__queueServiceUri ? undefined : await startQueueEmulator(port ?? Number(env.LOCAL_QUEUE_PORT || DEFAULT_LOCAL_QUEUE_PORT));
+  const emulator =
+    configured || env.JobsQueue__queueServiceUri ? undefined : await startQueueEmulator(port ?? Number(env.LOCAL_QUEUE_PORT || DEFAULT_LOCAL_QUEUE_PORT));
   const connectionString = configured || emulator?.connectionString;
   let runner: QueueRunner | undefined;
   return {

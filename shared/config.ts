@@ -71,13 +71,12 @@ function jobsQueue(env: Record<string, string | undefined>, problems: string[]):
     return { serviceUri: uri, clientId: env[`${JOBS_CONNECTION}__clientId`]?.trim() || undefined };
   }
   if (connectionString) {
-    if (!/QueueEndpoint=|UseDevelopmentStorage=true/i.test(connectionString)) problems.push(`${JOBS_CONNECTION} must be a connection string with a QueueEndpoint (local emulator only)`);
+    if (!/QueueEndpoint=|UseDevelopmentStorage=true/i.test(connectionString))
+      problems.push(`${JOBS_CONNECTION} must be a connection string with a QueueEndpoint (local emulator only)`);
     return { connectionString };
   }
   return undefined;
 }
-
-
 
 /** The app registration sign-in uses, and how it proves itself at the token endpoint. */
 export interface SignInSettings {
@@ -121,22 +120,33 @@ function signInOf(env: Record<string, string | undefined>, problems: string[]): 
   const secret = env.ENTRA_CLIENT_SECRET?.trim();
   const federatedRaw = env.ENTRA_FEDERATED_CREDENTIAL?.trim().toLowerCase();
   const federated = federatedRaw === "true";
-  if (federatedRaw && !["true", "false"].includes(federatedRaw)) problems.push(`ENTRA_FEDERATED_CREDENTIAL must be true or false (got "${env.ENTRA_FEDERATED_CREDENTIAL}")`);
+  if (federatedRaw && !["true", "false"].includes(federatedRaw))
+    problems.push(`ENTRA_FEDERATED_CREDENTIAL must be true or false (got "${env.ENTRA_FEDERATED_CREDENTIAL}")`);
   const authority = (env.ENTRA_AUTHORITY?.trim() || ENTRA_ORGANIZATIONS).replace(/\/+$/, "");
-  if (!/^https?:\/\/[^\s/]+/i.test(authority)) problems.push(`ENTRA_AUTHORITY must be an http(s) URL such as ${ENTRA_ORGANIZATIONS} (got "${env.ENTRA_AUTHORITY}")`);
+  if (!/^https?:\/\/[^\s/]+/i.test(authority))
+    problems.push(`ENTRA_AUTHORITY must be an http(s) URL such as ${ENTRA_ORGANIZATIONS} (got "${env.ENTRA_AUTHORITY}")`);
   if (!clientId) {
-    if (secret || federated || env.ENTRA_AUTHORITY) problems.push("ENTRA_CLIENT_ID is not set, but other ENTRA_* settings are (set the app registration's Application (client) ID)");
+    if (secret || federated || env.ENTRA_AUTHORITY)
+      problems.push("ENTRA_CLIENT_ID is not set, but other ENTRA_* settings are (set the app registration's Application (client) ID)");
     return undefined;
   }
   if (secret && federated) problems.push("set either ENTRA_CLIENT_SECRET or ENTRA_FEDERATED_CREDENTIAL=true, not both");
   const isEntra = /^https:\/\/login\.microsoftonline\.com\//i.test(authority);
-  if (isEntra && !secret && !federated) problems.push("ENTRA_CLIENT_ID is set but the app has no credential: set ENTRA_FEDERATED_CREDENTIAL=true (managed identity as federated credential) or ENTRA_CLIENT_SECRET");
-  if (isEntra && !env.PUBLIC_BASE_URL?.trim()) problems.push("PUBLIC_BASE_URL is not set; sign-in needs it for the redirect URI (https://<host>/auth/callback)");
+  if (isEntra && !secret && !federated)
+    problems.push(
+      "ENTRA_CLIENT_ID is set but the app has no credential: set ENTRA_FEDERATED_CREDENTIAL=true (managed identity as federated credential) or ENTRA_CLIENT_SECRET",
+    );
+  if (isEntra && !env.PUBLIC_BASE_URL?.trim())
+    problems.push("PUBLIC_BASE_URL is not set; sign-in needs it for the redirect URI (https://<host>/auth/callback)");
   const managedIdentityClientId = env.AZURE_CLIENT_ID?.trim() || undefined;
   return {
     clientId,
     authority,
-    clientAuth: federated ? { kind: "federated", ...(managedIdentityClientId ? { managedIdentityClientId } : {}) } : secret ? { kind: "secret", secret } : { kind: "none" },
+    clientAuth: federated
+      ? { kind: "federated", ...(managedIdentityClientId ? { managedIdentityClientId } : {}) }
+      : secret
+        ? { kind: "secret", secret }
+        : { kind: "none" },
   };
 }
 
@@ -187,7 +197,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (publicBaseUrl) config.publicBaseUrl = publicBaseUrl;
   const signIn = signInOf(env, problems);
   if (signIn) config.signIn = signIn;
-  if (config.sessions.absoluteHours * 60 < config.sessions.idleMinutes) problems.push("SESSION_IDLE_MINUTES must not exceed SESSION_ABSOLUTE_HOURS (in minutes)");
+  if (config.sessions.absoluteHours * 60 < config.sessions.idleMinutes)
+    problems.push("SESSION_IDLE_MINUTES must not exceed SESSION_ABSOLUTE_HOURS (in minutes)");
   if (config.sessions.absoluteHours > 24 * 7) problems.push("SESSION_ABSOLUTE_HOURS must be at most 168 (a week): Entra must be consulted again regularly");
   if (config.tokenCacheMs > 5000) problems.push("SCIM_TOKEN_CACHE_MS must be at most 5000 (revocation must take effect within 5 seconds)");
   if (problems.length > 0) throw new ConfigError(problems);

@@ -32,7 +32,11 @@ describe("loadConfig", () => {
 
   it.each<[string, Record<string, string>, Partial<Config>]>([
     ["COSMOS_ENDPOINT (trimmed)", { COSMOS_ENDPOINT: ` ${ENDPOINT} ` }, {}],
-    ["COSMOS_ENDPOINT over plain http (the local store)", { COSMOS_ENDPOINT: "http://127.0.0.1:7081" }, { cosmos: { ...DEFAULTS.cosmos, endpoint: "http://127.0.0.1:7081" } }],
+    [
+      "COSMOS_ENDPOINT over plain http (the local store)",
+      { COSMOS_ENDPOINT: "http://127.0.0.1:7081" },
+      { cosmos: { ...DEFAULTS.cosmos, endpoint: "http://127.0.0.1:7081" } },
+    ],
     ["COSMOS_DATABASE", { COSMOS_DATABASE: "scim-test" }, { cosmos: { ...DEFAULTS.cosmos, database: "scim-test" } }],
     ["an empty COSMOS_DATABASE (the default)", { COSMOS_DATABASE: " " }, {}],
     ["COSMOS_KEY", { COSMOS_KEY: "a2V5" }, { cosmos: { ...DEFAULTS.cosmos, key: "a2V5" } }],
@@ -48,12 +52,24 @@ describe("loadConfig", () => {
 
   it.each<[string, Record<string, string>, string]>([
     ["COSMOS_ENDPOINT unset", {}, "COSMOS_ENDPOINT is not set (the Cosmos DB account endpoint; `npm start` sets it for the embedded local store)"],
-    ["COSMOS_ENDPOINT blank", { COSMOS_ENDPOINT: "  " }, "COSMOS_ENDPOINT is not set (the Cosmos DB account endpoint; `npm start` sets it for the embedded local store)"],
+    [
+      "COSMOS_ENDPOINT blank",
+      { COSMOS_ENDPOINT: "  " },
+      "COSMOS_ENDPOINT is not set (the Cosmos DB account endpoint; `npm start` sets it for the embedded local store)",
+    ],
     ["COSMOS_ENDPOINT not a URL", { COSMOS_ENDPOINT: "acct.documents.azure.com" }, 'COSMOS_ENDPOINT must be an http(s) URL (got "acct.documents.azure.com")'],
     ["SCIM_MAX_BODY_BYTES zero", { COSMOS_ENDPOINT: ENDPOINT, SCIM_MAX_BODY_BYTES: "0" }, 'SCIM_MAX_BODY_BYTES must be a positive whole number (got "0")'],
     ["SCIM_MAX_RESULTS a fraction", { COSMOS_ENDPOINT: ENDPOINT, SCIM_MAX_RESULTS: "1.5" }, 'SCIM_MAX_RESULTS must be a positive whole number (got "1.5")'],
-    ["SCIM_TOKEN_CACHE_MS not a number", { COSMOS_ENDPOINT: ENDPOINT, SCIM_TOKEN_CACHE_MS: "5s" }, 'SCIM_TOKEN_CACHE_MS must be a positive whole number (got "5s")'],
-    ["SCIM_TOKEN_CACHE_MS negative", { COSMOS_ENDPOINT: ENDPOINT, SCIM_TOKEN_CACHE_MS: "-1" }, 'SCIM_TOKEN_CACHE_MS must be a positive whole number (got "-1")'],
+    [
+      "SCIM_TOKEN_CACHE_MS not a number",
+      { COSMOS_ENDPOINT: ENDPOINT, SCIM_TOKEN_CACHE_MS: "5s" },
+      'SCIM_TOKEN_CACHE_MS must be a positive whole number (got "5s")',
+    ],
+    [
+      "SCIM_TOKEN_CACHE_MS negative",
+      { COSMOS_ENDPOINT: ENDPOINT, SCIM_TOKEN_CACHE_MS: "-1" },
+      'SCIM_TOKEN_CACHE_MS must be a positive whole number (got "-1")',
+    ],
     [
       "SCIM_TOKEN_CACHE_MS over 5000",
       { COSMOS_ENDPOINT: ENDPOINT, SCIM_TOKEN_CACHE_MS: "5001" },

@@ -11,8 +11,12 @@ export const inviteCommands: Record<string, Command> = {
     const ctx = await tenantContext(args, svc, now);
     const local = /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(svc.config.cosmos.endpoint);
     const given = optional(args, "base-url") ?? svc.config.publicBaseUrl;
-    if (!given && !local) throw new UsageError("set PUBLIC_BASE_URL (or --base-url) to the service's address, e.g. https://contoso-scim.azurewebsites.net, so the invite link points at it");
-    if (given && !/^https?:\/\/[^\s/]+\/?$/.test(given)) throw new UsageError(`--base-url is the service's origin, e.g. https://contoso-scim.azurewebsites.net (got "${given}")`);
+    if (!given && !local)
+      throw new UsageError(
+        "set PUBLIC_BASE_URL (or --base-url) to the service's address, e.g. https://contoso-scim.azurewebsites.net, so the invite link points at it",
+      );
+    if (given && !/^https?:\/\/[^\s/]+\/?$/.test(given))
+      throw new UsageError(`--base-url is the service's origin, e.g. https://contoso-scim.azurewebsites.net (got "${given}")`);
     const publicBaseUrl = given ?? "http://localhost:7071";
     const data = await createInvite(ctx, { userName: optional(args, "user-name"), publicBaseUrl });
     const text = [

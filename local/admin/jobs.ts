@@ -14,7 +14,14 @@ function table(jobs: JobView[]): string {
   const head = ["kind", "group", "state", "processed", "started", "finished", "id", "error"];
   const rows = jobs.map((j) => [j.kind, j.groupName ?? j.groupId, j.state, progress(j), j.startedAt ?? "-", j.finishedAt ?? "-", j.id, j.error ?? ""]);
   const widths = head.map((_, i) => Math.max(...[head, ...rows].map((r) => r[i]!.length)));
-  return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  return [head, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 export const jobCommands: Record<string, Command> = {

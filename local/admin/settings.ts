@@ -15,13 +15,19 @@ export const settingsOptions: OptionTable = {
 export const settingsCommands: Record<string, Command> = {
   "tenant set": async (args, svc, now) => {
     const ctx = await tenantContext(args, svc, now);
-    const s = await setRetention(ctx, { deletedUserRetentionDays: positive(args, "retention-days", undefined, 3650), auditRetentionDays: positive(args, "audit-retention-days", undefined, 3650) });
+    const s = await setRetention(ctx, {
+      deletedUserRetentionDays: positive(args, "retention-days", undefined, 3650),
+      auditRetentionDays: positive(args, "audit-retention-days", undefined, 3650),
+    });
     return { data: s, text: `Deleted users are kept ${s.deletedUserRetentionDays} days; provisioning log events ${s.auditRetentionDays} days.` };
   },
 
   "login-types set": async (args, svc, now) => {
     const ctx = await tenantContext(args, svc, now);
-    const s = await setLoginTypes(ctx, usage(() => parseLoginTypes(required(args, "types"))));
+    const s = await setLoginTypes(
+      ctx,
+      usage(() => parseLoginTypes(required(args, "types"))),
+    );
     return { data: s, text: `Login types of tenant ${ctx.tenantId}: ${s.loginTypes.join(", ")}` };
   },
 };

@@ -36,8 +36,7 @@ function parseAudience(text: string | boolean | undefined): string | undefined {
   return text.trim();
 }
 
-const inDays = (days: number) =>
-  days < 0 ? "expired" : days === 0 ? "in less than a day" : days === 1 ? "in 1 day" : `in ${days} days`;
+const inDays = (days: number) => (days < 0 ? "expired" : days === 0 ? "in less than a day" : days === 1 ? "in 1 day" : `in ${days} days`);
 
 const accepted = (audience: string | null) => (audience ? `accepted only at ${audience}` : "accepted at any Tenant URL");
 
@@ -89,8 +88,7 @@ export const tokenCommands: Record<string, Command> = {
       text:
         tokens.length === 0
           ? "No tokens."
-          : tokens.map(describeToken).join("\n") +
-            (soon > 0 ? `\n${soon} active token(s) expire within ${EXPIRY_WARNING_DAYS} days: rotate them.` : ""),
+          : tokens.map(describeToken).join("\n") + (soon > 0 ? `\n${soon} active token(s) expire within ${EXPIRY_WARNING_DAYS} days: rotate them.` : ""),
     };
   },
   "token revoke": async (args, svc, now) => {

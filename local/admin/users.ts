@@ -40,7 +40,11 @@ export const userCommands: Record<string, Command> = {
     const text = [
       `${String(data.userName)} (${data.id}): ${data.status}`,
       `  login types: ${data.loginTypes.join(", ") || "none"}${data.objectId ? `; Entra object ID ${data.objectId}` : ""}`,
-      ...(data.objectIdHolders.length ? [`  WARNING: users ${data.objectIdHolders.join(", ")} carry the same Entra object ID; sign-in is refused for all of them until one is changed (user set-object-id).`] : []),
+      ...(data.objectIdHolders.length
+        ? [
+            `  WARNING: users ${data.objectIdHolders.join(", ")} carry the same Entra object ID; sign-in is refused for all of them until one is changed (user set-object-id).`,
+          ]
+        : []),
       `  role: ${data.role}, from ${describeSource(data.roleSource)}`,
       `  teams: ${data.teams.map((t) => t.name).join(", ") || "none"}`,
     ].join("\n");

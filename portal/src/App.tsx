@@ -1,15 +1,5 @@
 import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from "react";
-import {
-  Body1,
-  Button,
-  Link,
-  Subtitle1,
-  Text,
-  Title1,
-  makeStyles,
-  mergeClasses,
-  tokens,
-} from "@fluentui/react-components";
+import { Body1, Button, Link, Subtitle1, Text, Title1, makeStyles, mergeClasses, tokens } from "@fluentui/react-components";
 import {
   KeyRegular,
   PeopleRegular,
@@ -83,7 +73,13 @@ const useStyles = makeStyles({
   skip: {
     position: "absolute",
     left: "-9999px",
-    ":focus": { left: tokens.spacingHorizontalS, top: tokens.spacingVerticalS, zIndex: 10, backgroundColor: tokens.colorNeutralBackground1, padding: tokens.spacingHorizontalS },
+    ":focus": {
+      left: tokens.spacingHorizontalS,
+      top: tokens.spacingVerticalS,
+      zIndex: 10,
+      backgroundColor: tokens.colorNeutralBackground1,
+      padding: tokens.spacingHorizontalS,
+    },
   },
   signIn: {
     maxWidth: "480px",
@@ -98,11 +94,7 @@ const useStyles = makeStyles({
   },
 });
 
-type Session =
-  | { state: "loading" }
-  | { state: "signed-out" }
-  | { state: "error"; error: ApiError }
-  | { state: "signed-in"; me: Me };
+type Session = { state: "loading" } | { state: "signed-out" } | { state: "error"; error: ApiError } | { state: "signed-in"; me: Me };
 
 export function App() {
   const [session, setSession] = useState<Session>({ state: "loading" });
@@ -142,16 +134,13 @@ export function App() {
 
 function SignInPage() {
   const s = useStyles();
-  const returnTo = window.location.pathname.startsWith("/portal")
-    ? window.location.pathname + window.location.search
-    : "/portal/";
+  const returnTo = window.location.pathname.startsWith("/portal") ? window.location.pathname + window.location.search : "/portal/";
   const login = `/auth/login?returnTo=${encodeURIComponent(returnTo)}`;
   return (
     <main className={s.signIn}>
       <Title1 as="h1">Sign in</Title1>
       <Body1>
-        Sign in with the Microsoft work account your organization uses. Admins manage provisioning, tokens and roles
-        here; everyone else sees their own profile.
+        Sign in with the Microsoft work account your organization uses. Admins manage provisioning, tokens and roles here; everyone else sees their own profile.
       </Body1>
       <div>
         <Button as="a" appearance="primary" size="large" href={login}>

@@ -60,7 +60,7 @@ export function useAction() {
       mounted.current = false;
     };
   }, []);
-  const run = useCallback(async <R,>(fn: () => Promise<R>): Promise<R | undefined> => {
+  const run = useCallback(async <R>(fn: () => Promise<R>): Promise<R | undefined> => {
     setBusy(true);
     setError(undefined);
     try {

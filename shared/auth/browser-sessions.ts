@@ -107,12 +107,15 @@ export async function resolveSession(
 }
 
 /** Ends the session a `Cookie` header names (if any); returns the `Set-Cookie` that clears it. */
-export async function endSession(store: SessionDocs, cookieHeader: string | null | undefined, publicBaseUrl: string): Promise<{ setCookie: string; ended: boolean }> {
+export async function endSession(
+  store: SessionDocs,
+  cookieHeader: string | null | undefined,
+  publicBaseUrl: string,
+): Promise<{ setCookie: string; ended: boolean }> {
   const sessionId = readCookie(cookieHeader, sessionCookieName(publicBaseUrl));
   const ended = sessionId ? await store.deleteSession(sha256Hex(sessionId)) : false;
   return { setCookie: clearSessionCookie(publicBaseUrl), ended };
 }
 
 /** Ends every session of a user (logout everywhere; a SCIM disconnect or delete calls it). Returns how many. */
-export const endUserSessions = (store: SessionDocs, tenantId: string, userId: string): Promise<number> =>
-  store.deleteUserSessions(tenantId, userId);
+export const endUserSessions = (store: SessionDocs, tenantId: string, userId: string): Promise<number> => store.deleteUserSessions(tenantId, userId);

@@ -154,8 +154,10 @@ function translateJoseError(error: unknown): Error {
     if (error.claim === "iat") return invalid("not_yet_valid", "its issue time is not valid (iat).");
     return invalid("claims", `its ${error.claim} claim is missing or malformed.`);
   }
-  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) return invalid("algorithm", "its signing algorithm is not allowed.");
-  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) return invalid("unknown_key", "it is signed with a key the identity provider does not publish.");
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported)
+    return invalid("algorithm", "its signing algorithm is not allowed.");
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
+    return invalid("unknown_key", "it is signed with a key the identity provider does not publish.");
   if (error instanceof errors.JWSSignatureVerificationFailed) return invalid("signature", "its signature does not verify.");
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return invalid("malformed", "it is not a well-formed JWT.");
   return invalid("malformed", "it could not be verified.");

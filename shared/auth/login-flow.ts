@@ -1,7 +1,15 @@
 import type { InviteDoc, PendingLoginDoc, SessionStore } from "../store/sessions.js";
 import { clearLoginCookie, loginCookie, loginCookieName, readCookie } from "./cookies.js";
 import { SignInError, validateIdToken, type IdTokenClaims, type JwksCache } from "./id-token.js";
-import { authorizationUrl, deriveLoginSecrets, exchangeCode, newLoginSecrets, PENDING_LOGIN_TTL_SECONDS, type ProviderMetadata, type SignInConfig } from "./oidc.js";
+import {
+  authorizationUrl,
+  deriveLoginSecrets,
+  exchangeCode,
+  newLoginSecrets,
+  PENDING_LOGIN_TTL_SECONDS,
+  type ProviderMetadata,
+  type SignInConfig,
+} from "./oidc.js";
 import type { RefusalPage } from "./pages.js";
 import { safeReturnTo } from "./return-to.js";
 import { randomSecret, sameSecret, sha256Hex } from "./secrets.js";
@@ -65,7 +73,10 @@ const inviteRefusal = {
  * the redirect to the provider plus the login-binding cookie. An invite that is not usable is
  * refused here already, before the user signs in.
  */
-export async function startLogin(ctx: LoginContext, input: { returnTo?: string | null; invite?: string | null }): Promise<{ location: string; setCookie: string }> {
+export async function startLogin(
+  ctx: LoginContext,
+  input: { returnTo?: string | null; invite?: string | null },
+): Promise<{ location: string; setCookie: string }> {
   let inviteId: string | null = null;
   if (input.invite) {
     const id = inviteIdOf(input.invite);
@@ -123,14 +134,24 @@ export async function finishLogin(ctx: LoginContext, input: { query: URLSearchPa
     throw new SignInError("login_other_browser", "This sign-in was started in another browser (or its cookie was blocked).", 400);
   }
   const secrets = deriveLoginSecrets(state, binding);
-  const idToken = await exchangeCode({ metadata: ctx.metadata, config: ctx.config, code, codeVerifier: secrets.codeVerifier, ...(ctx.fetchImpl ? { fetchImpl: ctx.fetchImpl } : {}) });
+  const idToken = await exchangeCode({
+    metadata: ctx.metadata,
+    config: ctx.config,
+    code,
+    codeVerifier: secrets.codeVerifier,
+    ...(ctx.fetchImpl ? { fetchImpl: ctx.fetchImpl } : {}),
+  });
   const claims = await validateIdToken(idToken, ctx.jwks, { issuer: ctx.issuerRule, clientId: ctx.config.clientId, nonce: secrets.nonce, now: ctx.now });
   return { claims, returnTo: pending.returnTo, inviteId: pending.inviteId, clearCookie: clearLoginCookie(ctx.config.publicBaseUrl) };
 }
 
 /** The refusal page for a SignInError raised by the login routes (the matching rule has its own). */
 export function signInErrorPage(error: SignInError): RefusalPage {
-  const title = error.code.startsWith("invite_") ? "This invite link cannot be used" : error.status >= 500 ? "Sign-in is not available right now" : "Sign-in did not complete";
+  const title = error.code.startsWith("invite_")
+    ? "This invite link cannot be used"
+    : error.status >= 500
+      ? "Sign-in is not available right now"
+      : "Sign-in did not complete";
   const whatToDo = error.code.startsWith("invite_")
     ? "Ask an administrator of your organization's account for a new invite link."
     : error.status >= 500

@@ -30,10 +30,7 @@ export interface SignInConfig {
  * ENTRA_FEDERATED_CREDENTIAL=true), a client secret (ENTRA_CLIENT_SECRET, a Key Vault reference
  * in Azure), or none (a public client with PKCE; the development provider only).
  */
-export type ClientAuth =
-  | { kind: "assertion"; getAssertion: () => Promise<string> }
-  | { kind: "secret"; secret: string }
-  | { kind: "none" };
+export type ClientAuth = { kind: "assertion"; getAssertion: () => Promise<string> } | { kind: "secret"; secret: string } | { kind: "none" };
 
 /**
  * A client assertion from the Function App's user-assigned managed identity (a federated
@@ -52,7 +49,12 @@ export function managedIdentityAssertion(managedIdentityClientId?: string): () =
     } catch {
       token = null;
     }
-    if (!token) throw new SignInError("client_assertion_unavailable", "The app's managed identity did not give a client assertion; check the identity and its federated credential on the app registration.", 502);
+    if (!token)
+      throw new SignInError(
+        "client_assertion_unavailable",
+        "The app's managed identity did not give a client assertion; check the identity and its federated credential on the app registration.",
+        502,
+      );
     return token.token;
   };
 }
@@ -73,10 +75,16 @@ export async function discover(authority: string, fetchImpl: typeof fetch = fetc
   const doc = (await response.json()) as Record<string, unknown>;
   const field = (name: string) => {
     const value = doc[name];
-    if (typeof value !== "string" || !/^https?:\/\//.test(value)) throw new SignInError("discovery_unavailable", `The identity provider's configuration lacks ${name}.`, 502);
+    if (typeof value !== "string" || !/^https?:\/\//.test(value))
+      throw new SignInError("discovery_unavailable", `The identity provider's configuration lacks ${name}.`, 502);
     return value;
   };
-  return { issuer: field("issuer"), authorizationEndpoint: field("authorization_endpoint"), tokenEndpoint: field("token_endpoint"), jwksUri: field("jwks_uri") };
+  return {
+    issuer: field("issuer"),
+    authorizationEndpoint: field("authorization_endpoint"),
+    tokenEndpoint: field("token_endpoint"),
+    jwksUri: field("jwks_uri"),
+  };
 }
 
 /** The callback URL registered with the provider. */
@@ -110,7 +118,12 @@ export function deriveLoginSecrets(state: string, binding: string): LoginSecrets
 export const newLoginSecrets = (): LoginSecrets => deriveLoginSecrets(randomSecret(), randomSecret());
 
 /** The authorization request (authorization code flow, PKCE S256, state, nonce, response_mode=query). */
-export function authorizationUrl(metadata: ProviderMetadata, config: Pick<SignInConfig, "clientId" | "publicBaseUrl">, secrets: LoginSecrets, options: { loginHint?: string; prompt?: "select_account" | "login" } = {}): string {
+export function authorizationUrl(
+  metadata: ProviderMetadata,
+  config: Pick<SignInConfig, "clientId" | "publicBaseUrl">,
+  secrets: LoginSecrets,
+  options: { loginHint?: string; prompt?: "select_account" | "login" } = {},
+): string {
   const url = new URL(metadata.authorizationEndpoint);
   const params: Record<string, string> = {
     client_id: config.clientId,

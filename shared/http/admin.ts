@@ -39,7 +39,11 @@ const TITLES: Record<number, string> = {
 const API_HEADERS = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" };
 
 /** A problem details response (RFC 9457). */
-export function problem(status: number, detail: string, options: { errors?: { field: string; detail: string }[]; headers?: Record<string, string>; clearSession?: string } = {}): HttpResponseInit {
+export function problem(
+  status: number,
+  detail: string,
+  options: { errors?: { field: string; detail: string }[]; headers?: Record<string, string>; clearSession?: string } = {},
+): HttpResponseInit {
   const body = { type: "about:blank", title: TITLES[status] ?? "Error", status, detail, ...(options.errors?.length ? { errors: options.errors } : {}) };
   return {
     status,
@@ -51,7 +55,8 @@ export function problem(status: number, detail: string, options: { errors?: { fi
 
 /** The one mapping of thrown errors to problem details; undefined for the unexpected (500). */
 export function toProblem(error: unknown): HttpResponseInit | undefined {
-  if (error instanceof OperationError) return problem(error.status, capital(error.detail), error.field ? { errors: [{ field: error.field, detail: capital(error.detail) }] } : {});
+  if (error instanceof OperationError)
+    return problem(error.status, capital(error.detail), error.field ? { errors: [{ field: error.field, detail: capital(error.detail) }] } : {});
   const known = error instanceof ScimError ? error : toScimError(error);
   if (known) return problem(known.status, known.detail, { headers: known.headers });
   return undefined;
@@ -115,9 +120,19 @@ export function wrapApi(handler: ApiHandler, options: { adminOnly: boolean }): H
       const user = await sessionUserAllowed(svc, session.tenantId, session.userId, now);
       if (!user) {
         await endUserSessions(svc.sessions, session.tenantId, session.userId);
-        return problem(403, "Your account is disconnected or can no longer sign in with Microsoft Entra ID, so your session was ended. Ask an administrator of your organization.", { clearSession: base });
+        return problem(
+          403,
+          "Your account is disconnected or can no longer sign in with Microsoft Entra ID, so your session was ended. Ask an administrator of your organization.",
+          { clearSession: base },
+        );
       }
-      const failure = checkCsrf({ method: request.method, origin: request.headers.get("origin"), csrfHeader: request.headers.get("x-csrf-token"), csrfToken: session.csrfToken, publicBaseUrl: base });
+      const failure = checkCsrf({
+        method: request.method,
+        origin: request.headers.get("origin"),
+        csrfHeader: request.headers.get("x-csrf-token"),
+        csrfToken: session.csrfToken,
+        publicBaseUrl: base,
+      });
       if (failure) return problem(403, csrfFailureDetail[failure]);
       const ctx: OperationContext = {
         tenantId: session.tenantId,

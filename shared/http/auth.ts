@@ -59,7 +59,12 @@ export async function loginContext(svc: Services, request: HttpRequest, now: Dat
     throw error instanceof SignInError ? error : new SignInError("discovery_unavailable", "The identity provider could not be reached.", 502);
   });
   const a = settings.clientAuth;
-  r.clientAuth ??= a.kind === "federated" ? { kind: "assertion", getAssertion: managedIdentityAssertion(a.managedIdentityClientId) } : a.kind === "secret" ? { kind: "secret", secret: a.secret } : { kind: "none" };
+  r.clientAuth ??=
+    a.kind === "federated"
+      ? { kind: "assertion", getAssertion: managedIdentityAssertion(a.managedIdentityClientId) }
+      : a.kind === "secret"
+        ? { kind: "secret", secret: a.secret }
+        : { kind: "none" };
   const isEntra = /^https:\/\/login\.microsoftonline\.com\//i.test(settings.authority);
   return {
     config: { clientId: settings.clientId, publicBaseUrl: publicBaseUrl(svc, request), clientAuth: r.clientAuth },
@@ -75,7 +80,9 @@ export async function loginContext(svc: Services, request: HttpRequest, now: Dat
 /** Takes one attempt of the client IP's bucket (and of the Entra tenant's, given `tid`); a 429 SignInError when empty. */
 export function rateLimit(svc: Services, request: HttpRequest, now: Date, tid?: string): void {
   const r = runtime(svc);
-  const decision = tid ? r.perTenant.take(`tid:${tid.toLowerCase()}`, now.getTime()) : r.perIp.take(`ip:${clientIp(request.headers.get("x-forwarded-for"))}`, now.getTime());
+  const decision = tid
+    ? r.perTenant.take(`tid:${tid.toLowerCase()}`, now.getTime())
+    : r.perIp.take(`ip:${clientIp(request.headers.get("x-forwarded-for"))}`, now.getTime());
   if (!decision.ok) throw new RateLimited(decision.retryAfterSeconds);
 }
 
@@ -130,7 +137,11 @@ export const refusal = (page: RefusalPage, status: number, setCookies: string[] 
  * becomes its refusal page (429 with Retry-After); anything else a 500/503 page with a
  * correlation id (logged, without the request's URL: it may carry a code).
  */
-export function authFunction(name: string, options: { methods: HttpMethod[]; route: string }, handler: (request: HttpRequest, svc: Services, now: Date) => Promise<HttpResponseInit>): HttpHandler {
+export function authFunction(
+  name: string,
+  options: { methods: HttpMethod[]; route: string },
+  handler: (request: HttpRequest, svc: Services, now: Date) => Promise<HttpResponseInit>,
+): HttpHandler {
   const wrapped: HttpHandler = async (request: HttpRequest, context: InvocationContext) => {
     const svc = services();
     try {
@@ -143,7 +154,10 @@ export function authFunction(name: string, options: { methods: HttpMethod[]; rou
         return htmlResponse(renderRefusal(signInErrorPage(error), error.status));
       }
       const known = toScimError(error);
-      if (known && known.status < 500) return htmlResponse(renderRefusal({ code: "request_refused", title: "Sign-in did not complete", why: known.detail, whatToDo: "Start the sign-in again." }, known.status));
+      if (known && known.status < 500)
+        return htmlResponse(
+          renderRefusal({ code: "request_refused", title: "Sign-in did not complete", why: known.detail, whatToDo: "Start the sign-in again." }, known.status),
+        );
       context.error(`Unhandled error in ${context.functionName} (correlation id ${context.invocationId}):`, error);
       const page: RefusalPage = {
         code: known ? "store_unavailable" : "internal_error",

@@ -1,7 +1,8 @@
 import type { HttpRequest } from "@azure/functions";
 import { ScimError } from "../scim/errors.js";
 
-const tooLarge = (maxBytes: number) => new ScimError(413, `The request body is larger than the limit of ${maxBytes} bytes; send fewer operations or members per request.`);
+const tooLarge = (maxBytes: number) =>
+  new ScimError(413, `The request body is larger than the limit of ${maxBytes} bytes; send fewer operations or members per request.`);
 
 /**
  * Reads a request body as text, never more than `maxBytes`: a declared Content-Length over the
@@ -12,7 +13,9 @@ export async function readBodyText(request: HttpRequest, limits: { maxBytes: num
   const { maxBytes, timeoutMs } = limits;
   const declared = request.headers.get("content-length");
   if (declared !== null && (!/^\d+$/.test(declared.trim()) || Number(declared) > maxBytes)) {
-    throw /^\d+$/.test(declared.trim()) ? tooLarge(maxBytes) : new ScimError(400, `The Content-Length header is not a number of bytes (got "${declared}").`, "invalidSyntax");
+    throw /^\d+$/.test(declared.trim())
+      ? tooLarge(maxBytes)
+      : new ScimError(400, `The Content-Length header is not a number of bytes (got "${declared}").`, "invalidSyntax");
   }
   const stream = request.body;
   if (!stream) return "";

@@ -19,7 +19,12 @@ export const registrations: Registration[] = [];
 /** Registers an HTTP function (v4 model) and records it in `registrations`. */
 export function registerHttp(registration: Registration): HttpHandler {
   registrations.push(registration);
-  azureFunctions.app.http(registration.name, { methods: registration.methods, route: registration.route, authLevel: "anonymous", handler: registration.handler });
+  azureFunctions.app.http(registration.name, {
+    methods: registration.methods,
+    route: registration.route,
+    authLevel: "anonymous",
+    handler: registration.handler,
+  });
   return registration.handler;
 }
 

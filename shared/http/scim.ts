@@ -42,7 +42,10 @@ function response(status: number, body: unknown, headers: Record<string, string>
 }
 
 function outcomeResponse(outcome: ScimOutcome): HttpResponseInit {
-  return response(outcome.status, outcome.body, { ...(outcome.version ? { ETag: outcome.version } : {}), ...(outcome.location ? { Location: outcome.location } : {}) });
+  return response(outcome.status, outcome.body, {
+    ...(outcome.version ? { ETag: outcome.version } : {}),
+    ...(outcome.location ? { Location: outcome.location } : {}),
+  });
 }
 
 function errorResponse(error: ScimError): HttpResponseInit {

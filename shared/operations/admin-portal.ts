@@ -33,10 +33,15 @@ export const MAX_PAGE_SIZE = 100;
 /** Most groups the pickers list. */
 export const MAX_GROUPS = 500;
 
-export function pageOf(raw: { page?: string | null; pageSize?: string | null }, defaultSize: number, maxSize = MAX_PAGE_SIZE): { page: number; pageSize: number } {
+export function pageOf(
+  raw: { page?: string | null; pageSize?: string | null },
+  defaultSize: number,
+  maxSize = MAX_PAGE_SIZE,
+): { page: number; pageSize: number } {
   const num = (value: string | null | undefined, field: string, fallback: number, max: number) => {
     if (value === undefined || value === null || value === "") return fallback;
-    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) throw new OperationError(400, `${field} must be a whole number from 1 to ${max} (got "${value}")`, field);
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max)
+      throw new OperationError(400, `${field} must be a whole number from 1 to ${max} (got "${value}")`, field);
     return Number(value);
   };
   return { page: num(raw.page, "page", 1, 100_000), pageSize: num(raw.pageSize, "pageSize", defaultSize, maxSize) };
@@ -119,7 +124,9 @@ export async function userDetail(ctx: OperationContext, id: string) {
   const settings = await tenantSettings(ctx);
   const doc = await requireUser(ctx, id);
   const product = userProduct(doc, settings);
-  const holders = product.objectId ? (await ctx.services.resources.usersWithObjectId(ctx.tenantId, product.objectId, 10)).map((d) => d.id).filter((h) => h !== id) : [];
+  const holders = product.objectId
+    ? (await ctx.services.resources.usersWithObjectId(ctx.tenantId, product.objectId, 10)).map((d) => d.id).filter((h) => h !== id)
+    : [];
   const history = await listAudit(ctx, { resourceId: id, limit: 20, page: 1 });
   return {
     ...(await summary(ctx, doc, settings)),
@@ -132,13 +139,22 @@ export async function userDetail(ctx: OperationContext, id: string) {
 
 /** `PUT /api/admin/users/{id}/entra`: sets the Object ID (so the Entra login type); 400 not a GUID, 409 another user carries it. */
 export async function setEntraLogin(ctx: OperationContext, id: string, objectId: unknown) {
-  if (!isGuid(objectId)) throw new OperationError(400, `objectId must be the user's Microsoft Entra object ID, a GUID such as 11111111-2222-4333-8444-555555555555 (got ${JSON.stringify(objectId ?? null)})`, "objectId");
+  if (!isGuid(objectId))
+    throw new OperationError(
+      400,
+      `objectId must be the user's Microsoft Entra object ID, a GUID such as 11111111-2222-4333-8444-555555555555 (got ${JSON.stringify(objectId ?? null)})`,
+      "objectId",
+    );
   const oid = objectId.toLowerCase();
   await requireUser(ctx, id);
   const others = (await ctx.services.resources.usersWithObjectId(ctx.tenantId, oid, 10)).filter((d) => d.id !== id);
   if (others.length > 0) {
     const names = others.map((d) => `${String(d.resource.userName)} (${d.id})`).join(", ");
-    throw new OperationError(409, `Object ID ${oid} is already carried by ${names}; remove it there first, since sign-in refuses an Object ID two users carry.`, "objectId");
+    throw new OperationError(
+      409,
+      `Object ID ${oid} is already carried by ${names}; remove it there first, since sign-in refuses an Object ID two users carry.`,
+      "objectId",
+    );
   }
   await setObjectId(ctx, id, oid);
   return userDetail(ctx, id);
@@ -148,7 +164,11 @@ export async function setEntraLogin(ctx: OperationContext, id: string, objectId:
 export async function removeEntraLogin(ctx: OperationContext, id: string) {
   const doc = await requireUser(ctx, id);
   if (ctx.actor.kind === "admin" && ctx.actor.id === id) {
-    throw new OperationError(422, "You cannot remove your own Microsoft Entra login: you would be signed out and could not sign in again. Ask another Admin.", "id");
+    throw new OperationError(
+      422,
+      "You cannot remove your own Microsoft Entra login: you would be signed out and could not sign in again. Ask another Admin.",
+      "id",
+    );
   }
   const settings = await tenantSettings(ctx);
   const product = userProduct(doc, settings);
@@ -165,9 +185,17 @@ export async function removeEntraLogin(ctx: OperationContext, id: string) {
 /** `GET /api/admin/groups`: provisioned groups with member counts, by displayName (at most MAX_GROUPS). */
 export async function listGroups(ctx: OperationContext) {
   const { total, docs } = await ctx.services.resources.query(ctx.tenantId, "Group", { startIndex: 1, count: MAX_GROUPS });
-  const members = await ctx.services.memberships.membersOf(ctx.tenantId, docs.map((d) => d.id));
+  const members = await ctx.services.memberships.membersOf(
+    ctx.tenantId,
+    docs.map((d) => d.id),
+  );
   const groups = docs
-    .map((g) => ({ id: g.id, displayName: String(g.resource.displayName ?? ""), externalId: typeof g.resource.externalId === "string" ? g.resource.externalId : null, members: members.get(g.id)?.length ?? 0 }))
+    .map((g) => ({
+      id: g.id,
+      displayName: String(g.resource.displayName ?? ""),
+      externalId: typeof g.resource.externalId === "string" ? g.resource.externalId : null,
+      members: members.get(g.id)?.length ?? 0,
+    }))
     .sort((a, b) => a.displayName.localeCompare(b.displayName));
   return { groups, total, truncated: total > docs.length };
 }
@@ -177,13 +205,22 @@ export async function teamsOverview(ctx: OperationContext) {
   const settings = await tenantSettings(ctx);
   const { teams, provisionedTeams } = await listTeams(ctx);
   const { docs: groups } = await ctx.services.resources.query(ctx.tenantId, "Group", { startIndex: 1, count: 10_000 });
-  const members = await ctx.services.memberships.membersOf(ctx.tenantId, groups.map((g) => g.id));
+  const members = await ctx.services.memberships.membersOf(
+    ctx.tenantId,
+    groups.map((g) => g.id),
+  );
   const usersOf = (ids: string[]) => new Set(ids.flatMap((id) => members.get(id) ?? []));
   const product = teams.map((t) => {
     const mapped = groups.filter((g) => settings.teamMappings.some((m) => m.team === t.id && groupMatches(m.group, groupFacts(g))));
     return { id: t.id, name: t.name, source: "product" as const, members: usersOf(mapped.map((g) => g.id)).size, groups: t.groups };
   });
-  const entra = provisionedTeams.map((t) => ({ id: t.id, name: String(t.name ?? t.id), source: "entra" as const, members: members.get(t.id)?.length ?? 0, groups: [String(t.name ?? t.id)] }));
+  const entra = provisionedTeams.map((t) => ({
+    id: t.id,
+    name: String(t.name ?? t.id),
+    source: "entra" as const,
+    members: members.get(t.id)?.length ?? 0,
+    groups: [String(t.name ?? t.id)],
+  }));
   return { teams: [...product, ...entra].sort((a, b) => a.name.localeCompare(b.name)) };
 }
 
@@ -223,7 +260,10 @@ export async function previewRole(ctx: OperationContext, input: { group?: unknow
   const next: TenantSettings = { ...settings, roleMappings: [...settings.roleMappings.filter((m) => m.group !== group), { group, role }] };
   const { resources, memberships } = ctx.services;
   const groups = await groupsNamed(ctx, group);
-  const members = await memberships.membersOf(ctx.tenantId, groups.map((g) => g.id));
+  const members = await memberships.membersOf(
+    ctx.tenantId,
+    groups.map((g) => g.id),
+  );
   const userIds = [...new Set([...members.values()].flat())];
   const admin = adminRole(next);
   let activeAdmins = await resources.countRole(ctx.tenantId, admin, true);
@@ -264,7 +304,10 @@ export async function unmapRoleCounted(ctx: OperationContext, input: { group?: u
 
 async function memberRoles(ctx: OperationContext, group: string, settings: TenantSettings): Promise<Map<string, string>> {
   const groups = await groupsNamed(ctx, group);
-  const members = await ctx.services.memberships.membersOf(ctx.tenantId, groups.map((g) => g.id));
+  const members = await ctx.services.memberships.membersOf(
+    ctx.tenantId,
+    groups.map((g) => g.id),
+  );
   const users = await ctx.services.resources.getMany(ctx.tenantId, "User", [...new Set([...members.values()].flat())]);
   return new Map(users.map((u) => [u.id, userProduct(u, settings).role]));
 }
@@ -288,20 +331,54 @@ export function auditView(e: AuditEvent) {
   };
 }
 
-const AUDIT_OPERATIONS = ["create", "replace", "patch", "delete", "role-conflict", "role-map", "role-unmap", "team-map", "team-unmap", "team-create", "login-types", "settings", "set-object-id", "token-create", "token-revoke", "tenant-link", "admin-grant", "entra-unlink", "invite-create"];
+const AUDIT_OPERATIONS = [
+  "create",
+  "replace",
+  "patch",
+  "delete",
+  "role-conflict",
+  "role-map",
+  "role-unmap",
+  "team-map",
+  "team-unmap",
+  "team-create",
+  "login-types",
+  "settings",
+  "set-object-id",
+  "token-create",
+  "token-revoke",
+  "tenant-link",
+  "admin-grant",
+  "entra-unlink",
+  "invite-create",
+];
 
 function isoTime(value: string | null | undefined, field: string): string | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   const t = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(t)) throw new OperationError(400, `${field} must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z (got "${value}")`, field);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(t))
+    throw new OperationError(400, `${field} must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z (got "${value}")`, field);
   return new Date(t).toISOString();
 }
 
 /** `GET /api/admin/audit`: the provisioning log newest first, filtered by operation, resource, status and time. */
-export async function auditPage(ctx: OperationContext, raw: { operation?: string | null; resource?: string | null; status?: string | null; from?: string | null; to?: string | null; page?: string | null; pageSize?: string | null }) {
+export async function auditPage(
+  ctx: OperationContext,
+  raw: {
+    operation?: string | null;
+    resource?: string | null;
+    status?: string | null;
+    from?: string | null;
+    to?: string | null;
+    page?: string | null;
+    pageSize?: string | null;
+  },
+) {
   const { page, pageSize } = pageOf(raw, 50, 200);
-  if (raw.operation && !AUDIT_OPERATIONS.includes(raw.operation)) throw new OperationError(400, `operation must be one of ${AUDIT_OPERATIONS.join(", ")} (got "${raw.operation}")`, "operation");
-  if (raw.status && raw.status !== "success" && raw.status !== "failure") throw new OperationError(400, `status must be success or failure (got "${raw.status}")`, "status");
+  if (raw.operation && !AUDIT_OPERATIONS.includes(raw.operation))
+    throw new OperationError(400, `operation must be one of ${AUDIT_OPERATIONS.join(", ")} (got "${raw.operation}")`, "operation");
+  if (raw.status && raw.status !== "success" && raw.status !== "failure")
+    throw new OperationError(400, `status must be success or failure (got "${raw.status}")`, "status");
   const from = isoTime(raw.from, "from");
   const to = isoTime(raw.to, "to");
   if (from && to && from >= to) throw new OperationError(400, "from must be before to", "from");
@@ -334,7 +411,11 @@ export async function auditHourly(ctx: OperationContext, rawDays: string | null 
   const first = currentHour - (days * 24 - 1) * HOUR;
   const { ids } = await tokenIds(ctx);
   const events = await ctx.services.auditLog.since(ctx.tenantId, new Date(first).toISOString(), ctx.now);
-  const hours = Array.from({ length: days * 24 }, (_, i) => ({ hour: new Date(first + i * HOUR).toISOString().replace(".000Z", "Z"), requests: 0, failures: 0 }));
+  const hours = Array.from({ length: days * 24 }, (_, i) => ({
+    hour: new Date(first + i * HOUR).toISOString().replace(".000Z", "Z"),
+    requests: 0,
+    failures: 0,
+  }));
   for (const e of events) {
     if (!ids.has(e.tokenId)) continue;
     const i = Math.floor((Date.parse(e.time) - first) / HOUR);
@@ -351,7 +432,9 @@ export const tokenView = ({ tenantId: _t, ...token }: TokenInfo) => token;
 export async function connectionHealth(ctx: OperationContext) {
   const now = ctx.now.getTime();
   const { tokens, ids } = await tokenIds(ctx);
-  const week = (await ctx.services.auditLog.since(ctx.tenantId, new Date(now - 7 * 24 * HOUR).toISOString(), ctx.now)).sort((a, b) => (a.time < b.time ? 1 : -1));
+  const week = (await ctx.services.auditLog.since(ctx.tenantId, new Date(now - 7 * 24 * HOUR).toISOString(), ctx.now)).sort((a, b) =>
+    a.time < b.time ? 1 : -1,
+  );
   const fromEntra = week.filter((e) => ids.has(e.tokenId));
   const day = fromEntra.filter((e) => Date.parse(e.time) >= now - 24 * HOUR);
   const failures24h = day.filter((e) => e.status >= 400).length;

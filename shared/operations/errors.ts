@@ -1,5 +1,15 @@
 import { ScimError } from "../scim/errors.js";
-import { ConflictError, NotFoundError, PageTooDeepError, PartitionFullError, PreconditionFailedError, QueryTooLargeError, ThrottledError, UnavailableError, fromCosmos } from "../store/errors.js";
+import {
+  ConflictError,
+  NotFoundError,
+  PageTooDeepError,
+  PartitionFullError,
+  PreconditionFailedError,
+  QueryTooLargeError,
+  ThrottledError,
+  UnavailableError,
+  fromCosmos,
+} from "../store/errors.js";
 
 /**
  * A request an admin operation refuses, with a detail a person can act on: 400 bad input (with the
@@ -32,24 +42,47 @@ export function toScimError(error: unknown): ScimError | undefined {
   if (e instanceof NotFoundError) return new ScimError(404, `${e.what.charAt(0).toUpperCase()}${e.what.slice(1)} not found.`);
   if (e instanceof ConflictError) {
     const how = e.caseExact ? "" : " (compared case-insensitively)";
-    return new ScimError(409, `${e.kind} ${e.attribute} '${e.value}' is already used by ${e.kind} ${e.holderId}; ${e.attribute} must be unique within the tenant${how}.`, "uniqueness");
+    return new ScimError(
+      409,
+      `${e.kind} ${e.attribute} '${e.value}' is already used by ${e.kind} ${e.holderId}; ${e.attribute} must be unique within the tenant${how}.`,
+      "uniqueness",
+    );
   }
   if (e instanceof PreconditionFailedError) {
     return new ScimError(
       412,
-      e.wanted ? `If-Match ${e.wanted} does not match the current version ${e.current} of ${e.what}; read it again and retry.` : `${e.what} changed while the request ran; read it again and retry.`,
+      e.wanted
+        ? `If-Match ${e.wanted} does not match the current version ${e.current} of ${e.what}; read it again and retry.`
+        : `${e.what} changed while the request ran; read it again and retry.`,
     );
   }
   if (e instanceof QueryTooLargeError) {
-    return new ScimError(400, `sortBy over ${e.matches} matching resources is not supported (at most ${e.limit}); narrow the filter or leave out sortBy.`, "tooMany");
+    return new ScimError(
+      400,
+      `sortBy over ${e.matches} matching resources is not supported (at most ${e.limit}); narrow the filter or leave out sortBy.`,
+      "tooMany",
+    );
   }
   if (e instanceof PageTooDeepError) {
-    return new ScimError(400, `startIndex ${e.startIndex} is beyond the deepest page this service serves (startIndex up to ${e.limit}); narrow the filter instead of paging further.`, "invalidValue");
+    return new ScimError(
+      400,
+      `startIndex ${e.startIndex} is beyond the deepest page this service serves (startIndex up to ${e.limit}); narrow the filter instead of paging further.`,
+      "invalidValue",
+    );
   }
   if (e instanceof ThrottledError) return new ScimError(429, "The store is busy; retry after the time in Retry-After.", undefined, retryAfter(e.retryAfterMs));
-  if (e instanceof UnavailableError) return new ScimError(503, `The service is temporarily unavailable (${e.reason}); retry after the time in Retry-After.`, undefined, retryAfter(e.retryAfterMs));
+  if (e instanceof UnavailableError)
+    return new ScimError(
+      503,
+      `The service is temporarily unavailable (${e.reason}); retry after the time in Retry-After.`,
+      undefined,
+      retryAfter(e.retryAfterMs),
+    );
   if (e instanceof PartitionFullError) {
-    return new ScimError(507, "Insufficient storage: this tenant's data has reached the store's limit; nothing was written. The service's operators have been alerted.");
+    return new ScimError(
+      507,
+      "Insufficient storage: this tenant's data has reached the store's limit; nothing was written. The service's operators have been alerted.",
+    );
   }
   return undefined;
 }

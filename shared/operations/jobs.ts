@@ -71,7 +71,14 @@ export function newJob(ctx: OperationContext, kind: JobKind, group: ResourceDoc,
   };
 }
 
-const messageOf = (job: JobDoc): JobMessage => ({ tenantId: job.tenantId, jobId: job.id, kind: job.job, groupId: job.groupId, step: job.step, ...(job.cursor ? { cursor: job.cursor } : {}) });
+const messageOf = (job: JobDoc): JobMessage => ({
+  tenantId: job.tenantId,
+  jobId: job.id,
+  kind: job.job,
+  groupId: job.groupId,
+  step: job.step,
+  ...(job.cursor ? { cursor: job.cursor } : {}),
+});
 
 /** The queue, or 503 where none is configured (checked before anything is written). */
 export function requireQueue(services: Services) {
@@ -121,12 +128,19 @@ async function doStep(ctx: OperationContext, job: JobDoc): Promise<{ id: string;
   if (job.recompute && users.length > 0) {
     // A mapping changed while the step ran: do it again with the new one (recomputeRoles reads settings fresh).
     for (let pass = 0; pass < 3; pass++) {
-      const used = await recomputeRoles(ctx, users, { groupsOf: await jobs.groupsOfUsers(job.tenantId, users), withoutGroup: job.job === "delete-group" ? job.groupId : undefined });
+      const used = await recomputeRoles(ctx, users, {
+        groupsOf: await jobs.groupsOfUsers(job.tenantId, users),
+        withoutGroup: job.job === "delete-group" ? job.groupId : undefined,
+      });
       const now = await tenantSettings(ctx, { fresh: true });
       if (JSON.stringify(now.roleMappings) === JSON.stringify(used?.roleMappings) && now.defaultRole === used?.defaultRole) break;
     }
   }
-  if (job.job === "delete-group") await memberships.removeDocs(job.tenantId, page.map((m) => m.id));
+  if (job.job === "delete-group")
+    await memberships.removeDocs(
+      job.tenantId,
+      page.map((m) => m.id),
+    );
   return page;
 }
 
@@ -181,7 +195,15 @@ export async function runJobStep(services: Services, message: JobMessage, delive
     const final = delivery.dequeueCount >= delivery.maxDequeueCount;
     const failed = await services.jobs
       .update(job.tenantId, job.id, (j) =>
-        j.step !== message.step || j.state === "done" ? undefined : { ...j, failedAttempts: j.failedAttempts + 1, error: detail, updatedAt: services.now().toISOString(), ...(final ? { state: "failed", finishedAt: services.now().toISOString() } : {}) },
+        j.step !== message.step || j.state === "done"
+          ? undefined
+          : {
+              ...j,
+              failedAttempts: j.failedAttempts + 1,
+              error: detail,
+              updatedAt: services.now().toISOString(),
+              ...(final ? { state: "failed", finishedAt: services.now().toISOString() } : {}),
+            },
       )
       .catch((e) => (services.report(`Could not record the failure of job ${job.id}`, e), undefined));
     if (final && failed?.state === "failed") await logJob(ctx, failed, 500, `failed: ${describeJob(failed)} at step ${message.step}`, detail);
@@ -194,7 +216,15 @@ export async function failPoisoned(services: Services, message: JobMessage): Pro
   let changed = false;
   const job = await services.jobs.update(message.tenantId, message.jobId, (j) => {
     changed = !(j.state === "done" || j.state === "failed" || j.step !== message.step);
-    return changed ? { ...j, state: "failed", finishedAt: services.now().toISOString(), updatedAt: services.now().toISOString(), error: j.error ?? `step ${message.step} failed on every delivery` } : undefined;
+    return changed
+      ? {
+          ...j,
+          state: "failed",
+          finishedAt: services.now().toISOString(),
+          updatedAt: services.now().toISOString(),
+          error: j.error ?? `step ${message.step} failed on every delivery`,
+        }
+      : undefined;
   });
   if (job && changed) await logJob(jobContext(services, job), job, 500, `failed: ${describeJob(job)} at step ${message.step}`, job.error);
 }
@@ -204,7 +234,9 @@ export async function sweepStalledJobs(services: Services, limit = 100): Promise
   const before = new Date(services.now().getTime() - STALLED_AFTER_MS).toISOString();
   const stalled = await services.jobs.stalled(before, limit);
   for (const job of stalled) {
-    await services.jobs.update(job.tenantId, job.id, (j) => (j.step === job.step && j.state !== "done" && j.state !== "failed" ? { ...j, updatedAt: services.now().toISOString() } : undefined));
+    await services.jobs.update(job.tenantId, job.id, (j) =>
+      j.step === job.step && j.state !== "done" && j.state !== "failed" ? { ...j, updatedAt: services.now().toISOString() } : undefined,
+    );
     await enqueueStep(services, job);
   }
   return stalled.length;
@@ -255,7 +287,9 @@ export async function listJobs(ctx: OperationContext, limit = 50): Promise<JobVi
 /** Starts a failed job again from the step that failed (its work is idempotent). */
 export async function retryJob(ctx: OperationContext, jobId: string): Promise<JobView> {
   requireQueue(ctx.services);
-  const job = await ctx.services.jobs.update(ctx.tenantId, jobId, (j) => (j.state === "failed" ? { ...j, state: j.startedAt ? "running" : "queued", finishedAt: undefined, updatedAt: ctx.now.toISOString() } : undefined));
+  const job = await ctx.services.jobs.update(ctx.tenantId, jobId, (j) =>
+    j.state === "failed" ? { ...j, state: j.startedAt ? "running" : "queued", finishedAt: undefined, updatedAt: ctx.now.toISOString() } : undefined,
+  );
   if (!job) throw new OperationError(404, `no job ${jobId} in this tenant (see: jobs list)`, "job");
   if (job.state !== "failed" && job.state !== "done") await enqueueStep(ctx.services, job);
   return view(job);

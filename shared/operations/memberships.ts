@@ -16,10 +16,16 @@ export async function assertMembers(ctx: OperationContext, ids: string[], groupI
   const unknown = [...found].filter(([, doc]) => doc?.kind !== "User" && doc?.kind !== "Group").map(([id]) => id);
   const groups = [...found].filter(([, doc]) => doc?.kind === "Group").map(([id]) => id);
   if (groups.length > 0) {
-    throw badRequest("invalidValue", `Nested groups are not supported: ${listIds(groups)} ${groups.length === 1 ? "is a Group" : "are Groups"}; members of group ${groupId} must be Users.`);
+    throw badRequest(
+      "invalidValue",
+      `Nested groups are not supported: ${listIds(groups)} ${groups.length === 1 ? "is a Group" : "are Groups"}; members of group ${groupId} must be Users.`,
+    );
   }
   if (unknown.length > 0) {
-    throw badRequest("invalidValue", `No User with id ${listIds(unknown)} exists in this tenant; members of group ${groupId} must be ids of provisioned Users.`);
+    throw badRequest(
+      "invalidValue",
+      `No User with id ${listIds(unknown)} exists in this tenant; members of group ${groupId} must be ids of provisioned Users.`,
+    );
   }
 }
 
@@ -51,7 +57,10 @@ export async function changeMembership(ctx: OperationContext, group: ResourceDoc
     const stillThere = await resources.get(ctx.tenantId, "Group", group.id);
     const users = await resources.readMany(ctx.tenantId, plan.add);
     const gone = stillThere ? plan.add.filter((id) => users.get(id)?.kind !== "User") : plan.add;
-    await memberships.removeDocs(ctx.tenantId, gone.map((userId) => memberId(group.id, userId)));
+    await memberships.removeDocs(
+      ctx.tenantId,
+      gone.map((userId) => memberId(group.id, userId)),
+    );
     if (!stillThere) throw new NotFoundError(`Group ${group.id} (deleted while its members were being changed)`);
   }
   // A role mapping saved while this change ran (after `mapped` was read, its own recompute reading

@@ -34,14 +34,23 @@ export async function recomputeRoles(
     ? new Map((await resources.getMany(ctx.tenantId, "Group", [...new Set([...options.groupsOf.values()].flat())])).map((g) => [g.id, g]))
     : undefined;
   for (const user of await resources.getMany(ctx.tenantId, "User", userIds)) {
-    const groupIds = (options.groupsOf ? (options.groupsOf.get(user.id) ?? []) : await memberships.groupsOf(ctx.tenantId, user.id)).filter((id) => id !== options.withoutGroup);
-    const groups = (known ? groupIds.map((id) => known.get(id)).filter((g): g is ResourceDoc => g !== undefined) : await resources.getMany(ctx.tenantId, "Group", groupIds)).map(groupFacts);
+    const groupIds = (options.groupsOf ? (options.groupsOf.get(user.id) ?? []) : await memberships.groupsOf(ctx.tenantId, user.id)).filter(
+      (id) => id !== options.withoutGroup,
+    );
+    const groups = (
+      known ? groupIds.map((id) => known.get(id)).filter((g): g is ResourceDoc => g !== undefined) : await resources.getMany(ctx.tenantId, "Group", groupIds)
+    ).map(groupFacts);
     const current = userProduct(user, settings);
     const computed = computeRole(groups, settings);
     const demotingAdmin = current.role === admin && computed.role !== admin;
     const otherAdmins = demotingAdmin && isActive(user) ? (await resources.countRole(ctx.tenantId, admin, true)) - 1 : 1;
     let next = nextRole(current, computed, settings, otherAdmins, ctx.now);
-    const write = () => resources.setProductFields(ctx.tenantId, user, user.product ? { role: next.role, roleSource: next.source } : { ...current, role: next.role, roleSource: next.source });
+    const write = () =>
+      resources.setProductFields(
+        ctx.tenantId,
+        user,
+        user.product ? { role: next.role, roleSource: next.source } : { ...current, role: next.role, roleSource: next.source },
+      );
     if (next.role === current.role && JSON.stringify(next.source) === JSON.stringify(current.roleSource)) continue;
     await write();
     if (demotingAdmin && !next.conflict && isActive(user) && (await resources.countRole(ctx.tenantId, admin, true)) === 0) {
@@ -56,4 +65,3 @@ export async function recomputeRoles(
   }
   return settings;
 }
-

@@ -53,7 +53,13 @@ export function patchDialectOf(body: unknown, rfcFlag = false): "default" | "rfc
   const ops = (body as { Operations?: unknown } | null)?.Operations;
   if (!Array.isArray(ops) || ops.length === 0) return "default";
   const op = (o: unknown) => (o && typeof o === "object" ? (o as Record<string, unknown>) : {});
-  if (ops.some((o) => { const v = op(o).value; return !op(o).path && v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).some((k) => k.includes(".") && !k.startsWith("urn:")); })) return "rfc";
+  if (
+    ops.some((o) => {
+      const v = op(o).value;
+      return !op(o).path && v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).some((k) => k.includes(".") && !k.startsWith("urn:"));
+    })
+  )
+    return "rfc";
   const lower = ops.every((o) => typeof op(o).op === "string" && op(o).op === (op(o).op as string).toLowerCase());
   const stringBooleans = JSON.stringify(ops).match(/"(True|False)"/);
   return lower && !stringBooleans ? "rfc" : "default";
@@ -67,11 +73,19 @@ function render(ctx: OperationContext, type: ResourceTypeName, doc: ResourceDoc,
  * Memberships to serve with resources, read only when the projection asks for them: a Group's
  * `members` (one query for the whole page), a User's `groups` (returned only on request).
  */
-async function relatedOf(ctx: OperationContext, type: ResourceTypeName, docs: ResourceDoc[], projection: Projection): Promise<Map<string, Related[]> | undefined> {
+async function relatedOf(
+  ctx: OperationContext,
+  type: ResourceTypeName,
+  docs: ResourceDoc[],
+  projection: Projection,
+): Promise<Map<string, Related[]> | undefined> {
   const { resources, memberships } = ctx.services;
   if (type === "Group") {
     if (!wantsAttribute(projection, ["members"], type)) return undefined;
-    const members = await memberships.membersOf(ctx.tenantId, docs.map((d) => d.id));
+    const members = await memberships.membersOf(
+      ctx.tenantId,
+      docs.map((d) => d.id),
+    );
     return new Map([...members].map(([id, users]) => [id, users.map((u) => ({ id: u }))]));
   }
   if (!wantsAttribute(projection, ["groups"], type)) return undefined;
@@ -87,7 +101,14 @@ async function relatedOf(ctx: OperationContext, type: ResourceTypeName, docs: Re
 }
 
 /** Serves one resource; `known` members (a create) save reading them back. */
-async function respond(ctx: OperationContext, type: ResourceTypeName, doc: ResourceDoc, status: number, projection: Projection, known?: string[]): Promise<ScimOutcome> {
+async function respond(
+  ctx: OperationContext,
+  type: ResourceTypeName,
+  doc: ResourceDoc,
+  status: number,
+  projection: Projection,
+  known?: string[],
+): Promise<ScimOutcome> {
   const related = known ? known.map((id) => ({ id })) : (await relatedOf(ctx, type, [doc], projection))?.get(doc.id);
   const body = render(ctx, type, doc, projection, related);
   return { status, body, version: metaOf(doc).version, ...(status === 201 ? { location: (body.meta as { location: string }).location } : {}) };
@@ -186,7 +207,12 @@ export async function getResource(ctx: OperationContext, type: ResourceTypeName,
 }
 
 /** POST /Users, POST /Groups (RFC 7644 §3.3). */
-export function createResource(ctx: OperationContext, type: ResourceTypeName, input: WriteInput, options: { product?: StoredProduct } = {}): Promise<ScimOutcome> {
+export function createResource(
+  ctx: OperationContext,
+  type: ResourceTypeName,
+  input: WriteInput,
+  options: { product?: StoredProduct } = {},
+): Promise<ScimOutcome> {
   return logged(
     ctx,
     { operation: "create", resourceType: type },
@@ -323,7 +349,10 @@ export function deleteResource(ctx: OperationContext, type: ResourceTypeName, id
       const related = await memberships.of(ctx.tenantId, type, id);
       const before = await resources.get(ctx.tenantId, type, id);
       if (!before) {
-        await memberships.removeDocs(ctx.tenantId, related.map((r) => r.id));
+        await memberships.removeDocs(
+          ctx.tenantId,
+          related.map((r) => r.id),
+        );
         await resources.require(ctx.tenantId, type, id);
         return { status: 204 };
       }
@@ -331,7 +360,10 @@ export function deleteResource(ctx: OperationContext, type: ResourceTypeName, id
       const members = type === "Group" && mapsRoles(settings, before) ? related.map((r) => r.other) : [];
       // Roles first, as if the group were gone: a retried DELETE (the group still there) redoes them.
       await recomputeRoles(ctx, members, { withoutGroup: before.id });
-      await memberships.removeDocs(ctx.tenantId, related.map((r) => r.id));
+      await memberships.removeDocs(
+        ctx.tenantId,
+        related.map((r) => r.id),
+      );
       await resources.delete(ctx.tenantId, type, id, {
         ...(await writeOptions(ctx, trail, type, 204)),
         ifMatch: input.ifMatch,
@@ -340,7 +372,10 @@ export function deleteResource(ctx: OperationContext, type: ResourceTypeName, id
         retentionSeconds: type === "User" ? deletedUserTtlSeconds(settings) : undefined,
       });
       trail.landed();
-      await memberships.removeDocs(ctx.tenantId, (await memberships.of(ctx.tenantId, type, id)).map((r) => r.id));
+      await memberships.removeDocs(
+        ctx.tenantId,
+        (await memberships.of(ctx.tenantId, type, id)).map((r) => r.id),
+      );
       if (type === "User") {
         await flagLastAdmin(ctx, before, "deleted");
         await endSessions(ctx, id);

@@ -36,10 +36,16 @@ export function roleMatchChanged(settings: TenantSettings, before: ResourceDoc, 
 /** Existing groups a selector (id, displayName or externalId) names. */
 export async function groupsNamed(ctx: OperationContext, selector: string): Promise<ResourceDoc[]> {
   const { resources } = ctx.services;
-  const byExternalId = await resources.query(ctx.tenantId, "Group", { filter: { kind: "compare", attrPath: "externalId", op: "eq", value: selector }, startIndex: 1, count: 50 });
-  const found = [await resources.get(ctx.tenantId, "Group", selector), await resources.findBy(ctx.tenantId, "Group", "displayName", selector), ...byExternalId.docs].filter(
-    (g): g is ResourceDoc => g !== undefined,
-  );
+  const byExternalId = await resources.query(ctx.tenantId, "Group", {
+    filter: { kind: "compare", attrPath: "externalId", op: "eq", value: selector },
+    startIndex: 1,
+    count: 50,
+  });
+  const found = [
+    await resources.get(ctx.tenantId, "Group", selector),
+    await resources.findBy(ctx.tenantId, "Group", "displayName", selector),
+    ...byExternalId.docs,
+  ].filter((g): g is ResourceDoc => g !== undefined);
   return [...new Map(found.map((g) => [g.id, g])).values()];
 }
 
@@ -52,14 +58,21 @@ export async function recomputeGroup(ctx: OperationContext, group: ResourceDoc, 
   const limit = ctx.services.config.jobs.inlineMembers;
   const probe = await ctx.services.jobs.memberPage(ctx.tenantId, group.id, undefined, limit + 1);
   if (probe.length <= limit) {
-    await recomputeRoles(ctx, probe.map((m) => m.userId));
+    await recomputeRoles(
+      ctx,
+      probe.map((m) => m.userId),
+    );
     return { recomputed: probe.length };
   }
   return { recomputed: 0, job: await startJob(ctx, newJob(ctx, "recompute-roles", group, reason, true)) };
 }
 
 /** Recomputes the roles of every member of the groups a selector names (after a mapping changed): small groups at once, large ones by a job. */
-async function recomputeGroupMembers(ctx: OperationContext, selector: string, reason: string): Promise<{ recomputedUsers: number; jobs: { id: string; groupId: string }[] }> {
+async function recomputeGroupMembers(
+  ctx: OperationContext,
+  selector: string,
+  reason: string,
+): Promise<{ recomputedUsers: number; jobs: { id: string; groupId: string }[] }> {
   const out = { recomputedUsers: 0, jobs: [] as { id: string; groupId: string }[] };
   for (const group of await groupsNamed(ctx, selector)) {
     const { recomputed, job } = await recomputeGroup(ctx, group, reason);
@@ -89,7 +102,10 @@ export async function mapRole(ctx: OperationContext, group: string, role: string
   const canonical = roleOf(await tenantSettings(ctx), role);
   return logged(ctx, { operation: "role-map", resourceType: "RoleMapping", resourceId: group }, async (trail) => {
     trail.changedAttributes = [`roleMappings[${group}] = ${canonical}`];
-    const s = await updateSettings(ctx, (cur) => ({ ...cur, roleMappings: [...cur.roleMappings.filter((m) => m.group !== group), { group, role: canonical }] }));
+    const s = await updateSettings(ctx, (cur) => ({
+      ...cur,
+      roleMappings: [...cur.roleMappings.filter((m) => m.group !== group), { group, role: canonical }],
+    }));
     const { recomputedUsers, jobs } = await recomputeGroupMembers(ctx, group, "role-map");
     if (jobs.length) trail.changedAttributes.push(...jobs.map((j) => `job ${j.id}`));
     return { mappings: s.roleMappings, recomputedUsers, jobs, role: canonical };
@@ -98,7 +114,8 @@ export async function mapRole(ctx: OperationContext, group: string, role: string
 
 /** Removes a group's role mapping and recomputes its members. */
 export async function unmapRole(ctx: OperationContext, group: string) {
-  if (!(await tenantSettings(ctx)).roleMappings.some((m) => m.group === group)) throw new OperationError(404, `group ${group} has no role mapping (see: role list)`, "group");
+  if (!(await tenantSettings(ctx)).roleMappings.some((m) => m.group === group))
+    throw new OperationError(404, `group ${group} has no role mapping (see: role list)`, "group");
   return logged(ctx, { operation: "role-unmap", resourceType: "RoleMapping", resourceId: group }, async (trail) => {
     trail.changedAttributes = [`roleMappings[${group}]`];
     const s = await updateSettings(ctx, (cur) => ({ ...cur, roleMappings: cur.roleMappings.filter((m) => m.group !== group) }));

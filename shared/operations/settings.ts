@@ -8,5 +8,7 @@ export async function tenantSettings(ctx: OperationContext, options: { fresh?: b
 
 /** Read-modify-write of the tenant's settings; returns the new settings. */
 export async function updateSettings(ctx: OperationContext, change: (current: TenantSettings) => TenantSettings): Promise<TenantSettings> {
-  return withDefaults((await ctx.services.settings.update(ctx.tenantId, (stored) => ({ ...change(withDefaults(stored as Partial<TenantSettings>)) }))) as Partial<TenantSettings>);
+  return withDefaults(
+    (await ctx.services.settings.update(ctx.tenantId, (stored) => ({ ...change(withDefaults(stored as Partial<TenantSettings>)) }))) as Partial<TenantSettings>,
+  );
 }

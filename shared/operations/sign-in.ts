@@ -64,7 +64,12 @@ export async function decideSignIn(services: Services, claims: SignInClaims, inv
     const tenant = await services.tenants.findByEntraTenantId(claims.tid);
     if (!tenant) return matchSignIn({ via: "direct", claims, tenant: null, usersWithObjectId: [] });
     const settings = await settingsOf(services, tenant.id, now);
-    return matchSignIn({ via: "direct", claims, tenant: signInTenant(tenant, settings), usersWithObjectId: await holders(services, tenant.id, claims.oid, settings) });
+    return matchSignIn({
+      via: "direct",
+      claims,
+      tenant: signInTenant(tenant, settings),
+      usersWithObjectId: await holders(services, tenant.id, claims.oid, settings),
+    });
   }
   const tenant = await services.tenants.get(invite.tenantId);
   if (!tenant) return unknownInvite;
@@ -108,7 +113,14 @@ export async function applySignIn(services: Services, claims: SignInClaims, invi
   }
   let userId = outcome.userId;
   if (b.createUser) {
-    userId = (await createUser(ctx, { userName: b.createUser.userName, loginTypes: ["entra"], objectId: b.createUser.objectId, ...(b.createUser.displayName ? { displayName: b.createUser.displayName } : {}) })).id;
+    userId = (
+      await createUser(ctx, {
+        userName: b.createUser.userName,
+        loginTypes: ["entra"],
+        objectId: b.createUser.objectId,
+        ...(b.createUser.displayName ? { displayName: b.createUser.displayName } : {}),
+      })
+    ).id;
   }
   const settings = await settingsOf(services, ctx.tenantId, now);
   const doc = await services.resources.require(ctx.tenantId, "User", userId!);
@@ -148,11 +160,22 @@ export async function sessionUserAllowed(services: Services, tenantId: string, u
 export async function createInvite(ctx: OperationContext, input: { userName?: string; publicBaseUrl: string }) {
   await requireTenant(ctx.services, ctx.tenantId);
   const userName = input.userName?.trim() || null;
-  if (userName !== null && (userName.length > 256 || /\s/.test(userName))) throw new OperationError(400, "--user-name is the Entra user name (preferred_username) of the person invited, e.g. ann@contoso.com", "userName");
+  if (userName !== null && (userName.length > 256 || /\s/.test(userName)))
+    throw new OperationError(400, "--user-name is the Entra user name (preferred_username) of the person invited, e.g. ann@contoso.com", "userName");
   const { code, doc } = newInvite(ctx.tenantId, userName, ctx.now);
-  await logged(ctx, { operation: "invite-create", resourceType: "Invite", resourceId: doc.id.slice(0, 12) }, async (trail) => {
-    trail.changedAttributes = userName ? ["userName"] : [];
-    await ctx.services.sessions.createInvite(doc);
-  }, () => 201);
-  return { url: `${input.publicBaseUrl.replace(/\/+$/, "")}/auth/invite#${code}`, expiresAt: doc.expiresAt, userName, validForHours: INVITE_TTL_SECONDS / 3600 };
+  await logged(
+    ctx,
+    { operation: "invite-create", resourceType: "Invite", resourceId: doc.id.slice(0, 12) },
+    async (trail) => {
+      trail.changedAttributes = userName ? ["userName"] : [];
+      await ctx.services.sessions.createInvite(doc);
+    },
+    () => 201,
+  );
+  return {
+    url: `${input.publicBaseUrl.replace(/\/+$/, "")}/auth/invite#${code}`,
+    expiresAt: doc.expiresAt,
+    userName,
+    validForHours: INVITE_TTL_SECONDS / 3600,
+  };
 }

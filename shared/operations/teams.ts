@@ -16,14 +16,19 @@ export async function createTeam(ctx: OperationContext, name: string) {
   if (trimmed === "") throw new OperationError(400, "--name is required", "name");
   if (findTeam(await tenantSettings(ctx), trimmed)) throw new OperationError(409, `a team named "${trimmed}" exists already`, "name");
   const team = { id: randomUUID(), name: trimmed, createdAt: ctx.now.toISOString() };
-  return logged(ctx, { operation: "team-create", resourceType: "Team", resourceId: team.id }, async (trail) => {
-    trail.changedAttributes = ["name"];
-    await updateSettings(ctx, (cur) => {
-      if (findTeam(cur, trimmed)) throw new OperationError(409, `a team named "${trimmed}" exists already`, "name");
-      return { ...cur, teams: [...cur.teams, team] };
-    });
-    return team;
-  }, () => 201);
+  return logged(
+    ctx,
+    { operation: "team-create", resourceType: "Team", resourceId: team.id },
+    async (trail) => {
+      trail.changedAttributes = ["name"];
+      await updateSettings(ctx, (cur) => {
+        if (findTeam(cur, trimmed)) throw new OperationError(409, `a team named "${trimmed}" exists already`, "name");
+        return { ...cur, teams: [...cur.teams, team] };
+      });
+      return team;
+    },
+    () => 201,
+  );
 }
 
 /** Puts the members of a group (id, displayName or externalId; it may not be provisioned yet) into an existing team. */
@@ -39,7 +44,8 @@ export async function mapTeam(ctx: OperationContext, group: string, teamName: st
 }
 
 export async function unmapTeam(ctx: OperationContext, group: string) {
-  if (!(await tenantSettings(ctx)).teamMappings.some((m) => m.group === group)) throw new OperationError(404, `group ${group} is not mapped to a team`, "group");
+  if (!(await tenantSettings(ctx)).teamMappings.some((m) => m.group === group))
+    throw new OperationError(404, `group ${group} is not mapped to a team`, "group");
   return logged(ctx, { operation: "team-unmap", resourceType: "TeamMapping", resourceId: group }, async (trail) => {
     trail.changedAttributes = [`teamMappings[${group}]`];
     await updateSettings(ctx, (cur) => ({ ...cur, teamMappings: cur.teamMappings.filter((m) => m.group !== group) }));

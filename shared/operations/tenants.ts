@@ -27,7 +27,8 @@ export async function setRetention(ctx: OperationContext, change: { deletedUserR
   const given = Object.entries(change).filter(([, v]) => v !== undefined);
   if (given.length === 0) throw new OperationError(400, "name a setting: --retention-days or --audit-retention-days");
   for (const [key, days] of given) {
-    if (!Number.isInteger(days) || (days as number) < 1 || (days as number) > MAX_RETENTION_DAYS) throw new OperationError(400, `${key} must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}`, key);
+    if (!Number.isInteger(days) || (days as number) < 1 || (days as number) > MAX_RETENTION_DAYS)
+      throw new OperationError(400, `${key} must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}`, key);
   }
   return logged(ctx, { operation: "settings", resourceType: "Tenant", resourceId: ctx.tenantId }, async (trail) => {
     trail.changedAttributes = given.map(([k]) => k);

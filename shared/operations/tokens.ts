@@ -24,24 +24,36 @@ export async function createToken(
   if (name === "") throw new OperationError(400, "a token needs a name (for example entra-2026)", "name");
   if (name.length > 100) throw new OperationError(400, "a token's name is at most 100 characters", "name");
   const expiresAt = input.expiresAt ?? defaultTokenExpiry(ctx.now);
-  if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= ctx.now.getTime()) throw new OperationError(400, "a token's expiry must be a date-time in the future", "expiresAt");
+  if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= ctx.now.getTime())
+    throw new OperationError(400, "a token's expiry must be a date-time in the future", "expiresAt");
   const audience = input.audience === undefined ? undefined : trimTenantUrl(input.audience);
   if (audience !== undefined && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/i.test(audience)) {
-    throw new OperationError(400, `a token's audience must be an http(s) Tenant URL such as https://contoso-scim.azurewebsites.net/scim/v2 (got "${input.audience}")`, "audience");
+    throw new OperationError(
+      400,
+      `a token's audience must be an http(s) Tenant URL such as https://contoso-scim.azurewebsites.net/scim/v2 (got "${input.audience}")`,
+      "audience",
+    );
   }
   if (input.secret !== undefined && (!input.secret.startsWith(TOKEN_PREFIX) || input.secret.length < TOKEN_PREFIX.length + 32)) {
     throw new OperationError(400, `a token must start with "${TOKEN_PREFIX}" and carry at least 32 more characters`, "secret");
   }
-  return logged(ctx, { operation: "token-create", resourceType: "Token" }, async (trail) => {
-    const created = await ctx.services.tokens
-      .create(ctx.tenantId, name, ctx.now, { expiresAt, ...(audience ? { audience } : {}), ...(input.secret ? { secret: input.secret } : {}) })
-      .catch((error: unknown) => {
-        throw error instanceof ConflictError ? new OperationError(409, "that secret is already in use by another token; give a different one", "secret") : error;
-      });
-    trail.resourceId = created.token.id;
-    trail.changedAttributes = ["name", "expiresAt", ...(audience ? ["audience"] : [])];
-    return created;
-  }, () => 201);
+  return logged(
+    ctx,
+    { operation: "token-create", resourceType: "Token" },
+    async (trail) => {
+      const created = await ctx.services.tokens
+        .create(ctx.tenantId, name, ctx.now, { expiresAt, ...(audience ? { audience } : {}), ...(input.secret ? { secret: input.secret } : {}) })
+        .catch((error: unknown) => {
+          throw error instanceof ConflictError
+            ? new OperationError(409, "that secret is already in use by another token; give a different one", "secret")
+            : error;
+        });
+      trail.resourceId = created.token.id;
+      trail.changedAttributes = ["name", "expiresAt", ...(audience ? ["audience"] : [])];
+      return created;
+    },
+    () => 201,
+  );
 }
 
 export async function listTokens(ctx: OperationContext): Promise<TokenInfo[]> {
@@ -87,6 +99,9 @@ export async function authenticate(services: Services, secret: string | undefine
     case "expired":
       throw new ScimError(401, `The token '${r.tokenName}' expired at ${r.expiresAt}. Create a new token and update Entra.`);
     case "audience":
-      throw new ScimError(401, `The token '${r.tokenName}' is for the Tenant URL ${r.audience}, not ${tenantUrl ?? "this one"}. Set that Tenant URL in Entra, or create a token for this one.`);
+      throw new ScimError(
+        401,
+        `The token '${r.tokenName}' is for the Tenant URL ${r.audience}, not ${tenantUrl ?? "this one"}. Set that Tenant URL in Entra, or create a token for this one.`,
+      );
   }
 }

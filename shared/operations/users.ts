@@ -17,13 +17,17 @@ import { groupFacts, userProduct } from "./views.js";
  * SCIM create operation Entra's token calls, so it is validated and logged the same way.
  */
 export async function createUser(ctx: OperationContext, input: { userName: string; loginTypes: LoginType[]; objectId?: string; displayName?: string }) {
-  if (input.loginTypes.includes("entra") && !input.objectId) throw new OperationError(400, "--login-types entra needs --object-id (the user's Entra object ID)", "objectId");
+  if (input.loginTypes.includes("entra") && !input.objectId)
+    throw new OperationError(400, "--login-types entra needs --object-id (the user's Entra object ID)", "objectId");
   const settings = await tenantSettings(ctx);
   const product = newProductUser(settings, { password: input.loginTypes.includes("password"), objectId: input.objectId, source: "admin" });
   const outcome = await createResource(
     ctx,
     "User",
-    { body: async () => ({ schemas: [URN.user], userName: input.userName, ...(input.displayName ? { displayName: input.displayName } : {}), active: true }), projection: {} },
+    {
+      body: async () => ({ schemas: [URN.user], userName: input.userName, ...(input.displayName ? { displayName: input.displayName } : {}), active: true }),
+      projection: {},
+    },
     { product: product as unknown as StoredProduct },
   );
   const id = (outcome.body as { id: string }).id;

@@ -9,8 +9,6 @@ export interface GroupFacts {
 /** Whether a mapping's group selector names this group: by id, displayName (any case) or externalId. */
 export function groupMatches(selector: string, group: GroupFacts): boolean {
   return (
-    selector === group.id ||
-    selector === group.externalId ||
-    (group.displayName !== undefined && selector.toLowerCase() === group.displayName.toLowerCase())
+    selector === group.id || selector === group.externalId || (group.displayName !== undefined && selector.toLowerCase() === group.displayName.toLowerCase())
   );
 }

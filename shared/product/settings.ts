@@ -56,7 +56,14 @@ export function withDefaults(stored: Partial<TenantSettings> | undefined): Tenan
 
 /** Parses "password,entra" into login types; throws with a message a person can act on. */
 export function parseLoginTypes(text: string): LoginType[] {
-  const types = [...new Set(text.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean))];
+  const types = [
+    ...new Set(
+      text
+        .split(",")
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
   if (types.length === 0) throw new Error(`name at least one login type: ${LOGIN_TYPES.join(", ")}`);
   for (const t of types) {
     if (!LOGIN_TYPES.includes(t as LoginType)) throw new Error(`unknown login type "${t}"; the types are ${LOGIN_TYPES.join(", ")}`);

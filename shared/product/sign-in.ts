@@ -112,16 +112,31 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 /** Refusals that concern the user found (shared by both paths). */
 function checkUser(user: SignInUser, claims: SignInClaims): SignInRefusal | undefined {
   if (user.status === "disconnected") {
-    return refuse("user_disconnected", "Your account is disconnected", `The account ${user.userName} is disconnected in this product, so it cannot sign in. Its data is kept.`, "Ask your administrator to reconnect it (in Entra, assign the app to you again, or set the account active).");
+    return refuse(
+      "user_disconnected",
+      "Your account is disconnected",
+      `The account ${user.userName} is disconnected in this product, so it cannot sign in. Its data is kept.`,
+      "Ask your administrator to reconnect it (in Entra, assign the app to you again, or set the account active).",
+    );
   }
   if (!user.loginTypes.includes("entra")) {
-    return refuse("user_entra_disabled", "Microsoft sign-in is not set up for your account", `The account ${user.userName} does not have the Microsoft Entra login type (signed in as ${who(claims)}).`, "Ask your administrator to enable Microsoft sign-in for your account, or sign in another way.");
+    return refuse(
+      "user_entra_disabled",
+      "Microsoft sign-in is not set up for your account",
+      `The account ${user.userName} does not have the Microsoft Entra login type (signed in as ${who(claims)}).`,
+      "Ask your administrator to enable Microsoft sign-in for your account, or sign in another way.",
+    );
   }
   return undefined;
 }
 
 const conflict = (claims: SignInClaims, users: SignInUser[]) =>
-  refuse("object_id_conflict", "Your account is linked twice", `${users.length} accounts (${users.map((u) => u.userName).join(", ")}) carry your Microsoft Entra object ID ${claims.oid}, so it is not clear which one is you.`, "Ask an administrator to resolve it: the portal's Connection health page names the accounts; keep the Object ID on one of them.");
+  refuse(
+    "object_id_conflict",
+    "Your account is linked twice",
+    `${users.length} accounts (${users.map((u) => u.userName).join(", ")}) carry your Microsoft Entra object ID ${claims.oid}, so it is not clear which one is you.`,
+    "Ask an administrator to resolve it: the portal's Connection health page names the accounts; keep the Object ID on one of them.",
+  );
 
 /**
  * The matching rule.
@@ -142,13 +157,28 @@ export function matchSignIn(input: SignInInput): SignInOutcome {
   if (input.via === "direct") {
     const { tenant, usersWithObjectId: users } = input;
     if (!tenant) {
-      return refuse("tenant_not_linked", "Your organization is not connected", `Your Microsoft Entra directory (tenant ID ${claims.tid}) is not linked to any account of this product.`, "Ask your administrator for an invite link; the first sign-in through it connects your organization.");
+      return refuse(
+        "tenant_not_linked",
+        "Your organization is not connected",
+        `Your Microsoft Entra directory (tenant ID ${claims.tid}) is not linked to any account of this product.`,
+        "Ask your administrator for an invite link; the first sign-in through it connects your organization.",
+      );
     }
     if (!tenant.loginTypes.includes("entra")) {
-      return refuse("tenant_entra_disabled", "Microsoft sign-in is turned off", `${tenant.name} does not allow sign-in with Microsoft Entra ID.`, "Ask your administrator to enable the Entra login type for your organization, or sign in another way.");
+      return refuse(
+        "tenant_entra_disabled",
+        "Microsoft sign-in is turned off",
+        `${tenant.name} does not allow sign-in with Microsoft Entra ID.`,
+        "Ask your administrator to enable the Entra login type for your organization, or sign in another way.",
+      );
     }
     if (users.length === 0) {
-      return refuse("user_not_provisioned", "Your account is not provisioned yet", `No account in ${tenant.name} carries your Microsoft Entra object ID (signed in as ${who(claims)}).`, "Ask your administrator to assign you the app in Entra ID, then wait for the next provisioning cycle (up to 40 minutes) and try again.");
+      return refuse(
+        "user_not_provisioned",
+        "Your account is not provisioned yet",
+        `No account in ${tenant.name} carries your Microsoft Entra object ID (signed in as ${who(claims)}).`,
+        "Ask your administrator to assign you the app in Entra ID, then wait for the next provisioning cycle (up to 40 minutes) and try again.",
+      );
     }
     if (users.length > 1) return conflict(claims, users);
     const refusal = checkUser(users[0]!, claims);
@@ -157,19 +187,46 @@ export function matchSignIn(input: SignInInput): SignInOutcome {
   }
 
   const { invite, tenant, usersWithObjectId: users, userWithUserName, now } = input;
-  if (invite.usedAt) return refuse("invite_used", "This invite link has been used", "Each invite link works once, and this one has been used already.", "Ask for a new invite link.");
-  if (now.getTime() >= Date.parse(invite.expiresAt)) return refuse("invite_expired", "This invite link has expired", "Invite links last 24 hours.", "Ask for a new invite link.");
+  if (invite.usedAt)
+    return refuse(
+      "invite_used",
+      "This invite link has been used",
+      "Each invite link works once, and this one has been used already.",
+      "Ask for a new invite link.",
+    );
+  if (now.getTime() >= Date.parse(invite.expiresAt))
+    return refuse("invite_expired", "This invite link has expired", "Invite links last 24 hours.", "Ask for a new invite link.");
   if (!tenant.loginTypes.includes("entra")) {
-    return refuse("tenant_entra_disabled", "Microsoft sign-in is turned off", `${tenant.name} does not allow sign-in with Microsoft Entra ID, so the invite cannot be used.`, "Enable the Entra login type first (npm run admin -- login-types set --tenant <id> --types password,entra), then use the invite link again.");
+    return refuse(
+      "tenant_entra_disabled",
+      "Microsoft sign-in is turned off",
+      `${tenant.name} does not allow sign-in with Microsoft Entra ID, so the invite cannot be used.`,
+      "Enable the Entra login type first (npm run admin -- login-types set --tenant <id> --types password,entra), then use the invite link again.",
+    );
   }
   if (tenant.entraTenantId !== null && tenant.entraTenantId.toLowerCase() !== claims.tid.toLowerCase()) {
-    return refuse("invite_other_directory", "This invite is for another organization", `${tenant.name} is linked to another Microsoft Entra directory than yours (tenant ID ${claims.tid}).`, "Sign in with your work account of that organization, or ask for an invite of your own organization's account.");
+    return refuse(
+      "invite_other_directory",
+      "This invite is for another organization",
+      `${tenant.name} is linked to another Microsoft Entra directory than yours (tenant ID ${claims.tid}).`,
+      "Sign in with your work account of that organization, or ask for an invite of your own organization's account.",
+    );
   }
   if (tenant.entraTenantId === null && input.otherTenantForTid && input.otherTenantForTid.id !== tenant.id) {
-    return refuse("directory_linked_elsewhere", "Your organization is already connected", `Your Microsoft Entra directory (tenant ID ${claims.tid}) is already linked to another account of this product (${input.otherTenantForTid.name}).`, "Sign in without the invite link, or ask the product's operator which account your organization should use.");
+    return refuse(
+      "directory_linked_elsewhere",
+      "Your organization is already connected",
+      `Your Microsoft Entra directory (tenant ID ${claims.tid}) is already linked to another account of this product (${input.otherTenantForTid.name}).`,
+      "Sign in without the invite link, or ask the product's operator which account your organization should use.",
+    );
   }
   if (invite.userName !== null && (claims.preferredUsername === null || !same(invite.userName, claims.preferredUsername))) {
-    return refuse("invite_user_mismatch", "This invite is for someone else", `The invite is for ${invite.userName}, but you signed in as ${who(claims)}.`, `Sign in as ${invite.userName} (choose "Use another account"), or ask for an invite in your own name.`);
+    return refuse(
+      "invite_user_mismatch",
+      "This invite is for someone else",
+      `The invite is for ${invite.userName}, but you signed in as ${who(claims)}.`,
+      `Sign in as ${invite.userName} (choose "Use another account"), or ask for an invite in your own name.`,
+    );
   }
   const bootstrap = {
     claimInviteId: invite.id,
@@ -183,19 +240,38 @@ export function matchSignIn(input: SignInInput): SignInOutcome {
     return { kind: "signed-in", tenantId: tenant.id, userId: user.id, bootstrap: { ...bootstrap, linkUser: null, createUser: null } };
   }
   if (claims.preferredUsername === null) {
-    return refuse("user_name_missing", "Your account has no user name", "Microsoft Entra did not send a user name (preferred_username) for you, so no account can be created.", "Ask your administrator to create your account in the product (or provision it from Entra) and set its Object ID, then use the invite again.");
+    return refuse(
+      "user_name_missing",
+      "Your account has no user name",
+      "Microsoft Entra did not send a user name (preferred_username) for you, so no account can be created.",
+      "Ask your administrator to create your account in the product (or provision it from Entra) and set its Object ID, then use the invite again.",
+    );
   }
   if (userWithUserName) {
     if (userWithUserName.objectId !== null && !same(userWithUserName.objectId, claims.oid)) {
-      return refuse("user_name_linked_elsewhere", "Your user name is linked to another identity", `The account ${userWithUserName.userName} is linked to another Microsoft Entra object ID than yours.`, "Ask an administrator to correct the account's Object ID, then use the invite again.");
+      return refuse(
+        "user_name_linked_elsewhere",
+        "Your user name is linked to another identity",
+        `The account ${userWithUserName.userName} is linked to another Microsoft Entra object ID than yours.`,
+        "Ask an administrator to correct the account's Object ID, then use the invite again.",
+      );
     }
     if (userWithUserName.status === "disconnected") return checkUser(userWithUserName, claims)!;
-    return { kind: "signed-in", tenantId: tenant.id, userId: userWithUserName.id, bootstrap: { ...bootstrap, linkUser: { userId: userWithUserName.id, objectId: claims.oid }, createUser: null } };
+    return {
+      kind: "signed-in",
+      tenantId: tenant.id,
+      userId: userWithUserName.id,
+      bootstrap: { ...bootstrap, linkUser: { userId: userWithUserName.id, objectId: claims.oid }, createUser: null },
+    };
   }
   return {
     kind: "signed-in",
     tenantId: tenant.id,
     userId: null,
-    bootstrap: { ...bootstrap, linkUser: null, createUser: { userName: claims.preferredUsername, displayName: claims.name, objectId: claims.oid, loginTypes: ["entra"] } },
+    bootstrap: {
+      ...bootstrap,
+      linkUser: null,
+      createUser: { userName: claims.preferredUsername, displayName: claims.name, objectId: claims.oid, loginTypes: ["entra"] },
+    },
   };
 }

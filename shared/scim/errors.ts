@@ -5,16 +5,7 @@ import { URN } from "./urns.js";
  * foreign errors are translated into it in shared/http.
  */
 export type ScimType =
-  | "invalidFilter"
-  | "tooMany"
-  | "uniqueness"
-  | "mutability"
-  | "invalidSyntax"
-  | "invalidPath"
-  | "noTarget"
-  | "invalidValue"
-  | "invalidVers"
-  | "sensitive";
+  "invalidFilter" | "tooMany" | "uniqueness" | "mutability" | "invalidSyntax" | "invalidPath" | "noTarget" | "invalidValue" | "invalidVers" | "sensitive";
 
 /** Which scimType values RFC 7644 §3.12 allows with which status. */
 const ALLOWED: Record<ScimType, readonly number[]> = {

@@ -6,14 +6,7 @@
  * `emails[type eq "work"].value eq "..."`, which lies outside the RFC grammar.
  */
 import { badRequest } from "./errors.js";
-import {
-  extensionsDefining,
-  resolveAttribute,
-  resolveSubAttribute,
-  type AttributeDef,
-  type ResolvedAttribute,
-  type ResourceTypeName,
-} from "./schemas.js";
+import { extensionsDefining, resolveAttribute, resolveSubAttribute, type AttributeDef, type ResolvedAttribute, type ResourceTypeName } from "./schemas.js";
 
 export type CompareOp = "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "ge" | "lt" | "le";
 export type FilterValue = string | number | boolean | null;
@@ -162,7 +155,10 @@ class Parser {
       this.fail(open, `value filter number ${this.valueFilters} exceeds the limit of ${this.limits.maxValueFilters} "[...]" per filter`);
     }
     if (this.depth > this.limits.maxValueFilterDepth) {
-      this.fail(open, `a value filter "[...]" inside ${this.depth} levels of "(" exceeds the limit of ${this.limits.maxValueFilterDepth}; move it out of the parentheses`);
+      this.fail(
+        open,
+        `a value filter "[...]" inside ${this.depth} levels of "(" exceeds the limit of ${this.limits.maxValueFilterDepth}; move it out of the parentheses`,
+      );
     }
     this.pos++;
     this.enter(open);
@@ -260,7 +256,7 @@ class Parser {
         this.fail(i, `invalid escape "\\${next ?? ""}" in a string literal`);
       }
     }
-    if (i >= this.text.length) this.fail(start, "unterminated string literal (missing closing \")");
+    if (i >= this.text.length) this.fail(start, 'unterminated string literal (missing closing ")');
     this.pos = i + 1;
     return JSON.parse(this.text.slice(start, i + 1)) as string;
   }
@@ -374,7 +370,9 @@ export function resolveFilter(filter: Filter, type: ResourceTypeName): ResolvedF
       }
       const target = subAttribute ?? attribute;
       if (target.type === "complex" && !isPresence) {
-        throw invalid(`"${filter.attrPath}" is a complex attribute and cannot be compared; filter on one of its sub-attributes (e.g. ${filter.attrPath}.${target.subAttributes?.[0]?.name ?? "value"})`);
+        throw invalid(
+          `"${filter.attrPath}" is a complex attribute and cannot be compared; filter on one of its sub-attributes (e.g. ${filter.attrPath}.${target.subAttributes?.[0]?.name ?? "value"})`,
+        );
       }
       return leaf(filter, resolved.path, target);
     }

@@ -211,9 +211,7 @@ export function applyPatch(resource: Record<string, unknown>, ops: PatchOp[], ty
   });
   const schemasChanged = settleExtensions(ctx, resource);
   const members = memberDelta(ctx.members);
-  const changedAttributes = [...ctx.touched.values()]
-    .filter((t) => !deepEqual(read(resource, t), read(ctx.resource, t)))
-    .map((t) => t.label);
+  const changedAttributes = [...ctx.touched.values()].filter((t) => !deepEqual(read(resource, t), read(ctx.resource, t))).map((t) => t.label);
   if (members) changedAttributes.push("members");
   if (schemasChanged) changedAttributes.push("schemas");
   return { resource: ctx.resource, ...(members ? { members } : {}), changedAttributes, ignored: [...ctx.ignored] };
@@ -306,7 +304,6 @@ function closingBracket(text: string, open: number): number {
   }
   return -1;
 }
-
 
 /** The canonical wire spelling of a path: "name.givenName", "urn:...:User:manager.value". */
 const pathLabel = (schema: string, names: string[]) => (schema ? `${schema}:${names.join(".")}` : names.join("."));
@@ -510,7 +507,8 @@ function settlePrimary(def: AttributeDef, items: unknown[], fresh: unknown[]): v
 /** Group members: folded into a delta or a replacement list, never written to the resource. */
 function applyMembers(ctx: Ctx, op: Op, target: Target & { kind: "attribute" | "valuePath" }, value: unknown): void {
   if (target.kind === "valuePath") {
-    if (target.sub) throw invalidPath(`'${labelOf(target.attr)}[...].${target.sub.name}' cannot be patched; remove members with path 'members[value eq "<id>"]'.`);
+    if (target.sub)
+      throw invalidPath(`'${labelOf(target.attr)}[...].${target.sub.name}' cannot be patched; remove members with path 'members[value eq "<id>"]'.`);
     if (op !== "remove") throw invalidPath(`A value filter on 'members' is supported only by remove; use path "members" to ${op} members.`);
     return foldMembers(ctx, "remove", memberFilterIds(target.filter));
   }
@@ -591,7 +589,9 @@ function normaliseComplex(ctx: Ctx, def: AttributeDef, value: unknown, label: st
     return { [valueSub.name]: value };
   }
   if (!isObject(value)) {
-    throw invalidValue(`'${label}' takes ${singular ? "an object of sub-attributes" : "objects"}, not ${Array.isArray(value) ? "an array" : JSON.stringify(value)}.`);
+    throw invalidValue(
+      `'${label}' takes ${singular ? "an object of sub-attributes" : "objects"}, not ${Array.isArray(value) ? "an array" : JSON.stringify(value)}.`,
+    );
   }
   const out: Json = {};
   for (const [key, v] of Object.entries(value)) {
@@ -622,7 +622,9 @@ function normaliseMulti(ctx: Ctx, def: AttributeDef, value: unknown, label: stri
  */
 function checkValueCount(ctx: Ctx, label: string, count: number): void {
   if (count > RESOURCE_LIMITS.maxValues) {
-    throw invalidValue(`${ctx.type} attribute '${label}' would have ${count} values; the limit is ${RESOURCE_LIMITS.maxValues} values per multi-valued attribute.`);
+    throw invalidValue(
+      `${ctx.type} attribute '${label}' would have ${count} values; the limit is ${RESOURCE_LIMITS.maxValues} values per multi-valued attribute.`,
+    );
   }
 }
 

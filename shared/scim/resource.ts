@@ -18,9 +18,7 @@ export interface ResourceMeta {
   version: string;
 }
 
-
 const findAttr = (list: AttributeDef[], name: string) => list.find((a) => a.name.toLowerCase() === name.toLowerCase());
-
 
 /** What parseResource keeps and what it leaves out. */
 export interface ParsedResource {
@@ -200,13 +198,7 @@ function relatedAttribute(type: ResourceTypeName, related: Related[] | undefined
  * The resource as served (RFC 7643 §3.1): schemas, id, attributes, meta. Memberships (a Group's
  * `members`, a User's `groups`) are passed separately: the store keeps them outside the resource.
  */
-export function toScimResource(
-  resource: WireResource,
-  meta: ResourceMeta,
-  type: ResourceTypeName,
-  baseUrl: string,
-  related?: Related[],
-): WireResource {
+export function toScimResource(resource: WireResource, meta: ResourceMeta, type: ResourceTypeName, baseUrl: string, related?: Related[]): WireResource {
   const { schemas: _ignored, ...attributes } = resource;
   const endpoint = RESOURCE_TYPES[type].endpoint;
   return {
@@ -259,11 +251,7 @@ function alwaysReturned(path: string[], type: ResourceTypeName): boolean {
  * sub-attributes) has no effect on it, as §3.4.2.5 says, rather than failing the request.
  * Throws ScimError 400 invalidValue for a name the resource type does not have.
  */
-export function parseProjection(
-  attributes: string | null | undefined,
-  excludedAttributes: string | null | undefined,
-  type: ResourceTypeName,
-): Projection {
+export function parseProjection(attributes: string | null | undefined, excludedAttributes: string | null | undefined, type: ResourceTypeName): Projection {
   const excluded = parseAttributeList(excludedAttributes, type, "excludedAttributes")?.filter((p) => !alwaysReturned(p, type));
   return {
     attributes: parseAttributeList(attributes, type, "attributes")?.filter((p) => p[0] !== "schemas"),

@@ -122,7 +122,7 @@ export const USER_SCHEMA: SchemaDef = {
     attr("profileUrl", "reference", "A fully qualified URL pointing to a page representing the User's online profile.", {
       referenceTypes: ["external"],
     }),
-    str("title", "The user's title, such as \"Vice President\"."),
+    str("title", 'The user\'s title, such as "Vice President".'),
     str("userType", "Used to identify the relationship between the organization and the user."),
     str("preferredLanguage", "The User's preferred written or spoken language."),
     str("locale", "The User's default location for localizing items."),
@@ -193,9 +193,7 @@ export const PRODUCT_USER_SCHEMA: SchemaDef = {
   id: URN.productUser,
   name: "ProductUser",
   description: "Employment data used by the resource-planning product",
-  attributes: [
-    attr("employmentStartDate", "dateTime", "The date the person's employment starts (xsd:dateTime, or a date such as 2026-03-01)."),
-  ],
+  attributes: [attr("employmentStartDate", "dateTime", "The date the person's employment starts (xsd:dateTime, or a date such as 2026-03-01).")],
 };
 
 /** RFC 7643 §4.2. */

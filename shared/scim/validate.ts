@@ -43,9 +43,7 @@ const daysIn = (year: number, month: number) =>
 export function isDateTime(text: string): boolean {
   const m = DATE_TIME.exec(text);
   if (!m) return false;
-  const [year, month, day, hour, minute, second, offH, offM] = [m[1], m[2], m[3], m[4], m[5], m[6], m[9], m[10]].map((v) =>
-    v === undefined ? 0 : Number(v),
-  );
+  const [year, month, day, hour, minute, second, offH, offM] = [m[1], m[2], m[3], m[4], m[5], m[6], m[9], m[10]].map((v) => (v === undefined ? 0 : Number(v)));
   if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return false;
   if (minute > 59 || second > 59 || offM > 59 || offH > 14 || (offH === 14 && offM > 0)) return false;
   if (hour === 24) return minute === 0 && second === 0 && !/[1-9]/.test(m[7] ?? "");
@@ -128,7 +126,10 @@ function dateTimeProblem(resource: Record<string, unknown>, type: ResourceTypeNa
 
 /** "/emails/0/value" -> "emails[0].value"; "/urn:...:User/manager/value" -> "urn:...:User:manager.value". */
 function attributeName(instancePath: string): string {
-  const parts = instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const parts = instancePath
+    .split("/")
+    .slice(1)
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
   let out = "";
   parts.forEach((p, i) => {
     if (/^\d+$/.test(p)) out += `[${p}]`;

@@ -3,7 +3,27 @@ import type { Container, SqlParameter } from "@azure/cosmos";
 import { call, cosmosStatus, fromCosmos } from "./errors.js";
 import { idempotent, read } from "./retry.js";
 
-export type AuditOperation = "create" | "replace" | "patch" | "delete" | "role-conflict" | "role-map" | "role-unmap" | "team-map" | "team-unmap" | "team-create" | "login-types" | "settings" | "set-object-id" | "token-create" | "token-revoke" | "tenant-link" | "admin-grant" | "entra-unlink" | "invite-create" | "job";
+export type AuditOperation =
+  | "create"
+  | "replace"
+  | "patch"
+  | "delete"
+  | "role-conflict"
+  | "role-map"
+  | "role-unmap"
+  | "team-map"
+  | "team-unmap"
+  | "team-create"
+  | "login-types"
+  | "settings"
+  | "set-object-id"
+  | "token-create"
+  | "token-revoke"
+  | "tenant-link"
+  | "admin-grant"
+  | "entra-unlink"
+  | "invite-create"
+  | "job";
 
 /** How a PATCH request spelled its operations: Entra's default (`Replace`, `value` objects without paths) or RFC 7644 (aadOptscim062020). */
 export type PatchDialect = "default" | "rfc";
@@ -97,7 +117,21 @@ export interface AuditQuery {
   page: number;
 }
 
-const FIELDS = ["id", "time", "tokenName", "tokenId", "operation", "resourceType", "resourceId", "changedAttributes", "status", "detail", "members", "ignoredAttributes", "patchDialect"] as const;
+const FIELDS = [
+  "id",
+  "time",
+  "tokenName",
+  "tokenId",
+  "operation",
+  "resourceType",
+  "resourceId",
+  "changedAttributes",
+  "status",
+  "detail",
+  "members",
+  "ignoredAttributes",
+  "patchDialect",
+] as const;
 
 const WHERE_OUTBOX = "c.tenantId = @tenantId AND c.kind = @kind";
 
@@ -152,7 +186,17 @@ export class AuditLogStore {
   /** Tenants with outbox events older than `olderThan` (for the timer that delivers what a request could not). */
   async tenantsWithOutbox(limit = 100): Promise<string[]> {
     const rows = await idempotent(() =>
-      call(async () => (await this.resources.items.query<string>({ query: "SELECT DISTINCT VALUE c.tenantId FROM c WHERE c.kind = @kind", parameters: [{ name: "@kind", value: "Outbox" }] }, { maxItemCount: limit }).fetchAll()).resources),
+      call(
+        async () =>
+          (
+            await this.resources.items
+              .query<string>(
+                { query: "SELECT DISTINCT VALUE c.tenantId FROM c WHERE c.kind = @kind", parameters: [{ name: "@kind", value: "Outbox" }] },
+                { maxItemCount: limit },
+              )
+              .fetchAll()
+          ).resources,
+      ),
     );
     return rows.slice(0, limit);
   }
@@ -176,7 +220,12 @@ export class AuditLogStore {
       const count = (await this.select<number>(partitionKey, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters))[0] ?? 0;
       total += count;
       if (count > 0 && found.length < wanted + pending.length) {
-        found.push(...(await this.select<AuditEvent>(partitionKey, `SELECT TOP @top * FROM c WHERE ${where} ORDER BY c.id DESC`, [...parameters, { name: "@top", value: wanted }])));
+        found.push(
+          ...(await this.select<AuditEvent>(partitionKey, `SELECT TOP @top * FROM c WHERE ${where} ORDER BY c.id DESC`, [
+            ...parameters,
+            { name: "@top", value: wanted },
+          ])),
+        );
       }
     }
     // An event both delivered and still in the outbox (its delete failed) counts once.
@@ -185,14 +234,24 @@ export class AuditLogStore {
   }
 
   /** Time, status and operation of every event since `from` (for the hourly chart and the health page). */
-  async since(tenantId: string, from: string, now: Date = new Date()): Promise<Pick<AuditEvent, "time" | "status" | "operation" | "tokenId" | "ignoredAttributes" | "patchDialect">[]> {
-    const out: Pick<AuditEvent, "time" | "status" | "operation" | "tokenId" | "ignoredAttributes" | "patchDialect">[] = (await this.outbox(tenantId)).map((d) => d.event).filter((e) => e.time >= from);
+  async since(
+    tenantId: string,
+    from: string,
+    now: Date = new Date(),
+  ): Promise<Pick<AuditEvent, "time" | "status" | "operation" | "tokenId" | "ignoredAttributes" | "patchDialect">[]> {
+    const out: Pick<AuditEvent, "time" | "status" | "operation" | "tokenId" | "ignoredAttributes" | "patchDialect">[] = (await this.outbox(tenantId))
+      .map((d) => d.event)
+      .filter((e) => e.time >= from);
     for (const month of monthsBetween(from, now.toISOString())) {
       out.push(
-        ...(await this.select<AuditEvent>(`${tenantId}|${month}`, "SELECT c.time, c.status, c.operation, c.tokenId, c.ignoredAttributes, c.patchDialect FROM c WHERE c.tenantId = @tenantId AND c.time >= @from", [
-          { name: "@tenantId", value: tenantId },
-          { name: "@from", value: from },
-        ])),
+        ...(await this.select<AuditEvent>(
+          `${tenantId}|${month}`,
+          "SELECT c.time, c.status, c.operation, c.tokenId, c.ignoredAttributes, c.patchDialect FROM c WHERE c.tenantId = @tenantId AND c.time >= @from",
+          [
+            { name: "@tenantId", value: tenantId },
+            { name: "@from", value: from },
+          ],
+        )),
       );
     }
     return out;
@@ -205,7 +264,16 @@ export class AuditLogStore {
         async () =>
           (
             await this.resources.items
-              .query<OutboxDoc>({ query: `SELECT * FROM c WHERE ${WHERE_OUTBOX}`, parameters: [{ name: "@tenantId", value: tenantId }, { name: "@kind", value: "Outbox" }] }, { partitionKey: tenantId, maxItemCount: 1000 })
+              .query<OutboxDoc>(
+                {
+                  query: `SELECT * FROM c WHERE ${WHERE_OUTBOX}`,
+                  parameters: [
+                    { name: "@tenantId", value: tenantId },
+                    { name: "@kind", value: "Outbox" },
+                  ],
+                },
+                { partitionKey: tenantId, maxItemCount: 1000 },
+              )
               .fetchAll()
           ).resources,
       ),
@@ -213,7 +281,9 @@ export class AuditLogStore {
   }
 
   private async select<T>(partitionKey: string, query: string, parameters: SqlParameter[]): Promise<T[]> {
-    return idempotent(() => call(async () => (await this.log.items.query<T>({ query, parameters }, { partitionKey, maxItemCount: 1000 }).fetchAll()).resources));
+    return idempotent(() =>
+      call(async () => (await this.log.items.query<T>({ query, parameters }, { partitionKey, maxItemCount: 1000 }).fetchAll()).resources),
+    );
   }
 }
 

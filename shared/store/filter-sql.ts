@@ -165,10 +165,16 @@ function rootConstant(filter: ResolvedFilter & { kind: "present" | "compare" }, 
 function checkRootPath(path: string[], ctx: Context): void {
   const [first, sub] = path;
   if (first === "meta" && sub !== undefined && !["created", "lastModified", "resourceType"].includes(sub)) {
-    throw badRequest("invalidFilter", `meta.${sub} cannot be filtered on in ${ctx.type} filters: it is computed, not stored; use meta.created, meta.lastModified or meta.resourceType`);
+    throw badRequest(
+      "invalidFilter",
+      `meta.${sub} cannot be filtered on in ${ctx.type} filters: it is computed, not stored; use meta.created, meta.lastModified or meta.resourceType`,
+    );
   }
   if (ctx.type === "User" && first === "groups") {
-    throw badRequest("invalidFilter", 'User filters cannot use "groups": membership is not stored on users; filter /Groups with members.value eq "<user id>" instead');
+    throw badRequest(
+      "invalidFilter",
+      'User filters cannot use "groups": membership is not stored on users; filter /Groups with members.value eq "<user id>" instead',
+    );
   }
 }
 
@@ -179,7 +185,12 @@ function membersSql(filter: ResolvedFilter, negated: boolean, ctx: Context): Sql
     ctx.memberLookups.push({ param, userId: filter.value });
     return atom(`${negated ? "NOT " : ""}ARRAY_CONTAINS(${param}, ${ctx.alias}["id"])`);
   }
-  const what = filter.kind === "compare" ? `"${filter.op}" on members.${filter.path.join(".")}` : filter.kind === "present" ? '"pr"' : `"${filter.kind}" inside members[...]`;
+  const what =
+    filter.kind === "compare"
+      ? `"${filter.op}" on members.${filter.path.join(".")}`
+      : filter.kind === "present"
+        ? '"pr"'
+        : `"${filter.kind}" inside members[...]`;
   throw badRequest("invalidFilter", `Unsupported filter on "members" (${what}): ${MEMBERS_ONLY_EQ}`);
 }
 

@@ -85,7 +85,9 @@ export class JobStore {
   /** Replaces a job guarded by its ETag: PreconditionFailedError when another worker changed it first. */
   async replace(job: JobDoc): Promise<JobDoc> {
     try {
-      const { resource } = await this.container.item(job.id, job.tenantId).replace<JobDoc>(strip(job), { accessCondition: { type: "IfMatch", condition: job._etag! } });
+      const { resource } = await this.container
+        .item(job.id, job.tenantId)
+        .replace<JobDoc>(strip(job), { accessCondition: { type: "IfMatch", condition: job._etag! } });
       return resource as JobDoc;
     } catch (error) {
       if (cosmosStatus(error) === 412) throw new PreconditionFailedError(`job ${job.id}`);
@@ -110,13 +112,28 @@ export class JobStore {
 
   /** The tenant's jobs, newest first. */
   async list(tenantId: string, limit: number): Promise<JobDoc[]> {
-    return this.select<JobDoc>(tenantId, "SELECT TOP @top * FROM c WHERE c.tenantId = @tenantId AND c.kind = 'Job' ORDER BY c.createdAt DESC", [{ name: "@top", value: limit }]);
+    return this.select<JobDoc>(tenantId, "SELECT TOP @top * FROM c WHERE c.tenantId = @tenantId AND c.kind = 'Job' ORDER BY c.createdAt DESC", [
+      { name: "@top", value: limit },
+    ]);
   }
 
   /** Unfinished jobs of every tenant that have not moved since `before` (a lost message): one cross-partition query. */
   async stalled(before: string, limit: number): Promise<JobDoc[]> {
     const query = "SELECT TOP @top * FROM c WHERE c.kind = 'Job' AND (c.state = 'queued' OR c.state = 'running') AND c.updatedAt < @before";
-    return call(async () => (await this.container.items.query<JobDoc>({ query, parameters: [{ name: "@top", value: limit }, { name: "@before", value: before }] }).fetchAll()).resources);
+    return call(
+      async () =>
+        (
+          await this.container.items
+            .query<JobDoc>({
+              query,
+              parameters: [
+                { name: "@top", value: limit },
+                { name: "@before", value: before },
+              ],
+            })
+            .fetchAll()
+        ).resources,
+    );
   }
 
   /** Up to `limit` memberships of a group after the cursor, in id order (one query). */
@@ -175,7 +192,12 @@ export class JobStore {
         return;
       }
       const status = results[failed]!.statusCode;
-      if (failed === 0) throw status === 404 ? new NotFoundError(`Group ${group.id}`) : status === 412 ? new PreconditionFailedError(`Group ${group.id}`) : fromCosmos({ code: status });
+      if (failed === 0)
+        throw status === 404
+          ? new NotFoundError(`Group ${group.id}`)
+          : status === 412
+            ? new PreconditionFailedError(`Group ${group.id}`)
+            : fromCosmos({ code: status });
       if (failed >= 2 && failed < 2 + lookups.length && status === 404) {
         gone.add(lookups[failed - 2]!);
         throw new Retry();
@@ -188,7 +210,12 @@ export class JobStore {
 
   private async select<T>(tenantId: string, query: string, parameters: SqlParameter[]): Promise<T[]> {
     return call(
-      async () => (await this.container.items.query<T>({ query, parameters: [{ name: "@tenantId", value: tenantId }, ...parameters] }, { partitionKey: tenantId }).fetchAll()).resources,
+      async () =>
+        (
+          await this.container.items
+            .query<T>({ query, parameters: [{ name: "@tenantId", value: tenantId }, ...parameters] }, { partitionKey: tenantId })
+            .fetchAll()
+        ).resources,
     );
   }
 }

@@ -72,7 +72,12 @@ export async function bulk(container: Container, ops: OperationInput[]): Promise
       let results: RawResult[];
       try {
         // The SDK stringifies partition keys in place: send copies, so a retry sends the same operations.
-        results = (await callBatch(() => container.items.bulk(pending.map((k) => ({ ...ops[k]! }) as OperationInput), { continueOnError: true }))) as unknown as RawResult[];
+        results = (await callBatch(() =>
+          container.items.bulk(
+            pending.map((k) => ({ ...ops[k]! }) as OperationInput),
+            { continueOnError: true },
+          ),
+        )) as unknown as RawResult[];
       } catch (error) {
         if (!(error instanceof ThrottledError || error instanceof UnavailableError)) throw error;
         throw retryAfter(error, error instanceof ThrottledError ? error.retryAfterMs : 0);
@@ -122,17 +127,21 @@ export class MembershipStore {
   async membersOf(tenantId: string, groupIds: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>(groupIds.map((id) => [id, []]));
     if (groupIds.length === 0) return out;
-    const rows = await this.select<{ groupId: string; userId: string }>(tenantId, `SELECT c.groupId, c.userId FROM c WHERE ${WHERE} AND ARRAY_CONTAINS(@ids, c.groupId)`, [
-      ...params(tenantId),
-      { name: "@ids", value: groupIds },
-    ]);
+    const rows = await this.select<{ groupId: string; userId: string }>(
+      tenantId,
+      `SELECT c.groupId, c.userId FROM c WHERE ${WHERE} AND ARRAY_CONTAINS(@ids, c.groupId)`,
+      [...params(tenantId), { name: "@ids", value: groupIds }],
+    );
     for (const m of rows) out.get(m.groupId)?.push(m.userId);
     return out;
   }
 
   /** Ids of the groups a user is a direct member of (one query). */
   async groupsOf(tenantId: string, userId: string): Promise<string[]> {
-    return this.select<string>(tenantId, `SELECT VALUE c.groupId FROM c WHERE ${WHERE} AND c.userId = @id`, [...params(tenantId), { name: "@id", value: userId }]);
+    return this.select<string>(tenantId, `SELECT VALUE c.groupId FROM c WHERE ${WHERE} AND c.userId = @id`, [
+      ...params(tenantId),
+      { name: "@id", value: userId },
+    ]);
   }
 
   /** Memberships naming a user (or a group): their document ids and the other side's id. */
@@ -178,6 +187,8 @@ export class MembershipStore {
 
   private async select<T>(tenantId: string, query: string, parameters: SqlParameter[]): Promise<T[]> {
     // Membership rows are small: 1,000 per round trip.
-    return idempotent(() => call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount: 1000 }).fetchAll()).resources));
+    return idempotent(() =>
+      call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount: 1000 }).fetchAll()).resources),
+    );
   }
 }

@@ -6,7 +6,17 @@ import { resolveAttribute } from "../scim/schemas.js";
 import type { ResourceMeta, WireResource } from "../scim/resource.js";
 import { changedAttributes } from "../scim/changes.js";
 import { filterToSql, normalisedCopy, resolveSortBy } from "./filter-sql.js";
-import { ConflictError, NotFoundError, PreconditionFailedError, QueryTooLargeError, PageTooDeepError, call, callBatch, cosmosStatus, fromCosmos } from "./errors.js";
+import {
+  ConflictError,
+  NotFoundError,
+  PreconditionFailedError,
+  QueryTooLargeError,
+  PageTooDeepError,
+  call,
+  callBatch,
+  cosmosStatus,
+  fromCosmos,
+} from "./errors.js";
 import { LOOKUPS, lookupDef, lookupId, lookupValue, lookupsOf, normalise, type LookupDoc } from "./lookups.js";
 import { auditDoc, outboxDoc, type AuditDraft, type AuditLogStore } from "./audit-log.js";
 import { bulk, type MembershipStore } from "./memberships.js";
@@ -242,7 +252,10 @@ export class ResourceStore {
     try {
       const { resource } = await this.container
         .item(id, tenantId)
-        .patch<ResourceDoc>([{ op: "set", path: "/meta/lastModified", value: now.toISOString() }], ifMatch ? { accessCondition: { type: "IfMatch", condition: ifMatch._etag! } } : undefined);
+        .patch<ResourceDoc>(
+          [{ op: "set", path: "/meta/lastModified", value: now.toISOString() }],
+          ifMatch ? { accessCondition: { type: "IfMatch", condition: ifMatch._etag! } } : undefined,
+        );
       if (resource?.kind === type) return resource;
     } catch (error) {
       if (cosmosStatus(error) === 412) throw new PreconditionFailedError(`${type} ${id}`);
@@ -345,12 +358,17 @@ export class ResourceStore {
    * the users' ids; at most `limit` object IDs. One projected query over the tenant's users.
    */
   async objectIdConflicts(tenantId: string, limit = 50): Promise<{ objectId: string; userIds: string[] }[]> {
-    const rows = await this.select<{ id: string; objectId: string }>(tenantId, `SELECT c.id, c.product.objectId AS objectId FROM c WHERE ${TENANT_KIND} AND IS_DEFINED(c.product.objectId)`, [
-      { name: "@tenantId", value: tenantId },
-      { name: "@kind", value: "User" },
-    ]);
+    const rows = await this.select<{ id: string; objectId: string }>(
+      tenantId,
+      `SELECT c.id, c.product.objectId AS objectId FROM c WHERE ${TENANT_KIND} AND IS_DEFINED(c.product.objectId)`,
+      [
+        { name: "@tenantId", value: tenantId },
+        { name: "@kind", value: "User" },
+      ],
+    );
     const byOid = new Map<string, string[]>();
-    for (const row of rows) if (typeof row.objectId === "string") byOid.set(row.objectId.toLowerCase(), [...(byOid.get(row.objectId.toLowerCase()) ?? []), row.id]);
+    for (const row of rows)
+      if (typeof row.objectId === "string") byOid.set(row.objectId.toLowerCase(), [...(byOid.get(row.objectId.toLowerCase()) ?? []), row.id]);
     return [...byOid]
       .filter(([, ids]) => ids.length > 1)
       .slice(0, limit)
@@ -360,7 +378,9 @@ export class ResourceStore {
   /** One query inside the tenant's partition. The WHERE clause always names the tenant as well:
    * the embedded store ignores the partition key option of queries. */
   private async select<T>(tenantId: string, query: string, parameters: SqlParameter[]): Promise<T[]> {
-    return idempotent(() => call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount: PAGE_ITEMS }).fetchAll()).resources));
+    return idempotent(() =>
+      call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount: PAGE_ITEMS }).fetchAll()).resources),
+    );
   }
 
   /**

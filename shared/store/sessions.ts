@@ -184,10 +184,12 @@ export class SessionStore {
     if (!doc || doc.kind !== "invite" || doc.usedAt) return false;
     try {
       // Guarded by the ETag: of two concurrent claims, the second gets 412.
-      await this.container.item(id, id).replace<InviteDoc>(
-        { ...withoutSystemProperties(doc), usedAt: now, usedByObjectId: objectId, ttl: 24 * 3600 },
-        { accessCondition: { type: "IfMatch", condition: doc._etag! } },
-      );
+      await this.container
+        .item(id, id)
+        .replace<InviteDoc>(
+          { ...withoutSystemProperties(doc), usedAt: now, usedByObjectId: objectId, ttl: 24 * 3600 },
+          { accessCondition: { type: "IfMatch", condition: doc._etag! } },
+        );
       return true;
     } catch (error) {
       if (isPreconditionFailed(error) || isNotFound(error)) return false;

@@ -33,7 +33,10 @@ export class TenantStore {
   async findByEntraTenantId(entraTenantId: string): Promise<Tenant | undefined> {
     const { resources } = await call(() =>
       this.tenants.items
-        .query<Tenant>({ query: "SELECT c.id, c.name, c.createdAt, c.entraTenantId FROM c WHERE IS_DEFINED(c.entraTenantId) AND LOWER(c.entraTenantId) = @tid", parameters: [{ name: "@tid", value: entraTenantId.toLowerCase() }] })
+        .query<Tenant>({
+          query: "SELECT c.id, c.name, c.createdAt, c.entraTenantId FROM c WHERE IS_DEFINED(c.entraTenantId) AND LOWER(c.entraTenantId) = @tid",
+          parameters: [{ name: "@tid", value: entraTenantId.toLowerCase() }],
+        })
         .fetchAll(),
     );
     return resources[0] ? view(resources[0]) : undefined;
@@ -45,6 +48,12 @@ export class TenantStore {
   }
 
   async list(): Promise<Tenant[]> {
-    return call(async () => (await this.tenants.items.query<Tenant>("SELECT c.id, c.name, c.createdAt, c.entraTenantId FROM c ORDER BY c.createdAt", { maxItemCount: 1000 }).fetchAll()).resources.map(view));
+    return call(async () =>
+      (
+        await this.tenants.items
+          .query<Tenant>("SELECT c.id, c.name, c.createdAt, c.entraTenantId FROM c ORDER BY c.createdAt", { maxItemCount: 1000 })
+          .fetchAll()
+      ).resources.map(view),
+    );
   }
 }

@@ -110,7 +110,11 @@ function toInfo(doc: TokenDoc, now: Date): TokenInfo {
 }
 
 /** A Tenant URL without query, fragment or trailing slash. */
-export const trimTenantUrl = (url: string) => url.trim().replace(/[?#].*$/s, "").replace(/\/+$/, "");
+export const trimTenantUrl = (url: string) =>
+  url
+    .trim()
+    .replace(/[?#].*$/s, "")
+    .replace(/\/+$/, "");
 
 /** Tenant URLs compare case-insensitively, ignoring a trailing slash and any query. */
 const sameTenantUrl = (a: string, b: string) => trimTenantUrl(a).toLowerCase() === trimTenantUrl(b).toLowerCase();
@@ -141,7 +145,12 @@ export class TokenStore {
    * its secret, which is not stored and cannot be shown again. `secret` may be given (the local
    * host's SCIM_DEV_TOKEN); a secret already in use is ConflictError.
    */
-  async create(tenantId: string, name: string, now: Date, options: { expiresAt: Date; secret?: string; audience?: string }): Promise<{ token: TokenInfo; secret: string }> {
+  async create(
+    tenantId: string,
+    name: string,
+    now: Date,
+    options: { expiresAt: Date; secret?: string; audience?: string },
+  ): Promise<{ token: TokenInfo; secret: string }> {
     const secret = options.secret ?? TOKEN_PREFIX + randomBytes(32).toString("base64url");
     const doc: TokenDoc = {
       id: hashToken(secret),
@@ -200,19 +209,28 @@ export class TokenStore {
       async () =>
         (
           await this.tokens.items
-            .query<TokenDoc>({
-              query: "SELECT c.tenantId, c.tokenId, c.name, c.expiresAt, c.revokedAt FROM c WHERE c.expiresAt > @now AND c.expiresAt <= @until",
-              parameters: [
-                { name: "@now", value: now.toISOString() },
-                { name: "@until", value: new Date(now.getTime() + withinDays * DAY_MS).toISOString() },
-              ],
-            }, { maxItemCount: 1000 })
+            .query<TokenDoc>(
+              {
+                query: "SELECT c.tenantId, c.tokenId, c.name, c.expiresAt, c.revokedAt FROM c WHERE c.expiresAt > @now AND c.expiresAt <= @until",
+                parameters: [
+                  { name: "@now", value: now.toISOString() },
+                  { name: "@until", value: new Date(now.getTime() + withinDays * DAY_MS).toISOString() },
+                ],
+              },
+              { maxItemCount: 1000 },
+            )
             .fetchAll()
         ).resources,
     );
     return docs
       .filter((doc) => !doc.revokedAt && doc.expiresAt)
-      .map((doc) => ({ tenantId: doc.tenantId, tokenId: doc.tokenId, name: doc.name, expiresAt: doc.expiresAt!, expiresInDays: daysUntil(doc.expiresAt!, now) }))
+      .map((doc) => ({
+        tenantId: doc.tenantId,
+        tokenId: doc.tokenId,
+        name: doc.name,
+        expiresAt: doc.expiresAt!,
+        expiresInDays: daysUntil(doc.expiresAt!, now),
+      }))
       .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt) || a.tenantId.localeCompare(b.tenantId) || a.tokenId.localeCompare(b.tokenId));
   }
 
@@ -228,7 +246,9 @@ export class TokenStore {
     const t = now.getTime();
     const cached = this.cache.get(hash);
     if (cached && cached.until > t && (cached.expiresAt === undefined || cached.expiresAt > t) && t - cached.lastUsedAt < LAST_USED_INTERVAL_MS) {
-      return audienceOk(cached.audience, tenantUrl) ? { principal: cached.principal } : { rejected: { reason: "audience", tokenName: cached.principal.tokenName, audience: cached.audience! } };
+      return audienceOk(cached.audience, tenantUrl)
+        ? { principal: cached.principal }
+        : { rejected: { reason: "audience", tokenName: cached.principal.tokenName, audience: cached.audience! } };
     }
     const doc = await this.readToken(hash);
     if (!doc) return { rejected: { reason: "unknown" } };
@@ -239,7 +259,13 @@ export class TokenStore {
     const lastUsedAt = await this.recordUse(doc, now);
     const principal: Principal = { tenantId: doc.tenantId, tokenId: doc.tokenId, tokenName: doc.name };
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { principal, until: t + this.cacheMs, expiresAt: doc.expiresAt ? Date.parse(doc.expiresAt) : undefined, audience: doc.audience, lastUsedAt });
+    this.cache.set(hash, {
+      principal,
+      until: t + this.cacheMs,
+      expiresAt: doc.expiresAt ? Date.parse(doc.expiresAt) : undefined,
+      audience: doc.audience,
+      lastUsedAt,
+    });
     return { principal };
   }
 
@@ -250,7 +276,15 @@ export class TokenStore {
   /** A tenant's token records, oldest first (the tenant condition is in the query: tokens are partitioned by hash). */
   private async tenantTokens(tenantId: string): Promise<TokenDoc[]> {
     const docs = await call(
-      async () => (await this.tokens.items.query<TokenDoc>({ query: "SELECT * FROM c WHERE c.tenantId = @tenantId", parameters: [{ name: "@tenantId", value: tenantId }] }, { maxItemCount: 1000 }).fetchAll()).resources,
+      async () =>
+        (
+          await this.tokens.items
+            .query<TokenDoc>(
+              { query: "SELECT * FROM c WHERE c.tenantId = @tenantId", parameters: [{ name: "@tenantId", value: tenantId }] },
+              { maxItemCount: 1000 },
+            )
+            .fetchAll()
+        ).resources,
     );
     return docs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.tokenId.localeCompare(b.tokenId));
   }
@@ -264,14 +298,19 @@ export class TokenStore {
     const stored = doc.lastUsedAt ? Date.parse(doc.lastUsedAt) : undefined;
     if (stored !== undefined && now.getTime() - stored < LAST_USED_INTERVAL_MS) return stored;
     try {
-      await this.tokens.item(doc.id, doc.id).patch([{ op: "set", path: "/lastUsedAt", value: now.toISOString() }], doc._etag ? { accessCondition: { type: "IfMatch", condition: doc._etag } } : {});
+      await this.tokens
+        .item(doc.id, doc.id)
+        .patch([{ op: "set", path: "/lastUsedAt", value: now.toISOString() }], doc._etag ? { accessCondition: { type: "IfMatch", condition: doc._etag } } : {});
     } catch (error) {
       if (cosmosStatus(error) !== 412) {
-        this.warn(`Could not record the last use of token ${doc.tokenId} of tenant ${doc.tenantId} (the store answered ${cosmosStatus(error) ?? "with an error"}); the request goes on.`);
+        this.warn(
+          `Could not record the last use of token ${doc.tokenId} of tenant ${doc.tenantId} (the store answered ${cosmosStatus(error) ?? "with an error"}); the request goes on.`,
+        );
       }
     }
     return now.getTime();
   }
 }
 
-const audienceOk = (audience: string | undefined, tenantUrl: string | undefined) => audience === undefined || (tenantUrl !== undefined && sameTenantUrl(audience, tenantUrl));
+const audienceOk = (audience: string | undefined, tenantUrl: string | undefined) =>
+  audience === undefined || (tenantUrl !== undefined && sameTenantUrl(audience, tenantUrl));

@@ -52,9 +52,14 @@ describe("who may call", () => {
     expect((await signIn(bob, BOB)).status).toBe(302);
     const me = await bob.me();
     expect(me.status).toBe(200);
-    expect(me.json).toMatchObject({ isAdmin: false, user: { userName: BOB.preferredUsername, role: "User", roleSource: { kind: "default" } }, tenantUrl: `${host.url}/scim/v2` });
+    expect(me.json).toMatchObject({
+      isAdmin: false,
+      user: { userName: BOB.preferredUsername, role: "User", roleSource: { kind: "default" } },
+      tenantUrl: `${host.url}/scim/v2`,
+    });
     expect(me.json.csrfToken).toEqual(expect.any(String));
-    for (const path of ["/api/admin/tokens", "/api/admin/users", "/api/admin/health", "/api/admin/audit", "/api/admin/roles"]) expectProblem(await bob.get(path), 403, /Admin/);
+    for (const path of ["/api/admin/tokens", "/api/admin/users", "/api/admin/health", "/api/admin/audit", "/api/admin/roles"])
+      expectProblem(await bob.get(path), 403, /Admin/);
     expectProblem(await bob.post("/api/admin/teams", { name: "BobTeam" }), 403);
     expect((await admin.get("/api/admin/teams")).json.teams.some((t: { name: string }) => t.name === "BobTeam")).toBe(false);
   });
@@ -76,7 +81,17 @@ describe("/api/me", () => {
   it("describes the signed-in Admin", async () => {
     const me = await admin.me();
     expect(me.json).toEqual({
-      user: { id: expect.any(String), userName: ANN.preferredUsername, displayName: null, status: "active", objectId: ANN.oid, loginTypes: ["entra"], role: "Admin", roleSource: { kind: "admin", grantedBy: `invite:${ANN.preferredUsername}`, since: expect.any(String) }, teams: [] },
+      user: {
+        id: expect.any(String),
+        userName: ANN.preferredUsername,
+        displayName: null,
+        status: "active",
+        objectId: ANN.oid,
+        loginTypes: ["entra"],
+        role: "Admin",
+        roleSource: { kind: "admin", grantedBy: `invite:${ANN.preferredUsername}`, since: expect.any(String) },
+        teams: [],
+      },
       tenant: { id: tenantId, name: "Default tenant", entraTenantId: ANN.tid },
       isAdmin: true,
       csrfToken: admin.csrfToken,
@@ -89,7 +104,11 @@ describe("tokens", () => {
   it("creates a token for the Tenant URL that authenticates SCIM, and revokes it within 5 seconds", async () => {
     const created = await admin.post("/api/admin/tokens", { name: "entra-2026" });
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ secret: expect.stringMatching(/^scimf_/), tenantUrl: `${host.url}/scim/v2`, token: { name: "entra-2026", status: "active", audience: `${host.url}/scim/v2`, lastUsedAt: null, revokedAt: null } });
+    expect(created.json).toMatchObject({
+      secret: expect.stringMatching(/^scimf_/),
+      tenantUrl: `${host.url}/scim/v2`,
+      token: { name: "entra-2026", status: "active", audience: `${host.url}/scim/v2`, lastUsedAt: null, revokedAt: null },
+    });
     expect(created.json.token.tenantId).toBeUndefined();
     const entra = client(host, created.json.secret);
     expect((await entra.get("/Users")).status).toBe(200);
@@ -152,7 +171,16 @@ describe("users", () => {
     const ann = await admin.get("/api/admin/users?search=ANN");
     expect(ann.json.users.map((u: { userName: string }) => u.userName)).toEqual(["ann@contoso.dev", "zed@contoso.dev"]);
     expect(ann.json).toMatchObject({ total: 2, page: 1, pageSize: 25 });
-    expect(ann.json.users[0]).toEqual({ id: expect.any(String), userName: "ann@contoso.dev", displayName: null, status: "active", loginTypes: ["entra"], objectId: ANN.oid, role: "Admin", teams: [] });
+    expect(ann.json.users[0]).toEqual({
+      id: expect.any(String),
+      userName: "ann@contoso.dev",
+      displayName: null,
+      status: "active",
+      loginTypes: ["entra"],
+      objectId: ANN.oid,
+      role: "Admin",
+      teams: [],
+    });
     const page2 = await admin.get("/api/admin/users?pageSize=1&page=2");
     expect(page2.json.users).toHaveLength(1);
     expect(page2.json.total).toBeGreaterThanOrEqual(4);
@@ -164,7 +192,15 @@ describe("users", () => {
 
   it("shows a user with role source, canSignIn, Object ID holders and history", async () => {
     const detail = await admin.get(`/api/admin/users/${dave.id}`);
-    expect(detail.json).toMatchObject({ id: dave.id, userName: "dave@contoso.dev", displayName: "Dave Zhou", roleSource: { kind: "default" }, canSignIn: false, objectIdHolders: [], objectId: null });
+    expect(detail.json).toMatchObject({
+      id: dave.id,
+      userName: "dave@contoso.dev",
+      displayName: "Dave Zhou",
+      roleSource: { kind: "default" },
+      canSignIn: false,
+      objectIdHolders: [],
+      objectId: null,
+    });
     expect(detail.json.history[0]).toMatchObject({ operation: "create", resourceId: dave.id, status: 201 });
     expectProblem(await admin.get("/api/admin/users/no-such-user"), 404, /No user/);
   });
@@ -203,7 +239,10 @@ describe("groups, teams and roles", () => {
   let managers: { id: string };
   beforeAll(async () => {
     members = [await user("m1@contoso.dev"), await user("m2@contoso.dev"), await user("m3@contoso.dev")];
-    managers = await group("Managers", members.map((m) => m.id));
+    managers = await group(
+      "Managers",
+      members.map((m) => m.id),
+    );
     await group("Sales", [members[0]!.id]);
   });
 
@@ -236,7 +275,9 @@ describe("groups, teams and roles", () => {
     const preview = await admin.post("/api/admin/roles/preview", { group: "managers", role: "manager" });
     expect(preview.status).toBe(200);
     expect(preview.json.count).toBe(3);
-    expect(preview.json.changes).toEqual(expect.arrayContaining(members.map((m, i) => ({ userId: m.id, userName: `m${i + 1}@contoso.dev`, from: "User", to: "Manager" }))));
+    expect(preview.json.changes).toEqual(
+      expect.arrayContaining(members.map((m, i) => ({ userId: m.id, userName: `m${i + 1}@contoso.dev`, from: "User", to: "Manager" }))),
+    );
     expect((await admin.get("/api/admin/roles")).json.mappings).toEqual([]);
     expect((await admin.get(`/api/admin/users/${members[0]!.id}`)).json.role).toBe("User");
     const mapped = await admin.post("/api/admin/roles/map", { group: "managers", role: "manager" });
@@ -287,7 +328,16 @@ describe("provisioning log", () => {
     const successes = await admin.get("/api/admin/audit?status=success&pageSize=200");
     expect(successes.json.events.every((e: { status: number }) => e.status < 400)).toBe(true);
     const patches = await admin.get(`/api/admin/audit?operation=patch&resource=${u.id}`);
-    expect(patches.json.events).toEqual([expect.objectContaining({ operation: "patch", resourceId: u.id, status: 200, patchDialect: "default", tokenName: "local", changedAttributes: ["displayName"] })]);
+    expect(patches.json.events).toEqual([
+      expect.objectContaining({
+        operation: "patch",
+        resourceId: u.id,
+        status: 200,
+        patchDialect: "default",
+        tokenName: "local",
+        changedAttributes: ["displayName"],
+      }),
+    ]);
     const all = await admin.get("/api/admin/audit?pageSize=200");
     const times = all.json.events.map((e: { time: string }) => e.time);
     expect([...times].sort().reverse()).toEqual(times);
@@ -297,9 +347,12 @@ describe("provisioning log", () => {
     expect(paged.json).toMatchObject({ page: 1, hasMore: true });
   });
 
-  it.each(["status=broken", "from=yesterday", "operation=explode", "pageSize=500", "from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z"])("refuses %s with 400", async (query) => {
-    expectProblem(await admin.get(`/api/admin/audit?${query}`), 400);
-  });
+  it.each(["status=broken", "from=yesterday", "operation=explode", "pageSize=500", "from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z"])(
+    "refuses %s with 400",
+    async (query) => {
+      expectProblem(await admin.get(`/api/admin/audit?${query}`), 400);
+    },
+  );
 
   it("counts Entra's requests and failures per hour, every hour of 7 days", async () => {
     const hourly = await admin.get("/api/admin/audit/hourly");
@@ -307,7 +360,9 @@ describe("provisioning log", () => {
     const last = hourly.json.hours[167];
     const hour = new Date(Math.floor(Date.now() / 3600_000) * 3600_000).toISOString().replace(".000Z", "Z");
     expect(last.hour).toBe(hour);
-    const events = (await admin.get(`/api/admin/audit?from=${hour}&pageSize=200`)).json.events.filter((e: { tokenName: string }) => e.tokenName === "local" || e.tokenName === "entra-2026");
+    const events = (await admin.get(`/api/admin/audit?from=${hour}&pageSize=200`)).json.events.filter(
+      (e: { tokenName: string }) => e.tokenName === "local" || e.tokenName === "entra-2026",
+    );
     expect(last.requests).toBe(events.length);
     expect(last.failures).toBe(events.filter((e: { status: number }) => e.status >= 400).length);
     expect(hourly.json.hours.slice(0, 100).every((h: { requests: number }) => h.requests === 0)).toBe(true);
@@ -324,7 +379,19 @@ describe("connection health", () => {
     await scim.patch(`/Users/${u.id}`, patch({ op: "replace", path: "displayName", value: "H" }));
     await scim.request("PATCH", `/Users/${u.id}?aadOptscim062020`, patch({ op: "Replace", path: "title", value: "T" }));
     await scim.post("/Users", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"] });
-    await host.services.auditLog.record(tenantId, { time: new Date().toISOString(), tokenName: "local", tokenId: (await host.services.tokens.list(tenantId, new Date())).find((t) => t.name === "local")!.id, operation: "create", status: 201, ttlSeconds: 3600, ignoredAttributes: ["urn:example:costCenter"] }, { resourceType: "User", changedAttributes: [] });
+    await host.services.auditLog.record(
+      tenantId,
+      {
+        time: new Date().toISOString(),
+        tokenName: "local",
+        tokenId: (await host.services.tokens.list(tenantId, new Date())).find((t) => t.name === "local")!.id,
+        operation: "create",
+        status: 201,
+        ttlSeconds: 3600,
+        ignoredAttributes: ["urn:example:costCenter"],
+      },
+      { resourceType: "User", changedAttributes: [] },
+    );
     const after = (await admin.get("/api/admin/health")).json;
     expect(after.requests24h - before.requests24h).toBe(6);
     expect(after.failures24h - before.failures24h).toBe(1);

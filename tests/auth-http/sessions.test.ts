@@ -29,7 +29,12 @@ let n = 0;
 /** A provisioned user (externalId = its object ID) signed in directly. */
 async function provisionedSession(): Promise<{ browser: Browser; userId: string; who: DevPerson }> {
   n++;
-  const who: DevPerson = { tid: ANN.tid, oid: `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, "0")}`, preferredUsername: `user${n}@contoso.dev`, name: `User ${n}` };
+  const who: DevPerson = {
+    tid: ANN.tid,
+    oid: `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, "0")}`,
+    preferredUsername: `user${n}@contoso.dev`,
+    name: `User ${n}`,
+  };
   const created = await scim.post("/Users", entraUser(who.preferredUsername, { externalId: who.oid }));
   expect(created.status).toBe(201);
   const browser = new Browser(host);

@@ -47,7 +47,11 @@ describe("invite bootstrap", () => {
     expect(tenant?.entraTenantId).toBe(ANN.tid);
     const me = await admin.me();
     expect(me.status).toBe(200);
-    expect(me.json).toMatchObject({ isAdmin: true, user: { userName: ANN.preferredUsername, displayName: ANN.name, objectId: ANN.oid, role: "Admin", roleSource: { kind: "admin" }, loginTypes: ["entra"] }, tenant: { id: tenantId, entraTenantId: ANN.tid } });
+    expect(me.json).toMatchObject({
+      isAdmin: true,
+      user: { userName: ANN.preferredUsername, displayName: ANN.name, objectId: ANN.oid, role: "Admin", roleSource: { kind: "admin" }, loginTypes: ["entra"] },
+      tenant: { id: tenantId, entraTenantId: ANN.tid },
+    });
   });
 
   it("signs the same person in again without an invite, by object ID", async () => {
@@ -74,7 +78,9 @@ describe("invite bootstrap", () => {
     const page = await new Browser(host).get("/auth/invite");
     expect(page.status).toBe(200);
     // same-origin, not no-referrer: under no-referrer a browser posts the form with `Origin: null`, which POST /auth/login refuses.
-    expectAuthHeaders(new Headers([...page.headers].map(([k, v]): [string, string] => [k, k === "referrer-policy" && v === "same-origin" ? "no-referrer" : v])));
+    expectAuthHeaders(
+      new Headers([...page.headers].map(([k, v]): [string, string] => [k, k === "referrer-policy" && v === "same-origin" ? "no-referrer" : v])),
+    );
     expect(page.headers.get("referrer-policy")).toBe("same-origin");
     // The pattern is valid under the `v` flag browsers compile it with (an unescaped "-" in a class is not).
     const pattern = /pattern="([^"]+)"/.exec(page.text)![1]!;
@@ -253,7 +259,14 @@ describe("secrets", () => {
     await browser.me();
     const created = await browser.post("/api/admin/tokens", { name: "log-check" });
     expect(created.status).toBe(201);
-    const secrets = [inviteCode, new URL(callback).searchParams.get("code")!, new URL(callback).searchParams.get("state")!, browser.jar.get("scimf_session")!, created.json.secret, browser.csrfToken!];
+    const secrets = [
+      inviteCode,
+      new URL(callback).searchParams.get("code")!,
+      new URL(callback).searchParams.get("state")!,
+      browser.jar.get("scimf_session")!,
+      created.json.secret,
+      browser.csrfToken!,
+    ];
     for (const secret of secrets) {
       expect(secret.length).toBeGreaterThan(20);
       for (const line of logLines) expect(line).not.toContain(secret);

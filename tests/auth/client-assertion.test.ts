@@ -14,9 +14,16 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push({ url: new URL(req.url!, "http://x"), header: req.headers["x-identity-header"] as string | undefined });
     if (answer !== 200) return void res.writeHead(answer, { "content-type": "application/json" }).end(JSON.stringify({ error: "nope" }));
-    res.writeHead(200, { "content-type": "application/json" }).end(
-      JSON.stringify({ access_token: "mi-assertion-jwt", expires_on: String(Math.floor(Date.now() / 1000) + 3600), resource: "api://AzureADTokenExchange", token_type: "Bearer" }),
-    );
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(
+        JSON.stringify({
+          access_token: "mi-assertion-jwt",
+          expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+          resource: "api://AzureADTokenExchange",
+          token_type: "Bearer",
+        }),
+      );
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   process.env["IDENTITY_ENDPOINT"] = `http://127.0.0.1:${(server.address() as AddressInfo).port}/msi/token`;
@@ -42,6 +49,9 @@ describe("managedIdentityAssertion", () => {
 
   it("fails with client_assertion_unavailable when the identity gives no token", async () => {
     answer = 400;
-    await expect(managedIdentityAssertion("99999999-2222-4333-8444-555555555555")()).rejects.toMatchObject({ code: "client_assertion_unavailable", status: 502 });
+    await expect(managedIdentityAssertion("99999999-2222-4333-8444-555555555555")()).rejects.toMatchObject({
+      code: "client_assertion_unavailable",
+      status: 502,
+    });
   });
 });

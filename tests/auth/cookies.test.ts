@@ -45,7 +45,8 @@ describe("session cookie", () => {
 describe("checkCsrf", () => {
   const base = "https://contoso-scim.azurewebsites.net";
   const token = csrfTokenFor(ID);
-  const request = (over: Partial<Parameters<typeof checkCsrf>[0]>) => checkCsrf({ method: "POST", origin: base, csrfHeader: token, csrfToken: token, publicBaseUrl: `${base}/`, ...over });
+  const request = (over: Partial<Parameters<typeof checkCsrf>[0]>) =>
+    checkCsrf({ method: "POST", origin: base, csrfHeader: token, csrfToken: token, publicBaseUrl: `${base}/`, ...over });
 
   it.each(["POST", "PUT", "PATCH", "DELETE"])("passes a %s with the right Origin and token", (method) => {
     expect(request({ method })).toBeUndefined();

@@ -81,7 +81,9 @@ describe("validateIdToken", () => {
   });
 
   it(`allows ${CLOCK_SKEW_SECONDS} s of clock skew on exp and nbf`, async () => {
-    await expect(validate(await sign(claims({ exp: T - CLOCK_SKEW_SECONDS + 5, nbf: T + CLOCK_SKEW_SECONDS - 5, iat: T + CLOCK_SKEW_SECONDS - 5 })))).resolves.toMatchObject({ oid: OID });
+    await expect(
+      validate(await sign(claims({ exp: T - CLOCK_SKEW_SECONDS + 5, nbf: T + CLOCK_SKEW_SECONDS - 5, iat: T + CLOCK_SKEW_SECONDS - 5 }))),
+    ).resolves.toMatchObject({ oid: OID });
   });
 
   it.each<[string, JWTPayload, string]>([
@@ -98,7 +100,11 @@ describe("validateIdToken", () => {
     ["no nonce", drop(claims(), "nonce"), "id_token_claims"],
     ["no tid", drop(claims(), "tid"), "id_token_claims"],
     ["no oid", drop(claims(), "oid"), "id_token_claims"],
-    ["a tid that is not a GUID", claims({ tid: "contoso.onmicrosoft.com", iss: "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0" }), "id_token_claims"],
+    [
+      "a tid that is not a GUID",
+      claims({ tid: "contoso.onmicrosoft.com", iss: "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0" }),
+      "id_token_claims",
+    ],
     ["an oid that is not a GUID", claims({ oid: "ann" }), "id_token_claims"],
     ["no exp", drop(claims(), "exp"), "id_token_claims"],
   ])("refuses %s", async (_case, payload, code) => {

@@ -33,7 +33,12 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => tokenServer.listen(0, "127.0.0.1", () => r()));
   const origin = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}`;
-  metadata = { issuer: "https://login.microsoftonline.com/{tenantid}/v2.0", authorizationEndpoint: "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize", tokenEndpoint: `${origin}/token`, jwksUri: `${origin}/keys` };
+  metadata = {
+    issuer: "https://login.microsoftonline.com/{tenantid}/v2.0",
+    authorizationEndpoint: "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize",
+    tokenEndpoint: `${origin}/token`,
+    jwksUri: `${origin}/keys`,
+  };
 });
 afterAll(async () => {
   await db?.close();
@@ -50,7 +55,12 @@ const context = (now: Date, clientAuth: ClientAuth = { kind: "secret", secret: "
   now,
 });
 
-const raw = (id: string) => db.cosmos.database.container("sessions").item(id, id).read().then((r) => r.resource as Record<string, unknown> | undefined);
+const raw = (id: string) =>
+  db.cosmos.database
+    .container("sessions")
+    .item(id, id)
+    .read()
+    .then((r) => r.resource as Record<string, unknown> | undefined);
 const bindingOf = (setCookie: string) => setCookie.split(";")[0]!.split("=")[1]!;
 
 describe("startLogin", () => {
@@ -81,7 +91,15 @@ describe("startLogin", () => {
     const state = new URL(location).searchParams.get("state")!;
     const secrets = deriveLoginSecrets(state, bindingOf(setCookie));
     const doc = await raw(sha256Hex(state));
-    expect(doc).toMatchObject({ kind: "pending-login", bindingHash: sha256Hex(secrets.binding), returnTo: "/portal/", inviteId: null, createdAt: T0.toISOString(), expiresAt: at(600_000).toISOString(), ttl: 600 });
+    expect(doc).toMatchObject({
+      kind: "pending-login",
+      bindingHash: sha256Hex(secrets.binding),
+      returnTo: "/portal/",
+      inviteId: null,
+      createdAt: T0.toISOString(),
+      expiresAt: at(600_000).toISOString(),
+      ttl: 600,
+    });
     const text = JSON.stringify(doc);
     for (const secret of [state, secrets.binding, secrets.codeVerifier, secrets.nonce]) expect(text).not.toContain(secret);
   });
@@ -142,7 +160,9 @@ describe("finishLogin", () => {
   it("refuses the callback without the login cookie of the browser that started it", async () => {
     const { location } = await startLogin(context(T0), {});
     const state = new URL(location).searchParams.get("state")!;
-    await expect(finishLogin(context(T0), { query: callback(state), cookieHeader: "__Host-scimf_login=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" })).rejects.toMatchObject({ code: "login_other_browser" });
+    await expect(
+      finishLogin(context(T0), { query: callback(state), cookieHeader: "__Host-scimf_login=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }),
+    ).rejects.toMatchObject({ code: "login_other_browser" });
   });
 
   it("explains each failure on a page with what to do", () => {
@@ -158,11 +178,16 @@ describe("finishLogin", () => {
 });
 
 describe("exchangeCode", () => {
-  const exchange = (clientAuth: ClientAuth) => exchangeCode({ metadata, config: { clientId: "app-client-id", publicBaseUrl: BASE, clientAuth }, code: "the-auth-code", codeVerifier: "the-verifier" });
+  const exchange = (clientAuth: ClientAuth) =>
+    exchangeCode({ metadata, config: { clientId: "app-client-id", publicBaseUrl: BASE, clientAuth }, code: "the-auth-code", codeVerifier: "the-verifier" });
 
   it.each<[string, ClientAuth, Record<string, string>]>([
     ["a client secret", { kind: "secret", secret: "s3cret" }, { client_secret: "s3cret" }],
-    ["a federated assertion (managed identity)", { kind: "assertion", getAssertion: async () => "mi-token" }, { client_assertion_type: JWT_BEARER_ASSERTION_TYPE, client_assertion: "mi-token" }],
+    [
+      "a federated assertion (managed identity)",
+      { kind: "assertion", getAssertion: async () => "mi-token" },
+      { client_assertion_type: JWT_BEARER_ASSERTION_TYPE, client_assertion: "mi-token" },
+    ],
     ["no client authentication (public client, PKCE)", { kind: "none" }, {}],
   ])("redeems the code with %s", async (_case, clientAuth, auth) => {
     tokenAnswer = { status: 200, body: { id_token: "a.b.c", access_token: "ignored" } };
@@ -180,7 +205,11 @@ describe("exchangeCode", () => {
   it("reports the provider's error code only, never the code or the secret", async () => {
     tokenAnswer = { status: 400, body: { error: "invalid_grant", error_description: "AADSTS70008: the-auth-code expired" } };
     const error = (await exchange({ kind: "secret", secret: "s3cret" }).catch((e: unknown) => e)) as SignInError;
-    expect(error).toMatchObject({ code: "token_exchange_failed", status: 502, message: "The identity provider refused to complete the sign-in (invalid_grant, HTTP 400)." });
+    expect(error).toMatchObject({
+      code: "token_exchange_failed",
+      status: 502,
+      message: "The identity provider refused to complete the sign-in (invalid_grant, HTTP 400).",
+    });
   });
 
   it("refuses an answer without an ID token", async () => {

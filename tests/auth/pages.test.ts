@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { AUTH_RESPONSE_HEADERS, renderRefusal } from "../../shared/auth/pages.js";
 
 describe("renderRefusal", () => {
-  const page = renderRefusal({ code: "user_not_provisioned", title: "Not <yet>", why: `Signed in as "ann"&<script>alert(1)</script>`, whatToDo: "Ask your admin." });
+  const page = renderRefusal({
+    code: "user_not_provisioned",
+    title: "Not <yet>",
+    why: `Signed in as "ann"&<script>alert(1)</script>`,
+    whatToDo: "Ask your admin.",
+  });
 
   it("answers 403 HTML with the security headers of every auth response", () => {
     expect(page.status).toBe(403);
@@ -35,6 +40,8 @@ describe("renderRefusal", () => {
     ["/\\evil.example", "/auth/login"],
     ["https://evil.example", "/auth/login"],
   ])("links Try again to %s as %s", (href, expected) => {
-    expect(renderRefusal({ code: "x", title: "t", why: "w", whatToDo: "d", tryAgainHref: href }).body).toContain(`<a href="${expected.replace(/&/g, "&amp;")}"`);
+    expect(renderRefusal({ code: "x", title: "t", why: "w", whatToDo: "d", tryAgainHref: href }).body).toContain(
+      `<a href="${expected.replace(/&/g, "&amp;")}"`,
+    );
   });
 });

@@ -54,7 +54,10 @@ describe("attributes the schema does not define", () => {
 
   it("PUT /Users/{id} with unknown attributes succeeds and stores the known ones", async () => {
     const user = await createUser("put-unknown@contoso.com");
-    const res = await scim.put(`/Users/${user.id}`, entraUser("put-unknown@contoso.com", { title: "Boss", department: "Sales", [CONTOSO]: { costCenter: "1" } }));
+    const res = await scim.put(
+      `/Users/${user.id}`,
+      entraUser("put-unknown@contoso.com", { title: "Boss", department: "Sales", [CONTOSO]: { costCenter: "1" } }),
+    );
     expect(res.status).toBe(200);
     expect(res.body.title).toBe("Boss");
     expect(JSON.stringify(res.body)).not.toMatch(/department|Contoso/);
@@ -77,7 +80,10 @@ describe("attributes the schema does not define", () => {
 
   it("still rejects a wrongly typed value of a known attribute", async () => {
     const res = await scim.post("/Users", entraUser("typed@contoso.com", { department: "x", active: "maybe" }));
-    expect({ status: res.status, body: res.body }).toStrictEqual({ status: 400, body: scimError(400, "invalidValue", "User attribute 'active' must be a boolean.") });
+    expect({ status: res.status, body: res.body }).toStrictEqual({
+      status: 400,
+      body: scimError(400, "invalidValue", "User attribute 'active' must be a boolean."),
+    });
   });
 });
 
@@ -114,7 +120,11 @@ describe("strict values", () => {
     const res = await scim.post("/Users", entraUser(`date-${value}@contoso.com`, { [PRODUCT]: { employmentStartDate: value } }));
     expect({ status: res.status, body: res.body }).toStrictEqual({
       status: 400,
-      body: scimError(400, "invalidValue", `User attribute '${PRODUCT}:employmentStartDate' must be an xsd:dateTime such as 2026-03-01T00:00:00Z (or a date such as 2026-03-01).`),
+      body: scimError(
+        400,
+        "invalidValue",
+        `User attribute '${PRODUCT}:employmentStartDate' must be an xsd:dateTime such as 2026-03-01T00:00:00Z (or a date such as 2026-03-01).`,
+      ),
     });
   });
 
@@ -126,7 +136,11 @@ describe("strict values", () => {
   it.each<[string, string, string]>([
     ["a trailing space", "trailing@contoso.com ", `User attribute 'userName' begins or ends with whitespace ("trailing@contoso.com "); send it without.`],
     ["a control character", "ctl\u0007@contoso.com", "User attribute 'userName' contains the control character U+0007 at position 3."],
-    ["too many characters", `${"a".repeat(NAME_LIMITS.maxLength)}@x`, `User attribute 'userName' is ${NAME_LIMITS.maxLength + 2} characters long; the limit is ${NAME_LIMITS.maxLength}.`],
+    [
+      "too many characters",
+      `${"a".repeat(NAME_LIMITS.maxLength)}@x`,
+      `User attribute 'userName' is ${NAME_LIMITS.maxLength + 2} characters long; the limit is ${NAME_LIMITS.maxLength}.`,
+    ],
   ])("rejects a userName with %s with 400 invalidValue", async (_, userName, detail) => {
     const res = await scim.post("/Users", entraUser(userName));
     expect({ status: res.status, body: res.body }).toStrictEqual({ status: 400, body: scimError(400, "invalidValue", detail) });
@@ -168,7 +182,11 @@ describe("bounded requests", () => {
   it("rejects a filter longer than the limit with 400 invalidFilter", async () => {
     const res = await scim.get(`/Users?filter=${q(`userName eq "${"x".repeat(FILTER_LIMITS.maxLength)}"`)}`);
     expect(res.body).toStrictEqual(
-      scimError(400, "invalidFilter", `Invalid filter: it is ${FILTER_LIMITS.maxLength + 14} characters long; the limit is ${FILTER_LIMITS.maxLength} characters.`),
+      scimError(
+        400,
+        "invalidFilter",
+        `Invalid filter: it is ${FILTER_LIMITS.maxLength + 14} characters long; the limit is ${FILTER_LIMITS.maxLength} characters.`,
+      ),
     );
   });
 
@@ -178,7 +196,11 @@ describe("bounded requests", () => {
     const res = await scim.patch(`/Users/${user.id}`, patch(...ops));
     expect({ status: res.status, body: res.body }).toStrictEqual({
       status: 400,
-      body: scimError(400, "tooMany", `The PATCH request has ${PATCH_LIMITS.maxOperations + 1} operations; the limit is ${PATCH_LIMITS.maxOperations} operations per request. Send the changes in several requests.`),
+      body: scimError(
+        400,
+        "tooMany",
+        `The PATCH request has ${PATCH_LIMITS.maxOperations + 1} operations; the limit is ${PATCH_LIMITS.maxOperations} operations per request. Send the changes in several requests.`,
+      ),
     });
     expect((await scim.get(`/Users/${user.id}`)).body.meta).toStrictEqual(user.meta);
   });
@@ -189,7 +211,11 @@ describe("bounded requests", () => {
     const res = await scim.patch(`/Users/${user.id}`, patch({ op: "add", path: "emails", value }));
     expect({ status: res.status, body: res.body }).toStrictEqual({
       status: 400,
-      body: scimError(400, "invalidValue", `Operations[0]: User attribute 'emails' would have ${RESOURCE_LIMITS.maxValues + 1} values; the limit is ${RESOURCE_LIMITS.maxValues} values per multi-valued attribute.`),
+      body: scimError(
+        400,
+        "invalidValue",
+        `Operations[0]: User attribute 'emails' would have ${RESOURCE_LIMITS.maxValues + 1} values; the limit is ${RESOURCE_LIMITS.maxValues} values per multi-valued attribute.`,
+      ),
     });
   });
 
@@ -200,7 +226,11 @@ describe("bounded requests", () => {
     const res = await scim.patch(`/Groups/${group.body.id}`, patch({ op: "Add", path: "members", value }));
     expect({ status: res.status, body: res.body }).toStrictEqual({
       status: 400,
-      body: scimError(400, "tooMany", `Operations[0]: The PATCH request names ${PATCH_LIMITS.maxMembers + 1} or more members; the limit is ${PATCH_LIMITS.maxMembers} members per request. Send the members in several requests.`),
+      body: scimError(
+        400,
+        "tooMany",
+        `Operations[0]: The PATCH request names ${PATCH_LIMITS.maxMembers + 1} or more members; the limit is ${PATCH_LIMITS.maxMembers} members per request. Send the members in several requests.`,
+      ),
     });
   });
 });
@@ -208,7 +238,11 @@ describe("bounded requests", () => {
 describe("what was ignored, for the admin", () => {
   const admin = async (...argv: string[]) => {
     const out: string[] = [];
-    const code = await runAdmin([...argv, "--tenant", host.defaultTenant!.id, "--json"], { services: host.services, out: (t) => out.push(t), err: (t) => out.push(t) });
+    const code = await runAdmin([...argv, "--tenant", host.defaultTenant!.id, "--json"], {
+      services: host.services,
+      out: (t) => out.push(t),
+      err: (t) => out.push(t),
+    });
     expect(code).toBe(0);
     return JSON.parse(out.join("\n"));
   };
@@ -216,7 +250,10 @@ describe("what was ignored, for the admin", () => {
   it("records the ignored attributes in the write's provisioning-log event", async () => {
     const created = await scim.post("/Users", entraUser("logged-ignored@contoso.com", { department: "Sales", [`${CONTOSO}:costCenter`]: "42" }));
     expect(created.status).toBe(201);
-    await scim.patch(`/Users/${created.body.id}`, patch({ op: "Add", path: `${CONTOSO}:badgeColour`, value: "red" }, { op: "Replace", path: "title", value: "Lead" }));
+    await scim.patch(
+      `/Users/${created.body.id}`,
+      patch({ op: "Add", path: `${CONTOSO}:badgeColour`, value: "red" }, { op: "Replace", path: "title", value: "Lead" }),
+    );
     const events = await admin("audit", "list", "--resource", created.body.id);
     expect(events.map((e: { operation: string; ignoredAttributes?: string[] }) => [e.operation, e.ignoredAttributes])).toEqual([
       ["patch", [`${CONTOSO}:badgeColour`]],
@@ -225,7 +262,8 @@ describe("what was ignored, for the admin", () => {
   });
 
   it("sums them up per tenant, most frequent first, with the advice to remove the mapping", async () => {
-    for (const n of [1, 2]) expect((await scim.post("/Users", entraUser(`summary-${n}@contoso.com`, { [`${CONTOSO}:costCenter`]: String(n) }))).status).toBe(201);
+    for (const n of [1, 2])
+      expect((await scim.post("/Users", entraUser(`summary-${n}@contoso.com`, { [`${CONTOSO}:costCenter`]: String(n) }))).status).toBe(201);
     const summary = await admin("audit", "ignored");
     const costCenter = summary.find((a: { attribute: string }) => a.attribute === `${CONTOSO}:costCenter`);
     expect(costCenter).toMatchObject({ count: expect.any(Number), lastSeen: expect.any(String) });
@@ -281,7 +319,9 @@ describe("externalId is the client's identifier, not unique (RFC 7643 §3.1)", (
     expect(found.body.totalResults).toBe(2);
     expect(found.body.Resources.map((r: { id: string }) => r.id).sort()).toEqual([first.id, second.id].sort());
     const out: string[] = [];
-    expect(await runAdmin(["user", "show", "--user", first.id, "--tenant", host.defaultTenant!.id, "--json"], { services: host.services, out: (t) => out.push(t) })).toBe(0);
+    expect(
+      await runAdmin(["user", "show", "--user", first.id, "--tenant", host.defaultTenant!.id, "--json"], { services: host.services, out: (t) => out.push(t) }),
+    ).toBe(0);
     expect(JSON.parse(out.join("\n"))).toMatchObject({ objectId: oid, objectIdHolders: [second.id] });
   });
 

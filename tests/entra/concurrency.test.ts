@@ -93,7 +93,9 @@ describe("concurrent membership changes of one group", () => {
     const g = await scim.post("/Groups", { schemas: [GROUP], displayName: "Crowded" });
     expect(g.status).toBe(201);
 
-    const replies = await Promise.all(users.map((u) => scim.patch(`/Groups/${g.body.id}`, patch({ op: "Add", path: "members", value: [{ $ref: null, value: u }] }))));
+    const replies = await Promise.all(
+      users.map((u) => scim.patch(`/Groups/${g.body.id}`, patch({ op: "Add", path: "members", value: [{ $ref: null, value: u }] }))),
+    );
 
     expect(statuses(replies)).toEqual(users.map(() => 204));
     expect(await memberIds(g.body.id)).toEqual([...users].sort());
@@ -106,11 +108,13 @@ describe("concurrent membership changes of one group", () => {
     expect(g.status).toBe(201);
     const path = `/Groups/${g.body.id}`;
 
-    const removals = users.slice(0, 5).map((u, i) =>
-      i % 2 === 0
-        ? scim.patch(path, patch({ op: "Remove", path: "members", value: [{ value: u }] }))
-        : scim.patch(path, patch({ op: "remove", path: `members[value eq "${u}"]` })),
-    );
+    const removals = users
+      .slice(0, 5)
+      .map((u, i) =>
+        i % 2 === 0
+          ? scim.patch(path, patch({ op: "Remove", path: "members", value: [{ value: u }] }))
+          : scim.patch(path, patch({ op: "remove", path: `members[value eq "${u}"]` })),
+      );
     const additions = users.slice(10, 16).map((u) => scim.patch(path, patch({ op: "Add", path: "members", value: [{ value: u }] })));
     const replies = await Promise.all([...removals, ...additions]);
 
@@ -137,7 +141,18 @@ describe("concurrent membership changes of one group", () => {
 
 describe("uniqueness under races", () => {
   it("creates exactly one user when 10 POSTs of the same userName in different cases race, and answers the rest 409", async () => {
-    const spellings = ["race@contoso.com", "RACE@contoso.com", "Race@Contoso.com", "rAce@contoso.COM", "raCe@CONTOSO.com", "racE@contoso.com", "RACE@CONTOSO.COM", "Race@contoso.com", "race@Contoso.Com", "rACE@contoso.com"];
+    const spellings = [
+      "race@contoso.com",
+      "RACE@contoso.com",
+      "Race@Contoso.com",
+      "rAce@contoso.COM",
+      "raCe@CONTOSO.com",
+      "racE@contoso.com",
+      "RACE@CONTOSO.COM",
+      "Race@contoso.com",
+      "race@Contoso.Com",
+      "rACE@contoso.com",
+    ];
     const replies = await Promise.all(spellings.map((userName, i) => scim.post("/Users", entraUser(userName, { externalId: `race-${i}` }))));
 
     const created = replies.filter((r) => r.status === 201);
@@ -152,7 +167,9 @@ describe("uniqueness under races", () => {
     expect(lookup.body).toMatchObject({ totalResults: 1, Resources: [{ id: winner.id, userName: winner.userName }] });
     // No orphan from a losing request: one stored user carries this userName, and the losers' externalIds are free.
     const all = await scim.get("/Users?count=200");
-    expect(all.body.Resources.filter((r: { userName: string }) => r.userName.toLowerCase() === "race@contoso.com").map((r: { id: string }) => r.id)).toEqual([winner.id]);
+    expect(all.body.Resources.filter((r: { userName: string }) => r.userName.toLowerCase() === "race@contoso.com").map((r: { id: string }) => r.id)).toEqual([
+      winner.id,
+    ]);
     for (let i = 0; i < spellings.length; i++) {
       const found = await scim.get(`/Users?filter=${q(`externalId eq "race-${i}"`)}`);
       expect(found.body.totalResults, `race-${i}`).toBe(winner.externalId === `race-${i}` ? 1 : 0);
@@ -172,9 +189,15 @@ describe("uniqueness under races", () => {
       const [winner, loser] = ra.status === 204 ? [a.body, b.body] : [b.body, a.body];
 
       const byNew = await scim.get(`/Groups?excludedAttributes=members&filter=${q(`displayName eq "${target}"`)}`);
-      expect(byNew.body.Resources.map((r: { id: string }) => r.id), `round ${round}`).toEqual([winner.id]);
+      expect(
+        byNew.body.Resources.map((r: { id: string }) => r.id),
+        `round ${round}`,
+      ).toEqual([winner.id]);
       const byOld = await scim.get(`/Groups?excludedAttributes=members&filter=${q(`displayName eq "${loser.displayName}"`)}`);
-      expect(byOld.body.Resources.map((r: { id: string }) => r.id), `round ${round}`).toEqual([loser.id]);
+      expect(
+        byOld.body.Resources.map((r: { id: string }) => r.id),
+        `round ${round}`,
+      ).toEqual([loser.id]);
       expect((await scim.get(`/Groups?filter=${q(`displayName eq "${winner.displayName}"`)}`)).body.totalResults).toBe(0);
       expect((await scim.get(`/Groups/${loser.id}`)).body.displayName).toBe(loser.displayName);
       // The old name of the winner is free again; the new one is taken.
@@ -185,7 +208,9 @@ describe("uniqueness under races", () => {
 
   it("lets exactly one of two users win a concurrent rename to the same userName", async () => {
     const [a, b] = await createUsers("swap", 2);
-    const replies = await Promise.all([a, b].map((id) => scim.patch(`/Users/${id}`, patch({ op: "Replace", path: "userName", value: "taken@concurrency.test" }))));
+    const replies = await Promise.all(
+      [a, b].map((id) => scim.patch(`/Users/${id}`, patch({ op: "Replace", path: "userName", value: "taken@concurrency.test" }))),
+    );
     expect(statuses(replies).sort()).toEqual([200, 409]);
     const winner = replies[0].status === 200 ? a : b;
     const lookup = await scim.get(`/Users?filter=${q('userName eq "taken@concurrency.test"')}`);

@@ -219,7 +219,12 @@ describe("memberships across tenants", () => {
     const ownUser = await createUser(b.scim, "own-member@contoso.com");
     const res = await b.scim.patch(`/Groups/${groupB.id}`, patch({ op: "Add", path: "members", value: [{ value: ownUser.id }, { value: userA.id }] }));
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ schemas: [ERROR], status: "400", scimType: "invalidValue", detail: expect.stringMatching(new RegExp(`No User with id '${userA.id}' exists in this tenant`)) });
+    expect(res.body).toEqual({
+      schemas: [ERROR],
+      status: "400",
+      scimType: "invalidValue",
+      detail: expect.stringMatching(new RegExp(`No User with id '${userA.id}' exists in this tenant`)),
+    });
     expect((await b.scim.get(`/Groups/${groupB.id}`)).body.members).toBeUndefined();
     expect((await b.scim.get(`/Groups?filter=${q(`members.value eq "${userA.id}"`)}`)).body.totalResults).toBe(0);
   });

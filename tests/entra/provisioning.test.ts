@@ -64,7 +64,10 @@ describe("identity linking and login types", () => {
     expect(lookup.body.Resources.map((r: { id: string }) => r.id)).toEqual([created.id]);
     expect((await scim.post("/Users", entraUser("pre.existing@contoso.com"))).status).toBe(409);
     await scim.patch(`/Users/${created.id}`, patch({ op: "Add", path: "externalId", value: "22222222-aaaa-4bbb-8ccc-000000000001" }));
-    expect(await admin("user", "show", "--user", created.id)).toMatchObject({ loginTypes: ["password", "entra"], objectId: "22222222-aaaa-4bbb-8ccc-000000000001" });
+    expect(await admin("user", "show", "--user", created.id)).toMatchObject({
+      loginTypes: ["password", "entra"],
+      objectId: "22222222-aaaa-4bbb-8ccc-000000000001",
+    });
   });
 
   it("lets an admin set the object ID by hand, and honours the tenant's login types", async () => {
@@ -102,7 +105,13 @@ describe("disconnect and delete", () => {
     expect((await scim.get(`/Users/${u.id}`)).status).toBe(404);
     const container = host.services.resources["container" as keyof typeof host.services.resources] as any;
     const { resource } = await container.item(u.id, tenant).read();
-    expect(resource).toMatchObject({ kind: "DeletedUser", ttl: 7 * 86400, deletedAt: clock.toISOString(), formerGroups: [g.id], resource: { userName: "deleted@contoso.com" } });
+    expect(resource).toMatchObject({
+      kind: "DeletedUser",
+      ttl: 7 * 86400,
+      deletedAt: clock.toISOString(),
+      formerGroups: [g.id],
+      resource: { userName: "deleted@contoso.com" },
+    });
     expect((await scim.post("/Users", entraUser("deleted@contoso.com"))).status).toBe(201);
     await expect(admin("user", "show", "--user", u.id)).rejects.toThrow(/no user/);
   });
@@ -176,7 +185,10 @@ describe("roles", () => {
       expect((await other("user", "show", "--user", boss.id)).role).toBe("Admin");
       await s.patch(`/Groups/${admins.id}`, patch({ op: "Remove", path: "members", value: [{ value: boss.id }] }));
       expect((await s.get(`/Groups/${admins.id}`)).body.members).toBeUndefined();
-      expect(await other("user", "show", "--user", boss.id)).toMatchObject({ role: "Admin", roleSource: { kind: "kept", reason: "last-admin", computed: "User" } });
+      expect(await other("user", "show", "--user", boss.id)).toMatchObject({
+        role: "Admin",
+        roleSource: { kind: "kept", reason: "last-admin", computed: "User" },
+      });
       const conflicts = await other("audit", "list", "--operation", "role-conflict");
       expect(conflicts).toEqual([expect.objectContaining({ resourceId: boss.id, status: 409, detail: expect.stringMatching(/last active Admin/) })]);
 
@@ -256,7 +268,9 @@ describe("provisioning log", () => {
     const res = await scim.post("/Groups", { schemas: [GROUP], displayName: "Founded", members: [{ value: u.id }] });
     expect(res.status).toBe(201);
     const events = await admin("audit", "list", "--resource", res.body.id);
-    expect(events).toEqual([expect.objectContaining({ operation: "create", status: 201, changedAttributes: ["displayName", "members"], members: { added: 1, removed: 0 } })]);
+    expect(events).toEqual([
+      expect.objectContaining({ operation: "create", status: 201, changedAttributes: ["displayName", "members"], members: { added: 1, removed: 0 } }),
+    ]);
   });
 
   it("records every SCIM write with time, token name, operation, resource, changed attributes and status, never secrets", async () => {
@@ -300,7 +314,9 @@ describe("provisioning log", () => {
     await admin("role", "map", "--group", "CLI Managers", "--role", "Manager");
     await admin("login-types", "set", "--types", "password,entra");
     const events = await admin("audit", "list", "--limit", "10");
-    const byCli = events.filter((e: { tokenName: string }) => e.tokenName === "admin-cli").map((e: { operation: string; resourceId?: string; status: number }) => [e.operation, e.resourceId, e.status]);
+    const byCli = events
+      .filter((e: { tokenName: string }) => e.tokenName === "admin-cli")
+      .map((e: { operation: string; resourceId?: string; status: number }) => [e.operation, e.resourceId, e.status]);
     expect(byCli.slice(0, 4)).toEqual([
       ["login-types", tenant, 200],
       ["role-map", "CLI Managers", 200],
@@ -315,7 +331,13 @@ describe("provisioning log", () => {
     await user("taken@contoso.com");
     const out: string[] = [];
     const err: string[] = [];
-    expect(await runAdmin(["user", "create", "--user-name", "TAKEN@contoso.com", "--tenant", tenant], { services: host.services, out: (t) => out.push(t), err: (t) => err.push(t) })).toBe(2);
+    expect(
+      await runAdmin(["user", "create", "--user-name", "TAKEN@contoso.com", "--tenant", tenant], {
+        services: host.services,
+        out: (t) => out.push(t),
+        err: (t) => err.push(t),
+      }),
+    ).toBe(2);
     expect(err).toEqual([expect.stringMatching(/^error: User userName 'TAKEN@contoso.com' is already used by User \S+/)]);
     const [refused] = await admin("audit", "list", "--operation", "create", "--limit", "1");
     expect(refused).toMatchObject({ tokenName: "admin-cli", status: 409, detail: expect.stringMatching(/already used/) });

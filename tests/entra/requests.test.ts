@@ -18,7 +18,11 @@ beforeAll(async () => {
 afterAll(async () => host?.close());
 
 /** Sends raw bytes and returns the status line, headers and body the server answered (it may close early). */
-function raw(head: string, body: Buffer | string = "", options: { keepSending?: number; chunk?: number } = {}): Promise<{ status: number; headers: string; body: string }> {
+function raw(
+  head: string,
+  body: Buffer | string = "",
+  options: { keepSending?: number; chunk?: number } = {},
+): Promise<{ status: number; headers: string; body: string }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, "127.0.0.1");
     let received = "";
@@ -64,14 +68,20 @@ describe("request bodies", () => {
   });
 
   it("answers 413 as soon as a streamed body passes the limit, and stops reading it", async () => {
-    const big = await raw(`POST /scim/v2/Users HTTP/1.1\n${headers()}\nContent-Length: 1048576`, `{"userName":"${"x".repeat(2048)}`, { keepSending: 1_046_000, chunk: 64 * 1024 });
+    const big = await raw(`POST /scim/v2/Users HTTP/1.1\n${headers()}\nContent-Length: 1048576`, `{"userName":"${"x".repeat(2048)}`, {
+      keepSending: 1_046_000,
+      chunk: 64 * 1024,
+    });
     expect(big.status).toBe(400); // exactly the limit: read, and refused as invalid JSON
     const over = await raw(`POST /scim/v2/Users HTTP/1.1\n${headers()}\nTransfer-Encoding: chunked`, `2000\r\n${"x".repeat(0x2000)}\r\n`.repeat(200));
     expect(over.status).toBe(413);
   });
 
   it("answers 401 to a request without a token before reading its body", async () => {
-    const res = await raw(`POST /scim/v2/Users HTTP/1.1\nHost: localhost:${port}\nContent-Type: application/scim+json\nContent-Length: 314572800`, "{", { keepSending: 8 * 1024 * 1024, chunk: 64 * 1024 });
+    const res = await raw(`POST /scim/v2/Users HTTP/1.1\nHost: localhost:${port}\nContent-Type: application/scim+json\nContent-Length: 314572800`, "{", {
+      keepSending: 8 * 1024 * 1024,
+      chunk: 64 * 1024,
+    });
     expect(res.status).toBe(401);
     expect(res.headers).toMatch(/connection: close/i);
   });

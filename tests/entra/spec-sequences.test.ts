@@ -52,7 +52,9 @@ describe("1. Authentication", () => {
   });
 
   it("does not depend on User-Agent or Accept headers", async () => {
-    const res = await fetch(`${host.tenantUrl}/Users?count=0`, { headers: { Authorization: `Bearer ${host.defaultTenant!.token}`, Accept: "", "User-Agent": "" } });
+    const res = await fetch(`${host.tenantUrl}/Users?count=0`, {
+      headers: { Authorization: `Bearer ${host.defaultTenant!.token}`, Accept: "", "User-Agent": "" },
+    });
     expect(res.status).toBe(200);
   });
 });
@@ -117,7 +119,12 @@ describe("3-5. Users: lookup, create, read", () => {
     await createUser("bob@contoso.com");
     const res = await scim.post("/Users", entraUser("BOB@contoso.com", { externalId: "other" }));
     expect(res.status).toBe(409);
-    expect(res.body).toEqual({ schemas: [ERROR], status: "409", scimType: "uniqueness", detail: expect.stringMatching(/userName 'BOB@contoso.com' is already used/) });
+    expect(res.body).toEqual({
+      schemas: [ERROR],
+      status: "409",
+      scimType: "uniqueness",
+      detail: expect.stringMatching(/userName 'BOB@contoso.com' is already used/),
+    });
   });
 
   it("stores and returns values exactly as sent", async () => {
@@ -142,7 +149,11 @@ describe("3-5. Users: lookup, create, read", () => {
 
   it.each(["a%2Fb", "%20", "x%23y", "a%5Cb"])("answers 404, never 500, for an id the store could not hold (%s)", async (id) => {
     for (const method of ["GET", "PUT", "PATCH", "DELETE"]) {
-      const res = await scim.request(method, `/Users/${id}`, method === "PUT" ? entraUser("never@contoso.com") : method === "PATCH" ? patch({ op: "add", path: "title", value: "x" }) : undefined);
+      const res = await scim.request(
+        method,
+        `/Users/${id}`,
+        method === "PUT" ? entraUser("never@contoso.com") : method === "PATCH" ? patch({ op: "add", path: "title", value: "x" }) : undefined,
+      );
       expect(res.status, method).toBe(404);
     }
     expect((await scim.get(`/Users?filter=${q(`id eq "${decodeURIComponent(id)}"`)}`)).body.totalResults).toBe(0);
@@ -168,7 +179,9 @@ describe("3. Query: general filters and sorting", () => {
     await createUser("sort-a@sorting.test", { title: "Alpha" });
     await createUser("sort-none@sorting.test");
     const names = async (order: string) =>
-      (await scim.get(`/Users?filter=${q('userName ew "@sorting.test"')}&sortBy=title&sortOrder=${order}`)).body.Resources.map((r: { userName: string }) => r.userName);
+      (await scim.get(`/Users?filter=${q('userName ew "@sorting.test"')}&sortBy=title&sortOrder=${order}`)).body.Resources.map(
+        (r: { userName: string }) => r.userName,
+      );
     expect(await names("ascending")).toEqual(["sort-a@sorting.test", "sort-b@sorting.test", "sort-none@sorting.test"]);
     expect(await names("descending")).toEqual(["sort-none@sorting.test", "sort-b@sorting.test", "sort-a@sorting.test"]);
   });
@@ -252,7 +265,10 @@ describe("6. Update user: PATCH in both dialects", () => {
       ),
     );
     expect(res.status).toBe(200);
-    expect(res.body.addresses).toEqual([{ type: "home", locality: "Home town" }, { type: "work", locality: "Stockholm" }]);
+    expect(res.body.addresses).toEqual([
+      { type: "home", locality: "Home town" },
+      { type: "work", locality: "Stockholm" },
+    ]);
     expect(res.body.phoneNumbers).toEqual([{ type: "work", value: "55555555555" }]);
   });
 
@@ -314,7 +330,12 @@ describe("9. Groups", () => {
       meta: { resourceType: "Group" },
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ schemas: [GROUP], displayName: "Sales", externalId: "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159", meta: { resourceType: "Group" } });
+    expect(created.body).toMatchObject({
+      schemas: [GROUP],
+      displayName: "Sales",
+      externalId: "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159",
+      meta: { resourceType: "Group" },
+    });
     const id = created.body.id;
 
     const dup = await scim.post("/Groups", { schemas: [GROUP], displayName: "SALES" });
@@ -366,8 +387,7 @@ describe("9. Groups", () => {
 });
 
 describe("10. Discovery", () => {
-  const noNulls = (value: unknown): boolean =>
-    value !== null && (typeof value !== "object" || Object.values(value as object).every(noNulls));
+  const noNulls = (value: unknown): boolean => value !== null && (typeof value !== "object" || Object.values(value as object).every(noNulls));
 
   it("serves a truthful ServiceProviderConfig", async () => {
     const res = await scim.get("/ServiceProviderConfig");
@@ -413,7 +433,9 @@ describe("10. Discovery", () => {
 
 describe("11. Conventions", () => {
   it("accepts application/json request bodies and ignores unknown query parameters", async () => {
-    const res = await scim.request("POST", "/Users?aadOptscim062020&foo=bar", JSON.stringify(entraUser("json@contoso.com")), { "Content-Type": "application/json" });
+    const res = await scim.request("POST", "/Users?aadOptscim062020&foo=bar", JSON.stringify(entraUser("json@contoso.com")), {
+      "Content-Type": "application/json",
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get("content-type")).toMatch(/^application\/scim\+json/);
   });

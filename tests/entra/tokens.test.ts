@@ -93,7 +93,11 @@ describe("expiry", () => {
     tick(1);
     const res = await get(token.token);
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ schemas: [ERROR], status: "401", detail: `The token 'expiring' expired at ${token.expiresAt}. Create a new token and update Entra.` });
+    expect(res.body).toEqual({
+      schemas: [ERROR],
+      status: "401",
+      detail: `The token 'expiring' expired at ${token.expiresAt}. Create a new token and update Entra.`,
+    });
   });
 });
 

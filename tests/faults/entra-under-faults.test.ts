@@ -3,7 +3,17 @@ import { startHost, type RunningHost } from "../../local/host.js";
 import { faultLayer, type FaultLayer } from "../../local/faults.js";
 import { mapRole } from "../../shared/operations/roles.js";
 import { showUser } from "../../shared/operations/users.js";
-import { addMembers, adminCtx, disableDefault, disableRfc, entraClient, expectOnlyHonestAnswers, removeMemberRfc, removeMembersDefault, retried } from "./entra.js";
+import {
+  addMembers,
+  adminCtx,
+  disableDefault,
+  disableRfc,
+  entraClient,
+  expectOnlyHonestAnswers,
+  removeMemberRfc,
+  removeMembersDefault,
+  retried,
+} from "./entra.js";
 
 /**
  * Entra-like provisioning through the real HTTP host while a fifth of the store's requests fail
@@ -64,7 +74,8 @@ describe("an Entra provisioning cycle with 20% of store requests failing", () =>
     expect(Object.values(faults.stats.injected).reduce((a, b) => a + b, 0)).toBeGreaterThan(10);
     expectOnlyHonestAnswers(entra.seen);
 
-    const members = async (group: string) => ((await entra.expectStatus("GET", `/Groups/${group}`, undefined, [200])).body.members ?? []).map((m: { value: string }) => m.value).sort();
+    const members = async (group: string) =>
+      ((await entra.expectStatus("GET", `/Groups/${group}`, undefined, [200])).body.members ?? []).map((m: { value: string }) => m.value).sort();
     expect(await members(admins)).toEqual([u(0), u(2)].sort());
     expect(await members(managers)).toEqual([u(3), u(5), u(7)].sort());
     expect(await members(leads)).toEqual([u(8)]);

@@ -54,7 +54,12 @@ export function entraClient(host: RunningHost, token: string) {
     /** Entra's create: look up by the matching attribute, create when absent; a 409 (the create landed, its reply was lost) looks up again. */
     async ensure(type: "Users" | "Groups", attribute: string, value: string, body: unknown): Promise<string> {
       for (let round = 0; round < 5; round++) {
-        const found = await expectStatus("GET", `/${type}?filter=${q(`${attribute} eq "${value}"`)}${type === "Groups" ? "&excludedAttributes=members" : ""}`, undefined, [200]);
+        const found = await expectStatus(
+          "GET",
+          `/${type}?filter=${q(`${attribute} eq "${value}"`)}${type === "Groups" ? "&excludedAttributes=members" : ""}`,
+          undefined,
+          [200],
+        );
         if (found.body.totalResults === 1) return found.body.Resources[0].id;
         expect(found.body.totalResults).toBe(0);
         const created = await request("POST", `/${type}`, body);
@@ -73,13 +78,24 @@ export type EntraClient = ReturnType<typeof entraClient>;
 /** Every answer a client saw was 2xx, a 4xx with a detail, or 429/503 with Retry-After: never a bare 5xx. */
 export function expectOnlyHonestAnswers(seen: Seen[]): void {
   const bad = seen.filter(
-    (s) => !(s.status < 300 || (s.status >= 400 && s.status < 500 && s.status !== 429 && !!s.detail) || ((s.status === 429 || s.status === 503) && s.retryAfter !== null && !!s.detail)),
+    (s) =>
+      !(
+        s.status < 300 ||
+        (s.status >= 400 && s.status < 500 && s.status !== 429 && !!s.detail) ||
+        ((s.status === 429 || s.status === 503) && s.retryAfter !== null && !!s.detail)
+      ),
   );
   expect(bad).toEqual([]);
 }
 
 /** An admin's context (CLI actor), with the clock of the services. */
-export const adminCtx = (services: Services, tenantId: string): OperationContext => ({ tenantId, actor: ADMIN_CLI, now: services.now(), services, baseUrl: "" });
+export const adminCtx = (services: Services, tenantId: string): OperationContext => ({
+  tenantId,
+  actor: ADMIN_CLI,
+  now: services.now(),
+  services,
+  baseUrl: "",
+});
 
 /** Re-runs an admin operation the store refused for now (503/429), as an admin re-runs a command. */
 export async function retried<T>(run: () => Promise<T>): Promise<T> {

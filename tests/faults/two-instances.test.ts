@@ -56,7 +56,10 @@ describe("two instances on one store, one behind a lagging replica", () => {
     const created = await createResource(ctx(a), "User", write(entraUser("lag-probe@contoso.com")));
     const id = (created.body as { id: string }).id;
     const lagged = openCosmos(config.cosmos, { plugins: [faultLayer({ rate: 0, lag: { ledger, behind: 5 } }).plugin] });
-    const weak = await lagged.resources.item(id, tenantId).read({ consistencyLevel: "Session" }).catch((e: { code: number }) => ({ statusCode: e.code }));
+    const weak = await lagged.resources
+      .item(id, tenantId)
+      .read({ consistencyLevel: "Session" })
+      .catch((e: { code: number }) => ({ statusCode: e.code }));
     expect(weak.statusCode).toBe(404);
     expect((await b.resources.get(tenantId, "User", id))?.id).toBe(id);
     faultsA.enabled = faultsB.enabled = true;
@@ -64,9 +67,12 @@ describe("two instances on one store, one behind a lagging replica", () => {
 
   it("adds a member created a moment ago on the other instance, keeps it through the post-check, and gives the mapped role", async () => {
     await retried(() => mapRole(ctx(a), "Lag Admins", "Admin"));
-    const admins = await retried(async () => (await createResource(ctx(a), "Group", write({ schemas: [GROUP], displayName: "Lag Admins" }))).body as { id: string });
+    const admins = await retried(
+      async () => (await createResource(ctx(a), "Group", write({ schemas: [GROUP], displayName: "Lag Admins" }))).body as { id: string },
+    );
     const users: string[] = [];
-    for (let i = 0; i < 4; i++) users.push(await retried(async () => ((await createResource(ctx(a), "User", write(entraUser(`lag${i}@contoso.com`)))).body as { id: string }).id));
+    for (let i = 0; i < 4; i++)
+      users.push(await retried(async () => ((await createResource(ctx(a), "User", write(entraUser(`lag${i}@contoso.com`)))).body as { id: string }).id));
     // Instance B adds the users instance A has just created.
     await retried(() => patchResource(ctx(b), "Group", admins.id, write(addMembers(users))));
     await retried(() => patchResource(ctx(a), "Group", admins.id, write(removeMemberRfc(users[3]!))));
@@ -91,8 +97,15 @@ describe("two instances on one store, one behind a lagging replica", () => {
   it("lets concurrent member changes on both instances all land", async () => {
     const group = await retried(async () => (await createResource(ctx(b), "Group", write({ schemas: [GROUP], displayName: "Both" }))).body as { id: string });
     const users: string[] = [];
-    for (let i = 0; i < 6; i++) users.push(await retried(async () => ((await createResource(ctx(i % 2 ? a : b), "User", write(entraUser(`both${i}@contoso.com`)))).body as { id: string }).id));
-    await Promise.all(users.map((id, i) => retried(() => patchResource(ctx(i % 2 ? a : b), "Group", group.id, write(patch({ op: "Add", path: "members", value: [{ value: id }] }))))));
+    for (let i = 0; i < 6; i++)
+      users.push(
+        await retried(async () => ((await createResource(ctx(i % 2 ? a : b), "User", write(entraUser(`both${i}@contoso.com`)))).body as { id: string }).id),
+      );
+    await Promise.all(
+      users.map((id, i) =>
+        retried(() => patchResource(ctx(i % 2 ? a : b), "Group", group.id, write(patch({ op: "Add", path: "members", value: [{ value: id }] })))),
+      ),
+    );
     faultsA.enabled = faultsB.enabled = false;
     expect((await a.memberships.membersOf(tenantId, [group.id])).get(group.id)!.sort()).toEqual([...users].sort());
     faultsA.enabled = faultsB.enabled = true;

@@ -58,7 +58,10 @@ describe("function registrations", () => {
 
 describe("handlers", () => {
   it("creates and reads a user, with meta.location on the request's host", async () => {
-    const created = await createUser(request({ method: "POST", path: "/Users", body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "h@x.test" } }), context());
+    const created = await createUser(
+      request({ method: "POST", path: "/Users", body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "h@x.test" } }),
+      context(),
+    );
     expect(created.status).toBe(201);
     const body = JSON.parse(created.body as string);
     expect(body.meta).toEqual({
@@ -87,7 +90,11 @@ describe("handlers", () => {
     const res = await handler(request({ method: "GET", path: "/Users" }), context());
     expect(res.status).toBe(500);
     const body = JSON.parse(res.body as string);
-    expect(body).toEqual({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "500", detail: "Internal error; retry later. Correlation id: inv-1." });
+    expect(body).toEqual({
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"],
+      status: "500",
+      detail: "Internal error; retry later. Correlation id: inv-1.",
+    });
   });
 
   it("turns Cosmos throttling into 429 with Retry-After", async () => {

@@ -95,7 +95,10 @@ describe("checkTokenExpiry", () => {
           `Create a new token (npm run admin -- token create --tenant ${a.id} --name NAME), paste it into the Entra provisioning job, ` +
           `then revoke this one (token revoke --tenant ${a.id} --id ${entra.id}): an expired token puts the job into quarantine.`,
       ],
-      ["warning", expect.stringMatching(new RegExp(`^SCIM token 'backup' \\(${backup.id}\\) of tenant ${b.id} expires at ${backup.expiresAt} \\(29 days left\\)\\. `))],
+      [
+        "warning",
+        expect.stringMatching(new RegExp(`^SCIM token 'backup' \\(${backup.id}\\) of tenant ${b.id} expires at ${backup.expiresAt} \\(29 days left\\)\\. `)),
+      ],
       ["warning", expect.stringMatching(/^SCIM token 'later' .* \(30 days left\)\. /)],
     ]);
   });

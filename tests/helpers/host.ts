@@ -74,6 +74,12 @@ export function entraUser(userName: string, extra: Record<string, unknown> = {})
 export const patch = (...Operations: unknown[]) => ({ schemas: [PATCH_OP], Operations });
 
 /** Issues a token for a tenant through the same operation the CLI and the portal call (admin actor). */
-export function devToken(services: Services, tenantId: string, name: string, now: Date, options: { expiresAt?: Date; audience?: string; secret?: string } = {}) {
+export function devToken(
+  services: Services,
+  tenantId: string,
+  name: string,
+  now: Date,
+  options: { expiresAt?: Date; audience?: string; secret?: string } = {},
+) {
   return createToken({ tenantId, actor: ADMIN_CLI, now, services, baseUrl: "" }, { name, ...options });
 }

@@ -28,7 +28,11 @@ export class Browser {
     readonly ip = nextIp(),
   ) {}
 
-  async request(method: string, path: string, options: { body?: unknown; form?: Record<string, string>; headers?: Record<string, string>; origin?: string | null; csrf?: string | null } = {}): Promise<Reply> {
+  async request(
+    method: string,
+    path: string,
+    options: { body?: unknown; form?: Record<string, string>; headers?: Record<string, string>; origin?: string | null; csrf?: string | null } = {},
+  ): Promise<Reply> {
     const url = path.startsWith("http") ? path : `${this.host.url}${path}`;
     const headers: Record<string, string> = { "x-forwarded-for": this.ip, ...options.headers };
     if (this.jar.size) headers.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join("; ");
@@ -81,7 +85,10 @@ export class Browser {
 /** A one-time invite for a tenant, as the CLI makes it; returns the code (the link's fragment). */
 export async function invite(host: RunningHost, tenantId: string, userName?: string): Promise<{ code: string; url: string }> {
   const services = host.services;
-  const { url } = await createInvite({ tenantId, actor: ADMIN_CLI, now: services.now(), services, baseUrl: "" }, { publicBaseUrl: host.url, ...(userName ? { userName } : {}) });
+  const { url } = await createInvite(
+    { tenantId, actor: ADMIN_CLI, now: services.now(), services, baseUrl: "" },
+    { publicBaseUrl: host.url, ...(userName ? { userName } : {}) },
+  );
   return { url, code: url.split("#")[1]! };
 }
 

@@ -176,8 +176,7 @@ type Lambda = { lambda: true; params: string[]; body: Node; scope: Scope };
 type Scope = { loops: Map<string | undefined, number>; lambdaVars: Map<string, Value> };
 const emptyScope = (): Scope => ({ loops: new Map(), lambdaVars: new Map() });
 
-const isObject = (v: Value): v is Record<string, Value> =>
-  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Symbolic);
+const isObject = (v: Value): v is Record<string, Value> => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Symbolic);
 
 function render(value: Value): string {
   if (value instanceof Symbolic) return value.text;
@@ -264,9 +263,7 @@ export class Deployment {
         const count = this.evaluate(output.copy.count);
         out[name] =
           typeof count === "number"
-            ? Array.from({ length: count }, (_, i) =>
-                this.evaluate(output.copy!.input, { loops: new Map([[undefined, i]]), lambdaVars: new Map() }),
-              )
+            ? Array.from({ length: count }, (_, i) => this.evaluate(output.copy!.input, { loops: new Map([[undefined, i]]), lambdaVars: new Map() }))
             : new Symbolic(`copy(${render(count)})`);
       } else out[name] = this.evaluate(output.value as Json);
     }
@@ -282,7 +279,13 @@ export class Deployment {
         const count = this.evaluate(resource.copy.count);
         if (typeof count !== "number") throw new Error(`cannot expand copy of '${symbolicName}': count ${render(count)}`);
         for (let i = 0; i < count; i++) {
-          copies.push({ loops: new Map([[resource.copy.name, i], [undefined, i]]), lambdaVars: new Map() });
+          copies.push({
+            loops: new Map([
+              [resource.copy.name, i],
+              [undefined, i],
+            ]),
+            lambdaVars: new Map(),
+          });
         }
       } else copies.push(emptyScope());
 

@@ -13,9 +13,7 @@ describe("Cosmos DB containers against shared/store/containers.json", () => {
   });
 
   it("creates exactly the containers the file lists, in the store's database", () => {
-    expect(containers.map((c) => (c.properties["resource"] as { id: string }).id)).toEqual(
-      store.containers.map((c) => c.id),
-    );
+    expect(containers.map((c) => (c.properties["resource"] as { id: string }).id)).toEqual(store.containers.map((c) => c.id));
     for (const container of containers) {
       const id = (container.properties["resource"] as { id: string }).id;
       expect(String(container.name)).toMatch(new RegExp(`/${store.database}/${id}$`));
@@ -34,7 +32,7 @@ describe("Cosmos DB containers against shared/store/containers.json", () => {
     },
   );
 
-  it("runs the account with Strong consistency in a single region (the store relies on it: README \"Consistency\")", () => {
+  it('runs the account with Strong consistency in a single region (the store relies on it: README "Consistency")', () => {
     const account = single(resources, "Microsoft.DocumentDB/databaseAccounts");
     expect(account.properties["consistencyPolicy"]).toEqual({ defaultConsistencyLevel: "Strong" });
     expect((account.properties["locations"] as unknown[]).length).toBe(1);

@@ -14,13 +14,19 @@ const runtime = (value: unknown) => (value instanceof Symbolic ? value.text : `n
 describe("background job queue", () => {
   it("creates the queue the worker triggers on and its poison queue, in the host's storage account", () => {
     const queues = ofType(resources, "Microsoft.Storage/storageAccounts/queueServices/queues").map((q) => String(q.name));
-    expect(queues.sort()).toEqual([`{${String(storageAccount.name)}}/default/${JOBS_QUEUE}`, `{${String(storageAccount.name)}}/default/${JOBS_POISON_QUEUE}`].sort());
+    expect(queues.sort()).toEqual(
+      [`{${String(storageAccount.name)}}/default/${JOBS_QUEUE}`, `{${String(storageAccount.name)}}/default/${JOBS_POISON_QUEUE}`].sort(),
+    );
   });
 
   it("connects the queue trigger and the code to it with the managed identity (named connection JobsQueue)", () => {
-    expect(runtime(settings[`${JOBS_CONNECTION}__queueServiceUri`])).toBe(`reference(Microsoft.Storage/storageAccounts/${String(storageAccount.name)}).primaryEndpoints.queue`);
+    expect(runtime(settings[`${JOBS_CONNECTION}__queueServiceUri`])).toBe(
+      `reference(Microsoft.Storage/storageAccounts/${String(storageAccount.name)}).primaryEndpoints.queue`,
+    );
     expect(settings[`${JOBS_CONNECTION}__credential`]).toBe("managedidentity");
-    expect(runtime(settings[`${JOBS_CONNECTION}__clientId`])).toBe(`reference(Microsoft.ManagedIdentity/userAssignedIdentities/${String(identity.name)}).clientId`);
+    expect(runtime(settings[`${JOBS_CONNECTION}__clientId`])).toBe(
+      `reference(Microsoft.ManagedIdentity/userAssignedIdentities/${String(identity.name)}).clientId`,
+    );
     expect(settings).not.toHaveProperty(JOBS_CONNECTION);
   });
 

@@ -15,8 +15,7 @@ const appSettings = single(resources, "Microsoft.Web/sites/config");
 
 /** What ARM resolves at deployment time: a property of the app's identity or another resource. */
 const runtime = (value: unknown) => (value instanceof Symbolic ? value.text : `not runtime: ${JSON.stringify(value)}`);
-const identityProperty = (property: string) =>
-  `reference(Microsoft.ManagedIdentity/userAssignedIdentities/${identityName}).${property}`;
+const identityProperty = (property: string) => `reference(Microsoft.ManagedIdentity/userAssignedIdentities/${identityName}).${property}`;
 const identityResourceId = `resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', ${identityName})`;
 
 describe("user-assigned managed identity", () => {
@@ -54,9 +53,10 @@ describe("Function App on Flex Consumption", () => {
     const config = site.properties["functionAppConfig"] as { runtime: { name: string; version: string } };
     expect(config.runtime).toEqual({ name: "node", version: "22" });
     const version = evaluate({ environmentName: "test", nodeVersion: "20" });
-    expect(
-      (single(version.resources, "Microsoft.Web/sites").properties["functionAppConfig"] as typeof config).runtime,
-    ).toEqual({ name: "node", version: "20" });
+    expect((single(version.resources, "Microsoft.Web/sites").properties["functionAppConfig"] as typeof config).runtime).toEqual({
+      name: "node",
+      version: "20",
+    });
   });
 
   it("deploys its package to a private blob container with the user-assigned identity", () => {
@@ -65,9 +65,7 @@ describe("Function App on Flex Consumption", () => {
     };
     const storage = config.deployment.storage;
     expect(storage.type).toBe("blobContainer");
-    expect(runtime(storage.value)).toBe(
-      `{reference(Microsoft.Storage/storageAccounts/${String(storageAccount.name)}).primaryEndpoints.blob}app-package`,
-    );
+    expect(runtime(storage.value)).toBe(`{reference(Microsoft.Storage/storageAccounts/${String(storageAccount.name)}).primaryEndpoints.blob}app-package`);
     expect(storage.authentication.type).toBe("UserAssignedIdentity");
     expect(runtime(storage.authentication.userAssignedIdentityResourceId)).toBe(identityResourceId);
     const container = single(resources, "Microsoft.Storage/storageAccounts/blobServices/containers");
@@ -105,7 +103,10 @@ describe("app settings", () => {
   });
 
   it("add the sign-in app registration with the managed identity as its federated credential when entraClientId is set", () => {
-    const withSignIn = single(evaluate({ environmentName: "test", entraClientId: "22222222-2222-4222-8222-222222222222" }).resources, "Microsoft.Web/sites/config").properties;
+    const withSignIn = single(
+      evaluate({ environmentName: "test", entraClientId: "22222222-2222-4222-8222-222222222222" }).resources,
+      "Microsoft.Web/sites/config",
+    ).properties;
     expect(withSignIn["ENTRA_CLIENT_ID"]).toBe("22222222-2222-4222-8222-222222222222");
     expect(withSignIn["ENTRA_FEDERATED_CREDENTIAL"]).toBe("true");
     expect(withSignIn["ENTRA_CLIENT_SECRET"]).toBeUndefined();
@@ -115,7 +116,11 @@ describe("app settings", () => {
 
   it("use a client secret's Key Vault reference instead of the federated credential when one is given", () => {
     const reference = "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/entra/)";
-    const withSecret = single(evaluate({ environmentName: "test", entraClientId: "22222222-2222-4222-8222-222222222222", additionalAppSettings: { ENTRA_CLIENT_SECRET: reference } }).resources, "Microsoft.Web/sites/config").properties;
+    const withSecret = single(
+      evaluate({ environmentName: "test", entraClientId: "22222222-2222-4222-8222-222222222222", additionalAppSettings: { ENTRA_CLIENT_SECRET: reference } })
+        .resources,
+      "Microsoft.Web/sites/config",
+    ).properties;
     expect(withSecret["ENTRA_CLIENT_SECRET"]).toBe(reference);
     expect(withSecret["ENTRA_FEDERATED_CREDENTIAL"]).toBeUndefined();
   });
@@ -123,16 +128,12 @@ describe("app settings", () => {
   it("wire the identity, Cosmos DB and Application Insights from the deployed resources", () => {
     expect(settings["AZURE_TOKEN_CREDENTIALS"]).toBe("ManagedIdentityCredential");
     expect(runtime(settings["AZURE_CLIENT_ID"])).toBe(identityProperty("clientId"));
-    expect(runtime(settings["COSMOS_ENDPOINT"])).toBe(
-      `reference(Microsoft.DocumentDB/databaseAccounts/${String(cosmosAccount.name)}).documentEndpoint`,
-    );
+    expect(runtime(settings["COSMOS_ENDPOINT"])).toBe(`reference(Microsoft.DocumentDB/databaseAccounts/${String(cosmosAccount.name)}).documentEndpoint`);
     expect(settings["COSMOS_DATABASE"]).toBe(storeDefinition().database);
     expect(runtime(settings["APPLICATIONINSIGHTS_CONNECTION_STRING"])).toBe(
       `reference(Microsoft.Insights/components/${String(applicationInsights.name)}).ConnectionString`,
     );
-    expect(runtime(settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"])).toBe(
-      `Authorization=AAD;ClientId={${identityProperty("clientId")}}`,
-    );
+    expect(runtime(settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"])).toBe(`Authorization=AAD;ClientId={${identityProperty("clientId")}}`);
   });
 
   it("connect the host to its storage account with the managed identity, not a key", () => {
@@ -153,7 +154,13 @@ describe("app settings", () => {
   });
 
   it("leave the runtime to functionAppConfig, as Flex Consumption requires", () => {
-    for (const name of ["FUNCTIONS_WORKER_RUNTIME", "WEBSITE_NODE_DEFAULT_VERSION", "FUNCTIONS_EXTENSION_VERSION", "WEBSITE_RUN_FROM_PACKAGE", "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"]) {
+    for (const name of [
+      "FUNCTIONS_WORKER_RUNTIME",
+      "WEBSITE_NODE_DEFAULT_VERSION",
+      "FUNCTIONS_EXTENSION_VERSION",
+      "WEBSITE_RUN_FROM_PACKAGE",
+      "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+    ]) {
       expect(settings).not.toHaveProperty(name);
     }
   });
@@ -246,9 +253,7 @@ describe("Cosmos DB data-plane RBAC", () => {
     expect(runtime(assignment!.properties["roleDefinitionId"])).toBe(
       `resourceId('Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions', ${String(cosmosAccount.name)}, '${dataContributor}')`,
     );
-    expect(runtime(assignment!.properties["scope"])).toBe(
-      `resourceId('Microsoft.DocumentDB/databaseAccounts', ${String(cosmosAccount.name)})`,
-    );
+    expect(runtime(assignment!.properties["scope"])).toBe(`resourceId('Microsoft.DocumentDB/databaseAccounts', ${String(cosmosAccount.name)})`);
   });
 
   it.each([

@@ -37,7 +37,9 @@ describe("outputs", () => {
     expect(String(outputs["portalUrl"])).toBe(`${host}/portal/`);
     expect(String(outputs["signInRedirectUri"])).toBe(`${host}/auth/callback`);
     const identity = single(resources, "Microsoft.ManagedIdentity/userAssignedIdentities");
-    expect(String(outputs["federatedCredentialSubject"])).toBe(`reference(Microsoft.ManagedIdentity/userAssignedIdentities/${String(identity.name)}).principalId`);
+    expect(String(outputs["federatedCredentialSubject"])).toBe(
+      `reference(Microsoft.ManagedIdentity/userAssignedIdentities/${String(identity.name)}).principalId`,
+    );
   });
 
   it("use a custom domain's base URL when publicBaseUrl is set", () => {
@@ -58,18 +60,15 @@ describe("template conventions", () => {
     expect(template.$schema).toMatch(/\/deploymentTemplate\.json#$/);
   });
 
-  it.each(templates(template).map(([path, t]) => [path, t] as const))(
-    "%s describes every parameter and output",
-    (_path, t) => {
-      const undocumented = [
-        ...Object.entries(t.parameters ?? {}).map(([name, p]) => ["parameter", name, p] as const),
-        ...Object.entries(t.outputs ?? {}).map(([name, o]) => ["output", name, o] as const),
-      ]
-        .filter(([, , d]) => !(d["metadata"] as { description?: string } | undefined)?.description)
-        .map(([kind, name]) => `${kind} ${name}`);
-      expect(undocumented).toEqual([]);
-    },
-  );
+  it.each(templates(template).map(([path, t]) => [path, t] as const))("%s describes every parameter and output", (_path, t) => {
+    const undocumented = [
+      ...Object.entries(t.parameters ?? {}).map(([name, p]) => ["parameter", name, p] as const),
+      ...Object.entries(t.outputs ?? {}).map(([name, o]) => ["output", name, o] as const),
+    ]
+      .filter(([, , d]) => !(d["metadata"] as { description?: string } | undefined)?.description)
+      .map(([kind, name]) => `${kind} ${name}`);
+    expect(undocumented).toEqual([]);
+  });
 
   it("requires only environmentName: every other parameter has a default or is nullable", () => {
     const required = Object.entries(template.parameters ?? {})

@@ -10,7 +10,10 @@ describe("background job settings", () => {
   });
 
   it.each([
-    [{ JobsQueue__queueServiceUri: "https://st.queue.core.windows.net/", JobsQueue__clientId: "c1" }, { serviceUri: "https://st.queue.core.windows.net/", clientId: "c1" }],
+    [
+      { JobsQueue__queueServiceUri: "https://st.queue.core.windows.net/", JobsQueue__clientId: "c1" },
+      { serviceUri: "https://st.queue.core.windows.net/", clientId: "c1" },
+    ],
     [{ JobsQueue: "UseDevelopmentStorage=true" }, { connectionString: "UseDevelopmentStorage=true" }],
   ])("read the queue connection %j", (env, queue) => {
     expect(loadConfig({ ...base, ...env }).jobs.queue).toEqual(queue);
@@ -34,7 +37,9 @@ describe("background job settings", () => {
 
 describe("local queue trigger settings", () => {
   it("read host.json's extensions.queues, with the host's defaults for what it leaves out", () => {
-    expect(queueSettings({ extensions: { queues: { batchSize: 4, maxDequeueCount: 5, visibilityTimeout: "00:00:10", maxPollingInterval: "00:00:02" } } })).toEqual({
+    expect(
+      queueSettings({ extensions: { queues: { batchSize: 4, maxDequeueCount: 5, visibilityTimeout: "00:00:10", maxPollingInterval: "00:00:02" } } }),
+    ).toEqual({
       batchSize: 4,
       maxDequeueCount: 5,
       visibilityTimeoutSeconds: 10,

@@ -60,4 +60,3 @@ describe("DELETE of a large mapped group", () => {
     expect(del).toMatchObject([{ status: 204, resourceType: "Group", detail: expect.stringContaining(`job job.delete-group.${big.id}`) }]);
   }, 300_000);
 });
-

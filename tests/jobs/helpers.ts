@@ -8,7 +8,14 @@ import { GROUP, client, type Client } from "../helpers/host.js";
 
 /** A local host whose jobs are small: more than 10 members go to the background, 25 members per step, retries at once. */
 export async function startJobsHost(env: Record<string, string> = {}) {
-  const host = await startHost({ port: 0, storePort: 0, queuePort: 0, env: { JOBS_INLINE_MEMBERS: "10", JOBS_STEP_SIZE: "25", ...env }, queueSettings: { visibilityTimeoutSeconds: 0 }, log: () => {} });
+  const host = await startHost({
+    port: 0,
+    storePort: 0,
+    queuePort: 0,
+    env: { JOBS_INLINE_MEMBERS: "10", JOBS_STEP_SIZE: "25", ...env },
+    queueSettings: { visibilityTimeoutSeconds: 0 },
+    log: () => {},
+  });
   const scim = client(host, host.defaultTenant!.token);
   const tenantId = host.defaultTenant!.id;
   const ctx = (): OperationContext => ({ tenantId, actor: ADMIN_CLI, now: host.services.now(), services: host.services, baseUrl: "" });
@@ -17,11 +24,20 @@ export async function startJobsHost(env: Record<string, string> = {}) {
 }
 
 /** A group created through SCIM, with `count` members written in bulk straight into the store. */
-export async function groupWithMembers(host: RunningHost, scim: Client, container: ReturnType<typeof openCosmos>["resources"], name: string, count: number, role?: string) {
+export async function groupWithMembers(
+  host: RunningHost,
+  scim: Client,
+  container: ReturnType<typeof openCosmos>["resources"],
+  name: string,
+  count: number,
+  role?: string,
+) {
   const created = await scim.post("/Groups", { schemas: [GROUP], displayName: name, externalId: `ext-${name}` });
   if (created.status !== 201) throw new Error(`group create answered ${created.status}`);
   // With `role`: the members already hold the role the group's mapping (by name) gives them.
-  const product = role ? { password: false, role, roleSource: { kind: "group", groupId: created.body.id, groupName: name, mapping: { group: name, role } } } : undefined;
+  const product = role
+    ? { password: false, role, roleSource: { kind: "group", groupId: created.body.id, groupName: name, mapping: { group: name, role } } }
+    : undefined;
   const members = await seedGroupMembers(container, host.defaultTenant!.id, created.body.id, count, { prefix: name.replace(/\W/g, ""), product });
   return { id: created.body.id as string, members };
 }

@@ -37,7 +37,15 @@ describe("role mapping of a large group", () => {
     expect(result.jobs).toEqual([{ id: expect.stringMatching(/^job\./), groupId: g.id }]);
     await host.jobs.idle();
     expect(await roleCounts(host, g.members)).toEqual({ Manager: 60 });
-    expect(await jobOf(result.jobs[0]!.id)).toMatchObject({ kind: "recompute-roles", reason: "role-map", state: "done", processed: 60, total: 60, steps: 3, groupName: "Map Team" });
+    expect(await jobOf(result.jobs[0]!.id)).toMatchObject({
+      kind: "recompute-roles",
+      reason: "role-map",
+      state: "done",
+      processed: 60,
+      total: 60,
+      steps: 3,
+      groupName: "Map Team",
+    });
     const events = (await listAudit(ctx(), { operation: "job", resourceId: result.jobs[0]!.id, limit: 10, page: 1 })).events;
     expect(events.map((e) => [e.status, e.changedAttributes[0]!.split(":")[0]])).toEqual([
       [200, "finished"],
@@ -95,7 +103,9 @@ describe("delivery", () => {
     for (const step of [0, 1, 2]) await send({ tenantId, jobId: id, kind: "recompute-roles", groupId: g.id, step });
     await host.jobs.idle();
     expect(await jobOf(id)).toEqual(done);
-    expect(await runJobStep(host.services, { tenantId, jobId: id, kind: "recompute-roles", groupId: g.id, step: 1 }, { dequeueCount: 3, maxDequeueCount: 5 })).toBe("dropped");
+    expect(
+      await runJobStep(host.services, { tenantId, jobId: id, kind: "recompute-roles", groupId: g.id, step: 1 }, { dequeueCount: 3, maxDequeueCount: 5 }),
+    ).toBe("dropped");
     expect(await roleCounts(host, g.members)).toEqual({ Manager: 60 });
   });
 
@@ -131,7 +141,13 @@ describe("delivery", () => {
     try {
       id = (await mapRole(ctx(), "Poison Team", "Manager")).jobs[0]!.id;
       await host.jobs.idle();
-      expect(await jobOf(id)).toMatchObject({ state: "failed", processed: 25, steps: 1, failedAttempts: 5, error: expect.stringContaining("injected: the store is down") });
+      expect(await jobOf(id)).toMatchObject({
+        state: "failed",
+        processed: 25,
+        steps: 1,
+        failedAttempts: 5,
+        error: expect.stringContaining("injected: the store is down"),
+      });
       const events = (await listAudit(ctx(), { operation: "job", resourceId: id, outcome: "failure", limit: 5, page: 1 })).events;
       expect(events).toMatchObject([{ status: 500, detail: expect.stringContaining("injected") }]);
     } finally {
@@ -170,6 +186,11 @@ describe("admin CLI", () => {
     expect(text).toMatch(/recompute-roles\s+Poison Team\s+done\s+60\/60\s+\S+Z\s+\S+Z\s+job\./);
     const json: string[] = [];
     await runAdmin(["jobs", "list", "--tenant", tenantId, "--json"], { services: host.services, out: (t) => json.push(t) });
-    expect(JSON.parse(json[0]!)[0]).toMatchObject({ id: expect.any(String), kind: expect.any(String), state: expect.any(String), processed: expect.any(Number) });
+    expect(JSON.parse(json[0]!)[0]).toMatchObject({
+      id: expect.any(String),
+      kind: expect.any(String),
+      state: expect.any(String),
+      processed: expect.any(Number),
+    });
   });
 });

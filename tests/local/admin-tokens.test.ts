@@ -66,7 +66,14 @@ describe("token create", () => {
     const expires = later(90 * DAY).toISOString();
     const res = await admin("token", "create", "--tenant", tenantId, "--name", "scoped", "--expires", expires, "--audience", `${TENANT_URL}/`, "--json");
     expect(res.code).toBe(0);
-    expect(res.json()).toEqual({ id: expect.stringMatching(/^tok_/), token: expect.stringMatching(/^scimf_/), expiresAt: expires, name: "scoped", tenantId, audience: TENANT_URL });
+    expect(res.json()).toEqual({
+      id: expect.stringMatching(/^tok_/),
+      token: expect.stringMatching(/^scimf_/),
+      expiresAt: expires,
+      name: "scoped",
+      tenantId,
+      audience: TENANT_URL,
+    });
     secrets.push(res.json().token);
   });
 
@@ -76,7 +83,9 @@ describe("token create", () => {
     expect(res.code).toBe(0);
     expect(res.out).toEqual([
       expect.stringMatching(
-        new RegExp(`^Token tok_\\S+ \\(plain\\) for tenant ${tenantId}, expires 2027-11-23T10:00:00.000Z \\(in 365 days\\), accepted at any Tenant URL\\.\\nSecret Token \\(shown once; paste it into Entra\\): scimf_[A-Za-z0-9_-]{43}$`),
+        new RegExp(
+          `^Token tok_\\S+ \\(plain\\) for tenant ${tenantId}, expires 2027-11-23T10:00:00.000Z \\(in 365 days\\), accepted at any Tenant URL\\.\\nSecret Token \\(shown once; paste it into Entra\\): scimf_[A-Za-z0-9_-]{43}$`,
+        ),
       ),
     ]);
     const secret = res.text.match(/scimf_[A-Za-z0-9_-]{43}/)![0];
@@ -105,9 +114,45 @@ describe("token list", () => {
       expect(res.code).toBe(0);
       expect(res.err).toEqual([]);
       expect(res.json()).toEqual([
-        { id: year.id, tenantId, name: "year", createdAt: at(0), expiresAt: year.expiresAt, lastUsedAt: at(3000), status: "active", expiresSoon: false, expiresInDays: 364, audience: null, revokedAt: null },
-        { id: soon.id, tenantId, name: "soon", createdAt: at(1000), expiresAt: soon.expiresAt, lastUsedAt: null, status: "active", expiresSoon: true, expiresInDays: 11, audience: TENANT_URL, revokedAt: null },
-        { id: gone.id, tenantId, name: "gone", createdAt: at(2000), expiresAt: gone.expiresAt, lastUsedAt: null, status: "revoked", expiresSoon: false, expiresInDays: 4, audience: null, revokedAt: at(3000) },
+        {
+          id: year.id,
+          tenantId,
+          name: "year",
+          createdAt: at(0),
+          expiresAt: year.expiresAt,
+          lastUsedAt: at(3000),
+          status: "active",
+          expiresSoon: false,
+          expiresInDays: 364,
+          audience: null,
+          revokedAt: null,
+        },
+        {
+          id: soon.id,
+          tenantId,
+          name: "soon",
+          createdAt: at(1000),
+          expiresAt: soon.expiresAt,
+          lastUsedAt: null,
+          status: "active",
+          expiresSoon: true,
+          expiresInDays: 11,
+          audience: TENANT_URL,
+          revokedAt: null,
+        },
+        {
+          id: gone.id,
+          tenantId,
+          name: "gone",
+          createdAt: at(2000),
+          expiresAt: gone.expiresAt,
+          lastUsedAt: null,
+          status: "revoked",
+          expiresSoon: false,
+          expiresInDays: 4,
+          audience: null,
+          revokedAt: at(3000),
+        },
       ]);
 
       const plain = await admin("token", "list", "--tenant", tenantId);
@@ -179,9 +224,7 @@ describe("token revoke", () => {
     const tenantId = await newTenant();
     const token = await create(tenantId, "bye");
     const res = await admin("token", "revoke", "--tenant", tenantId, "--id", token.id);
-    expect(res.out).toEqual([
-      `Revoked token ${token.id} (bye) of tenant ${tenantId} at ${clock.toISOString()}; requests with it get 401 within 5 seconds.`,
-    ]);
+    expect(res.out).toEqual([`Revoked token ${token.id} (bye) of tenant ${tenantId} at ${clock.toISOString()}; requests with it get 401 within 5 seconds.`]);
   });
 });
 
@@ -195,15 +238,39 @@ describe("bad token arguments", () => {
   });
 
   it.each([
-    ["token create with an --audience that is no URL", () => ["token", "create", "--tenant", tenantId, "--name", "n", "--audience", "contoso"], /^error: --audience must be the Tenant URL entered in Entra, such as https:\/\/\S+\/scim\/v2 \(got "contoso"\)$/],
-    ["token create with an --audience that is not http(s)", () => ["token", "create", "--tenant", tenantId, "--name", "n", "--audience", "ftp://contoso/scim/v2"], /^error: --audience must be the Tenant URL/],
-    ["token create with an --audience without /scim/v2", () => ["token", "create", "--tenant", tenantId, "--name", "n", "--audience", "https://contoso.example/api"], /^error: --audience must be the Tenant URL/],
+    [
+      "token create with an --audience that is no URL",
+      () => ["token", "create", "--tenant", tenantId, "--name", "n", "--audience", "contoso"],
+      /^error: --audience must be the Tenant URL entered in Entra, such as https:\/\/\S+\/scim\/v2 \(got "contoso"\)$/,
+    ],
+    [
+      "token create with an --audience that is not http(s)",
+      () => ["token", "create", "--tenant", tenantId, "--name", "n", "--audience", "ftp://contoso/scim/v2"],
+      /^error: --audience must be the Tenant URL/,
+    ],
+    [
+      "token create with an --audience without /scim/v2",
+      () => ["token", "create", "--tenant", tenantId, "--name", "n", "--audience", "https://contoso.example/api"],
+      /^error: --audience must be the Tenant URL/,
+    ],
     ["token create with --audience but no value", () => ["token", "create", "--tenant", tenantId, "--name", "n", "--audience"], /^error: .*--audience/],
     ["token revoke without --tenant", () => ["token", "revoke", "--id", "tok_x"], /^error: --tenant is required$/],
     ["token revoke without --id", () => ["token", "revoke", "--tenant", tenantId], /^error: --id is required$/],
-    ["token revoke for an unknown tenant", () => ["token", "revoke", "--tenant", "no-such-tenant", "--id", "tok_x"], /^error: no tenant with id no-such-tenant/],
-    ["token revoke of an unknown token id", () => ["token", "revoke", "--tenant", tenantId, "--id", "tok_nope"], /^error: tenant \S+ has no token with id tok_nope \(see: token list --tenant \S+\)$/],
-    ["token revoke of another tenant's token", () => ["token", "revoke", "--tenant", tenantId, "--id", otherTenantsToken], /^error: tenant \S+ has no token with id tok_\S+ \(see: token list/],
+    [
+      "token revoke for an unknown tenant",
+      () => ["token", "revoke", "--tenant", "no-such-tenant", "--id", "tok_x"],
+      /^error: no tenant with id no-such-tenant/,
+    ],
+    [
+      "token revoke of an unknown token id",
+      () => ["token", "revoke", "--tenant", tenantId, "--id", "tok_nope"],
+      /^error: tenant \S+ has no token with id tok_nope \(see: token list --tenant \S+\)$/,
+    ],
+    [
+      "token revoke of another tenant's token",
+      () => ["token", "revoke", "--tenant", tenantId, "--id", otherTenantsToken],
+      /^error: tenant \S+ has no token with id tok_\S+ \(see: token list/,
+    ],
   ])("exits 2 with a one-line error and changes nothing for %s", async (_, argv, message) => {
     const before = await services.tokens.list(tenantId, clock);
     const res = await admin(...argv());

@@ -121,7 +121,16 @@ describe("token commands", () => {
     const res = await admin(["token", "list", "--tenant", tenant.id, "--json"]);
     expect(res.code).toBe(0);
     expect(res.err).toEqual([]);
-    const info = { tenantId: tenant.id, createdAt: expect.stringMatching(ISO), lastUsedAt: null, status: "active", expiresSoon: false, expiresInDays: expect.any(Number), audience: null, revokedAt: null };
+    const info = {
+      tenantId: tenant.id,
+      createdAt: expect.stringMatching(ISO),
+      lastUsedAt: null,
+      status: "active",
+      expiresSoon: false,
+      expiresInDays: expect.any(Number),
+      audience: null,
+      revokedAt: null,
+    };
     expect(res.json()).toEqual([
       { ...info, id: first.id, name: "first", expiresAt: expires.toISOString() },
       { ...info, id: second.id, name: "second", expiresAt: second.expiresAt },
@@ -154,9 +163,21 @@ describe("bad arguments", () => {
     ["an unknown option", () => ["tenant", "create", "--name", "X", "--colour", "red"], /^error: .*--colour/],
     ["token create without --tenant", () => ["token", "create", "--name", "n"], /^error: --tenant is required$/],
     ["token create without --name", () => ["token", "create", "--tenant", tenantId], /^error: --name is required$/],
-    ["token create with --expires that is not a date", () => ["token", "create", "--tenant", tenantId, "--name", "n", "--expires", "tomorrow"], /^error: --expires must be an ISO date-time/],
-    ["token create with an impossible --expires date", () => ["token", "create", "--tenant", tenantId, "--name", "n", "--expires", "2030-13-45T00:00:00Z"], /^error: --expires must be an ISO date-time/],
-    ["token create with --expires in the past", () => ["token", "create", "--tenant", tenantId, "--name", "n", "--expires", "2020-01-01T00:00:00Z"], /^error: --expires must be in the future/],
+    [
+      "token create with --expires that is not a date",
+      () => ["token", "create", "--tenant", tenantId, "--name", "n", "--expires", "tomorrow"],
+      /^error: --expires must be an ISO date-time/,
+    ],
+    [
+      "token create with an impossible --expires date",
+      () => ["token", "create", "--tenant", tenantId, "--name", "n", "--expires", "2030-13-45T00:00:00Z"],
+      /^error: --expires must be an ISO date-time/,
+    ],
+    [
+      "token create with --expires in the past",
+      () => ["token", "create", "--tenant", tenantId, "--name", "n", "--expires", "2020-01-01T00:00:00Z"],
+      /^error: --expires must be in the future/,
+    ],
     ["token create for an unknown tenant", () => ["token", "create", "--tenant", "no-such-tenant", "--name", "n"], /^error: no tenant with id no-such-tenant/],
     ["token list without --tenant", () => ["token", "list"], /^error: --tenant is required$/],
     ["token list for an unknown tenant", () => ["token", "list", "--tenant", "no-such-tenant"], /^error: no tenant with id no-such-tenant/],
@@ -194,7 +215,10 @@ describe("reaching the embedded store over HTTP (no services passed)", () => {
     const tenant = created.json();
     expect(await host.services.tenants.get(tenant.id)).toEqual(tenant);
 
-    const token = await admin(["token", "create", "--tenant", tenant.id, "--name", "over-http", "--expires", inAYear().toISOString(), "--json"], { env: viaStore(), services: null });
+    const token = await admin(["token", "create", "--tenant", tenant.id, "--name", "over-http", "--expires", inAYear().toISOString(), "--json"], {
+      env: viaStore(),
+      services: null,
+    });
     expect(token.code).toBe(0);
     const secret = token.json().token;
     expect(secret).toMatch(/^scimf_/);

@@ -42,18 +42,28 @@ describe("development OpenID provider", () => {
     expect(jwks.keys.map((k) => [k.kty, k.alg, k.d])).toEqual([["RSA", "RS256", undefined]]);
   });
 
-  it.each(DEV_PEOPLE.map((p) => [p.preferredUsername, p] as const))("runs a full code flow with PKCE for %s and yields a token the validator accepts", async (_name, person) => {
-    const ctx = context();
-    const started = await startLogin(ctx, { returnTo: "/portal/users" });
-    const authorize = new URL(started.location);
-    expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
-    const callback = new URL(await completeDevLogin(started.location, person));
-    expect(callback.origin + callback.pathname).toBe(`${BASE}/auth/callback`);
-    expect(callback.searchParams.get("state")).toBe(authorize.searchParams.get("state"));
-    const finished = await finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(started.setCookie) });
-    expect(finished.claims).toEqual({ tid: person.tid, oid: person.oid, preferredUsername: person.preferredUsername, name: person.name, iss: dev.issuer, sub: `${person.tid}.${person.oid}` });
-    expect(finished.returnTo).toBe("/portal/users");
-  });
+  it.each(DEV_PEOPLE.map((p) => [p.preferredUsername, p] as const))(
+    "runs a full code flow with PKCE for %s and yields a token the validator accepts",
+    async (_name, person) => {
+      const ctx = context();
+      const started = await startLogin(ctx, { returnTo: "/portal/users" });
+      const authorize = new URL(started.location);
+      expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
+      const callback = new URL(await completeDevLogin(started.location, person));
+      expect(callback.origin + callback.pathname).toBe(`${BASE}/auth/callback`);
+      expect(callback.searchParams.get("state")).toBe(authorize.searchParams.get("state"));
+      const finished = await finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(started.setCookie) });
+      expect(finished.claims).toEqual({
+        tid: person.tid,
+        oid: person.oid,
+        preferredUsername: person.preferredUsername,
+        name: person.name,
+        iss: dev.issuer,
+        sub: `${person.tid}.${person.oid}`,
+      });
+      expect(finished.returnTo).toBe("/portal/users");
+    },
+  );
 
   it("accepts a person typed in (any GUIDs)", async () => {
     const ctx = context();
@@ -70,7 +80,9 @@ describe("development OpenID provider", () => {
     const started = await startLogin(ctx, {});
     const callback = new URL(await completeDevLogin(started.location));
     await finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(started.setCookie) });
-    await expect(finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(started.setCookie) })).rejects.toMatchObject({ code: "login_expired" });
+    await expect(finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(started.setCookie) })).rejects.toMatchObject({
+      code: "login_expired",
+    });
   });
 
   it("refuses a callback in a browser that did not start the login (no login CSRF)", async () => {
@@ -87,7 +99,9 @@ describe("development OpenID provider", () => {
     const ctx = { ...context(), issuerRule: "https://login.microsoftonline.com/{tid}/v2.0" };
     const started = await startLogin(ctx, {});
     const callback = new URL(await completeDevLogin(started.location));
-    await expect(finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(started.setCookie) })).rejects.toMatchObject({ code: "id_token_issuer" });
+    await expect(finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(started.setCookie) })).rejects.toMatchObject({
+      code: "id_token_issuer",
+    });
   });
 
   it("serves its sign-in page without inline script, listing the people", async () => {
@@ -98,7 +112,9 @@ describe("development OpenID provider", () => {
     const page = await fetch(location, { headers: { cookie: cookies } });
     const html = await page.text();
     expect(page.status).toBe(200);
-    expect(page.headers.get("content-security-policy")).toBe(`default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self' ${BASE}`);
+    expect(page.headers.get("content-security-policy")).toBe(
+      `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self' ${BASE}`,
+    );
     expect(html).not.toMatch(/<script|\son\w+=/i);
     for (const p of DEV_PEOPLE) expect(html).toContain(p.preferredUsername);
   });
@@ -122,7 +138,10 @@ describe("development OpenID provider", () => {
       userWithUserName: null,
       now: ctx.now,
     });
-    expect(outcome).toMatchObject({ kind: "signed-in", bootstrap: { claimInviteId: invite.doc.id, linkTenantToTid: DEV_TENANT_ID, createUser: { userName: ann!.preferredUsername, objectId: ann!.oid } } });
+    expect(outcome).toMatchObject({
+      kind: "signed-in",
+      bootstrap: { claimInviteId: invite.doc.id, linkTenantToTid: DEV_TENANT_ID, createUser: { userName: ann!.preferredUsername, objectId: ann!.oid } },
+    });
     expect(await store.claimInvite(invite.doc.id, ctx.now.toISOString(), finished.claims.oid)).toBe(true);
     expect(await store.claimInvite(invite.doc.id, ctx.now.toISOString(), finished.claims.oid)).toBe(false);
     const { setCookie } = await createSession(store, { tenantId: "t-contoso", userId: "u-new" }, ctx.now, BASE);

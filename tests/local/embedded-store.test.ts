@@ -8,7 +8,10 @@ let store: EmbeddedStore;
 
 beforeAll(async () => {
   store = await startEmbeddedStore();
-  const big = Array.from({ length: 500 }, (_, i) => ({ operationType: "Create", partitionKey: "big", resourceBody: { id: `u${i}`, tenantId: "big", kind: "User", resource: {} } }) as OperationInput);
+  const big = Array.from(
+    { length: 500 },
+    (_, i) => ({ operationType: "Create", partitionKey: "big", resourceBody: { id: `u${i}`, tenantId: "big", kind: "User", resource: {} } }) as OperationInput,
+  );
   for (let i = 0; i < big.length; i += 100) await store.cosmos.resources.items.bulk(big.slice(i, i + 100));
   await store.cosmos.resources.items.create({ id: "only", tenantId: "small", kind: "User", resource: {} });
 });

@@ -11,7 +11,11 @@ describe("patchDialectOf", () => {
     ["string booleans", body({ op: "replace", path: "active", value: "False" }), "default"],
     ["lower-case ops and real booleans", body({ op: "replace", path: "active", value: false }), "rfc"],
     ["a path-less value with dotted keys", body({ op: "Replace", value: { "name.givenName": "A" } }), "rfc"],
-    ["a path-less value keyed by an extension URN", body({ op: "Add", value: { "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "X" } }), "default"],
+    [
+      "a path-less value keyed by an extension URN",
+      body({ op: "Add", value: { "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "X" } }),
+      "default",
+    ],
     ["no operations", { schemas: [] }, "default"],
   ])("%s: %s", (_, request, dialect) => {
     expect(patchDialectOf(request)).toBe(dialect);

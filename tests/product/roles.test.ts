@@ -16,8 +16,26 @@ describe("computeRole", () => {
     ["a mapping by displayName in another case", [admins], [{ group: "admins", role: "Admin" }], "Admin", "group"],
     ["a mapping by id", [managers], [{ group: "g-managers", role: "Manager" }], "Manager", "group"],
     ["a mapping by externalId (object ID)", [managers], [{ group: "obj-managers", role: "Manager" }], "Manager", "group"],
-    ["the highest of two mapped groups", [managers, admins], [{ group: "Resource Managers", role: "Manager" }, { group: "Admins", role: "Admin" }], "Admin", "group"],
-    ["the highest, whatever the order", [admins, managers], [{ group: "Admins", role: "Admin" }, { group: "Resource Managers", role: "Manager" }], "Admin", "group"],
+    [
+      "the highest of two mapped groups",
+      [managers, admins],
+      [
+        { group: "Resource Managers", role: "Manager" },
+        { group: "Admins", role: "Admin" },
+      ],
+      "Admin",
+      "group",
+    ],
+    [
+      "the highest, whatever the order",
+      [admins, managers],
+      [
+        { group: "Admins", role: "Admin" },
+        { group: "Resource Managers", role: "Manager" },
+      ],
+      "Admin",
+      "group",
+    ],
   ])("gives %s", (_, groups, mappings, role, kind) => {
     const result = computeRole(groups, settings(mappings));
     expect(result.role).toBe(role);
@@ -31,7 +49,11 @@ describe("computeRole", () => {
 });
 
 describe("nextRole", () => {
-  const admin = { ...newProductUser(DEFAULT_SETTINGS), role: "Admin", roleSource: { kind: "group" as const, groupId: "g-admins", groupName: "Admins", mapping: { group: "Admins", role: "Admin" } } };
+  const admin = {
+    ...newProductUser(DEFAULT_SETTINGS),
+    role: "Admin",
+    roleSource: { kind: "group" as const, groupId: "g-admins", groupName: "Admins", mapping: { group: "Admins", role: "Admin" } },
+  };
   const toUser = { role: "User", source: { kind: "default" as const } };
 
   it("demotes an Admin when another active Admin remains", () => {
@@ -59,10 +81,18 @@ describe("nextRole", () => {
 });
 
 describe("nextRole with a role granted by an admin or an invite", () => {
-  const granted = { ...newProductUser(DEFAULT_SETTINGS), role: "Admin", roleSource: { kind: "admin" as const, grantedBy: "invite:ann@contoso.dev", since: NOW.toISOString() } };
+  const granted = {
+    ...newProductUser(DEFAULT_SETTINGS),
+    role: "Admin",
+    roleSource: { kind: "admin" as const, grantedBy: "invite:ann@contoso.dev", since: NOW.toISOString() },
+  };
 
   it("keeps the grant when the groups give a lower role", () => {
-    expect(nextRole(granted, { role: "User", source: { kind: "default" } }, DEFAULT_SETTINGS, 3, NOW)).toEqual({ role: "Admin", source: granted.roleSource, conflict: false });
+    expect(nextRole(granted, { role: "User", source: { kind: "default" } }, DEFAULT_SETTINGS, 3, NOW)).toEqual({
+      role: "Admin",
+      source: granted.roleSource,
+      conflict: false,
+    });
   });
 
   it("lets a group raise a granted Manager to Admin", () => {

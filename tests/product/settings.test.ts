@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SETTINGS, adminRole, auditTtlSeconds, canonicalRole, deletedUserTtlSeconds, parseLoginTypes, roleRank, withDefaults } from "../../shared/product/settings.js";
+import {
+  DEFAULT_SETTINGS,
+  adminRole,
+  auditTtlSeconds,
+  canonicalRole,
+  deletedUserTtlSeconds,
+  parseLoginTypes,
+  roleRank,
+  withDefaults,
+} from "../../shared/product/settings.js";
 
 describe("tenant settings", () => {
   it("fills in defaults for settings stored before a field existed", () => {

@@ -12,7 +12,13 @@ const unlinked: SignInTenant = { ...tenant, entraTenantId: null };
 const ann: SignInUser = { id: "u-ann", userName: "ann@contoso.com", status: "active", loginTypes: ["entra"], objectId: OID };
 const invite: SignInInvite = { id: "inv1", tenantId: "t1", userName: null, expiresAt: "2026-12-02T08:00:00Z", usedAt: null };
 
-const direct = (over: Partial<Extract<SignInInput, { via: "direct" }>> = {}): SignInInput => ({ via: "direct", claims, tenant, usersWithObjectId: [ann], ...over });
+const direct = (over: Partial<Extract<SignInInput, { via: "direct" }>> = {}): SignInInput => ({
+  via: "direct",
+  claims,
+  tenant,
+  usersWithObjectId: [ann],
+  ...over,
+});
 const viaInvite = (over: Partial<Extract<SignInInput, { via: "invite" }>> = {}): SignInInput => ({
   via: "invite",
   claims,
@@ -32,11 +38,26 @@ describe("matchSignIn without an invite", () => {
 
   it.each<[string, SignInInput, string, RegExp]>([
     ["a tid linked to no tenant", direct({ tenant: null }), "tenant_not_linked", /invite link/],
-    ["a tenant without the Entra login type", direct({ tenant: { ...tenant, loginTypes: ["password"] } }), "tenant_entra_disabled", /enable the Entra login type/],
+    [
+      "a tenant without the Entra login type",
+      direct({ tenant: { ...tenant, loginTypes: ["password"] } }),
+      "tenant_entra_disabled",
+      /enable the Entra login type/,
+    ],
     ["an oid no user carries", direct({ usersWithObjectId: [] }), "user_not_provisioned", /next provisioning cycle/],
-    ["an oid two users carry", direct({ usersWithObjectId: [ann, { ...ann, id: "u-ann2", userName: "ann.lee@contoso.com" }] }), "object_id_conflict", /Connection health page/],
+    [
+      "an oid two users carry",
+      direct({ usersWithObjectId: [ann, { ...ann, id: "u-ann2", userName: "ann.lee@contoso.com" }] }),
+      "object_id_conflict",
+      /Connection health page/,
+    ],
     ["a disconnected user", direct({ usersWithObjectId: [{ ...ann, status: "disconnected" }] }), "user_disconnected", /reconnect/],
-    ["a user without the Entra login type", direct({ usersWithObjectId: [{ ...ann, loginTypes: ["password"] }] }), "user_entra_disabled", /enable Microsoft sign-in for your account/],
+    [
+      "a user without the Entra login type",
+      direct({ usersWithObjectId: [{ ...ann, loginTypes: ["password"] }] }),
+      "user_entra_disabled",
+      /enable Microsoft sign-in for your account/,
+    ],
   ])("refuses %s", (_case, input, code, whatToDo) => {
     const outcome = matchSignIn(input);
     expect(outcome).toMatchObject({ kind: "refused", code });
@@ -46,15 +67,21 @@ describe("matchSignIn without an invite", () => {
   });
 
   it("names the tid, the user and the conflicting accounts in the reasons", () => {
-    expect(matchSignIn(direct({ tenant: null }))).toMatchObject({ why: `Your Microsoft Entra directory (tenant ID ${TID}) is not linked to any account of this product.` });
-    expect(matchSignIn(direct({ usersWithObjectId: [] }))).toMatchObject({ why: "No account in Contoso carries your Microsoft Entra object ID (signed in as Ann@Contoso.com)." });
+    expect(matchSignIn(direct({ tenant: null }))).toMatchObject({
+      why: `Your Microsoft Entra directory (tenant ID ${TID}) is not linked to any account of this product.`,
+    });
+    expect(matchSignIn(direct({ usersWithObjectId: [] }))).toMatchObject({
+      why: "No account in Contoso carries your Microsoft Entra object ID (signed in as Ann@Contoso.com).",
+    });
     expect(matchSignIn(direct({ usersWithObjectId: [ann, { ...ann, id: "x", userName: "a2@contoso.com" }] }))).toMatchObject({
       why: `2 accounts (ann@contoso.com, a2@contoso.com) carry your Microsoft Entra object ID ${OID}, so it is not clear which one is you.`,
     });
   });
 
   it("checks the tenant before the user (a disabled tenant says so even for a provisioned user)", () => {
-    expect(matchSignIn(direct({ tenant: { ...tenant, loginTypes: ["password"] }, usersWithObjectId: [{ ...ann, status: "disconnected" }] }))).toMatchObject({ code: "tenant_entra_disabled" });
+    expect(matchSignIn(direct({ tenant: { ...tenant, loginTypes: ["password"] }, usersWithObjectId: [{ ...ann, status: "disconnected" }] }))).toMatchObject({
+      code: "tenant_entra_disabled",
+    });
   });
 });
 
@@ -65,9 +92,22 @@ describe("matchSignIn through an invite (bootstrap)", () => {
     [
       "creates the first Admin and links an unlinked tenant to the tid",
       viaInvite(),
-      { tenantId: "t1", userId: null, bootstrap: { ...actions, linkTenantToTid: TID, linkUser: null, createUser: { userName: "Ann@Contoso.com", displayName: "Ann Lee", objectId: OID, loginTypes: ["entra"] } } },
+      {
+        tenantId: "t1",
+        userId: null,
+        bootstrap: {
+          ...actions,
+          linkTenantToTid: TID,
+          linkUser: null,
+          createUser: { userName: "Ann@Contoso.com", displayName: "Ann Lee", objectId: OID, loginTypes: ["entra"] },
+        },
+      },
     ],
-    ["makes the user carrying the oid an Admin (tenant already linked to this tid)", viaInvite({ tenant, usersWithObjectId: [ann] }), { tenantId: "t1", userId: "u-ann", bootstrap: { ...actions, linkTenantToTid: null, linkUser: null, createUser: null } }],
+    [
+      "makes the user carrying the oid an Admin (tenant already linked to this tid)",
+      viaInvite({ tenant, usersWithObjectId: [ann] }),
+      { tenantId: "t1", userId: "u-ann", bootstrap: { ...actions, linkTenantToTid: null, linkUser: null, createUser: null } },
+    ],
     [
       "links the existing user with that userName (no Object ID yet) and makes it Admin",
       viaInvite({ userWithUserName: { ...ann, objectId: null, loginTypes: ["password"] } }),
@@ -94,11 +134,19 @@ describe("matchSignIn through an invite (bootstrap)", () => {
     ["a tenant linked to another directory", viaInvite({ tenant: { ...tenant, entraTenantId: OTHER_TID } }), "invite_other_directory"],
     ["a directory already linked to another tenant", viaInvite({ otherTenantForTid: { id: "t2", name: "Contoso (old)" } }), "directory_linked_elsewhere"],
     ["a named invite for someone else", viaInvite({ invite: { ...invite, userName: "bob@contoso.com" } }), "invite_user_mismatch"],
-    ["a named invite and no preferred_username", viaInvite({ invite: { ...invite, userName: "ann@contoso.com" }, claims: { ...claims, preferredUsername: null } }), "invite_user_mismatch"],
+    [
+      "a named invite and no preferred_username",
+      viaInvite({ invite: { ...invite, userName: "ann@contoso.com" }, claims: { ...claims, preferredUsername: null } }),
+      "invite_user_mismatch",
+    ],
     ["an oid two users carry", viaInvite({ usersWithObjectId: [ann, { ...ann, id: "u2" }] }), "object_id_conflict"],
     ["a disconnected user carrying the oid", viaInvite({ usersWithObjectId: [{ ...ann, status: "disconnected" }] }), "user_disconnected"],
     ["a disconnected user with that userName", viaInvite({ userWithUserName: { ...ann, objectId: null, status: "disconnected" } }), "user_disconnected"],
-    ["a userName linked to another Object ID", viaInvite({ userWithUserName: { ...ann, objectId: "99999999-0000-4000-8000-000000000000" } }), "user_name_linked_elsewhere"],
+    [
+      "a userName linked to another Object ID",
+      viaInvite({ userWithUserName: { ...ann, objectId: "99999999-0000-4000-8000-000000000000" } }),
+      "user_name_linked_elsewhere",
+    ],
     ["no preferred_username to create a user with", viaInvite({ claims: { ...claims, preferredUsername: null } }), "user_name_missing"],
   ])("refuses %s", (_case, input, code) => {
     expect(matchSignIn(input)).toMatchObject({ kind: "refused", code });
@@ -115,6 +163,9 @@ describe("matchSignIn through an invite (bootstrap)", () => {
   });
 
   it("accepts a tenant already linked to the same tid whatever its case", () => {
-    expect(matchSignIn(viaInvite({ tenant: { ...tenant, entraTenantId: TID.toUpperCase() } }))).toMatchObject({ kind: "signed-in", bootstrap: { linkTenantToTid: null } });
+    expect(matchSignIn(viaInvite({ tenant: { ...tenant, entraTenantId: TID.toUpperCase() } }))).toMatchObject({
+      kind: "signed-in",
+      bootstrap: { linkTenantToTid: null },
+    });
   });
 });

@@ -126,24 +126,18 @@ describe("parseFilter", () => {
     ['userName eq "2c4f4e0a-3b1f-4b5e-9f0e-8a1b2c3d4e5f"', cmp("userName", "eq", "2c4f4e0a-3b1f-4b5e-9f0e-8a1b2c3d4e5f")],
     ['externalId eq "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"', cmp("externalId", "eq", "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef")],
     ['displayName eq "Sales"', cmp("displayName", "eq", "Sales")],
-    [
-      'emails[type eq "work"].value eq "a@b.c"',
-      vp("emails", and(cmp("type", "eq", "work"), cmp("value", "eq", "a@b.c"))),
-    ],
-    [
-      'addresses[type eq "work"].locality pr',
-      vp("addresses", and(cmp("type", "eq", "work"), pr("locality"))),
-    ],
+    ['emails[type eq "work"].value eq "a@b.c"', vp("emails", and(cmp("type", "eq", "work"), cmp("value", "eq", "a@b.c")))],
+    ['addresses[type eq "work"].locality pr', vp("addresses", and(cmp("type", "eq", "work"), pr("locality")))],
     [`${URN.enterpriseUser}:employeeNumber eq "123"`, cmp(`${URN.enterpriseUser}:employeeNumber`, "eq", "123")],
     [`${URN.enterpriseUser}:manager.value eq "u1"`, cmp(`${URN.enterpriseUser}:manager.value`, "eq", "u1")],
-    ['URN:IETF:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1"', cmp("URN:IETF:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", "eq", "1")],
+    [
+      'URN:IETF:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1"',
+      cmp("URN:IETF:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", "eq", "1"),
+    ],
     [`${URN.productUser}:employmentStartDate ge "2026-03-01"`, cmp(`${URN.productUser}:employmentStartDate`, "ge", "2026-03-01")],
     ['members[value eq "7f4bc1a3-285e-48ae-8202-5accb43efb0e"]', vp("members", cmp("value", "eq", "7f4bc1a3-285e-48ae-8202-5accb43efb0e"))],
-    ['members.$ref pr', pr("members.$ref")],
-    [
-      'userName eq "a@b.c" and externalId eq "x-1"',
-      and(cmp("userName", "eq", "a@b.c"), cmp("externalId", "eq", "x-1")),
-    ],
+    ["members.$ref pr", pr("members.$ref")],
+    ['userName eq "a@b.c" and externalId eq "x-1"', and(cmp("userName", "eq", "a@b.c"), cmp("externalId", "eq", "x-1"))],
   ])("parses the filters Entra sends: %s", (text, expected) => {
     expect(parseFilter(text)).toEqual(expected);
   });
@@ -151,10 +145,7 @@ describe("parseFilter", () => {
   it.each<[string, Filter]>([
     ["filter=userName+eq+%22Test_User_00aa00aa%40testuser.com%22", cmp("userName", "eq", "Test_User_00aa00aa@testuser.com")],
     ["excludedAttributes=members&filter=displayName+eq+%22Sales%22", cmp("displayName", "eq", "Sales")],
-    [
-      "filter=emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22a%40b.c%22",
-      vp("emails", and(cmp("type", "eq", "work"), cmp("value", "eq", "a@b.c"))),
-    ],
+    ["filter=emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22a%40b.c%22", vp("emails", and(cmp("type", "eq", "work"), cmp("value", "eq", "a@b.c")))],
     [
       "filter=urn%3Aietf%3Aparams%3Ascim%3Aschemas%3Aextension%3Aenterprise%3A2.0%3AUser%3AemployeeNumber+eq+%22123%22",
       cmp(`${URN.enterpriseUser}:employeeNumber`, "eq", "123"),
@@ -166,11 +157,26 @@ describe("parseFilter", () => {
   it.each<[string, string]>([
     ["", "Invalid filter at position 0: the filter is empty"],
     ["   ", "Invalid filter at position 3: the filter is empty"],
-    ["userName", 'Invalid filter at position 8: expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le or pr) after "userName", found the end of the filter'],
-    ['userName like "x"', 'Invalid filter at position 9: expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le or pr) after "userName", found "like"'],
-    ['userName "x"', 'Invalid filter at position 9: expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le or pr) after "userName", found "\\"x\\""'],
-    ["userName eq", 'Invalid filter at position 11: expected a value (a double-quoted string, a number, true, false or null) after "eq", found the end of the filter'],
-    ["userName eq bob", 'Invalid filter at position 12: expected a value (a double-quoted string, a number, true, false or null) after "eq", found "bob"; strings must be in double quotes'],
+    [
+      "userName",
+      'Invalid filter at position 8: expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le or pr) after "userName", found the end of the filter',
+    ],
+    [
+      'userName like "x"',
+      'Invalid filter at position 9: expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le or pr) after "userName", found "like"',
+    ],
+    [
+      'userName "x"',
+      'Invalid filter at position 9: expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le or pr) after "userName", found "\\"x\\""',
+    ],
+    [
+      "userName eq",
+      'Invalid filter at position 11: expected a value (a double-quoted string, a number, true, false or null) after "eq", found the end of the filter',
+    ],
+    [
+      "userName eq bob",
+      'Invalid filter at position 12: expected a value (a double-quoted string, a number, true, false or null) after "eq", found "bob"; strings must be in double quotes',
+    ],
     ["userName eq 'bob'", `Invalid filter at position 12: expected a value (a double-quoted string, a number, true, false or null) after "eq", found "'bob'"`],
     ['userName eq "abc', 'Invalid filter at position 12: unterminated string literal (missing closing ")'],
     ['userName eq "a\\qb"', 'Invalid filter at position 14: invalid escape "\\q" in a string literal'],
@@ -180,7 +186,10 @@ describe("parseFilter", () => {
     ["x eq -", 'Invalid filter at position 5: invalid number "-"'],
     ["x eq 12abc", 'Invalid filter at position 5: invalid number "12abc"'],
     ['userName eq "x" and', 'Invalid filter at position 19: expected an attribute path, "not" or "(", found the end of the filter'],
-    ['userName eq "x" or or', 'Invalid filter at position 21: expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le or pr) after "or", found the end of the filter'],
+    [
+      'userName eq "x" or or',
+      'Invalid filter at position 21: expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le or pr) after "or", found the end of the filter',
+    ],
     ['userName eq "x" title pr', 'Invalid filter at position 16: expected "and", "or" or the end of the filter, found "title"'],
     ["(userName pr", 'Invalid filter at position 12: expected ")" to close the "(" at position 0, found the end of the filter'],
     ["userName pr)", 'Invalid filter at position 11: unexpected ")" without a matching "("'],
@@ -189,14 +198,26 @@ describe("parseFilter", () => {
     ['emails[type eq "work"', 'Invalid filter at position 21: expected "]" to close the "[" at position 6, found the end of the filter'],
     ['emails[type eq "work"]]', 'Invalid filter at position 22: unexpected "]" without a matching "["'],
     ["emails[]", 'Invalid filter at position 7: the value filter of "emails" is empty'],
-    ['emails[type eq "work"] eq "a@b.c"', 'Invalid filter at position 23: "emails[...]" cannot be compared itself; compare one of its sub-attributes, e.g. emails[...].value eq ...'],
+    [
+      'emails[type eq "work"] eq "a@b.c"',
+      'Invalid filter at position 23: "emails[...]" cannot be compared itself; compare one of its sub-attributes, e.g. emails[...].value eq ...',
+    ],
     ['emails[type eq "work"].', 'Invalid filter at position 23: expected a sub-attribute name after "emails[...].", found the end of the filter'],
-    ['emails[type eq "work"].value', 'Invalid filter at position 28: expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le or pr) after "emails[...].value", found the end of the filter'],
+    [
+      'emails[type eq "work"].value',
+      'Invalid filter at position 28: expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le or pr) after "emails[...].value", found the end of the filter',
+    ],
     ['emails[type eq "work"].value.x eq "a"', 'Invalid filter at position 23: expected a sub-attribute name after "emails[...].", found "value.x"'],
-    ['emails[type eq "w" and ims[value pr]]', 'Invalid filter at position 26: value filters cannot be nested: "[" inside the value filter of a complex attribute'],
+    [
+      'emails[type eq "w" and ims[value pr]]',
+      'Invalid filter at position 26: value filters cannot be nested: "[" inside the value filter of a complex attribute',
+    ],
     ['emails[emails.type eq "work"]', 'Invalid filter at position 7: inside "[...]" only sub-attribute names are allowed, found "emails.type"'],
     [`emails[${URN.user}:type eq "work"]`, `Invalid filter at position 7: inside "[...]" only sub-attribute names are allowed, found "${URN.user}:type"`],
-    ['name.givenName[value eq "x"]', 'Invalid filter at position 14: a value filter "[...]" must follow a complex attribute, not the sub-attribute "name.givenName"'],
+    [
+      'name.givenName[value eq "x"]',
+      'Invalid filter at position 14: a value filter "[...]" must follow a complex attribute, not the sub-attribute "name.givenName"',
+    ],
     ['foo:bar eq "x"', 'Invalid filter at position 0: "foo:bar" is not a valid attribute path: a schema prefix must be a URN ("urn:...")'],
     ['urn:x eq "x"', 'Invalid filter at position 0: "urn:x" is not a valid attribute path: a schema prefix must be a URN ("urn:...")'],
     ['name.given.name eq "x"', 'Invalid filter at position 0: "name.given.name" is not a valid attribute path'],
@@ -206,7 +227,6 @@ describe("parseFilter", () => {
   ])("rejects %j with 400 invalidFilter", (text, detail) => {
     expect(() => parseFilter(text)).toThrow(invalidFilter(detail));
   });
-
 });
 
 describe("parseFilter limits (FILTER_LIMITS)", () => {
@@ -219,11 +239,31 @@ describe("parseFilter limits (FILTER_LIMITS)", () => {
   });
 
   it.each<[string, string, string]>([
-    ["nesting", nested(maxDepth + 1), `Invalid filter at position ${maxDepth}: nesting depth ${maxDepth + 1} exceeds the limit of ${maxDepth} levels of "(", "not (" or "["`],
-    ["nesting via not and [", `emails[not (not (not (type pr)))]`, 'Invalid filter at position 21: nesting depth 4 exceeds the limit of 3 levels of "(", "not (" or "["'],
-    ["value filter depth", `userName eq "a" or (title pr and emails[type eq "work"])`, 'Invalid filter at position 39: a value filter "[...]" inside 1 levels of "(" exceeds the limit of 0; move it out of the parentheses'],
-    ["value filters", `emails[type eq "work"].value eq "a" and ims[type eq "xmpp"]`, 'Invalid filter at position 43: value filter number 2 exceeds the limit of 1 "[...]" per filter'],
-    ["clauses", clauses(maxClauses + 1), `Invalid filter at position ${clauses(maxClauses + 1).length - 2}: comparison number ${maxClauses + 1} exceeds the limit of ${maxClauses} comparisons per filter`],
+    [
+      "nesting",
+      nested(maxDepth + 1),
+      `Invalid filter at position ${maxDepth}: nesting depth ${maxDepth + 1} exceeds the limit of ${maxDepth} levels of "(", "not (" or "["`,
+    ],
+    [
+      "nesting via not and [",
+      `emails[not (not (not (type pr)))]`,
+      'Invalid filter at position 21: nesting depth 4 exceeds the limit of 3 levels of "(", "not (" or "["',
+    ],
+    [
+      "value filter depth",
+      `userName eq "a" or (title pr and emails[type eq "work"])`,
+      'Invalid filter at position 39: a value filter "[...]" inside 1 levels of "(" exceeds the limit of 0; move it out of the parentheses',
+    ],
+    [
+      "value filters",
+      `emails[type eq "work"].value eq "a" and ims[type eq "xmpp"]`,
+      'Invalid filter at position 43: value filter number 2 exceeds the limit of 1 "[...]" per filter',
+    ],
+    [
+      "clauses",
+      clauses(maxClauses + 1),
+      `Invalid filter at position ${clauses(maxClauses + 1).length - 2}: comparison number ${maxClauses + 1} exceeds the limit of ${maxClauses} comparisons per filter`,
+    ],
     ["length", `userName eq "${"x".repeat(maxLength)}"`, `Invalid filter: it is ${maxLength + 14} characters long; the limit is ${maxLength} characters.`],
   ])("rejects a filter over the %s limit with 400 invalidFilter", (_, text, detail) => {
     expect(() => parseFilter(text)).toThrow(invalidFilter(detail));
@@ -356,7 +396,10 @@ describe("matchesResource", () => {
     ["userName eq 1", '"userName" is a string; compare it with a double-quoted string, not 1'],
     ["userName gt null", '"userName gt null" is not supported; only eq and ne compare with null'],
     ['userName[value eq "x"]', '"userName" is not a complex attribute of User resources; "[...]" filters apply to complex attributes'],
-    ['name.givenName[value eq "x"]', "Invalid filter at position 14: a value filter \"[...]\" must follow a complex attribute, not the sub-attribute \"name.givenName\""],
+    [
+      'name.givenName[value eq "x"]',
+      'Invalid filter at position 14: a value filter "[...]" must follow a complex attribute, not the sub-attribute "name.givenName"',
+    ],
     ['emails[foo eq "x"]', '"foo" is not a sub-attribute of "emails"'],
     ['meta.created gt "yesterday"', '"meta.created" is a dateTime; "yesterday" is not an xsd:dateTime value'],
   ])("rejects %s with 400 invalidFilter", (text, detail) => {

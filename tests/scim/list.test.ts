@@ -33,8 +33,16 @@ describe("parseSearchRequest (RFC 7644 §3.4.3)", () => {
     ["defaults for an empty SearchRequest", search({}), { startIndex: 1, count: 50, descending: false, filter: undefined }],
     ["count capped at maxResults, startIndex raised to 1", search({ count: 5000, startIndex: -4 }), { count: 50, startIndex: 1 }],
     ["a negative count as 0", search({ count: -1 }), { count: 0 }],
-    ["a comma-separated attributes string", search({ attributes: "userName, emails" }), { projection: { attributes: [["userName"], ["emails"]], excludedAttributes: undefined } }],
-    ["case-insensitive member names and null members", search({ Filter: 'userName eq "x"', COUNT: 2, sortBy: null }), { filter: { kind: "compare", attrPath: "userName", op: "eq", value: "x" }, count: 2, sortBy: undefined }],
+    [
+      "a comma-separated attributes string",
+      search({ attributes: "userName, emails" }),
+      { projection: { attributes: [["userName"], ["emails"]], excludedAttributes: undefined } },
+    ],
+    [
+      "case-insensitive member names and null members",
+      search({ Filter: 'userName eq "x"', COUNT: 2, sortBy: null }),
+      { filter: { kind: "compare", attrPath: "userName", op: "eq", value: "x" }, count: 2, sortBy: undefined },
+    ],
     ["unknown members ignored", search({ aadOptscim062020: true }), { startIndex: 1 }],
   ])("accepts %s", (_, body, expected) => {
     expect(parseSearchRequest(body, "User", 50)).toMatchObject(expected);

@@ -142,7 +142,7 @@ describe("applyPatch: every PATCH example of the Entra spec (sections 6, 7, 9)",
       },
     },
     {
-      name: "creates the work email for emails[type eq \"work\"].value when the user has none, leaving other types alone",
+      name: 'creates the work email for emails[type eq "work"].value when the user has none, leaving other types alone',
       resource: { ...entraUser(), emails: [{ type: "home", value: "home@example.com" }] },
       request: body({ op: "Replace", path: 'emails[type eq "work"].value', value: "TestBcwqnm@test.microsoft.com" }),
       expected: {
@@ -157,19 +157,19 @@ describe("applyPatch: every PATCH example of the Entra spec (sections 6, 7, 9)",
       },
     },
     {
-      name: "creates the work address for addresses[type eq \"work\"].locality when the user has no addresses",
+      name: 'creates the work address for addresses[type eq "work"].locality when the user has no addresses',
       resource: entraUser(),
       request: body({ op: "Add", path: 'addresses[type eq "work"].locality', value: "Stockholm" }),
       expected: { resource: { ...entraUser(), addresses: [{ type: "work", locality: "Stockholm" }] }, changedAttributes: ["addresses"] },
     },
     {
-      name: "updates the existing work email when Entra sends Add on emails[type eq \"work\"].value",
+      name: 'updates the existing work email when Entra sends Add on emails[type eq "work"].value',
       resource: entraUser(),
       request: body({ op: "Add", path: 'emails[type eq "work"].value', value: "new@joe.com" }),
       expected: { resource: workEmailUser("new@joe.com"), changedAttributes: ["emails"] },
     },
     {
-      name: "disables a user with the default dialect string \"False\"",
+      name: 'disables a user with the default dialect string "False"',
       resource: entraUser(),
       request: body({ op: "Replace", path: "active", value: "False" }),
       expected: { resource: { ...entraUser(), active: false }, changedAttributes: ["active"] },
@@ -181,7 +181,7 @@ describe("applyPatch: every PATCH example of the Entra spec (sections 6, 7, 9)",
       expected: { resource: { ...entraUser(), active: false }, changedAttributes: ["active"] },
     },
     {
-      name: "re-enables a user with \"True\", keeping its data",
+      name: 're-enables a user with "True", keeping its data',
       resource: { ...entraUser(), active: false },
       request: body({ op: "Replace", path: "active", value: "True" }),
       expected: { resource: entraUser(), changedAttributes: ["active"] },
@@ -239,8 +239,16 @@ describe("applyPatch: every PATCH example of the Entra spec (sections 6, 7, 9)",
 });
 
 describe("applyPatch: RFC 7644 §3.5.2 examples", () => {
-  const babs = { display: "Babs Jensen", $ref: "https://example.com/v2/Users/2819c223-7f76-453a-919d-413861904646", value: "2819c223-7f76-453a-919d-413861904646" };
-  const james = { display: "James Smith", $ref: "https://example.com/v2/Users/08e1d05d-121c-4561-8b96-473d93df9210", value: "08e1d05d-121c-4561-8b96-473d93df9210" };
+  const babs = {
+    display: "Babs Jensen",
+    $ref: "https://example.com/v2/Users/2819c223-7f76-453a-919d-413861904646",
+    value: "2819c223-7f76-453a-919d-413861904646",
+  };
+  const james = {
+    display: "James Smith",
+    $ref: "https://example.com/v2/Users/08e1d05d-121c-4561-8b96-473d93df9210",
+    value: "08e1d05d-121c-4561-8b96-473d93df9210",
+  };
   const workAddress = {
     type: "work",
     streetAddress: "911 Universal City Plaza",
@@ -262,7 +270,16 @@ describe("applyPatch: RFC 7644 §3.5.2 examples", () => {
     {
       name: "§3.5.2.1 path-less add appends an email and sets nickname (case-insensitive name, canonical spelling)",
       resource: bjensen(),
-      request: body({ op: "add", value: { emails: [{ value: "babs@jensen.org", type: "home" }, { value: "b@j.org", type: "other" }], nickname: "Babs" } }),
+      request: body({
+        op: "add",
+        value: {
+          emails: [
+            { value: "babs@jensen.org", type: "home" },
+            { value: "b@j.org", type: "other" },
+          ],
+          nickname: "Babs",
+        },
+      }),
       expected: {
         resource: { ...bjensen(), emails: [...(bjensen().emails as Json[]), { value: "b@j.org", type: "other" }], nickName: "Babs" },
         changedAttributes: ["emails", "nickName"],
@@ -362,7 +379,10 @@ describe("applyPatch: paths, values and schemas", () => {
       name: "resolves attribute names case-insensitively and writes the schema spelling",
       resource: entraUser(),
       request: body({ op: "replace", path: "NAME.GIVENNAME", value: "A" }, { op: "add", path: "NickName", value: "B" }),
-      expected: { resource: { ...entraUser(), name: { ...(entraUser().name as Json), givenName: "A" }, nickName: "B" }, changedAttributes: ["name.givenName", "nickName"] },
+      expected: {
+        resource: { ...entraUser(), name: { ...(entraUser().name as Json), givenName: "A" }, nickName: "B" },
+        changedAttributes: ["name.givenName", "nickName"],
+      },
     },
     {
       name: "merges into an existing key spelled differently",
@@ -473,7 +493,14 @@ describe("applyPatch: paths, values and schemas", () => {
     },
     {
       name: "updates every element a filter matches, comparing case-insensitively",
-      resource: { ...bjensen(), phoneNumbers: [{ type: "Work", value: "1" }, { type: "work", value: "2" }, { type: "home", value: "3" }] },
+      resource: {
+        ...bjensen(),
+        phoneNumbers: [
+          { type: "Work", value: "1" },
+          { type: "work", value: "2" },
+          { type: "home", value: "3" },
+        ],
+      },
       request: body({ op: "replace", path: 'phoneNumbers[type eq "work"].display', value: "office" }),
       expected: {
         resource: {
@@ -512,7 +539,16 @@ describe("applyPatch: paths, values and schemas", () => {
       name: "remove of a sub-attribute of matched elements keeps the elements",
       resource: bjensen(),
       request: body({ op: "remove", path: 'emails[type eq "work"].primary' }),
-      expected: { resource: { ...bjensen(), emails: [{ value: "bjensen@example.com", type: "work" }, { value: "babs@jensen.org", type: "home" }] }, changedAttributes: ["emails"] },
+      expected: {
+        resource: {
+          ...bjensen(),
+          emails: [
+            { value: "bjensen@example.com", type: "work" },
+            { value: "babs@jensen.org", type: "home" },
+          ],
+        },
+        changedAttributes: ["emails"],
+      },
     },
     {
       name: "remove of the last element removes the attribute",
@@ -554,7 +590,16 @@ describe("applyPatch: paths, values and schemas", () => {
       name: "a sub-attribute path on a multi-valued attribute without filter applies to every element",
       resource: bjensen(),
       request: body({ op: "remove", path: "emails.primary" }),
-      expected: { resource: { ...bjensen(), emails: [{ value: "bjensen@example.com", type: "work" }, { value: "babs@jensen.org", type: "home" }] }, changedAttributes: ["emails"] },
+      expected: {
+        resource: {
+          ...bjensen(),
+          emails: [
+            { value: "bjensen@example.com", type: "work" },
+            { value: "babs@jensen.org", type: "home" },
+          ],
+        },
+        changedAttributes: ["emails"],
+      },
     },
     {
       name: "reports no change when the value is already set",
@@ -586,8 +631,24 @@ describe("applyPatch: paths, values and schemas", () => {
     {
       name: "keeps only the last primary of a replaced array",
       resource: entraUser(),
-      request: body({ op: "replace", path: "emails", value: [{ value: "a@x", primary: true }, { value: "b@x", primary: "True" }] }),
-      expected: { resource: { ...entraUser(), emails: [{ value: "a@x", primary: false }, { value: "b@x", primary: true }] }, changedAttributes: ["emails"] },
+      request: body({
+        op: "replace",
+        path: "emails",
+        value: [
+          { value: "a@x", primary: true },
+          { value: "b@x", primary: "True" },
+        ],
+      }),
+      expected: {
+        resource: {
+          ...entraUser(),
+          emails: [
+            { value: "a@x", primary: false },
+            { value: "b@x", primary: true },
+          ],
+        },
+        changedAttributes: ["emails"],
+      },
     },
     {
       name: "accepts a core-schema-qualified path",
@@ -609,14 +670,37 @@ describe("applyPatch: group members", () => {
     { name: "an id added then removed ends in remove", ops: [add("a"), remove("a")], members: { kind: "delta", add: [], remove: ["a"] } },
     { name: "an id removed then added ends in add", ops: [remove("a"), add("a")], members: { kind: "delta", add: ["a"], remove: [] } },
     { name: "deduplicates ids", ops: [add("a", "a", "b"), add("b")], members: { kind: "delta", add: ["a", "b"], remove: [] } },
-    { name: "later adds and removes modify a replace set", ops: [{ op: "replace", path: "members", value: [{ value: "a" }, { value: "b" }] }, add("c"), remove("a")], members: { kind: "replace", ids: ["b", "c"] } },
+    {
+      name: "later adds and removes modify a replace set",
+      ops: [{ op: "replace", path: "members", value: [{ value: "a" }, { value: "b" }] }, add("c"), remove("a")],
+      members: { kind: "replace", ids: ["b", "c"] },
+    },
     { name: "empty value arrays are a no-op", ops: [add(), remove()], members: undefined, changed: [] },
-    { name: "remove with an or of value eq removes each id", ops: [{ op: "remove", path: 'members[value eq "a" or value eq "b"]' }], members: { kind: "delta", add: [], remove: ["a", "b"] } },
-    { name: "path-less add of members and displayName", ops: [{ op: "Add", value: { members: [{ value: "a", display: "A", type: "User" }], displayName: "Ops" } }], members: { kind: "delta", add: ["a"], remove: [] }, resource: { ...entraGroup(), displayName: "Ops" }, changed: ["displayName", "members"] },
+    {
+      name: "remove with an or of value eq removes each id",
+      ops: [{ op: "remove", path: 'members[value eq "a" or value eq "b"]' }],
+      members: { kind: "delta", add: [], remove: ["a", "b"] },
+    },
+    {
+      name: "path-less add of members and displayName",
+      ops: [{ op: "Add", value: { members: [{ value: "a", display: "A", type: "User" }], displayName: "Ops" } }],
+      members: { kind: "delta", add: ["a"], remove: [] },
+      resource: { ...entraGroup(), displayName: "Ops" },
+      changed: ["displayName", "members"],
+    },
     { name: "path-less replace of members", ops: [{ op: "replace", value: { Members: [{ value: "a" }] } }], members: { kind: "replace", ids: ["a"] } },
-    { name: "path-less remove with a members value", ops: [{ op: "remove", value: { members: [{ value: "a" }] } }], members: { kind: "delta", add: [], remove: ["a"] } },
+    {
+      name: "path-less remove with a members value",
+      ops: [{ op: "remove", value: { members: [{ value: "a" }] } }],
+      members: { kind: "delta", add: [], remove: ["a"] },
+    },
     { name: "replace with null clears all members", ops: [{ op: "replace", path: "members", value: null }], members: { kind: "replace", ids: [] } },
-    { name: "externalId changes apply to the resource", ops: [{ op: "replace", path: "externalId", value: "x" }], resource: { ...entraGroup(), externalId: "x" }, changed: ["externalId"] },
+    {
+      name: "externalId changes apply to the resource",
+      ops: [{ op: "replace", path: "externalId", value: "x" }],
+      resource: { ...entraGroup(), externalId: "x" },
+      changed: ["externalId"],
+    },
   ];
 
   it.each(cases)("$name", ({ ops, members, resource, changed }) => {
@@ -656,16 +740,41 @@ describe("parsePatchRequest", () => {
   const errors: { name: string; body: unknown; scimType: string; detail: RegExp }[] = [
     { name: "a body that is not an object", body: [], scimType: "invalidSyntax", detail: /JSON object/ },
     { name: "missing schemas", body: { Operations: [{ op: "add", path: "title", value: "x" }] }, scimType: "invalidSyntax", detail: /PatchOp/ },
-    { name: "schemas without the PatchOp URN", body: { schemas: [URN.user], Operations: [{ op: "add", path: "title", value: "x" }] }, scimType: "invalidSyntax", detail: /PatchOp/ },
+    {
+      name: "schemas without the PatchOp URN",
+      body: { schemas: [URN.user], Operations: [{ op: "add", path: "title", value: "x" }] },
+      scimType: "invalidSyntax",
+      detail: /PatchOp/,
+    },
     { name: "missing Operations", body: { schemas: PATCH_OP }, scimType: "invalidSyntax", detail: /non-empty array/ },
     { name: "empty Operations", body: { schemas: PATCH_OP, Operations: [] }, scimType: "invalidSyntax", detail: /non-empty array/ },
     { name: "an operation that is not an object", body: body("add"), scimType: "invalidSyntax", detail: /^Operations\[0\] must be an object/ },
-    { name: "an unknown op", body: body({ op: "add", path: "title", value: "x" }, { op: "move", path: "title" }), scimType: "invalidSyntax", detail: /^Operations\[1\]: "op" must be .*"move"/ },
-    { name: "a path that is not a string", body: body({ op: "add", path: 3, value: "x" }), scimType: "invalidSyntax", detail: /^Operations\[0\]: "path" must be a string/ },
+    {
+      name: "an unknown op",
+      body: body({ op: "add", path: "title", value: "x" }, { op: "move", path: "title" }),
+      scimType: "invalidSyntax",
+      detail: /^Operations\[1\]: "op" must be .*"move"/,
+    },
+    {
+      name: "a path that is not a string",
+      body: body({ op: "add", path: 3, value: "x" }),
+      scimType: "invalidSyntax",
+      detail: /^Operations\[0\]: "path" must be a string/,
+    },
     { name: "remove without a path", body: body({ op: "Remove" }), scimType: "noTarget", detail: /^Operations\[0\]: remove needs a "path"/ },
-    { name: "path-less remove of anything but members", body: body({ op: "remove", value: { displayName: "x" } }), scimType: "noTarget", detail: /^Operations\[0\]: remove needs a "path"/ },
+    {
+      name: "path-less remove of anything but members",
+      body: body({ op: "remove", value: { displayName: "x" } }),
+      scimType: "noTarget",
+      detail: /^Operations\[0\]: remove needs a "path"/,
+    },
     { name: "add without a value", body: body({ op: "Add", path: "title" }), scimType: "invalidValue", detail: /^Operations\[0\]: add needs a "value"/ },
-    { name: "path-less replace with a string value", body: body({ op: "replace", value: "x" }), scimType: "invalidValue", detail: /^Operations\[0\]: replace without a "path" needs a non-empty object/ },
+    {
+      name: "path-less replace with a string value",
+      body: body({ op: "replace", value: "x" }),
+      scimType: "invalidValue",
+      detail: /^Operations\[0\]: replace without a "path" needs a non-empty object/,
+    },
     { name: "path-less add with an empty object", body: body({ op: "add", value: {} }), scimType: "invalidValue", detail: /non-empty object/ },
   ];
 
@@ -676,35 +785,154 @@ describe("parsePatchRequest", () => {
 
 describe("applyPatch errors", () => {
   const errors: { name: string; type?: ResourceTypeName; ops: unknown[]; scimType: string; detail: RegExp }[] = [
-    { name: "path id (readOnly)", ops: [{ op: "replace", path: "id", value: "x" }], scimType: "mutability", detail: /^Operations\[0\]: Attribute 'id' is readOnly/ },
-    { name: "path meta.created (readOnly)", ops: [{ op: "replace", path: "meta.created", value: "x" }], scimType: "mutability", detail: /'meta\.created' is readOnly/ },
+    {
+      name: "path id (readOnly)",
+      ops: [{ op: "replace", path: "id", value: "x" }],
+      scimType: "mutability",
+      detail: /^Operations\[0\]: Attribute 'id' is readOnly/,
+    },
+    {
+      name: "path meta.created (readOnly)",
+      ops: [{ op: "replace", path: "meta.created", value: "x" }],
+      scimType: "mutability",
+      detail: /'meta\.created' is readOnly/,
+    },
     { name: "path-less meta", ops: [{ op: "replace", value: { meta: { version: "1" } } }], scimType: "mutability", detail: /'meta' is readOnly/ },
     { name: "groups on User", ops: [{ op: "add", path: "groups", value: [{ value: "g" }] }], scimType: "mutability", detail: /'groups' is readOnly/ },
-    { name: "remove of groups on User with a filter", ops: [{ op: "remove", path: 'groups[value eq "g"]' }], scimType: "mutability", detail: /'groups' is readOnly/ },
-    { name: "manager.displayName (readOnly)", ops: [{ op: "replace", path: `${ENT}:manager.displayName`, value: "x" }], scimType: "mutability", detail: /manager\.displayName' is readOnly/ },
+    {
+      name: "remove of groups on User with a filter",
+      ops: [{ op: "remove", path: 'groups[value eq "g"]' }],
+      scimType: "mutability",
+      detail: /'groups' is readOnly/,
+    },
+    {
+      name: "manager.displayName (readOnly)",
+      ops: [{ op: "replace", path: `${ENT}:manager.displayName`, value: "x" }],
+      scimType: "mutability",
+      detail: /manager\.displayName' is readOnly/,
+    },
     { name: "a path with three segments", ops: [{ op: "replace", path: "name.givenName.x", value: "x" }], scimType: "invalidPath", detail: /malformed/ },
     { name: "a path with an empty segment", ops: [{ op: "replace", path: "name..givenName", value: "x" }], scimType: "invalidPath", detail: /malformed/ },
     { name: "an unclosed value filter", ops: [{ op: "replace", path: 'emails[type eq "work"', value: "x" }], scimType: "invalidPath", detail: /not closed/ },
-    { name: "junk after a value filter", ops: [{ op: "replace", path: 'emails[type eq "work"]value', value: "x" }], scimType: "invalidPath", detail: /after "\]"/ },
-    { name: "a value filter on a singular attribute", ops: [{ op: "replace", path: 'name[givenName eq "x"].familyName', value: "x" }], scimType: "invalidPath", detail: /multi-valued complex attribute, and 'name' is not/ },
-    { name: "a malformed value filter", ops: [{ op: "replace", path: "emails[type eq].value", value: "x" }], scimType: "invalidFilter", detail: /^Operations\[0\]: Invalid filter/ },
-    { name: "a value filter on an unknown sub-attribute", ops: [{ op: "remove", path: 'emails[kind eq "x"]' }], scimType: "invalidFilter", detail: /"kind" is not a sub-attribute of "emails"/ },
-    { name: "a non-eq filter that matches nothing on replace", ops: [{ op: "replace", path: 'emails[type ne "work"].value', value: "x" }], scimType: "noTarget", detail: /No value of 'emails' matches/ },
-    { name: "an object for a string attribute", ops: [{ op: "replace", path: "displayName", value: { x: 1 } }], scimType: "invalidValue", detail: /'displayName' takes a single string value, not an object/ },
-    { name: "an array for a singular attribute", ops: [{ op: "replace", path: "active", value: [true] }], scimType: "invalidValue", detail: /'active' takes a single boolean value, not an array/ },
-    { name: "an array for a sub-attribute", ops: [{ op: "replace", path: 'emails[type eq "work"].value', value: ["a"] }], scimType: "invalidValue", detail: /'emails\.value' takes a single string value/ },
-    { name: "a string for a multi-valued attribute", ops: [{ op: "add", path: "emails", value: "a@b.c" }], scimType: "invalidValue", detail: /'emails' is multi-valued/ },
+    {
+      name: "junk after a value filter",
+      ops: [{ op: "replace", path: 'emails[type eq "work"]value', value: "x" }],
+      scimType: "invalidPath",
+      detail: /after "\]"/,
+    },
+    {
+      name: "a value filter on a singular attribute",
+      ops: [{ op: "replace", path: 'name[givenName eq "x"].familyName', value: "x" }],
+      scimType: "invalidPath",
+      detail: /multi-valued complex attribute, and 'name' is not/,
+    },
+    {
+      name: "a malformed value filter",
+      ops: [{ op: "replace", path: "emails[type eq].value", value: "x" }],
+      scimType: "invalidFilter",
+      detail: /^Operations\[0\]: Invalid filter/,
+    },
+    {
+      name: "a value filter on an unknown sub-attribute",
+      ops: [{ op: "remove", path: 'emails[kind eq "x"]' }],
+      scimType: "invalidFilter",
+      detail: /"kind" is not a sub-attribute of "emails"/,
+    },
+    {
+      name: "a non-eq filter that matches nothing on replace",
+      ops: [{ op: "replace", path: 'emails[type ne "work"].value', value: "x" }],
+      scimType: "noTarget",
+      detail: /No value of 'emails' matches/,
+    },
+    {
+      name: "an object for a string attribute",
+      ops: [{ op: "replace", path: "displayName", value: { x: 1 } }],
+      scimType: "invalidValue",
+      detail: /'displayName' takes a single string value, not an object/,
+    },
+    {
+      name: "an array for a singular attribute",
+      ops: [{ op: "replace", path: "active", value: [true] }],
+      scimType: "invalidValue",
+      detail: /'active' takes a single boolean value, not an array/,
+    },
+    {
+      name: "an array for a sub-attribute",
+      ops: [{ op: "replace", path: 'emails[type eq "work"].value', value: ["a"] }],
+      scimType: "invalidValue",
+      detail: /'emails\.value' takes a single string value/,
+    },
+    {
+      name: "a string for a multi-valued attribute",
+      ops: [{ op: "add", path: "emails", value: "a@b.c" }],
+      scimType: "invalidValue",
+      detail: /'emails' is multi-valued/,
+    },
     { name: "a string for name", ops: [{ op: "replace", path: "name", value: "Babs" }], scimType: "invalidValue", detail: /'name' takes an object/ },
     { name: "removing the core schema", ops: [{ op: "remove", path: URN.user }], scimType: "invalidPath", detail: /core schema/ },
-    { name: "a member without a value", type: "Group", ops: [{ op: "add", path: "members", value: [{ display: "x" }] }], scimType: "invalidValue", detail: /'members\[0\]\.value' must be a non-empty string/ },
-    { name: "a member value that is not a string", type: "Group", ops: [{ op: "add", path: "members", value: [{ value: "a" }, { value: 7 }] }], scimType: "invalidValue", detail: /'members\[1\]\.value'/ },
-    { name: "a member value that is empty", type: "Group", ops: [{ op: "remove", path: "members", value: [{ value: "" }] }], scimType: "invalidValue", detail: /'members\[0\]\.value'/ },
-    { name: "members as a string", type: "Group", ops: [{ op: "replace", path: "members", value: "a" }], scimType: "invalidValue", detail: /'members' takes an array/ },
-    { name: "a members filter on display", type: "Group", ops: [{ op: "remove", path: 'members[display eq "Babs"]' }], scimType: "invalidFilter", detail: /'value eq "<id>"' terms joined by "or"/ },
-    { name: "a members filter joined by and", type: "Group", ops: [{ op: "remove", path: 'members[value eq "a" and value eq "b"]' }], scimType: "invalidFilter", detail: /joined by "or"/ },
-    { name: "add with a members filter", type: "Group", ops: [{ op: "add", path: 'members[value eq "a"]', value: { value: "a" } }], scimType: "invalidPath", detail: /supported only by remove/ },
-    { name: "a members sub-attribute path", type: "Group", ops: [{ op: "remove", path: "members.value" }], scimType: "invalidPath", detail: /'members\.value' cannot be patched/ },
-    { name: "a members filter with a sub-attribute", type: "Group", ops: [{ op: "remove", path: 'members[value eq "a"].display' }], scimType: "invalidPath", detail: /cannot be patched/ },
+    {
+      name: "a member without a value",
+      type: "Group",
+      ops: [{ op: "add", path: "members", value: [{ display: "x" }] }],
+      scimType: "invalidValue",
+      detail: /'members\[0\]\.value' must be a non-empty string/,
+    },
+    {
+      name: "a member value that is not a string",
+      type: "Group",
+      ops: [{ op: "add", path: "members", value: [{ value: "a" }, { value: 7 }] }],
+      scimType: "invalidValue",
+      detail: /'members\[1\]\.value'/,
+    },
+    {
+      name: "a member value that is empty",
+      type: "Group",
+      ops: [{ op: "remove", path: "members", value: [{ value: "" }] }],
+      scimType: "invalidValue",
+      detail: /'members\[0\]\.value'/,
+    },
+    {
+      name: "members as a string",
+      type: "Group",
+      ops: [{ op: "replace", path: "members", value: "a" }],
+      scimType: "invalidValue",
+      detail: /'members' takes an array/,
+    },
+    {
+      name: "a members filter on display",
+      type: "Group",
+      ops: [{ op: "remove", path: 'members[display eq "Babs"]' }],
+      scimType: "invalidFilter",
+      detail: /'value eq "<id>"' terms joined by "or"/,
+    },
+    {
+      name: "a members filter joined by and",
+      type: "Group",
+      ops: [{ op: "remove", path: 'members[value eq "a" and value eq "b"]' }],
+      scimType: "invalidFilter",
+      detail: /joined by "or"/,
+    },
+    {
+      name: "add with a members filter",
+      type: "Group",
+      ops: [{ op: "add", path: 'members[value eq "a"]', value: { value: "a" } }],
+      scimType: "invalidPath",
+      detail: /supported only by remove/,
+    },
+    {
+      name: "a members sub-attribute path",
+      type: "Group",
+      ops: [{ op: "remove", path: "members.value" }],
+      scimType: "invalidPath",
+      detail: /'members\.value' cannot be patched/,
+    },
+    {
+      name: "a members filter with a sub-attribute",
+      type: "Group",
+      ops: [{ op: "remove", path: 'members[value eq "a"].display' }],
+      scimType: "invalidPath",
+      detail: /cannot be patched/,
+    },
   ];
 
   it.each(errors)("rejects $name", ({ type, ops, scimType, detail }) => {
@@ -726,15 +954,48 @@ describe("applyPatch: what the schema does not define is ignored and reported", 
     { name: "an unknown sub-attribute path", ops: [title, { op: "replace", path: "name.nickname2", value: "x" }], ignored: ["name.nickname2"] },
     { name: "an unknown dotted key in a path-less value", ops: [title, { op: "replace", value: { "name.nick": "x" } }], ignored: ["name.nick"] },
     { name: "an unknown sub-attribute in a nested path-less value", ops: [title, { op: "replace", value: { name: { nick: "x" } } }], ignored: ["name.nick"] },
-    { name: "a custom extension attribute (full-URN path)", ops: [title, { op: "replace", path: `${CONTOSO}:costCenter`, value: "42" }], ignored: [`${CONTOSO}:costCenter`] },
-    { name: "a custom extension attribute (path-less key)", ops: [title, { op: "replace", value: { [`${CONTOSO}:costCenter`]: "42" } }], ignored: [`${CONTOSO}:costCenter`] },
+    {
+      name: "a custom extension attribute (full-URN path)",
+      ops: [title, { op: "replace", path: `${CONTOSO}:costCenter`, value: "42" }],
+      ignored: [`${CONTOSO}:costCenter`],
+    },
+    {
+      name: "a custom extension attribute (path-less key)",
+      ops: [title, { op: "replace", value: { [`${CONTOSO}:costCenter`]: "42" } }],
+      ignored: [`${CONTOSO}:costCenter`],
+    },
     { name: "an unknown attribute of a known extension", ops: [title, { op: "replace", path: `${ENT}:shoeSize`, value: "x" }], ignored: [`${ENT}:shoeSize`] },
-    { name: "an unknown attribute inside a known extension object", ops: [title, { op: "replace", path: ENT, value: { shoeSize: 42 } }], ignored: [`${ENT}:shoeSize`] },
-    { name: "an unknown sub-attribute inside a value", ops: [title, { op: "add", path: "emails", value: [{ value: "a", kind: "x" }] }], ignored: ["emails.kind"], resource: { ...entraUser(), title: "t", emails: [...(entraUser().emails as Json[]), { value: "a" }] }, changed: ["title", "emails"] },
-    { name: "an unknown sub-attribute after a value filter", ops: [title, { op: "replace", path: 'emails[type eq "work"].kind', value: "x" }], ignored: ["emails.kind"] },
+    {
+      name: "an unknown attribute inside a known extension object",
+      ops: [title, { op: "replace", path: ENT, value: { shoeSize: 42 } }],
+      ignored: [`${ENT}:shoeSize`],
+    },
+    {
+      name: "an unknown sub-attribute inside a value",
+      ops: [title, { op: "add", path: "emails", value: [{ value: "a", kind: "x" }] }],
+      ignored: ["emails.kind"],
+      resource: { ...entraUser(), title: "t", emails: [...(entraUser().emails as Json[]), { value: "a" }] },
+      changed: ["title", "emails"],
+    },
+    {
+      name: "an unknown sub-attribute after a value filter",
+      ops: [title, { op: "replace", path: 'emails[type eq "work"].kind', value: "x" }],
+      ignored: ["emails.kind"],
+    },
     { name: "an unknown attribute removed", ops: [title, { op: "remove", path: "building" }], ignored: ["building"] },
-    { name: "each unknown path once, in order", ops: [title, { op: "add", path: "b", value: 1 }, { op: "add", path: "a", value: 1 }, { op: "add", path: "b", value: 2 }], ignored: ["b", "a"] },
-    { name: "a User attribute on a Group", type: "Group", ops: [{ op: "replace", path: "userName", value: "x" }], ignored: ["userName"], resource: entraGroup(), changed: [] },
+    {
+      name: "each unknown path once, in order",
+      ops: [title, { op: "add", path: "b", value: 1 }, { op: "add", path: "a", value: 1 }, { op: "add", path: "b", value: 2 }],
+      ignored: ["b", "a"],
+    },
+    {
+      name: "a User attribute on a Group",
+      type: "Group",
+      ops: [{ op: "replace", path: "userName", value: "x" }],
+      ignored: ["userName"],
+      resource: entraGroup(),
+      changed: [],
+    },
   ];
 
   it.each(cases)("accepts $name", ({ type, ops, ignored, resource, changed }) => {
@@ -779,12 +1040,42 @@ describe("applyPatch limits (PATCH_LIMITS, RESOURCE_LIMITS)", () => {
   });
 
   it.each<[string, () => unknown, string, string]>([
-    ["more than 1,000 operations (parsePatchRequest)", () => parsePatchRequest(body(...emails(1001))), "tooMany", "The PATCH request has 1001 operations; the limit is 1000 operations per request. Send the changes in several requests."],
-    ["more than 1,000 operations (applyPatch)", () => applyPatch(entraUser(), emails(1001) as PatchOp[], "User"), "tooMany", "The PATCH request has 1001 operations; the limit is 1000 operations per request. Send the changes in several requests."],
-    ["more than 100 emails, one at a time", () => patch(entraUser(), body(...emails(100))), "invalidValue", "Operations[99]: User attribute 'emails' would have 101 values; the limit is 100 values per multi-valued attribute."],
-    ["more than 100 emails in one replace", () => patch(entraUser(), body({ op: "replace", path: "emails", value: members(101) })), "invalidValue", "Operations[0]: User attribute 'emails' would have 101 values; the limit is 100 values per multi-valued attribute."],
-    ["more than 1,000 members in one operation", () => patch(entraGroup(), body({ op: "add", path: "members", value: members(1001) }), "Group"), "tooMany", "Operations[0]: The PATCH request names 1001 or more members; the limit is 1000 members per request. Send the members in several requests."],
-    ["more than 1,000 members over several operations", () => patch(entraGroup(), body({ op: "add", path: "members", value: members(600) }, { op: "remove", path: "members", value: members(401) }), "Group"), "tooMany", "Operations[1]: The PATCH request names 1001 or more members; the limit is 1000 members per request. Send the members in several requests."],
+    [
+      "more than 1,000 operations (parsePatchRequest)",
+      () => parsePatchRequest(body(...emails(1001))),
+      "tooMany",
+      "The PATCH request has 1001 operations; the limit is 1000 operations per request. Send the changes in several requests.",
+    ],
+    [
+      "more than 1,000 operations (applyPatch)",
+      () => applyPatch(entraUser(), emails(1001) as PatchOp[], "User"),
+      "tooMany",
+      "The PATCH request has 1001 operations; the limit is 1000 operations per request. Send the changes in several requests.",
+    ],
+    [
+      "more than 100 emails, one at a time",
+      () => patch(entraUser(), body(...emails(100))),
+      "invalidValue",
+      "Operations[99]: User attribute 'emails' would have 101 values; the limit is 100 values per multi-valued attribute.",
+    ],
+    [
+      "more than 100 emails in one replace",
+      () => patch(entraUser(), body({ op: "replace", path: "emails", value: members(101) })),
+      "invalidValue",
+      "Operations[0]: User attribute 'emails' would have 101 values; the limit is 100 values per multi-valued attribute.",
+    ],
+    [
+      "more than 1,000 members in one operation",
+      () => patch(entraGroup(), body({ op: "add", path: "members", value: members(1001) }), "Group"),
+      "tooMany",
+      "Operations[0]: The PATCH request names 1001 or more members; the limit is 1000 members per request. Send the members in several requests.",
+    ],
+    [
+      "more than 1,000 members over several operations",
+      () => patch(entraGroup(), body({ op: "add", path: "members", value: members(600) }, { op: "remove", path: "members", value: members(401) }), "Group"),
+      "tooMany",
+      "Operations[1]: The PATCH request names 1001 or more members; the limit is 1000 members per request. Send the members in several requests.",
+    ],
   ])("rejects %s", (_, run, scimType, detail) => {
     expect(run).toThrow(expect.objectContaining({ status: 400, scimType, detail }));
   });

@@ -33,7 +33,18 @@ describe("parseResource", () => {
     [{ schemas: [USER], userName: "a", [ENTERPRISE]: "x" }, "invalidValue", /must be an object of extension attributes/],
     [{ userName: "a" }, "invalidSyntax", /'schemas' must be an array/],
     [{ schemas: [GROUP], userName: "a" }, "invalidSyntax", /must include/],
-    [{ schemas: [USER], userName: "a", emails: [{ value: "x", primary: true }, { value: "y", primary: true }] }, "invalidValue", /more than one value with primary/],
+    [
+      {
+        schemas: [USER],
+        userName: "a",
+        emails: [
+          { value: "x", primary: true },
+          { value: "y", primary: true },
+        ],
+      },
+      "invalidValue",
+      /more than one value with primary/,
+    ],
     [{ schemas: [USER], userName: "a", [PRODUCT]: { employmentStartDate: "next week" } }, "invalidValue", /xsd:dateTime/],
     ["text", "invalidSyntax", /must be a JSON object/],
   ])("rejects %j with 400 %s", (body, scimType, detail) => {
@@ -48,12 +59,32 @@ describe("parseResource", () => {
   it.each<[string, Record<string, unknown>, Record<string, unknown>, string[]]>([
     ["a core-looking top-level attribute", { department: "Sales" }, {}, ["department"]],
     ["an unknown sub-attribute", { name: { givenName: "A", nickname2: "x" } }, { name: { givenName: "A" } }, ["name.nickname2"]],
-    ["an unknown sub-attribute of a multi-valued attribute, once", { emails: [{ value: "a", label: "x" }, { value: "b", label: "y" }] }, { emails: [{ value: "a" }, { value: "b" }] }, ["emails.label"]],
+    [
+      "an unknown sub-attribute of a multi-valued attribute, once",
+      {
+        emails: [
+          { value: "a", label: "x" },
+          { value: "b", label: "y" },
+        ],
+      },
+      { emails: [{ value: "a" }, { value: "b" }] },
+      ["emails.label"],
+    ],
     ["a custom extension attribute as a full-URN key", { [`${CONTOSO}:costCenter`]: "42" }, {}, [`${CONTOSO}:costCenter`]],
     ["an object under an unknown extension URN key", { [CONTOSO]: { costCenter: "42", badge: 7 } }, {}, [`${CONTOSO}:costCenter`, `${CONTOSO}:badge`]],
-    ["an unknown attribute of a known extension (object)", { [ENTERPRISE]: { employeeNumber: "7", shoeSize: 42 } }, { [ENTERPRISE]: { employeeNumber: "7" } }, [`${ENTERPRISE}:shoeSize`]],
+    [
+      "an unknown attribute of a known extension (object)",
+      { [ENTERPRISE]: { employeeNumber: "7", shoeSize: 42 } },
+      { [ENTERPRISE]: { employeeNumber: "7" } },
+      [`${ENTERPRISE}:shoeSize`],
+    ],
     ["an unknown attribute of a known extension (full-URN key)", { [`${ENTERPRISE}:shoeSize`]: 42 }, {}, [`${ENTERPRISE}:shoeSize`]],
-    ["an unknown sub-attribute of an extension attribute", { [ENTERPRISE]: { manager: { value: "m", rank: 1 } } }, { [ENTERPRISE]: { manager: { value: "m" } } }, [`${ENTERPRISE}:manager.rank`]],
+    [
+      "an unknown sub-attribute of an extension attribute",
+      { [ENTERPRISE]: { manager: { value: "m", rank: 1 } } },
+      { [ENTERPRISE]: { manager: { value: "m" } } },
+      [`${ENTERPRISE}:manager.rank`],
+    ],
     ["an unknown schemas URI", { schemas: [USER, CONTOSO] }, {}, [CONTOSO]],
   ])("accepts and does not store %s, and reports it in ignored", (_, extra, stored, ignored) => {
     const parsed = parseResource({ schemas: [USER], userName: "a", ...extra }, "User");

@@ -46,14 +46,13 @@ describe("isDateTime (RFC 7643 §2.3.5 xsd:dateTime)", () => {
     expect(isDateTime(text)).toBe(false);
   });
 
-  it.each(["2026-13-01", "2026-01-45", "2026-02-30", "2025-02-29", "2026-03-01T25:61:61Z"])(
-    "makes %s a 400 invalidValue naming the attribute",
-    (value) => {
-      expect(() => parseResource({ schemas: [URN.user], userName: "a", [START]: { employmentStartDate: value } }, "User")).toThrow(
-        invalidValue(`User attribute '${URN.productUser}:employmentStartDate' must be an xsd:dateTime such as 2026-03-01T00:00:00Z (or a date such as 2026-03-01).`),
-      );
-    },
-  );
+  it.each(["2026-13-01", "2026-01-45", "2026-02-30", "2025-02-29", "2026-03-01T25:61:61Z"])("makes %s a 400 invalidValue naming the attribute", (value) => {
+    expect(() => parseResource({ schemas: [URN.user], userName: "a", [START]: { employmentStartDate: value } }, "User")).toThrow(
+      invalidValue(
+        `User attribute '${URN.productUser}:employmentStartDate' must be an xsd:dateTime such as 2026-03-01T00:00:00Z (or a date such as 2026-03-01).`,
+      ),
+    );
+  });
 });
 
 describe("userName and group displayName", () => {
@@ -67,7 +66,11 @@ describe("userName and group displayName", () => {
     ["a newline", "ann@contoso.com\n", "User attribute 'userName' contains the control character U+000A at position 15."],
     ["a C1 control character", "ann\u0085@contoso.com", "User attribute 'userName' contains the control character U+0085 at position 3."],
     ["a leading space", " ann@contoso.com", `User attribute 'userName' begins or ends with whitespace (" ann@contoso.com"); send it without.`],
-    ["a trailing no-break space", "ann@contoso.com\u00a0", `User attribute 'userName' begins or ends with whitespace ("ann@contoso.com\u00a0"); send it without.`],
+    [
+      "a trailing no-break space",
+      "ann@contoso.com\u00a0",
+      `User attribute 'userName' begins or ends with whitespace ("ann@contoso.com\u00a0"); send it without.`,
+    ],
     ["too many characters", long, `User attribute 'userName' is ${long.length} characters long; the limit is 256.`],
   ])("rejects a userName with %s (400 invalidValue), without trimming it", (_, userName, detail) => {
     expect(() => parseResource({ schemas: [URN.user], userName }, "User")).toThrow(invalidValue(detail));
@@ -115,7 +118,11 @@ describe("values per multi-valued attribute (RESOURCE_LIMITS.maxValues)", () => 
   const values = (n: number) => Array.from({ length: n }, (_, i) => ({ value: `v${i}` }));
 
   it.each(["emails", "phoneNumbers", "addresses", "roles", "entitlements", "ims", "photos", "x509Certificates"])("rejects 101 %s and accepts 100", (name) => {
-    const make = (n: number) => ({ schemas: [URN.user], userName: "a", [name]: name === "addresses" ? values(n).map((v) => ({ locality: v.value })) : values(n) });
+    const make = (n: number) => ({
+      schemas: [URN.user],
+      userName: "a",
+      [name]: name === "addresses" ? values(n).map((v) => ({ locality: v.value })) : values(n),
+    });
     expect(() => parseResource(make(RESOURCE_LIMITS.maxValues + 1), "User")).toThrow(
       invalidValue(`User attribute '${name}' has 101 values; the limit is 100 values per multi-valued attribute.`),
     );

@@ -42,7 +42,10 @@ afterAll(async () => {
 describe("bulk reads under faults", () => {
   it("returns each id's own document when single operations of a bulk request are throttled", async () => {
     const layer = faultLayer({ rate: 0.9, seed: 3, retryAfterMs: 1 });
-    const c = openCosmos({ endpoint: (cosmos.client as any).clientContext.cosmosClientOptions.endpoint, database: "scim", key: "a2V5" }, { plugins: [layer.plugin] });
+    const c = openCosmos(
+      { endpoint: (cosmos.client as any).clientContext.cosmosClientOptions.endpoint, database: "scim", key: "a2V5" },
+      { plugins: [layer.plugin] },
+    );
     const s = new ResourceStore(c.resources, new MembershipStore(c.resources));
     const ids = Array.from({ length: 40 }, (_, i) => `d${i}`).concat("missing");
     for (let round = 0; round < 5; round++) {
@@ -86,7 +89,10 @@ describe("whole-request failures of batches and bulk requests are typed errors, 
   it("a membership write to a full partition is PartitionFullError, and writes nothing", async () => {
     const layer = faultLayer({ rate: 0 });
     layer.partitionFull = true;
-    const c = openCosmos({ endpoint: (cosmos.client as any).clientContext.cosmosClientOptions.endpoint, database: "scim", key: "a2V5" }, { plugins: [layer.plugin] });
+    const c = openCosmos(
+      { endpoint: (cosmos.client as any).clientContext.cosmosClientOptions.endpoint, database: "scim", key: "a2V5" },
+      { plugins: [layer.plugin] },
+    );
     const memberships = new MembershipStore(c.resources);
     const error = await memberships.apply(tenant, "g-full", { add: ["d1", "d2"], remove: ["d3"] }, now).catch((e: Error) => e);
     expect((error as Error).name).toBe("PartitionFullError");

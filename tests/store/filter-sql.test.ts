@@ -42,7 +42,12 @@ describe("filterToSql", () => {
     [`${URN.enterpriseUser}:employeeNumber eq "123"`, "User", `c["norm"][${ENT}]["employeeNumber"] = @p0`, ["123"]],
     [`${URN.enterpriseUser}:manager.value eq "U1"`, "User", `c["norm"][${ENT}]["manager"]["value"] = @p0`, ["u1"]],
     ['meta.lastModified gt "2024-01-01T00:00:00Z"', "User", 'c["meta"]["lastModified"] > @p0', ["2024-01-01T00:00:00.000Z"]],
-    [`${URN.productUser}:employmentStartDate ge "2026-03-01"`, "User", `c["resource"][${JSON.stringify(URN.productUser)}]["employmentStartDate"] >= @p0`, ["2026-03-01"]],
+    [
+      `${URN.productUser}:employmentStartDate ge "2026-03-01"`,
+      "User",
+      `c["resource"][${JSON.stringify(URN.productUser)}]["employmentStartDate"] >= @p0`,
+      ["2026-03-01"],
+    ],
     ['meta.resourceType eq "User"', "User", "true", []],
     ['meta.resourceType eq "User"', "Group", "false", []],
     ['meta.resourceType eq "User" or displayName pr', "Group", present('c["resource"]["displayName"]'), []],
@@ -147,9 +152,21 @@ describe("filterToSql", () => {
     ['name eq "x"', "User", '"name" is a complex attribute and cannot be compared; filter on one of its sub-attributes (e.g. name.formatted)'],
     ["active gt true", "User", '"active" is a boolean; only eq and ne apply to it, not gt'],
     ['name gt "x"', "User", '"name" is a complex attribute and cannot be compared; filter on one of its sub-attributes (e.g. name.formatted)'],
-    ['meta.location eq "x"', "User", "meta.location cannot be filtered on in User filters: it is computed, not stored; use meta.created, meta.lastModified or meta.resourceType"],
-    ['meta.version eq "W/\\"1\\""', "Group", "meta.version cannot be filtered on in Group filters: it is computed, not stored; use meta.created, meta.lastModified or meta.resourceType"],
-    ['groups.value eq "g1"', "User", 'User filters cannot use "groups": membership is not stored on users; filter /Groups with members.value eq "<user id>" instead'],
+    [
+      'meta.location eq "x"',
+      "User",
+      "meta.location cannot be filtered on in User filters: it is computed, not stored; use meta.created, meta.lastModified or meta.resourceType",
+    ],
+    [
+      'meta.version eq "W/\\"1\\""',
+      "Group",
+      "meta.version cannot be filtered on in Group filters: it is computed, not stored; use meta.created, meta.lastModified or meta.resourceType",
+    ],
+    [
+      'groups.value eq "g1"',
+      "User",
+      'User filters cannot use "groups": membership is not stored on users; filter /Groups with members.value eq "<user id>" instead',
+    ],
     [
       'members.value co "u"',
       "Group",
@@ -358,12 +375,26 @@ describe("filterToSql on the embedded Cosmos DB server", () => {
     const { database } = await client.databases.createIfNotExists({ id: "filter-sql" });
     ({ container } = await database.containers.createIfNotExists({ id: "resources", partitionKey: { paths: ["/tenantId"] } }));
     for (const s of SEEDS) {
-      await container.items.create({ id: s.id, tenantId: TENANT, kind: s.kind, resource: s.resource, norm: normalisedCopy(s.resource), meta: { created: s.created, lastModified: s.created } });
+      await container.items.create({
+        id: s.id,
+        tenantId: TENANT,
+        kind: s.kind,
+        resource: s.resource,
+        norm: normalisedCopy(s.resource),
+        meta: { created: s.created, lastModified: s.created },
+      });
       for (const userId of s.members ?? []) {
         await container.items.create({ id: `${s.id}:${userId}`, tenantId: TENANT, kind: "Member", groupId: s.id, userId });
       }
     }
-    await container.items.create({ id: "other", tenantId: "t2", kind: "User", resource: { userName: "alice@example.com" }, norm: { userName: "alice@example.com" }, meta: {} });
+    await container.items.create({
+      id: "other",
+      tenantId: "t2",
+      kind: "User",
+      resource: { userName: "alice@example.com" },
+      norm: { userName: "alice@example.com" },
+      meta: {},
+    });
   });
 
   afterAll(async () => {
@@ -390,9 +421,10 @@ describe("filterToSql on the embedded Cosmos DB server", () => {
   }
 
   it.each(CROSS_CHECK)("%s: %s", async (type, filter, expected) => {
-    const inMemory = SEEDS.filter((s) => s.kind === type && matchesResource(parseFilter(filter, GRAMMAR), wire(s), type)).map((s) => s.id).sort();
+    const inMemory = SEEDS.filter((s) => s.kind === type && matchesResource(parseFilter(filter, GRAMMAR), wire(s), type))
+      .map((s) => s.id)
+      .sort();
     expect(inMemory).toEqual(expected);
     expect(await run(type, filter)).toEqual(expected);
   });
-
 });

@@ -22,7 +22,12 @@ beforeAll(async () => {
 afterAll(() => db?.close());
 
 const cookieHeader = (setCookie: string) => setCookie.split(";")[0]!;
-const raw = (id: string) => db.cosmos.database.container("sessions").item(id, id).read().then((r) => r.resource as Record<string, unknown> | undefined);
+const raw = (id: string) =>
+  db.cosmos.database
+    .container("sessions")
+    .item(id, id)
+    .read()
+    .then((r) => r.resource as Record<string, unknown> | undefined);
 
 describe("sessions", () => {
   it("stores only the SHA-256 of the session id, with a TTL, and sets the cookie", async () => {
@@ -31,7 +36,15 @@ describe("sessions", () => {
     expect(sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(setCookie).toBe(`__Host-scimf_session=${sessionId}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200; Secure`);
     const doc = await raw(sha256Hex(sessionId));
-    expect(doc).toMatchObject({ kind: "session", tenantId: "t1", userId: "u1", createdAt: T0.toISOString(), idleExpiresAt: at(8 * HOUR).toISOString(), absoluteExpiresAt: at(12 * HOUR).toISOString(), ttl: 8 * 3600 });
+    expect(doc).toMatchObject({
+      kind: "session",
+      tenantId: "t1",
+      userId: "u1",
+      createdAt: T0.toISOString(),
+      idleExpiresAt: at(8 * HOUR).toISOString(),
+      absoluteExpiresAt: at(12 * HOUR).toISOString(),
+      ttl: 8 * 3600,
+    });
     expect(JSON.stringify(doc)).not.toContain(sessionId);
     expect(JSON.stringify(doc)).not.toContain(session.csrfToken);
   });
@@ -82,7 +95,10 @@ describe("sessions", () => {
 
   it("ends one session and clears its cookie", async () => {
     const { setCookie } = await createSession(store, { tenantId: "t1", userId: "u1" }, T0, BASE, LIFETIMES);
-    expect(await endSession(store, cookieHeader(setCookie), BASE)).toEqual({ ended: true, setCookie: "__Host-scimf_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure" });
+    expect(await endSession(store, cookieHeader(setCookie), BASE)).toEqual({
+      ended: true,
+      setCookie: "__Host-scimf_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure",
+    });
     expect(await resolveSession(store, cookieHeader(setCookie), T0, BASE, LIFETIMES)).toBeUndefined();
     expect((await endSession(store, cookieHeader(setCookie), BASE)).ended).toBe(false);
   });
@@ -99,7 +115,16 @@ describe("sessions", () => {
 });
 
 describe("pending logins", () => {
-  const pending = (id: string): PendingLoginDoc => ({ id, kind: "pending-login", bindingHash: sha256Hex("b"), returnTo: "/portal/", inviteId: null, createdAt: T0.toISOString(), expiresAt: at(10 * MIN).toISOString(), ttl: 600 });
+  const pending = (id: string): PendingLoginDoc => ({
+    id,
+    kind: "pending-login",
+    bindingHash: sha256Hex("b"),
+    returnTo: "/portal/",
+    inviteId: null,
+    createdAt: T0.toISOString(),
+    expiresAt: at(10 * MIN).toISOString(),
+    ttl: 600,
+  });
 
   it("hands a pending login out once, also to concurrent takers", async () => {
     await store.createPendingLogin(pending(sha256Hex("state-1")));
@@ -120,7 +145,15 @@ describe("invites", () => {
   it("stores only the code's hash, for 24 hours", async () => {
     const { code, doc } = newInvite("t1", " ann@contoso.com ", T0);
     expect(code).toMatch(/^scimfinv_[A-Za-z0-9_-]{43}$/);
-    expect(doc).toEqual({ id: sha256Hex(code), kind: "invite", tenantId: "t1", userName: "ann@contoso.com", createdAt: T0.toISOString(), expiresAt: at(24 * HOUR).toISOString(), ttl: 86400 });
+    expect(doc).toEqual({
+      id: sha256Hex(code),
+      kind: "invite",
+      tenantId: "t1",
+      userName: "ann@contoso.com",
+      createdAt: T0.toISOString(),
+      expiresAt: at(24 * HOUR).toISOString(),
+      ttl: 86400,
+    });
     await store.createInvite(doc);
     expect(JSON.stringify(await raw(doc.id))).not.toContain(code);
   });

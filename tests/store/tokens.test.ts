@@ -36,7 +36,8 @@ function tokenService(tokens: Container, warn: (line: string) => void) {
   const ctx = (tenantId: string, now: Date) => ({ tenantId, actor: ADMIN_CLI, now, services: svc, baseUrl: "" });
   return {
     createTenant: (name: string, now: Date) => svc.tenants.create(name, now),
-    createToken: (tenantId: string, name: string, now: Date, options: { expiresAt?: Date; audience?: string } = {}) => createToken(ctx(tenantId, now), { name, ...options }),
+    createToken: (tenantId: string, name: string, now: Date, options: { expiresAt?: Date; audience?: string } = {}) =>
+      createToken(ctx(tenantId, now), { name, ...options }),
     listTokens: (tenantId: string, now: Date) => svc.tokens.list(tenantId, now),
     revokeToken: (tenantId: string, tokenId: string, now: Date) => revokeToken(ctx(tenantId, now), tokenId),
     expiringTokens: (now: Date, days?: number) => svc.tokens.expiring(now, days),
@@ -136,8 +137,7 @@ describe("listTokens", () => {
     const c = (await store.createToken(tenant.id, "c", at(2000))).token;
     await store.revokeToken(tenant.id, c.id, at(3000));
 
-    const view = async (now: Date) =>
-      (await store.listTokens(tenant.id, now)).map((t) => [t.name, t.status, t.expiresSoon, t.expiresInDays] as const);
+    const view = async (now: Date) => (await store.listTokens(tenant.id, now)).map((t) => [t.name, t.status, t.expiresSoon, t.expiresInDays] as const);
     expect((await store.listTokens(tenant.id, T0)).map((t) => t.id)).toEqual([a.id, b.id, c.id]);
     expect(await view(at(5000))).toEqual([
       ["a", "active", false, 39],
@@ -261,7 +261,9 @@ describe("authenticate", () => {
     const lines: string[] = [];
     const broken = tokenService(failing(cosmos.tokens, { patch: true }), (line) => lines.push(line));
     expect((await broken.authenticate(secret, T0, TENANT_URL)).tenantId).toBe(tenant.id);
-    expect(lines).toEqual([expect.stringMatching(/^Could not record the last use of token tok_\S+ of tenant \S+ \(the store answered 503\); the request goes on\.$/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(/^Could not record the last use of token tok_\S+ of tenant \S+ \(the store answered 503\); the request goes on\.$/),
+    ]);
     for (const line of lines) {
       expect(line).not.toContain(secret);
       expect(line).not.toContain(hashToken(secret));
@@ -350,9 +352,7 @@ describe("expiringTokens", () => {
       "in 30 days",
       "in 31 days",
     ]);
-    expect((await store.expiringTokens(now, 7)).filter((t) => [t1.id, t2.id].includes(t.tenantId)).map((t) => t.name)).toEqual([
-      "in 2 hours",
-    ]);
+    expect((await store.expiringTokens(now, 7)).filter((t) => [t1.id, t2.id].includes(t.tenantId)).map((t) => t.name)).toEqual(["in 2 hours"]);
     expect(JSON.stringify(await store.expiringTokens(now))).not.toMatch(/[0-9a-f]{64}/);
   });
 });

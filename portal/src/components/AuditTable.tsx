@@ -59,8 +59,7 @@ const useStyles = makeStyles({
 export function summarize(e: AuditEvent): string {
   const parts: string[] = [];
   if (e.changedAttributes?.length) parts.push(`changed ${e.changedAttributes.join(", ")}`);
-  if (e.members && (e.members.added || e.members.removed))
-    parts.push(`members +${e.members.added} −${e.members.removed}`);
+  if (e.members && (e.members.added || e.members.removed)) parts.push(`members +${e.members.added} −${e.members.removed}`);
   if (e.ignoredAttributes?.length) parts.push(`${e.ignoredAttributes.length} ignored`);
   if (e.status >= 400 && e.detail) parts.push(e.detail);
   return parts.join("; ");
@@ -69,7 +68,12 @@ export function summarize(e: AuditEvent): string {
 function DetailsButton({ event, onOpen }: { event: AuditEvent; onOpen: (e: AuditEvent) => void }) {
   const restore = useRestoreFocusTarget();
   return (
-    <Button size="small" onClick={() => onOpen(event)} aria-label={`Details of ${event.operation} ${event.resourceId ?? ""} at ${fmtDateTime(event.time)}`} {...restore}>
+    <Button
+      size="small"
+      onClick={() => onOpen(event)}
+      aria-label={`Details of ${event.operation} ${event.resourceId ?? ""} at ${fmtDateTime(event.time)}`}
+      {...restore}
+    >
       Details
     </Button>
   );
@@ -144,7 +148,9 @@ export function EventDetails({ event: e }: { event: AuditEvent }) {
   return (
     <dl className={s.dl}>
       <dt>Time</dt>
-      <dd>{fmtDateTime(e.time)} <span className={s.mono}>({e.time})</span></dd>
+      <dd>
+        {fmtDateTime(e.time)} <span className={s.mono}>({e.time})</span>
+      </dd>
       <dt>Operation</dt>
       <dd>{e.operation}</dd>
       <dt>Resource</dt>

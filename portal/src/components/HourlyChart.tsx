@@ -23,9 +23,7 @@ export function HourlyChart({ hours, titleId = "hourly-chart-title" }: { hours: 
   const plotH = H - PAD.top - PAD.bottom;
   const bw = plotW / Math.max(1, hours.length);
   const y = (v: number) => PAD.top + plotH - (v / max) * plotH;
-  const days = hours
-    .map((h, i) => ({ h, i }))
-    .filter(({ h, i }) => new Date(h.hour).getUTCHours() === 0 && PAD.left + i * bw < W - PAD.right - 44);
+  const days = hours.map((h, i) => ({ h, i })).filter(({ h, i }) => new Date(h.hour).getUTCHours() === 0 && PAD.left + i * bw < W - PAD.right - 44);
   const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", timeZone: "UTC" });
   const description =
     `${total} requests and ${failed} failures in ${hours.length} hours` +
@@ -33,14 +31,7 @@ export function HourlyChart({ hours, titleId = "hourly-chart-title" }: { hours: 
 
   return (
     <figure style={{ margin: 0 }}>
-      <svg
-        className={s.svg}
-        viewBox={`0 0 ${W} ${H}`}
-        role="img"
-        aria-labelledby={titleId}
-        aria-describedby={`${titleId}-desc`}
-        data-testid="hourly-chart"
-      >
+      <svg className={s.svg} viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={titleId} aria-describedby={`${titleId}-desc`} data-testid="hourly-chart">
         <title id={titleId}>Requests and failures per hour, last 7 days (UTC)</title>
         <desc id={`${titleId}-desc`}>{description}</desc>
         <line x1={PAD.left} x2={W - PAD.right} y1={y(0)} y2={y(0)} stroke={tokens.colorNeutralStroke1} />
@@ -59,7 +50,13 @@ export function HourlyChart({ hours, titleId = "hourly-chart-title" }: { hours: 
               </rect>
             )}
             {h.failures > 0 && (
-              <rect x={PAD.left + i * bw + 0.5} y={y(h.failures)} width={Math.max(1, bw - 1)} height={y(0) - y(h.failures)} fill={tokens.colorPaletteRedBackground3} />
+              <rect
+                x={PAD.left + i * bw + 0.5}
+                y={y(h.failures)}
+                width={Math.max(1, bw - 1)}
+                height={y(0) - y(h.failures)}
+                fill={tokens.colorPaletteRedBackground3}
+              />
             )}
           </g>
         ))}

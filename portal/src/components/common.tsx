@@ -181,11 +181,7 @@ export function CopyField({ label, value, hint }: { label: string; value: string
       {(props) => (
         <div className={s.copyRow}>
           <Input {...props} className={s.copyInput} value={value} readOnly onFocus={(e) => e.currentTarget.select()} />
-          <Button
-            icon={state === "copied" ? <CheckmarkRegular /> : <CopyRegular />}
-            onClick={copy}
-            aria-label={`Copy ${label}`}
-          >
+          <Button icon={state === "copied" ? <CheckmarkRegular /> : <CopyRegular />} onClick={copy} aria-label={`Copy ${label}`}>
             Copy
           </Button>
         </div>

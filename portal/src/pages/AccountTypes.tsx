@@ -48,8 +48,7 @@ export default function AccountTypesPage() {
           <ErrorState error={state.error} what="the account types" onRetry={state.reload} />
         ) : state.data && state.data.available.length === 0 ? (
           <EmptyState title="No sign-in method is available">
-            The service offers no account type for this tenant. Contact support: the deployment's configuration is
-            missing its sign-in settings.
+            The service offers no account type for this tenant. Contact support: the deployment's configuration is missing its sign-in settings.
           </EmptyState>
         ) : state.data ? (
           <div className={s.list}>

@@ -19,7 +19,12 @@ import { fmtAgo, fmtDate, fmtDateTime, fmtPercent } from "../format";
 import { EmptyState, ErrorState, LoadingState, PageHeader, RouteLink, Section } from "../components/common";
 
 const useStyles = makeStyles({
-  cards: { display: "grid", gridTemplateColumns: "repeat(auto-fill, minmax(220px, 1fr))", gap: tokens.spacingHorizontalL, marginBottom: tokens.spacingVerticalL },
+  cards: {
+    display: "grid",
+    gridTemplateColumns: "repeat(auto-fill, minmax(220px, 1fr))",
+    gap: tokens.spacingHorizontalL,
+    marginBottom: tokens.spacingVerticalL,
+  },
   card: {
     display: "flex",
     flexDirection: "column",
@@ -77,16 +82,16 @@ export default function HealthPage() {
           <div className={s.stack}>
             {!h.lastRequestAt && (
               <EmptyState title="Entra has not called yet">
-                Create a token on <RouteLink to="/integrations/tokens">Tokens</RouteLink>, paste it with the Tenant URL
-                into Entra (Enterprise applications → your app → Provisioning), then run Test Connection.
+                Create a token on <RouteLink to="/integrations/tokens">Tokens</RouteLink>, paste it with the Tenant URL into Entra (Enterprise applications →
+                your app → Provisioning), then run Test Connection.
               </EmptyState>
             )}
             {h.requests24h > 0 && h.failureShare >= WARN_SHARE && (
               <MessageBar intent={h.failureShare >= ALARM_SHARE ? "error" : "warning"} layout="multiline" role="alert">
                 <MessageBarBody>
                   <MessageBarTitle>{fmtPercent(h.failureShare)} of Entra's requests failed in the last 24 hours</MessageBarTitle>
-                  Entra quarantines a provisioning job whose requests mostly fail. Open the{" "}
-                  <RouteLink to="/log">Provisioning log</RouteLink>, filter on Failure and fix what the error details name.
+                  Entra quarantines a provisioning job whose requests mostly fail. Open the <RouteLink to="/log">Provisioning log</RouteLink>, filter on Failure
+                  and fix what the error details name.
                 </MessageBarBody>
               </MessageBar>
             )}
@@ -152,8 +157,7 @@ export default function HealthPage() {
                   ))}
                 </ul>
                 <Text>
-                  Rotate now: <RouteLink to="/integrations/tokens">create a new token</RouteLink>, paste it into Entra,
-                  then revoke the old one.
+                  Rotate now: <RouteLink to="/integrations/tokens">create a new token</RouteLink>, paste it into Entra, then revoke the old one.
                 </Text>
               </>
             )}
@@ -165,8 +169,8 @@ export default function HealthPage() {
             ) : (
               <>
                 <Text>
-                  Remove these attribute mappings in Entra (Enterprise applications → your app → Provisioning →
-                  Mappings): they are sent on every cycle and never used.
+                  Remove these attribute mappings in Entra (Enterprise applications → your app → Provisioning → Mappings): they are sent on every cycle and
+                  never used.
                 </Text>
                 <Table aria-label="Ignored attributes" size="small">
                   <TableHeader>

@@ -134,9 +134,7 @@ export default function LogPage() {
             Clear filters
           </Button>
         </form>
-        {error && (
-          <ErrorState error={error} what="the provisioning log" onRetry={() => setNonce((n) => n + 1)} />
-        )}
+        {error && <ErrorState error={error} what="the provisioning log" onRetry={() => setNonce((n) => n + 1)} />}
         {loading && !events ? (
           <LoadingState label="Loading events…" />
         ) : events && events.length === 0 && !error ? (
@@ -146,8 +144,8 @@ export default function LogPage() {
             </EmptyState>
           ) : (
             <EmptyState title="No provisioning requests yet">
-              Entra has not called yet. Create a token (Integrations → Tokens), paste it with the Tenant URL into Entra,
-              then run Test Connection or start provisioning.
+              Entra has not called yet. Create a token (Integrations → Tokens), paste it with the Tenant URL into Entra, then run Test Connection or start
+              provisioning.
             </EmptyState>
           )
         ) : events ? (

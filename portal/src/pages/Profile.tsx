@@ -25,11 +25,7 @@ export default function ProfilePage({ me }: { me: Me }) {
     <>
       <PageHeader
         title="My profile"
-        help={
-          me.isAdmin
-            ? undefined
-            : `Your account at ${me.tenant.name}. Your organization's Entra admins manage it; ask them to change your role or teams.`
-        }
+        help={me.isAdmin ? undefined : `Your account at ${me.tenant.name}. Your organization's Entra admins manage it; ask them to change your role or teams.`}
       />
       <Section title="Account">
         <dl className={s.dl}>

@@ -55,17 +55,7 @@ export default function TeamsPage() {
   );
 }
 
-function GroupSelect({
-  groups,
-  value,
-  onChange,
-  label,
-}: {
-  groups: Group[] | undefined;
-  value: string;
-  onChange: (v: string) => void;
-  label: string;
-}) {
+function GroupSelect({ groups, value, onChange, label }: { groups: Group[] | undefined; value: string; onChange: (v: string) => void; label: string }) {
   const s = useStyles();
   const none = groups !== undefined && groups.length === 0;
   return (
@@ -147,9 +137,7 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
       ) : teams.error ? (
         <ErrorState error={teams.error} what="the teams" onRetry={teams.reload} />
       ) : list && list.length === 0 ? (
-        <EmptyState title="No teams yet">
-          Create a team below, or map an Entra group onto one: its members become the team's members.
-        </EmptyState>
+        <EmptyState title="No teams yet">Create a team below, or map an Entra group onto one: its members become the team's members.</EmptyState>
       ) : list ? (
         <Table aria-label="Teams" size="small">
           <TableHeader>
@@ -258,9 +246,7 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
   };
   const runSave = async () => {
     if (!preview) return;
-    const res = await save.run(() =>
-      api.post<{ changed: number }>("/api/admin/roles/map", { group: preview.group, role: preview.role }),
-    );
+    const res = await save.run(() => api.post<{ changed: number }>("/api/admin/roles/map", { group: preview.group, role: preview.role }));
     if (res) {
       setSaved(
         `Mapped ${preview.group} to ${preview.role}; ${res.changed ?? preview.count} user${(res.changed ?? preview.count) === 1 ? "" : "s"} changed role.`,
@@ -292,13 +278,11 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
       ) : data ? (
         <>
           <Text>
-            Users in no mapped group get the default role, <strong>{data.defaultRole}</strong>. The last Admin of the
-            tenant keeps the Admin role even if the mappings would take it away.
+            Users in no mapped group get the default role, <strong>{data.defaultRole}</strong>. The last Admin of the tenant keeps the Admin role even if the
+            mappings would take it away.
           </Text>
           {data.mappings.length === 0 ? (
-            <EmptyState title="No role mappings yet">
-              Every user has the default role. Map an Entra group (e.g. your admins group) to Admin below.
-            </EmptyState>
+            <EmptyState title="No role mappings yet">Every user has the default role. Map an Entra group (e.g. your admins group) to Admin below.</EmptyState>
           ) : (
             <Table aria-label="Role mappings" size="small">
               <TableHeader>
@@ -362,9 +346,7 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
               <MessageBar intent={preview.count ? "info" : "success"} layout="multiline">
                 <MessageBarBody>
                   <MessageBarTitle>
-                    {preview.count
-                      ? `Changes the role of ${preview.count} user${preview.count === 1 ? "" : "s"}`
-                      : "Changes no user's role"}
+                    {preview.count ? `Changes the role of ${preview.count} user${preview.count === 1 ? "" : "s"}` : "Changes no user's role"}
                   </MessageBarTitle>
                   Mapping {preview.group} to {preview.role}. Nothing is saved until you select Save mapping.
                 </MessageBarBody>

@@ -28,16 +28,7 @@ import { AddRegular, DeleteRegular } from "@fluentui/react-icons";
 import { api, type Me, type Token } from "../api";
 import { useAction, useGet } from "../hooks";
 import { fmtDate, fmtDateTime, isoDate, oneYearFromToday } from "../format";
-import {
-  CopyField,
-  EmptyState,
-  ErrorState,
-  LoadingState,
-  PageHeader,
-  ProblemBar,
-  Section,
-  TokenStatusBadge,
-} from "../components/common";
+import { CopyField, EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, Section, TokenStatusBadge } from "../components/common";
 
 const useStyles = makeStyles({
   form: { display: "grid", gridTemplateColumns: "minmax(200px, 1fr) 200px", gap: tokens.spacingHorizontalL, alignItems: "start", maxWidth: "760px" },
@@ -83,9 +74,9 @@ export default function TokensPage({ me }: { me: Me }) {
         title="Tokens"
         help={
           <>
-            Entra ID provisioning signs its requests with a Secret Token. Several tokens can be active at once, so rotate
-            without downtime: create a new token, paste it into Entra and run Test Connection, then revoke the old one.
-            An expired token puts the Entra provisioning job into quarantine, so renew tokens before they expire.
+            Entra ID provisioning signs its requests with a Secret Token. Several tokens can be active at once, so rotate without downtime: create a new token,
+            paste it into Entra and run Test Connection, then revoke the old one. An expired token puts the Entra provisioning job into quarantine, so renew
+            tokens before they expire.
           </>
         }
       />
@@ -152,19 +143,13 @@ function CreateTokenForm({
     if (action.busy) return;
     const trimmed = name.trim();
     const nErr = trimmed ? undefined : "Enter a name, e.g. entra-2026, so you can tell tokens apart when you rotate.";
-    const eErr = !expires
-      ? "Pick an expiry date."
-      : expires < tomorrow
-        ? "Pick a date after today."
-        : undefined;
+    const eErr = !expires ? "Pick an expiry date." : expires < tomorrow ? "Pick a date after today." : undefined;
     setNameError(nErr);
     setExpiresError(eErr);
     if (nErr) nameInput.current?.focus();
     else if (eErr) expiresInput.current?.focus();
     if (nErr || eErr) return;
-    const res = await action.run(() =>
-      api.post<Created>("/api/admin/tokens", { name: trimmed, expiresAt: `${expires}T00:00:00Z` }),
-    );
+    const res = await action.run(() => api.post<Created>("/api/admin/tokens", { name: trimmed, expiresAt: `${expires}T00:00:00Z` }));
     if (res) {
       setName("");
       setExpires(oneYearFromToday());
@@ -177,22 +162,13 @@ function CreateTokenForm({
   return (
     <Section title="Create a token">
       <form className={s.form} onSubmit={submit} noValidate>
-        <Field
-          label="Name"
-          required
-          validationMessage={nameError ?? serverName}
-          hint="Shown in the token list and the provisioning log."
-        >
+        <Field label="Name" required validationMessage={nameError ?? serverName} hint="Shown in the token list and the provisioning log.">
           <Input ref={nameInput} value={name} onChange={(_, d) => setName(d.value)} maxLength={100} autoComplete="off" />
         </Field>
         <Field label="Expires on" required validationMessage={expiresError ?? serverExpires} hint="Defaults to one year from today.">
           <Input ref={expiresInput} type="date" value={expires} min={tomorrow} onChange={(_, d) => setExpires(d.value)} />
         </Field>
-        <Field
-          className={s.wide}
-          label="Audience (Tenant URL)"
-          hint="The token is accepted only at this Tenant URL. Paste the same URL into Entra."
-        >
+        <Field className={s.wide} label="Audience (Tenant URL)" hint="The token is accepted only at this Tenant URL. Paste the same URL into Entra.">
           <Input value={tenantUrl} readOnly className={s.mono} />
         </Field>
         <div className={s.actions}>
@@ -295,16 +271,9 @@ function TokenCreatedDialog({ created, onClose }: { created?: Created; onClose: 
                     It will not be shown again: only its hash is stored. If you lose it, create a new token.
                   </MessageBarBody>
                 </MessageBar>
-                <Text>
-                  In Entra: Enterprise applications → your app → Provisioning → Admin Credentials. Paste both values,
-                  then select Test Connection.
-                </Text>
+                <Text>In Entra: Enterprise applications → your app → Provisioning → Admin Credentials. Paste both values, then select Test Connection.</Text>
                 <CopyField label="Tenant URL" value={created.tenantUrl} />
-                <CopyField
-                  label="Secret token"
-                  value={created.secret}
-                  hint={`Token ${created.token.name}, expires ${fmtDate(created.token.expiresAt)}.`}
-                />
+                <CopyField label="Secret token" value={created.secret} hint={`Token ${created.token.name}, expires ${fmtDate(created.token.expiresAt)}.`} />
               </>
             )}
           </DialogContent>
@@ -319,15 +288,7 @@ function TokenCreatedDialog({ created, onClose }: { created?: Created; onClose: 
   );
 }
 
-function RevokeDialog({
-  token,
-  onClose,
-  onRevoked,
-}: {
-  token?: Token;
-  onClose: () => void;
-  onRevoked: (t: Token) => void;
-}) {
+function RevokeDialog({ token, onClose, onRevoked }: { token?: Token; onClose: () => void; onRevoked: (t: Token) => void }) {
   const action = useAction();
   const revoke = async () => {
     if (!token || action.busy) return;
@@ -349,8 +310,8 @@ function RevokeDialog({
           <DialogTitle>Revoke token {token?.name}?</DialogTitle>
           <DialogContent>
             <Text as="p">
-              Entra requests signed with this token are refused within 5 seconds. If the Entra provisioning job still
-              uses it, paste another active token into Entra first, or the job goes into quarantine.
+              Entra requests signed with this token are refused within 5 seconds. If the Entra provisioning job still uses it, paste another active token into
+              Entra first, or the job goes into quarantine.
             </Text>
             <ProblemBar error={action.error} title="The token was not revoked" />
           </DialogContent>

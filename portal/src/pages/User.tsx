@@ -21,16 +21,7 @@ import { ArrowLeftRegular, LinkRegular, LinkDismissRegular } from "@fluentui/rea
 import { api, type UserDetail } from "../api";
 import { useAction, useGet } from "../hooks";
 import { GUID, loginTypes } from "../format";
-import {
-  EmptyState,
-  ErrorState,
-  LoadingState,
-  PageHeader,
-  ProblemBar,
-  RouteLink,
-  Section,
-  UserStatusBadge,
-} from "../components/common";
+import { EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, RouteLink, Section, UserStatusBadge } from "../components/common";
 import { RoleWhy } from "../components/RoleWhy";
 import { AuditTable } from "../components/AuditTable";
 
@@ -108,8 +99,7 @@ export default function UserPage({ id }: { id: string }) {
               <AuditTable events={u.history} label="Provisioning history" showResource={false} />
             ) : (
               <EmptyState title="No provisioning events for this user">
-                Entra has not sent a request about this user yet. It appears here after the next provisioning cycle
-                (or use Provision on demand in Entra).
+                Entra has not sent a request about this user yet. It appears here after the next provisioning cycle (or use Provision on demand in Entra).
               </EmptyState>
             )}
           </Section>
@@ -159,14 +149,12 @@ function EntraLink({ user, onChanged }: { user: UserDetail; onChanged: () => voi
   };
 
   const serverField =
-    save.error && (save.error.status === 409 || save.error.status === 400)
-      ? (save.error.fieldError("objectId") ?? save.error.detail)
-      : undefined;
+    save.error && (save.error.status === 409 || save.error.status === 400) ? (save.error.fieldError("objectId") ?? save.error.detail) : undefined;
   return (
     <Section title="Entra sign-in">
       <Text>
-        The Object ID links this user to its Entra account for sign-in. Entra sets it when it provisions the user
-        (as externalId); set it by hand only for a user created in the product.
+        The Object ID links this user to its Entra account for sign-in. Entra sets it when it provisions the user (as externalId); set it by hand only for a
+        user created in the product.
       </Text>
       {user.objectId && (
         <dl className={s.dl}>
@@ -220,8 +208,7 @@ function EntraLink({ user, onChanged }: { user: UserDetail; onChanged: () => voi
             <DialogTitle>Remove Entra sign-in?</DialogTitle>
             <DialogContent>
               <Text as="p">
-                {user.userName} loses the Entra ID login type and its Object ID. If Entra still provisions this user, the
-                next cycle sets the Object ID again.
+                {user.userName} loses the Entra ID login type and its Object ID. If Entra still provisions this user, the next cycle sets the Object ID again.
               </Text>
               <ProblemBar error={remove.error} title="Entra sign-in was not removed" />
             </DialogContent>

@@ -76,8 +76,8 @@ export default function UsersPage() {
             </EmptyState>
           ) : (
             <EmptyState title="No users yet">
-              Users appear here once Entra provisions them: assign users or groups to your app in Entra (Enterprise
-              applications → your app → Users and groups) and start provisioning.
+              Users appear here once Entra provisions them: assign users or groups to your app in Entra (Enterprise applications → your app → Users and groups)
+              and start provisioning.
             </EmptyState>
           )
         ) : data ? (
@@ -120,12 +120,7 @@ export default function UsersPage() {
                 <Text>
                   Page {data.page} of {pages}
                 </Text>
-                <Button
-                  icon={<ChevronRightRegular />}
-                  iconPosition="after"
-                  disabledFocusable={page >= pages}
-                  onClick={() => setPage(page + 1)}
-                >
+                <Button icon={<ChevronRightRegular />} iconPosition="after" disabledFocusable={page >= pages} onClick={() => setPage(page + 1)}>
                   Next page
                 </Button>
               </nav>

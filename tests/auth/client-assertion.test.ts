@@ -14,16 +14,14 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push({ url: new URL(req.url!, "http://x"), header: req.headers["x-identity-header"] as string | undefined });
     if (answer !== 200) return void res.writeHead(answer, { "content-type": "application/json" }).end(JSON.stringify({ error: "nope" }));
-    res
-      .writeHead(200, { "content-type": "application/json" })
-      .end(
-        JSON.stringify({
-          access_token: "mi-assertion-jwt",
-          expires_on: String(Math.floor(Date.now() / 1000) + 3600),
-          resource: "api://AzureADTokenExchange",
-          token_type: "Bearer",
-        }),
-      );
+    res.writeHead(200, { "content-type": "application/json" }).end(
+      JSON.stringify({
+        access_token: "mi-assertion-jwt",
+        expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+        resource: "api://AzureADTokenExchange",
+        token_type: "Bearer",
+      }),
+    );
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   process.env["IDENTITY_ENDPOINT"] = `http://127.0.0.1:${(server.address() as AddressInfo).port}/msi/token`;

@@ -84,7 +84,7 @@ describe("/api/me", () => {
       user: {
         id: expect.any(String),
         userName: ANN.preferredUsername,
-        displayName: null,
+        displayName: ANN.name,
         status: "active",
         objectId: ANN.oid,
         loginTypes: ["entra"],
@@ -174,7 +174,7 @@ describe("users", () => {
     expect(ann.json.users[0]).toEqual({
       id: expect.any(String),
       userName: "ann@contoso.dev",
-      displayName: null,
+      displayName: ANN.name,
       status: "active",
       loginTypes: ["entra"],
       objectId: ANN.oid,

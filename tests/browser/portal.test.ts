@@ -83,7 +83,8 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     await page.waitForURL(`${rig.host.url}/portal/integrations/tokens`);
     await expect.poll(() => h1(page).textContent()).toBe("Tokens");
     // The invite made a new user from the token's claims: named by its user name only once.
-    expect(await page.getByTestId("signed-in-user").textContent()).toBe(ANN.preferredUsername);
+    // The name Entra gave (the invite created the user with it), then the userName.
+    expect(await page.getByTestId("signed-in-user").textContent()).toBe(`${ANN.name}${ANN.preferredUsername}`);
     for (const name of ["Tokens", "Account types", "Users", "Teams and roles", "Provisioning log", "Connection health", "My profile"]) {
       await main(page).getByRole("link", { name }).waitFor();
     }

@@ -1,4 +1,4 @@
-import { SCIM_PREFIX } from "../../shared/http/scim.js";
+import { SCIM_PREFIX } from "../../shared/http/paths.js";
 import { EXPIRY_WARNING_DAYS, createToken, listTokens, revokeToken, type TokenInfo } from "../../shared/operations/tokens.js";
 import type { Command, OptionTable } from "./command.js";
 import { UsageError, required, tenantContext } from "./command.js";

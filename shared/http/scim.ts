@@ -9,10 +9,10 @@ import { authenticate } from "../operations/tokens.js";
 import type { ScimOutcome, WriteInput } from "../operations/resources.js";
 import { services } from "../services.js";
 import { registerHttp } from "./registry.js";
+import { SCIM_PREFIX } from "./paths.js";
 import { readJsonBody } from "./body.js";
 
-/** Where the SCIM endpoints live: the path of the Tenant URL. */
-export const SCIM_PREFIX = "scim/v2";
+export { SCIM_PREFIX };
 
 /** What a SCIM function gets: the operation context (tenant, token, time, services) and the parsed request. */
 export interface ScimRequest {

@@ -1,5 +1,7 @@
 import { adminRole, type TenantSettings } from "../product/settings.js";
 import type { ResourceDoc } from "../store/resources.js";
+import { PreconditionFailedError } from "../store/errors.js";
+import type { GroupFacts } from "../product/groups.js";
 import { computeRole, nextRole } from "../product/roles.js";
 import type { OperationContext } from "./context.js";
 import { AuditTrail } from "./audit-trail.js";
@@ -13,6 +15,29 @@ import { groupFacts, isActive, userProduct } from "./views.js";
 
 /** A role rule provisioning could not carry out, in the provisioning log (status 409). */
 export const logConflict = (ctx: OperationContext, userId: string, detail: string) => new AuditTrail(ctx, "role-conflict", "User", userId).finish(409, detail);
+
+/** Writes the role a user's groups give it (the last active Admin keeps the role; the conflict is logged). */
+async function applyRole(ctx: OperationContext, settings: TenantSettings, user: ResourceDoc, groups: GroupFacts[]): Promise<void> {
+  const { resources } = ctx.services;
+  const admin = adminRole(settings);
+  const current = userProduct(user, settings);
+  const computed = computeRole(groups, settings);
+  const demotingAdmin = current.role === admin && computed.role !== admin;
+  const otherAdmins = demotingAdmin && isActive(user) ? (await resources.countRole(ctx.tenantId, admin, true)) - 1 : 1;
+  let next = nextRole(current, computed, settings, otherAdmins, ctx.now);
+  if (next.role === current.role && JSON.stringify(next.source) === JSON.stringify(current.roleSource)) return;
+  const fields = () => (user.product ? { role: next.role, roleSource: next.source } : { ...current, role: next.role, roleSource: next.source });
+  await resources.setProductFields(ctx.tenantId, user, fields(), { ifMatch: true });
+  if (demotingAdmin && !next.conflict && isActive(user) && (await resources.countRole(ctx.tenantId, admin, true)) === 0) {
+    // Another Admin was demoted at the same moment: restore this one rather than leave none.
+    next = nextRole(current, computed, settings, 0, ctx.now);
+    await resources.setProductFields(ctx.tenantId, user, fields());
+  }
+  if (next.conflict) {
+    const detail = `Kept role ${admin} for user ${String(user.resource.userName)}: its groups would make it ${computed.role}, but it is the last active ${admin} of the tenant.`;
+    await logConflict(ctx, user.id, detail);
+  }
+}
 
 /**
  * Recomputes users' roles from all their groups (leaving out `withoutGroup`, for a membership about
@@ -28,39 +53,30 @@ export async function recomputeRoles(
   if (userIds.length === 0) return undefined;
   const { resources, memberships } = ctx.services;
   const settings = await tenantSettings(ctx, { fresh: true });
-  const admin = adminRole(settings);
   // A job step passes the groups of all its users (one query), and their group documents are read once.
   const known = options.groupsOf
     ? new Map((await resources.getMany(ctx.tenantId, "Group", [...new Set([...options.groupsOf.values()].flat())])).map((g) => [g.id, g]))
     : undefined;
-  for (const user of await resources.getMany(ctx.tenantId, "User", userIds)) {
-    const groupIds = (options.groupsOf ? (options.groupsOf.get(user.id) ?? []) : await memberships.groupsOf(ctx.tenantId, user.id)).filter(
-      (id) => id !== options.withoutGroup,
-    );
-    const groups = (
-      known ? groupIds.map((id) => known.get(id)).filter((g): g is ResourceDoc => g !== undefined) : await resources.getMany(ctx.tenantId, "Group", groupIds)
-    ).map(groupFacts);
-    const current = userProduct(user, settings);
-    const computed = computeRole(groups, settings);
-    const demotingAdmin = current.role === admin && computed.role !== admin;
-    const otherAdmins = demotingAdmin && isActive(user) ? (await resources.countRole(ctx.tenantId, admin, true)) - 1 : 1;
-    let next = nextRole(current, computed, settings, otherAdmins, ctx.now);
-    const write = () =>
-      resources.setProductFields(
-        ctx.tenantId,
-        user,
-        user.product ? { role: next.role, roleSource: next.source } : { ...current, role: next.role, roleSource: next.source },
+  for (const first of await resources.getMany(ctx.tenantId, "User", userIds)) {
+    // The role is written only if the user is unchanged since it was read: a concurrent recompute
+    // that saw other groups makes this one read the user and its groups again (up to 5 times).
+    for (let attempt = 1, user: ResourceDoc | undefined = first; user; attempt++) {
+      const fresh = attempt > 1;
+      const groupIds = (!fresh && options.groupsOf ? (options.groupsOf.get(user.id) ?? []) : await memberships.groupsOf(ctx.tenantId, user.id)).filter(
+        (id) => id !== options.withoutGroup,
       );
-    if (next.role === current.role && JSON.stringify(next.source) === JSON.stringify(current.roleSource)) continue;
-    await write();
-    if (demotingAdmin && !next.conflict && isActive(user) && (await resources.countRole(ctx.tenantId, admin, true)) === 0) {
-      // Another Admin was demoted at the same moment: restore this one rather than leave none.
-      next = nextRole(current, computed, settings, 0, ctx.now);
-      await write();
-    }
-    if (next.conflict) {
-      const detail = `Kept role ${admin} for user ${String(user.resource.userName)}: its groups would make it ${computed.role}, but it is the last active ${admin} of the tenant.`;
-      await logConflict(ctx, user.id, detail);
+      const groups = (
+        !fresh && known
+          ? groupIds.map((id) => known.get(id)).filter((g): g is ResourceDoc => g !== undefined)
+          : await resources.getMany(ctx.tenantId, "Group", groupIds)
+      ).map(groupFacts);
+      try {
+        await applyRole(ctx, settings, user, groups);
+        break;
+      } catch (error) {
+        if (!(error instanceof PreconditionFailedError) || attempt >= 5) throw error;
+        user = await resources.get(ctx.tenantId, "User", user.id);
+      }
     }
   }
   return settings;

@@ -319,9 +319,10 @@ export class ResourceStore {
 
   /**
    * Sets fields of a user's product state (a role, an object ID set by hand), touching nothing
-   * else: no SCIM attribute and no other product field, so concurrent writers keep theirs.
+   * else: no SCIM attribute and no other product field, so concurrent writers keep theirs. With
+   * `ifMatch`, only if the user is unchanged since `user` was read (PreconditionFailedError else).
    */
-  async setProductFields(tenantId: string, user: ResourceDoc, fields: StoredProduct): Promise<void> {
+  async setProductFields(tenantId: string, user: ResourceDoc, fields: StoredProduct, options: { ifMatch?: boolean } = {}): Promise<void> {
     const ops = user.product
       ? Object.entries(fields).map(([k, value]) =>
           value === undefined ? { op: "remove" as const, path: `/product/${k}` } : { op: "set" as const, path: `/product/${k}`, value: value as JSONObject },
@@ -329,7 +330,14 @@ export class ResourceStore {
       : [{ op: "set" as const, path: "/product", value: Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as JSONObject }];
     const present = user.product ? ops.filter((o) => o.op === "set" || (user.product as StoredProduct)[o.path.slice(9)] !== undefined) : ops;
     if (present.length === 0) return;
-    await call(() => this.container.item(user.id, tenantId).patch(present));
+    try {
+      await this.container
+        .item(user.id, tenantId)
+        .patch(present, options.ifMatch && user._etag ? { accessCondition: { type: "IfMatch", condition: user._etag } } : undefined);
+    } catch (error) {
+      if (cosmosStatus(error) === 412) throw new PreconditionFailedError(`User ${user.id}`);
+      throw fromCosmos(error);
+    }
   }
 
   /** How many users of the tenant hold a role (the last-Admin rule); `activeOnly` leaves out disconnected users. */

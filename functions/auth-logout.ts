@@ -1,8 +1,7 @@
 import { endSession, resolveSession } from "../shared/auth/browser-sessions.js";
-import { checkCsrf, csrfFailureDetail } from "../shared/auth/csrf.js";
 import { clearSessionCookie } from "../shared/auth/cookies.js";
 import { authFunction, publicBaseUrl, sessionLifetimes, toCookie } from "../shared/http/auth.js";
-import { problem } from "../shared/http/admin.js";
+import { csrfRefusal } from "../shared/http/admin.js";
 
 /** POST /auth/logout: ends the session (Origin and X-CSRF-Token checked); 204 with the cookie cleared. */
 export const logout = authFunction("auth-logout", { methods: ["POST"], route: "auth/logout" }, async (request, svc, now) => {
@@ -10,14 +9,8 @@ export const logout = authFunction("auth-logout", { methods: ["POST"], route: "a
   const cookieHeader = request.headers.get("cookie");
   const session = await resolveSession(svc.sessions, cookieHeader, now, base, sessionLifetimes(svc));
   if (!session) return { status: 204, cookies: [toCookie(clearSessionCookie(base))] };
-  const failure = checkCsrf({
-    method: request.method,
-    origin: request.headers.get("origin"),
-    csrfHeader: request.headers.get("x-csrf-token"),
-    csrfToken: session.csrfToken,
-    publicBaseUrl: base,
-  });
-  if (failure) return problem(403, csrfFailureDetail[failure]);
+  const refused = csrfRefusal(request, session, base);
+  if (refused) return refused;
   const { setCookie } = await endSession(svc.sessions, cookieHeader, base);
   return { status: 204, cookies: [toCookie(setCookie)] };
 });

@@ -54,6 +54,18 @@ export function problem(
 }
 
 /** The one mapping of thrown errors to problem details; undefined for the unexpected (500). */
+/** 403 problem details unless a state-changing request carries this session's CSRF token and comes from this site (Origin). */
+export function csrfRefusal(request: HttpRequest, session: ResolvedSession, base: string): HttpResponseInit | undefined {
+  const failure = checkCsrf({
+    method: request.method,
+    origin: request.headers.get("origin"),
+    csrfHeader: request.headers.get("x-csrf-token"),
+    csrfToken: session.csrfToken,
+    publicBaseUrl: base,
+  });
+  return failure ? problem(403, csrfFailureDetail[failure]) : undefined;
+}
+
 export function toProblem(error: unknown): HttpResponseInit | undefined {
   if (error instanceof OperationError)
     return problem(error.status, capital(error.detail), error.field ? { errors: [{ field: error.field, detail: capital(error.detail) }] } : {});
@@ -126,14 +138,8 @@ export function wrapApi(handler: ApiHandler, options: { adminOnly: boolean }): H
           { clearSession: base },
         );
       }
-      const failure = checkCsrf({
-        method: request.method,
-        origin: request.headers.get("origin"),
-        csrfHeader: request.headers.get("x-csrf-token"),
-        csrfToken: session.csrfToken,
-        publicBaseUrl: base,
-      });
-      if (failure) return problem(403, csrfFailureDetail[failure]);
+      const refused = csrfRefusal(request, session, base);
+      if (refused) return refused;
       const ctx: OperationContext = {
         tenantId: session.tenantId,
         actor: { kind: "admin", id: session.userId, name: `portal:${user.userName}` },

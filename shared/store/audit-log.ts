@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Container, SqlParameter } from "@azure/cosmos";
 import { call, cosmosStatus, fromCosmos } from "./errors.js";
-import { idempotent, read } from "./retry.js";
+import { idempotent } from "./retry.js";
 
 export type AuditOperation =
   | "create"
@@ -100,7 +100,7 @@ export function outboxDoc(event: AuditDoc) {
   return { id: `ob.${event.id}`, tenantId: event.tenantId, kind: "Outbox", resource: {}, norm: {}, event, ttl: event.ttl };
 }
 
-interface OutboxDoc {
+export interface OutboxDoc {
   id: string;
   tenantId: string;
   event: AuditDoc;
@@ -164,10 +164,8 @@ export class AuditLogStore {
    * an outbox document already gone is fine. A failure leaves the event in the outbox, where the
    * log still reads it and the `audit-outbox` timer delivers it later.
    */
-  async deliver(tenantId: string, outboxIds?: string[]): Promise<number> {
-    const pending = outboxIds
-      ? ((await Promise.all(outboxIds.map((id) => read(() => this.resources.item(id, tenantId).read<OutboxDoc>())))).filter(Boolean) as OutboxDoc[])
-      : await this.outbox(tenantId);
+  async deliver(tenantId: string, written?: OutboxDoc[]): Promise<number> {
+    const pending = written ?? (await this.outbox(tenantId));
     for (const doc of pending) {
       try {
         await this.log.items.create(doc.event);
@@ -183,7 +181,7 @@ export class AuditLogStore {
     return pending.length;
   }
 
-  /** Tenants with outbox events older than `olderThan` (for the timer that delivers what a request could not). */
+  /** Tenants with outbox events waiting (for the timer that delivers what a request could not), at most `limit`. */
   async tenantsWithOutbox(limit = 100): Promise<string[]> {
     const rows = await idempotent(() =>
       call(

@@ -1,5 +1,5 @@
 import type { Container, JSONObject, OperationInput, SqlParameter } from "@azure/cosmos";
-import { auditDoc, outboxDoc, type AuditAbout, type AuditDraft, type AuditLogStore } from "./audit-log.js";
+import { auditDoc, outboxDoc, type AuditAbout, type AuditDraft, type AuditLogStore, type OutboxDoc } from "./audit-log.js";
 import { NotFoundError, PreconditionFailedError, call, cosmosStatus, fromCosmos, callBatch } from "./errors.js";
 import { lookupsOf } from "./lookups.js";
 import type { ResourceDoc } from "./resources.js";
@@ -173,10 +173,10 @@ export class JobStore {
   async deleteGroupWithJob(group: ResourceDoc, job: JobDoc, audit: AuditDraft, about: AuditAbout): Promise<void> {
     const tenantId = group.tenantId;
     const gone = new Set<string>();
-    let outboxId = "";
+    let outbox: OutboxDoc | undefined;
     await withRetries({ attempts: 2 * lookupsOf(group.kind, group.resource).size + 2, what: `deleting group ${group.id}` }, async () => {
       const event = outboxDoc(auditDoc(tenantId, audit, about));
-      outboxId = event.id;
+      outbox = event;
       const lookups = [...lookupsOf(group.kind, group.resource).keys()].filter((k) => !gone.has(k));
       const ops: OperationInput[] = [
         { operationType: "Delete", id: group.id, partitionKey: tenantId, ifMatch: group._etag } as OperationInput,
@@ -205,7 +205,7 @@ export class JobStore {
       throw fromCosmos({ code: status });
     });
     // The log reads the outbox too; a failed move is delivered later by the audit-outbox timer.
-    await this.auditLog?.deliver(tenantId, [outboxId]).catch(() => undefined);
+    if (outbox) await this.auditLog?.deliver(tenantId, [outbox]).catch(() => undefined);
   }
 
   private async select<T>(tenantId: string, query: string, parameters: SqlParameter[]): Promise<T[]> {

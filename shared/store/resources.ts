@@ -18,7 +18,7 @@ import {
   fromCosmos,
 } from "./errors.js";
 import { LOOKUPS, lookupDef, lookupId, lookupValue, lookupsOf, normalise, type LookupDoc } from "./lookups.js";
-import { auditDoc, outboxDoc, type AuditDraft, type AuditLogStore } from "./audit-log.js";
+import { auditDoc, outboxDoc, type AuditDraft, type AuditLogStore, type OutboxDoc } from "./audit-log.js";
 import { bulk, type MembershipStore } from "./memberships.js";
 import { Retry, idempotent, withRetries, read } from "./retry.js";
 
@@ -402,7 +402,7 @@ export class ResourceStore {
     const newKeys = mode === "delete" ? new Map<string, { attribute: string; value: string }>() : lookupsOf(doc.kind, doc.resource);
     const takeovers = new Map<string, string>();
     const skipDeletes = new Set<string>();
-    let outboxId: string | undefined;
+    let outbox: OutboxDoc | undefined;
     // Each pass either lands, or learns one fact (a stale lookup to take over, a lookup already gone).
     for (let pass = 1; pass <= 2 * (newKeys.size + oldKeys.size) + 2; pass++) {
       const ops: OperationInput[] = [];
@@ -439,7 +439,7 @@ export class ResourceStore {
             changedAttributes: deleted ? [] : changedAttributes(before?.resource, doc.resource),
           }),
         );
-        outboxId = event.id;
+        outbox = event;
         ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: event as unknown as JSONObject });
         roles.push({ kind: "audit" });
       }
@@ -451,7 +451,7 @@ export class ResourceStore {
         if (results.length < ops.length) throw fromCosmos({ code: response.code ?? 503 });
         // The change and its event have landed together; moving the event to the log may fail
         // without harm: the log reads the outbox too, and the audit-outbox timer delivers it.
-        if (outboxId) await this.auditLog?.deliver(tenantId, [outboxId]).catch(() => undefined);
+        if (outbox) await this.auditLog?.deliver(tenantId, [outbox]).catch(() => undefined);
         const written = results[roles.findIndex((r) => r.kind === "doc")];
         return mode === "delete" ? doc : { ...doc, _etag: written?.eTag ?? (written?.resourceBody?._etag as string | undefined) };
       }

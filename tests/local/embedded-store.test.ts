@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OperationInput } from "@azure/cosmos";
 import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
@@ -45,4 +46,31 @@ describe("the embedded store", () => {
     });
     expect(await res.json()).toMatchObject({ queryInfo: { orderBy: [], aggregates: [] }, queryRanges: [expect.any(Object)] });
   });
+
+  it("compiles FROM and JOIN to code linear in the partition's documents (the library copies its accumulator per document)", async () => {
+    const require = createRequire(require_resolve_base());
+    const compile = (require("@zeit/cosmosdb-query") as { default: (sql: string) => { code: string } }).default;
+    for (const sql of ["SELECT * FROM c WHERE c.kind = 'User'", "SELECT c.id FROM c JOIN e IN c.norm.emails WHERE e = 'x'", "SELECT VALUE COUNT(1) FROM c"]) {
+      const { code } = compile(sql);
+      expect(code).toContain(".reduce(");
+      expect(code).not.toContain("[...$");
+    }
+  });
+
+  it("answers JOIN and subquery filters as before", async () => {
+    const docs = [
+      { id: "a", tenantId: "joins", kind: "User", resource: { emails: [{ value: "a@x" }] }, norm: { emails: ["a@x", "a2@x"] } },
+      { id: "b", tenantId: "joins", kind: "User", resource: { emails: [{ value: "b@x" }] }, norm: { emails: ["b@x"] } },
+    ];
+    for (const doc of docs) await store.cosmos.resources.items.create(doc);
+    const ids = async (query: string) => (await store.cosmos.resources.items.query<string>(query, { partitionKey: "joins" }).fetchAll()).resources.sort();
+    expect(await ids("SELECT VALUE c.id FROM c JOIN e IN c.norm.emails WHERE STARTSWITH(e, 'a')")).toEqual(["a", "a"]);
+    expect(await ids("SELECT VALUE c.id FROM c WHERE EXISTS(SELECT VALUE 1 FROM e IN c.resource.emails WHERE e['value'] = 'b@x')")).toEqual(["b"]);
+    expect(await ids("SELECT VALUE c.id FROM c")).toEqual(["a", "b"]);
+  });
 });
+
+/** The store server's own copy of the query library (the one the patch changes). */
+function require_resolve_base(): string {
+  return createRequire(import.meta.url).resolve("@vercel/cosmosdb-server");
+}

@@ -1,5 +1,5 @@
 import { adminRole, type TenantSettings } from "../product/settings.js";
-import type { ResourceDoc } from "../store/resources.js";
+import type { ResourceDoc, StoredProduct } from "../store/resources.js";
 import { PreconditionFailedError } from "../store/errors.js";
 import type { GroupFacts } from "../product/groups.js";
 import { computeRole, nextRole } from "../product/roles.js";
@@ -40,10 +40,28 @@ async function applyRole(ctx: OperationContext, settings: TenantSettings, user: 
 }
 
 /**
+ * The product state a user's groups give it when no Admin rule is involved, undefined when it is
+ * already right, or "careful" when the change demotes an Admin (the last-Admin rule counts
+ * Admins first, so applyRole does it one user at a time).
+ */
+function plainRoleChange(ctx: OperationContext, settings: TenantSettings, user: ResourceDoc, groups: GroupFacts[]): StoredProduct | undefined | "careful" {
+  const current = userProduct(user, settings);
+  const computed = computeRole(groups, settings);
+  if (current.role === adminRole(settings) && computed.role !== current.role) return "careful";
+  const next = nextRole(current, computed, settings, 1, ctx.now);
+  if (next.role === current.role && JSON.stringify(next.source) === JSON.stringify(current.roleSource)) return undefined;
+  return { ...(user.product ?? current), role: next.role, roleSource: next.source };
+}
+
+/**
  * Recomputes users' roles from all their groups (leaving out `withoutGroup`, for a membership about
  * to be removed or a group about to be deleted: recomputing first means a retried request redoes it).
  * The last active Admin keeps the role; the conflict goes to the log. Reads the settings fresh:
  * a mapping changed a moment ago must not leave a user with the old mapping's role.
+ *
+ * A job step passes the groups of all its users (`groupsOf`, one query): their group documents
+ * are read once, and the roles that change without an Admin rule are written in bulk, each
+ * guarded by the user's ETag (a few store calls for a step of hundreds of users).
  */
 export async function recomputeRoles(
   ctx: OperationContext,
@@ -51,33 +69,62 @@ export async function recomputeRoles(
   options: { withoutGroup?: string; groupsOf?: Map<string, string[]> } = {},
 ): Promise<TenantSettings | undefined> {
   if (userIds.length === 0) return undefined;
-  const { resources, memberships } = ctx.services;
+  const { resources } = ctx.services;
   const settings = await tenantSettings(ctx, { fresh: true });
-  // A job step passes the groups of all its users (one query), and their group documents are read once.
-  const known = options.groupsOf
-    ? new Map((await resources.getMany(ctx.tenantId, "Group", [...new Set([...options.groupsOf.values()].flat())])).map((g) => [g.id, g]))
-    : undefined;
-  for (const first of await resources.getMany(ctx.tenantId, "User", userIds)) {
-    // The role is written only if the user is unchanged since it was read: a concurrent recompute
-    // that saw other groups makes this one read the user and its groups again (up to 5 times).
-    for (let attempt = 1, user: ResourceDoc | undefined = first; user; attempt++) {
-      const fresh = attempt > 1;
-      const groupIds = (!fresh && options.groupsOf ? (options.groupsOf.get(user.id) ?? []) : await memberships.groupsOf(ctx.tenantId, user.id)).filter(
-        (id) => id !== options.withoutGroup,
-      );
-      const groups = (
-        !fresh && known
-          ? groupIds.map((id) => known.get(id)).filter((g): g is ResourceDoc => g !== undefined)
-          : await resources.getMany(ctx.tenantId, "Group", groupIds)
-      ).map(groupFacts);
-      try {
-        await applyRole(ctx, settings, user, groups);
-        break;
-      } catch (error) {
-        if (!(error instanceof PreconditionFailedError) || attempt >= 5) throw error;
-        user = await resources.get(ctx.tenantId, "User", user.id);
-      }
-    }
+  const users = await resources.getMany(ctx.tenantId, "User", userIds);
+  if (!options.groupsOf) {
+    for (const user of users) await recomputeOne(ctx, settings, user, options.withoutGroup);
+    return settings;
+  }
+  const groupsOf = options.groupsOf;
+  const known = new Map((await resources.getMany(ctx.tenantId, "Group", [...new Set([...groupsOf.values()].flat())])).map((g) => [g.id, g]));
+  const groupsOfUser = (user: ResourceDoc) =>
+    (groupsOf.get(user.id) ?? [])
+      .filter((id) => id !== options.withoutGroup)
+      .map((id) => known.get(id))
+      .filter((g): g is ResourceDoc => g !== undefined)
+      .map(groupFacts);
+  const careful: ResourceDoc[] = [];
+  const writes: { user: ResourceDoc; product: StoredProduct }[] = [];
+  for (const user of users) {
+    const plan = plainRoleChange(ctx, settings, user, groupsOfUser(user));
+    if (plan === "careful") careful.push(user);
+    else if (plan) writes.push({ user, product: plan });
+  }
+  const { changed } = writes.length ? await resources.setProductMany(ctx.tenantId, writes) : { changed: [] };
+  for (const user of careful) await recomputeOne(ctx, settings, user, options.withoutGroup, groupsOfUser(user));
+  // Changed since they were read (another request, or this write landing before a lost reply): read again.
+  for (const id of changed) {
+    const user = await resources.get(ctx.tenantId, "User", id);
+    if (user) await recomputeOne(ctx, settings, user, options.withoutGroup);
   }
   return settings;
+}
+
+/**
+ * One user's role. The role is written only if the user is unchanged since it was read: a
+ * concurrent recompute that saw other groups makes this one read the user and its groups again
+ * (up to 5 times). `groups`: the user's groups when the caller has read them already.
+ */
+async function recomputeOne(ctx: OperationContext, settings: TenantSettings, first: ResourceDoc, withoutGroup?: string, groups?: GroupFacts[]): Promise<void> {
+  const { resources, memberships } = ctx.services;
+  for (let attempt = 1, user: ResourceDoc | undefined = first; user; attempt++) {
+    const given = attempt === 1 ? groups : undefined;
+    const facts =
+      given ??
+      (
+        await resources.getMany(
+          ctx.tenantId,
+          "Group",
+          (await memberships.groupsOf(ctx.tenantId, user.id)).filter((id) => id !== withoutGroup),
+        )
+      ).map(groupFacts);
+    try {
+      await applyRole(ctx, settings, user, facts);
+      return;
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError) || attempt >= 5) throw error;
+      user = await resources.get(ctx.tenantId, "User", user.id);
+    }
+  }
 }

@@ -54,7 +54,8 @@ type RawResult = { statusCode: number; subStatusCode?: number; retryAfterMillise
  * (`x-ms-retry-after-ms`, per operation or per request), for about 3 s in all; past that the
  * caller gets the typed error of what failed (429 or 503 with Retry-After). Every operation the
  * store sends this way is idempotent: Read, Create where 409 means "already there", Delete where
- * 404 means "already gone". Nothing here reads a failure as absence.
+ * 404 means "already gone", Replace guarded by an ETag (a re-sent write that had landed gets 412,
+ * and the caller reads the document again). Nothing here reads a failure as absence.
  *
  * Why not `executeBulkOperations` (the SDK's current bulk API, which retries throttling itself):
  * in @azure/cosmos 4.9 it flushes a batch of fewer than 100 operations only on a 1-second timer

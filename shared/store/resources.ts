@@ -110,6 +110,9 @@ const strip = ({ id, tenantId, kind, resource, meta, product }: ResourceDoc): Re
   ...(product ? { product } : {}),
 });
 
+/** A document as read, without the store's system properties (_etag, _ts, _rid, ...). */
+const withoutSystemFields = (doc: ResourceDoc): Record<string, unknown> => Object.fromEntries(Object.entries(doc).filter(([k]) => !k.startsWith("_")));
+
 /** Cosmos DB ids are at most 255 characters and cannot contain / \\ ? or #. */
 export const storableId = (id: string) => id.length > 0 && id.length <= 200 && !/[/\\?#]/.test(id) && id.trim() === id;
 
@@ -338,6 +341,34 @@ export class ResourceStore {
       if (cosmosStatus(error) === 412) throw new PreconditionFailedError(`User ${user.id}`);
       throw fromCosmos(error);
     }
+  }
+
+  /**
+   * Sets the product state of many users in bulk (100 per round trip), each write guarded by the
+   * user's ETag: the whole document as read, with `product` replaced, only if it is unchanged
+   * since. Returns the ids of users that changed meanwhile (412; the caller reads them again) and
+   * of users gone meanwhile (404: nothing to set). Any other failure throws.
+   */
+  async setProductMany(tenantId: string, changes: { user: ResourceDoc; product: StoredProduct }[]): Promise<{ changed: string[]; gone: string[] }> {
+    const ops = changes.map(
+      ({ user, product }) =>
+        ({
+          operationType: "Replace",
+          id: user.id,
+          partitionKey: tenantId,
+          ifMatch: user._etag,
+          resourceBody: { ...withoutSystemFields(user), product } as JSONObject,
+        }) as OperationInput,
+    );
+    const changed: string[] = [];
+    const gone: string[] = [];
+    (await bulk(this.container, ops)).forEach((r, i) => {
+      const id = changes[i]!.user.id;
+      if (r.statusCode === 412) changed.push(id);
+      else if (r.statusCode === 404) gone.push(id);
+      else if (r.statusCode >= 300) throw fromCosmos({ code: r.statusCode, substatus: r.substatus, retryAfterInMs: r.retryAfterMs });
+    });
+    return { changed, gone };
   }
 
   /** How many users of the tenant hold a role (the last-Admin rule); `activeOnly` leaves out disconnected users. */

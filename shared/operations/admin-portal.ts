@@ -351,6 +351,7 @@ const AUDIT_OPERATIONS = [
   "admin-grant",
   "entra-unlink",
   "invite-create",
+  "job",
 ];
 
 function isoTime(value: string | null | undefined, field: string): string | undefined {

@@ -3,7 +3,7 @@ import type { JobDoc, JobKind } from "../store/jobs.js";
 import type { ResourceDoc } from "../store/resources.js";
 import { PreconditionFailedError, UnavailableError } from "../store/errors.js";
 import { actorFields, type OperationContext, type Services } from "./context.js";
-import { AuditTrail } from "./audit-trail.js";
+import { AuditTrail, logged } from "./audit-trail.js";
 import { OperationError, toScimError } from "./errors.js";
 import { recomputeRoles } from "./recompute.js";
 import { tenantSettings } from "./settings.js";
@@ -279,18 +279,46 @@ const view = (j: JobDoc): JobView => ({
   startedBy: j.tokenName,
 });
 
+/** How many jobs a list shows when no limit is given, and at most through the admin API (the CLI allows 1,000). */
+export const JOBS_LIST_DEFAULT = 50;
+export const JOBS_LIST_MAX = 200;
+
+/** A list's `limit` given as text (a query parameter): a whole number from 1 to `max`, else 400 naming `limit`. */
+export function jobsLimit(raw: string | null | undefined, max = JOBS_LIST_MAX): number {
+  if (raw === undefined || raw === null || raw === "") return JOBS_LIST_DEFAULT;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max)
+    throw new OperationError(400, `limit must be a whole number from 1 to ${max} (got "${raw}")`, "limit");
+  return Number(raw);
+}
+
 /** The tenant's background jobs, newest first (the CLI's `jobs list`, the portal's admin API). */
-export async function listJobs(ctx: OperationContext, limit = 50): Promise<JobView[]> {
+export async function listJobs(ctx: OperationContext, limit = JOBS_LIST_DEFAULT): Promise<JobView[]> {
   return (await ctx.services.jobs.list(ctx.tenantId, limit)).map(view);
 }
 
-/** Starts a failed job again from the step that failed (its work is idempotent). */
+const notFailed = (job: JobDoc) =>
+  new OperationError(409, `job ${job.id} is ${job.state}, not failed: only a failed job can be retried (see: jobs list)`, "job");
+
+/**
+ * Starts a failed job again from the step that failed (its work is idempotent): 404 for an unknown
+ * job, 409 for one that did not fail. Logged (operation `job`). A send of its message that fails
+ * leaves the job to the sweep, as when a job is started.
+ */
 export async function retryJob(ctx: OperationContext, jobId: string): Promise<JobView> {
   requireQueue(ctx.services);
-  const job = await ctx.services.jobs.update(ctx.tenantId, jobId, (j) =>
-    j.state === "failed" ? { ...j, state: j.startedAt ? "running" : "queued", finishedAt: undefined, updatedAt: ctx.now.toISOString() } : undefined,
-  );
-  if (!job) throw new OperationError(404, `no job ${jobId} in this tenant (see: jobs list)`, "job");
-  if (job.state !== "failed" && job.state !== "done") await enqueueStep(ctx.services, job);
-  return view(job);
+  const current = await ctx.services.jobs.get(ctx.tenantId, jobId);
+  if (!current) throw new OperationError(404, `no job ${jobId} in this tenant (see: jobs list)`, "job");
+  if (current.state !== "failed") throw notFailed(current);
+  return logged(ctx, { operation: "job", resourceType: "Job", resourceId: jobId }, async (trail) => {
+    let refused: JobDoc | undefined;
+    const job = await ctx.services.jobs.update(ctx.tenantId, jobId, (j) => {
+      refused = j.state === "failed" ? undefined : j;
+      return refused ? undefined : { ...j, state: j.startedAt ? "running" : "queued", finishedAt: undefined, updatedAt: ctx.now.toISOString() };
+    });
+    if (!job) throw new OperationError(404, `no job ${jobId} in this tenant (see: jobs list)`, "job");
+    if (refused) throw notFailed(refused);
+    trail.changedAttributes = [`retried: ${describeJob(job)} from step ${job.step}`];
+    await kickOff(ctx, job);
+    return view(job);
+  });
 }

@@ -233,3 +233,24 @@ export interface HourBucket {
   requests: number;
   failures: number;
 }
+
+export type JobState = "queued" | "running" | "done" | "failed";
+
+/** A background job (`GET /api/admin/jobs`): roles recomputed or memberships removed for a large group, in steps. */
+export interface Job {
+  id: string;
+  kind: "recompute-roles" | "delete-group";
+  reason: string;
+  groupId: string;
+  groupName?: string;
+  state: JobState;
+  processed: number;
+  total?: number;
+  steps: number;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: string;
+  failedAttempts: number;
+  startedBy: string;
+}

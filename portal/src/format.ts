@@ -49,3 +49,22 @@ export function isoDate(d: Date): string {
   const p = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
+
+const jobKinds: Record<string, string> = { "recompute-roles": "Recompute roles", "delete-group": "Remove memberships" };
+const jobReasons: Record<string, string> = {
+  "role-map": "group mapped to a role",
+  "role-unmap": "role mapping removed",
+  rename: "group renamed",
+  delete: "group deleted",
+};
+
+/** What a background job does and why, e.g. "Recompute roles — group renamed". */
+export function jobTitle(kind: string, reason: string): string {
+  return `${jobKinds[kind] ?? kind} — ${jobReasons[reason] ?? reason}`;
+}
+
+/** "120 of 2,000 members" (the total is known once the job's first step counted them). */
+export function jobProgress(processed: number, total: number | undefined): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  return total === undefined ? `${n(processed)} members` : `${n(processed)} of ${n(total)} member${total === 1 ? "" : "s"}`;
+}

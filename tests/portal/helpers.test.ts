@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GUID, fmtAgo, fmtPercent, loginTypes, oneYearFromToday } from "../../portal/src/format";
+import { GUID, fmtAgo, fmtPercent, jobProgress, jobTitle, loginTypes, oneYearFromToday } from "../../portal/src/format";
 import { withQuery } from "../../portal/src/api";
 import { match } from "../../portal/src/router";
 
@@ -33,6 +33,22 @@ describe("portal helpers", () => {
     expect(fmtPercent(0.26)).toBe("26%");
     expect(loginTypes(["password", "entra"])).toBe("Password, Entra ID");
     expect(loginTypes([])).toBe("None");
+  });
+
+  it.each([
+    ["recompute-roles", "rename", "Recompute roles — group renamed"],
+    ["recompute-roles", "role-map", "Recompute roles — group mapped to a role"],
+    ["recompute-roles", "role-unmap", "Recompute roles — role mapping removed"],
+    ["delete-group", "delete", "Remove memberships — group deleted"],
+    ["future-kind", "why", "future-kind — why"],
+  ])("names a %s job for %s: %s", (kind, reason, title) => {
+    expect(jobTitle(kind, reason)).toBe(title);
+  });
+
+  it("counts a job's progress in members", () => {
+    expect(jobProgress(1200, 5000)).toBe("1,200 of 5,000 members");
+    expect(jobProgress(1, 1)).toBe("1 of 1 member");
+    expect(jobProgress(0, undefined)).toBe("0 members");
   });
 
   it("builds query strings without empty values", () => {

@@ -23,7 +23,7 @@ import { fmtDateTime } from "../format";
 import { HttpStatusBadge } from "./common";
 
 /** "portal:ann@contoso.com" with line-break opportunities after ":" and before "@", so a narrow column wraps it there. */
-function breakable(text: string) {
+export function breakable(text: string) {
   return text.split(/(?<=:)|(?=@)/).map((part, i) => (
     <Fragment key={i}>
       {i > 0 && <wbr />}

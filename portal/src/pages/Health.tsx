@@ -17,6 +17,7 @@ import type { Health } from "../api";
 import { useGet } from "../hooks";
 import { fmtAgo, fmtDate, fmtDateTime, fmtPercent } from "../format";
 import { EmptyState, ErrorState, LoadingState, PageHeader, RouteLink, Section } from "../components/common";
+import { BackgroundJobs } from "../components/BackgroundJobs";
 
 const useStyles = makeStyles({
   cards: {
@@ -61,7 +62,7 @@ const dialectNames: Record<string, string> = {
   rfc: "RFC 7644 (aadOptscim062020)",
 };
 
-/** Connection health: is Entra calling, is it succeeding, and what to fix in Entra or here. */
+/** Connection health: is Entra calling, is it succeeding, and what to fix in Entra or here; and the background jobs its changes started. */
 export default function HealthPage() {
   const s = useStyles();
   const health = useGet<Health>("/api/admin/health");
@@ -228,6 +229,7 @@ export default function HealthPage() {
           </Section>
         </>
       ) : null}
+      <BackgroundJobs />
     </>
   );
 }

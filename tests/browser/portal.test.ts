@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
 import { runAdmin } from "../../local/admin.js";
 import { DEV_TENANT_ID, type DevPerson } from "../../local/dev-oidc.js";
+import { openCosmos } from "../../shared/store/cosmos.js";
 import { client, entraUser, GROUP, patch, q, type Client } from "../helpers/host.js";
 import { ANN } from "../helpers/portal.js";
+import { groupWithMembers } from "../jobs/helpers.js";
 import { devSignIn, newContext, portalSignIn, shoot, skipReason, startRig, within, type Rig } from "./browser.js";
 
 /**
@@ -337,7 +339,27 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     await main(page).getByRole("link", { name: "Connection health" }).click();
     await page.getByRole("group", { name: "Last request from Entra" }).waitFor();
     expect(await page.getByRole("group", { name: "Active tokens" }).textContent()).toMatch(/2/);
+    // The one role mapping so far was of a small group, recomputed inside the request: no background job.
+    await page.getByRole("region", { name: "Background jobs" }).getByTestId("empty-state").getByText("No background jobs").waitFor();
     await shoot(page, "portal-health");
+  });
+
+  it("background jobs: a group over the inline limit mapped to a role runs as a job, listed on Connection health until done", T, async () => {
+    const members = rig.host.services.config.jobs.inlineMembers + 1;
+    const container = openCosmos(rig.host.services.config.cosmos).resources;
+    await groupWithMembers(rig.host, scim, container, "Portal Large Team", members);
+    const { page } = admin;
+    expect((await api(page, "POST", "/api/admin/roles/map", { group: "Portal Large Team", role: "Manager" })).json.changed).toBe(0);
+    // The previous test left the page on Connection health: load it again.
+    await page.goto("/portal/health");
+    const row = page.getByRole("table", { name: "Background jobs" }).getByRole("row").filter({ hasText: "Portal Large Team" });
+    // The page reads the list again every few seconds while the job is queued or running.
+    await row.getByText("Done").waitFor({ timeout: 30_000 });
+    expect(await row.textContent()).toContain(`Recompute roles — group mapped to a role`);
+    expect(await row.textContent()).toContain(`${members} of ${members} members`);
+    expect(await row.textContent()).toContain(`portal:${ANN.preferredUsername}`);
+    await row.scrollIntoViewIfNeeded();
+    await shoot(page, "portal-jobs");
   });
 
   it("refusals: a disconnected user's live session ends, and signing in again shows why it is refused", T, async () => {

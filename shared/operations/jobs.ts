@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { JobDoc, JobKind } from "../store/jobs.js";
 import type { ResourceDoc } from "../store/resources.js";
-import { PreconditionFailedError, UnavailableError } from "../store/errors.js";
+import { PreconditionFailedError, ThrottledError, UnavailableError } from "../store/errors.js";
+import { Retry, withRetries } from "../store/retry.js";
 import { actorFields, type OperationContext, type Services } from "./context.js";
 import { AuditTrail, logged } from "./audit-trail.js";
 import { OperationError, toScimError } from "./errors.js";
@@ -29,6 +30,8 @@ export interface JobMessage {
   groupId: string;
   step: number;
   cursor?: string;
+  /** How many times in a row this step has waited for a throttled or unavailable store. */
+  waits?: number;
 }
 
 /** How the worker got the message: the queue's delivery count and the host's maxDequeueCount. */
@@ -102,7 +105,15 @@ export async function kickOff(ctx: OperationContext, job: JobDoc): Promise<void>
 /** Stores and starts a job (a retried request that makes the same delete job gets the existing one, sent again). */
 export async function startJob(ctx: OperationContext, job: JobDoc): Promise<JobDoc> {
   requireQueue(ctx.services);
-  const stored = await ctx.services.jobs.create(job);
+  let stored: JobDoc;
+  try {
+    stored = await ctx.services.jobs.create(job);
+  } catch (error) {
+    // A create whose reply was lost (timeout, 503) may have landed: send its message anyway (the
+    // worker drops a message whose job does not exist), rather than leave it to the sweep.
+    if (error instanceof UnavailableError) await kickOff(ctx, job);
+    throw error;
+  }
   if (stored.state === "queued" || stored.state === "running") await kickOff(ctx, stored);
   return stored;
 }
@@ -145,24 +156,48 @@ async function doStep(ctx: OperationContext, job: JobDoc): Promise<{ id: string;
 }
 
 /**
- * The worker: runs the step a message names, at most once per step in effect. Throws when the
- * step failed (the queue delivers the message again after host.json's visibilityTimeout); the
- * failure is recorded on the job, and on the last delivery the job is marked failed.
+ * Runs a step's work again at once when the store throttled it or failed it briefly (after the
+ * store's Retry-After, at most 2 s; up to 4 tries): the work is idempotent, so repeating it is safe.
  */
-export async function runJobStep(services: Services, message: JobMessage, delivery: Delivery): Promise<"done" | "next" | "dropped"> {
+async function retriedBriefly<T>(run: () => Promise<T>): Promise<T> {
+  return withRetries({ attempts: 4, what: "a job step" }, async (n) => {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof ThrottledError) throw new Retry(Math.min(2000, error.retryAfterMs), error);
+      if (error instanceof UnavailableError) throw new Retry(Math.min(2000, 50 * n), error);
+      throw error;
+    }
+  });
+}
+
+/** Seconds a step waits for a throttled or unavailable store: the store's Retry-After, doubled per wait in a row, at most 5 minutes. */
+export function waitBeforeRetry(error: ThrottledError | UnavailableError, waits: number): number {
+  const asked = Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000));
+  return Math.min(300, asked * 2 ** Math.min(8, waits - 1));
+}
+
+/**
+ * The worker: runs the step a message names, at most once per step in effect. A step the store
+ * throttled or could not serve waits and runs again (a new message, delayed; "waiting"), so a
+ * busy store slows a job down but never fails it. Any other failure throws (the queue delivers
+ * the message again after host.json's visibilityTimeout); it is recorded on the job, and on the
+ * last delivery the job is marked failed.
+ */
+export async function runJobStep(services: Services, message: JobMessage, delivery: Delivery): Promise<"done" | "next" | "dropped" | "waiting"> {
   const job = await services.jobs.get(message.tenantId, message.jobId);
   if (!job || job.state === "done" || job.state === "failed") return "dropped";
   if (message.step !== job.step) {
     // A step already done. A re-delivery of the step just done may be one whose attempt committed
     // the job but died before sending the next message: send it again (a duplicate is dropped here).
-    if (message.step === job.step - 1 && delivery.dequeueCount > 1) await enqueueStep(services, job);
+    if (message.step === job.step - 1 && (delivery.dequeueCount > 1 || (message.waits ?? 0) > 0)) await enqueueStep(services, job);
     return "dropped";
   }
   const ctx = jobContext(services, job);
   try {
     const first = job.state === "queued";
     const total = job.total ?? (await services.jobs.countMembers(job.tenantId, job.groupId));
-    const page = await doStep(ctx, job);
+    const page = await retriedBriefly(() => doStep(ctx, job));
     const last = page.length < services.config.jobs.stepSize;
     const at = services.now().toISOString();
     let next: JobDoc;
@@ -172,7 +207,9 @@ export async function runJobStep(services: Services, message: JobMessage, delive
         state: last ? "done" : "running",
         step: job.step + 1,
         ...(page.length ? { cursor: page[page.length - 1]!.id } : {}),
-        processed: job.processed + page.length,
+        // A delete step that failed after removing its page makes its retry read the next page:
+        // the count lags mid-way, but a finished delete has removed every membership it counted.
+        processed: last && job.job === "delete-group" ? Math.max(total, job.processed + page.length) : job.processed + page.length,
         total: Math.max(total, job.processed + page.length),
         startedAt: job.startedAt ?? at,
         ...(last ? { finishedAt: at } : {}),
@@ -192,6 +229,22 @@ export async function runJobStep(services: Services, message: JobMessage, delive
     return "next";
   } catch (error) {
     const detail = toScimError(error)?.detail ?? (error as Error).message ?? String(error);
+    if (error instanceof ThrottledError || error instanceof UnavailableError) {
+      // The store is throttling or unavailable: the step waits and runs again, however long that
+      // takes, instead of using up deliveries and failing the job (only other errors do that).
+      const waits = (message.waits ?? 0) + 1;
+      const delaySeconds = waitBeforeRetry(error, waits);
+      await services.jobs
+        .update(job.tenantId, job.id, (j) =>
+          j.step !== message.step || j.state === "done"
+            ? undefined
+            : { ...j, failedAttempts: j.failedAttempts + 1, error: `waiting ${delaySeconds} s: ${detail}`, updatedAt: services.now().toISOString() },
+        )
+        .catch(() => undefined);
+      // A send that fails leaves the message to be delivered again (the error is thrown).
+      await requireQueue(services).send({ ...message, waits }, delaySeconds);
+      return "waiting";
+    }
     const final = delivery.dequeueCount >= delivery.maxDequeueCount;
     const failed = await services.jobs
       .update(job.tenantId, job.id, (j) =>

@@ -1,4 +1,4 @@
-import { startHost, type RunningHost } from "../../local/host.js";
+import { startHost, type HostOptions, type RunningHost } from "../../local/host.js";
 import { seedGroupMembers } from "../../local/bulk-seed.js";
 import { ADMIN_CLI, type OperationContext } from "../../shared/operations/context.js";
 import { openCosmos } from "../../shared/store/cosmos.js";
@@ -7,7 +7,7 @@ import { userProduct } from "../../shared/operations/views.js";
 import { GROUP, client, type Client } from "../helpers/host.js";
 
 /** A local host whose jobs are small: more than 10 members go to the background, 25 members per step, retries at once. */
-export async function startJobsHost(env: Record<string, string> = {}) {
+export async function startJobsHost(env: Record<string, string> = {}, storePlugins?: HostOptions["storePlugins"]) {
   const host = await startHost({
     port: 0,
     storePort: 0,
@@ -15,6 +15,7 @@ export async function startJobsHost(env: Record<string, string> = {}) {
     env: { JOBS_INLINE_MEMBERS: "10", JOBS_STEP_SIZE: "25", ...env },
     queueSettings: { visibilityTimeoutSeconds: 0 },
     log: () => {},
+    ...(storePlugins ? { storePlugins } : {}),
   });
   const scim = client(host, host.defaultTenant!.token);
   const tenantId = host.defaultTenant!.id;

@@ -36,6 +36,7 @@ interface JsNode {
  * document: a query costs time quadratic in the partition's size (a partition of 40,000
  * documents took about 40 s per query, 200,000 would take over an hour). The same code with
  * `($.push({ c }), $)` is linear and means the same: the accumulator is a fresh `[]` per run.
+ * A JOIN's `[...$, ...items]` becomes `(items.forEach(($item) => $.push($item)), $)`.
  */
 function linearAccumulators(node: unknown): void {
   if (!node || typeof node !== "object") return;
@@ -53,17 +54,23 @@ function linearAccumulators(node: unknown): void {
     const accumulator = first?.type === "SpreadElement" && (first.argument as JsNode).type === "Identifier" && (first.argument as JsNode).name === "$";
     if (!accumulator) return child;
     const $ = { type: "Identifier", name: "$" };
-    return {
-      type: "SequenceExpression",
-      expressions: [
-        {
-          type: "CallExpression",
-          callee: { type: "MemberExpression", object: $, property: { type: "Identifier", name: "push" }, computed: false },
-          arguments: rest,
-        },
-        $,
-      ],
-    };
+    const push = (args: unknown[]) => ({
+      type: "CallExpression",
+      callee: { type: "MemberExpression", object: $, property: { type: "Identifier", name: "push" }, computed: false },
+      arguments: args,
+    });
+    // A JOIN appends a spread array: pushed one by one (a spread into a call is limited by the stack).
+    const item = { type: "Identifier", name: "$item" };
+    const appends = rest.map((el) =>
+      el.type === "SpreadElement"
+        ? {
+            type: "CallExpression",
+            callee: { type: "MemberExpression", object: el.argument, property: { type: "Identifier", name: "forEach" }, computed: false },
+            arguments: [{ type: "ArrowFunctionExpression", params: [item], body: push([item]) }],
+          }
+        : push([el]),
+    );
+    return { type: "SequenceExpression", expressions: [...appends, $] };
   }
 }
 

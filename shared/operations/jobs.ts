@@ -140,7 +140,7 @@ async function doStep(ctx: OperationContext, job: JobDoc): Promise<{ id: string;
     // A mapping changed while the step ran: do it again with the new one (recomputeRoles reads settings fresh).
     for (let pass = 0; pass < 3; pass++) {
       const used = await recomputeRoles(ctx, users, {
-        groupsOf: await jobs.groupsOfUsers(job.tenantId, users),
+        groupsOf: () => jobs.groupsOfUsers(job.tenantId, users),
         withoutGroup: job.job === "delete-group" ? job.groupId : undefined,
       });
       const now = await tenantSettings(ctx, { fresh: true });
@@ -170,6 +170,13 @@ async function retriedBriefly<T>(run: () => Promise<T>): Promise<T> {
     }
   });
 }
+
+/**
+ * How many times in a row a step waits for a busy store (about 1.5 hours with the back-off) before
+ * its error counts as a failure (deliveries, then `failed`): a store that never answers, or an
+ * error that only looks transient, must not keep a job waiting forever.
+ */
+export const MAX_WAITS = 24;
 
 /** Seconds a step waits for a throttled or unavailable store: the store's Retry-After, doubled per wait in a row, at most 5 minutes. */
 export function waitBeforeRetry(error: ThrottledError | UnavailableError, waits: number): number {
@@ -229,14 +236,14 @@ export async function runJobStep(services: Services, message: JobMessage, delive
     return "next";
   } catch (error) {
     const detail = toScimError(error)?.detail ?? (error as Error).message ?? String(error);
-    if (error instanceof ThrottledError || error instanceof UnavailableError) {
+    if ((error instanceof ThrottledError || error instanceof UnavailableError) && (message.waits ?? 0) < MAX_WAITS) {
       // The store is throttling or unavailable: the step waits and runs again, however long that
       // takes, instead of using up deliveries and failing the job (only other errors do that).
       const waits = (message.waits ?? 0) + 1;
       const delaySeconds = waitBeforeRetry(error, waits);
       await services.jobs
         .update(job.tenantId, job.id, (j) =>
-          j.step !== message.step || j.state === "done"
+          j.step !== message.step || j.state === "done" || j.state === "failed"
             ? undefined
             : { ...j, failedAttempts: j.failedAttempts + 1, error: `waiting ${delaySeconds} s: ${detail}`, updatedAt: services.now().toISOString() },
         )

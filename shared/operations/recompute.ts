@@ -59,24 +59,26 @@ function plainRoleChange(ctx: OperationContext, settings: TenantSettings, user: 
  * The last active Admin keeps the role; the conflict goes to the log. Reads the settings fresh:
  * a mapping changed a moment ago must not leave a user with the old mapping's role.
  *
- * A job step passes the groups of all its users (`groupsOf`, one query): their group documents
+ * A job step passes the groups of all its users (`groupsOf`, one query, read after the users): their group documents
  * are read once, and the roles that change without an Admin rule are written in bulk, each
  * guarded by the user's ETag (a few store calls for a step of hundreds of users).
  */
 export async function recomputeRoles(
   ctx: OperationContext,
   userIds: string[],
-  options: { withoutGroup?: string; groupsOf?: Map<string, string[]> } = {},
+  options: { withoutGroup?: string; groupsOf?: Map<string, string[]> | (() => Promise<Map<string, string[]>>) } = {},
 ): Promise<TenantSettings | undefined> {
   if (userIds.length === 0) return undefined;
   const { resources } = ctx.services;
   const settings = await tenantSettings(ctx, { fresh: true });
+  // The users are read before their groups: a membership change after this read also rewrites the
+  // user (its role), so the ETag-guarded write below fails rather than apply groups read too early.
   const users = await resources.getMany(ctx.tenantId, "User", userIds);
   if (!options.groupsOf) {
     for (const user of users) await recomputeOne(ctx, settings, user, options.withoutGroup);
     return settings;
   }
-  const groupsOf = options.groupsOf;
+  const groupsOf = typeof options.groupsOf === "function" ? await options.groupsOf() : options.groupsOf;
   const known = new Map((await resources.getMany(ctx.tenantId, "Group", [...new Set([...groupsOf.values()].flat())])).map((g) => [g.id, g]));
   const groupsOfUser = (user: ResourceDoc) =>
     (groupsOf.get(user.id) ?? [])

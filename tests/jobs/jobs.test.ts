@@ -4,7 +4,7 @@ vi.setConfig({ testTimeout: 120_000 });
 import { QueueClient } from "@azure/storage-queue";
 import type { RunningHost } from "../../local/host.js";
 import { JOBS_QUEUE } from "../../shared/config.js";
-import { listJobs, newJob, retryJob, runJobStep, sweepStalledJobs, type JobMessage } from "../../shared/operations/jobs.js";
+import { MAX_WAITS, listJobs, newJob, retryJob, runJobStep, sweepStalledJobs, type JobMessage } from "../../shared/operations/jobs.js";
 import { updateSettings } from "../../shared/operations/settings.js";
 import { mapRole, unmapRole } from "../../shared/operations/roles.js";
 import { listAudit } from "../../shared/operations/audit.js";
@@ -158,6 +158,26 @@ describe("delivery", () => {
       resources.setProductMany = original;
     }
     expect(await roleCounts(host, g.members)).toEqual({ Manager: 60 });
+  });
+
+  it("stops waiting after MAX_WAITS waits in a row: the store's error then counts as a failure, and the last delivery fails the job", async () => {
+    const g = await groupWithMembers(host, scim, container, "Never Team", 30);
+    const group = (await host.services.resources.get(tenantId, "Group", g.id))!;
+    const job = await host.services.jobs.create(newJob(ctx(), "recompute-roles", group, "role-map", true));
+    const jobStore = host.services.jobs;
+    const original = jobStore.memberPage.bind(jobStore);
+    jobStore.memberPage = async () => {
+      throw new ThrottledError(1);
+    };
+    try {
+      const message: JobMessage = { tenantId, jobId: job.id, kind: "recompute-roles", groupId: g.id, step: 0 };
+      await expect(runJobStep(host.services, { ...message, waits: MAX_WAITS }, { dequeueCount: 5, maxDequeueCount: 5 })).rejects.toBeInstanceOf(ThrottledError);
+    } finally {
+      jobStore.memberPage = original;
+    }
+    expect(await jobOf(job.id)).toMatchObject({ state: "failed", error: expect.stringContaining("busy") });
+    await host.jobs.idle();
+    expect(await jobOf(job.id)).toMatchObject({ state: "failed" });
   });
 
   it("marks a job failed with the error after maxDequeueCount deliveries, and a retry finishes it", async () => {

@@ -67,6 +67,18 @@ describe("the embedded store", () => {
     expect(await ids("SELECT VALUE c.id FROM c JOIN e IN c.norm.emails WHERE STARTSWITH(e, 'a')")).toEqual(["a", "a"]);
     expect(await ids("SELECT VALUE c.id FROM c WHERE EXISTS(SELECT VALUE 1 FROM e IN c.resource.emails WHERE e['value'] = 'b@x')")).toEqual(["b"]);
     expect(await ids("SELECT VALUE c.id FROM c")).toEqual(["a", "b"]);
+    // A JOIN over an array too long to spread into one call.
+    await store.cosmos.resources.items.create({
+      id: "long",
+      tenantId: "long",
+      kind: "User",
+      resource: {},
+      norm: { emails: Array.from({ length: 200_000 }, (_, i) => `e${i}`) },
+    });
+    const joined = await store.cosmos.resources.items
+      .query<number>("SELECT VALUE COUNT(1) FROM c JOIN e IN c.norm.emails", { partitionKey: "long" })
+      .fetchAll();
+    expect(joined.resources).toEqual([200_000]);
   });
 });
 

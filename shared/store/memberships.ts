@@ -58,7 +58,7 @@ type RawResult = { statusCode: number; subStatusCode?: number; retryAfterMillise
  * and the caller reads the document again). Nothing here reads a failure as absence.
  *
  * Why not `executeBulkOperations` (the SDK's current bulk API, which retries throttling itself):
- * in @azure/cosmos 4.9 it flushes a batch of fewer than 100 operations only on a 1-second timer
+ * in @azure/cosmos 4.9 and 4.10.1 it flushes a batch of fewer than 100 operations only on a 1-second timer
  * (`intervalForPartialBatchInMs`), so each of our bulk calls (1 to 100 operations, inside a SCIM
  * request) took 1,000-1,160 ms against 25-60 ms for `bulk`; its whole-request failures also
  * come back as 500s per operation, which would hide a 429 or a full partition.

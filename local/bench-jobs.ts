@@ -33,12 +33,14 @@ async function main(): Promise<void> {
   const token = host.defaultTenant!.token;
   const tenantId = host.defaultTenant!.id;
   const ctx = () => ({ tenantId, actor: ADMIN_CLI, now: new Date(), services: host.services, baseUrl: "" });
-  const scim = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${host.tenantUrl}${path}`, {
+  const send = (method: string, path: string, body?: unknown) =>
+    fetch(`${host.tenantUrl}${path}`, {
       method,
       headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/scim+json" },
       body: body ? JSON.stringify(body) : undefined,
     });
+  const scim = async (method: string, path: string, body?: unknown) => {
+    const res = await send(method, path, body);
     const text = await res.text();
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
@@ -48,11 +50,7 @@ async function main(): Promise<void> {
   /** One Entra-like request, timed; a non-2xx answer is counted, never thrown. */
   const timed = async (kind: string, method: string, path: string, body?: unknown) => {
     const started = performance.now();
-    const res = await fetch(`${host.tenantUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/scim+json" },
-      body: body ? JSON.stringify(body) : undefined,
-    });
+    const res = await send(method, path, body);
     await res.arrayBuffer();
     if (res.status >= 300) failures++;
     const list = latencies.get(kind) ?? [];

@@ -179,7 +179,7 @@ async function retriedBriefly<T>(run: () => Promise<T>): Promise<T> {
 export const MAX_WAITS = 24;
 
 /** Seconds a step waits for a throttled or unavailable store: the store's Retry-After, doubled per wait in a row, at most 5 minutes. */
-export function waitBeforeRetry(error: ThrottledError | UnavailableError, waits: number): number {
+function waitBeforeRetry(error: ThrottledError | UnavailableError, waits: number): number {
   const asked = Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000));
   return Math.min(300, asked * 2 ** Math.min(8, waits - 1));
 }
@@ -247,7 +247,7 @@ export async function runJobStep(services: Services, message: JobMessage, delive
             ? undefined
             : { ...j, failedAttempts: j.failedAttempts + 1, error: `waiting ${delaySeconds} s: ${detail}`, updatedAt: services.now().toISOString() },
         )
-        .catch(() => undefined);
+        .catch((e) => services.report(`Could not record the wait of job ${job.id}`, e));
       // A send that fails leaves the message to be delivered again (the error is thrown).
       await requireQueue(services).send({ ...message, waits }, delaySeconds);
       return "waiting";

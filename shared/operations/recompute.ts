@@ -59,14 +59,15 @@ function plainRoleChange(ctx: OperationContext, settings: TenantSettings, user: 
  * The last active Admin keeps the role; the conflict goes to the log. Reads the settings fresh:
  * a mapping changed a moment ago must not leave a user with the old mapping's role.
  *
- * A job step passes the groups of all its users (`groupsOf`, one query, read after the users): their group documents
- * are read once, and the roles that change without an Admin rule are written in bulk, each
- * guarded by the user's ETag (a few store calls for a step of hundreds of users).
+ * A job step passes a reader of all its users' groups (`groupsOf`, one query, run after the users
+ * are read): their group documents are read once, and the roles that change without an Admin
+ * rule are written in bulk, each guarded by the user's ETag (a few store calls for a step of
+ * hundreds of users).
  */
 export async function recomputeRoles(
   ctx: OperationContext,
   userIds: string[],
-  options: { withoutGroup?: string; groupsOf?: Map<string, string[]> | (() => Promise<Map<string, string[]>>) } = {},
+  options: { withoutGroup?: string; groupsOf?: () => Promise<Map<string, string[]>> } = {},
 ): Promise<TenantSettings | undefined> {
   if (userIds.length === 0) return undefined;
   const { resources } = ctx.services;
@@ -78,7 +79,7 @@ export async function recomputeRoles(
     for (const user of users) await recomputeOne(ctx, settings, user, options.withoutGroup);
     return settings;
   }
-  const groupsOf = typeof options.groupsOf === "function" ? await options.groupsOf() : options.groupsOf;
+  const groupsOf = await options.groupsOf();
   const known = new Map((await resources.getMany(ctx.tenantId, "Group", [...new Set([...groupsOf.values()].flat())])).map((g) => [g.id, g]));
   const groupsOfUser = (user: ResourceDoc) =>
     (groupsOf.get(user.id) ?? [])
@@ -93,7 +94,7 @@ export async function recomputeRoles(
     if (plan === "careful") careful.push(user);
     else if (plan) writes.push({ user, product: plan });
   }
-  const { changed } = writes.length ? await resources.setProductMany(ctx.tenantId, writes) : { changed: [] };
+  const changed = writes.length ? await resources.setProductMany(ctx.tenantId, writes) : [];
   for (const user of careful) await recomputeOne(ctx, settings, user, options.withoutGroup, groupsOfUser(user));
   // Changed since they were read (another request, or this write landing before a lost reply): read again.
   for (const id of changed) {

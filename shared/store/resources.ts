@@ -346,10 +346,10 @@ export class ResourceStore {
   /**
    * Sets the product state of many users in bulk (100 per round trip), each write guarded by the
    * user's ETag: the whole document as read, with `product` replaced, only if it is unchanged
-   * since. Returns the ids of users that changed meanwhile (412; the caller reads them again) and
-   * of users gone meanwhile (404: nothing to set). Any other failure throws.
+   * since. Returns the ids of users that changed meanwhile (412; the caller reads them again); a
+   * user gone meanwhile (404) has nothing to set. Any other failure throws.
    */
-  async setProductMany(tenantId: string, changes: { user: ResourceDoc; product: StoredProduct }[]): Promise<{ changed: string[]; gone: string[] }> {
+  async setProductMany(tenantId: string, changes: { user: ResourceDoc; product: StoredProduct }[]): Promise<string[]> {
     const ops = changes.map(
       ({ user, product }) =>
         ({
@@ -361,14 +361,11 @@ export class ResourceStore {
         }) as OperationInput,
     );
     const changed: string[] = [];
-    const gone: string[] = [];
     (await bulk(this.container, ops)).forEach((r, i) => {
-      const id = changes[i]!.user.id;
-      if (r.statusCode === 412) changed.push(id);
-      else if (r.statusCode === 404) gone.push(id);
-      else if (r.statusCode >= 300) throw fromCosmos({ code: r.statusCode, substatus: r.substatus, retryAfterInMs: r.retryAfterMs });
+      if (r.statusCode === 412) changed.push(changes[i]!.user.id);
+      else if (r.statusCode >= 300 && r.statusCode !== 404) throw fromCosmos({ code: r.statusCode, substatus: r.substatus, retryAfterInMs: r.retryAfterMs });
     });
-    return { changed, gone };
+    return changed;
   }
 
   /** How many users of the tenant hold a role (the last-Admin rule); `activeOnly` leaves out disconnected users. */

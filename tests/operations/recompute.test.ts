@@ -46,7 +46,28 @@ describe("recomputeRoles", () => {
       },
     });
     const services = { ...host.services, resources } as Services;
-    await recomputeRoles({ tenantId, actor: ADMIN_CLI, now: clock, services, baseUrl: "" }, [user.id], { groupsOf: new Map([[user.id, [group.id]]]) });
+    await recomputeRoles({ tenantId, actor: ADMIN_CLI, now: clock, services, baseUrl: "" }, [user.id], {
+      groupsOf: async () => new Map([[user.id, [group.id]]]),
+    });
     expect(await role(user.id)).toBe("User");
+  });
+
+  it("reads a job step's users before their groups: a member added meanwhile is not demoted from groups read too early", async () => {
+    const user = (await scim.post("/Users", entraUser("early@contoso.com"))).body;
+    const group = (await scim.post("/Groups", { schemas: [GROUP], displayName: "Early Managers" })).body;
+    expect(
+      await runAdmin(["role", "map", "--tenant", tenantId, "--group", "Early Managers", "--role", "Manager"], { services: host.services, out: () => {} }),
+    ).toBe(0);
+    clock = new Date(clock.getTime() + 6000);
+    const ctx = { tenantId, actor: ADMIN_CLI, now: clock, services: host.services, baseUrl: "" };
+    await recomputeRoles(ctx, [user.id], {
+      // The step's membership query answers "no groups"; before its answer is used, Entra adds the user to the group.
+      groupsOf: async () => {
+        const before = new Map([[user.id, [] as string[]]]);
+        expect((await scim.patch(`/Groups/${group.id}`, patch({ op: "add", path: "members", value: [{ value: user.id }] }))).status).toBe(204);
+        return before;
+      },
+    });
+    expect(await role(user.id)).toBe("Manager");
   });
 });

@@ -1,5 +1,6 @@
 import { escapeHtml } from "../shared/auth/pages.js";
 import { authFunction } from "../shared/http/auth.js";
+import { pageContentSecurityPolicy } from "../shared/http/security-headers.js";
 
 /**
  * GET /auth/invite: the page an invite link opens (`/auth/invite#scimfinv_...`). The code is in
@@ -43,12 +44,23 @@ document.addEventListener("DOMContentLoaded", function () {
  * (rightly) refuses a form without this site's Origin. Nothing secret is in this page's address (the code
  * is in the fragment, which is never part of a referrer, and the script removes it), and same-origin sends
  * no referrer to another site.
+ *
+ * Its CSP's `form-action` also allows the identity provider's origin (ENTRA_AUTHORITY's): the form's
+ * POST is answered with a 303 to the provider's authorize endpoint, and browsers check `form-action`
+ * on every redirect of a form's navigation.
  */
-export const invitePage = authFunction("auth-invite", { methods: ["GET"], route: "auth/invite" }, async () => ({
-  status: 200,
-  headers: { "Content-Type": "text/html; charset=utf-8", "Referrer-Policy": "same-origin" },
-  body: PAGE,
-}));
+export const invitePage = authFunction("auth-invite", { methods: ["GET"], route: "auth/invite" }, async (_request, svc) => {
+  const authority = svc.config.signIn?.authority;
+  return {
+    status: 200,
+    headers: {
+      "Content-Type": "text/html; charset=utf-8",
+      "Referrer-Policy": "same-origin",
+      "Content-Security-Policy": pageContentSecurityPolicy(authority ? [new URL(authority).origin] : []),
+    },
+    body: PAGE,
+  };
+});
 
 export const inviteScript = authFunction("auth-invite-script", { methods: ["GET"], route: "auth/invite.js" }, async () => ({
   status: 200,

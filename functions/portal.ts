@@ -3,12 +3,14 @@ import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { registerHttp } from "../shared/http/registry.js";
+import { isHttps, securityHeaders } from "../shared/http/security-headers.js";
 import { services } from "../shared/services.js";
 
 /**
  * The admin portal's static files (the portal build in dist/portal, or PORTAL_DIR) at /portal and
  * /portal/{*path}; a path without a file extension that names no file is the single-page app's
- * own route, answered with index.html. GET / redirects to /portal/.
+ * own route, answered with index.html. GET / redirects to /portal/. Every answer carries the
+ * page security headers (securityHeaders: CSP, Referrer-Policy, nosniff, HSTS over https).
  */
 
 const TYPES: Record<string, string> = {
@@ -23,13 +25,6 @@ const TYPES: Record<string, string> = {
   ".woff2": "font/woff2",
   ".map": "application/json; charset=utf-8",
   ".txt": "text/plain; charset=utf-8",
-};
-
-const HEADERS = {
-  "Content-Security-Policy":
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-  "X-Content-Type-Options": "nosniff",
-  "Referrer-Policy": "same-origin",
 };
 
 function packageRoot(): string {
@@ -47,12 +42,15 @@ function file(root: string, path: string): string | undefined {
   return existsSync(full) && statSync(full).isFile() ? full : undefined;
 }
 
-function serve(full: string, index: boolean): HttpResponseInit {
+/** The security headers of a portal response: HSTS when the request is https. */
+const headersFor = (request: HttpRequest) => securityHeaders(isHttps(request.url, services().config.publicBaseUrl), "page");
+
+function serve(request: HttpRequest, full: string, index: boolean): HttpResponseInit {
   const hashed = /[.-][A-Za-z0-9_-]{8,}\.(js|css|woff2|png|svg)$/.test(full);
   return {
     status: 200,
     headers: {
-      ...HEADERS,
+      ...headersFor(request),
       "Content-Type": TYPES[extname(full).toLowerCase()] ?? "application/octet-stream",
       "Cache-Control": index ? "no-cache" : hashed ? "public, max-age=31536000, immutable" : "public, max-age=300",
     },
@@ -60,18 +58,22 @@ function serve(full: string, index: boolean): HttpResponseInit {
   };
 }
 
-const notFound = (detail: string): HttpResponseInit => ({ status: 404, headers: { ...HEADERS, "Content-Type": "text/plain; charset=utf-8" }, body: detail });
+const notFound = (request: HttpRequest, detail: string): HttpResponseInit => ({
+  status: 404,
+  headers: { ...headersFor(request), "Content-Type": "text/plain; charset=utf-8" },
+  body: detail,
+});
 
 export async function servePortal(request: HttpRequest): Promise<HttpResponseInit> {
   const root = portalDir();
   const path = (request.params.path ?? "").replace(/\\/g, "/");
-  if (path.split("/").some((s) => s === "..")) return notFound("Not found.");
+  if (path.split("/").some((s) => s === "..")) return notFound(request, "Not found.");
   const index = file(root, "index.html");
-  if (!index) return notFound(`The portal has not been built: no index.html in ${root}. Build the portal into dist/portal (or set PORTAL_DIR).`);
-  if (path === "" || path === "index.html") return serve(index, true);
+  if (!index) return notFound(request, `The portal has not been built: no index.html in ${root}. Build the portal into dist/portal (or set PORTAL_DIR).`);
+  if (path === "" || path === "index.html") return serve(request, index, true);
   const found = file(root, path);
-  if (found) return serve(found, false);
-  return extname(path) ? notFound(`No portal file /portal/${path}.`) : serve(index, true);
+  if (found) return serve(request, found, false);
+  return extname(path) ? notFound(request, `No portal file /portal/${path}.`) : serve(request, index, true);
 }
 
 /** /portal and /portal/ (the host treats them alike): index.html. The portal build uses absolute /portal/ asset URLs. */
@@ -83,5 +85,5 @@ export const siteRoot = registerHttp({
   // The site root. An empty route never matches on the Functions host; an optional parameter limited to
   // length 0 does (with routePrefix "" and AzureWebJobsDisableHomepage, both set).
   route: "{root:maxlength(0)?}",
-  handler: async () => ({ status: 302, headers: { Location: "/portal/" } }),
+  handler: async (request) => ({ status: 302, headers: { ...headersFor(request), Location: "/portal/" } }),
 });

@@ -32,6 +32,23 @@ export interface Config {
   portalDir?: string;
   /** Background jobs: work that grows with a group's size, run off the request path through a Storage queue. */
   jobs: JobsConfig;
+  /**
+   * TRUSTED_PROXY_HOPS (default 1): how many proxies in front of the app append to X-Forwarded-For
+   * (App Service's front end is one). The client address is that many entries from the right;
+   * entries further left are whatever the client sent and are never trusted. 0: the header is ignored.
+   */
+  trustedProxyHops: number;
+  /** The OAuth 2.0 token endpoint Entra uses (client credentials, workload identity federation). */
+  oauth: OAuthConfig;
+}
+
+export interface OAuthConfig {
+  /**
+   * OAUTH_DEV_ISSUER: the local development identity provider, trusted as an issuer of
+   * federated client assertions. Only an http://127.0.0.1 or http://localhost URL is accepted:
+   * the local host sets it for the provider it runs; production trusts Entra's issuers only.
+   */
+  devIssuer?: string;
 }
 
 /** The name of the Storage queue of job steps (infra/modules/storage.bicep creates it and its poison queue). */
@@ -189,10 +206,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       stepSize: positiveInt(env, "JOBS_STEP_SIZE", 200, problems),
       inlineMembers: positiveInt(env, "JOBS_INLINE_MEMBERS", 100, problems),
     },
+    trustedProxyHops: /^\d+$/.test(env.TRUSTED_PROXY_HOPS?.trim() ?? "") ? Math.min(5, Number(env.TRUSTED_PROXY_HOPS!.trim())) : 1,
+    oauth: {},
   };
   if (config.jobs.stepSize > 1000) problems.push("JOBS_STEP_SIZE must be at most 1000 (a step must finish well within the queue's visibility timeout)");
   if (config.jobs.inlineMembers > 1000) problems.push("JOBS_INLINE_MEMBERS must be at most 1000 (work inside a request must stay well within Entra's 60 s)");
+  const hops = env.TRUSTED_PROXY_HOPS?.trim();
+  if (hops !== undefined && hops !== "" && !(/^\d+$/.test(hops) && Number(hops) <= 5))
+    problems.push(`TRUSTED_PROXY_HOPS must be a whole number from 0 to 5 (got "${env.TRUSTED_PROXY_HOPS}")`);
+  const devIssuer = env.OAUTH_DEV_ISSUER?.trim().replace(/\/+$/, "");
+  if (devIssuer && !/^http:\/\/(127\.0\.0\.1|localhost)(:\d{1,5})?$/i.test(devIssuer))
+    problems.push(
+      `OAUTH_DEV_ISSUER must be the local development provider, http://127.0.0.1:<port> (got "${env.OAUTH_DEV_ISSUER}"); production trusts Entra's issuers only`,
+    );
   if (env.PORTAL_DIR?.trim()) config.portalDir = env.PORTAL_DIR.trim();
+  if (devIssuer && /^http:\/\/(127\.0\.0\.1|localhost)(:\d{1,5})?$/i.test(devIssuer)) config.oauth.devIssuer = devIssuer;
   const publicBaseUrl = publicBaseUrlOf(env.PUBLIC_BASE_URL, problems);
   if (publicBaseUrl) config.publicBaseUrl = publicBaseUrl;
   const signIn = signInOf(env, problems);

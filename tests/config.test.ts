@@ -13,6 +13,8 @@ const DEFAULTS: Config = {
   tokenCacheMs: 5000,
   sessions: { idleMinutes: 480, absoluteHours: 12 },
   jobs: { queue: undefined, stepSize: 200, inlineMembers: 100 },
+  trustedProxyHops: 1,
+  oauth: {},
 };
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
@@ -38,6 +40,9 @@ describe("loadConfig", () => {
       { cosmos: { ...DEFAULTS.cosmos, endpoint: "http://127.0.0.1:7081" } },
     ],
     ["COSMOS_DATABASE", { COSMOS_DATABASE: "scim-test" }, { cosmos: { ...DEFAULTS.cosmos, database: "scim-test" } }],
+    ["TRUSTED_PROXY_HOPS", { TRUSTED_PROXY_HOPS: "2" }, { trustedProxyHops: 2 }],
+    ["TRUSTED_PROXY_HOPS=0 (X-Forwarded-For ignored)", { TRUSTED_PROXY_HOPS: "0" }, { trustedProxyHops: 0 }],
+    ["OAUTH_DEV_ISSUER (the local provider)", { OAUTH_DEV_ISSUER: "http://127.0.0.1:7072/" }, { oauth: { devIssuer: "http://127.0.0.1:7072" } }],
     ["an empty COSMOS_DATABASE (the default)", { COSMOS_DATABASE: " " }, {}],
     ["COSMOS_KEY", { COSMOS_KEY: "a2V5" }, { cosmos: { ...DEFAULTS.cosmos, key: "a2V5" } }],
     ["an empty COSMOS_KEY (DefaultAzureCredential)", { COSMOS_KEY: "" }, {}],
@@ -74,6 +79,16 @@ describe("loadConfig", () => {
       "SCIM_TOKEN_CACHE_MS over 5000",
       { COSMOS_ENDPOINT: ENDPOINT, SCIM_TOKEN_CACHE_MS: "5001" },
       "SCIM_TOKEN_CACHE_MS must be at most 5000 (revocation must take effect within 5 seconds)",
+    ],
+    [
+      "TRUSTED_PROXY_HOPS not a count",
+      { COSMOS_ENDPOINT: ENDPOINT, TRUSTED_PROXY_HOPS: "all" },
+      'TRUSTED_PROXY_HOPS must be a whole number from 0 to 5 (got "all")',
+    ],
+    [
+      "OAUTH_DEV_ISSUER anywhere but this machine",
+      { COSMOS_ENDPOINT: ENDPOINT, OAUTH_DEV_ISSUER: "https://evil.example" },
+      'OAUTH_DEV_ISSUER must be the local development provider, http://127.0.0.1:<port> (got "https://evil.example"); production trusts Entra\'s issuers only',
     ],
   ])("rejects %s", (_name, env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);

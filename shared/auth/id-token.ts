@@ -103,7 +103,8 @@ export const issuerRuleFromDiscovery = (issuer: string) => issuer.split("{tenant
 
 /**
  * Validates an ID token (OpenID Connect Core §3.1.3.7): RS256 signature by a key of the issuer's
- * JWKS, `iss` (per-tid template or fixed), `aud` = client id (and `azp` if present), `nonce`,
+ * JWKS, `iss` (per-tid template or fixed), `aud` containing the client id, `azp` = client id when
+ * present and required when `aud` names several audiences, `nonce`,
  * `exp`/`nbf`/`iat` within CLOCK_SKEW_SECONDS, and GUID-shaped `tid` and `oid`.
  * Throws SignInError with code `id_token_<reason>`.
  */
@@ -132,6 +133,9 @@ export async function validateIdToken(idToken: string, jwks: JwksCache, expect: 
   if (!isGuid(payload["oid"])) throw invalid("claims", "it has no object id (oid) in GUID form.");
   const tid = payload["tid"];
   if (payload.iss !== expectedIssuer(expect.issuer, tid)) throw invalid("issuer", "it was issued by an unexpected issuer.");
+  // §3.1.3.7 (3)-(5): with several audiences the token must name the client as its authorized party.
+  const severalAudiences = Array.isArray(payload.aud) && payload.aud.length > 1;
+  if (severalAudiences && payload["azp"] === undefined) throw invalid("audience", "it names several audiences but no authorized party (azp).");
   if (payload["azp"] !== undefined && payload["azp"] !== expect.clientId) throw invalid("audience", "it was issued to another application (azp).");
   if (typeof payload["nonce"] !== "string" || payload["nonce"] !== expect.nonce) throw invalid("nonce", "it does not belong to this sign-in (nonce).");
   const text = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : null);

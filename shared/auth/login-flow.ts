@@ -20,7 +20,7 @@ export interface LoginContext {
   metadata: ProviderMetadata;
   issuerRule: string;
   jwks: JwksCache;
-  store: Pick<SessionStore, "createPendingLogin" | "takePendingLogin" | "readInvite">;
+  store: Pick<SessionStore, "createPendingLogin" | "readPendingLogin" | "takePendingLogin" | "readInvite">;
   fetchImpl?: typeof fetch;
   /** `select_account` for Entra (people with several work accounts choose one); the dev provider supports none. */
   prompt?: "select_account";
@@ -112,9 +112,12 @@ export interface FinishedLogin {
 }
 
 /**
- * `GET /auth/callback`: takes the pending login (single use: a replay finds nothing), checks it is
- * not older than 10 minutes and that this browser started it (the binding cookie), redeems the
- * code with the derived PKCE verifier and validates the ID token against the derived nonce.
+ * `GET /auth/callback`: reads the pending login, checks it is not older than 10 minutes and that
+ * this browser started it (the binding cookie), then takes it (single use: a replay, or the loser
+ * of two concurrent callbacks, finds nothing), redeems the code with the derived PKCE verifier and
+ * validates the ID token against the derived nonce. A callback from another browser is refused
+ * without using the pending login up: whoever sends someone's callback URL to their own browser
+ * must not be able to break that person's sign-in.
  */
 export async function finishLogin(ctx: LoginContext, input: { query: URLSearchParams; cookieHeader: string | null | undefined }): Promise<FinishedLogin> {
   const providerError = input.query.get("error");
@@ -125,14 +128,19 @@ export async function finishLogin(ctx: LoginContext, input: { query: URLSearchPa
   const code = input.query.get("code");
   const state = input.query.get("state");
   if (!code || !state) throw new SignInError("callback_incomplete", "The sign-in response lacks its code or state.", 400);
-  const pending = await ctx.store.takePendingLogin(sha256Hex(state));
-  if (!pending || ctx.now.getTime() >= Date.parse(pending.expiresAt)) {
-    throw new SignInError("login_expired", "This sign-in was already completed, has expired (after 10 minutes) or was not started here.", 400);
+  const id = sha256Hex(state);
+  const expired = () => new SignInError("login_expired", "This sign-in was already completed, has expired (after 10 minutes) or was not started here.", 400);
+  const pending = await ctx.store.readPendingLogin(id);
+  if (!pending) throw expired();
+  if (ctx.now.getTime() >= Date.parse(pending.expiresAt)) {
+    await ctx.store.takePendingLogin(id);
+    throw expired();
   }
   const binding = readCookie(input.cookieHeader, loginCookieName(ctx.config.publicBaseUrl));
   if (!binding || !sameSecret(sha256Hex(binding), pending.bindingHash)) {
     throw new SignInError("login_other_browser", "This sign-in was started in another browser (or its cookie was blocked).", 400);
   }
+  if (!(await ctx.store.takePendingLogin(id))) throw expired();
   const secrets = deriveLoginSecrets(state, binding);
   const idToken = await exchangeCode({
     metadata: ctx.metadata,

@@ -1,7 +1,9 @@
-/** The headers of every response of the sign-in routes (`/auth/*`), HTML page or redirect. */
+/**
+ * The headers of every response of the sign-in routes (`/auth/*`), HTML page or redirect, that are
+ * theirs alone. The HTTP wrapper (shared/http/auth.ts) adds the security headers of every page
+ * (Content-Security-Policy, X-Content-Type-Options, Strict-Transport-Security over https).
+ */
 export const AUTH_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
-  "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
-  "X-Content-Type-Options": "nosniff",
   // The authorization code is in the callback URL: never hand it to another site as a referrer.
   "Referrer-Policy": "no-referrer",
   "Cache-Control": "no-store",

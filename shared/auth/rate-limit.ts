@@ -24,7 +24,9 @@ export class RateLimiter {
   take(key: string, now: number): RateDecision {
     const perMs = this.limit.perMinute / 60_000;
     const previous = this.buckets.get(key);
-    const tokens = previous ? Math.min(this.limit.capacity, previous.tokens + (now - previous.at) * perMs) : this.limit.capacity;
+    // A clock that steps back (NTP, another instance's time in a test) neither drains nor refills a bucket.
+    const elapsed = previous ? Math.max(0, now - previous.at) : 0;
+    const tokens = previous ? Math.min(this.limit.capacity, previous.tokens + elapsed * perMs) : this.limit.capacity;
     this.buckets.delete(key);
     if (tokens < 1) {
       this.buckets.set(key, { tokens, at: now });
@@ -43,13 +45,24 @@ export const SIGN_IN_LIMITS = {
 } as const satisfies Record<string, RateLimit>;
 
 /**
- * The client IP behind App Service's front ends: the right-most `X-Forwarded-For` entry (the one
- * the platform appended; entries to its left are whatever the client sent). Port stripped.
+ * The client IP from `X-Forwarded-For`, given how many proxies in front of the app append to it
+ * (`trustedProxyHops`, TRUSTED_PROXY_HOPS; App Service's front end is one). Each trusted proxy
+ * appends the address it was called from, so the client's address is the `trustedProxyHops`-th
+ * entry from the right; entries further left are whatever the client sent and never count, so
+ * rotating them cannot pick another rate-limit bucket. With fewer entries than hops, every entry
+ * was appended by a trusted proxy and the left-most is the client. With 0 hops the header is not
+ * trusted at all and `fallback` is returned (so is it when the header is missing or empty).
+ * A port is stripped, and the brackets of an IPv6 address.
  */
-export function clientIp(xForwardedFor: string | null | undefined, fallback = "unknown"): string {
-  const last = xForwardedFor?.split(",").pop()?.trim();
-  if (!last) return fallback;
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(last);
+export function clientIp(xForwardedFor: string | null | undefined, trustedProxyHops: number, fallback = "unknown"): string {
+  if (trustedProxyHops < 1) return fallback;
+  const entries = (xForwardedFor ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  if (entries.length === 0) return fallback;
+  const client = entries[Math.max(0, entries.length - trustedProxyHops)]!;
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(client);
   if (bracketed) return bracketed[1]!;
-  return /^[\d.]+:\d+$/.test(last) ? last.slice(0, last.lastIndexOf(":")) : last;
+  return /^[\d.]+:\d+$/.test(client) ? client.slice(0, client.lastIndexOf(":")) : client;
 }

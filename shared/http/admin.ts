@@ -11,6 +11,7 @@ import { SCIM_PREFIX } from "./scim.js";
 import { publicBaseUrl, sessionLifetimes, toCookie } from "./auth.js";
 import { services } from "../services.js";
 import { registerHttp } from "./registry.js";
+import { isHttps, securityHeaders } from "./security-headers.js";
 
 /**
  * The wrapper of the portal's JSON API (`/api/me`, `/api/admin/...`): the session cookie, the
@@ -36,7 +37,8 @@ const TITLES: Record<number, string> = {
   507: "Insufficient Storage",
 };
 
-const API_HEADERS = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" };
+/** The headers of every API answer; wrapApi adds Strict-Transport-Security when the request is https. */
+const API_HEADERS = { "Cache-Control": "no-store", ...securityHeaders(false, "api") };
 
 /** A problem details response (RFC 9457). */
 export function problem(
@@ -82,6 +84,8 @@ export interface ApiRequest {
   session: ResolvedSession;
   params: Record<string, string>;
   query: URLSearchParams;
+  /** The service's public origin (PUBLIC_BASE_URL, or the request's own), e.g. for the token endpoint's URL. */
+  origin: string;
   /** The JSON body (an object); 400 problem when it is missing, not JSON or too large. */
   body(): Promise<Record<string, unknown>>;
 }
@@ -107,6 +111,14 @@ export function stringField(body: Record<string, unknown>, field: string, option
   return value.trim();
 }
 
+/** A whole-number field of a JSON body; undefined when absent, 400 naming the field when it is not a whole number. */
+export function integerField(body: Record<string, unknown>, field: string, hint: string): number | undefined {
+  const value = body[field];
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value)) throw new OperationError(400, `${field} must be a whole number: ${hint}`, field);
+  return value;
+}
+
 async function readJsonObject(request: HttpRequest, maxBytes: number): Promise<Record<string, unknown>> {
   const text = await request.text();
   if (Buffer.byteLength(text, "utf8") > maxBytes) throw new OperationError(400, `The request body is larger than ${maxBytes} bytes.`);
@@ -121,7 +133,27 @@ async function readJsonObject(request: HttpRequest, maxBytes: number): Promise<R
   return parsed as Record<string, unknown>;
 }
 
+/** An API function as the host calls it: every answer, error or not, carries the API's security headers (securityHeaders). */
 export function wrapApi(handler: ApiHandler, options: { adminOnly: boolean }): HttpHandler {
+  const answer = apiAnswer(handler, options);
+  return async (request, context: InvocationContext) => {
+    const response = await answer(request, context);
+    return { ...response, headers: { ...securityHeaders(requestIsHttps(request), "api"), ...(response.headers as Record<string, string>) } };
+  };
+}
+
+/** Whether an API request is https; when the services cannot be built (their 500 is already the answer), by its URL alone. */
+function requestIsHttps(request: HttpRequest): boolean {
+  let publicBase: string | undefined;
+  try {
+    publicBase = services().config.publicBaseUrl;
+  } catch {
+    publicBase = undefined;
+  }
+  return isHttps(request.url, publicBase);
+}
+
+function apiAnswer(handler: ApiHandler, options: { adminOnly: boolean }): HttpHandler {
   return async (request, context: InvocationContext) => {
     try {
       const svc: Services = services();
@@ -155,6 +187,7 @@ export function wrapApi(handler: ApiHandler, options: { adminOnly: boolean }): H
         session,
         params: request.params,
         query: new URL(request.url).searchParams,
+        origin: base,
         body: () => readJsonObject(request, svc.config.maxBodyBytes),
       });
       const status = result.status ?? 200;

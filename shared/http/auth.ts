@@ -10,6 +10,7 @@ import type { SessionLifetimes } from "../auth/browser-sessions.js";
 import { toScimError } from "../operations/errors.js";
 import { services } from "../services.js";
 import { registerHttp } from "./registry.js";
+import { isHttps, securityHeaders } from "./security-headers.js";
 
 /**
  * What the sign-in routes (`/auth/*`) and the admin API share: the public base URL, the provider
@@ -77,12 +78,16 @@ export async function loginContext(svc: Services, request: HttpRequest, now: Dat
   };
 }
 
-/** Takes one attempt of the client IP's bucket (and of the Entra tenant's, given `tid`); a 429 SignInError when empty. */
+/**
+ * Takes one attempt of the client IP's bucket (and of the Entra tenant's, given `tid`); a 429
+ * SignInError when empty. The client IP is the `X-Forwarded-For` entry TRUSTED_PROXY_HOPS from the
+ * right (clientIp), so a client cannot pick its own bucket by sending the header itself.
+ */
 export function rateLimit(svc: Services, request: HttpRequest, now: Date, tid?: string): void {
   const r = runtime(svc);
   const decision = tid
     ? r.perTenant.take(`tid:${tid.toLowerCase()}`, now.getTime())
-    : r.perIp.take(`ip:${clientIp(request.headers.get("x-forwarded-for"))}`, now.getTime());
+    : r.perIp.take(`ip:${clientIp(request.headers.get("x-forwarded-for"), svc.config.trustedProxyHops)}`, now.getTime());
   if (!decision.ok) throw new RateLimited(decision.retryAfterSeconds);
 }
 
@@ -133,20 +138,19 @@ export function redirect(location: string, setCookies: string[] = [], status = 3
 export const refusal = (page: RefusalPage, status: number, setCookies: string[] = []) => htmlResponse(renderRefusal(page, status), setCookies);
 
 /**
- * The wrapper of the sign-in routes: every response carries AUTH_RESPONSE_HEADERS; a SignInError
- * becomes its refusal page (429 with Retry-After); anything else a 500/503 page with a
- * correlation id (logged, without the request's URL: it may carry a code).
+ * The wrapper of the sign-in routes: every response carries the page security headers
+ * (securityHeaders, HSTS when the request is https) and AUTH_RESPONSE_HEADERS, under whatever the
+ * route sets itself; a SignInError becomes its refusal page (429 with Retry-After); anything else a
+ * 500/503 page with a correlation id (logged, without the request's URL: it may carry a code).
  */
 export function authFunction(
   name: string,
   options: { methods: HttpMethod[]; route: string },
   handler: (request: HttpRequest, svc: Services, now: Date) => Promise<HttpResponseInit>,
 ): HttpHandler {
-  const wrapped: HttpHandler = async (request: HttpRequest, context: InvocationContext) => {
-    const svc = services();
+  const answer = async (request: HttpRequest, svc: Services, context: InvocationContext): Promise<HttpResponseInit> => {
     try {
-      const response = await handler(request, svc, svc.now());
-      return { ...response, headers: { ...AUTH_RESPONSE_HEADERS, ...(response.headers as Record<string, string>) } };
+      return await handler(request, svc, svc.now());
     } catch (error) {
       if (error instanceof RateLimited) return htmlResponse(renderRefusal(signInErrorPage(error), 429), [], { "Retry-After": String(error.retryAfterSeconds) });
       if (error instanceof SignInError) {
@@ -167,6 +171,12 @@ export function authFunction(
       };
       return htmlResponse(renderRefusal(page, known ? 503 : 500), [], known?.headers ?? {});
     }
+  };
+  const wrapped: HttpHandler = async (request: HttpRequest, context: InvocationContext) => {
+    const svc = services();
+    const response = await answer(request, svc, context);
+    const common = { ...securityHeaders(isHttps(request.url, svc.config.publicBaseUrl), "page"), ...AUTH_RESPONSE_HEADERS };
+    return { ...response, headers: { ...common, ...(response.headers as Record<string, string>) } };
   };
   return registerHttp({ name, methods: options.methods, route: options.route, handler: wrapped });
 }

@@ -101,6 +101,11 @@ export class SessionStore {
     return this.create(doc);
   }
 
+  /** Reads a pending login without using it up (the caller takes it once it knows the callback is the right one). */
+  readPendingLogin(id: string): Promise<PendingLoginDoc | undefined> {
+    return this.read<PendingLoginDoc>(id, "pending-login");
+  }
+
   /**
    * Reads and deletes a pending login: it is returned to exactly one caller (a replayed or
    * concurrent callback gets undefined). Expiry is the caller's check.

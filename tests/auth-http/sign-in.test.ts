@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningHost } from "../../local/host.js";
 import { completeDevLogin, type DevPerson } from "../../local/dev-oidc.js";
 import { AUTH_RESPONSE_HEADERS } from "../../shared/auth/pages.js";
+import { pageContentSecurityPolicy, securityHeaders } from "../../shared/http/security-headers.js";
 import { ADMIN_CLI } from "../../shared/operations/context.js";
 import { setObjectId } from "../../shared/operations/users.js";
 import { setLoginTypes } from "../../shared/operations/login-types.js";
@@ -34,8 +35,11 @@ afterAll(async () => {
 const person = (name: string, oid: string, tid = ANN.tid): DevPerson => ({ tid, oid, preferredUsername: `${name}@contoso.dev`, name });
 const ctx = () => ({ tenantId, actor: ADMIN_CLI, now: new Date(), services: host.services, baseUrl: "" });
 
-function expectAuthHeaders(headers: Headers) {
-  for (const [k, v] of Object.entries(AUTH_RESPONSE_HEADERS)) expect(headers.get(k), k).toBe(v);
+/** The headers of every /auth/* response over http (no Strict-Transport-Security). */
+function expectAuthHeaders(headers: Headers, except: string[] = []) {
+  for (const [k, v] of Object.entries({ ...securityHeaders(false, "page"), ...AUTH_RESPONSE_HEADERS }))
+    if (!except.includes(k)) expect(headers.get(k), k).toBe(v);
+  expect(headers.get("strict-transport-security")).toBeNull();
 }
 
 /** The <title> of a page. */
@@ -78,10 +82,10 @@ describe("invite bootstrap", () => {
     const page = await new Browser(host).get("/auth/invite");
     expect(page.status).toBe(200);
     // same-origin, not no-referrer: under no-referrer a browser posts the form with `Origin: null`, which POST /auth/login refuses.
-    expectAuthHeaders(
-      new Headers([...page.headers].map(([k, v]): [string, string] => [k, k === "referrer-policy" && v === "same-origin" ? "no-referrer" : v])),
-    );
+    expectAuthHeaders(page.headers, ["Referrer-Policy", "Content-Security-Policy"]);
     expect(page.headers.get("referrer-policy")).toBe("same-origin");
+    // The form's POST answers 303 to the provider, and browsers check form-action on that redirect too.
+    expect(page.headers.get("content-security-policy")).toBe(pageContentSecurityPolicy([new URL(host.devOidc!.issuer).origin]));
     // The pattern is valid under the `v` flag browsers compile it with (an unescaped "-" in a class is not).
     const pattern = /pattern="([^"]+)"/.exec(page.text)![1]!;
     expect(() => new RegExp(pattern, "v")).not.toThrow();
@@ -200,17 +204,21 @@ describe("refusal pages", () => {
     expect(reply.text).not.toContain(code);
   });
 
-  it("refuses a callback from another browser (no binding cookie) and a replayed one", async () => {
+  it("refuses a callback from another browser without spoiling the sign-in, which the right browser then finishes once", async () => {
     const browser = new Browser(host);
     const start = await browser.get("/auth/login");
     const callback = await completeDevLogin(start.headers.get("location")!, ANN);
     const other = await new Browser(host).get(callback);
     expect(other.status).toBe(400);
     expect(other.text).toContain("login_other_browser");
+    expect(other.text).not.toContain(new URL(callback).searchParams.get("code")!);
+    const done = await browser.get(callback);
+    expect(done.status).toBe(302);
+    expect(done.headers.get("location")).toBe("/portal/");
+    expect((await browser.me()).json.user.objectId).toBe(ANN.oid);
     const replay = await browser.get(callback);
     expect(replay.status).toBe(400);
     expect(replay.text).toContain("login_expired");
-    expect(other.text).not.toContain(new URL(callback).searchParams.get("code")!);
   });
 
   it("answers 429 with Retry-After after too many sign-in attempts from one address", async () => {
@@ -220,6 +228,32 @@ describe("refusal pages", () => {
     expect(last!.status).toBe(429);
     expect(Number(last!.headers.get("retry-after"))).toBeGreaterThan(0);
     expectAuthHeaders(last!.headers);
+  });
+
+  it("keeps counting one address however the client rotates the X-Forwarded-For entries it sends itself", async () => {
+    const browser = new Browser(host, "192.0.2.98");
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) statuses.push((await browser.get("/auth/login", { "x-forwarded-for": `198.51.100.${i}, 192.0.2.98` })).status);
+    expect(statuses.slice(0, 20).every((status) => status === 302)).toBe(true);
+    expect(statuses[20]).toBe(429);
+  });
+
+  it("with two trusted proxies counts each client's address, not the last proxy's", async () => {
+    const config = host.services.config;
+    const hops = config.trustedProxyHops;
+    config.trustedProxyHops = 2;
+    try {
+      const proxy = "10.1.1.1";
+      const first = new Browser(host);
+      const statuses: number[] = [];
+      for (let i = 0; i < 21; i++) statuses.push((await first.get("/auth/login", { "x-forwarded-for": `198.51.100.${i}, 192.0.2.97, ${proxy}` })).status);
+      expect(statuses[19]).toBe(302);
+      expect(statuses[20]).toBe(429);
+      const second = await new Browser(host).get("/auth/login", { "x-forwarded-for": `192.0.2.96, ${proxy}` });
+      expect(second.status).toBe(302);
+    } finally {
+      config.trustedProxyHops = hops;
+    }
   });
 });
 

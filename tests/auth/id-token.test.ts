@@ -80,6 +80,23 @@ describe("validateIdToken", () => {
     });
   });
 
+  it("accepts several audiences when azp names this client (OpenID Connect Core §3.1.3.7)", async () => {
+    await expect(validate(await sign(claims({ aud: [CLIENT_ID, "another-app"], azp: CLIENT_ID })))).resolves.toMatchObject({ oid: OID });
+  });
+
+  it("says why a token with several audiences and no azp is refused", async () => {
+    const error = await validate(await sign(claims({ aud: [CLIENT_ID, "another-app"] }))).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: "id_token_audience",
+      status: 401,
+      message: "The sign-in token was refused: it names several audiences but no authorized party (azp).",
+    });
+  });
+
+  it("accepts a one-element audience list without azp", async () => {
+    await expect(validate(await sign(claims({ aud: [CLIENT_ID] })))).resolves.toMatchObject({ oid: OID });
+  });
+
   it(`allows ${CLOCK_SKEW_SECONDS} s of clock skew on exp and nbf`, async () => {
     await expect(
       validate(await sign(claims({ exp: T - CLOCK_SKEW_SECONDS + 5, nbf: T + CLOCK_SKEW_SECONDS - 5, iat: T + CLOCK_SKEW_SECONDS - 5 }))),
@@ -93,6 +110,8 @@ describe("validateIdToken", () => {
     ["the v1 issuer of its tid", claims({ iss: `https://sts.windows.net/${TID}/` }), "id_token_issuer"],
     ["a wrong audience", claims({ aud: "another-app" }), "id_token_audience"],
     ["an azp of another app", claims({ azp: "another-app" }), "id_token_audience"],
+    ["several audiences without azp", claims({ aud: [CLIENT_ID, "another-app"] }), "id_token_audience"],
+    ["several audiences whose azp is another app", claims({ aud: [CLIENT_ID, "another-app"], azp: "another-app" }), "id_token_audience"],
     ["an expired token", claims({ exp: T - CLOCK_SKEW_SECONDS - 1 }), "id_token_expired"],
     ["a token not yet valid (nbf)", claims({ nbf: T + CLOCK_SKEW_SECONDS + 1 }), "id_token_not_yet_valid"],
     ["a token issued in the future (iat)", claims({ iat: T + CLOCK_SKEW_SECONDS + 1 }), "id_token_not_yet_valid"],

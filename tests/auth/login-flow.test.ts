@@ -165,6 +165,24 @@ describe("finishLogin", () => {
     ).rejects.toMatchObject({ code: "login_other_browser" });
   });
 
+  it("refuses a callback from another browser without using up the pending login, which the browser that started it then finishes", async () => {
+    const { location, setCookie } = await startLogin(context(T0), {});
+    const state = new URL(location).searchParams.get("state")!;
+    const wrongCookie = "__Host-scimf_login=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    await expect(finishLogin(context(T0), { query: callback(state), cookieHeader: wrongCookie })).rejects.toMatchObject({ code: "login_other_browser" });
+    await expect(finishLogin(context(T0), { query: callback(state), cookieHeader: undefined })).rejects.toMatchObject({ code: "login_other_browser" });
+    expect(await raw(sha256Hex(state))).toMatchObject({ kind: "pending-login" });
+
+    tokenAnswer = { status: 400, body: { error: "invalid_grant" } };
+    lastTokenRequest = new URLSearchParams();
+    const right = finishLogin(context(at(60_000)), { query: callback(state), cookieHeader: setCookie.split(";")[0] });
+    await expect(right).rejects.toMatchObject({ code: "token_exchange_failed" });
+    expect(lastTokenRequest.get("code_verifier")).toBe(deriveLoginSecrets(state, bindingOf(setCookie)).codeVerifier);
+    expect(await raw(sha256Hex(state))).toBeUndefined();
+    const replay = finishLogin(context(at(60_000)), { query: callback(state), cookieHeader: setCookie.split(";")[0] });
+    await expect(replay).rejects.toMatchObject({ code: "login_expired" });
+  });
+
   it("explains each failure on a page with what to do", () => {
     expect(signInErrorPage(new SignInError("login_expired", "This sign-in was already completed."))).toEqual({
       code: "login_expired",

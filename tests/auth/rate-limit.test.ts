@@ -22,6 +22,13 @@ describe("RateLimiter", () => {
     expect([limiter.take("k", later).ok, limiter.take("k", later).ok, limiter.take("k", later).ok]).toEqual([true, true, false]);
   });
 
+  it("neither drains nor locks a bucket when the clock steps back", () => {
+    const limiter = new RateLimiter({ capacity: 2, perMinute: 60 });
+    limiter.take("k", 1_000_000);
+    expect(limiter.take("k", 0)).toEqual({ ok: true });
+    expect(limiter.take("k", 0)).toEqual({ ok: false, retryAfterSeconds: 1 });
+  });
+
   it("forgets the least recently used key beyond maxKeys", () => {
     const limiter = new RateLimiter({ capacity: 1, perMinute: 1 }, 2);
     limiter.take("a", 0);
@@ -39,7 +46,28 @@ describe("clientIp", () => {
     ["[2001:db8::1]:443", "2001:db8::1"],
     ["2001:db8::1", "2001:db8::1"],
     [undefined, "unknown"],
-  ])("takes the platform's entry of %s", (header, ip) => {
-    expect(clientIp(header)).toBe(ip);
+    ["", "unknown"],
+  ])("with one trusted proxy takes the platform's entry of %s", (header, ip) => {
+    expect(clientIp(header, 1)).toBe(ip);
+  });
+
+  it.each<[string, number, string]>([
+    ["198.51.100.7, 203.0.113.9, 10.0.0.4", 2, "203.0.113.9"],
+    ["198.51.100.7, 203.0.113.9:5123, 10.0.0.4, 10.0.0.5", 3, "203.0.113.9"],
+    ["203.0.113.9, 10.0.0.4", 5, "203.0.113.9"],
+    ["203.0.113.9", 3, "203.0.113.9"],
+  ])("takes the entry as many hops from the right as there are trusted proxies: %s with %i hops", (header, hops, ip) => {
+    expect(clientIp(header, hops)).toBe(ip);
+  });
+
+  it.each([1, 2, 3])("keeps the same key with %i hops however the client rotates the entries it sends itself", (hops) => {
+    const appended = ["203.0.113.9", "10.0.0.4", "10.0.0.5"].slice(0, hops).join(", ");
+    const keys = ["", "1.1.1.1, ", "2.2.2.2, 3.3.3.3, ", "unknown, ", "[2001:db8::66], "].map((sent) => clientIp(sent + appended, hops));
+    expect(new Set(keys)).toEqual(new Set(["203.0.113.9"]));
+  });
+
+  it("ignores the header with 0 trusted proxies and answers the fallback", () => {
+    expect(clientIp("1.1.1.1, 203.0.113.9", 0)).toBe("unknown");
+    expect(clientIp("203.0.113.9", 0, "direct")).toBe("direct");
   });
 });

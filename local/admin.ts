@@ -8,6 +8,7 @@ import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./local-store.js";
 import { UsageError, type Command, type OptionTable } from "./admin/command.js";
 import { tenantCommands, tenantOptions } from "./admin/tenants.js";
 import { tokenCommands, tokenOptions } from "./admin/tokens.js";
+import { oauthCommands, oauthOptions } from "./admin/oauth.js";
 import { settingsCommands, settingsOptions } from "./admin/settings.js";
 import { roleCommands, roleOptions } from "./admin/roles.js";
 import { teamCommands, teamOptions } from "./admin/teams.js";
@@ -30,6 +31,14 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   token create --tenant ID --name NAME [--expires ISO-DATE-TIME] [--audience TENANT-URL]
   token list --tenant ID
   token revoke --tenant ID --id TOKEN-ID
+  oauth client create --tenant ID --name NAME [--lifetime-minutes 60..360] [--secret-years 1..3] [--base-url https://HOST]
+  oauth client list --tenant ID
+  oauth client revoke --tenant ID --client CLIENT-ID
+  oauth secret add --tenant ID --client CLIENT-ID [--secret-years 1..3]
+  oauth secret revoke --tenant ID --client CLIENT-ID --secret SECRET-ID
+  oauth federation add --tenant ID --client CLIENT-ID --issuer ISSUER --subject OBJECT-ID [--audience A]...
+  oauth federation remove --tenant ID --client CLIENT-ID --credential CREDENTIAL-ID
+  oauth dev-assertion --client CLIENT-ID [--subject OBJECT-ID] [--audience A] [--oidc-url http://127.0.0.1:7072]
   login-types set --tenant ID --types password,entra
   role list --tenant ID
   role map --tenant ID --group GROUP --role ROLE
@@ -51,6 +60,7 @@ GROUP is a group's id, displayName or externalId; TEAM a team's id or name.`;
 const COMMANDS: Record<string, Command> = {
   ...tenantCommands,
   ...tokenCommands,
+  ...oauthCommands,
   ...settingsCommands,
   ...roleCommands,
   ...teamCommands,
@@ -62,6 +72,7 @@ const COMMANDS: Record<string, Command> = {
 const OPTIONS: OptionTable = {
   ...tenantOptions,
   ...tokenOptions,
+  ...oauthOptions,
   ...settingsOptions,
   ...roleOptions,
   ...teamOptions,
@@ -81,7 +92,9 @@ function settings(env: Record<string, string | undefined>) {
   const port = env.LOCAL_STORE_PORT || String(DEFAULT_LOCAL_STORE_PORT);
   const queue =
     env.JobsQueue || env.JobsQueue__queueServiceUri ? {} : { JobsQueue: azuriteConnectionString(Number(env.LOCAL_QUEUE_PORT || DEFAULT_LOCAL_QUEUE_PORT)) };
-  return { ...env, COSMOS_ENDPOINT: `http://127.0.0.1:${port}`, COSMOS_KEY: LOCAL_STORE_KEY, ...queue };
+  // The embedded store of `npm start`, whose development provider issues workload identity tokens (OIDC_PORT).
+  const devIssuer = env.OAUTH_DEV_ISSUER || `http://127.0.0.1:${env.OIDC_PORT || 7072}`;
+  return { ...env, COSMOS_ENDPOINT: `http://127.0.0.1:${port}`, COSMOS_KEY: LOCAL_STORE_KEY, OAUTH_DEV_ISSUER: devIssuer, ...queue };
 }
 
 /** Runs one command; returns the exit code. Output goes to `out`, one-line errors to `err`. */

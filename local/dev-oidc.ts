@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair } from "jose";
+import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import Provider, { type KoaContextWithOIDC } from "oidc-provider";
 import { escapeHtml } from "../shared/auth/pages.js";
 
@@ -19,6 +19,9 @@ export interface DevPerson {
   preferredUsername: string;
   name: string;
 }
+
+/** The workload identity (its object ID) the development provider mints assertions for unless told otherwise. */
+export const DEV_WORKLOAD_ID = "5a5a5a5a-0000-4000-8000-00000000a11d";
 
 /** The directory every dev person belongs to unless told otherwise. */
 export const DEV_TENANT_ID = "00000000-0000-4000-8000-00000000d0e0";
@@ -160,7 +163,43 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
   const callback = provider.callback();
   const PAGE_HEADERS = pageHeaders(options.redirectUris);
 
+  /**
+   * GET /workload-token?sub=&aud=&tid=&jti=&lifetime=: an Entra-shaped token for a workload
+   * identity, as Entra presents it to a token endpoint as client_assertion (workload identity
+   * federation): RS256 with the provider's key, iss this provider, sub = oid, tid, iat/nbf/exp, and a
+   * jti unless jti=none (Entra's own tokens carry uti instead; both are minted, uti always).
+   */
+  const mintWorkloadToken = async (url: URL, res: ServerResponse) => {
+    const sub = url.searchParams.get("sub")?.trim() || DEV_WORKLOAD_ID;
+    const aud = url.searchParams.get("aud")?.trim();
+    const tid = url.searchParams.get("tid")?.trim() || DEV_TENANT_ID;
+    const lifetime = Number(url.searchParams.get("lifetime") ?? 3600);
+    if (!aud || !Number.isInteger(lifetime) || lifetime < 1 || lifetime > 86_400) {
+      res
+        .writeHead(400, { "Content-Type": "application/json" })
+        .end(JSON.stringify({ error: "give aud (the audience, e.g. api://<client id>) and lifetime in seconds (1 to 86400)" }));
+      return;
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const jti = url.searchParams.get("jti");
+    const jwt = new SignJWT({ tid, oid: sub, uti: randomBytes(12).toString("base64url") })
+      .setProtectedHeader({ alg: "RS256", kid: jwk.kid, typ: "JWT" })
+      .setIssuer(issuer)
+      .setSubject(sub)
+      .setAudience(aud)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + lifetime);
+    if (jti !== "none") jwt.setJti(jti || randomUUID());
+    const assertion = await jwt.sign(privateKey);
+    res
+      .writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" })
+      .end(JSON.stringify({ assertion, issuer, subject: sub, audience: aud, expiresAt: new Date((now + lifetime) * 1000).toISOString() }));
+  };
+
   route.handler = (req, res) => {
+    const requestUrl = new URL(req.url ?? "/", issuer);
+    if (requestUrl.pathname === "/workload-token" && req.method === "GET") return void mintWorkloadToken(requestUrl, res);
     const match = /^\/interaction\/([\w-]+)$/.exec(new URL(req.url ?? "/", issuer).pathname);
     if (!match) return void callback(req, res);
     void (async () => {

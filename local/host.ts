@@ -294,6 +294,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       ENTRA_CLIENT_SECRET: devOidc.clientSecret,
       ENTRA_AUTHORITY: devOidc.issuer,
       ENTRA_FEDERATED_CREDENTIAL: undefined,
+      // Workload identity federation on a laptop: the provider this host runs mints the assertions.
+      OAUTH_DEV_ISSUER: devOidc.issuer,
     };
   }
 
@@ -333,6 +335,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   log(`SCIM service listening: Tenant URL ${tenantUrl} (Node ${process.version})`);
   log(`Functions: ${registrations.map((r) => `${r.methods.join(",")} /${[prefix, r.route].filter(Boolean).join("/")}`).join("\n           ")}`);
   if (devOidc) log(`Sign-in:        development OpenID provider at ${devOidc.issuer} (set ENTRA_CLIENT_ID to use Entra ID)`);
+  log(`OAuth:          token endpoint ${url}/oauth2/token (create a client: npm run admin -- oauth client create --tenant ID --name NAME)`);
+  if (devOidc) log(`                workload identity assertions from the development provider: npm run admin -- oauth dev-assertion --client CLIENT-ID`);
   if (jobs.env.JobsQueue) log(`Job queue:      Azurite (in memory) at ${jobs.env.JobsQueue.match(/QueueEndpoint=([^;]+)/)?.[1]}, queue triggers running`);
   if (defaultTenant) {
     log(

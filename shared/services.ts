@@ -9,6 +9,7 @@ import { ResourceStore } from "./store/resources.js";
 import { SettingsStore } from "./store/settings.js";
 import { TenantStore } from "./store/tenants.js";
 import { TokenStore } from "./store/tokens.js";
+import { OAuthStore } from "./store/oauth.js";
 import { SessionStore } from "./store/sessions.js";
 
 /**
@@ -23,6 +24,7 @@ export function createServices(config: Config, now: () => Date = () => new Date(
     config,
     tenants: new TenantStore(cosmos.tenants),
     tokens: new TokenStore(cosmos.tokens, config.tokenCacheMs),
+    oauth: new OAuthStore(cosmos.oauth, config.tokenCacheMs),
     resources: new ResourceStore(cosmos.resources, memberships, auditLog),
     memberships,
     auditLog,

@@ -2,7 +2,7 @@ import { ADMIN_CLI, type OperationContext, type Services } from "../../shared/op
 import { requireTenant as findTenant } from "../../shared/operations/tenants.js";
 
 /** A command's parsed options (strings and booleans, as node:util parseArgs gives them). */
-export type Args = Record<string, string | boolean | undefined>;
+export type Args = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 /** What a command prints: `data` with --json, `text` otherwise. */
 export interface Output {
@@ -13,7 +13,13 @@ export interface Output {
 export type Command = (args: Args, svc: Services, now: Date) => Promise<Output>;
 
 /** The parseArgs option table a command module contributes. */
-export type OptionTable = Record<string, { type: "string" | "boolean"; short?: string }>;
+export type OptionTable = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
+
+/** Every value of a repeatable option (`--audience A --audience B`). */
+export const many = (args: Args, name: string): string[] => {
+  const v = (args as Record<string, unknown>)[name];
+  return Array.isArray(v) ? v.map(String) : typeof v === "string" ? [v] : [];
+};
 
 /** A bad invocation: printed as one line, exit code 2. */
 export class UsageError extends Error {}

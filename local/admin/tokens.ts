@@ -1,11 +1,11 @@
 import { SCIM_PREFIX } from "../../shared/http/paths.js";
 import { EXPIRY_WARNING_DAYS, createToken, listTokens, revokeToken, type TokenInfo } from "../../shared/operations/tokens.js";
 import type { Command, OptionTable } from "./command.js";
-import { UsageError, required, tenantContext } from "./command.js";
+import { UsageError, many, optional, required, tenantContext } from "./command.js";
 
 export const tokenOptions: OptionTable = {
   expires: { type: "string" },
-  audience: { type: "string" },
+  audience: { type: "string", multiple: true },
   id: { type: "string" },
 };
 
@@ -61,8 +61,10 @@ function describeToken(t: TokenInfo): string {
 export const tokenCommands: Record<string, Command> = {
   "token create": async (args, svc, now) => {
     const name = required(args, "name");
-    const expiresAt = parseExpiry(args.expires, now);
-    const audience = parseAudience(args.audience);
+    const expiresAt = parseExpiry(optional(args, "expires"), now);
+    const audiences = many(args, "audience");
+    if (audiences.length > 1) throw new UsageError("a token has one --audience (its Tenant URL)");
+    const audience = parseAudience(audiences[0]);
     const ctx = await tenantContext(args, svc, now);
     const tenantId = ctx.tenantId;
     const { token, secret } = await createToken(ctx, { name, expiresAt, audience });

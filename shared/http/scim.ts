@@ -11,6 +11,7 @@ import { services } from "../services.js";
 import { registerHttp } from "./registry.js";
 import { SCIM_PREFIX } from "./paths.js";
 import { readJsonBody } from "./body.js";
+import { RateLimiter, clientIp } from "../auth/rate-limit.js";
 
 export { SCIM_PREFIX };
 
@@ -62,6 +63,50 @@ function toResponseError(error: unknown, context: InvocationContext): ScimError 
 }
 
 /**
+ * Failed authentications per client address: a burst of 60, then 30 a minute. An address past
+ * that gets 429 with Retry-After, without a store read, until its bucket refills, so guessing
+ * tokens is slow and cannot load the store. Per instance (see auth/rate-limit.ts).
+ */
+export const FAILED_AUTH_LIMIT = { capacity: 60, perMinute: 30 } as const;
+
+const failedAuth = new WeakMap<Services, { limiter: RateLimiter; blockedUntil: Map<string, number> }>();
+
+function failures(svc: Services) {
+  let f = failedAuth.get(svc);
+  if (!f) failedAuth.set(svc, (f = { limiter: new RateLimiter(FAILED_AUTH_LIMIT), blockedUntil: new Map() }));
+  return f;
+}
+
+const tooManyFailures = (seconds: number) =>
+  new ScimError(429, `Too many requests with an invalid token from this address; wait ${seconds} seconds, then send a valid token.`, undefined, {
+    "Retry-After": String(seconds),
+  });
+
+/** Authenticates, counting a refusal against the client's address (429 once it has failed too often). */
+async function authenticateCounted(svc: Services, request: Parameters<HttpHandler>[0], secret: string | undefined, now: Date, baseUrl: string) {
+  const f = failures(svc);
+  const ip = clientIp(request.headers.get("x-forwarded-for"), svc.config.trustedProxyHops);
+  const blocked = f.blockedUntil.get(ip);
+  if (blocked !== undefined) {
+    if (blocked > now.getTime()) throw tooManyFailures(Math.ceil((blocked - now.getTime()) / 1000));
+    f.blockedUntil.delete(ip);
+  }
+  try {
+    return await authenticate(svc, secret, now, baseUrl);
+  } catch (error) {
+    if (error instanceof ScimError && error.status === 401) {
+      const decision = f.limiter.take(ip, now.getTime());
+      if (!decision.ok) {
+        if (f.blockedUntil.size > 10_000) f.blockedUntil.clear();
+        f.blockedUntil.set(ip, now.getTime() + decision.retryAfterSeconds * 1000);
+        throw tooManyFailures(decision.retryAfterSeconds);
+      }
+    }
+    throw error;
+  }
+}
+
+/**
  * The one wrapper every SCIM function goes through: authenticates the bearer token (the token
  * names the tenant), builds the operation context and the parsed request, and turns every thrown
  * error into a SCIM error.
@@ -76,7 +121,7 @@ export function wrapScim(handler: ScimHandler): HttpHandler {
       const url = new URL(request.url);
       // The public origin when configured (behind a proxy or custom domain the request URL may differ).
       const baseUrl = `${svc.config.publicBaseUrl ?? url.origin}/${SCIM_PREFIX}`;
-      const principal = await authenticate(svc, secret, now, baseUrl);
+      const principal = await authenticateCounted(svc, request, secret, now, baseUrl);
       const ctx: OperationContext = {
         tenantId: principal.tenantId,
         actor: { kind: "token", tokenId: principal.tokenId, tokenName: principal.tokenName },

@@ -1,3 +1,4 @@
+import type { ClientInfo } from "../store/oauth.js";
 import { parseFilter } from "../scim/filter.js";
 import { canSignIn, loginTypesOf, userStatus } from "../product/identity.js";
 import { adminRole, canonicalRole, type TenantSettings } from "../product/settings.js";
@@ -347,6 +348,13 @@ const AUDIT_OPERATIONS = [
   "set-object-id",
   "token-create",
   "token-revoke",
+  "oauth-client-create",
+  "oauth-client-revoke",
+  "oauth-secret-add",
+  "oauth-secret-revoke",
+  "oauth-federation-add",
+  "oauth-federation-remove",
+  "oauth-token",
   "tenant-link",
   "admin-grant",
   "entra-unlink",
@@ -398,10 +406,10 @@ export async function auditPage(
 
 const HOUR = 3600_000;
 
-/** Ids of the tenant's SCIM tokens (revoked and expired too): their events are Entra's requests. */
-async function tokenIds(ctx: OperationContext): Promise<{ tokens: TokenInfo[]; ids: Set<string> }> {
-  const tokens = await ctx.services.tokens.list(ctx.tenantId, ctx.now);
-  return { tokens, ids: new Set(tokens.map((t) => t.id)) };
+/** Ids of the tenant's SCIM tokens and OAuth clients (revoked and expired too): their events are Entra's requests. */
+async function tokenIds(ctx: OperationContext): Promise<{ tokens: TokenInfo[]; clients: ClientInfo[]; ids: Set<string> }> {
+  const [tokens, clients] = await Promise.all([ctx.services.tokens.list(ctx.tenantId, ctx.now), ctx.services.oauth.list(ctx.tenantId, ctx.now)]);
+  return { tokens, clients, ids: new Set([...tokens.map((t) => t.id), ...clients.map((c) => c.clientId)]) };
 }
 
 /** `GET /api/admin/audit/hourly?days=7`: requests (SCIM writes by a token) and failures per hour, every hour of the range. */
@@ -429,17 +437,20 @@ export async function auditHourly(ctx: OperationContext, rawDays: string | null 
 
 export const tokenView = ({ tenantId: _t, ...token }: TokenInfo) => token;
 
+/** An OAuth client as the portal shows it (never a secret or a hash). */
+export const clientView = ({ tenantId: _t, ...client }: ClientInfo) => client;
+
 /** `GET /api/admin/health`: is Entra provisioning working, and what needs attention. */
 export async function connectionHealth(ctx: OperationContext) {
   const now = ctx.now.getTime();
-  const { tokens, ids } = await tokenIds(ctx);
+  const { tokens, clients, ids } = await tokenIds(ctx);
   const week = (await ctx.services.auditLog.since(ctx.tenantId, new Date(now - 7 * 24 * HOUR).toISOString(), ctx.now)).sort((a, b) =>
     a.time < b.time ? 1 : -1,
   );
   const fromEntra = week.filter((e) => ids.has(e.tokenId));
   const day = fromEntra.filter((e) => Date.parse(e.time) >= now - 24 * HOUR);
   const failures24h = day.filter((e) => e.status >= 400).length;
-  const lastUsed = tokens.map((t) => t.lastUsedAt).filter((t): t is string => t !== null);
+  const lastUsed = [...tokens.map((t) => t.lastUsedAt), ...clients.map((c) => c.lastUsedAt)].filter((t): t is string => t !== null);
   const lastRequestAt = [...lastUsed, ...(fromEntra[0] ? [fromEntra[0].time] : [])].sort().pop() ?? null;
   const patchDialects = { default: 0, rfc: 0 };
   const ignored = new Map<string, { attribute: string; count: number; lastSeen: string }>();
@@ -461,6 +472,14 @@ export async function connectionHealth(ctx: OperationContext) {
     patchDialects,
     expiringTokens: tokens.filter((t) => t.expiresSoon).map(tokenView),
     activeTokens: tokens.filter((t) => t.status === "active").length,
+    activeOAuthClients: clients.filter((c) => c.status === "active").length,
+    oauthSecretsExpiring: clients.flatMap((c) =>
+      c.status === "active"
+        ? c.secrets
+            .filter((s) => s.expiresSoon)
+            .map((s) => ({ clientId: c.clientId, clientName: c.name, secretId: s.id, expiresAt: s.expiresAt, expiresInDays: s.expiresInDays }))
+        : [],
+    ),
     ignoredAttributes: [...ignored.values()].sort((a, b) => b.count - a.count || a.attribute.localeCompare(b.attribute)).slice(0, 50),
     objectIdConflicts: await ctx.services.resources.objectIdConflicts(ctx.tenantId, 50),
   };

@@ -7,6 +7,7 @@ import type { ResourceStore } from "../store/resources.js";
 import type { SettingsStore } from "../store/settings.js";
 import type { TenantStore } from "../store/tenants.js";
 import type { TokenStore } from "../store/tokens.js";
+import type { OAuthStore } from "../store/oauth.js";
 import type { SessionStore } from "../store/sessions.js";
 
 /** Everything an operation may use, built once per process by the composition root (shared/services.ts). */
@@ -14,6 +15,8 @@ export interface Services {
   config: Config;
   tenants: TenantStore;
   tokens: TokenStore;
+  /** OAuth clients of Entra provisioning and the access tokens issued to them. */
+  oauth: OAuthStore;
   resources: ResourceStore;
   memberships: MembershipStore;
   auditLog: AuditLogStore;

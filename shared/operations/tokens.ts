@@ -1,5 +1,6 @@
 import { ScimError } from "../scim/errors.js";
 import { ConflictError } from "../store/errors.js";
+import { ACCESS_TOKEN_PREFIX, CLIENT_SECRET_PREFIX } from "../store/oauth.js";
 import { defaultTokenExpiry, EXPIRY_WARNING_DAYS, TOKEN_PREFIX, trimTenantUrl, type Principal, type TokenInfo } from "../store/tokens.js";
 import type { OperationContext, Services } from "./context.js";
 import { OperationError } from "./errors.js";
@@ -80,10 +81,18 @@ export type { TokenInfo };
 export const expiringTokens = (services: Services, now: Date) => services.tokens.expiring(now, EXPIRY_WARNING_DAYS);
 
 /**
- * Authenticates a SCIM request's bearer secret at a Tenant URL: the principal, or 401 with a
- * detail that says what to do (Entra shows it to the admin).
+ * Authenticates a SCIM request's bearer secret at a Tenant URL: a Secret Token or an OAuth access
+ * token (operations/oauth.ts), the same tenant binding and audience rule for both. The principal,
+ * or 401 with a detail that says what to do (Entra shows it to the admin).
  */
 export async function authenticate(services: Services, secret: string | undefined, now: Date, tenantUrl?: string): Promise<Principal> {
+  if (secret?.startsWith(ACCESS_TOKEN_PREFIX)) return authenticateAccessToken(services, secret, now, tenantUrl);
+  if (secret?.startsWith(CLIENT_SECRET_PREFIX)) {
+    throw new ScimError(
+      401,
+      "This is an OAuth client secret, not a bearer token: in Entra choose the authentication method 'OAuth2 client credentials grant' and paste it as Client secret, with the token endpoint from the admin portal.",
+    );
+  }
   const result = await services.tokens.authenticate(secret, now, tenantUrl);
   if ("principal" in result) return result.principal;
   const r = result.rejected;
@@ -102,6 +111,33 @@ export async function authenticate(services: Services, secret: string | undefine
       throw new ScimError(
         401,
         `The token '${r.tokenName}' is for the Tenant URL ${r.audience}, not ${tenantUrl ?? "this one"}. Set that Tenant URL in Entra, or create a token for this one.`,
+      );
+  }
+}
+
+async function authenticateAccessToken(services: Services, token: string, now: Date, tenantUrl: string | undefined): Promise<Principal> {
+  const result = await services.oauth.authenticate(token, now, tenantUrl);
+  if ("principal" in result) return { tenantId: result.principal.tenantId, tokenId: result.principal.clientId, tokenName: result.principal.clientName };
+  const r = result.rejected;
+  switch (r.reason) {
+    case "unknown":
+      throw new ScimError(
+        401,
+        "The access token is unknown or has expired. Entra requests a new one from the token endpoint; check the OAuth settings in Entra.",
+      );
+    case "expired":
+      throw new ScimError(401, `The access token of OAuth client '${r.clientName}' expired at ${r.expiresAt}; request a new one from the token endpoint.`);
+    case "revoked":
+      throw new ScimError(
+        401,
+        r.what === "client"
+          ? `The OAuth client '${r.clientName}' was revoked. Create a new client in the admin portal and update Entra.`
+          : `The client secret or federated credential this access token came from was revoked (OAuth client '${r.clientName}'). Update Entra with a current one.`,
+      );
+    case "audience":
+      throw new ScimError(
+        401,
+        `The access token of OAuth client '${r.clientName}' is for the Tenant URL ${r.audience}, not ${tenantUrl ?? "this one"}. Set that Tenant URL in Entra.`,
       );
   }
 }

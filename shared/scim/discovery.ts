@@ -6,7 +6,7 @@ import { URN } from "./urns.js";
  * Discovery documents (RFC 7644 §4, RFC 7643 §5-7). ServiceProviderConfig advertises exactly what
  * this server does: PATCH, filter (with maxResults), sort and ETags; no bulk, no password change.
  */
-export function serviceProviderConfig(baseUrl: string, maxResults: number) {
+export function serviceProviderConfig(baseUrl: string, maxResults: number, tokenEndpoint: string) {
   return {
     schemas: [URN.serviceProviderConfig],
     documentationUri: "https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups",
@@ -18,10 +18,18 @@ export function serviceProviderConfig(baseUrl: string, maxResults: number) {
     etag: { supported: true },
     authenticationSchemes: [
       {
-        type: "oauthbearertoken",
-        name: "OAuth Bearer Token",
-        description: "A SCIM token issued per tenant by the service's admin CLI, sent as 'Authorization: Bearer <token>'.",
+        type: "oauth2",
+        name: "OAuth 2.0 client credentials",
+        description: `Access tokens from the token endpoint ${tokenEndpoint} (scope scim), for a tenant's OAuth client: its client secret (client_secret_basic or client_secret_post) or a workload identity's token as client assertion (RFC 7523). Sent as 'Authorization: Bearer <access token>'.`,
+        specUri: "https://www.rfc-editor.org/rfc/rfc6749",
         primary: true,
+      },
+      {
+        type: "oauthbearertoken",
+        name: "Secret Token (legacy)",
+        description: "A long-lived SCIM token issued per tenant in the admin portal or CLI, sent as 'Authorization: Bearer <token>'; for existing connections.",
+        specUri: "https://www.rfc-editor.org/rfc/rfc6750",
+        primary: false,
       },
     ],
     meta: {

@@ -24,6 +24,8 @@ export interface CosmosContainers {
   auditLog: Container;
   /** Sign-in: pending logins, sessions, invites (partition key /id). */
   sessions: Container;
+  /** OAuth clients of Entra provisioning, their access tokens and used assertion ids (partition key /id). */
+  oauth: Container;
 }
 
 /** How the client is opened beyond its location: request plugins (the fault layer of tests/faults and the benchmark). */
@@ -89,6 +91,7 @@ export function openCosmos(config: StoreLocation, options: ClientOptions = {}): 
     resources: database.container("resources"),
     sessions: database.container("sessions"),
     auditLog: database.container("auditLog"),
+    oauth: database.container("oauth"),
   };
 }
 

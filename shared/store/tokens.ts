@@ -132,6 +132,8 @@ interface CachedToken {
 /** Bearer tokens of every tenant, partitioned by their hash (authentication is one point read). */
 export class TokenStore {
   private readonly cache = new Map<string, CachedToken>();
+  /** Hashes no token has, until when: an unknown token costs one store read per `cacheMs`, not one per request. */
+  private readonly unknown = new Map<string, number>();
 
   constructor(
     private readonly tokens: Container,
@@ -167,6 +169,7 @@ export class TokenStore {
       if (cosmosStatus(error) === 409) throw new ConflictError("Token", "secret", "(hidden)", "another token", true);
       throw fromCosmos(error);
     }
+    this.unknown.delete(doc.id);
     return { token: toInfo(doc, now), secret };
   }
 
@@ -250,8 +253,13 @@ export class TokenStore {
         ? { principal: cached.principal }
         : { rejected: { reason: "audience", tokenName: cached.principal.tokenName, audience: cached.audience! } };
     }
+    if ((this.unknown.get(hash) ?? 0) > t) return { rejected: { reason: "unknown" } };
     const doc = await this.readToken(hash);
-    if (!doc) return { rejected: { reason: "unknown" } };
+    if (!doc) {
+      if (this.unknown.size > 10_000) this.unknown.clear();
+      this.unknown.set(hash, t + this.cacheMs);
+      return { rejected: { reason: "unknown" } };
+    }
     const status = statusOf(doc, now);
     if (status === "revoked") return { rejected: { reason: "revoked", tokenName: doc.name } };
     if (status === "expired") return { rejected: { reason: "expired", tokenName: doc.name, expiresAt: doc.expiresAt! } };

@@ -1,0 +1,158 @@
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { RateLimiter, clientIp, type RateLimit } from "../auth/rate-limit.js";
+import { ScimError } from "../scim/errors.js";
+import type { Services } from "../operations/context.js";
+import { toScimError } from "../operations/errors.js";
+import { OAuthError, TOKEN_PATH, issueAccessToken, type TokenRequest } from "../operations/oauth.js";
+import { services } from "../services.js";
+import { readBodyText } from "./body.js";
+import { publicBaseUrl } from "./auth.js";
+import { SCIM_PREFIX } from "./paths.js";
+import { registerHttp } from "./registry.js";
+import { securityHeaders } from "./security-headers.js";
+
+/**
+ * The token endpoint's HTTP side (RFC 6749 §3.2, §4.4, §5): a bounded
+ * `application/x-www-form-urlencoded` body, client_secret_basic and client_secret_post, each
+ * parameter at most once, answers with `Cache-Control: no-store`, errors as RFC 6749 §5.2 JSON
+ * (never a 500 page), and rate limits per client address and per client ID.
+ */
+
+/** A token request's form is small: anything over this is refused while it arrives. */
+export const TOKEN_BODY_LIMIT = 16 * 1024;
+
+export const TOKEN_LIMITS = {
+  /** Per client address: Entra asks about once an hour per job; a burst of 60, then 60 a minute. */
+  perIp: { capacity: 60, perMinute: 60 },
+  /** Per client ID: a burst of 20, then 10 a minute. */
+  perClient: { capacity: 20, perMinute: 10 },
+} as const satisfies Record<string, RateLimit>;
+
+const limiters = new WeakMap<Services, { perIp: RateLimiter; perClient: RateLimiter }>();
+
+function limitersOf(svc: Services) {
+  let l = limiters.get(svc);
+  if (!l) limiters.set(svc, (l = { perIp: new RateLimiter(TOKEN_LIMITS.perIp), perClient: new RateLimiter(TOKEN_LIMITS.perClient) }));
+  return l;
+}
+
+const FORM_FIELDS = ["grant_type", "scope", "client_id", "client_secret", "client_assertion_type", "client_assertion"] as const;
+
+function json(status: number, body: unknown, https: boolean, headers: Record<string, string> = {}): HttpResponseInit {
+  return {
+    status,
+    headers: {
+      ...securityHeaders(https, "api"),
+      "Content-Type": "application/json; charset=utf-8",
+      "Cache-Control": "no-store",
+      Pragma: "no-cache",
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  };
+}
+
+/** `Authorization: Basic` as RFC 6749 §2.3.1 sends it (each part form-urlencoded, then base64). */
+function basicCredentials(header: string | null): TokenRequest["basic"] | "malformed" | undefined {
+  if (!header) return undefined;
+  const m = /^basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+  if (!m) return /^basic\b/i.test(header) ? "malformed" : undefined;
+  const decoded = Buffer.from(m[1]!, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon <= 0) return "malformed";
+  try {
+    const unform = (s: string) => decodeURIComponent(s.replace(/\+/g, " "));
+    return { clientId: unform(decoded.slice(0, colon)), clientSecret: unform(decoded.slice(colon + 1)) };
+  } catch {
+    return "malformed";
+  }
+}
+
+/** Reads and checks the form; OAuthError invalid_request for anything but one well-formed form. */
+async function readTokenRequest(request: HttpRequest, svc: Services, tenantUrl: string): Promise<TokenRequest> {
+  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded")
+    throw new OAuthError(
+      "invalid_request",
+      `Send the token request as application/x-www-form-urlencoded (RFC 6749 §4.4.2), not ${type || "without a Content-Type"}.`,
+    );
+  let text: string;
+  try {
+    text = await readBodyText(request, { maxBytes: TOKEN_BODY_LIMIT, timeoutMs: svc.config.bodyTimeoutMs });
+  } catch (error) {
+    if (error instanceof ScimError && error.status === 413)
+      throw new OAuthError("invalid_request", `The token request is larger than ${TOKEN_BODY_LIMIT} bytes; send only the OAuth parameters.`, 413);
+    if (error instanceof ScimError) throw new OAuthError("invalid_request", error.detail, error.status);
+    throw error;
+  }
+  const form = new URLSearchParams(text);
+  const one = (name: (typeof FORM_FIELDS)[number]) => {
+    const all = form.getAll(name);
+    if (all.length > 1) throw new OAuthError("invalid_request", `The parameter ${name} is sent more than once (RFC 6749 §3.2).`);
+    return all[0];
+  };
+  const basic = basicCredentials(request.headers.get("authorization"));
+  if (basic === "malformed")
+    throw Object.assign(new OAuthError("invalid_client", "The Authorization header is not valid HTTP Basic (base64 of client_id:client_secret)."), {
+      basic: true,
+    });
+  const value = (name: (typeof FORM_FIELDS)[number]) => one(name);
+  const fields = Object.fromEntries(FORM_FIELDS.map((f) => [f, value(f)])) as Record<(typeof FORM_FIELDS)[number], string | undefined>;
+  return {
+    ...(fields.grant_type !== undefined ? { grantType: fields.grant_type } : {}),
+    ...(fields.scope !== undefined ? { scope: fields.scope } : {}),
+    ...(basic ? { basic } : {}),
+    ...(fields.client_id !== undefined ? { clientId: fields.client_id } : {}),
+    ...(fields.client_secret !== undefined ? { clientSecret: fields.client_secret } : {}),
+    ...(fields.client_assertion_type !== undefined ? { assertionType: fields.client_assertion_type } : {}),
+    ...(fields.client_assertion !== undefined ? { assertion: fields.client_assertion } : {}),
+    tenantUrl,
+  };
+}
+
+const limited = (seconds: number, who: string) =>
+  new OAuthError("temporarily_unavailable", `Too many token requests from this ${who}; wait ${seconds} seconds and try again.`, 429, seconds);
+
+export const tokenHandler: HttpHandler = async (request: HttpRequest, context: InvocationContext) => {
+  const svc = services();
+  const now = svc.now();
+  const origin = publicBaseUrl(svc, request);
+  const https = origin.startsWith("https:");
+  let viaHeader = /^basic\b/i.test(request.headers.get("authorization") ?? "");
+  try {
+    const limits = limitersOf(svc);
+    const byIp = limits.perIp.take(`ip:${clientIp(request.headers.get("x-forwarded-for"), svc.config.trustedProxyHops)}`, now.getTime());
+    if (!byIp.ok) throw limited(byIp.retryAfterSeconds, "address");
+    const req = await readTokenRequest(request, svc, `${origin}/${SCIM_PREFIX}`);
+    viaHeader = req.basic !== undefined;
+    const clientId = req.basic?.clientId ?? req.clientId;
+    if (clientId) {
+      const byClient = limits.perClient.take(`client:${clientId.slice(0, 64)}`, now.getTime());
+      if (!byClient.ok) throw limited(byClient.retryAfterSeconds, "client");
+    }
+    return json(200, await issueAccessToken(svc, req, now), https);
+  } catch (error) {
+    if (error instanceof OAuthError) {
+      if (error.status >= 500) context.warn(`Token request not served: ${error.error} (correlation id ${context.invocationId})`);
+      const headers: Record<string, string> = {
+        ...(error.retryAfterSeconds !== undefined ? { "Retry-After": String(error.retryAfterSeconds) } : {}),
+        ...(error.status === 401 ? { "WWW-Authenticate": `${viaHeader ? "Basic" : "Bearer"} realm="scim-functions", error="${error.error}"` } : {}),
+      };
+      return json(error.status, { error: error.error, error_description: error.description }, https, headers);
+    }
+    const known = toScimError(error);
+    if (known && known.status < 500) return json(known.status, { error: "invalid_request", error_description: known.detail }, https, known.headers);
+    context.error(`${known ? "Store unavailable" : "Unhandled error"} in ${context.functionName} (correlation id ${context.invocationId}):`, error);
+    return json(
+      503,
+      { error: "temporarily_unavailable", error_description: `The token service is unavailable; try again shortly. Correlation id: ${context.invocationId}.` },
+      https,
+      known?.headers ?? { "Retry-After": "5" },
+    );
+  }
+};
+
+/** Registers the token endpoint at /oauth2/token (one route for every tenant: the client ID names it). */
+export function tokenEndpointFunction(name: string): HttpHandler {
+  return registerHttp({ name, methods: ["POST"], route: TOKEN_PATH, handler: tokenHandler });
+}

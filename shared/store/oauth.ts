@@ -1,0 +1,404 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import type { Container } from "@azure/cosmos";
+import { NotFoundError, PreconditionFailedError, call, cosmosStatus, fromCosmos } from "./errors.js";
+import { Retry, read, withRetries } from "./retry.js";
+
+/**
+ * OAuth 2.0 clients of Entra provisioning (RFC 6749 client credentials, RFC 7523 client
+ * assertions), the opaque access tokens they are issued, and the `jti`s of assertions already
+ * used. One container, `oauth`, partitioned by `id`: a client is read by its client ID, an access
+ * token by the SHA-256 of its value (one point read each). Secrets and access tokens are stored
+ * only as hashes; expired access tokens and `jti`s leave by TTL.
+ */
+
+/** Access tokens start with this (and so with the Secret Tokens' `scimf_`): SCIM routes take both. */
+export const ACCESS_TOKEN_PREFIX = "scimf_at_";
+/** Client secrets start with this, so one pasted as a Secret Token can be recognised and explained. */
+export const CLIENT_SECRET_PREFIX = "scimf_cs_";
+
+const DAY_MS = 24 * 3600_000;
+/** Secrets expiring within this many days are flagged (Connection health, `oauth client list`). */
+export const SECRET_WARNING_DAYS = 30;
+/** `lastUsedAt` of a secret or federated credential is written at most this often. */
+const LAST_USED_INTERVAL_MS = 60_000;
+
+interface SecretRecord {
+  id: string;
+  /** SHA-256 (hex) of the secret: 256 random bits, so an unsalted hash is safe to store. */
+  hash: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt?: string;
+  lastUsedAt?: string;
+}
+
+/** A trusted workload identity: an issuer, the identity (`sub`) and the audiences its assertions may carry. */
+export interface FederatedRecord {
+  id: string;
+  /** The issuer as configured (normalised, no trailing slash unless it is part of the issuer). */
+  issuer: string;
+  /** Set when the issuer is an Entra one: its tenant id, which `tid` must equal; both issuer forms of it are accepted. */
+  entraTenantId?: string;
+  subject: string;
+  audiences: string[];
+  createdAt: string;
+  lastUsedAt?: string;
+}
+
+export interface ClientDoc {
+  id: string;
+  type: "client";
+  tenantId: string;
+  name: string;
+  createdAt: string;
+  revokedAt?: string;
+  accessTokenLifetimeMinutes: number;
+  secrets: SecretRecord[];
+  federated: FederatedRecord[];
+  _etag?: string;
+}
+
+interface AccessTokenDoc {
+  id: string;
+  type: "access";
+  tenantId: string;
+  clientId: string;
+  /** The secret or federated credential the token was issued for: revoking it ends the token. */
+  credentialId: string;
+  /** The Tenant URL the token is for (as Secret Tokens created in the portal). */
+  audience: string;
+  createdAt: string;
+  expiresAt: string;
+  ttl: number;
+}
+
+export interface SecretInfo {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+  status: "active" | "expired" | "revoked";
+  revokedAt: string | null;
+  expiresSoon: boolean;
+  expiresInDays: number;
+}
+
+export interface FederatedInfo {
+  id: string;
+  issuer: string;
+  entraTenantId: string | null;
+  subject: string;
+  audiences: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** A client as the admin sees it: never a secret or a hash. */
+export interface ClientInfo {
+  clientId: string;
+  tenantId: string;
+  name: string;
+  createdAt: string;
+  status: "active" | "revoked";
+  revokedAt: string | null;
+  accessTokenLifetimeMinutes: number;
+  /** The latest use of any of its credentials. */
+  lastUsedAt: string | null;
+  secrets: SecretInfo[];
+  federatedCredentials: FederatedInfo[];
+}
+
+/** A client as the token endpoint needs it (the credentials with their hashes stay in this module). */
+export interface ClientRecord {
+  info: ClientInfo;
+  /** The id of the active secret whose hash matches `secret`, or why none does. */
+  matchSecret(secret: string, now: Date): { secretId: string } | { rejected: "no-match" | "expired" | "revoked" };
+  federated: FederatedRecord[];
+}
+
+/** What an access token authenticates: the tenant and the client (for the provisioning log). */
+export interface AccessPrincipal {
+  tenantId: string;
+  clientId: string;
+  clientName: string;
+}
+
+export type AccessRejection =
+  | { reason: "unknown" }
+  | { reason: "expired"; clientName: string; expiresAt: string }
+  | { reason: "revoked"; clientName: string; what: "client" | "credential" }
+  | { reason: "audience"; clientName: string; audience: string };
+
+export const hashSecret = (secret: string) => createHash("sha256").update(secret, "utf8").digest("hex");
+
+const newId = (prefix: string) => `${prefix}_${randomBytes(9).toString("base64url")}`;
+
+function secretStatus(s: SecretRecord, now: Date): SecretInfo["status"] {
+  if (s.revokedAt) return "revoked";
+  return Date.parse(s.expiresAt) <= now.getTime() ? "expired" : "active";
+}
+
+function toSecretInfo(s: SecretRecord, now: Date): SecretInfo {
+  const status = secretStatus(s, now);
+  const left = Date.parse(s.expiresAt) - now.getTime();
+  return {
+    id: s.id,
+    createdAt: s.createdAt,
+    expiresAt: s.expiresAt,
+    lastUsedAt: s.lastUsedAt ?? null,
+    status,
+    revokedAt: s.revokedAt ?? null,
+    expiresSoon: status === "active" && left <= SECRET_WARNING_DAYS * DAY_MS,
+    expiresInDays: Math.floor(left / DAY_MS),
+  };
+}
+
+const toFederatedInfo = (f: FederatedRecord): FederatedInfo => ({
+  id: f.id,
+  issuer: f.issuer,
+  entraTenantId: f.entraTenantId ?? null,
+  subject: f.subject,
+  audiences: f.audiences,
+  createdAt: f.createdAt,
+  lastUsedAt: f.lastUsedAt ?? null,
+});
+
+function toInfo(doc: ClientDoc, now: Date): ClientInfo {
+  const uses = [...doc.secrets.map((s) => s.lastUsedAt), ...doc.federated.map((f) => f.lastUsedAt)].filter((t): t is string => !!t).sort();
+  return {
+    clientId: doc.id,
+    tenantId: doc.tenantId,
+    name: doc.name,
+    createdAt: doc.createdAt,
+    status: doc.revokedAt ? "revoked" : "active",
+    revokedAt: doc.revokedAt ?? null,
+    accessTokenLifetimeMinutes: doc.accessTokenLifetimeMinutes,
+    lastUsedAt: uses.pop() ?? null,
+    secrets: doc.secrets.map((s) => toSecretInfo(s, now)),
+    federatedCredentials: doc.federated.map(toFederatedInfo),
+  };
+}
+
+const sameHash = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a, "hex"), Buffer.from(b, "hex"));
+
+interface CachedAccess {
+  principal: AccessPrincipal;
+  audience: string;
+  /** Used until then (at most `cacheMs`: how long a revocation takes to reach this instance). */
+  until: number;
+  expiresAt: number;
+}
+
+/** A change to a client, applied to the stored document under its ETag (rerun when another writer got there first). */
+export type ClientChange = (doc: ClientDoc) => ClientDoc;
+
+export class OAuthStore {
+  private readonly cache = new Map<string, CachedAccess>();
+
+  constructor(
+    private readonly container: Container,
+    private readonly cacheMs = 5000,
+  ) {}
+
+  /** Creates a client with its first secret; returns the secret, which is not stored and cannot be shown again. */
+  async createClient(
+    tenantId: string,
+    input: { name: string; accessTokenLifetimeMinutes: number; secretExpiresAt: Date },
+    now: Date,
+  ): Promise<{ client: ClientInfo; secret: string; secretId: string }> {
+    const { record, secret } = newSecret(input.secretExpiresAt, now);
+    const doc: ClientDoc = {
+      id: randomUUID(),
+      type: "client",
+      tenantId,
+      name: input.name,
+      createdAt: now.toISOString(),
+      accessTokenLifetimeMinutes: input.accessTokenLifetimeMinutes,
+      secrets: [record],
+      federated: [],
+    };
+    await call(() => this.container.items.create(doc));
+    return { client: toInfo(doc, now), secret, secretId: record.id };
+  }
+
+  /** A tenant's clients, newest first. */
+  async list(tenantId: string, now: Date): Promise<ClientInfo[]> {
+    const docs = await call(
+      async () =>
+        (
+          await this.container.items
+            .query<ClientDoc>(
+              { query: "SELECT * FROM c WHERE c.type = 'client' AND c.tenantId = @tenantId", parameters: [{ name: "@tenantId", value: tenantId }] },
+              { maxItemCount: 1000 },
+            )
+            .fetchAll()
+        ).resources,
+    );
+    return docs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id)).map((d) => toInfo(d, now));
+  }
+
+  /** A client by its client ID (undefined when there is none; a store failure is an error, never "not there"). */
+  async client(clientId: string, now: Date): Promise<ClientRecord | undefined> {
+    const doc = await this.readClient(clientId);
+    if (!doc) return undefined;
+    return {
+      info: toInfo(doc, now),
+      federated: doc.federated,
+      matchSecret(secret, at) {
+        const hash = hashSecret(secret);
+        const found = doc.secrets.find((s) => sameHash(s.hash, hash));
+        if (!found) return { rejected: "no-match" };
+        const status = secretStatus(found, at);
+        return status === "active" ? { secretId: found.id } : { rejected: status };
+      },
+    };
+  }
+
+  /** Adds a secret to a client (rotation: the old ones stay active until revoked). */
+  async addSecret(tenantId: string, clientId: string, expiresAt: Date, now: Date): Promise<{ client: ClientInfo; secret: string; secretId: string }> {
+    const { record, secret } = newSecret(expiresAt, now);
+    const client = await this.change(tenantId, clientId, now, (doc) => ({ ...doc, secrets: [...doc.secrets, record] }));
+    return { client, secret, secretId: record.id };
+  }
+
+  /** Applies `change` to a client of `tenantId` under its ETag; NotFoundError when the tenant has no such client. */
+  async change(tenantId: string, clientId: string, now: Date, change: ClientChange): Promise<ClientInfo> {
+    return withRetries({ attempts: 5, what: `changing OAuth client ${clientId}` }, async () => {
+      const doc = await this.readClient(clientId);
+      if (!doc || doc.tenantId !== tenantId) throw new NotFoundError(`OAuth client ${clientId}`);
+      const next = change(doc);
+      if (next === doc) return toInfo(doc, now);
+      try {
+        const { resource } = await this.container
+          .item(doc.id, doc.id)
+          .replace<ClientDoc>(next, { accessCondition: { type: "IfMatch", condition: doc._etag! } });
+        return toInfo(resource ?? next, now);
+      } catch (error) {
+        if (cosmosStatus(error) === 412) throw new Retry(undefined, new PreconditionFailedError(`OAuth client ${clientId}`));
+        throw fromCosmos(error);
+      }
+    });
+  }
+
+  /**
+   * Records that a credential was used to obtain a token, at most once a minute per credential,
+   * under the client's ETag. Returns false when it could not be written (the caller logs it; the
+   * token is issued anyway).
+   */
+  async recordUse(clientId: string, credentialId: string, now: Date): Promise<boolean> {
+    const doc = await this.readClient(clientId).catch(() => undefined);
+    if (!doc) return false;
+    const stamp = now.toISOString();
+    const fresh = (t?: string) => t !== undefined && now.getTime() - Date.parse(t) < LAST_USED_INTERVAL_MS;
+    const secret = doc.secrets.find((s) => s.id === credentialId);
+    const federated = doc.federated.find((f) => f.id === credentialId);
+    if (fresh(secret?.lastUsedAt ?? federated?.lastUsedAt)) return true;
+    const next: ClientDoc = {
+      ...doc,
+      secrets: doc.secrets.map((s) => (s.id === credentialId ? { ...s, lastUsedAt: stamp } : s)),
+      federated: doc.federated.map((f) => (f.id === credentialId ? { ...f, lastUsedAt: stamp } : f)),
+    };
+    try {
+      await this.container.item(doc.id, doc.id).replace(next, { accessCondition: { type: "IfMatch", condition: doc._etag! } });
+      return true;
+    } catch (error) {
+      // 412: another instance wrote the client in between (perhaps this very stamp); the next use records it.
+      return cosmosStatus(error) === 412;
+    }
+  }
+
+  /**
+   * Stores a `jti` until `expiresAt`; false when it is already there (a replayed assertion). The
+   * store's uniqueness makes this hold across instances.
+   */
+  async rememberAssertion(issuer: string, jti: string, expiresAt: Date, now: Date): Promise<boolean> {
+    const id = `jti_${hashSecret(`${issuer}\n${jti}`)}`;
+    const ttl = Math.max(60, Math.ceil((expiresAt.getTime() - now.getTime()) / 1000) + 300);
+    try {
+      await this.container.items.create({ id, type: "jti", expiresAt: expiresAt.toISOString(), ttl });
+      return true;
+    } catch (error) {
+      if (cosmosStatus(error) !== 409) throw fromCosmos(error);
+      // Where TTL does not run (the embedded local store), an expired record no longer counts.
+      const seen = await read(() => this.container.item(id, id).read<{ expiresAt: string }>());
+      if (seen && Date.parse(seen.expiresAt) > now.getTime()) return false;
+      await call(() => this.container.items.upsert({ id, type: "jti", expiresAt: expiresAt.toISOString(), ttl }));
+      return true;
+    }
+  }
+
+  /** Issues an opaque access token; its value is returned once and stored only as a hash (with a TTL). */
+  async issueAccessToken(
+    principal: { tenantId: string; clientId: string; credentialId: string },
+    audience: string,
+    lifetimeSeconds: number,
+    now: Date,
+  ): Promise<{ token: string; expiresAt: string }> {
+    const token = ACCESS_TOKEN_PREFIX + randomBytes(32).toString("base64url");
+    const expiresAt = new Date(now.getTime() + lifetimeSeconds * 1000).toISOString();
+    const doc: AccessTokenDoc = {
+      id: hashSecret(token),
+      type: "access",
+      ...principal,
+      audience,
+      createdAt: now.toISOString(),
+      expiresAt,
+      ttl: lifetimeSeconds + 3600,
+    };
+    await call(() => this.container.items.create(doc));
+    return { token, expiresAt };
+  }
+
+  /**
+   * Resolves an access token at a Tenant URL: the token (one point read) and its client (one more),
+   * cached for at most `cacheMs`, so revoking the client or the credential it came from ends it
+   * within that time on every instance.
+   */
+  async authenticate(token: string, now: Date, tenantUrl: string | undefined): Promise<{ principal: AccessPrincipal } | { rejected: AccessRejection }> {
+    const hash = hashSecret(token);
+    const t = now.getTime();
+    const cached = this.cache.get(hash);
+    if (cached && cached.until > t && cached.expiresAt > t) {
+      return sameUrl(cached.audience, tenantUrl)
+        ? { principal: cached.principal }
+        : { rejected: { reason: "audience", clientName: cached.principal.clientName, audience: cached.audience } };
+    }
+    const doc = await read(() => this.container.item(hash, hash).read<AccessTokenDoc>());
+    if (!doc || doc.type !== "access") return { rejected: { reason: "unknown" } };
+    const client = await this.readClient(doc.clientId);
+    if (!client) return { rejected: { reason: "unknown" } };
+    if (Date.parse(doc.expiresAt) <= t) return { rejected: { reason: "expired", clientName: client.name, expiresAt: doc.expiresAt } };
+    if (client.revokedAt) return { rejected: { reason: "revoked", clientName: client.name, what: "client" } };
+    const secret = client.secrets.find((s) => s.id === doc.credentialId);
+    const federated = client.federated.some((f) => f.id === doc.credentialId);
+    if ((secret && secret.revokedAt) || (!secret && !federated)) return { rejected: { reason: "revoked", clientName: client.name, what: "credential" } };
+    const principal: AccessPrincipal = { tenantId: doc.tenantId, clientId: client.id, clientName: client.name };
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(hash, { principal, audience: doc.audience, until: t + this.cacheMs, expiresAt: Date.parse(doc.expiresAt) });
+    if (!sameUrl(doc.audience, tenantUrl)) return { rejected: { reason: "audience", clientName: client.name, audience: doc.audience } };
+    return { principal };
+  }
+
+  /** Forgets cached access tokens of a client (this instance sees a revocation at once; others within `cacheMs`). */
+  forgetClient(clientId: string): void {
+    for (const [hash, entry] of this.cache) if (entry.principal.clientId === clientId) this.cache.delete(hash);
+  }
+
+  private readClient(clientId: string): Promise<ClientDoc | undefined> {
+    if (!/^[\w-]{1,64}$/.test(clientId)) return Promise.resolve(undefined);
+    return read(() => this.container.item(clientId, clientId).read<ClientDoc>()).then((doc) => (doc?.type === "client" ? doc : undefined));
+  }
+}
+
+function newSecret(expiresAt: Date, now: Date): { record: SecretRecord; secret: string } {
+  const secret = CLIENT_SECRET_PREFIX + randomBytes(32).toString("base64url");
+  return { secret, record: { id: newId("sec"), hash: hashSecret(secret), createdAt: now.toISOString(), expiresAt: expiresAt.toISOString() } };
+}
+
+const trimUrl = (url: string) =>
+  url
+    .trim()
+    .replace(/[?#].*$/s, "")
+    .replace(/\/+$/, "")
+    .toLowerCase();
+const sameUrl = (audience: string, tenantUrl: string | undefined) => tenantUrl !== undefined && trimUrl(audience) === trimUrl(tenantUrl);

@@ -7,6 +7,7 @@ import {
   PersonRegular,
   DocumentBulletListRegular,
   HeartPulseRegular,
+  ShieldKeyholeRegular,
   ToggleLeftRegular,
   SignOutRegular,
 } from "@fluentui/react-icons";
@@ -14,6 +15,7 @@ import { api, ApiError, onUnauthorized, setCsrfToken, type Me } from "./api";
 import { href, linkClick, match, navigate, useRoute } from "./router";
 import { ErrorState, LoadingState } from "./components/common";
 
+const AuthenticationPage = lazy(() => import("./pages/Authentication"));
 const TokensPage = lazy(() => import("./pages/Tokens"));
 const AccountTypesPage = lazy(() => import("./pages/AccountTypes"));
 const UsersPage = lazy(() => import("./pages/Users"));
@@ -24,25 +26,35 @@ const HealthPage = lazy(() => import("./pages/Health"));
 const ProfilePage = lazy(() => import("./pages/Profile"));
 
 const useStyles = makeStyles({
-  root: { display: "grid", gridTemplateRows: "48px 1fr", minHeight: "100vh", backgroundColor: tokens.colorNeutralBackground3 },
+  root: { display: "grid", gridTemplateRows: "auto 1fr", minHeight: "100vh", backgroundColor: tokens.colorNeutralBackground3 },
   header: {
     display: "flex",
     alignItems: "center",
     gap: tokens.spacingHorizontalL,
+    minHeight: "48px",
     padding: `0 ${tokens.spacingHorizontalL}`,
     backgroundColor: tokens.colorBrandBackground,
     color: tokens.colorNeutralForegroundOnBrand,
+    // Phones: the header wraps instead of pushing the page wider than the screen.
+    "@media (max-width: 640px)": { flexWrap: "wrap", rowGap: tokens.spacingVerticalXS, padding: `${tokens.spacingVerticalXS} ${tokens.spacingHorizontalM}` },
   },
   product: { fontWeight: tokens.fontWeightSemibold, fontSize: tokens.fontSizeBase400 },
   tenant: { color: tokens.colorNeutralForegroundOnBrand, opacity: 0.9 },
   spacer: { flexGrow: 1 },
   user: { color: tokens.colorNeutralForegroundOnBrand, textAlign: "right", lineHeight: tokens.lineHeightBase200 },
   signOut: { color: tokens.colorNeutralForegroundOnBrand },
-  body: { display: "grid", gridTemplateColumns: "240px 1fr", minHeight: 0 },
+  body: {
+    display: "grid",
+    gridTemplateColumns: "240px minmax(0, 1fr)",
+    minHeight: 0,
+    // Phones: the navigation goes above the page.
+    "@media (max-width: 640px)": { gridTemplateColumns: "minmax(0, 1fr)", gridTemplateRows: "auto 1fr" },
+  },
   nav: {
     backgroundColor: tokens.colorNeutralBackground1,
     borderRight: `1px solid ${tokens.colorNeutralStroke2}`,
     padding: `${tokens.spacingVerticalM} 0`,
+    "@media (max-width: 640px)": { borderRight: "none", borderBottom: `1px solid ${tokens.colorNeutralStroke2}`, padding: `${tokens.spacingVerticalXS} 0` },
   },
   navList: { listStyle: "none", margin: 0, padding: 0 },
   navGroup: {
@@ -69,7 +81,12 @@ const useStyles = makeStyles({
     backgroundColor: tokens.colorNeutralBackground1Selected,
     fontWeight: tokens.fontWeightSemibold,
   },
-  main: { padding: `${tokens.spacingVerticalXL} ${tokens.spacingHorizontalXXL}`, minWidth: 0, outline: "none" },
+  main: {
+    padding: `${tokens.spacingVerticalXL} ${tokens.spacingHorizontalXXL}`,
+    minWidth: 0,
+    outline: "none",
+    "@media (max-width: 640px)": { padding: `${tokens.spacingVerticalL} ${tokens.spacingHorizontalM}` },
+  },
   skip: {
     position: "absolute",
     left: "-9999px",
@@ -165,6 +182,7 @@ const adminNav: (NavEntry | NavGroup)[] = [
   {
     group: "Integrations",
     items: [
+      { route: "/authentication", label: "Authentication", icon: <ShieldKeyholeRegular /> },
       { route: "/integrations/tokens", label: "Tokens", icon: <KeyRegular /> },
       { route: "/integrations/account-types", label: "Account types", icon: <ToggleLeftRegular /> },
     ],
@@ -296,6 +314,7 @@ function NavLink({ entry: n, route, indent }: { entry: NavEntry; route: string; 
 function Page({ route, me }: { route: string; me: Me }) {
   if (!me.isAdmin || route === "/me") return <ProfilePage me={me} />;
   if (route === "/" || route === "/integrations" || route === "/integrations/tokens") return <TokensPage me={me} />;
+  if (route === "/authentication" || route === "/integrations/authentication") return <AuthenticationPage me={me} />;
   if (route === "/integrations/account-types") return <AccountTypesPage />;
   if (route === "/users") return <UsersPage />;
   const user = match("/users/:id", route);

@@ -224,8 +224,82 @@ export interface Health {
   patchDialects: Record<string, number>;
   expiringTokens: Token[];
   activeTokens: number;
+  /** Active OAuth clients: Entra may authenticate with one of these instead of a token. */
+  activeOAuthClients: number;
+  /** Active OAuth client secrets expiring within 30 days. */
+  oauthSecretsExpiring: OAuthSecretExpiring[];
   ignoredAttributes: { attribute: string; count: number; lastSeen: string }[];
   objectIdConflicts: { objectId: string; userIds: string[] }[];
+}
+
+export interface OAuthSecretExpiring {
+  clientId: string;
+  clientName: string;
+  secretId: string;
+  expiresAt: string;
+  expiresInDays: number;
+}
+
+// ---- OAuth 2.0 (Integrations → Authentication) ----
+
+/** A client secret; its value is returned only once, when it is created. */
+export interface OAuthSecret {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+  status: "active" | "expired" | "revoked";
+  revokedAt: string | null;
+  expiresSoon: boolean;
+  expiresInDays: number;
+}
+
+/** A federated credential: a workload identity whose tokens the client accepts instead of a secret. */
+export interface FederatedCredential {
+  id: string;
+  issuer: string;
+  entraTenantId: string | null;
+  subject: string;
+  audiences: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface OAuthClient {
+  clientId: string;
+  name: string;
+  createdAt: string;
+  status: "active" | "revoked";
+  revokedAt: string | null;
+  accessTokenLifetimeMinutes: number;
+  lastUsedAt: string | null;
+  secrets: OAuthSecret[];
+  federatedCredentials: FederatedCredential[];
+}
+
+/** `GET /api/admin/oauth`: what Entra needs, and the clients (newest first). */
+export interface OAuthSetup {
+  tenantUrl: string;
+  tokenEndpoint: string;
+  scope: string;
+  clients: OAuthClient[];
+}
+
+/** `POST /api/admin/oauth/clients` → 201. */
+export interface OAuthClientCreated {
+  client: OAuthClient;
+  clientSecret: string;
+  secretExpiresAt: string;
+  tokenEndpoint: string;
+  scope: string;
+  tenantUrl: string;
+}
+
+/** `POST /api/admin/oauth/clients/{clientId}/secrets` → 201. */
+export interface OAuthSecretCreated {
+  client: OAuthClient;
+  clientSecret: string;
+  secret: OAuthSecret;
 }
 
 export interface HourBucket {

@@ -87,7 +87,7 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     // The invite made a new user from the token's claims: named by its user name only once.
     // The name Entra gave (the invite created the user with it), then the userName.
     expect(await page.getByTestId("signed-in-user").textContent()).toBe(`${ANN.name}${ANN.preferredUsername}`);
-    for (const name of ["Tokens", "Account types", "Users", "Teams and roles", "Provisioning log", "Connection health", "My profile"]) {
+    for (const name of ["Authentication", "Tokens", "Account types", "Users", "Teams and roles", "Provisioning log", "Connection health", "My profile"]) {
       await main(page).getByRole("link", { name }).waitFor();
     }
     expect(await main(page).getByRole("link", { name: "Tokens" }).getAttribute("aria-current")).toBe("page");
@@ -199,6 +199,175 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       });
     },
   );
+
+  it(
+    "authentication: an OAuth client for Entra — the secret shown once, a token from the token endpoint, SCIM with it, rotation, a federated credential",
+    T,
+    async () => {
+      const { page } = admin;
+      await main(page).getByRole("link", { name: "Authentication" }).click();
+      await page.waitForURL("**/portal/authentication");
+      await expect.poll(() => h1(page).textContent()).toBe("Authentication");
+      expect(await main(page).getByRole("link", { name: "Authentication" }).getAttribute("aria-current")).toBe("page");
+      const methods = page.getByRole("tablist", { name: "Authentication method" });
+      expect(await methods.getByRole("tab").count()).toBe(3);
+      expect(await methods.getByRole("tab", { name: /OAuth 2.0 client credentials/ }).getAttribute("aria-selected")).toBe("true");
+      await page.getByTestId("empty-state").getByText("Create an OAuth client, then paste these values into Entra").waitFor();
+      // The values that do not depend on a client are there before one exists.
+      const values = page.getByRole("region", { name: "Values to paste into Entra" });
+      expect(await values.getByRole("textbox", { name: "Tenant URL" }).inputValue()).toBe(rig.host.tenantUrl);
+
+      // Create a client: the secret is shown once, with everything Entra needs.
+      await page.getByRole("textbox", { name: "Name" }).fill("entra-oauth");
+      await page.getByRole("button", { name: "Create client" }).click();
+      const created = page.getByRole("dialog", { name: "OAuth client created" });
+      await created.waitFor();
+      await created.getByText("you won't see it again").waitFor();
+      const shown = (label: string) => created.getByRole("textbox", { name: label, exact: true }).inputValue();
+      const tenantUrl = await shown("Tenant URL");
+      const tokenEndpoint = await shown("Token endpoint");
+      const scope = await shown("Scope");
+      const clientId = await shown("Client ID");
+      const secret = await shown("Client secret");
+      expect(tenantUrl).toBe(rig.host.tenantUrl);
+      expect(tokenEndpoint).toMatch(/^https?:\/\//);
+      expect(secret.length).toBeGreaterThan(20);
+      const copied = async (label: string, value: string) => {
+        await created.getByRole("button", { name: `Copy ${label}` }).click();
+        expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(value);
+      };
+      await copied("Client secret", secret);
+      await shoot(page, "portal-oauth-secret-created");
+      await copied("Client ID", clientId);
+      await copied("Token endpoint", tokenEndpoint);
+      await created.getByRole("button", { name: "Done" }).click();
+      await created.waitFor({ state: "hidden" });
+      await expect.poll(() => page.getByRole("button", { name: "Create client" }).evaluate((el) => el === document.activeElement)).toBe(true);
+      // Once closed, the secret is nowhere on the page (nor in the API).
+      expect(await page.content()).not.toContain(secret);
+      expect(JSON.stringify((await api(page, "GET", "/api/admin/oauth")).json)).not.toContain(secret);
+
+      // As Entra does, outside the browser: client credentials (HTTP Basic), then SCIM with the access token.
+      const basic = (id: string, pw: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(pw)}`).toString("base64")}`;
+      const grant = (pw: string) =>
+        fetch(tokenEndpoint, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", authorization: basic(clientId, pw) },
+          body: new URLSearchParams({ grant_type: "client_credentials", scope }).toString(),
+        });
+      const issued = await grant(secret);
+      const issuedBody = await issued.text();
+      expect(issued.status, issuedBody).toBe(200);
+      const accessToken: string = JSON.parse(issuedBody).access_token;
+      expect(accessToken).toBeTruthy();
+      const scimWith = async (token: string) =>
+        (await fetch(`${tenantUrl}/Users?startIndex=1&count=1`, { headers: { authorization: `Bearer ${token}`, accept: "application/scim+json" } })).status;
+      expect(await scimWith(accessToken)).toBe(200);
+
+      // After a reload, the secret's last use shows.
+      await page.reload();
+      const client = page.getByRole("region", { name: "entra-oauth" });
+      const secrets = client.getByRole("table", { name: "Secrets of entra-oauth" });
+      await secrets.waitFor();
+      const firstId: string = (await api(page, "GET", "/api/admin/oauth")).json.clients[0].secrets[0].id;
+      await expect.poll(() => secrets.getByTestId(`secret-row-${firstId}`).getByTestId("secret-last-used").textContent()).not.toBe("Never");
+
+      // Rotation: a second secret (two active at once), then the first revoked after a confirmation.
+      await client.getByRole("button", { name: "Add secret to entra-oauth" }).click();
+      const added = page.getByRole("dialog", { name: "Client secret added" });
+      await added.waitFor();
+      await added.getByText("you won't see it again").waitFor();
+      const secret2 = await added.getByRole("textbox", { name: "Client secret", exact: true }).inputValue();
+      expect(secret2).not.toBe(secret);
+      await added.getByRole("button", { name: "Done" }).click();
+      await added.waitFor({ state: "hidden" });
+      await expect.poll(() => secrets.getByRole("row").filter({ hasText: "Active" }).count()).toBe(2);
+
+      await secrets.getByRole("button", { name: `Revoke secret ${firstId}` }).click();
+      const confirm = page.getByRole("dialog", { name: `Revoke secret ${firstId}?` });
+      await confirm.waitFor();
+      await confirm.getByText("stop working within 5 seconds").waitFor();
+      await confirm.getByRole("button", { name: "Revoke secret" }).click();
+      await confirm.waitFor({ state: "hidden" });
+      await secrets.getByTestId(`secret-row-${firstId}`).getByText("Revoked").waitFor();
+      expect(await secrets.getByRole("button", { name: `Revoke secret ${firstId}` }).getAttribute("aria-disabled")).toBe("true");
+      // The revoked secret gets no token, and the token issued from it stops working within 5 s; the new secret works.
+      await within(5_000, async () => (await scimWith(accessToken)) === 401, "SCIM refuses the access token of the revoked secret");
+      expect((await grant(secret)).status).toBe(401);
+      const rotated = await grant(secret2);
+      expect(rotated.status).toBe(200);
+      expect(await scimWith(((await rotated.json()) as { access_token: string }).access_token)).toBe(200);
+      await client.scrollIntoViewIfNeeded();
+      await shoot(page, "portal-authentication", { fullPage: true });
+
+      // Workload identity federation: a federated credential with Entra's issuer and the default audiences.
+      await methods.getByRole("tab", { name: /Workload identity federation/ }).click();
+      const federated = page.getByRole("region", { name: "entra-oauth" });
+      expect(await federated.getByRole("textbox", { name: "Client identifier" }).inputValue()).toBe(clientId);
+      expect(await federated.getByRole("textbox", { name: "Issuer" }).inputValue()).toBe(`https://login.microsoftonline.com/${DEV_TENANT_ID}/v2.0`);
+      expect(await federated.getByRole("textbox", { name: "Audiences" }).inputValue()).toBe(`api://${clientId}\n${clientId}`);
+      const workload = "5e1f0000-0000-4000-8000-0000000000a1";
+      await federated.getByRole("textbox", { name: "Subject identifier" }).fill(workload);
+      await federated.getByRole("button", { name: "Add federated credential" }).click();
+      const creds = federated.getByRole("list", { name: "Federated credentials of entra-oauth" });
+      await creds.getByRole("listitem").filter({ hasText: workload }).waitFor();
+      expect(await creds.getByRole("listitem").filter({ hasText: workload }).textContent()).toContain(`api://${clientId}`);
+      // The v1 issuer form is accepted too; that one is then removed after a confirmation.
+      const other = "5e1f0000-0000-4000-8000-0000000000a2";
+      await federated.getByRole("textbox", { name: "Issuer" }).fill(`https://sts.windows.net/${DEV_TENANT_ID}/`);
+      await federated.getByRole("textbox", { name: "Subject identifier" }).fill(other);
+      await federated.getByRole("button", { name: "Add federated credential" }).click();
+      await creds.getByRole("listitem").filter({ hasText: other }).waitFor();
+      await creds.getByRole("button", { name: `Remove federated credential ${other}` }).click();
+      const remove = page.getByRole("dialog", { name: "Remove federated credential?" });
+      await remove.getByRole("button", { name: "Remove" }).click();
+      await remove.waitFor({ state: "hidden" });
+      await expect.poll(() => creds.getByRole("listitem").filter({ hasText: other }).count()).toBe(0);
+      const listed = (await api(page, "GET", "/api/admin/oauth")).json.clients[0];
+      expect(listed.federatedCredentials).toMatchObject([{ subject: workload, audiences: [`api://${clientId}`, clientId] }]);
+      await shoot(page, "portal-oauth-federation", { fullPage: true });
+
+      // The legacy method points to Tokens.
+      await methods.getByRole("tab", { name: /Secret Token \(legacy\)/ }).click();
+      await page.getByRole("tabpanel").getByRole("link", { name: "Tokens" }).waitFor();
+    },
+  );
+
+  it("authentication on a phone (390 px): no horizontal page overflow; revoking a client asks first", T, async () => {
+    const { page } = admin;
+    await page.goto("/portal/authentication");
+    await page.getByRole("region", { name: "entra-oauth" }).waitFor();
+    const methods = page.getByRole("tablist", { name: "Authentication method" });
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      for (const tab of [/OAuth 2.0 client credentials/, /Workload identity federation/, /Secret Token/]) {
+        await methods.getByRole("tab", { name: tab }).click();
+        await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth), { message: String(tab) }).toBeLessThanOrEqual(390);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+
+    // A second client, revoked (after a confirmation): the first one is untouched.
+    await methods.getByRole("tab", { name: /OAuth 2.0 client credentials/ }).click();
+    await page.getByRole("textbox", { name: "Name" }).fill("entra-old");
+    await page.getByRole("button", { name: "Create client" }).click();
+    const created = page.getByRole("dialog", { name: "OAuth client created" });
+    await created.getByRole("button", { name: "Done" }).click();
+    await created.waitFor({ state: "hidden" });
+    const old = page.getByRole("region", { name: "entra-old" });
+    await old.getByRole("button", { name: "Revoke client entra-old" }).click();
+    const confirm = page.getByRole("dialog", { name: "Revoke client entra-old?" });
+    await confirm.getByText("within 5 seconds").waitFor();
+    await confirm.getByRole("button", { name: "Revoke client" }).click();
+    await confirm.waitFor({ state: "hidden" });
+    await old.getByText("Revoked").first().waitFor();
+    const clients = (await api(page, "GET", "/api/admin/oauth")).json.clients as { name: string; status: string }[];
+    expect(clients.map((c) => [c.name, c.status])).toEqual([
+      ["entra-old", "revoked"],
+      ["entra-oauth", "active"],
+    ]);
+  });
 
   it("account types: Entra ID is switched on, and the last type on cannot be turned off", T, async () => {
     const { page } = admin;

@@ -400,7 +400,10 @@ describe("10. Discovery", () => {
       changePassword: { supported: false },
       sort: { supported: true },
       etag: { supported: true },
-      authenticationSchemes: [expect.objectContaining({ type: "oauthbearertoken" })],
+      authenticationSchemes: [
+        expect.objectContaining({ type: "oauth2", primary: true, description: expect.stringContaining(`${host.url}/oauth2/token`) }),
+        expect.objectContaining({ type: "oauthbearertoken", primary: false }),
+      ],
     });
     expect(noNulls(res.body)).toBe(true);
   });

@@ -118,9 +118,11 @@ export function ErrorState({ error, what, onRetry }: { error: ApiError; what: st
 /** The error of an action (save, revoke, ...), with its detail and any field errors not shown next to a field. */
 export function ProblemBar({ error, title, hideFields = [] }: { error?: ApiError; title: string; hideFields?: string[] }) {
   if (!error) return null;
-  const others = error.errors.filter((e) => !hideFields.includes(e.field));
+  const notShown = error.errors.filter((e) => !hideFields.includes(e.field));
   // Every error is already shown next to its field.
-  if (error.errors.length > 0 && others.length === 0) return null;
+  if (error.errors.length > 0 && notShown.length === 0) return null;
+  // A field error that only repeats the detail (e.g. a 409 naming clientId) is not listed twice.
+  const others = notShown.filter((e) => e.detail !== error.detail);
   return (
     <MessageBar intent="error" role="alert" layout="multiline">
       <MessageBarBody>

@@ -83,8 +83,9 @@ export default function HealthPage() {
           <div className={s.stack}>
             {!h.lastRequestAt && (
               <EmptyState title="Entra has not called yet">
-                Create a token on <RouteLink to="/integrations/tokens">Tokens</RouteLink>, paste it with the Tenant URL into Entra (Enterprise applications →
-                your app → Provisioning), then run Test Connection.
+                Set up how Entra authenticates on <RouteLink to="/authentication">Authentication</RouteLink> (an OAuth client, recommended) or create a token on{" "}
+                <RouteLink to="/integrations/tokens">Tokens</RouteLink>, paste the values into Entra (Enterprise applications → your app → Provisioning), then
+                run Test Connection.
               </EmptyState>
             )}
             {h.requests24h > 0 && h.failureShare >= WARN_SHARE && (
@@ -96,11 +97,12 @@ export default function HealthPage() {
                 </MessageBarBody>
               </MessageBar>
             )}
-            {h.activeTokens === 0 && (
+            {h.activeTokens === 0 && h.activeOAuthClients === 0 && (
               <MessageBar intent="error" layout="multiline">
                 <MessageBarBody>
-                  <MessageBarTitle>No active token</MessageBarTitle>
-                  Entra cannot provision. <RouteLink to="/integrations/tokens">Create a token</RouteLink> and paste it into Entra.
+                  <MessageBarTitle>No active credential</MessageBarTitle>
+                  Entra cannot provision without one. <RouteLink to="/authentication">Create an OAuth client</RouteLink> and paste its values into Entra (or,
+                  for an existing connection, <RouteLink to="/integrations/tokens">a Secret Token</RouteLink>).
                 </MessageBarBody>
               </MessageBar>
             )}
@@ -125,6 +127,7 @@ export default function HealthPage() {
               sub={h.requests24h ? `${fmtPercent(h.failureShare)} of all requests` : "No requests in the last 24 hours"}
             />
             <Card testId="health-active-tokens" label="Active tokens" value={String(h.activeTokens)} />
+            <Card testId="health-active-oauth-clients" label="Active OAuth clients" value={String(h.activeOAuthClients)} />
           </div>
 
           <Section title="PATCH dialects seen">
@@ -159,6 +162,29 @@ export default function HealthPage() {
                 </ul>
                 <Text>
                   Rotate now: <RouteLink to="/integrations/tokens">create a new token</RouteLink>, paste it into Entra, then revoke the old one.
+                </Text>
+              </>
+            )}
+          </Section>
+
+          <Section title="OAuth client secrets expiring soon">
+            {h.oauthSecretsExpiring.length === 0 ? (
+              <Text>No OAuth client secret expires in the next 30 days.</Text>
+            ) : (
+              <>
+                <ul>
+                  {h.oauthSecretsExpiring.map((x) => (
+                    <li key={`${x.clientId}/${x.secretId}`}>
+                      <strong>{x.clientName}</strong>: secret <span className={s.mono}>{x.secretId}</span> expires {fmtDate(x.expiresAt)}{" "}
+                      <Badge appearance="tint" color={x.expiresInDays <= 7 ? "danger" : "warning"} shape="rounded">
+                        {x.expiresInDays <= 0 ? "today" : `in ${x.expiresInDays} day${x.expiresInDays === 1 ? "" : "s"}`}
+                      </Badge>
+                    </li>
+                  ))}
+                </ul>
+                <Text>
+                  Rotate now: on <RouteLink to="/authentication">Authentication</RouteLink>, add a secret to the client, paste it into Entra, then revoke the
+                  old one.
                 </Text>
               </>
             )}

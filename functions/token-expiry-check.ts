@@ -9,7 +9,7 @@ export const TOKEN_EXPIRY_SCHEDULE = "0 0 6 * * *";
 const daysLeft = (days: number) => (days === 0 ? "less than a day left" : days === 1 ? "1 day left" : `${days} days left`);
 
 /**
- * Warns about every active SCIM token that expires within 30 days: once it expires, Entra's
+ * Warns about every active SCIM token and OAuth client secret that expires within 30 days: once it expires, Entra's
  * provisioning job fails to authenticate and goes into quarantine. Logs names and ids, never a
  * secret or hash. Store failures throw: the host logs them and retries by the policy below.
  */
@@ -26,7 +26,15 @@ export async function checkTokenExpiry(timer: Timer, context: InvocationContext)
         "an expired token puts the job into quarantine.",
     );
   }
-  if (expiring.length === 0) context.info(`No SCIM token expires within ${EXPIRY_WARNING_DAYS} days.`);
+  const secrets = await svc.oauth.expiringSecrets(now, EXPIRY_WARNING_DAYS);
+  for (const s of secrets) {
+    context.warn(
+      `OAuth client secret ${s.secretId} of client '${s.clientName}' (${s.clientId}) of tenant ${s.tenantId} expires at ${s.expiresAt} (${daysLeft(s.expiresInDays)}). ` +
+        `Add a new secret (npm run admin -- oauth secret add --tenant ${s.tenantId} --client ${s.clientId}), paste it into the Entra provisioning job, ` +
+        `then revoke this one (oauth secret revoke --tenant ${s.tenantId} --client ${s.clientId} --secret ${s.secretId}): an expired secret puts the job into quarantine.`,
+    );
+  }
+  if (expiring.length === 0 && secrets.length === 0) context.info(`No SCIM token or OAuth client secret expires within ${EXPIRY_WARNING_DAYS} days.`);
 }
 
 azureFunctions.app.timer("token-expiry-check", {

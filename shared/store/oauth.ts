@@ -237,6 +237,39 @@ export class OAuthStore {
     return docs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id)).map((d) => toInfo(d, now));
   }
 
+  /**
+   * Active secrets of active clients of every tenant that expire within `withinDays` of `now`,
+   * soonest first (a cross-partition query over the clients: the daily expiry check runs it once).
+   */
+  async expiringSecrets(
+    now: Date,
+    withinDays = SECRET_WARNING_DAYS,
+  ): Promise<{ tenantId: string; clientId: string; clientName: string; secretId: string; expiresAt: string; expiresInDays: number }[]> {
+    const docs = await call(
+      async () =>
+        (
+          await this.container.items
+            .query<ClientDoc>({ query: "SELECT * FROM c WHERE c.type = 'client' AND NOT IS_DEFINED(c.revokedAt)" }, { maxItemCount: 1000 })
+            .fetchAll()
+        ).resources,
+    );
+    const until = now.getTime() + withinDays * DAY_MS;
+    return docs
+      .flatMap((doc) =>
+        doc.secrets
+          .filter((s) => !s.revokedAt && Date.parse(s.expiresAt) > now.getTime() && Date.parse(s.expiresAt) <= until)
+          .map((s) => ({
+            tenantId: doc.tenantId,
+            clientId: doc.id,
+            clientName: doc.name,
+            secretId: s.id,
+            expiresAt: s.expiresAt,
+            expiresInDays: Math.floor((Date.parse(s.expiresAt) - now.getTime()) / DAY_MS),
+          })),
+      )
+      .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt) || a.secretId.localeCompare(b.secretId));
+  }
+
   /** A client by its client ID (undefined when there is none; a store failure is an error, never "not there"). */
   async client(clientId: string, now: Date): Promise<ClientRecord | undefined> {
     const doc = await this.readClient(clientId);

@@ -7,6 +7,8 @@ import { createServices, useServices } from "../../shared/services.js";
 import type { Services } from "../../shared/operations/context.js";
 import { UnavailableError } from "../../shared/store/errors.js";
 import { hashToken } from "../../shared/store/tokens.js";
+import { ADMIN_CLI } from "../../shared/operations/context.js";
+import { createOAuthClient, revokeOAuthClient } from "../../shared/operations/oauth.js";
 
 /** The daily timer function that warns about tokens about to expire, called as the Functions host calls it. */
 
@@ -68,7 +70,7 @@ describe("checkTokenExpiry", () => {
   it("logs one info line when no token expires within 30 days", async () => {
     const tenant = await services.tenants.create("Calm", T0);
     secrets.push((await devToken(services, tenant.id, "fresh", T0)).secret);
-    expect(await run()).toEqual([["information", "No SCIM token expires within 30 days."]]);
+    expect(await run()).toEqual([["information", "No SCIM token or OAuth client secret expires within 30 days."]]);
   });
 
   it("warns once per active token expiring within 30 days, naming tenant, token, expiry and days left", async () => {
@@ -103,11 +105,30 @@ describe("checkTokenExpiry", () => {
     ]);
   });
 
+  it("warns about an OAuth client secret expiring within 30 days, not about a revoked client's", async () => {
+    const tenant = await services.tenants.create("OAuth", T0);
+    const ctx = { tenantId: tenant.id, actor: ADMIN_CLI, now: T0, services, baseUrl: "" };
+    const { client, clientSecret } = await createOAuthClient(ctx, { name: "entra-oauth", lifetimeYears: 1 });
+    const gone = await createOAuthClient(ctx, { name: "gone", lifetimeYears: 1 });
+    await revokeOAuthClient(ctx, gone.client.clientId);
+    secrets.push(clientSecret, gone.clientSecret);
+    clock = new Date(Date.parse(client.secrets[0]!.expiresAt) - 10 * DAY);
+    const lines = (await run()).filter(([, line]) => line.startsWith("OAuth"));
+    expect(lines).toEqual([
+      [
+        "warning",
+        `OAuth client secret ${client.secrets[0]!.id} of client 'entra-oauth' (${client.clientId}) of tenant ${tenant.id} expires at ${client.secrets[0]!.expiresAt} (10 days left). ` +
+          `Add a new secret (npm run admin -- oauth secret add --tenant ${tenant.id} --client ${client.clientId}), paste it into the Entra provisioning job, ` +
+          `then revoke this one (oauth secret revoke --tenant ${tenant.id} --client ${client.clientId} --secret ${client.secrets[0]!.id}): an expired secret puts the job into quarantine.`,
+      ],
+    ]);
+  });
+
   it("notes a run that is late", async () => {
     clock = new Date("2040-01-01T00:00:00.000Z");
     expect(await run({ ...timer, isPastDue: true })).toEqual([
       ["information", "The token expiry check is running late (a schedule occurrence was missed)."],
-      ["information", "No SCIM token expires within 30 days."],
+      ["information", "No SCIM token or OAuth client secret expires within 30 days."],
     ]);
   });
 

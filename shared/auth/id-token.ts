@@ -1,4 +1,4 @@
-import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
+import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyOptions } from "jose";
 import { isGuid } from "./secrets.js";
 
 /** Why sign-in could not go on: a code for tests and logs, a message without any secret. */
@@ -75,6 +75,21 @@ export class JwksCache {
   }
 }
 
+/**
+ * Verifies a JWT with the issuer's keys at `now`; a token signed with a key not (yet) known makes
+ * the cache read the keys again (at most once per cooldown) and verify once more. jose's errors go
+ * to the caller to translate.
+ */
+export async function verifyWithKeys(jwt: string, jwks: JwksCache, options: JWTVerifyOptions & { currentDate: Date }): Promise<JWTPayload> {
+  const at = options.currentDate.getTime();
+  try {
+    return (await jwtVerify(jwt, await jwks.keySet(at), options)).payload;
+  } catch (error) {
+    if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+    return (await jwtVerify(jwt, await jwks.keySet(at, true), options)).payload;
+  }
+}
+
 export interface IdTokenExpectations {
   /**
    * The issuer the token must carry: a template with `{tid}` (Entra: `https://login.microsoftonline.com/{tid}/v2.0`,
@@ -118,12 +133,7 @@ export async function validateIdToken(idToken: string, jwks: JwksCache, expect: 
   };
   let payload: JWTPayload;
   try {
-    try {
-      ({ payload } = await jwtVerify(idToken, await jwks.keySet(expect.now.getTime()), options));
-    } catch (error) {
-      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
-      ({ payload } = await jwtVerify(idToken, await jwks.keySet(expect.now.getTime(), true), options));
-    }
+    payload = await verifyWithKeys(idToken, jwks, options);
   } catch (error) {
     throw translateJoseError(error);
   }

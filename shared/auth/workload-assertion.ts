@@ -1,5 +1,5 @@
-import { decodeJwt, errors, jwtVerify, type JWTPayload } from "jose";
-import { JwksCache, SignInError } from "./id-token.js";
+import { decodeJwt, errors, type JWTPayload } from "jose";
+import { JwksCache, SignInError, verifyWithKeys } from "./id-token.js";
 import { isGuid } from "./secrets.js";
 
 /**
@@ -132,12 +132,7 @@ export async function verifyAssertion(
   const jwks = options.keys.for(issuer);
   let payload: JWTPayload;
   try {
-    try {
-      ({ payload } = await jwtVerify(assertion, await jwks.keySet(options.now.getTime()), verifyOptions));
-    } catch (error) {
-      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
-      ({ payload } = await jwtVerify(assertion, await jwks.keySet(options.now.getTime(), true), verifyOptions));
-    }
+    payload = await verifyWithKeys(assertion, jwks, verifyOptions);
   } catch (error) {
     throw translate(error, credential);
   }

@@ -107,10 +107,14 @@ export async function addOAuthSecret(
     ctx,
     { operation: "oauth-secret-add", resourceType: "OAuthClient", resourceId: clientId },
     async (trail) => {
-      const { client, secret, secretId } = await ctx.services.oauth.addSecret(ctx.tenantId, clientId, expiresAt, ctx.now).catch((error: unknown) => {
-        throw error instanceof NotFoundError ? notFound(ctx, clientId) : error;
-      });
-      if (client.status === "revoked") throw new OperationError(409, `OAuth client ${clientId} is revoked; create a new client`, "clientId");
+      const refuseRevoked = (doc: { revokedAt?: string }) => {
+        if (doc.revokedAt) throw new OperationError(409, `OAuth client ${clientId} is revoked; create a new client`, "clientId");
+      };
+      const { client, secret, secretId } = await ctx.services.oauth
+        .addSecret(ctx.tenantId, clientId, expiresAt, ctx.now, refuseRevoked)
+        .catch((error: unknown) => {
+          throw error instanceof NotFoundError ? notFound(ctx, clientId) : error;
+        });
       trail.changedAttributes = ["secrets"];
       return { client, clientSecret: secret, secret: client.secrets.find((s) => s.id === secretId)! };
     },

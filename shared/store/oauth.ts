@@ -194,6 +194,8 @@ export type ClientChange = (doc: ClientDoc) => ClientDoc;
 
 export class OAuthStore {
   private readonly cache = new Map<string, CachedAccess>();
+  /** Access token hashes the store does not have, until when (one store read per `cacheMs` for a bad token). */
+  private readonly unknown = new Map<string, number>();
 
   constructor(
     private readonly container: Container,
@@ -287,10 +289,22 @@ export class OAuthStore {
     };
   }
 
-  /** Adds a secret to a client (rotation: the old ones stay active until revoked). */
-  async addSecret(tenantId: string, clientId: string, expiresAt: Date, now: Date): Promise<{ client: ClientInfo; secret: string; secretId: string }> {
+  /**
+   * Adds a secret to a client (rotation: the old ones stay active until revoked); `check` may
+   * refuse the client as stored (by throwing) before anything is written.
+   */
+  async addSecret(
+    tenantId: string,
+    clientId: string,
+    expiresAt: Date,
+    now: Date,
+    check: (doc: ClientDoc) => void = () => {},
+  ): Promise<{ client: ClientInfo; secret: string; secretId: string }> {
     const { record, secret } = newSecret(expiresAt, now);
-    const client = await this.change(tenantId, clientId, now, (doc) => ({ ...doc, secrets: [...doc.secrets, record] }));
+    const client = await this.change(tenantId, clientId, now, (doc) => {
+      check(doc);
+      return { ...doc, secrets: [...doc.secrets, record] };
+    });
     return { client, secret, secretId: record.id };
   }
 
@@ -396,8 +410,13 @@ export class OAuthStore {
         ? { principal: cached.principal }
         : { rejected: { reason: "audience", clientName: cached.principal.clientName, audience: cached.audience } };
     }
+    if ((this.unknown.get(hash) ?? 0) > t) return { rejected: { reason: "unknown" } };
     const doc = await read(() => this.container.item(hash, hash).read<AccessTokenDoc>());
-    if (!doc || doc.type !== "access") return { rejected: { reason: "unknown" } };
+    if (!doc || doc.type !== "access") {
+      if (this.unknown.size > 10_000) this.unknown.clear();
+      this.unknown.set(hash, t + this.cacheMs);
+      return { rejected: { reason: "unknown" } };
+    }
     const client = await this.readClient(doc.clientId);
     if (!client) return { rejected: { reason: "unknown" } };
     if (Date.parse(doc.expiresAt) <= t) return { rejected: { reason: "expired", clientName: client.name, expiresAt: doc.expiresAt } };

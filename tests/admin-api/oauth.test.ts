@@ -162,6 +162,10 @@ describe("/api/admin/oauth", () => {
     const revoked = await admin.post(`/api/admin/oauth/clients/${created.json.client.clientId}/revoke`, {});
     expect(revoked.json.client).toMatchObject({ status: "revoked", revokedAt: expect.any(String) });
     expect((await client(host, issued.body.access_token).get("/Users?count=1")).status).toBe(401);
+    const refused = await admin.post(`/api/admin/oauth/clients/${created.json.client.clientId}/secrets`, {});
+    expectProblem(refused, 409, /is revoked; create a new client/, "clientId");
+    const after = (await admin.get("/api/admin/oauth")).json.clients.find((c: { clientId: string }) => c.clientId === created.json.client.clientId);
+    expect(after.secrets).toHaveLength(1);
     const health = await admin.get("/api/admin/health");
     expect(health.json).toMatchObject({ activeOAuthClients: 1, oauthSecretsExpiring: [] });
   });

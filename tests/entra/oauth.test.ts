@@ -446,6 +446,20 @@ describe("rate limits", () => {
     expect(last!.body.error).toBe("temporarily_unavailable");
   });
 
+  it.each([
+    ["a Secret Token", "scimf_unknown_secret_token_0123456789abcdefghijklmnop"],
+    ["an access token", "scimf_at_unknown_access_token_0123456789abcdefghijklmnop"],
+  ])("reads the store once per 5 seconds for %s it does not know, however often it is sent", async (_name, bad) => {
+    const send = () => fetch(`${host.tenantUrl}/Users?count=1`, { headers: { Authorization: `Bearer ${bad}`, "X-Forwarded-For": "192.0.2.50" } });
+    expect((await send()).status).toBe(401);
+    const before = host.storeRequests();
+    for (let i = 0; i < 5; i++) expect((await send()).status).toBe(401);
+    expect(host.storeRequests() - before).toBe(0);
+    tick(5001);
+    expect((await send()).status).toBe(401);
+    expect(host.storeRequests() - before).toBeGreaterThan(0);
+  });
+
   it("answers 429 to an address that keeps sending unknown SCIM tokens, and only to that address", async () => {
     const bad = "scimf_nonexistent_token_0123456789abcdef0123456789";
     const send = (ip: string) => fetch(`${host.tenantUrl}/Users?count=1`, { headers: { Authorization: `Bearer ${bad}`, "X-Forwarded-For": ip } });

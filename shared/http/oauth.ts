@@ -24,7 +24,7 @@ export const TOKEN_BODY_LIMIT = 16 * 1024;
 export const TOKEN_LIMITS = {
   /** Per client address: Entra asks about once an hour per job; a burst of 60, then 60 a minute. */
   perIp: { capacity: 60, perMinute: 60 },
-  /** Per client ID: a burst of 20, then 10 a minute. */
+  /** Per client ID, counting requests that authenticated: a burst of 20, then 10 a minute. */
   perClient: { capacity: 20, perMinute: 10 },
 } as const satisfies Record<string, RateLimit>;
 
@@ -125,12 +125,12 @@ export const tokenHandler: HttpHandler = async (request: HttpRequest, context: I
     if (!byIp.ok) throw limited(byIp.retryAfterSeconds, "address");
     const req = await readTokenRequest(request, svc, `${origin}/${SCIM_PREFIX}`);
     viaHeader = req.basic !== undefined;
-    const clientId = req.basic?.clientId ?? req.clientId;
-    if (clientId) {
-      const byClient = limits.perClient.take(`client:${clientId.slice(0, 64)}`, now.getTime());
+    // Counted only once the client has proved itself: someone who merely knows a client ID cannot use up its tokens.
+    const admit = (clientId: string) => {
+      const byClient = limits.perClient.take(`client:${clientId}`, now.getTime());
       if (!byClient.ok) throw limited(byClient.retryAfterSeconds, "client");
-    }
-    return json(200, await issueAccessToken(svc, req, now), https);
+    };
+    return json(200, await issueAccessToken(svc, req, now, admit), https);
   } catch (error) {
     if (error instanceof OAuthError) {
       if (error.status >= 500) context.warn(`Token request not served: ${error.error} (correlation id ${context.invocationId})`);

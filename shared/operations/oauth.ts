@@ -341,7 +341,13 @@ function checkScope(scope: string | undefined): void {
  * outcome for a known client is in its tenant's provisioning log (never the secret or the
  * assertion). Throws OAuthError.
  */
-export async function issueAccessToken(services: Services, req: TokenRequest, now: Date): Promise<TokenResponse> {
+export async function issueAccessToken(
+  services: Services,
+  req: TokenRequest,
+  now: Date,
+  /** Called once the client has authenticated, before a token is issued: the per-client rate limit (throws OAuthError). */
+  admit: (clientId: string) => void = () => {},
+): Promise<TokenResponse> {
   if (!req.grantType) throw new OAuthError("invalid_request", "grant_type is missing: send grant_type=client_credentials.");
   let authenticated: Awaited<ReturnType<typeof authenticateClient>> | undefined;
   try {
@@ -350,6 +356,7 @@ export async function issueAccessToken(services: Services, req: TokenRequest, no
       throw new OAuthError("unsupported_grant_type", `This token endpoint supports only grant_type=client_credentials (got "${req.grantType.slice(0, 60)}").`);
     checkScope(req.scope);
     const { client, credentialId, assertionJti } = authenticated;
+    admit(client.info.clientId);
     if (assertionJti && !(await services.oauth.rememberAssertion(assertionJti.issuer, assertionJti.jti, assertionJti.expiresAt, now)))
       throw new OAuthError("invalid_grant", "This client_assertion was already used (its jti is spent); request a new token from the identity provider.");
     const lifetimeSeconds = client.info.accessTokenLifetimeMinutes * 60;

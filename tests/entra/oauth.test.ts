@@ -446,6 +446,23 @@ describe("rate limits", () => {
     expect(last!.body.error).toBe("temporarily_unavailable");
   });
 
+  it("does not let someone who only knows a client ID use up that client's token budget", async () => {
+    const c = await newClient("targeted");
+    for (let i = 0; i <= TOKEN_LIMITS.perClient.capacity; i++) {
+      const res = await tokenRequest(
+        { grant_type: "client_credentials" },
+        { Authorization: basic(c.clientId, "scimf_cs_guess"), "X-Forwarded-For": `198.51.100.${100 + i}` },
+      );
+      expect(res.status).toBe(401);
+    }
+    const real = await tokenRequest(
+      { grant_type: "client_credentials" },
+      { Authorization: basic(c.clientId, c.clientSecret), "X-Forwarded-For": "192.0.2.10" },
+    );
+    expect(real.status).toBe(200);
+    secrets.push(real.body.access_token);
+  });
+
   it.each([
     ["a Secret Token", "scimf_unknown_secret_token_0123456789abcdefghijklmnop"],
     ["an access token", "scimf_at_unknown_access_token_0123456789abcdefghijklmnop"],

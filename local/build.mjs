@@ -1,6 +1,7 @@
 // `npm run build`: esbuild, in well under a second.
-//  1. shared/scim/validators.generated.cjs: the ajv validators as standalone code, generated from
-//     resourceSchema() in shared/scim/validate.ts (rewritten only when it changes).
+//  1. shared/scim/validators.generated.cjs (the ajv validators as standalone code) and
+//     docs/scim-schema.md, generated from the schemas in shared/scim/schemas.ts by
+//     local/validators-codegen.mjs (each rewritten only when it changes).
 //  2. dist/app.js: the deployed package's `main`, one minified ESM bundle that imports every
 //     functions/*.ts (each registers itself); @azure/identity sits in a lazily loaded chunk.
 //  3. dist/admin.js: the admin CLI, bundled the same way (npm run admin).
@@ -10,7 +11,7 @@ import { build } from "esbuild";
 import { copyFileSync, existsSync, globSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { GENERATED_PATH, validatorsSource } from "./validators-codegen.mjs";
+import { generatedFiles } from "./validators-codegen.mjs";
 import { isStale, stamp } from "./build-stamp.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -19,11 +20,20 @@ const only = process.argv.includes("--validators-only");
 // --if-stale: nothing to do when no source changed since the last build.
 if (process.argv.includes("--if-stale") && !isStale()) process.exit(0);
 
-/** resourceSchema and DATE_TIME from the TypeScript source, bundled without the generated module. */
+/** What the generated files are made of (see generatedFiles), from the TypeScript source, bundled without the generated module. */
 export async function loadSchemaSource() {
   const out = join(root, "dist", ".gen", "validate.mjs");
   await build({
-    entryPoints: ["shared/scim/validate.ts"],
+    stdin: {
+      contents: [
+        'export { resourceSchema, DATE_TIME } from "./shared/scim/validate.ts";',
+        'export { RESOURCE_TYPE_NAMES } from "./shared/scim/schemas.ts";',
+        'export { schemaDocuments, resourceTypes } from "./shared/scim/discovery.ts";',
+      ].join("\n"),
+      resolveDir: root,
+      sourcefile: "codegen-source.ts",
+      loader: "ts",
+    },
     bundle: true,
     platform: "node",
     format: "esm",
@@ -42,12 +52,12 @@ export async function loadSchemaSource() {
   return import(`${pathToFileURL(out).href}?${Date.now()}`);
 }
 
-const { resourceSchema, DATE_TIME } = await loadSchemaSource();
-const source = validatorsSource(resourceSchema, DATE_TIME);
-const current = existsSync(GENERATED_PATH) ? readFileSync(GENERATED_PATH, "utf8") : "";
-if (current !== source) {
-  writeFileSync(GENERATED_PATH, source);
-  console.log(`build: wrote ${GENERATED_PATH}`);
+for (const { path, text } of generatedFiles(await loadSchemaSource())) {
+  const current = existsSync(path) ? readFileSync(path, "utf8") : "";
+  if (current !== text) {
+    writeFileSync(path, text);
+    console.log(`build: wrote ${path}`);
+  }
 }
 if (only) process.exit(0);
 

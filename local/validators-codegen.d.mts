@@ -1,3 +1,15 @@
-export declare const RESOURCE_TYPES: string[];
 export declare const GENERATED_PATH: string;
-export declare function validatorsSource(resourceSchema: (type: "User" | "Group") => Record<string, unknown>, dateTime: RegExp): string;
+export declare const DOCS_PATH: string;
+export declare function validatorsSource(
+  resourceSchema: (type: "User" | "Group") => Record<string, unknown>,
+  dateTime: RegExp,
+  types: readonly string[],
+): string;
+export declare function schemaReference(schemaDocuments: readonly Record<string, any>[], resourceTypes: readonly Record<string, any>[]): string;
+export declare function generatedFiles(source: {
+  resourceSchema: (type: "User" | "Group") => Record<string, unknown>;
+  DATE_TIME: RegExp;
+  RESOURCE_TYPE_NAMES: readonly string[];
+  schemaDocuments: (baseUrl: string) => readonly Record<string, any>[];
+  resourceTypes: (baseUrl: string) => readonly Record<string, any>[];
+}): { path: string; text: string }[];

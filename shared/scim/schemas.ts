@@ -36,6 +36,11 @@ export interface ResourceTypeDef {
 
 type Opts = Partial<Omit<AttributeDef, "name" | "type" | "description">>;
 
+/**
+ * An attribute with RFC 7643 §7's defaults (§2.2): optional, singular, readWrite, returned by
+ * default, not unique, case-insensitive, except references and binary values, which are case exact
+ * (§2.3.6, §2.3.7).
+ */
 function attr(name: string, type: AttributeDef["type"], description: string, opts: Opts = {}): AttributeDef {
   return {
     name,
@@ -43,7 +48,7 @@ function attr(name: string, type: AttributeDef["type"], description: string, opt
     multiValued: false,
     description,
     required: false,
-    caseExact: false,
+    caseExact: type === "reference" || type === "binary",
     mutability: "readWrite",
     returned: "default",
     uniqueness: "none",
@@ -54,8 +59,12 @@ const str = (name: string, description: string, opts: Opts = {}) => attr(name, "
 const complex = (name: string, description: string, subAttributes: AttributeDef[], opts: Opts = {}) =>
   attr(name, "complex", description, { ...opts, subAttributes });
 
-/** value/display/type/primary, the shape shared by emails, phoneNumbers, ims, photos, ... */
-function multi(name: string, description: string, types: string[], valueType: AttributeDef["type"] = "string", extra: AttributeDef[] = []) {
+/**
+ * value/display/type/primary, the shape shared by emails, phoneNumbers, ims, photos, ... (RFC 7643
+ * §2.4, §4.1.2). `types` are the `type` sub-attribute's canonicalValues, from which clients such as
+ * Entra derive the paths they map (`emails[type eq "work"].value`); `[]` where the RFC defines none.
+ */
+function multi(name: string, description: string, types: string[], valueType: AttributeDef["type"] = "string") {
   return complex(
     name,
     description,
@@ -64,7 +73,6 @@ function multi(name: string, description: string, types: string[], valueType: At
       str("display", "A human-readable name, primarily used for display purposes."),
       str("type", `A label indicating the ${name} entry's function.`, { canonicalValues: types }),
       attr("primary", "boolean", "Indicates the 'primary' or preferred value."),
-      ...extra,
     ],
     { multiValued: true },
   );
@@ -90,14 +98,12 @@ const metaAttr = complex(
   { mutability: "readOnly" },
 );
 
-/** Attributes every resource has (RFC 7643 §3.1). Not listed in /Schemas, as the RFC does. */
+/**
+ * Attributes every resource has (RFC 7643 §3.1), listed first in each core schema. §3.1 leaves them
+ * out of schema definitions but allows listing them; /Schemas lists them because clients look for
+ * them there (Microsoft's gallery validation fails an app whose schema has no `externalId`).
+ */
 export const COMMON_ATTRIBUTES: AttributeDef[] = [idAttr, externalIdAttr, metaAttr];
-
-const memberRef = (name: string, refTypes: string[]) => [
-  str("value", `The identifier of the ${name}.`, { mutability: "readOnly" }),
-  attr("$ref", "reference", `The URI of the ${name}.`, { mutability: "readOnly", referenceTypes: refTypes }),
-  str("display", `The display name of the ${name}.`, { mutability: "readOnly" }),
-];
 
 /** RFC 7643 §4.1 and §8.7.1. */
 export const USER_SCHEMA: SchemaDef = {
@@ -105,6 +111,7 @@ export const USER_SCHEMA: SchemaDef = {
   name: "User",
   description: "User Account",
   attributes: [
+    ...COMMON_ATTRIBUTES,
     str("userName", "Unique identifier for the User, used to sign in; unique per tenant, case-insensitive.", {
       required: true,
       uniqueness: "server",
@@ -149,23 +156,18 @@ export const USER_SCHEMA: SchemaDef = {
     ),
     complex(
       "groups",
-      "Groups the user belongs to, direct membership; managed through /Groups.",
-      [...memberRef("group", ["Group"]), str("type", "How the membership was derived: 'direct'.", { mutability: "readOnly" })],
+      "Groups the user belongs to, direct membership; managed through /Groups. Returned only when `attributes` names it.",
+      [
+        str("value", "The id of the Group.", { caseExact: true, mutability: "readOnly" }),
+        attr("$ref", "reference", "The URI of the Group.", { mutability: "readOnly", referenceTypes: ["Group"] }),
+        str("display", "The displayName of the Group.", { mutability: "readOnly" }),
+        str("type", "How the membership was derived: 'direct' (groups are not nested).", { mutability: "readOnly", canonicalValues: ["direct"] }),
+      ],
       { multiValued: true, mutability: "readOnly", returned: "request" },
     ),
     multi("entitlements", "Entitlements of the User.", []),
     multi("roles", "Roles of the User.", []),
-    complex(
-      "x509Certificates",
-      "X.509 certificates issued to the User.",
-      [
-        attr("value", "binary", "The value of an X.509 certificate."),
-        str("display", "A human-readable name."),
-        str("type", "A label indicating the certificate's function."),
-        attr("primary", "boolean", "Indicates the 'primary' certificate."),
-      ],
-      { multiValued: true },
-    ),
+    multi("x509Certificates", "X.509 certificates issued to the User (base64-encoded DER).", [], "binary"),
   ],
 };
 
@@ -202,6 +204,7 @@ export const GROUP_SCHEMA: SchemaDef = {
   name: "Group",
   description: "Group",
   attributes: [
+    ...COMMON_ATTRIBUTES,
     str("displayName", "A human-readable name for the Group; unique per tenant, case-insensitive.", {
       required: true,
       uniqueness: "server",
@@ -243,6 +246,9 @@ export const RESOURCE_TYPES: Record<ResourceTypeName, ResourceTypeDef> = {
     schemaExtensions: [],
   },
 };
+
+/** The resource types, in the order /ResourceTypes lists them. */
+export const RESOURCE_TYPE_NAMES = Object.keys(RESOURCE_TYPES) as ResourceTypeName[];
 
 /** A resolved attribute path: where it lives in the wire resource, and its definition. */
 export interface ResolvedAttribute {
@@ -321,13 +327,12 @@ export function resolveAttribute(type: ResourceTypeName, attrPath: string): Reso
   }
   const [name, sub, ...more] = rest.split(".");
   if (more.length > 0 || !name) return undefined;
-  if (!split && !findAttr([...COMMON_ATTRIBUTES, ...core.attributes], name)) {
+  if (!split && !findAttr(core.attributes, name)) {
     const defining = extensionsDefining(type, name);
     if (defining.length !== 1) return undefined;
     schema = schemaById(defining[0])!;
   }
-  const candidates = schema === core ? [...COMMON_ATTRIBUTES, ...core.attributes] : schema.attributes;
-  const attribute = findAttr(candidates, name);
+  const attribute = findAttr(schema.attributes, name);
   if (!attribute) return undefined;
   const prefix = schema === core ? [] : [schema.id];
   if (sub === undefined) {

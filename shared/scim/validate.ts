@@ -83,23 +83,26 @@ function objectSchema(attributes: AttributeDef[], required: string[] = []): Json
   return { type: "object", properties, additionalProperties: false, required };
 }
 
-/** The JSON Schema of a resource type, the single source of the generated validators (local/validators-codegen.mjs). */
+/**
+ * The JSON Schema of a resource type, derived from its schemas in schemas.ts (the one definition that
+ * /Schemas also serves): every attribute a client may write (readOnly ones such as `id`, `meta` and
+ * `groups` are dropped before validation), required ones non-empty, extensions under their URN, and
+ * the resource's `schemas` list (RFC 7643 §3). The source of the generated validators
+ * (local/validators-codegen.mjs).
+ */
 export function resourceSchema(type: ResourceTypeName): JsonSchema {
   const [core, ...extensions] = schemasOf(type);
-  const required = core.attributes.filter((a) => a.required).map((a) => a.name);
-  const schema = objectSchema(
-    core.attributes.filter((a) => a.mutability !== "readOnly"),
-    required,
-  );
+  const writable = core.attributes.filter((a) => a.mutability !== "readOnly");
+  const required = writable.filter((a) => a.required).map((a) => a.name);
+  const schema = objectSchema(writable, required);
   const properties = schema.properties as Record<string, JsonSchema>;
   for (const name of required) properties[name] = { ...properties[name], minLength: 1 };
-  properties.externalId = { type: "string" };
   properties.schemas = { type: "array", items: { type: "string" } };
   for (const ext of extensions) properties[ext.id] = objectSchema(ext.attributes);
   return schema;
 }
 
-const validators = generated as unknown as Record<ResourceTypeName, ValidateFunction>;
+const validators: Record<ResourceTypeName, ValidateFunction> = generated;
 
 /** The generated validator checks the shape of dateTime values (DATE_TIME); this checks their calendar values. */
 function dateTimeProblem(resource: Record<string, unknown>, type: ResourceTypeName): string | undefined {

@@ -1,5 +1,7 @@
-// Types of the generated validators (validators.generated.cjs, written by local/validators-codegen.mjs).
+// Types of the generated validators (validators.generated.cjs, written by local/validators-codegen.mjs):
+// one per resource type of schemas.ts.
 import type { ValidateFunction } from "ajv";
+import type { ResourceTypeName } from "./schemas.js";
 
-export declare const User: ValidateFunction;
-export declare const Group: ValidateFunction;
+declare const validators: Record<ResourceTypeName, ValidateFunction>;
+export = validators;

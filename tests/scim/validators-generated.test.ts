@@ -1,11 +1,14 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DATE_TIME, resourceSchema, validateResource } from "../../shared/scim/validate.js";
-import { GENERATED_PATH, validatorsSource } from "../../local/validators-codegen.mjs";
+import { RESOURCE_TYPE_NAMES } from "../../shared/scim/schemas.js";
+import { resourceTypes, schemaDocuments } from "../../shared/scim/discovery.js";
+import { DOCS_PATH, GENERATED_PATH, generatedFiles } from "../../local/validators-codegen.mjs";
 
 describe("generated validators", () => {
-  it("are the standalone code of the current resourceSchema (run `npm run build` when this fails)", () => {
-    expect(readFileSync(GENERATED_PATH, "utf8")).toBe(validatorsSource(resourceSchema, DATE_TIME));
+  it.each([GENERATED_PATH, DOCS_PATH])("%s is generated from the current schemas (run `npm run build` when this fails)", (path) => {
+    const file = generatedFiles({ resourceSchema, DATE_TIME, RESOURCE_TYPE_NAMES, schemaDocuments, resourceTypes }).find((f) => f.path === path)!;
+    expect(readFileSync(path, "utf8")).toBe(file.text);
   });
 
   it.each([

@@ -2,8 +2,10 @@
  * SCIM filters (RFC 7644 §3.4.2.2): parser, schema resolution and in-memory evaluation.
  *
  * Hand-written recursive descent rather than a library such as scim2-parse-filter: errors must be
- * SCIM 400 invalidFilter carrying the position of the mistake, and Entra's matching filters use
- * `emails[type eq "work"].value eq "..."`, which lies outside the RFC grammar.
+ * SCIM 400 invalidFilter carrying the position of the mistake, and Microsoft's clients send two
+ * forms outside the RFC grammar: `emails[type eq "work"].value eq "..."` (Entra's matching
+ * filters) and unquoted values (`externalId eq 8f0c...`, `userName sw O`), read by the
+ * attribute's type when the filter is resolved (see `operand`).
  */
 import { badRequest } from "./errors.js";
 import { extensionsDefining, resolveAttribute, resolveSubAttribute, type AttributeDef, type ResolvedAttribute, type ResourceTypeName } from "./schemas.js";
@@ -11,7 +13,13 @@ import { extensionsDefining, resolveAttribute, resolveSubAttribute, type Attribu
 export type CompareOp = "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "ge" | "lt" | "le";
 export type FilterValue = string | number | boolean | null;
 export type Filter =
-  | { kind: "compare"; attrPath: string; op: CompareOp; value: FilterValue }
+  /**
+   * `raw` is the value as written when it was not double-quoted: a JSON literal of the RFC grammar
+   * (`42`, `true`, `null`) or a bare token (`jyoung`, `2015-10-10T14:38:21-07:00`). `value` is its
+   * JSON reading (the token's text when it is no JSON literal); resolution reads `raw` by the
+   * attribute's type instead (see `operand`).
+   */
+  | { kind: "compare"; attrPath: string; op: CompareOp; value: FilterValue; raw?: string }
   | { kind: "present"; attrPath: string }
   | { kind: "and" | "or"; left: Filter; right: Filter }
   | { kind: "not"; filter: Filter }
@@ -51,13 +59,20 @@ const PATH_CHAR = /[A-Za-z0-9:._$-]/;
 const NAME = "[A-Za-z$][A-Za-z0-9_$-]*";
 const ATTR_PATH = new RegExp(`^${NAME}(?:\\.${NAME})?$`);
 const ATTR_NAME = new RegExp(`^${NAME}$`);
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+/** What ends an unquoted value: whitespace, the grammar's brackets, and quotes (which it may not contain). */
+const BARE_END = /[\s()[\]"']/;
 const ESCAPES = new Set(['"', "\\", "/", "b", "f", "n", "r", "t"]);
 
 /**
  * Parses a filter expression (RFC 7644 §3.4.2.2). Keywords and operators are case-insensitive;
  * precedence is not > and > or. Besides the RFC grammar it accepts `attr[valFilter].sub op value`
- * (Entra's matching filters), as a valuePath whose filter is `(valFilter) and (sub op value)`.
+ * (Entra's matching filters), as a valuePath whose filter is `(valFilter) and (sub op value)`, and
+ * an unquoted value that runs to the next space, ")" or "]" (`externalId eq 8f0c...`,
+ * `meta.created gt 2015-10-10T14:38:21.8617979-07:00`), kept with its text in `raw`. An unquoted
+ * value containing a quote, "(" or "[", or that is the word and, or or not, is rejected with a
+ * detail that shows it double-quoted; so is a space inside one, where the next word cannot continue
+ * the filter (`userName eq John Smith`).
  * Enforces `limits` (FILTER_LIMITS unless given). Throws ScimError 400 invalidFilter whose detail
  * gives the position and what was expected, or the limit and the value found.
  */
@@ -73,6 +88,8 @@ class Parser {
   private depth = 0;
   private terms = 0;
   private valueFilters = 0;
+  /** The last unquoted value read, for the hint in errors right after it. */
+  private lastBare?: { start: number; end: number; label: string; op: string };
 
   constructor(
     private readonly text: string,
@@ -86,8 +103,9 @@ class Parser {
     this.skipWs();
     if (!this.atEnd()) {
       const ch = this.text[this.pos];
-      if (ch === ")" || ch === "]") this.fail(this.pos, `unexpected "${ch}" without a matching "${ch === ")" ? "(" : "["}"`);
-      this.fail(this.pos, `expected "and", "or" or the end of the filter, found ${this.describe(this.pos)}`);
+      const hint = this.quoteHint(this.pos);
+      if (ch === ")" || ch === "]") this.fail(this.pos, `unexpected "${ch}" without a matching "${ch === ")" ? "(" : "["}"${hint}`);
+      this.fail(this.pos, `expected "and", "or" or the end of the filter, found ${this.describe(this.pos)}${hint}`);
     }
     return filter;
   }
@@ -127,7 +145,7 @@ class Parser {
     const inner = this.parseOr(inValuePath);
     this.skipWs();
     if (this.text[this.pos] !== ")") {
-      this.fail(this.pos, `expected ")" to close the "(" at position ${open}, found ${this.describe(this.pos)}`);
+      this.fail(this.pos, `expected ")" to close the "(" at position ${open}, found ${this.describe(this.pos)}${this.quoteHint(this.pos)}`);
     }
     this.pos++;
     this.depth--;
@@ -167,7 +185,7 @@ class Parser {
     const inner = this.parseOr(true);
     this.skipWs();
     if (this.text[this.pos] !== "]") {
-      this.fail(this.pos, `expected "]" to close the "[" at position ${open}, found ${this.describe(this.pos)}`);
+      this.fail(this.pos, `expected "]" to close the "[" at position ${open}, found ${this.describe(this.pos)}${this.quoteHint(this.pos)}`);
     }
     this.pos++;
     this.depth--;
@@ -213,30 +231,56 @@ class Parser {
       this.fail(at, `comparison number ${this.terms} exceeds the limit of ${this.limits.maxClauses} comparisons per filter`);
     }
     if (op === "pr") return { kind: "present", attrPath };
-    return { kind: "compare", attrPath, op: op as CompareOp, value: this.parseValue(word!) };
+    return { kind: "compare", attrPath, op: op as CompareOp, ...this.parseValue(word!, label) };
   }
 
-  private parseValue(op: string): FilterValue {
+  private parseValue(op: string, label: string): { value: FilterValue; raw?: string } {
     this.skipWs();
     const at = this.pos;
-    const ch = this.text[at];
-    if (ch === '"') return this.parseString();
-    if (ch === "-" || (ch >= "0" && ch <= "9")) {
-      NUMBER.lastIndex = at;
-      const match = NUMBER.exec(this.text);
-      if (!match || this.isWordChar(this.text[at + match[0].length])) {
-        this.fail(at, `invalid number ${this.describe(at)}`);
-      }
-      this.pos += match[0].length;
-      return Number(match[0]);
+    if (this.text[at] === '"') return { value: this.parseString() };
+    let end = at;
+    while (end < this.text.length && !BARE_END.test(this.text[end])) end++;
+    const raw = this.text.slice(at, end);
+    const stop = this.text[end];
+    if (stop === "'" && raw === "") {
+      const close = this.text.indexOf("'", at + 1);
+      const inner = close < 0 ? this.text.slice(at + 1) : this.text.slice(at + 1, close);
+      this.fail(at, `values are quoted with double quotes, not single quotes: write ${label} ${op} ${JSON.stringify(inner)}`);
     }
-    const word = this.peekWord()?.toLowerCase();
-    if (word === "true" || word === "false" || word === "null") {
-      this.pos += word.length;
-      return word === "null" ? null : word === "true";
+    if (stop === '"' || stop === "'" || ((stop === "(" || stop === "[") && raw !== "")) {
+      const quote = stop === '"' || stop === "'";
+      const span = balanced(this.text.slice(at).split(/\s/)[0]);
+      this.fail(
+        at,
+        `the unquoted value ${JSON.stringify(span)} contains ${quote ? "a quote" : `"${stop}"`}; a value with spaces, parentheses, brackets or quotes must be in double quotes${quote ? ' (a " inside written as \\")' : ""}: ${label} ${op} ${JSON.stringify(span)}`,
+      );
     }
-    const hint = word ? "; strings must be in double quotes" : "";
-    this.fail(at, `expected a value (a double-quoted string, a number, true, false or null) after "${op}", found ${this.describe(at)}${hint}`);
+    if (raw === "") {
+      this.fail(at, `expected a value (a double-quoted string, a number, true, false, null or an unquoted word) after "${op}", found ${this.describe(at)}`);
+    }
+    const lower = raw.toLowerCase();
+    if (lower === "and" || lower === "or" || lower === "not") {
+      this.fail(
+        at,
+        `expected a value after "${op}", found the keyword ${JSON.stringify(raw)}; to compare with the word itself, put it in double quotes: ${label} ${op} ${JSON.stringify(raw)}`,
+      );
+    }
+    this.pos = end;
+    this.lastBare = { start: at, end, label, op };
+    if (lower === "true" || lower === "false") return { value: lower === "true", raw };
+    if (lower === "null") return { value: null, raw };
+    return { value: NUMBER.test(raw) ? Number(raw) : raw, raw };
+  }
+
+  /**
+   * When a mistake sits right after an unquoted value, the likely cause is a value with a space or
+   * a bracket in it: says how to quote it (up to the next "and"/"or").
+   */
+  private quoteHint(at: number): string {
+    const bare = this.lastBare;
+    if (!bare || this.text.slice(bare.end, at).trim() !== "") return "";
+    const span = balanced(this.text.slice(bare.start).split(/\s+(?:and|or)\s+/i)[0]);
+    return `; if ${JSON.stringify(span)} is one value, put it in double quotes: ${bare.label} ${bare.op} ${JSON.stringify(span)}`;
   }
 
   private parseString(): string {
@@ -256,7 +300,12 @@ class Parser {
         this.fail(i, `invalid escape "\\${next ?? ""}" in a string literal`);
       }
     }
-    if (i >= this.text.length) this.fail(start, 'unterminated string literal (missing closing ")');
+    if (i >= this.text.length) {
+      this.fail(
+        start,
+        'unterminated string literal: the value that starts here has no closing double quote; end it with " (a " inside a value is written \\")',
+      );
+    }
     this.pos = i + 1;
     return JSON.parse(this.text.slice(start, i + 1)) as string;
   }
@@ -291,10 +340,6 @@ class Parser {
     }
   }
 
-  private isWordChar(ch: string | undefined): boolean {
-    return ch !== undefined && /[A-Za-z0-9_.$-]/.test(ch);
-  }
-
   private skipWs(): void {
     while (!this.atEnd() && /\s/.test(this.text[this.pos])) this.pos++;
   }
@@ -312,6 +357,14 @@ class Parser {
   private fail(at: number, message: string): never {
     throw badRequest("invalidFilter", `Invalid filter at position ${at}: ${message}`);
   }
+}
+
+/** A span of filter text without the ")" and "]" at its end that close brackets opened before it. */
+function balanced(text: string): string {
+  let span = text.trimEnd();
+  const count = (ch: string) => span.split(ch).length - 1;
+  while ((span.endsWith(")") && count(")") > count("(")) || (span.endsWith("]") && count("]") > count("["))) span = span.slice(0, -1).trimEnd();
+  return span;
 }
 
 /**
@@ -456,7 +509,8 @@ function leafTest(
   label: string,
 ): { negate: boolean; test: ResolvedFilter } {
   if (filter.kind === "present") return { negate: false, test: { kind: "present", path } };
-  const { op, value } = filter;
+  const { op } = filter;
+  const value = operand(filter, def);
   if (value === null) {
     if (op !== "eq" && op !== "ne") throw invalid(`"${label} ${op} null" is not supported; only eq and ne compare with null`);
     return { negate: op === "eq", test: { kind: "present", path } };
@@ -464,6 +518,35 @@ function leafTest(
   checkOperand(def, op, value, label);
   const normalized = isMetaTimestamp(path) ? normalizeTimestamp(value as string, label) : value;
   return { negate: op === "ne", test: { kind: "compare", path, leaf: def, op: op === "ne" ? "eq" : op, value: normalized } };
+}
+
+/**
+ * The value a comparison compares with. A double-quoted value is a string and a JSON literal is
+ * what JSON says (RFC 7644 §3.4.2.2); both are then checked against the attribute's type as the
+ * RFC requires. An unquoted token (`raw`) is outside the RFC grammar unless it is a JSON literal,
+ * and is read by the attribute's type, because that is the only reading that can match anything:
+ * - `null` (any case) keeps its RFC meaning, "absent", for every type: `title eq null` is the
+ *   RFC's own way to ask for a missing attribute; the string "null" must be quoted.
+ * - boolean attributes: `true`/`false` in any case (Entra writes `True`); anything else is refused.
+ * - integer/decimal attributes: a JSON number; anything else is refused.
+ * - string, reference, binary and dateTime attributes: the token's text exactly as written, even
+ *   when it reads as a number or boolean (`employeeNumber eq 00123`, `externalId eq 1e3`,
+ *   `userName eq true`). A string attribute never equals a JSON number or boolean, so refusing or
+ *   comparing as a number would only fail the lookup; the text, not the number's canonical form,
+ *   is what the client stored (`1e3` stays "1e3").
+ */
+function operand(filter: Filter & { kind: "compare" }, def: AttributeDef): FilterValue {
+  const { raw, value } = filter;
+  if (raw === undefined || value === null) return value;
+  switch (def.type) {
+    case "boolean":
+    case "integer":
+    case "decimal":
+    case "complex":
+      return value;
+    default:
+      return raw;
+  }
 }
 
 function checkOperand(def: AttributeDef, op: CompareOp, value: string | number | boolean, label: string): void {

@@ -1,7 +1,8 @@
 import type { AttributeDef, ResourceTypeName } from "./schemas.js";
 import { URN } from "./urns.js";
-import { COMMON_ATTRIBUTES, RESOURCE_TYPES, extensionUrns, resolveAttribute, schemasOf, splitUrnPrefix } from "./schemas.js";
-import { badRequest } from "./errors.js";
+import { COMMON_ATTRIBUTES, RESOURCE_TYPES, extensionUrns, resolveAttribute, resolveSubAttribute, schemasOf, splitUrnPrefix } from "./schemas.js";
+import { ScimError, badRequest } from "./errors.js";
+import { evaluate, parseFilter, resolveValueFilter, type ResolvedFilter } from "./filter.js";
 import { validateResource } from "./validate.js";
 import { coerceBoolean, isObject } from "./json.js";
 import { PATCH_LIMITS } from "./patch.js";
@@ -220,20 +221,120 @@ export function toScimResource(resource: WireResource, meta: ResourceMeta, type:
 export interface Projection {
   attributes?: string[][];
   excludedAttributes?: string[][];
+  /**
+   * Value filters of entries written as a value path (RFC 7644 §3.10: `emails[type eq "work"]`,
+   * `emails[type eq "work"].value`), by list and by the entry's index in it: such an entry covers
+   * only the values of its multi-valued attribute that the filter matches (the filter's paths are
+   * relative to one value). Absent when no entry has one.
+   */
+  valueFilters?: { attributes: Record<number, ResolvedFilter>; excludedAttributes: Record<number, ResolvedFilter> };
+}
+
+/** One entry of an attribute list: a canonical path, and the value filter it was written with. */
+interface ProjectionEntry {
+  path: string[];
+  filter?: ResolvedFilter;
 }
 
 /** Attributes every response carries whatever excludedAttributes says (RFC 7643 §3.1 and §7, RFC 7644 §3.4.2.5). */
 const ALWAYS_RETURNED = new Set(["schemas", "id", "meta"]);
 
-function parseAttributeList(text: string | null | undefined, type: ResourceTypeName, param: string): string[][] | undefined {
+/** Splits an attribute list at the commas that are outside "[...]" and outside double-quoted values. */
+function splitAttributeList(text: string): string[] {
+  const items: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === "\\") i++;
+      else if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = depth > 0;
+    else if (ch === "[") depth++;
+    else if (ch === "]") depth = Math.max(0, depth - 1);
+    else if (ch === "," && depth === 0) {
+      items.push(text.slice(from, i));
+      from = i + 1;
+    }
+  }
+  items.push(text.slice(from));
+  return items;
+}
+
+/** Where the "]" that closes the "[" at `open` is, outside double-quoted values; -1 when none does. */
+function closingBracket(text: string, open: number): number {
+  let quoted = false;
+  for (let i = open + 1; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === "\\") i++;
+      else if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if (ch === "]") return i;
+  }
+  return -1;
+}
+
+/**
+ * One value-path entry (RFC 7644 §3.10 `valuePath` with an optional `.subAttr`): the attribute must
+ * be multi-valued and complex, the filter must name its sub-attributes. Throws 400 invalidFilter
+ * for a malformed or unresolvable filter, 400 invalidValue for the wrong kind of attribute.
+ */
+function parseValuePathEntry(name: string, open: number, type: ResourceTypeName, param: string): ProjectionEntry {
+  const where = `'${param}' names '${name}'`;
+  const close = closingBracket(name, open);
+  if (close < 0) {
+    throw badRequest(
+      "invalidFilter",
+      `${where}: the "[" of its value filter is not closed; write the filter as attribute[subAttribute eq "value"], e.g. emails[type eq "work"].`,
+    );
+  }
+  const attrText = name.slice(0, open).trim();
+  const rest = name.slice(close + 1).trim();
+  if (rest !== "" && !/^\.[A-Za-z$][A-Za-z0-9_$-]*$/.test(rest)) {
+    throw badRequest("invalidValue", `${where}: after "]" only ".subAttribute" may follow (e.g. emails[type eq "work"].value).`);
+  }
+  const resolved = resolveAttribute(type, attrText);
+  if (!resolved) throw badRequest("invalidValue", `${where}: '${attrText}' is not an attribute of ${type}.`);
+  const label = resolved.path.join(resolved.schema ? ":" : ".");
+  if (resolved.subAttribute || resolved.attribute.type !== "complex" || !resolved.attribute.multiValued) {
+    const kind = resolved.subAttribute ? "a sub-attribute" : resolved.attribute.multiValued ? "not complex" : "single-valued";
+    throw badRequest(
+      "invalidValue",
+      `${where}: '${label}' is ${kind}; a value filter "[...]" selects values of a multi-valued complex attribute (e.g. emails[type eq "work"]).`,
+    );
+  }
+  const inner = name.slice(open + 1, close);
+  let filter: ResolvedFilter;
+  try {
+    filter = resolveValueFilter(parseFilter(inner), resolved.attribute);
+  } catch (error) {
+    if (!(error instanceof ScimError)) throw error;
+    const at = /^Invalid filter at position (\d+): /.exec(error.detail);
+    const detail = at
+      ? `invalid value filter at position ${at[1]} of ${JSON.stringify(inner)}: ${error.detail.slice(at[0].length)}`
+      : `invalid value filter: ${error.detail}`;
+    throw badRequest("invalidFilter", `${where}: ${detail}`);
+  }
+  if (rest === "") return { path: resolved.path, filter };
+  const sub = resolveSubAttribute(resolved.attribute, rest.slice(1));
+  if (!sub) throw badRequest("invalidValue", `${where}: '${rest.slice(1)}' is not a sub-attribute of '${label}'.`);
+  return { path: [...resolved.path, sub.name], filter };
+}
+
+function parseAttributeList(text: string | null | undefined, type: ResourceTypeName, param: string): ProjectionEntry[] | undefined {
   if (text === null || text === undefined || text.trim() === "") return undefined;
-  return text.split(",").map((raw) => {
+  return splitAttributeList(text).map((raw) => {
     const name = raw.trim();
-    if (name.toLowerCase() === "schemas") return ["schemas"];
+    if (name.toLowerCase() === "schemas") return { path: ["schemas"] };
+    const open = name.indexOf("[");
+    if (open >= 0) return parseValuePathEntry(name, open, type, param);
+    if (name.includes("]")) throw badRequest("invalidValue", `'${param}' names '${name}', which has a "]" without a matching "[".`);
     const resolved = resolveAttribute(type, name);
-    if (resolved) return resolved.path;
+    if (resolved) return { path: resolved.path };
     const ext = splitUrnPrefix(type, name);
-    if (ext && ext.rest === "") return [ext.urn];
+    if (ext && ext.rest === "") return { path: [ext.urn] };
     throw badRequest("invalidValue", `'${param}' names '${name}', which is not an attribute of ${type}.`);
   });
 }
@@ -249,13 +350,24 @@ function alwaysReturned(path: string[], type: ResourceTypeName): boolean {
  * Parses `attributes` and `excludedAttributes` (RFC 7644 §3.4.2.5) into canonical paths.
  * excludedAttributes naming an attribute that is always returned (`schemas`, `id`, `meta` and its
  * sub-attributes) has no effect on it, as §3.4.2.5 says, rather than failing the request.
- * Throws ScimError 400 invalidValue for a name the resource type does not have.
+ * An entry may be a value path (RFC 7644 §3.10: `emails[type eq "work"]`,
+ * `emails[type eq "work"].value`) on a multi-valued complex attribute: it then covers only the
+ * values its filter matches (see {@link project}). Commas inside "[...]" do not separate entries.
+ * Throws ScimError 400 invalidValue for a name the resource type does not have or a value filter
+ * on an attribute that is not multi-valued and complex, 400 invalidFilter for a malformed value
+ * filter or one naming a sub-attribute the attribute does not have.
  */
 export function parseProjection(attributes: string | null | undefined, excludedAttributes: string | null | undefined, type: ResourceTypeName): Projection {
-  const excluded = parseAttributeList(excludedAttributes, type, "excludedAttributes")?.filter((p) => !alwaysReturned(p, type));
+  const included = parseAttributeList(attributes, type, "attributes")?.filter((e) => e.path[0] !== "schemas");
+  const excluded = parseAttributeList(excludedAttributes, type, "excludedAttributes")?.filter((e) => !alwaysReturned(e.path, type));
+  const filtersOf = (entries: ProjectionEntry[] | undefined) =>
+    Object.fromEntries((entries ?? []).flatMap((e, i) => (e.filter ? [[i, e.filter] as const] : [])));
+  const valueFilters = { attributes: filtersOf(included), excludedAttributes: filtersOf(excluded) };
+  const filtered = Object.keys(valueFilters.attributes).length > 0 || Object.keys(valueFilters.excludedAttributes).length > 0;
   return {
-    attributes: parseAttributeList(attributes, type, "attributes")?.filter((p) => p[0] !== "schemas"),
-    excludedAttributes: excluded?.length ? excluded : undefined,
+    attributes: included?.map((e) => e.path),
+    excludedAttributes: excluded?.length ? excluded.map((e) => e.path) : undefined,
+    ...(filtered ? { valueFilters } : {}),
   };
 }
 
@@ -267,53 +379,114 @@ export function wantsAttribute(projection: Projection, path: string[], type: Res
   const returned = resolved?.attribute.returned ?? "default";
   if (projection.attributes) return projection.attributes.some((p) => samePath(p.slice(0, path.length), path) || samePath(p, path.slice(0, p.length)));
   if (returned === "request") return false;
-  return !projection.excludedAttributes?.some((p) => samePath(p, path));
+  const filters = projection.valueFilters?.excludedAttributes;
+  return !projection.excludedAttributes?.some((p, i) => !filters?.[i] && samePath(p, path));
 }
 
 /**
  * Applies attributes/excludedAttributes to a served resource. "returned: always" attributes
- * (schemas, id, meta) are always kept (RFC 7643 §7, RFC 7644 §3.4.2.5).
+ * (schemas, id, meta) are always kept (RFC 7643 §7, RFC 7644 §3.4.2.5). An entry with a value
+ * filter applies to the matching values of its multi-valued attribute only: in `attributes`,
+ * `emails[type eq "work"]` returns just those values (`.value` just that sub-attribute of them),
+ * and the attribute is left out when none matches; in `excludedAttributes` it removes those values
+ * (or that sub-attribute of them), dropping values left empty and the attribute when none is left.
  */
 export function project(resource: WireResource, projection: Projection): WireResource {
-  const { attributes, excludedAttributes } = projection;
+  const { attributes, excludedAttributes, valueFilters } = projection;
   if (attributes) {
     const out: WireResource = { schemas: resource.schemas, id: resource.id };
-    for (const path of attributes) copyPath(resource, out, path);
+    const selected = new Set<unknown[]>();
+    attributes.forEach((path, i) => copyPath(resource, out, path, valueFilters?.attributes[i], selected));
+    if (selected.size > 0) dropUnselected(out, selected);
     return out;
   }
   if (excludedAttributes) {
     const out = structuredClone(resource);
-    for (const path of excludedAttributes) if (!ALWAYS_RETURNED.has(path[0])) deletePath(out, path);
+    excludedAttributes.forEach((path, i) => {
+      if (!ALWAYS_RETURNED.has(path[0])) deletePath(out, path, valueFilters?.excludedAttributes[i]);
+    });
     return out;
   }
   return resource;
 }
 
-function copyPath(from: WireResource, to: WireResource, path: string[]): void {
+/**
+ * Copies `path` from a resource into a projection. With `filter`, the first array met (the
+ * multi-valued attribute) contributes only the values it matches; such arrays are built sparse,
+ * aligned with the source by index so that several entries can add to one value, and are recorded
+ * in `selected` for {@link dropUnselected}.
+ */
+function copyPath(from: WireResource, to: WireResource, path: string[], filter: ResolvedFilter | undefined, selected: Set<unknown[]>): void {
   const [head, ...rest] = path;
   const value = from[head];
   if (value === undefined) return;
+  if (Array.isArray(value) && filter) {
+    let target = to[head];
+    if (!Array.isArray(target)) {
+      target = new Array<unknown>(value.length);
+      to[head] = target;
+      selected.add(target as unknown[]);
+    }
+    const list = target as unknown[];
+    value.forEach((v, i) => {
+      if (!evaluate(filter, v)) return;
+      if (rest.length === 0) list[i] = v;
+      else if (isObject(v)) copyPath(v, (list[i] ??= {}) as WireResource, rest, undefined, selected);
+    });
+    return;
+  }
   if (rest.length === 0) {
     to[head] = value;
     return;
   }
   if (Array.isArray(value)) {
     const existing = Array.isArray(to[head]) ? (to[head] as WireResource[]) : value.map(() => ({}));
-    value.forEach((v, i) => isObject(v) && copyPath(v, existing[i], rest));
+    value.forEach((v, i) => isObject(v) && copyPath(v, (existing[i] ??= {}), rest, filter, selected));
     to[head] = existing;
   } else if (isObject(value)) {
     const target = (isObject(to[head]) ? to[head] : (to[head] = {})) as WireResource;
-    copyPath(value, target, rest);
+    copyPath(value, target, rest, filter, selected);
   }
 }
 
-function deletePath(obj: WireResource, path: string[]): void {
+/** Closes the gaps of the sparse arrays copyPath built; an attribute (or extension object) left empty is removed. */
+function dropUnselected(obj: WireResource, selected: Set<unknown[]>): void {
+  for (const [key, value] of Object.entries(obj)) {
+    if (Array.isArray(value) && selected.has(value)) {
+      const kept = value.filter(() => true);
+      if (kept.length > 0) obj[key] = kept;
+      else delete obj[key];
+    } else if (isObject(value) && key.startsWith("urn:")) {
+      const before = Object.keys(value).length;
+      dropUnselected(value, selected);
+      if (before > 0 && Object.keys(value).length === 0) delete obj[key];
+    }
+  }
+}
+
+/**
+ * Removes `path` from a projection. With `filter`, the first array met (the multi-valued
+ * attribute) loses the values it matches (or, with a sub-attribute, that sub-attribute of them);
+ * values left empty are dropped, and the attribute too when no value is left.
+ */
+function deletePath(obj: WireResource, path: string[], filter?: ResolvedFilter): void {
   const [head, ...rest] = path;
+  const value = obj[head];
+  if (Array.isArray(value) && filter) {
+    const kept = value.filter((v) => {
+      if (!evaluate(filter, v)) return true;
+      if (rest.length === 0 || !isObject(v)) return false;
+      deletePath(v, rest);
+      return Object.keys(v).length > 0;
+    });
+    if (kept.length > 0) obj[head] = kept;
+    else delete obj[head];
+    return;
+  }
   if (rest.length === 0) {
     delete obj[head];
     return;
   }
-  const value = obj[head];
-  if (Array.isArray(value)) value.forEach((v) => isObject(v) && deletePath(v, rest));
-  else if (isObject(value)) deletePath(value, rest);
+  if (Array.isArray(value)) value.forEach((v) => isObject(v) && deletePath(v, rest, filter));
+  else if (isObject(value)) deletePath(value, rest, filter);
 }

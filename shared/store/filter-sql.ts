@@ -6,7 +6,10 @@
  * embedded store alike) instead of `LOWER(resource...)`, which reads every document.
  *
  * Semantics are those of `evaluate` in shared/scim/filter.ts (both work from `resolveFilter`): `ne` and
- * `not` are true for absent attributes. The SQL avoids what the embedded test server
+ * `not` are true for absent attributes. Literals arrive typed by `resolveFilter`, an unquoted value
+ * already read by the attribute's type (`employeeNumber eq 00123` is the string "00123",
+ * `active eq False` the boolean, `meta.created gt 2015-10-10T14:38:21-07:00` an ISO timestamp),
+ * and only ever travel as parameters. The SQL avoids what the embedded test server
  * (@vercel/cosmosdb-server) lacks: 3-argument CONTAINS/STARTSWITH/ENDSWITH, STRINGEQUALS, ORDER BY on
  * expressions; and it keeps nesting shallow, because that server's parser is exponential in it.
  */

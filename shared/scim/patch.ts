@@ -20,6 +20,7 @@ import {
 import { URN } from "./urns.js";
 import { coerceBoolean, isObject } from "./json.js";
 import { RESOURCE_LIMITS } from "./validate.js";
+import { canonicalManager } from "./manager.js";
 
 /** One PATCH operation (RFC 7644 §3.5.2), `op` already lower-cased. */
 export type PatchOp = { op: "add" | "replace" | "remove"; path?: string; value?: unknown };
@@ -102,6 +103,16 @@ const ATTR_NAME = /^[A-Za-z$][\w$-]*$/;
 const invalidSyntax = (detail: string) => badRequest("invalidSyntax", detail);
 const invalidPath = (detail: string) => badRequest("invalidPath", detail);
 const invalidValue = (detail: string) => badRequest("invalidValue", detail);
+
+/**
+ * A value that clears what it is given to: `null` (RFC 7643 §2.5 unassigned) or `""`, which Entra
+ * sends when the source attribute of a mapping became empty. A later GET shows the attribute absent.
+ */
+const cleared = (value: unknown) => value === null || value === "";
+
+/** Sub-attributes that only qualify a value of a multi-valued attribute: an element left with nothing else goes. */
+const QUALIFIERS = new Set(["type", "primary"]);
+const hollow = (item: unknown) => isObject(item) && Object.keys(item).every((k) => QUALIFIERS.has(k));
 
 /**
  * Validates a PatchOp request body (RFC 7644 §3.5.2) and returns its operations in one form:
@@ -240,6 +251,15 @@ function applyAt(ctx: Ctx, op: Op, pathText: string, value: unknown): void {
       throw badRequest("mutability", `Attribute '${labelOf(target.attr)}' is readOnly and cannot be modified (RFC 7643 §7).`);
     }
   }
+  if (target.kind === "attribute" && (subAttribute ?? attribute).required && (op === "remove" || cleared(value))) {
+    const label = labelOf(target.attr);
+    throw invalidValue(
+      value === ""
+        ? `${ctx.type} attribute '${label}' must not be empty: it is required and cannot be cleared.`
+        : `${ctx.type} attribute '${label}' is required and cannot be removed.`,
+    );
+  }
+  if (isManager(target.attr)) return applyManager(ctx, op, target, value);
   if (target.kind === "valuePath") return applyValuePath(ctx, op, target, value);
   if (subAttribute) return applySubAttribute(ctx, op, target.attr, value);
   return applyAttribute(ctx, op, target.attr, value);
@@ -262,7 +282,7 @@ function parsePath(type: ResourceTypeName, text: string): Target {
   }
   const attr = resolvePath(type, text.slice(0, open));
   if (!attr) return { kind: "ignored", path: text };
-  if (attr.subAttribute || !attr.attribute.multiValued || attr.attribute.type !== "complex") {
+  if (attr.subAttribute || attr.attribute.type !== "complex" || (!attr.attribute.multiValued && !isManager(attr))) {
     throw invalidPath(`Path '${text}' is invalid: a value filter "[...]" applies only to a multi-valued complex attribute, and '${labelOf(attr)}' is not one.`);
   }
   const filter = parseFilter(text.slice(open + 1, close));
@@ -311,7 +331,7 @@ const labelOf = (attr: ResolvedAttribute) => pathLabel(attr.schema, attr.schema 
 
 /** A path that is a schema URN alone: the value is an object of that schema's attributes. */
 function applySchema(ctx: Ctx, op: Op, target: Target & { kind: "schema" }, value: unknown): void {
-  if (op === "remove" || value === null) {
+  if (op === "remove" || cleared(value)) {
     if (target.core) throw invalidPath(`The core schema '${target.urn}' cannot be removed.`);
     ctx.extensions.add(target.urn);
     adoptKey(ctx.resource, target.urn);
@@ -329,7 +349,7 @@ function applySchema(ctx: Ctx, op: Op, target: Target & { kind: "schema" }, valu
  */
 function locate(ctx: Ctx, op: Op, attr: ResolvedAttribute, value: unknown) {
   const def = attr.attribute;
-  const removing = op === "remove" || value === null;
+  const removing = op === "remove" || cleared(value);
   const c = container(ctx, attr.schema, !removing);
   if (!c) return undefined;
   adoptKey(c, def.name);
@@ -343,7 +363,7 @@ function applyAttribute(ctx: Ctx, op: Op, attr: ResolvedAttribute, value: unknow
   const { def, label, removing, c } = at;
   if (removing) {
     touch(ctx, { label, schema: attr.schema, path: [def.name] });
-    if (op === "remove" && value != null && def.multiValued && def.type === "complex") removeListed(ctx, c, def, value, label);
+    if (op === "remove" && !cleared(value) && def.multiValued && def.type === "complex") removeListed(ctx, c, def, value, label);
     else delete c[def.name];
     return prune(c, def.name);
   }
@@ -391,7 +411,7 @@ function applySubAttribute(ctx: Ctx, op: Op, attr: ResolvedAttribute, value: unk
   const def = attr.attribute;
   const sub = attr.subAttribute!;
   const label = labelOf(attr);
-  const removing = op === "remove" || value === null;
+  const removing = op === "remove" || cleared(value);
   const c = container(ctx, attr.schema, !removing);
   if (!c) return;
   adoptKey(c, def.name);
@@ -400,8 +420,9 @@ function applySubAttribute(ctx: Ctx, op: Op, attr: ResolvedAttribute, value: unk
     touch(ctx, { label: pathLabel(attr.schema, [def.name]), schema: attr.schema, path: [def.name] });
     const items = (Array.isArray(c[def.name]) ? (c[def.name] as unknown[]) : []).filter(isObject);
     if (items.length === 0 && !removing) items.push({});
-    for (const item of items) setOrDelete(item, sub.name, v);
-    c[def.name] = items;
+    const emptied = new Set<unknown>();
+    for (const item of items) if (setOrDelete(item, sub.name, v)) emptied.add(item);
+    c[def.name] = dropHollow(items, emptied);
     settlePrimary(def, items, sub.name === "primary" && v === true ? items : []);
     return prune(c, def.name);
   }
@@ -423,15 +444,15 @@ function applyValuePath(ctx: Ctx, op: Op, target: Target & { kind: "valuePath" }
   const matched = items.filter((item): item is Json => isObject(item) && matchesElement(filter, item, def));
   if (removing) {
     if (!sub) c[def.name] = items.filter((item) => !matched.includes(item as Json));
-    else for (const item of matched) setOrDelete(item, sub.name, undefined);
+    else c[def.name] = dropHollow(items, new Set(matched.filter((item) => setOrDelete(item, sub.name, undefined))));
     return prune(c, def.name);
   }
   let written: Json[];
+  const emptied = new Set<unknown>();
   if (matched.length === 0) {
-    const created = sub
-      ? { ...seedOf(filter, def, label), [sub.name]: normaliseSimple(sub, value, `${label}.${sub.name}`) }
-      : { ...seedOf(filter, def, label), ...normaliseComplex(ctx, def, value, label, false) };
-    written = [withoutNulls(created)];
+    const element = sub ? { [sub.name]: normaliseSimple(sub, value, `${label}.${sub.name}`) } : normaliseComplex(ctx, def, value, label, false);
+    const created = withoutNulls({ ...seedOf(filter, def, label), ...element });
+    written = Object.values(element).some(cleared) && hollow(created) ? [] : [created];
     items.push(...written);
   } else if (sub) {
     const v = normaliseSimple(sub, value, `${label}.${sub.name}`);
@@ -439,17 +460,65 @@ function applyValuePath(ctx: Ctx, op: Op, target: Target & { kind: "valuePath" }
     written = sub.name === "primary" ? matched : [];
   } else {
     const element = normaliseComplex(ctx, def, value, label, false);
+    const clears = Object.values(element).some(cleared);
     if (op === "replace") {
       written = matched.map(() => withoutNulls(element));
       matched.forEach((item, i) => (items[items.indexOf(item)] = written[i]));
+      if (clears) written.forEach((item) => emptied.add(item));
     } else {
-      for (const item of matched) for (const [k, v] of Object.entries(element)) setOrDelete(item, k, v);
+      for (const item of matched) for (const [k, v] of Object.entries(element)) if (setOrDelete(item, k, v)) emptied.add(item);
       written = "primary" in element ? matched : [];
     }
   }
-  c[def.name] = items;
+  c[def.name] = dropHollow(items, emptied);
   settlePrimary(def, items, written);
   prune(c, def.name);
+}
+
+/** The Enterprise User's `manager` (RFC 7643 §4.3), patched as a whole through canonicalManager. */
+const isManager = (attr: ResolvedAttribute) => attr.schema === URN.enterpriseUser && attr.attribute.name === "manager";
+
+/**
+ * `manager` in every form Entra sends: path `manager` (or its URN-qualified spelling) with a bare
+ * id, `{"value": id}` or `[{"value": id}]`; path `manager.value` with the id; `""`, `null` or remove
+ * to clear it; remove with a value or `manager[value eq "id"]` removes it only while it is that id.
+ * What is stored is `{"value": id}`: `$ref` is derived from the id when served, so a path
+ * `manager.$ref` changes nothing and is reported as ignored.
+ */
+function applyManager(ctx: Ctx, op: Op, target: Target & { kind: "attribute" | "valuePath" }, value: unknown): void {
+  const { attr } = target;
+  const label = labelOf(attr);
+  if (target.kind === "valuePath" && (target.sub || op !== "remove")) {
+    throw invalidPath(
+      `A value filter on '${label}' is supported only by remove, as 'manager[value eq "<id>"]'; to set the manager use path "manager" with the id.`,
+    );
+  }
+  if (attr.subAttribute?.name === "$ref") {
+    ctx.ignored.add(label);
+    return;
+  }
+  if (attr.subAttribute && !cleared(value) && op !== "remove" && typeof value !== "string") {
+    throw invalidValue(`'${label}' takes the id of a User (a string), not ${JSON.stringify(value)}.`);
+  }
+  const base = pathLabel(attr.schema, [attr.attribute.name]);
+  const wanted = op === "remove" ? null : canonicalManager(value, label);
+  const c = container(ctx, attr.schema, wanted !== null);
+  if (!c) return;
+  adoptKey(c, "manager");
+  const current = isObject(c.manager) ? c.manager : undefined;
+  if (wanted) {
+    touch(ctx, { label: `${base}.value`, schema: attr.schema, path: ["manager", "value"] });
+    c.manager = wanted;
+    return;
+  }
+  touch(ctx, { label: base, schema: attr.schema, path: ["manager"] });
+  if (target.kind === "valuePath") {
+    if (current && matchesElement(target.filter, current, attr.attribute)) delete c.manager;
+    return;
+  }
+  const only = op === "remove" && !attr.subAttribute && value !== undefined && !cleared(value) ? canonicalManager(value, label) : null;
+  const id = current ? lookup(current, "value") : undefined;
+  if (!only || (typeof id === "string" && id.toLowerCase() === only.value.toLowerCase())) delete c.manager;
 }
 
 /**
@@ -580,7 +649,7 @@ function normaliseSimple(def: AttributeDef, value: unknown, label: string): unkn
 
 /**
  * A complex value with canonical sub-attribute names; readOnly sub-attributes are dropped, `null`
- * kept (it means "remove"). A bare value for a singular attribute with a `value` sub-attribute is
+ * and `""` kept as `null` (they mean "remove"). A bare value for a singular attribute with a `value` sub-attribute is
  * `{value}`: Entra sends `manager` as the manager's id.
  */
 function normaliseComplex(ctx: Ctx, def: AttributeDef, value: unknown, label: string, singular: boolean): Json {
@@ -601,18 +670,26 @@ function normaliseComplex(ctx: Ctx, def: AttributeDef, value: unknown, label: st
       continue;
     }
     if (sub.mutability === "readOnly") continue;
-    out[sub.name] = v === null ? null : normaliseSimple(sub, v, `${label}.${sub.name}`);
+    out[sub.name] = cleared(v) ? null : normaliseSimple(sub, v, `${label}.${sub.name}`);
   }
   return out;
 }
 
-/** The values of a multi-valued attribute; a single object is taken as a one-element array. */
+/**
+ * The values of a multi-valued attribute; a single object is taken as a one-element array. Cleared
+ * values are left out, and so is an element whose cleared sub-attributes leave only its type/primary.
+ */
 function normaliseMulti(ctx: Ctx, def: AttributeDef, value: unknown, label: string): unknown[] {
   const list = Array.isArray(value) ? value : isObject(value) ? [value] : undefined;
   if (!list) throw invalidValue(`'${label}' is multi-valued and takes an array, not ${JSON.stringify(value)}.`);
   return list
-    .filter((item) => item !== null)
-    .map((item) => (def.type === "complex" ? withoutNulls(normaliseComplex(ctx, def, item, label, false)) : normaliseSimple(def, item, label)))
+    .filter((item) => !cleared(item))
+    .map((item) => {
+      if (def.type !== "complex") return normaliseSimple(def, item, label);
+      const element = normaliseComplex(ctx, def, item, label, false);
+      const kept = withoutNulls(element);
+      return Object.values(element).some(cleared) && hollow(kept) ? {} : kept;
+    })
     .filter((item) => !(isObject(item) && Object.keys(item).length === 0));
 }
 
@@ -668,10 +745,21 @@ function adoptKey(obj: Json, name: string): void {
   }
 }
 
-function setOrDelete(obj: Json, name: string, value: unknown): void {
+/** Sets or (for undefined/null) deletes a property; true when a value was deleted. */
+function setOrDelete(obj: Json, name: string, value: unknown): boolean {
   adoptKey(obj, name);
-  if (value === undefined || value === null) delete obj[name];
-  else obj[name] = value;
+  if (value !== undefined && value !== null) {
+    obj[name] = value;
+    return false;
+  }
+  const had = name in obj;
+  delete obj[name];
+  return had;
+}
+
+/** `items` without the elements of `emptied` (those an operation cleared something in) that are left with only type/primary. */
+function dropHollow(items: unknown[], emptied: Set<unknown>): unknown[] {
+  return emptied.size === 0 ? items : items.filter((item) => !(emptied.has(item) && hollow(item)));
 }
 
 /** Drops empty values, elements and arrays left behind by an operation. */

@@ -7,14 +7,15 @@ import { lookupsOf } from "../shared/store/lookups.js";
  * Writes users and one group's memberships straight into the store in bulk (100 documents per
  * round trip), bypassing SCIM: the benchmark and the job tests need groups of thousands of
  * members fast. The documents have the shapes the stores write (users with their lookup records,
- * unless `lookups: false`: the benchmark never looks its users up by userName).
+ * unless `lookups: false`: the benchmark never looks its users up by userName). With
+ * `memberships: false` it writes the users only (the paging tests and benchmark).
  */
 export async function seedGroupMembers(
   container: Container,
   tenantId: string,
   groupId: string,
   count: number,
-  options: { prefix?: string; now?: Date; lookups?: boolean; product?: JSONObject } = {},
+  options: { prefix?: string; now?: Date; lookups?: boolean; memberships?: boolean; product?: JSONObject } = {},
 ): Promise<string[]> {
   const at = (options.now ?? new Date()).toISOString();
   const prefix = options.prefix ?? `seed-${groupId.slice(0, 8)}`;
@@ -36,6 +37,7 @@ export async function seedGroupMembers(
         resourceBody: { id: key, tenantId, kind: "Lookup", resource: {}, target: id, attribute, value },
       });
     }
+    if (options.memberships === false) continue;
     ops.push({
       operationType: "Create",
       partitionKey: tenantId,

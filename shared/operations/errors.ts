@@ -66,7 +66,7 @@ export function toScimError(error: unknown): ScimError | undefined {
   if (e instanceof PageTooDeepError) {
     return new ScimError(
       400,
-      `startIndex ${e.startIndex} is beyond the deepest page this service serves (startIndex up to ${e.limit}); narrow the filter instead of paging further.`,
+      `startIndex ${e.startIndex} is beyond the deepest index page this service serves (startIndex up to ${e.limit}); page with 'cursor' (RFC 9865), which has no such limit, or narrow the filter.`,
       "invalidValue",
     );
   }

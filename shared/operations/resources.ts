@@ -1,10 +1,12 @@
 import type { ResourceTypeName } from "../scim/schemas.js";
 import type { Projection, Related, WireResource } from "../scim/resource.js";
 import { parseResource, project, toScimResource, wantsAttribute } from "../scim/resource.js";
-import { listResponse, type ListParams } from "../scim/list.js";
+import { cursorListResponse, listResponse, type ListParams } from "../scim/list.js";
+import { decodeCursor, encodeCursor, queryBinding, type CursorPosition } from "../scim/cursor.js";
 import { applyPatch, parsePatchRequest, type MemberDelta } from "../scim/patch.js";
 import { validateResource } from "../scim/validate.js";
-import { ScimError } from "../scim/errors.js";
+import { ScimError, badRequest } from "../scim/errors.js";
+import { MANAGER_PATH, managerIdOf, withCanonicalManager, withManagerRef } from "../scim/manager.js";
 import { changedAttributes } from "../scim/changes.js";
 import { linkExternalId, newProductUser, type ProductUser } from "../product/identity.js";
 import { deletedUserTtlSeconds, type TenantSettings } from "../product/settings.js";
@@ -66,7 +68,26 @@ export function patchDialectOf(body: unknown, rfcFlag = false): "default" | "rfc
 }
 
 function render(ctx: OperationContext, type: ResourceTypeName, doc: ResourceDoc, projection: Projection, related?: Related[]): WireResource {
-  return project(toScimResource(doc.resource, metaOf(doc), type, ctx.baseUrl, related), projection);
+  const resource = type === "User" ? withManagerRef(doc.resource, ctx.baseUrl) : doc.resource;
+  return project(toScimResource(resource, metaOf(doc), type, ctx.baseUrl, related), projection);
+}
+
+/**
+ * 400 invalidValue unless a User's new manager (RFC 7643 §4.3 `manager.value`) is the id of a User
+ * of the tenant: one point read, before anything is written, the way group members are checked
+ * (assertMembers). A manager the write leaves as it was is not read again.
+ */
+async function assertManager(ctx: OperationContext, type: ResourceTypeName, next: WireResource, before?: WireResource): Promise<void> {
+  const id = type === "User" ? managerIdOf(next) : undefined;
+  if (id === undefined || (before && managerIdOf(before) === id)) return;
+  const doc = (await ctx.services.resources.readMany(ctx.tenantId, [id])).get(id);
+  if (doc?.kind === "User") return;
+  throw badRequest(
+    "invalidValue",
+    doc?.kind === "Group"
+      ? `'${MANAGER_PATH}' names '${id}', which is a Group; a manager must be the id of a User.`
+      : `No User with id '${id}' exists in this tenant; '${MANAGER_PATH}' must be the id of a provisioned User.`,
+  );
 }
 
 /**
@@ -157,12 +178,36 @@ async function endSessions(ctx: OperationContext, userId: string): Promise<void>
   await endUserSessions(ctx.services.sessions, ctx.tenantId, userId).catch((e) => ctx.services.report("Could not end the sessions of a disconnected user", e));
 }
 
-/** GET /Users, GET /Groups (RFC 7644 §3.4.2). */
+/** A page of resources as served, with what the projection asks of their memberships. */
+async function renderPage(ctx: OperationContext, type: ResourceTypeName, docs: ResourceDoc[], projection: Projection): Promise<WireResource[]> {
+  const related = await relatedOf(ctx, type, docs, projection);
+  return docs.map((doc) => render(ctx, type, doc, projection, related?.get(doc.id)));
+}
+
+/** Where a cursor request starts: the first page for an empty cursor, else the decoded cursor (400 when it is not valid here). */
+const cursorStart = (ctx: OperationContext, params: ListParams, binding: string): CursorPosition =>
+  params.cursor ? decodeCursor(params.cursor, binding, ctx.now) : { position: 0 };
+
+/**
+ * GET /Users, GET /Groups (RFC 7644 §3.4.2): index paging, or with `cursor` cursor paging (RFC
+ * 9865), whose `nextCursor` says where the next page starts (after the last id, or for a sorted
+ * list at a position) and is bound to this tenant and query.
+ */
 export async function listResources(ctx: OperationContext, type: ResourceTypeName, params: ListParams): Promise<ScimOutcome> {
-  const { total, docs } = await ctx.services.resources.query(ctx.tenantId, type, params);
-  const related = await relatedOf(ctx, type, docs, params.projection);
-  const resources = docs.map((doc) => render(ctx, type, doc, params.projection, related?.get(doc.id)));
-  return { status: 200, body: listResponse(resources, total, params.startIndex) };
+  const store = ctx.services.resources;
+  if (params.cursor === undefined) {
+    const { total, docs } = await store.query(ctx.tenantId, type, params);
+    return { status: 200, body: listResponse(await renderPage(ctx, type, docs, params.projection), total, params.startIndex) };
+  }
+  const binding = queryBinding(ctx.tenantId, type, params);
+  const at = cursorStart(ctx, params, binding);
+  const { total, docs, more } = await store.query(ctx.tenantId, type, {
+    ...params,
+    startIndex: at.position + 1,
+    ...(params.sortBy ? {} : { after: at.after }),
+  });
+  const next = more && docs.length > 0 ? encodeCursor(binding, { position: at.position + docs.length, after: docs[docs.length - 1]!.id }, ctx.now) : undefined;
+  return { status: 200, body: cursorListResponse(await renderPage(ctx, type, docs, params.projection), total, next) };
 }
 
 /**
@@ -185,6 +230,7 @@ export async function searchAll(ctx: OperationContext, paramsFor: (type: Resourc
     }
   }
   if (parts.length === 0) throw refusal;
+  if (parts[0]!.params.cursor !== undefined) return searchAllByCursor(ctx, parts);
   const { startIndex, count } = parts[0]!.params;
   const page: WireResource[] = [];
   let before = 0;
@@ -198,6 +244,38 @@ export async function searchAll(ctx: OperationContext, paramsFor: (type: Resourc
     page.push(...docs.map((doc) => render(ctx, type, doc, params.projection, related?.get(doc.id))));
   }
   return { status: 200, body: listResponse(page, before, startIndex) };
+}
+
+/**
+ * Root `/.search` with a cursor (RFC 9865 §3): Users, then Groups. The cursor names the type the
+ * next page continues in and the position in it; a page that ends a type continues with the next.
+ */
+async function searchAllByCursor(ctx: OperationContext, parts: { type: ResourceTypeName; params: ListParams; total: number }[]): Promise<ScimOutcome> {
+  const binding = queryBinding(ctx.tenantId, "root", parts[0]!.params);
+  const at = cursorStart(ctx, parts[0]!.params, binding);
+  const first = at.type === undefined ? 0 : parts.findIndex((p) => p.type === at.type);
+  if (first < 0) throw badRequest("invalidCursor", `'cursor' continues in ${at.type}s, which this search does not list; start again with an empty cursor.`);
+  const count = parts[0]!.params.count;
+  const page: WireResource[] = [];
+  let next: CursorPosition | undefined;
+  for (let i = first; i < parts.length && !next && page.length < count; i++) {
+    const { type, params } = parts[i]!;
+    const from = i === first ? at : { position: 0 };
+    const { docs, more } = await ctx.services.resources.query(ctx.tenantId, type, {
+      ...params,
+      count: count - page.length,
+      startIndex: from.position + 1,
+      ...(params.sortBy ? {} : { after: from.after }),
+    });
+    page.push(...(await renderPage(ctx, type, docs, params.projection)));
+    if (more && docs.length > 0) next = { type, position: from.position + docs.length, after: docs[docs.length - 1]!.id };
+    else if (page.length === count) {
+      const rest = parts.slice(i + 1).find((p) => p.total > 0);
+      if (rest) next = { type: rest.type, position: 0 };
+    }
+  }
+  const total = parts.reduce((sum, p) => sum + p.total, 0);
+  return { status: 200, body: cursorListResponse(page, total, next && encodeCursor(binding, next, ctx.now)) };
 }
 
 /** GET /Users/{id}, GET /Groups/{id} (RFC 7644 §3.4.1). */
@@ -217,11 +295,12 @@ export function createResource(
     ctx,
     { operation: "create", resourceType: type },
     async (trail) => {
-      const parsed = parseResource(await input.body(), type);
+      const parsed = parseResource(withCanonicalManager(await input.body(), type), type);
       const { resource, members } = parsed;
       trail.ignoredAttributes = parsed.ignored;
       const store = ctx.services.resources;
       if (members?.length) await assertMembers(ctx, members, "(new)");
+      await assertManager(ctx, type, resource);
       const write = await writeOptions(ctx, trail, type, 201, !members?.length);
       const doc = await store.create(ctx.tenantId, type, resource, options.product ? { ...write, product: () => options.product! } : write);
       trail.resourceId = doc.id;
@@ -242,12 +321,13 @@ export function replaceResource(ctx: OperationContext, type: ResourceTypeName, i
     ctx,
     { operation: "replace", resourceType: type, resourceId: id },
     async (trail) => {
-      const parsed = parseResource(await input.body(), type);
+      const parsed = parseResource(withCanonicalManager(await input.body(), type), type);
       const { resource, members } = parsed;
       trail.ignoredAttributes = parsed.ignored;
       const store = ctx.services.resources;
       const current = await store.require(ctx.tenantId, type, id);
       if (members?.length) await assertMembers(ctx, members, current.id);
+      await assertManager(ctx, type, resource, current.resource);
       const withMembers = type === "Group" && members !== undefined;
       const doc = await store.update(ctx.tenantId, type, current.id, () => resource, {
         ...(await writeOptions(ctx, trail, type, 200, !withMembers)),
@@ -290,6 +370,7 @@ export function patchResource(ctx: OperationContext, type: ResourceTypeName, id:
       const delta: MemberDelta | undefined = trial.members;
       const adds = delta ? (delta.kind === "replace" ? delta.ids : delta.add) : [];
       if (adds.length) await assertMembers(ctx, adds, current.id);
+      await assertManager(ctx, type, trial.resource, current.resource);
       const status = type === "Group" ? 204 : 200;
       let doc: ResourceDoc;
       if (trial.changedAttributes.some((a) => a !== "members")) {

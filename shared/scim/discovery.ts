@@ -1,10 +1,13 @@
 import type { AttributeDef, SchemaDef } from "./schemas.js";
 import { RESOURCE_TYPES, SCHEMAS } from "./schemas.js";
 import { URN } from "./urns.js";
+import { CURSOR_TIMEOUT_SECONDS } from "./cursor.js";
 
 /**
  * Discovery documents (RFC 7644 §4, RFC 7643 §5-7). ServiceProviderConfig advertises exactly what
- * this server does: PATCH, filter (with maxResults), sort and ETags; no bulk, no password change.
+ * this server does: PATCH, filter (with maxResults), sort and ETags; no bulk, no password change;
+ * index and cursor paging (RFC 9865 §4), index by default, as RFC 9865 requires of a request that
+ * names neither.
  */
 export function serviceProviderConfig(baseUrl: string, maxResults: number, tokenEndpoint: string) {
   return {
@@ -16,6 +19,14 @@ export function serviceProviderConfig(baseUrl: string, maxResults: number, token
     changePassword: { supported: false },
     sort: { supported: true },
     etag: { supported: true },
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: "index",
+      defaultPageSize: maxResults,
+      maxPageSize: maxResults,
+      cursorTimeout: CURSOR_TIMEOUT_SECONDS,
+    },
     authenticationSchemes: [
       {
         type: "oauth2",

@@ -5,9 +5,21 @@ import { URN } from "./urns.js";
  * foreign errors are translated into it in shared/http.
  */
 export type ScimType =
-  "invalidFilter" | "tooMany" | "uniqueness" | "mutability" | "invalidSyntax" | "invalidPath" | "noTarget" | "invalidValue" | "invalidVers" | "sensitive";
+  | "invalidFilter"
+  | "tooMany"
+  | "uniqueness"
+  | "mutability"
+  | "invalidSyntax"
+  | "invalidPath"
+  | "noTarget"
+  | "invalidValue"
+  | "invalidVers"
+  | "sensitive"
+  | "invalidCursor"
+  | "expiredCursor"
+  | "invalidCount";
 
-/** Which scimType values RFC 7644 §3.12 allows with which status. */
+/** Which scimType values RFC 7644 §3.12 (and RFC 9865 §2 for cursors and count) allows with which status. */
 const ALLOWED: Record<ScimType, readonly number[]> = {
   invalidFilter: [400],
   tooMany: [400],
@@ -19,6 +31,9 @@ const ALLOWED: Record<ScimType, readonly number[]> = {
   invalidValue: [400],
   invalidVers: [400],
   sensitive: [400],
+  invalidCursor: [400],
+  expiredCursor: [400],
+  invalidCount: [400],
 };
 
 export class ScimError extends Error {

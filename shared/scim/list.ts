@@ -15,6 +15,11 @@ export interface ListParams {
   startIndex: number;
   count: number;
   projection: Projection;
+  /**
+   * RFC 9865 cursor paging: "" asks for the first page, any other value is a `nextCursor` the
+   * client got back (decoded by the operation, which knows the tenant). Absent: index paging.
+   */
+  cursor?: string;
 }
 
 function integer(text: string | null, name: string): number | undefined {
@@ -32,12 +37,25 @@ interface RawListParams {
   count?: number;
   attributes?: string;
   excludedAttributes?: string;
+  cursor?: string;
 }
 
 function listParams(raw: RawListParams, type: ResourceTypeName, maxResults: number): ListParams {
   const sortOrder = raw.sortOrder?.trim().toLowerCase();
   if (sortOrder && sortOrder !== "ascending" && sortOrder !== "descending") {
     throw badRequest("invalidValue", `'sortOrder' must be "ascending" or "descending" (got "${raw.sortOrder}").`);
+  }
+  const cursor = raw.cursor?.trim();
+  if (cursor !== undefined) {
+    if (raw.startIndex !== undefined) {
+      throw badRequest(
+        "invalidValue",
+        "'cursor' and 'startIndex' cannot be used together: send 'cursor' (empty for the first page) for cursor paging (RFC 9865), or 'startIndex' for index paging.",
+      );
+    }
+    if (raw.count !== undefined && raw.count < 1) {
+      throw badRequest("invalidCount", `'count' must be a positive whole number with 'cursor' (got ${raw.count}); at most ${maxResults} are served per page.`);
+    }
   }
   return {
     filter: raw.filter !== undefined && raw.filter.trim() !== "" ? qualifyFilter(parseFilter(raw.filter), type) : undefined,
@@ -46,6 +64,7 @@ function listParams(raw: RawListParams, type: ResourceTypeName, maxResults: numb
     startIndex: Math.max(1, raw.startIndex ?? 1),
     count: Math.min(maxResults, Math.max(0, raw.count ?? maxResults)),
     projection: parseProjection(raw.attributes, raw.excludedAttributes, type),
+    ...(cursor !== undefined ? { cursor } : {}),
   };
 }
 
@@ -53,6 +72,8 @@ function listParams(raw: RawListParams, type: ResourceTypeName, maxResults: numb
  * Parses filter, startIndex, count, sortBy, sortOrder, attributes and excludedAttributes.
  * startIndex below 1 means 1 and a negative count means 0 (RFC 7644 §3.4.2.4); count is capped at
  * `maxResults`, and defaults to it. Unknown parameters (e.g. aadOptscim062020) are ignored.
+ * `cursor` (RFC 9865 §2; `?cursor` or `?cursor=` for the first page) selects cursor paging: then
+ * `startIndex` is a 400 and `count` must be positive (400 `invalidCount`).
  */
 export function parseListParams(query: URLSearchParams, type: ResourceTypeName, maxResults: number): ListParams {
   const text = (name: string) => query.get(name) ?? undefined;
@@ -65,19 +86,20 @@ export function parseListParams(query: URLSearchParams, type: ResourceTypeName, 
       count: integer(query.get("count"), "count"),
       attributes: text("attributes"),
       excludedAttributes: text("excludedAttributes"),
+      cursor: text("cursor"),
     },
     type,
     maxResults,
   );
 }
 
-const SEARCH_FIELDS = ["filter", "sortBy", "sortOrder", "startIndex", "count", "attributes", "excludedAttributes"] as const;
+const SEARCH_FIELDS = ["filter", "sortBy", "sortOrder", "startIndex", "count", "attributes", "excludedAttributes", "cursor"] as const;
 
 /**
  * Parses a SearchRequest body (RFC 7644 §3.4.3, `POST /Users/.search`) into the same parameters
  * {@link parseListParams} produces, with the same defaults, caps and errors. `schemas` must contain
- * `urn:ietf:params:scim:api:messages:2.0:SearchRequest`; `filter`, `sortBy` and `sortOrder` are
- * strings; `attributes` and `excludedAttributes` are arrays of attribute names (a comma-separated
+ * `urn:ietf:params:scim:api:messages:2.0:SearchRequest`; `filter`, `sortBy`, `sortOrder` and
+ * `cursor` (RFC 9865 §3) are strings; `attributes` and `excludedAttributes` are arrays of attribute names (a comma-separated
  * string is accepted too); `startIndex` and `count` are whole numbers. Member names match
  * case-insensitively (RFC 7643 §2.1); unknown members are ignored, as unknown query parameters are.
  * Throws ScimError 400 invalidSyntax for a body that is not a SearchRequest, 400 invalidValue
@@ -117,7 +139,7 @@ export function parseSearchRequest(body: unknown, type: ResourceTypeName, maxRes
   return listParams(raw, type, maxResults);
 }
 
-/** A ListResponse (RFC 7644 §3.4.2). */
+/** A ListResponse (RFC 7644 §3.4.2) of an index page. */
 export function listResponse(resources: unknown[], totalResults: number, startIndex: number) {
   return {
     schemas: [URN.listResponse],
@@ -125,5 +147,16 @@ export function listResponse(resources: unknown[], totalResults: number, startIn
     Resources: resources,
     startIndex,
     itemsPerPage: resources.length,
+  };
+}
+
+/** A ListResponse of a cursor page (RFC 9865 §2): `nextCursor` on every page but the last, no startIndex. */
+export function cursorListResponse(resources: unknown[], totalResults: number, nextCursor: string | undefined) {
+  return {
+    schemas: [URN.listResponse],
+    totalResults,
+    Resources: resources,
+    itemsPerPage: resources.length,
+    ...(nextCursor !== undefined ? { nextCursor } : {}),
   };
 }

@@ -82,7 +82,7 @@ export class QueryTooLargeError extends StoreError {
   }
 }
 
-/** A page that starts deeper than the store pages (Entra never pages deep; a client that does should narrow its filter). */
+/** An index page that starts deeper than the store pages (MAX_START_INDEX in resources.ts); cursors have no such limit. */
 export class PageTooDeepError extends StoreError {
   override readonly name = "PageTooDeepError";
   constructor(

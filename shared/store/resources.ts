@@ -21,6 +21,7 @@ import { LOOKUPS, lookupDef, lookupId, lookupValue, lookupsOf, normalise, type L
 import { auditDoc, outboxDoc, type AuditDraft, type AuditLogStore, type OutboxDoc } from "./audit-log.js";
 import { bulk, type MembershipStore } from "./memberships.js";
 import { Retry, idempotent, withRetries, read } from "./retry.js";
+import { AnchorCache, anchorQueryKey } from "./paging.js";
 
 /** The product's own fields of a user document; shared/product/identity.ts gives them meaning. */
 export type StoredProduct = Record<string, unknown>;
@@ -57,16 +58,34 @@ export interface ListQuery {
   /** 1-based (RFC 7644 §3.4.2.4). */
   startIndex: number;
   count: number;
+  /**
+   * A cursor's position (RFC 9865): an unsorted list continues after the resource with this id, in
+   * its order; `startIndex` then only says how many came before. Sorted lists page by `startIndex`.
+   */
+  after?: string;
+}
+
+/** One page of a list: the matches in all, the page, and whether more follow it. */
+export interface ListPage {
+  total: number;
+  docs: ResourceDoc[];
+  more: boolean;
 }
 
 /** Attempts of a read-modify-write before giving up with 503. */
 const MAX_ATTEMPTS = 30;
 /** Most matches a sortBy query sorts (in memory); more is QueryTooLargeError. */
 const MAX_SORTED = 5000;
-/** Deepest startIndex served: a page query reads every match before it (TOP startIndex+count), so deeper pages cost more; Entra never pages. */
-export const MAX_START_INDEX = 10_000;
+/**
+ * Deepest startIndex served. A page that continues where a remembered page ended costs one page
+ * query at any depth; a jump to an offset costs an ids-only read of the gap from the nearest
+ * remembered page end below it (at most this many ids, SKIP_ITEMS per round trip).
+ */
+export const MAX_START_INDEX = 1_000_000;
 /** Documents per round trip of a query (the SDK's page size; fetchAll follows continuations). */
 const PAGE_ITEMS = 1000;
+/** Ids per round trip when a jump skips the matches before a page (ids only: about 40 bytes each). */
+const SKIP_ITEMS = 10_000;
 
 const TENANT_KIND = "c.tenantId = @tenantId AND c.kind = @kind";
 
@@ -126,6 +145,9 @@ export function checkIfMatch(current: ResourceDoc, ifMatch: string | undefined):
 
 /** Users and Groups of every tenant with their lookup records, in one container partitioned by tenant. */
 export class ResourceStore {
+  /** Where served index pages ended, per query (this process only): see keysetPage. */
+  readonly anchors = new AnchorCache();
+
   constructor(
     private readonly container: Container,
     private readonly memberships: MembershipStore,
@@ -163,12 +185,12 @@ export class ResourceStore {
    * `externalId eq`, `displayName eq`, `id eq`) are answered from lookup records; anything else is
    * one parameterised count query plus one page query.
    */
-  async query(tenantId: string, type: ResourceTypeName, q: ListQuery): Promise<{ total: number; docs: ResourceDoc[] }> {
+  async query(tenantId: string, type: ResourceTypeName, q: ListQuery): Promise<ListPage> {
     const direct = q.filter ? directLookup(q.filter, type) : undefined;
     if (direct) {
       const doc = direct.attribute === "id" ? await this.get(tenantId, type, direct.value) : await this.findBy(tenantId, type, direct.attribute, direct.value);
       const docs = doc ? [doc] : [];
-      return { total: docs.length, docs: docs.slice(q.startIndex - 1, q.startIndex - 1 + q.count) };
+      return { total: docs.length, docs: docs.slice(q.startIndex - 1, q.startIndex - 1 + q.count), more: q.startIndex - 1 + q.count < docs.length };
     }
     const parameters: SqlParameter[] = [
       { name: "@tenantId", value: tenantId },
@@ -184,24 +206,69 @@ export class ResourceStore {
       }
     }
     const sort = q.sortBy ? resolveSortBy(q.sortBy, type) : undefined;
-    if (q.startIndex > MAX_START_INDEX) throw new PageTooDeepError(q.startIndex, MAX_START_INDEX);
+    if (q.after === undefined && q.startIndex > MAX_START_INDEX) throw new PageTooDeepError(q.startIndex, MAX_START_INDEX);
     const count = async () => (await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters))[0] ?? 0;
-    if (!sort) {
-      if (q.count === 0) return { total: await count(), docs: [] };
-      // The page first: when it holds every match (fewer than asked for), it is the count too.
-      const top = q.startIndex - 1 + q.count;
-      const docs = await this.select<ResourceDoc>(tenantId, `SELECT TOP @top * FROM c WHERE ${where} ORDER BY c.id ${q.descending ? "DESC" : "ASC"}`, [
-        ...parameters,
-        { name: "@top", value: top },
-      ]);
-      const total = docs.length < top ? docs.length : await count();
-      return { total, docs: docs.slice(q.startIndex - 1) };
-    }
+    if (!sort) return this.keysetPage(tenantId, type, where, parameters, q, count);
     // Sorted in memory: read at most one match more than can be sorted, and count them on the way.
     const all = await this.select<ResourceDoc>(tenantId, `SELECT TOP @top * FROM c WHERE ${where}`, [...parameters, { name: "@top", value: MAX_SORTED + 1 }]);
     if (all.length > MAX_SORTED) throw new QueryTooLargeError(await count(), MAX_SORTED);
     const sorted = sortDocs(all, sort, q.descending === true);
-    return { total: all.length, docs: sorted.slice(q.startIndex - 1, q.startIndex - 1 + q.count) };
+    const from = q.startIndex - 1;
+    return { total: all.length, docs: sorted.slice(from, from + q.count), more: from + q.count < all.length };
+  }
+
+  /**
+   * A page of an unsorted list, in id order, by keyset: `c.id > @after ORDER BY c.id` (descending:
+   * `<` and DESC), so its cost does not grow with its depth. A cursor names `after`. An index page
+   * continues where this process remembers a page of the same query ending at startIndex - 1 (one
+   * page query); otherwise it starts from the nearest remembered end below (or the start) and skips
+   * the rest of the gap reading ids only. One match more than the page tells whether more follow.
+   * The count query runs unless the page read every match from the first one.
+   */
+  private async keysetPage(
+    tenantId: string,
+    type: ResourceTypeName,
+    where: string,
+    parameters: SqlParameter[],
+    q: ListQuery,
+    count: () => Promise<number>,
+  ): Promise<ListPage> {
+    const skip = q.startIndex - 1;
+    if (q.count === 0) {
+      const total = await count();
+      return { total, docs: [], more: skip < total };
+    }
+    const order = q.descending ? "DESC" : "ASC";
+    const from = (after: string | undefined) => (after === undefined ? `WHERE ${where}` : `WHERE ${where} AND c.id ${q.descending ? "<" : ">"} @pageAfter`);
+    const bind = (after: string | undefined, top: number): SqlParameter[] => [
+      ...parameters,
+      { name: "@pageTop", value: top },
+      ...(after === undefined ? [] : [{ name: "@pageAfter", value: after }]),
+    ];
+    const key = anchorQueryKey(tenantId, type, where, parameters, order);
+    let after = q.after;
+    if (after === undefined && skip > 0) {
+      const anchor = this.anchors.nearest(key, skip);
+      after = anchor?.id;
+      const gap = skip - (anchor?.position ?? 0);
+      if (gap > 0) {
+        const ids = await this.select<string>(
+          tenantId,
+          `SELECT TOP @pageTop VALUE c.id FROM c ${from(after)} ORDER BY c.id ${order}`,
+          bind(after, gap),
+          SKIP_ITEMS,
+        );
+        if (ids.length < gap) return { total: await count(), docs: [], more: false };
+        after = ids[gap - 1]!;
+        this.anchors.remember(key, skip, after);
+      }
+    }
+    const fetched = await this.select<ResourceDoc>(tenantId, `SELECT TOP @pageTop * FROM c ${from(after)} ORDER BY c.id ${order}`, bind(after, q.count + 1));
+    const more = fetched.length > q.count;
+    const docs = more ? fetched.slice(0, q.count) : fetched;
+    if (q.after === undefined && docs.length > 0) this.anchors.remember(key, skip + docs.length, docs[docs.length - 1]!.id);
+    const total = !more && after === undefined ? docs.length : await count();
+    return { total, docs, more };
   }
 
   /** Creates a resource; ConflictError when a unique value is taken. One batch on the happy path. */
@@ -413,9 +480,9 @@ export class ResourceStore {
 
   /** One query inside the tenant's partition. The WHERE clause always names the tenant as well:
    * the embedded store ignores the partition key option of queries. */
-  private async select<T>(tenantId: string, query: string, parameters: SqlParameter[]): Promise<T[]> {
+  private async select<T>(tenantId: string, query: string, parameters: SqlParameter[], maxItemCount = PAGE_ITEMS): Promise<T[]> {
     return idempotent(() =>
-      call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount: PAGE_ITEMS }).fetchAll()).resources),
+      call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount }).fetchAll()).resources),
     );
   }
 

@@ -15,8 +15,20 @@ describe("serviceProviderConfig (RFC 7643 §5)", () => {
       etag: { supported: true },
     });
     expect(Object.keys(config).sort()).toStrictEqual(
-      ["schemas", "documentationUri", "patch", "bulk", "filter", "changePassword", "sort", "etag", "authenticationSchemes", "meta"].sort(),
+      ["schemas", "documentationUri", "patch", "bulk", "filter", "changePassword", "sort", "etag", "pagination", "authenticationSchemes", "meta"].sort(),
     );
+  });
+
+  it("advertises index and cursor paging (RFC 9865 §4), index by default, with maxResults as page size and a 24-hour cursorTimeout", () => {
+    const config = serviceProviderConfig("https://h/scim/v2", 100, "https://h/oauth2/token");
+    expect(config.pagination).toStrictEqual({
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: "index",
+      defaultPageSize: 100,
+      maxPageSize: 100,
+      cursorTimeout: 86400,
+    });
   });
 
   it("lists OAuth 2.0 client credentials (primary, with the token endpoint) and the legacy Secret Token", () => {

@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { randomUUID } from "node:crypto";
 import azureFunctions from "@azure/functions";
 import type { HttpResponseInit } from "@azure/functions";
-import { createEmbeddedStore } from "./embedded-store.js";
+import { createEmbeddedStore, embeddedDocuments } from "./embedded-store.js";
 import type { PluginConfig } from "@azure/cosmos";
 import { loadConfig } from "../shared/config.js";
 import { ensureContainers, openCosmos } from "../shared/store/cosmos.js";
@@ -16,7 +16,7 @@ import { authenticate, createToken } from "../shared/operations/tokens.js";
 import { findRoute, registrations } from "../shared/http/registry.js";
 import { SCIM_PREFIX } from "../shared/http/scim.js";
 import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./local-store.js";
-import { debouncedSaver, loadSnapshot, saveSnapshot } from "./store-file.js";
+import { openStoreFile } from "./store-file.js";
 import type { DevOidc } from "./dev-oidc.js";
 // Background jobs (queue emulator and queue triggers): see local/queue-host.ts.
 import { queueRegistrations } from "../shared/queue/registry.js";
@@ -27,7 +27,8 @@ import { startLocalJobs, type QueueSettings } from "./queue-host.js";
  * HTTP, at http://localhost:7071/scim/v2 (the port and routes `func start` uses). Without
  * COSMOS_ENDPOINT it runs the embedded Cosmos-compatible store (@vercel/cosmosdb-server)
  * in-process on LOCAL_STORE_PORT, where the admin CLI reaches it too; `npm start` keeps its data
- * in .data/local-store.json (see store-file.ts) unless started with --fresh or LOCAL_STORE_FRESH=1.
+ * in .data/local-store.json and the journals beside it (see store-file.ts) unless started with
+ * --fresh or LOCAL_STORE_FRESH=1.
  */
 
 export { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./local-store.js";
@@ -180,12 +181,6 @@ function send(res: ServerResponse, response: HttpResponseInit, req?: IncomingMes
   });
 }
 
-/** Writes reach the store as PUT, PATCH, DELETE or a POST that is neither a query nor a query plan request. */
-function isStoreWrite(req: IncomingMessage): boolean {
-  if (req.method === "GET" || req.method === "HEAD") return false;
-  return req.method !== "POST" || !(req.headers["x-ms-documentdb-isquery"] || req.headers["x-ms-cosmos-is-query-plan-request"]);
-}
-
 /**
  * The token the host prints: SCIM_DEV_TOKEN when set (created once, reused after a restart), or
  * else a new token named "local" on every start (the store keeps only hashes, so an earlier one
@@ -307,15 +302,9 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const cosmos = openCosmos(config.cosmos);
   await ensureContainers(cosmos.client, config.cosmos.database);
   const dataFile = store ? options.dataFile : undefined;
-  const restored = dataFile ? await loadSnapshot(cosmos.database, dataFile) : 0;
-  const saver = dataFile
-    ? debouncedSaver(
-        () => saveSnapshot(cosmos.database, dataFile),
-        500,
-        (error) => console.error("local store: cannot save:", error),
-      )
-    : undefined;
-  if (saver) store!.on("request", (req: IncomingMessage) => isStoreWrite(req) && saver.changed());
+  // The snapshot and journal of store-file.ts: every document write is appended as it happens.
+  const storeFile = dataFile ? await openStoreFile(embeddedDocuments(store!), dataFile, { database: config.cosmos.database, log }) : undefined;
+  const restored = storeFile?.restored ?? 0;
   const services = createServices(config, options.now, { plugins: options.storePlugins });
   useServices(services);
   await loadFunctions();
@@ -341,7 +330,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   if (defaultTenant) {
     log(
       dataFile
-        ? `Embedded store: ${storeEndpoint} (data in ${dataFile}: ${restored} documents restored; npm start -- --fresh starts empty)`
+        ? `Embedded store: ${storeEndpoint} (data in ${dataFile} and its journal: ${restored} documents restored; npm start -- --fresh starts empty)`
         : `Embedded store: ${storeEndpoint} (in memory: it starts empty and nothing is saved)`,
     );
     log(`Default tenant: ${defaultTenant.id}`);
@@ -366,7 +355,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       await jobs.close();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
-      await saver?.flush();
+      await storeFile?.close();
       if (store) {
         store.closeAllConnections();
         await new Promise<void>((r) => store!.close(() => r()));

@@ -1,0 +1,213 @@
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { DEFAULT_DATABASE, openCosmos } from "../shared/store/cosmos.js";
+import { seedGroupMembers } from "./bulk-seed.js";
+import { startHost, type RunningHost } from "./host.js";
+import { LOCAL_STORE_KEY } from "./local-store.js";
+
+/**
+ * `npm run bench:local-store`: the local store at size, on the default persistent host (as
+ * `npm start` runs it, with its data in a temporary directory). It creates users through the SCIM
+ * API (8 at a time, like Entra) and measures creates/s at 0-1,000 users, then grows the tenant by
+ * seeding users straight into the store (each one a member of one big group) and measures, at each
+ * size: creates/s, `userName eq` lookup latency, a member add and remove PATCH on the big group;
+ * at the end, the restart time (until the host answers) and that every user is still there.
+ * A benchmark, not a test: it measures and prints, it asserts nothing.
+ */
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "5000,20000" },
+    window: { type: "string", default: "500" },
+    concurrency: { type: "string", default: "8" },
+    lookups: { type: "string", default: "200" },
+    patches: { type: "string", default: "20" },
+    /** No data file (as `npm start -- --fresh`): what the queries cost without the persistence. */
+    "in-memory": { type: "boolean", default: false },
+  },
+});
+const sizes = values.sizes.split(",").map(Number);
+const WINDOW = Number(values.window);
+const CONCURRENCY = Number(values.concurrency);
+
+const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
+const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+let host: RunningHost;
+let token: string;
+let created = 0;
+const createdIds: string[] = [];
+const rows: string[][] = [];
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- SCIM replies of every shape
+async function call(method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${host.tenantUrl}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/scim+json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+const user = (i: number) => ({
+  schemas: [USER],
+  externalId: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+  userName: `user${i}@bench.example`,
+  active: true,
+  displayName: `User ${i}`,
+  emails: [{ primary: true, type: "work", value: `user${i}@bench.example` }],
+  name: { givenName: `Given${i}`, familyName: `Family${i}` },
+});
+
+const p50 = (ms: number[]) => [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
+
+/** Creates `count` users through the API, CONCURRENCY at a time; returns creates per second. */
+async function createUsers(count: number): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) {
+        next++;
+        const i = created++;
+        createdIds.push((await call("POST", "/Users", user(i))).id);
+      }
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
+
+async function timed(n: number, run: (i: number) => Promise<unknown>): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await run(i);
+    ms.push(performance.now() - started);
+  }
+  return p50(ms);
+}
+
+async function usersStored(): Promise<number> {
+  return (await call("GET", "/Users?count=0")).totalResults;
+}
+
+function print(): void {
+  const head = [
+    "users stored",
+    "creates/s",
+    "userName eq p50 ms",
+    "member add p50 ms",
+    "member remove p50 ms",
+    "user's groups p50 ms",
+    "user delete p50 ms",
+    "group members",
+  ];
+  const table = [head, ...rows];
+  const widths = head.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  for (const row of table) console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "));
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-local-store-"));
+  const dataFile = join(dir, "local-store.json");
+  let restoredLine = "";
+  const start = () =>
+    startHost({
+      port: 0,
+      storePort: 0,
+      env: {},
+      log: (line) => (line.includes("documents restored") ? (restoredLine = line) : undefined),
+      dataFile: values["in-memory"] ? undefined : dataFile,
+    });
+  try {
+    host = await start();
+    token = host.defaultTenant!.token;
+    const tenantId = host.defaultTenant!.id;
+    const container = openCosmos({ endpoint: host.storeEndpoint!, key: LOCAL_STORE_KEY, database: DEFAULT_DATABASE }).resources;
+    console.log(
+      `Local store benchmark: ${values["in-memory"] ? "in-memory host" : `persistent host, data in ${dataFile}`}, ${CONCURRENCY} concurrent creates, ${new Date().toISOString()}`,
+    );
+    const group = await call("POST", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Big group" });
+    let members = 0;
+    let stored = 0;
+    const measure = async (label: string, rate: number) => {
+      const lookup = await timed(Number(values.lookups), (i) =>
+        call("GET", `/Users?filter=${encodeURIComponent(`userName eq "USER${(i * 7919) % created}@bench.example"`)}`),
+      );
+      const candidates = createdIds.slice(-Number(values.patches));
+      let add = 0;
+      let remove = 0;
+      if (members > 0) {
+        add = await timed(candidates.length, (i) =>
+          call("PATCH", `/Groups/${group.id}`, { schemas: [PATCH], Operations: [{ op: "Add", path: "members", value: [{ value: candidates[i] }] }] }),
+        );
+        remove = await timed(candidates.length, (i) =>
+          call("PATCH", `/Groups/${group.id}`, { schemas: [PATCH], Operations: [{ op: "Remove", path: `members[value eq "${candidates[i]}"]` }] }),
+        );
+      }
+      // Queries by membership key: a user's groups (c.userId = @id), and a delete (its memberships, then the batch).
+      const groupsOf = await timed(candidates.length, (i) => call("GET", `/Users/${candidates[i]}?attributes=groups`));
+      const deletes = createdIds.splice(-candidates.length);
+      const remove1 = await timed(deletes.length, (i) => call("DELETE", `/Users/${deletes[i]}`));
+      rows.push([
+        label,
+        rate.toFixed(0),
+        lookup.toFixed(1),
+        add ? add.toFixed(1) : "-",
+        remove ? remove.toFixed(1) : "-",
+        groupsOf.toFixed(1),
+        remove1.toFixed(1),
+        String(members),
+      ]);
+      console.error(`  ${rows.at(-1)!.join("  ")}`);
+    };
+    const first = Math.min(1000, sizes[0] ?? 1000);
+    await measure(`0-${first}`, await createUsers(first));
+    stored = first;
+    for (const size of sizes) {
+      const seed = size - WINDOW - stored;
+      const seedStarted = performance.now();
+      for (let done = 0; done < seed;) {
+        const n = Math.min(5000, seed - done);
+        await seedGroupMembers(container, tenantId, group.id, n, { prefix: `seed-${size}-${done}` });
+        done += n;
+        members += n;
+      }
+      stored += Math.max(0, seed);
+      console.error(`  seeded ${seed} users in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+      const rate = await createUsers(WINDOW);
+      stored += WINDOW;
+      await measure(`${stored - WINDOW}-${stored}`, rate);
+    }
+    if (values["in-memory"]) {
+      print();
+      await host.close();
+      return;
+    }
+    const before = await usersStored();
+    await host.close();
+    const restartStarted = performance.now();
+    host = await start();
+    const restartSeconds = (performance.now() - restartStarted) / 1000;
+    token = host.defaultTenant!.token;
+    const after = await usersStored();
+    print();
+    const onDisk = readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+    const documents = /(\d+) documents restored/.exec(restoredLine)?.[1];
+    console.log(
+      `\nRestart with ${before} users (${documents} documents, ${(onDisk / 1e6).toFixed(0)} MB on disk): ${restartSeconds.toFixed(2)} s until the host answers; ${after} users there after it.`,
+    );
+    await host.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

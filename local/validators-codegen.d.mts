@@ -5,11 +5,11 @@ export declare function validatorsSource(
   dateTime: RegExp,
   types: readonly string[],
 ): string;
-export declare function schemaReference(schemaDocuments: readonly Record<string, any>[], resourceTypes: readonly Record<string, any>[]): string;
+export declare function schemaReference(schemaDocuments: readonly Record<string, unknown>[], resourceTypes: readonly Record<string, unknown>[]): string;
 export declare function generatedFiles(source: {
   resourceSchema: (type: "User" | "Group") => Record<string, unknown>;
   DATE_TIME: RegExp;
   RESOURCE_TYPE_NAMES: readonly string[];
-  schemaDocuments: (baseUrl: string) => readonly Record<string, any>[];
-  resourceTypes: (baseUrl: string) => readonly Record<string, any>[];
+  schemaDocuments: (baseUrl: string) => readonly Record<string, unknown>[];
+  resourceTypes: (baseUrl: string) => readonly Record<string, unknown>[];
 }): { path: string; text: string }[];

@@ -199,7 +199,11 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
 
   route.handler = (req, res) => {
     const requestUrl = new URL(req.url ?? "/", issuer);
-    if (requestUrl.pathname === "/workload-token" && req.method === "GET") return void mintWorkloadToken(requestUrl, res);
+    if (requestUrl.pathname === "/workload-token" && req.method === "GET") {
+      // Only for this machine's own clients: a page that rebinds a name of its own to 127.0.0.1 sends its own Host.
+      if (!/^(127\.0\.0\.1|localhost)(:\d+)?$/i.test(req.headers.host ?? "")) return void res.writeHead(403).end();
+      return void mintWorkloadToken(requestUrl, res);
+    }
     const match = /^\/interaction\/([\w-]+)$/.exec(new URL(req.url ?? "/", issuer).pathname);
     if (!match) return void callback(req, res);
     void (async () => {

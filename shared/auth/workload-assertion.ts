@@ -14,6 +14,8 @@ import { isGuid } from "./secrets.js";
 const ALGORITHMS = ["RS256"];
 /** Skew allowed on `exp`, `nbf` and `iat`, in seconds. */
 export const ASSERTION_SKEW_SECONDS = 60;
+/** The longest an assertion may still be valid: Entra's tokens live at most a day; a longer one is not Entra's. */
+export const MAX_ASSERTION_LIFETIME_SECONDS = 24 * 3600;
 /** How long reading an issuer's keys may take. */
 const KEYS_TIMEOUT_MS = 5000;
 
@@ -64,6 +66,7 @@ export interface VerifiedAssertion {
   subject: string;
   /** The assertion's `jti`, when it has one (one-time use, RFC 7523 §3). */
   jti?: string;
+  /** Until when the assertion is accepted: its `exp` plus the allowed skew. */
   expiresAt: Date;
 }
 
@@ -142,7 +145,19 @@ export async function verifyAssertion(
   if (issuer.kind === "entra" && String(payload["tid"] ?? "").toLowerCase() !== issuer.tenantId)
     throw new AssertionError("claims", `The client_assertion's tenant (tid) is not ${issuer.tenantId}, the tenant of its issuer.`);
   const jti = typeof payload.jti === "string" && payload.jti !== "" ? payload.jti : undefined;
-  return { credentialId: credential.id, issuer: iss, subject: sub, ...(jti ? { jti } : {}), expiresAt: new Date(payload.exp! * 1000) };
+  if (payload.exp! - now > MAX_ASSERTION_LIFETIME_SECONDS)
+    throw new AssertionError(
+      "claims",
+      `The client_assertion is valid for more than ${MAX_ASSERTION_LIFETIME_SECONDS / 3600} hours (exp); request a token with a shorter lifetime.`,
+    );
+  // Accepted until exp plus the skew: a jti stays spent that long.
+  return {
+    credentialId: credential.id,
+    issuer: iss,
+    subject: sub,
+    ...(jti ? { jti } : {}),
+    expiresAt: new Date((payload.exp! + ASSERTION_SKEW_SECONDS) * 1000),
+  };
 }
 
 function translate(error: unknown, credential: FederatedCredential): AssertionError {

@@ -22,17 +22,21 @@ import { securityHeaders } from "./security-headers.js";
 export const TOKEN_BODY_LIMIT = 16 * 1024;
 
 export const TOKEN_LIMITS = {
-  /** Per client address: Entra asks about once an hour per job; a burst of 60, then 60 a minute. */
-  perIp: { capacity: 60, perMinute: 60 },
+  /**
+   * Failed client authentications per address: a burst of 60, then 60 a minute; past that a
+   * failure is answered 429 instead of 401. A client that authenticates is never refused for its
+   * address: Entra's requests for every customer come from Microsoft's shared addresses.
+   */
+  failuresPerIp: { capacity: 60, perMinute: 60 },
   /** Per client ID, counting requests that authenticated: a burst of 20, then 10 a minute. */
   perClient: { capacity: 20, perMinute: 10 },
 } as const satisfies Record<string, RateLimit>;
 
-const limiters = new WeakMap<Services, { perIp: RateLimiter; perClient: RateLimiter }>();
+const limiters = new WeakMap<Services, { failuresPerIp: RateLimiter; perClient: RateLimiter }>();
 
 function limitersOf(svc: Services) {
   let l = limiters.get(svc);
-  if (!l) limiters.set(svc, (l = { perIp: new RateLimiter(TOKEN_LIMITS.perIp), perClient: new RateLimiter(TOKEN_LIMITS.perClient) }));
+  if (!l) limiters.set(svc, (l = { failuresPerIp: new RateLimiter(TOKEN_LIMITS.failuresPerIp), perClient: new RateLimiter(TOKEN_LIMITS.perClient) }));
   return l;
 }
 
@@ -110,8 +114,15 @@ async function readTokenRequest(request: HttpRequest, svc: Services, tenantUrl: 
   };
 }
 
-const limited = (seconds: number, who: string) =>
-  new OAuthError("temporarily_unavailable", `Too many token requests from this ${who}; wait ${seconds} seconds and try again.`, 429, seconds);
+const limited = (seconds: number, who: "address" | "client") =>
+  new OAuthError(
+    "temporarily_unavailable",
+    who === "client"
+      ? `Too many token requests for this client; wait ${seconds} seconds and try again.`
+      : `Too many failed client authentications from this address; check the Client ID and secret (or wait ${seconds} seconds).`,
+    429,
+    seconds,
+  );
 
 export const tokenHandler: HttpHandler = async (request: HttpRequest, context: InvocationContext) => {
   const svc = services();
@@ -119,10 +130,18 @@ export const tokenHandler: HttpHandler = async (request: HttpRequest, context: I
   const origin = publicBaseUrl(svc, request);
   const https = origin.startsWith("https:");
   let viaHeader = /^basic\b/i.test(request.headers.get("authorization") ?? "");
+  const limits = limitersOf(svc);
+  if (request.method.toUpperCase() !== "POST") {
+    return json(
+      405,
+      { error: "invalid_request", error_description: "The token endpoint takes POST with an application/x-www-form-urlencoded body (RFC 6749 §3.2)." },
+      https,
+      {
+        Allow: "POST",
+      },
+    );
+  }
   try {
-    const limits = limitersOf(svc);
-    const byIp = limits.perIp.take(`ip:${clientIp(request.headers.get("x-forwarded-for"), svc.config.trustedProxyHops)}`, now.getTime());
-    if (!byIp.ok) throw limited(byIp.retryAfterSeconds, "address");
     const req = await readTokenRequest(request, svc, `${origin}/${SCIM_PREFIX}`);
     viaHeader = req.basic !== undefined;
     // Counted only once the client has proved itself: someone who merely knows a client ID cannot use up its tokens.
@@ -131,7 +150,12 @@ export const tokenHandler: HttpHandler = async (request: HttpRequest, context: I
       if (!byClient.ok) throw limited(byClient.retryAfterSeconds, "client");
     };
     return json(200, await issueAccessToken(svc, req, now, admit), https);
-  } catch (error) {
+  } catch (thrown) {
+    let error = thrown;
+    if (error instanceof OAuthError && error.error === "invalid_client") {
+      const byIp = limits.failuresPerIp.take(`ip:${clientIp(request.headers.get("x-forwarded-for"), svc.config.trustedProxyHops)}`, now.getTime());
+      if (!byIp.ok) error = limited(byIp.retryAfterSeconds, "address");
+    }
     if (error instanceof OAuthError) {
       if (error.status >= 500) context.warn(`Token request not served: ${error.error} (correlation id ${context.invocationId})`);
       const headers: Record<string, string> = {
@@ -152,7 +176,7 @@ export const tokenHandler: HttpHandler = async (request: HttpRequest, context: I
   }
 };
 
-/** Registers the token endpoint at /oauth2/token (one route for every tenant: the client ID names it). */
+/** Registers the token endpoint at /oauth2/token (one route for every tenant: the client ID names it); other methods get 405. */
 export function tokenEndpointFunction(name: string): HttpHandler {
-  return registerHttp({ name, methods: ["POST"], route: TOKEN_PATH, handler: tokenHandler });
+  return registerHttp({ name, methods: ["POST", "GET", "HEAD", "PUT", "PATCH", "DELETE"], route: TOKEN_PATH, handler: tokenHandler });
 }

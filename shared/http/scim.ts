@@ -63,44 +63,36 @@ function toResponseError(error: unknown, context: InvocationContext): ScimError 
 }
 
 /**
- * Failed authentications per client address: a burst of 60, then 30 a minute. An address past
- * that gets 429 with Retry-After, without a store read, until its bucket refills, so guessing
- * tokens is slow and cannot load the store. Per instance (see auth/rate-limit.ts).
+ * Failed authentications per client address: a burst of 60, then 30 a minute; past that a failed
+ * authentication is answered 429 with Retry-After instead of 401, so a client that keeps sending a
+ * bad token backs off. A valid token is never refused for its address: Entra's requests for every
+ * customer come from Microsoft's shared addresses, and one customer's broken connection must not
+ * stop the others. Unknown tokens are remembered for 5 s (stores/tokens.ts, store/oauth.ts), so
+ * repeating one costs no store read. Per instance (see auth/rate-limit.ts).
  */
 export const FAILED_AUTH_LIMIT = { capacity: 60, perMinute: 30 } as const;
 
-const failedAuth = new WeakMap<Services, { limiter: RateLimiter; blockedUntil: Map<string, number> }>();
+const failedAuth = new WeakMap<Services, RateLimiter>();
 
-function failures(svc: Services) {
+function failures(svc: Services): RateLimiter {
   let f = failedAuth.get(svc);
-  if (!f) failedAuth.set(svc, (f = { limiter: new RateLimiter(FAILED_AUTH_LIMIT), blockedUntil: new Map() }));
+  if (!f) failedAuth.set(svc, (f = new RateLimiter(FAILED_AUTH_LIMIT)));
   return f;
 }
 
 const tooManyFailures = (seconds: number) =>
-  new ScimError(429, `Too many requests with an invalid token from this address; wait ${seconds} seconds, then send a valid token.`, undefined, {
+  new ScimError(429, `Too many requests with an invalid token from this address; send a valid token (or wait ${seconds} seconds).`, undefined, {
     "Retry-After": String(seconds),
   });
 
-/** Authenticates, counting a refusal against the client's address (429 once it has failed too often). */
+/** Authenticates, counting a refusal against the client's address (429 instead of 401 once it has failed too often). */
 async function authenticateCounted(svc: Services, request: Parameters<HttpHandler>[0], secret: string | undefined, now: Date, baseUrl: string) {
-  const f = failures(svc);
-  const ip = clientIp(request.headers.get("x-forwarded-for"), svc.config.trustedProxyHops);
-  const blocked = f.blockedUntil.get(ip);
-  if (blocked !== undefined) {
-    if (blocked > now.getTime()) throw tooManyFailures(Math.ceil((blocked - now.getTime()) / 1000));
-    f.blockedUntil.delete(ip);
-  }
   try {
     return await authenticate(svc, secret, now, baseUrl);
   } catch (error) {
     if (error instanceof ScimError && error.status === 401) {
-      const decision = f.limiter.take(ip, now.getTime());
-      if (!decision.ok) {
-        if (f.blockedUntil.size > 10_000) f.blockedUntil.clear();
-        f.blockedUntil.set(ip, now.getTime() + decision.retryAfterSeconds * 1000);
-        throw tooManyFailures(decision.retryAfterSeconds);
-      }
+      const decision = failures(svc).take(clientIp(request.headers.get("x-forwarded-for"), svc.config.trustedProxyHops), now.getTime());
+      if (!decision.ok) throw tooManyFailures(decision.retryAfterSeconds);
     }
     throw error;
   }

@@ -1,4 +1,5 @@
 import { AssertionError, IssuerKeys, trustedIssuer, verifyAssertion } from "../auth/workload-assertion.js";
+import { RateLimiter } from "../auth/rate-limit.js";
 import { isGuid } from "../auth/secrets.js";
 import { NotFoundError } from "../store/errors.js";
 import { CLIENT_SECRET_PREFIX, type ClientInfo, type ClientRecord, type FederatedRecord, type SecretInfo } from "../store/oauth.js";
@@ -23,6 +24,16 @@ export const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-beare
 
 export const LIFETIME_MINUTES = { min: 60, max: 360, default: 60 } as const;
 export const SECRET_YEARS = { min: 1, max: 3, default: 2 } as const;
+
+/**
+ * A value of the request quoted back in an error (and so in the provisioning log): never one that
+ * looks like a secret of this service (an admin who pasted the client secret into Entra's Scope or
+ * Client ID field), and never long.
+ */
+export function quoted(value: string, max = 64): string {
+  if (/scimf_/i.test(value)) return "a value that looks like a client secret or token of this service (not repeated here)";
+  return `"${value.length > max ? `${value.slice(0, max)}…` : value}"`;
+}
 
 /** The values an admin pastes into Entra. */
 export const oauthEndpoints = (origin: string) => ({ tokenEndpoint: `${origin}/${TOKEN_PATH}`, scope: OAUTH_SCOPE });
@@ -277,7 +288,7 @@ async function authenticateClient(
   }
   if (hasAssertion) {
     if (req.assertionType !== JWT_BEARER)
-      throw new OAuthError("invalid_request", `client_assertion_type must be ${JWT_BEARER} (got "${(req.assertionType ?? "").slice(0, 100)}").`);
+      throw new OAuthError("invalid_request", `client_assertion_type must be ${JWT_BEARER} (got ${quoted(req.assertionType ?? "", 100)}).`);
     if (!req.assertion) throw new OAuthError("invalid_request", "client_assertion is empty: send the workload identity's token.");
   } else if (!req.basic && !req.clientSecret) {
     throw new OAuthError(
@@ -291,7 +302,7 @@ async function authenticateClient(
       "invalid_client",
       client
         ? `The OAuth client ${clientId} was revoked; create a new client in the admin portal and update Entra.`
-        : `The client ID ${clientId.slice(0, 64)} is not known here; copy the Client ID from the admin portal's Authentication page.`,
+        : `The client ID ${quoted(clientId)} is not known here; copy the Client ID from the admin portal's Authentication page.`,
     );
   }
   if (!hasAssertion) {
@@ -331,7 +342,7 @@ function checkScope(scope: string | undefined): void {
   if (unknown.length > 0)
     throw new OAuthError(
       "invalid_scope",
-      `This service grants only the scope "${OAUTH_SCOPE}" (got "${unknown.join(" ").slice(0, 100)}"); set Scope to ${OAUTH_SCOPE} in Entra, or leave it empty.`,
+      `This service grants only the scope "${OAUTH_SCOPE}" (got ${quoted(unknown.join(" "), 100)}); set Scope to ${OAUTH_SCOPE} in Entra, or leave it empty.`,
     );
 }
 
@@ -353,12 +364,13 @@ export async function issueAccessToken(
   try {
     authenticated = await authenticateClient(services, req, now);
     if (req.grantType !== "client_credentials")
-      throw new OAuthError("unsupported_grant_type", `This token endpoint supports only grant_type=client_credentials (got "${req.grantType.slice(0, 60)}").`);
+      throw new OAuthError("unsupported_grant_type", `This token endpoint supports only grant_type=client_credentials (got ${quoted(req.grantType)}).`);
     checkScope(req.scope);
     const { client, credentialId, assertionJti } = authenticated;
-    admit(client.info.clientId);
+    // A spent assertion is refused before it can count against the client's budget.
     if (assertionJti && !(await services.oauth.rememberAssertion(assertionJti.issuer, assertionJti.jti, assertionJti.expiresAt, now)))
       throw new OAuthError("invalid_grant", "This client_assertion was already used (its jti is spent); request a new token from the identity provider.");
+    admit(client.info.clientId);
     const lifetimeSeconds = client.info.accessTokenLifetimeMinutes * 60;
     const issued = await services.oauth.issueAccessToken(
       { tenantId: client.info.tenantId, clientId: client.info.clientId, credentialId },
@@ -383,7 +395,16 @@ export async function issueAccessToken(
   }
 }
 
+/** Refusals logged per client: a burst of 10, then 6 a minute (client IDs are not secret: failures must not flood the log). */
+const REFUSALS_LOGGED = { capacity: 10, perMinute: 6 } as const;
+const refusalLog = new WeakMap<Services, RateLimiter>();
+
 async function audit(services: Services, client: ClientRecord, now: Date, status: number, detail: string): Promise<void> {
+  if (status >= 400) {
+    let limiter = refusalLog.get(services);
+    if (!limiter) refusalLog.set(services, (limiter = new RateLimiter(REFUSALS_LOGGED)));
+    if (!limiter.take(client.info.clientId, now.getTime()).ok) return;
+  }
   const ctx: OperationContext = {
     tenantId: client.info.tenantId,
     actor: { kind: "token", tokenId: client.info.clientId, tokenName: client.info.name },

@@ -38,6 +38,13 @@ export async function createToken(
   if (input.secret !== undefined && (!input.secret.startsWith(TOKEN_PREFIX) || input.secret.length < TOKEN_PREFIX.length + 32)) {
     throw new OperationError(400, `a token must start with "${TOKEN_PREFIX}" and carry at least 32 more characters`, "secret");
   }
+  if (input.secret !== undefined && (input.secret.startsWith(ACCESS_TOKEN_PREFIX) || input.secret.startsWith(CLIENT_SECRET_PREFIX))) {
+    throw new OperationError(
+      400,
+      `a Secret Token must not start with "${ACCESS_TOKEN_PREFIX}" or "${CLIENT_SECRET_PREFIX}" (those are OAuth access tokens and client secrets)`,
+      "secret",
+    );
+  }
   return logged(
     ctx,
     { operation: "token-create", resourceType: "Token" },

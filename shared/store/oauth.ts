@@ -360,17 +360,26 @@ export class OAuthStore {
    */
   async rememberAssertion(issuer: string, jti: string, expiresAt: Date, now: Date): Promise<boolean> {
     const id = `jti_${hashSecret(`${issuer}\n${jti}`)}`;
-    const ttl = Math.max(60, Math.ceil((expiresAt.getTime() - now.getTime()) / 1000) + 300);
+    // At most a day and a bit: the verifier refuses assertions valid for longer (and Cosmos DB's ttl is an int32).
+    const ttl = Math.min(2 * 86_400, Math.max(60, Math.ceil((expiresAt.getTime() - now.getTime()) / 1000) + 300));
     try {
       await this.container.items.create({ id, type: "jti", expiresAt: expiresAt.toISOString(), ttl });
       return true;
     } catch (error) {
       if (cosmosStatus(error) !== 409) throw fromCosmos(error);
       // Where TTL does not run (the embedded local store), an expired record no longer counts.
-      const seen = await read(() => this.container.item(id, id).read<{ expiresAt: string }>());
-      if (seen && Date.parse(seen.expiresAt) > now.getTime()) return false;
-      await call(() => this.container.items.upsert({ id, type: "jti", expiresAt: expiresAt.toISOString(), ttl }));
-      return true;
+      const seen = await read(() => this.container.item(id, id).read<{ expiresAt: string; _etag?: string }>());
+      if (!seen || Date.parse(seen.expiresAt) > now.getTime()) return false;
+      try {
+        // Only if no other instance took it over in between (one use, even then).
+        await this.container
+          .item(id, id)
+          .replace({ id, type: "jti", expiresAt: expiresAt.toISOString(), ttl }, { accessCondition: { type: "IfMatch", condition: seen._etag! } });
+        return true;
+      } catch (replaceError) {
+        if (cosmosStatus(replaceError) === 412) return false;
+        throw fromCosmos(replaceError);
+      }
     }
   }
 

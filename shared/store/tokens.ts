@@ -65,6 +65,17 @@ export type Rejection =
 /** Every token starts with this, so it is recognisable (and findable by secret scanners). */
 export const TOKEN_PREFIX = "scimf_";
 
+/**
+ * A new Secret Token: the prefix and 256 random bits, never beginning like an OAuth access token
+ * (`scimf_at_`) or client secret (`scimf_cs_`), which are told apart by those prefixes.
+ */
+export function newTokenSecret(): string {
+  for (;;) {
+    const secret = TOKEN_PREFIX + randomBytes(32).toString("base64url");
+    if (!/^scimf_(at|cs)_/.test(secret)) return secret;
+  }
+}
+
 /** Tokens expiring within this many days are flagged by `token list` and the daily expiry check. */
 export const EXPIRY_WARNING_DAYS = 30;
 
@@ -153,7 +164,7 @@ export class TokenStore {
     now: Date,
     options: { expiresAt: Date; secret?: string; audience?: string },
   ): Promise<{ token: TokenInfo; secret: string }> {
-    const secret = options.secret ?? TOKEN_PREFIX + randomBytes(32).toString("base64url");
+    const secret = options.secret ?? newTokenSecret();
     const doc: TokenDoc = {
       id: hashToken(secret),
       tokenId: `tok_${randomBytes(9).toString("base64url")}`,

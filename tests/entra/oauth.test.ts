@@ -4,7 +4,7 @@ import { runAdmin } from "../../local/admin.js";
 import { DEV_WORKLOAD_ID } from "../../local/dev-oidc.js";
 import { TOKEN_LIMITS } from "../../shared/http/oauth.js";
 import { FAILED_AUTH_LIMIT } from "../../shared/http/scim.js";
-import { startTestHost } from "../helpers/host.js";
+import { devToken, startTestHost } from "../helpers/host.js";
 
 /**
  * OAuth 2.0 for Entra provisioning, over HTTP against the local host as Entra and Microsoft's
@@ -243,12 +243,40 @@ describe("refusals: each an RFC 6749 error an admin can act on, logged, with not
     if (status === 401) expect(res.headers.get("www-authenticate")).toMatch(/realm="scim-functions"/);
   });
 
+  it.each(["GET", "PUT", "DELETE"])("answers %s with 405, Allow: POST and an RFC 6749 error", async (method) => {
+    const res = await fetch(`${host.url}/oauth2/token`, { method });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST");
+    expect(await res.json()).toStrictEqual({ error: "invalid_request", error_description: expect.stringMatching(/takes POST/) });
+  });
+
+  it("never repeats a client secret pasted into Scope or Client ID, in the answer or the log", async () => {
+    const asScope = await tokenRequest({ grant_type: "client_credentials", scope: c.clientSecret }, { Authorization: basic(c.clientId, c.clientSecret) });
+    expect(asScope.body).toStrictEqual({
+      error: "invalid_scope",
+      error_description: expect.stringMatching(/looks like a client secret or token of this service/),
+    });
+    const asId = await tokenRequest({ grant_type: "client_credentials", client_id: c.clientSecret, client_secret: c.clientSecret });
+    expect(asId.body.error).toBe("invalid_client");
+    expect(JSON.stringify([asScope.body, asId.body])).not.toContain(c.clientSecret);
+    expect(JSON.stringify(await lastLogEvent(c.clientId))).not.toContain(c.clientSecret);
+  });
+
   it("records a refusal for a known client in its tenant's log, without the secret", async () => {
     await tokenRequest({ grant_type: "client_credentials" }, { Authorization: basic(c.clientId, "scimf_cs_wrong-guess") });
     const event = await lastLogEvent(c.clientId);
     expect(event).toMatchObject({ operation: "oauth-token", status: 401, resourceType: "OAuthClient", tokenName: "refusals" });
     expect(event!.detail).toMatch(/^invalid_client: The client secret is wrong/);
     expect(JSON.stringify(event)).not.toContain("wrong-guess");
+  });
+
+  it("refuses a Secret Token chosen to look like an access token or client secret", async () => {
+    for (const prefix of ["scimf_at_", "scimf_cs_"]) {
+      await expect(devToken(host.services, tenantId, "lookalike", clock, { secret: `${prefix}${"x".repeat(40)}` })).rejects.toMatchObject({
+        status: 400,
+        detail: expect.stringMatching(/must not start with "scimf_at_" or "scimf_cs_"/),
+      });
+    }
   });
 
   it("tells an admin who pasted a client secret as a Secret Token what to change", async () => {
@@ -353,6 +381,11 @@ describe("workload identity federation (Microsoft's Federated_Identity)", () => 
     expect((await tokenRequest(assertionForm(c.clientId, once))).status).toBe(200);
     const replay = await tokenRequest(assertionForm(c.clientId, once));
     expect(replay.body).toStrictEqual({ error: "invalid_grant", error_description: expect.stringMatching(/already used/) });
+    const short = await devAssertion(c.clientId, { lifetime: "1" });
+    expect((await tokenRequest(assertionForm(c.clientId, short))).status).toBe(200);
+    tick(3000);
+    // Past exp but inside the 60 s skew the assertion is still accepted, and its jti still spent.
+    expect((await tokenRequest(assertionForm(c.clientId, short))).body.error).toBe("invalid_grant");
     const reusable = await devAssertion(c.clientId, { jti: "none" });
     expect((await tokenRequest(assertionForm(c.clientId, reusable))).status).toBe(200);
     expect((await tokenRequest(assertionForm(c.clientId, reusable))).status).toBe(200);
@@ -446,6 +479,27 @@ describe("rate limits", () => {
     expect(last!.body.error).toBe("temporarily_unavailable");
   });
 
+  it("answers 429 to an address whose client authentications keep failing, and still serves a valid client from it", async () => {
+    const c = await newClient("shared-address");
+    let last: Reply | undefined;
+    for (let i = 0; i <= TOKEN_LIMITS.failuresPerIp.capacity; i++)
+      last = await tokenRequest(
+        { grant_type: "client_credentials" },
+        { Authorization: basic(c.clientId, "scimf_cs_bad"), "X-Forwarded-For": "198.51.100.250" },
+      );
+    expect(last!.status).toBe(429);
+    expect(last!.body).toStrictEqual({
+      error: "temporarily_unavailable",
+      error_description: expect.stringMatching(/failed client authentications from this address/),
+    });
+    const real = await tokenRequest(
+      { grant_type: "client_credentials" },
+      { Authorization: basic(c.clientId, c.clientSecret), "X-Forwarded-For": "198.51.100.250" },
+    );
+    expect(real.status).toBe(200);
+    secrets.push(real.body.access_token);
+  });
+
   it("does not let someone who only knows a client ID use up that client's token budget", async () => {
     const c = await newClient("targeted");
     for (let i = 0; i <= TOKEN_LIMITS.perClient.capacity; i++) {
@@ -487,6 +541,11 @@ describe("rate limits", () => {
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toMatch(/^\d+$/);
     expect((await send("203.0.113.78")).status).toBe(401);
+    // Entra's requests for every customer share Microsoft's addresses: a valid token still works from there.
+    const valid = await fetch(`${host.tenantUrl}/Users?count=1`, {
+      headers: { Authorization: `Bearer ${host.defaultTenant!.token}`, "X-Forwarded-For": "203.0.113.77" },
+    });
+    expect(valid.status).toBe(200);
   });
 });
 

@@ -1,4 +1,7 @@
+import { fork } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { Agent, createServer, request } from "node:http";
+import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -14,6 +17,10 @@ import { LOCAL_STORE_KEY } from "./local-store.js";
  * seeding users straight into the store (each one a member of one big group) and measures, at each
  * size: creates/s, `userName eq` lookup latency, a member add and remove PATCH on the big group;
  * at the end, the restart time (until the host answers) and that every user is still there.
+ * At each size it also measures `userName eq` lookups/s (8 concurrent, from a child process so the
+ * client does not share the host's event loop), the store round trips of a create, a lookup, a
+ * member add and a member remove, and, in the same run, a bare Node http server answering the same
+ * bytes as a lookup (the ceiling of this machine for that client).
  * A benchmark, not a test: it measures and prints, it asserts nothing.
  */
 
@@ -26,6 +33,12 @@ const { values } = parseArgs({
     patches: { type: "string", default: "20" },
     /** No data file (as `npm start -- --fresh`): what the queries cost without the persistence. */
     "in-memory": { type: "boolean", default: false },
+    /** Seconds of each lookups/s measurement. */
+    "rate-seconds": { type: "string", default: "5" },
+    /** Internal: run as the load client (child process) against this URL. */
+    "load-client": { type: "string" },
+    token: { type: "string" },
+    paths: { type: "string" },
   },
 });
 const sizes = values.sizes.split(",").map(Number);
@@ -63,6 +76,10 @@ const user = (i: number) => ({
   name: { givenName: `Given${i}`, familyName: `Family${i}` },
 });
 
+const lookupPath = (i: number) => `/Users?filter=${encodeURIComponent(`userName eq "USER${i}@bench.example"`)}`;
+const addMember = (id: string) => ({ schemas: [PATCH], Operations: [{ op: "Add", path: "members", value: [{ value: id }] }] });
+const removeMember = (id: string) => ({ schemas: [PATCH], Operations: [{ op: "Remove", path: `members[value eq "${id}"]` }] });
+
 const p50 = (ms: number[]) => [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
 
 /** Creates `count` users through the API, CONCURRENCY at a time; returns creates per second. */
@@ -95,6 +112,67 @@ async function usersStored(): Promise<number> {
   return (await call("GET", "/Users?count=0")).totalResults;
 }
 
+/**
+ * The load client (`--load-client URL`, in a child process): GETs the given paths round-robin,
+ * CONCURRENCY at a time over keep-alive connections, for `--rate-seconds`; sends requests/s back.
+ */
+async function loadClient(): Promise<void> {
+  const base = new URL(values["load-client"]!);
+  const paths = JSON.parse(values.paths!) as string[];
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const headers = values.token ? { Authorization: `Bearer ${values.token}` } : {};
+  const get = (path: string) =>
+    new Promise<void>((resolve, reject) => {
+      const req = request({ agent, host: base.hostname, port: base.port, path: base.pathname.replace(/\/$/, "") + path, headers }, (res) => {
+        res.resume();
+        res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`GET ${path} answered ${res.statusCode}`))));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  const end = performance.now() + Number(values["rate-seconds"]) * 1000;
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, w) => {
+      for (let i = w; performance.now() < end; i += CONCURRENCY, done++) await get(paths[i % paths.length]!);
+    }),
+  );
+  process.send!(done / ((performance.now() - started) / 1000));
+  agent.destroy();
+}
+
+/** Requests/s the load client (a child process) gets from `url` over `paths`. */
+function rateOf(url: string, paths: string[], bearer?: string): Promise<number> {
+  const args = ["--load-client", url, "--paths", JSON.stringify(paths), "--concurrency", String(CONCURRENCY), "--rate-seconds", values["rate-seconds"]];
+  const child = fork(fileURLToPath(import.meta.url), [...args, ...(bearer ? ["--token", bearer] : [])]);
+  return new Promise((resolve, reject) => {
+    child.once("message", (rate) => resolve(Number(rate)));
+    child.once("exit", (code) => (code === 0 ? undefined : reject(new Error(`the load client exited with ${code}`))));
+  });
+}
+
+/** A bare Node http server answering `body` (with the lookup's content type) to every request. */
+async function bareServer(body: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { "Content-Type": "application/scim+json; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
+    res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** Store round trips one request makes (the embedded store counts the requests it serves). */
+async function storeCalls(run: () => Promise<unknown>): Promise<number> {
+  const before = host.storeRequests();
+  await run();
+  return host.storeRequests() - before;
+}
+
 function print(): void {
   const head = [
     "users stored",
@@ -105,6 +183,9 @@ function print(): void {
     "user's groups p50 ms",
     "user delete p50 ms",
     "group members",
+    "lookups/s (8 concurrent)",
+    "bare Node req/s",
+    "store calls create/lookup/add/remove",
   ];
   const table = [head, ...rows];
   const widths = head.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
@@ -134,34 +215,42 @@ async function main(): Promise<void> {
     const group = await call("POST", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Big group" });
     let members = 0;
     let stored = 0;
-    const measure = async (label: string, rate: number) => {
-      const lookup = await timed(Number(values.lookups), (i) =>
-        call("GET", `/Users?filter=${encodeURIComponent(`userName eq "USER${(i * 7919) % created}@bench.example"`)}`),
-      );
+    const measure = async (label: string, createRate: number) => {
+      const lookup = await timed(Number(values.lookups), (i) => call("GET", lookupPath((i * 7919) % created)));
       const candidates = createdIds.slice(-Number(values.patches));
       let add = 0;
       let remove = 0;
       if (members > 0) {
-        add = await timed(candidates.length, (i) =>
-          call("PATCH", `/Groups/${group.id}`, { schemas: [PATCH], Operations: [{ op: "Add", path: "members", value: [{ value: candidates[i] }] }] }),
-        );
-        remove = await timed(candidates.length, (i) =>
-          call("PATCH", `/Groups/${group.id}`, { schemas: [PATCH], Operations: [{ op: "Remove", path: `members[value eq "${candidates[i]}"]` }] }),
-        );
+        add = await timed(candidates.length, (i) => call("PATCH", `/Groups/${group.id}`, addMember(candidates[i]!)));
+        remove = await timed(candidates.length, (i) => call("PATCH", `/Groups/${group.id}`, removeMember(candidates[i]!)));
       }
       // Queries by membership key: a user's groups (c.userId = @id), and a delete (its memberships, then the batch).
       const groupsOf = await timed(candidates.length, (i) => call("GET", `/Users/${candidates[i]}?attributes=groups`));
       const deletes = createdIds.splice(-candidates.length);
       const remove1 = await timed(deletes.length, (i) => call("DELETE", `/Users/${deletes[i]}`));
+      const lookupPaths = Array.from({ length: 500 }, (_, i) => lookupPath((i * 7919) % created));
+      const rate = await rateOf(host.tenantUrl, lookupPaths, token);
+      const bare = await bareServer(JSON.stringify(await call("GET", lookupPaths[0]!)));
+      const ceiling = await rateOf(bare.url, lookupPaths).finally(() => bare.close());
+      const extra = createdIds.at(-1)!;
+      const calls = [
+        await storeCalls(() => call("POST", "/Users", user(created++))),
+        await storeCalls(() => call("GET", lookupPaths[1]!)),
+        members > 0 ? await storeCalls(() => call("PATCH", `/Groups/${group.id}`, addMember(extra))) : NaN,
+        members > 0 ? await storeCalls(() => call("PATCH", `/Groups/${group.id}`, removeMember(extra))) : NaN,
+      ];
       rows.push([
         label,
-        rate.toFixed(0),
+        createRate.toFixed(0),
         lookup.toFixed(1),
         add ? add.toFixed(1) : "-",
         remove ? remove.toFixed(1) : "-",
         groupsOf.toFixed(1),
         remove1.toFixed(1),
         String(members),
+        rate.toFixed(0),
+        ceiling.toFixed(0),
+        calls.map((c) => (Number.isNaN(c) ? "-" : String(c))).join("/"),
       ]);
       console.error(`  ${rows.at(-1)!.join("  ")}`);
     };
@@ -207,7 +296,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
+(values["load-client"] ? loadClient() : main()).catch((error) => {
   console.error(error);
   process.exit(1);
 });

@@ -2,7 +2,7 @@ import type { AuditAbout, AuditDraft, AuditEvent, AuditOperation, PatchDialect }
 import { actorFields, type OperationContext } from "./context.js";
 import { toScimError } from "./errors.js";
 import { tenantSettings } from "./settings.js";
-import { auditTtlSeconds } from "../product/settings.js";
+import { auditTtlSeconds, type TenantSettings } from "../product/settings.js";
 
 /**
  * The provisioning-log event of one write operation, whoever makes it (Entra's token, the CLI,
@@ -18,6 +18,8 @@ export class AuditTrail {
   ignoredAttributes: string[] = [];
   /** PATCH events: which dialect the request spoke (the health page counts them). */
   patchDialect?: PatchDialect;
+  /** The tenant's settings as the operation loaded them (the event's TTL); unset: the cached settings. */
+  settings?: TenantSettings;
 
   constructor(
     private readonly ctx: OperationContext,
@@ -30,7 +32,7 @@ export class AuditTrail {
 
   /** The event to write with the change itself. */
   async draft(status: number): Promise<AuditDraft> {
-    const settings = await tenantSettings(this.ctx);
+    const settings = this.settings ?? (await tenantSettings(this.ctx));
     return {
       time: this.ctx.now.toISOString(),
       ...actorFields(this.ctx.actor),

@@ -8,6 +8,7 @@ import { AuditTrail, logged } from "./audit-trail.js";
 import { OperationError, toScimError } from "./errors.js";
 import { recomputeRoles } from "./recompute.js";
 import { tenantSettings } from "./settings.js";
+import type { TenantSettings } from "../product/settings.js";
 import { groupFacts } from "./views.js";
 
 /**
@@ -137,14 +138,17 @@ async function doStep(ctx: OperationContext, job: JobDoc): Promise<{ id: string;
   const page = await jobs.memberPage(job.tenantId, job.groupId, job.cursor, config.jobs.stepSize);
   const users = page.map((m) => m.userId);
   if (job.recompute && users.length > 0) {
-    // A mapping changed while the step ran: do it again with the new one (recomputeRoles reads settings fresh).
+    // A mapping changed while the step ran: do it again with the new one (the first pass reads the
+    // settings fresh; a later pass uses those the check after the previous pass has just read).
+    let latest: TenantSettings | undefined;
     for (let pass = 0; pass < 3; pass++) {
       const used = await recomputeRoles(ctx, users, {
         groupsOf: () => jobs.groupsOfUsers(job.tenantId, users),
         withoutGroup: job.job === "delete-group" ? job.groupId : undefined,
+        ...(latest ? { settings: latest } : {}),
       });
-      const now = await tenantSettings(ctx, { fresh: true });
-      if (JSON.stringify(now.roleMappings) === JSON.stringify(used?.roleMappings) && now.defaultRole === used?.defaultRole) break;
+      latest = await tenantSettings(ctx, { fresh: true });
+      if (JSON.stringify(latest.roleMappings) === JSON.stringify(used?.roleMappings) && latest.defaultRole === used?.defaultRole) break;
     }
   }
   if (job.job === "delete-group")

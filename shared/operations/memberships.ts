@@ -1,5 +1,6 @@
 import { badRequest } from "../scim/errors.js";
 import type { ResourceDoc } from "../store/resources.js";
+import type { TenantSettings } from "../product/settings.js";
 import { memberId } from "../store/memberships.js";
 import { NotFoundError } from "../store/errors.js";
 import type { OperationContext } from "./context.js";
@@ -46,12 +47,21 @@ async function planMembers(ctx: OperationContext, groupId: string, change: Membe
  * the request names (not only those whose membership changed), so a retried request completes
  * them. Afterwards it checks that the group and the added users still exist, and takes back
  * memberships a concurrent delete missed.
+ *
+ * The settings are read fresh twice, both on purpose: once before the write (the decisions it
+ * makes, passed down to the recomputation rather than read again) and once after it (the guard
+ * below). Returns the settings read last, for the operation's log event.
  */
-export async function changeMembership(ctx: OperationContext, group: ResourceDoc, change: MemberChange): Promise<{ added: number; removed: number }> {
+export async function changeMembership(
+  ctx: OperationContext,
+  group: ResourceDoc,
+  change: MemberChange,
+): Promise<{ added: number; removed: number; settings: TenantSettings }> {
   const { resources, memberships } = ctx.services;
-  const mapped = mapsRoles(await tenantSettings(ctx, { fresh: true }), group);
   const plan = await planMembers(ctx, group.id, change);
-  if (mapped) await recomputeRoles(ctx, plan.remove, { withoutGroup: group.id });
+  const settings = await tenantSettings(ctx, { fresh: true });
+  const mapped = mapsRoles(settings, group);
+  if (mapped) await recomputeRoles(ctx, plan.remove, { withoutGroup: group.id, settings });
   const result = await memberships.apply(ctx.tenantId, group.id, plan, ctx.now);
   if (plan.add.length > 0) {
     const stillThere = await resources.get(ctx.tenantId, "Group", group.id);
@@ -66,7 +76,8 @@ export async function changeMembership(ctx: OperationContext, group: ResourceDoc
   // A role mapping saved while this change ran (after `mapped` was read, its own recompute reading
   // the members before these were written) is seen here: the settings are read again after the
   // write, and every user the request names is recomputed under them. Idempotent either way.
-  const mappedNow = mapsRoles(await tenantSettings(ctx, { fresh: true }), group);
-  if (mapped || mappedNow) await recomputeRoles(ctx, mappedNow && !mapped ? [...plan.add, ...plan.remove] : plan.add);
-  return result;
+  const latest = await tenantSettings(ctx, { fresh: true });
+  const mappedNow = mapsRoles(latest, group);
+  if (mapped || mappedNow) await recomputeRoles(ctx, mappedNow && !mapped ? [...plan.add, ...plan.remove] : plan.add, { settings: latest });
+  return { ...result, settings: latest };
 }

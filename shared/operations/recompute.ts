@@ -57,7 +57,9 @@ function plainRoleChange(ctx: OperationContext, settings: TenantSettings, user: 
  * Recomputes users' roles from all their groups (leaving out `withoutGroup`, for a membership about
  * to be removed or a group about to be deleted: recomputing first means a retried request redoes it).
  * The last active Admin keeps the role; the conflict goes to the log. Reads the settings fresh:
- * a mapping changed a moment ago must not leave a user with the old mapping's role.
+ * a mapping changed a moment ago must not leave a user with the old mapping's role. A caller that
+ * has just read them fresh (with no store write in between) passes them as `settings` instead of
+ * having them read a second time.
  *
  * A job step passes a reader of all its users' groups (`groupsOf`, one query, run after the users
  * are read): their group documents are read once, and the roles that change without an Admin
@@ -67,11 +69,11 @@ function plainRoleChange(ctx: OperationContext, settings: TenantSettings, user: 
 export async function recomputeRoles(
   ctx: OperationContext,
   userIds: string[],
-  options: { withoutGroup?: string; groupsOf?: () => Promise<Map<string, string[]>> } = {},
+  options: { withoutGroup?: string; groupsOf?: () => Promise<Map<string, string[]>>; settings?: TenantSettings } = {},
 ): Promise<TenantSettings | undefined> {
   if (userIds.length === 0) return undefined;
   const { resources } = ctx.services;
-  const settings = await tenantSettings(ctx, { fresh: true });
+  const settings = options.settings ?? (await tenantSettings(ctx, { fresh: true }));
   // The users are read before their groups: a membership change after this read also rewrites the
   // user (its role), so the ETag-guarded write below fails rather than apply groups read too early.
   const users = await resources.getMany(ctx.tenantId, "User", userIds);

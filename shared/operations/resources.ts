@@ -19,6 +19,8 @@ import { deleteJobId, kickOff, newJob, requireQueue } from "./jobs.js";
 import { NotFoundError, PreconditionFailedError } from "../store/errors.js";
 import { tenantSettings } from "./settings.js";
 import { endUserSessions } from "../auth/browser-sessions.js";
+import { groupFacts } from "./views.js";
+import type { GroupFacts } from "../product/groups.js";
 
 /**
  * The six operations of RFC 7644 §3 for Users and Groups, whoever calls them (the SCIM functions,
@@ -150,7 +152,7 @@ function linkedProduct(settings: TenantSettings) {
 
 /** Store options of a write: its provisioning-log event (in the same batch) and, for Users, identity linking. */
 async function writeOptions(ctx: OperationContext, trail: AuditTrail, type: ResourceTypeName, status: number, logInBatch = true): Promise<WriteOptions> {
-  const settings = await tenantSettings(ctx);
+  const settings = (trail.settings ??= await tenantSettings(ctx));
   return {
     now: ctx.now,
     ...(logInBatch ? { audit: await trail.draft(status) } : {}),
@@ -160,11 +162,21 @@ async function writeOptions(ctx: OperationContext, trail: AuditTrail, type: Reso
 
 /** Membership changes and what follows from them (roles); the log records the counts. */
 async function changeMembers(ctx: OperationContext, trail: AuditTrail, group: ResourceDoc, change: MemberChange) {
-  trail.members = await changeMembership(ctx, group, change);
+  const { settings, ...counts } = await changeMembership(ctx, group, change);
+  trail.members = counts;
+  trail.settings = settings;
 }
 
-/** A group's new name or externalId can make role mappings start or stop matching it. */
+const sameFacts = (a: GroupFacts, b: GroupFacts) => a.id === b.id && a.displayName === b.displayName && a.externalId === b.externalId;
+
+/**
+ * A group's new name or externalId can make role mappings start or stop matching it: after such a
+ * write the settings are read fresh (a mapping saved meanwhile is seen). A write that leaves both
+ * as they were (a member change) cannot change which mappings match, whatever the settings say,
+ * so nothing is read.
+ */
 async function afterGroupChange(ctx: OperationContext, before: ResourceDoc, after: ResourceDoc): Promise<void> {
+  if (sameFacts(groupFacts(before), groupFacts(after))) return;
   const settings = await tenantSettings(ctx, { fresh: true });
   if (!roleMatchChanged(settings, before, after)) return;
   await recomputeGroup(ctx, after, "rename");
@@ -422,7 +434,6 @@ export function deleteResource(ctx: OperationContext, type: ResourceTypeName, id
     { operation: "delete", resourceType: type, resourceId: id },
     async (trail) => {
       const { resources, memberships } = ctx.services;
-      const settings = await tenantSettings(ctx, { fresh: true });
       if (type === "Group") {
         const large = await deleteLargeGroup(ctx, trail, id, input.ifMatch);
         if (large) return large;
@@ -438,9 +449,11 @@ export function deleteResource(ctx: OperationContext, type: ResourceTypeName, id
         return { status: 204 };
       }
       checkIfMatch(before, input.ifMatch);
+      // Read once, fresh, where the role recomputation used to read them: it and the log event use these.
+      const settings = (trail.settings = await tenantSettings(ctx, { fresh: true }));
       const members = type === "Group" && mapsRoles(settings, before) ? related.map((r) => r.other) : [];
       // Roles first, as if the group were gone: a retried DELETE (the group still there) redoes them.
-      await recomputeRoles(ctx, members, { withoutGroup: before.id });
+      await recomputeRoles(ctx, members, { withoutGroup: before.id, settings });
       await memberships.removeDocs(
         ctx.tenantId,
         related.map((r) => r.id),
@@ -492,7 +505,7 @@ async function deleteLargeGroup(ctx: OperationContext, trail: AuditTrail, id: st
       throw new NotFoundError(`Group ${id}`);
     }
     checkIfMatch(group, ifMatch);
-    const settings = await tenantSettings(ctx);
+    const settings = (trail.settings = await tenantSettings(ctx));
     const job = newJob(ctx, "delete-group", group, "delete", mapsRoles(settings, group));
     try {
       await jobs.deleteGroupWithJob(group, job, await trail.draft(204), {

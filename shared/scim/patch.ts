@@ -311,8 +311,8 @@ function resolvePath(type: ResourceTypeName, text: string): ResolvedAttribute | 
   return undefined;
 }
 
-/** Index of the "]" matching the "[" at `open`, skipping quoted strings; -1 if none. */
-function closingBracket(text: string, open: number): number {
+/** Index of the "]" matching the "[" at `open`, skipping quoted strings; -1 if none (value paths here and in projections). */
+export function closingBracket(text: string, open: number): number {
   let quoted = false;
   for (let i = open + 1; i < text.length; i++) {
     const ch = text[i];

@@ -5,7 +5,7 @@ import { ScimError, badRequest } from "./errors.js";
 import { evaluate, parseFilter, resolveValueFilter, type ResolvedFilter } from "./filter.js";
 import { validateResource } from "./validate.js";
 import { coerceBoolean, isObject } from "./json.js";
-import { PATCH_LIMITS } from "./patch.js";
+import { PATCH_LIMITS, closingBracket } from "./patch.js";
 
 /** A wire resource without `id` and `meta` (what the store keeps as `resource`). */
 export type WireResource = Record<string, unknown>;
@@ -260,20 +260,6 @@ function splitAttributeList(text: string): string[] {
   }
   items.push(text.slice(from));
   return items;
-}
-
-/** Where the "]" that closes the "[" at `open` is, outside double-quoted values; -1 when none does. */
-function closingBracket(text: string, open: number): number {
-  let quoted = false;
-  for (let i = open + 1; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === "\\") i++;
-      else if (ch === '"') quoted = false;
-    } else if (ch === '"') quoted = true;
-    else if (ch === "]") return i;
-  }
-  return -1;
 }
 
 /**

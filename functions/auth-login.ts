@@ -1,16 +1,6 @@
-import type { HttpRequest } from "@azure/functions";
 import { SignInError } from "../shared/auth/id-token.js";
 import { startLogin } from "../shared/auth/login-flow.js";
-import { authFunction, loginContext, publicBaseUrl, rateLimit, redirect } from "../shared/http/auth.js";
-
-/** Largest sign-in form accepted (an invite code and a returnTo). */
-const MAX_FORM_BYTES = 4096;
-
-async function readForm(request: HttpRequest): Promise<URLSearchParams> {
-  const text = await request.text();
-  if (Buffer.byteLength(text, "utf8") > MAX_FORM_BYTES) throw new SignInError("form_too_large", "The sign-in form is larger than expected.", 413);
-  return new URLSearchParams(text);
-}
+import { authFunction, loginContext, publicBaseUrl, rateLimit, readForm, redirect } from "../shared/http/auth.js";
 
 /**
  * GET /auth/login?returnTo=/portal/...: starts the OIDC code flow; 302 to the provider. An invite
@@ -40,7 +30,7 @@ export const loginWithInvite = authFunction("auth-login-invite", { methods: ["PO
   if (!origin || origin !== new URL(publicBaseUrl(svc, request)).origin) {
     throw new SignInError("login_cross_site", "This sign-in form was not sent from this site's invite page.", 403);
   }
-  const form = await readForm(request);
+  const form = await readForm(request, svc);
   const invite = form.get("invite")?.trim().replace(/^#/, "");
   if (!invite) throw new SignInError("invite_unknown", "The form carries no invite code; open the invite link exactly as you received it.", 400);
   const { location, setCookie } = await startLogin(await loginContext(svc, request, now), { returnTo: form.get("returnTo"), invite });

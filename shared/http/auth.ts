@@ -11,6 +11,7 @@ import { toScimError } from "../operations/errors.js";
 import { services } from "../services.js";
 import { registerHttp } from "./registry.js";
 import { isHttps, securityHeaders } from "./security-headers.js";
+import { BodyError, bodyLimits, readBodyText } from "./body.js";
 
 /**
  * What the sign-in routes (`/auth/*`) and the admin API share: the public base URL, the provider
@@ -123,6 +124,21 @@ export function toCookie(setCookie: string): Cookie {
     }
   }
   return cookie;
+}
+
+/**
+ * A sign-in form (`application/x-www-form-urlencoded`), read by the one body reader
+ * (BODY_BOUNDS.signInForm: 4 KiB, refused from Content-Length or as soon as it passes the limit); a
+ * refusal is a SignInError (413 form_too_large, 408 form_timeout, 400 form_invalid).
+ */
+export async function readForm(request: HttpRequest, svc: Services): Promise<URLSearchParams> {
+  try {
+    return new URLSearchParams(await readBodyText(request, bodyLimits("signInForm", svc.config)));
+  } catch (error) {
+    if (!(error instanceof BodyError)) throw error;
+    const code = error.status === 413 ? "form_too_large" : error.status === 408 ? "form_timeout" : "form_invalid";
+    throw new SignInError(code, error.detail, error.status);
+  }
 }
 
 /** An HTML page of the sign-in core as a response, with its cookies. */

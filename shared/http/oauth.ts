@@ -1,11 +1,10 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { RateLimiter, clientIp, type RateLimit } from "../auth/rate-limit.js";
-import { ScimError } from "../scim/errors.js";
 import type { Services } from "../operations/context.js";
 import { toScimError } from "../operations/errors.js";
 import { OAuthError, TOKEN_PATH, issueAccessToken, type TokenRequest } from "../operations/oauth.js";
 import { services } from "../services.js";
-import { readBodyText } from "./body.js";
+import { BodyError, bodyLimits, readBodyText } from "./body.js";
 import { publicBaseUrl } from "./auth.js";
 import { SCIM_PREFIX } from "./paths.js";
 import { registerHttp } from "./registry.js";
@@ -17,9 +16,6 @@ import { securityHeaders } from "./security-headers.js";
  * parameter at most once, answers with `Cache-Control: no-store`, errors as RFC 6749 §5.2 JSON
  * (never a 500 page), and rate limits per client address and per client ID.
  */
-
-/** A token request's form is small: anything over this is refused while it arrives. */
-export const TOKEN_BODY_LIMIT = 16 * 1024;
 
 export const TOKEN_LIMITS = {
   /**
@@ -80,14 +76,14 @@ async function readTokenRequest(request: HttpRequest, svc: Services, tenantUrl: 
       "invalid_request",
       `Send the token request as application/x-www-form-urlencoded (RFC 6749 §4.4.2), not ${type || "without a Content-Type"}.`,
     );
+  const limits = bodyLimits("token", svc.config);
   let text: string;
   try {
-    text = await readBodyText(request, { maxBytes: TOKEN_BODY_LIMIT, timeoutMs: svc.config.bodyTimeoutMs });
+    text = await readBodyText(request, limits);
   } catch (error) {
-    if (error instanceof ScimError && error.status === 413)
-      throw new OAuthError("invalid_request", `The token request is larger than ${TOKEN_BODY_LIMIT} bytes; send only the OAuth parameters.`, 413);
-    if (error instanceof ScimError) throw new OAuthError("invalid_request", error.detail, error.status);
-    throw error;
+    if (!(error instanceof BodyError)) throw error;
+    const detail = error.status === 413 ? `The token request is larger than ${limits.maxBytes} bytes; ${limits.hint}.` : error.detail;
+    throw new OAuthError("invalid_request", detail, error.status);
   }
   const form = new URLSearchParams(text);
   const one = (name: (typeof FORM_FIELDS)[number]) => {

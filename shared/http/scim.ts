@@ -10,7 +10,7 @@ import type { ScimOutcome, WriteInput } from "../operations/resources.js";
 import { services } from "../services.js";
 import { registerHttp } from "./registry.js";
 import { SCIM_PREFIX } from "./paths.js";
-import { readJsonBody } from "./body.js";
+import { BodyError, bodyLimits, readJsonBody } from "./body.js";
 import { RateLimiter, clientIp } from "../auth/rate-limit.js";
 
 export { SCIM_PREFIX };
@@ -60,6 +60,12 @@ function toResponseError(error: unknown, context: InvocationContext): ScimError 
   if (known && known.status < 500) return known;
   context.error(`${known ? `Store unavailable` : "Unhandled error"} in ${context.functionName} (correlation id ${context.invocationId}):`, error);
   return known ?? new ScimError(500, `Internal error; retry later. Correlation id: ${context.invocationId}.`);
+}
+
+/** A refused body as a SCIM error: 413, 408, or 400 invalidSyntax (RFC 7644 §3.12). */
+function rethrowAsScim(error: unknown): never {
+  if (error instanceof BodyError) throw new ScimError(error.status, error.detail, error.status === 400 ? "invalidSyntax" : undefined);
+  throw error;
 }
 
 /**
@@ -124,7 +130,7 @@ export function wrapScim(handler: ScimHandler): HttpHandler {
       const query = url.searchParams;
       const projection = (type: ResourceTypeName) => parseProjection(query.get("attributes"), query.get("excludedAttributes"), type);
       let body: Promise<unknown> | undefined;
-      const readBody = () => (body ??= readJsonBody(request, { maxBytes: svc.config.maxBodyBytes, timeoutMs: svc.config.bodyTimeoutMs }));
+      const readBody = () => (body ??= readJsonBody(request, bodyLimits("scim", svc.config)).catch(rethrowAsScim));
       const outcome = await handler({
         context: ctx,
         params: request.params,

@@ -65,6 +65,9 @@ interface Case {
   detail: RegExp;
 }
 
+/** An array nested `levels` deep: "[[[...]]]". */
+const deep = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
+
 const validPatch = patch({ op: "Replace", path: "title", value: "Changed" });
 
 const cases: Case[] = [
@@ -618,6 +621,68 @@ const cases: Case[] = [
     status: 400,
     scimType: "mutability",
     detail: /'id' is readOnly/,
+  },
+  // Nesting: JSON nested past 64 levels is refused before it is parsed, and a filter past its depth bound, never a 500.
+  {
+    title: "a PATCH /Users whose value is nested 100,000 levels deep",
+    method: "PATCH",
+    path: "/Users/:user",
+    body: `{"schemas":["${PATCH_OP}"],"Operations":[{"op":"Replace","path":"title","value":${deep(100_000)}}]}`,
+    status: 400,
+    scimType: "invalidSyntax",
+    detail: /nests objects and arrays more than 64 levels deep/,
+  },
+  {
+    title: "a PATCH /Groups adding members nested 100,000 levels deep",
+    method: "PATCH",
+    path: "/Groups/:group",
+    body: `{"schemas":["${PATCH_OP}"],"Operations":[{"op":"Add","path":"members","value":[{"value":${deep(100_000)}}]}]}`,
+    status: 400,
+    scimType: "invalidSyntax",
+    detail: /more than 64 levels deep/,
+  },
+  {
+    title: "a POST /Users with an enterprise extension nested 100,000 levels deep",
+    method: "POST",
+    path: "/Users",
+    body: `{"schemas":["${USER}","${ENTERPRISE}"],"userName":"deep@contoso.com","${ENTERPRISE}":{"manager":${'{"value":'.repeat(100_000)}"x"${"}".repeat(100_000)}}}`,
+    status: 400,
+    scimType: "invalidSyntax",
+    detail: /more than 64 levels deep/,
+  },
+  {
+    title: "a PUT /Groups nested 100,000 levels deep",
+    method: "PUT",
+    path: "/Groups/:group",
+    body: `{"schemas":["${GROUP}"],"displayName":${deep(100_000)}}`,
+    status: 400,
+    scimType: "invalidSyntax",
+    detail: /more than 64 levels deep/,
+  },
+  {
+    title: "a filter nested 100 parentheses deep",
+    method: "GET",
+    path: `/Users?filter=${q(`${"(".repeat(100)}userName eq "a"${")".repeat(100)}`)}`,
+    status: 400,
+    scimType: "invalidFilter",
+    detail: /nesting depth 4 exceeds the limit of 3/,
+  },
+  {
+    title: "a filter of 5,000 opening parentheses",
+    method: "GET",
+    path: `/Users?filter=${q("(".repeat(5_000))}`,
+    status: 400,
+    scimType: "invalidFilter",
+    detail: /5000 characters long; the limit is 2000/,
+  },
+  {
+    title: "a PATCH path whose value filter is nested 100 parentheses deep",
+    method: "PATCH",
+    path: "/Groups/:group",
+    body: patch({ op: "Remove", path: `members[${"(".repeat(100)}value eq "x"${")".repeat(100)}]` }),
+    status: 400,
+    scimType: "invalidFilter",
+    detail: /nesting depth/,
   },
   // Size limit.
   {

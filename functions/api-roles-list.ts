@@ -1,7 +1,7 @@
 import { apiFunction } from "../shared/http/admin.js";
-import { rolesOverview } from "../shared/operations/admin-portal.js";
+import { listRoles } from "../shared/operations/roles.js";
 
-/** GET /api/admin/roles: roles, default role, and group mappings with the groups they name. */
+/** GET /api/admin/roles: roles, default role, and group mappings with each group's current name and member count. */
 export const listApiRoles = apiFunction("api-roles-list", { methods: ["GET"], route: "admin/roles" }, async (req) => ({
-  body: await rolesOverview(req.context),
+  body: await listRoles(req.context),
 }));

@@ -82,14 +82,14 @@ async function main(): Promise<void> {
     `Jobs benchmark: a mapped group of ${MEMBERS} members, embedded store, ${new Date().toISOString()}; step size ${host.services.config.jobs.stepSize}, inline limit ${host.services.config.jobs.inlineMembers}`,
   );
   // Mapped before the group exists (no job yet); the members are seeded holding the role the mapping gives.
-  await mapRole(ctx(), "Bench Big", "Manager");
+  await mapRole(ctx(), "Bench Big", "Manager", { pending: true });
   const group = await scim("POST", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Bench Big", externalId: "bench-big" });
   let t = performance.now();
   const container = openCosmos(host.services.config.cosmos).resources;
   const product = {
     password: false,
     role: "Manager",
-    roleSource: { kind: "group", groupId: group.id, groupName: "Bench Big", mapping: { group: "Bench Big", role: "Manager" } },
+    roleSource: { kind: "group", groupId: group.id, groupName: "Bench Big", mapping: { group: { id: group.id }, role: "Manager" } },
   };
   for (let done = 0; done < MEMBERS; done += 10_000)
     await seedGroupMembers(container, tenantId, group.id, Math.min(10_000, MEMBERS - done), { prefix: `b${done}`, lookups: false, product });

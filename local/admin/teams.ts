@@ -1,8 +1,9 @@
 import { createTeam, listTeams, mapTeam, unmapTeam } from "../../shared/operations/teams.js";
 import type { Command, OptionTable } from "./command.js";
 import { required, tenantContext } from "./command.js";
+import { groupLine } from "./roles.js";
 
-/** Teams: provisioned groups, and groups mapped onto teams of the product's own. */
+/** Teams: provisioned groups, and groups mapped onto teams of the product's own (by id; shown by current name). */
 
 export const teamOptions: OptionTable = { team: { type: "string" } };
 
@@ -13,21 +14,26 @@ export const teamCommands: Record<string, Command> = {
   },
 
   "team map": async (args, svc, now) => {
-    const data = await mapTeam(await tenantContext(args, svc, now), required(args, "group"), required(args, "team"));
-    return { data, text: `Members of group ${data.group} are in team ${data.team.name}.` };
+    const group = required(args, "group");
+    const data = await mapTeam(await tenantContext(args, svc, now), group, required(args, "team"), { pending: args.pending === true });
+    const text = data.pending
+      ? `No group "${group}" is provisioned yet: the mapping to team ${data.team.name} is pending and binds to the group Entra creates with that name or object ID.`
+      : `Members of group ${data.groupName} (${data.group}) are in team ${data.team.name}.`;
+    return { data, text };
   },
 
   "team unmap": async (args, svc, now) => {
     const data = await unmapTeam(await tenantContext(args, svc, now), required(args, "group"));
-    return { data, text: `Group ${data.group} is its own team again.` };
+    return { data, text: `Group ${data.groupName ?? data.group} is its own team again.` };
   },
 
   "team list": async (args, svc, now) => {
     const data = await listTeams(await tenantContext(args, svc, now));
-    const lines = [
-      ...data.teams.map((t) => `${t.id}  ${t.name}${t.groups.length ? `  <- groups ${t.groups.join(", ")}` : ""}`),
-      ...data.provisionedTeams.map((t) => `${t.id}  ${String(t.name)}  (provisioned group)`),
-    ];
+    const lines = data.teams.map((t) =>
+      t.source === "entra"
+        ? `${t.id}  ${t.name}  (provisioned group, ${t.members} member${t.members === 1 ? "" : "s"})`
+        : `${t.id}  ${t.name}  (${t.members} member${t.members === 1 ? "" : "s"})${t.groups.length ? `  <- groups ${t.groups.map(groupLine).join(", ")}` : ""}`,
+    );
     return { data, text: lines.join("\n") || "No teams." };
   },
 };

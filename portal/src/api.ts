@@ -39,6 +39,27 @@ export function onUnauthorized(listener: () => void): () => void {
   return () => unauthorizedListeners.delete(listener);
 }
 
+const refusedListeners = new Set<(detail: string) => void>();
+
+/**
+ * Called with the server's reason when a call's 403 ended the session (the account was disconnected
+ * or deleted in Entra mid-session): GET /api/me then answers 401. A 403 that leaves the session
+ * (not an Admin, a CSRF refusal) calls nothing.
+ */
+export function onSessionRefused(listener: (detail: string) => void): () => void {
+  refusedListeners.add(listener);
+  return () => refusedListeners.delete(listener);
+}
+
+async function checkSessionAfter(refusal: ApiError): Promise<void> {
+  try {
+    const me = await fetch("/api/me", { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    if (me.status === 401) refusedListeners.forEach((l) => l(refusal.detail));
+  } catch {
+    /* offline: the next call says so */
+  }
+}
+
 const fallbackDetail: Record<number, string> = {
   401: "You are not signed in (or your session ended). Sign in again.",
   403: "Only an Admin of this tenant can do this. Ask an Admin to map your Entra group to the Admin role.",
@@ -87,6 +108,7 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
   if (!res.ok) {
     const error = await toError(res);
     if (res.status === 401 && path !== "/api/me") unauthorizedListeners.forEach((l) => l());
+    if (res.status === 403 && path !== "/api/me") void checkSessionAfter(error);
     throw error;
   }
   if (res.status === 204) return undefined as T;
@@ -115,7 +137,7 @@ export type LoginType = "password" | "entra";
 
 export type RoleSource =
   | { kind: "default" }
-  | { kind: "group"; groupId?: string | null; groupName?: string | null; mapping?: { group: string; role: string } }
+  | { kind: "group"; groupId?: string | null; groupName?: string | null; mapping?: { group: MappedGroupRef | string; role: string } }
   | { kind: "kept"; reason?: string; computed?: string; since?: string }
   | { kind: "admin" };
 
@@ -175,17 +197,57 @@ export interface AuditEvent {
   resourceType?: string | null;
   resourceId?: string | null;
   changedAttributes?: string[] | null;
+  /** The resource's name when the event happened (userName, group displayName) and a User's displayName. */
+  resourceName?: string | null;
+  resourceDisplayName?: string | null;
+  /** Each changed attribute with its display name and, when the event kept them, old and new values. */
+  changes?: AuditChange[] | null;
+  /** Changed attributes beyond the event's cap, whose values were not kept. */
+  changesOmitted?: number | null;
   members?: { added: number; removed: number } | null;
   status: number;
   detail?: string | null;
   ignoredAttributes?: string[] | null;
 }
 
+export interface AuditChange {
+  attribute: string;
+  label: string;
+  old: string | null;
+  new: string | null;
+  valuesKept: boolean;
+  truncated: boolean;
+  redacted: boolean;
+}
+
+/** GET /api/admin/audit/operations: what the log's operation filter offers. */
+export interface AuditOperationInfo {
+  operation: string;
+  group: string;
+}
+
 export interface UserDetail extends UserSummary {
   roleSource?: RoleSource | null;
-  canSignIn: boolean;
+  /** Per login type: whether the user can sign in with it now (active, its own credential, the type switched on). */
+  canSignIn: Record<LoginType, boolean>;
   objectIdHolders?: string[];
   history?: AuditEvent[];
+  /** Every stored SCIM attribute (core, and extensions under their URN), as Entra sent them. */
+  attributes: Record<string, unknown>;
+  manager: { id: string; userName: string | null; displayName: string | null } | null;
+  groups: { id: string; displayName: string }[];
+  meta: { created: string; lastModified: string };
+}
+
+/** A user deleted through SCIM, kept (read-only) until purgeAt. */
+export interface DeletedUser {
+  id: string;
+  userName: string;
+  displayName: string | null;
+  status: "deleted";
+  objectId: string | null;
+  deletedAt: string | null;
+  purgeAt: string | null;
 }
 
 export interface Group {
@@ -195,24 +257,41 @@ export interface Group {
   members: number;
 }
 
+/** How a stored role mapping names its group (RoleSource.mapping): by id (and object ID), or pending by name. */
+export type MappedGroupRef = { id: string; externalId?: string } | { pending: string };
+
+/** A mapping's group as the API shows it: `group` names it back (its id, or the pending name); `groupName` is its current name. */
+export interface MappedGroup {
+  group: string;
+  groupId: string | null;
+  groupName: string | null;
+  members: number | null;
+  pending: boolean;
+}
+
 export interface Team {
   id: string;
   name: string;
   source: "entra" | "product";
   members: number;
-  groups: string[];
+  groups: MappedGroup[];
 }
 
-export interface RoleMapping {
-  group: string;
+export interface RoleMapping extends MappedGroup {
   role: string;
-  groupId: string | null;
-  groupName: string | null;
 }
 
 export interface RolePreview {
   count: number;
   changes: { userId: string; userName: string; from: string; to: string }[];
+  /** Users in the group. */
+  members: number;
+}
+
+/** What map and unmap answer: roles changed inside the request, and the background jobs of large groups. */
+export interface MappingChange {
+  changed: number;
+  jobs: { id: string; groupId: string }[];
 }
 
 export interface Health {
@@ -327,4 +406,34 @@ export interface Job {
   error?: string;
   failedAttempts: number;
   startedBy: string;
+}
+
+/** Why a user holds a role (`GET /api/admin/admins`). */
+export type RoleReason =
+  | { kind: "invite"; grantedBy: string; since: string }
+  | { kind: "granted"; grantedBy: string; since: string }
+  | { kind: "mapping"; groupId: string; groupName: string | null; mapping: { group: MappedGroupRef | string; role: string } }
+  | { kind: "kept"; since: string; computed: string }
+  | { kind: "default" };
+
+/** An Admin, why, and whether Demote is offered (`refusal` says why not). */
+export interface AdminRow {
+  id: string;
+  userName: string;
+  displayName: string | null;
+  status: "active" | "disconnected";
+  canSignIn: boolean;
+  reason: RoleReason;
+  demotable: boolean;
+  refusal: string | null;
+  afterDemotion: { role: string; reason: RoleReason } | null;
+}
+
+/** An open invite (`GET /api/admin/invites`): never its code or link. */
+export interface InviteRow {
+  id: string;
+  userName: string | null;
+  createdAt: string;
+  expiresAt: string;
+  createdBy: string | null;
 }

@@ -7,14 +7,14 @@ import { applyPatch, parsePatchRequest, type MemberDelta } from "../scim/patch.j
 import { validateResource } from "../scim/validate.js";
 import { ScimError, badRequest } from "../scim/errors.js";
 import { MANAGER_PATH, managerIdOf, withCanonicalManager, withManagerRef } from "../scim/manager.js";
-import { changedAttributes } from "../scim/changes.js";
+import { resourceNames } from "../scim/changes.js";
 import { linkExternalId, newProductUser, type ProductUser } from "../product/identity.js";
 import { deletedUserTtlSeconds, type TenantSettings } from "../product/settings.js";
 import { checkIfMatch, metaOf, type ResourceDoc, type StoredProduct, type WriteOptions } from "../store/resources.js";
 import type { OperationContext } from "./context.js";
 import { logged, type AuditTrail } from "./audit-trail.js";
 import { assertMembers, changeMembership, type MemberChange } from "./memberships.js";
-import { flagLastAdmin, mapsRoles, recomputeGroup, recomputeRoles, roleMatchChanged } from "./roles.js";
+import { bindArrivedGroup, flagLastAdmin, mapsRoles, recomputeGroup, recomputeRoles, roleMatchChanged } from "./roles.js";
 import { deleteJobId, kickOff, newJob, requireQueue } from "./jobs.js";
 import { NotFoundError, PreconditionFailedError } from "../store/errors.js";
 import { tenantSettings } from "./settings.js";
@@ -170,12 +170,16 @@ async function changeMembers(ctx: OperationContext, trail: AuditTrail, group: Re
 const sameFacts = (a: GroupFacts, b: GroupFacts) => a.id === b.id && a.displayName === b.displayName && a.externalId === b.externalId;
 
 /**
- * A group's new name or externalId can make role mappings start or stop matching it: after such a
- * write the settings are read fresh (a mapping saved meanwhile is seen). A write that leaves both
- * as they were (a member change) cannot change which mappings match, whatever the settings say,
- * so nothing is read.
+ * A group's new externalId (object ID) can make role mappings start or stop matching it (a new
+ * displayName never does: mappings keep the group's id): after such a write the settings are read
+ * fresh (a mapping saved meanwhile is seen). A write that leaves both as they were (a member
+ * change) cannot change which mappings match, whatever the settings say, so nothing is read.
  */
 async function afterGroupChange(ctx: OperationContext, before: ResourceDoc, after: ResourceDoc): Promise<void> {
+  if (await bindArrivedGroup(ctx, before, true)) {
+    await recomputeGroup(ctx, after, "role-map");
+    return;
+  }
   if (sameFacts(groupFacts(before), groupFacts(after))) return;
   const settings = await tenantSettings(ctx, { fresh: true });
   if (!roleMatchChanged(settings, before, after)) return;
@@ -307,7 +311,9 @@ export function createResource(
     ctx,
     { operation: "create", resourceType: type },
     async (trail) => {
-      const parsed = parseResource(withCanonicalManager(await input.body(), type), type);
+      const body = await input.body();
+      trail.name(body);
+      const parsed = parseResource(withCanonicalManager(body, type), type);
       const { resource, members } = parsed;
       trail.ignoredAttributes = parsed.ignored;
       const store = ctx.services.resources;
@@ -317,8 +323,11 @@ export function createResource(
       const doc = await store.create(ctx.tenantId, type, resource, options.product ? { ...write, product: () => options.product! } : write);
       trail.resourceId = doc.id;
       if (!members?.length) trail.landed();
-      else {
-        trail.changedAttributes = changedAttributes(undefined, resource).concat("members");
+      // Mappings made by this group's name or object ID before it existed now name it by id (before its members' roles are computed).
+      if (type === "Group") await bindArrivedGroup(ctx, doc);
+      if (members?.length) {
+        trail.describe(undefined, resource);
+        trail.changedAttributes.push("members");
         await changeMembers(ctx, trail, doc, { add: members, remove: [] });
       }
       return respond(ctx, type, doc, 201, input.projection, type === "Group" ? (members ?? []) : undefined);
@@ -338,6 +347,7 @@ export function replaceResource(ctx: OperationContext, type: ResourceTypeName, i
       trail.ignoredAttributes = parsed.ignored;
       const store = ctx.services.resources;
       const current = await store.require(ctx.tenantId, type, id);
+      trail.name(current.resource);
       if (members?.length) await assertMembers(ctx, members, current.id);
       await assertManager(ctx, type, resource, current.resource);
       const withMembers = type === "Group" && members !== undefined;
@@ -348,7 +358,7 @@ export function replaceResource(ctx: OperationContext, type: ResourceTypeName, i
       });
       if (!withMembers) trail.landed();
       if (type === "Group") {
-        trail.changedAttributes = changedAttributes(current.resource, doc.resource);
+        trail.describe(current.resource, doc.resource);
         if (withMembers) await changeMembers(ctx, trail, doc, { replace: members });
         if (withMembers) trail.changedAttributes.push("members");
         await afterGroupChange(ctx, current, doc);
@@ -377,6 +387,7 @@ export function patchResource(ctx: OperationContext, type: ResourceTypeName, id:
       const ops = parsePatchRequest(body);
       const store = ctx.services.resources;
       const current = await store.require(ctx.tenantId, type, id);
+      trail.name(current.resource);
       const trial = applyPatch(current.resource, ops, type);
       trail.ignoredAttributes = trial.ignored;
       const delta: MemberDelta | undefined = trial.members;
@@ -399,7 +410,7 @@ export function patchResource(ctx: OperationContext, type: ResourceTypeName, id:
           { ...(await writeOptions(ctx, trail, type, status, !delta)), ifMatch: input.ifMatch, current, touch: delta !== undefined },
         );
         if (!delta) trail.landed();
-        trail.changedAttributes = changedAttributes(current.resource, doc.resource);
+        trail.describe(current.resource, doc.resource);
       } else {
         // Members only (or nothing): no version-checked rewrite, so concurrent member changes never collide.
         checkIfMatch(current, input.ifMatch);
@@ -440,6 +451,7 @@ export function deleteResource(ctx: OperationContext, type: ResourceTypeName, id
       }
       const related = await memberships.of(ctx.tenantId, type, id);
       const before = await resources.get(ctx.tenantId, type, id);
+      if (before) trail.name(before.resource);
       if (!before) {
         await memberships.removeDocs(
           ctx.tenantId,
@@ -511,6 +523,7 @@ async function deleteLargeGroup(ctx: OperationContext, trail: AuditTrail, id: st
       await jobs.deleteGroupWithJob(group, job, await trail.draft(204), {
         resourceType: "Group",
         resourceId: id,
+        ...resourceNames("Group", group.resource),
         changedAttributes: [],
         detail: `More than ${limit} members: job ${job.id} ${job.recompute ? "recomputes their roles and " : ""}removes the memberships in the background.`,
       });

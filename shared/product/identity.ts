@@ -1,4 +1,4 @@
-import type { LoginType, TenantSettings } from "./settings.js";
+import type { LoginType, RoleMapping, TenantSettings } from "./settings.js";
 
 /**
  * Identity in the product, as pure functions: the Entra object ID that links a user for sign-in
@@ -8,7 +8,7 @@ import type { LoginType, TenantSettings } from "./settings.js";
 /** Why a user has its role. */
 export type RoleSource =
   | { kind: "default" }
-  | { kind: "group"; groupId: string; groupName?: string; mapping: { group: string; role: string } }
+  | { kind: "group"; groupId: string; groupName?: string; mapping: RoleMapping }
   | { kind: "kept"; reason: "last-admin"; computed: string; since: string }
   /** Granted by an admin or by an invite; group changes never lower it (an admin takes it back). */
   | { kind: "admin"; grantedBy: string; since: string };

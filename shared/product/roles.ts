@@ -1,7 +1,6 @@
 import type { TenantSettings } from "./settings.js";
-import { adminRole, roleRank } from "./settings.js";
+import { adminRole, refMatches, roleRank } from "./settings.js";
 import type { GroupFacts } from "./groups.js";
-import { groupMatches } from "./groups.js";
 import type { ProductUser, RoleSource } from "./identity.js";
 
 export type { RoleSource };
@@ -9,6 +8,7 @@ export type { RoleSource };
 /**
  * Roles that follow group membership, as pure functions: the highest role of the mapped groups a
  * user belongs to, or the default; provisioning never removes the last holder of the admin role.
+ * A mapping names its group by id (and object ID), never by name: a rename changes no role.
  */
 
 /** The highest role among the mapped groups a user belongs to, or the default (RoleSource says which). */
@@ -16,7 +16,7 @@ export function computeRole(groups: GroupFacts[], settings: TenantSettings): { r
   let best: { role: string; source: RoleSource } = { role: settings.defaultRole, source: { kind: "default" } };
   for (const group of groups) {
     for (const mapping of settings.roleMappings) {
-      if (!groupMatches(mapping.group, group)) continue;
+      if (!refMatches(mapping.group, group)) continue;
       if (roleRank(settings, mapping.role) > roleRank(settings, best.role)) {
         best = { role: mapping.role, source: { kind: "group", groupId: group.id, groupName: group.displayName, mapping } };
       }

@@ -43,7 +43,7 @@ const jobs = async (query = "") => {
 /** A job that failed on every delivery, written straight into the store (as the poison queue leaves it), for a group mapped to Manager. */
 async function failedJob(name: string, members: number) {
   const g = await groupWithMembers(host, scim, container, name, members);
-  await updateSettings(cli(), (s) => ({ ...s, roleMappings: [...s.roleMappings, { group: name, role: "Manager" }] }));
+  await updateSettings(cli(), (s) => ({ ...s, roleMappings: [...s.roleMappings, { group: { id: g.id }, role: "Manager" }] }));
   const group = (await host.services.resources.get(tenantId, "Group", g.id))!;
   const job = await host.services.jobs.create({
     ...newJob(cli(), "recompute-roles", group, "role-map", true),

@@ -130,9 +130,14 @@ describe("teams", () => {
       { id: own.id, name: "Own Team", viaGroup: own.id },
     ]);
     const listed = await admin("team", "list");
-    expect(listed.teams).toEqual([{ ...team, groups: ["obj-Entra Consultants"] }]);
-    expect(listed.provisionedTeams.map((t: { id: string }) => t.id)).toContain(own.id);
-    expect(listed.provisionedTeams.map((t: { id: string }) => t.id)).not.toContain(mapped.id);
+    expect(listed.teams.find((t: { id: string }) => t.id === team.id)).toMatchObject({
+      ...team,
+      source: "product",
+      groups: [{ group: mapped.id, groupName: "Entra Consultants", members: 1, pending: false }],
+    });
+    const provisioned = listed.teams.filter((t: { source: string }) => t.source === "entra").map((t: { id: string }) => t.id);
+    expect(provisioned).toContain(own.id);
+    expect(provisioned).not.toContain(mapped.id);
   });
 });
 
@@ -146,7 +151,7 @@ describe("roles", () => {
     await addMembers(managers.id, [u.id]);
     expect(await admin("user", "show", "--user", u.id)).toMatchObject({
       role: "Manager",
-      roleSource: { kind: "group", groupId: managers.id, groupName: "Role Managers", mapping: { group: "Role Managers", role: "Manager" } },
+      roleSource: { kind: "group", groupId: managers.id, groupName: "Role Managers", mapping: { group: { id: managers.id }, role: "Manager" } },
     });
     await removeMember(managers.id, u.id);
     expect(await admin("user", "show", "--user", u.id)).toMatchObject({ role: "User", roleSource: { kind: "default" } });
@@ -160,7 +165,7 @@ describe("roles", () => {
     expect((await admin("user", "show", "--user", u.id)).role).toBe("Manager");
     await admin("role", "map", "--group", "obj-High B", "--role", "Admin");
     expect((await admin("user", "show", "--user", u.id)).role).toBe("Admin");
-    await admin("role", "map", "--group", "Second admins", "--role", "Admin");
+    await admin("role", "map", "--group", "Second admins", "--role", "Admin", "--pending");
     await group("Second admins", [(await user("second-admin@contoso.com")).id]);
     await admin("role", "unmap", "--group", "obj-High B");
     expect((await admin("user", "show", "--user", u.id)).role).toBe("Manager");
@@ -242,12 +247,12 @@ describe("roles stay right when requests fail, race or repeat", () => {
 
   it("never undoes an object ID set by hand, by a role change or by an unrelated SCIM write", async () => {
     const u = await user("handset@contoso.com", { externalId: "entra-object-1" });
-    await admin("user", "set-object-id", "--user", u.id, "--object-id", "hand-set-2");
+    await admin("user", "set-object-id", "--user", u.id, "--object-id", "44444444-aaaa-4bbb-8ccc-000000000002");
     const g = await group("Handset Managers");
     await admin("role", "map", "--group", g.id, "--role", "Manager");
     await addMembers(g.id, [u.id]);
     await scim.patch(`/Users/${u.id}`, patch({ op: "Replace", path: "title", value: "Lead" }));
-    expect(await admin("user", "show", "--user", u.id)).toMatchObject({ objectId: "hand-set-2", role: "Manager" });
+    expect(await admin("user", "show", "--user", u.id)).toMatchObject({ objectId: "44444444-aaaa-4bbb-8ccc-000000000002", role: "Manager" });
     await scim.patch(`/Users/${u.id}`, patch({ op: "Replace", path: "externalId", value: "entra-object-3" }));
     expect((await admin("user", "show", "--user", u.id)).objectId).toBe("entra-object-3");
   });
@@ -311,7 +316,7 @@ describe("provisioning log", () => {
   it("records the admin CLI's writes like Entra's, by the same operations, naming the CLI as the actor", async () => {
     const created = await admin("user", "create", "--user-name", "cli-made@contoso.com");
     await admin("user", "set-object-id", "--user", created.id, "--object-id", "7b1c2d3e-0000-4000-8000-000000000001");
-    await admin("role", "map", "--group", "CLI Managers", "--role", "Manager");
+    await admin("role", "map", "--group", "CLI Managers", "--role", "Manager", "--pending");
     await admin("login-types", "set", "--types", "password,entra");
     const events = await admin("audit", "list", "--limit", "10");
     const byCli = events

@@ -5,6 +5,8 @@ import { ADMIN_CLI, type OperationContext, type Services } from "../../shared/op
 import { createResource, patchResource } from "../../shared/operations/resources.js";
 import { mapRole, unmapRole } from "../../shared/operations/roles.js";
 import { showUser } from "../../shared/operations/users.js";
+import { tenantSettings } from "../../shared/operations/settings.js";
+import { UnavailableError } from "../../shared/store/errors.js";
 import { GROUP, entraUser } from "../helpers/host.js";
 import { addMembers, removeMembersDefault } from "./entra.js";
 
@@ -71,5 +73,42 @@ describe("a mapping saved while members change", () => {
     const racing = withMappingInTheWindow(() => unmapRole(ctx(), "Race Leads"));
     await patchResource(ctx(racing), "Group", group, write(addMembers([user])));
     expect((await showUser(ctx(), user)).role).toBe("User");
+  });
+});
+
+describe("a mapping made before its group exists (pending)", () => {
+  it("binds when Entra creates the group between the mapping's look for it and its write (the create saw no pending mapping)", async () => {
+    const user = await newUser("race-pending@contoso.com");
+    let group = "";
+    const settings = Object.create(services.settings) as Services["settings"];
+    settings.update = async (...args: Parameters<Services["settings"]["update"]>) => {
+      if (!group) {
+        const created = await createResource(ctx(), "Group", write({ schemas: [GROUP], displayName: "Race Newcomers", members: [{ value: user }] }));
+        group = (created.body as { id: string }).id;
+        expect((await showUser(ctx(), user)).role).toBe("User");
+      }
+      return services.settings.update(...args);
+    };
+    const mapped = await mapRole(ctx({ ...services, settings }), "Race Newcomers", "Admin", { pending: true });
+    expect(mapped).toMatchObject({ pending: false, group: { id: group, name: "Race Newcomers" } });
+    expect((await showUser(ctx(), user)).role).toBe("Admin");
+    expect((await tenantSettings(ctx(), { fresh: true })).roleMappings).toContainEqual({ group: { id: group }, role: "Admin" });
+  });
+
+  it("binds at the group's next write when the create landed but its binding failed (Entra then goes on with the existing group)", async () => {
+    const user = await newUser("race-late@contoso.com");
+    await mapRole(ctx(), "Race Late", "Manager", { pending: true });
+    const settings = Object.create(services.settings) as Services["settings"];
+    settings.update = async () => {
+      throw new UnavailableError("the store answered 503");
+    };
+    await expect(createResource(ctx({ ...services, settings }), "Group", write({ schemas: [GROUP], displayName: "Race Late" }))).rejects.toThrow(
+      UnavailableError,
+    );
+    const group = (await services.resources.findBy(tenantId, "Group", "displayName", "Race Late"))!.id;
+    expect((await tenantSettings(ctx(), { fresh: true })).roleMappings).toContainEqual({ group: { pending: "Race Late" }, role: "Manager" });
+    await patchResource(ctx(), "Group", group, write(addMembers([user])));
+    expect((await showUser(ctx(), user)).role).toBe("Manager");
+    expect((await tenantSettings(ctx(), { fresh: true })).roleMappings).toContainEqual({ group: { id: group }, role: "Manager" });
   });
 });

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { loadConfig, type Config } from "../../shared/config.js";
 import { createServices } from "../../shared/services.js";
 import { ensureContainers, openCosmos } from "../../shared/store/cosmos.js";
+import { ConflictError } from "../../shared/store/errors.js";
 import { ReplicaLedger, faultLayer, type FaultLayer } from "../../local/faults.js";
 import { ADMIN_CLI, type OperationContext, type Services } from "../../shared/operations/context.js";
 import { createResource, deleteResource, patchResource } from "../../shared/operations/resources.js";
@@ -66,7 +67,7 @@ describe("two instances on one store, one behind a lagging replica", () => {
   });
 
   it("adds a member created a moment ago on the other instance, keeps it through the post-check, and gives the mapped role", async () => {
-    await retried(() => mapRole(ctx(a), "Lag Admins", "Admin"));
+    await retried(() => mapRole(ctx(a), "Lag Admins", "Admin", { pending: true }));
     const admins = await retried(
       async () => (await createResource(ctx(a), "Group", write({ schemas: [GROUP], displayName: "Lag Admins" }))).body as { id: string },
     );
@@ -97,10 +98,17 @@ describe("two instances on one store, one behind a lagging replica", () => {
   it("lets concurrent member changes on both instances all land", async () => {
     const group = await retried(async () => (await createResource(ctx(b), "Group", write({ schemas: [GROUP], displayName: "Both" }))).body as { id: string });
     const users: string[] = [];
-    for (let i = 0; i < 6; i++)
-      users.push(
-        await retried(async () => ((await createResource(ctx(i % 2 ? a : b), "User", write(entraUser(`both${i}@contoso.com`)))).body as { id: string }).id),
-      );
+    // A create whose reply was lost answers 409 when retried: the first attempt landed (Entra then finds the user by userName).
+    const create = (services: Services, userName: string) =>
+      retried(async () => {
+        try {
+          return ((await createResource(ctx(services), "User", write(entraUser(userName)))).body as { id: string }).id;
+        } catch (error) {
+          if (error instanceof ConflictError) return (await services.resources.findBy(tenantId, "User", "userName", userName))!.id;
+          throw error;
+        }
+      });
+    for (let i = 0; i < 6; i++) users.push(await create(i % 2 ? a : b, `both${i}@contoso.com`));
     await Promise.all(
       users.map((id, i) =>
         retried(() => patchResource(ctx(i % 2 ? a : b), "Group", group.id, write(patch({ op: "Add", path: "members", value: [{ value: id }] })))),

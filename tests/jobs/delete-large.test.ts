@@ -24,9 +24,9 @@ const jobOf = async (id: string) => (await listJobs(ctx(), 500)).find((j) => j.i
 
 describe("DELETE of a large mapped group", () => {
   it("answers within a constant number of store calls; the name is free at once and every member's role converges", async () => {
-    // Mapped before the groups exist (no job), then seeded with the role the mapping gives.
-    await mapRole(ctx(), "Big Team", "Manager");
-    await mapRole(ctx(), "Mid Team", "Manager");
+    // Mapped before the groups exist (pending: no job; each binds when its group is created), then seeded with the role the mapping gives.
+    await mapRole(ctx(), "Big Team", "Manager", { pending: true });
+    await mapRole(ctx(), "Mid Team", "Manager", { pending: true });
     const big = await groupWithMembers(host, scim, container, "Big Team", 2000, "Manager");
     const mid = await groupWithMembers(host, scim, container, "Mid Team", 150, "Manager");
     expect(await roleCounts(host, big.members)).toEqual({ Manager: 2000 });
@@ -42,8 +42,8 @@ describe("DELETE of a large mapped group", () => {
 
     expect((await scim.get(`/Groups/${big.id}`)).status).toBe(404);
     expect((await scim.get(`/Groups?filter=${q('displayName eq "Big Team"')}`)).body.totalResults).toBe(0);
-    // Re-created with the same name while the job runs: a new group, which the mapping (by name) matches.
-    const again = await scim.post("/Groups", { schemas: [GROUP], displayName: "Big Team", members: [{ value: big.members[0] }] });
+    // Provisioned again by Entra (the same object ID) while the job runs: a new group, which the mapping (by object ID) matches.
+    const again = await scim.post("/Groups", { schemas: [GROUP], displayName: "Big Team", externalId: "ext-Big Team", members: [{ value: big.members[0] }] });
     expect(again.status).toBe(201);
     expect(await roleCounts(host, big.members.slice(0, 1))).toEqual({ Manager: 1 });
     host.jobs.resume();

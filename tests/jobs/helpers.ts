@@ -35,9 +35,9 @@ export async function groupWithMembers(
 ) {
   const created = await scim.post("/Groups", { schemas: [GROUP], displayName: name, externalId: `ext-${name}` });
   if (created.status !== 201) throw new Error(`group create answered ${created.status}`);
-  // With `role`: the members already hold the role the group's mapping (by name) gives them.
+  // With `role`: the members already hold the role the group's mapping gives them.
   const product = role
-    ? { password: false, role, roleSource: { kind: "group", groupId: created.body.id, groupName: name, mapping: { group: name, role } } }
+    ? { password: false, role, roleSource: { kind: "group", groupId: created.body.id, groupName: name, mapping: { group: { id: created.body.id }, role } } }
     : undefined;
   const members = await seedGroupMembers(container, host.defaultTenant!.id, created.body.id, count, { prefix: name.replace(/\W/g, ""), product });
   return { id: created.body.id as string, members };

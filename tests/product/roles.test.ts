@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { computeRole, nextRole } from "../../shared/product/roles.js";
-import { DEFAULT_SETTINGS, type TenantSettings } from "../../shared/product/settings.js";
+import { DEFAULT_SETTINGS, type RoleMapping, type TenantSettings } from "../../shared/product/settings.js";
 import { newProductUser } from "../../shared/product/identity.js";
 
 const settings = (roleMappings: TenantSettings["roleMappings"]): TenantSettings => ({ ...DEFAULT_SETTINGS, roleMappings });
@@ -12,16 +12,22 @@ const NOW = new Date("2026-12-01T00:00:00.000Z");
 describe("computeRole", () => {
   it.each([
     ["no groups", [], [], "User", "default"],
-    ["a group without a mapping", [other], [{ group: "Admins", role: "Admin" }], "User", "default"],
-    ["a mapping by displayName in another case", [admins], [{ group: "admins", role: "Admin" }], "Admin", "group"],
-    ["a mapping by id", [managers], [{ group: "g-managers", role: "Manager" }], "Manager", "group"],
-    ["a mapping by externalId (object ID)", [managers], [{ group: "obj-managers", role: "Manager" }], "Manager", "group"],
+    ["a group without a mapping", [other], [{ group: { id: "g-admins" }, role: "Admin" }], "User", "default"],
+    ["a mapping by id", [managers], [{ group: { id: "g-managers" }, role: "Manager" }], "Manager", "group"],
+    [
+      "a mapping whose group Entra provisioned again (a new id, the same object ID)",
+      [managers],
+      [{ group: { id: "g-gone", externalId: "obj-managers" }, role: "Manager" }],
+      "Manager",
+      "group",
+    ],
+    ["no role from a pending mapping, even when a group has its name", [admins], [{ group: { pending: "Admins" }, role: "Admin" }], "User", "default"],
     [
       "the highest of two mapped groups",
       [managers, admins],
       [
-        { group: "Resource Managers", role: "Manager" },
-        { group: "Admins", role: "Admin" },
+        { group: { id: "g-managers" }, role: "Manager" },
+        { group: { id: "g-admins" }, role: "Admin" },
       ],
       "Admin",
       "group",
@@ -30,20 +36,25 @@ describe("computeRole", () => {
       "the highest, whatever the order",
       [admins, managers],
       [
-        { group: "Admins", role: "Admin" },
-        { group: "Resource Managers", role: "Manager" },
+        { group: { id: "g-admins" }, role: "Admin" },
+        { group: { id: "g-managers" }, role: "Manager" },
       ],
       "Admin",
       "group",
     ],
   ])("gives %s", (_, groups, mappings, role, kind) => {
-    const result = computeRole(groups, settings(mappings));
+    const result = computeRole(groups, settings(mappings as RoleMapping[]));
     expect(result.role).toBe(role);
     expect(result.source.kind).toBe(kind);
   });
 
+  it("keeps the role when the group is renamed: the mapping names its id", () => {
+    const mapping = { group: { id: "g-managers", externalId: "obj-managers" }, role: "Manager" };
+    expect(computeRole([{ ...managers, displayName: "Resource Mgmt" }], settings([mapping])).role).toBe("Manager");
+  });
+
   it("names the group and the mapping that gave the role", () => {
-    const mapping = { group: "Admins", role: "Admin" };
+    const mapping = { group: { id: "g-admins" }, role: "Admin" };
     expect(computeRole([other, admins], settings([mapping])).source).toEqual({ kind: "group", groupId: "g-admins", groupName: "Admins", mapping });
   });
 });
@@ -52,7 +63,7 @@ describe("nextRole", () => {
   const admin = {
     ...newProductUser(DEFAULT_SETTINGS),
     role: "Admin",
-    roleSource: { kind: "group" as const, groupId: "g-admins", groupName: "Admins", mapping: { group: "Admins", role: "Admin" } },
+    roleSource: { kind: "group" as const, groupId: "g-admins", groupName: "Admins", mapping: { group: { id: "g-admins" }, role: "Admin" } },
   };
   const toUser = { role: "User", source: { kind: "default" as const } };
 
@@ -75,7 +86,7 @@ describe("nextRole", () => {
 
   it("promotes without conflict", () => {
     const user = newProductUser(DEFAULT_SETTINGS);
-    const toAdmin = computeRole([admins], settings([{ group: "Admins", role: "Admin" }]));
+    const toAdmin = computeRole([admins], settings([{ group: { id: "g-admins" }, role: "Admin" }]));
     expect(nextRole(user, toAdmin, DEFAULT_SETTINGS, 0, NOW)).toEqual({ ...toAdmin, conflict: false });
   });
 });
@@ -97,7 +108,7 @@ describe("nextRole with a role granted by an admin or an invite", () => {
 
   it("lets a group raise a granted Manager to Admin", () => {
     const manager = { ...granted, role: "Manager" };
-    const source = { kind: "group" as const, groupId: "g-admins", groupName: "Admins", mapping: { group: "Admins", role: "Admin" } };
+    const source = { kind: "group" as const, groupId: "g-admins", groupName: "Admins", mapping: { group: { id: "g-admins" }, role: "Admin" } };
     expect(nextRole(manager, { role: "Admin", source }, DEFAULT_SETTINGS, 1, NOW)).toEqual({ role: "Admin", source, conflict: false });
   });
 });

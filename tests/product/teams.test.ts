@@ -1,15 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { teamsOf } from "../../shared/product/teams.js";
-import { groupMatches } from "../../shared/product/groups.js";
-import { DEFAULT_SETTINGS } from "../../shared/product/settings.js";
+import { DEFAULT_SETTINGS, pendingMatches, refMatches, type GroupRef } from "../../shared/product/settings.js";
 
 const consultants = { id: "t-1", name: "Consultants", createdAt: "2026-01-01T00:00:00.000Z" };
-const settings = { ...DEFAULT_SETTINGS, teams: [consultants], teamMappings: [{ group: "obj-sales", team: "t-1" }] };
+const settings = { ...DEFAULT_SETTINGS, teams: [consultants], teamMappings: [{ group: { id: "g-sales", externalId: "obj-sales" }, team: "t-1" }] };
 
 describe("teamsOf", () => {
   it("makes each group a team, unless a mapping puts its members into an existing team; sorted by name, no duplicates", () => {
     const groups = [
-      { id: "g-sales", displayName: "Sales", externalId: "obj-sales" },
+      { id: "g-sales", displayName: "Sales (renamed)", externalId: "obj-sales" },
       { id: "g-ops", displayName: "Ops" },
       { id: "g-sales-2", displayName: "Sales EMEA", externalId: "obj-sales" },
     ];
@@ -24,15 +23,22 @@ describe("teamsOf", () => {
   });
 });
 
-describe("groupMatches", () => {
+describe("refMatches and pendingMatches", () => {
   const group = { id: "g-1", displayName: "Resource Managers", externalId: "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159" };
   it.each([
-    ["its id", "g-1", true],
+    ["a bound mapping by its id", { id: "g-1" }, true],
+    ["a bound mapping by its object ID (the group provisioned again)", { id: "g-old", externalId: "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159" }, true],
+    ["not another group's id", { id: "g-2" }, false],
+    ["never a pending mapping", { pending: "Resource Managers" }, false],
+  ])("refMatches %s", (_, ref, expected) => {
+    expect(refMatches(ref as GroupRef, group)).toBe(expected);
+  });
+  it.each([
     ["its displayName in any case", "resource MANAGERS", true],
-    ["its externalId", "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159", true],
-    ["its externalId in another case (object IDs compare exactly)", "8AA1A0C0-C4C3-4BC0-B4A5-2EF676900159", false],
+    ["its object ID", "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159", true],
     ["another name", "Managers", false],
-  ])("matches by %s: %s", (_, selector, expected) => {
-    expect(groupMatches(selector, group)).toBe(expected);
+  ])("a created group is the one a pending mapping waits for by %s", (_, pending, expected) => {
+    expect(pendingMatches({ pending }, group)).toBe(expected);
+    expect(pendingMatches({ id: "g-1" }, group)).toBe(false);
   });
 });

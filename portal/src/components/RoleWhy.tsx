@@ -2,15 +2,15 @@ import { Text } from "@fluentui/react-components";
 import type { RoleSource } from "../api";
 import { fmtDate } from "../format";
 
-/** Why a user has its role, in one sentence. */
+/** Why a user has its role, in one sentence. A group is named by its current name (the mapping follows the group, not its name). */
 export function roleWhy(source: RoleSource | null | undefined): string {
   if (!source) return "No explanation available.";
   switch (source.kind) {
     case "default":
       return "Default role: no group mapping applies to this user.";
     case "group": {
-      const group = source.groupName ?? source.mapping?.group ?? "a group";
-      const mapping = source.mapping ? ` (mapping ${source.mapping.group} → ${source.mapping.role})` : "";
+      const group = source.groupName ?? source.groupId ?? "a group";
+      const mapping = source.mapping ? ` (mapped to ${source.mapping.role})` : "";
       return `From membership of the Entra group ${group}${mapping}.`;
     }
     case "kept":

@@ -1,7 +1,13 @@
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import {
   Badge,
   Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
   Field,
   Input,
   MessageBar,
@@ -19,9 +25,9 @@ import {
   tokens,
 } from "@fluentui/react-components";
 import { ArrowRightRegular, DismissRegular } from "@fluentui/react-icons";
-import { api, type Group, type RoleMapping, type RolePreview, type Team } from "../api";
+import { api, type Group, type MappedGroup, type MappingChange, type RoleMapping, type RolePreview, type Team } from "../api";
 import { useAction, useGet } from "../hooks";
-import { EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, Section, focusSection } from "../components/common";
+import { DangerButton, EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, RouteLink, Section, focusSection } from "../components/common";
 
 const useStyles = makeStyles({
   form: { display: "flex", gap: tokens.spacingHorizontalM, alignItems: "end", flexWrap: "wrap" },
@@ -31,6 +37,8 @@ const useStyles = makeStyles({
   previewList: { margin: 0, paddingLeft: tokens.spacingHorizontalXL, maxHeight: "240px", overflowY: "auto" },
   actions: { display: "flex", gap: tokens.spacingHorizontalS },
   sub: { color: tokens.colorNeutralForeground2 },
+  mapped: { display: "inline-flex", gap: tokens.spacingHorizontalXS, alignItems: "center", flexWrap: "wrap" },
+  dialogBody: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalS },
 });
 
 interface Roles {
@@ -46,12 +54,44 @@ export default function TeamsPage() {
     <>
       <PageHeader
         title="Teams and roles"
-        help="Entra groups assigned to your app are provisioned as groups. Map a group onto a product team to keep the team's members in step with it, and map a group to a role to give its members that role."
+        help="Entra groups assigned to your app are provisioned as groups. Map a group onto a product team to keep the team's members in step with it, and map a group to a role to give its members that role. A mapping follows the group itself, not its name: renaming the group in Entra changes nobody's role or team."
       />
       {groups.error && <ErrorState error={groups.error} what="the Entra groups for the pickers" onRetry={groups.reload} />}
       <TeamsSection groups={groups.data?.groups} />
       <RolesSection groups={groups.data?.groups} />
     </>
+  );
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** A mapped group by its current name and member count (or what it waits for). */
+function mappedGroupLabel(g: MappedGroup): string {
+  if (g.pending) return `${g.group} (not provisioned yet: binds when Entra creates it)`;
+  if (!g.groupId) return `${g.group} (deleted group)`;
+  return `${g.groupName} (${plural(g.members ?? 0, "member")})`;
+}
+
+const byName = (a: MappedGroup, b: MappedGroup) => (a.groupName ?? a.group).localeCompare(b.groupName ?? b.group);
+
+/** What a role change that ran (partly) as background jobs says, with a link to their progress. */
+function JobsNote({ jobs, members }: { jobs: MappingChange["jobs"]; members?: number }) {
+  if (jobs.length === 0) return null;
+  return (
+    <>
+      {" "}
+      The group is large{members !== undefined ? ` (${plural(members, "member")})` : ""}: its members' roles are being updated in the background (job{" "}
+      {jobs.map((j) => j.id).join(", ")}), so they change over the next moments. Follow its progress under Background jobs on{" "}
+      <RouteLink to="/health">Connection health</RouteLink>.
+    </>
+  );
+}
+
+function Done({ children }: { children: ReactNode }) {
+  return (
+    <MessageBar intent="success" role="status" layout="multiline">
+      <MessageBarBody>{children}</MessageBarBody>
+    </MessageBar>
   );
 }
 
@@ -69,12 +109,17 @@ function GroupSelect({ groups, value, onChange, label }: { groups: Group[] | und
         <option value="">{groups ? "Choose a group" : "Loading groups…"}</option>
         {groups?.map((g) => (
           <option key={g.id} value={g.displayName}>
-            {g.displayName} ({g.members} member{g.members === 1 ? "" : "s"})
+            {g.displayName} ({plural(g.members, "member")})
           </option>
         ))}
       </Select>
     </Field>
   );
+}
+
+interface TeamUnmap {
+  team: Team;
+  group: MappedGroup;
 }
 
 function TeamsSection({ groups }: { groups: Group[] | undefined }) {
@@ -84,39 +129,47 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
   const [team, setTeam] = useState("");
   const [newTeam, setNewTeam] = useState("");
   const [formError, setFormError] = useState<string>();
+  const [done, setDone] = useState<string>();
+  const [confirm, setConfirm] = useState<TeamUnmap>();
   const map = useAction();
   const unmap = useAction();
   const create = useAction();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    setDone(undefined);
     if (!group || !team) {
       setFormError("Choose both a group and a team.");
       return;
     }
     setFormError(undefined);
-    const ok = await map.run(async () => {
-      await api.post("/api/admin/teams/map", { group, team });
-      return true;
-    });
-    if (ok) {
+    const res = await map.run(() => api.post<{ groupName: string | null; team: { name: string } }>("/api/admin/teams/map", { group, team }));
+    if (res) {
+      const g = groups?.find((x) => x.displayName === group);
+      setDone(`Mapped ${res.groupName ?? group} to team ${res.team.name}: its ${plural(g?.members ?? 0, "member")} are in ${res.team.name}.`);
       setGroup("");
       setTeam("");
       teams.reload();
     }
   };
-  const remove = async (g: string) => {
+  const remove = async () => {
+    if (!confirm) return;
+    const { team: t, group: g } = confirm;
     const ok = await unmap.run(async () => {
-      await api.post("/api/admin/teams/unmap", { group: g });
+      await api.post("/api/admin/teams/unmap", { group: g.group });
       return true;
     });
     if (ok) {
+      setConfirm(undefined);
+      const name = g.groupName ?? g.group;
+      setDone(`Unmapped ${name} from team ${t.name}: its ${plural(g.members ?? 0, "member")} left ${t.name} and are in a team of the group's own, ${name}.`);
       teams.reload();
       focusSection("teams-heading");
     }
   };
   const createTeam = async (e: FormEvent) => {
     e.preventDefault();
+    setDone(undefined);
     const name = newTeam.trim();
     if (!name) return;
     const ok = await create.run(async () => {
@@ -125,6 +178,7 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
     });
     if (ok) {
       setNewTeam("");
+      setDone(`Created team ${name}. Map an Entra group onto it to give it members.`);
       teams.reload();
     }
   };
@@ -163,19 +217,25 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
                 <TableCell>
                   <div className={s.groups}>
                     {t.groups.length === 0 && <Text className={s.sub}>None</Text>}
-                    {t.groups.map((g) => (
-                      <Button
-                        key={g}
-                        size="small"
-                        icon={<DismissRegular />}
-                        iconPosition="after"
-                        aria-label={`Unmap ${g} from ${t.name}`}
-                        onClick={() => remove(g)}
-                        disabledFocusable={unmap.busy}
-                      >
-                        {g}
-                      </Button>
-                    ))}
+                    {t.source === "entra"
+                      ? t.groups.map((g) => <Text key={g.group}>{mappedGroupLabel(g)}</Text>)
+                      : [...t.groups].sort(byName).map((g) => (
+                          <span key={g.group} className={s.mapped}>
+                            <Text>{mappedGroupLabel(g)}</Text>
+                            <DangerButton
+                              size="small"
+                              icon={<DismissRegular />}
+                              aria-label={`Unmap ${g.groupName ?? g.group} from ${t.name}`}
+                              onClick={() => {
+                                setDone(undefined);
+                                unmap.setError(undefined);
+                                setConfirm({ team: t, group: g });
+                              }}
+                            >
+                              Unmap
+                            </DangerButton>
+                          </span>
+                        ))}
                   </div>
                 </TableCell>
               </TableRow>
@@ -183,17 +243,52 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
           </TableBody>
         </Table>
       ) : null}
-      <ProblemBar error={unmap.error} title="The group was not unmapped" />
+      {done && <Done>{done}</Done>}
+      <Dialog open={!!confirm} onOpenChange={(_, d) => !d.open && setConfirm(undefined)}>
+        <DialogSurface aria-describedby="team-unmap-what-changes">
+          <DialogBody>
+            <DialogTitle>
+              Unmap {confirm?.group.groupName ?? confirm?.group.group} from team {confirm?.team.name}?
+            </DialogTitle>
+            <DialogContent className={s.dialogBody}>
+              {confirm && (
+                <Text as="p" id="team-unmap-what-changes">
+                  {confirm.group.pending
+                    ? `Nobody changes team: the group is not provisioned yet. The mapping is removed, so the group will not join ${confirm.team.name} when Entra creates it.`
+                    : `${plural(confirm.group.members ?? 0, "member")} of ${confirm.group.groupName ?? confirm.group.group} leave team ${confirm.team.name} (unless another mapped group keeps them in it) and are in a team of the group's own instead.`}
+                </Text>
+              )}
+              <ProblemBar error={unmap.error} title="The group was not unmapped" />
+            </DialogContent>
+            <DialogActions>
+              <Button onClick={() => setConfirm(undefined)}>Cancel</Button>
+              <DangerButton appearance="primary" onClick={remove} disabledFocusable={unmap.busy}>
+                {unmap.busy ? "Unmapping…" : "Unmap"}
+              </DangerButton>
+            </DialogActions>
+          </DialogBody>
+        </DialogSurface>
+      </Dialog>
       <form className={s.form} onSubmit={submit} noValidate>
-        <GroupSelect groups={groups} value={group} onChange={setGroup} label="Entra group" />
+        <GroupSelect
+          groups={groups}
+          value={group}
+          onChange={(g) => {
+            setGroup(g);
+            setDone(undefined);
+          }}
+          label="Entra group"
+        />
         <Field label="Team" required validationMessage={formError}>
-          <Select className={s.select} value={team} onChange={(_, d) => setTeam(d.value)} disabled={!list?.length}>
+          <Select className={s.select} value={team} onChange={(_, d) => setTeam(d.value)} disabled={!list?.some((t) => t.source === "product")}>
             <option value="">Choose a team</option>
-            {list?.map((t) => (
-              <option key={t.id} value={t.name}>
-                {t.name}
-              </option>
-            ))}
+            {list
+              ?.filter((t) => t.source === "product")
+              .map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
           </Select>
         </Field>
         <Button type="submit" appearance="primary" disabledFocusable={map.busy}>
@@ -202,8 +297,8 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
       </form>
       <ProblemBar error={map.error} title="The group was not mapped" />
       <form className={s.form} onSubmit={createTeam} noValidate>
-        <Field label="New team name" validationMessage={create.error?.fieldError("name")}>
-          <Input value={newTeam} onChange={(_, d) => setNewTeam(d.value)} autoComplete="off" />
+        <Field label="New team name" hint="At most 100 characters." validationMessage={create.error?.fieldError("name")}>
+          <Input value={newTeam} onChange={(_, d) => setNewTeam(d.value)} autoComplete="off" maxLength={100} />
         </Field>
         <Button type="submit" disabledFocusable={create.busy || !newTeam.trim()}>
           Create team
@@ -214,16 +309,35 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
   );
 }
 
+function ChangeList({ preview }: { preview: RolePreview }) {
+  const s = useStyles();
+  if (preview.changes.length === 0) return null;
+  const sorted = [...preview.changes].sort((a, b) => a.userName.localeCompare(b.userName));
+  return (
+    <ul className={s.previewList} aria-label="Role changes">
+      {sorted.map((c) => (
+        <li key={c.userId}>
+          {c.userName}: {c.from} <ArrowRightRegular aria-label="to" /> {c.to}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+const changedText = (n: number) => `${plural(n, "user")} changed role`;
+
 function RolesSection({ groups }: { groups: Group[] | undefined }) {
   const s = useStyles();
   const roles = useGet<Roles>("/api/admin/roles");
   const [group, setGroup] = useState("");
   const [role, setRole] = useState("");
-  const [preview, setPreview] = useState<RolePreview & { group: string; role: string }>();
+  const [preview, setPreview] = useState<RolePreview & { group: string; groupName: string; role: string }>();
   const [formError, setFormError] = useState<string>();
-  const [saved, setSaved] = useState<string>();
+  const [saved, setSaved] = useState<{ text: string; jobs: MappingChange["jobs"]; members?: number }>();
+  const [confirm, setConfirm] = useState<{ mapping: RoleMapping; preview: RolePreview }>();
   const previewAction = useAction();
   const save = useAction();
+  const unmapPreview = useAction();
   const unmap = useAction();
 
   const change = (g: string, r: string) => {
@@ -235,40 +349,52 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
 
   const runPreview = async (e: FormEvent) => {
     e.preventDefault();
+    setSaved(undefined);
     if (!group || !role) {
       setFormError("Choose both a group and a role.");
       return;
     }
     setFormError(undefined);
-    setSaved(undefined);
     const res = await previewAction.run(() => api.post<RolePreview>("/api/admin/roles/preview", { group, role }));
-    if (res) setPreview({ ...res, group, role });
+    if (res) setPreview({ ...res, group, groupName: group, role });
   };
   const runSave = async () => {
     if (!preview) return;
-    const res = await save.run(() => api.post<{ changed: number }>("/api/admin/roles/map", { group: preview.group, role: preview.role }));
+    const res = await save.run(() => api.post<MappingChange>("/api/admin/roles/map", { group: preview.group, role: preview.role }));
     if (res) {
-      setSaved(
-        `Mapped ${preview.group} to ${preview.role}; ${res.changed ?? preview.count} user${(res.changed ?? preview.count) === 1 ? "" : "s"} changed role.`,
-      );
+      const text = res.jobs.length
+        ? `Mapped ${preview.groupName} to ${preview.role}.`
+        : `Mapped ${preview.groupName} to ${preview.role}; ${changedText(res.changed)}.`;
+      setSaved({ text, jobs: res.jobs, members: preview.members });
       setPreview(undefined);
       setGroup("");
       setRole("");
       roles.reload();
     }
   };
-  const remove = async (g: string) => {
-    const ok = await unmap.run(async () => {
-      await api.post("/api/admin/roles/unmap", { group: g });
-      return true;
-    });
-    if (ok) {
+  const askUnmap = async (m: RoleMapping) => {
+    setSaved(undefined);
+    setPreview(undefined);
+    unmap.setError(undefined);
+    const res = await unmapPreview.run(() => api.post<RolePreview>("/api/admin/roles/preview", { group: m.group, unmap: true }));
+    if (res) setConfirm({ mapping: m, preview: res });
+  };
+  const runUnmap = async () => {
+    if (!confirm) return;
+    const { mapping } = confirm;
+    const res = await unmap.run(() => api.post<MappingChange>("/api/admin/roles/unmap", { group: mapping.group }));
+    if (res) {
+      const name = mapping.groupName ?? mapping.group;
+      const text = res.jobs.length ? `Unmapped ${name} from ${mapping.role}.` : `Unmapped ${name} from ${mapping.role}; ${changedText(res.changed)}.`;
+      setSaved({ text, jobs: res.jobs, members: confirm.preview.members });
+      setConfirm(undefined);
       roles.reload();
       focusSection("roles-heading");
     }
   };
 
   const data = roles.data;
+  const confirmName = confirm ? (confirm.mapping.groupName ?? confirm.mapping.group) : "";
   return (
     <Section title="Role mappings" id="roles-heading">
       {roles.loading && !data ? (
@@ -299,31 +425,67 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
                   <TableRow key={m.group}>
                     <TableCell>
                       {m.groupName ?? m.group}
-                      {!m.groupId && (
-                        <Text className={s.sub} size={200}>
-                          {" "}
-                          (not provisioned yet)
-                        </Text>
-                      )}
+                      <Text className={s.sub} size={200}>
+                        {" "}
+                        {m.pending
+                          ? "(not provisioned yet: binds when Entra creates it)"
+                          : m.groupId
+                            ? `(${plural(m.members ?? 0, "member")})`
+                            : "(deleted group)"}
+                      </Text>
                     </TableCell>
                     <TableCell>{m.role}</TableCell>
                     <TableCell>
-                      <Button
+                      <DangerButton
                         size="small"
                         icon={<DismissRegular />}
                         aria-label={`Unmap ${m.groupName ?? m.group} from ${m.role}`}
-                        onClick={() => remove(m.group)}
-                        disabledFocusable={unmap.busy}
+                        onClick={() => askUnmap(m)}
+                        disabledFocusable={unmapPreview.busy || unmap.busy}
                       >
                         Unmap
-                      </Button>
+                      </DangerButton>
                     </TableCell>
                   </TableRow>
                 ))}
               </TableBody>
             </Table>
           )}
-          <ProblemBar error={unmap.error} title="The mapping was not removed" />
+          <ProblemBar error={unmapPreview.error} title="No preview of the unmapping" />
+          {saved && (
+            <Done>
+              {saved.text}
+              <JobsNote jobs={saved.jobs} members={saved.members} />
+            </Done>
+          )}
+          <Dialog open={!!confirm} onOpenChange={(_, d) => !d.open && setConfirm(undefined)}>
+            <DialogSurface aria-describedby="role-unmap-what-changes">
+              <DialogBody>
+                <DialogTitle>
+                  Unmap {confirmName} from {confirm?.mapping.role}?
+                </DialogTitle>
+                <DialogContent className={s.dialogBody}>
+                  {confirm && (
+                    <div id="role-unmap-what-changes" className={s.dialogBody}>
+                      <Text as="p" weight="semibold">
+                        {confirm.preview.count
+                          ? `Changes the role of ${plural(confirm.preview.count, "user")} of the group's ${plural(confirm.preview.members, "member")}.`
+                          : `Changes no user's role (the group has ${plural(confirm.preview.members, "member")}).`}
+                      </Text>
+                      <ChangeList preview={confirm.preview} />
+                    </div>
+                  )}
+                  <ProblemBar error={unmap.error} title="The mapping was not removed" />
+                </DialogContent>
+                <DialogActions>
+                  <Button onClick={() => setConfirm(undefined)}>Cancel</Button>
+                  <DangerButton appearance="primary" onClick={runUnmap} disabledFocusable={unmap.busy}>
+                    {unmap.busy ? "Unmapping…" : "Unmap"}
+                  </DangerButton>
+                </DialogActions>
+              </DialogBody>
+            </DialogSurface>
+          </Dialog>
           <form className={s.form} onSubmit={runPreview} noValidate>
             <GroupSelect groups={groups} value={group} onChange={(g) => change(g, role)} label="Group to map" />
             <Field label="Role" required validationMessage={formError}>
@@ -345,21 +507,11 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
             <div className={s.preview} role="region" aria-label="Preview of role changes">
               <MessageBar intent={preview.count ? "info" : "success"} layout="multiline">
                 <MessageBarBody>
-                  <MessageBarTitle>
-                    {preview.count ? `Changes the role of ${preview.count} user${preview.count === 1 ? "" : "s"}` : "Changes no user's role"}
-                  </MessageBarTitle>
-                  Mapping {preview.group} to {preview.role}. Nothing is saved until you select Save mapping.
+                  <MessageBarTitle>{preview.count ? `Changes the role of ${plural(preview.count, "user")}` : "Changes no user's role"}</MessageBarTitle>
+                  Mapping {preview.groupName} ({plural(preview.members, "member")}) to {preview.role}. Nothing is saved until you select Save mapping.
                 </MessageBarBody>
               </MessageBar>
-              {preview.changes.length > 0 && (
-                <ul className={s.previewList} aria-label="Role changes">
-                  {preview.changes.map((c) => (
-                    <li key={c.userId}>
-                      {c.userName}: {c.from} <ArrowRightRegular aria-label="to" /> {c.to}
-                    </li>
-                  ))}
-                </ul>
-              )}
+              <ChangeList preview={preview} />
               <div className={s.actions}>
                 <Button appearance="primary" onClick={runSave} disabledFocusable={save.busy}>
                   {save.busy ? "Saving…" : "Save mapping"}
@@ -368,11 +520,6 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
               </div>
               <ProblemBar error={save.error} title="The mapping was not saved" />
             </div>
-          )}
-          {saved && (
-            <MessageBar intent="success" role="status">
-              <MessageBarBody>{saved}</MessageBarBody>
-            </MessageBar>
           )}
         </>
       ) : null}

@@ -41,21 +41,28 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   oauth dev-assertion --client CLIENT-ID [--subject OBJECT-ID] [--audience A] [--oidc-url http://127.0.0.1:7072]
   login-types set --tenant ID --types password,entra
   role list --tenant ID
-  role map --tenant ID --group GROUP --role ROLE
+  role map --tenant ID --group GROUP --role ROLE [--pending]
   role unmap --tenant ID --group GROUP
   team create --tenant ID --name NAME
-  team map --tenant ID --group GROUP --team TEAM
+  team map --tenant ID --group GROUP --team TEAM [--pending]
   team unmap --tenant ID --group GROUP
   team list --tenant ID
   user create --tenant ID --user-name NAME [--object-id ID] [--login-types password,entra]
-  user show --tenant ID --user SCIM-ID
-  user set-object-id --tenant ID --user SCIM-ID --object-id ID
-  audit list --tenant ID [--resource ID] [--operation OP] [--limit N] [--page N]
+  user list --tenant ID [--search TEXT] [--status active|disconnected] [--role ROLE] [--team TEAM] [--sort userName|created|lastModified] [--order asc|desc] [--deleted] [--limit N] [--page N]
+  user show --tenant ID --user SCIM-ID|USER-NAME|OBJECT-ID
+  user set-object-id --tenant ID --user SCIM-ID|USER-NAME|OBJECT-ID --object-id GUID
+  audit list --tenant ID [--resource ID|NAME] [--operation OP] [--status success|failure] [--from ISO] [--to ISO] [--limit N] [--page N]
+  audit export --tenant ID [the filters of audit list] [--out FILE]   (CSV, newest 10,000 events at most)
   audit ignored --tenant ID [--days N]
   admin invite --tenant ID [--user-name ENTRA-USER-NAME] [--base-url https://HOST]
+  admin list --tenant ID
+  admin demote --tenant ID --user SCIM-ID|USER-NAME
+  invite list --tenant ID
+  invite revoke --tenant ID --invite INVITE-ID
   jobs list --tenant ID [--limit N]
   jobs retry --tenant ID --job JOB-ID
-GROUP is a group's id, displayName or externalId; TEAM a team's id or name.`;
+GROUP is a group's id, displayName or externalId; TEAM a team's id or name. A mapping keeps the group's id, so renames
+never change it; --pending maps a name no group has yet (it binds when Entra creates that group).`;
 
 const COMMANDS: Record<string, Command> = {
   ...tenantCommands,

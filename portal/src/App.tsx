@@ -5,13 +5,15 @@ import {
   PeopleRegular,
   PeopleTeamRegular,
   PersonRegular,
+  PersonStarRegular,
   DocumentBulletListRegular,
   HeartPulseRegular,
   ShieldKeyholeRegular,
   ToggleLeftRegular,
   SignOutRegular,
+  NavigationRegular,
 } from "@fluentui/react-icons";
-import { api, ApiError, onUnauthorized, setCsrfToken, type Me } from "./api";
+import { api, ApiError, onSessionRefused, onUnauthorized, setCsrfToken, type Me } from "./api";
 import { href, linkClick, match, navigate, useRoute } from "./router";
 import { ErrorState, LoadingState } from "./components/common";
 
@@ -21,6 +23,7 @@ const AccountTypesPage = lazy(() => import("./pages/AccountTypes"));
 const UsersPage = lazy(() => import("./pages/Users"));
 const UserPage = lazy(() => import("./pages/User"));
 const TeamsPage = lazy(() => import("./pages/Teams"));
+const AdminsPage = lazy(() => import("./pages/Admins"));
 const LogPage = lazy(() => import("./pages/Log"));
 const HealthPage = lazy(() => import("./pages/Health"));
 const ProfilePage = lazy(() => import("./pages/Profile"));
@@ -38,10 +41,20 @@ const useStyles = makeStyles({
     // Phones: the header wraps instead of pushing the page wider than the screen.
     "@media (max-width: 640px)": { flexWrap: "wrap", rowGap: tokens.spacingVerticalXS, padding: `${tokens.spacingVerticalXS} ${tokens.spacingHorizontalM}` },
   },
-  product: { fontWeight: tokens.fontWeightSemibold, fontSize: tokens.fontSizeBase400 },
-  tenant: { color: tokens.colorNeutralForegroundOnBrand, opacity: 0.9 },
+  product: { fontWeight: tokens.fontWeightSemibold, fontSize: tokens.fontSizeBase400, whiteSpace: "nowrap" },
+  tenant: { color: tokens.colorNeutralForegroundOnBrand, minWidth: 0, overflowWrap: "anywhere" },
   spacer: { flexGrow: 1 },
-  user: { color: tokens.colorNeutralForegroundOnBrand, textAlign: "right", lineHeight: tokens.lineHeightBase200 },
+  user: {
+    color: tokens.colorNeutralForegroundOnBrand,
+    textAlign: "right",
+    lineHeight: tokens.lineHeightBase200,
+    minWidth: 0,
+    maxWidth: "40ch",
+    overflowWrap: "anywhere",
+    "@media (max-width: 640px)": { textAlign: "left", maxWidth: "none" },
+  },
+  // The menu button: phones only, where the navigation is folded away.
+  menu: { display: "none", color: tokens.colorNeutralForegroundOnBrand, "@media (max-width: 640px)": { display: "inline-flex" } },
   signOut: { color: tokens.colorNeutralForegroundOnBrand },
   body: {
     display: "grid",
@@ -56,6 +69,7 @@ const useStyles = makeStyles({
     padding: `${tokens.spacingVerticalM} 0`,
     "@media (max-width: 640px)": { borderRight: "none", borderBottom: `1px solid ${tokens.colorNeutralStroke2}`, padding: `${tokens.spacingVerticalXS} 0` },
   },
+  navClosed: { "@media (max-width: 640px)": { display: "none" } },
   navList: { listStyle: "none", margin: 0, padding: 0 },
   navGroup: {
     padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalL} ${tokens.spacingVerticalXS}`,
@@ -111,7 +125,20 @@ const useStyles = makeStyles({
   },
 });
 
-type Session = { state: "loading" } | { state: "signed-out" } | { state: "error"; error: ApiError } | { state: "signed-in"; me: Me };
+type Session =
+  { state: "loading" } | { state: "signed-out" } | { state: "refused"; detail: string } | { state: "error"; error: ApiError } | { state: "signed-in"; me: Me };
+
+const meRequests = new Map<number, Promise<Me>>();
+/**
+ * GET /api/me once per attempt: a second mount of the same attempt (React's StrictMode in
+ * development) reuses the answer, whose 403 (the server ended the session, and says why) would
+ * otherwise be followed by a bare 401.
+ */
+function loadMe(attempt: number): Promise<Me> {
+  let request = meRequests.get(attempt);
+  if (!request) meRequests.set(attempt, (request = api.get<Me>("/api/me")));
+  return request;
+}
 
 export function App() {
   const [session, setSession] = useState<Session>({ state: "loading" });
@@ -119,8 +146,7 @@ export function App() {
 
   useEffect(() => {
     let live = true;
-    api
-      .get<Me>("/api/me")
+    loadMe(nonce)
       .then((me) => {
         if (!live) return;
         setCsrfToken(me.csrfToken);
@@ -129,6 +155,8 @@ export function App() {
       .catch((e: unknown) => {
         if (!live) return;
         if (e instanceof ApiError && e.status === 401) setSession({ state: "signed-out" });
+        // The one 403 of /api/me: the account may no longer use the portal, and the server ended the session.
+        else if (e instanceof ApiError && e.status === 403) setSession({ state: "refused", detail: e.detail });
         else setSession({ state: "error", error: e instanceof ApiError ? e : new ApiError(0, "Error", String(e)) });
       });
     return () => {
@@ -137,9 +165,11 @@ export function App() {
   }, [nonce]);
 
   useEffect(() => onUnauthorized(() => setSession({ state: "signed-out" })), []);
+  useEffect(() => onSessionRefused((detail) => setSession({ state: "refused", detail })), []);
 
   if (session.state === "loading") return <LoadingState label="Signing you in…" />;
   if (session.state === "signed-out") return <SignInPage />;
+  if (session.state === "refused") return <SessionEndedPage detail={session.detail} />;
   if (session.state === "error")
     return (
       <div style={{ padding: 24 }}>
@@ -168,6 +198,22 @@ function SignInPage() {
   );
 }
 
+/** The session ended because the account may no longer use the portal: the server's reason, and a way to sign in again. */
+function SessionEndedPage({ detail }: { detail: string }) {
+  const s = useStyles();
+  return (
+    <main className={s.signIn}>
+      <Title1 as="h1">Your session was ended</Title1>
+      <Body1 as="p">{detail}</Body1>
+      <div>
+        <Button as="a" appearance="primary" href="/auth/login">
+          Sign in again
+        </Button>
+      </div>
+    </main>
+  );
+}
+
 interface NavEntry {
   route: string;
   label: string;
@@ -189,6 +235,7 @@ const adminNav: (NavEntry | NavGroup)[] = [
   },
   { route: "/users", label: "Users", icon: <PersonRegular /> },
   { route: "/teams", label: "Teams and roles", icon: <PeopleTeamRegular /> },
+  { route: "/admins", label: "Admins", icon: <PersonStarRegular /> },
   { route: "/log", label: "Provisioning log", icon: <DocumentBulletListRegular /> },
   { route: "/health", label: "Connection health", icon: <HeartPulseRegular /> },
   { route: "/me", label: "My profile", icon: <PeopleRegular /> },
@@ -203,6 +250,10 @@ function Shell({ me }: { me: Me }) {
   const mainRef = useRef<HTMLElement>(null);
   const first = useRef(true);
   const [signOutError, setSignOutError] = useState<string>();
+  const [menuOpen, setMenuOpen] = useState(false);
+
+  // On a phone the menu folds away again once a page is picked.
+  useEffect(() => setMenuOpen(false), [route]);
 
   useEffect(() => {
     if (route === "/") navigate(me.isAdmin ? "/integrations/tokens" : "/me", { replace: true });
@@ -238,6 +289,15 @@ function Shell({ me }: { me: Me }) {
         Skip to main content
       </a>
       <header className={s.header} role="banner">
+        <Button
+          appearance="transparent"
+          className={s.menu}
+          icon={<NavigationRegular />}
+          aria-label="Menu"
+          aria-expanded={menuOpen}
+          aria-controls="main-nav"
+          onClick={() => setMenuOpen((o) => !o)}
+        />
         <Text className={s.product}>Admin portal</Text>
         <Text className={s.tenant} data-testid="tenant-name" aria-label={`Tenant ${me.tenant.name}`}>
           {me.tenant.name}
@@ -258,7 +318,7 @@ function Shell({ me }: { me: Me }) {
         </Button>
       </header>
       <div className={s.body}>
-        <nav className={s.nav} aria-label="Main">
+        <nav id="main-nav" className={mergeClasses(s.nav, !menuOpen && s.navClosed)} aria-label="Main">
           <ul className={s.navList}>
             {nav.map((n) =>
               "group" in n ? (
@@ -311,8 +371,25 @@ function NavLink({ entry: n, route, indent }: { entry: NavEntry; route: string; 
   );
 }
 
+/** An admin page opened by someone who is not an Admin: says so, instead of showing something else. */
+function AdminOnlyPage() {
+  return (
+    <div>
+      <Title1 as="h1">You need the Admin role to see this page</Title1>
+      <Body1 as="p">
+        This page is for Admins of your organization&apos;s account. Ask an Admin to map an Entra group of yours to the Admin role, or go to{" "}
+        <Link href={href("/me")} onClick={linkClick("/me")}>
+          My profile
+        </Link>
+        .
+      </Body1>
+    </div>
+  );
+}
+
 function Page({ route, me }: { route: string; me: Me }) {
-  if (!me.isAdmin || route === "/me") return <ProfilePage me={me} />;
+  if (route === "/me" || (!me.isAdmin && route === "/")) return <ProfilePage me={me} />;
+  if (!me.isAdmin) return <AdminOnlyPage />;
   if (route === "/" || route === "/integrations" || route === "/integrations/tokens") return <TokensPage me={me} />;
   if (route === "/authentication" || route === "/integrations/authentication") return <AuthenticationPage me={me} />;
   if (route === "/integrations/account-types") return <AccountTypesPage />;
@@ -320,6 +397,7 @@ function Page({ route, me }: { route: string; me: Me }) {
   const user = match("/users/:id", route);
   if (user) return <UserPage id={user.id} />;
   if (route === "/teams") return <TeamsPage />;
+  if (route === "/admins") return <AdminsPage />;
   if (route === "/log") return <LogPage />;
   if (route === "/health") return <HealthPage />;
   return (

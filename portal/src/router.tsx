@@ -27,6 +27,11 @@ export function useRoute(): string {
   return useSyncExternalStore(subscribe, currentRoute);
 }
 
+/** The query string of the address ("?operation=patch&page=2", or ""): pages keep their filters there, so reload, back and a shared link keep them. */
+export function useSearch(): string {
+  return useSyncExternalStore(subscribe, () => window.location.search);
+}
+
 export function href(route: string): string {
   return BASE + route;
 }

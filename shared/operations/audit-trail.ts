@@ -3,6 +3,7 @@ import { actorFields, type OperationContext } from "./context.js";
 import { toScimError } from "./errors.js";
 import { tenantSettings } from "./settings.js";
 import { auditTtlSeconds, type TenantSettings } from "../product/settings.js";
+import { describeWrite, resourceNames, type AttributeChange } from "../scim/changes.js";
 
 /**
  * The provisioning-log event of one write operation, whoever makes it (Entra's token, the CLI,
@@ -14,6 +15,12 @@ export class AuditTrail {
   private recorded = false;
   resourceId?: string;
   changedAttributes: string[] = [];
+  /** The changed attributes' old and new values (capped, never secrets), when the operation knows them. */
+  changes?: AttributeChange[];
+  changesOmitted?: number;
+  /** The resource's name at the time (userName, group displayName); a failed create: the one it tried. */
+  resourceName?: string;
+  resourceDisplayName?: string;
   members?: AuditEvent["members"];
   ignoredAttributes: string[] = [];
   /** PATCH events: which dialect the request spoke (the health page counts them). */
@@ -28,6 +35,23 @@ export class AuditTrail {
     resourceId?: string,
   ) {
     this.resourceId = resourceId;
+  }
+
+  /** Names the resource (a User's userName and displayName, a Group's displayName) from its document or a request body. */
+  name(resource: unknown): void {
+    const names = resourceNames(this.resourceType, resource);
+    if (names.resourceName) this.resourceName = names.resourceName;
+    if (names.resourceDisplayName) this.resourceDisplayName = names.resourceDisplayName;
+  }
+
+  /** The change a write made: changed attributes, their values, the resource's name after it. */
+  describe(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): void {
+    const { changedAttributes, changes, changesOmitted, ...names } = describeWrite(this.resourceType, before, after);
+    this.changedAttributes = changedAttributes;
+    this.changes = changes;
+    this.changesOmitted = changesOmitted;
+    if (names.resourceName) this.resourceName = names.resourceName;
+    if (names.resourceDisplayName) this.resourceDisplayName = names.resourceDisplayName;
   }
 
   /** The event to write with the change itself. */
@@ -52,15 +76,34 @@ export class AuditTrail {
   /** Records the event unless its write already carried it (always for failures). */
   async finish(status: number, detail?: string): Promise<void> {
     if (this.recorded && status < 400) return;
+    if (!this.resourceName && this.resourceId && (this.resourceType === "User" || this.resourceType === "Group")) await this.nameFromStore();
+    const ok = status < 400;
     const about: AuditAbout = {
       resourceType: this.resourceType,
       resourceId: this.resourceId,
-      changedAttributes: status < 400 ? this.changedAttributes : [],
+      ...(this.resourceName ? { resourceName: this.resourceName } : {}),
+      ...(this.resourceDisplayName ? { resourceDisplayName: this.resourceDisplayName } : {}),
+      changedAttributes: ok ? this.changedAttributes : [],
+      ...(ok && this.changes?.length ? { changes: this.changes } : {}),
+      ...(ok && this.changesOmitted ? { changesOmitted: this.changesOmitted } : {}),
       ...(detail ? { detail } : {}),
       ...(this.members && status < 400 ? { members: this.members } : {}),
     };
     await this.ctx.services.auditLog.record(this.ctx.tenantId, await this.draft(status), about);
     this.recorded = true;
+  }
+
+  /**
+   * An admin operation on a User or Group that did not name it (set-object-id, admin-grant, a role
+   * conflict): its current name. The event is written without one if the read fails (reported).
+   */
+  private async nameFromStore(): Promise<void> {
+    try {
+      const doc = await this.ctx.services.resources.get(this.ctx.tenantId, this.resourceType as "User" | "Group", this.resourceId!);
+      if (doc) this.name(doc.resource);
+    } catch (error) {
+      this.ctx.services.report("Could not read the name of a logged resource", error);
+    }
   }
 }
 

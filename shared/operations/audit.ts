@@ -1,11 +1,194 @@
-import type { AuditQuery } from "../store/audit-log.js";
+import { AUDIT_OPERATIONS, type AuditEvent, type AuditOperation, type AuditQuery } from "../store/audit-log.js";
+import { attributeLabel } from "../scim/labels.js";
+import { toCsv } from "../product/csv.js";
 import type { OperationContext, Services } from "./context.js";
+import { OperationError } from "./errors.js";
 import { tenantSettings } from "./settings.js";
 
 /** The tenant's provisioning log, newest first, paged and filtered (within the tenant's log retention). */
 export async function listAudit(ctx: OperationContext, query: AuditQuery) {
   const { auditRetentionDays } = await tenantSettings(ctx);
   return ctx.services.auditLog.list(ctx.tenantId, { ...query, now: ctx.now, retentionDays: auditRetentionDays });
+}
+
+/** Who makes an operation, for the log's filter: Entra's SCIM writes, its OAuth token requests, the product in the background, or an admin. */
+export type OperationGroup = "SCIM" | "Entra sign-in" | "Background" | "Admin";
+
+const GROUP_OF: Partial<Record<AuditOperation, OperationGroup>> = {
+  create: "SCIM",
+  replace: "SCIM",
+  patch: "SCIM",
+  delete: "SCIM",
+  "oauth-token": "Entra sign-in",
+  "role-conflict": "Background",
+  job: "Background",
+};
+
+/** Every operation the log records, with its group (`GET /api/admin/audit/operations`; the portal's filter lists these). */
+export function auditOperations(): { operation: AuditOperation; group: OperationGroup }[] {
+  return AUDIT_OPERATIONS.map((operation) => ({ operation, group: GROUP_OF[operation] ?? "Admin" }));
+}
+
+/** The filters of the log as the admin API and the CLI take them (every one optional). */
+export interface AuditFilterInput {
+  operation?: string | null;
+  /** An id, a userName or group displayName, or part of a name (userName or displayName at the time of the event). */
+  resource?: string | null;
+  /** "success" or "failure". */
+  status?: string | null;
+  from?: string | null;
+  to?: string | null;
+}
+
+function isoTime(value: string | null | undefined, field: string): string | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  const t = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(t))
+    throw new OperationError(400, `${field} must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z (got "${value}")`, field);
+  return new Date(t).toISOString();
+}
+
+/** Longest `resource` search text: a userName or group displayName is at most 256 characters. */
+const MAX_RESOURCE_TEXT = 256;
+
+/**
+ * The log query of a filter input, validated (400 naming the field). `resource` matches an event
+ * whose resource id is the text, whose resource is the User or Group that holds that userName or
+ * displayName now (so events from before a rename, or logged without a name, are found too), or
+ * whose name at the time contains the text (case-insensitively).
+ */
+export async function auditFilters(ctx: OperationContext, raw: AuditFilterInput): Promise<Omit<AuditQuery, "limit" | "page">> {
+  if (raw.operation && !(AUDIT_OPERATIONS as readonly string[]).includes(raw.operation))
+    throw new OperationError(400, `operation must be one of ${AUDIT_OPERATIONS.join(", ")} (got "${raw.operation}")`, "operation");
+  if (raw.status && raw.status !== "success" && raw.status !== "failure")
+    throw new OperationError(400, `status must be success or failure (got "${raw.status}")`, "status");
+  const from = isoTime(raw.from, "from");
+  const to = isoTime(raw.to, "to");
+  if (from && to && from >= to) throw new OperationError(400, "from must be before to", "from");
+  const text = raw.resource?.trim() ?? "";
+  if ([...text].length > MAX_RESOURCE_TEXT)
+    throw new OperationError(400, `resource must be at most ${MAX_RESOURCE_TEXT} characters: an id, a userName or a group name`, "resource");
+  let ids: string[] = [];
+  if (text) {
+    const { resources } = ctx.services;
+    const [user, group] = await Promise.all([
+      resources.findBy(ctx.tenantId, "User", "userName", text),
+      resources.findBy(ctx.tenantId, "Group", "displayName", text),
+    ]);
+    ids = [user?.id, group?.id].filter((id): id is string => !!id && id !== text);
+  }
+  return {
+    ...(raw.operation ? { operation: raw.operation } : {}),
+    ...(text ? { resource: { text, ids } } : {}),
+    ...(raw.status ? { outcome: raw.status as "success" | "failure" } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+  };
+}
+
+/**
+ * An event as the portal shows it (every field present, null when absent). `changes` lists every
+ * changed attribute with its display name ("Employee number" for the enterprise URN) and, when the
+ * event kept them, its old and new values; an event logged before values were kept has names only.
+ */
+export function auditView(e: AuditEvent) {
+  const changed = e.changedAttributes ?? [];
+  const kept = new Map((e.changes ?? []).map((c) => [c.attribute, c]));
+  const changes = changed.map((attribute) => {
+    const c = kept.get(attribute);
+    return {
+      attribute,
+      label: attributeLabel(attribute),
+      old: c?.old ?? null,
+      new: c?.new ?? null,
+      valuesKept: c !== undefined && !c.redacted,
+      truncated: c?.truncated ?? false,
+      redacted: c?.redacted ?? false,
+    };
+  });
+  return {
+    id: e.id,
+    time: e.time,
+    tokenName: e.tokenName,
+    tokenId: e.tokenId,
+    operation: e.operation,
+    resourceType: e.resourceType,
+    resourceId: e.resourceId ?? null,
+    resourceName: e.resourceName ?? null,
+    resourceDisplayName: e.resourceDisplayName ?? null,
+    changedAttributes: changed,
+    changes,
+    changesOmitted: e.changesOmitted ?? 0,
+    members: e.members ?? null,
+    status: e.status,
+    detail: e.detail ?? null,
+    ignoredAttributes: e.ignoredAttributes ?? null,
+    patchDialect: e.patchDialect ?? null,
+  };
+}
+
+/** Most events one CSV export holds: the newest ones that match. */
+export const MAX_EXPORT_ROWS = 10_000;
+
+/** "Job title: Engineer → Manager" for each change; a change whose values were not kept by its name only. */
+function changesText(view: ReturnType<typeof auditView>): string {
+  const parts = view.changes.map((c) => {
+    if (c.redacted) return `${c.label}: (secret, not kept)`;
+    if (!c.valuesKept) return c.label;
+    return `${c.label}: ${c.old ?? "(none)"} → ${c.new ?? "(none)"}${c.truncated ? " (cut)" : ""}`;
+  });
+  if (view.changesOmitted) parts.push(`(values of ${view.changesOmitted} more not kept)`);
+  return parts.join("; ");
+}
+
+/**
+ * The filtered log as CSV (newest first, at most MAX_EXPORT_ROWS events; `truncated` when more
+ * matched, and `total` says how many), for `GET /api/admin/audit/export` and `audit export`.
+ */
+export async function auditCsv(
+  ctx: OperationContext,
+  raw: AuditFilterInput,
+  limit = MAX_EXPORT_ROWS,
+): Promise<{ csv: string; rows: number; total: number; truncated: boolean }> {
+  const { total, events } = await listAudit(ctx, { ...(await auditFilters(ctx, raw)), limit, page: 1 });
+  const header = [
+    "time",
+    "operation",
+    "status",
+    "resourceType",
+    "resourceId",
+    "resourceName",
+    "resourceDisplayName",
+    "changes",
+    "membersAdded",
+    "membersRemoved",
+    "ignoredAttributes",
+    "detail",
+    "actor",
+    "actorId",
+    "eventId",
+  ];
+  const rows = events.map((e) => {
+    const v = auditView(e);
+    return [
+      v.time,
+      v.operation,
+      v.status,
+      v.resourceType,
+      v.resourceId,
+      v.resourceName,
+      v.resourceDisplayName,
+      changesText(v),
+      v.members?.added,
+      v.members?.removed,
+      v.ignoredAttributes?.join("; "),
+      v.detail,
+      v.tokenName,
+      v.tokenId,
+      v.id,
+    ];
+  });
+  return { csv: toCsv(header, rows), rows: rows.length, total, truncated: total > rows.length };
 }
 
 const DAY_MS = 86_400_000;

@@ -2,35 +2,47 @@ import { randomUUID } from "node:crypto";
 import type { Container, SqlParameter } from "@azure/cosmos";
 import { call, cosmosStatus, fromCosmos } from "./errors.js";
 import { idempotent } from "./retry.js";
+import type { AttributeChange } from "../scim/changes.js";
+import { foldUserName } from "../scim/names.js";
 
-export type AuditOperation =
-  | "create"
-  | "replace"
-  | "patch"
-  | "delete"
-  | "role-conflict"
-  | "role-map"
-  | "role-unmap"
-  | "team-map"
-  | "team-unmap"
-  | "team-create"
-  | "login-types"
-  | "settings"
-  | "set-object-id"
-  | "token-create"
-  | "token-revoke"
-  | "oauth-client-create"
-  | "oauth-client-revoke"
-  | "oauth-secret-add"
-  | "oauth-secret-revoke"
-  | "oauth-federation-add"
-  | "oauth-federation-remove"
-  | "oauth-token"
-  | "tenant-link"
-  | "admin-grant"
-  | "entra-unlink"
-  | "invite-create"
-  | "job";
+/**
+ * Every operation the provisioning log records: the SCIM writes Entra makes, and what admins and
+ * the product do (mappings, tokens, OAuth clients, sign-in links, background jobs). The admin API
+ * serves this list to the portal's filter; the type follows from it.
+ */
+export const AUDIT_OPERATIONS = [
+  "create",
+  "replace",
+  "patch",
+  "delete",
+  "role-conflict",
+  "role-map",
+  "role-unmap",
+  "team-map",
+  "team-unmap",
+  "team-create",
+  "login-types",
+  "settings",
+  "set-object-id",
+  "token-create",
+  "token-revoke",
+  "oauth-client-create",
+  "oauth-client-revoke",
+  "oauth-secret-add",
+  "oauth-secret-revoke",
+  "oauth-federation-add",
+  "oauth-federation-remove",
+  "oauth-token",
+  "tenant-link",
+  "admin-grant",
+  "entra-unlink",
+  "invite-create",
+  "invite-revoke",
+  "admin-demote",
+  "job",
+] as const;
+
+export type AuditOperation = (typeof AUDIT_OPERATIONS)[number];
 
 /** How a PATCH request spelled its operations: Entra's default (`Replace`, `value` objects without paths) or RFC 7644 (aadOptscim062020). */
 export type PatchDialect = "default" | "rfc";
@@ -45,7 +57,15 @@ export interface AuditEvent {
   operation: AuditOperation;
   resourceType: string;
   resourceId?: string;
+  /** The resource's name when the event happened: a User's userName, a Group's displayName (a failed create: the one it tried). */
+  resourceName?: string;
+  /** A User's displayName when the event happened. */
+  resourceDisplayName?: string;
   changedAttributes: string[];
+  /** The changed attributes' old and new values (capped; secrets never): see scim/changes.ts. */
+  changes?: AttributeChange[];
+  /** Changed attributes beyond the cap, whose values the event does not keep. */
+  changesOmitted?: number;
   status: number;
   detail?: string;
   members?: { added: number; removed: number };
@@ -67,7 +87,16 @@ export interface AuditDraft {
   patchDialect?: PatchDialect;
 }
 
-export type AuditAbout = Pick<AuditEvent, "resourceType" | "resourceId" | "changedAttributes" | "detail" | "members">;
+export type AuditAbout = Pick<
+  AuditEvent,
+  "resourceType" | "resourceId" | "resourceName" | "resourceDisplayName" | "changedAttributes" | "changes" | "changesOmitted" | "detail" | "members"
+>;
+
+/** The folded names an event is found by (`resource` search): userName and displayName, case-insensitively. */
+const nameKey = (about: AuditAbout) => {
+  const names = [about.resourceName, about.resourceDisplayName].filter((n): n is string => !!n);
+  return names.length ? { nameKey: foldUserName(names.join("\n")) } : {};
+};
 
 let sequence = 0;
 
@@ -91,6 +120,7 @@ export function auditDoc(tenantId: string, draft: AuditDraft, about: AuditAbout)
     kind: "Audit",
     ...rest,
     ...about,
+    ...nameKey(about),
     ...(ignoredAttributes?.length ? { ignoredAttributes } : {}),
     ttl: ttlSeconds,
   };
@@ -114,7 +144,13 @@ export interface OutboxDoc {
 }
 
 export interface AuditQuery {
+  /** Events of exactly this resource id. */
   resourceId?: string;
+  /**
+   * Events whose resource is `text` (an id) or one of `ids` (the resources that hold that name
+   * now), or whose name at the time contains `text` (userName or displayName, case-insensitively).
+   */
+  resource?: { text: string; ids: string[] };
   operation?: string;
   /** "success": status below 400; "failure": 400 and above. */
   outcome?: "success" | "failure";
@@ -132,7 +168,11 @@ const FIELDS = [
   "operation",
   "resourceType",
   "resourceId",
+  "resourceName",
+  "resourceDisplayName",
   "changedAttributes",
+  "changes",
+  "changesOmitted",
   "status",
   "detail",
   "members",
@@ -300,6 +340,14 @@ function filterOf(query: AuditQuery & { now: Date }): { where: string; parameter
     parameters.push({ name, value });
   };
   if (query.resourceId) add("c.resourceId = @resourceId", "@resourceId", query.resourceId);
+  if (query.resource) {
+    clauses.push("(c.resourceId = @resource OR ARRAY_CONTAINS(@resourceIds, c.resourceId) OR CONTAINS(c.nameKey, @nameKey))");
+    parameters.push(
+      { name: "@resource", value: query.resource.text },
+      { name: "@resourceIds", value: query.resource.ids },
+      { name: "@nameKey", value: foldUserName(query.resource.text) },
+    );
+  }
   if (query.operation) add("c.operation = @operation", "@operation", query.operation);
   if (query.outcome === "success") add("c.status < @failure", "@failure", 400);
   if (query.outcome === "failure") add("c.status >= @failure", "@failure", 400);
@@ -309,9 +357,11 @@ function filterOf(query: AuditQuery & { now: Date }): { where: string; parameter
 }
 
 /** The same filter over an outbox event (in memory: a tenant has few, usually none). */
-function matches(e: AuditEvent, q: AuditQuery): boolean {
+function matches(e: AuditEvent & { nameKey?: string }, q: AuditQuery): boolean {
+  const r = q.resource;
   return (
     (!q.resourceId || e.resourceId === q.resourceId) &&
+    (!r || e.resourceId === r.text || r.ids.includes(e.resourceId ?? "") || (e.nameKey ?? "").includes(foldUserName(r.text))) &&
     (!q.operation || e.operation === q.operation) &&
     (q.outcome !== "success" || e.status < 400) &&
     (q.outcome !== "failure" || e.status >= 400) &&

@@ -18,9 +18,9 @@ import {
   tokens,
   useRestoreFocusTarget,
 } from "@fluentui/react-components";
-import type { AuditEvent } from "../api";
+import type { AuditChange, AuditEvent } from "../api";
 import { fmtDateTime } from "../format";
-import { HttpStatusBadge } from "./common";
+import { HttpStatusBadge, TableScroll } from "./common";
 
 /** "portal:ann@contoso.com" with line-break opportunities after ":" and before "@", so a narrow column wraps it there. */
 export function breakable(text: string) {
@@ -46,19 +46,49 @@ const useStyles = makeStyles({
     "& dt": { fontWeight: tokens.fontWeightSemibold },
     "& dd": { margin: 0, overflowWrap: "anywhere", minWidth: 0 },
   },
+  changes: {
+    width: "100%",
+    tableLayout: "fixed",
+    borderCollapse: "collapse",
+    "& th, & td": { textAlign: "left", verticalAlign: "top", padding: `${tokens.spacingVerticalXXS} ${tokens.spacingHorizontalS}`, overflowWrap: "anywhere" },
+    "& th": { fontWeight: tokens.fontWeightSemibold },
+  },
+  attributeColumn: { width: "40%" },
+  surface: { maxWidth: "min(860px, calc(100vw - 32px))" },
+  muted: { color: tokens.colorNeutralForeground3 },
   summary: {
     color: tokens.colorNeutralForeground2,
     overflowWrap: "anywhere",
     display: "-webkit-box",
-    WebkitLineClamp: "2",
+    WebkitLineClamp: "3",
     WebkitBoxOrient: "vertical",
     overflow: "hidden",
   },
 });
 
+/** "Job title: Engineer → Manager": one change as a line; its name only when the event kept no values. */
+export function changeText(c: AuditChange): string {
+  if (c.redacted) return `${c.label} (secret, not shown)`;
+  if (!c.valuesKept) return c.label;
+  return `${c.label}: ${c.old ?? "(none)"} → ${c.new ?? "(none)"}`;
+}
+
+/** The changes of an event: with values and display names when the server sent them, else the attribute names. */
+function changesOf(e: AuditEvent): AuditChange[] {
+  if (e.changes) return e.changes;
+  return (e.changedAttributes ?? []).map((a) => ({ attribute: a, label: a, old: null, new: null, valuesKept: false, truncated: false, redacted: false }));
+}
+
+/** A resource as the log names it: "ann@contoso.com (Ann Lee)", or the id when the event has no name. */
+export function resourceLabel(e: AuditEvent): string {
+  if (!e.resourceName) return e.resourceId ?? "";
+  return e.resourceDisplayName && e.resourceDisplayName !== e.resourceName ? `${e.resourceName} (${e.resourceDisplayName})` : e.resourceName;
+}
+
 export function summarize(e: AuditEvent): string {
   const parts: string[] = [];
-  if (e.changedAttributes?.length) parts.push(`changed ${e.changedAttributes.join(", ")}`);
+  const changes = changesOf(e).filter((c) => c.attribute !== "members");
+  if (changes.length) parts.push(changes.map(changeText).join("; "));
   if (e.members && (e.members.added || e.members.removed)) parts.push(`members +${e.members.added} −${e.members.removed}`);
   if (e.ignoredAttributes?.length) parts.push(`${e.ignoredAttributes.length} ignored`);
   if (e.status >= 400 && e.detail) parts.push(e.detail);
@@ -71,7 +101,7 @@ function DetailsButton({ event, onOpen }: { event: AuditEvent; onOpen: (e: Audit
     <Button
       size="small"
       onClick={() => onOpen(event)}
-      aria-label={`Details of ${event.operation} ${event.resourceId ?? ""} at ${fmtDateTime(event.time)}`}
+      aria-label={`Details of ${event.operation} ${resourceLabel(event)} at ${fmtDateTime(event.time)}`}
       {...restore}
     >
       Details
@@ -85,48 +115,61 @@ export function AuditTable({ events, label, showResource = true }: { events: Aud
   const [open, setOpen] = useState<AuditEvent>();
   return (
     <>
-      <Table aria-label={label} size="small">
-        <TableHeader>
-          <TableRow>
-            <TableHeaderCell style={{ width: "170px" }}>Time</TableHeaderCell>
-            <TableHeaderCell style={{ width: "90px" }}>Operation</TableHeaderCell>
-            {showResource && <TableHeaderCell style={{ width: "150px" }}>Resource</TableHeaderCell>}
-            <TableHeaderCell style={{ width: "110px" }}>Status</TableHeaderCell>
-            <TableHeaderCell style={{ width: "150px" }}>Token</TableHeaderCell>
-            <TableHeaderCell>Summary</TableHeaderCell>
-            <TableHeaderCell style={{ width: "80px" }}>
-              <span className="visually-hidden">Details</span>
-            </TableHeaderCell>
-          </TableRow>
-        </TableHeader>
-        <TableBody>
-          {events.map((e) => (
-            <TableRow key={e.id}>
-              <TableCell>{fmtDateTime(e.time)}</TableCell>
-              <TableCell>{e.operation}</TableCell>
-              {showResource && (
-                <TableCell>
-                  {e.resourceType ?? ""} <span className={s.mono}>{e.resourceId ?? ""}</span>
-                </TableCell>
-              )}
-              <TableCell>
-                <HttpStatusBadge status={e.status} />
-              </TableCell>
-              <TableCell className={s.wrap}>{e.tokenName ? breakable(e.tokenName) : "—"}</TableCell>
-              <TableCell>
-                <Text className={s.summary} size={200} title={summarize(e)}>
-                  {summarize(e) || "—"}
-                </Text>
-              </TableCell>
-              <TableCell>
-                <DetailsButton event={e} onOpen={setOpen} />
-              </TableCell>
+      <TableScroll label={`${label} table`}>
+        <Table aria-label={label} size="small">
+          <TableHeader>
+            <TableRow>
+              <TableHeaderCell style={{ width: "170px" }}>Time</TableHeaderCell>
+              <TableHeaderCell style={{ width: "90px" }}>Operation</TableHeaderCell>
+              {showResource && <TableHeaderCell style={{ width: "150px" }}>Resource</TableHeaderCell>}
+              <TableHeaderCell style={{ width: "110px" }}>Status</TableHeaderCell>
+              <TableHeaderCell style={{ width: "150px" }}>Changed by</TableHeaderCell>
+              <TableHeaderCell>Summary</TableHeaderCell>
+              <TableHeaderCell style={{ width: "80px" }}>
+                <span className="visually-hidden">Details</span>
+              </TableHeaderCell>
             </TableRow>
-          ))}
-        </TableBody>
-      </Table>
+          </TableHeader>
+          <TableBody>
+            {events.map((e) => (
+              <TableRow key={e.id}>
+                <TableCell>{fmtDateTime(e.time)}</TableCell>
+                <TableCell>{e.operation}</TableCell>
+                {showResource && (
+                  <TableCell className={s.wrap}>
+                    {e.resourceName ? (
+                      <>
+                        <Text weight="semibold">{breakable(resourceLabel(e))}</Text>
+                        <Text block size={200} className={s.muted}>
+                          {e.resourceType ?? ""} <span className={s.mono}>{e.resourceId ?? ""}</span>
+                        </Text>
+                      </>
+                    ) : (
+                      <>
+                        {e.resourceType ?? ""} <span className={s.mono}>{e.resourceId ?? ""}</span>
+                      </>
+                    )}
+                  </TableCell>
+                )}
+                <TableCell>
+                  <HttpStatusBadge status={e.status} />
+                </TableCell>
+                <TableCell className={s.wrap}>{e.tokenName ? breakable(e.tokenName) : "—"}</TableCell>
+                <TableCell>
+                  <Text className={s.summary} size={200} title={summarize(e)}>
+                    {summarize(e) || "—"}
+                  </Text>
+                </TableCell>
+                <TableCell>
+                  <DetailsButton event={e} onOpen={setOpen} />
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </TableScroll>
       <Dialog open={!!open} onOpenChange={(_, d) => !d.open && setOpen(undefined)}>
-        <DialogSurface>
+        <DialogSurface className={s.surface}>
           <DialogBody>
             <DialogTitle>Event details</DialogTitle>
             <DialogContent>{open && <EventDetails event={open} />}</DialogContent>
@@ -155,16 +198,19 @@ export function EventDetails({ event: e }: { event: AuditEvent }) {
       <dd>{e.operation}</dd>
       <dt>Resource</dt>
       <dd>
+        {e.resourceName && <Text block>{resourceLabel(e)}</Text>}
         {e.resourceType ?? "—"} <span className={s.mono}>{e.resourceId ?? ""}</span>
       </dd>
       <dt>Status</dt>
       <dd>
         <HttpStatusBadge status={e.status} />
       </dd>
-      <dt>Token</dt>
+      <dt>Changed by</dt>
       <dd>{e.tokenName ?? "—"}</dd>
-      <dt>Changed attributes</dt>
-      <dd className={s.mono}>{list(e.changedAttributes)}</dd>
+      <dt>Changes</dt>
+      <dd>
+        <ChangesTable event={e} />
+      </dd>
       <dt>Members</dt>
       <dd>{e.members ? `${e.members.added} added, ${e.members.removed} removed` : "—"}</dd>
       <dt>Ignored attributes</dt>
@@ -179,5 +225,69 @@ export function EventDetails({ event: e }: { event: AuditEvent }) {
       <dt>Error detail</dt>
       <dd>{e.detail ?? "—"}</dd>
     </dl>
+  );
+}
+
+/** Old and new value of each changed attribute, by display name ("Employee number", not its URN). */
+function ChangesTable({ event: e }: { event: AuditEvent }) {
+  const s = useStyles();
+  const changes = changesOf(e);
+  if (changes.length === 0) return <>None</>;
+  const anyValues = changes.some((c) => c.valuesKept || c.redacted);
+  return (
+    <>
+      <table className={s.changes} aria-label="Changed attributes">
+        <thead>
+          <tr>
+            <th scope="col" className={s.attributeColumn}>
+              Attribute
+            </th>
+            {anyValues && <th scope="col">Old value</th>}
+            {anyValues && <th scope="col">New value</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {changes.map((c) => (
+            <tr key={c.attribute}>
+              <td title={c.attribute}>
+                {c.label}
+                {c.label !== c.attribute && (
+                  <Text block size={100} className={s.mono}>
+                    {c.attribute}
+                  </Text>
+                )}
+              </td>
+              {anyValues &&
+                (c.redacted ? (
+                  <td colSpan={2} className={s.muted}>
+                    Secret: changed, never shown or stored
+                  </td>
+                ) : c.valuesKept ? (
+                  <>
+                    <td className={c.old === null ? s.muted : undefined}>{c.old ?? "(none)"}</td>
+                    <td className={c.new === null ? s.muted : undefined}>
+                      {c.new ?? "(none)"}
+                      {c.truncated && (
+                        <Text block size={100} className={s.muted}>
+                          (cut: the log keeps the first 200 characters)
+                        </Text>
+                      )}
+                    </td>
+                  </>
+                ) : (
+                  <td colSpan={2} className={s.muted}>
+                    Not recorded
+                  </td>
+                ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {(e.changesOmitted ?? 0) > 0 && (
+        <Text block size={200} className={s.muted}>
+          The values of {e.changesOmitted} more changed attribute{e.changesOmitted === 1 ? "" : "s"} were not kept (the log keeps those of 25 per event).
+        </Text>
+      )}
+    </>
   );
 }

@@ -1,6 +1,6 @@
 import type { RoleSource } from "../../shared/product/roles.js";
 import { parseLoginTypes } from "../../shared/product/settings.js";
-import { createUser, setObjectId, showUser } from "../../shared/operations/users.js";
+import { createUser, findUser, linkObjectId, listUsers, showUser } from "../../shared/operations/users.js";
 import type { Command, OptionTable } from "./command.js";
 import { optional, required, tenantContext, usage } from "./command.js";
 
@@ -11,6 +11,10 @@ export const userOptions: OptionTable = {
   "user-name": { type: "string" },
   "object-id": { type: "string" },
   "login-types": { type: "string" },
+  search: { type: "string" },
+  sort: { type: "string" },
+  order: { type: "string" },
+  deleted: { type: "boolean" },
 };
 
 function describeSource(source: RoleSource): string {
@@ -51,8 +55,30 @@ export const userCommands: Record<string, Command> = {
     return { data, text };
   },
 
+  "user list": async (args, svc, now) => {
+    const data = await listUsers(await tenantContext(args, svc, now), {
+      search: optional(args, "search"),
+      status: optional(args, "status"),
+      role: optional(args, "role"),
+      team: optional(args, "team"),
+      sort: optional(args, "sort"),
+      order: optional(args, "order"),
+      view: args.deleted ? "deleted" : "current",
+      page: optional(args, "page"),
+      pageSize: optional(args, "limit"),
+    });
+    const rows = data.users.map((u) =>
+      [u.userName, u.displayName ?? "-", u.status, "deletedAt" in u ? `deleted ${u.deletedAt}` : `${u.role}`, u.objectId ?? "-", u.id].join("  "),
+    );
+    const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
+    const header = `${data.total} ${data.view === "deleted" ? "deleted user" : "user"}${data.total === 1 ? "" : "s"}${pages > 1 ? ` (page ${data.page} of ${pages})` : ""}`;
+    return { data, text: [header, ...rows].join("\n") };
+  },
+
   "user set-object-id": async (args, svc, now) => {
-    const data = await setObjectId(await tenantContext(args, svc, now), required(args, "user"), required(args, "object-id"));
+    const ctx = await tenantContext(args, svc, now);
+    const user = await findUser(ctx, required(args, "user"));
+    const data = await linkObjectId(ctx, user.id, required(args, "object-id"));
     return { data, text: `User ${data.id} signs in with Entra object ID ${data.objectId}.` };
   },
 };

@@ -4,7 +4,7 @@ import type { Filter } from "../scim/filter.js";
 import type { ResourceTypeName } from "../scim/schemas.js";
 import { resolveAttribute } from "../scim/schemas.js";
 import type { ResourceMeta, WireResource } from "../scim/resource.js";
-import { changedAttributes } from "../scim/changes.js";
+import { describeWrite } from "../scim/changes.js";
 import { filterToSql, normalisedCopy, resolveSortBy } from "./filter-sql.js";
 import {
   ConflictError,
@@ -63,6 +63,22 @@ export interface ListQuery {
    * its order; `startIndex` then only says how many came before. Sorted lists page by `startIndex`.
    */
   after?: string;
+}
+
+/** What the admin portal's users list asks for (see ResourceStore.searchUsers). */
+export interface UserSearch {
+  kind: "User" | "DeletedUser";
+  /** Case-folded (foldUserName), as the `norm` copy stores values. */
+  text?: string;
+  active?: boolean;
+  /** `orUnset`: users stored without a product role have the default role. */
+  role?: { role: string; orUnset: boolean };
+  /** Only these users (a team's members). */
+  ids?: string[];
+  sortBy: "userName" | "created" | "lastModified";
+  descending: boolean;
+  skip: number;
+  count: number;
 }
 
 /** One page of a list: the matches in all, the page, and whether more follow it. */
@@ -446,11 +462,41 @@ export class ResourceStore {
     return rows[0] ?? 0;
   }
 
-  /** Users whose product state carries an Entra object ID (at most `limit`). */
-  async usersWithObjectId(tenantId: string, objectId: string, limit = 10): Promise<ResourceDoc[]> {
-    return this.select<ResourceDoc>(tenantId, `SELECT TOP @top * FROM c WHERE ${TENANT_KIND} AND c.product.objectId = @oid`, [
+  /**
+   * How many active users of the tenant have a password, an Entra object ID, and both (what
+   * switching a login type off affects). Users stored before the product state existed are not
+   * counted (they have neither until they are next written).
+   */
+  async countLoginMethods(tenantId: string): Promise<{ password: number; entra: number; both: number }> {
+    const active = "(NOT IS_DEFINED(c.resource.active) OR c.resource.active = true)";
+    const count = async (condition: string) =>
+      (
+        await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${TENANT_KIND} AND ${active} AND ${condition}`, [
+          { name: "@tenantId", value: tenantId },
+          { name: "@kind", value: "User" },
+        ])
+      )[0] ?? 0;
+    const password = "c.product.password = true";
+    const entra = "IS_STRING(c.product.objectId)";
+    const [p, e, both] = await Promise.all([count(password), count(entra), count(`${password} AND ${entra}`)]);
+    return { password: p, entra: e, both };
+  }
+
+  /** Users of the tenant holding a role (the Admins page), at most `limit`, by id. */
+  async usersWithRole(tenantId: string, role: string, limit = 1000): Promise<ResourceDoc[]> {
+    return this.select<ResourceDoc>(tenantId, `SELECT TOP @top * FROM c WHERE ${TENANT_KIND} AND c.product.role = @role ORDER BY c.id`, [
       { name: "@tenantId", value: tenantId },
       { name: "@kind", value: "User" },
+      { name: "@role", value: role },
+      { name: "@top", value: limit },
+    ]);
+  }
+
+  /** Users (or, with `kind` "DeletedUser", deleted users still kept) whose product state carries an Entra object ID (at most `limit`). */
+  async usersWithObjectId(tenantId: string, objectId: string, limit = 10, kind: "User" | "DeletedUser" = "User"): Promise<ResourceDoc[]> {
+    return this.select<ResourceDoc>(tenantId, `SELECT TOP @top * FROM c WHERE ${TENANT_KIND} AND c.product.objectId = @oid`, [
+      { name: "@tenantId", value: tenantId },
+      { name: "@kind", value: kind },
       { name: "@oid", value: objectId },
       { name: "@top", value: limit },
     ]);
@@ -476,6 +522,47 @@ export class ResourceStore {
       .filter(([, ids]) => ids.length > 1)
       .slice(0, limit)
       .map(([objectId, userIds]) => ({ objectId, userIds: userIds.sort() }));
+  }
+
+  /**
+   * The admin portal's users list (or deleted users): a page of matches in a fixed sort order and
+   * the count of all matches. `text` (already case-folded) is a substring of the lower-cased copies
+   * of userName, displayName, name parts and externalId, of the Object ID, or of the id: CONTAINS,
+   * which no index seeks, so both queries scan the index of the tenant's users (never other
+   * tenants'). The page reads ids only, `skip + count` of them in order, then the page's documents.
+   */
+  async searchUsers(tenantId: string, q: UserSearch): Promise<{ total: number; docs: ResourceDoc[] }> {
+    const parameters: SqlParameter[] = [
+      { name: "@tenantId", value: tenantId },
+      { name: "@kind", value: q.kind },
+    ];
+    let where = TENANT_KIND;
+    if (q.text) {
+      parameters.push({ name: "@text", value: q.text });
+      const fields = ["c.norm.userName", "c.norm.displayName", "c.norm.name.formatted", "c.norm.name.givenName", "c.norm.name.familyName"];
+      where += ` AND (${[...fields, "c.norm.externalId", "c.product.objectId", "c.id"].map((f) => `CONTAINS(${f}, @text)`).join(" OR ")})`;
+    }
+    if (q.active === true) where += " AND (NOT IS_DEFINED(c.resource.active) OR c.resource.active = true)";
+    if (q.active === false) where += " AND c.resource.active = false";
+    if (q.role) {
+      parameters.push({ name: "@role", value: q.role.role });
+      where += q.role.orUnset ? " AND (c.product.role = @role OR NOT IS_DEFINED(c.product.role))" : " AND c.product.role = @role";
+    }
+    if (q.ids) {
+      parameters.push({ name: "@ids", value: q.ids });
+      where += " AND ARRAY_CONTAINS(@ids, c.id)";
+    }
+    const path = { userName: "c.norm.userName", created: "c.meta.created", lastModified: "c.meta.lastModified" }[q.sortBy];
+    const [total, ids] = await Promise.all([
+      this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters).then((rows) => rows[0] ?? 0),
+      this.select<string>(tenantId, `SELECT TOP @top VALUE c.id FROM c WHERE ${where} ORDER BY ${path} ${q.descending ? "DESC" : "ASC"}`, [
+        ...parameters,
+        { name: "@top", value: q.skip + q.count },
+      ]),
+    ]);
+    const page = ids.slice(q.skip);
+    const docs = await this.readMany(tenantId, page);
+    return { total, docs: page.map((id) => docs.get(id)).filter((d): d is ResourceDoc => d !== undefined && d.kind === q.kind) };
   }
 
   /** One query inside the tenant's partition. The WHERE clause always names the tenant as well:
@@ -531,7 +618,7 @@ export class ResourceStore {
           auditDoc(tenantId, audit, {
             resourceType: before?.kind ?? doc.kind,
             resourceId: doc.id,
-            changedAttributes: deleted ? [] : changedAttributes(before?.resource, doc.resource),
+            ...describeWrite(before?.kind ?? doc.kind, before?.resource, doc.resource, deleted),
           }),
         );
         outbox = event;

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import {
   Badge,
   Button,
@@ -12,6 +12,7 @@ import {
   Input,
   MessageBar,
   MessageBarBody,
+  MessageBarTitle,
   Text,
   makeStyles,
   tokens,
@@ -20,8 +21,8 @@ import {
 import { ArrowLeftRegular, LinkRegular, LinkDismissRegular } from "@fluentui/react-icons";
 import { api, type UserDetail } from "../api";
 import { useAction, useGet } from "../hooks";
-import { GUID, loginTypes } from "../format";
-import { EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, RouteLink, Section, UserStatusBadge } from "../components/common";
+import { GUID, fmtDate, fmtDateTime, loginTypeLabel, loginTypes } from "../format";
+import { DangerButton, EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, RouteLink, Section, UserStatusBadge } from "../components/common";
 import { RoleWhy } from "../components/RoleWhy";
 import { AuditTable } from "../components/AuditTable";
 
@@ -33,8 +34,10 @@ const useStyles = makeStyles({
     rowGap: tokens.spacingVerticalS,
     margin: 0,
     "& dt": { fontWeight: tokens.fontWeightSemibold },
-    "& dd": { margin: 0, display: "flex", gap: tokens.spacingHorizontalS, flexWrap: "wrap", alignItems: "center" },
+    "& dd": { margin: 0, display: "flex", gap: tokens.spacingHorizontalS, flexWrap: "wrap", alignItems: "center", minWidth: 0, overflowWrap: "anywhere" },
+    "@media (max-width: 600px)": { gridTemplateColumns: "1fr", "& dd": { marginBottom: tokens.spacingVerticalS } },
   },
+  list: { margin: 0, paddingLeft: tokens.spacingHorizontalL },
   mono: { fontFamily: tokens.fontFamilyMonospace },
   form: { display: "flex", gap: tokens.spacingHorizontalS, alignItems: "start", flexWrap: "wrap" },
   guid: { width: "340px", fontFamily: tokens.fontFamilyMonospace },
@@ -72,13 +75,7 @@ export default function UserPage({ id }: { id: string }) {
               <dt>Status</dt>
               <dd>
                 <UserStatusBadge status={u.status} />
-                <Text>
-                  {u.canSignIn
-                    ? "Can sign in."
-                    : u.status === "disconnected"
-                      ? "Cannot sign in: Entra disconnected this user (active = false). Its data, teams and role are kept."
-                      : "Cannot sign in: none of its login types is switched on for the tenant (Integrations → Account types)."}
-                </Text>
+                <Text>{signInSentence(u)}</Text>
               </dd>
               <dt>Login types</dt>
               <dd>{loginTypes(u.loginTypes)}</dd>
@@ -91,6 +88,27 @@ export default function UserPage({ id }: { id: string }) {
               </dd>
               <dt>Teams</dt>
               <dd>{u.teams.length ? u.teams.map((t) => t.name).join(", ") : "Not in any team."}</dd>
+              <dt>Groups</dt>
+              <dd>{u.groups.length ? u.groups.map((g) => g.displayName).join(", ") : "Not in any provisioned group."}</dd>
+            </dl>
+          </Section>
+          <Section title="Profile from Entra">
+            <AttributeList user={u} />
+          </Section>
+          <Section title="Identifiers">
+            <dl className={s.dl}>
+              <dt>SCIM id</dt>
+              <dd className={s.mono}>{u.id}</dd>
+              <dt>External ID</dt>
+              <dd className={s.mono}>{typeof u.attributes.externalId === "string" ? u.attributes.externalId : "—"}</dd>
+              <dt>Object ID</dt>
+              <dd className={s.mono}>{u.objectId ?? "— (no Entra sign-in)"}</dd>
+              <dt>Active</dt>
+              <dd>{u.attributes.active === false ? "No (disconnected by Entra)" : "Yes"}</dd>
+              <dt>Created</dt>
+              <dd>{fmtDateTime(u.meta.created)}</dd>
+              <dt>Last changed</dt>
+              <dd>{fmtDateTime(u.meta.lastModified)}</dd>
             </dl>
           </Section>
           <EntraLink user={u} onChanged={user.reload} />
@@ -109,11 +127,166 @@ export default function UserPage({ id }: { id: string }) {
   );
 }
 
+const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const PRODUCT = "urn:ietf:params:scim:schemas:extension:scimfunctions:2.0:User";
+
+/** Whether and how the user can sign in now, by the same rule the CLI's `user show` uses (the API's canSignIn per login type). */
+function signInSentence(u: UserDetail): string {
+  const can = (Object.keys(u.canSignIn) as (keyof UserDetail["canSignIn"])[]).filter((t) => u.canSignIn[t]);
+  if (can.length) return `Can sign in with ${can.map((t) => loginTypeLabel[t] ?? t).join(" or ")}.`;
+  if (u.status === "disconnected") return "Cannot sign in: Entra disconnected this user (active = false). Its data, teams and role are kept.";
+  return "Cannot sign in: it has no login type that is switched on for the tenant (Integrations → Account types), or no credential for one.";
+}
+
+/** Tidy labels of the attributes Entra sends; anything else is shown under its own name. */
+const LABELS: Record<string, string> = {
+  displayName: "Display name",
+  nickName: "Nickname",
+  title: "Job title",
+  userType: "User type",
+  preferredLanguage: "Preferred language",
+  locale: "Locale",
+  timezone: "Time zone",
+  profileUrl: "Profile URL",
+  emails: "Emails",
+  phoneNumbers: "Phone numbers",
+  addresses: "Addresses",
+  ims: "Instant messaging",
+  photos: "Photos",
+  entitlements: "Entitlements",
+  roles: "Roles (from Entra)",
+  x509Certificates: "Certificates",
+  employeeNumber: "Employee number",
+  costCenter: "Cost center",
+  organization: "Organization",
+  division: "Division",
+  department: "Department",
+  employmentStartDate: "Start date",
+};
+const NAME_PARTS: [string, string][] = [
+  ["formatted", "Full name"],
+  ["honorificPrefix", "Prefix"],
+  ["givenName", "First name"],
+  ["middleName", "Middle name"],
+  ["familyName", "Last name"],
+  ["honorificSuffix", "Suffix"],
+];
+/** Shown elsewhere on the page. */
+const ELSEWHERE = new Set(["userName", "active", "externalId", "id", "meta", "schemas", "name", ENTERPRISE, PRODUCT]);
+
+const labelOf = (key: string) =>
+  LABELS[key] ??
+  key
+    .replace(/^urn:.*:/, "")
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .replace(/^./, (c) => c.toUpperCase());
+
+function text(value: unknown): string {
+  if (value === null || value === undefined || value === "") return "—";
+  if (typeof value === "boolean") return value ? "Yes" : "No";
+  if (typeof value === "object") {
+    return Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined && v !== null && v !== "")
+      .map(([k, v]) => `${labelOf(k)}: ${text(v)}`)
+      .join(", ");
+  }
+  return String(value);
+}
+
+/** A multi-valued attribute's element in one line: "ann@contoso.com (work, primary)", or an address's parts. */
+function element(value: unknown): string {
+  if (!value || typeof value !== "object") return text(value);
+  const { value: v, type, primary, display, formatted, streetAddress, locality, region, postalCode, country, ...rest } = value as Record<string, unknown>;
+  const main =
+    v !== undefined
+      ? text(v)
+      : formatted !== undefined
+        ? text(formatted)
+        : [streetAddress, postalCode, locality, region, country].filter((x) => typeof x === "string" && x).join(", ") || text(rest);
+  const tags = [type, primary === true ? "primary" : undefined, display].filter((x) => typeof x === "string" && x);
+  return tags.length ? `${main} (${tags.join(", ")})` : main;
+}
+
+function dateOnly(value: unknown): string {
+  return typeof value === "string" && /^\d{4}-\d{2}-\d{2}/.test(value) ? fmtDate(value) : text(value);
+}
+
+function Value({ value }: { value: unknown }) {
+  const s = useStyles();
+  if (Array.isArray(value)) {
+    if (value.length === 0) return <>—</>;
+    if (value.length === 1) return <>{element(value[0])}</>;
+    return (
+      <ul className={s.list}>
+        {value.map((v, i) => (
+          <li key={i}>{element(v)}</li>
+        ))}
+      </ul>
+    );
+  }
+  return <>{text(value)}</>;
+}
+
+/** Every stored attribute: name parts, the core attributes, then the enterprise and product extensions (manager by name, with a link). */
+function AttributeList({ user }: { user: UserDetail }) {
+  const s = useStyles();
+  const a = user.attributes;
+  const rows: [string, ReactNode][] = [];
+  const name = (a.name ?? {}) as Record<string, unknown>;
+  for (const [key, label] of NAME_PARTS) if (name[key] !== undefined) rows.push([label, text(name[key])]);
+  for (const [key, value] of Object.entries(a)) {
+    if (ELSEWHERE.has(key)) continue;
+    if (key === "x509Certificates" && Array.isArray(value)) rows.push([labelOf(key), `${value.length} certificate${value.length === 1 ? "" : "s"}`]);
+    else rows.push([key.startsWith("urn:") ? `Extension ${key}` : labelOf(key), <Value key={key} value={value} />]);
+  }
+  for (const urn of [ENTERPRISE, PRODUCT]) {
+    const ext = (a[urn] ?? {}) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(ext)) {
+      if (key === "manager") continue;
+      rows.push([labelOf(key), key === "employmentStartDate" ? dateOnly(value) : <Value key={key} value={value} />]);
+    }
+  }
+  if (user.manager) {
+    const m = user.manager;
+    rows.push([
+      "Manager",
+      m.userName ? (
+        <RouteLink to={`/users/${encodeURIComponent(m.id)}`}>{m.displayName ? `${m.displayName} (${m.userName})` : m.userName}</RouteLink>
+      ) : (
+        <span className={s.mono}>{m.id} (not provisioned here)</span>
+      ),
+    ]);
+  }
+  if (rows.length === 0)
+    return (
+      <Text>
+        Entra sent no profile attributes for this user beyond its user name. Add attribute mappings in Entra (Provisioning → Mappings) to see them here.
+      </Text>
+    );
+  return (
+    <dl className={s.dl} aria-label="Attributes">
+      {rows.map(([label, value], i) => (
+        <Row key={`${label}-${i}`} label={label} value={value} />
+      ))}
+    </dl>
+  );
+}
+
+function Row({ label, value }: { label: string; value: ReactNode }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>{value}</dd>
+    </>
+  );
+}
+
 function EntraLink({ user, onChanged }: { user: UserDetail; onChanged: () => void }) {
   const s = useStyles();
   const [objectId, setObjectId] = useState("");
   const [clientError, setClientError] = useState<string>();
   const [confirm, setConfirm] = useState(false);
+  const [done, setDone] = useState<string>();
   const save = useAction();
   const remove = useAction();
   const restore = useRestoreFocusTarget();
@@ -127,12 +300,14 @@ function EntraLink({ user, onChanged }: { user: UserDetail; onChanged: () => voi
       return;
     }
     setClientError(undefined);
+    setDone(undefined);
     const ok = await save.run(async () => {
       await api.put(`/api/admin/users/${encodeURIComponent(user.id)}/entra`, { objectId: v });
       return true;
     });
     if (ok) {
       setObjectId("");
+      setDone(`Object ID ${v.toLowerCase()} saved: ${user.userName} can sign in with Entra ID (when the tenant allows it).`);
       onChanged();
     }
   };
@@ -144,6 +319,7 @@ function EntraLink({ user, onChanged }: { user: UserDetail; onChanged: () => voi
     });
     if (res) {
       setConfirm(false);
+      setDone(`Entra sign-in removed: ${user.userName} no longer has an Object ID, and their open sessions were ended.`);
       onChanged();
     }
   };
@@ -196,27 +372,37 @@ function EntraLink({ user, onChanged }: { user: UserDetail; onChanged: () => voi
           {user.objectId ? "Change Object ID" : "Add Entra sign-in"}
         </Button>
         {hasEntra && (
-          <Button icon={<LinkDismissRegular />} className={s.submit} onClick={() => setConfirm(true)} {...restore}>
-            Remove Entra sign-in
-          </Button>
+          <DangerButton icon={<LinkDismissRegular />} className={s.submit} onClick={() => (setDone(undefined), setConfirm(true))} {...restore}>
+            Remove Object ID
+          </DangerButton>
         )}
       </form>
+      {done && (
+        <MessageBar intent="success" layout="multiline">
+          <MessageBarBody>
+            <MessageBarTitle>Done</MessageBarTitle>
+            {done}
+          </MessageBarBody>
+        </MessageBar>
+      )}
       {save.error && !serverField && <ProblemBar error={save.error} title="The Object ID was not saved" />}
       <Dialog open={confirm} onOpenChange={(_, d) => !d.open && setConfirm(false)}>
         <DialogSurface>
           <DialogBody>
-            <DialogTitle>Remove Entra sign-in?</DialogTitle>
+            <DialogTitle>Remove the Object ID of {user.userName}?</DialogTitle>
             <DialogContent>
               <Text as="p">
-                {user.userName} loses the Entra ID login type and its Object ID. If Entra still provisions this user, the next cycle sets the Object ID again.
+                {user.userName} can no longer sign in with Entra SSO until an Object ID is set again: by hand on this page, or by Entra&apos;s next provisioning
+                cycle if Entra still provisions this user (it sends the Object ID as externalId). Their open sessions end now. Their role, teams and data are
+                kept.
               </Text>
               <ProblemBar error={remove.error} title="Entra sign-in was not removed" />
             </DialogContent>
             <DialogActions>
               <Button onClick={() => setConfirm(false)}>Cancel</Button>
-              <Button appearance="primary" onClick={unlink} disabledFocusable={remove.busy}>
-                Remove
-              </Button>
+              <DangerButton appearance="primary" onClick={unlink} disabledFocusable={remove.busy}>
+                Remove Object ID
+              </DangerButton>
             </DialogActions>
           </DialogBody>
         </DialogSurface>

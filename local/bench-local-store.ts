@@ -1,5 +1,6 @@
 import { fork } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { Agent, createServer, request } from "node:http";
 import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
@@ -39,6 +40,10 @@ const { values } = parseArgs({
     "load-client": { type: "string" },
     token: { type: "string" },
     paths: { type: "string" },
+    /** Only the lookups/s at 1,000 users, measured this many times (each beside the bare server): for profiling and A/B runs. */
+    "lookup-runs": { type: "string" },
+    /** With --lookup-runs: a CPU profile of the host during the lookups only (not the creates), written to this file. */
+    profile: { type: "string" },
   },
 });
 const sizes = values.sizes.split(",").map(Number);
@@ -145,7 +150,8 @@ async function loadClient(): Promise<void> {
 /** Requests/s the load client (a child process) gets from `url` over `paths`. */
 function rateOf(url: string, paths: string[], bearer?: string): Promise<number> {
   const args = ["--load-client", url, "--paths", JSON.stringify(paths), "--concurrency", String(CONCURRENCY), "--rate-seconds", values["rate-seconds"]];
-  const child = fork(fileURLToPath(import.meta.url), [...args, ...(bearer ? ["--token", bearer] : [])]);
+  // execArgv: [] so that a profiled host (node --cpu-prof) does not profile its load client too.
+  const child = fork(fileURLToPath(import.meta.url), [...args, ...(bearer ? ["--token", bearer] : [])], { execArgv: [] });
   return new Promise((resolve, reject) => {
     child.once("message", (rate) => resolve(Number(rate)));
     child.once("exit", (code) => (code === 0 ? undefined : reject(new Error(`the load client exited with ${code}`))));
@@ -296,7 +302,44 @@ async function main(): Promise<void> {
   }
 }
 
-(values["load-client"] ? loadClient() : main()).catch((error) => {
+/**
+ * `--lookup-runs N`: 1,000 users created through the API on the persistent host, then N times the
+ * `userName eq` lookups/s and the bare server's req/s, back to back; prints each pair and the medians.
+ */
+async function lookupRuns(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-local-store-"));
+  try {
+    host = await startHost({ port: 0, storePort: 0, env: {}, log: () => {}, dataFile: values["in-memory"] ? undefined : join(dir, "local-store.json") });
+    token = host.defaultTenant!.token;
+    await createUsers(1000);
+    const paths = Array.from({ length: 500 }, (_, i) => lookupPath((i * 7919) % created));
+    const bare = await bareServer(JSON.stringify(await call("GET", paths[0]!)));
+    const rates: number[] = [];
+    const ceilings: number[] = [];
+    const session = values.profile ? new Session() : undefined;
+    for (let run = 0; run < Number(values["lookup-runs"]); run++) {
+      if (session) {
+        session.connect();
+        await session.post("Profiler.enable");
+        await session.post("Profiler.start");
+      }
+      rates.push(await rateOf(host.tenantUrl, paths, token));
+      if (session) {
+        writeFileSync(`${values.profile}.${run + 1}.cpuprofile`, JSON.stringify((await session.post("Profiler.stop")).profile));
+        session.disconnect();
+      }
+      ceilings.push(await rateOf(bare.url, paths));
+      console.log(`run ${run + 1}: lookups/s ${rates.at(-1)!.toFixed(0)}, bare Node req/s ${ceilings.at(-1)!.toFixed(0)}`);
+    }
+    console.log(`median: lookups/s ${p50(rates).toFixed(0)}, bare Node req/s ${p50(ceilings).toFixed(0)} (1,000 users, ${CONCURRENCY} concurrent)`);
+    await bare.close();
+    await host.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+(values["load-client"] ? loadClient() : values["lookup-runs"] ? lookupRuns() : main()).catch((error) => {
   console.error(error);
   process.exit(1);
 });

@@ -7,12 +7,16 @@
 //  3. dist/admin.js: the admin CLI, bundled the same way (npm run admin).
 //  4. dist/**: every TypeScript file transpiled one to one, for the local host, admin CLI and
 //     benchmark (`npm start` serves these; type checking is `npm run typecheck`).
+//  5. with --portal (`npm run build`, `npm start`): dist/portal, by `npm run build:portal`, only
+//     when the portal's inputs changed since its last build (see build-stamp.mjs).
+// dist/portal is kept across builds: only the portal's own build replaces it.
 import { build } from "esbuild";
+import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, globSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { generatedFiles } from "./validators-codegen.mjs";
-import { isStale, stamp } from "./build-stamp.mjs";
+import { PORTAL_STAMP, isStale, portalInputs, portalIsCurrent, stamp } from "./build-stamp.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
@@ -61,7 +65,7 @@ for (const { path, text } of generatedFiles(await loadSchemaSource())) {
 }
 if (only) process.exit(0);
 
-rmSync("dist", { recursive: true, force: true });
+for (const entry of existsSync("dist") ? readdirSync("dist") : []) if (entry !== "portal") rmSync(join("dist", entry), { recursive: true, force: true });
 const functions = readdirSync("functions")
   .filter((f) => f.endsWith(".ts"))
   .sort();
@@ -119,3 +123,17 @@ for (const file of globSync("shared/**/*.{json,cjs}")) {
 }
 stamp();
 console.log(`build: dist/app.js (${functions.length} functions), dist/admin.js and dist/{functions,shared,local}`);
+
+if (process.argv.includes("--portal")) {
+  const inputs = portalInputs();
+  if (portalIsCurrent(inputs)) {
+    console.log("build: dist/portal is current (portal/ unchanged since its last build)");
+  } else {
+    rmSync(PORTAL_STAMP, { force: true });
+    const npm = process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath]] : ["npm", []];
+    const built = spawnSync(npm[0], [...npm[1], "run", "--silent", "build:portal"], { stdio: "inherit" });
+    if (built.status !== 0) process.exit(built.status ?? 1);
+    writeFileSync(PORTAL_STAMP, inputs);
+    console.log("build: dist/portal");
+  }
+}

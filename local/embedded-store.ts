@@ -2,6 +2,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { createRequire } from "node:module";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createHttpServer } from "@vercel/cosmosdb-server";
+import type { CosmosClientOptions } from "@azure/cosmos";
+import { Readable } from "node:stream";
 
 /**
  * The embedded Cosmos-compatible store (@vercel/cosmosdb-server), changed where it would not keep
@@ -670,5 +672,63 @@ export function embeddedDocuments(server: Server): EmbeddedDocuments {
       state.listener = listener;
     },
     documentsRead: () => state.documentsRead,
+  };
+}
+
+type InProcessClient = NonNullable<CosmosClientOptions["httpClient"]>;
+type PipelineRequest = Parameters<InProcessClient["sendRequest"]>[0];
+type PipelineResponse = Awaited<ReturnType<InProcessClient["sendRequest"]>>;
+
+/** Response headers as the SDK's pipeline reads them (names lowercased). */
+function pipelineHeaders(values: Map<string, string>): PipelineResponse["headers"] {
+  return {
+    get: (name) => values.get(name.toLowerCase()),
+    has: (name) => values.has(name.toLowerCase()),
+    set: (name, value) => void values.set(name.toLowerCase(), String(value)),
+    delete: (name) => void values.delete(name.toLowerCase()),
+    toJSON: () => Object.fromEntries(values),
+    [Symbol.iterator]: () => values.entries(),
+  };
+}
+
+/**
+ * An HTTP client for the Cosmos SDK that hands each request to the embedded store's handler in
+ * this process, without a socket: the same handler, headers and bodies as over HTTP (and counted
+ * by the server's "request" listeners), without two HTTP exchanges per store call. The SDK's own
+ * work (signing, retries, plugins, parsing) is unchanged. The store still listens for the admin CLI.
+ */
+export function inProcessClient(server: Server): InProcessClient {
+  return {
+    sendRequest: (request: PipelineRequest) =>
+      new Promise<PipelineResponse>((resolve, reject) => {
+        if (request.body !== undefined && request.body !== null && typeof request.body !== "string") {
+          reject(new Error("the in-process store client sends only string bodies"));
+          return;
+        }
+        const url = new URL(request.url);
+        const body = request.body ? [Buffer.from(request.body)] : [];
+        const req = Object.assign(Readable.from(body), {
+          method: request.method,
+          url: url.pathname + url.search,
+          headers: { ...request.headers.toJSON(), host: url.host, "content-length": String(body[0]?.length ?? 0) },
+        });
+        const headers = new Map<string, string>();
+        const res = {
+          statusCode: 200,
+          finished: false,
+          setHeader: (name: string, value: unknown) => void headers.set(name.toLowerCase(), String(value)),
+          getHeader: (name: string) => headers.get(name.toLowerCase()),
+          writeHead(status: number, more: Record<string, unknown> = {}) {
+            res.statusCode = status;
+            for (const [k, v] of Object.entries(more)) res.setHeader(k, v);
+            return res;
+          },
+          end(text?: string | Buffer) {
+            res.finished = true;
+            resolve({ request, status: res.statusCode, headers: pipelineHeaders(headers), bodyAsText: text === undefined ? "" : String(text) });
+          },
+        };
+        server.emit("request", req, res);
+      }),
   };
 }

@@ -1,20 +1,21 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { randomUUID } from "node:crypto";
 import azureFunctions from "@azure/functions";
 import type { HttpResponseInit } from "@azure/functions";
-import { createEmbeddedStore, embeddedDocuments } from "./embedded-store.js";
+import { createEmbeddedStore, embeddedDocuments, inProcessClient } from "./embedded-store.js";
 import type { PluginConfig } from "@azure/cosmos";
 import { loadConfig } from "../shared/config.js";
 import { ensureContainers, openCosmos } from "../shared/store/cosmos.js";
 import { createServices, useServices } from "../shared/services.js";
 import { ADMIN_CLI, type Services } from "../shared/operations/context.js";
 import { authenticate, createToken } from "../shared/operations/tokens.js";
-import { findRoute, registrations } from "../shared/http/registry.js";
-import { SCIM_PREFIX } from "../shared/http/scim.js";
+import { ScimError } from "../shared/scim/errors.js";
+import { hasAdminWhoCanSignIn } from "../shared/operations/admins.js";
+import { SCIM_PREFIX } from "../shared/http/paths.js";
 import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./local-store.js";
 import { openStoreFile } from "./store-file.js";
 import type { DevOidc } from "./dev-oidc.js";
@@ -50,6 +51,8 @@ export interface HostOptions {
   storePlugins?: PluginConfig[];
   /** Port of the local queue emulator (Azurite); 0 picks a free one. Default: LOCAL_QUEUE_PORT or 7082. */
   queuePort?: number;
+  /** Print every route on start (npm start -- --routes, or LOG_ROUTES=1). */
+  routes?: boolean;
   /** Overrides of host.json's queue settings for the local queue triggers (tests shorten visibilityTimeout). */
   queueSettings?: Partial<QueueSettings>;
 }
@@ -92,17 +95,42 @@ function findUp(name: string, from: string): string {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Imports every function file once (each registers itself), as the Functions host does via package.json "main". */
-async function loadFunctions(): Promise<void> {
+type Registry = typeof import("../shared/http/registry.js");
+
+/**
+ * Imports the registry and every function file once (each registers itself), as the Functions host
+ * does via package.json "main", without the package's test-mode warnings and its "HTTP streaming
+ * enabled." debug line (the registry turns streaming on when imported).
+ */
+async function loadFunctions(): Promise<Registry> {
   const dir = join(here, "..", "functions");
   const ext = extname(fileURLToPath(import.meta.url));
   const files = readdirSync(dir).filter((f) => f.endsWith(ext) && !f.endsWith(".d.ts"));
-  const warn = console.warn;
+  const { warn, debug } = console;
   console.warn = (...args: unknown[]) => {
     if (!String(args[0]).includes("@azure/functions") && !String(args[0]).includes("Skipping call to register function")) warn(...args);
   };
+  console.debug = (...args: unknown[]) => {
+    if (String(args[0]) !== "HTTP streaming enabled.") debug(...args);
+  };
   try {
+    const registry = await import("../shared/http/registry.js");
     for (const file of files.sort()) await import(pathToFileURL(join(dir, file)).href);
+    return registry;
+  } finally {
+    console.warn = warn;
+    console.debug = debug;
+  }
+}
+
+/** Runs `start` with the development provider's start-up warnings (an in-memory adapter, development keys) left out: the host says it is a development provider. */
+async function withoutOidcWarnings<T>(start: () => Promise<T>): Promise<T> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).startsWith("oidc-provider WARNING: a quick start development-only")) warn(...args);
+  };
+  try {
+    return await start();
   } finally {
     console.warn = warn;
   }
@@ -181,18 +209,33 @@ function send(res: ServerResponse, response: HttpResponseInit, req?: IncomingMes
   });
 }
 
-/**
- * The token the host prints: SCIM_DEV_TOKEN when set (created once, reused after a restart), or
- * else a new token named "local" on every start (the store keeps only hashes, so an earlier one
- * cannot be shown again).
- */
-async function localToken(services: Services, tenantId: string, devToken: string | undefined, now: Date): Promise<string> {
-  if (devToken) {
-    const principal = await authenticate(services, devToken, now).catch(() => undefined);
-    if (principal?.tenantId === tenantId) return devToken;
-  }
+/** Whether `secret` is an active token of the tenant (a store failure is thrown, never read as "no"). */
+async function activeTokenOf(services: Services, tenantId: string, secret: string, now: Date): Promise<boolean> {
   try {
-    return (await createToken({ tenantId, actor: ADMIN_CLI, now, services, baseUrl: "" }, { name: "local", secret: devToken })).secret;
+    return (await authenticate(services, secret, now)).tenantId === tenantId;
+  } catch (error) {
+    if (error instanceof ScimError && error.status === 401) return false;
+    throw error;
+  }
+}
+
+/**
+ * The token the host prints: SCIM_DEV_TOKEN when set (created once, reused after a restart);
+ * else the token named "local" whose secret the host keeps in `tokenFile` beside the data (the
+ * store keeps only hashes), reused while it is active; else a new one, written there. Without a
+ * data file (in memory) a new one on every start.
+ */
+async function localToken(services: Services, tenantId: string, devToken: string | undefined, now: Date, tokenFile?: string): Promise<string> {
+  if (devToken && (await activeTokenOf(services, tenantId, devToken, now))) return devToken;
+  const kept = !devToken && tokenFile && existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : "";
+  if (kept && (await activeTokenOf(services, tenantId, kept, now))) return kept;
+  try {
+    const secret = (await createToken({ tenantId, actor: ADMIN_CLI, now, services, baseUrl: "" }, { name: "local", secret: devToken })).secret;
+    if (!devToken && tokenFile) {
+      mkdirSync(dirname(tokenFile), { recursive: true });
+      writeFileSync(tokenFile, `${secret}\n`, { mode: 0o600 });
+    }
+    return secret;
   } catch (error) {
     if (devToken)
       throw new Error(
@@ -218,11 +261,11 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   }
   // The server listens first: sign-in needs its URL (the redirect URI). Requests wait until it is ready.
   let prefix = "";
-  let markReady!: () => void;
-  const ready = new Promise<void>((r) => (markReady = r));
+  let markReady!: (registry: Registry) => void;
+  const ready = new Promise<Registry>((r) => (markReady = r));
 
   const server = createServer(async (req, res) => {
-    await ready;
+    const registry = await ready;
     try {
       const target = parseTarget(req.url ?? "/");
       if ("problem" in target) {
@@ -239,7 +282,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       const underPrefix = prefixParts.every((p, i) => target.parts[i]?.toLowerCase() === p.toLowerCase());
       const rest = target.parts.slice(prefixParts.length);
       const method = (req.method ?? "GET").toUpperCase();
-      const found = underPrefix ? findRoute(method, rest) : undefined;
+      const found = underPrefix ? registry.findRoute(method, rest) : undefined;
       if (!found) {
         send(
           res,
@@ -282,7 +325,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     const oidcPort = options.oidcPort ?? (env.OIDC_PORT ? Number(env.OIDC_PORT) : options.port === 0 ? 0 : 7072);
     // Imported here: the admin CLI imports this module too, and needs no OpenID provider.
     const { startDevOidc } = await import("./dev-oidc.js");
-    devOidc = await startDevOidc({ port: oidcPort, redirectUris: [`${url}/auth/callback`] });
+    devOidc = await withoutOidcWarnings(() => startDevOidc({ port: oidcPort, redirectUris: [`${url}/auth/callback`] }));
     settings = {
       ...settings,
       ENTRA_CLIENT_ID: devOidc.clientId,
@@ -305,40 +348,51 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   // The snapshot and journal of store-file.ts: every document write is appended as it happens.
   const storeFile = dataFile ? await openStoreFile(embeddedDocuments(store!), dataFile, { database: config.cosmos.database, log }) : undefined;
   const restored = storeFile?.restored ?? 0;
-  const services = createServices(config, options.now, { plugins: options.storePlugins });
+  // The services reach the embedded store in-process (LOCAL_STORE_TRANSPORT=http: over its port, as the admin CLI does).
+  const inProcess = store && env.LOCAL_STORE_TRANSPORT !== "http" ? { httpClient: inProcessClient(store) } : {};
+  const services = createServices(config, options.now, { plugins: options.storePlugins, ...inProcess });
   useServices(services);
-  await loadFunctions();
+  const registry = await loadFunctions();
+  const { registrations } = registry;
   const hostJson = JSON.parse(readFileSync(findUp("host.json", here), "utf8"));
   prefix = (hostJson.extensions?.http?.routePrefix ?? "api") as string;
-  markReady();
+  markReady(registry);
   // --- background jobs: run the queue-triggered functions against the queue ---
   jobs.run(queueRegistrations, hostJson, options.queueSettings, log);
   // --- end background jobs ---
 
   let defaultTenant: RunningHost["defaultTenant"];
+  let firstAdmin = false;
   if (store) {
     const now = services.now();
     const tenant = (await services.tenants.list())[0] ?? (await services.tenants.create("Default tenant", now));
-    defaultTenant = { id: tenant.id, token: await localToken(services, tenant.id, env.SCIM_DEV_TOKEN || undefined, now) };
+    const tokenFile = dataFile ? join(dirname(dataFile), "local-token") : undefined;
+    defaultTenant = { id: tenant.id, token: await localToken(services, tenant.id, env.SCIM_DEV_TOKEN || undefined, now, tokenFile) };
+    firstAdmin = !(await hasAdminWhoCanSignIn(services, tenant.id, now));
   }
-  log(`SCIM service listening: Tenant URL ${tenantUrl} (Node ${process.version})`);
-  log(`Functions: ${registrations.map((r) => `${r.methods.join(",")} /${[prefix, r.route].filter(Boolean).join("/")}`).join("\n           ")}`);
-  if (devOidc) log(`Sign-in:        development OpenID provider at ${devOidc.issuer} (set ENTRA_CLIENT_ID to use Entra ID)`);
-  log(`OAuth:          token endpoint ${url}/oauth2/token (create a client: npm run admin -- oauth client create --tenant ID --name NAME)`);
-  if (devOidc) log(`                workload identity assertions from the development provider: npm run admin -- oauth dev-assertion --client CLIENT-ID`);
-  if (jobs.env.JobsQueue) log(`Job queue:      Azurite (in memory) at ${jobs.env.JobsQueue.match(/QueueEndpoint=([^;]+)/)?.[1]}, queue triggers running`);
+  // A short summary; the route list with --routes or LOG_ROUTES=1.
+  if (options.routes ?? env.LOG_ROUTES === "1") {
+    log(`Functions: ${registrations.map((r) => `${r.methods.join(",")} /${[prefix, r.route].filter(Boolean).join("/")}`).join("\n           ")}`);
+  }
+  log(`SCIM service (Node ${process.version}), Ctrl+C to stop`);
+  log(`  Tenant URL:     ${tenantUrl}`);
+  if (defaultTenant) log(`  Secret Token:   ${defaultTenant.token}${dataFile ? " (kept in .data/local-token, reused on restart)" : ""}`);
+  log(`  Admin portal:   ${url}/portal/`);
+  log(`  Token endpoint: ${url}/oauth2/token (OAuth clients: npm run admin -- oauth client create --tenant ID --name NAME)`);
+  if (devOidc) log(`  Sign-in:        development OpenID provider at ${devOidc.issuer} (set ENTRA_CLIENT_ID to use Entra ID)`);
+  if (jobs.env.JobsQueue) log(`  Job queue:      Azurite (in memory) at ${jobs.env.JobsQueue.match(/QueueEndpoint=([^;]+)/)?.[1]}`);
   if (defaultTenant) {
     log(
       dataFile
-        ? `Embedded store: ${storeEndpoint} (data in ${dataFile} and its journal: ${restored} documents restored; npm start -- --fresh starts empty)`
-        : `Embedded store: ${storeEndpoint} (in memory: it starts empty and nothing is saved)`,
+        ? `  Store:          ${storeEndpoint}, data in ${dirname(dataFile)} (${restored} documents restored; npm start -- --fresh starts empty)`
+        : `  Store:          ${storeEndpoint}, in memory (starts empty, nothing is saved)`,
     );
-    log(`Default tenant: ${defaultTenant.id}`);
-    log(`Secret Token:   ${defaultTenant.token}`);
-    log(`Admin portal:   ${url}/portal/`);
-    log(`Sign in the first Admin with an invite: npm run admin -- admin invite --tenant ${defaultTenant.id}${port === 7071 ? "" : ` --base-url ${url}`}`);
+    log(`  Tenant:         ${defaultTenant.id}`);
+    log(`  Ports: PORT, OIDC_PORT, LOCAL_STORE_PORT, LOCAL_QUEUE_PORT (default 7071, 7072, 7081, 7082); routes: npm start -- --routes`);
+    if (firstAdmin)
+      log(`Sign in the first Admin with an invite: npm run admin -- admin invite --tenant ${defaultTenant.id}${port === 7071 ? "" : ` --base-url ${url}`}`);
   } else {
-    log(`Store: ${config.cosmos.endpoint} (create a tenant and token with: npm run admin -- tenant create --name NAME)`);
+    log(`  Store:          ${config.cosmos.endpoint} (create a tenant and token with: npm run admin -- tenant create --name NAME)`);
   }
 
   return {
@@ -368,7 +422,10 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
   const fresh = process.argv.includes("--fresh") || process.env.LOCAL_STORE_FRESH === "1";
-  startHost({ dataFile: fresh ? undefined : join(dirname(findUp("package.json", here)), ".data", "local-store.json") }).then(
+  startHost({
+    dataFile: fresh ? undefined : join(dirname(findUp("package.json", here)), ".data", "local-store.json"),
+    ...(process.argv.includes("--routes") ? { routes: true } : {}),
+  }).then(
     (host) => {
       const stop = () => host.close().then(() => process.exit(0));
       process.on("SIGINT", stop);

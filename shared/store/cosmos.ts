@@ -31,6 +31,8 @@ export interface CosmosContainers {
 /** How the client is opened beyond its location: request plugins (the fault layer of tests/faults and the benchmark). */
 export interface ClientOptions {
   plugins?: PluginConfig[];
+  /** How requests reach the store (the local host hands them to its embedded store in-process); unset: HTTP. */
+  httpClient?: CosmosClientOptions["httpClient"];
 }
 
 /** The container definitions shared with infra/modules/cosmos.bicep (shared/store/containers.json). */
@@ -80,6 +82,7 @@ export function openCosmos(config: StoreLocation, options: ClientOptions = {}): 
     },
     // `plugins` is a supported option the SDK's types hide (@hidden); each sees every network request.
     plugins: [rememberBatchErrors, ...(options.plugins ?? [])],
+    ...(options.httpClient ? { httpClient: options.httpClient } : {}),
   };
   const client = new CosmosClient(withPlugins);
   const database = client.database(config.database);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -42,7 +42,11 @@ describe("the local store's data file", () => {
 
   it("holds token hashes, never the secrets, and leaves no temporary file behind", () => {
     // The data is a journal of changes beside the snapshot (written once the journal has grown).
-    const files = readdirSync(dir).sort();
+    // Beside them, local-token: the printed token's secret, kept (owner-only) so that a restart reuses it.
+    expect(statSync(join(dir, "local-token")).mode & 0o077).toBe(0);
+    const files = readdirSync(dir)
+      .filter((f) => f !== "local-token")
+      .sort();
     expect(files.every((f) => f === "local-store.json" || /^local-store\.json\.journal\.\d+$/.test(f))).toBe(true);
     const text = files.map((f) => readFileSync(join(dir, f), "utf8")).join("");
     expect(text).not.toContain("scimf_");

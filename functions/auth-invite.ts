@@ -1,4 +1,4 @@
-import { escapeHtml } from "../shared/auth/pages.js";
+import { escapeHtml, renderPage } from "../shared/auth/pages.js";
 import { authFunction } from "../shared/http/auth.js";
 import { pageContentSecurityPolicy } from "../shared/http/security-headers.js";
 
@@ -8,24 +8,18 @@ import { pageContentSecurityPolicy } from "../shared/http/security-headers.js";
  * script) moves it into a form field, removes it from the address bar, and the person posts the
  * form to POST /auth/login. Without script the code can be pasted into the field.
  */
-const PAGE = `<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Accept your invite</title>
-<script src="/auth/invite.js" defer></script></head>
-<body style="font-family: 'Segoe UI', system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem; color: #242424">
-<main>
-<h1 style="font-size: 1.5rem; font-weight: 600">Accept your invite</h1>
+const PAGE = renderPage({
+  title: "Accept your invite",
+  head: `\n<script src="/auth/invite.js" defer></script>`,
+  main: `<p class="product">Admin portal</p>
+<h1>Accept your invite</h1>
 <p>This invite makes you an administrator of your organization's account. Sign in with your Microsoft work account to accept it; the link works once, within 24 hours.</p>
 <form method="post" action="/auth/login">
-<p><label>Invite code<br><input id="invite" name="invite" required autocomplete="off" spellcheck="false" pattern="scimfinv_[A-Za-z0-9_\\-]{43}" style="width: 100%; font-family: monospace"></label></p>
+<p><label>Invite code<input id="invite" class="mono" name="invite" required autocomplete="off" spellcheck="false" pattern="scimfinv_[A-Za-z0-9_\\-]{43}"></label></p>
 <input type="hidden" name="returnTo" value="${escapeHtml("/portal/")}">
-<p><button type="submit" style="padding: 0.5rem 1rem; background: #0f6cbd; color: #fff; border: 0; border-radius: 4px">Sign in with Microsoft</button></p>
-</form>
-</main>
-</body>
-</html>
-`;
+<p><button type="submit">Sign in with Microsoft</button></p>
+</form>`,
+});
 
 /** Reads the code from the fragment into the form and takes it out of the address bar and history. */
 const SCRIPT = `"use strict";

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import Provider, { type KoaContextWithOIDC } from "oidc-provider";
-import { escapeHtml } from "../shared/auth/pages.js";
+import { escapeHtml, FAVICON_SVG, renderPage } from "../shared/auth/pages.js";
 
 /**
  * A development OpenID provider (panva's oidc-provider, in process) that issues Entra-shaped ID
@@ -70,35 +70,61 @@ const pageHeaders = (redirectUris: string[]) => ({
 });
 
 function field(name: string, label: string, value: string): string {
-  return `<p><label>${escapeHtml(label)}<br><input name="${name}" value="${escapeHtml(value)}" required style="width: 100%; font-family: monospace"></label></p>`;
+  return `<p><label>${escapeHtml(label)}<input class="mono" name="${name}" value="${escapeHtml(value)}" required></label></p>`;
 }
 
 function loginPage(uid: string, clientId: string, problem?: string): string {
   const action = `/interaction/${encodeURIComponent(uid)}`;
   const people = DEV_PEOPLE.map(
-    (p) => `<form method="post" action="${action}" style="margin: 0.5rem 0">
+    (p) => `<form class="pick" method="post" action="${action}">
 ${(["tid", "oid", "preferredUsername", "name"] as const).map((k) => `<input type="hidden" name="${k}" value="${escapeHtml(p[k])}">`).join("")}
-<button type="submit" style="width: 100%; text-align: left; padding: 0.5rem">${escapeHtml(p.name)} &lt;${escapeHtml(p.preferredUsername)}&gt; <small>tid ${escapeHtml(p.tid)}</small></button></form>`,
+<button type="submit" class="secondary">${escapeHtml(p.name)} &lt;${escapeHtml(p.preferredUsername)}&gt; <small>tid ${escapeHtml(p.tid)}</small></button></form>`,
   ).join("\n");
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Development sign-in</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 34rem; margin: 3rem auto; padding: 0 1rem">
-<h1 style="font-size: 1.4rem">Development sign-in</h1>
+  return renderPage({
+    title: "Development sign-in",
+    favicon: "/favicon.svg",
+    main: `<p class="product">Development OpenID provider</p>
+<h1>Development sign-in</h1>
 <p>Signing in to <code>${escapeHtml(clientId)}</code>. This provider is for development only: it trusts whoever you say you are.</p>
-${problem ? `<p role="alert" style="color: #b10e1c">${escapeHtml(problem)}</p>` : ""}
-<h2 style="font-size: 1.1rem">Pick a person</h2>
+${problem ? `<p role="alert" class="alert">${escapeHtml(problem)}</p>` : ""}
+<h2>Pick a person</h2>
 ${people}
-<h2 style="font-size: 1.1rem">Or type one</h2>
+<h2>Or type one</h2>
 <form method="post" action="${action}">
 ${field("tid", "Tenant ID (tid)", DEV_TENANT_ID)}${field("oid", "Object ID (oid)", randomUUID())}${field("preferredUsername", "User name (preferred_username)", "someone@contoso.dev")}${field("name", "Name", "Someone New")}
-<p><button type="submit" style="padding: 0.5rem 1rem">Sign in</button></p>
-</form></body></html>`;
+<p><button type="submit">Sign in</button></p>
+</form>`,
+  });
+}
+
+/** A page of the provider that only says what went wrong. */
+const problemPage = (title: string, lines: string[]) =>
+  renderPage({ title, favicon: "/favicon.svg", main: `<h1>${escapeHtml(title)}</h1>\n${lines.map((l) => `<p>${l}</p>`).join("\n")}` });
+
+const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
+
+/**
+ * The redirect URIs registered for `redirectUris`: each one, and for one on a loopback host
+ * (localhost, 127.0.0.1, [::1]) the same URI on the other loopback names, so that a local host
+ * reached at http://127.0.0.1:PORT signs in as it does at http://localhost:PORT. Other hosts are
+ * registered as given.
+ */
+export function loopbackRedirectUris(redirectUris: readonly string[]): string[] {
+  const all = redirectUris.flatMap((uri) => {
+    const url = new URL(uri);
+    if (url.protocol !== "http:" || !LOOPBACK_HOSTS.includes(url.hostname)) return [url.href];
+    return [url.href, ...LOOPBACK_HOSTS.map((h) => Object.assign(new URL(url.href), { hostname: h }).href)];
+  });
+  return [...new Set(all)];
 }
 
 /**
  * Starts the provider on 127.0.0.1:`port` (0: any free port). `redirectUris` are the callback
- * URLs of the one client it knows (client_secret_post, PKCE required).
+ * URLs of the one client it knows (client_secret_post, PKCE required); a loopback one is accepted
+ * on every loopback name (loopbackRedirectUris).
  */
 export async function startDevOidc(options: { port?: number; redirectUris: string[]; clientId?: string }): Promise<DevOidc> {
+  const redirectUris = loopbackRedirectUris(options.redirectUris);
   const clientId = options.clientId ?? "scim-functions-dev";
   const clientSecret = randomBytes(32).toString("base64url");
   const accounts = new Map<string, DevPerson>();
@@ -116,7 +142,7 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
       {
         client_id: clientId,
         client_secret: clientSecret,
-        redirect_uris: options.redirectUris,
+        redirect_uris: redirectUris,
         grant_types: ["authorization_code"],
         response_types: ["code"],
         token_endpoint_auth_method: "client_secret_post",
@@ -130,6 +156,8 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
     conformIdTokenClaims: false,
     pkce: { required: () => true },
     features: { devInteractions: { enabled: false } },
+    // The library's defaults, given explicitly: it prints a notice on each first use of a default.
+    ttl: { AccessToken: 3600, IdToken: 3600, Interaction: 3600, Session: 14 * 24 * 3600, Grant: 14 * 24 * 3600 },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     clientBasedCORS: () => false,
     async findAccount(_ctx, sub) {
@@ -153,15 +181,14 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
     },
     async renderError(ctx, out) {
       ctx.type = "html";
-      ctx.body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head><body><h1>Sign-in error</h1>${Object.entries(
-        out,
-      )
-        .map(([k, v]) => `<p><strong>${escapeHtml(k)}</strong>: ${escapeHtml(String(v))}</p>`)
-        .join("")}</body></html>`;
+      ctx.body = problemPage(
+        "Sign-in error",
+        Object.entries(out).map(([k, v]) => `<strong>${escapeHtml(k)}</strong>: ${escapeHtml(String(v))}`),
+      );
     },
   });
   const callback = provider.callback();
-  const PAGE_HEADERS = pageHeaders(options.redirectUris);
+  const PAGE_HEADERS = pageHeaders(redirectUris);
 
   /**
    * GET /workload-token?sub=&aud=&tid=&jti=&lifetime=: an Entra-shaped token for a workload
@@ -204,6 +231,11 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
       if (!/^(127\.0\.0\.1|localhost)(:\d+)?$/i.test(req.headers.host ?? "")) return void res.writeHead(403).end();
       return void mintWorkloadToken(requestUrl, res);
     }
+    if (requestUrl.pathname === "/favicon.svg" && req.method === "GET") {
+      return void res
+        .writeHead(200, { "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff" })
+        .end(FAVICON_SVG);
+    }
     const match = /^\/interaction\/([\w-]+)$/.exec(new URL(req.url ?? "/", issuer).pathname);
     if (!match) return void callback(req, res);
     void (async () => {
@@ -230,7 +262,7 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
         accounts.set(accountId, person);
         await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
       } catch {
-        if (!res.headersSent) res.writeHead(400, PAGE_HEADERS).end("<!DOCTYPE html><title>Sign-in error</title><p>This sign-in has expired; start again.</p>");
+        if (!res.headersSent) res.writeHead(400, PAGE_HEADERS).end(problemPage("Sign-in error", ["This sign-in has expired; start again."]));
       }
     })();
   };

@@ -4,9 +4,21 @@ import { OperationError } from "./errors.js";
 import { logged } from "./audit-trail.js";
 import { tenantSettings, updateSettings } from "./settings.js";
 
-/** The login types (account types) the tenant enables: password, Entra ID, or both. */
+/**
+ * What switching a login type off changes, per type: `users`, the active users who have it (a
+ * password, an Object ID), and `onlyThisType`, those of them without the other type, who then
+ * cannot sign in at all.
+ */
+export type LoginTypeUsers = Record<LoginType, { users: number; onlyThisType: number }>;
+
+/** The login types (account types) the tenant enables: password, Entra ID, or both; and how many users each one signs in. */
 export async function getLoginTypes(ctx: OperationContext) {
-  return { loginTypes: (await tenantSettings(ctx)).loginTypes, available: [...LOGIN_TYPES] };
+  const [settings, counts] = await Promise.all([tenantSettings(ctx), ctx.services.resources.countLoginMethods(ctx.tenantId)]);
+  const users: LoginTypeUsers = {
+    password: { users: counts.password, onlyThisType: counts.password - counts.both },
+    entra: { users: counts.entra, onlyThisType: counts.entra - counts.both },
+  };
+  return { loginTypes: settings.loginTypes, available: [...LOGIN_TYPES], users };
 }
 
 /** Sets the tenant's login types; at least one stays enabled. */

@@ -4,7 +4,7 @@ import { loginTypesOf, userStatus } from "../product/identity.js";
 import type { Tenant } from "../store/tenants.js";
 import type { ResourceDoc } from "../store/resources.js";
 import type { InviteDoc } from "../store/sessions.js";
-import type { Actor, OperationContext, Services } from "./context.js";
+import { actorFields, type Actor, type OperationContext, type Services } from "./context.js";
 import { logged } from "./audit-trail.js";
 import { createUser } from "./users.js";
 import { requireTenant } from "./tenants.js";
@@ -64,12 +64,27 @@ export async function decideSignIn(services: Services, claims: SignInClaims, inv
     const tenant = await services.tenants.findByEntraTenantId(claims.tid);
     if (!tenant) return matchSignIn({ via: "direct", claims, tenant: null, usersWithObjectId: [] });
     const settings = await settingsOf(services, tenant.id, now);
-    return matchSignIn({
+    const outcome = matchSignIn({
       via: "direct",
       claims,
       tenant: signInTenant(tenant, settings),
       usersWithObjectId: await holders(services, tenant.id, claims.oid, settings),
     });
+    if (
+      outcome.kind === "refused" &&
+      outcome.code === "user_not_provisioned" &&
+      (await services.resources.usersWithObjectId(tenant.id, claims.oid, 1, "DeletedUser")).length > 0
+    ) {
+      return {
+        ...outcome,
+        code: "user_deleted",
+        title: "Your account was deleted",
+        why: `Your account in ${tenant.name} was deleted through Microsoft Entra ID (signed in as ${claims.preferredUsername ?? claims.oid}): it is no longer assigned the app, or was removed from the directory.`,
+        whatToDo:
+          "If you still need access, ask your administrator to assign you the app in Entra ID again; the next provisioning cycle restores your account.",
+      };
+    }
+    return outcome;
   }
   const tenant = await services.tenants.get(invite.tenantId);
   if (!tenant) return unknownInvite;
@@ -144,12 +159,27 @@ export async function applySignIn(services: Services, claims: SignInClaims, invi
   return { kind: "signed-in", tenantId: ctx.tenantId, userId: doc.id };
 }
 
-/** A session's user if it may still use the portal: it exists, is active, and may sign in with Entra. */
-export async function sessionUserAllowed(services: Services, tenantId: string, userId: string, now: Date): Promise<{ userName: string } | undefined> {
+/**
+ * A session's user if it may still use the portal (it exists, is active, and may sign in with
+ * Entra); else why not, in words for the person whose session then ends.
+ */
+export async function sessionUser(services: Services, tenantId: string, userId: string, now: Date): Promise<{ userName: string } | { refused: string }> {
   const doc = await services.resources.get(tenantId, "User", userId);
-  if (!doc || userStatus(doc.resource) !== "active") return undefined;
+  const ended = "so your session was ended.";
+  if (!doc)
+    return {
+      refused: `Your account was deleted through Microsoft Entra ID (or by an administrator), ${ended} Ask your administrator to assign you the app again.`,
+    };
+  if (userStatus(doc.resource) !== "active")
+    return {
+      refused: `Your account was disconnected in Microsoft Entra ID (disabled, or no longer assigned the app), ${ended} Ask your administrator to reconnect it.`,
+    };
   const settings = await settingsOf(services, tenantId, now, false);
-  return loginTypesOf(userProduct(doc, settings), settings).includes("entra") ? { userName: String(doc.resource.userName) } : undefined;
+  if (!loginTypesOf(userProduct(doc, settings), settings).includes("entra"))
+    return {
+      refused: `Your account can no longer sign in with Microsoft Entra ID (the Entra login type was switched off, or your Object ID was removed), ${ended} Ask an administrator of your organization.`,
+    };
+  return { userName: String(doc.resource.userName) };
 }
 
 /**
@@ -161,8 +191,13 @@ export async function createInvite(ctx: OperationContext, input: { userName?: st
   await requireTenant(ctx.services, ctx.tenantId);
   const userName = input.userName?.trim() || null;
   if (userName !== null && (userName.length > 256 || /\s/.test(userName)))
-    throw new OperationError(400, "--user-name is the Entra user name (preferred_username) of the person invited, e.g. ann@contoso.com", "userName");
-  const { code, doc } = newInvite(ctx.tenantId, userName, ctx.now);
+    throw new OperationError(
+      400,
+      "the invited user name (--user-name) is the Entra user name (preferred_username) of the person invited, without spaces, e.g. ann@contoso.com",
+      "userName",
+    );
+  const { code, doc: fresh } = newInvite(ctx.tenantId, userName, ctx.now);
+  const doc = { ...fresh, createdBy: actorFields(ctx.actor).tokenName };
   await logged(
     ctx,
     { operation: "invite-create", resourceType: "Invite", resourceId: doc.id.slice(0, 12) },
@@ -177,5 +212,6 @@ export async function createInvite(ctx: OperationContext, input: { userName?: st
     expiresAt: doc.expiresAt,
     userName,
     validForHours: INVITE_TTL_SECONDS / 3600,
+    id: doc.id.slice(0, 12),
   };
 }

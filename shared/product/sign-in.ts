@@ -80,6 +80,7 @@ export type SignInRefusalCode =
   | "tenant_not_linked"
   | "tenant_entra_disabled"
   | "user_not_provisioned"
+  | "user_deleted"
   | "object_id_conflict"
   | "user_disconnected"
   | "user_entra_disabled"

@@ -66,6 +66,19 @@ describe("invite bootstrap", () => {
     expect((await browser.me()).json.user.objectId).toBe(ANN.oid);
   });
 
+  it("signs in at http://127.0.0.1:PORT as at localhost (the dev provider knows every loopback callback)", async () => {
+    const url = host.url.replace("//localhost:", "//127.0.0.1:");
+    expect(url).not.toBe(host.url);
+    const browser = new Browser({ ...host, url });
+    const start = await browser.get("/auth/login");
+    expect(new URL(start.headers.get("location")!).searchParams.get("redirect_uri")).toBe(`${url}/auth/callback`);
+    const callback = await completeDevLogin(start.headers.get("location")!, ANN);
+    expect(callback.startsWith(`${url}/auth/callback?`)).toBe(true);
+    const reply = await browser.get(callback);
+    expect({ status: reply.status, location: reply.headers.get("location") }).toEqual({ status: 302, location: "/portal/" });
+    expect((await browser.me()).json.user.objectId).toBe(ANN.oid);
+  });
+
   it("links an existing user by userName and makes them Admin", async () => {
     const created = await scim.post("/Users", entraUser("carol@contoso.dev", { externalId: undefined }));
     expect(created.status).toBe(201);
@@ -147,6 +160,17 @@ describe("refusal pages", () => {
     const oid = "77777777-7777-4777-8777-777777777777";
     await scim.post("/Users", entraUser("gone@contoso.dev", { externalId: oid, active: false }));
     expect(await refusedDirect(person("gone", oid))).toMatchObject({ status: 403, title: "Your account is disconnected" });
+  });
+
+  it("tells a user deleted through SCIM that the account was deleted, not that it is not provisioned yet", async () => {
+    const oid = "78787878-7878-4878-8878-787878787878";
+    const created = await scim.post("/Users", entraUser("deleted@contoso.dev", { externalId: oid }));
+    expect(created.status).toBe(201);
+    expect((await scim.delete(`/Users/${created.body.id}`)).status).toBe(204);
+    const page = await refusedDirect(person("deleted", oid));
+    expect(page).toMatchObject({ status: 403, title: "Your account was deleted" });
+    expect(page.text).toContain("user_deleted");
+    expect(page.text).toContain("assign you the app in Entra ID again");
   });
 
   it("refuses sign-in when the tenant does not allow the Entra login type", async () => {

@@ -113,7 +113,7 @@ describe("development OpenID provider", () => {
     const html = await page.text();
     expect(page.status).toBe(200);
     expect(page.headers.get("content-security-policy")).toBe(
-      `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self' ${BASE}`,
+      `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self' ${BASE} ${BASE.replace("localhost", "127.0.0.1")} ${BASE.replace("localhost", "[::1]")}`,
     );
     expect(html).not.toMatch(/<script|\son\w+=/i);
     for (const p of DEV_PEOPLE) expect(html).toContain(p.preferredUsername);

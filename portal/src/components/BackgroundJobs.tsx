@@ -20,7 +20,7 @@ import { api, type Job, type JobState } from "../api";
 import { useAction, useGet } from "../hooks";
 import { fmtDateTime, jobProgress, jobTitle } from "../format";
 import { breakable } from "./AuditTable";
-import { EmptyState, ErrorState, LoadingState, ProblemBar, RouteLink, Section, focusSection } from "./common";
+import { EmptyState, ErrorState, LoadingState, ProblemBar, RouteLink, Section, TableScroll, focusSection } from "./common";
 
 /** How often the list is read again while a job is queued or running. */
 export const JOBS_REFRESH_MS = 3000;
@@ -115,68 +115,70 @@ export function BackgroundJobs() {
               <MessageBarBody>{retried}</MessageBarBody>
             </MessageBar>
           )}
-          <Table aria-label="Background jobs" size="small">
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell className={s.job}>Job</TableHeaderCell>
-                <TableHeaderCell className={s.group}>Group</TableHeaderCell>
-                <TableHeaderCell className={s.state}>State</TableHeaderCell>
-                <TableHeaderCell className={s.progressColumn}>Progress</TableHeaderCell>
-                <TableHeaderCell className={s.steps}>Steps</TableHeaderCell>
-                <TableHeaderCell className={s.time}>Started</TableHeaderCell>
-                <TableHeaderCell className={s.time}>Finished</TableHeaderCell>
-                <TableHeaderCell className={s.startedBy}>Started by</TableHeaderCell>
-                <TableHeaderCell className={s.errorColumn}>Error</TableHeaderCell>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {list.map((j) => (
-                <TableRow key={j.id} data-testid="job-row">
-                  <TableCell>{jobTitle(j.kind, j.reason)}</TableCell>
-                  <TableCell className={s.wrap}>{groupOf(j)}</TableCell>
-                  <TableCell>
-                    <JobStateBadge state={j.state} />
-                  </TableCell>
-                  <TableCell>
-                    <div className={s.progress}>
-                      <Text size={200}>{jobProgress(j.processed, j.total)}</Text>
-                      {j.state === "running" && (
-                        <ProgressBar
-                          value={j.total ? Math.min(j.processed, j.total) : undefined}
-                          max={j.total || undefined}
-                          aria-label={`Progress of the job for ${groupOf(j)}: ${jobProgress(j.processed, j.total)}`}
-                        />
-                      )}
-                    </div>
-                  </TableCell>
-                  <TableCell>{j.steps}</TableCell>
-                  <TableCell>{fmtDateTime(j.startedAt)}</TableCell>
-                  <TableCell>{fmtDateTime(j.finishedAt)}</TableCell>
-                  <TableCell className={s.wrap}>{breakable(j.startedBy)}</TableCell>
-                  <TableCell>
-                    {j.state === "failed" ? (
-                      <div className={s.error}>
-                        <Text size={200} className={s.errorText}>
-                          {j.error ?? "It failed"} (after {j.failedAttempts} attempt{j.failedAttempts === 1 ? "" : "s"})
-                        </Text>
-                        <Button
-                          size="small"
-                          icon={<ArrowClockwiseRegular />}
-                          onClick={() => retryJob(j)}
-                          disabledFocusable={retry.busy}
-                          aria-label={`Retry the job for ${groupOf(j)}`}
-                        >
-                          Retry
-                        </Button>
-                      </div>
-                    ) : (
-                      "—"
-                    )}
-                  </TableCell>
+          <TableScroll label="Background jobs table">
+            <Table aria-label="Background jobs" size="small">
+              <TableHeader>
+                <TableRow>
+                  <TableHeaderCell className={s.job}>Job</TableHeaderCell>
+                  <TableHeaderCell className={s.group}>Group</TableHeaderCell>
+                  <TableHeaderCell className={s.state}>State</TableHeaderCell>
+                  <TableHeaderCell className={s.progressColumn}>Progress</TableHeaderCell>
+                  <TableHeaderCell className={s.steps}>Steps</TableHeaderCell>
+                  <TableHeaderCell className={s.time}>Started</TableHeaderCell>
+                  <TableHeaderCell className={s.time}>Finished</TableHeaderCell>
+                  <TableHeaderCell className={s.startedBy}>Started by</TableHeaderCell>
+                  <TableHeaderCell className={s.errorColumn}>Error</TableHeaderCell>
                 </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+              </TableHeader>
+              <TableBody>
+                {list.map((j) => (
+                  <TableRow key={j.id} data-testid="job-row">
+                    <TableCell>{jobTitle(j.kind, j.reason)}</TableCell>
+                    <TableCell className={s.wrap}>{groupOf(j)}</TableCell>
+                    <TableCell>
+                      <JobStateBadge state={j.state} />
+                    </TableCell>
+                    <TableCell>
+                      <div className={s.progress}>
+                        <Text size={200}>{jobProgress(j.processed, j.total)}</Text>
+                        {j.state === "running" && (
+                          <ProgressBar
+                            value={j.total ? Math.min(j.processed, j.total) : undefined}
+                            max={j.total || undefined}
+                            aria-label={`Progress of the job for ${groupOf(j)}: ${jobProgress(j.processed, j.total)}`}
+                          />
+                        )}
+                      </div>
+                    </TableCell>
+                    <TableCell>{j.steps}</TableCell>
+                    <TableCell>{fmtDateTime(j.startedAt)}</TableCell>
+                    <TableCell>{fmtDateTime(j.finishedAt)}</TableCell>
+                    <TableCell className={s.wrap}>{breakable(j.startedBy)}</TableCell>
+                    <TableCell>
+                      {j.state === "failed" ? (
+                        <div className={s.error}>
+                          <Text size={200} className={s.errorText}>
+                            {j.error ?? "It failed"} (after {j.failedAttempts} attempt{j.failedAttempts === 1 ? "" : "s"})
+                          </Text>
+                          <Button
+                            size="small"
+                            icon={<ArrowClockwiseRegular />}
+                            onClick={() => retryJob(j)}
+                            disabledFocusable={retry.busy}
+                            aria-label={`Retry the job for ${groupOf(j)}`}
+                          >
+                            Retry
+                          </Button>
+                        </div>
+                      ) : (
+                        "—"
+                      )}
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </TableScroll>
         </>
       ) : null}
     </Section>

@@ -3,7 +3,9 @@ import type { HourBucket } from "../api";
 import { fmtDateTime } from "../format";
 
 const useStyles = makeStyles({
-  svg: { width: "100%", height: "auto", display: "block" },
+  // Below 600 px the chart keeps that width (its labels stay readable) and scrolls inside its own box.
+  scroll: { overflowX: "auto", maxWidth: "100%" },
+  svg: { width: "100%", minWidth: "600px", height: "auto", display: "block" },
   legend: { display: "flex", gap: tokens.spacingHorizontalL, fontSize: tokens.fontSizeBase200, color: tokens.colorNeutralForeground2 },
   swatch: { display: "inline-block", width: "10px", height: "10px", marginRight: "4px", verticalAlign: "middle" },
 });
@@ -31,44 +33,52 @@ export function HourlyChart({ hours, titleId = "hourly-chart-title" }: { hours: 
 
   return (
     <figure style={{ margin: 0 }}>
-      <svg className={s.svg} viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={titleId} aria-describedby={`${titleId}-desc`} data-testid="hourly-chart">
-        <title id={titleId}>Requests and failures per hour, last 7 days (UTC)</title>
-        <desc id={`${titleId}-desc`}>{description}</desc>
-        <line x1={PAD.left} x2={W - PAD.right} y1={y(0)} y2={y(0)} stroke={tokens.colorNeutralStroke1} />
-        <line x1={PAD.left} x2={W - PAD.right} y1={y(max)} y2={y(max)} stroke={tokens.colorNeutralStroke2} strokeDasharray="2 3" />
-        <text x={PAD.left - 4} y={y(max) + 4} textAnchor="end" fontSize="10" fill={tokens.colorNeutralForeground3}>
-          {max}
-        </text>
-        <text x={PAD.left - 4} y={y(0) + 4} textAnchor="end" fontSize="10" fill={tokens.colorNeutralForeground3}>
-          0
-        </text>
-        {hours.map((h, i) => (
-          <g key={h.hour}>
-            {h.requests > 0 && (
-              <rect x={PAD.left + i * bw + 0.5} y={y(h.requests)} width={Math.max(1, bw - 1)} height={y(0) - y(h.requests)} fill={tokens.colorBrandBackground}>
-                <title>{`${h.hour}: ${h.requests} requests, ${h.failures} failures`}</title>
-              </rect>
-            )}
-            {h.failures > 0 && (
-              <rect
-                x={PAD.left + i * bw + 0.5}
-                y={y(h.failures)}
-                width={Math.max(1, bw - 1)}
-                height={y(0) - y(h.failures)}
-                fill={tokens.colorPaletteRedBackground3}
-              />
-            )}
-          </g>
-        ))}
-        {days.map(({ h, i }) => (
-          <g key={`d${h.hour}`}>
-            <line x1={PAD.left + i * bw} x2={PAD.left + i * bw} y1={y(0)} y2={y(0) + 4} stroke={tokens.colorNeutralStroke1} />
-            <text x={PAD.left + i * bw + 2} y={H - 8} fontSize="10" fill={tokens.colorNeutralForeground3}>
-              {dayFmt.format(new Date(h.hour))}
-            </text>
-          </g>
-        ))}
-      </svg>
+      <div className={s.scroll} tabIndex={0} role="group" aria-label="Hourly chart (scrolls sideways on narrow screens)">
+        <svg className={s.svg} viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={titleId} aria-describedby={`${titleId}-desc`} data-testid="hourly-chart">
+          <title id={titleId}>Requests and failures per hour, last 7 days (UTC)</title>
+          <desc id={`${titleId}-desc`}>{description}</desc>
+          <line x1={PAD.left} x2={W - PAD.right} y1={y(0)} y2={y(0)} stroke={tokens.colorNeutralStroke1} />
+          <line x1={PAD.left} x2={W - PAD.right} y1={y(max)} y2={y(max)} stroke={tokens.colorNeutralStroke2} strokeDasharray="2 3" />
+          <text x={PAD.left - 4} y={y(max) + 4} textAnchor="end" fontSize="10" fill={tokens.colorNeutralForeground3}>
+            {max}
+          </text>
+          <text x={PAD.left - 4} y={y(0) + 4} textAnchor="end" fontSize="10" fill={tokens.colorNeutralForeground3}>
+            0
+          </text>
+          {hours.map((h, i) => (
+            <g key={h.hour}>
+              {h.requests > 0 && (
+                <rect
+                  x={PAD.left + i * bw + 0.5}
+                  y={y(h.requests)}
+                  width={Math.max(1, bw - 1)}
+                  height={y(0) - y(h.requests)}
+                  fill={tokens.colorBrandBackground}
+                >
+                  <title>{`${h.hour}: ${h.requests} requests, ${h.failures} failures`}</title>
+                </rect>
+              )}
+              {h.failures > 0 && (
+                <rect
+                  x={PAD.left + i * bw + 0.5}
+                  y={y(h.failures)}
+                  width={Math.max(1, bw - 1)}
+                  height={y(0) - y(h.failures)}
+                  fill={tokens.colorPaletteRedBackground3}
+                />
+              )}
+            </g>
+          ))}
+          {days.map(({ h, i }) => (
+            <g key={`d${h.hour}`}>
+              <line x1={PAD.left + i * bw} x2={PAD.left + i * bw} y1={y(0)} y2={y(0) + 4} stroke={tokens.colorNeutralStroke1} />
+              <text x={PAD.left + i * bw + 2} y={H - 8} fontSize="10" fill={tokens.colorNeutralForeground3}>
+                {dayFmt.format(new Date(h.hour))}
+              </text>
+            </g>
+          ))}
+        </svg>
+      </div>
       <figcaption className={s.legend}>
         <span>
           <span className={s.swatch} style={{ backgroundColor: tokens.colorBrandBackground }} aria-hidden="true" />

@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from "react";
+import { forwardRef, useState, type ComponentProps, type ReactNode } from "react";
 import {
   Badge,
   Body1,
@@ -14,6 +14,7 @@ import {
   Subtitle2,
   Title2,
   makeStyles,
+  mergeClasses,
   tokens,
 } from "@fluentui/react-components";
 import { CopyRegular, CheckmarkRegular } from "@fluentui/react-icons";
@@ -34,6 +35,19 @@ const useStyles = makeStyles({
     borderRadius: tokens.borderRadiusMedium,
     backgroundColor: tokens.colorNeutralBackground2,
   },
+  dangerPrimary: {
+    backgroundColor: tokens.colorStatusDangerBackground3,
+    color: tokens.colorNeutralForegroundOnBrand,
+    ":hover": { backgroundColor: tokens.colorStatusDangerBackground3Hover, color: tokens.colorNeutralForegroundOnBrand },
+    ":hover:active": { backgroundColor: tokens.colorStatusDangerBackground3Pressed, color: tokens.colorNeutralForegroundOnBrand },
+  },
+  dangerSecondary: {
+    // Red text with at least 4.5:1 contrast on the card, light and dark.
+    color: tokens.colorPaletteRedForeground1,
+    ":hover": { color: tokens.colorPaletteRedForeground1, backgroundColor: tokens.colorStatusDangerBackground1 },
+    ":hover:active": { color: tokens.colorPaletteRedForeground1, backgroundColor: tokens.colorStatusDangerBackground2 },
+  },
+  tableScroll: { overflowX: "auto", maxWidth: "100%" },
   loading: { padding: tokens.spacingVerticalXXL, display: "flex", justifyContent: "flex-start" },
   copyRow: { display: "flex", gap: tokens.spacingHorizontalS, alignItems: "center" },
   copyInput: { flexGrow: 1, fontFamily: tokens.fontFamilyMonospace },
@@ -48,6 +62,31 @@ const useStyles = makeStyles({
     marginBottom: tokens.spacingVerticalL,
   },
 });
+
+/**
+ * A button that destroys or takes away something (revoke, remove, switch off, demote): Fluent's
+ * Button in the danger colours. `appearance="primary"` (a dialog's confirming button) is filled red;
+ * otherwise red text. Disabled, it looks like any disabled button.
+ */
+export const DangerButton = forwardRef<HTMLButtonElement, ComponentProps<typeof Button>>(function DangerButton({ className, ...props }, ref) {
+  const s = useStyles();
+  const off = props.disabled || props.disabledFocusable;
+  const danger = off ? undefined : props.appearance === "primary" ? s.dangerPrimary : s.dangerSecondary;
+  return <Button {...props} ref={ref} className={mergeClasses(danger, className)} data-danger="true" />;
+});
+
+/**
+ * A table's own horizontal scroll box: on a narrow screen the table scrolls inside it and the page
+ * keeps the screen's width. Focusable (keyboard users scroll it with the arrow keys) and named.
+ */
+export function TableScroll({ label, children }: { label: string; children: ReactNode }) {
+  const s = useStyles();
+  return (
+    <div className={s.tableScroll} role="group" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}
 
 /** An in-portal link: a real <a href> (new tab works) that navigates client-side. */
 export function RouteLink({ to, children, ...rest }: RouteLinkProps) {

@@ -1,18 +1,39 @@
-import { Switch, Text, makeStyles, tokens } from "@fluentui/react-components";
+import { useState } from "react";
+import {
+  Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  MessageBar,
+  MessageBarBody,
+  Switch,
+  Text,
+  makeStyles,
+  tokens,
+  useRestoreFocusTarget,
+} from "@fluentui/react-components";
 import { api, type LoginType } from "../api";
 import { useAction, useGet } from "../hooks";
-import { EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, Section } from "../components/common";
+import { DangerButton, EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, Section } from "../components/common";
+
+/** Active users per type: those who have it, and those of them without another (GET /api/admin/login-types). */
+type TypeUsers = Record<LoginType, { users: number; onlyThisType: number }>;
 
 interface LoginTypes {
   loginTypes: LoginType[];
   available: LoginType[];
+  users: TypeUsers;
 }
 
-const labels: Record<string, { label: string; help: string }> = {
-  password: { label: "Password", help: "Users sign in with a password set in the product." },
+const labels: Record<string, { label: string; help: string; has: string }> = {
+  password: { label: "Password", help: "Users sign in with a password set in the product.", has: "a password" },
   entra: {
     label: "Entra ID",
     help: "Users sign in with their Microsoft work account; the user's Object ID (provisioned as externalId) links the account.",
+    has: "an Object ID",
   },
 };
 
@@ -22,17 +43,53 @@ const useStyles = makeStyles({
   help: { color: tokens.colorNeutralForeground2, paddingLeft: "48px" },
 });
 
-/** Integrations → Account types: which sign-in methods the tenant enables. At least one stays on. */
+const usersText = (n: number) => `${n} ${n === 1 ? "user" : "users"}`;
+
+/** What switching `type` off does, in words, from the counts. */
+function offConsequence(type: LoginType, users: TypeUsers | undefined): string {
+  const info = labels[type]!;
+  const counts = users?.[type];
+  if (!counts || counts.users === 0) return `No active user has ${info.has}, so no one's sign-in changes.`;
+  const locked =
+    counts.onlyThisType === 0
+      ? "All of them can still sign in another way."
+      : `${counts.onlyThisType === counts.users ? "None of them has" : `${usersText(counts.onlyThisType)} of them ${counts.onlyThisType === 1 ? "has" : "have"}`} another way to sign in, so ${counts.onlyThisType === 1 ? "that user cannot" : "they cannot"} sign in until the type is switched on again.`;
+  // The portal signs in with Entra only: its sessions end at their next request.
+  const portal = type === "entra" ? " Everyone's portal session ends at its next request, yours included." : "";
+  return `${usersText(counts.users)} ${counts.users === 1 ? "signs" : "sign"} in with ${info.label} and can no longer use it. ${locked}${portal}`;
+}
+
+/** Integrations → Account types: which sign-in methods the tenant enables. At least one stays on; switching one off asks first. */
 export default function AccountTypesPage() {
   const s = useStyles();
   const state = useGet<LoginTypes>("/api/admin/login-types");
   const action = useAction();
+  const [confirming, setConfirming] = useState<LoginType>();
+  const [saved, setSaved] = useState<string>();
+  const restoreTarget = useRestoreFocusTarget();
 
-  const toggle = async (type: LoginType, on: boolean) => {
-    if (!state.data) return;
+  const save = async (type: LoginType, on: boolean) => {
+    if (!state.data) return false;
+    setSaved(undefined);
     const next = on ? [...new Set([...state.data.loginTypes, type])] : state.data.loginTypes.filter((t) => t !== type);
     const res = await action.run(() => api.put<{ loginTypes: LoginType[] }>("/api/admin/login-types", { loginTypes: next }));
-    if (res) state.setData({ ...state.data, loginTypes: res.loginTypes });
+    if (!res) return false;
+    state.setData({ ...state.data, loginTypes: res.loginTypes });
+    setSaved(`Saved: ${labels[type]?.label ?? type} is switched ${on ? "on" : "off"}.`);
+    return true;
+  };
+
+  const toggle = (type: LoginType, on: boolean) => {
+    if (on) void save(type, true);
+    else {
+      action.setError(undefined);
+      setConfirming(type);
+    }
+  };
+
+  const confirmOff = async () => {
+    if (!confirming || action.busy) return;
+    if (await save(confirming, false)) setConfirming(undefined);
   };
 
   return (
@@ -48,14 +105,15 @@ export default function AccountTypesPage() {
           <ErrorState error={state.error} what="the account types" onRetry={state.reload} />
         ) : state.data && state.data.available.length === 0 ? (
           <EmptyState title="No sign-in method is available">
-            The service offers no account type for this tenant. Contact support: the deployment's configuration is missing its sign-in settings.
+            The service offers no account type for this tenant. Contact support: the deployment&apos;s configuration is missing its sign-in settings.
           </EmptyState>
         ) : state.data ? (
           <div className={s.list}>
             {state.data.available.map((type) => {
               const on = state.data!.loginTypes.includes(type);
               const last = on && state.data!.loginTypes.length === 1;
-              const info = labels[type] ?? { label: type, help: "" };
+              const info = labels[type] ?? { label: type, help: "", has: type };
+              const count = state.data!.users?.[type]?.users;
               return (
                 <div key={type} className={s.row}>
                   <Switch
@@ -64,18 +122,50 @@ export default function AccountTypesPage() {
                     disabled={action.busy || last}
                     onChange={(_, d) => toggle(type, d.checked)}
                     aria-describedby={`help-${type}`}
+                    {...restoreTarget}
                   />
                   <Text id={`help-${type}`} className={s.help} size={200}>
                     {info.help}
+                    {count !== undefined && ` ${usersText(count)} ${count === 1 ? "has" : "have"} ${info.has}.`}
                     {last && " This is the only type switched on, so it cannot be turned off: switch on another first."}
                   </Text>
                 </div>
               );
             })}
-            <ProblemBar error={action.error} title="The change was not saved" />
+            {saved && (
+              <MessageBar intent="success" role="status">
+                <MessageBarBody>{saved}</MessageBarBody>
+              </MessageBar>
+            )}
+            {!confirming && <ProblemBar error={action.error} title="The change was not saved" />}
           </div>
         ) : null}
       </Section>
+      <Dialog
+        open={!!confirming}
+        onOpenChange={(_, d) => {
+          if (!d.open) {
+            action.setError(undefined);
+            setConfirming(undefined);
+          }
+        }}
+      >
+        <DialogSurface>
+          <DialogBody>
+            <DialogTitle>Switch {confirming ? labels[confirming]?.label : ""} off?</DialogTitle>
+            <DialogContent>
+              <Text as="p">{confirming && offConsequence(confirming, state.data?.users)}</Text>
+              <ProblemBar error={action.error} title="The change was not saved" />
+            </DialogContent>
+            <DialogActions>
+              <Button onClick={() => setConfirming(undefined)}>Cancel</Button>
+              <DangerButton appearance="primary" onClick={confirmOff} disabledFocusable={action.busy}>
+                {action.busy ? "Switching off…" : "Switch off"}
+              </DangerButton>
+            </DialogActions>
+          </DialogBody>
+        </DialogSurface>
+      </Dialog>
     </>
   );
 }

@@ -45,7 +45,18 @@ import {
 } from "../api";
 import { useAction, useGet } from "../hooks";
 import { GUID, fmtAgo, fmtDate, fmtDateTime } from "../format";
-import { CopyField, EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, RouteLink, Section, TokenStatusBadge } from "../components/common";
+import {
+  CopyField,
+  DangerButton,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  ProblemBar,
+  RouteLink,
+  Section,
+  TokenStatusBadge,
+} from "../components/common";
 
 const useStyles = makeStyles({
   methods: {
@@ -443,7 +454,7 @@ function ClientCard({
         </Subtitle2>
         <TokenStatusBadge status={client.status} />
         <span className={s.spacer} />
-        <Button
+        <DangerButton
           icon={<DeleteRegular />}
           aria-label={`Revoke client ${client.name}`}
           disabledFocusable={!live}
@@ -451,7 +462,7 @@ function ClientCard({
           {...restoreTarget}
         >
           Revoke client
-        </Button>
+        </DangerButton>
       </div>
       {live ? (
         <CopyField label="Client ID" value={client.clientId} />
@@ -524,7 +535,7 @@ function RevokeSecretButton({ client, secret, onRevoke }: { client: OAuthClient;
   const restoreTarget = useRestoreFocusTarget();
   const live = secret.status === "active" && client.status === "active";
   return (
-    <Button
+    <DangerButton
       icon={<DeleteRegular />}
       aria-label={`Revoke secret ${secret.id}`}
       disabledFocusable={!live}
@@ -532,7 +543,7 @@ function RevokeSecretButton({ client, secret, onRevoke }: { client: OAuthClient;
       {...restoreTarget}
     >
       Revoke
-    </Button>
+    </DangerButton>
   );
 }
 
@@ -781,9 +792,9 @@ function FederatedCard({
 function RemoveFederatedButton({ subject, onClick }: { subject: string; onClick: () => void }) {
   const restoreTarget = useRestoreFocusTarget();
   return (
-    <Button icon={<DeleteRegular />} aria-label={`Remove federated credential ${subject}`} onClick={onClick} {...restoreTarget}>
+    <DangerButton icon={<DeleteRegular />} aria-label={`Remove federated credential ${subject}`} onClick={onClick} {...restoreTarget}>
       Remove
-    </Button>
+    </DangerButton>
   );
 }
 
@@ -921,9 +932,9 @@ function ConfirmDialog({ confirm, onClose, onDone }: { confirm?: Confirm; onClos
           </DialogContent>
           <DialogActions>
             <Button onClick={close}>Cancel</Button>
-            <Button appearance="primary" onClick={run} disabledFocusable={action.busy}>
+            <DangerButton appearance="primary" onClick={run} disabledFocusable={action.busy}>
               {action.busy ? busy : label}
-            </Button>
+            </DangerButton>
           </DialogActions>
         </DialogBody>
       </DialogSurface>

@@ -16,7 +16,7 @@ import {
 import type { Health } from "../api";
 import { useGet } from "../hooks";
 import { fmtAgo, fmtDate, fmtDateTime, fmtPercent } from "../format";
-import { EmptyState, ErrorState, LoadingState, PageHeader, RouteLink, Section } from "../components/common";
+import { EmptyState, ErrorState, LoadingState, PageHeader, RouteLink, Section, TableScroll } from "../components/common";
 import { BackgroundJobs } from "../components/BackgroundJobs";
 
 const useStyles = makeStyles({
@@ -199,24 +199,26 @@ export default function HealthPage() {
                   Remove these attribute mappings in Entra (Enterprise applications → your app → Provisioning → Mappings): they are sent on every cycle and
                   never used.
                 </Text>
-                <Table aria-label="Ignored attributes" size="small">
-                  <TableHeader>
-                    <TableRow>
-                      <TableHeaderCell>Attribute</TableHeaderCell>
-                      <TableHeaderCell>Requests</TableHeaderCell>
-                      <TableHeaderCell>Last seen</TableHeaderCell>
-                    </TableRow>
-                  </TableHeader>
-                  <TableBody>
-                    {h.ignoredAttributes.map((a) => (
-                      <TableRow key={a.attribute}>
-                        <TableCell className={s.mono}>{a.attribute}</TableCell>
-                        <TableCell>{a.count}</TableCell>
-                        <TableCell>{fmtDateTime(a.lastSeen)}</TableCell>
+                <TableScroll label="Ignored attributes table">
+                  <Table aria-label="Ignored attributes" size="small">
+                    <TableHeader>
+                      <TableRow>
+                        <TableHeaderCell>Attribute</TableHeaderCell>
+                        <TableHeaderCell>Requests</TableHeaderCell>
+                        <TableHeaderCell>Last seen</TableHeaderCell>
                       </TableRow>
-                    ))}
-                  </TableBody>
-                </Table>
+                    </TableHeader>
+                    <TableBody>
+                      {h.ignoredAttributes.map((a) => (
+                        <TableRow key={a.attribute}>
+                          <TableCell className={s.mono}>{a.attribute}</TableCell>
+                          <TableCell>{a.count}</TableCell>
+                          <TableCell>{fmtDateTime(a.lastSeen)}</TableCell>
+                        </TableRow>
+                      ))}
+                    </TableBody>
+                  </Table>
+                </TableScroll>
               </>
             )}
           </Section>
@@ -227,29 +229,31 @@ export default function HealthPage() {
             ) : (
               <>
                 <Text>Only one user can sign in with an Entra account. Open each user and remove the Object ID from the wrong one.</Text>
-                <Table aria-label="Object ID conflicts" size="small">
-                  <TableHeader>
-                    <TableRow>
-                      <TableHeaderCell>Object ID</TableHeaderCell>
-                      <TableHeaderCell>Users</TableHeaderCell>
-                    </TableRow>
-                  </TableHeader>
-                  <TableBody>
-                    {h.objectIdConflicts.map((c) => (
-                      <TableRow key={c.objectId}>
-                        <TableCell className={s.mono}>{c.objectId}</TableCell>
-                        <TableCell>
-                          {c.userIds.map((id, i) => (
-                            <span key={id}>
-                              {i > 0 && ", "}
-                              <RouteLink to={`/users/${encodeURIComponent(id)}`}>{id}</RouteLink>
-                            </span>
-                          ))}
-                        </TableCell>
+                <TableScroll label="Object ID conflicts table">
+                  <Table aria-label="Object ID conflicts" size="small">
+                    <TableHeader>
+                      <TableRow>
+                        <TableHeaderCell>Object ID</TableHeaderCell>
+                        <TableHeaderCell>Users</TableHeaderCell>
                       </TableRow>
-                    ))}
-                  </TableBody>
-                </Table>
+                    </TableHeader>
+                    <TableBody>
+                      {h.objectIdConflicts.map((c) => (
+                        <TableRow key={c.objectId}>
+                          <TableCell className={s.mono}>{c.objectId}</TableCell>
+                          <TableCell>
+                            {c.userIds.map((id, i) => (
+                              <span key={id}>
+                                {i > 0 && ", "}
+                                <RouteLink to={`/users/${encodeURIComponent(id)}`}>{id}</RouteLink>
+                              </span>
+                            ))}
+                          </TableCell>
+                        </TableRow>
+                      ))}
+                    </TableBody>
+                  </Table>
+                </TableScroll>
               </>
             )}
           </Section>

@@ -28,10 +28,29 @@ import { AddRegular, DeleteRegular } from "@fluentui/react-icons";
 import { api, type Me, type Token } from "../api";
 import { useAction, useGet } from "../hooks";
 import { fmtDate, fmtDateTime, isoDate, oneYearFromToday } from "../format";
-import { CopyField, EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, Section, TokenStatusBadge } from "../components/common";
+import {
+  CopyField,
+  DangerButton,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  ProblemBar,
+  Section,
+  TableScroll,
+  TokenStatusBadge,
+} from "../components/common";
 
 const useStyles = makeStyles({
-  form: { display: "grid", gridTemplateColumns: "minmax(200px, 1fr) 200px", gap: tokens.spacingHorizontalL, alignItems: "start", maxWidth: "760px" },
+  form: {
+    display: "grid",
+    gridTemplateColumns: "minmax(200px, 1fr) 200px",
+    gap: tokens.spacingHorizontalL,
+    alignItems: "start",
+    maxWidth: "760px",
+    // Phones: one field under the other.
+    "@media (max-width: 640px)": { gridTemplateColumns: "minmax(0, 1fr)" },
+  },
   wide: { gridColumn: "1 / -1" },
   actions: { gridColumn: "1 / -1", display: "flex", gap: tokens.spacingHorizontalS },
   dialogBody: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
@@ -204,7 +223,7 @@ function RevokeButton({ token, onRevoke }: { token: Token; onRevoke: (t: Token) 
   const restoreTarget = useRestoreFocusTarget();
   const active = token.status === "active";
   return (
-    <Button
+    <DangerButton
       icon={<DeleteRegular />}
       aria-label={`Revoke ${token.name}`}
       disabledFocusable={!active}
@@ -212,46 +231,48 @@ function RevokeButton({ token, onRevoke }: { token: Token; onRevoke: (t: Token) 
       {...restoreTarget}
     >
       Revoke
-    </Button>
+    </DangerButton>
   );
 }
 
 function TokenTable({ tokens: list, onRevoke }: { tokens: Token[]; onRevoke: (t: Token) => void }) {
   return (
-    <Table aria-label="Tokens" size="medium">
-      <TableHeader>
-        <TableRow>
-          <TableHeaderCell>Name</TableHeaderCell>
-          <TableHeaderCell>Status</TableHeaderCell>
-          <TableHeaderCell>Created</TableHeaderCell>
-          <TableHeaderCell>Last used</TableHeaderCell>
-          <TableHeaderCell>Expires</TableHeaderCell>
-          <TableHeaderCell>
-            <span className="visually-hidden">Actions</span>
-          </TableHeaderCell>
-        </TableRow>
-      </TableHeader>
-      <TableBody>
-        {list.map((t) => (
-          <TableRow key={t.id} data-testid={`token-row-${t.id}`}>
-            <TableCell>
-              <Text weight="semibold">{t.name}</Text>
-            </TableCell>
-            <TableCell>
-              <TokenStatusBadge status={t.status} />
-            </TableCell>
-            <TableCell>{fmtDateTime(t.createdAt)}</TableCell>
-            <TableCell>{t.lastUsedAt ? fmtDateTime(t.lastUsedAt) : "Never"}</TableCell>
-            <TableCell>
-              <ExpiryCell token={t} />
-            </TableCell>
-            <TableCell>
-              <RevokeButton token={t} onRevoke={onRevoke} />
-            </TableCell>
+    <TableScroll label="Tokens table">
+      <Table aria-label="Tokens" size="medium">
+        <TableHeader>
+          <TableRow>
+            <TableHeaderCell>Name</TableHeaderCell>
+            <TableHeaderCell>Status</TableHeaderCell>
+            <TableHeaderCell>Created</TableHeaderCell>
+            <TableHeaderCell>Last used</TableHeaderCell>
+            <TableHeaderCell>Expires</TableHeaderCell>
+            <TableHeaderCell>
+              <span className="visually-hidden">Actions</span>
+            </TableHeaderCell>
           </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+        </TableHeader>
+        <TableBody>
+          {list.map((t) => (
+            <TableRow key={t.id} data-testid={`token-row-${t.id}`}>
+              <TableCell>
+                <Text weight="semibold">{t.name}</Text>
+              </TableCell>
+              <TableCell>
+                <TokenStatusBadge status={t.status} />
+              </TableCell>
+              <TableCell>{fmtDateTime(t.createdAt)}</TableCell>
+              <TableCell>{t.lastUsedAt ? fmtDateTime(t.lastUsedAt) : "Never"}</TableCell>
+              <TableCell>
+                <ExpiryCell token={t} />
+              </TableCell>
+              <TableCell>
+                <RevokeButton token={t} onRevoke={onRevoke} />
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </TableScroll>
   );
 }
 
@@ -317,9 +338,9 @@ function RevokeDialog({ token, onClose, onRevoked }: { token?: Token; onClose: (
           </DialogContent>
           <DialogActions>
             <Button onClick={onClose}>Cancel</Button>
-            <Button appearance="primary" onClick={revoke} disabledFocusable={action.busy}>
+            <DangerButton appearance="primary" onClick={revoke} disabledFocusable={action.busy}>
               {action.busy ? "Revoking…" : "Revoke token"}
-            </Button>
+            </DangerButton>
           </DialogActions>
         </DialogBody>
       </DialogSurface>

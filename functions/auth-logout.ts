@@ -9,6 +9,11 @@ export const logout = authFunction("auth-logout", { methods: ["POST"], route: "a
   const cookieHeader = request.headers.get("cookie");
   const session = await resolveSession(svc.sessions, cookieHeader, now, base, sessionLifetimes(svc));
   if (!session) return { status: 204, cookies: [toCookie(clearSessionCookie(base))] };
+  if ("ended" in session) {
+    // Already ended for its user: nothing to protect, only the leftover to remove.
+    const { setCookie } = await endSession(svc.sessions, cookieHeader, base);
+    return { status: 204, cookies: [toCookie(setCookie)] };
+  }
   const refused = csrfRefusal(request, session, base);
   if (refused) return refused;
   const { setCookie } = await endSession(svc.sessions, cookieHeader, base);

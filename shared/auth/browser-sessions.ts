@@ -19,7 +19,16 @@ export const DEFAULT_SESSION_LIFETIMES: SessionLifetimes = { idleMs: 8 * 3600_00
 /** The idle expiry is written at most this often per session. */
 export const SESSION_TOUCH_INTERVAL_MS = 60_000;
 
-export type SessionDocs = Pick<SessionStore, "createSession" | "readSession" | "touchSession" | "deleteSession" | "deleteUserSessions">;
+export type SessionDocs = Pick<SessionStore, "createSession" | "readSession" | "touchSession" | "deleteSession" | "endUserSessions">;
+
+/** A session ended for its user (endUserSessions): never live again; the caller says why. */
+export interface EndedSession {
+  ended: true;
+  /** The stored id (the hash), to delete it at logout. */
+  id: string;
+  tenantId: string;
+  userId: string;
+}
 
 /** A live session as a request sees it. */
 export interface ResolvedSession {
@@ -85,12 +94,13 @@ export async function resolveSession(
   now: Date,
   publicBaseUrl: string,
   lifetimes: SessionLifetimes = DEFAULT_SESSION_LIFETIMES,
-): Promise<ResolvedSession | undefined> {
+): Promise<ResolvedSession | EndedSession | undefined> {
   const sessionId = readCookie(cookieHeader, sessionCookieName(publicBaseUrl));
   if (!sessionId) return undefined;
   const id = sha256Hex(sessionId);
   const doc = await store.readSession(id);
   if (!doc) return undefined;
+  if (doc.ended) return { ended: true, id, tenantId: doc.tenantId, userId: doc.userId };
   const t = now.getTime();
   const absolute = Date.parse(doc.absoluteExpiresAt);
   if (t >= Date.parse(doc.idleExpiresAt) || t >= absolute) {
@@ -118,4 +128,4 @@ export async function endSession(
 }
 
 /** Ends every session of a user (logout everywhere; a SCIM disconnect or delete calls it). Returns how many. */
-export const endUserSessions = (store: SessionDocs, tenantId: string, userId: string): Promise<number> => store.deleteUserSessions(tenantId, userId);
+export const endUserSessions = (store: SessionDocs, tenantId: string, userId: string): Promise<number> => store.endUserSessions(tenantId, userId);

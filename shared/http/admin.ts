@@ -5,13 +5,14 @@ import { clearSessionCookie } from "../auth/cookies.js";
 import { ScimError } from "../scim/errors.js";
 import type { OperationContext, Services } from "../operations/context.js";
 import { OperationError, toScimError } from "../operations/errors.js";
-import { sessionUserAllowed } from "../operations/sign-in.js";
+import { sessionUser } from "../operations/sign-in.js";
 import { isTenantAdmin } from "../operations/admin-portal.js";
 import { SCIM_PREFIX } from "./scim.js";
 import { publicBaseUrl, sessionLifetimes, toCookie } from "./auth.js";
 import { services } from "../services.js";
 import { registerHttp } from "./registry.js";
 import { isHttps, securityHeaders } from "./security-headers.js";
+import { BodyError, bodyLimits, readJsonBody } from "./body.js";
 
 /**
  * The wrapper of the portal's JSON API (`/api/me`, `/api/admin/...`): the session cookie, the
@@ -27,6 +28,7 @@ const TITLES: Record<number, string> = {
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
+  408: "Request Timeout",
   409: "Conflict",
   412: "Precondition Failed",
   413: "Content Too Large",
@@ -55,7 +57,6 @@ export function problem(
   };
 }
 
-/** The one mapping of thrown errors to problem details; undefined for the unexpected (500). */
 /** 403 problem details unless a state-changing request carries this session's CSRF token and comes from this site (Origin). */
 export function csrfRefusal(request: HttpRequest, session: ResolvedSession, base: string): HttpResponseInit | undefined {
   const failure = checkCsrf({
@@ -68,7 +69,9 @@ export function csrfRefusal(request: HttpRequest, session: ResolvedSession, base
   return failure ? problem(403, csrfFailureDetail[failure]) : undefined;
 }
 
+/** The one mapping of thrown errors to problem details; undefined for the unexpected (500). */
 export function toProblem(error: unknown): HttpResponseInit | undefined {
+  if (error instanceof BodyError) return problem(error.status, error.detail);
   if (error instanceof OperationError)
     return problem(error.status, capital(error.detail), error.field ? { errors: [{ field: error.field, detail: capital(error.detail) }] } : {});
   const known = error instanceof ScimError ? error : toScimError(error);
@@ -93,6 +96,8 @@ export interface ApiRequest {
 export interface ApiResult {
   status?: number;
   body?: unknown;
+  /** A download instead of JSON (a CSV export): its text, Content-Type and file name (Content-Disposition: attachment). */
+  file?: { text: string; contentType: string; fileName: string; headers?: Record<string, string> };
 }
 
 export type ApiHandler = (request: ApiRequest) => Promise<ApiResult>;
@@ -119,16 +124,9 @@ export function integerField(body: Record<string, unknown>, field: string, hint:
   return value;
 }
 
-async function readJsonObject(request: HttpRequest, maxBytes: number): Promise<Record<string, unknown>> {
-  const text = await request.text();
-  if (Buffer.byteLength(text, "utf8") > maxBytes) throw new OperationError(400, `The request body is larger than ${maxBytes} bytes.`);
-  if (text.trim() === "") throw new OperationError(400, "The request body is empty; send a JSON object.");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new OperationError(400, "The request body is not valid JSON; send a JSON object.");
-  }
+/** The JSON object of a request body, read by the one body reader (BODY_BOUNDS.admin); 400 when it is not an object. */
+async function readJsonObject(request: HttpRequest, svc: Services): Promise<Record<string, unknown>> {
+  const parsed = await readJsonBody(request, bodyLimits("admin", svc.config));
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new OperationError(400, "The request body must be a JSON object.");
   return parsed as Record<string, unknown>;
 }
@@ -161,14 +159,16 @@ function apiAnswer(handler: ApiHandler, options: { adminOnly: boolean }): HttpHa
       const base = publicBaseUrl(svc, request);
       const session = await resolveSession(svc.sessions, request.headers.get("cookie"), now, base, sessionLifetimes(svc));
       if (!session) return problem(401, "You are not signed in, or your session has ended: sign in again at /auth/login.");
-      const user = await sessionUserAllowed(svc, session.tenantId, session.userId, now);
-      if (!user) {
+      const user = await sessionUser(svc, session.tenantId, session.userId, now);
+      if ("ended" in session) {
+        // Ended for its user (disconnected or deleted in Entra, Object ID removed): say why, once the
+        // reason still holds; if it no longer does (reconnected since), signing in again is the way back.
+        if ("refused" in user) return problem(403, user.refused, { clearSession: base });
+        return problem(401, "Your session was ended by a change to your account; sign in again at /auth/login.", { clearSession: base });
+      }
+      if ("refused" in user) {
         await endUserSessions(svc.sessions, session.tenantId, session.userId);
-        return problem(
-          403,
-          "Your account is disconnected or can no longer sign in with Microsoft Entra ID, so your session was ended. Ask an administrator of your organization.",
-          { clearSession: base },
-        );
+        return problem(403, user.refused, { clearSession: base });
       }
       const refused = csrfRefusal(request, session, base);
       if (refused) return refused;
@@ -188,9 +188,22 @@ function apiAnswer(handler: ApiHandler, options: { adminOnly: boolean }): HttpHa
         params: request.params,
         query: new URL(request.url).searchParams,
         origin: base,
-        body: () => readJsonObject(request, svc.config.maxBodyBytes),
+        body: () => readJsonObject(request, svc),
       });
       const status = result.status ?? 200;
+      if (result.file) {
+        const { text, contentType, fileName, headers } = result.file;
+        return {
+          status,
+          headers: {
+            ...API_HEADERS,
+            ...headers,
+            "Content-Type": contentType,
+            "Content-Disposition": `attachment; filename="${fileName.replace(/[^\w.-]/g, "_")}"`,
+          },
+          body: text,
+        };
+      }
       return result.body === undefined
         ? { status, headers: API_HEADERS }
         : { status, headers: { ...API_HEADERS, "Content-Type": "application/json; charset=utf-8" }, body: JSON.stringify(result.body) };

@@ -41,6 +41,12 @@ export interface SessionDoc {
   /** createdAt + the absolute lifetime; never extended. */
   absoluteExpiresAt: string;
   ttl: number;
+  /**
+   * Set when the session was ended for its user (a SCIM disconnect or delete, a removed Object ID):
+   * the document stays until its TTL so that the browser's next request learns why, and is never
+   * live again.
+   */
+  ended?: true;
 }
 
 /** A one-time bootstrap invite: whoever signs in with Entra through it becomes an Admin of the tenant. */
@@ -57,6 +63,8 @@ export interface InviteDoc {
   usedAt?: string;
   /** The Entra object id that used it (for the record). */
   usedByObjectId?: string;
+  /** Who created it, as the provisioning log names actors (`admin-cli`, `portal:<userName>`); absent on invites made before it was recorded. */
+  createdBy?: string;
   ttl: number;
 }
 
@@ -144,13 +152,17 @@ export class SessionStore {
     return this.remove(id);
   }
 
-  /** Deletes every session of a user (logout everywhere, disconnect); returns how many. */
-  async deleteUserSessions(tenantId: string, userId: string): Promise<number> {
+  /**
+   * Ends every live session of a user (disconnect, delete, a removed Object ID); returns how many.
+   * Each is marked `ended` rather than deleted, so the browser holding it is told why on its next
+   * request instead of landing on a bare sign-in card; it expires with its TTL as before.
+   */
+  async endUserSessions(tenantId: string, userId: string): Promise<number> {
     let ids: { id: string }[];
     try {
       ({ resources: ids } = await this.container.items
         .query<{ id: string }>({
-          query: "SELECT c.id FROM c WHERE c.kind = 'session' AND c.tenantId = @tenantId AND c.userId = @userId",
+          query: "SELECT c.id FROM c WHERE c.kind = 'session' AND c.tenantId = @tenantId AND c.userId = @userId AND NOT IS_DEFINED(c.ended)",
           parameters: [
             { name: "@tenantId", value: tenantId },
             { name: "@userId", value: userId },
@@ -161,7 +173,15 @@ export class SessionStore {
       throw fromCosmos(error);
     }
     let count = 0;
-    for (const { id } of ids) if (await this.remove(id)) count++;
+    for (const { id } of ids) {
+      try {
+        await this.container.item(id, id).patch({ operations: [{ op: "set", path: "/ended", value: true }] });
+        count++;
+      } catch (error) {
+        if (isNotFound(error)) continue;
+        throw fromCosmos(error);
+      }
+    }
     return count;
   }
 
@@ -171,6 +191,29 @@ export class SessionStore {
 
   readInvite(id: string): Promise<InviteDoc | undefined> {
     return this.read<InviteDoc>(id, "invite");
+  }
+
+  /** A tenant's invites, used or not (expired ones too, until their TTL removes them), at most `limit`. */
+  async listInvites(tenantId: string, limit = 500): Promise<InviteDoc[]> {
+    try {
+      const { resources } = await this.container.items
+        .query<InviteDoc>({
+          query: "SELECT TOP @top * FROM c WHERE c.kind = 'invite' AND c.tenantId = @tenantId",
+          parameters: [
+            { name: "@tenantId", value: tenantId },
+            { name: "@top", value: limit },
+          ],
+        })
+        .fetchAll();
+      return resources.map((r) => withoutSystemProperties(r));
+    } catch (error) {
+      throw fromCosmos(error);
+    }
+  }
+
+  /** Deletes an invite (revoked); false when it was already gone. */
+  deleteInvite(id: string): Promise<boolean> {
+    return this.remove(id);
   }
 
   /**

@@ -98,23 +98,58 @@ describe("expiry", () => {
   });
 });
 
+const DISCONNECTED = /^Your account was disconnected in Microsoft Entra ID \(disabled, or no longer assigned the app\), so your session was ended/;
+
 describe("disconnect", () => {
-  it("ends the sessions of a user SCIM sets active=false", async () => {
+  it("ends the sessions of a user SCIM sets active=false, and the browser's next request learns why", async () => {
     const { browser, userId } = await provisionedSession();
     expect((await browser.me()).status).toBe(200);
     expect((await scim.patch(`/Users/${userId}`, patch({ op: "Replace", path: "active", value: "False" }))).status).toBe(200);
+    const ended = await browser.me();
+    expect(ended.status).toBe(403);
+    expect(ended.json.detail).toMatch(DISCONNECTED);
+    // The cookie is cleared with that answer: from then on, simply not signed in.
     expect((await browser.me()).status).toBe(401);
   });
 
   it("ends the sessions of a user SCIM replaces with active=false", async () => {
     const { browser, userId, who } = await provisionedSession();
     expect((await scim.put(`/Users/${userId}`, entraUser(who.preferredUsername, { externalId: who.oid, active: false }))).status).toBe(200);
+    const ended = await browser.me();
+    expect({ status: ended.status, detail: ended.json.detail }).toEqual({ status: 403, detail: expect.stringMatching(DISCONNECTED) });
     expect((await browser.me()).status).toBe(401);
+  });
+
+  it("tells a user whose session ends why: deleted, disconnected in Entra, or no longer allowed Entra sign-in", async () => {
+    const deleted = await provisionedSession();
+    await host.services.resources.delete(tenantId, "User", deleted.userId, { now: new Date() });
+    const gone = await deleted.browser.me();
+    expect({ status: gone.status, detail: gone.json.detail }).toEqual({
+      status: 403,
+      detail:
+        "Your account was deleted through Microsoft Entra ID (or by an administrator), so your session was ended. Ask your administrator to assign you the app again.",
+    });
+    const unlinked = await provisionedSession();
+    await host.services.resources.update(tenantId, "User", unlinked.userId, (doc) => doc.resource, {
+      now: new Date(),
+      product: (_r, current) => ({ ...current, objectId: undefined }),
+    });
+    const off = await unlinked.browser.me();
+    expect(off.status).toBe(403);
+    expect(off.json.detail).toMatch(
+      /^Your account can no longer sign in with Microsoft Entra ID \(the Entra login type was switched off, or your Object ID was removed\)/,
+    );
+    expect((await unlinked.browser.me()).status).toBe(401);
   });
 
   it("ends the sessions of a user SCIM deletes", async () => {
     const { browser, userId } = await provisionedSession();
     expect((await scim.delete(`/Users/${userId}`)).status).toBe(204);
+    const ended = await browser.me();
+    expect({ status: ended.status, detail: ended.json.detail }).toEqual({
+      status: 403,
+      detail: expect.stringMatching(/^Your account was deleted through Microsoft Entra ID/),
+    });
     expect((await browser.me()).status).toBe(401);
   });
 
@@ -124,7 +159,9 @@ describe("disconnect", () => {
     await host.services.resources.update(tenantId, "User", userId, (doc) => ({ ...doc.resource, active: false }), { now: new Date() });
     const refused = await browser.me();
     expect(refused.status).toBe(403);
-    expect(refused.json.detail).toMatch(/disconnected/);
+    expect(refused.json.detail).toMatch(
+      /^Your account was disconnected in Microsoft Entra ID \(disabled, or no longer assigned the app\), so your session was ended/,
+    );
     expect((await browser.me()).status).toBe(401);
   });
 

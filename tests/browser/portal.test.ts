@@ -2,10 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
 import { runAdmin } from "../../local/admin.js";
 import { DEV_TENANT_ID, type DevPerson } from "../../local/dev-oidc.js";
+import { ADMIN_CLI } from "../../shared/operations/context.js";
+import { setLoginTypes } from "../../shared/operations/login-types.js";
 import { openCosmos } from "../../shared/store/cosmos.js";
 import { client, entraUser, GROUP, patch, q, type Client } from "../helpers/host.js";
 import { ANN } from "../helpers/portal.js";
 import { groupWithMembers } from "../jobs/helpers.js";
+import { expectNoSeriousViolations as axe } from "./axe.js";
 import { devSignIn, newContext, portalSignIn, shoot, skipReason, startRig, within, type Rig } from "./browser.js";
 
 /**
@@ -78,8 +81,11 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     await page.goto(link);
     // The page's script moved the code from the fragment into the form and out of the address bar.
     await expect.poll(() => page.url()).toBe(`${rig.host.url}/auth/invite`);
+    await axe(page, "the invite page");
     expect(await page.getByLabel("Invite code").inputValue()).toBe(link.split("#")[1]);
     await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
+    await page.getByRole("heading", { name: "Development sign-in" }).waitFor();
+    await axe(page, "the development sign-in page");
     await devSignIn(page, rig, ANN);
 
     await page.waitForURL(`${rig.host.url}/portal/integrations/tokens`);
@@ -91,6 +97,7 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       await main(page).getByRole("link", { name }).waitFor();
     }
     expect(await main(page).getByRole("link", { name: "Tokens" }).getAttribute("aria-current")).toBe("page");
+    await axe(page, "Tokens");
 
     const me = await api(page, "GET", "/api/me");
     expect(me.json).toMatchObject({
@@ -119,6 +126,7 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     expect(await dialog.getByRole("textbox", { name: "Tenant URL" }).inputValue()).toBe(rig.host.tenantUrl);
     const shown = await dialog.getByRole("textbox", { name: "Secret token" }).inputValue();
     expect(shown).toMatch(/^scimf_/);
+    await axe(page, "the Token created dialog");
     await dialog.getByRole("button", { name: "Copy Secret token" }).click();
     const secret = await page.evaluate(() => navigator.clipboard.readText());
     expect(secret).toBe(shown);
@@ -140,6 +148,7 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     await page.getByRole("button", { name: "Revoke entra-browser" }).click();
     const confirm = page.getByRole("dialog", { name: "Revoke token entra-browser?" });
     await confirm.waitFor();
+    await axe(page, "the Revoke token dialog");
     await confirm.getByRole("button", { name: "Revoke token" }).click();
     await confirm.waitFor({ state: "hidden" });
     await row.getByText("Revoked").waitFor();
@@ -236,6 +245,7 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
         await created.getByRole("button", { name: `Copy ${label}` }).click();
         expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(value);
       };
+      await axe(page, "the OAuth client created dialog");
       await copied("Client secret", secret);
       await shoot(page, "portal-oauth-secret-created");
       await copied("Client ID", clientId);
@@ -282,11 +292,13 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       await added.getByRole("button", { name: "Done" }).click();
       await added.waitFor({ state: "hidden" });
       await expect.poll(() => secrets.getByRole("row").filter({ hasText: "Active" }).count()).toBe(2);
+      await axe(page, "Authentication, OAuth client credentials");
 
       await secrets.getByRole("button", { name: `Revoke secret ${firstId}` }).click();
       const confirm = page.getByRole("dialog", { name: `Revoke secret ${firstId}?` });
       await confirm.waitFor();
       await confirm.getByText("stop working within 5 seconds").waitFor();
+      await axe(page, "the Revoke secret dialog");
       await confirm.getByRole("button", { name: "Revoke secret" }).click();
       await confirm.waitFor({ state: "hidden" });
       await secrets.getByTestId(`secret-row-${firstId}`).getByText("Revoked").waitFor();
@@ -311,6 +323,7 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       await federated.getByRole("button", { name: "Add federated credential" }).click();
       const creds = federated.getByRole("list", { name: "Federated credentials of entra-oauth" });
       await creds.getByRole("listitem").filter({ hasText: workload }).waitFor();
+      await axe(page, "Authentication, workload identity federation");
       expect(await creds.getByRole("listitem").filter({ hasText: workload }).textContent()).toContain(`api://${clientId}`);
       // The v1 issuer form is accepted too; that one is then removed after a confirmation.
       const other = "5e1f0000-0000-4000-8000-0000000000a2";
@@ -330,6 +343,7 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       // The legacy method points to Tokens.
       await methods.getByRole("tab", { name: /Secret Token \(legacy\)/ }).click();
       await page.getByRole("tabpanel").getByRole("link", { name: "Tokens" }).waitFor();
+      await axe(page, "Authentication, secret token");
     },
   );
 
@@ -359,6 +373,7 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     await old.getByRole("button", { name: "Revoke client entra-old" }).click();
     const confirm = page.getByRole("dialog", { name: "Revoke client entra-old?" });
     await confirm.getByText("within 5 seconds").waitFor();
+    await axe(page, "the Revoke client dialog");
     await confirm.getByRole("button", { name: "Revoke client" }).click();
     await confirm.waitFor({ state: "hidden" });
     await old.getByText("Revoked").first().waitFor();
@@ -369,30 +384,65 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     ]);
   });
 
-  it("account types: Entra ID is switched on, and the last type on cannot be turned off", T, async () => {
-    const { page } = admin;
-    await main(page).getByRole("link", { name: "Account types" }).click();
-    const password = page.getByRole("switch", { name: "Password" });
-    const entraId = page.getByRole("switch", { name: "Entra ID" });
-    await entraId.waitFor();
-    if (!(await entraId.isChecked())) {
-      await entraId.click();
-      await expect.poll(() => entraId.isChecked()).toBe(true);
-    }
-    if (await password.isChecked()) {
+  it(
+    "account types: switching one off asks first, by keyboard, with how many users it affects, then says saved; the last type on cannot be turned off",
+    T,
+    async () => {
+      const { page } = admin;
+      await main(page).getByRole("link", { name: "Account types" }).click();
+      const password = page.getByRole("switch", { name: "Password" });
+      const entraId = page.getByRole("switch", { name: "Entra ID" });
+      await entraId.waitFor();
+      expect((await api(page, "GET", "/api/admin/login-types")).json.loginTypes.sort()).toEqual(["entra", "password"]);
+      // Ann (an Object ID, no password) is the only user so far.
+      await page.getByText("1 user has an Object ID.").waitFor();
+
+      // Keyboard only: Tab to the Password switch, Space, the confirmation opens on Cancel; Tab, Enter switches it off.
+      let reached = false;
+      for (let i = 0; i < 40 && !reached; i++) {
+        await page.keyboard.press("Tab");
+        reached = await password.evaluate((el) => el === document.activeElement);
+      }
+      expect(reached, "Tab never reached the Password switch").toBe(true);
+      await page.keyboard.press("Space");
+      const confirm = page.getByRole("dialog", { name: "Switch Password off?" });
+      await confirm.getByText("No active user has a password, so no one's sign-in changes.").waitFor();
+      await expect.poll(() => confirm.getByRole("button", { name: "Cancel" }).evaluate((el) => el === document.activeElement)).toBe(true);
+      // Nothing is saved while it asks.
+      expect((await api(page, "GET", "/api/admin/login-types")).json.loginTypes.sort()).toEqual(["entra", "password"]);
+      await axe(page, "the Switch off dialog");
+      await page.keyboard.press("Tab");
+      expect(await confirm.getByRole("button", { name: "Switch off" }).evaluate((el) => el === document.activeElement)).toBe(true);
+      await page.keyboard.press("Enter");
+      await confirm.waitFor({ state: "hidden" });
+      await page.getByRole("status").getByText("Saved: Password is switched off.").waitFor();
+      await expect.poll(() => password.evaluate((el) => el === document.activeElement)).toBe(true);
+      expect(await password.isChecked()).toBe(false);
+
+      // Entra ID is now the only one on: its switch is disabled, and says why.
+      await expect.poll(() => entraId.isDisabled()).toBe(true);
+      await page.getByText("This is the only type switched on, so it cannot be turned off").waitFor();
+      await axe(page, "Account types");
+      await shoot(page, "portal-account-types");
+      expect((await api(page, "GET", "/api/admin/login-types")).json.loginTypes).toEqual(["entra"]);
+      expect((await api(page, "PUT", "/api/admin/login-types", { loginTypes: [] })).status).toBe(422);
+      // Switching on needs no confirmation.
       await password.click();
-      await expect.poll(() => password.isChecked()).toBe(false);
-    }
-    // Entra ID is now the only one on: its switch is disabled, and says why.
-    await expect.poll(() => entraId.isDisabled()).toBe(true);
-    await page.getByText("This is the only type switched on, so it cannot be turned off").waitFor();
-    await shoot(page, "portal-account-types");
-    expect((await api(page, "GET", "/api/admin/login-types")).json.loginTypes).toEqual(["entra"]);
-    expect((await api(page, "PUT", "/api/admin/login-types", { loginTypes: [] })).status).toBe(422);
-    await password.click();
-    await expect.poll(() => entraId.isDisabled()).toBe(false);
-    expect((await api(page, "GET", "/api/admin/login-types")).json.loginTypes.sort()).toEqual(["entra", "password"]);
-  });
+      await page.getByRole("status").getByText("Saved: Password is switched on.").waitFor();
+      await expect.poll(() => entraId.isDisabled()).toBe(false);
+      expect((await api(page, "GET", "/api/admin/login-types")).json.loginTypes.sort()).toEqual(["entra", "password"]);
+
+      // Entra ID off would lock Ann out: the confirmation counts her, and Escape keeps it on.
+      await entraId.click();
+      const entraOff = page.getByRole("dialog", { name: "Switch Entra ID off?" });
+      await entraOff.getByText("1 user signs in with Entra ID and can no longer use it. None of them has another way to sign in").waitFor();
+      await entraOff.getByText("yours included").waitFor();
+      await page.keyboard.press("Escape");
+      await entraOff.waitFor({ state: "hidden" });
+      expect(await entraId.isChecked()).toBe(true);
+      expect((await api(page, "GET", "/api/admin/login-types")).json.loginTypes.sort()).toEqual(["entra", "password"]);
+    },
+  );
 
   it("users: a user provisioned by SCIM gets an Object ID in the portal, then signs in and sees only their profile", T, async () => {
     const created = await scim.post("/Users", { ...entraUser(CAROL.preferredUsername, { displayName: CAROL.name }), externalId: undefined });
@@ -404,6 +454,7 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     await page.getByRole("searchbox", { name: "Search users" }).fill("caro");
     const users = page.getByRole("table", { name: "Users" });
     await expect.poll(() => users.getByRole("row").count()).toBe(2); // header + Carol
+    await axe(page, "Users");
     await shoot(page, "portal-users");
     await users
       .getByRole("link", { name: CAROL.preferredUsername })
@@ -416,6 +467,7 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     expect(await page.getByTestId("object-id").textContent()).toBe(CAROL.oid);
     const detail = await api(page, "GET", `/api/admin/users/${carolId}`);
     expect(detail.json).toMatchObject({ objectId: CAROL.oid });
+    await axe(page, "a user");
     await shoot(page, "portal-user");
 
     carolSession = await newContext(rig);
@@ -424,9 +476,14 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     await carol.waitForURL("**/portal/me");
     await expect.poll(() => h1(carol).textContent()).toBe("My profile");
     await carol.getByText(CAROL.preferredUsername).first().waitFor();
+    await axe(carol, "My profile");
     expect(await main(carol).getByRole("link").allTextContents()).toEqual(["My profile"]);
-    // The admin pages are not there for her, nor is the API behind them.
+    // The admin pages are not there for her, and say why; nor is the API behind them.
     await carol.goto("/portal/integrations/tokens");
+    await expect.poll(() => h1(carol).textContent()).toBe("You need the Admin role to see this page");
+    await carol.getByRole("link", { name: "My profile" }).first().waitFor();
+    await axe(carol, "an admin page opened by a non-admin");
+    await carol.goto("/portal/me");
     await expect.poll(() => h1(carol).textContent()).toBe("My profile");
     expect((await api(carol, "GET", "/api/admin/users")).status).toBe(403);
     expect((await api(carol, "GET", "/api/me")).json).toMatchObject({ isAdmin: false, user: { id: carolId, objectId: CAROL.oid } });
@@ -447,6 +504,7 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     const changes = preview.getByRole("list", { name: "Role changes" }).getByRole("listitem");
     expect(await changes.count()).toBe(1);
     expect(await changes.first().textContent()).toContain(CAROL.preferredUsername);
+    await axe(page, "Teams and roles, with a preview");
     await shoot(page, "portal-role-preview", { fullPage: true });
     // Nothing is written by the preview.
     expect((await api(page, "GET", `/api/admin/users/${carolId}`)).json).toMatchObject({ role: "User" });
@@ -480,6 +538,7 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     const chart = page.getByTestId("hourly-chart");
     expect(await chart.getAttribute("role")).toBe("img");
     await page.getByRole("img", { name: "Requests and failures per hour, last 7 days (UTC)" }).waitFor();
+    await axe(page, "Provisioning log");
     const heights = await chart.locator("rect").evaluateAll((rects) => rects.map((r) => Number(r.getAttribute("height"))));
     expect(heights.some((h) => h > 0)).toBe(true);
     await shoot(page, "portal-log");
@@ -496,6 +555,7 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       .click();
     const details = page.getByRole("dialog", { name: "Event details" });
     await details.getByText(carolId).first().waitFor();
+    await axe(page, "the Event details dialog");
     await shoot(page, "portal-log-details");
     await page.keyboard.press("Escape");
     await details.waitFor({ state: "hidden" });
@@ -508,6 +568,7 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     await main(page).getByRole("link", { name: "Connection health" }).click();
     await page.getByRole("group", { name: "Last request from Entra" }).waitFor();
     expect(await page.getByRole("group", { name: "Active tokens" }).textContent()).toMatch(/2/);
+    await axe(page, "Connection health");
     // The one role mapping so far was of a small group, recomputed inside the request: no background job.
     await page.getByRole("region", { name: "Background jobs" }).getByTestId("empty-state").getByText("No background jobs").waitFor();
     await shoot(page, "portal-health");
@@ -527,8 +588,188 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     expect(await row.textContent()).toContain(`Recompute roles — group mapped to a role`);
     expect(await row.textContent()).toContain(`${members} of ${members} members`);
     expect(await row.textContent()).toContain(`portal:${ANN.preferredUsername}`);
+    await axe(page, "Connection health, with a background job");
     await row.scrollIntoViewIfNeeded();
     await shoot(page, "portal-jobs");
+  });
+
+  /** Every page of an Admin, once each test before has given it something to show. */
+  const pages = () => [
+    "/portal/authentication",
+    "/portal/integrations/tokens",
+    "/portal/integrations/account-types",
+    "/portal/users",
+    `/portal/users/${carolId}`,
+    "/portal/teams",
+    "/portal/admins",
+    "/portal/log",
+    "/portal/health",
+    "/portal/me",
+  ];
+  /** Loads a page and waits until it has stopped loading. */
+  async function open(page: Page, path: string) {
+    await page.goto(path);
+    await h1(page).waitFor();
+    await expect
+      .poll(
+        () =>
+          page
+            .getByRole("status")
+            .filter({ hasText: /^Loading|…$/ })
+            .count(),
+        { message: path },
+      )
+      .toBe(0);
+  }
+  /** The document's width and the screen's, and (to say what to fix) the outermost elements reaching past the screen. */
+  const overflow = (page: Page) =>
+    page.evaluate(() => {
+      const past = (el: Element | null) => !!el && el.getBoundingClientRect().right > window.innerWidth + 1;
+      const wide = [...document.querySelectorAll("body *")]
+        .filter((el) => past(el) && !past(el.parentElement))
+        .slice(0, 5)
+        .map((el) => `${el.tagName.toLowerCase()}[${el.getAttribute("aria-label") ?? el.className}] ${Math.round(el.getBoundingClientRect().right)}px`);
+      return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, wide };
+    });
+
+  /** A screenshot's name for a portal path: /portal/users/<id> → "users-user". */
+  const shotName = (path: string) =>
+    path
+      .split("/")
+      .filter(Boolean)
+      .slice(1)
+      .join("-")
+      .replace(/[0-9a-f-]{36}$/, "user") || "home";
+
+  it("on a wide screen (1,440 px): no page is wider than the screen (long names wrap or clip)", T, async () => {
+    const { page } = admin;
+    await page.setViewportSize({ width: 1440, height: 900 });
+    try {
+      for (const path of pages()) {
+        await open(page, path);
+        const { scrollWidth, innerWidth, wide } = await overflow(page);
+        expect.soft(scrollWidth, `${path} is ${scrollWidth} px wide at ${innerWidth} px: ${wide.join(", ")}`).toBeLessThanOrEqual(innerWidth);
+        await shoot(page, `wide-${shotName(path)}`);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  it(
+    "on a phone (390 px): the navigation folds behind a Menu button, no page is wider than the screen, the chart stays readable, and axe finds nothing serious",
+    T,
+    async () => {
+      const { page } = admin;
+      const notFound: string[] = [];
+      page.on("response", (r) => r.status() === 404 && notFound.push(r.url()));
+      await page.setViewportSize({ width: 390, height: 844 });
+      try {
+        for (const path of pages()) {
+          await open(page, path);
+          const { scrollWidth, innerWidth, wide } = await overflow(page);
+          // Soft: every page is measured, and the failure lists each one too wide.
+          expect.soft(scrollWidth, `${path} is ${scrollWidth} px wide at ${innerWidth} px: ${wide.join(", ")}`).toBeLessThanOrEqual(innerWidth);
+          await axe(page, `${path} at 390 px`);
+          await shoot(page, `phone-${shotName(path)}`);
+        }
+        // The chart keeps a readable size (it scrolls inside its own box), not shrunk to the screen.
+        await open(page, "/portal/log");
+        const chart = await page.getByTestId("hourly-chart").boundingBox();
+        expect(chart!.width).toBeGreaterThanOrEqual(600);
+        expect(chart!.height).toBeGreaterThanOrEqual(140);
+
+        // The navigation: hidden until the Menu button opens it; picking a page folds it again.
+        const menu = page.getByRole("button", { name: "Menu" });
+        expect(await main(page).isVisible()).toBe(false);
+        expect(await menu.getAttribute("aria-expanded")).toBe("false");
+        await menu.click();
+        expect(await menu.getAttribute("aria-expanded")).toBe("true");
+        await main(page).getByRole("link", { name: "Users" }).click();
+        await page.waitForURL("**/portal/users");
+        await expect.poll(() => main(page).isVisible()).toBe(false);
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 800 });
+      }
+      // At a desktop width the navigation is always there, and there is no Menu button.
+      await main(page).waitFor();
+      expect(await page.getByRole("button", { name: "Menu" }).isVisible()).toBe(false);
+      // No 404 on any page: the favicon is served.
+      expect(notFound).toEqual([]);
+      const icon = await page.evaluate(() => document.querySelector<HTMLLinkElement>('link[rel="icon"]')?.href);
+      expect(icon).toBe(`${rig.host.url}/portal/favicon.svg`);
+      const served = await fetch(icon!);
+      expect({ status: served.status, type: served.headers.get("content-type") }).toEqual({ status: 200, type: "image/svg+xml" });
+    },
+  );
+
+  it("dark mode follows the system setting, live, on every page, and axe finds nothing serious", T, async () => {
+    const { page } = admin;
+    const background = () => page.evaluate(() => getComputedStyle(document.querySelector("#root > .fui-FluentProvider")!).backgroundColor);
+    await open(page, "/portal/integrations/tokens");
+    await page.emulateMedia({ colorScheme: "light" });
+    const light = await background();
+    await page.emulateMedia({ colorScheme: "dark" });
+    // Without a reload: the theme follows the change.
+    await expect.poll(background).not.toBe(light);
+    try {
+      for (const path of pages()) {
+        await open(page, path);
+        expect(await page.locator("#root > .fui-FluentProvider").getAttribute("data-theme"), path).toBe("dark");
+        await axe(page, `${path} in dark mode`);
+        await shoot(page, `dark-${shotName(path)}`);
+      }
+      // A dialog, in dark mode.
+      await open(page, "/portal/integrations/tokens");
+      await page
+        .getByRole("table", { name: "Tokens" })
+        .getByRole("button", { name: /^Revoke / })
+        .filter({ hasNot: page.locator("[aria-disabled=true]") })
+        .first()
+        .click();
+      await page.getByRole("dialog").waitFor();
+      await axe(page, "the Revoke token dialog in dark mode");
+      await page.keyboard.press("Escape");
+    } finally {
+      await page.emulateMedia({ colorScheme: "light" });
+    }
+    await expect.poll(background).toBe(light);
+  });
+
+  it("the sign-in, invite, refusal and development pages: the portal's look, light and dark, at 390 px, and axe finds nothing serious", T, async () => {
+    const visitor = await newContext(rig);
+    const { page } = visitor;
+    try {
+      await page.setViewportSize({ width: 390, height: 844 });
+      for (const scheme of ["light", "dark"] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        const check = async (what: string) => {
+          const { scrollWidth, innerWidth } = await overflow(page);
+          expect(scrollWidth, what).toBeLessThanOrEqual(innerWidth);
+          await axe(page, `${what} (${scheme}, 390 px)`);
+          const colors = await page.evaluate(() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).fontFamily]);
+          expect(colors[0], what).toBe(scheme === "dark" ? "rgb(20, 20, 20)" : "rgb(245, 245, 245)");
+          expect(colors[1], what).toMatch(/^"Segoe UI"/);
+        };
+        await page.goto("/auth/invite");
+        await page.getByRole("heading", { name: "Accept your invite" }).waitFor();
+        await check("the invite page");
+        await shoot(page, `auth-invite-${scheme}`);
+        await page.goto("/auth/login?invite=scimfinv_x");
+        await page.getByRole("heading", { name: "This invite link cannot be used" }).waitFor();
+        await check("a refusal page");
+        await shoot(page, `auth-refusal-${scheme}`);
+        await page.goto("/portal/");
+        await page.getByRole("link", { name: "Sign in with Microsoft" }).waitFor();
+        await check("the sign-in card");
+        await page.getByRole("link", { name: "Sign in with Microsoft" }).click();
+        await page.getByRole("heading", { name: "Development sign-in" }).waitFor();
+        await check("the development sign-in page");
+        await shoot(page, `auth-dev-sign-in-${scheme}`);
+      }
+    } finally {
+      await visitor.context.close();
+    }
   });
 
   it("refusals: a disconnected user's live session ends, and signing in again shows why it is refused", T, async () => {
@@ -536,11 +777,49 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     await carol.goto("/portal/me");
     await expect.poll(() => h1(carol).textContent()).toBe("My profile");
 
-    expect((await scim.patch(`/Users/${carolId}`, patch({ op: "replace", path: "active", value: false }))).status).toBe(200);
-    // Her session was ended: the API refuses it and the portal asks her to sign in again.
-    expect([401, 403]).toContain((await api(carol, "GET", "/api/me")).status);
-    await carol.reload();
-    await carol.getByRole("link", { name: "Sign in with Microsoft" }).waitFor();
+    // The tenant stops allowing Entra sign-in while her session is open: her next request ends it, and the
+    // portal says why rather than showing the sign-in card.
+    const ctx = { tenantId, actor: ADMIN_CLI, now: new Date(), services: rig.host.services, baseUrl: "" };
+    await setLoginTypes(ctx, ["password"]);
+    const seen: string[] = [];
+    carol.on("response", (r) => r.url().includes("/api/") && seen.push(`${new URL(r.url()).pathname} ${r.status()}`));
+    try {
+      await carol.reload();
+      await expect
+        .poll(() => h1(carol).textContent())
+        .toBe("Your session was ended")
+        .catch((e: Error) => {
+          throw new Error(`${e.message}; API answers: ${seen.join(", ")}`);
+        });
+      await carol.getByText("Your account can no longer sign in with Microsoft Entra ID").waitFor();
+      await carol.getByRole("link", { name: "Sign in again" }).waitFor();
+      await axe(carol, "the session-ended page");
+      await shoot(carol, "portal-session-ended");
+      expect((await api(carol, "GET", "/api/me")).status).toBe(401);
+    } finally {
+      await setLoginTypes(ctx, ["password", "entra"]);
+    }
+
+    // Signed in again (a new browser), then disconnected through SCIM while her session is open: the session
+    // ends at once, and her next page load says why (not a bare sign-in card).
+    const back = await newContext(rig);
+    try {
+      const page = back.page;
+      await portalSignIn(page, rig, CAROL, "type");
+      await page.waitForURL("**/portal/me");
+      await expect.poll(() => h1(page).textContent()).toBe("My profile");
+      expect((await scim.patch(`/Users/${carolId}`, patch({ op: "replace", path: "active", value: false }))).status).toBe(200);
+      await page.reload();
+      await expect.poll(() => h1(page).textContent()).toBe("Your session was ended");
+      await page.getByText("Your account was disconnected in Microsoft Entra ID").waitFor();
+      expect((await api(page, "GET", "/api/me")).status).toBe(401);
+      // From then on she is simply signed out; signing in again is refused with the reason (below).
+      await page.goto("/portal/");
+      await page.getByRole("link", { name: "Sign in with Microsoft" }).waitFor();
+      await axe(page, "the sign-in card");
+    } finally {
+      await back.context.close();
+    }
 
     const again = await newContext(rig);
     try {
@@ -549,6 +828,7 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       await portalSignIn(again.page, rig, CAROL, "type");
       await expect.poll(() => h1(again.page).textContent()).toBe("Your account is disconnected");
       await again.page.getByText("Ask your administrator to reconnect it").waitFor();
+      await axe(again.page, "the refusal page");
       expect(responses).toEqual([403]);
       expect((await api(again.page, "GET", "/api/me")).status).toBe(401);
       await shoot(again.page, "portal-refused-disconnected");

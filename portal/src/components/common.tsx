@@ -3,6 +3,12 @@ import {
   Badge,
   Body1,
   Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
   Field,
   Input,
   Link,
@@ -19,6 +25,7 @@ import {
 } from "@fluentui/react-components";
 import { CopyRegular, CheckmarkRegular } from "@fluentui/react-icons";
 import type { ApiError } from "../api";
+import { useAction } from "../hooks";
 import { href, linkClick, type RouteLinkProps } from "../router";
 
 const useStyles = makeStyles({
@@ -48,6 +55,7 @@ const useStyles = makeStyles({
     ":hover:active": { color: tokens.colorPaletteRedForeground1, backgroundColor: tokens.colorStatusDangerBackground2 },
   },
   tableScroll: { overflowX: "auto", maxWidth: "100%" },
+  dialogBody: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
   loading: { padding: tokens.spacingVerticalXXL, display: "flex", justifyContent: "flex-start" },
   copyRow: { display: "flex", gap: tokens.spacingHorizontalS, alignItems: "center" },
   copyInput: { flexGrow: 1, fontFamily: tokens.fontFamilyMonospace },
@@ -85,6 +93,68 @@ export function TableScroll({ label, children }: { label: string; children: Reac
     <div className={s.tableScroll} role="group" aria-label={label} tabIndex={0}>
       {children}
     </div>
+  );
+}
+
+/**
+ * The confirmation every destructive action asks for: a title that names the action and its object,
+ * the body says what changes for whom; "Cancel" comes first (so it has the focus, and Escape cancels)
+ * and the action is a danger button. The action runs from here: while it runs the button says so, a
+ * refusal stays in the dialog, and `onDone` gets its result (the page then says what was done).
+ */
+export function ConfirmDialog<R>({
+  open,
+  title,
+  confirmLabel,
+  busyLabel,
+  failedTitle,
+  run,
+  onClose,
+  onDone,
+  describedBy,
+  children,
+}: {
+  open: boolean;
+  title: string;
+  confirmLabel: string;
+  busyLabel: string;
+  failedTitle: string;
+  run: () => Promise<R>;
+  onClose: () => void;
+  onDone: (result: R) => void;
+  /** The id of the element in `children` that says what changes (read out with the dialog). */
+  describedBy?: string;
+  children: ReactNode;
+}) {
+  const s = useStyles();
+  const action = useAction();
+  const close = () => {
+    action.setError(undefined);
+    onClose();
+  };
+  const confirm = async () => {
+    if (action.busy) return;
+    const result = await action.run(run);
+    if (result !== undefined) onDone(result);
+  };
+  return (
+    <Dialog open={open} onOpenChange={(_, d) => !d.open && close()}>
+      <DialogSurface aria-describedby={describedBy}>
+        <DialogBody>
+          <DialogTitle>{title}</DialogTitle>
+          <DialogContent className={s.dialogBody}>
+            {children}
+            <ProblemBar error={action.error} title={failedTitle} />
+          </DialogContent>
+          <DialogActions>
+            <Button onClick={close}>Cancel</Button>
+            <DangerButton appearance="primary" onClick={confirm} disabledFocusable={action.busy}>
+              {action.busy ? busyLabel : confirmLabel}
+            </DangerButton>
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
   );
 }
 

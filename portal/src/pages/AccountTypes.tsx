@@ -1,23 +1,8 @@
 import { useState } from "react";
-import {
-  Button,
-  Dialog,
-  DialogActions,
-  DialogBody,
-  DialogContent,
-  DialogSurface,
-  DialogTitle,
-  MessageBar,
-  MessageBarBody,
-  Switch,
-  Text,
-  makeStyles,
-  tokens,
-  useRestoreFocusTarget,
-} from "@fluentui/react-components";
+import { MessageBar, MessageBarBody, Switch, Text, makeStyles, tokens, useRestoreFocusTarget } from "@fluentui/react-components";
 import { api, type LoginType } from "../api";
 import { useAction, useGet } from "../hooks";
-import { DangerButton, EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, Section } from "../components/common";
+import { ConfirmDialog, EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, Section } from "../components/common";
 
 /** Active users per type: those who have it, and those of them without another (GET /api/admin/login-types). */
 type TypeUsers = Record<LoginType, { users: number; onlyThisType: number }>;
@@ -68,28 +53,20 @@ export default function AccountTypesPage() {
   const [saved, setSaved] = useState<string>();
   const restoreTarget = useRestoreFocusTarget();
 
-  const save = async (type: LoginType, on: boolean) => {
-    if (!state.data) return false;
-    setSaved(undefined);
-    const next = on ? [...new Set([...state.data.loginTypes, type])] : state.data.loginTypes.filter((t) => t !== type);
-    const res = await action.run(() => api.put<{ loginTypes: LoginType[] }>("/api/admin/login-types", { loginTypes: next }));
-    if (!res) return false;
-    state.setData({ ...state.data, loginTypes: res.loginTypes });
+  const put = (type: LoginType, on: boolean, current: LoginType[]) =>
+    api.put<{ loginTypes: LoginType[] }>("/api/admin/login-types", { loginTypes: on ? [...new Set([...current, type])] : current.filter((t) => t !== type) });
+  const announce = (type: LoginType, on: boolean, res: { loginTypes: LoginType[] }) => {
+    if (state.data) state.setData({ ...state.data, loginTypes: res.loginTypes });
     setSaved(`Saved: ${labels[type]?.label ?? type} is switched ${on ? "on" : "off"}.`);
-    return true;
   };
 
-  const toggle = (type: LoginType, on: boolean) => {
-    if (on) void save(type, true);
-    else {
-      action.setError(undefined);
-      setConfirming(type);
-    }
-  };
-
-  const confirmOff = async () => {
-    if (!confirming || action.busy) return;
-    if (await save(confirming, false)) setConfirming(undefined);
+  const toggle = async (type: LoginType, on: boolean) => {
+    if (!state.data) return;
+    setSaved(undefined);
+    action.setError(undefined);
+    if (!on) return setConfirming(type);
+    const res = await action.run(() => put(type, true, state.data!.loginTypes));
+    if (res) announce(type, true, res);
   };
 
   return (
@@ -120,7 +97,7 @@ export default function AccountTypesPage() {
                     label={info.label}
                     checked={on}
                     disabled={action.busy || last}
-                    onChange={(_, d) => toggle(type, d.checked)}
+                    onChange={(_, d) => void toggle(type, d.checked)}
                     aria-describedby={`help-${type}`}
                     {...restoreTarget}
                   />
@@ -137,35 +114,25 @@ export default function AccountTypesPage() {
                 <MessageBarBody>{saved}</MessageBarBody>
               </MessageBar>
             )}
-            {!confirming && <ProblemBar error={action.error} title="The change was not saved" />}
+            <ProblemBar error={action.error} title="The change was not saved" />
           </div>
         ) : null}
       </Section>
-      <Dialog
+      <ConfirmDialog
         open={!!confirming}
-        onOpenChange={(_, d) => {
-          if (!d.open) {
-            action.setError(undefined);
-            setConfirming(undefined);
-          }
+        title={`Switch ${confirming ? labels[confirming]?.label : ""} off?`}
+        confirmLabel="Switch off"
+        busyLabel="Switching off…"
+        failedTitle="The change was not saved"
+        run={() => put(confirming!, false, state.data!.loginTypes)}
+        onClose={() => setConfirming(undefined)}
+        onDone={(res) => {
+          announce(confirming!, false, res);
+          setConfirming(undefined);
         }}
       >
-        <DialogSurface>
-          <DialogBody>
-            <DialogTitle>Switch {confirming ? labels[confirming]?.label : ""} off?</DialogTitle>
-            <DialogContent>
-              <Text as="p">{confirming && offConsequence(confirming, state.data?.users)}</Text>
-              <ProblemBar error={action.error} title="The change was not saved" />
-            </DialogContent>
-            <DialogActions>
-              <Button onClick={() => setConfirming(undefined)}>Cancel</Button>
-              <DangerButton appearance="primary" onClick={confirmOff} disabledFocusable={action.busy}>
-                {action.busy ? "Switching off…" : "Switch off"}
-              </DangerButton>
-            </DialogActions>
-          </DialogBody>
-        </DialogSurface>
-      </Dialog>
+        <Text as="p">{confirming && offConsequence(confirming, state.data?.users)}</Text>
+      </ConfirmDialog>
     </>
   );
 }

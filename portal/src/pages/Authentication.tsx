@@ -46,6 +46,7 @@ import {
 import { useAction, useGet } from "../hooks";
 import { GUID, fmtAgo, fmtDate, fmtDateTime } from "../format";
 import {
+  ConfirmDialog,
   CopyField,
   DangerButton,
   EmptyState,
@@ -334,7 +335,7 @@ export default function AuthenticationPage({ me }: { me: Me }) {
           setTimeout(() => target?.focus(), 0);
         }}
       />
-      <ConfirmDialog confirm={confirm} onClose={() => setConfirm(undefined)} onDone={onConfirmed} />
+      <RevokeDialog confirm={confirm} onClose={() => setConfirm(undefined)} onDone={onConfirmed} />
     </>
   );
 }
@@ -848,26 +849,16 @@ function SecretShownDialog({ shown, onClose }: { shown?: Shown; onClose: () => v
   );
 }
 
-function ConfirmDialog({ confirm, onClose, onDone }: { confirm?: Confirm; onClose: () => void; onDone: (c: Confirm, client: OAuthClient) => void }) {
+function RevokeDialog({ confirm, onClose, onDone }: { confirm?: Confirm; onClose: () => void; onDone: (c: Confirm, client: OAuthClient) => void }) {
   const s = useStyles();
-  const action = useAction();
   const c = confirm;
   const id = c ? encodeURIComponent(c.client.clientId) : "";
-  const run = async () => {
-    if (!c || action.busy) return;
-    const res = await action.run(() =>
-      c.kind === "secret"
-        ? api.post<{ client: OAuthClient }>(`/api/admin/oauth/clients/${id}/secrets/${encodeURIComponent(c.secret.id)}/revoke`)
-        : c.kind === "client"
-          ? api.post<{ client: OAuthClient }>(`/api/admin/oauth/clients/${id}/revoke`)
-          : api.del<{ client: OAuthClient }>(`/api/admin/oauth/clients/${id}/federated/${encodeURIComponent(c.credential.id)}`),
-    );
-    if (res) onDone(c, res.client);
-  };
-  const close = () => {
-    action.setError(undefined);
-    onClose();
-  };
+  const run = () =>
+    c!.kind === "secret"
+      ? api.post<{ client: OAuthClient }>(`/api/admin/oauth/clients/${id}/secrets/${encodeURIComponent(c!.secret.id)}/revoke`)
+      : c!.kind === "client"
+        ? api.post<{ client: OAuthClient }>(`/api/admin/oauth/clients/${id}/revoke`)
+        : api.del<{ client: OAuthClient }>(`/api/admin/oauth/clients/${id}/federated/${encodeURIComponent(c!.credential.id)}`);
 
   let title = "";
   let body: ReactNode = null;
@@ -922,22 +913,17 @@ function ConfirmDialog({ confirm, onClose, onDone }: { confirm?: Confirm; onClos
   }
 
   return (
-    <Dialog open={!!c} onOpenChange={(_, d) => !d.open && close()}>
-      <DialogSurface>
-        <DialogBody>
-          <DialogTitle>{title}</DialogTitle>
-          <DialogContent className={s.dialogBody}>
-            {body}
-            <ProblemBar error={action.error} title={failed} />
-          </DialogContent>
-          <DialogActions>
-            <Button onClick={close}>Cancel</Button>
-            <DangerButton appearance="primary" onClick={run} disabledFocusable={action.busy}>
-              {action.busy ? busy : label}
-            </DangerButton>
-          </DialogActions>
-        </DialogBody>
-      </DialogSurface>
-    </Dialog>
+    <ConfirmDialog
+      open={!!c}
+      title={title}
+      confirmLabel={label}
+      busyLabel={busy}
+      failedTitle={failed}
+      run={run}
+      onClose={onClose}
+      onDone={(res) => onDone(c!, res.client)}
+    >
+      {body}
+    </ConfirmDialog>
   );
 }

@@ -29,6 +29,7 @@ import { api, type Me, type Token } from "../api";
 import { useAction, useGet } from "../hooks";
 import { fmtDate, fmtDateTime, isoDate, oneYearFromToday } from "../format";
 import {
+  ConfirmDialog,
   CopyField,
   DangerButton,
   EmptyState,
@@ -310,40 +311,21 @@ function TokenCreatedDialog({ created, onClose }: { created?: Created; onClose: 
 }
 
 function RevokeDialog({ token, onClose, onRevoked }: { token?: Token; onClose: () => void; onRevoked: (t: Token) => void }) {
-  const action = useAction();
-  const revoke = async () => {
-    if (!token || action.busy) return;
-    const res = await action.run(() => api.post<{ token: Token }>(`/api/admin/tokens/${encodeURIComponent(token.id)}/revoke`));
-    if (res) onRevoked(res.token);
-  };
   return (
-    <Dialog
+    <ConfirmDialog
       open={!!token}
-      onOpenChange={(_, d) => {
-        if (!d.open) {
-          action.setError(undefined);
-          onClose();
-        }
-      }}
+      title={`Revoke token ${token?.name ?? ""}?`}
+      confirmLabel="Revoke token"
+      busyLabel="Revoking…"
+      failedTitle="The token was not revoked"
+      run={() => api.post<{ token: Token }>(`/api/admin/tokens/${encodeURIComponent(token!.id)}/revoke`)}
+      onClose={onClose}
+      onDone={(res) => onRevoked(res.token)}
     >
-      <DialogSurface>
-        <DialogBody>
-          <DialogTitle>Revoke token {token?.name}?</DialogTitle>
-          <DialogContent>
-            <Text as="p">
-              Entra requests signed with this token are refused within 5 seconds. If the Entra provisioning job still uses it, paste another active token into
-              Entra first, or the job goes into quarantine.
-            </Text>
-            <ProblemBar error={action.error} title="The token was not revoked" />
-          </DialogContent>
-          <DialogActions>
-            <Button onClick={onClose}>Cancel</Button>
-            <DangerButton appearance="primary" onClick={revoke} disabledFocusable={action.busy}>
-              {action.busy ? "Revoking…" : "Revoke token"}
-            </DangerButton>
-          </DialogActions>
-        </DialogBody>
-      </DialogSurface>
-    </Dialog>
+      <Text as="p">
+        Entra requests signed with this token are refused within 5 seconds. If the Entra provisioning job still uses it, paste another active token into Entra
+        first, or the job goes into quarantine.
+      </Text>
+    </ConfirmDialog>
   );
 }

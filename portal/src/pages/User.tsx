@@ -2,12 +2,6 @@ import { useState, type FormEvent, type ReactNode } from "react";
 import {
   Badge,
   Button,
-  Dialog,
-  DialogActions,
-  DialogBody,
-  DialogContent,
-  DialogSurface,
-  DialogTitle,
   Field,
   Input,
   MessageBar,
@@ -22,7 +16,18 @@ import { ArrowLeftRegular, LinkRegular, LinkDismissRegular } from "@fluentui/rea
 import { api, type UserDetail } from "../api";
 import { useAction, useGet } from "../hooks";
 import { GUID, fmtDate, fmtDateTime, loginTypeLabel, loginTypes } from "../format";
-import { DangerButton, EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, RouteLink, Section, UserStatusBadge } from "../components/common";
+import {
+  ConfirmDialog,
+  DangerButton,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  ProblemBar,
+  RouteLink,
+  Section,
+  UserStatusBadge,
+} from "../components/common";
 import { RoleWhy } from "../components/RoleWhy";
 import { AuditTable } from "../components/AuditTable";
 
@@ -288,7 +293,6 @@ function EntraLink({ user, onChanged }: { user: UserDetail; onChanged: () => voi
   const [confirm, setConfirm] = useState(false);
   const [done, setDone] = useState<string>();
   const save = useAction();
-  const remove = useAction();
   const restore = useRestoreFocusTarget();
   const hasEntra = user.loginTypes.includes("entra") || !!user.objectId;
 
@@ -312,16 +316,10 @@ function EntraLink({ user, onChanged }: { user: UserDetail; onChanged: () => voi
     }
   };
 
-  const unlink = async () => {
-    const res = await remove.run(async () => {
-      await api.del(`/api/admin/users/${encodeURIComponent(user.id)}/entra`);
-      return true;
-    });
-    if (res) {
-      setConfirm(false);
-      setDone(`Entra sign-in removed: ${user.userName} no longer has an Object ID, and their open sessions were ended.`);
-      onChanged();
-    }
+  const unlinked = () => {
+    setConfirm(false);
+    setDone(`Entra sign-in removed: ${user.userName} no longer has an Object ID, and their open sessions were ended.`);
+    onChanged();
   };
 
   const serverField =
@@ -386,27 +384,24 @@ function EntraLink({ user, onChanged }: { user: UserDetail; onChanged: () => voi
         </MessageBar>
       )}
       {save.error && !serverField && <ProblemBar error={save.error} title="The Object ID was not saved" />}
-      <Dialog open={confirm} onOpenChange={(_, d) => !d.open && setConfirm(false)}>
-        <DialogSurface>
-          <DialogBody>
-            <DialogTitle>Remove the Object ID of {user.userName}?</DialogTitle>
-            <DialogContent>
-              <Text as="p">
-                {user.userName} can no longer sign in with Entra SSO until an Object ID is set again: by hand on this page, or by Entra&apos;s next provisioning
-                cycle if Entra still provisions this user (it sends the Object ID as externalId). Their open sessions end now. Their role, teams and data are
-                kept.
-              </Text>
-              <ProblemBar error={remove.error} title="Entra sign-in was not removed" />
-            </DialogContent>
-            <DialogActions>
-              <Button onClick={() => setConfirm(false)}>Cancel</Button>
-              <DangerButton appearance="primary" onClick={unlink} disabledFocusable={remove.busy}>
-                Remove Object ID
-              </DangerButton>
-            </DialogActions>
-          </DialogBody>
-        </DialogSurface>
-      </Dialog>
+      <ConfirmDialog
+        open={confirm}
+        title={`Remove the Object ID of ${user.userName}?`}
+        confirmLabel="Remove Object ID"
+        busyLabel="Removing…"
+        failedTitle="Entra sign-in was not removed"
+        run={async () => {
+          await api.del(`/api/admin/users/${encodeURIComponent(user.id)}/entra`);
+          return true;
+        }}
+        onClose={() => setConfirm(false)}
+        onDone={unlinked}
+      >
+        <Text as="p">
+          {user.userName} can no longer sign in with Entra SSO until an Object ID is set again: by hand on this page, or by Entra&apos;s next provisioning cycle
+          if Entra still provisions this user (it sends the Object ID as externalId). Their open sessions end now. Their role, teams and data are kept.
+        </Text>
+      </ConfirmDialog>
     </Section>
   );
 }

@@ -3,9 +3,10 @@
 //                             and shared/auth/ (the sign-in routes are an HTTP flow: cookies, redirects, CSRF)
 //   local/ (adapters)      -> the same, and shared/store/ and shared/queue/ (the local host creates the
 //                             containers and runs the queue triggers; the benchmark seeds big groups)
-//   shared/http/           -> shared/operations/, shared/auth/, shared/scim/, shared/services.ts
+//   shared/http/           -> shared/operations/, shared/auth/, shared/scim/, shared/services.ts, shared/functions/registry.ts
+//   shared/functions/      -> nothing else in shared/ (the one registry of HTTP, queue and timer functions)
 //   shared/operations/     -> shared/scim/, shared/product/, shared/auth/, shared/store/, shared/queue/jobs-queue.ts, shared/config.ts
-//   shared/queue/          -> shared/store/errors.ts, shared/config.ts (the job queue client, the queue-trigger registry)
+//   shared/queue/          -> shared/store/errors.ts, shared/config.ts (the job queue client)
 //   shared/auth/           -> shared/product/, shared/scim/, shared/store/ (the sign-in core)
 //   shared/product/        -> shared/scim/ (pure)
 //   shared/scim/           -> nothing else in shared/ (pure)
@@ -28,27 +29,33 @@ module.exports = {
       "functions",
       "functions/ are adapters: they reach the product through shared/http, shared/operations and shared/services.ts, with the pure SCIM core and product rules for parsing, and the sign-in core for the sign-in flow.",
       "^functions/",
-      "^shared/(http/|queue/registry\\.ts$|operations/|auth/|scim/|product/|services\\.ts$|config\\.ts$)",
+      "^shared/(http/|functions/registry\\.ts$|operations/|auth/|scim/|product/|services\\.ts$|config\\.ts$)",
     ),
     layer(
       "local",
       "local/ (host, CLI, bench) are adapters like functions/; the local host also creates the containers of its embedded store.",
       "^local/",
-      "^shared/(http/|queue/|operations/|scim/|product/|auth/|store/|services\\.ts$|config\\.ts$)",
+      "^shared/(http/|functions/|queue/|operations/|scim/|product/|auth/|store/|services\\.ts$|config\\.ts$)",
     ),
-    layer("http", "shared/http adapts HTTP to operations; never the store.", "^shared/http/", "^shared/(http|operations|auth|scim)/|^shared/services\\.ts$"),
+    layer(
+      "http",
+      "shared/http adapts HTTP to operations; never the store.",
+      "^shared/http/",
+      "^shared/(http|operations|auth|scim)/|^shared/services\\.ts$|^shared/functions/registry\\.ts$",
+    ),
+    layer(
+      "functions-registry",
+      "shared/functions registers functions with the Functions host; it knows no product code.",
+      "^shared/functions/",
+      "^shared/functions/",
+    ),
     layer(
       "operations",
       "Operations use the SCIM core, product rules, the sign-in core and the store.",
       "^shared/operations/",
       "^shared/(operations|scim|product|auth|store)/|^shared/queue/jobs-queue\\.ts$|^shared/config\\.ts$",
     ),
-    layer(
-      "queue",
-      "shared/queue: the job queue's client and the registry of queue-triggered functions.",
-      "^shared/queue/",
-      "^shared/(queue/|store/errors\\.ts$|config\\.ts$)",
-    ),
+    layer("queue", "shared/queue: the job queue's client.", "^shared/queue/", "^shared/(queue/|store/errors\\.ts$|config\\.ts$)"),
     layer("auth", "The sign-in core uses product rules and the store's session documents.", "^shared/auth/", "^shared/(auth|product|scim|store)/"),
     layer("product", "Product rules are pure: SCIM nouns only.", "^shared/product/", "^shared/(product|scim)/"),
     layer("scim", "The SCIM core is pure: nothing else in shared/.", "^shared/scim/", "^shared/scim/"),

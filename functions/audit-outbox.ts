@@ -1,5 +1,5 @@
-import azureFunctions from "@azure/functions";
 import type { InvocationContext, Timer } from "@azure/functions";
+import { registerTimer } from "../shared/functions/registry.js";
 import { services } from "../shared/services.js";
 import { deliverOutboxes } from "../shared/operations/audit.js";
 
@@ -16,7 +16,8 @@ export async function deliverAuditOutbox(_timer: Timer, context: InvocationConte
   if (events > 0) context.info(`Moved ${events} provisioning-log event(s) of ${tenants} tenant(s) from the outbox to the log.`);
 }
 
-azureFunctions.app.timer("audit-outbox", {
+registerTimer({
+  name: "audit-outbox",
   schedule: AUDIT_OUTBOX_SCHEDULE,
   retry: { strategy: "exponentialBackoff", maxRetryCount: 3, minimumInterval: { seconds: 30 }, maximumInterval: { minutes: 5 } },
   handler: deliverAuditOutbox,

@@ -1,6 +1,6 @@
 import type { InvocationContext } from "@azure/functions";
 import { JOBS_CONNECTION, JOBS_QUEUE, JOBS_MAX_DEQUEUE_COUNT } from "../shared/config.js";
-import { registerQueue } from "../shared/queue/registry.js";
+import { registerQueue } from "../shared/functions/registry.js";
 import { services } from "../shared/services.js";
 import { runJobStep, type JobMessage } from "../shared/operations/jobs.js";
 

@@ -1,5 +1,5 @@
-import azureFunctions from "@azure/functions";
 import type { InvocationContext, Timer } from "@azure/functions";
+import { registerTimer } from "../shared/functions/registry.js";
 import { services } from "../shared/services.js";
 import { sweepStalledJobs } from "../shared/operations/jobs.js";
 
@@ -16,4 +16,4 @@ export async function sweepJobs(_timer: Timer, context: InvocationContext): Prom
   if (resent > 0) context.warn(`Sent again the current step of ${resent} stalled background job(s).`);
 }
 
-azureFunctions.app.timer("jobs-sweep", { schedule: JOBS_SWEEP_SCHEDULE, handler: sweepJobs });
+registerTimer({ name: "jobs-sweep", schedule: JOBS_SWEEP_SCHEDULE, handler: sweepJobs });

@@ -1,5 +1,5 @@
 import { scimFunction } from "../shared/http/scim.js";
-import { allowedMethods } from "../shared/http/registry.js";
+import { allowedMethods } from "../shared/http/routes.js";
 import { methodNotAllowed, notFound } from "../shared/scim/errors.js";
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
-import { registerHttp } from "../shared/http/registry.js";
+import { registerHttp } from "../shared/functions/registry.js";
 import { isHttps, securityHeaders } from "../shared/http/security-headers.js";
 import { services } from "../shared/services.js";
 

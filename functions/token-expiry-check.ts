@@ -1,5 +1,5 @@
-import azureFunctions from "@azure/functions";
 import type { InvocationContext, Timer } from "@azure/functions";
+import { registerTimer } from "../shared/functions/registry.js";
 import { services } from "../shared/services.js";
 import { EXPIRY_WARNING_DAYS, expiringTokens } from "../shared/operations/tokens.js";
 
@@ -37,7 +37,8 @@ export async function checkTokenExpiry(timer: Timer, context: InvocationContext)
   if (expiring.length === 0 && secrets.length === 0) context.info(`No SCIM token or OAuth client secret expires within ${EXPIRY_WARNING_DAYS} days.`);
 }
 
-azureFunctions.app.timer("token-expiry-check", {
+registerTimer({
+  name: "token-expiry-check",
   schedule: TOKEN_EXPIRY_SCHEDULE,
   retry: { strategy: "exponentialBackoff", maxRetryCount: 3, minimumInterval: { minutes: 1 }, maximumInterval: { minutes: 15 } },
   handler: checkTokenExpiry,

@@ -3,7 +3,8 @@
 //     docs/scim-schema.md, generated from the schemas in shared/scim/schemas.ts by
 //     local/validators-codegen.mjs (each rewritten only when it changes).
 //  2. dist/app.js: the deployed package's `main`, one minified ESM bundle that imports every
-//     functions/*.ts (each registers itself); @azure/identity sits in a lazily loaded chunk.
+//     functions/*.ts (each registers itself through shared/functions/registry.ts), then calls
+//     setupApp() (HTTP streaming) once; @azure/identity sits in a lazily loaded chunk.
 //  3. dist/admin.js: the admin CLI, bundled the same way (npm run admin).
 //  4. dist/**: every TypeScript file transpiled one to one, for the local host, admin CLI and
 //     benchmark (`npm start` serves these; type checking is `npm run typecheck`).
@@ -81,7 +82,8 @@ await Promise.all([
   build({
     ...shared,
     stdin: {
-      contents: functions.map((f) => `import "./functions/${f}";`).join("\n"),
+      // The entry point: every function file registers itself, then the app's start-up options are set, once.
+      contents: ['import { setupApp } from "./shared/functions/registry.ts";', ...functions.map((f) => `import "./functions/${f}";`), "setupApp();"].join("\n"),
       resolveDir: root,
       sourcefile: "app.ts",
       loader: "ts",

@@ -20,8 +20,9 @@ import { DEFAULT_LOCAL_STORE_PORT, LOCAL_STORE_KEY } from "./local-store.js";
 import { openStoreFile } from "./store-file.js";
 import type { DevOidc } from "./dev-oidc.js";
 // Background jobs (queue emulator and queue triggers): see local/queue-host.ts.
-import { queueRegistrations } from "../shared/queue/registry.js";
 import { startLocalJobs, type QueueSettings } from "./queue-host.js";
+// Timer triggers on their NCRONTAB schedules: see local/timer-host.ts.
+import { runTimers, type TimerClock, type TimerRunner } from "./timer-host.js";
 
 /**
  * The local host: serves the very same function registrations as the Azure Functions host, over
@@ -55,6 +56,13 @@ export interface HostOptions {
   routes?: boolean;
   /** Overrides of host.json's queue settings for the local queue triggers (tests shorten visibilityTimeout). */
   queueSettings?: Partial<QueueSettings>;
+  /**
+   * Run the timer functions on their schedules. Default: LOCAL_TIMERS=1 turns them on; `npm start`
+   * runs them unless LOCAL_TIMERS=0 (tests and benchmarks leave them off).
+   */
+  timers?: boolean;
+  /** The clock the timers wait on (tests pass one they advance by hand). */
+  timerClock?: TimerClock;
 }
 
 export interface RunningHost {
@@ -95,14 +103,22 @@ function findUp(name: string, from: string): string {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-type Registry = typeof import("../shared/http/registry.js");
+type Registry = typeof import("../shared/functions/registry.js");
+type Routes = typeof import("../shared/http/routes.js");
+
+let loaded: Promise<{ registry: Registry; routes: Routes }> | undefined;
 
 /**
- * Imports the registry and every function file once (each registers itself), as the Functions host
- * does via package.json "main", without the package's test-mode warnings and its "HTTP streaming
- * enabled." debug line (the registry turns streaming on when imported).
+ * Does what the Functions host does with package.json "main" (the entry point local/build.mjs
+ * writes): imports every function file (each registers itself), then calls `setupApp()` once.
+ * Without the package's test-mode warnings and its "HTTP streaming enabled." debug line.
  */
-async function loadFunctions(): Promise<Registry> {
+function loadFunctions(): Promise<{ registry: Registry; routes: Routes }> {
+  loaded ??= importFunctions();
+  return loaded;
+}
+
+async function importFunctions(): Promise<{ registry: Registry; routes: Routes }> {
   const dir = join(here, "..", "functions");
   const ext = extname(fileURLToPath(import.meta.url));
   const files = readdirSync(dir).filter((f) => f.endsWith(ext) && !f.endsWith(".d.ts"));
@@ -114,9 +130,10 @@ async function loadFunctions(): Promise<Registry> {
     if (String(args[0]) !== "HTTP streaming enabled.") debug(...args);
   };
   try {
-    const registry = await import("../shared/http/registry.js");
+    const registry = await import("../shared/functions/registry.js");
     for (const file of files.sort()) await import(pathToFileURL(join(dir, file)).href);
-    return registry;
+    registry.setupApp();
+    return { registry, routes: await import("../shared/http/routes.js") };
   } finally {
     console.warn = warn;
     console.debug = debug;
@@ -261,11 +278,11 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   }
   // The server listens first: sign-in needs its URL (the redirect URI). Requests wait until it is ready.
   let prefix = "";
-  let markReady!: (registry: Registry) => void;
-  const ready = new Promise<Registry>((r) => (markReady = r));
+  let markReady!: (routes: Routes) => void;
+  const ready = new Promise<Routes>((r) => (markReady = r));
 
   const server = createServer(async (req, res) => {
-    const registry = await ready;
+    const routes = await ready;
     try {
       const target = parseTarget(req.url ?? "/");
       if ("problem" in target) {
@@ -282,7 +299,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       const underPrefix = prefixParts.every((p, i) => target.parts[i]?.toLowerCase() === p.toLowerCase());
       const rest = target.parts.slice(prefixParts.length);
       const method = (req.method ?? "GET").toUpperCase();
-      const found = underPrefix ? registry.findRoute(method, rest) : undefined;
+      const found = underPrefix ? routes.findRoute(method, rest) : undefined;
       if (!found) {
         send(
           res,
@@ -352,14 +369,15 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const inProcess = store && env.LOCAL_STORE_TRANSPORT !== "http" ? { httpClient: inProcessClient(store) } : {};
   const services = createServices(config, options.now, { plugins: options.storePlugins, ...inProcess });
   useServices(services);
-  const registry = await loadFunctions();
-  const { registrations } = registry;
+  const { registry, routes } = await loadFunctions();
   const hostJson = JSON.parse(readFileSync(findUp("host.json", here), "utf8"));
   prefix = (hostJson.extensions?.http?.routePrefix ?? "api") as string;
-  markReady(registry);
+  markReady(routes);
   // --- background jobs: run the queue-triggered functions against the queue ---
-  jobs.run(queueRegistrations, hostJson, options.queueSettings, log);
+  jobs.run(registry.registrations("queue"), hostJson, options.queueSettings, log);
   // --- end background jobs ---
+  const timers: TimerRunner | undefined =
+    (options.timers ?? env.LOCAL_TIMERS === "1") ? runTimers(registry.registrations("timer"), log, options.timerClock) : undefined;
 
   let defaultTenant: RunningHost["defaultTenant"];
   let firstAdmin = false;
@@ -372,7 +390,17 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   }
   // A short summary; the route list with --routes or LOG_ROUTES=1.
   if (options.routes ?? env.LOG_ROUTES === "1") {
-    log(`Functions: ${registrations.map((r) => `${r.methods.join(",")} /${[prefix, r.route].filter(Boolean).join("/")}`).join("\n           ")}`);
+    const next = new Map(timers?.schedule().map((t) => [t.name, t.next.toISOString()]));
+    const lines = registry
+      .registrations()
+      .map((r) =>
+        r.kind === "http"
+          ? `${r.methods.join(",")} /${[prefix, r.route].filter(Boolean).join("/")}`
+          : r.kind === "queue"
+            ? `queue ${r.queueName}: ${r.name}`
+            : `timer ${r.schedule}: ${r.name} (${next.has(r.name) ? `next ${next.get(r.name)}` : "off; LOCAL_TIMERS=1 runs it"})`,
+      );
+    log(`Functions: ${lines.join("\n           ")}`);
   }
   log(`SCIM service (Node ${process.version}), Ctrl+C to stop`);
   log(`  Tenant URL:     ${tenantUrl}`);
@@ -380,6 +408,13 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   log(`  Admin portal:   ${url}/portal/`);
   log(`  Token endpoint: ${url}/oauth2/token (OAuth clients: npm run admin -- oauth client create --tenant ID --name NAME)`);
   if (devOidc) log(`  Sign-in:        development OpenID provider at ${devOidc.issuer} (set ENTRA_CLIENT_ID to use Entra ID)`);
+  if (timers)
+    log(
+      `  Timers:         ${timers
+        .schedule()
+        .map((t) => t.name)
+        .join(", ")} on their schedules (LOCAL_TIMERS=0 turns them off)`,
+    );
   if (jobs.env.JobsQueue) log(`  Job queue:      Azurite (in memory) at ${jobs.env.JobsQueue.match(/QueueEndpoint=([^;]+)/)?.[1]}`);
   if (defaultTenant) {
     log(
@@ -405,6 +440,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     devOidc,
     jobs: { connectionString: jobs.connectionString, idle: () => jobs.idle(), pause: () => jobs.pause(), resume: () => jobs.resume() },
     close: async () => {
+      await timers?.stop();
       await devOidc?.close();
       await jobs.close();
       await new Promise<void>((r) => server.close(() => r()));
@@ -424,6 +460,7 @@ if (isMain) {
   const fresh = process.argv.includes("--fresh") || process.env.LOCAL_STORE_FRESH === "1";
   startHost({
     dataFile: fresh ? undefined : join(dirname(findUp("package.json", here)), ".data", "local-store.json"),
+    timers: process.env.LOCAL_TIMERS !== "0",
     ...(process.argv.includes("--routes") ? { routes: true } : {}),
   }).then(
     (host) => {

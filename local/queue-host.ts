@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
 import azureFunctions from "@azure/functions";
 import { QueueClient, type DequeuedMessageItem } from "@azure/storage-queue";
-import type { QueueRegistration } from "../shared/queue/registry.js";
+import type { QueueRegistration } from "../shared/functions/registry.js";
 
 /**
  * The local stand-in for the Functions host's Storage queue triggers: Azurite (the Storage

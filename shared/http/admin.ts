@@ -10,7 +10,7 @@ import { isTenantAdmin } from "../operations/admin-portal.js";
 import { SCIM_PREFIX } from "./scim.js";
 import { publicBaseUrl, sessionLifetimes, toCookie } from "./auth.js";
 import { services } from "../services.js";
-import { registerHttp } from "./registry.js";
+import { registerHttp } from "../functions/registry.js";
 import { isHttps, securityHeaders } from "./security-headers.js";
 import { BodyError, bodyLimits, readJsonBody } from "./body.js";
 

@@ -9,7 +9,7 @@ import { RateLimiter, SIGN_IN_LIMITS, clientIp } from "../auth/rate-limit.js";
 import type { SessionLifetimes } from "../auth/browser-sessions.js";
 import { toScimError } from "../operations/errors.js";
 import { services } from "../services.js";
-import { registerHttp } from "./registry.js";
+import { registerHttp } from "../functions/registry.js";
 import { isHttps, securityHeaders } from "./security-headers.js";
 import { BodyError, bodyLimits, readBodyText } from "./body.js";
 

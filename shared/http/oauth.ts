@@ -7,7 +7,7 @@ import { services } from "../services.js";
 import { BodyError, bodyLimits, readBodyText } from "./body.js";
 import { publicBaseUrl } from "./auth.js";
 import { SCIM_PREFIX } from "./paths.js";
-import { registerHttp } from "./registry.js";
+import { registerHttp } from "../functions/registry.js";
 import { securityHeaders } from "./security-headers.js";
 
 /**

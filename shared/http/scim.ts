@@ -8,7 +8,7 @@ import { toScimError } from "../operations/errors.js";
 import { authenticate } from "../operations/tokens.js";
 import type { ScimOutcome, WriteInput } from "../operations/resources.js";
 import { services } from "../services.js";
-import { registerHttp } from "./registry.js";
+import { registerHttp } from "../functions/registry.js";
 import { SCIM_PREFIX } from "./paths.js";
 import { BodyError, bodyLimits, readJsonBody } from "./body.js";
 import { RateLimiter, clientIp } from "../auth/rate-limit.js";

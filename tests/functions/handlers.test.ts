@@ -5,7 +5,7 @@ import azureFunctions from "@azure/functions";
 import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
 import { createServices, useServices } from "../../shared/services.js";
 import type { Services } from "../../shared/operations/context.js";
-import { registrations } from "../../shared/http/registry.js";
+import { registrations } from "../../shared/functions/registry.js";
 import { SCIM_PREFIX, wrapScim as wrap } from "../../shared/http/scim.js";
 import { getUser } from "../../functions/users-get.js";
 import { createUser } from "../../functions/users-create.js";
@@ -44,7 +44,7 @@ const context = () => new InvocationContext({ invocationId: "inv-1", functionNam
 describe("function registrations", () => {
   it("registers one function per file under the file's own name", () => {
     const files = readdirSync(new URL("../../functions/", import.meta.url)).map((f) => f.replace(/\.ts$/, ""));
-    const names = registrations.map((r) => r.name);
+    const names = registrations("http").map((r) => r.name);
     for (const name of ["users-get", "users-create", "groups-patch", "users-list"]) expect(files).toContain(name);
     expect(names).toEqual(expect.arrayContaining(["users-get", "users-create", "groups-patch", "users-list"]));
   });
@@ -52,7 +52,7 @@ describe("function registrations", () => {
   it("serves SCIM under /scim/v2 with host.json's route prefix left empty (the portal and sign-in live beside it)", () => {
     const host = JSON.parse(readFileSync(new URL("../../host.json", import.meta.url), "utf8"));
     expect(host.extensions.http.routePrefix).toBe("");
-    expect(registrations.find((r) => r.name === "users-get")?.route).toBe(`${SCIM_PREFIX}/Users/{id}`);
+    expect(registrations("http").find((r) => r.name === "users-get")?.route).toBe(`${SCIM_PREFIX}/Users/{id}`);
   });
 });
 

@@ -59,6 +59,7 @@ describe("registration", () => {
     expect(register).toHaveBeenCalledTimes(1);
     expect(register).toHaveBeenCalledWith("token-expiry-check", {
       schedule: "0 0 6 * * *",
+      runOnStartup: false,
       retry: expect.objectContaining({ strategy: "exponentialBackoff", maxRetryCount: 3 }),
       handler: checkTokenExpiry,
     });

@@ -1,35 +1,13 @@
-import azureFunctions from "@azure/functions";
-import type { HttpHandler, HttpMethod } from "@azure/functions";
+import type { HttpMethod } from "@azure/functions";
+import { registrations, type HttpRegistration } from "../functions/registry.js";
 
-/** One HTTP function as registered with the Functions host (route relative to host.json's routePrefix, which is empty). */
-export interface Registration {
-  name: string;
-  methods: HttpMethod[];
-  route: string;
-  handler: HttpHandler;
-}
-
-// Request bodies arrive as streams (Functions host 4.28+), so a body over the limit is refused
-// while it arrives, and an unauthenticated request is answered before its body is read.
-azureFunctions.app.setup({ enableHttpStream: true });
-
-/** Every HTTP function registered in this process, in order; the local host serves these. */
-export const registrations: Registration[] = [];
-
-/** Registers an HTTP function (v4 model) and records it in `registrations`. */
-export function registerHttp(registration: Registration): HttpHandler {
-  registrations.push(registration);
-  azureFunctions.app.http(registration.name, {
-    methods: registration.methods,
-    route: registration.route,
-    authLevel: "anonymous",
-    handler: registration.handler,
-  });
-  return registration.handler;
-}
+/**
+ * Route matching as the Functions front end does it, over the registered HTTP functions: the local
+ * host routes requests with it, and the SCIM catch-all answers 405 with the Allow header from it.
+ */
 
 interface CompiledRoute {
-  registration: Registration;
+  registration: HttpRegistration;
   segments: string[];
   literals: number;
   catchAll: boolean;
@@ -39,14 +17,15 @@ let compiled: { count: number; routes: CompiledRoute[] } | undefined;
 
 /** The registered routes, most specific first (literals before parameters, catch-alls last), as the Functions host orders them. */
 function routes(): CompiledRoute[] {
-  if (compiled?.count === registrations.length) return compiled.routes;
-  const list = registrations
+  const count = registrations().length;
+  if (compiled?.count === count) return compiled.routes;
+  const list = registrations("http")
     .map((registration) => {
       const segments = registration.route.split("/").filter(Boolean);
       return { registration, segments, literals: segments.filter((s) => !s.startsWith("{")).length, catchAll: segments.some((s) => s.startsWith("{*")) };
     })
     .sort((a, b) => Number(a.catchAll) - Number(b.catchAll) || b.literals - a.literals || b.segments.length - a.segments.length);
-  compiled = { count: registrations.length, routes: list };
+  compiled = { count, routes: list };
   return list;
 }
 
@@ -77,7 +56,7 @@ function match(route: CompiledRoute, parts: string[]): Record<string, string> | 
 }
 
 /** The function that serves a method on a path (decoded segments), and its route parameters. */
-export function findRoute(method: string, parts: string[]): { registration: Registration; params: Record<string, string> } | undefined {
+export function findRoute(method: string, parts: string[]): { registration: HttpRegistration; params: Record<string, string> } | undefined {
   for (const route of routes()) {
     if (!route.registration.methods.includes(method as HttpMethod)) continue;
     const params = match(route, parts);

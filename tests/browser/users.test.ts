@@ -135,11 +135,23 @@ describe.skipIf(skip !== undefined)("Users pages in Chromium", () => {
     await page.goto(`${rig.host.url}/portal/users/${ids["boss@contoso.dev"]}`);
     const remove = page.getByRole("button", { name: "Remove Object ID" });
     expect(await remove.getAttribute("data-danger")).toBe("true");
-    await remove.click();
+    // By keyboard alone: Enter opens the confirmation with Cancel focused; Escape cancels and nothing changes.
+    await remove.focus();
+    await page.keyboard.press("Enter");
     const dialog = page.getByRole("dialog");
     await dialog.getByText(/can no longer sign in with Entra SSO until an Object ID is set again/).waitFor();
     await axe(page, "the remove Object ID confirmation");
-    await dialog.getByRole("button", { name: "Remove Object ID" }).click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    expect(await page.getByTestId("object-id").count()).toBe(1);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Remove Object ID");
+    // Enter again, Tab from Cancel to the danger button, Enter.
+    await page.keyboard.press("Enter");
+    await dialog.getByText(/can no longer sign in with Entra SSO/).waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
     await page.getByText("Entra sign-in removed: boss@contoso.dev no longer has an Object ID, and their open sessions were ended.").waitFor();
     expect(await page.getByTestId("object-id").count()).toBe(0);
   });

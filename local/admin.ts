@@ -47,6 +47,8 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   team map --tenant ID --group GROUP --team TEAM [--pending]
   team unmap --tenant ID --group GROUP
   team list --tenant ID
+  team rename --tenant ID --team TEAM-ID|NAME --name NEW-NAME
+  team delete --tenant ID --team TEAM-ID|NAME
   user create --tenant ID --user-name NAME [--object-id ID] [--login-types password,entra]
   user list --tenant ID [--search TEXT] [--status active|disconnected] [--role ROLE] [--team TEAM] [--sort userName|created|lastModified] [--order asc|desc] [--deleted] [--limit N] [--page N]
   user show --tenant ID --user SCIM-ID|USER-NAME|OBJECT-ID
@@ -56,6 +58,7 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   audit ignored --tenant ID [--days N]
   admin invite --tenant ID [--user-name ENTRA-USER-NAME] [--base-url https://HOST]
   admin list --tenant ID
+  admin grant --tenant ID --user SCIM-ID|USER-NAME
   admin demote --tenant ID --user SCIM-ID|USER-NAME
   invite list --tenant ID
   invite revoke --tenant ID --invite INVITE-ID

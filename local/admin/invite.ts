@@ -1,11 +1,11 @@
 import { createInvite } from "../../shared/operations/sign-in.js";
-import { demoteAdmin, listAdmins, listInvites, revokeInvite } from "../../shared/operations/admins.js";
+import { demoteAdmin, grantAdmin, listAdmins, listInvites, revokeInvite } from "../../shared/operations/admins.js";
 import { describeReason } from "../../shared/product/admins.js";
 import type { Command, OptionTable } from "./command.js";
 import { UsageError, optional, required, tenantContext } from "./command.js";
 
 /**
- * `admin invite|list|demote` and `invite list|revoke`: one-time links that make whoever signs in
+ * `admin invite|list|grant|demote` and `invite list|revoke`: one-time links that make whoever signs in
  * through them an Admin, the tenant's Admins and why, and taking a direct grant back.
  */
 
@@ -48,6 +48,19 @@ export const inviteCommands: Record<string, Command> = {
     const text = data.admins.length
       ? [`${data.admins.length} ${data.role}${data.admins.length === 1 ? "" : "s"}:`, ...lines].join("\n")
       : `No ${data.role}s: create an invite (admin invite --tenant ID) and open it to sign in as the first ${data.role}.`;
+    return { data, text };
+  },
+
+  "admin grant": async (args, svc, now) => {
+    const ctx = await tenantContext(args, svc, now);
+    const data = await grantAdmin(ctx, required(args, "user"));
+    const text = [
+      `Made ${data.user.userName} ${data.role}: ${describeReason(data.reason, data.role)}.`,
+      data.canSignIn ? "" : `They have no Microsoft Entra login this tenant allows, so they cannot sign in to the portal yet.`,
+      `Take it back with: admin demote --tenant ${ctx.tenantId} --user ${data.user.id}`,
+    ]
+      .filter(Boolean)
+      .join("\n");
     return { data, text };
   },
 

@@ -1,4 +1,4 @@
-import { createTeam, listTeams, mapTeam, unmapTeam } from "../../shared/operations/teams.js";
+import { createTeam, deleteTeam, listTeams, mapTeam, renameTeam, unmapTeam } from "../../shared/operations/teams.js";
 import type { Command, OptionTable } from "./command.js";
 import { required, tenantContext } from "./command.js";
 import { groupLine } from "./roles.js";
@@ -11,6 +11,18 @@ export const teamCommands: Record<string, Command> = {
   "team create": async (args, svc, now) => {
     const team = await createTeam(await tenantContext(args, svc, now), required(args, "name"));
     return { data: team, text: `Created team ${team.id} (${team.name})` };
+  },
+
+  "team rename": async (args, svc, now) => {
+    const data = await renameTeam(await tenantContext(args, svc, now), required(args, "team"), required(args, "name"));
+    return { data, text: `Renamed team ${data.previousName} to ${data.team.name} (${data.team.id}); its mappings and members are unchanged.` };
+  },
+
+  "team delete": async (args, svc, now) => {
+    const data = await deleteTeam(await tenantContext(args, svc, now), required(args, "team"));
+    const groups = data.groups.map((g) => g.groupName ?? g.group).join(", ");
+    const text = `Deleted team ${data.team.name} (${data.team.id}) and its ${data.mappingsRemoved} team mapping${data.mappingsRemoved === 1 ? "" : "s"}${groups ? ` (${groups})` : ""}: ${data.users} user${data.users === 1 ? "" : "s"} left the team.`;
+    return { data, text };
   },
 
   "team map": async (args, svc, now) => {

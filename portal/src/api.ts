@@ -277,6 +277,14 @@ export interface Team {
   groups: MappedGroup[];
 }
 
+/** What deleting a product team changes (`GET /api/admin/teams/{id}/delete-preview`): its mappings, their groups, the users who lose it. */
+export interface TeamDeletePreview {
+  team: { id: string; name: string };
+  mappings: number;
+  groups: MappedGroup[];
+  users: number;
+}
+
 export interface RoleMapping extends MappedGroup {
   role: string;
 }

@@ -1,7 +1,7 @@
 import { adminRole, type TenantSettings } from "../product/settings.js";
 import { loginTypesOf, userStatus, type RoleSource } from "../product/identity.js";
 import { computeRole } from "../product/roles.js";
-import { planDemotion, roleReason, type RoleReason } from "../product/admins.js";
+import { planDemotion, planGrant, roleReason, type RoleReason } from "../product/admins.js";
 import { PreconditionFailedError } from "../store/errors.js";
 import type { ResourceDoc } from "../store/resources.js";
 import type { InviteDoc } from "../store/sessions.js";
@@ -12,6 +12,7 @@ import { tenantSettings } from "./settings.js";
 import { requireTenant } from "./tenants.js";
 import { groupFacts, isActive, userProduct } from "./views.js";
 import { inviteState } from "../auth/login-flow.js";
+import { foldUserName } from "../scim/names.js";
 
 /**
  * The tenant's Admins and its open invites, for the Admins page and the CLI (`admin list|demote`,
@@ -159,6 +160,66 @@ export async function demoteAdmin(ctx: OperationContext, selector: string) {
         reason: roleReason(plan.source),
         stillAdmin: plan.stillAdmin,
       };
+    }
+  });
+}
+
+/** A user that was deleted through SCIM and is kept for the retention period, by id or userName. */
+async function deletedUser(ctx: OperationContext, selector: string): Promise<ResourceDoc | undefined> {
+  const search = { kind: "DeletedUser" as const, sortBy: "userName" as const, descending: false, skip: 0, count: 50 };
+  const byId = await ctx.services.resources.searchUsers(ctx.tenantId, { ...search, ids: [selector] });
+  if (byId.docs[0]) return byId.docs[0];
+  const byName = await ctx.services.resources.searchUsers(ctx.tenantId, { ...search, text: foldUserName(selector) });
+  return byName.docs.find((d) => foldUserName(String(d.resource.userName)) === foldUserName(selector));
+}
+
+/**
+ * `admin grant`, `POST /api/admin/admins` {user}: an Admin makes an existing user Admin directly
+ * (reason "granted by <admin>"; Demote takes it back). Refused for a deleted or disconnected user
+ * and for one who is Admin already. The write is guarded by the user's ETag (reread up to 3 times).
+ */
+export async function grantAdmin(ctx: OperationContext, selector: string) {
+  const wanted = selector.trim();
+  if (wanted === "") throw new OperationError(400, "user is required: the id or userName of the user to make Admin", "user");
+  const settings = await tenantSettings(ctx, { fresh: true });
+  const admin = adminRole(settings);
+  const found =
+    (await ctx.services.resources.get(ctx.tenantId, "User", wanted)) ?? (await ctx.services.resources.findBy(ctx.tenantId, "User", "userName", wanted));
+  if (!found) {
+    const gone = await deletedUser(ctx, wanted);
+    if (gone)
+      throw new OperationError(
+        409,
+        `${String(gone.resource.userName)} was deleted through SCIM${gone.deletedAt ? ` on ${gone.deletedAt}` : ""}; a deleted user cannot be made ${admin}. Assign them to the app in Microsoft Entra ID again, let a provisioning cycle run, then make them ${admin}.`,
+        "user",
+      );
+    throw new OperationError(404, `No user with id or userName ${wanted} in this tenant (see: user list).`, "user");
+  }
+  return logged(ctx, { operation: "admin-grant", resourceType: "User", resourceId: found.id }, async (trail) => {
+    for (let attempt = 1, doc = found; ; attempt++) {
+      const product = userProduct(doc, settings);
+      const userName = String(doc.resource.userName);
+      const plan = planGrant({
+        userName,
+        admin,
+        role: product.role,
+        source: await withCurrentGroupName(ctx, product.roleSource),
+        status: userStatus(doc.resource),
+      });
+      if (plan.kind === "refused") throw new OperationError(plan.status, plan.detail, plan.field);
+      const source: RoleSource = { kind: "admin", grantedBy: ctx.actor.kind === "admin" ? ctx.actor.name : ctx.actor.tokenName, since: ctx.now.toISOString() };
+      const fields = { role: admin, roleSource: source };
+      try {
+        await ctx.services.resources.setProductFields(ctx.tenantId, doc, doc.product ? fields : { ...product, ...fields }, { ifMatch: true });
+      } catch (error) {
+        if (!(error instanceof PreconditionFailedError) || attempt >= 3) throw error;
+        const again = await ctx.services.resources.get(ctx.tenantId, "User", doc.id);
+        if (!again) throw new OperationError(409, `${userName} was deleted meanwhile; nothing was granted.`, "user");
+        doc = again;
+        continue;
+      }
+      trail.describe({ userName, role: product.role, roleSource: product.roleSource.kind }, { userName, role: admin, roleSource: "admin" });
+      return { user: { id: doc.id, userName }, role: admin, reason: roleReason(source), canSignIn: canSignIn(doc, settings) };
     }
   });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { LIMITS, refKey, refMatches, type TeamMapping, type TenantSettings } from "../product/settings.js";
+import { LIMITS, refKey, refMatches, type Team, type TeamMapping, type TenantSettings } from "../product/settings.js";
 import type { OperationContext } from "./context.js";
 import { OperationError } from "./errors.js";
 import { logged } from "./audit-trail.js";
@@ -14,11 +14,29 @@ import { groupFacts } from "./views.js";
 
 const findTeam = (settings: TenantSettings, team: string) => settings.teams.find((t) => t.id === team || t.name.toLowerCase() === team.toLowerCase());
 
-export async function createTeam(ctx: OperationContext, name: string) {
+/** A team's name as given, trimmed; 400 naming the field when it is empty or too long. */
+function teamName(name: string): string {
   const trimmed = name.trim();
   if (trimmed === "") throw new OperationError(400, "name is required: the team's name, for example Consultants", "name");
   if (trimmed.length > LIMITS.teamName)
     throw new OperationError(400, `A team name is at most ${LIMITS.teamName} characters; this one has ${trimmed.length}.`, "name");
+  return trimmed;
+}
+
+/** A product team by id or name (any case); 404 naming where to look. */
+function requireTeam(settings: TenantSettings, selector: string): Team {
+  const team = selector.trim() === "" ? undefined : findTeam(settings, selector.trim());
+  if (!team)
+    throw new OperationError(
+      404,
+      `No team of the product has the id or name "${selector}" (see: team list). A provisioned group's own team is renamed or removed in Microsoft Entra ID.`,
+      "team",
+    );
+  return team;
+}
+
+export async function createTeam(ctx: OperationContext, name: string) {
+  const trimmed = teamName(name);
   if (findTeam(await tenantSettings(ctx), trimmed)) throw new OperationError(409, `a team named "${trimmed}" exists already`, "name");
   const team = { id: randomUUID(), name: trimmed, createdAt: ctx.now.toISOString() };
   return logged(
@@ -34,6 +52,75 @@ export async function createTeam(ctx: OperationContext, name: string) {
     },
     () => 201,
   );
+}
+
+/**
+ * `team rename`, `POST /api/admin/teams/{id}/rename`: a new name for a product team. Mappings and
+ * users refer to the team by its id, so every mapping and every member stays as it was.
+ */
+export async function renameTeam(ctx: OperationContext, selector: string, name: string) {
+  const trimmed = teamName(name);
+  const team = requireTeam(await tenantSettings(ctx, { fresh: true }), selector);
+  const clash = (s: TenantSettings) => s.teams.find((t) => t.id !== team.id && t.name.toLowerCase() === trimmed.toLowerCase());
+  const refuse = () => new OperationError(409, `a team named "${trimmed}" exists already; choose another name, or delete that team first`, "name");
+  return logged(ctx, { operation: "team-rename", resourceType: "Team", resourceId: team.id }, async (trail) => {
+    let before = team.name;
+    await updateSettings(ctx, (cur) => {
+      const current = cur.teams.find((t) => t.id === team.id);
+      if (!current) throw new OperationError(404, `Team ${team.name} was deleted meanwhile (see: team list).`, "team");
+      if (clash(cur)) throw refuse();
+      before = current.name;
+      return { ...cur, teams: cur.teams.map((t) => (t.id === team.id ? { ...t, name: trimmed } : t)) };
+    });
+    trail.describe({ name: before }, { name: trimmed });
+    trail.resourceName = trimmed;
+    return { team: { ...team, name: trimmed }, previousName: before };
+  });
+}
+
+/** What deleting a team changes: its mappings (by the groups' current names) and how many users lose the team. */
+async function teamUsage(ctx: OperationContext, mappings: TeamMapping[]) {
+  const views = await mappedGroups(
+    ctx,
+    mappings.map((m) => m.group),
+  );
+  const groups = [...views.values()].sort((a, b) => (a.groupName ?? a.group).localeCompare(b.groupName ?? b.group));
+  const members = await ctx.services.memberships.membersOf(
+    ctx.tenantId,
+    groups.flatMap((g) => (g.groupId ? [g.groupId] : [])),
+  );
+  return { groups, users: new Set([...members.values()].flat()).size };
+}
+
+/** `GET /api/admin/teams/{id}/delete-preview`: what `deleteTeam` would do, nothing written. */
+export async function previewTeamDelete(ctx: OperationContext, selector: string) {
+  const settings = await tenantSettings(ctx, { fresh: true });
+  const team = requireTeam(settings, selector);
+  const mappings = settings.teamMappings.filter((m) => m.team === team.id);
+  return { team, mappings: mappings.length, ...(await teamUsage(ctx, mappings)) };
+}
+
+/**
+ * `team delete`, `POST /api/admin/teams/{id}/delete`: removes a product team and its team mappings
+ * in one settings write. The members of its mapped groups leave it and are in a team of each
+ * group's own again; nobody's role changes.
+ */
+export async function deleteTeam(ctx: OperationContext, selector: string) {
+  const settings = await tenantSettings(ctx, { fresh: true });
+  const team = requireTeam(settings, selector);
+  return logged(ctx, { operation: "team-delete", resourceType: "Team", resourceId: team.id }, async (trail) => {
+    let removed: TeamMapping[] = [];
+    await updateSettings(ctx, (cur) => {
+      if (!cur.teams.some((t) => t.id === team.id)) throw new OperationError(404, `Team ${team.name} was deleted already (see: team list).`, "team");
+      removed = cur.teamMappings.filter((m) => m.team === team.id);
+      return { ...cur, teams: cur.teams.filter((t) => t.id !== team.id), teamMappings: cur.teamMappings.filter((m) => m.team !== team.id) };
+    });
+    const { groups, users } = await teamUsage(ctx, removed);
+    const names = groups.map((g) => g.groupName ?? g.group);
+    trail.describe({ name: team.name, teamMappings: names.join(", ") || undefined }, {});
+    trail.resourceName = team.name;
+    return { team, mappingsRemoved: removed.length, groups, users };
+  });
 }
 
 /** Puts the members of a group (by id, displayName or object ID; with `pending`, one not provisioned yet) into an existing team. */

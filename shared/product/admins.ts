@@ -92,3 +92,29 @@ export function planDemotion(input: DemotionInput): DemotionPlan {
     );
   return { kind: "demote", role: input.computed.role, source: input.computed.source, stillAdmin };
 }
+
+export interface GrantInput {
+  userName: string;
+  /** The tenant's admin role (the highest). */
+  admin: string;
+  role: string;
+  source: RoleSource;
+  status: "active" | "disconnected";
+}
+
+export type GrantPlan = { kind: "refused"; status: 409; detail: string; field: string } | { kind: "grant" };
+
+/**
+ * Whether an Admin may make an existing user Admin directly (a `granted` reason, taken back by
+ * Demote): not a user Entra has disconnected, and not one who is Admin already.
+ */
+export function planGrant(input: GrantInput): GrantPlan {
+  const { userName, admin } = input;
+  const refuse = (detail: string): GrantPlan => ({ kind: "refused", status: 409, detail, field: "user" });
+  if (input.status === "disconnected")
+    return refuse(
+      `${userName} is disconnected (Microsoft Entra ID set them inactive), so they could not sign in as ${admin}. Assign them to the app in Entra again, let a provisioning cycle run, then make them ${admin}.`,
+    );
+  if (input.role === admin) return refuse(`${userName} is ${admin} already (${describeReason(roleReason(input.source), admin)}); there is nothing to grant.`);
+  return { kind: "grant" };
+}

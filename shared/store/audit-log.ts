@@ -21,6 +21,8 @@ export const AUDIT_OPERATIONS = [
   "team-map",
   "team-unmap",
   "team-create",
+  "team-rename",
+  "team-delete",
   "login-types",
   "settings",
   "set-object-id",

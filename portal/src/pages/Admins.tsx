@@ -12,6 +12,7 @@ import {
   Field,
   Input,
   MessageBar,
+  Select,
   MessageBarBody,
   MessageBarTitle,
   Table,
@@ -26,11 +27,23 @@ import {
   tokens,
   useRestoreFocusTarget,
 } from "@fluentui/react-components";
-import { AddRegular, DeleteRegular, PersonArrowLeftRegular } from "@fluentui/react-icons";
-import { api, type AdminRow, type InviteRow, type RoleReason } from "../api";
+import { AddRegular, DeleteRegular, PersonAddRegular, PersonArrowLeftRegular, SearchRegular } from "@fluentui/react-icons";
+import { api, withQuery, type AdminRow, type InviteRow, type RoleReason, type UserSummary } from "../api";
 import { useAction, useGet } from "../hooks";
 import { fmtDateTime } from "../format";
-import { CopyField, DangerButton, EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, RouteLink, Section, focusSection } from "../components/common";
+import {
+  ConfirmDialog,
+  CopyField,
+  DangerButton,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  ProblemBar,
+  RouteLink,
+  Section,
+  focusSection,
+} from "../components/common";
 
 const useStyles = makeStyles({
   form: { display: "flex", flexWrap: "wrap", gap: tokens.spacingHorizontalM, alignItems: "start" },
@@ -116,6 +129,16 @@ export default function AdminsPage() {
           <AdminTable list={admins.data!} onDemote={setDemoting} />
         )}
       </Section>
+      <Section title={`Make an existing user ${role}`} id="grant-heading">
+        <GrantAdminForm
+          role={role}
+          onGranted={(g) => {
+            setNotice(`Made ${g.user.userName} ${g.role}: ${reasonText(g.reason, g.role)}. Demote on this page takes it back.`);
+            admins.reload();
+            focusSection("admins-heading");
+          }}
+        />
+      </Section>
       <Section title="Open invites" id="invites-heading">
         <Text as="p" className={s.intro}>
           An invite is a link that works once, for 24 hours: whoever signs in with Microsoft through it becomes {role}. The link is shown only when it is
@@ -164,6 +187,116 @@ export default function AdminsPage() {
         }}
       />
       <InviteCreatedDialog created={created} onClose={() => setCreated(undefined)} />
+    </>
+  );
+}
+
+interface Granted {
+  user: { id: string; userName: string };
+  role: string;
+  reason: RoleReason;
+  canSignIn: boolean;
+}
+
+/** Why a user cannot be made Admin here (the server refuses the same), or undefined. */
+function notGrantable(u: UserSummary, role: string): string | undefined {
+  if (u.role === role) return `already ${role}`;
+  if (u.status === "disconnected") return "disconnected";
+  return undefined;
+}
+
+/** "Make Admin": find a provisioned user by any part of their name, then confirm. */
+function GrantAdminForm({ role, onGranted }: { role: string; onGranted: (g: Granted) => void }) {
+  const s = useStyles();
+  const [search, setSearch] = useState("");
+  const [found, setFound] = useState<UserSummary[]>();
+  const [chosen, setChosen] = useState("");
+  const [confirming, setConfirming] = useState<UserSummary>();
+  const [pickError, setPickError] = useState<string>();
+  const lookup = useAction();
+  const find = async (e: FormEvent) => {
+    e.preventDefault();
+    setChosen("");
+    setPickError(undefined);
+    const res = await lookup.run(() => api.get<{ users: UserSummary[] }>(withQuery("/api/admin/users", { search: search.trim(), pageSize: 20 })));
+    if (res) setFound(res.users);
+  };
+  const ask = () => {
+    const user = found?.find((u) => u.id === chosen);
+    if (!user) {
+      setPickError("Choose a user first.");
+      return;
+    }
+    setPickError(undefined);
+    setConfirming(user);
+  };
+  return (
+    <>
+      <Text as="p" className={s.intro}>
+        Gives a user Entra has provisioned the {role} role directly (granted by you); Demote takes it back. A disconnected or deleted user cannot be made {role}
+        .
+      </Text>
+      <form className={s.form} onSubmit={find} noValidate>
+        <Field label="Find a user" hint="Any part of their userName, name or Object ID." className={s.field}>
+          <Input type="search" value={search} onChange={(_, d) => setSearch(d.value)} autoComplete="off" />
+        </Field>
+        <Button type="submit" icon={<SearchRegular />} className={s.submit} disabledFocusable={lookup.busy}>
+          {lookup.busy ? "Searching…" : "Search"}
+        </Button>
+      </form>
+      <ProblemBar error={lookup.error} title="No users found" />
+      {found && found.length === 0 && <Text as="p">No provisioned user matches “{search}”.</Text>}
+      {found && found.length > 0 && (
+        <div className={s.form}>
+          <Field label="User" required validationMessage={pickError} className={s.field}>
+            <Select value={chosen} onChange={(_, d) => setChosen(d.value)}>
+              <option value="">Choose one of {found.length} matches</option>
+              {found.map((u) => {
+                const why = notGrantable(u, role);
+                return (
+                  <option key={u.id} value={u.id} disabled={!!why}>
+                    {u.userName}
+                    {u.displayName ? ` (${u.displayName})` : ""}
+                    {why ? `: ${why}` : ""}
+                  </option>
+                );
+              })}
+            </Select>
+          </Field>
+          <Button appearance="primary" icon={<PersonAddRegular />} className={s.submit} onClick={ask}>
+            Make {role}
+          </Button>
+        </div>
+      )}
+      <ConfirmDialog
+        open={!!confirming}
+        title={`Make ${confirming?.userName ?? ""} ${role}?`}
+        confirmLabel={`Make ${role}`}
+        busyLabel="Granting…"
+        failedTitle={`${confirming?.userName ?? "The user"} was not made ${role}`}
+        describedBy="grant-what-changes"
+        run={() => api.post<Granted>("/api/admin/admins", { user: confirming!.id })}
+        onClose={() => setConfirming(undefined)}
+        onDone={(g) => {
+          setConfirming(undefined);
+          setFound(undefined);
+          setChosen("");
+          setSearch("");
+          onGranted(g);
+        }}
+      >
+        {confirming && (
+          <div id="grant-what-changes" className={s.dialogBody}>
+            <Text as="p">
+              {confirming.userName} (now {confirming.role}) becomes {role}: they can manage this tenant — tokens, mappings, users and {role}s. The grant is in
+              the provisioning log with your name.
+            </Text>
+            {!confirming.loginTypes.includes("entra") && (
+              <Text as="p">They have no Microsoft Entra login, so they cannot open the portal until they get one.</Text>
+            )}
+          </div>
+        )}
+      </ConfirmDialog>
     </>
   );
 }

@@ -2,6 +2,7 @@ import { useState, type FormEvent, type ReactNode } from "react";
 import {
   Badge,
   Button,
+  Checkbox,
   Dialog,
   DialogActions,
   DialogBody,
@@ -24,10 +25,21 @@ import {
   makeStyles,
   tokens,
 } from "@fluentui/react-components";
-import { ArrowRightRegular, DismissRegular } from "@fluentui/react-icons";
-import { api, type Group, type MappedGroup, type MappingChange, type RoleMapping, type RolePreview, type Team } from "../api";
+import { ArrowRightRegular, DeleteRegular, DismissRegular, EditRegular } from "@fluentui/react-icons";
+import { api, type Group, type MappedGroup, type MappingChange, type RoleMapping, type RolePreview, type Team, type TeamDeletePreview } from "../api";
 import { useAction, useGet } from "../hooks";
-import { DangerButton, EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, RouteLink, Section, focusSection } from "../components/common";
+import {
+  ConfirmDialog,
+  DangerButton,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  ProblemBar,
+  RouteLink,
+  Section,
+  focusSection,
+} from "../components/common";
 
 const useStyles = makeStyles({
   form: { display: "flex", gap: tokens.spacingHorizontalM, alignItems: "end", flexWrap: "wrap" },
@@ -39,6 +51,8 @@ const useStyles = makeStyles({
   sub: { color: tokens.colorNeutralForeground2 },
   mapped: { display: "inline-flex", gap: tokens.spacingHorizontalXS, alignItems: "center", flexWrap: "wrap" },
   dialogBody: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalS },
+  picker: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXXS },
+  rowActions: { display: "flex", gap: tokens.spacingHorizontalXS, flexWrap: "wrap" },
 });
 
 interface Roles {
@@ -65,9 +79,11 @@ export default function TeamsPage() {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
+const PENDING_HINT = "not provisioned yet: binds when Entra creates this group";
+
 /** A mapped group by its current name and member count (or what it waits for). */
 function mappedGroupLabel(g: MappedGroup): string {
-  if (g.pending) return `${g.group} (not provisioned yet: binds when Entra creates it)`;
+  if (g.pending) return `${g.group} (${PENDING_HINT})`;
   if (!g.groupId) return `${g.group} (deleted group)`;
   return `${g.groupName} (${plural(g.members ?? 0, "member")})`;
 }
@@ -92,6 +108,69 @@ function Done({ children }: { children: ReactNode }) {
     <MessageBar intent="success" role="status" layout="multiline">
       <MessageBarBody>{children}</MessageBarBody>
     </MessageBar>
+  );
+}
+
+/** The "Pending" badge of a mapping whose group Entra has not provisioned yet. */
+function PendingBadge() {
+  return (
+    <Badge appearance="outline" color="warning" shape="rounded">
+      Pending
+    </Badge>
+  );
+}
+
+/**
+ * The group of a new mapping: a provisioned group from the list, or (checkbox) a name or Entra
+ * object ID of a group Entra has not provisioned yet; that mapping is pending until Entra creates it.
+ */
+function GroupPicker({
+  groups,
+  value,
+  onChange,
+  label,
+  pending,
+  onPending,
+  idPrefix,
+}: {
+  groups: Group[] | undefined;
+  value: string;
+  onChange: (v: string) => void;
+  label: string;
+  pending: boolean;
+  onPending: (p: boolean) => void;
+  idPrefix: string;
+}) {
+  const s = useStyles();
+  return (
+    <div className={s.picker}>
+      {pending ? (
+        <Field
+          label={`${label} (not provisioned yet)`}
+          required
+          hint="Its displayName or Entra object ID. The mapping is pending: it binds when Entra creates this group."
+        >
+          <Input
+            className={s.select}
+            value={value}
+            onChange={(_, d) => onChange(d.value)}
+            autoComplete="off"
+            maxLength={256}
+            id={`${idPrefix}-pending-group`}
+          />
+        </Field>
+      ) : (
+        <GroupSelect groups={groups} value={value} onChange={onChange} label={label} />
+      )}
+      <Checkbox
+        checked={pending}
+        onChange={(_, d) => {
+          onPending(d.checked === true);
+          onChange("");
+        }}
+        label="The group is not provisioned yet"
+      />
+    </div>
   );
 }
 
@@ -131,9 +210,42 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
   const [formError, setFormError] = useState<string>();
   const [done, setDone] = useState<string>();
   const [confirm, setConfirm] = useState<TeamUnmap>();
+  const [pending, setPending] = useState(false);
+  const [renaming, setRenaming] = useState<Team>();
+  const [newName, setNewName] = useState("");
+  const [deleting, setDeleting] = useState<TeamDeletePreview>();
   const map = useAction();
   const unmap = useAction();
   const create = useAction();
+  const rename = useAction();
+  const deletePreview = useAction();
+
+  const startRename = (t: Team) => {
+    setDone(undefined);
+    rename.setError(undefined);
+    setNewName(t.name);
+    setRenaming(t);
+  };
+  const runRename = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!renaming) return;
+    const res = await rename.run(() =>
+      api.post<{ team: { name: string }; previousName: string }>(`/api/admin/teams/${encodeURIComponent(renaming.id)}/rename`, { name: newName }),
+    );
+    if (res) {
+      setRenaming(undefined);
+      setDone(
+        `Renamed team ${res.previousName} to ${res.team.name}. Its ${plural(renaming.groups.length, "mapped group")} and ${plural(renaming.members, "member")} are unchanged.`,
+      );
+      teams.reload();
+      focusSection("teams-heading");
+    }
+  };
+  const askDelete = async (t: Team) => {
+    setDone(undefined);
+    const res = await deletePreview.run(() => api.get<TeamDeletePreview>(`/api/admin/teams/${encodeURIComponent(t.id)}/delete-preview`));
+    if (res) setDeleting(res);
+  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -143,11 +255,22 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
       return;
     }
     setFormError(undefined);
-    const res = await map.run(() => api.post<{ groupName: string | null; team: { name: string } }>("/api/admin/teams/map", { group, team }));
+    const res = await map.run(() =>
+      api.post<{ groupName: string | null; pending: boolean; team: { name: string } }>("/api/admin/teams/map", {
+        group,
+        team,
+        ...(pending ? { pending } : {}),
+      }),
+    );
     if (res) {
       const g = groups?.find((x) => x.displayName === group);
-      setDone(`Mapped ${res.groupName ?? group} to team ${res.team.name}: its ${plural(g?.members ?? 0, "member")} are in ${res.team.name}.`);
+      setDone(
+        res.pending
+          ? `Mapped ${group} to team ${res.team.name} as pending: nobody joins it now; the mapping binds when Entra creates this group.`
+          : `Mapped ${res.groupName ?? group} to team ${res.team.name}: its ${plural(g?.members ?? 0, "member")} are in ${res.team.name}.`,
+      );
       setGroup("");
+      setPending(false);
       setTeam("");
       teams.reload();
     }
@@ -200,6 +323,9 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
               <TableHeaderCell>Source</TableHeaderCell>
               <TableHeaderCell>Members</TableHeaderCell>
               <TableHeaderCell>Mapped Entra groups</TableHeaderCell>
+              <TableHeaderCell>
+                <span className="visually-hidden">Actions</span>
+              </TableHeaderCell>
             </TableRow>
           </TableHeader>
           <TableBody>
@@ -213,7 +339,11 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
                     {t.source === "entra" ? "Entra-provisioned" : "Product"}
                   </Badge>
                 </TableCell>
-                <TableCell>{t.members}</TableCell>
+                <TableCell>
+                  <RouteLink to={`/users?team=${encodeURIComponent(t.id)}`} aria-label={`${plural(t.members, "member")} of ${t.name}: show them on Users`}>
+                    {t.members}
+                  </RouteLink>
+                </TableCell>
                 <TableCell>
                   <div className={s.groups}>
                     {t.groups.length === 0 && <Text className={s.sub}>None</Text>}
@@ -221,6 +351,7 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
                       ? t.groups.map((g) => <Text key={g.group}>{mappedGroupLabel(g)}</Text>)
                       : [...t.groups].sort(byName).map((g) => (
                           <span key={g.group} className={s.mapped}>
+                            {g.pending && <PendingBadge />}
                             <Text>{mappedGroupLabel(g)}</Text>
                             <DangerButton
                               size="small"
@@ -238,12 +369,86 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
                         ))}
                   </div>
                 </TableCell>
+                <TableCell>
+                  {t.source === "product" && (
+                    <div className={s.rowActions}>
+                      <Button size="small" icon={<EditRegular />} aria-label={`Rename team ${t.name}`} onClick={() => startRename(t)}>
+                        Rename
+                      </Button>
+                      <DangerButton
+                        size="small"
+                        icon={<DeleteRegular />}
+                        aria-label={`Delete team ${t.name}`}
+                        onClick={() => askDelete(t)}
+                        disabledFocusable={deletePreview.busy}
+                      >
+                        Delete
+                      </DangerButton>
+                    </div>
+                  )}
+                </TableCell>
               </TableRow>
             ))}
           </TableBody>
         </Table>
       ) : null}
+      <ProblemBar error={deletePreview.error} title="No preview of the deletion" />
       {done && <Done>{done}</Done>}
+      <Dialog open={!!renaming} onOpenChange={(_, d) => !d.open && setRenaming(undefined)}>
+        <DialogSurface>
+          <form onSubmit={runRename} noValidate>
+            <DialogBody>
+              <DialogTitle>Rename team {renaming?.name}</DialogTitle>
+              <DialogContent className={s.dialogBody}>
+                <Text as="p">Mappings and members stay as they are: they refer to the team itself, not its name.</Text>
+                <Field label="New name" required hint="At most 100 characters; no other team may have it." validationMessage={rename.error?.fieldError("name")}>
+                  <Input value={newName} onChange={(_, d) => setNewName(d.value)} autoComplete="off" maxLength={100} />
+                </Field>
+                <ProblemBar error={rename.error} title="The team was not renamed" hideFields={["name"]} />
+              </DialogContent>
+              <DialogActions>
+                <Button onClick={() => setRenaming(undefined)}>Cancel</Button>
+                <Button type="submit" appearance="primary" disabledFocusable={rename.busy || !newName.trim()}>
+                  {rename.busy ? "Renaming…" : "Rename"}
+                </Button>
+              </DialogActions>
+            </DialogBody>
+          </form>
+        </DialogSurface>
+      </Dialog>
+      <ConfirmDialog
+        open={!!deleting}
+        title={`Delete team ${deleting?.team.name ?? ""}?`}
+        confirmLabel="Delete team"
+        busyLabel="Deleting…"
+        failedTitle="The team was not deleted"
+        describedBy="team-delete-what-changes"
+        run={() =>
+          api.post<{ team: { name: string }; mappingsRemoved: number; users: number }>(`/api/admin/teams/${encodeURIComponent(deleting!.team.id)}/delete`)
+        }
+        onClose={() => setDeleting(undefined)}
+        onDone={(res) => {
+          setDeleting(undefined);
+          setDone(
+            `Deleted team ${res.team.name} and its ${plural(res.mappingsRemoved, "team mapping")}: ${plural(res.users, "user")} left the team and are in a team of their group's own.`,
+          );
+          teams.reload();
+          focusSection("teams-heading");
+        }}
+      >
+        {deleting && (
+          <div id="team-delete-what-changes" className={s.dialogBody}>
+            <Text as="p" weight="semibold">
+              {`Removes ${plural(deleting.mappings, "team mapping")}; ${plural(deleting.users, "user")} lose the team ${deleting.team.name}.`}
+            </Text>
+            <Text as="p">
+              {deleting.groups.length
+                ? `The members of ${deleting.groups.map((g) => g.groupName ?? g.group).join(", ")} are in a team of their group's own instead. Nobody's role changes.`
+                : "No group is mapped onto it. Nobody's role changes."}
+            </Text>
+          </div>
+        )}
+      </ConfirmDialog>
       <Dialog open={!!confirm} onOpenChange={(_, d) => !d.open && setConfirm(undefined)}>
         <DialogSurface aria-describedby="team-unmap-what-changes">
           <DialogBody>
@@ -270,7 +475,7 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
         </DialogSurface>
       </Dialog>
       <form className={s.form} onSubmit={submit} noValidate>
-        <GroupSelect
+        <GroupPicker
           groups={groups}
           value={group}
           onChange={(g) => {
@@ -278,6 +483,9 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
             setDone(undefined);
           }}
           label="Entra group"
+          pending={pending}
+          onPending={setPending}
+          idPrefix="team"
         />
         <Field label="Team" required validationMessage={formError}>
           <Select className={s.select} value={team} onChange={(_, d) => setTeam(d.value)} disabled={!list?.some((t) => t.source === "product")}>
@@ -292,7 +500,7 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
           </Select>
         </Field>
         <Button type="submit" appearance="primary" disabledFocusable={map.busy}>
-          Map group to team
+          {pending ? "Map pending group to team" : "Map group to team"}
         </Button>
       </form>
       <ProblemBar error={map.error} title="The group was not mapped" />
@@ -331,7 +539,8 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
   const roles = useGet<Roles>("/api/admin/roles");
   const [group, setGroup] = useState("");
   const [role, setRole] = useState("");
-  const [preview, setPreview] = useState<RolePreview & { group: string; groupName: string; role: string }>();
+  const [pending, setPending] = useState(false);
+  const [preview, setPreview] = useState<RolePreview & { group: string; groupName: string; role: string; pending: boolean }>();
   const [formError, setFormError] = useState<string>();
   const [saved, setSaved] = useState<{ text: string; jobs: MappingChange["jobs"]; members?: number }>();
   const [confirm, setConfirm] = useState<{ mapping: RoleMapping; preview: RolePreview }>();
@@ -355,20 +564,29 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
       return;
     }
     setFormError(undefined);
-    const res = await previewAction.run(() => api.post<RolePreview>("/api/admin/roles/preview", { group, role }));
-    if (res) setPreview({ ...res, group, groupName: group, role });
+    const res = await previewAction.run(() => api.post<RolePreview>("/api/admin/roles/preview", { group, role, ...(pending ? { pending } : {}) }));
+    if (res) setPreview({ ...res, group, groupName: group, role, pending });
   };
   const runSave = async () => {
     if (!preview) return;
-    const res = await save.run(() => api.post<MappingChange>("/api/admin/roles/map", { group: preview.group, role: preview.role }));
+    const res = await save.run(() =>
+      api.post<MappingChange & { mapping: { pending: boolean } }>("/api/admin/roles/map", {
+        group: preview.group,
+        role: preview.role,
+        ...(preview.pending ? { pending: true } : {}),
+      }),
+    );
     if (res) {
-      const text = res.jobs.length
-        ? `Mapped ${preview.groupName} to ${preview.role}.`
-        : `Mapped ${preview.groupName} to ${preview.role}; ${changedText(res.changed)}.`;
+      const text = res.mapping.pending
+        ? `Mapped ${preview.groupName} to ${preview.role} as pending: nobody's role changes now; the mapping binds when Entra creates this group.`
+        : res.jobs.length
+          ? `Mapped ${preview.groupName} to ${preview.role}.`
+          : `Mapped ${preview.groupName} to ${preview.role}; ${changedText(res.changed)}.`;
       setSaved({ text, jobs: res.jobs, members: preview.members });
       setPreview(undefined);
       setGroup("");
       setRole("");
+      setPending(false);
       roles.reload();
     }
   };
@@ -424,14 +642,10 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
                 {data.mappings.map((m) => (
                   <TableRow key={m.group}>
                     <TableCell>
-                      {m.groupName ?? m.group}
+                      {m.pending && <PendingBadge />} {m.groupName ?? m.group}
                       <Text className={s.sub} size={200}>
                         {" "}
-                        {m.pending
-                          ? "(not provisioned yet: binds when Entra creates it)"
-                          : m.groupId
-                            ? `(${plural(m.members ?? 0, "member")})`
-                            : "(deleted group)"}
+                        {m.pending ? `(${PENDING_HINT})` : m.groupId ? `(${plural(m.members ?? 0, "member")})` : "(deleted group)"}
                       </Text>
                     </TableCell>
                     <TableCell>{m.role}</TableCell>
@@ -487,7 +701,15 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
             </DialogSurface>
           </Dialog>
           <form className={s.form} onSubmit={runPreview} noValidate>
-            <GroupSelect groups={groups} value={group} onChange={(g) => change(g, role)} label="Group to map" />
+            <GroupPicker
+              groups={groups}
+              value={group}
+              onChange={(g) => change(g, role)}
+              label="Group to map"
+              pending={pending}
+              onPending={setPending}
+              idPrefix="role"
+            />
             <Field label="Role" required validationMessage={formError}>
               <Select className={s.select} value={role} onChange={(_, d) => change(group, d.value)}>
                 <option value="">Choose a role</option>
@@ -508,7 +730,9 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
               <MessageBar intent={preview.count ? "info" : "success"} layout="multiline">
                 <MessageBarBody>
                   <MessageBarTitle>{preview.count ? `Changes the role of ${plural(preview.count, "user")}` : "Changes no user's role"}</MessageBarTitle>
-                  Mapping {preview.groupName} ({plural(preview.members, "member")}) to {preview.role}. Nothing is saved until you select Save mapping.
+                  {preview.pending
+                    ? `Mapping ${preview.groupName} to ${preview.role} as pending: it binds when Entra creates this group, and its members then get ${preview.role}. Nothing is saved until you select Save mapping.`
+                    : `Mapping ${preview.groupName} (${plural(preview.members, "member")}) to ${preview.role}. Nothing is saved until you select Save mapping.`}
                 </MessageBarBody>
               </MessageBar>
               <ChangeList preview={preview} />

@@ -5,7 +5,7 @@ import { ADMIN_CLI } from "../../shared/operations/context.js";
 import { GROUP, client, entraUser, type Client } from "../helpers/host.js";
 import { ANN, BOB } from "../helpers/portal.js";
 import { expectNoSeriousViolations as axe } from "./axe.js";
-import { devSignIn, newContext, shoot, skipReason, startRig, type Rig } from "./browser.js";
+import { api, devSignIn, newContext, type Rig, shoot, skipReason, startRig, tabTo } from "./browser.js";
 
 /**
  * The Admins page in a real Chromium: who is Admin and why, demoting an invited Admin by keyboard
@@ -22,23 +22,6 @@ let tenantId: string;
 let ann: { context: BrowserContext; page: Page };
 let bob: { context: BrowserContext; page: Page } | undefined;
 
-async function api(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  return page.evaluate(
-    async ([method, path, body]) => {
-      const me = await fetch("/api/me");
-      const csrf = me.ok ? ((await me.json()) as { csrfToken: string }).csrfToken : "";
-      const res = await fetch(path as string, {
-        method: method as string,
-        headers: { "content-type": "application/json", "x-csrf-token": csrf },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, json: text ? JSON.parse(text) : undefined };
-    },
-    [method, path, body] as const,
-  );
-}
-
 /** Opens an invite link in a fresh browser and signs `person` in through it. */
 async function signInByInvite(link: string, person: typeof ANN) {
   const session = await newContext(rig);
@@ -47,16 +30,6 @@ async function signInByInvite(link: string, person: typeof ANN) {
   await devSignIn(session.page, rig, person);
   await session.page.waitForURL(/\/portal\//);
   return session;
-}
-
-/** Presses Tab until `target` has focus (at most 60 times). */
-async function tabTo(page: Page, target: Locator, what: string) {
-  for (let i = 0; i < 60; i++) {
-    await page.keyboard.press("Tab");
-    if (await target.evaluate((el) => el === document.activeElement).catch(() => false)) return;
-  }
-  const last = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200));
-  throw new Error(`Tab never reached ${what} (last focus: ${last})`);
 }
 
 const focusedIn = (dialog: Locator, name: string) => dialog.getByRole("button", { name, exact: true }).evaluate((el) => el === document.activeElement);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } fro
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { expect } from "vitest";
 import type { DevPerson } from "../../local/dev-oidc.js";
 import type { RunningHost } from "../../local/host.js";
@@ -133,4 +133,32 @@ export async function within(ms: number, check: () => Promise<boolean>, what: st
     if (Date.now() - start > ms) throw new Error(`${what}: not within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A call to the admin API from a page, with the session's cookie and CSRF token, as the portal makes it. */
+export async function api(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  return page.evaluate(
+    async ([method, path, body]) => {
+      const me = await fetch("/api/me");
+      const csrf = me.ok ? ((await me.json()) as { csrfToken: string }).csrfToken : "";
+      const res = await fetch(path as string, {
+        method: method as string,
+        headers: { "content-type": "application/json", "x-csrf-token": csrf },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, json: text ? JSON.parse(text) : undefined };
+    },
+    [method, path, body] as const,
+  );
+}
+
+/** Presses Tab until `target` has focus (at most 80 times); fails saying where the focus was last. */
+export async function tabTo(page: Page, target: Locator, what: string): Promise<void> {
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press("Tab");
+    if (await target.evaluate((el) => el === document.activeElement).catch(() => false)) return;
+  }
+  const last = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200));
+  throw new Error(`Tab never reached ${what} (last focus: ${last})`);
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrowserContext, Locator, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { createInvite } from "../../shared/operations/sign-in.js";
 import { ADMIN_CLI } from "../../shared/operations/context.js";
 import { openCosmos } from "../../shared/store/cosmos.js";
@@ -7,7 +7,7 @@ import { GROUP, client, entraUser, patch, type Client } from "../helpers/host.js
 import { ANN } from "../helpers/portal.js";
 import { groupWithMembers } from "../jobs/helpers.js";
 import { expectNoSeriousViolations as axe } from "./axe.js";
-import { devSignIn, newContext, shoot, skipReason, startRig, type Rig } from "./browser.js";
+import { api, devSignIn, newContext, type Rig, shoot, skipReason, startRig, tabTo } from "./browser.js";
 
 /**
  * Teams and roles in a real Chromium: a mapped group renamed in Entra keeps its members' role and
@@ -25,32 +25,6 @@ let tenantId: string;
 let ann: { context: BrowserContext; page: Page };
 const members: string[] = [];
 let groupId = "";
-
-async function api(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  return page.evaluate(
-    async ([method, path, body]) => {
-      const me = await fetch("/api/me");
-      const csrf = me.ok ? ((await me.json()) as { csrfToken: string }).csrfToken : "";
-      const res = await fetch(path as string, {
-        method: method as string,
-        headers: { "content-type": "application/json", "x-csrf-token": csrf },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, json: text ? JSON.parse(text) : undefined };
-    },
-    [method, path, body] as const,
-  );
-}
-
-/** Presses Tab until `target` has focus (at most 80 times). */
-async function tabTo(page: Page, target: Locator, what: string) {
-  for (let i = 0; i < 80; i++) {
-    await page.keyboard.press("Tab");
-    if (await target.evaluate((el) => el === document.activeElement).catch(() => false)) return;
-  }
-  throw new Error(`Tab never reached ${what}`);
-}
 
 const roleOf = async (page: Page, id: string) => (await api(page, "GET", `/api/admin/users/${id}`)).json.role as string;
 

@@ -9,7 +9,7 @@ import { client, entraUser, GROUP, patch, q, type Client } from "../helpers/host
 import { ANN } from "../helpers/portal.js";
 import { groupWithMembers } from "../jobs/helpers.js";
 import { expectNoSeriousViolations as axe } from "./axe.js";
-import { devSignIn, newContext, portalSignIn, shoot, skipReason, startRig, within, type Rig } from "./browser.js";
+import { api, devSignIn, newContext, portalSignIn, type Rig, shoot, skipReason, startRig, within } from "./browser.js";
 
 /**
  * The admin portal in a real Chromium against a local host (embedded store, development OpenID
@@ -30,24 +30,6 @@ let admin: { context: BrowserContext; page: Page };
 const CAROL: DevPerson = { tid: DEV_TENANT_ID, oid: "c0c0c0c0-0000-4000-8000-00000000ca01", preferredUsername: "carol@contoso.dev", name: "Carol Diaz" };
 let carolId: string;
 let carolSession: { context: BrowserContext; page: Page } | undefined;
-
-/** A call to the admin API from a page, with the session's cookie and CSRF token, as the portal makes it. */
-async function api(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  return page.evaluate(
-    async ([method, path, body]) => {
-      const me = await fetch("/api/me");
-      const csrf = me.ok ? ((await me.json()) as { csrfToken: string }).csrfToken : "";
-      const res = await fetch(path as string, {
-        method: method as string,
-        headers: { "content-type": "application/json", "x-csrf-token": csrf },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, json: text ? JSON.parse(text) : undefined };
-    },
-    [method, path, body] as const,
-  );
-}
 
 const main = (page: Page) => page.getByRole("navigation", { name: "Main" });
 const h1 = (page: Page) => page.getByRole("heading", { level: 1 });

@@ -56,6 +56,7 @@ const useStyles = makeStyles({
   },
   tableScroll: { overflowX: "auto", maxWidth: "100%" },
   dialogBody: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
+  wideDialog: { maxWidth: "720px" },
   loading: { padding: tokens.spacingVerticalXXL, display: "flex", justifyContent: "flex-start" },
   copyRow: { display: "flex", gap: tokens.spacingHorizontalS, alignItems: "center" },
   copyInput: { flexGrow: 1, fontFamily: tokens.fontFamilyMonospace },
@@ -151,6 +152,57 @@ export function ConfirmDialog<R>({
             <DangerButton appearance="primary" onClick={confirm} disabledFocusable={action.busy}>
               {action.busy ? busyLabel : confirmLabel}
             </DangerButton>
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
+  );
+}
+
+/**
+ * A secret shown once (a token, a client secret, an invite link): a warning that names what to copy
+ * and why it is not shown again, then the values; only "Done" closes it (modal).
+ */
+export function ShownOnceDialog({
+  open,
+  title,
+  warning,
+  why,
+  wide,
+  onClose,
+  children,
+}: {
+  open: boolean;
+  title: string;
+  warning: string;
+  why: ReactNode;
+  wide?: boolean;
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  const s = useStyles();
+  return (
+    <Dialog open={open} onOpenChange={(_, d) => !d.open && onClose()} modalType="modal">
+      <DialogSurface aria-describedby="shown-once-warning" className={wide ? s.wideDialog : undefined}>
+        <DialogBody>
+          <DialogTitle>{title}</DialogTitle>
+          <DialogContent className={s.dialogBody}>
+            {open && (
+              <>
+                <MessageBar intent="warning" layout="multiline" id="shown-once-warning">
+                  <MessageBarBody>
+                    <MessageBarTitle>{warning}</MessageBarTitle>
+                    {why}
+                  </MessageBarBody>
+                </MessageBar>
+                {children}
+              </>
+            )}
+          </DialogContent>
+          <DialogActions>
+            <Button appearance="primary" onClick={onClose}>
+              Done
+            </Button>
           </DialogActions>
         </DialogBody>
       </DialogSurface>

@@ -14,7 +14,6 @@ import {
   MessageBar,
   Select,
   MessageBarBody,
-  MessageBarTitle,
   Table,
   TableBody,
   TableCell,
@@ -34,6 +33,7 @@ import { fmtDateTime } from "../format";
 import {
   ConfirmDialog,
   CopyField,
+  ShownOnceDialog,
   DangerButton,
   EmptyState,
   ErrorState,
@@ -523,36 +523,21 @@ function RevokeInviteDialog({ invite, onClose, onDone }: { invite?: InviteRow; o
 }
 
 function InviteCreatedDialog({ created, onClose }: { created?: InviteCreated; onClose: () => void }) {
-  const s = useStyles();
   return (
-    <Dialog open={!!created} onOpenChange={(_, d) => !d.open && onClose()} modalType="modal">
-      <DialogSurface aria-describedby="invite-created-warning">
-        <DialogBody>
-          <DialogTitle>Invite created</DialogTitle>
-          <DialogContent className={s.dialogBody}>
-            {created && (
-              <>
-                <MessageBar intent="warning" layout="multiline" id="invite-created-warning">
-                  <MessageBarBody>
-                    <MessageBarTitle>Copy the link now</MessageBarTitle>
-                    It is not shown again: only its hash is kept. Whoever opens it and signs in with Microsoft becomes Admin.
-                  </MessageBarBody>
-                </MessageBar>
-                <CopyField
-                  label="Invite link"
-                  value={created.invite.url}
-                  hint={`Works once, until ${fmtDateTime(created.invite.expiresAt)}${created.invite.userName ? `, only for ${created.invite.userName}` : ""}.`}
-                />
-              </>
-            )}
-          </DialogContent>
-          <DialogActions>
-            <Button appearance="primary" onClick={onClose}>
-              Done
-            </Button>
-          </DialogActions>
-        </DialogBody>
-      </DialogSurface>
-    </Dialog>
+    <ShownOnceDialog
+      open={!!created}
+      title="Invite created"
+      warning="Copy the link now"
+      why="It is not shown again: only its hash is kept. Whoever opens it and signs in with Microsoft becomes Admin."
+      onClose={onClose}
+    >
+      {created && (
+        <CopyField
+          label="Invite link"
+          value={created.invite.url}
+          hint={`Works once, until ${fmtDateTime(created.invite.expiresAt)}${created.invite.userName ? `, only for ${created.invite.userName}` : ""}.`}
+        />
+      )}
+    </ShownOnceDialog>
   );
 }

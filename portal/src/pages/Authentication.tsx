@@ -4,12 +4,6 @@ import {
   Body1,
   Button,
   Caption1,
-  Dialog,
-  DialogActions,
-  DialogBody,
-  DialogContent,
-  DialogSurface,
-  DialogTitle,
   Field,
   Input,
   MessageBar,
@@ -48,6 +42,7 @@ import { GUID, fmtAgo, fmtDate, fmtDateTime } from "../format";
 import {
   ConfirmDialog,
   CopyField,
+  ShownOnceDialog,
   DangerButton,
   EmptyState,
   ErrorState,
@@ -144,8 +139,6 @@ const useStyles = makeStyles({
   secretTable: { minWidth: "640px" },
   mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, overflowWrap: "anywhere" },
   stack: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXXS, alignItems: "flex-start" },
-  dialogBody: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
-  wideDialog: { maxWidth: "720px" },
   muted: { color: tokens.colorNeutralForeground2 },
   list: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalL },
   notice: { marginBottom: tokens.spacingVerticalL },
@@ -800,52 +793,38 @@ function RemoveFederatedButton({ subject, onClick }: { subject: string; onClick:
 }
 
 function SecretShownDialog({ shown, onClose }: { shown?: Shown; onClose: () => void }) {
-  const s = useStyles();
   const client = shown?.kind === "client" ? shown.created.client : shown?.client;
   const secret = shown?.kind === "client" ? shown.created.clientSecret : shown?.clientSecret;
   const expires = shown?.kind === "client" ? shown.created.secretExpiresAt : shown?.secret.expiresAt;
   return (
-    <Dialog open={!!shown} onOpenChange={(_, d) => !d.open && onClose()} modalType="modal">
-      <DialogSurface aria-describedby="secret-shown-warning" className={s.wideDialog}>
-        <DialogBody>
-          <DialogTitle>{shown?.kind === "secret" ? "Client secret added" : "OAuth client created"}</DialogTitle>
-          <DialogContent className={s.dialogBody}>
-            {shown && client && secret && (
-              <>
-                <MessageBar intent="warning" layout="multiline" id="secret-shown-warning">
-                  <MessageBarBody>
-                    <MessageBarTitle>Copy the client secret now: you won&apos;t see it again</MessageBarTitle>
-                    Only its hash is stored. If you lose it, add a new secret to the client.
-                  </MessageBarBody>
-                </MessageBar>
-                {shown.kind === "client" ? (
-                  <>
-                    <Text>
-                      In Entra: Provisioning → New configuration → OAuth 2.0 client credentials. Paste these values, then select Test Connection. Client
-                      authentication method: header or body, both work.
-                    </Text>
-                    <CopyField label="Tenant URL" value={shown.created.tenantUrl} />
-                    <CopyField label="Token endpoint" value={shown.created.tokenEndpoint} />
-                    <CopyField label="Scope" value={shown.created.scope} />
-                  </>
-                ) : (
-                  <Text>
-                    Paste the new secret into Entra (Client secret) and select Test Connection; then revoke the old secret. Until then both secrets work.
-                  </Text>
-                )}
-                <CopyField label="Client ID" value={client.clientId} />
-                <CopyField label="Client secret" value={secret} hint={`Client ${client.name}, expires ${fmtDate(expires)}.`} />
-              </>
-            )}
-          </DialogContent>
-          <DialogActions>
-            <Button appearance="primary" onClick={onClose}>
-              Done
-            </Button>
-          </DialogActions>
-        </DialogBody>
-      </DialogSurface>
-    </Dialog>
+    <ShownOnceDialog
+      open={!!shown}
+      wide
+      title={shown?.kind === "secret" ? "Client secret added" : "OAuth client created"}
+      warning="Copy the client secret now: you won't see it again"
+      why="Only its hash is stored. If you lose it, add a new secret to the client."
+      onClose={onClose}
+    >
+      {shown && client && secret && (
+        <>
+          {shown.kind === "client" ? (
+            <>
+              <Text>
+                In Entra: Provisioning → New configuration → OAuth 2.0 client credentials. Paste these values, then select Test Connection. Client
+                authentication method: header or body, both work.
+              </Text>
+              <CopyField label="Tenant URL" value={shown.created.tenantUrl} />
+              <CopyField label="Token endpoint" value={shown.created.tokenEndpoint} />
+              <CopyField label="Scope" value={shown.created.scope} />
+            </>
+          ) : (
+            <Text>Paste the new secret into Entra (Client secret) and select Test Connection; then revoke the old secret. Until then both secrets work.</Text>
+          )}
+          <CopyField label="Client ID" value={client.clientId} />
+          <CopyField label="Client secret" value={secret} hint={`Client ${client.name}, expires ${fmtDate(expires)}.`} />
+        </>
+      )}
+    </ShownOnceDialog>
   );
 }
 

@@ -2,17 +2,10 @@ import { useRef, useState, type FormEvent, type RefObject } from "react";
 import {
   Badge,
   Button,
-  Dialog,
-  DialogActions,
-  DialogBody,
-  DialogContent,
-  DialogSurface,
-  DialogTitle,
   Field,
   Input,
   MessageBar,
   MessageBarBody,
-  MessageBarTitle,
   Table,
   TableBody,
   TableCell,
@@ -31,6 +24,7 @@ import { fmtDate, fmtDateTime, isoDate, oneYearFromToday } from "../format";
 import {
   ConfirmDialog,
   CopyField,
+  ShownOnceDialog,
   DangerButton,
   EmptyState,
   ErrorState,
@@ -54,7 +48,6 @@ const useStyles = makeStyles({
   },
   wide: { gridColumn: "1 / -1" },
   actions: { gridColumn: "1 / -1", display: "flex", gap: tokens.spacingHorizontalS },
-  dialogBody: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
   expiry: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXXS, alignItems: "flex-start" },
   mono: { fontFamily: tokens.fontFamilyMonospace },
 });
@@ -278,35 +271,22 @@ function TokenTable({ tokens: list, onRevoke }: { tokens: Token[]; onRevoke: (t:
 }
 
 function TokenCreatedDialog({ created, onClose }: { created?: Created; onClose: () => void }) {
-  const s = useStyles();
   return (
-    <Dialog open={!!created} onOpenChange={(_, d) => !d.open && onClose()} modalType="modal">
-      <DialogSurface aria-describedby="token-created-warning">
-        <DialogBody>
-          <DialogTitle>Token created</DialogTitle>
-          <DialogContent className={s.dialogBody}>
-            {created && (
-              <>
-                <MessageBar intent="warning" layout="multiline" id="token-created-warning">
-                  <MessageBarBody>
-                    <MessageBarTitle>Copy the secret now</MessageBarTitle>
-                    It will not be shown again: only its hash is stored. If you lose it, create a new token.
-                  </MessageBarBody>
-                </MessageBar>
-                <Text>In Entra: Enterprise applications → your app → Provisioning → Admin Credentials. Paste both values, then select Test Connection.</Text>
-                <CopyField label="Tenant URL" value={created.tenantUrl} />
-                <CopyField label="Secret token" value={created.secret} hint={`Token ${created.token.name}, expires ${fmtDate(created.token.expiresAt)}.`} />
-              </>
-            )}
-          </DialogContent>
-          <DialogActions>
-            <Button appearance="primary" onClick={onClose}>
-              Done
-            </Button>
-          </DialogActions>
-        </DialogBody>
-      </DialogSurface>
-    </Dialog>
+    <ShownOnceDialog
+      open={!!created}
+      title="Token created"
+      warning="Copy the secret now"
+      why="It will not be shown again: only its hash is stored. If you lose it, create a new token."
+      onClose={onClose}
+    >
+      {created && (
+        <>
+          <Text>In Entra: Enterprise applications → your app → Provisioning → Admin Credentials. Paste both values, then select Test Connection.</Text>
+          <CopyField label="Tenant URL" value={created.tenantUrl} />
+          <CopyField label="Secret token" value={created.secret} hint={`Token ${created.token.name}, expires ${fmtDate(created.token.expiresAt)}.`} />
+        </>
+      )}
+    </ShownOnceDialog>
   );
 }
 

@@ -31,11 +31,8 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
   },
 });
-const N = Object.fromEntries(
-  Object.entries(values)
-    .filter(([k]) => k !== "cold-start")
-    .map(([k, v]) => [k, Number(v)]),
-) as Record<string, number>;
+const { "cold-start": coldStartOnly, ...counts } = values;
+const N = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)])) as Record<keyof typeof counts, number>;
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -101,7 +98,7 @@ async function phase(op: string, run: () => Promise<void>): Promise<void> {
   wall.set(op, (wall.get(op) ?? 0) + performance.now() - started);
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const user = (i: number) => ({
   schemas: ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
   externalId: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
@@ -147,13 +144,13 @@ function report(): void {
       [r.op, r.n, r.opsPerSec, r.p50, r.p99, r.storeP50, r.storeMax, ...(faults ? [r.retries, r.errors5xx, r.errors500, r.failed] : [])].map(String),
     ),
   ];
-  const widths = head.map((_, i) => Math.max(...table.map((row) => row[i].length)));
-  for (const row of table) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  "));
+  const widths = head.map((_, i) => Math.max(...table.map((row) => (row[i] ?? "").length)));
+  for (const row of table) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  "));
 }
 
 async function main(): Promise<void> {
   printColdStart(measureColdStart());
-  if (values["cold-start"]) return;
+  if (coldStartOnly) return;
   console.log();
   faults = N.faults > 0 ? faultLayer({ rate: N.faults, seed: N.seed }) : undefined;
   if (faults) faults.enabled = false;

@@ -164,7 +164,8 @@ function startChild(): Promise<{ child: ChildProcess; ready: Ready }> {
 const show = (o: Outcome) => (o.ms === Infinity ? `> ${CAP_MS / 1000} s` : `${(o.ms / 1000).toFixed(2)} s`);
 
 async function main(): Promise<void> {
-  const rows: string[][] = [["request", "status", "time", "cheap request alongside"]];
+  const header = ["request", "status", "time", "cheap request alongside"];
+  const rows: string[][] = [header];
   const only = process.argv[2];
   for (const c of CASES) {
     if (only && !c.name.includes(only)) continue;
@@ -177,8 +178,8 @@ async function main(): Promise<void> {
     rows.push([c.name, h.status, show(h), `${show(k)} (${k.status})`]);
     console.error(`${c.name}: ${h.status} ${show(h)}; cheap ${show(k)}`);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join("  "));
+  const widths = header.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  "));
 }
 
 if (process.argv.includes("--serve")) await serve();

@@ -40,6 +40,13 @@ async function admin(...argv: string[]): Promise<Json> {
   return JSON.parse(out.join("\n"));
 }
 
+/** A field of the CLI's --json output; a missing one is an error, not an empty value. */
+function field(json: Json, name: string): string {
+  const value = json[name];
+  if (value === undefined) throw new Error(`npm run admin -- --json printed no '${name}'`);
+  return value;
+}
+
 /** A token endpoint answer: RFC 6749 §5.1 or §5.2. */
 type TokenAnswer = { access_token: string; token_type: string; expires_in: number; error?: string; error_description?: string };
 
@@ -93,14 +100,15 @@ const percentile = (xs: number[], p: number) => {
 };
 
 async function main() {
-  const tenant = await admin("tenant", "create", "--name", `OAuth validation ${new Date().toISOString()}`);
-  const secretToken = (await admin("token", "create", "--tenant", tenant.id, "--name", "legacy", "--audience", tenantUrl)).token as string;
-  const client = await admin("oauth", "client", "create", "--tenant", tenant.id, "--name", "gallery-validation", "--base-url", base);
+  const tenantId = field(await admin("tenant", "create", "--name", `OAuth validation ${new Date().toISOString()}`), "id");
+  const secretToken = (await admin("token", "create", "--tenant", tenantId, "--name", "legacy", "--audience", tenantUrl)).token as string;
+  const client = await admin("oauth", "client", "create", "--tenant", tenantId, "--name", "gallery-validation", "--base-url", base);
+  const [clientId, clientSecret, scope] = [field(client, "clientId"), field(client, "clientSecret"), field(client, "scope")];
 
   // Validate_Credentials
   for (const [how, form, headers] of [
-    ["client_secret_basic", { grant_type: "client_credentials", scope: client.scope }, { Authorization: basic(client.clientId, client.clientSecret) }],
-    ["client_secret_post", { grant_type: "client_credentials", scope: client.scope, client_id: client.clientId, client_secret: client.clientSecret }, {}],
+    ["client_secret_basic", { grant_type: "client_credentials", scope }, { Authorization: basic(clientId, clientSecret) }],
+    ["client_secret_post", { grant_type: "client_credentials", scope, client_id: clientId, client_secret: clientSecret }, {}],
   ] as const) {
     const res = await token(form, headers);
     const minutes = Number(res.body.expires_in) / 60;
@@ -114,8 +122,8 @@ async function main() {
   }
 
   // Federated_Identity
-  await admin("oauth", "federation", "add", "--tenant", tenant.id, "--client", client.clientId, "--issuer", values["oidc-url"]!, "--subject", DEV_WORKLOAD_ID);
-  const exchanged = await token(assertionForm(client.clientId, await assertion(client.clientId)));
+  await admin("oauth", "federation", "add", "--tenant", tenantId, "--client", clientId, "--issuer", values["oidc-url"]!, "--subject", DEV_WORKLOAD_ID);
+  const exchanged = await token(assertionForm(clientId, await assertion(clientId)));
   check(
     "Federated_Identity: client assertion exchanged",
     exchanged.status === 200 && exchanged.body.token_type === "Bearer",
@@ -128,12 +136,13 @@ async function main() {
   const secretGrant: number[] = [];
   const assertionGrant: number[] = [];
   for (let done = 0; done < rounds;) {
-    const c = await admin("oauth", "client", "create", "--tenant", tenant.id, "--name", `bench-${done}`, "--base-url", base);
-    await admin("oauth", "federation", "add", "--tenant", tenant.id, "--client", c.clientId, "--issuer", values["oidc-url"]!, "--subject", DEV_WORKLOAD_ID);
+    const c = await admin("oauth", "client", "create", "--tenant", tenantId, "--name", `bench-${done}`, "--base-url", base);
+    const [cId, cSecret] = [field(c, "clientId"), field(c, "clientSecret")];
+    await admin("oauth", "federation", "add", "--tenant", tenantId, "--client", cId, "--issuer", values["oidc-url"]!, "--subject", DEV_WORKLOAD_ID);
     for (let i = 0; i < PER_CLIENT / 2 && done < rounds; i++, done++) {
-      secretGrant.push(await timed(() => token({ grant_type: "client_credentials" }, { Authorization: basic(c.clientId, c.clientSecret) })));
-      const jwt = await assertion(c.clientId);
-      assertionGrant.push(await timed(() => token(assertionForm(c.clientId, jwt))));
+      secretGrant.push(await timed(() => token({ grant_type: "client_credentials" }, { Authorization: basic(cId, cSecret) })));
+      const jwt = await assertion(cId);
+      assertionGrant.push(await timed(() => token(assertionForm(cId, jwt))));
     }
   }
   const accessToken = exchanged.body.access_token as string;

@@ -394,8 +394,8 @@ function Page({ route, me }: { route: string; me: Me }) {
   if (route === "/authentication" || route === "/integrations/authentication") return <AuthenticationPage me={me} />;
   if (route === "/integrations/account-types") return <AccountTypesPage />;
   if (route === "/users") return <UsersPage />;
-  const user = match("/users/:id", route);
-  if (user) return <UserPage id={user.id} />;
+  const userId = match("/users/:id", route)?.id;
+  if (userId !== undefined) return <UserPage id={userId} />;
   if (route === "/teams") return <TeamsPage />;
   if (route === "/admins") return <AdminsPage />;
   if (route === "/log") return <LogPage />;

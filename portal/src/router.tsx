@@ -50,9 +50,11 @@ export function match(pattern: string, route: string): Record<string, string> | 
   const b = route.split("/").filter(Boolean);
   if (a.length !== b.length) return null;
   const params: Record<string, string> = {};
-  for (let i = 0; i < a.length; i++) {
-    if (a[i].startsWith(":")) params[a[i].slice(1)] = decodeURIComponent(b[i]);
-    else if (a[i] !== b[i]) return null;
+  for (const [i, part] of a.entries()) {
+    const actual = b[i];
+    if (actual === undefined) return null;
+    if (part.startsWith(":")) params[part.slice(1)] = decodeURIComponent(actual);
+    else if (part !== actual) return null;
   }
   return params;
 }

@@ -155,7 +155,7 @@ class Parser {
   private parseAttrExp(inValuePath: boolean): Filter {
     this.skipWs();
     const start = this.pos;
-    while (!this.atEnd() && PATH_CHAR.test(this.text[this.pos])) this.pos++;
+    while (!this.atEnd() && PATH_CHAR.test(this.text.charAt(this.pos))) this.pos++;
     const attrPath = this.text.slice(start, this.pos);
     if (!attrPath) {
       this.fail(start, `expected an attribute path, "not" or "(", found ${this.describe(start)}`);
@@ -191,7 +191,7 @@ class Parser {
     this.depth--;
     if (this.text[this.pos] === ".") {
       const subStart = ++this.pos;
-      while (!this.atEnd() && PATH_CHAR.test(this.text[this.pos])) this.pos++;
+      while (!this.atEnd() && PATH_CHAR.test(this.text.charAt(this.pos))) this.pos++;
       const sub = this.text.slice(subStart, this.pos);
       if (!ATTR_NAME.test(sub)) {
         this.fail(subStart, `expected a sub-attribute name after "${attrPath}[...].", found ${this.describe(subStart)}`);
@@ -239,7 +239,7 @@ class Parser {
     const at = this.pos;
     if (this.text[at] === '"') return { value: this.parseString() };
     let end = at;
-    while (end < this.text.length && !BARE_END.test(this.text[end])) end++;
+    while (end < this.text.length && !BARE_END.test(this.text.charAt(end))) end++;
     const raw = this.text.slice(at, end);
     const stop = this.text[end];
     if (stop === "'" && raw === "") {
@@ -249,7 +249,8 @@ class Parser {
     }
     if (stop === '"' || stop === "'" || ((stop === "(" || stop === "[") && raw !== "")) {
       const quote = stop === '"' || stop === "'";
-      const span = balanced(this.text.slice(at).split(/\s/)[0]);
+      const [word = ""] = this.text.slice(at).split(/\s/);
+      const span = balanced(word);
       this.fail(
         at,
         `the unquoted value ${JSON.stringify(span)} contains ${quote ? "a quote" : `"${stop}"`}; a value with spaces, parentheses, brackets or quotes must be in double quotes${quote ? ' (a " inside written as \\")' : ""}: ${label} ${op} ${JSON.stringify(span)}`,
@@ -279,7 +280,8 @@ class Parser {
   private quoteHint(at: number): string {
     const bare = this.lastBare;
     if (!bare || this.text.slice(bare.end, at).trim() !== "") return "";
-    const span = balanced(this.text.slice(bare.start).split(/\s+(?:and|or)\s+/i)[0]);
+    const [value = ""] = this.text.slice(bare.start).split(/\s+(?:and|or)\s+/i);
+    const span = balanced(value);
     return `; if ${JSON.stringify(span)} is one value, put it in double quotes: ${bare.label} ${bare.op} ${JSON.stringify(span)}`;
   }
 
@@ -287,7 +289,7 @@ class Parser {
     const start = this.pos;
     let i = start + 1;
     for (; i < this.text.length && this.text[i] !== '"'; i++) {
-      const ch = this.text[i];
+      const ch = this.text.charAt(i);
       if (ch < " ") this.fail(i, "control character in a string literal (escape it, e.g. \\n)");
       if (ch !== "\\") continue;
       const next = this.text[i + 1];
@@ -341,7 +343,7 @@ class Parser {
   }
 
   private skipWs(): void {
-    while (!this.atEnd() && /\s/.test(this.text[this.pos])) this.pos++;
+    while (!this.atEnd() && /\s/.test(this.text.charAt(this.pos))) this.pos++;
   }
 
   private atEnd(): boolean {
@@ -466,7 +468,8 @@ function resolveValueFilterAt(filter: Filter, parent: AttributeDef, prefix: stri
 function resolveOrFail(type: ResourceTypeName, attrPath: string): ResolvedAttribute {
   const resolved = resolveAttribute(type, attrPath);
   if (resolved) return resolved;
-  const defining = /^urn:/i.test(attrPath) ? [] : extensionsDefining(type, attrPath.split(".")[0]);
+  const [name = ""] = attrPath.split(".");
+  const defining = /^urn:/i.test(attrPath) ? [] : extensionsDefining(type, name);
   if (defining.length > 1) {
     throw invalid(`Attribute "${attrPath}" is defined by several extension schemas of ${type} (${defining.join(", ")}); qualify it with its schema URN`);
   }

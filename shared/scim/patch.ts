@@ -304,7 +304,8 @@ function resolvePath(type: ResourceTypeName, text: string): ResolvedAttribute | 
   if (!ATTR_PATH.test(name)) throw invalidPath(`Path '${text}' is malformed: expected attribute, attribute.subAttribute or a URN-qualified attribute.`);
   const resolved = resolveAttribute(type, text);
   if (resolved) return resolved;
-  const defining = split ? [] : extensionsDefining(type, name.split(".")[0]);
+  const [top = ""] = name.split(".");
+  const defining = split ? [] : extensionsDefining(type, top);
   if (defining.length > 1) {
     throw invalidPath(`Attribute '${text}' is defined by several extension schemas of ${type} (${defining.join(", ")}); qualify it with its schema URN.`);
   }

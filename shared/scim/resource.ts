@@ -327,8 +327,9 @@ function parseAttributeList(text: string | null | undefined, type: ResourceTypeN
 
 /** Whether a path names an attribute that is always returned (or lies inside one). */
 function alwaysReturned(path: string[], type: ResourceTypeName): boolean {
-  if (ALWAYS_RETURNED.has(path[0])) return true;
-  const resolved = resolveAttribute(type, path[0].startsWith("urn:") ? `${path[0]}:${path.slice(1).join(".")}` : path.join("."));
+  const [head = "", ...rest] = path;
+  if (ALWAYS_RETURNED.has(head)) return true;
+  const resolved = resolveAttribute(type, head.startsWith("urn:") ? `${head}:${rest.join(".")}` : path.join("."));
   return resolved?.attribute.returned === "always" || resolved?.subAttribute?.returned === "always";
 }
 
@@ -389,7 +390,7 @@ export function project(resource: WireResource, projection: Projection): WireRes
   if (excludedAttributes) {
     const out = structuredClone(resource);
     excludedAttributes.forEach((path, i) => {
-      if (!ALWAYS_RETURNED.has(path[0])) deletePath(out, path, valueFilters?.excludedAttributes[i]);
+      if (!ALWAYS_RETURNED.has(path[0] ?? "")) deletePath(out, path, valueFilters?.excludedAttributes[i]);
     });
     return out;
   }
@@ -404,6 +405,7 @@ export function project(resource: WireResource, projection: Projection): WireRes
  */
 function copyPath(from: WireResource, to: WireResource, path: string[], filter: ResolvedFilter | undefined, selected: Set<unknown[]>): void {
   const [head, ...rest] = path;
+  if (head === undefined) return;
   const value = from[head];
   if (value === undefined) return;
   if (Array.isArray(value) && filter) {
@@ -457,6 +459,7 @@ function dropUnselected(obj: WireResource, selected: Set<unknown[]>): void {
  */
 function deletePath(obj: WireResource, path: string[], filter?: ResolvedFilter): void {
   const [head, ...rest] = path;
+  if (head === undefined) return;
   const value = obj[head];
   if (Array.isArray(value) && filter) {
     const kept = value.filter((v) => {

@@ -273,9 +273,9 @@ function schemaById(id: string): SchemaDef | undefined {
 }
 
 /** Schemas that make up a resource type: core first, then its extensions. */
-export function schemasOf(type: ResourceTypeName): SchemaDef[] {
+export function schemasOf(type: ResourceTypeName): [SchemaDef, ...SchemaDef[]] {
   const rt = RESOURCE_TYPES[type];
-  return [rt.schema, ...rt.schemaExtensions.map((e) => e.schema)].map((id) => schemaById(id)!);
+  return [schemaById(rt.schema)!, ...rt.schemaExtensions.map((e) => schemaById(e.schema)!)];
 }
 
 /** Extension URNs of a resource type (their attributes live under resource[urn]). */
@@ -328,9 +328,9 @@ export function resolveAttribute(type: ResourceTypeName, attrPath: string): Reso
   const [name, sub, ...more] = rest.split(".");
   if (more.length > 0 || !name) return undefined;
   if (!split && !findAttr(core.attributes, name)) {
-    const defining = extensionsDefining(type, name);
-    if (defining.length !== 1) return undefined;
-    schema = schemaById(defining[0])!;
+    const [only, ...others] = extensionsDefining(type, name);
+    if (only === undefined || others.length > 0) return undefined;
+    schema = schemaById(only)!;
   }
   const attribute = findAttr(schema.attributes, name);
   if (!attribute) return undefined;

@@ -43,7 +43,8 @@ const daysIn = (year: number, month: number) =>
 export function isDateTime(text: string): boolean {
   const m = DATE_TIME.exec(text);
   if (!m) return false;
-  const [year, month, day, hour, minute, second, offH, offM] = [m[1], m[2], m[3], m[4], m[5], m[6], m[9], m[10]].map((v) => (v === undefined ? 0 : Number(v)));
+  const fields = [m[1], m[2], m[3], m[4], m[5], m[6], m[9], m[10]].map((v) => (v === undefined ? 0 : Number(v)));
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, offH = 0, offM = 0] = fields;
   if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return false;
   if (minute > 59 || second > 59 || offM > 59 || offH > 14 || (offH === 14 && offM > 0)) return false;
   if (hour === 24) return minute === 0 && second === 0 && !/[1-9]/.test(m[7] ?? "");
@@ -134,11 +135,13 @@ function attributeName(instancePath: string): string {
     .slice(1)
     .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
   let out = "";
-  parts.forEach((p, i) => {
+  let previous = "";
+  for (const p of parts) {
     if (/^\d+$/.test(p)) out += `[${p}]`;
     else if (!out) out = p;
-    else out += `${parts[i - 1].startsWith("urn:") ? ":" : "."}${p}`;
-  });
+    else out += `${previous.startsWith("urn:") ? ":" : "."}${p}`;
+    previous = p;
+  }
   return out;
 }
 
@@ -168,7 +171,8 @@ function describe(error: ErrorObject, type: ResourceTypeName): string {
 export function validateResource(resource: Record<string, unknown>, type: ResourceTypeName): void {
   const validate = validators[type];
   if (!validate(resource)) {
-    throw badRequest("invalidValue", describe(validate.errors![0], type));
+    const first = validate.errors?.[0];
+    throw badRequest("invalidValue", first ? describe(first, type) : `${type} resource does not match its schema.`);
   }
   const problem = dateTimeProblem(resource, type) ?? multiValuedProblem(resource, type) ?? nameOf(resource, type);
   if (problem) throw badRequest("invalidValue", problem);

@@ -101,8 +101,9 @@ function junction(kind: "and" | "or", parts: Sql[]): Sql {
   const [absorbing, neutral] = kind === "and" ? [FALSE, TRUE] : [TRUE, FALSE];
   const items = parts.flatMap((p) => (p.kind === kind ? p.items : [p])).filter((p) => p !== neutral);
   if (items.includes(absorbing)) return absorbing;
-  if (items.length === 0) return neutral;
-  return items.length === 1 ? items[0] : { kind, items };
+  const [first, ...rest] = items;
+  if (first === undefined) return neutral;
+  return rest.length === 0 ? first : { kind, items };
 }
 
 /** Prints with only the parentheses precedence needs (OR inside AND); the embedded server's parser is exponential in nesting depth. */

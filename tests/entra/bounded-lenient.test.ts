@@ -161,7 +161,7 @@ describe("bounded requests", () => {
     let filter = 'userName eq "x0"';
     for (let k = 1; k <= FILTER_LIMITS.maxDepth + 1; k++) filter = `(userName eq "x${k}" ${k % 2 ? "and" : "or"} ${filter})`;
     const res = await scim.get(`/Users?filter=${q(filter)}`);
-    const position = [...filter.matchAll(/\(/g)][FILTER_LIMITS.maxDepth].index;
+    const position = [...filter.matchAll(/\(/g)][FILTER_LIMITS.maxDepth]?.index;
     expect({ status: res.status, scimType: res.body.scimType, detail: res.body.detail }).toStrictEqual({
       status: 400,
       scimType: "invalidFilter",

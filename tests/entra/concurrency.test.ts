@@ -162,7 +162,7 @@ describe("uniqueness under races", () => {
     for (const res of conflicts) {
       expect(res.body).toEqual({ schemas: [ERROR], status: "409", scimType: "uniqueness", detail: expect.stringMatching(/userName '.*' is already used/) });
     }
-    const winner = created[0].body;
+    const winner = created[0]!.body;
     const lookup = await scim.get(`/Users?filter=${q('userName eq "race@contoso.com"')}`);
     expect(lookup.body).toMatchObject({ totalResults: 1, Resources: [{ id: winner.id, userName: winner.userName }] });
     // No orphan from a losing request: one stored user carries this userName, and the losers' externalIds are free.
@@ -178,10 +178,12 @@ describe("uniqueness under races", () => {
 
   it("lets exactly one of two groups win a concurrent rename to the same displayName, and keeps both findable", async () => {
     for (let round = 0; round < 3; round++) {
-      const [a, b] = await Promise.all(["Left", "Right"].map((n) => scim.post("/Groups", { schemas: [GROUP], displayName: `${n} ${round}` })));
+      const create = (n: string) => scim.post("/Groups", { schemas: [GROUP], displayName: `${n} ${round}` });
+      const [a, b] = await Promise.all([create("Left"), create("Right")]);
       expect([a.status, b.status]).toEqual([201, 201]);
       const target = `Merged ${round}`;
-      const [ra, rb] = await Promise.all([a, b].map((g) => scim.patch(`/Groups/${g.body.id}`, patch({ op: "Replace", path: "displayName", value: target }))));
+      const rename = (g: ScimReply) => scim.patch(`/Groups/${g.body.id}`, patch({ op: "Replace", path: "displayName", value: target }));
+      const [ra, rb] = await Promise.all([rename(a), rename(b)]);
 
       expect([ra.status, rb.status].sort()).toEqual([204, 409]);
       const loserReply = ra.status === 409 ? ra : rb;
@@ -208,9 +210,8 @@ describe("uniqueness under races", () => {
 
   it("lets exactly one of two users win a concurrent rename to the same userName", async () => {
     const [a, b] = await createUsers("swap", 2);
-    const replies = await Promise.all(
-      [a, b].map((id) => scim.patch(`/Users/${id}`, patch({ op: "Replace", path: "userName", value: "taken@concurrency.test" }))),
-    );
+    const rename = (id: string | undefined) => scim.patch(`/Users/${id}`, patch({ op: "Replace", path: "userName", value: "taken@concurrency.test" }));
+    const replies = await Promise.all([rename(a), rename(b)]);
     expect(statuses(replies).sort()).toEqual([200, 409]);
     const winner = replies[0].status === 200 ? a : b;
     const lookup = await scim.get(`/Users?filter=${q('userName eq "taken@concurrency.test"')}`);

@@ -298,11 +298,11 @@ describe("GET /Schemas is truthful: what it advertises is stored and returned", 
       }
       const filtered = /^(\w+)\[type eq "(\w+)"\]\.(\w+)$/.exec(path);
       if (filtered) {
-        const [, attr, type, sub] = filtered;
+        const [, attr = "", type, sub = ""] = filtered;
         const element = (got[attr] ?? []).find((e: Record<string, unknown>) => e.type === type);
         return element?.[Object.keys(element ?? {}).find((k) => k.toLowerCase() === sub.toLowerCase())!];
       }
-      const [a, b] = path.split(".");
+      const [a = "", b] = path.split(".");
       return b ? got[a]?.[b] : got[a];
     };
     for (const path of ENTRA_USER_TARGETS) {

@@ -130,9 +130,9 @@ describe("lists and filters", () => {
     // A has three users, B has two; "x-both" exists in both with the same userName and externalId.
     for (const name of ["x-both@contoso.com", "x-only-a1@contoso.com", "x-only-a2@contoso.com"]) usersA[name] = (await createUser(a.scim, name)).id;
     for (const name of ["x-both@contoso.com", "x-only-b@contoso.com"]) usersB[name] = (await createUser(b.scim, name)).id;
-    groupsA["Both"] = (await createGroup(a.scim, "Both", [usersA["x-both@contoso.com"]])).id;
+    groupsA["Both"] = (await createGroup(a.scim, "Both", [usersA["x-both@contoso.com"]!])).id;
     groupsA["Only A"] = (await createGroup(a.scim, "Only A")).id;
-    groupsB["Both"] = (await createGroup(b.scim, "Both", [usersB["x-both@contoso.com"]])).id;
+    groupsB["Both"] = (await createGroup(b.scim, "Both", [usersB["x-both@contoso.com"]!])).id;
   });
 
   it.each([

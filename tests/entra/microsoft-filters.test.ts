@@ -16,8 +16,9 @@ let scim: Client;
 const ids: Record<string, string> = {};
 
 const scimError = (scimType: string, detail: string) => ({ schemas: [ERROR], status: "400", scimType, detail });
-const work = (userName: string) => ({ type: "work", value: `${userName.split("@")[0].toLowerCase()}@example.com`, primary: true });
-const home = (userName: string) => ({ type: "home", value: `${userName.split("@")[0].toLowerCase()}@home.example.org` });
+const localPart = (userName: string) => userName.split("@")[0]!.toLowerCase();
+const work = (userName: string) => ({ type: "work", value: `${localPart(userName)}@example.com`, primary: true });
+const home = (userName: string) => ({ type: "home", value: `${localPart(userName)}@home.example.org` });
 
 beforeAll(async () => {
   ({ host, scim } = await startTestHost());
@@ -166,7 +167,7 @@ describe("value filters in attributes and excludedAttributes", () => {
       `'excludedAttributes' names 'emails[type eq "work"].nope': 'nope' is not a sub-attribute of 'emails'.`,
     ],
   ])("refuses %s with 400 %s naming what is wrong", async (query, scimType, detail) => {
-    const [name, value] = query.split(/=(.*)/s);
+    const [name, value = ""] = query.split(/=(.*)/s);
     const res = await scim.get(`/Users?${name}=${q(value)}`);
     expect({ status: res.status, body: res.body }).toEqual({ status: 400, body: scimError(scimType, detail) });
   });

@@ -41,7 +41,7 @@ describe("/Schemas lists the common attributes (RFC 7643 §3.1)", () => {
       uniqueness: "none",
     });
     expect(meta).toMatchObject({ name: "meta", type: "complex", mutability: "readOnly" });
-    expect(meta.subAttributes.map((s: { name: string }) => s.name)).toEqual(["resourceType", "created", "lastModified", "location", "version"]);
+    expect(meta?.subAttributes.map((s: { name: string }) => s.name)).toEqual(["resourceType", "created", "lastModified", "location", "version"]);
   });
 });
 

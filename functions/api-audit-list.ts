@@ -1,5 +1,5 @@
 import { apiFunction } from "../shared/http/admin.js";
-import { auditPage } from "../shared/operations/admin-portal.js";
+import { auditPage } from "../shared/operations/audit.js";
 
 /** GET /api/admin/audit?operation=&resource=&status=&from=&to=&page=&pageSize=: the provisioning log, newest first (resource: an id, a userName or a name). */
 export const listApiAudit = apiFunction("api-audit-list", { methods: ["GET"], route: "admin/audit" }, async (req) => {

@@ -1,5 +1,5 @@
 import { apiFunction } from "../shared/http/admin.js";
-import { listGroups } from "../shared/operations/admin-portal.js";
+import { listGroups } from "../shared/operations/groups.js";
 
 /** GET /api/admin/groups: provisioned groups with member counts (for pickers). */
 export const listApiGroups = apiFunction("api-groups-list", { methods: ["GET"], route: "admin/groups" }, async (req) => ({

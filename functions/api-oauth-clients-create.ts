@@ -1,6 +1,5 @@
 import { apiFunction, integerField, stringField } from "../shared/http/admin.js";
-import { clientView } from "../shared/operations/admin-portal.js";
-import { createOAuthClient, oauthEndpoints } from "../shared/operations/oauth.js";
+import { clientView, createOAuthClient, oauthEndpoints } from "../shared/operations/oauth.js";
 
 /** POST /api/admin/oauth/clients {name, accessTokenLifetimeMinutes?}: a client and its first secret, shown in this response only. */
 export const createApiOAuthClient = apiFunction("api-oauth-clients-create", { methods: ["POST"], route: "admin/oauth/clients" }, async (req) => {

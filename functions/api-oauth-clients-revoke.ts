@@ -1,6 +1,5 @@
 import { apiFunction } from "../shared/http/admin.js";
-import { clientView } from "../shared/operations/admin-portal.js";
-import { revokeOAuthClient } from "../shared/operations/oauth.js";
+import { clientView, revokeOAuthClient } from "../shared/operations/oauth.js";
 
 /** POST /api/admin/oauth/clients/{clientId}/revoke: its access tokens stop working within 5 seconds. */
 export const revokeApiOAuthClient = apiFunction(

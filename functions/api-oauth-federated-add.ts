@@ -1,7 +1,6 @@
 import { apiFunction, stringField } from "../shared/http/admin.js";
-import { clientView } from "../shared/operations/admin-portal.js";
 import { OperationError } from "../shared/operations/errors.js";
-import { addFederatedCredential } from "../shared/operations/oauth.js";
+import { addFederatedCredential, clientView } from "../shared/operations/oauth.js";
 
 /** POST /api/admin/oauth/clients/{clientId}/federated {issuer, subject, audiences?}: trust a workload identity (workload identity federation). */
 export const addApiFederatedCredential = apiFunction(

@@ -1,6 +1,5 @@
 import { apiFunction } from "../shared/http/admin.js";
-import { clientView } from "../shared/operations/admin-portal.js";
-import { removeFederatedCredential } from "../shared/operations/oauth.js";
+import { clientView, removeFederatedCredential } from "../shared/operations/oauth.js";
 
 /** DELETE /api/admin/oauth/clients/{clientId}/federated/{credentialId}: tokens issued through it stop working within 5 seconds. */
 export const removeApiFederatedCredential = apiFunction(

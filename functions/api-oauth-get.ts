@@ -1,6 +1,5 @@
 import { apiFunction } from "../shared/http/admin.js";
-import { listOAuthClients, oauthEndpoints } from "../shared/operations/oauth.js";
-import { clientView } from "../shared/operations/admin-portal.js";
+import { clientView, listOAuthClients, oauthEndpoints } from "../shared/operations/oauth.js";
 
 /** GET /api/admin/oauth: the values to paste into Entra (Tenant URL, token endpoint, scope) and the tenant's OAuth clients. */
 export const getApiOAuth = apiFunction("api-oauth-get", { methods: ["GET"], route: "admin/oauth" }, async (req) => ({

@@ -1,6 +1,5 @@
 import { apiFunction, integerField } from "../shared/http/admin.js";
-import { clientView } from "../shared/operations/admin-portal.js";
-import { addOAuthSecret } from "../shared/operations/oauth.js";
+import { addOAuthSecret, clientView } from "../shared/operations/oauth.js";
 
 /** POST /api/admin/oauth/clients/{clientId}/secrets {lifetimeYears?}: another secret (rotation), shown in this response only. */
 export const addApiOAuthSecret = apiFunction("api-oauth-secrets-add", { methods: ["POST"], route: "admin/oauth/clients/{clientId}/secrets" }, async (req) => {

@@ -1,6 +1,5 @@
 import { apiFunction } from "../shared/http/admin.js";
-import { clientView } from "../shared/operations/admin-portal.js";
-import { revokeOAuthSecret } from "../shared/operations/oauth.js";
+import { clientView, revokeOAuthSecret } from "../shared/operations/oauth.js";
 
 /** POST /api/admin/oauth/clients/{clientId}/secrets/{secretId}/revoke: access tokens issued from it stop working within 5 seconds. */
 export const revokeApiOAuthSecret = apiFunction(

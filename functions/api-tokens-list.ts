@@ -1,6 +1,5 @@
 import { apiFunction } from "../shared/http/admin.js";
-import { tokenView } from "../shared/operations/admin-portal.js";
-import { listTokens } from "../shared/operations/tokens.js";
+import { listTokens, tokenView } from "../shared/operations/tokens.js";
 
 /** GET /api/admin/tokens: the Tenant URL and the tenant's tokens, newest first (never a secret). */
 export const listApiTokens = apiFunction("api-tokens-list", { methods: ["GET"], route: "admin/tokens" }, async (req) => {

@@ -16,7 +16,7 @@ import { userCommands, userOptions } from "./admin/users.js";
 import { auditCommands, auditOptions } from "./admin/audit.js";
 import { inviteCommands, inviteOptions } from "./admin/invite.js";
 import { jobCommands, jobOptions } from "./admin/jobs.js";
-import { DEFAULT_LOCAL_QUEUE_PORT, azuriteConnectionString } from "./queue-host.js";
+import { DEFAULT_LOCAL_QUEUE_PORT, azuriteConnectionString } from "./local-queue.js";
 
 /**
  * The admin CLI: `npm run admin -- <noun> <verb> [options]`. It works against the same store as
@@ -28,7 +28,7 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   tenant create --name NAME
   tenant list
   tenant set --tenant ID [--retention-days N] [--audit-retention-days N]
-  token create --tenant ID --name NAME [--expires ISO-DATE-TIME] [--audience TENANT-URL]
+  token create --tenant ID --name NAME [--expires DATE|ISO-DATE-TIME] [--audience TENANT-URL]
   token list --tenant ID
   token revoke --tenant ID --id TOKEN-ID
   oauth client create --tenant ID --name NAME [--lifetime-minutes 60..360] [--secret-years 1..3] [--base-url https://HOST]

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import azureFunctions from "@azure/functions";
 import { QueueClient, type DequeuedMessageItem } from "@azure/storage-queue";
 import type { QueueRegistration } from "../shared/functions/registry.js";
+import { DEFAULT_LOCAL_QUEUE_PORT, azuriteConnectionString } from "./local-queue.js";
 
 /**
  * The local stand-in for the Functions host's Storage queue triggers: Azurite (the Storage
@@ -14,14 +15,6 @@ import type { QueueRegistration } from "../shared/functions/registry.js";
  * A handler that throws leaves the message for a later delivery after visibilityTimeout; after
  * maxDequeueCount deliveries it moves to `<queue>-poison`, as the host does.
  */
-
-/** Azurite's well-known development account (public, documented; it is not a secret and works only against the emulator). */
-const DEV_ACCOUNT = "devstoreaccount1";
-const DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-export const DEFAULT_LOCAL_QUEUE_PORT = 7082;
-
-export const azuriteConnectionString = (port: number) =>
-  `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};QueueEndpoint=http://127.0.0.1:${port}/${DEV_ACCOUNT};`;
 
 export interface QueueEmulator {
   port: number;

@@ -1,5 +1,5 @@
 import { SCIM_PREFIX } from "../../shared/http/paths.js";
-import { EXPIRY_WARNING_DAYS, createToken, listTokens, revokeToken, type TokenInfo } from "../../shared/operations/tokens.js";
+import { EXPIRY_WARNING_DAYS, createToken, listTokens, revokeToken, tokenExpiry, type TokenInfo } from "../../shared/operations/tokens.js";
 import type { Command, OptionTable } from "./command.js";
 import { UsageError, many, optional, required, tenantContext } from "./command.js";
 
@@ -8,16 +8,6 @@ export const tokenOptions: OptionTable = {
   audience: { type: "string", multiple: true },
   id: { type: "string" },
 };
-
-function parseExpiry(text: string | boolean | undefined, now: Date): Date | undefined {
-  if (text === undefined || typeof text === "boolean") return undefined;
-  const t = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(t)) {
-    throw new UsageError(`--expires must be an ISO date-time such as 2027-01-31T00:00:00Z (got "${text}")`);
-  }
-  if (t <= now.getTime()) throw new UsageError(`--expires must be in the future (got ${text})`);
-  return new Date(t);
-}
 
 /** The Tenant URL a token is for: the service's URL up to /scim/v2, as pasted into Entra. */
 function parseAudience(text: string | boolean | undefined): string | undefined {
@@ -61,7 +51,7 @@ function describeToken(t: TokenInfo): string {
 export const tokenCommands: Record<string, Command> = {
   "token create": async (args, svc, now) => {
     const name = required(args, "name");
-    const expiresAt = parseExpiry(optional(args, "expires"), now);
+    const expiresAt = tokenExpiry(optional(args, "expires"), now);
     const audiences = many(args, "audience");
     if (audiences.length > 1) throw new UsageError("a token has one --audience (its Tenant URL)");
     const audience = parseAudience(audiences[0]);

@@ -6,7 +6,7 @@ import { ScimError } from "../scim/errors.js";
 import type { OperationContext, Services } from "../operations/context.js";
 import { OperationError, toScimError } from "../operations/errors.js";
 import { sessionUser } from "../operations/sign-in.js";
-import { isTenantAdmin } from "../operations/admin-portal.js";
+import { isTenantAdmin } from "../operations/admins.js";
 import { SCIM_PREFIX } from "./scim.js";
 import { publicBaseUrl, sessionLifetimes, toCookie } from "./auth.js";
 import { services } from "../services.js";

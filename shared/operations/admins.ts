@@ -266,3 +266,11 @@ export async function revokeInvite(ctx: OperationContext, id: string): Promise<{
     return { invite: inviteView(doc) };
   });
 }
+
+/** Whether the user holds the tenant's admin role (granted, mapped or kept as the last one). */
+export async function isTenantAdmin(ctx: OperationContext, userId: string): Promise<boolean> {
+  const doc = await ctx.services.resources.get(ctx.tenantId, "User", userId);
+  if (!doc) return false;
+  const settings = await tenantSettings(ctx);
+  return userProduct(doc, settings).role === adminRole(settings);
+}

@@ -4,6 +4,7 @@ import { toCsv } from "../product/csv.js";
 import type { OperationContext, Services } from "./context.js";
 import { OperationError } from "./errors.js";
 import { tenantSettings } from "./settings.js";
+import { entraCredentials } from "./tokens.js";
 
 /** The tenant's provisioning log, newest first, paged and filtered (within the tenant's log retention). */
 export async function listAudit(ctx: OperationContext, query: AuditQuery) {
@@ -221,4 +222,50 @@ export async function deliverOutboxes(services: Services): Promise<{ tenants: nu
   let events = 0;
   for (const tenantId of tenants) events += await services.auditLog.deliver(tenantId);
   return { tenants: tenants.length, events };
+}
+
+/** Largest page any list answers. */
+const MAX_PAGE_SIZE = 100;
+
+/** `page` and `pageSize` from the query (400 naming the field when either is not a whole number in range). */
+function pageOf(raw: { page?: string | null; pageSize?: string | null }, defaultSize: number, maxSize = MAX_PAGE_SIZE): { page: number; pageSize: number } {
+  const num = (value: string | null | undefined, field: string, fallback: number, max: number) => {
+    if (value === undefined || value === null || value === "") return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max)
+      throw new OperationError(400, `${field} must be a whole number from 1 to ${max} (got "${value}")`, field);
+    return Number(value);
+  };
+  return { page: num(raw.page, "page", 1, 100_000), pageSize: num(raw.pageSize, "pageSize", defaultSize, maxSize) };
+}
+
+/** `GET /api/admin/audit`: the provisioning log newest first, filtered by operation, resource (id or name), status and time. */
+export async function auditPage(ctx: OperationContext, raw: AuditFilterInput & { page?: string | null; pageSize?: string | null }) {
+  const { page, pageSize } = pageOf(raw, 50, 200);
+  const { total, events } = await listAudit(ctx, { ...(await auditFilters(ctx, raw)), limit: pageSize, page });
+  return { events: events.map(auditView), page, pageSize, total, hasMore: page * pageSize < total };
+}
+
+const HOUR = 3600_000;
+
+/** `GET /api/admin/audit/hourly?days=7`: requests (SCIM writes by a token) and failures per hour, every hour of the range. */
+export async function auditHourly(ctx: OperationContext, rawDays: string | null | undefined) {
+  const days = rawDays === undefined || rawDays === null || rawDays === "" ? 7 : Number(rawDays);
+  if (!Number.isInteger(days) || days < 1 || days > 31) throw new OperationError(400, `days must be a whole number from 1 to 31 (got "${rawDays}")`, "days");
+  const currentHour = Math.floor(ctx.now.getTime() / HOUR) * HOUR;
+  const first = currentHour - (days * 24 - 1) * HOUR;
+  const { ids } = await entraCredentials(ctx);
+  const events = await ctx.services.auditLog.since(ctx.tenantId, new Date(first).toISOString(), ctx.now);
+  const hours = Array.from({ length: days * 24 }, (_, i) => ({
+    hour: new Date(first + i * HOUR).toISOString().replace(".000Z", "Z"),
+    requests: 0,
+    failures: 0,
+  }));
+  for (const e of events) {
+    if (!ids.has(e.tokenId)) continue;
+    const i = Math.floor((Date.parse(e.time) - first) / HOUR);
+    if (i < 0 || i >= hours.length) continue;
+    hours[i]!.requests++;
+    if (e.status >= 400) hours[i]!.failures++;
+  }
+  return { hours };
 }

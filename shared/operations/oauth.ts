@@ -35,6 +35,9 @@ export function quoted(value: string, max = 64): string {
   return `"${value.length > max ? `${value.slice(0, max)}…` : value}"`;
 }
 
+/** An OAuth client as the portal shows it (never a secret or a hash). */
+export const clientView = ({ tenantId: _t, ...client }: ClientInfo) => client;
+
 /** The values an admin pastes into Entra. */
 export const oauthEndpoints = (origin: string) => ({ tokenEndpoint: `${origin}/${TOKEN_PATH}`, scope: OAUTH_SCOPE });
 

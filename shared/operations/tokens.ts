@@ -1,7 +1,8 @@
 import { ScimError } from "../scim/errors.js";
 import { ConflictError } from "../store/errors.js";
-import { ACCESS_TOKEN_PREFIX, CLIENT_SECRET_PREFIX } from "../store/oauth.js";
-import { defaultTokenExpiry, EXPIRY_WARNING_DAYS, TOKEN_PREFIX, trimTenantUrl, type Principal, type TokenInfo } from "../store/tokens.js";
+import { ACCESS_TOKEN_PREFIX, CLIENT_SECRET_PREFIX, type ClientInfo } from "../store/oauth.js";
+import { TOKEN_PREFIX, trimTenantUrl, type TokenRecord } from "../store/tokens.js";
+import { daysUntil, defaultTokenExpiry, EXPIRY_WARNING_DAYS, expiryState, parseTokenExpiry, type ExpiryState } from "../product/tokens.js";
 import type { OperationContext, Services } from "./context.js";
 import { OperationError } from "./errors.js";
 import { logged } from "./audit-trail.js";
@@ -11,6 +12,41 @@ import { requireTenant } from "./tenants.js";
  * SCIM tokens: created with a name and an expiry (default a year), optionally for one Tenant URL,
  * listed without their secret, revoked within 5 seconds everywhere. Several can be active at once.
  */
+
+/** A token as the admin sees it: never the secret, never its hash; its status as of the operation's time. */
+export type TokenInfo = TokenRecord & ExpiryState;
+
+/** The SCIM client a token authenticates: the tenant, and the token by id and name (for the log). */
+export interface Principal {
+  tenantId: string;
+  tokenId: string;
+  tokenName: string;
+}
+
+/** A token that expires soon, as the daily expiry check reports it. */
+export interface ExpiringToken {
+  tenantId: string;
+  tokenId: string;
+  name: string;
+  expiresAt: string;
+  expiresInDays: number;
+}
+
+const tokenInfo = (record: TokenRecord, now: Date): TokenInfo => ({ ...record, ...expiryState(record, now) });
+
+/**
+ * The expiry an admin typed (`token create --expires`, `expiresAt` of `POST /api/admin/tokens`):
+ * undefined when none was given (the default, a year), else the rule of product/tokens.ts, whose
+ * refusal is OperationError 400 on `expiresAt` with the same detail for both clients.
+ */
+export function tokenExpiry(text: string | undefined, now: Date): Date | undefined {
+  if (text === undefined || text === "") return undefined;
+  try {
+    return parseTokenExpiry(text, now);
+  } catch (error) {
+    throw new OperationError(400, (error as Error).message, "expiresAt");
+  }
+}
 
 /**
  * Issues a token and returns its secret, shown this once. `secret` may be given (the local host's
@@ -58,7 +94,7 @@ export async function createToken(
         });
       trail.resourceId = created.token.id;
       trail.changedAttributes = ["name", "expiresAt", ...(audience ? ["audience"] : [])];
-      return created;
+      return { token: tokenInfo(created.token, ctx.now), secret: created.secret };
     },
     () => 201,
   );
@@ -66,26 +102,40 @@ export async function createToken(
 
 export async function listTokens(ctx: OperationContext): Promise<TokenInfo[]> {
   await requireTenant(ctx.services, ctx.tenantId);
-  return ctx.services.tokens.list(ctx.tenantId, ctx.now);
+  return (await ctx.services.tokens.list(ctx.tenantId)).map((t) => tokenInfo(t, ctx.now));
 }
 
 /** Revokes a token: requests with it get 401 within 5 seconds. */
 export async function revokeToken(ctx: OperationContext, tokenId: string): Promise<TokenInfo> {
   await requireTenant(ctx.services, ctx.tenantId);
-  if (!(await ctx.services.tokens.list(ctx.tenantId, ctx.now)).some((t) => t.id === tokenId)) {
+  if (!(await ctx.services.tokens.list(ctx.tenantId)).some((t) => t.id === tokenId)) {
     throw new OperationError(404, `tenant ${ctx.tenantId} has no token with id ${tokenId} (see: token list --tenant ${ctx.tenantId})`, "id");
   }
   return logged(ctx, { operation: "token-revoke", resourceType: "Token", resourceId: tokenId }, async (trail) => {
     trail.changedAttributes = ["revokedAt"];
-    return ctx.services.tokens.revoke(ctx.tenantId, tokenId, ctx.now);
+    return tokenInfo(await ctx.services.tokens.revoke(ctx.tenantId, tokenId, ctx.now), ctx.now);
   });
 }
 
-export { EXPIRY_WARNING_DAYS };
-export type { TokenInfo };
+/** A token as the portal shows it (never a secret or a hash). */
+export const tokenView = ({ tenantId: _t, ...token }: TokenInfo) => token;
 
-/** Active tokens of every tenant expiring within 30 days (the daily check). */
-export const expiringTokens = (services: Services, now: Date) => services.tokens.expiring(now, EXPIRY_WARNING_DAYS);
+/** The tenant's SCIM tokens and OAuth clients (revoked and expired too) and their ids: events by one of them are Entra's requests. */
+export async function entraCredentials(ctx: OperationContext): Promise<{ tokens: TokenInfo[]; clients: ClientInfo[]; ids: Set<string> }> {
+  const [records, clients] = await Promise.all([ctx.services.tokens.list(ctx.tenantId), ctx.services.oauth.list(ctx.tenantId, ctx.now)]);
+  const tokens = records.map((t) => tokenInfo(t, ctx.now));
+  return { tokens, clients, ids: new Set([...tokens.map((t) => t.id), ...clients.map((c) => c.clientId)]) };
+}
+
+export { EXPIRY_WARNING_DAYS };
+
+/** Active tokens of every tenant expiring within `withinDays` (the daily check: 30), soonest first. */
+export async function expiringTokens(services: Services, now: Date, withinDays = EXPIRY_WARNING_DAYS): Promise<ExpiringToken[]> {
+  return (await services.tokens.expiring(now, withinDays)).map((t) => ({ ...t, expiresInDays: daysUntil(t.expiresAt, now) }));
+}
+
+/** Tenant URLs compare case-insensitively, ignoring a trailing slash and any query. */
+const sameTenantUrl = (a: string, b: string) => trimTenantUrl(a).toLowerCase() === trimTenantUrl(b).toLowerCase();
 
 /**
  * Authenticates a SCIM request's bearer secret at a Tenant URL: a Secret Token or an OAuth access
@@ -100,26 +150,21 @@ export async function authenticate(services: Services, secret: string | undefine
       "This is an OAuth client secret, not a bearer token: in Entra choose the authentication method 'OAuth2 client credentials grant' and paste it as Client secret, with the token endpoint from the admin portal.",
     );
   }
-  const result = await services.tokens.authenticate(secret, now, tenantUrl);
-  if ("principal" in result) return result.principal;
-  const r = result.rejected;
-  switch (r.reason) {
-    case "missing":
-      throw new ScimError(401, "Authentication required: send the SCIM token as 'Authorization: Bearer <token>'.");
-    case "malformed":
-      throw new ScimError(401, `The bearer token is not a SCIM token of this service (they start with "${TOKEN_PREFIX}").`);
-    case "unknown":
-      throw new ScimError(401, "The bearer token is unknown. Create a token in the admin portal or with the admin CLI and paste it into Entra.");
-    case "revoked":
-      throw new ScimError(401, `The token '${r.tokenName}' was revoked. Create a new token and update Entra.`);
-    case "expired":
-      throw new ScimError(401, `The token '${r.tokenName}' expired at ${r.expiresAt}. Create a new token and update Entra.`);
-    case "audience":
-      throw new ScimError(
-        401,
-        `The token '${r.tokenName}' is for the Tenant URL ${r.audience}, not ${tenantUrl ?? "this one"}. Set that Tenant URL in Entra, or create a token for this one.`,
-      );
+  if (!secret) throw new ScimError(401, "Authentication required: send the SCIM token as 'Authorization: Bearer <token>'.");
+  if (!secret.startsWith(TOKEN_PREFIX)) throw new ScimError(401, `The bearer token is not a SCIM token of this service (they start with "${TOKEN_PREFIX}").`);
+  const token = await services.tokens.find(secret, now);
+  if (!token) throw new ScimError(401, "The bearer token is unknown. Create a token in the admin portal or with the admin CLI and paste it into Entra.");
+  const { status } = expiryState(token, now);
+  if (status === "revoked") throw new ScimError(401, `The token '${token.name}' was revoked. Create a new token and update Entra.`);
+  if (status === "expired") throw new ScimError(401, `The token '${token.name}' expired at ${token.expiresAt}. Create a new token and update Entra.`);
+  if (token.audience !== null && (tenantUrl === undefined || !sameTenantUrl(token.audience, tenantUrl))) {
+    throw new ScimError(
+      401,
+      `The token '${token.name}' is for the Tenant URL ${token.audience}, not ${tenantUrl ?? "this one"}. Set that Tenant URL in Entra, or create a token for this one.`,
+    );
   }
+  await services.tokens.recordUse(secret, now);
+  return { tenantId: token.tenantId, tokenId: token.id, tokenName: token.name };
 }
 
 async function authenticateAccessToken(services: Services, token: string, now: Date, tenantUrl: string | undefined): Promise<Principal> {

@@ -20,8 +20,8 @@ interface TokenDoc {
   _etag?: string;
 }
 
-/** A token as the admin sees it: never the secret, never its hash. */
-export interface TokenInfo {
+/** A token as stored, without the secret or its hash (its status is a product rule: product/tokens.ts). */
+export interface TokenRecord {
   id: string;
   tenantId: string;
   name: string;
@@ -29,38 +29,18 @@ export interface TokenInfo {
   expiresAt: string | null;
   /** When the token last authenticated a request (to the minute); null if never. */
   lastUsedAt: string | null;
-  status: "active" | "expired" | "revoked";
-  /** Active and expiring within EXPIRY_WARNING_DAYS: rotate it before Entra's job goes into quarantine. */
-  expiresSoon: boolean;
-  /** Whole days until expiry (negative once expired); null without an expiry. */
-  expiresInDays: number | null;
   /** The only Tenant URL that accepts the token; null when any Tenant URL of this service does. */
   audience: string | null;
   revokedAt: string | null;
 }
 
-/** A token that expires soon, as the daily expiry check reports it. */
-export interface ExpiringToken {
+/** An active token whose expiry falls in the range the daily expiry check asks about. */
+export interface ExpiringTokenRecord {
   tenantId: string;
   tokenId: string;
   name: string;
   expiresAt: string;
-  expiresInDays: number;
 }
-
-/** The SCIM client a token authenticates: the tenant, and the token by id and name (for the log). */
-export interface Principal {
-  tenantId: string;
-  tokenId: string;
-  tokenName: string;
-}
-
-/** Why a bearer secret does not authenticate. */
-export type Rejection =
-  | { reason: "missing" | "malformed" | "unknown" }
-  | { reason: "revoked"; tokenName: string }
-  | { reason: "expired"; tokenName: string; expiresAt: string }
-  | { reason: "audience"; tokenName: string; audience: string };
 
 /** Every token starts with this, so it is recognisable (and findable by secret scanners). */
 export const TOKEN_PREFIX = "scimf_";
@@ -76,49 +56,24 @@ export function newTokenSecret(): string {
   }
 }
 
-/** Tokens expiring within this many days are flagged by `token list` and the daily expiry check. */
-export const EXPIRY_WARNING_DAYS = 30;
-
 /** `lastUsedAt` is written at most this often per token. */
 export const LAST_USED_INTERVAL_MS = 60_000;
 
 const DAY_MS = 24 * 3600 * 1000;
 
-/** A token's expiry when none is given: one year after its creation. */
-export function defaultTokenExpiry(createdAt: Date): Date {
-  const expiry = new Date(createdAt.getTime());
-  expiry.setUTCFullYear(expiry.getUTCFullYear() + 1);
-  return expiry;
-}
-
 /** SHA-256 of the secret. Tokens are 256 random bits, so an unsalted hash is safe to store. */
 export const hashToken = (secret: string) => createHash("sha256").update(secret, "utf8").digest("hex");
 
-function statusOf(doc: TokenDoc, now: Date): TokenInfo["status"] {
-  if (doc.revokedAt) return "revoked";
-  if (doc.expiresAt && Date.parse(doc.expiresAt) <= now.getTime()) return "expired";
-  return "active";
-}
-
-const daysUntil = (iso: string, now: Date) => Math.floor((Date.parse(iso) - now.getTime()) / DAY_MS);
-
-function toInfo(doc: TokenDoc, now: Date): TokenInfo {
-  const status = statusOf(doc, now);
-  const left = doc.expiresAt ? Date.parse(doc.expiresAt) - now.getTime() : undefined;
-  return {
-    id: doc.tokenId,
-    tenantId: doc.tenantId,
-    name: doc.name,
-    createdAt: doc.createdAt,
-    expiresAt: doc.expiresAt ?? null,
-    lastUsedAt: doc.lastUsedAt ?? null,
-    status,
-    expiresSoon: status === "active" && left !== undefined && left <= EXPIRY_WARNING_DAYS * DAY_MS,
-    expiresInDays: doc.expiresAt ? daysUntil(doc.expiresAt, now) : null,
-    audience: doc.audience ?? null,
-    revokedAt: doc.revokedAt ?? null,
-  };
-}
+const toRecord = (doc: TokenDoc): TokenRecord => ({
+  id: doc.tokenId,
+  tenantId: doc.tenantId,
+  name: doc.name,
+  createdAt: doc.createdAt,
+  expiresAt: doc.expiresAt ?? null,
+  lastUsedAt: doc.lastUsedAt ?? null,
+  audience: doc.audience ?? null,
+  revokedAt: doc.revokedAt ?? null,
+});
 
 /** A Tenant URL without query, fragment or trailing slash. */
 export const trimTenantUrl = (url: string) =>
@@ -127,17 +82,10 @@ export const trimTenantUrl = (url: string) =>
     .replace(/[?#].*$/s, "")
     .replace(/\/+$/, "");
 
-/** Tenant URLs compare case-insensitively, ignoring a trailing slash and any query. */
-const sameTenantUrl = (a: string, b: string) => trimTenantUrl(a).toLowerCase() === trimTenantUrl(b).toLowerCase();
-
 interface CachedToken {
-  principal: Principal;
+  doc: TokenDoc;
   /** The cache entry is used until then (at most `cacheMs`: the revocation delay). */
   until: number;
-  expiresAt?: number;
-  audience?: string;
-  /** The last recorded use; once it is a minute old the record is read (and written) again. */
-  lastUsedAt: number;
 }
 
 /** Bearer tokens of every tenant, partitioned by their hash (authentication is one point read). */
@@ -163,7 +111,7 @@ export class TokenStore {
     name: string,
     now: Date,
     options: { expiresAt: Date; secret?: string; audience?: string },
-  ): Promise<{ token: TokenInfo; secret: string }> {
+  ): Promise<{ token: TokenRecord; secret: string }> {
     const secret = options.secret ?? newTokenSecret();
     const doc: TokenDoc = {
       id: hashToken(secret),
@@ -181,12 +129,12 @@ export class TokenStore {
       throw fromCosmos(error);
     }
     this.unknown.delete(doc.id);
-    return { token: toInfo(doc, now), secret };
+    return { token: toRecord(doc), secret };
   }
 
   /** A tenant's tokens, oldest first. */
-  async list(tenantId: string, now: Date): Promise<TokenInfo[]> {
-    return (await this.tenantTokens(tenantId)).map((doc) => toInfo(doc, now));
+  async list(tenantId: string): Promise<TokenRecord[]> {
+    return (await this.tenantTokens(tenantId)).map(toRecord);
   }
 
   /**
@@ -194,7 +142,7 @@ export class TokenStore {
    * refused at once in this process and within `cacheMs` (at most 5 s) everywhere else.
    * NotFoundError when the tenant has no token with that id.
    */
-  async revoke(tenantId: string, tokenId: string, now: Date): Promise<TokenInfo> {
+  async revoke(tenantId: string, tokenId: string, now: Date): Promise<TokenRecord> {
     const found = (await this.tenantTokens(tenantId)).find((doc) => doc.tokenId === tokenId);
     if (!found) throw new NotFoundError(`token ${tokenId}`);
     let doc = found;
@@ -211,14 +159,14 @@ export class TokenStore {
       }
     }
     this.cache.delete(doc.id);
-    return toInfo(doc, now);
+    return toRecord(doc);
   }
 
   /**
-   * Active tokens of every tenant that expire within `withinDays` of `now`, soonest first
-   * (a cross-partition query: the daily expiry check runs it once).
+   * Unrevoked tokens of every tenant that expire after `now` and within `withinDays` of it, soonest
+   * first (a cross-partition query: the daily expiry check runs it once).
    */
-  async expiring(now: Date, withinDays = EXPIRY_WARNING_DAYS): Promise<ExpiringToken[]> {
+  async expiring(now: Date, withinDays: number): Promise<ExpiringTokenRecord[]> {
     const docs = await call(
       async () =>
         (
@@ -243,49 +191,57 @@ export class TokenStore {
         tokenId: doc.tokenId,
         name: doc.name,
         expiresAt: doc.expiresAt!,
-        expiresInDays: daysUntil(doc.expiresAt!, now),
       }))
       .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt) || a.tenantId.localeCompare(b.tenantId) || a.tokenId.localeCompare(b.tokenId));
   }
 
   /**
-   * Resolves a bearer secret to its tenant: one point read, cached for at most `cacheMs` so that
-   * a revocation takes effect within that time. A token with an audience is accepted only at that
-   * Tenant URL. Records the use at most once a minute. Returns why it does not authenticate otherwise.
+   * The token a bearer secret belongs to, whatever its status (operations/tokens.ts decides
+   * whether it authenticates): one point read, cached for at most `cacheMs` so that a revocation
+   * takes effect within that time, and read again once its recorded use is a minute old.
+   * Undefined when no token has that secret (also remembered for `cacheMs`).
    */
-  async authenticate(secret: string | undefined, now: Date, tenantUrl?: string): Promise<{ principal: Principal } | { rejected: Rejection }> {
-    if (!secret) return { rejected: { reason: "missing" } };
-    if (!secret.startsWith(TOKEN_PREFIX)) return { rejected: { reason: "malformed" } };
+  async find(secret: string, now: Date): Promise<TokenRecord | undefined> {
     const hash = hashToken(secret);
     const t = now.getTime();
     const cached = this.cache.get(hash);
-    if (cached && cached.until > t && (cached.expiresAt === undefined || cached.expiresAt > t) && t - cached.lastUsedAt < LAST_USED_INTERVAL_MS) {
-      return audienceOk(cached.audience, tenantUrl)
-        ? { principal: cached.principal }
-        : { rejected: { reason: "audience", tokenName: cached.principal.tokenName, audience: cached.audience! } };
-    }
-    if ((this.unknown.get(hash) ?? 0) > t) return { rejected: { reason: "unknown" } };
+    if (cached && cached.until > t && t - usedAt(cached.doc) < LAST_USED_INTERVAL_MS) return toRecord(cached.doc);
+    if ((this.unknown.get(hash) ?? 0) > t) return undefined;
     const doc = await this.readToken(hash);
     if (!doc) {
       if (this.unknown.size > 10_000) this.unknown.clear();
       this.unknown.set(hash, t + this.cacheMs);
-      return { rejected: { reason: "unknown" } };
+      return undefined;
     }
-    const status = statusOf(doc, now);
-    if (status === "revoked") return { rejected: { reason: "revoked", tokenName: doc.name } };
-    if (status === "expired") return { rejected: { reason: "expired", tokenName: doc.name, expiresAt: doc.expiresAt! } };
-    if (!audienceOk(doc.audience, tenantUrl)) return { rejected: { reason: "audience", tokenName: doc.name, audience: doc.audience! } };
-    const lastUsedAt = await this.recordUse(doc, now);
-    const principal: Principal = { tenantId: doc.tenantId, tokenId: doc.tokenId, tokenName: doc.name };
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, {
-      principal,
-      until: t + this.cacheMs,
-      expiresAt: doc.expiresAt ? Date.parse(doc.expiresAt) : undefined,
-      audience: doc.audience,
-      lastUsedAt,
-    });
-    return { principal };
+    this.cache.set(hash, { doc, until: t + this.cacheMs });
+    return toRecord(doc);
+  }
+
+  /**
+   * Records that the token with this secret authenticated a request: writes `lastUsedAt` unless
+   * the stored one is less than a minute old. Only that field is written, and only if the record
+   * is unchanged since `find` read it (another instance may just have written it). A failure is
+   * logged and the request goes on.
+   */
+  async recordUse(secret: string, now: Date): Promise<void> {
+    const hash = hashToken(secret);
+    const entry = this.cache.get(hash) ?? (await this.readToken(hash).then((doc) => (doc ? { doc, until: now.getTime() + this.cacheMs } : undefined)));
+    if (!entry) return;
+    const doc = entry.doc;
+    if (now.getTime() - usedAt(doc) < LAST_USED_INTERVAL_MS) return;
+    try {
+      await this.tokens
+        .item(doc.id, doc.id)
+        .patch([{ op: "set", path: "/lastUsedAt", value: now.toISOString() }], doc._etag ? { accessCondition: { type: "IfMatch", condition: doc._etag } } : {});
+    } catch (error) {
+      if (cosmosStatus(error) !== 412) {
+        this.warn(
+          `Could not record the last use of token ${doc.tokenId} of tenant ${doc.tenantId} (the store answered ${cosmosStatus(error) ?? "with an error"}); the request goes on.`,
+        );
+      }
+    }
+    this.cache.set(hash, { ...entry, doc: { ...doc, lastUsedAt: now.toISOString() } });
   }
 
   private readToken(hash: string): Promise<TokenDoc | undefined> {
@@ -307,29 +263,7 @@ export class TokenStore {
     );
     return docs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.tokenId.localeCompare(b.tokenId));
   }
-
-  /**
-   * Writes `lastUsedAt` unless the stored one is less than a minute old; returns the time now
-   * recorded. Only that field is written, and only if the record is unchanged since it was read
-   * (another instance may just have written it). A failure is logged and the request goes on.
-   */
-  private async recordUse(doc: TokenDoc, now: Date): Promise<number> {
-    const stored = doc.lastUsedAt ? Date.parse(doc.lastUsedAt) : undefined;
-    if (stored !== undefined && now.getTime() - stored < LAST_USED_INTERVAL_MS) return stored;
-    try {
-      await this.tokens
-        .item(doc.id, doc.id)
-        .patch([{ op: "set", path: "/lastUsedAt", value: now.toISOString() }], doc._etag ? { accessCondition: { type: "IfMatch", condition: doc._etag } } : {});
-    } catch (error) {
-      if (cosmosStatus(error) !== 412) {
-        this.warn(
-          `Could not record the last use of token ${doc.tokenId} of tenant ${doc.tenantId} (the store answered ${cosmosStatus(error) ?? "with an error"}); the request goes on.`,
-        );
-      }
-    }
-    return now.getTime();
-  }
 }
 
-const audienceOk = (audience: string | undefined, tenantUrl: string | undefined) =>
-  audience === undefined || (tenantUrl !== undefined && sameTenantUrl(audience, tenantUrl));
+/** When the token's use was last recorded (0: never). */
+const usedAt = (doc: TokenDoc) => (doc.lastUsedAt ? Date.parse(doc.lastUsedAt) : 0);

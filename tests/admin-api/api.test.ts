@@ -404,7 +404,7 @@ describe("connection health", () => {
       {
         time: new Date().toISOString(),
         tokenName: "local",
-        tokenId: (await host.services.tokens.list(tenantId, new Date())).find((t) => t.name === "local")!.id,
+        tokenId: (await host.services.tokens.list(tenantId)).find((t) => t.name === "local")!.id,
         operation: "create",
         status: 201,
         ttlSeconds: 3600,

@@ -16,8 +16,7 @@ describe("the local host on restart", () => {
     const host = await startHost({ port: 0, storePort: 0, env, dataFile, log: (line) => lines.push(line) });
     return { host, lines };
   }
-  const localTokens = async (host: RunningHost) =>
-    (await host.services.tokens.list(host.defaultTenant!.id, new Date())).filter((t) => t.name === "local" && !t.revokedAt);
+  const localTokens = async (host: RunningHost) => (await host.services.tokens.list(host.defaultTenant!.id)).filter((t) => t.name === "local" && !t.revokedAt);
 
   it("reuses the local token and prints the first-Admin hint only while there is no Admin", async () => {
     const first = await start();

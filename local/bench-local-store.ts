@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import type { PluginConfig } from "@azure/cosmos";
 import { DEFAULT_DATABASE, openCosmos } from "../shared/store/cosmos.js";
 import { seedGroupMembers } from "./bulk-seed.js";
 import { startHost, type RunningHost } from "./host.js";
@@ -42,8 +43,15 @@ const { values } = parseArgs({
     paths: { type: "string" },
     /** Only the lookups/s at 1,000 users, measured this many times (each beside the bare server): for profiling and A/B runs. */
     "lookup-runs": { type: "string" },
-    /** With --lookup-runs: a CPU profile of the host during the lookups only (not the creates), written to this file. */
+    /** With --lookup-runs or --member-runs: a CPU profile of the host during each measured window only (not the creates or the seeding), written to FILE.<run>[.add|.remove].cpuprofile. */
     profile: { type: "string" },
+    /** Only member adds and removes on a big group, measured this many times (for profiling and A/B runs). */
+    "member-runs": { type: "string" },
+    /** With --member-runs: how many members the big group has (seeded straight into the store). */
+    members: { type: "string", default: "10000" },
+    /** Internal: with --load-client, PATCH this group: add (or with --patch-op remove, remove) each id in --paths, one at a time. */
+    "patch-group": { type: "string" },
+    "patch-op": { type: "string", default: "add" },
   },
 });
 const sizes = values.sizes.split(",").map(Number);
@@ -125,7 +133,7 @@ async function loadClient(): Promise<void> {
   const base = new URL(values["load-client"]!);
   const paths = JSON.parse(values.paths!) as string[];
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const headers = values.token ? { Authorization: `Bearer ${values.token}` } : {};
+  const headers: Record<string, string> = values.token ? { Authorization: `Bearer ${values.token}` } : {};
   const get = (path: string) =>
     new Promise<void>((resolve, reject) => {
       const req = request({ agent, host: base.hostname, port: base.port, path: base.pathname.replace(/\/$/, "") + path, headers }, (res) => {
@@ -135,6 +143,11 @@ async function loadClient(): Promise<void> {
       req.on("error", reject);
       req.end();
     });
+  if (values["patch-group"]) {
+    process.send!(await memberPatches(base, values["patch-group"], values["patch-op"] === "remove" ? removeMember : addMember, paths, agent, headers));
+    agent.destroy();
+    return;
+  }
   const end = performance.now() + Number(values["rate-seconds"]) * 1000;
   let done = 0;
   const started = performance.now();
@@ -147,13 +160,65 @@ async function loadClient(): Promise<void> {
   agent.destroy();
 }
 
+/** The member client: PATCHes the group with `patchOf(id)` for each of `ids`, one request at a time; the latencies in ms. */
+async function memberPatches(
+  base: URL,
+  groupId: string,
+  patchOf: (id: string) => unknown,
+  ids: string[],
+  agent: Agent,
+  headers: Record<string, string>,
+): Promise<number[]> {
+  const send = (body: unknown) =>
+    new Promise<number>((resolve, reject) => {
+      const started = performance.now();
+      const payload = JSON.stringify(body);
+      const req = request(
+        {
+          agent,
+          method: "PATCH",
+          host: base.hostname,
+          port: base.port,
+          path: `${base.pathname.replace(/\/$/, "")}/Groups/${groupId}`,
+          headers: { ...headers, "Content-Type": "application/scim+json", "Content-Length": Buffer.byteLength(payload) },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () =>
+            res.statusCode === 204 || res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`PATCH answered ${res.statusCode}`)),
+          );
+        },
+      );
+      req.on("error", reject);
+      req.end(payload);
+    });
+  const ms: number[] = [];
+  for (const id of ids) ms.push(await send(patchOf(id)));
+  return ms;
+}
+
 /** Requests/s the load client (a child process) gets from `url` over `paths`. */
 function rateOf(url: string, paths: string[], bearer?: string): Promise<number> {
-  const args = ["--load-client", url, "--paths", JSON.stringify(paths), "--concurrency", String(CONCURRENCY), "--rate-seconds", values["rate-seconds"]];
+  return loadClientRun(url, paths, bearer).then(Number);
+}
+
+/** Runs the load client (a child process) and resolves with what it sends back. */
+function loadClientRun(url: string, paths: string[], bearer?: string, extra: string[] = []): Promise<unknown> {
+  const args = [
+    "--load-client",
+    url,
+    "--paths",
+    JSON.stringify(paths),
+    "--concurrency",
+    String(CONCURRENCY),
+    "--rate-seconds",
+    values["rate-seconds"],
+    ...extra,
+  ];
   // execArgv: [] so that a profiled host (node --cpu-prof) does not profile its load client too.
   const child = fork(fileURLToPath(import.meta.url), [...args, ...(bearer ? ["--token", bearer] : [])], { execArgv: [] });
   return new Promise((resolve, reject) => {
-    child.once("message", (rate) => resolve(Number(rate)));
+    child.once("message", resolve);
     child.once("exit", (code) => (code === 0 ? undefined : reject(new Error(`the load client exited with ${code}`))));
   });
 }
@@ -339,7 +404,97 @@ async function lookupRuns(): Promise<void> {
   }
 }
 
-(values["load-client"] ? loadClient() : values["lookup-runs"] ? lookupRuns() : main()).catch((error) => {
+/**
+ * `--member-runs N`: a group of `--members` members seeded straight into the store, `--patches`
+ * users created through the API, then N times: each of them added to the group, then each removed,
+ * one PATCH at a time from a child process (with --profile, the host's CPU profile of the adds and
+ * of the removes, FILE.<run>.add.cpuprofile and FILE.<run>.remove.cpuprofile). Prints, per run, the
+ * p50 latencies and the host's CPU per PATCH (process.cpuUsage over the window, divided by the
+ * PATCHes), and once the store calls of one add and one remove, by kind, and the settings reads.
+ */
+async function memberRuns(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-local-store-"));
+  // Records the services' store calls while `recording` (an SDK request plugin: retries count too).
+  let recording: string[] | undefined;
+  const recorder: PluginConfig = {
+    on: "request",
+    plugin: (context, _diagnostics, next) => {
+      recording?.push(`${context.method} ${context.operationType} ${String(context.path ?? "").replace(/^\/dbs\/[^/]+\//, "")}`);
+      return next(context);
+    },
+  };
+  try {
+    const start = () =>
+      startHost({
+        port: 0,
+        storePort: 0,
+        env: {},
+        log: () => {},
+        storePlugins: [recorder],
+        dataFile: values["in-memory"] ? undefined : join(dir, "local-store.json"),
+      });
+    host = await start();
+    token = host.defaultTenant!.token;
+    const tenantId = host.defaultTenant!.id;
+    const container = openCosmos({ endpoint: host.storeEndpoint!, key: LOCAL_STORE_KEY, database: DEFAULT_DATABASE }).resources;
+    const group = await call("POST", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Big group" });
+    const seedStarted = performance.now();
+    for (let done = 0; done < Number(values.members); done += 5000) {
+      await seedGroupMembers(container, tenantId, group.id, Math.min(5000, Number(values.members) - done), { prefix: `seed-${done}` });
+    }
+    console.log(`${values.members} members seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+    await createUsers(Number(values.patches));
+    const ids = [...createdIds];
+    // Warm-up (the SDK's first calls read partition key ranges), then one add and one remove recorded.
+    await call("PATCH", `/Groups/${group.id}`, addMember(ids[0]!));
+    await call("PATCH", `/Groups/${group.id}`, removeMember(ids[0]!));
+    for (const [label, body] of [
+      ["add", addMember(ids[0]!)],
+      ["remove", removeMember(ids[0]!)],
+    ] as const) {
+      recording = [];
+      const before = host.storeRequests();
+      await call("PATCH", `/Groups/${group.id}`, body);
+      const served = host.storeRequests() - before;
+      const settingsReads = recording.filter((c) => /^GET read colls\/tenants\/docs\//.test(c)).length;
+      console.log(`store calls per member ${label}: ${served} (the store served), ${recording.length} (the SDK sent), settings reads ${settingsReads}`);
+      for (const c of recording) console.log(`  ${c.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "<id>")}`);
+      recording = undefined;
+    }
+    const session = values.profile ? new Session() : undefined;
+    const medians = { add: [] as number[], remove: [] as number[], addCpu: [] as number[], removeCpu: [] as number[] };
+    for (let run = 0; run < Number(values["member-runs"]); run++) {
+      const line: string[] = [];
+      for (const op of ["add", "remove"] as const) {
+        if (session) {
+          session.connect();
+          await session.post("Profiler.enable");
+          await session.post("Profiler.start");
+        }
+        const cpu = process.cpuUsage();
+        const ms = (await loadClientRun(host.tenantUrl, ids, token, ["--patch-group", group.id, "--patch-op", op])) as number[];
+        const used = process.cpuUsage(cpu);
+        if (session) {
+          writeFileSync(`${values.profile}.${run + 1}.${op}.cpuprofile`, JSON.stringify((await session.post("Profiler.stop")).profile));
+          session.disconnect();
+        }
+        const perPatch = (used.user + used.system) / 1000 / ms.length;
+        medians[op].push(p50(ms));
+        medians[`${op}Cpu`].push(perPatch);
+        line.push(`${ms.length} ${op}s p50 ${p50(ms).toFixed(1)} ms, host CPU ${perPatch.toFixed(2)} ms each`);
+      }
+      console.log(`run ${run + 1} (a ${values.members}-member group): ${line.join("; ")}`);
+    }
+    console.log(
+      `median: add p50 ${p50(medians.add).toFixed(1)} ms, host CPU ${p50(medians.addCpu).toFixed(2)} ms; remove p50 ${p50(medians.remove).toFixed(1)} ms, host CPU ${p50(medians.removeCpu).toFixed(2)} ms`,
+    );
+    await host.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+(values["load-client"] ? loadClient() : values["lookup-runs"] ? lookupRuns() : values["member-runs"] ? memberRuns() : main()).catch((error) => {
   console.error(error);
   process.exit(1);
 });

@@ -1,7 +1,4 @@
-import { scimFunction } from "../shared/http/scim.js";
-import { createResource } from "../shared/operations/resources.js";
+import { scimCreate, scimFunction } from "../shared/http/scim.js";
 
 /** POST /scim/v2/Groups */
-export const createGroup = scimFunction("groups-create", { methods: ["POST"], route: "Groups" }, (req) =>
-  createResource(req.context, "Group", req.write("Group")),
-);
+export const createGroup = scimFunction("groups-create", { methods: ["POST"], route: "Groups" }, (req) => scimCreate(req, "Group"));

@@ -1,7 +1,4 @@
-import { scimFunction } from "../shared/http/scim.js";
-import { deleteResource } from "../shared/operations/resources.js";
+import { scimDelete, scimFunction } from "../shared/http/scim.js";
 
 /** DELETE /scim/v2/Groups/{id} */
-export const deleteGroup = scimFunction("groups-delete", { methods: ["DELETE"], route: "Groups/{id}" }, (req) =>
-  deleteResource(req.context, "Group", req.params.id!, { ifMatch: req.ifMatch }),
-);
+export const deleteGroup = scimFunction("groups-delete", { methods: ["DELETE"], route: "Groups/{id}" }, (req) => scimDelete(req, "Group"));

@@ -1,7 +1,4 @@
-import { scimFunction } from "../shared/http/scim.js";
-import { getResource } from "../shared/operations/resources.js";
+import { scimGet, scimFunction } from "../shared/http/scim.js";
 
 /** GET /scim/v2/Groups/{id} */
-export const getGroup = scimFunction("groups-get", { methods: ["GET"], route: "Groups/{id}" }, (req) =>
-  getResource(req.context, "Group", req.params.id!, req.projection("Group")),
-);
+export const getGroup = scimFunction("groups-get", { methods: ["GET"], route: "Groups/{id}" }, (req) => scimGet(req, "Group"));

@@ -1,7 +1,4 @@
-import { scimFunction } from "../shared/http/scim.js";
-import { patchResource } from "../shared/operations/resources.js";
+import { scimPatch, scimFunction } from "../shared/http/scim.js";
 
 /** PATCH /scim/v2/Groups/{id} */
-export const patchGroup = scimFunction("groups-patch", { methods: ["PATCH"], route: "Groups/{id}" }, (req) =>
-  patchResource(req.context, "Group", req.params.id!, req.write("Group")),
-);
+export const patchGroup = scimFunction("groups-patch", { methods: ["PATCH"], route: "Groups/{id}" }, (req) => scimPatch(req, "Group"));

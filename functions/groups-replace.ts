@@ -1,7 +1,4 @@
-import { scimFunction } from "../shared/http/scim.js";
-import { replaceResource } from "../shared/operations/resources.js";
+import { scimReplace, scimFunction } from "../shared/http/scim.js";
 
 /** PUT /scim/v2/Groups/{id} */
-export const replaceGroup = scimFunction("groups-replace", { methods: ["PUT"], route: "Groups/{id}" }, (req) =>
-  replaceResource(req.context, "Group", req.params.id!, req.write("Group")),
-);
+export const replaceGroup = scimFunction("groups-replace", { methods: ["PUT"], route: "Groups/{id}" }, (req) => scimReplace(req, "Group"));

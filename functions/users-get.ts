@@ -1,7 +1,4 @@
-import { scimFunction } from "../shared/http/scim.js";
-import { getResource } from "../shared/operations/resources.js";
+import { scimGet, scimFunction } from "../shared/http/scim.js";
 
 /** GET /scim/v2/Users/{id} */
-export const getUser = scimFunction("users-get", { methods: ["GET"], route: "Users/{id}" }, (req) =>
-  getResource(req.context, "User", req.params.id!, req.projection("User")),
-);
+export const getUser = scimFunction("users-get", { methods: ["GET"], route: "Users/{id}" }, (req) => scimGet(req, "User"));

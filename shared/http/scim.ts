@@ -1,12 +1,15 @@
 import type { HttpHandler, HttpMethod, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { ScimError } from "../scim/errors.js";
 import type { ResourceTypeName } from "../scim/schemas.js";
-import { parseProjection, type Projection } from "../scim/resource.js";
+import { parseProjection, parseResource, type Projection } from "../scim/resource.js";
+import { parsePatchRequest } from "../scim/patch.js";
+import { withCanonicalManager } from "../scim/manager.js";
 import { parseListParams, parseSearchRequest, type ListParams } from "../scim/list.js";
 import type { OperationContext, Services } from "../operations/context.js";
 import { toScimError } from "../operations/errors.js";
 import { authenticate } from "../operations/tokens.js";
-import type { ScimOutcome, WriteInput } from "../operations/resources.js";
+import { createResource, deleteResource, getResource, patchDialectOf, patchResource, replaceResource, type WriteResult } from "../operations/resources.js";
+import { logged, type AuditTrail } from "../operations/audit-trail.js";
 import { services } from "../services.js";
 import { registerHttp } from "../functions/registry.js";
 import { SCIM_PREFIX } from "./paths.js";
@@ -29,11 +32,21 @@ export interface ScimRequest {
   listParams(type: ResourceTypeName): ListParams;
   /** The same from a POST /.search body (RFC 7644 §3.4.3); the body is read once. */
   searchParams(type: ResourceTypeName): Promise<ListParams>;
-  /** The body (413 over the size limit, 400 invalidSyntax when it is not JSON), If-Match and projection of a write. */
-  write(type: ResourceTypeName): WriteInput;
+  /** The body, read once: 413 over the size limit, 408 when it is sent too slowly, 400 invalidSyntax when it is not JSON. */
+  body(): Promise<unknown>;
+  /** The Tenant URL carried Entra's `aadOptscim062020` flag (its RFC 7644 PATCH dialect). */
+  rfcPatchFlag: boolean;
 }
 
-export type ScimHandler = (request: ScimRequest) => Promise<ScimOutcome>;
+/** What a SCIM function answers: the status, the body, and the version (ETag) and Location of the resource. */
+export interface ScimResponse {
+  status: number;
+  body?: unknown;
+  version?: string;
+  location?: string;
+}
+
+export type ScimHandler = (request: ScimRequest) => Promise<ScimResponse>;
 
 const CONTENT_TYPE = "application/scim+json; charset=utf-8";
 
@@ -42,7 +55,7 @@ function response(status: number, body: unknown, headers: Record<string, string>
   return { status, headers: { ...(text !== undefined ? { "Content-Type": CONTENT_TYPE } : {}), ...headers }, ...(text !== undefined ? { body: text } : {}) };
 }
 
-function outcomeResponse(outcome: ScimOutcome): HttpResponseInit {
+function outcomeResponse(outcome: ScimResponse): HttpResponseInit {
   return response(outcome.status, outcome.body, {
     ...(outcome.version ? { ETag: outcome.version } : {}),
     ...(outcome.location ? { Location: outcome.location } : {}),
@@ -140,12 +153,8 @@ export function wrapScim(handler: ScimHandler): HttpHandler {
         projection,
         listParams: (type) => parseListParams(query, type, svc.config.maxResults),
         searchParams: async (type) => parseSearchRequest(await readBody(), type, svc.config.maxResults),
-        write: (type) => ({
-          body: readBody,
-          ifMatch: request.headers.get("if-match") ?? undefined,
-          projection: projection(type),
-          rfcPatchFlag: [...query.keys()].some((k) => k.toLowerCase() === "aadoptscim062020"),
-        }),
+        body: readBody,
+        rfcPatchFlag: [...query.keys()].some((k) => k.toLowerCase() === "aadoptscim062020"),
       });
       return outcomeResponse(outcome);
     } catch (error) {
@@ -157,4 +166,72 @@ export function wrapScim(handler: ScimHandler): HttpHandler {
 /** Registers a SCIM operation as an Azure Function under /scim/v2/<route>. */
 export function scimFunction(name: string, options: { methods: HttpMethod[]; route: string }, handler: ScimHandler): HttpHandler {
   return registerHttp({ name, methods: options.methods, route: `${SCIM_PREFIX}/${options.route}`, handler: wrapScim(handler) });
+}
+
+/**
+ * A write under its provisioning-log trail: the trail starts before the body is parsed, so a body
+ * refused (400, 408, 413) is logged as a failed write like any other, and records `status`, the
+ * status a success answers, when the write ends.
+ */
+function loggedWrite(
+  req: ScimRequest,
+  operation: "create" | "replace" | "patch" | "delete",
+  type: ResourceTypeName,
+  status: number,
+  run: (trail: AuditTrail) => Promise<WriteResult>,
+): Promise<ScimResponse> {
+  const about = { operation, resourceType: type, ...(req.params.id !== undefined ? { resourceId: req.params.id } : {}) };
+  return logged(req.context, about, run, () => status).then((result) => answer(result, status));
+}
+
+/** The answer to a write: its status, the resource (when one was rendered), its ETag, and the Location of a created resource. */
+function answer(result: WriteResult, status: number): ScimResponse {
+  if (result.kind === "deleted") return { status };
+  const location = result.kind === "created" ? (result.resource?.meta as { location?: string } | undefined)?.location : undefined;
+  return { status, body: result.resource, version: result.version, ...(location ? { location } : {}) };
+}
+
+/** A POST or PUT body as a resource of `type` (RFC 7643), its manager in the stored form. */
+const resourceOf = (body: unknown, type: ResourceTypeName) => parseResource(withCanonicalManager(body, type), type);
+
+/** GET /Users/{id}, /Groups/{id}: 200 with the resource and its ETag. */
+export async function scimGet(req: ScimRequest, type: ResourceTypeName): Promise<ScimResponse> {
+  const { body, version } = await getResource(req.context, type, req.params.id!, req.projection(type));
+  return { status: 200, body, version };
+}
+
+/** POST /Users, /Groups (RFC 7644 §3.3): 201 with the resource, its ETag and Location. */
+export function scimCreate(req: ScimRequest, type: ResourceTypeName): Promise<ScimResponse> {
+  const projection = req.projection(type);
+  return loggedWrite(req, "create", type, 201, async (trail) => {
+    const body = await req.body();
+    trail.name(body);
+    return createResource(req.context, trail, type, resourceOf(body, type), { status: 201, projection });
+  });
+}
+
+/** PUT /Users/{id}, /Groups/{id} (RFC 7644 §3.5.1): 200 with the resource. */
+export function scimReplace(req: ScimRequest, type: ResourceTypeName): Promise<ScimResponse> {
+  const projection = req.projection(type);
+  return loggedWrite(req, "replace", type, 200, async (trail) => {
+    const input = resourceOf(await req.body(), type);
+    return replaceResource(req.context, trail, type, req.params.id!, input, { status: 200, projection, ifMatch: req.ifMatch });
+  });
+}
+
+/** PATCH /Users/{id} answers 200 with the resource; PATCH /Groups/{id} answers 204, as Entra prefers (RFC 7644 §3.5.2). */
+export function scimPatch(req: ScimRequest, type: ResourceTypeName): Promise<ScimResponse> {
+  const status = type === "Group" ? 204 : 200;
+  const projection = req.projection(type);
+  return loggedWrite(req, "patch", type, status, async (trail) => {
+    const body = await req.body();
+    trail.patchDialect = patchDialectOf(body, req.rfcPatchFlag);
+    const ops = parsePatchRequest(body);
+    return patchResource(req.context, trail, type, req.params.id!, ops, { status, ifMatch: req.ifMatch, ...(status === 200 ? { projection } : {}) });
+  });
+}
+
+/** DELETE /Users/{id}, /Groups/{id} (RFC 7644 §3.6): 204. */
+export function scimDelete(req: ScimRequest, type: ResourceTypeName): Promise<ScimResponse> {
+  return loggedWrite(req, "delete", type, 204, (trail) => deleteResource(req.context, trail, type, req.params.id!, { status: 204, ifMatch: req.ifMatch }));
 }

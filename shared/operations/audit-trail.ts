@@ -56,7 +56,11 @@ export class AuditTrail {
 
   /** The event to write with the change itself. */
   async draft(status: number): Promise<AuditDraft> {
-    const settings = this.settings ?? (await tenantSettings(this.ctx));
+    return this.draftWith(status, this.settings ?? (await tenantSettings(this.ctx)));
+  }
+
+  /** The same, from settings the operation has loaded (a plan is pure: it reads nothing). */
+  draftWith(status: number, settings: TenantSettings): AuditDraft {
     return {
       time: this.ctx.now.toISOString(),
       ...actorFields(this.ctx.actor),

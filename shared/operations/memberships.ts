@@ -1,34 +1,14 @@
-import { badRequest } from "../scim/errors.js";
 import type { ResourceDoc } from "../store/resources.js";
 import type { TenantSettings } from "../product/settings.js";
 import { memberId } from "../store/memberships.js";
 import { NotFoundError } from "../store/errors.js";
 import type { OperationContext } from "./context.js";
-import { mapsRoles, recomputeRoles } from "./roles.js";
+import { recomputeRoles } from "./roles.js";
+import { mapsRoles } from "../product/roles.js";
+import { groupFacts } from "./views.js";
 import { tenantSettings } from "./settings.js";
-import { listIds } from "./views.js";
 
 export type MemberChange = { add: string[]; remove: string[] } | { replace: string[] };
-
-/** 400 unless every id is a User of the tenant (bulk point reads; checked before any write). A failed read is an error, never "unknown". */
-export async function assertMembers(ctx: OperationContext, ids: string[], groupId: string): Promise<void> {
-  if (ids.length === 0) return;
-  const found = await ctx.services.resources.readMany(ctx.tenantId, ids);
-  const unknown = [...found].filter(([, doc]) => doc?.kind !== "User" && doc?.kind !== "Group").map(([id]) => id);
-  const groups = [...found].filter(([, doc]) => doc?.kind === "Group").map(([id]) => id);
-  if (groups.length > 0) {
-    throw badRequest(
-      "invalidValue",
-      `Nested groups are not supported: ${listIds(groups)} ${groups.length === 1 ? "is a Group" : "are Groups"}; members of group ${groupId} must be Users.`,
-    );
-  }
-  if (unknown.length > 0) {
-    throw badRequest(
-      "invalidValue",
-      `No User with id ${listIds(unknown)} exists in this tenant; members of group ${groupId} must be ids of provisioned Users.`,
-    );
-  }
-}
 
 /** Which members a change adds and removes (a replace reads the current members once). */
 async function planMembers(ctx: OperationContext, groupId: string, change: MemberChange): Promise<{ add: string[]; remove: string[] }> {
@@ -49,24 +29,26 @@ async function planMembers(ctx: OperationContext, groupId: string, change: Membe
  * memberships a concurrent delete missed.
  *
  * The settings are read fresh twice, both on purpose: once before the write (the decisions it
- * makes, passed down to the recomputation rather than read again) and once after it (the guard
- * below). Returns the settings read last, for the operation's log event.
+ * makes, passed down to the recomputation rather than read again; `loaded`: the caller read them
+ * fresh when it loaded the group) and once after it (the guard below). Returns the settings read
+ * last, for the operation's log event.
  */
 export async function changeMembership(
   ctx: OperationContext,
   group: ResourceDoc,
   change: MemberChange,
+  loaded?: TenantSettings,
 ): Promise<{ added: number; removed: number; settings: TenantSettings }> {
   const { resources, memberships } = ctx.services;
   const plan = await planMembers(ctx, group.id, change);
-  const settings = await tenantSettings(ctx, { fresh: true });
-  const mapped = mapsRoles(settings, group);
+  const settings = loaded ?? (await tenantSettings(ctx, { fresh: true }));
+  const mapped = mapsRoles(settings, groupFacts(group));
   if (mapped) await recomputeRoles(ctx, plan.remove, { withoutGroup: group.id, settings });
   const result = await memberships.apply(ctx.tenantId, group.id, plan, ctx.now);
   if (plan.add.length > 0) {
-    const stillThere = await resources.get(ctx.tenantId, "Group", group.id);
-    const users = await resources.readMany(ctx.tenantId, plan.add);
-    const gone = stillThere ? plan.add.filter((id) => users.get(id)?.kind !== "User") : plan.add;
+    const found = await resources.readMany(ctx.tenantId, [group.id, ...plan.add]);
+    const stillThere = found.get(group.id)?.kind === "Group";
+    const gone = stillThere ? plan.add.filter((id) => found.get(id)?.kind !== "User") : plan.add;
     await memberships.removeDocs(
       ctx.tenantId,
       gone.map((userId) => memberId(group.id, userId)),
@@ -77,7 +59,7 @@ export async function changeMembership(
   // the members before these were written) is seen here: the settings are read again after the
   // write, and every user the request names is recomputed under them. Idempotent either way.
   const latest = await tenantSettings(ctx, { fresh: true });
-  const mappedNow = mapsRoles(latest, group);
+  const mappedNow = mapsRoles(latest, groupFacts(group));
   if (mapped || mappedNow) await recomputeRoles(ctx, mappedNow && !mapped ? [...plan.add, ...plan.remove] : plan.add, { settings: latest });
   return { ...result, settings: latest };
 }

@@ -1,51 +1,67 @@
+import { randomUUID } from "node:crypto";
 import type { ResourceTypeName } from "../scim/schemas.js";
-import type { Projection, Related, WireResource } from "../scim/resource.js";
-import { parseResource, project, toScimResource, wantsAttribute } from "../scim/resource.js";
+import type { ParsedResource, Projection, Related, WireResource } from "../scim/resource.js";
+import { project, toScimResource, wantsAttribute } from "../scim/resource.js";
 import { cursorListResponse, listResponse, type ListParams } from "../scim/list.js";
 import { decodeCursor, encodeCursor, queryBinding, type CursorPosition } from "../scim/cursor.js";
-import { applyPatch, parsePatchRequest, type MemberDelta } from "../scim/patch.js";
-import { validateResource } from "../scim/validate.js";
+import { applyPatch, type MemberDelta, type PatchOp } from "../scim/patch.js";
 import { ScimError, badRequest } from "../scim/errors.js";
-import { MANAGER_PATH, managerIdOf, withCanonicalManager, withManagerRef } from "../scim/manager.js";
+import { managerIdOf, withManagerRef } from "../scim/manager.js";
+import { checkManager, checkMembers } from "../scim/references.js";
+import { ifMatchHolds } from "../scim/versions.js";
 import { resourceNames } from "../scim/changes.js";
-import { linkExternalId, newProductUser, type ProductUser } from "../product/identity.js";
-import { deletedUserTtlSeconds, type TenantSettings } from "../product/settings.js";
-import { checkIfMatch, metaOf, type ResourceDoc, type StoredProduct, type WriteOptions } from "../store/resources.js";
+import { deletedUserTtlSeconds, pendingMatches, type TenantSettings } from "../product/settings.js";
+import { StaleWriteError, metaOf, versionOf, type ResourceDoc, type StoredProduct } from "../store/resources.js";
 import type { OperationContext } from "./context.js";
-import { logged, type AuditTrail } from "./audit-trail.js";
-import { assertMembers, changeMembership, type MemberChange } from "./memberships.js";
-import { bindArrivedGroup, flagLastAdmin, mapsRoles, recomputeGroup, recomputeRoles, roleMatchChanged } from "./roles.js";
+import type { AuditTrail } from "./audit-trail.js";
+import { changeMembership, type MemberChange } from "./memberships.js";
+import { bindArrivedGroup, flagLastAdmin, recomputeGroup, recomputeRoles } from "./roles.js";
+import { mapsRoles, roleMatchChanged } from "../product/roles.js";
 import { deleteJobId, kickOff, newJob, requireQueue } from "./jobs.js";
 import { NotFoundError, PreconditionFailedError } from "../store/errors.js";
 import { tenantSettings } from "./settings.js";
 import { endUserSessions } from "../auth/browser-sessions.js";
 import { groupFacts } from "./views.js";
 import type { GroupFacts } from "../product/groups.js";
+import { planCreate, planDelete, planPatch, planReplace } from "./plans.js";
+import { withRetry } from "./retry.js";
 
 /**
  * The six operations of RFC 7644 §3 for Users and Groups, whoever calls them (the SCIM functions,
- * the admin CLI). Inputs come parsed by the adapter: the projection, list parameters, If-Match;
- * a write's body is read inside the operation, so that a body the operation cannot use is logged
- * as a failed write like any other. Group members live outside the group document, so reading
- * them is skipped whenever the projection leaves them out (Entra's excludedAttributes=members).
+ * the admin CLI). Inputs come parsed by the adapter (the resource or PATCH operations, If-Match,
+ * the projection); the adapter also runs the provisioning-log trail around a write, so a body it
+ * cannot parse is logged as a failed write like any other. A write loads what it needs once, asks
+ * the pure plans (plans.ts) for the documents to write, and hands them to the store with their
+ * ETags; a lost race reruns load → plan → write (retry.ts). It answers a domain result; the
+ * status, headers and body are the adapter's. Group members live outside the group document, so
+ * reading them is skipped whenever the projection leaves them out (Entra's excludedAttributes=members).
  */
 
-/** What a SCIM operation answers: the status RFC 7644 gives it, a body, and the version and location of the resource. */
+/** What a list or search answers: a body, with the status RFC 7644 gives it. */
 export interface ScimOutcome {
   status: number;
   body?: unknown;
-  version?: string;
-  location?: string;
 }
 
-export interface WriteInput {
-  /** The request body (parsed JSON); 400/413 from reading it are failures of this operation. */
-  body: () => Promise<unknown>;
+/**
+ * What the adapter wants of a write: the client's If-Match, the status it answers a success with
+ * (the log event records it), and the projection when it answers with the resource.
+ */
+export interface WriteRequest {
   ifMatch?: string;
-  projection: Projection;
-  /** The Tenant URL carried Entra's `aadOptscim062020` flag (its RFC 7644 PATCH dialect). */
-  rfcPatchFlag?: boolean;
+  status: number;
+  projection?: Projection;
 }
+
+/** What a write did, with the resource as served (when a projection asked for it) and its version. */
+export interface Written {
+  kind: "created" | "changed" | "unchanged";
+  id: string;
+  version: string;
+  resource?: WireResource;
+}
+
+export type WriteResult = Written | { kind: "deleted" };
 
 /**
  * The PATCH dialect of a request, recorded on its log event: "rfc" when the Tenant URL carries
@@ -74,22 +90,28 @@ function render(ctx: OperationContext, type: ResourceTypeName, doc: ResourceDoc,
   return project(toScimResource(resource, metaOf(doc), type, ctx.baseUrl, related), projection);
 }
 
-/**
- * 400 invalidValue unless a User's new manager (RFC 7643 §4.3 `manager.value`) is the id of a User
- * of the tenant: one point read, before anything is written, the way group members are checked
- * (assertMembers). A manager the write leaves as it was is not read again.
- */
-async function assertManager(ctx: OperationContext, type: ResourceTypeName, next: WireResource, before?: WireResource): Promise<void> {
+/** 412 unless the client's If-Match (RFC 7232) names the version of the document as loaded. */
+function checkVersion(doc: ResourceDoc, ifMatch: string | undefined): void {
+  if (!ifMatchHolds(ifMatch, versionOf(doc))) throw new PreconditionFailedError(`${doc.kind} ${doc.id}`, ifMatch, versionOf(doc));
+}
+
+/** A User's manager that a write sets anew (RFC 7643 §4.3); one it leaves as it was is not read again. */
+function newManager(type: ResourceTypeName, next: WireResource, before?: WireResource): string | undefined {
   const id = type === "User" ? managerIdOf(next) : undefined;
-  if (id === undefined || (before && managerIdOf(before) === id)) return;
-  const doc = (await ctx.services.resources.readMany(ctx.tenantId, [id])).get(id);
-  if (doc?.kind === "User") return;
-  throw badRequest(
-    "invalidValue",
-    doc?.kind === "Group"
-      ? `'${MANAGER_PATH}' names '${id}', which is a Group; a manager must be the id of a User.`
-      : `No User with id '${id}' exists in this tenant; '${MANAGER_PATH}' must be the id of a provisioned User.`,
-  );
+  return id === undefined || (before && managerIdOf(before) === id) ? undefined : id;
+}
+
+/**
+ * Loads the members a write adds and the manager it sets, in one bulk read, and checks them
+ * (scim/references.ts) before anything is written. A failed read is an error, never "unknown".
+ */
+async function checkReferences(ctx: OperationContext, groupId: string, members: string[], manager: string | undefined): Promise<void> {
+  const ids = [...members, ...(manager === undefined ? [] : [manager])];
+  if (ids.length === 0) return;
+  const found = await ctx.services.resources.readMany(ctx.tenantId, ids);
+  const kindOf = (id: string) => found.get(id)?.kind;
+  if (members.length) checkMembers(members, kindOf, groupId);
+  if (manager !== undefined) checkManager(manager, kindOf);
 }
 
 /**
@@ -123,66 +145,48 @@ async function relatedOf(
   return out;
 }
 
-/** Serves one resource; `known` members (a create) save reading them back. */
-async function respond(
+/** The result of a write, with the resource rendered when the adapter asks for it; `known` members (a create) save reading them back. */
+async function resultOf(
   ctx: OperationContext,
-  type: ResourceTypeName,
+  kind: "created" | "changed" | "unchanged",
   doc: ResourceDoc,
-  status: number,
-  projection: Projection,
+  request: WriteRequest,
   known?: string[],
-): Promise<ScimOutcome> {
-  const related = known ? known.map((id) => ({ id })) : (await relatedOf(ctx, type, [doc], projection))?.get(doc.id);
-  const body = render(ctx, type, doc, projection, related);
-  return { status, body, version: metaOf(doc).version, ...(status === 201 ? { location: (body.meta as { location: string }).location } : {}) };
+): Promise<Written> {
+  const out = { kind, id: doc.id, version: metaOf(doc).version };
+  if (!request.projection) return out;
+  const type = doc.kind as ResourceTypeName;
+  const related = known ? known.map((id) => ({ id })) : (await relatedOf(ctx, type, [doc], request.projection))?.get(doc.id);
+  return { ...out, resource: render(ctx, type, doc, request.projection, related) };
 }
 
-/**
- * The product state a SCIM write of a User stores: a new or changed externalId (the Entra object
- * ID) links the user; a write that leaves externalId alone leaves the link alone, so an object ID
- * an admin set by hand stays until Entra sends one.
- */
-function linkedProduct(settings: TenantSettings) {
-  return (resource: WireResource, current: StoredProduct | undefined, before: WireResource | undefined): StoredProduct => {
-    const product = current as ProductUser | undefined;
-    const next = product && before?.externalId === resource.externalId ? product : linkExternalId(product ?? newProductUser(settings), resource.externalId);
-    return next as unknown as StoredProduct;
-  };
-}
-
-/** Store options of a write: its provisioning-log event (in the same batch) and, for Users, identity linking. */
-async function writeOptions(ctx: OperationContext, trail: AuditTrail, type: ResourceTypeName, status: number, logInBatch = true): Promise<WriteOptions> {
-  const settings = (trail.settings ??= await tenantSettings(ctx));
-  return {
-    now: ctx.now,
-    ...(logInBatch ? { audit: await trail.draft(status) } : {}),
-    ...(type === "User" ? { product: linkedProduct(settings) } : {}),
-  };
-}
-
-/** Membership changes and what follows from them (roles); the log records the counts. */
-async function changeMembers(ctx: OperationContext, trail: AuditTrail, group: ResourceDoc, change: MemberChange) {
-  const { settings, ...counts } = await changeMembership(ctx, group, change);
+/** Membership changes and what follows from them (roles); the log records the counts. `settings`: read fresh by the caller's load. */
+async function changeMembers(ctx: OperationContext, trail: AuditTrail, group: ResourceDoc, change: MemberChange, settings?: TenantSettings) {
+  const { settings: latest, ...counts } = await changeMembership(ctx, group, change, settings);
   trail.members = counts;
-  trail.settings = settings;
+  trail.settings = latest;
 }
 
 const sameFacts = (a: GroupFacts, b: GroupFacts) => a.id === b.id && a.displayName === b.displayName && a.externalId === b.externalId;
 
 /**
+ * After a write to a group: a pending mapping that already named the group before the write is
+ * bound now (its create did not: see bindPendingLate), judged on the settings the write loaded.
  * A group's new externalId (object ID) can make role mappings start or stop matching it (a new
  * displayName never does: mappings keep the group's id): after such a write the settings are read
  * fresh (a mapping saved meanwhile is seen). A write that leaves both as they were (a member
  * change) cannot change which mappings match, whatever the settings say, so nothing is read.
  */
-async function afterGroupChange(ctx: OperationContext, before: ResourceDoc, after: ResourceDoc): Promise<void> {
-  if (await bindArrivedGroup(ctx, before, true)) {
+async function afterGroupChange(ctx: OperationContext, before: ResourceDoc, after: ResourceDoc, loaded: TenantSettings): Promise<void> {
+  const facts = groupFacts(before);
+  const waiting = [...loaded.roleMappings, ...loaded.teamMappings].some((m) => pendingMatches(m.group, facts));
+  if (waiting && (await bindArrivedGroup(ctx, before))) {
     await recomputeGroup(ctx, after, "role-map");
     return;
   }
   if (sameFacts(groupFacts(before), groupFacts(after))) return;
   const settings = await tenantSettings(ctx, { fresh: true });
-  if (!roleMatchChanged(settings, before, after)) return;
+  if (!roleMatchChanged(settings, groupFacts(before), groupFacts(after))) return;
   await recomputeGroup(ctx, after, "rename");
 }
 
@@ -294,144 +298,154 @@ async function searchAllByCursor(ctx: OperationContext, parts: { type: ResourceT
   return { status: 200, body: cursorListResponse(page, total, next && encodeCursor(binding, next, ctx.now)) };
 }
 
-/** GET /Users/{id}, GET /Groups/{id} (RFC 7644 §3.4.1). */
-export async function getResource(ctx: OperationContext, type: ResourceTypeName, id: string, projection: Projection): Promise<ScimOutcome> {
-  const doc = await ctx.services.resources.require(ctx.tenantId, type, id);
-  return respond(ctx, type, doc, 200, projection);
-}
-
-/** POST /Users, POST /Groups (RFC 7644 §3.3). */
-export function createResource(
+/** GET /Users/{id}, GET /Groups/{id} (RFC 7644 §3.4.1): the resource as served, and its version. */
+export async function getResource(
   ctx: OperationContext,
   type: ResourceTypeName,
-  input: WriteInput,
+  id: string,
+  projection: Projection,
+): Promise<{ body: WireResource; version: string }> {
+  const doc = await ctx.services.resources.require(ctx.tenantId, type, id);
+  const related = (await relatedOf(ctx, type, [doc], projection))?.get(doc.id);
+  return { body: render(ctx, type, doc, projection, related), version: metaOf(doc).version };
+}
+
+/**
+ * POST /Users, POST /Groups (RFC 7644 §3.3). A User gets its product state from identity linking,
+ * or `product` as an admin gives it (the CLI). The document, its lookups and its log event land in
+ * one batch; a Group created with members logs once its members are written.
+ */
+export async function createResource(
+  ctx: OperationContext,
+  trail: AuditTrail,
+  type: ResourceTypeName,
+  input: ParsedResource,
+  request: WriteRequest,
   options: { product?: StoredProduct } = {},
-): Promise<ScimOutcome> {
-  return logged(
-    ctx,
-    { operation: "create", resourceType: type },
-    async (trail) => {
-      const body = await input.body();
-      trail.name(body);
-      const parsed = parseResource(withCanonicalManager(body, type), type);
-      const { resource, members } = parsed;
-      trail.ignoredAttributes = parsed.ignored;
-      const store = ctx.services.resources;
-      if (members?.length) await assertMembers(ctx, members, "(new)");
-      await assertManager(ctx, type, resource);
-      const write = await writeOptions(ctx, trail, type, 201, !members?.length);
-      const doc = await store.create(ctx.tenantId, type, resource, options.product ? { ...write, product: () => options.product! } : write);
-      trail.resourceId = doc.id;
-      if (!members?.length) trail.landed();
-      // Mappings made by this group's name or object ID before it existed now name it by id (before its members' roles are computed).
-      if (type === "Group") await bindArrivedGroup(ctx, doc);
-      if (members?.length) {
-        trail.describe(undefined, resource);
-        trail.changedAttributes.push("members");
-        await changeMembers(ctx, trail, doc, { add: members, remove: [] });
-      }
-      return respond(ctx, type, doc, 201, input.projection, type === "Group" ? (members ?? []) : undefined);
-    },
-    (r) => r.status,
+): Promise<Written> {
+  const { resource, members = [] } = input;
+  trail.ignoredAttributes = input.ignored;
+  const settings = (trail.settings ??= await tenantSettings(ctx));
+  await checkReferences(ctx, "(new)", members, newManager(type, resource));
+  const draft = members.length ? undefined : trail.draftWith(request.status, settings);
+  const doc = await withRetry(
+    `creating a ${type}`,
+    async () => undefined,
+    () => planCreate({ tenantId: ctx.tenantId, id: randomUUID(), now: ctx.now, type, resource, settings, product: options.product, draft }),
+    (write) => ctx.services.resources.write(write),
   );
+  trail.resourceId = doc.id;
+  if (draft) trail.landed();
+  // Mappings made by this group's name or object ID before it existed now name it by id (before its members' roles are computed).
+  if (type === "Group") await bindArrivedGroup(ctx, doc);
+  if (members.length) {
+    trail.describe(undefined, resource);
+    trail.changedAttributes.push("members");
+    await changeMembers(ctx, trail, doc, { add: members, remove: [] });
+  }
+  return resultOf(ctx, "created", doc, request, type === "Group" ? members : undefined);
 }
 
 /** PUT /Users/{id}, PUT /Groups/{id} (RFC 7644 §3.5.1): replaces every writable attribute. */
-export function replaceResource(ctx: OperationContext, type: ResourceTypeName, id: string, input: WriteInput): Promise<ScimOutcome> {
-  return logged(
-    ctx,
-    { operation: "replace", resourceType: type, resourceId: id },
-    async (trail) => {
-      const parsed = parseResource(withCanonicalManager(await input.body(), type), type);
-      const { resource, members } = parsed;
-      trail.ignoredAttributes = parsed.ignored;
-      const store = ctx.services.resources;
-      const current = await store.require(ctx.tenantId, type, id);
-      trail.name(current.resource);
-      if (members?.length) await assertMembers(ctx, members, current.id);
-      await assertManager(ctx, type, resource, current.resource);
-      const withMembers = type === "Group" && members !== undefined;
-      const doc = await store.update(ctx.tenantId, type, current.id, () => resource, {
-        ...(await writeOptions(ctx, trail, type, 200, !withMembers)),
-        ifMatch: input.ifMatch,
-        current,
-      });
-      if (!withMembers) trail.landed();
-      if (type === "Group") {
-        trail.describe(current.resource, doc.resource);
-        if (withMembers) await changeMembers(ctx, trail, doc, { replace: members });
-        if (withMembers) trail.changedAttributes.push("members");
-        await afterGroupChange(ctx, current, doc);
-      } else if (doc.resource.active === false) {
-        await flagLastAdmin(ctx, current, "disconnected");
-        if (current.resource.active !== false) await endSessions(ctx, doc.id);
-      }
-      return respond(ctx, type, doc, 200, input.projection);
+export async function replaceResource(
+  ctx: OperationContext,
+  trail: AuditTrail,
+  type: ResourceTypeName,
+  id: string,
+  input: ParsedResource,
+  request: WriteRequest,
+): Promise<Written> {
+  const { resource, members } = input;
+  trail.ignoredAttributes = input.ignored;
+  const store = ctx.services.resources;
+  const load = () => store.require(ctx.tenantId, type, id);
+  const current = await load();
+  trail.name(current.resource);
+  const settings = (trail.settings ??= await tenantSettings(ctx));
+  await checkReferences(ctx, current.id, members ?? [], newManager(type, resource, current.resource));
+  const withMembers = type === "Group" && members !== undefined;
+  const draft = withMembers ? undefined : trail.draftWith(request.status, settings);
+  const doc = await withRetry(
+    `updating ${type} ${id}`,
+    load,
+    (loaded) => {
+      checkVersion(loaded, request.ifMatch);
+      return planReplace(loaded, resource, ctx.now, settings, draft);
     },
-    (r) => r.status,
+    (write) => store.write(write),
+    current,
   );
+  if (draft) trail.landed();
+  if (type === "Group") {
+    trail.describe(current.resource, doc.resource);
+    if (withMembers) await changeMembers(ctx, trail, doc, { replace: members });
+    if (withMembers) trail.changedAttributes.push("members");
+    await afterGroupChange(ctx, current, doc, trail.settings ?? settings);
+  } else if (doc.resource.active === false) {
+    await flagLastAdmin(ctx, current, "disconnected");
+    if (current.resource.active !== false) await endSessions(ctx, doc.id);
+  }
+  return resultOf(ctx, "changed", doc, request);
 }
 
 /**
  * PATCH /Users/{id}, PATCH /Groups/{id} (RFC 7644 §3.5.2), both Entra dialects. All operations
- * are checked before anything is written; a concurrent writer makes the store re-apply them to the
- * fresh document. Users answer 200 with the resource; Groups answer 204, as Entra prefers.
+ * are checked before anything is written; a concurrent writer makes them apply again to the fresh
+ * document. A change of a group's members only rewrites no document (only its lastModified), so
+ * concurrent member changes never collide; their settings are read fresh once here, for the
+ * membership change's decisions.
  */
-export function patchResource(ctx: OperationContext, type: ResourceTypeName, id: string, input: WriteInput): Promise<ScimOutcome> {
-  return logged(
-    ctx,
-    { operation: "patch", resourceType: type, resourceId: id },
-    async (trail) => {
-      const body = await input.body();
-      trail.patchDialect = patchDialectOf(body, input.rfcPatchFlag);
-      const ops = parsePatchRequest(body);
-      const store = ctx.services.resources;
-      const current = await store.require(ctx.tenantId, type, id);
-      trail.name(current.resource);
-      const trial = applyPatch(current.resource, ops, type);
-      trail.ignoredAttributes = trial.ignored;
-      const delta: MemberDelta | undefined = trial.members;
-      const adds = delta ? (delta.kind === "replace" ? delta.ids : delta.add) : [];
-      if (adds.length) await assertMembers(ctx, adds, current.id);
-      await assertManager(ctx, type, trial.resource, current.resource);
-      const status = type === "Group" ? 204 : 200;
-      let doc: ResourceDoc;
-      if (trial.changedAttributes.some((a) => a !== "members")) {
-        doc = await store.update(
-          ctx.tenantId,
-          type,
-          current.id,
-          (fresh) => {
-            const result = fresh === current ? trial : applyPatch(fresh.resource, ops, type);
-            if (result.changedAttributes.filter((a) => a !== "members").length === 0) return undefined;
-            validateResource(result.resource, type);
-            return result.resource;
-          },
-          { ...(await writeOptions(ctx, trail, type, status, !delta)), ifMatch: input.ifMatch, current, touch: delta !== undefined },
-        );
-        if (!delta) trail.landed();
-        trail.describe(current.resource, doc.resource);
-      } else {
-        // Members only (or nothing): no version-checked rewrite, so concurrent member changes never collide.
-        checkIfMatch(current, input.ifMatch);
-        doc = delta ? await store.touch(ctx.tenantId, type, current.id, ctx.now, input.ifMatch ? current : undefined) : current;
-      }
-      if (delta) {
-        trail.changedAttributes.push("members");
-        await changeMembers(ctx, trail, doc, delta.kind === "replace" ? { replace: delta.ids } : { add: delta.add, remove: delta.remove });
-      }
-      if (type === "Group") {
-        await afterGroupChange(ctx, current, doc);
-        return { status, version: metaOf(doc).version };
-      }
-      if (doc.resource.active === false) {
-        await flagLastAdmin(ctx, current, "disconnected");
-        if (current.resource.active !== false) await endSessions(ctx, doc.id);
-      }
-      return respond(ctx, type, doc, status, input.projection);
-    },
-    (r) => r.status,
-  );
+export async function patchResource(
+  ctx: OperationContext,
+  trail: AuditTrail,
+  type: ResourceTypeName,
+  id: string,
+  ops: PatchOp[],
+  request: WriteRequest,
+): Promise<Written> {
+  const store = ctx.services.resources;
+  const load = () => store.require(ctx.tenantId, type, id);
+  const current = await load();
+  trail.name(current.resource);
+  const trial = applyPatch(current.resource, ops, type);
+  trail.ignoredAttributes = trial.ignored;
+  const delta: MemberDelta | undefined = trial.members;
+  const settings = (trail.settings = await tenantSettings(ctx, { fresh: delta !== undefined }));
+  const adds = delta ? (delta.kind === "replace" ? delta.ids : delta.add) : [];
+  await checkReferences(ctx, current.id, adds, newManager(type, trial.resource, current.resource));
+  const draft = delta ? undefined : trail.draftWith(request.status, settings);
+  let doc = current;
+  let wrote = false;
+  if (trial.changedAttributes.some((a) => a !== "members")) {
+    doc = await withRetry(
+      `updating ${type} ${id}`,
+      load,
+      (loaded) => {
+        checkVersion(loaded, request.ifMatch);
+        return planPatch(loaded, ops, ctx.now, settings, draft);
+      },
+      async ({ write }, loaded) => {
+        if (!write) return loaded;
+        const written = await store.write(write);
+        wrote = true;
+        return written;
+      },
+      current,
+    );
+    if (wrote && draft) trail.landed();
+    trail.describe(current.resource, doc.resource);
+  } else checkVersion(current, request.ifMatch);
+  if (delta && !wrote) doc = await store.touch(ctx.tenantId, type, current.id, ctx.now, request.ifMatch ? current : undefined);
+  if (delta) {
+    trail.changedAttributes.push("members");
+    await changeMembers(ctx, trail, doc, delta.kind === "replace" ? { replace: delta.ids } : { add: delta.add, remove: delta.remove }, settings);
+  }
+  if (type === "Group") await afterGroupChange(ctx, current, doc, trail.settings ?? settings);
+  else if (doc.resource.active === false) {
+    await flagLastAdmin(ctx, current, "disconnected");
+    if (current.resource.active !== false) await endSessions(ctx, doc.id);
+  }
+  return resultOf(ctx, wrote || delta ? "changed" : "unchanged", doc, request);
 }
 
 /**
@@ -439,57 +453,62 @@ export function patchResource(ctx: OperationContext, type: ResourceTypeName, id:
  * the tenant's retention period (then purged by Cosmos DB TTL); SCIM no longer sees it. Its
  * memberships go before the record (and again after, for one added while the delete ran).
  */
-export function deleteResource(ctx: OperationContext, type: ResourceTypeName, id: string, input: { ifMatch?: string }): Promise<ScimOutcome> {
-  return logged(
-    ctx,
-    { operation: "delete", resourceType: type, resourceId: id },
-    async (trail) => {
-      const { resources, memberships } = ctx.services;
-      if (type === "Group") {
-        const large = await deleteLargeGroup(ctx, trail, id, input.ifMatch);
-        if (large) return large;
-      }
-      const related = await memberships.of(ctx.tenantId, type, id);
-      const before = await resources.get(ctx.tenantId, type, id);
-      if (before) trail.name(before.resource);
-      if (!before) {
-        await memberships.removeDocs(
-          ctx.tenantId,
-          related.map((r) => r.id),
-        );
-        await resources.require(ctx.tenantId, type, id);
-        return { status: 204 };
-      }
-      checkIfMatch(before, input.ifMatch);
-      // Read once, fresh, where the role recomputation used to read them: it and the log event use these.
-      const settings = (trail.settings = await tenantSettings(ctx, { fresh: true }));
-      const members = type === "Group" && mapsRoles(settings, before) ? related.map((r) => r.other) : [];
-      // Roles first, as if the group were gone: a retried DELETE (the group still there) redoes them.
-      await recomputeRoles(ctx, members, { withoutGroup: before.id, settings });
-      await memberships.removeDocs(
-        ctx.tenantId,
-        related.map((r) => r.id),
-      );
-      await resources.delete(ctx.tenantId, type, id, {
-        ...(await writeOptions(ctx, trail, type, 204)),
-        ifMatch: input.ifMatch,
-        current: before,
-        formerGroups: type === "User" ? related.map((r) => r.other) : undefined,
-        retentionSeconds: type === "User" ? deletedUserTtlSeconds(settings) : undefined,
-      });
-      trail.landed();
-      await memberships.removeDocs(
-        ctx.tenantId,
-        (await memberships.of(ctx.tenantId, type, id)).map((r) => r.id),
-      );
-      if (type === "User") {
-        await flagLastAdmin(ctx, before, "deleted");
-        await endSessions(ctx, id);
-      }
-      return { status: 204 };
-    },
-    (r) => r.status,
+export async function deleteResource(
+  ctx: OperationContext,
+  trail: AuditTrail,
+  type: ResourceTypeName,
+  id: string,
+  request: WriteRequest,
+): Promise<WriteResult> {
+  const { resources, memberships } = ctx.services;
+  if (type === "Group") {
+    const large = await deleteLargeGroup(ctx, trail, id, request);
+    if (large) return large;
+  }
+  const related = await memberships.of(ctx.tenantId, type, id);
+  const load = () => resources.require(ctx.tenantId, type, id);
+  const before = await resources.get(ctx.tenantId, type, id);
+  if (!before) {
+    await memberships.removeDocs(
+      ctx.tenantId,
+      related.map((r) => r.id),
+    );
+    await load();
+    return { kind: "deleted" };
+  }
+  trail.name(before.resource);
+  checkVersion(before, request.ifMatch);
+  // Read once, fresh, where the role recomputation used to read them: it and the log event use these.
+  const settings = (trail.settings = await tenantSettings(ctx, { fresh: true }));
+  const members = type === "Group" && mapsRoles(settings, groupFacts(before)) ? related.map((r) => r.other) : [];
+  // Roles first, as if the group were gone: a retried DELETE (the group still there) redoes them.
+  await recomputeRoles(ctx, members, { withoutGroup: before.id, settings });
+  await memberships.removeDocs(
+    ctx.tenantId,
+    related.map((r) => r.id),
   );
+  const draft = trail.draftWith(request.status, settings);
+  const retention = type === "User" ? { retentionSeconds: deletedUserTtlSeconds(settings), formerGroups: related.map((r) => r.other) } : {};
+  await withRetry(
+    `deleting ${type} ${id}`,
+    load,
+    (loaded) => {
+      checkVersion(loaded, request.ifMatch);
+      return planDelete(loaded, ctx.now, draft, retention);
+    },
+    (write) => resources.write(write),
+    before,
+  );
+  trail.landed();
+  await memberships.removeDocs(
+    ctx.tenantId,
+    (await memberships.of(ctx.tenantId, type, id)).map((r) => r.id),
+  );
+  if (type === "User") {
+    await flagLastAdmin(ctx, before, "deleted");
+    await endSessions(ctx, id);
+  }
+  return { kind: "deleted" };
 }
 
 /**
@@ -502,10 +521,11 @@ export function deleteResource(ctx: OperationContext, type: ResourceTypeName, id
  * small group (deleted inline as before). A group already gone whose memberships are many (a
  * retried DELETE) gets its job started again, and answers 404.
  */
-async function deleteLargeGroup(ctx: OperationContext, trail: AuditTrail, id: string, ifMatch: string | undefined): Promise<ScimOutcome | undefined> {
+async function deleteLargeGroup(ctx: OperationContext, trail: AuditTrail, id: string, request: WriteRequest): Promise<WriteResult | undefined> {
+  const { ifMatch } = request;
   const { resources, jobs } = ctx.services;
   const limit = ctx.services.config.jobs.inlineMembers;
-  for (let attempt = 1; ; attempt++) {
+  const load = async () => {
     const probe = await jobs.memberPage(ctx.tenantId, id, undefined, limit + 1);
     if (probe.length <= limit) return undefined;
     requireQueue(ctx.services);
@@ -516,24 +536,38 @@ async function deleteLargeGroup(ctx: OperationContext, trail: AuditTrail, id: st
       if (job.state === "queued" || job.state === "running") await kickOff(ctx, job);
       throw new NotFoundError(`Group ${id}`);
     }
-    checkIfMatch(group, ifMatch);
-    const settings = (trail.settings = await tenantSettings(ctx));
-    const job = newJob(ctx, "delete-group", group, "delete", mapsRoles(settings, group));
-    try {
-      await jobs.deleteGroupWithJob(group, job, await trail.draft(204), {
-        resourceType: "Group",
-        resourceId: id,
-        ...resourceNames("Group", group.resource),
-        changedAttributes: [],
-        detail: `More than ${limit} members: job ${job.id} ${job.recompute ? "recomputes their roles and " : ""}removes the memberships in the background.`,
-      });
-    } catch (error) {
-      // The group changed (or went) between the read and the batch: read it again, unless the client's If-Match pinned a version.
-      if ((error instanceof PreconditionFailedError || error instanceof NotFoundError) && !ifMatch && attempt < 5) continue;
-      throw error;
-    }
-    trail.landed();
-    await kickOff(ctx, job);
-    return { status: 204 };
-  }
+    return { group, settings: (trail.settings = await tenantSettings(ctx)) };
+  };
+  const job = await withRetry(
+    `deleting Group ${id}`,
+    load,
+    (loaded) => {
+      if (!loaded) return undefined;
+      checkVersion(loaded.group, ifMatch);
+      return newJob(ctx, "delete-group", loaded.group, "delete", mapsRoles(loaded.settings, groupFacts(loaded.group)));
+    },
+    async (job, loaded) => {
+      if (!job || !loaded) return undefined;
+      try {
+        await jobs.deleteGroupWithJob(loaded.group, job, trail.draftWith(request.status, loaded.settings), {
+          resourceType: "Group",
+          resourceId: id,
+          ...resourceNames("Group", loaded.group.resource),
+          changedAttributes: [],
+          detail: `More than ${limit} members: job ${job.id} ${job.recompute ? "recomputes their roles and " : ""}removes the memberships in the background.`,
+        });
+      } catch (error) {
+        // The group changed (or went) between the read and the batch: load it again, unless the client's If-Match pinned a version.
+        if ((error instanceof PreconditionFailedError || error instanceof NotFoundError) && !ifMatch) throw new StaleWriteError(`Group ${id}`);
+        throw error;
+      }
+      return job;
+    },
+    undefined,
+    5,
+  );
+  if (!job) return undefined;
+  trail.landed();
+  await kickOff(ctx, job);
+  return { kind: "deleted" };
 }

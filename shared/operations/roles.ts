@@ -1,4 +1,4 @@
-import { LIMITS, adminRole, canonicalRole, refKey, refMatches, type GroupRef, type RoleMapping, type TenantSettings } from "../product/settings.js";
+import { LIMITS, adminRole, canonicalRole, refKey, type GroupRef, type RoleMapping, type TenantSettings } from "../product/settings.js";
 import { computeRole, nextRole, type RoleSource } from "../product/roles.js";
 import type { ResourceDoc } from "../store/resources.js";
 import type { JobDoc } from "../store/jobs.js";
@@ -9,6 +9,7 @@ import { AuditTrail, logged } from "./audit-trail.js";
 import { logConflict, recomputeRoles } from "./recompute.js";
 import { bindPending, bindPendingLate, groupLabel, groupsNamed, mappedGroups, refsNamed, tenantSettings, updateSettings } from "./settings.js";
 import { groupFacts, isActive, userProduct } from "./views.js";
+import type { RoleList, RoleMapped, RoleUnmapped } from "../contracts/admin-api.js";
 
 export { recomputeRoles, groupsNamed };
 
@@ -24,13 +25,6 @@ export async function flagLastAdmin(ctx: OperationContext, before: ResourceDoc, 
   if ((await ctx.services.resources.countRole(ctx.tenantId, admin, true)) > 0) return;
   const detail = `Provisioning ${change} user ${String(before.resource.userName)}, the last active ${admin} of the tenant; appoint another ${admin}.`;
   await logConflict(ctx, before.id, detail);
-}
-
-export const mapsRoles = (settings: TenantSettings, group: ResourceDoc) => settings.roleMappings.some((m) => refMatches(m.group, groupFacts(group)));
-
-/** Whether a change of a group changes which role mappings match it: only its object ID can (mappings never follow a name). */
-export function roleMatchChanged(settings: TenantSettings, before: ResourceDoc, after: ResourceDoc): boolean {
-  return settings.roleMappings.some((m) => refMatches(m.group, groupFacts(before)) !== refMatches(m.group, groupFacts(after)));
 }
 
 /**
@@ -132,7 +126,7 @@ export async function bindIfArrived(ctx: OperationContext, selector: string): Pr
 }
 
 /** The tenant's roles, lowest first, its default and its group → role mappings with each group's current name and member count. */
-export async function listRoles(ctx: OperationContext) {
+export async function listRoles(ctx: OperationContext): Promise<RoleList> {
   const s = await tenantSettings(ctx);
   const views = await mappedGroups(
     ctx,
@@ -281,7 +275,7 @@ const changedBetween = (before: Map<string, string>, after: Map<string, string>)
  * `changed` counts the roles that changed inside the request; a large group is recomputed by a
  * background job (`jobs`), whose roles change after the answer.
  */
-export async function mapRoleCounted(ctx: OperationContext, input: { group?: unknown; role?: unknown; pending?: unknown }) {
+export async function mapRoleCounted(ctx: OperationContext, input: { group?: unknown; role?: unknown; pending?: unknown }): Promise<RoleMapped> {
   const group = groupSelector(input.group);
   roleOf(await tenantSettings(ctx), input.role);
   const pending = pendingFlag(input.pending);
@@ -298,7 +292,7 @@ export async function mapRoleCounted(ctx: OperationContext, input: { group?: unk
 }
 
 /** `POST /api/admin/roles/unmap {group}`: removes the mapping and recomputes (the CLI's operation); `jobs` as for map. */
-export async function unmapRoleCounted(ctx: OperationContext, input: { group?: unknown }) {
+export async function unmapRoleCounted(ctx: OperationContext, input: { group?: unknown }): Promise<RoleUnmapped> {
   const group = groupSelector(input.group);
   const settings = await tenantSettings(ctx, { fresh: true });
   const views = await mappedGroups(

@@ -1,4 +1,5 @@
 import { URN } from "../scim/urns.js";
+import { parseResource } from "../scim/resource.js";
 import { foldUserName } from "../scim/names.js";
 import { isGuid } from "../auth/secrets.js";
 import { canSignIn, loginTypesOf, newProductUser, userStatus, type ProductUser } from "../product/identity.js";
@@ -107,17 +108,17 @@ export async function createUser(ctx: OperationContext, input: { userName: strin
   const objectId = input.objectId === undefined ? undefined : objectIdFrom(input.objectId, "--object-id");
   const settings = await tenantSettings(ctx);
   const product = newProductUser(settings, { password: input.loginTypes.includes("password"), objectId, source: "admin" });
-  const outcome = await createResource(
+  const resource = { schemas: [URN.user], userName: input.userName, ...(input.displayName ? { displayName: input.displayName } : {}), active: true };
+  const created = await logged(
     ctx,
-    "User",
-    {
-      body: async () => ({ schemas: [URN.user], userName: input.userName, ...(input.displayName ? { displayName: input.displayName } : {}), active: true }),
-      projection: {},
+    { operation: "create", resourceType: "User" },
+    (trail) => {
+      trail.name(resource);
+      return createResource(ctx, trail, "User", parseResource(resource, "User"), { status: 201 }, { product: product as unknown as StoredProduct });
     },
-    { product: product as unknown as StoredProduct },
+    () => 201,
   );
-  const id = (outcome.body as { id: string }).id;
-  return { id, userName: input.userName };
+  return { id: created.id, userName: input.userName };
 }
 
 /** A user (by SCIM id, userName or Object ID) with its status, login types, Object ID, teams, role and where the role comes from. */

@@ -48,6 +48,21 @@ export function linkExternalId(user: ProductUser, externalId: unknown): ProductU
   return user;
 }
 
+/**
+ * The product state a SCIM write of a User stores: a new or changed externalId (the Entra object
+ * ID) links the user; a write that leaves externalId alone leaves the link alone, so an object ID
+ * an admin set by hand stays until Entra sends one. `current`: the stored state (none: a new user).
+ */
+export function productAfterWrite(
+  settings: TenantSettings,
+  current: ProductUser | undefined,
+  before: Record<string, unknown> | undefined,
+  after: Record<string, unknown>,
+): ProductUser {
+  if (current && before?.externalId === after.externalId) return current;
+  return linkExternalId(current ?? newProductUser(settings), after.externalId);
+}
+
 /** The login types a user can sign in with: its own credentials, as far as the tenant allows them. */
 export function loginTypesOf(user: ProductUser, settings: TenantSettings): LoginType[] {
   const own: LoginType[] = [...(user.password ? (["password"] as const) : []), ...(user.objectId ? (["entra"] as const) : [])];

@@ -11,6 +11,14 @@ export type { RoleSource };
  * A mapping names its group by id (and object ID), never by name: a rename changes no role.
  */
 
+/** Whether any role mapping names the group (its members' roles follow it). */
+export const mapsRoles = (settings: TenantSettings, group: GroupFacts): boolean => settings.roleMappings.some((m) => refMatches(m.group, group));
+
+/** Whether a change of a group changes which role mappings match it: only its object ID can (mappings never follow a name). */
+export function roleMatchChanged(settings: TenantSettings, before: GroupFacts, after: GroupFacts): boolean {
+  return settings.roleMappings.some((m) => refMatches(m.group, before) !== refMatches(m.group, after));
+}
+
 /** The highest role among the mapped groups a user belongs to, or the default (RoleSource says which). */
 export function computeRole(groups: GroupFacts[], settings: TenantSettings): { role: string; source: RoleSource } {
   let best: { role: string; source: RoleSource } = { role: settings.defaultRole, source: { kind: "default" } };

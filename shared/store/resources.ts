@@ -1,10 +1,8 @@
-import { randomUUID } from "node:crypto";
 import type { Container, JSONObject, OperationInput, SqlParameter } from "@azure/cosmos";
 import type { Filter } from "../scim/filter.js";
 import type { ResourceTypeName } from "../scim/schemas.js";
 import { resolveAttribute } from "../scim/schemas.js";
 import type { ResourceMeta, WireResource } from "../scim/resource.js";
-import { describeWrite } from "../scim/changes.js";
 import { filterToSql, normalisedCopy, resolveSortBy } from "./filter-sql.js";
 import {
   ConflictError,
@@ -18,9 +16,9 @@ import {
   fromCosmos,
 } from "./errors.js";
 import { LOOKUPS, lookupDef, lookupId, lookupValue, lookupsOf, normalise, type LookupDoc } from "./lookups.js";
-import { auditDoc, outboxDoc, type AuditDraft, type AuditLogStore, type OutboxDoc } from "./audit-log.js";
+import type { AuditLogStore, OutboxDoc } from "./audit-log.js";
 import { bulk, type MembershipStore } from "./memberships.js";
-import { Retry, idempotent, withRetries, read } from "./retry.js";
+import { idempotent, read } from "./retry.js";
 import { AnchorCache, anchorQueryKey } from "./paging.js";
 
 /** The product's own fields of a user document; shared/product/identity.ts gives them meaning. */
@@ -43,12 +41,27 @@ export interface ResourceDoc {
   _etag?: string;
 }
 
-export interface WriteOptions {
-  now: Date;
-  /** Logged in the same transactional batch as the write, so a change and its log entry land together. */
-  audit?: AuditDraft;
-  /** The product state to store with a User, from its new attributes (identity linking). */
-  product?: (resource: WireResource, current: StoredProduct | undefined, before: WireResource | undefined) => StoredProduct;
+/**
+ * One resource write: the next document and the document it replaces as it was read (its ETag is
+ * the precondition; none for a create). `remove` deletes `before` instead. `event` is the log
+ * event that lands in the same transactional batch (see audit-log.ts outboxDoc).
+ */
+export interface ResourceWrite {
+  next: ResourceDoc;
+  before?: ResourceDoc;
+  remove?: boolean;
+  event?: OutboxDoc;
+}
+
+/**
+ * The document changed (or went, or its new id was taken) since it was read: the write did not
+ * land. The caller loads again and plans again (operations/retry.ts); never shown to a client.
+ */
+export class StaleWriteError extends Error {
+  override readonly name = "StaleWriteError";
+  constructor(readonly what: string) {
+    super(`${what} changed since it was read`);
+  }
 }
 
 export interface ListQuery {
@@ -88,8 +101,6 @@ export interface ListPage {
   more: boolean;
 }
 
-/** Attempts of a read-modify-write before giving up with 503. */
-const MAX_ATTEMPTS = 30;
 /** Most matches a sortBy query sorts (in memory); more is QueryTooLargeError. */
 const MAX_SORTED = 5000;
 /**
@@ -136,7 +147,7 @@ export function metaOf(doc: ResourceDoc): ResourceMeta {
   return { id: doc.id, created: doc.meta.created, lastModified: doc.meta.lastModified, version: versionOf(doc) };
 }
 
-const strip = ({ id, tenantId, kind, resource, meta, product }: ResourceDoc): ResourceDoc => ({
+export const strip = ({ id, tenantId, kind, resource, meta, product }: ResourceDoc): ResourceDoc => ({
   id,
   tenantId,
   kind,
@@ -150,14 +161,6 @@ const withoutSystemFields = (doc: ResourceDoc): Record<string, unknown> => Objec
 
 /** Cosmos DB ids are at most 255 characters and cannot contain / \\ ? or #. */
 export const storableId = (id: string) => id.length > 0 && id.length <= 200 && !/[/\\?#]/.test(id) && id.trim() === id;
-
-/** 412 unless If-Match (RFC 7232) names the current version; "*" or no header always passes. */
-export function checkIfMatch(current: ResourceDoc, ifMatch: string | undefined): void {
-  if (ifMatch === undefined || ifMatch.trim() === "*") return;
-  const wanted = ifMatch.split(",").map((v) => v.trim().replace(/^W\//, "").replace(/"/g, ""));
-  const have = versionOf(current).replace(/^W\//, "").replace(/"/g, "");
-  if (!wanted.includes(have)) throw new PreconditionFailedError(`${current.kind} ${current.id}`, ifMatch, versionOf(current));
-}
 
 /** Users and Groups of every tenant with their lookup records, in one container partitioned by tenant. */
 export class ResourceStore {
@@ -287,47 +290,14 @@ export class ResourceStore {
     return { total, docs, more };
   }
 
-  /** Creates a resource; ConflictError when a unique value is taken. One batch on the happy path. */
-  async create(tenantId: string, type: ResourceTypeName, resource: WireResource, options: WriteOptions): Promise<ResourceDoc> {
-    const at = options.now.toISOString();
-    const doc: ResourceDoc = {
-      id: randomUUID(),
-      tenantId,
-      kind: type,
-      resource,
-      meta: { created: at, lastModified: at },
-      ...(options.product ? { product: options.product(resource, undefined, undefined) } : {}),
-    };
-    // A lost race on the new document's own id (a create whose reply was lost, re-sent) runs again.
-    return withRetries({ attempts: MAX_ATTEMPTS, what: `creating a ${type}` }, () => this.commit(doc, undefined, "create", options.audit));
-  }
-
   /**
-   * Read-modify-write with optimistic concurrency: `change` gets the current document and returns
-   * the new attributes (or undefined for "nothing changed"). A concurrent writer makes the store
-   * re-read and re-apply, so no update is lost. `ifMatch` is the client's If-Match (412 on mismatch).
+   * Writes one resource document with its lookup records and its log event in one transactional
+   * batch: a create, a replace guarded by the ETag of `before`, or (`remove`) a delete guarded the
+   * same way. StaleWriteError when the document changed meanwhile; ConflictError when a unique
+   * value is taken. Returns the document as written (with its new ETag).
    */
-  async update(
-    tenantId: string,
-    type: ResourceTypeName,
-    id: string,
-    change: (current: ResourceDoc) => WireResource | undefined,
-    options: WriteOptions & { ifMatch?: string; touch?: boolean; current?: ResourceDoc },
-  ): Promise<ResourceDoc> {
-    return withRetries({ attempts: MAX_ATTEMPTS, what: `updating ${type} ${id}` }, async (attempt) => {
-      const current = attempt === 1 && options.current ? options.current : await this.require(tenantId, type, id);
-      checkIfMatch(current, options.ifMatch);
-      const next = change(current);
-      if (next === undefined && !options.touch) return current;
-      const resource = next ?? current.resource;
-      const doc: ResourceDoc = {
-        ...strip(current),
-        resource,
-        meta: { ...current.meta, lastModified: options.now.toISOString() },
-        ...(options.product ? { product: options.product(resource, current.product, current.resource) } : {}),
-      };
-      return this.commit(doc, current, "replace", options.audit);
-    });
+  async write(w: ResourceWrite): Promise<ResourceDoc> {
+    return this.commit(w.next, w.before, !w.before ? "create" : w.remove ? "delete" : "replace", w.event);
   }
 
   /**
@@ -348,35 +318,6 @@ export class ResourceStore {
       if (cosmosStatus(error) !== 404) throw fromCosmos(error);
     }
     throw new NotFoundError(`${type} ${id}`);
-  }
-
-  /**
-   * Deletes a resource and its lookup records (memberships are the caller's: see MembershipStore).
-   * With `retentionSeconds`, a User is kept as a "DeletedUser" record (invisible to SCIM, its
-   * userName free again) that Cosmos DB purges after that time.
-   */
-  async delete(
-    tenantId: string,
-    type: ResourceTypeName,
-    id: string,
-    options: WriteOptions & { ifMatch?: string; retentionSeconds?: number; formerGroups?: string[]; current?: ResourceDoc },
-  ): Promise<void> {
-    await withRetries({ attempts: MAX_ATTEMPTS, what: `deleting ${type} ${id}` }, async (attempt) => {
-      const doc = attempt === 1 && options.current ? options.current : await this.require(tenantId, type, id);
-      checkIfMatch(doc, options.ifMatch);
-      if (type === "User" && options.retentionSeconds) {
-        const kept: ResourceDoc = {
-          ...strip(doc),
-          kind: "DeletedUser",
-          deletedAt: options.now.toISOString(),
-          formerGroups: options.formerGroups ?? [],
-          ttl: options.retentionSeconds,
-        };
-        await this.commit(kept, doc, "replace", options.audit);
-      } else {
-        await this.commit(strip(doc), doc, "delete", options.audit);
-      }
-    });
   }
 
   /** Several resources by id, in one bulk read per 100 (missing ids are left out; a failed read is an error). */
@@ -576,80 +517,86 @@ export class ResourceStore {
   /**
    * Writes a resource document together with its lookup records in one transactional batch:
    * new lookups first (Create: a taken value fails the batch), then the document (guarded by its
-   * ETag), then the lookups of values it no longer holds. A lost race on the document is `Retry`.
+   * ETag), then the lookups of values it no longer holds, then the log event. A lost race on the
+   * document is StaleWriteError. A lookup in the way is a fact to learn (a stale record to take
+   * over, one already gone), after which the batch is sent again; each such fact is learnt once.
    */
-  private async commit(doc: ResourceDoc, before: ResourceDoc | undefined, mode: "create" | "replace" | "delete", audit?: AuditDraft): Promise<ResourceDoc> {
+  private async commit(doc: ResourceDoc, before: ResourceDoc | undefined, mode: "create" | "replace" | "delete", event?: OutboxDoc): Promise<ResourceDoc> {
     const tenantId = doc.tenantId;
     const oldKeys = before ? lookupsOf(before.kind, before.resource) : new Map<string, { attribute: string; value: string }>();
     const newKeys = mode === "delete" ? new Map<string, { attribute: string; value: string }>() : lookupsOf(doc.kind, doc.resource);
     const takeovers = new Map<string, string>();
     const skipDeletes = new Set<string>();
-    let outbox: OutboxDoc | undefined;
-    // Each pass either lands, or learns one fact (a stale lookup to take over, a lookup already gone).
-    for (let pass = 1; pass <= 2 * (newKeys.size + oldKeys.size) + 2; pass++) {
-      const ops: OperationInput[] = [];
-      const roles: { kind: "lookup" | "doc" | "unlookup" | "audit"; key?: string }[] = [];
-      for (const [key, { attribute, value }] of newKeys) {
-        if (oldKeys.has(key)) continue;
-        const body: LookupDoc = { id: key, tenantId, kind: "Lookup", resource: {}, norm: {}, target: doc.id, attribute, value };
-        const etag = takeovers.get(key);
-        ops.push(
-          etag
-            ? { operationType: "Replace", id: key, partitionKey: tenantId, resourceBody: { ...body }, ifMatch: etag }
-            : { operationType: "Create", partitionKey: tenantId, resourceBody: { ...body } },
-        );
-        roles.push({ kind: "lookup", key });
-      }
-      // The normalised copy that case-insensitive filters compare (filter-sql.ts), rewritten with every write.
-      const body = { ...doc, norm: normalisedCopy(doc.resource) } as unknown as JSONObject;
-      if (mode === "create") ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: body });
-      else if (mode === "replace") ops.push({ operationType: "Replace", id: doc.id, partitionKey: tenantId, resourceBody: body, ifMatch: before!._etag });
-      // The SDK passes ifMatch through on Delete too; its type just does not declare it.
-      else ops.push({ operationType: "Delete", id: doc.id, partitionKey: tenantId, ifMatch: before!._etag } as OperationInput);
-      roles.push({ kind: "doc" });
-      for (const key of oldKeys.keys()) {
-        if (newKeys.has(key) || skipDeletes.has(key)) continue;
-        ops.push({ operationType: "Delete", id: key, partitionKey: tenantId });
-        roles.push({ kind: "unlookup", key });
-      }
-      if (audit) {
-        const deleted = mode === "delete" || doc.kind === "DeletedUser";
-        const event = outboxDoc(
-          auditDoc(tenantId, audit, {
-            resourceType: before?.kind ?? doc.kind,
-            resourceId: doc.id,
-            ...describeWrite(before?.kind ?? doc.kind, before?.resource, doc.resource, deleted),
-          }),
-        );
-        outbox = event;
-        ops.push({ operationType: "Create", partitionKey: tenantId, resourceBody: event as unknown as JSONObject });
-        roles.push({ kind: "audit" });
-      }
-
-      const response = await callBatch(() => this.container.items.batch(ops, tenantId));
+    const learnt = new Set<string>();
+    for (;;) {
+      const entries = this.batchOf(doc, before, mode, newKeys, oldKeys, takeovers, skipDeletes, event);
+      const response = await callBatch(() =>
+        this.container.items.batch(
+          entries.map((e) => e.op),
+          tenantId,
+        ),
+      );
       const results = response.result ?? [];
       const failed = results.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
       if (failed < 0) {
-        if (results.length < ops.length) throw fromCosmos({ code: response.code ?? 503 });
+        if (results.length < entries.length) throw fromCosmos({ code: response.code ?? 503 });
         // The change and its event have landed together; moving the event to the log may fail
         // without harm: the log reads the outbox too, and the audit-outbox timer delivers it.
-        if (outbox) await this.auditLog?.deliver(tenantId, [outbox]).catch(() => undefined);
-        const written = results[roles.findIndex((r) => r.kind === "doc")];
+        if (event) await this.auditLog?.deliver(tenantId, [event]).catch(() => undefined);
+        const written = results[entries.findIndex((e) => e.role === "doc")];
         return mode === "delete" ? doc : { ...doc, _etag: written?.eTag ?? (written?.resourceBody?._etag as string | undefined) };
       }
       const status = results[failed]!.statusCode;
-      const role = roles[failed]!;
+      const { role, key } = entries[failed]!;
       if (status !== 404 && status !== 409 && status !== 412) throw fromCosmos({ code: status });
-      if (role.kind === "doc") throw new Retry();
-      if (role.kind === "audit") throw fromCosmos({ code: status });
-      if (role.kind === "unlookup") {
-        if (status !== 404) throw fromCosmos({ code: status });
-        skipDeletes.add(role.key!);
-        continue;
-      }
-      await this.resolveTakenLookup(doc, role.key!, newKeys.get(role.key!)!, takeovers);
+      if (role === "doc") throw new StaleWriteError(`${doc.kind} ${doc.id}`);
+      if (role === "event" || (role === "unlookup" && status !== 404)) throw fromCosmos({ code: status });
+      // The same lookup in the way twice: another writer is moving it; read everything again.
+      if (learnt.has(`${role}:${key}:${status}`)) throw new StaleWriteError(`${doc.kind} ${doc.id}`);
+      learnt.add(`${role}:${key}:${status}`);
+      if (role === "unlookup") skipDeletes.add(key!);
+      else await this.resolveTakenLookup(doc, key!, newKeys.get(key!)!, takeovers);
     }
-    throw new Retry();
+  }
+
+  /** The operations of one commit attempt, each with what it writes (to tell which one failed). */
+  private batchOf(
+    doc: ResourceDoc,
+    before: ResourceDoc | undefined,
+    mode: "create" | "replace" | "delete",
+    newKeys: Map<string, { attribute: string; value: string }>,
+    oldKeys: Map<string, { attribute: string; value: string }>,
+    takeovers: Map<string, string>,
+    skipDeletes: Set<string>,
+    event: OutboxDoc | undefined,
+  ): { op: OperationInput; role: "lookup" | "doc" | "unlookup" | "event"; key?: string }[] {
+    const tenantId = doc.tenantId;
+    const entries: { op: OperationInput; role: "lookup" | "doc" | "unlookup" | "event"; key?: string }[] = [];
+    for (const [key, { attribute, value }] of newKeys) {
+      if (oldKeys.has(key)) continue;
+      const body: LookupDoc = { id: key, tenantId, kind: "Lookup", resource: {}, norm: {}, target: doc.id, attribute, value };
+      const etag = takeovers.get(key);
+      const op: OperationInput = etag
+        ? { operationType: "Replace", id: key, partitionKey: tenantId, resourceBody: { ...body }, ifMatch: etag }
+        : { operationType: "Create", partitionKey: tenantId, resourceBody: { ...body } };
+      entries.push({ op, role: "lookup", key });
+    }
+    // The normalised copy that case-insensitive filters compare (filter-sql.ts), rewritten with every write.
+    const body = { ...doc, norm: normalisedCopy(doc.resource) } as unknown as JSONObject;
+    const op: OperationInput =
+      mode === "create"
+        ? { operationType: "Create", partitionKey: tenantId, resourceBody: body }
+        : mode === "replace"
+          ? { operationType: "Replace", id: doc.id, partitionKey: tenantId, resourceBody: body, ifMatch: before!._etag }
+          : // The SDK passes ifMatch through on Delete too; its type just does not declare it.
+            ({ operationType: "Delete", id: doc.id, partitionKey: tenantId, ifMatch: before!._etag } as OperationInput);
+    entries.push({ op, role: "doc" });
+    for (const key of oldKeys.keys()) {
+      if (newKeys.has(key) || skipDeletes.has(key)) continue;
+      entries.push({ op: { operationType: "Delete", id: key, partitionKey: tenantId }, role: "unlookup", key });
+    }
+    if (event) entries.push({ op: { operationType: "Create", partitionKey: tenantId, resourceBody: event as unknown as JSONObject }, role: "event" });
+    return entries;
   }
 
   /** A lookup record exists for a value this write claims: ConflictError if its holder still has it, else take it over. */

@@ -3,6 +3,7 @@ import type { RunningHost } from "../../local/host.js";
 import { entraUser, patch, type Client } from "../helpers/host.js";
 import { ANN, Browser, signIn, startWithAdmin } from "../helpers/portal.js";
 import type { DevPerson } from "../../local/dev-oidc.js";
+import { strip } from "../../shared/store/resources.js";
 
 /** Sessions over HTTP: cookie attributes, logout, idle and absolute expiry (a controlled clock), disconnect. */
 
@@ -122,7 +123,8 @@ describe("disconnect", () => {
 
   it("tells a user whose session ends why: deleted, disconnected in Entra, or no longer allowed Entra sign-in", async () => {
     const deleted = await provisionedSession();
-    await host.services.resources.delete(tenantId, "User", deleted.userId, { now: new Date() });
+    const doomed = await host.services.resources.require(tenantId, "User", deleted.userId);
+    await host.services.resources.write({ next: strip(doomed), before: doomed, remove: true });
     const gone = await deleted.browser.me();
     expect({ status: gone.status, detail: gone.json.detail }).toEqual({
       status: 403,
@@ -130,10 +132,8 @@ describe("disconnect", () => {
         "Your account was deleted through Microsoft Entra ID (or by an administrator), so your session was ended. Ask your administrator to assign you the app again.",
     });
     const unlinked = await provisionedSession();
-    await host.services.resources.update(tenantId, "User", unlinked.userId, (doc) => doc.resource, {
-      now: new Date(),
-      product: (_r, current) => ({ ...current, objectId: undefined }),
-    });
+    const linked = await host.services.resources.require(tenantId, "User", unlinked.userId);
+    await host.services.resources.write({ next: { ...strip(linked), product: { ...linked.product, objectId: undefined } }, before: linked });
     const off = await unlinked.browser.me();
     expect(off.status).toBe(403);
     expect(off.json.detail).toMatch(
@@ -156,7 +156,8 @@ describe("disconnect", () => {
   it("refuses a disconnected user's live session with 403 and ends it", async () => {
     const { browser, userId } = await provisionedSession();
     // Disconnected behind the operations' back (as if ending the sessions had failed).
-    await host.services.resources.update(tenantId, "User", userId, (doc) => ({ ...doc.resource, active: false }), { now: new Date() });
+    const user = await host.services.resources.require(tenantId, "User", userId);
+    await host.services.resources.write({ next: { ...strip(user), resource: { ...user.resource, active: false } }, before: user });
     const refused = await browser.me();
     expect(refused.status).toBe(403);
     expect(refused.json.detail).toMatch(

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
 import { createServices } from "../../shared/services.js";
 import { ADMIN_CLI, type OperationContext, type Services } from "../../shared/operations/context.js";
-import { createResource, patchResource } from "../../shared/operations/resources.js";
+import { create as createOp, patch as patchOp } from "../helpers/operations.js";
 import { mapRole, unmapRole } from "../../shared/operations/roles.js";
 import { showUser } from "../../shared/operations/users.js";
 import { tenantSettings } from "../../shared/operations/settings.js";
@@ -20,7 +20,6 @@ let store: EmbeddedStore;
 let services: Services;
 let tenantId: string;
 const ctx = (s: Services = services): OperationContext => ({ tenantId, actor: ADMIN_CLI, now: new Date(), services: s, baseUrl: "" });
-const write = (body: unknown) => ({ body: async () => body, projection: {} });
 
 /** Services whose membership write first runs `meanwhile` (another request, landing in the window). */
 function withMappingInTheWindow(meanwhile: () => Promise<unknown>): Services {
@@ -43,15 +42,15 @@ beforeAll(async () => {
 });
 afterAll(async () => store?.close());
 
-const newUser = async (name: string) => ((await createResource(ctx(), "User", write(entraUser(name)))).body as { id: string }).id;
-const newGroup = async (name: string) => ((await createResource(ctx(), "Group", write({ schemas: [GROUP], displayName: name }))).body as { id: string }).id;
+const newUser = async (name: string) => (await createOp(ctx(), "User", entraUser(name))).id;
+const newGroup = async (name: string) => (await createOp(ctx(), "Group", { schemas: [GROUP], displayName: name })).id;
 
 describe("a mapping saved while members change", () => {
   it("gives an added member the role of a mapping saved between the change's plan and its write", async () => {
     const user = await newUser("race-add@contoso.com");
     const group = await newGroup("Race Admins");
     const racing = withMappingInTheWindow(() => mapRole(ctx(), "Race Admins", "Admin"));
-    await patchResource(ctx(racing), "Group", group, write(addMembers([user])));
+    await patchOp(ctx(racing), "Group", group, addMembers([user]));
     expect((await showUser(ctx(), user)).role).toBe("Admin");
   });
 
@@ -59,9 +58,9 @@ describe("a mapping saved while members change", () => {
     const user = await newUser("race-remove@contoso.com");
     const keeper = await newUser("race-keeper@contoso.com");
     const group = await newGroup("Race Managers");
-    await patchResource(ctx(), "Group", group, write(addMembers([user, keeper])));
+    await patchOp(ctx(), "Group", group, addMembers([user, keeper]));
     const racing = withMappingInTheWindow(() => mapRole(ctx(), "Race Managers", "Manager"));
-    await patchResource(ctx(racing), "Group", group, write(removeMembersDefault([user])));
+    await patchOp(ctx(racing), "Group", group, removeMembersDefault([user]));
     expect((await showUser(ctx(), user)).role).toBe("User");
     expect((await showUser(ctx(), keeper)).role).toBe("Manager");
   });
@@ -71,7 +70,7 @@ describe("a mapping saved while members change", () => {
     const group = await newGroup("Race Leads");
     await mapRole(ctx(), "Race Leads", "Manager");
     const racing = withMappingInTheWindow(() => unmapRole(ctx(), "Race Leads"));
-    await patchResource(ctx(racing), "Group", group, write(addMembers([user])));
+    await patchOp(ctx(racing), "Group", group, addMembers([user]));
     expect((await showUser(ctx(), user)).role).toBe("User");
   });
 });
@@ -83,8 +82,8 @@ describe("a mapping made before its group exists (pending)", () => {
     const settings = Object.create(services.settings) as Services["settings"];
     settings.update = async (...args: Parameters<Services["settings"]["update"]>) => {
       if (!group) {
-        const created = await createResource(ctx(), "Group", write({ schemas: [GROUP], displayName: "Race Newcomers", members: [{ value: user }] }));
-        group = (created.body as { id: string }).id;
+        const created = await createOp(ctx(), "Group", { schemas: [GROUP], displayName: "Race Newcomers", members: [{ value: user }] });
+        group = created.id;
         expect((await showUser(ctx(), user)).role).toBe("User");
       }
       return services.settings.update(...args);
@@ -102,12 +101,10 @@ describe("a mapping made before its group exists (pending)", () => {
     settings.update = async () => {
       throw new UnavailableError("the store answered 503");
     };
-    await expect(createResource(ctx({ ...services, settings }), "Group", write({ schemas: [GROUP], displayName: "Race Late" }))).rejects.toThrow(
-      UnavailableError,
-    );
+    await expect(createOp(ctx({ ...services, settings }), "Group", { schemas: [GROUP], displayName: "Race Late" })).rejects.toThrow(UnavailableError);
     const group = (await services.resources.findBy(tenantId, "Group", "displayName", "Race Late"))!.id;
     expect((await tenantSettings(ctx(), { fresh: true })).roleMappings).toContainEqual({ group: { pending: "Race Late" }, role: "Manager" });
-    await patchResource(ctx(), "Group", group, write(addMembers([user])));
+    await patchOp(ctx(), "Group", group, addMembers([user]));
     expect((await showUser(ctx(), user)).role).toBe("Manager");
     expect((await tenantSettings(ctx(), { fresh: true })).roleMappings).toContainEqual({ group: { id: group }, role: "Manager" });
   });

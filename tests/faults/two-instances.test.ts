@@ -7,7 +7,7 @@ import { ensureContainers, openCosmos } from "../../shared/store/cosmos.js";
 import { ConflictError } from "../../shared/store/errors.js";
 import { ReplicaLedger, faultLayer, type FaultLayer } from "../../local/faults.js";
 import { ADMIN_CLI, type OperationContext, type Services } from "../../shared/operations/context.js";
-import { createResource, deleteResource, patchResource } from "../../shared/operations/resources.js";
+import { create as createOp, patch as patchOp, remove as removeOp } from "../helpers/operations.js";
 import { mapRole } from "../../shared/operations/roles.js";
 import { showUser } from "../../shared/operations/users.js";
 import { GROUP, entraUser, patch } from "../helpers/host.js";
@@ -31,7 +31,6 @@ let faultsB: FaultLayer;
 let tenantId: string;
 
 const ctx = (services: Services): OperationContext => ({ tenantId, actor: ADMIN_CLI, now: services.now(), services, baseUrl: "" });
-const write = (body: unknown) => ({ body: async () => body, projection: {} });
 
 beforeAll(async () => {
   server = createHttpServer();
@@ -54,8 +53,8 @@ afterAll(async () => {
 describe("two instances on one store, one behind a lagging replica", () => {
   it("the lagging replica really lags: a read below Strong misses a document the other instance just wrote", async () => {
     faultsA.enabled = faultsB.enabled = false;
-    const created = await createResource(ctx(a), "User", write(entraUser("lag-probe@contoso.com")));
-    const id = (created.body as { id: string }).id;
+    const created = await createOp(ctx(a), "User", entraUser("lag-probe@contoso.com"));
+    const id = created.id;
     const lagged = openCosmos(config.cosmos, { plugins: [faultLayer({ rate: 0, lag: { ledger, behind: 5 } }).plugin] });
     const weak = await lagged.resources
       .item(id, tenantId)
@@ -68,18 +67,15 @@ describe("two instances on one store, one behind a lagging replica", () => {
 
   it("adds a member created a moment ago on the other instance, keeps it through the post-check, and gives the mapped role", async () => {
     await retried(() => mapRole(ctx(a), "Lag Admins", "Admin", { pending: true }));
-    const admins = await retried(
-      async () => (await createResource(ctx(a), "Group", write({ schemas: [GROUP], displayName: "Lag Admins" }))).body as { id: string },
-    );
+    const admins = await retried(async () => await createOp(ctx(a), "Group", { schemas: [GROUP], displayName: "Lag Admins" }));
     const users: string[] = [];
-    for (let i = 0; i < 4; i++)
-      users.push(await retried(async () => ((await createResource(ctx(a), "User", write(entraUser(`lag${i}@contoso.com`)))).body as { id: string }).id));
+    for (let i = 0; i < 4; i++) users.push(await retried(async () => (await createOp(ctx(a), "User", entraUser(`lag${i}@contoso.com`))).id));
     // Instance B adds the users instance A has just created.
-    await retried(() => patchResource(ctx(b), "Group", admins.id, write(addMembers(users))));
-    await retried(() => patchResource(ctx(a), "Group", admins.id, write(removeMemberRfc(users[3]!))));
-    await retried(() => patchResource(ctx(b), "User", users[1]!, write(disableDefault())));
+    await retried(() => patchOp(ctx(b), "Group", admins.id, addMembers(users)));
+    await retried(() => patchOp(ctx(a), "Group", admins.id, removeMemberRfc(users[3]!)));
+    await retried(() => patchOp(ctx(b), "User", users[1]!, disableDefault()));
     await retried(async () => {
-      await deleteResource(ctx(b), "User", users[2]!, {}).catch((e: { status?: number }) => {
+      await removeOp(ctx(b), "User", users[2]!).catch((e: { status?: number }) => {
         if ((e as Error).name !== "NotFoundError") throw e;
       });
     });
@@ -96,13 +92,13 @@ describe("two instances on one store, one behind a lagging replica", () => {
   });
 
   it("lets concurrent member changes on both instances all land", async () => {
-    const group = await retried(async () => (await createResource(ctx(b), "Group", write({ schemas: [GROUP], displayName: "Both" }))).body as { id: string });
+    const group = await retried(async () => await createOp(ctx(b), "Group", { schemas: [GROUP], displayName: "Both" }));
     const users: string[] = [];
     // A create whose reply was lost answers 409 when retried: the first attempt landed (Entra then finds the user by userName).
     const create = (services: Services, userName: string) =>
       retried(async () => {
         try {
-          return ((await createResource(ctx(services), "User", write(entraUser(userName)))).body as { id: string }).id;
+          return (await createOp(ctx(services), "User", entraUser(userName))).id;
         } catch (error) {
           if (error instanceof ConflictError) return (await services.resources.findBy(tenantId, "User", "userName", userName))!.id;
           throw error;
@@ -110,9 +106,7 @@ describe("two instances on one store, one behind a lagging replica", () => {
       });
     for (let i = 0; i < 6; i++) users.push(await create(i % 2 ? a : b, `both${i}@contoso.com`));
     await Promise.all(
-      users.map((id, i) =>
-        retried(() => patchResource(ctx(i % 2 ? a : b), "Group", group.id, write(patch({ op: "Add", path: "members", value: [{ value: id }] })))),
-      ),
+      users.map((id, i) => retried(() => patchOp(ctx(i % 2 ? a : b), "Group", group.id, patch({ op: "Add", path: "members", value: [{ value: id }] })))),
     );
     faultsA.enabled = faultsB.enabled = false;
     expect((await a.memberships.membersOf(tenantId, [group.id])).get(group.id)!.sort()).toEqual([...users].sort());

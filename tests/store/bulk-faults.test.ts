@@ -70,7 +70,15 @@ describe("whole-request failures of batches and bulk requests are typed errors, 
     [403, { substatus: 1014 }, "PartitionFullError"],
   ])("a transactional batch answered %i %o is %s", async (status, extra, name) => {
     const error = await answering(status, extra)
-      .create(tenant, "User", { userName: `batch-${status}` }, { now })
+      .write({
+        next: {
+          id: `batch-${status}`,
+          tenantId: tenant,
+          kind: "User",
+          resource: { userName: `batch-${status}` },
+          meta: { created: now.toISOString(), lastModified: now.toISOString() },
+        },
+      })
       .catch((e: Error) => e);
     expect((error as Error).name).toBe(name);
   });

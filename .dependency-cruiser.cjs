@@ -12,6 +12,7 @@
 //   shared/scim/           -> nothing else in shared/ (pure)
 //   shared/store/          -> shared/scim/ (resource shapes, the filter AST): documents only
 //   shared/services.ts     -> shared/store/, shared/config.ts, shared/operations/ (the composition root)
+//   shared/contracts/      -> nothing at all (type-only response shapes of the admin API; everyone, the portal too, may import them)
 //   no cycles anywhere
 const layer = (name, comment, from, allowed) => ({
   name,
@@ -29,19 +30,19 @@ module.exports = {
       "functions",
       "functions/ are adapters: they reach the product through shared/http, shared/operations and shared/services.ts, with the pure SCIM core and product rules for parsing, and the sign-in core for the sign-in flow.",
       "^functions/",
-      "^shared/(http/|functions/registry\\.ts$|operations/|auth/|scim/|product/|services\\.ts$|config\\.ts$)",
+      "^shared/(http/|functions/registry\\.ts$|operations/|auth/|scim/|product/|contracts/|services\\.ts$|config\\.ts$)",
     ),
     layer(
       "local",
       "local/ (host, CLI, bench) are adapters like functions/; the local host also creates the containers of its embedded store.",
       "^local/",
-      "^shared/(http/|functions/|queue/|operations/|scim/|product/|auth/|store/|services\\.ts$|config\\.ts$)",
+      "^shared/(http/|functions/|queue/|operations/|scim/|product/|contracts/|auth/|store/|services\\.ts$|config\\.ts$)",
     ),
     layer(
       "http",
       "shared/http adapts HTTP to operations; never the store.",
       "^shared/http/",
-      "^shared/(http|operations|auth|scim)/|^shared/services\\.ts$|^shared/functions/registry\\.ts$",
+      "^shared/(http|operations|auth|scim|contracts)/|^shared/services\\.ts$|^shared/functions/registry\\.ts$",
     ),
     layer(
       "functions-registry",
@@ -53,12 +54,20 @@ module.exports = {
       "operations",
       "Operations use the SCIM core, product rules, the sign-in core and the store.",
       "^shared/operations/",
-      "^shared/(operations|scim|product|auth|store)/|^shared/queue/jobs-queue\\.ts$|^shared/config\\.ts$",
+      "^shared/(operations|scim|product|auth|store|contracts)/|^shared/queue/jobs-queue\\.ts$|^shared/config\\.ts$",
     ),
     layer("queue", "shared/queue: the job queue's client.", "^shared/queue/", "^shared/(queue/|store/errors\\.ts$|config\\.ts$)"),
     layer("auth", "The sign-in core uses product rules and the store's session documents.", "^shared/auth/", "^shared/(auth|product|scim|store)/"),
-    layer("product", "Product rules are pure: SCIM nouns only.", "^shared/product/", "^shared/(product|scim)/"),
+    layer("product", "Product rules are pure: SCIM nouns only.", "^shared/product/", "^shared/(product|scim|contracts)/"),
     layer("scim", "The SCIM core is pure: nothing else in shared/.", "^shared/scim/", "^shared/scim/"),
+    {
+      name: "contracts",
+      comment:
+        "shared/contracts holds the admin API's response types, read by the server and the portal: it imports nothing (no shared/ module, no package, nothing of Node).",
+      severity: "error",
+      from: { path: "^shared/contracts/" },
+      to: { pathNot: "^shared/contracts/" },
+    },
     layer("store", "The store knows documents (SCIM resource shapes), never HTTP or product rules.", "^shared/store/", "^shared/(store|scim)/"),
     layer(
       "composition-root",

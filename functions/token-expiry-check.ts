@@ -2,6 +2,7 @@ import type { InvocationContext, Timer } from "@azure/functions";
 import { registerTimer } from "../shared/functions/registry.js";
 import { services } from "../shared/services.js";
 import { EXPIRY_WARNING_DAYS, expiringTokens } from "../shared/operations/tokens.js";
+import { expiringOAuthSecrets } from "../shared/operations/oauth.js";
 
 /** Every day at 06:00 UTC (NCRONTAB: second minute hour day month day-of-week). */
 export const TOKEN_EXPIRY_SCHEDULE = "0 0 6 * * *";
@@ -26,7 +27,7 @@ export async function checkTokenExpiry(timer: Timer, context: InvocationContext)
         "an expired token puts the job into quarantine.",
     );
   }
-  const secrets = await svc.oauth.expiringSecrets(now, EXPIRY_WARNING_DAYS);
+  const secrets = await expiringOAuthSecrets(svc, now, EXPIRY_WARNING_DAYS);
   for (const s of secrets) {
     context.warn(
       `OAuth client secret ${s.secretId} of client '${s.clientName}' (${s.clientId}) of tenant ${s.tenantId} expires at ${s.expiresAt} (${daysLeft(s.expiresInDays)}). ` +

@@ -2,6 +2,7 @@ import { SCIM_PREFIX } from "../../shared/http/paths.js";
 import {
   addFederatedCredential,
   addOAuthSecret,
+  type ClientInfo,
   createOAuthClient,
   listOAuthClients,
   oauthEndpoints,
@@ -10,7 +11,6 @@ import {
   revokeOAuthSecret,
 } from "../../shared/operations/oauth.js";
 import type { Services } from "../../shared/operations/context.js";
-import type { ClientInfo } from "../../shared/store/oauth.js";
 import { DEV_WORKLOAD_ID } from "../dev-oidc.js";
 import type { Args, Command, OptionTable } from "./command.js";
 import { UsageError, many, optional, positive, required, tenantContext } from "./command.js";

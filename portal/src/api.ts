@@ -131,317 +131,54 @@ export function withQuery(path: string, query: Record<string, string | number | 
   return qs ? `${path}?${qs}` : path;
 }
 
-// ---- Contract types (docs/admin-api.md) ----
+// ---- Contract types: declared once, in shared/contracts/admin-api.ts (the server's operations produce them) ----
 
-export type LoginType = "password" | "entra";
-
-export type RoleSource =
-  | { kind: "default" }
-  | { kind: "group"; groupId?: string | null; groupName?: string | null; mapping?: { group: MappedGroupRef | string; role: string } }
-  | { kind: "kept"; reason?: string; computed?: string; since?: string }
-  | { kind: "admin" };
-
-export interface TeamRef {
-  id: string;
-  name: string;
-}
-
-export interface Me {
-  user: {
-    id: string;
-    userName: string;
-    displayName?: string | null;
-    status: string;
-    objectId?: string | null;
-    loginTypes: LoginType[];
-    role: string;
-    roleSource?: RoleSource | null;
-    teams: TeamRef[];
-  };
-  tenant: { id: string; name: string; entraTenantId?: string | null };
-  isAdmin: boolean;
-  csrfToken: string;
-  tenantUrl?: string;
-}
-
-export interface Token {
-  id: string;
-  name: string;
-  createdAt: string;
-  expiresAt: string;
-  lastUsedAt: string | null;
-  status: "active" | "expired" | "revoked";
-  expiresSoon: boolean;
-  expiresInDays: number | null;
-  audience: string | null;
-  revokedAt: string | null;
-}
-
-export interface UserSummary {
-  id: string;
-  userName: string;
-  displayName?: string | null;
-  status: "active" | "disconnected";
-  loginTypes: LoginType[];
-  objectId: string | null;
-  role: string;
-  teams: TeamRef[];
-}
-
-export interface AuditEvent {
-  id: string;
-  time: string;
-  tokenName?: string | null;
-  tokenId?: string | null;
-  operation: string;
-  resourceType?: string | null;
-  resourceId?: string | null;
-  changedAttributes?: string[] | null;
-  /** The resource's name when the event happened (userName, group displayName) and a User's displayName. */
-  resourceName?: string | null;
-  resourceDisplayName?: string | null;
-  /** Each changed attribute with its display name and, when the event kept them, old and new values. */
-  changes?: AuditChange[] | null;
-  /** Changed attributes beyond the event's cap, whose values were not kept. */
-  changesOmitted?: number | null;
-  members?: { added: number; removed: number } | null;
-  status: number;
-  detail?: string | null;
-  ignoredAttributes?: string[] | null;
-}
-
-export interface AuditChange {
-  attribute: string;
-  label: string;
-  old: string | null;
-  new: string | null;
-  valuesKept: boolean;
-  truncated: boolean;
-  redacted: boolean;
-}
-
-/** GET /api/admin/audit/operations: what the log's operation filter offers. */
-export interface AuditOperationInfo {
-  operation: string;
-  group: string;
-}
-
-export interface UserDetail extends UserSummary {
-  roleSource?: RoleSource | null;
-  /** Per login type: whether the user can sign in with it now (active, its own credential, the type switched on). */
-  canSignIn: Record<LoginType, boolean>;
-  objectIdHolders?: string[];
-  history?: AuditEvent[];
-  /** Every stored SCIM attribute (core, and extensions under their URN), as Entra sent them. */
-  attributes: Record<string, unknown>;
-  manager: { id: string; userName: string | null; displayName: string | null } | null;
-  groups: { id: string; displayName: string }[];
-  meta: { created: string; lastModified: string };
-}
-
-/** A user deleted through SCIM, kept (read-only) until purgeAt. */
-export interface DeletedUser {
-  id: string;
-  userName: string;
-  displayName: string | null;
-  status: "deleted";
-  objectId: string | null;
-  deletedAt: string | null;
-  purgeAt: string | null;
-}
-
-export interface Group {
-  id: string;
-  displayName: string;
-  externalId?: string | null;
-  members: number;
-}
-
-/** How a stored role mapping names its group (RoleSource.mapping): by id (and object ID), or pending by name. */
-export type MappedGroupRef = { id: string; externalId?: string } | { pending: string };
-
-/** A mapping's group as the API shows it: `group` names it back (its id, or the pending name); `groupName` is its current name. */
-export interface MappedGroup {
-  group: string;
-  groupId: string | null;
-  groupName: string | null;
-  members: number | null;
-  pending: boolean;
-}
-
-export interface Team {
-  id: string;
-  name: string;
-  source: "entra" | "product";
-  members: number;
-  groups: MappedGroup[];
-}
-
-/** What deleting a product team changes (`GET /api/admin/teams/{id}/delete-preview`): its mappings, their groups, the users who lose it. */
-export interface TeamDeletePreview {
-  team: { id: string; name: string };
-  mappings: number;
-  groups: MappedGroup[];
-  users: number;
-}
-
-export interface RoleMapping extends MappedGroup {
-  role: string;
-}
-
-export interface RolePreview {
-  count: number;
-  changes: { userId: string; userName: string; from: string; to: string }[];
-  /** Users in the group. */
-  members: number;
-}
-
-/** What map and unmap answer: roles changed inside the request, and the background jobs of large groups. */
-export interface MappingChange {
-  changed: number;
-  jobs: { id: string; groupId: string }[];
-}
-
-export interface Health {
-  lastRequestAt: string | null;
-  lastSuccessAt: string | null;
-  requests24h: number;
-  failures24h: number;
-  failureShare: number;
-  patchDialects: Record<string, number>;
-  expiringTokens: Token[];
-  activeTokens: number;
-  /** Active OAuth clients: Entra may authenticate with one of these instead of a token. */
-  activeOAuthClients: number;
-  /** Active OAuth client secrets expiring within 30 days. */
-  oauthSecretsExpiring: OAuthSecretExpiring[];
-  ignoredAttributes: { attribute: string; count: number; lastSeen: string }[];
-  objectIdConflicts: { objectId: string; userIds: string[] }[];
-}
-
-export interface OAuthSecretExpiring {
-  clientId: string;
-  clientName: string;
-  secretId: string;
-  expiresAt: string;
-  expiresInDays: number;
-}
-
-// ---- OAuth 2.0 (Integrations → Authentication) ----
-
-/** A client secret; its value is returned only once, when it is created. */
-export interface OAuthSecret {
-  id: string;
-  createdAt: string;
-  expiresAt: string;
-  lastUsedAt: string | null;
-  status: "active" | "expired" | "revoked";
-  revokedAt: string | null;
-  expiresSoon: boolean;
-  expiresInDays: number;
-}
-
-/** A federated credential: a workload identity whose tokens the client accepts instead of a secret. */
-export interface FederatedCredential {
-  id: string;
-  issuer: string;
-  entraTenantId: string | null;
-  subject: string;
-  audiences: string[];
-  createdAt: string;
-  lastUsedAt: string | null;
-}
-
-export interface OAuthClient {
-  clientId: string;
-  name: string;
-  createdAt: string;
-  status: "active" | "revoked";
-  revokedAt: string | null;
-  accessTokenLifetimeMinutes: number;
-  lastUsedAt: string | null;
-  secrets: OAuthSecret[];
-  federatedCredentials: FederatedCredential[];
-}
-
-/** `GET /api/admin/oauth`: what Entra needs, and the clients (newest first). */
-export interface OAuthSetup {
-  tenantUrl: string;
-  tokenEndpoint: string;
-  scope: string;
-  clients: OAuthClient[];
-}
-
-/** `POST /api/admin/oauth/clients` → 201. */
-export interface OAuthClientCreated {
-  client: OAuthClient;
-  clientSecret: string;
-  secretExpiresAt: string;
-  tokenEndpoint: string;
-  scope: string;
-  tenantUrl: string;
-}
-
-/** `POST /api/admin/oauth/clients/{clientId}/secrets` → 201. */
-export interface OAuthSecretCreated {
-  client: OAuthClient;
-  clientSecret: string;
-  secret: OAuthSecret;
-}
-
-export interface HourBucket {
-  hour: string;
-  requests: number;
-  failures: number;
-}
-
-export type JobState = "queued" | "running" | "done" | "failed";
-
-/** A background job (`GET /api/admin/jobs`): roles recomputed or memberships removed for a large group, in steps. */
-export interface Job {
-  id: string;
-  kind: "recompute-roles" | "delete-group";
-  reason: string;
-  groupId: string;
-  groupName?: string;
-  state: JobState;
-  processed: number;
-  total?: number;
-  steps: number;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  error?: string;
-  failedAttempts: number;
-  startedBy: string;
-}
-
-/** Why a user holds a role (`GET /api/admin/admins`). */
-export type RoleReason =
-  | { kind: "invite"; grantedBy: string; since: string }
-  | { kind: "granted"; grantedBy: string; since: string }
-  | { kind: "mapping"; groupId: string; groupName: string | null; mapping: { group: MappedGroupRef | string; role: string } }
-  | { kind: "kept"; since: string; computed: string }
-  | { kind: "default" };
-
-/** An Admin, why, and whether Demote is offered (`refusal` says why not). */
-export interface AdminRow {
-  id: string;
-  userName: string;
-  displayName: string | null;
-  status: "active" | "disconnected";
-  canSignIn: boolean;
-  reason: RoleReason;
-  demotable: boolean;
-  refusal: string | null;
-  afterDemotion: { role: string; reason: RoleReason } | null;
-}
-
-/** An open invite (`GET /api/admin/invites`): never its code or link. */
-export interface InviteRow {
-  id: string;
-  userName: string | null;
-  createdAt: string;
-  expiresAt: string;
-  createdBy: string | null;
-}
+export type {
+  AdminDemoted,
+  AdminGranted,
+  AdminList,
+  AdminRow,
+  AuditChange,
+  AuditEvent,
+  AuditHourly,
+  AuditOperationInfo,
+  AuditPage,
+  DeletedUser,
+  FederatedCredential,
+  Group,
+  GroupList,
+  Health,
+  HourBucket,
+  InviteRow,
+  Job,
+  JobState,
+  LoginType,
+  LoginTypes,
+  MappedGroup,
+  MappedGroupRef,
+  MappingChange,
+  Me,
+  OAuthClient,
+  OAuthClientCreated,
+  OAuthSecret,
+  OAuthSecretCreated,
+  OAuthSecretExpiring,
+  OAuthSetup,
+  RoleList,
+  RoleMapped,
+  RoleMapping,
+  RolePreview,
+  RoleReason,
+  RoleSource,
+  RoleUnmapped,
+  Team,
+  TeamDeletePreview,
+  TeamList,
+  TeamRef,
+  Token,
+  TokenCreated,
+  TokenList,
+  UserDetail,
+  UserPage,
+  UserSummary,
+} from "../../shared/contracts/admin-api.js";

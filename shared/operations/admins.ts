@@ -1,7 +1,7 @@
 import { adminRole, type TenantSettings } from "../product/settings.js";
 import { loginTypesOf, userStatus, type RoleSource } from "../product/identity.js";
 import { computeRole } from "../product/roles.js";
-import { planDemotion, planGrant, roleReason, type RoleReason } from "../product/admins.js";
+import { planDemotion, planGrant, roleReason } from "../product/admins.js";
 import { PreconditionFailedError } from "../store/errors.js";
 import type { ResourceDoc } from "../store/resources.js";
 import type { InviteDoc } from "../store/sessions.js";
@@ -13,6 +13,7 @@ import { requireTenant } from "./tenants.js";
 import { groupFacts, isActive, userProduct } from "./views.js";
 import { inviteState } from "../auth/login-flow.js";
 import { foldUserName } from "../scim/names.js";
+import type { AdminDemoted, AdminGranted, AdminList, AdminRow, InviteRow } from "../contracts/admin-api.js";
 
 /**
  * The tenant's Admins and its open invites, for the Admins page and the CLI (`admin list|demote`,
@@ -32,19 +33,7 @@ async function groupsOf(ctx: OperationContext, userId: string) {
 }
 
 /** An Admin as the page and the CLI show it. */
-export interface AdminView {
-  id: string;
-  userName: string;
-  displayName: string | null;
-  status: "active" | "disconnected";
-  canSignIn: boolean;
-  reason: RoleReason;
-  /** Whether Demote is offered, and if not, why (the problem detail a demotion would get). */
-  demotable: boolean;
-  refusal: string | null;
-  /** The role the user has once demoted, and why (its groups, or the default role). */
-  afterDemotion: { role: string; reason: RoleReason } | null;
-}
+export type AdminView = AdminRow;
 
 /** A role source with its group's current name (the group may have been renamed since the role was computed). */
 async function withCurrentGroupName(ctx: OperationContext, source: RoleSource): Promise<RoleSource> {
@@ -85,7 +74,7 @@ async function admins(ctx: OperationContext, settings: TenantSettings): Promise<
 }
 
 /** `admin list`, `GET /api/admin/admins`: every Admin, why, and whether Demote is offered. */
-export async function listAdmins(ctx: OperationContext): Promise<{ role: string; admins: AdminView[] }> {
+export async function listAdmins(ctx: OperationContext): Promise<AdminList> {
   await requireTenant(ctx.services, ctx.tenantId);
   const settings = await tenantSettings(ctx, { fresh: true });
   const docs = await admins(ctx, settings);
@@ -117,7 +106,7 @@ async function findUser(ctx: OperationContext, selector: string): Promise<Resour
  * another demotion landed at the same moment and no Admin who can sign in is left, this one is
  * restored and refused.
  */
-export async function demoteAdmin(ctx: OperationContext, selector: string) {
+export async function demoteAdmin(ctx: OperationContext, selector: string): Promise<AdminDemoted> {
   if (selector.trim() === "") throw new OperationError(400, "name the Admin to demote: their id or userName", "user");
   const settings = await tenantSettings(ctx, { fresh: true });
   const admin = adminRole(settings);
@@ -178,7 +167,7 @@ async function deletedUser(ctx: OperationContext, selector: string): Promise<Res
  * (reason "granted by <admin>"; Demote takes it back). Refused for a deleted or disconnected user
  * and for one who is Admin already. The write is guarded by the user's ETag (reread up to 3 times).
  */
-export async function grantAdmin(ctx: OperationContext, selector: string) {
+export async function grantAdmin(ctx: OperationContext, selector: string): Promise<AdminGranted> {
   const wanted = selector.trim();
   if (wanted === "") throw new OperationError(400, "user is required: the id or userName of the user to make Admin", "user");
   const settings = await tenantSettings(ctx, { fresh: true });
@@ -225,13 +214,7 @@ export async function grantAdmin(ctx: OperationContext, selector: string) {
 }
 
 /** An open invite as the page and the CLI show it: never its code or link (shown once, at creation), only the first 12 characters of its hash. */
-export interface InviteView {
-  id: string;
-  userName: string | null;
-  createdAt: string;
-  expiresAt: string;
-  createdBy: string | null;
-}
+export type InviteView = InviteRow;
 
 const inviteView = (doc: InviteDoc): InviteView => ({
   id: doc.id.slice(0, 12),

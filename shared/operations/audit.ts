@@ -5,6 +5,7 @@ import type { OperationContext, Services } from "./context.js";
 import { OperationError } from "./errors.js";
 import { tenantSettings } from "./settings.js";
 import { entraCredentials } from "./tokens.js";
+import type { AuditEvent as AuditEventView, AuditHourly, AuditPage } from "../contracts/admin-api.js";
 
 /** The tenant's provisioning log, newest first, paged and filtered (within the tenant's log retention). */
 export async function listAudit(ctx: OperationContext, query: AuditQuery) {
@@ -92,7 +93,7 @@ export async function auditFilters(ctx: OperationContext, raw: AuditFilterInput)
  * changed attribute with its display name ("Employee number" for the enterprise URN) and, when the
  * event kept them, its old and new values; an event logged before values were kept has names only.
  */
-export function auditView(e: AuditEvent) {
+export function auditView(e: AuditEvent): AuditEventView {
   const changed = e.changedAttributes ?? [];
   const kept = new Map((e.changes ?? []).map((c) => [c.attribute, c]));
   const changes = changed.map((attribute) => {
@@ -239,7 +240,7 @@ function pageOf(raw: { page?: string | null; pageSize?: string | null }, default
 }
 
 /** `GET /api/admin/audit`: the provisioning log newest first, filtered by operation, resource (id or name), status and time. */
-export async function auditPage(ctx: OperationContext, raw: AuditFilterInput & { page?: string | null; pageSize?: string | null }) {
+export async function auditPage(ctx: OperationContext, raw: AuditFilterInput & { page?: string | null; pageSize?: string | null }): Promise<AuditPage> {
   const { page, pageSize } = pageOf(raw, 50, 200);
   const { total, events } = await listAudit(ctx, { ...(await auditFilters(ctx, raw)), limit: pageSize, page });
   return { events: events.map(auditView), page, pageSize, total, hasMore: page * pageSize < total };
@@ -248,7 +249,7 @@ export async function auditPage(ctx: OperationContext, raw: AuditFilterInput & {
 const HOUR = 3600_000;
 
 /** `GET /api/admin/audit/hourly?days=7`: requests (SCIM writes by a token) and failures per hour, every hour of the range. */
-export async function auditHourly(ctx: OperationContext, rawDays: string | null | undefined) {
+export async function auditHourly(ctx: OperationContext, rawDays: string | null | undefined): Promise<AuditHourly> {
   const days = rawDays === undefined || rawDays === null || rawDays === "" ? 7 : Number(rawDays);
   if (!Number.isInteger(days) || days < 1 || days > 31) throw new OperationError(400, `days must be a whole number from 1 to 31 (got "${rawDays}")`, "days");
   const currentHour = Math.floor(ctx.now.getTime() / HOUR) * HOUR;

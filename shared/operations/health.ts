@@ -1,10 +1,11 @@
 import type { OperationContext } from "./context.js";
 import { entraCredentials, tokenView } from "./tokens.js";
+import type { Health } from "../contracts/admin-api.js";
 
 const HOUR = 3600_000;
 
 /** `GET /api/admin/health`: is Entra provisioning working, and what needs attention. */
-export async function connectionHealth(ctx: OperationContext) {
+export async function connectionHealth(ctx: OperationContext): Promise<Health> {
   const now = ctx.now.getTime();
   const { tokens, clients, ids } = await entraCredentials(ctx);
   const week = (await ctx.services.auditLog.since(ctx.tenantId, new Date(now - 7 * 24 * HOUR).toISOString(), ctx.now)).sort((a, b) =>

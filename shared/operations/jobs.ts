@@ -10,6 +10,7 @@ import { recomputeRoles } from "./recompute.js";
 import { tenantSettings } from "./settings.js";
 import type { TenantSettings } from "../product/settings.js";
 import { groupFacts } from "./views.js";
+import type { Job } from "../contracts/admin-api.js";
 
 /**
  * Background jobs: work that grows with a group's size (recomputing its members' roles, removing
@@ -307,23 +308,7 @@ export async function sweepStalledJobs(services: Services, limit = 100): Promise
 }
 
 /** What `jobs list` shows of a job. */
-export interface JobView {
-  id: string;
-  kind: JobKind;
-  reason: string;
-  groupId: string;
-  groupName?: string;
-  state: JobDoc["state"];
-  processed: number;
-  total?: number;
-  steps: number;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  error?: string;
-  failedAttempts: number;
-  startedBy: string;
-}
+export type JobView = Job;
 
 const view = (j: JobDoc): JobView => ({
   id: j.id,

@@ -3,6 +3,7 @@ import type { OperationContext } from "./context.js";
 import { OperationError } from "./errors.js";
 import { logged } from "./audit-trail.js";
 import { tenantSettings, updateSettings } from "./settings.js";
+import type { LoginTypes } from "../contracts/admin-api.js";
 
 /**
  * What switching a login type off changes, per type: `users`, the active users who have it (a
@@ -12,7 +13,7 @@ import { tenantSettings, updateSettings } from "./settings.js";
 export type LoginTypeUsers = Record<LoginType, { users: number; onlyThisType: number }>;
 
 /** The login types (account types) the tenant enables: password, Entra ID, or both; and how many users each one signs in. */
-export async function getLoginTypes(ctx: OperationContext) {
+export async function getLoginTypes(ctx: OperationContext): Promise<LoginTypes> {
   const [settings, counts] = await Promise.all([tenantSettings(ctx), ctx.services.resources.countLoginMethods(ctx.tenantId)]);
   const users: LoginTypeUsers = {
     password: { users: counts.password, onlyThisType: counts.password - counts.both },
@@ -22,7 +23,7 @@ export async function getLoginTypes(ctx: OperationContext) {
 }
 
 /** Sets the tenant's login types; at least one stays enabled. */
-export async function setLoginTypes(ctx: OperationContext, types: string[]) {
+export async function setLoginTypes(ctx: OperationContext, types: string[]): Promise<Pick<LoginTypes, "loginTypes">> {
   const wanted = [...new Set(types.map((t) => t.trim().toLowerCase()).filter(Boolean))];
   if (wanted.length === 0) throw new OperationError(422, `at least one login type must stay enabled: ${LOGIN_TYPES.join(", ")}`, "loginTypes");
   const unknown = wanted.filter((t) => !LOGIN_TYPES.includes(t as LoginType));

@@ -5,9 +5,10 @@ import { requireTenant } from "./tenants.js";
 import { requireUser, userSummary } from "./users.js";
 import { userProduct } from "./views.js";
 import { currentRoleSource } from "./roles.js";
+import type { Me } from "../contracts/admin-api.js";
 
 /** `GET /api/me`: who is signed in, their teams and role (and why), the tenant, and the CSRF token. */
-export async function me(ctx: OperationContext, session: { userId: string; csrfToken: string }) {
+export async function me(ctx: OperationContext, session: { userId: string; csrfToken: string }): Promise<Me> {
   const tenant = await requireTenant(ctx.services, ctx.tenantId);
   const settings = await tenantSettings(ctx);
   const doc = await requireUser(ctx, session.userId);

@@ -2,7 +2,10 @@ import { AssertionError, IssuerKeys, trustedIssuer, verifyAssertion } from "../a
 import { RateLimiter } from "../auth/rate-limit.js";
 import { isGuid } from "../auth/secrets.js";
 import { NotFoundError } from "../store/errors.js";
-import { CLIENT_SECRET_PREFIX, type ClientInfo, type ClientRecord, type FederatedRecord, type SecretInfo } from "../store/oauth.js";
+import { CLIENT_SECRET_PREFIX, type ClientRecord, type FederatedRecord } from "../store/oauth.js";
+import type { FederatedCredential, OAuthClient, OAuthSecret } from "../contracts/admin-api.js";
+import { EXPIRY_WARNING_DAYS, daysUntil } from "../product/tokens.js";
+import { clientStatus, latestUse, secretRefusal, secretState } from "../product/oauth.js";
 import { randomBytes } from "node:crypto";
 import type { OperationContext, Services } from "./context.js";
 import { OperationError } from "./errors.js";
@@ -35,8 +38,52 @@ export function quoted(value: string, max = 64): string {
   return `"${value.length > max ? `${value.slice(0, max)}…` : value}"`;
 }
 
+/** A client as the operations answer it: what the admin sees, and its tenant. */
+export type ClientInfo = OAuthClient & { tenantId: string };
+
+/** A stored client with its status, its secrets' status and expiry warning, and its latest use (product/oauth.ts). */
+export function clientInfo(record: ClientRecord, now: Date): ClientInfo {
+  return {
+    clientId: record.id,
+    tenantId: record.tenantId,
+    name: record.name,
+    createdAt: record.createdAt,
+    status: clientStatus(record),
+    revokedAt: record.revokedAt ?? null,
+    accessTokenLifetimeMinutes: record.accessTokenLifetimeMinutes,
+    lastUsedAt: latestUse([...record.secrets.map((s) => s.lastUsedAt), ...record.federated.map((f) => f.lastUsedAt)]),
+    secrets: record.secrets.map((s): OAuthSecret => {
+      const { status, expiresSoon, expiresInDays } = secretState(s, now);
+      return {
+        id: s.id,
+        createdAt: s.createdAt,
+        expiresAt: s.expiresAt,
+        lastUsedAt: s.lastUsedAt ?? null,
+        status,
+        revokedAt: s.revokedAt ?? null,
+        expiresSoon,
+        expiresInDays,
+      };
+    }),
+    federatedCredentials: record.federated.map((f): FederatedCredential => ({
+      id: f.id,
+      issuer: f.issuer,
+      entraTenantId: f.entraTenantId ?? null,
+      subject: f.subject,
+      audiences: f.audiences,
+      createdAt: f.createdAt,
+      lastUsedAt: f.lastUsedAt ?? null,
+    })),
+  };
+}
+
 /** An OAuth client as the portal shows it (never a secret or a hash). */
-export const clientView = ({ tenantId: _t, ...client }: ClientInfo) => client;
+export const clientView = ({ tenantId: _t, ...client }: ClientInfo): OAuthClient => client;
+
+/** Active secrets of active clients of every tenant expiring within `withinDays` (the daily check: 30), soonest first. */
+export async function expiringOAuthSecrets(services: Services, now: Date, withinDays = EXPIRY_WARNING_DAYS) {
+  return (await services.oauth.expiringSecrets(now, withinDays)).map((s) => ({ ...s, expiresInDays: daysUntil(s.expiresAt, now) }));
+}
 
 /** The values an admin pastes into Entra. */
 export const oauthEndpoints = (origin: string) => ({ tokenEndpoint: `${origin}/${TOKEN_PATH}`, scope: OAUTH_SCOPE });
@@ -76,10 +123,11 @@ const notFound = (ctx: OperationContext, clientId: string) =>
   new OperationError(404, `tenant ${ctx.tenantId} has no OAuth client ${clientId} (see: oauth client list --tenant ${ctx.tenantId})`, "clientId");
 
 /** Runs a client change, turning the store's "no such client" into a 404 that names the tenant. */
-async function changeClient(ctx: OperationContext, clientId: string, change: Parameters<Services["oauth"]["change"]>[3]): Promise<ClientInfo> {
-  return ctx.services.oauth.change(ctx.tenantId, clientId, ctx.now, change).catch((error: unknown) => {
+async function changeClient(ctx: OperationContext, clientId: string, change: Parameters<Services["oauth"]["change"]>[2]): Promise<ClientInfo> {
+  const record = await ctx.services.oauth.change(ctx.tenantId, clientId, change).catch((error: unknown) => {
     throw error instanceof NotFoundError ? notFound(ctx, clientId) : error;
   });
+  return clientInfo(record, ctx.now);
 }
 
 /** Creates a client and its first secret (shown this once). */
@@ -96,9 +144,9 @@ export async function createOAuthClient(
     { operation: "oauth-client-create", resourceType: "OAuthClient" },
     async (trail) => {
       const { client, secret } = await ctx.services.oauth.createClient(ctx.tenantId, { name, accessTokenLifetimeMinutes: minutes, secretExpiresAt }, ctx.now);
-      trail.resourceId = client.clientId;
+      trail.resourceId = client.id;
       trail.changedAttributes = ["name", "accessTokenLifetimeMinutes", "secrets"];
-      return { client, clientSecret: secret, secretExpiresAt: secretExpiresAt.toISOString() };
+      return { client: clientInfo(client, ctx.now), clientSecret: secret, secretExpiresAt: secretExpiresAt.toISOString() };
     },
     () => 201,
   );
@@ -106,7 +154,7 @@ export async function createOAuthClient(
 
 export async function listOAuthClients(ctx: OperationContext): Promise<ClientInfo[]> {
   await requireTenant(ctx.services, ctx.tenantId);
-  return ctx.services.oauth.list(ctx.tenantId, ctx.now);
+  return (await ctx.services.oauth.list(ctx.tenantId)).map((c) => clientInfo(c, ctx.now));
 }
 
 /** Adds a secret (rotation without downtime: the others stay active until revoked). */
@@ -114,7 +162,7 @@ export async function addOAuthSecret(
   ctx: OperationContext,
   clientId: string,
   input: { lifetimeYears?: number } = {},
-): Promise<{ client: ClientInfo; clientSecret: string; secret: SecretInfo }> {
+): Promise<{ client: ClientInfo; clientSecret: string; secret: OAuthSecret }> {
   await requireTenant(ctx.services, ctx.tenantId);
   const expiresAt = yearsFrom(ctx.now, secretYears(input.lifetimeYears));
   return logged(
@@ -124,12 +172,15 @@ export async function addOAuthSecret(
       const refuseRevoked = (doc: { revokedAt?: string }) => {
         if (doc.revokedAt) throw new OperationError(409, `OAuth client ${clientId} is revoked; create a new client`, "clientId");
       };
-      const { client, secret, secretId } = await ctx.services.oauth
-        .addSecret(ctx.tenantId, clientId, expiresAt, ctx.now, refuseRevoked)
-        .catch((error: unknown) => {
-          throw error instanceof NotFoundError ? notFound(ctx, clientId) : error;
-        });
+      const {
+        client: record,
+        secret,
+        secretId,
+      } = await ctx.services.oauth.addSecret(ctx.tenantId, clientId, expiresAt, ctx.now, refuseRevoked).catch((error: unknown) => {
+        throw error instanceof NotFoundError ? notFound(ctx, clientId) : error;
+      });
       trail.changedAttributes = ["secrets"];
+      const client = clientInfo(record, ctx.now);
       return { client, clientSecret: secret, secret: client.secrets.find((s) => s.id === secretId)! };
     },
     () => 201,
@@ -262,6 +313,12 @@ export interface TokenResponse {
   scope: string;
 }
 
+/** A client as the token endpoint uses it: what the provisioning log names, and the workload identities it trusts. */
+interface TokenClient {
+  info: ClientInfo;
+  federated: FederatedRecord[];
+}
+
 /** One IssuerKeys per services object (a process has one). */
 const keysOf = new WeakMap<object, IssuerKeys>();
 
@@ -270,7 +327,7 @@ async function authenticateClient(
   services: Services,
   req: TokenRequest,
   now: Date,
-): Promise<{ client: ClientRecord; credentialId: string; via: "secret" | "assertion"; assertionJti?: { issuer: string; jti: string; expiresAt: Date } }> {
+): Promise<{ client: TokenClient; credentialId: string; via: "secret" | "assertion"; assertionJti?: { issuer: string; jti: string; expiresAt: Date } }> {
   const hasSecret = req.basic !== undefined || req.clientSecret !== undefined;
   const hasAssertion = req.assertion !== undefined || req.assertionType !== undefined;
   if (hasSecret && hasAssertion)
@@ -299,8 +356,9 @@ async function authenticateClient(
       "No client secret: send it in the Authorization header (client_secret_basic) or as client_secret (client_secret_post).",
     );
   }
-  const client = await services.oauth.client(clientId, now);
-  if (!client || client.info.status === "revoked") {
+  const found = await services.oauth.client(clientId);
+  const client: TokenClient | undefined = found && { info: clientInfo(found.client, now), federated: found.client.federated };
+  if (!found || !client || client.info.status === "revoked") {
     throw new OAuthError(
       "invalid_client",
       client
@@ -309,17 +367,18 @@ async function authenticateClient(
     );
   }
   if (!hasAssertion) {
-    const match = client.matchSecret(req.basic?.clientSecret ?? req.clientSecret!, now);
-    if ("rejected" in match) {
+    const secret = found.findSecret(req.basic?.clientSecret ?? req.clientSecret!);
+    const refusal = secret ? secretRefusal(secret, now) : "no-match";
+    if (!secret || refusal) {
       const why =
-        match.rejected === "expired"
+        refusal === "expired"
           ? "The client secret has expired; add a new secret in the admin portal and paste it into Entra."
-          : match.rejected === "revoked"
+          : refusal === "revoked"
             ? "The client secret was revoked; add a new secret in the admin portal and paste it into Entra."
             : `The client secret is wrong for client ${clientId}; copy it again (secrets start with "${CLIENT_SECRET_PREFIX}").`;
       throw Object.assign(new OAuthError("invalid_client", why), { client });
     }
-    return { client, credentialId: match.secretId, via: "secret" };
+    return { client, credentialId: secret.id, via: "secret" };
   }
   let keys = keysOf.get(services);
   if (!keys) keysOf.set(services, (keys = new IssuerKeys()));
@@ -392,7 +451,7 @@ export async function issueAccessToken(
     );
     return { access_token: issued.token, token_type: "Bearer", expires_in: lifetimeSeconds, scope: OAUTH_SCOPE };
   } catch (error) {
-    const client = authenticated?.client ?? (error as { client?: ClientRecord }).client;
+    const client = authenticated?.client ?? (error as { client?: TokenClient }).client;
     if (client && error instanceof OAuthError) await audit(services, client, now, error.status, `${error.error}: ${error.description}`);
     throw error;
   }
@@ -402,7 +461,7 @@ export async function issueAccessToken(
 const REFUSALS_LOGGED = { capacity: 10, perMinute: 6 } as const;
 const refusalLog = new WeakMap<Services, RateLimiter>();
 
-async function audit(services: Services, client: ClientRecord, now: Date, status: number, detail: string): Promise<void> {
+async function audit(services: Services, client: TokenClient, now: Date, status: number, detail: string): Promise<void> {
   if (status >= 400) {
     let limiter = refusalLog.get(services);
     if (!limiter) refusalLog.set(services, (limiter = new RateLimiter(REFUSALS_LOGGED)));

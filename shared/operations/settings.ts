@@ -14,6 +14,7 @@ import type { ResourceDoc } from "../store/resources.js";
 import type { OperationContext } from "./context.js";
 import { OperationError } from "./errors.js";
 import { groupFacts } from "./views.js";
+import type { MappedGroup } from "../contracts/admin-api.js";
 
 /**
  * The tenant's settings with defaults filled in (cached for at most 5 s unless `fresh`). Mappings
@@ -90,13 +91,7 @@ export async function bindPending(ctx: OperationContext, group: ResourceDoc): Pr
 }
 
 /** A mapping's group as the portal and CLI show it: its current name and member count; `group` is what names it back (its id, or the pending name). */
-export interface MappedGroupView {
-  group: string;
-  groupId: string | null;
-  groupName: string | null;
-  members: number | null;
-  pending: boolean;
-}
+export type MappedGroupView = MappedGroup;
 
 /** The current groups of mappings (a deleted group's: null name; a re-provisioned group is found by its object ID). */
 export async function mappedGroups(ctx: OperationContext, refs: GroupRef[]): Promise<Map<string, MappedGroupView>> {

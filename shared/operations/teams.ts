@@ -6,6 +6,7 @@ import { logged } from "./audit-trail.js";
 import { bindIfArrived, groupSelector, mappingTarget } from "./roles.js";
 import { groupLabel, mappedGroups, refsNamed, tenantSettings, updateSettings } from "./settings.js";
 import { groupFacts } from "./views.js";
+import type { TeamDeletePreview, TeamList } from "../contracts/admin-api.js";
 
 /**
  * Teams: every provisioned group is one; an admin can instead map a group onto a team of the
@@ -93,7 +94,7 @@ async function teamUsage(ctx: OperationContext, mappings: TeamMapping[]) {
 }
 
 /** `GET /api/admin/teams/{id}/delete-preview`: what `deleteTeam` would do, nothing written. */
-export async function previewTeamDelete(ctx: OperationContext, selector: string) {
+export async function previewTeamDelete(ctx: OperationContext, selector: string): Promise<TeamDeletePreview> {
   const settings = await tenantSettings(ctx, { fresh: true });
   const team = requireTeam(settings, selector);
   const mappings = settings.teamMappings.filter((m) => m.team === team.id);
@@ -161,7 +162,7 @@ export async function unmapTeam(ctx: OperationContext, selector: string) {
  * Every team, by name: the product's own (with the groups mapped onto it, by current name, and
  * the users of those groups) and each provisioned group that is a team of its own.
  */
-export async function listTeams(ctx: OperationContext) {
+export async function listTeams(ctx: OperationContext): Promise<TeamList> {
   const s = await tenantSettings(ctx);
   const { docs } = await ctx.services.resources.query(ctx.tenantId, "Group", { startIndex: 1, count: 10_000 });
   const members = await ctx.services.memberships.membersOf(

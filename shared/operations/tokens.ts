@@ -1,12 +1,14 @@
 import { ScimError } from "../scim/errors.js";
 import { ConflictError } from "../store/errors.js";
-import { ACCESS_TOKEN_PREFIX, CLIENT_SECRET_PREFIX, type ClientInfo } from "../store/oauth.js";
+import { ACCESS_TOKEN_PREFIX, CLIENT_SECRET_PREFIX } from "../store/oauth.js";
+import { clientInfo, type ClientInfo } from "./oauth.js";
 import { TOKEN_PREFIX, trimTenantUrl, type TokenRecord } from "../store/tokens.js";
 import { daysUntil, defaultTokenExpiry, EXPIRY_WARNING_DAYS, expiryState, parseTokenExpiry, type ExpiryState } from "../product/tokens.js";
 import type { OperationContext, Services } from "./context.js";
 import { OperationError } from "./errors.js";
 import { logged } from "./audit-trail.js";
 import { requireTenant } from "./tenants.js";
+import type { Token } from "../contracts/admin-api.js";
 
 /**
  * SCIM tokens: created with a name and an expiry (default a year), optionally for one Tenant URL,
@@ -118,12 +120,13 @@ export async function revokeToken(ctx: OperationContext, tokenId: string): Promi
 }
 
 /** A token as the portal shows it (never a secret or a hash). */
-export const tokenView = ({ tenantId: _t, ...token }: TokenInfo) => token;
+export const tokenView = ({ tenantId: _t, ...token }: TokenInfo): Token => token;
 
 /** The tenant's SCIM tokens and OAuth clients (revoked and expired too) and their ids: events by one of them are Entra's requests. */
 export async function entraCredentials(ctx: OperationContext): Promise<{ tokens: TokenInfo[]; clients: ClientInfo[]; ids: Set<string> }> {
-  const [records, clients] = await Promise.all([ctx.services.tokens.list(ctx.tenantId), ctx.services.oauth.list(ctx.tenantId, ctx.now)]);
+  const [records, stored] = await Promise.all([ctx.services.tokens.list(ctx.tenantId), ctx.services.oauth.list(ctx.tenantId)]);
   const tokens = records.map((t) => tokenInfo(t, ctx.now));
+  const clients = stored.map((c) => clientInfo(c, ctx.now));
   return { tokens, clients, ids: new Set([...tokens.map((t) => t.id), ...clients.map((c) => c.clientId)]) };
 }
 

@@ -7,11 +7,12 @@ import { tenantSettings } from "./settings.js";
 import { linkObjectId, requireUser, userProfile, userSummary } from "./users.js";
 import { userProduct } from "./views.js";
 import { currentRoleSource } from "./roles.js";
+import type { UserDetail } from "../contracts/admin-api.js";
 
 /** The admin portal's user page: the detail of one user, and linking or unlinking their Microsoft Entra login. */
 
 /** `GET /api/admin/users/{id}`: the summary, where the role comes from, whether Entra sign-in works, who else carries the Object ID, and the newest 20 events. */
-export async function userDetail(ctx: OperationContext, id: string) {
+export async function userDetail(ctx: OperationContext, id: string): Promise<UserDetail> {
   const settings = await tenantSettings(ctx);
   const doc = await requireUser(ctx, id);
   const product = userProduct(doc, settings);
@@ -29,13 +30,13 @@ export async function userDetail(ctx: OperationContext, id: string) {
 }
 
 /** `PUT /api/admin/users/{id}/entra`: sets the Object ID (so the Entra login type); 400 not a GUID, 409 another user carries it. */
-export async function setEntraLogin(ctx: OperationContext, id: string, objectId: unknown) {
+export async function setEntraLogin(ctx: OperationContext, id: string, objectId: unknown): Promise<UserDetail> {
   await linkObjectId(ctx, id, objectId);
   return userDetail(ctx, id);
 }
 
 /** `DELETE /api/admin/users/{id}/entra`: removes the Object ID (so the Entra login type) and ends the user's sessions. */
-export async function removeEntraLogin(ctx: OperationContext, id: string) {
+export async function removeEntraLogin(ctx: OperationContext, id: string): Promise<UserDetail> {
   const doc = await requireUser(ctx, id);
   if (ctx.actor.kind === "admin" && ctx.actor.id === id) {
     throw new OperationError(

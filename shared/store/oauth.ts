@@ -17,12 +17,10 @@ export const ACCESS_TOKEN_PREFIX = "scimf_at_";
 export const CLIENT_SECRET_PREFIX = "scimf_cs_";
 
 const DAY_MS = 24 * 3600_000;
-/** Secrets expiring within this many days are flagged (Connection health, `oauth client list`). */
-export const SECRET_WARNING_DAYS = 30;
 /** `lastUsedAt` of a secret or federated credential is written at most this often. */
 const LAST_USED_INTERVAL_MS = 60_000;
 
-interface SecretRecord {
+export interface SecretRecord {
   id: string;
   /** SHA-256 (hex) of the secret: 256 random bits, so an unsalted hash is safe to store. */
   hash: string;
@@ -72,48 +70,23 @@ interface AccessTokenDoc {
   ttl: number;
 }
 
-export interface SecretInfo {
+/** A client as stored, without the hashes of its secrets (they never leave this module). */
+export interface ClientRecord {
   id: string;
-  createdAt: string;
-  expiresAt: string;
-  lastUsedAt: string | null;
-  status: "active" | "expired" | "revoked";
-  revokedAt: string | null;
-  expiresSoon: boolean;
-  expiresInDays: number;
-}
-
-export interface FederatedInfo {
-  id: string;
-  issuer: string;
-  entraTenantId: string | null;
-  subject: string;
-  audiences: string[];
-  createdAt: string;
-  lastUsedAt: string | null;
-}
-
-/** A client as the admin sees it: never a secret or a hash. */
-export interface ClientInfo {
-  clientId: string;
   tenantId: string;
   name: string;
   createdAt: string;
-  status: "active" | "revoked";
-  revokedAt: string | null;
+  revokedAt?: string;
   accessTokenLifetimeMinutes: number;
-  /** The latest use of any of its credentials. */
-  lastUsedAt: string | null;
-  secrets: SecretInfo[];
-  federatedCredentials: FederatedInfo[];
+  secrets: Omit<SecretRecord, "hash">[];
+  federated: FederatedRecord[];
 }
 
-/** A client as the token endpoint needs it (the credentials with their hashes stay in this module). */
-export interface ClientRecord {
-  info: ClientInfo;
-  /** The id of the active secret whose hash matches `secret`, or why none does. */
-  matchSecret(secret: string, now: Date): { secretId: string } | { rejected: "no-match" | "expired" | "revoked" };
-  federated: FederatedRecord[];
+/** A client looked up by the token endpoint: the record, and which of its secrets (if any) a presented value is. */
+export interface ClientLookup {
+  client: ClientRecord;
+  /** The secret whose hash matches `secret` (whatever its status; the operation decides), or undefined. */
+  findSecret(secret: string): Omit<SecretRecord, "hash"> | undefined;
 }
 
 /** What an access token authenticates: the tenant and the client (for the provisioning log). */
@@ -133,51 +106,18 @@ export const hashSecret = (secret: string) => createHash("sha256").update(secret
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(9).toString("base64url")}`;
 
-function secretStatus(s: SecretRecord, now: Date): SecretInfo["status"] {
-  if (s.revokedAt) return "revoked";
-  return Date.parse(s.expiresAt) <= now.getTime() ? "expired" : "active";
-}
+const withoutHash = ({ hash: _h, ...secret }: SecretRecord): Omit<SecretRecord, "hash"> => secret;
 
-function toSecretInfo(s: SecretRecord, now: Date): SecretInfo {
-  const status = secretStatus(s, now);
-  const left = Date.parse(s.expiresAt) - now.getTime();
-  return {
-    id: s.id,
-    createdAt: s.createdAt,
-    expiresAt: s.expiresAt,
-    lastUsedAt: s.lastUsedAt ?? null,
-    status,
-    revokedAt: s.revokedAt ?? null,
-    expiresSoon: status === "active" && left <= SECRET_WARNING_DAYS * DAY_MS,
-    expiresInDays: Math.floor(left / DAY_MS),
-  };
-}
-
-const toFederatedInfo = (f: FederatedRecord): FederatedInfo => ({
-  id: f.id,
-  issuer: f.issuer,
-  entraTenantId: f.entraTenantId ?? null,
-  subject: f.subject,
-  audiences: f.audiences,
-  createdAt: f.createdAt,
-  lastUsedAt: f.lastUsedAt ?? null,
+const toRecord = (doc: ClientDoc): ClientRecord => ({
+  id: doc.id,
+  tenantId: doc.tenantId,
+  name: doc.name,
+  createdAt: doc.createdAt,
+  ...(doc.revokedAt ? { revokedAt: doc.revokedAt } : {}),
+  accessTokenLifetimeMinutes: doc.accessTokenLifetimeMinutes,
+  secrets: doc.secrets.map(withoutHash),
+  federated: doc.federated,
 });
-
-function toInfo(doc: ClientDoc, now: Date): ClientInfo {
-  const uses = [...doc.secrets.map((s) => s.lastUsedAt), ...doc.federated.map((f) => f.lastUsedAt)].filter((t): t is string => !!t).sort();
-  return {
-    clientId: doc.id,
-    tenantId: doc.tenantId,
-    name: doc.name,
-    createdAt: doc.createdAt,
-    status: doc.revokedAt ? "revoked" : "active",
-    revokedAt: doc.revokedAt ?? null,
-    accessTokenLifetimeMinutes: doc.accessTokenLifetimeMinutes,
-    lastUsedAt: uses.pop() ?? null,
-    secrets: doc.secrets.map((s) => toSecretInfo(s, now)),
-    federatedCredentials: doc.federated.map(toFederatedInfo),
-  };
-}
 
 const sameHash = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a, "hex"), Buffer.from(b, "hex"));
 
@@ -207,7 +147,7 @@ export class OAuthStore {
     tenantId: string,
     input: { name: string; accessTokenLifetimeMinutes: number; secretExpiresAt: Date },
     now: Date,
-  ): Promise<{ client: ClientInfo; secret: string; secretId: string }> {
+  ): Promise<{ client: ClientRecord; secret: string; secretId: string }> {
     const { record, secret } = newSecret(input.secretExpiresAt, now);
     const doc: ClientDoc = {
       id: randomUUID(),
@@ -220,11 +160,11 @@ export class OAuthStore {
       federated: [],
     };
     await call(() => this.container.items.create(doc));
-    return { client: toInfo(doc, now), secret, secretId: record.id };
+    return { client: toRecord(doc), secret, secretId: record.id };
   }
 
   /** A tenant's clients, newest first. */
-  async list(tenantId: string, now: Date): Promise<ClientInfo[]> {
+  async list(tenantId: string): Promise<ClientRecord[]> {
     const docs = await call(
       async () =>
         (
@@ -236,7 +176,7 @@ export class OAuthStore {
             .fetchAll()
         ).resources,
     );
-    return docs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id)).map((d) => toInfo(d, now));
+    return docs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id)).map(toRecord);
   }
 
   /**
@@ -245,8 +185,8 @@ export class OAuthStore {
    */
   async expiringSecrets(
     now: Date,
-    withinDays = SECRET_WARNING_DAYS,
-  ): Promise<{ tenantId: string; clientId: string; clientName: string; secretId: string; expiresAt: string; expiresInDays: number }[]> {
+    withinDays: number,
+  ): Promise<{ tenantId: string; clientId: string; clientName: string; secretId: string; expiresAt: string }[]> {
     const docs = await call(
       async () =>
         (
@@ -266,25 +206,21 @@ export class OAuthStore {
             clientName: doc.name,
             secretId: s.id,
             expiresAt: s.expiresAt,
-            expiresInDays: Math.floor((Date.parse(s.expiresAt) - now.getTime()) / DAY_MS),
           })),
       )
       .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt) || a.secretId.localeCompare(b.secretId));
   }
 
   /** A client by its client ID (undefined when there is none; a store failure is an error, never "not there"). */
-  async client(clientId: string, now: Date): Promise<ClientRecord | undefined> {
+  async client(clientId: string): Promise<ClientLookup | undefined> {
     const doc = await this.readClient(clientId);
     if (!doc) return undefined;
     return {
-      info: toInfo(doc, now),
-      federated: doc.federated,
-      matchSecret(secret, at) {
+      client: toRecord(doc),
+      findSecret(secret) {
         const hash = hashSecret(secret);
         const found = doc.secrets.find((s) => sameHash(s.hash, hash));
-        if (!found) return { rejected: "no-match" };
-        const status = secretStatus(found, at);
-        return status === "active" ? { secretId: found.id } : { rejected: status };
+        return found && withoutHash(found);
       },
     };
   }
@@ -299,9 +235,9 @@ export class OAuthStore {
     expiresAt: Date,
     now: Date,
     check: (doc: ClientDoc) => void = () => {},
-  ): Promise<{ client: ClientInfo; secret: string; secretId: string }> {
+  ): Promise<{ client: ClientRecord; secret: string; secretId: string }> {
     const { record, secret } = newSecret(expiresAt, now);
-    const client = await this.change(tenantId, clientId, now, (doc) => {
+    const client = await this.change(tenantId, clientId, (doc) => {
       check(doc);
       return { ...doc, secrets: [...doc.secrets, record] };
     });
@@ -309,17 +245,17 @@ export class OAuthStore {
   }
 
   /** Applies `change` to a client of `tenantId` under its ETag; NotFoundError when the tenant has no such client. */
-  async change(tenantId: string, clientId: string, now: Date, change: ClientChange): Promise<ClientInfo> {
+  async change(tenantId: string, clientId: string, change: ClientChange): Promise<ClientRecord> {
     return withRetries({ attempts: 5, what: `changing OAuth client ${clientId}` }, async () => {
       const doc = await this.readClient(clientId);
       if (!doc || doc.tenantId !== tenantId) throw new NotFoundError(`OAuth client ${clientId}`);
       const next = change(doc);
-      if (next === doc) return toInfo(doc, now);
+      if (next === doc) return toRecord(doc);
       try {
         const { resource } = await this.container
           .item(doc.id, doc.id)
           .replace<ClientDoc>(next, { accessCondition: { type: "IfMatch", condition: doc._etag! } });
-        return toInfo(resource ?? next, now);
+        return toRecord(resource ?? next);
       } catch (error) {
         if (cosmosStatus(error) === 412) throw new Retry(undefined, new PreconditionFailedError(`OAuth client ${clientId}`));
         throw fromCosmos(error);

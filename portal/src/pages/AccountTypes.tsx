@@ -1,17 +1,11 @@
 import { useState } from "react";
 import { MessageBar, MessageBarBody, Switch, Text, makeStyles, tokens, useRestoreFocusTarget } from "@fluentui/react-components";
-import { api, type LoginType } from "../api";
+import { api, type LoginType, type LoginTypes } from "../api";
 import { useAction, useGet } from "../hooks";
 import { ConfirmDialog, EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, Section } from "../components/common";
 
 /** Active users per type: those who have it, and those of them without another (GET /api/admin/login-types). */
-type TypeUsers = Record<LoginType, { users: number; onlyThisType: number }>;
-
-interface LoginTypes {
-  loginTypes: LoginType[];
-  available: LoginType[];
-  users: TypeUsers;
-}
+type TypeUsers = LoginTypes["users"];
 
 const labels: Record<string, { label: string; help: string; has: string }> = {
   password: { label: "Password", help: "Users sign in with a password set in the product.", has: "a password" },

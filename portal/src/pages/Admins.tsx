@@ -27,7 +27,17 @@ import {
   useRestoreFocusTarget,
 } from "@fluentui/react-components";
 import { AddRegular, DeleteRegular, PersonAddRegular, PersonArrowLeftRegular, SearchRegular } from "@fluentui/react-icons";
-import { api, withQuery, type AdminRow, type InviteRow, type RoleReason, type UserSummary } from "../api";
+import {
+  api,
+  withQuery,
+  type AdminDemoted as Demoted,
+  type AdminGranted as Granted,
+  type AdminList,
+  type AdminRow,
+  type InviteRow,
+  type RoleReason,
+  type UserSummary,
+} from "../api";
 import { useAction, useGet } from "../hooks";
 import { fmtDateTime } from "../format";
 import {
@@ -60,16 +70,6 @@ const useStyles = makeStyles({
   scroll: { overflowX: "auto" },
 });
 
-interface AdminList {
-  role: string;
-  admins: AdminRow[];
-}
-interface Demoted {
-  user: { id: string; userName: string };
-  role: string;
-  reason: RoleReason;
-  stillAdmin: boolean;
-}
 interface InviteCreated {
   invite: { url: string; expiresAt: string; userName: string | null; id: string };
 }
@@ -189,13 +189,6 @@ export default function AdminsPage() {
       <InviteCreatedDialog created={created} onClose={() => setCreated(undefined)} />
     </>
   );
-}
-
-interface Granted {
-  user: { id: string; userName: string };
-  role: string;
-  reason: RoleReason;
-  canSignIn: boolean;
 }
 
 /** Why a user cannot be made Admin here (the server refuses the same), or undefined. */

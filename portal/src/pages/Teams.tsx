@@ -26,7 +26,17 @@ import {
   tokens,
 } from "@fluentui/react-components";
 import { ArrowRightRegular, DeleteRegular, DismissRegular, EditRegular } from "@fluentui/react-icons";
-import { api, type Group, type MappedGroup, type MappingChange, type RoleMapping, type RolePreview, type Team, type TeamDeletePreview } from "../api";
+import {
+  api,
+  type Group,
+  type MappedGroup,
+  type MappingChange,
+  type RoleList as Roles,
+  type RoleMapping,
+  type RolePreview,
+  type Team,
+  type TeamDeletePreview,
+} from "../api";
 import { useAction, useGet } from "../hooks";
 import {
   ConfirmDialog,
@@ -54,12 +64,6 @@ const useStyles = makeStyles({
   picker: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXXS },
   rowActions: { display: "flex", gap: tokens.spacingHorizontalXS, flexWrap: "wrap" },
 });
-
-interface Roles {
-  roles: string[];
-  defaultRole: string;
-  mappings: RoleMapping[];
-}
 
 /** Teams and roles: teams with their mapped Entra groups; group → role mappings with a preview. */
 export default function TeamsPage() {

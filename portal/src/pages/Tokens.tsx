@@ -18,7 +18,7 @@ import {
   useRestoreFocusTarget,
 } from "@fluentui/react-components";
 import { AddRegular, DeleteRegular } from "@fluentui/react-icons";
-import { api, type Me, type Token } from "../api";
+import { api, type Me, type Token, type TokenCreated as Created, type TokenList } from "../api";
 import { useAction, useGet } from "../hooks";
 import { fmtDate, fmtDateTime, isoDate, oneYearFromToday } from "../format";
 import {
@@ -51,16 +51,6 @@ const useStyles = makeStyles({
   expiry: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXXS, alignItems: "flex-start" },
   mono: { fontFamily: tokens.fontFamilyMonospace },
 });
-
-interface TokenList {
-  tenantUrl: string;
-  tokens: Token[];
-}
-interface Created {
-  token: Token;
-  secret: string;
-  tenantUrl: string;
-}
 
 /** Integrations → Tokens: create (secret shown once), list, revoke. */
 export default function TokensPage({ me }: { me: Me }) {

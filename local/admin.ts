@@ -142,7 +142,7 @@ function describe(error: unknown): string {
   if (error instanceof UnavailableError || /ECONNREFUSED/.test(text) || e.cause?.code === "ECONNREFUSED" || e.code === "ECONNREFUSED") {
     return "cannot reach the store: start the service with `npm start` in another terminal, or set COSMOS_ENDPOINT to a Cosmos DB account";
   }
-  return text.split("\n")[0];
+  return text.split("\n", 1)[0] ?? text;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -190,7 +190,12 @@ export function parseLoginTypes(text: string): LoginType[] {
 }
 
 /** The highest role: the one whose last holder provisioning never removes. */
-export const adminRole = (settings: TenantSettings) => settings.roles[settings.roles.length - 1];
+/** The highest role (the last): the one that administers the tenant. A tenant always has one (withDefaults gives User < Manager < Admin). */
+export function adminRole(settings: TenantSettings): string {
+  const role = settings.roles.at(-1);
+  if (role === undefined) throw new Error("the tenant's settings have no roles");
+  return role;
+}
 
 export function roleRank(settings: TenantSettings, role: string): number {
   return settings.roles.findIndex((r) => r.toLowerCase() === role.toLowerCase());
@@ -199,6 +204,7 @@ export function roleRank(settings: TenantSettings, role: string): number {
 /** The role's canonical spelling, or an error naming the tenant's roles. */
 export function canonicalRole(settings: TenantSettings, role: string): string {
   const i = roleRank(settings, role);
-  if (i < 0) throw new Error(`unknown role "${role}"; this tenant's roles are ${settings.roles.join(" < ")}`);
-  return settings.roles[i];
+  const found = settings.roles[i];
+  if (found === undefined) throw new Error(`unknown role "${role}"; this tenant's roles are ${settings.roles.join(" < ")}`);
+  return found;
 }

@@ -6,6 +6,7 @@ import { canSignIn, loginTypesOf, newProductUser, userStatus, type ProductUser }
 import { LOGIN_TYPES, type LoginType, type TenantSettings } from "../product/settings.js";
 import { teamsOf } from "../product/teams.js";
 import type { ResourceDoc, StoredProduct, UserSearch } from "../store/resources.js";
+import type { DeletedUser, UserPage, UserSummary } from "../contracts/admin-api.js";
 import type { OperationContext } from "./context.js";
 import { OperationError } from "./errors.js";
 import { logged } from "./audit-trail.js";
@@ -47,7 +48,7 @@ async function groupsOf(ctx: OperationContext, userId: string): Promise<Resource
 }
 
 /** A user as the portal lists it. */
-export async function userSummary(ctx: OperationContext, doc: ResourceDoc, settings: TenantSettings) {
+export async function userSummary(ctx: OperationContext, doc: ResourceDoc, settings: TenantSettings): Promise<UserSummary> {
   const product = userProduct(doc, settings);
   const teams = teamsOf((await groupsOf(ctx, doc.id)).map(groupFacts), settings);
   return {
@@ -216,7 +217,7 @@ async function teamMembers(ctx: OperationContext, team: string, settings: Tenant
 export async function listUsers(
   ctx: OperationContext,
   raw: { search?: Raw; status?: Raw; role?: Raw; team?: Raw; sort?: Raw; order?: Raw; view?: Raw; page?: Raw; pageSize?: Raw },
-) {
+): Promise<UserPage> {
   const page = whole(raw.page, "page", 1, 100_000);
   const pageSize = whole(raw.pageSize, "pageSize", 25, USERS_MAX_PAGE_SIZE);
   if ((page - 1) * pageSize > USERS_MAX_SKIP)
@@ -254,7 +255,7 @@ export async function listUsers(
 }
 
 /** A deleted user as kept: read-only, with when it was deleted and when it is purged. */
-function deletedView(doc: ResourceDoc) {
+function deletedView(doc: ResourceDoc): DeletedUser {
   const product = doc.product as { objectId?: unknown } | undefined;
   const deletedAt = doc.deletedAt ?? null;
   return {

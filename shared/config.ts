@@ -1,5 +1,5 @@
 /** The database name of shared/store/containers.json (a test keeps the two equal). */
-export const DEFAULT_DATABASE = "scim";
+const DEFAULT_DATABASE = "scim";
 
 /** Every setting the product reads. `loadConfig` is the only reader of process.env. */
 export interface Config {
@@ -42,7 +42,7 @@ export interface Config {
   oauth: OAuthConfig;
 }
 
-export interface OAuthConfig {
+interface OAuthConfig {
   /**
    * OAUTH_DEV_ISSUER: the local development identity provider, trusted as an issuer of
    * federated client assertions. Only an http://127.0.0.1 or http://localhost URL is accepted:
@@ -96,7 +96,7 @@ function jobsQueue(env: Record<string, string | undefined>, problems: string[]):
 }
 
 /** The app registration sign-in uses, and how it proves itself at the token endpoint. */
-export interface SignInSettings {
+interface SignInSettings {
   /** ENTRA_CLIENT_ID: the application (client) id of the app registration. */
   clientId: string;
   /** ENTRA_AUTHORITY: default https://login.microsoftonline.com/organizations/v2.0 (any work account). */

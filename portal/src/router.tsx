@@ -4,7 +4,7 @@
  */
 import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from "react";
 
-export const BASE = "/portal";
+const BASE = "/portal";
 
 const listeners = new Set<() => void>();
 function subscribe(listener: () => void): () => void {

@@ -14,10 +14,10 @@ export interface SessionLifetimes {
   absoluteMs: number;
 }
 
-export const DEFAULT_SESSION_LIFETIMES: SessionLifetimes = { idleMs: 8 * 3600_000, absoluteMs: 12 * 3600_000 };
+const DEFAULT_SESSION_LIFETIMES: SessionLifetimes = { idleMs: 8 * 3600_000, absoluteMs: 12 * 3600_000 };
 
 /** The idle expiry is written at most this often per session. */
-export const SESSION_TOUCH_INTERVAL_MS = 60_000;
+const SESSION_TOUCH_INTERVAL_MS = 60_000;
 
 export type SessionDocs = Pick<SessionStore, "createSession" | "readSession" | "touchSession" | "deleteSession" | "endUserSessions">;
 

@@ -4,11 +4,11 @@
  */
 
 /** Over https: `__Host-` prefix, so the browser insists on Secure, Path=/ and no Domain. */
-export const SESSION_COOKIE_HTTPS = "__Host-scimf_session";
+const SESSION_COOKIE_HTTPS = "__Host-scimf_session";
 /** On plain-http localhost a browser rejects `__Host-`/Secure cookies, so this name is used there. */
-export const SESSION_COOKIE_HTTP = "scimf_session";
-export const LOGIN_COOKIE_HTTPS = "__Host-scimf_login";
-export const LOGIN_COOKIE_HTTP = "scimf_login";
+const SESSION_COOKIE_HTTP = "scimf_session";
+const LOGIN_COOKIE_HTTPS = "__Host-scimf_login";
+const LOGIN_COOKIE_HTTP = "scimf_login";
 
 /** Whether the public base URL is https; plain http is accepted only for localhost (development). */
 export function isSecureBaseUrl(publicBaseUrl: string): boolean {

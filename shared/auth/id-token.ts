@@ -14,7 +14,7 @@ export class SignInError extends Error {
 }
 
 /** Only RS256: Entra signs ID tokens with it. `none` and HS* (a public key used as HMAC secret) never pass. */
-export const ID_TOKEN_ALGORITHMS = ["RS256"] as const;
+const ID_TOKEN_ALGORITHMS = ["RS256"] as const;
 /** Clock skew allowed on `exp`, `nbf` and `iat`, in seconds. */
 export const CLOCK_SKEW_SECONDS = 120;
 

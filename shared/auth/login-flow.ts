@@ -28,7 +28,7 @@ export interface LoginContext {
 }
 
 /** Every invite code starts with this (recognisable, findable by secret scanners). */
-export const INVITE_PREFIX = "scimfinv_";
+const INVITE_PREFIX = "scimfinv_";
 export const INVITE_TTL_SECONDS = 24 * 3600;
 
 /** A new invite: the code (shown once, to the admin who asked) and the document (only its hash). */

@@ -5,7 +5,7 @@ import { deriveSecret, randomSecret } from "./secrets.js";
 /** Entra's multi-tenant (work and school accounts) v2.0 authority. */
 export const ENTRA_ORGANIZATIONS_AUTHORITY = "https://login.microsoftonline.com/organizations/v2.0";
 /** The audience of a managed identity token used as a federated client assertion. */
-export const FEDERATED_ASSERTION_SCOPE = "api://AzureADTokenExchange/.default";
+const FEDERATED_ASSERTION_SCOPE = "api://AzureADTokenExchange/.default";
 export const JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /** How long a login may take between `/auth/login` and `/auth/callback`. */
 export const PENDING_LOGIN_TTL_SECONDS = 600;
@@ -88,7 +88,7 @@ export async function discover(authority: string, fetchImpl: typeof fetch = fetc
 }
 
 /** The callback URL registered with the provider. */
-export const redirectUri = (publicBaseUrl: string) => `${publicBaseUrl.replace(/\/+$/, "")}/auth/callback`;
+const redirectUri = (publicBaseUrl: string) => `${publicBaseUrl.replace(/\/+$/, "")}/auth/callback`;
 
 /**
  * The secrets of one login. `state` goes to the provider and back in the URL; `binding` goes to

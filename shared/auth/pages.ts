@@ -67,7 +67,7 @@ button.secondary small { display: block; color: var(--fg2); }
 form.pick { margin: .5rem 0; }`;
 
 /** The portal's favicon, served with the portal build (portal/public/favicon.svg, the same bytes). */
-export const FAVICON_HREF = "/portal/favicon.svg";
+const FAVICON_HREF = "/portal/favicon.svg";
 export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0f6cbd"/><circle cx="16" cy="12" r="5" fill="#fff"/><path d="M7 26c0-5 4-8 9-8s9 3 9 8z" fill="#fff"/></svg>
 `;
 

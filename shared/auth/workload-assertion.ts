@@ -13,9 +13,9 @@ import { isGuid } from "./secrets.js";
 /** Only RS256, as Entra signs: `none` and HS256 keyed with a public key never verify. */
 const ALGORITHMS = ["RS256"];
 /** Skew allowed on `exp`, `nbf` and `iat`, in seconds. */
-export const ASSERTION_SKEW_SECONDS = 60;
+const ASSERTION_SKEW_SECONDS = 60;
 /** The longest an assertion may still be valid: Entra's tokens live at most a day; a longer one is not Entra's. */
-export const MAX_ASSERTION_LIFETIME_SECONDS = 24 * 3600;
+const MAX_ASSERTION_LIFETIME_SECONDS = 24 * 3600;
 /** How long reading an issuer's keys may take. */
 const KEYS_TIMEOUT_MS = 5000;
 

@@ -8,7 +8,7 @@
 export type LoginType = "password" | "entra";
 
 /** How a stored role mapping names its group: by id (and object ID), or pending by name. */
-export type MappedGroupRef = { id: string; externalId?: string } | { pending: string };
+type MappedGroupRef = { id: string; externalId?: string } | { pending: string };
 
 /** Where a user's role comes from (`GET /api/me`, `GET /api/admin/users/{id}`). */
 export type RoleSource =
@@ -18,7 +18,7 @@ export type RoleSource =
   /** Granted by an admin or by an invite; group changes never lower it. */
   | { kind: "admin"; grantedBy: string; since: string };
 
-export interface TeamRef {
+interface TeamRef {
   id: string;
   name: string;
 }
@@ -251,7 +251,7 @@ export interface RoleUnmapped extends MappingChange {
 }
 
 /** An active OAuth client secret expiring soon (Connection health). */
-export interface OAuthSecretExpiring {
+interface OAuthSecretExpiring {
   clientId: string;
   clientName: string;
   secretId: string;

@@ -43,7 +43,7 @@ const TITLES: Record<number, string> = {
 const API_HEADERS = { "Cache-Control": "no-store", ...securityHeaders(false, "api") };
 
 /** A problem details response (RFC 9457). */
-export function problem(
+function problem(
   status: number,
   detail: string,
   options: { errors?: { field: string; detail: string }[]; headers?: Record<string, string>; clearSession?: string } = {},
@@ -70,7 +70,7 @@ export function csrfRefusal(request: HttpRequest, session: ResolvedSession, base
 }
 
 /** The one mapping of thrown errors to problem details; undefined for the unexpected (500). */
-export function toProblem(error: unknown): HttpResponseInit | undefined {
+function toProblem(error: unknown): HttpResponseInit | undefined {
   if (error instanceof BodyError) return problem(error.status, error.detail);
   if (error instanceof OperationError)
     return problem(error.status, capital(error.detail), error.field ? { errors: [{ field: error.field, detail: capital(error.detail) }] } : {});
@@ -82,7 +82,7 @@ export function toProblem(error: unknown): HttpResponseInit | undefined {
 const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** What an API function gets. */
-export interface ApiRequest {
+interface ApiRequest {
   context: OperationContext;
   session: ResolvedSession;
   params: Record<string, string>;
@@ -93,7 +93,7 @@ export interface ApiRequest {
   body(): Promise<Record<string, unknown>>;
 }
 
-export interface ApiResult {
+interface ApiResult {
   status?: number;
   body?: unknown;
   /** A download instead of JSON (a CSV export): its text, Content-Type and file name (Content-Disposition: attachment). */
@@ -132,7 +132,7 @@ async function readJsonObject(request: HttpRequest, svc: Services): Promise<Reco
 }
 
 /** An API function as the host calls it: every answer, error or not, carries the API's security headers (securityHeaders). */
-export function wrapApi(handler: ApiHandler, options: { adminOnly: boolean }): HttpHandler {
+function wrapApi(handler: ApiHandler, options: { adminOnly: boolean }): HttpHandler {
   const answer = apiAnswer(handler, options);
   return async (request, context: InvocationContext) => {
     const response = await answer(request, context);

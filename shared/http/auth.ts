@@ -92,7 +92,7 @@ export function rateLimit(svc: Services, request: HttpRequest, now: Date, tid?: 
   if (!decision.ok) throw new RateLimited(decision.retryAfterSeconds);
 }
 
-export class RateLimited extends SignInError {
+class RateLimited extends SignInError {
   constructor(readonly retryAfterSeconds: number) {
     super("rate_limited", `Too many sign-in attempts from here; wait ${retryAfterSeconds} seconds and try again.`, 429);
   }
@@ -142,7 +142,7 @@ export async function readForm(request: HttpRequest, svc: Services): Promise<URL
 }
 
 /** An HTML page of the sign-in core as a response, with its cookies. */
-export function htmlResponse(page: HtmlResponse, setCookies: string[] = [], extraHeaders: Record<string, string> = {}): HttpResponseInit {
+function htmlResponse(page: HtmlResponse, setCookies: string[] = [], extraHeaders: Record<string, string> = {}): HttpResponseInit {
   return { status: page.status, headers: { ...page.headers, ...extraHeaders }, body: page.body, cookies: setCookies.map(toCookie) };
 }
 

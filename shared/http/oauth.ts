@@ -120,7 +120,7 @@ const limited = (seconds: number, who: "address" | "client") =>
     seconds,
   );
 
-export const tokenHandler: HttpHandler = async (request: HttpRequest, context: InvocationContext) => {
+const tokenHandler: HttpHandler = async (request: HttpRequest, context: InvocationContext) => {
   const svc = services();
   const now = svc.now();
   const origin = publicBaseUrl(svc, request);

@@ -33,7 +33,7 @@ async function groupsOf(ctx: OperationContext, userId: string) {
 }
 
 /** An Admin as the page and the CLI show it. */
-export type AdminView = AdminRow;
+type AdminView = AdminRow;
 
 /** A role source with its group's current name (the group may have been renamed since the role was computed). */
 async function withCurrentGroupName(ctx: OperationContext, source: RoleSource): Promise<RoleSource> {

@@ -45,7 +45,7 @@ export interface Delivery {
 /** Jobs are kept this long after they were made (Cosmos DB TTL), so `jobs list` shows recent history. */
 const JOB_TTL_SECONDS = 30 * 86_400;
 /** An unfinished job whose document has not moved for this long has lost its message: the sweep sends it again. */
-export const STALLED_AFTER_MS = 10 * 60_000;
+const STALLED_AFTER_MS = 10 * 60_000;
 
 /** The id of the job that finishes deleting a group: one per group, so a retried DELETE finds it. */
 export const deleteJobId = (groupId: string) => `job.delete-group.${groupId}`;
@@ -92,7 +92,7 @@ export function requireQueue(services: Services) {
 }
 
 /** Sends the message of a job's current step. */
-export async function enqueueStep(services: Services, job: JobDoc): Promise<void> {
+async function enqueueStep(services: Services, job: JobDoc): Promise<void> {
   await requireQueue(services).send(messageOf(job));
 }
 
@@ -329,8 +329,8 @@ const view = (j: JobDoc): JobView => ({
 });
 
 /** How many jobs a list shows when no limit is given, and at most through the admin API (the CLI allows 1,000). */
-export const JOBS_LIST_DEFAULT = 50;
-export const JOBS_LIST_MAX = 200;
+const JOBS_LIST_DEFAULT = 50;
+const JOBS_LIST_MAX = 200;
 
 /** A list's `limit` given as text (a query parameter): a whole number from 1 to `max`, else 400 naming `limit`. */
 export function jobsLimit(raw: string | null | undefined, max = JOBS_LIST_MAX): number {

@@ -10,7 +10,7 @@ import type { LoginTypes } from "../contracts/admin-api.js";
  * password, an Object ID), and `onlyThisType`, those of them without the other type, who then
  * cannot sign in at all.
  */
-export type LoginTypeUsers = Record<LoginType, { users: number; onlyThisType: number }>;
+type LoginTypeUsers = Record<LoginType, { users: number; onlyThisType: number }>;
 
 /** The login types (account types) the tenant enables: password, Entra ID, or both; and how many users each one signs in. */
 export async function getLoginTypes(ctx: OperationContext): Promise<LoginTypes> {

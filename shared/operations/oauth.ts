@@ -20,20 +20,20 @@ import { requireTenant } from "./tenants.js";
  */
 
 /** The one scope this service grants: the SCIM API of the client's tenant. */
-export const OAUTH_SCOPE = "scim";
+const OAUTH_SCOPE = "scim";
 /** The token endpoint's path under the service's origin (one route for every tenant). */
 export const TOKEN_PATH = "oauth2/token";
-export const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-export const LIFETIME_MINUTES = { min: 60, max: 360, default: 60 } as const;
-export const SECRET_YEARS = { min: 1, max: 3, default: 2 } as const;
+const LIFETIME_MINUTES = { min: 60, max: 360, default: 60 } as const;
+const SECRET_YEARS = { min: 1, max: 3, default: 2 } as const;
 
 /**
  * A value of the request quoted back in an error (and so in the provisioning log): never one that
  * looks like a secret of this service (an admin who pasted the client secret into Entra's Scope or
  * Client ID field), and never long.
  */
-export function quoted(value: string, max = 64): string {
+function quoted(value: string, max = 64): string {
   if (/scimf_/i.test(value)) return "a value that looks like a client secret or token of this service (not repeated here)";
   return `"${value.length > max ? `${value.slice(0, max)}…` : value}"`;
 }

@@ -17,7 +17,7 @@ import { strip, type ResourceDoc, type ResourceWrite, type StoredProduct } from 
  */
 
 /** The log event of a write, in its batch: the changed attributes and the names after it (for a delete, before it). */
-export function writeEvent(draft: AuditDraft, before: ResourceDoc | undefined, next: ResourceDoc, deleted = false): OutboxDoc {
+function writeEvent(draft: AuditDraft, before: ResourceDoc | undefined, next: ResourceDoc, deleted = false): OutboxDoc {
   const type = before?.kind ?? next.kind;
   return outboxDoc(
     auditDoc(next.tenantId, draft, { resourceType: type, resourceId: next.id, ...describeWrite(type, before?.resource, next.resource, deleted) }),

@@ -2,7 +2,7 @@ import { UnavailableError } from "../store/errors.js";
 import { StaleWriteError } from "../store/resources.js";
 
 /** Attempts of a load → plan → write before giving up with 503 (too many concurrent changes). */
-export const MAX_ATTEMPTS = 30;
+const MAX_ATTEMPTS = 30;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -11,7 +11,7 @@ import { bindPending, bindPendingLate, groupLabel, groupsNamed, mappedGroups, re
 import { groupFacts, isActive, userProduct } from "./views.js";
 import type { RoleList, RoleMapped, RoleUnmapped } from "../contracts/admin-api.js";
 
-export { recomputeRoles, groupsNamed };
+export { recomputeRoles };
 
 /**
  * Entra may disconnect or delete the tenant's last active Admin (the person left); provisioning

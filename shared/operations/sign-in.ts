@@ -59,7 +59,7 @@ async function holders(services: Services, tenantId: string, oid: string, settin
 }
 
 /** What the matching rule decides for these claims, without writing anything. */
-export async function decideSignIn(services: Services, claims: SignInClaims, invite: InviteDoc | null, now: Date): Promise<SignInOutcome> {
+async function decideSignIn(services: Services, claims: SignInClaims, invite: InviteDoc | null, now: Date): Promise<SignInOutcome> {
   if (!invite) {
     const tenant = await services.tenants.findByEntraTenantId(claims.tid);
     if (!tenant) return matchSignIn({ via: "direct", claims, tenant: null, usersWithObjectId: [] });

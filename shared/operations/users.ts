@@ -18,17 +18,17 @@ import { groupFacts, userProduct } from "./views.js";
 /** Users as the product's admins see them: listed and searched, shown with every attribute, login, role and teams, linked to Entra by hand. */
 
 /** Largest page of the users list; deepest match a page may start after (the page reads every id before it). */
-export const USERS_MAX_PAGE_SIZE = 100;
-export const USERS_MAX_SKIP = 10_000;
+const USERS_MAX_PAGE_SIZE = 100;
+const USERS_MAX_SKIP = 10_000;
 /** Most members a team filter passes to the query (as one array parameter). */
-export const TEAM_FILTER_MAX = 5_000;
-export const USER_SORTS = ["userName", "created", "lastModified"] as const;
+const TEAM_FILTER_MAX = 5_000;
+const USER_SORTS = ["userName", "created", "lastModified"] as const;
 
 /**
  * An Entra object ID as typed (portal, API or CLI): a GUID, lower-cased; 400 naming `field` otherwise.
  * The one check every client of setObjectId goes through.
  */
-export function objectIdFrom(value: unknown, field = "objectId"): string {
+function objectIdFrom(value: unknown, field = "objectId"): string {
   if (!isGuid(typeof value === "string" ? value.trim() : value))
     throw new OperationError(
       400,
@@ -39,7 +39,7 @@ export function objectIdFrom(value: unknown, field = "objectId"): string {
 }
 
 /** Which login types let the user sign in now: active, its own credential, and the tenant allows the type. The one rule the CLI and the portal show. */
-export function signInBy(product: ProductUser, resource: Record<string, unknown>, settings: TenantSettings): Record<LoginType, boolean> {
+function signInBy(product: ProductUser, resource: Record<string, unknown>, settings: TenantSettings): Record<LoginType, boolean> {
   return Object.fromEntries(LOGIN_TYPES.map((t) => [t, canSignIn(product, resource, settings, t)])) as Record<LoginType, boolean>;
 }
 

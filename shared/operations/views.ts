@@ -14,12 +14,3 @@ export const groupFacts = (doc: ResourceDoc): GroupFacts => ({
 export const userProduct = (doc: ResourceDoc, settings: TenantSettings): ProductUser => productOf(doc.product, doc.resource.externalId, settings);
 
 export const isActive = (doc: ResourceDoc) => doc.resource.active !== false;
-
-/** At most ten ids, quoted, for an error detail. */
-export function listIds(ids: string[]): string {
-  const shown = ids
-    .slice(0, 10)
-    .map((id) => `'${id}'`)
-    .join(", ");
-  return ids.length > 10 ? `${shown} and ${ids.length - 10} more` : shown;
-}

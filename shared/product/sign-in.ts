@@ -64,7 +64,7 @@ export type SignInInput =
     };
 
 /** The writes an invite sign-in asks for (a direct sign-in asks for none). */
-export interface BootstrapActions {
+interface BootstrapActions {
   claimInviteId: string;
   /** Link the product tenant to this Entra tenant id (it had none). */
   linkTenantToTid: string | null;
@@ -76,7 +76,7 @@ export interface BootstrapActions {
   grantAdmin: true;
 }
 
-export type SignInRefusalCode =
+type SignInRefusalCode =
   | "tenant_not_linked"
   | "tenant_entra_disabled"
   | "user_not_provisioned"

@@ -68,7 +68,6 @@ export class ScimError extends Error {
 
 export const badRequest = (scimType: ScimType, detail: string) => new ScimError(400, detail, scimType);
 export const notFound = (detail: string) => new ScimError(404, detail);
-export const conflict = (detail: string) => new ScimError(409, detail, "uniqueness");
 
 /** 405: the resource exists but not with this method (RFC 9110 §15.5.6 requires `Allow`). */
 export const methodNotAllowed = (detail: string, allowed: string[]) => new ScimError(405, detail, undefined, { Allow: allowed.join(", ") });

@@ -587,7 +587,7 @@ export function foldsCase(def: AttributeDef): boolean {
 }
 
 /** RFC 7644 §3.4.2.2 "pr": the attribute has a non-empty value (not absent, null, "" or []). */
-export function isPresent(value: unknown): boolean {
+function isPresent(value: unknown): boolean {
   return value !== undefined && value !== null && value !== "" && !(Array.isArray(value) && value.length === 0);
 }
 

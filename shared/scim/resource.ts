@@ -154,7 +154,7 @@ export function parseResource(body: unknown, type: ResourceTypeName): ParsedReso
 }
 
 /** `schemas` of a resource: the core schema plus each extension it carries (RFC 7643 §3). */
-export function schemasFor(resource: WireResource, type: ResourceTypeName): string[] {
+function schemasFor(resource: WireResource, type: ResourceTypeName): string[] {
   return [RESOURCE_TYPES[type].schema, ...extensionUrns(type).filter((urn) => resource[urn] !== undefined)];
 }
 

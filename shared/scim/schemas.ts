@@ -172,7 +172,7 @@ export const USER_SCHEMA: SchemaDef = {
 };
 
 /** RFC 7643 §4.3. */
-export const ENTERPRISE_USER_SCHEMA: SchemaDef = {
+const ENTERPRISE_USER_SCHEMA: SchemaDef = {
   id: URN.enterpriseUser,
   name: "EnterpriseUser",
   description: "Enterprise User",
@@ -191,7 +191,7 @@ export const ENTERPRISE_USER_SCHEMA: SchemaDef = {
 };
 
 /** The product's own extension: what Entra maps that no standard schema carries. */
-export const PRODUCT_USER_SCHEMA: SchemaDef = {
+const PRODUCT_USER_SCHEMA: SchemaDef = {
   id: URN.productUser,
   name: "ProductUser",
   description: "Employment data used by the resource-planning product",

@@ -110,7 +110,7 @@ const auditId = (time: string) => `${time}~${(sequence++ % 2 ** 40).toString(36)
  * tenant's log (up to 1,000,000 events a day) never fills the tenant's partition of resources
  * (Cosmos DB caps a logical partition at 20 GB), and one month of one tenant stays under that cap.
  */
-export const logPartition = (tenantId: string, time: string) => `${tenantId}|${time.slice(0, 7)}`;
+const logPartition = (tenantId: string, time: string) => `${tenantId}|${time.slice(0, 7)}`;
 
 /** The document of one event in the log container. */
 export function auditDoc(tenantId: string, draft: AuditDraft, about: AuditAbout) {

@@ -36,7 +36,7 @@ export interface ClientOptions {
 }
 
 /** The container definitions shared with infra/modules/cosmos.bicep (shared/store/containers.json). */
-export const CONTAINER_DEFINITIONS: ContainerRequest[] = definitions.containers as ContainerRequest[];
+const CONTAINER_DEFINITIONS: ContainerRequest[] = definitions.containers as ContainerRequest[];
 
 /**
  * DefaultAzureCredential, loaded on its first token request: importing @azure/identity costs

@@ -6,7 +6,7 @@ import type { PluginConfig } from "@azure/cosmos";
  * whatever @azure/cosmos throws into one of them (without the SDK's message, whose request URLs
  * can name a token's hash). Exactly one place maps them to SCIM errors: shared/operations/errors.ts.
  */
-export class StoreError extends Error {
+class StoreError extends Error {
   override readonly name: string = "StoreError";
 }
 

@@ -7,7 +7,7 @@ import { Retry, withRetries, read } from "./retry.js";
 
 /** What a background job does to the members of one group. */
 export type JobKind = "recompute-roles" | "delete-group";
-export type JobState = "queued" | "running" | "done" | "failed";
+type JobState = "queued" | "running" | "done" | "failed";
 
 /**
  * One background job: its own document in the tenant's partition. `step` counts the steps done;

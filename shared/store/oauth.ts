@@ -20,7 +20,7 @@ const DAY_MS = 24 * 3600_000;
 /** `lastUsedAt` of a secret or federated credential is written at most this often. */
 const LAST_USED_INTERVAL_MS = 60_000;
 
-export interface SecretRecord {
+interface SecretRecord {
   id: string;
   /** SHA-256 (hex) of the secret: 256 random bits, so an unsalted hash is safe to store. */
   hash: string;
@@ -102,7 +102,7 @@ export type AccessRejection =
   | { reason: "revoked"; clientName: string; what: "client" | "credential" }
   | { reason: "audience"; clientName: string; audience: string };
 
-export const hashSecret = (secret: string) => createHash("sha256").update(secret, "utf8").digest("hex");
+const hashSecret = (secret: string) => createHash("sha256").update(secret, "utf8").digest("hex");
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(9).toString("base64url")}`;
 

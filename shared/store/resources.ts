@@ -108,7 +108,7 @@ const MAX_SORTED = 5000;
  * query at any depth; a jump to an offset costs an ids-only read of the gap from the nearest
  * remembered page end below it (at most this many ids, SKIP_ITEMS per round trip).
  */
-export const MAX_START_INDEX = 1_000_000;
+const MAX_START_INDEX = 1_000_000;
 /** Documents per round trip of a query (the SDK's page size; fetchAll follows continuations). */
 const PAGE_ITEMS = 1000;
 /** Ids per round trip when a jump skips the matches before a page (ids only: about 40 bytes each). */
@@ -160,7 +160,7 @@ export const strip = ({ id, tenantId, kind, resource, meta, product }: ResourceD
 const withoutSystemFields = (doc: ResourceDoc): Record<string, unknown> => Object.fromEntries(Object.entries(doc).filter(([k]) => !k.startsWith("_")));
 
 /** Cosmos DB ids are at most 255 characters and cannot contain / \\ ? or #. */
-export const storableId = (id: string) => id.length > 0 && id.length <= 200 && !/[/\\?#]/.test(id) && id.trim() === id;
+const storableId = (id: string) => id.length > 0 && id.length <= 200 && !/[/\\?#]/.test(id) && id.trim() === id;
 
 /** Users and Groups of every tenant with their lookup records, in one container partitioned by tenant. */
 export class ResourceStore {

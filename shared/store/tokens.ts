@@ -49,7 +49,7 @@ export const TOKEN_PREFIX = "scimf_";
  * A new Secret Token: the prefix and 256 random bits, never beginning like an OAuth access token
  * (`scimf_at_`) or client secret (`scimf_cs_`), which are told apart by those prefixes.
  */
-export function newTokenSecret(): string {
+function newTokenSecret(): string {
   for (;;) {
     const secret = TOKEN_PREFIX + randomBytes(32).toString("base64url");
     if (!/^scimf_(at|cs)_/.test(secret)) return secret;
@@ -57,7 +57,7 @@ export function newTokenSecret(): string {
 }
 
 /** `lastUsedAt` is written at most this often per token. */
-export const LAST_USED_INTERVAL_MS = 60_000;
+const LAST_USED_INTERVAL_MS = 60_000;
 
 const DAY_MS = 24 * 3600 * 1000;
 

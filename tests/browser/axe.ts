@@ -12,7 +12,7 @@ import type { Page } from "playwright-core";
 const source = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 /** One line per failing node: rule id, impact, what to do, and where. */
-export function describeViolations(violations: Result[]): string {
+function describeViolations(violations: Result[]): string {
   return violations
     .map((v) => {
       const nodes = v.nodes.map(
@@ -24,7 +24,7 @@ export function describeViolations(violations: Result[]): string {
 }
 
 /** Runs axe-core on `page` as it is now (WCAG 2.x A/AA and best practices); the serious and critical violations. */
-export async function seriousViolations(page: Page): Promise<Result[]> {
+async function seriousViolations(page: Page): Promise<Result[]> {
   // Colours mid-transition (a dialog fading in) are not the page's: let animations finish first.
   await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))));
   // Evaluated, not added as a <script>: the pages' CSP (rightly) refuses inline script.

@@ -14,12 +14,12 @@ import { startTestHost } from "../helpers/host.js";
  * provider's own page.
  */
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-export const hasChromium = existsSync(CHROMIUM);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const hasChromium = existsSync(CHROMIUM);
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** Where screenshots go when asked for (`npm run screenshots` sets SCREENSHOTS=1); unset: none are written. */
-export const SCREENSHOT_DIR = process.env.SCREENSHOTS ? join(root, "docs", "screenshots") : undefined;
+const SCREENSHOT_DIR = process.env.SCREENSHOTS ? join(root, "docs", "screenshots") : undefined;
 
 /** Why the browser tests do not run here, or undefined when they do. Throws with CI set: CI installs Chromium, so it may never skip. */
 export function skipReason(): string | undefined {
@@ -43,7 +43,7 @@ function newest(dir: string): number {
  * The portal to serve: dist/portal when it is newer than every file of portal/, else a fresh
  * Vite build into a temporary folder (dist/ is left alone; `npm run build` owns it).
  */
-export async function portalBuild(): Promise<{ dir: string; cleanup(): void }> {
+async function portalBuild(): Promise<{ dir: string; cleanup(): void }> {
   const dist = join(root, "dist", "portal");
   const index = join(dist, "index.html");
   if (existsSync(index) && statSync(index).mtimeMs >= newest(join(root, "portal"))) return { dir: dist, cleanup: () => {} };

@@ -17,7 +17,7 @@ export interface Seen {
   detail?: string;
 }
 
-export const MAX_RETRIES = 12;
+const MAX_RETRIES = 12;
 
 export function entraClient(host: RunningHost, token: string) {
   const seen: Seen[] = [];
@@ -72,8 +72,6 @@ export function entraClient(host: RunningHost, token: string) {
     group: (displayName: string) => ({ schemas: [GROUP], displayName, externalId: `obj-${displayName}` }),
   };
 }
-
-export type EntraClient = ReturnType<typeof entraClient>;
 
 /** Every answer a client saw was 2xx, a 4xx with a detail, or 429/503 with Retry-After: never a bare 5xx. */
 export function expectOnlyHonestAnswers(seen: Seen[]): void {

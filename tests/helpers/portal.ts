@@ -4,7 +4,6 @@ import { ADMIN_CLI } from "../../shared/operations/context.js";
 import { createInvite } from "../../shared/operations/sign-in.js";
 import { startTestHost } from "./host.js";
 
-export { DEV_PEOPLE };
 export const [ANN, BOB, EVE] = DEV_PEOPLE as [DevPerson, DevPerson, DevPerson];
 
 export interface Reply {

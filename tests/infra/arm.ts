@@ -83,7 +83,7 @@ type Node =
   | { kind: "index"; target: Node; index: Node };
 
 /** True when an ARM string value is an expression (`[...]`, but not the `[[` escape). */
-export function isExpression(text: string): boolean {
+function isExpression(text: string): boolean {
   return text.startsWith("[") && text.endsWith("]") && !text.startsWith("[[");
 }
 
@@ -609,9 +609,4 @@ export class Deployment {
     }
     return symbolicCall("reference", args);
   }
-}
-
-/** Convenience: all resource instances of one type (case-insensitive), existing ones excluded. */
-export function resourcesOfType(resources: EvaluatedResource[], type: string): EvaluatedResource[] {
-  return resources.filter((r) => !r.existing && r.type.toLowerCase() === type.toLowerCase());
 }

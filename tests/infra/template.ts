@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url";
 import { Deployment, readParameterValues, readTemplate, type ArmTemplate, type EvaluatedResource, type Value } from "./arm.js";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-export const buildDir = join(repoRoot, "infra", "build");
-export const templatePath = join(buildDir, "main.json");
+const buildDir = join(repoRoot, "infra", "build");
+const templatePath = join(buildDir, "main.json");
 
 function requireBuilt(path: string): string {
   if (!existsSync(path)) {
@@ -31,7 +31,7 @@ export function compiledParameters(name: string): Record<string, Value> {
 }
 
 /** The minimal parameters a deployment needs (the only required one). */
-export const minimalParameters = { environmentName: "test" };
+const minimalParameters = { environmentName: "test" };
 
 export type Evaluated = {
   deployment: Deployment;
@@ -55,7 +55,7 @@ export function ofType(resources: EvaluatedResource[], type: string): EvaluatedR
   return resources.filter((r) => !r.existing && r.type.toLowerCase() === type.toLowerCase());
 }
 
-export type ContainerDefinition = { id: string; [property: string]: unknown };
+type ContainerDefinition = { id: string; [property: string]: unknown };
 export type StoreDefinition = { database: string; containers: ContainerDefinition[] };
 
 /** shared/store/containers.json: the one definition the code and the Bicep both read. */

@@ -67,7 +67,7 @@ const useStyles = makeStyles({
 });
 
 /** "Job title: Engineer → Manager": one change as a line; its name only when the event kept no values. */
-export function changeText(c: AuditChange): string {
+function changeText(c: AuditChange): string {
   if (c.redacted) return `${c.label} (secret, not shown)`;
   if (!c.valuesKept) return c.label;
   return `${c.label}: ${c.old ?? "(none)"} → ${c.new ?? "(none)"}`;
@@ -80,12 +80,12 @@ function changesOf(e: AuditEvent): AuditChange[] {
 }
 
 /** A resource as the log names it: "ann@contoso.com (Ann Lee)", or the id when the event has no name. */
-export function resourceLabel(e: AuditEvent): string {
+function resourceLabel(e: AuditEvent): string {
   if (!e.resourceName) return e.resourceId ?? "";
   return e.resourceDisplayName && e.resourceDisplayName !== e.resourceName ? `${e.resourceName} (${e.resourceDisplayName})` : e.resourceName;
 }
 
-export function summarize(e: AuditEvent): string {
+function summarize(e: AuditEvent): string {
   const parts: string[] = [];
   const changes = changesOf(e).filter((c) => c.attribute !== "members");
   if (changes.length) parts.push(changes.map(changeText).join("; "));
@@ -185,7 +185,7 @@ export function AuditTable({ events, label, showResource = true }: { events: Aud
   );
 }
 
-export function EventDetails({ event: e }: { event: AuditEvent }) {
+function EventDetails({ event: e }: { event: AuditEvent }) {
   const s = useStyles();
   const list = (xs: string[] | null | undefined) => (xs && xs.length ? xs.join(", ") : "None");
   return (

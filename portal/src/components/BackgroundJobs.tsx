@@ -23,7 +23,7 @@ import { breakable } from "./AuditTable";
 import { EmptyState, ErrorState, LoadingState, ProblemBar, RouteLink, Section, TableScroll, focusSection } from "./common";
 
 /** How often the list is read again while a job is queued or running. */
-export const JOBS_REFRESH_MS = 3000;
+const JOBS_REFRESH_MS = 3000;
 const SECTION_ID = "jobs-heading";
 
 const useStyles = makeStyles({

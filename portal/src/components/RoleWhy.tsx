@@ -3,7 +3,7 @@ import type { RoleSource } from "../api";
 import { fmtDate } from "../format";
 
 /** Why a user has its role, in one sentence. A group is named by its current name (the mapping follows the group, not its name). */
-export function roleWhy(source: RoleSource | null | undefined): string {
+function roleWhy(source: RoleSource | null | undefined): string {
   if (!source) return "No explanation available.";
   switch (source.kind) {
     case "default":

@@ -1,16 +1,15 @@
-import type { HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import type { HttpHandler, HttpMethod, HttpRequest, HttpResponseInit } from "@azure/functions";
 import { endUserSessions, resolveSession, type ResolvedSession } from "../auth/browser-sessions.js";
 import { checkCsrf, csrfFailureDetail } from "../auth/csrf.js";
 import { clearSessionCookie } from "../auth/cookies.js";
-import { ScimError } from "../scim/errors.js";
+import type { ScimError } from "../scim/errors.js";
 import type { OperationContext, Services } from "../operations/context.js";
-import { OperationError, toScimError } from "../operations/errors.js";
+import { OperationError } from "../operations/errors.js";
 import { sessionUser } from "../operations/sign-in.js";
 import { isTenantAdmin } from "../operations/admins.js";
 import { SCIM_PREFIX } from "./scim.js";
 import { publicBaseUrl, sessionLifetimes, toCookie } from "./auth.js";
-import { services } from "../services.js";
-import { registerHttp } from "../functions/registry.js";
+import { httpFunction, type HttpWrapper } from "./core.js";
 import { isHttps, securityHeaders } from "./security-headers.js";
 import { BodyError, bodyLimits, readJsonBody } from "./body.js";
 
@@ -39,7 +38,7 @@ const TITLES: Record<number, string> = {
   507: "Insufficient Storage",
 };
 
-/** The headers of every API answer; wrapApi adds Strict-Transport-Security when the request is https. */
+/** The headers of every API answer; apiWrapper adds Strict-Transport-Security when the request is https. */
 const API_HEADERS = { "Cache-Control": "no-store", ...securityHeaders(false, "api") };
 
 /** A problem details response (RFC 9457). */
@@ -67,16 +66,6 @@ export function csrfRefusal(request: HttpRequest, session: ResolvedSession, base
     publicBaseUrl: base,
   });
   return failure ? problem(403, csrfFailureDetail[failure]) : undefined;
-}
-
-/** The one mapping of thrown errors to problem details; undefined for the unexpected (500). */
-function toProblem(error: unknown): HttpResponseInit | undefined {
-  if (error instanceof BodyError) return problem(error.status, error.detail);
-  if (error instanceof OperationError)
-    return problem(error.status, capital(error.detail), error.field ? { errors: [{ field: error.field, detail: capital(error.detail) }] } : {});
-  const known = error instanceof ScimError ? error : toScimError(error);
-  if (known) return problem(known.status, known.detail, { headers: known.headers });
-  return undefined;
 }
 
 const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -131,31 +120,15 @@ async function readJsonObject(request: HttpRequest, svc: Services): Promise<Reco
   return parsed as Record<string, unknown>;
 }
 
-/** An API function as the host calls it: every answer, error or not, carries the API's security headers (securityHeaders). */
-function wrapApi(handler: ApiHandler, options: { adminOnly: boolean }): HttpHandler {
-  const answer = apiAnswer(handler, options);
-  return async (request, context: InvocationContext) => {
-    const response = await answer(request, context);
-    return { ...response, headers: { ...securityHeaders(requestIsHttps(request), "api"), ...(response.headers as Record<string, string>) } };
-  };
-}
-
-/** Whether an API request is https; when the services cannot be built (their 500 is already the answer), by its URL alone. */
-function requestIsHttps(request: HttpRequest): boolean {
-  let publicBase: string | undefined;
-  try {
-    publicBase = services().config.publicBaseUrl;
-  } catch {
-    publicBase = undefined;
-  }
-  return isHttps(request.url, publicBase);
-}
-
-function apiAnswer(handler: ApiHandler, options: { adminOnly: boolean }): HttpHandler {
-  return async (request, context: InvocationContext) => {
-    try {
-      const svc: Services = services();
-      const now = svc.now();
+/**
+ * An API function: every answer, error or not, carries the API's security headers (securityHeaders,
+ * HSTS when the request is https); every thrown error is problem details (this is the one mapping
+ * of OperationError, body refusals, ScimError and store errors to them), an unexpected one a 500
+ * with the correlation id.
+ */
+function apiWrapper(handler: ApiHandler, options: { adminOnly: boolean }): HttpWrapper {
+  return {
+    handle: async ({ request, context, svc, now }) => {
       const base = publicBaseUrl(svc, request);
       const session = await resolveSession(svc.sessions, request.headers.get("cookie"), now, base, sessionLifetimes(svc));
       if (!session) return problem(401, "You are not signed in, or your session has ended: sign in again at /auth/login.");
@@ -207,17 +180,24 @@ function apiAnswer(handler: ApiHandler, options: { adminOnly: boolean }): HttpHa
       return result.body === undefined
         ? { status, headers: API_HEADERS }
         : { status, headers: { ...API_HEADERS, "Content-Type": "application/json; charset=utf-8" }, body: JSON.stringify(result.body) };
-    } catch (error) {
-      const known = toProblem(error);
-      if (known && (known.status ?? 500) < 500) return known;
-      context.error(`${known ? "Store unavailable" : "Unhandled error"} in ${context.functionName} (correlation id ${context.invocationId}):`, error);
-      return known ?? problem(500, `Internal error; try again later. Correlation id: ${context.invocationId}.`);
-    }
+    },
+    own: (error) => {
+      if (error instanceof BodyError) return problem(error.status, error.detail);
+      if (error instanceof OperationError)
+        return problem(error.status, capital(error.detail), error.field ? { errors: [{ field: error.field, detail: capital(error.detail) }] } : {});
+      return undefined;
+    },
+    refused: knownProblem,
+    failed: (correlationId, outage) => (outage ? knownProblem(outage) : problem(500, `Internal error; try again later. Correlation id: ${correlationId}.`)),
+    headers: (request, svc) => securityHeaders(isHttps(request.url, svc?.config.publicBaseUrl), "api"),
   };
 }
+
+/** A SCIM or store error (toScimError) as problem details, with its headers (Retry-After). */
+const knownProblem = (error: ScimError) => problem(error.status, error.detail, { headers: error.headers });
 
 /** Registers a portal API function: `api/<route>`; `adminOnly` (every `api/admin/...`) needs the Admin role. */
 export function apiFunction(name: string, options: { methods: HttpMethod[]; route: string; adminOnly?: boolean }, handler: ApiHandler): HttpHandler {
   const adminOnly = options.adminOnly ?? options.route.startsWith("admin/");
-  return registerHttp({ name, methods: options.methods, route: `api/${options.route}`, handler: wrapApi(handler, { adminOnly }) });
+  return httpFunction({ name, methods: options.methods, route: `api/${options.route}` }, apiWrapper(handler, { adminOnly }));
 }

@@ -1,4 +1,4 @@
-import type { Cookie, HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import type { Cookie, HttpHandler, HttpMethod, HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { Services } from "../operations/context.js";
 import { SignInError, JwksCache, issuerRuleFromDiscovery } from "../auth/id-token.js";
 import { discover, managedIdentityAssertion, type ClientAuth, type ProviderMetadata } from "../auth/oidc.js";
@@ -7,9 +7,7 @@ import { signInErrorPage } from "../auth/login-flow.js";
 import { AUTH_RESPONSE_HEADERS, renderRefusal, type HtmlResponse, type RefusalPage } from "../auth/pages.js";
 import { RateLimiter, SIGN_IN_LIMITS, clientIp } from "../auth/rate-limit.js";
 import type { SessionLifetimes } from "../auth/browser-sessions.js";
-import { toScimError } from "../operations/errors.js";
-import { services } from "../services.js";
-import { registerHttp } from "../functions/registry.js";
+import { httpFunction } from "./core.js";
 import { isHttps, securityHeaders } from "./security-headers.js";
 import { BodyError, bodyLimits, readBodyText } from "./body.js";
 
@@ -164,35 +162,34 @@ export function authFunction(
   options: { methods: HttpMethod[]; route: string },
   handler: (request: HttpRequest, svc: Services, now: Date) => Promise<HttpResponseInit>,
 ): HttpHandler {
-  const answer = async (request: HttpRequest, svc: Services, context: InvocationContext): Promise<HttpResponseInit> => {
-    try {
-      return await handler(request, svc, svc.now());
-    } catch (error) {
-      if (error instanceof RateLimited) return htmlResponse(renderRefusal(signInErrorPage(error), 429), [], { "Retry-After": String(error.retryAfterSeconds) });
-      if (error instanceof SignInError) {
+  return httpFunction(
+    { name, methods: options.methods, route: options.route },
+    {
+      handle: ({ request, svc, now }) => handler(request, svc, now),
+      own: (error, { context }) => {
+        if (error instanceof RateLimited)
+          return htmlResponse(renderRefusal(signInErrorPage(error), 429), [], { "Retry-After": String(error.retryAfterSeconds) });
+        if (!(error instanceof SignInError)) return undefined;
         if (error.status >= 500) context.error(`Sign-in failed in ${context.functionName}: ${error.code} (correlation id ${context.invocationId})`);
         return htmlResponse(renderRefusal(signInErrorPage(error), error.status));
-      }
-      const known = toScimError(error);
-      if (known && known.status < 500)
-        return htmlResponse(
-          renderRefusal({ code: "request_refused", title: "Sign-in did not complete", why: known.detail, whatToDo: "Start the sign-in again." }, known.status),
-        );
-      context.error(`Unhandled error in ${context.functionName} (correlation id ${context.invocationId}):`, error);
-      const page: RefusalPage = {
-        code: known ? "store_unavailable" : "internal_error",
-        title: "Sign-in is not available right now",
-        why: `Something went wrong on our side (correlation id ${context.invocationId}).`,
-        whatToDo: "Try again in a few minutes. If it keeps failing, tell your administrator the correlation id.",
-      };
-      return htmlResponse(renderRefusal(page, known ? 503 : 500), [], known?.headers ?? {});
-    }
-  };
-  const wrapped: HttpHandler = async (request: HttpRequest, context: InvocationContext) => {
-    const svc = services();
-    const response = await answer(request, svc, context);
-    const common = { ...securityHeaders(isHttps(request.url, svc.config.publicBaseUrl), "page"), ...AUTH_RESPONSE_HEADERS };
-    return { ...response, headers: { ...common, ...(response.headers as Record<string, string>) } };
-  };
-  return registerHttp({ name, methods: options.methods, route: options.route, handler: wrapped });
+      },
+      refused: (error) =>
+        htmlResponse(
+          renderRefusal({ code: "request_refused", title: "Sign-in did not complete", why: error.detail, whatToDo: "Start the sign-in again." }, error.status),
+          [],
+          // A throttled store (429) says when to try again, as on every other route.
+          error.headers?.["Retry-After"] ? { "Retry-After": error.headers["Retry-After"] } : {},
+        ),
+      failed: (correlationId, outage) => {
+        const page: RefusalPage = {
+          code: outage ? "store_unavailable" : "internal_error",
+          title: "Sign-in is not available right now",
+          why: `Something went wrong on our side (correlation id ${correlationId}).`,
+          whatToDo: "Try again in a few minutes. If it keeps failing, tell your administrator the correlation id.",
+        };
+        return htmlResponse(renderRefusal(page, outage ? 503 : 500), [], outage?.headers ?? {});
+      },
+      headers: (request, svc) => ({ ...securityHeaders(isHttps(request.url, svc?.config.publicBaseUrl), "page"), ...AUTH_RESPONSE_HEADERS }),
+    },
+  );
 }

@@ -1,13 +1,11 @@
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import type { HttpHandler, HttpRequest, HttpResponseInit } from "@azure/functions";
 import { RateLimiter, clientIp, type RateLimit } from "../auth/rate-limit.js";
 import type { Services } from "../operations/context.js";
-import { toScimError } from "../operations/errors.js";
 import { OAuthError, TOKEN_PATH, issueAccessToken, type TokenRequest } from "../operations/oauth.js";
-import { services } from "../services.js";
 import { BodyError, bodyLimits, readBodyText } from "./body.js";
 import { publicBaseUrl } from "./auth.js";
 import { SCIM_PREFIX } from "./paths.js";
-import { registerHttp } from "../functions/registry.js";
+import { httpFunction, type HttpWrapper } from "./core.js";
 import { securityHeaders } from "./security-headers.js";
 
 /**
@@ -38,16 +36,11 @@ function limitersOf(svc: Services) {
 
 const FORM_FIELDS = ["grant_type", "scope", "client_id", "client_secret", "client_assertion_type", "client_assertion"] as const;
 
-function json(status: number, body: unknown, https: boolean, headers: Record<string, string> = {}): HttpResponseInit {
+/** An RFC 6749 JSON answer; the core puts the API's security headers under it (tokenWrapper). */
+function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
   return {
     status,
-    headers: {
-      ...securityHeaders(https, "api"),
-      "Content-Type": "application/json; charset=utf-8",
-      "Cache-Control": "no-store",
-      Pragma: "no-cache",
-      ...headers,
-    },
+    headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", Pragma: "no-cache", ...headers },
     body: JSON.stringify(body),
   };
 }
@@ -120,59 +113,56 @@ const limited = (seconds: number, who: "address" | "client") =>
     seconds,
   );
 
-const tokenHandler: HttpHandler = async (request: HttpRequest, context: InvocationContext) => {
-  const svc = services();
-  const now = svc.now();
-  const origin = publicBaseUrl(svc, request);
-  const https = origin.startsWith("https:");
-  let viaHeader = /^basic\b/i.test(request.headers.get("authorization") ?? "");
-  const limits = limitersOf(svc);
-  if (request.method.toUpperCase() !== "POST") {
-    return json(
-      405,
-      { error: "invalid_request", error_description: "The token endpoint takes POST with an application/x-www-form-urlencoded body (RFC 6749 §3.2)." },
-      https,
-      {
-        Allow: "POST",
-      },
-    );
-  }
-  try {
-    const req = await readTokenRequest(request, svc, `${origin}/${SCIM_PREFIX}`);
-    viaHeader = req.basic !== undefined;
+/**
+ * The token endpoint: other methods get 405; a client that fails to authenticate is counted against
+ * its address (429 once it has failed too often); every error is RFC 6749 §5.2 JSON, an unexpected
+ * one or a store outage a 503 with the correlation id (never a 500 page).
+ */
+const tokenWrapper: HttpWrapper = {
+  handle: async ({ request, svc, now }) => {
+    if (request.method.toUpperCase() !== "POST") {
+      return json(
+        405,
+        { error: "invalid_request", error_description: "The token endpoint takes POST with an application/x-www-form-urlencoded body (RFC 6749 §3.2)." },
+        { Allow: "POST" },
+      );
+    }
+    const req = await readTokenRequest(request, svc, `${publicBaseUrl(svc, request)}/${SCIM_PREFIX}`);
     // Counted only once the client has proved itself: someone who merely knows a client ID cannot use up its tokens.
     const admit = (clientId: string) => {
-      const byClient = limits.perClient.take(`client:${clientId}`, now.getTime());
+      const byClient = limitersOf(svc).perClient.take(`client:${clientId}`, now.getTime());
       if (!byClient.ok) throw limited(byClient.retryAfterSeconds, "client");
     };
-    return json(200, await issueAccessToken(svc, req, now, admit), https);
-  } catch (thrown) {
+    return json(200, await issueAccessToken(svc, req, now, admit));
+  },
+  own: (thrown, { request, context, svc, now }) => {
     let error = thrown;
     if (error instanceof OAuthError && error.error === "invalid_client") {
-      const byIp = limits.failuresPerIp.take(`ip:${clientIp(request.headers.get("x-forwarded-for"), svc.config.trustedProxyHops)}`, now.getTime());
+      const ip = clientIp(request.headers.get("x-forwarded-for"), svc.config.trustedProxyHops);
+      const byIp = limitersOf(svc).failuresPerIp.take(`ip:${ip}`, now.getTime());
       if (!byIp.ok) error = limited(byIp.retryAfterSeconds, "address");
     }
-    if (error instanceof OAuthError) {
-      if (error.status >= 500) context.warn(`Token request not served: ${error.error} (correlation id ${context.invocationId})`);
-      const headers: Record<string, string> = {
-        ...(error.retryAfterSeconds !== undefined ? { "Retry-After": String(error.retryAfterSeconds) } : {}),
-        ...(error.status === 401 ? { "WWW-Authenticate": `${viaHeader ? "Basic" : "Bearer"} realm="scim-functions", error="${error.error}"` } : {}),
-      };
-      return json(error.status, { error: error.error, error_description: error.description }, https, headers);
-    }
-    const known = toScimError(error);
-    if (known && known.status < 500) return json(known.status, { error: "invalid_request", error_description: known.detail }, https, known.headers);
-    context.error(`${known ? "Store unavailable" : "Unhandled error"} in ${context.functionName} (correlation id ${context.invocationId}):`, error);
-    return json(
+    if (!(error instanceof OAuthError)) return undefined;
+    if (error.status >= 500) context.warn(`Token request not served: ${error.error} (correlation id ${context.invocationId})`);
+    // Basic when the request carries an `Authorization: Basic` header, well-formed or not.
+    const viaHeader = /^basic\b/i.test(request.headers.get("authorization") ?? "");
+    const headers: Record<string, string> = {
+      ...(error.retryAfterSeconds !== undefined ? { "Retry-After": String(error.retryAfterSeconds) } : {}),
+      ...(error.status === 401 ? { "WWW-Authenticate": `${viaHeader ? "Basic" : "Bearer"} realm="scim-functions", error="${error.error}"` } : {}),
+    };
+    return json(error.status, { error: error.error, error_description: error.description }, headers);
+  },
+  refused: (known) => json(known.status, { error: "invalid_request", error_description: known.detail }, known.headers),
+  failed: (correlationId, outage) =>
+    json(
       503,
-      { error: "temporarily_unavailable", error_description: `The token service is unavailable; try again shortly. Correlation id: ${context.invocationId}.` },
-      https,
-      known?.headers ?? { "Retry-After": "5" },
-    );
-  }
+      { error: "temporarily_unavailable", error_description: `The token service is unavailable; try again shortly. Correlation id: ${correlationId}.` },
+      outage?.headers ?? { "Retry-After": "5" },
+    ),
+  headers: (request, svc) => securityHeaders((svc?.config.publicBaseUrl ?? new URL(request.url).origin).startsWith("https:"), "api"),
 };
 
 /** Registers the token endpoint at /oauth2/token (one route for every tenant: the client ID names it); other methods get 405. */
 export function tokenEndpointFunction(name: string): HttpHandler {
-  return registerHttp({ name, methods: ["POST", "GET", "HEAD", "PUT", "PATCH", "DELETE"], route: TOKEN_PATH, handler: tokenHandler });
+  return httpFunction({ name, methods: ["POST", "GET", "HEAD", "PUT", "PATCH", "DELETE"], route: TOKEN_PATH }, tokenWrapper);
 }

@@ -1,4 +1,4 @@
-import type { HttpHandler, HttpMethod, HttpResponseInit, InvocationContext } from "@azure/functions";
+import type { HttpHandler, HttpMethod, HttpResponseInit } from "@azure/functions";
 import { ScimError } from "../scim/errors.js";
 import type { ResourceTypeName } from "../scim/schemas.js";
 import { parseProjection, parseResource, type Projection } from "../scim/resource.js";
@@ -6,12 +6,10 @@ import { parsePatchRequest } from "../scim/patch.js";
 import { withCanonicalManager } from "../scim/manager.js";
 import { parseListParams, parseSearchRequest, type ListParams } from "../scim/list.js";
 import type { OperationContext, Services } from "../operations/context.js";
-import { toScimError } from "../operations/errors.js";
 import { authenticate } from "../operations/tokens.js";
 import { createResource, deleteResource, getResource, patchDialectOf, patchResource, replaceResource, type WriteResult } from "../operations/resources.js";
 import { logged, type AuditTrail } from "../operations/audit-trail.js";
-import { services } from "../services.js";
-import { registerHttp } from "../functions/registry.js";
+import { httpFunction, httpHandler, type HttpWrapper } from "./core.js";
 import { SCIM_PREFIX } from "./paths.js";
 import { BodyError, bodyLimits, readJsonBody } from "./body.js";
 import { RateLimiter, clientIp } from "../auth/rate-limit.js";
@@ -67,14 +65,6 @@ function errorResponse(error: ScimError): HttpResponseInit {
   return response(error.status, error.toJSON(), { ...error.headers, ...challenge });
 }
 
-/** Unexpected errors become a 500 with a correlation id, logged with it; nothing internal reaches the client. */
-function toResponseError(error: unknown, context: InvocationContext): ScimError {
-  const known = toScimError(error);
-  if (known && known.status < 500) return known;
-  context.error(`${known ? `Store unavailable` : "Unhandled error"} in ${context.functionName} (correlation id ${context.invocationId}):`, error);
-  return known ?? new ScimError(500, `Internal error; retry later. Correlation id: ${context.invocationId}.`);
-}
-
 /** A refused body as a SCIM error: 413, 408, or 400 invalidSyntax (RFC 7644 §3.12). */
 function rethrowAsScim(error: unknown): never {
   if (error instanceof BodyError) throw new ScimError(error.status, error.detail, error.status === 400 ? "invalidSyntax" : undefined);
@@ -119,14 +109,13 @@ async function authenticateCounted(svc: Services, request: Parameters<HttpHandle
 
 /**
  * The one wrapper every SCIM function goes through: authenticates the bearer token (the token
- * names the tenant), builds the operation context and the parsed request, and turns every thrown
- * error into a SCIM error.
+ * names the tenant), builds the operation context and the parsed request, and answers every thrown
+ * error as a SCIM error (an unexpected one a 500 with the correlation id). No page security headers:
+ * SCIM answers Entra, not a browser.
  */
-export function wrapScim(handler: ScimHandler): HttpHandler {
-  return async (request, context) => {
-    try {
-      const svc = services();
-      const now = svc.now();
+function scimWrapper(handler: ScimHandler): HttpWrapper {
+  return {
+    handle: async ({ request, context, svc, now }) => {
       const header = request.headers.get("authorization") ?? "";
       const secret = /^bearer\s+/i.test(header) ? header.replace(/^bearer\s+/i, "").trim() : undefined;
       const url = new URL(request.url);
@@ -157,15 +146,18 @@ export function wrapScim(handler: ScimHandler): HttpHandler {
         rfcPatchFlag: [...query.keys()].some((k) => k.toLowerCase() === "aadoptscim062020"),
       });
       return outcomeResponse(outcome);
-    } catch (error) {
-      return errorResponse(toResponseError(error, context));
-    }
+    },
+    refused: errorResponse,
+    failed: (correlationId, outage) => errorResponse(outage ?? new ScimError(500, `Internal error; retry later. Correlation id: ${correlationId}.`)),
   };
 }
 
+/** A SCIM function as the Functions host calls it (tests call it directly). */
+export const wrapScim = (handler: ScimHandler): HttpHandler => httpHandler(scimWrapper(handler));
+
 /** Registers a SCIM operation as an Azure Function under /scim/v2/<route>. */
 export function scimFunction(name: string, options: { methods: HttpMethod[]; route: string }, handler: ScimHandler): HttpHandler {
-  return registerHttp({ name, methods: options.methods, route: `${SCIM_PREFIX}/${options.route}`, handler: wrapScim(handler) });
+  return httpFunction({ name, methods: options.methods, route: `${SCIM_PREFIX}/${options.route}` }, scimWrapper(handler));
 }
 
 /**

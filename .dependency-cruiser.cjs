@@ -3,6 +3,12 @@
 //                             and shared/auth/ (the sign-in routes are an HTTP flow: cookies, redirects, CSRF)
 //   local/ (adapters)      -> the same, and shared/store/ and shared/queue/ (the local host creates the
 //                             containers and runs the queue triggers; the benchmark seeds big groups)
+//   local/host/            -> nothing else in local/ (the dev host: embedded store, queue emulator, timers, dev OIDC, faults)
+//   local/cli/             -> from local/host/ only the constants local-store.ts, local-queue.ts, dev-workload.ts, and
+//                             local/build/build-stamp.mjs (admin.mjs rebuilds when stale); in shared/ no store, queue,
+//                             registry, auth or HTTP wrapper (a production tool: operations, product rules, configuration)
+//   local/tools/           -> local/host/, local/cli/ (benchmarks and checks drive the host and the CLI); not local/build/
+//   local/build/           -> nothing else in local/
 //   shared/http/           -> shared/operations/, shared/auth/, shared/scim/, shared/services.ts, shared/functions/registry.ts
 //   shared/functions/      -> nothing else in shared/ (the one registry of HTTP, queue and timer functions)
 //   shared/operations/     -> shared/scim/, shared/product/, shared/auth/, shared/store/, shared/queue/jobs-queue.ts, shared/config.ts
@@ -34,10 +40,45 @@ module.exports = {
     ),
     layer(
       "local",
-      "local/ (host, CLI, bench) are adapters like functions/; the local host also creates the containers of its embedded store.",
+      "local/ (host/, cli/, tools/) are adapters like functions/; the local host also creates the containers of its embedded store.",
       "^local/",
       "^shared/(http/|functions/|queue/|operations/|scim/|product/|contracts/|auth/|store/|services\\.ts$|config\\.ts$)",
     ),
+    {
+      name: "local-host",
+      comment: "local/host is the dev host: it imports neither the CLI, nor the tools, nor the build.",
+      severity: "error",
+      from: { path: "^local/host/" },
+      to: { path: "^local/", pathNot: "^local/host/" },
+    },
+    {
+      name: "local-cli",
+      comment:
+        "local/cli is the production admin CLI: from the host only its three constant files (where the embedded store and queue listen, the dev workload id), never the emulators, the dev OpenID provider or the host; from the build only the stamp.",
+      severity: "error",
+      from: { path: "^local/cli/" },
+      to: { path: "^local/", pathNot: "^local/(cli/|host/(local-store|local-queue|dev-workload)\\.ts$|build/build-stamp\\.mjs$)" },
+    },
+    layer(
+      "local-cli-shared",
+      "local/cli reaches the product through operations, product rules, the configuration and the composition root; not the store, the queue, the function registry, the sign-in core or the HTTP wrappers.",
+      "^local/cli/",
+      "^shared/(operations/|product/|scim/|contracts/|http/paths\\.ts$|services\\.ts$|config\\.ts$)",
+    ),
+    {
+      name: "local-tools",
+      comment: "local/tools (benchmarks, checks) drive the host and the CLI; they do not import the build.",
+      severity: "error",
+      from: { path: "^local/tools/" },
+      to: { path: "^local/build/" },
+    },
+    {
+      name: "local-build",
+      comment: "local/build (esbuild, the build stamp, the validator generation) imports nothing else in local/.",
+      severity: "error",
+      from: { path: "^local/build/" },
+      to: { path: "^local/", pathNot: "^local/build/" },
+    },
     layer(
       "http",
       "shared/http adapts HTTP to operations; never the store.",
@@ -89,5 +130,8 @@ module.exports = {
     exclude: { path: "^(dist|node_modules|portal)/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
+    // TypeScript first: "./admin.js" (NodeNext) names local/cli/admin.ts; with .mjs before .ts it stays unresolved
+    // beside admin.mjs, and so unchecked.
+    enhancedResolveOptions: { extensions: [".ts", ".d.ts", ".mts", ".d.mts", ".cts", ".d.cts", ".js", ".mjs", ".cjs", ".json"] },
   },
 };

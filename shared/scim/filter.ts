@@ -33,7 +33,7 @@ const OPERATOR_LIST = "eq, ne, co, sw, ew, gt, ge, lt, le or pr";
  * `attr eq "v"` joined by `and`, with at most one value filter (`emails[type eq "work"].value eq
  * "x"`); the limits leave room for hand-written filters while keeping query compilation fast on
  * the embedded store, whose SQL parser is exponential in parenthesis nesting. Measured with
- * `local/hostile.ts` on the shared 2-core machine: the worst filters these limits allow take
+ * `local/tools/hostile.ts` on the shared 2-core machine: the worst filters these limits allow take
  * 3-7 s there (a value filter alone about 1 s); before, depth 8 took 14 s and depth 10 and 12
  * more than 30 s each, blocking every other request of the host.
  */

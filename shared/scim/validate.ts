@@ -8,7 +8,7 @@ import { nameProblem } from "./names.js";
 /**
  * JSON Schema validation of canonical wire resources (RFC 7643 §2.3 data types), with ajv.
  * The validators are ajv standalone code generated at build time from `resourceSchema`
- * (local/validators-codegen.mjs writes validators.generated.cjs, a test keeps it current), so no
+ * (local/build/validators-codegen.mjs writes validators.generated.cjs, a test keeps it current), so no
  * schema is compiled at cold start; their errors are translated into 400 invalidValue here.
  */
 
@@ -89,7 +89,7 @@ function objectSchema(attributes: AttributeDef[], required: string[] = []): Json
  * /Schemas also serves): every attribute a client may write (readOnly ones such as `id`, `meta` and
  * `groups` are dropped before validation), required ones non-empty, extensions under their URN, and
  * the resource's `schemas` list (RFC 7643 §3). The source of the generated validators
- * (local/validators-codegen.mjs).
+ * (local/build/validators-codegen.mjs).
  */
 export function resourceSchema(type: ResourceTypeName): JsonSchema {
   const [core, ...extensions] = schemasOf(type);

@@ -1,4 +1,4 @@
-// Types of the generated validators (validators.generated.cjs, written by local/validators-codegen.mjs):
+// Types of the generated validators (validators.generated.cjs, written by local/build/validators-codegen.mjs):
 // one per resource type of schemas.ts.
 import type { ValidateFunction } from "ajv";
 import type { ResourceTypeName } from "./schemas.js";

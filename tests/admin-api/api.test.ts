@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningHost } from "../../local/host.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { ADMIN_CLI } from "../../shared/operations/context.js";
 import { setObjectId } from "../../shared/operations/users.js";
 import { GROUP, client, entraUser, patch, type Client } from "../helpers/host.js";

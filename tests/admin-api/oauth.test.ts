@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningHost } from "../../local/host.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { BOB, Browser, signIn, startWithAdmin, type Reply } from "../helpers/portal.js";
 import { client } from "../helpers/host.js";
 

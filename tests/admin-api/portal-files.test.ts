@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningHost } from "../../local/host.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { startTestHost } from "../helpers/host.js";
 
 /** The portal's static files at /portal, with the single-page app's fallback to index.html. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningHost } from "../../local/host.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { GROUP, entraUser, patch, type Client } from "../helpers/host.js";
 import { ANN, Browser, BOB, signIn, startWithAdmin, type Reply } from "../helpers/portal.js";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningHost } from "../../local/host.js";
-import { runAdmin } from "../../local/admin.js";
+import type { RunningHost } from "../../local/host/host.js";
+import { runAdmin } from "../../local/cli/admin.js";
 import { startWithAdmin } from "../helpers/portal.js";
 import type { Browser } from "../helpers/portal.js";
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { RunningHost } from "../../local/host.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { entraUser, patch, type Client } from "../helpers/host.js";
 import { ANN, Browser, signIn, startWithAdmin } from "../helpers/portal.js";
-import type { DevPerson } from "../../local/dev-oidc.js";
+import type { DevPerson } from "../../local/host/dev-oidc.js";
 import { strip } from "../../shared/store/resources.js";
 
 /** Sessions over HTTP: cookie attributes, logout, idle and absolute expiry (a controlled clock), disconnect. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningHost } from "../../local/host.js";
-import { completeDevLogin, type DevPerson } from "../../local/dev-oidc.js";
+import type { RunningHost } from "../../local/host/host.js";
+import { completeDevLogin, type DevPerson } from "../../local/host/dev-oidc.js";
 import { AUTH_RESPONSE_HEADERS } from "../../shared/auth/pages.js";
 import { pageContentSecurityPolicy, securityHeaders } from "../../shared/http/security-headers.js";
 import { ADMIN_CLI } from "../../shared/operations/context.js";

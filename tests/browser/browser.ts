@@ -4,8 +4,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { expect } from "vitest";
-import type { DevPerson } from "../../local/dev-oidc.js";
-import type { RunningHost } from "../../local/host.js";
+import type { DevPerson } from "../../local/host/dev-oidc.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { startTestHost } from "../helpers/host.js";
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
-import { runAdmin } from "../../local/admin.js";
-import { DEV_TENANT_ID, type DevPerson } from "../../local/dev-oidc.js";
+import { runAdmin } from "../../local/cli/admin.js";
+import { DEV_TENANT_ID, type DevPerson } from "../../local/host/dev-oidc.js";
 import { ADMIN_CLI } from "../../shared/operations/context.js";
 import { setLoginTypes } from "../../shared/operations/login-types.js";
 import { openCosmos } from "../../shared/store/cosmos.js";

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningHost } from "../../local/host.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { ENTERPRISE, ERROR, GROUP, USER, entraUser, patch, q, startTestHost, type Client } from "../helpers/host.js";
 import { FILTER_LIMITS } from "../../shared/scim/filter.js";
 import { PATCH_LIMITS } from "../../shared/scim/patch.js";
 import { RESOURCE_LIMITS } from "../../shared/scim/validate.js";
 import { NAME_LIMITS } from "../../shared/scim/names.js";
-import { runAdmin } from "../../local/admin.js";
+import { runAdmin } from "../../local/cli/admin.js";
 
 /**
  * Over HTTP, the way Entra sends it: every request is bounded (filter size, PATCH operations,

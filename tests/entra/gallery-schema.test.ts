@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningHost } from "../../local/host.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { ENTERPRISE, GROUP, USER, patch, startTestHost, type Client } from "../helpers/host.js";
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAdmin } from "../../local/admin.js";
-import type { RunningHost } from "../../local/host.js";
+import { runAdmin } from "../../local/cli/admin.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { listRoles } from "../../shared/operations/roles.js";
 import { tenantSettings } from "../../shared/operations/settings.js";
 import { listTeams } from "../../shared/operations/teams.js";

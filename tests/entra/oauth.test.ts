@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningHost } from "../../local/host.js";
-import { runAdmin } from "../../local/admin.js";
-import { DEV_WORKLOAD_ID } from "../../local/dev-oidc.js";
+import type { RunningHost } from "../../local/host/host.js";
+import { runAdmin } from "../../local/cli/admin.js";
+import { DEV_WORKLOAD_ID } from "../../local/host/dev-workload.js";
 import { TOKEN_LIMITS } from "../../shared/http/oauth.js";
 import { FAILED_AUTH_LIMIT } from "../../shared/http/scim.js";
 import { devToken, startTestHost } from "../helpers/host.js";

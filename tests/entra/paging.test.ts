@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningHost } from "../../local/host.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { ERROR, GROUP, client, devToken, entraUser, q, startTestHost, type Client } from "../helpers/host.js";
 import { encodeCursor, queryBinding } from "../../shared/scim/cursor.js";
 

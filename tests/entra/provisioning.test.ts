@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningHost } from "../../local/host.js";
-import { runAdmin } from "../../local/admin.js";
+import type { RunningHost } from "../../local/host/host.js";
+import { runAdmin } from "../../local/cli/admin.js";
 import { GROUP, client, entraUser, patch, q, startTestHost, type Client, devToken } from "../helpers/host.js";
 
 /** What provisioning means in the product, over HTTP (as Entra drives it) and the admin CLI. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "node:net";
-import type { RunningHost } from "../../local/host.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { ERROR, startTestHost, type Client } from "../helpers/host.js";
 
 /** Requests a hostile or merely unusual client sends, over raw HTTP: bounded, and answered with SCIM errors. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
-import type { RunningHost } from "../../local/host.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { ENTERPRISE, ERROR, GROUP, USER, client, entraUser, patch, q, startTestHost, type Client, devToken } from "../helpers/host.js";
 
 /** Every request sequence of shared/spec/entra-provisioning.md, replayed over HTTP against the local host. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningHost } from "../../local/host.js";
-import { runAdmin } from "../../local/admin.js";
+import type { RunningHost } from "../../local/host/host.js";
+import { runAdmin } from "../../local/cli/admin.js";
 import { hashToken } from "../../shared/store/tokens.js";
 import { ERROR, USER, client, startTestHost, type ScimReply } from "../helpers/host.js";
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startHost, type RunningHost } from "../../local/host.js";
-import { faultLayer, type FaultLayer } from "../../local/faults.js";
+import { startHost, type RunningHost } from "../../local/host/host.js";
+import { faultLayer, type FaultLayer } from "../../local/host/faults.js";
 import { mapRole } from "../../shared/operations/roles.js";
 import { showUser } from "../../shared/operations/users.js";
 import {
@@ -17,7 +17,7 @@ import {
 
 /**
  * Entra-like provisioning through the real HTTP host while a fifth of the store's requests fail
- * the way Cosmos DB fails under load (local/faults.ts: 429 on requests and on bulk operations,
+ * the way Cosmos DB fails under load (local/host/faults.ts: 429 on requests and on bulk operations,
  * 503, timeouts, lost replies; seeded). The client retries 429/503 after Retry-After, as Entra
  * does. The final state is read with faults off and must be exactly what the sequence means.
  */

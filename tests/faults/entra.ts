@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import type { RunningHost } from "../../local/host.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { ADMIN_CLI, type OperationContext, type Services } from "../../shared/operations/context.js";
 import { GROUP, entraUser, patch, q } from "../helpers/host.js";
 

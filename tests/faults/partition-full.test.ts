@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHost, type RunningHost } from "../../local/host.js";
-import { faultLayer, type FaultLayer } from "../../local/faults.js";
+import { startHost, type RunningHost } from "../../local/host/host.js";
+import { faultLayer, type FaultLayer } from "../../local/host/faults.js";
 import { ERROR, GROUP, client, entraUser, patch, type Client } from "../helpers/host.js";
 import { addMembers } from "./entra.js";
 

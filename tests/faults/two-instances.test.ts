@@ -5,7 +5,7 @@ import { loadConfig, type Config } from "../../shared/config.js";
 import { createServices } from "../../shared/services.js";
 import { ensureContainers, openCosmos } from "../../shared/store/cosmos.js";
 import { ConflictError } from "../../shared/store/errors.js";
-import { ReplicaLedger, faultLayer, type FaultLayer } from "../../local/faults.js";
+import { ReplicaLedger, faultLayer, type FaultLayer } from "../../local/host/faults.js";
 import { ADMIN_CLI, type OperationContext, type Services } from "../../shared/operations/context.js";
 import { create as createOp, patch as patchOp, remove as removeOp } from "../helpers/operations.js";
 import { mapRole } from "../../shared/operations/roles.js";

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
 import azureFunctions from "@azure/functions";
 import { JOBS_MAX_DEQUEUE_COUNT } from "../../shared/config.js";
-import { queueSettings } from "../../local/queue-host.js";
+import { queueSettings } from "../../local/host/queue-host.js";
 
 /** The one registry of HTTP, queue and timer functions (shared/functions/registry.ts). */
 
@@ -75,8 +75,8 @@ describe("the function registry", () => {
     expect(importedAllWithoutSetup).toBe(true);
     setupApp();
     expect(calls.setup.mock.calls).toEqual([[{ enableHttpStream: true }]]);
-    // The entry point of the deployed bundle (written by local/build.mjs) calls it after the imports.
-    const build = readFileSync(new URL("local/build.mjs", root), "utf8");
+    // The entry point of the deployed bundle (written by local/build/build.mjs) calls it after the imports.
+    const build = readFileSync(new URL("local/build/build.mjs", root), "utf8");
     expect(build).toMatch(/import \{ setupApp \} from "\.\/shared\/functions\/registry\.ts";[\s\S]*"setupApp\(\);"/);
   });
 

@@ -1,4 +1,4 @@
-import { startHost, type RunningHost } from "../../local/host.js";
+import { startHost, type RunningHost } from "../../local/host/host.js";
 import { ADMIN_CLI, type Services } from "../../shared/operations/context.js";
 import { createToken } from "../../shared/operations/tokens.js";
 

@@ -1,5 +1,5 @@
-import { completeDevLogin, DEV_PEOPLE, type DevPerson } from "../../local/dev-oidc.js";
-import type { RunningHost } from "../../local/host.js";
+import { completeDevLogin, DEV_PEOPLE, type DevPerson } from "../../local/host/dev-oidc.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { ADMIN_CLI } from "../../shared/operations/context.js";
 import { createInvite } from "../../shared/operations/sign-in.js";
 import { startTestHost } from "./host.js";

@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { createEmbeddedStore } from "../../local/embedded-store.js";
+import { createEmbeddedStore } from "../../local/host/embedded-store.js";
 import { loadConfig, type Config } from "../../shared/config.js";
 import { ensureContainers, openCosmos, type CosmosContainers } from "../../shared/store/cosmos.js";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "node:net";
 import azureFunctions, { type HttpResponseInit } from "@azure/functions";
-import type { RunningHost } from "../../local/host.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { findRoute } from "../../shared/http/routes.js";
 import { BODY_BOUNDS, MAX_JSON_DEPTH, bodyLimits, jsonDepth } from "../../shared/http/body.js";
 import { FILTER_LIMITS, parseFilter } from "../../shared/scim/filter.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../shared/config.js";
-import { queueSettings } from "../../local/queue-host.js";
+import { queueSettings } from "../../local/host/queue-host.js";
 
 const base = { COSMOS_ENDPOINT: "https://acct.documents.azure.com:443/" };
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningHost } from "../../local/host.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { listJobs } from "../../shared/operations/jobs.js";
 import { mapRole } from "../../shared/operations/roles.js";
 import { listAudit } from "../../shared/operations/audit.js";

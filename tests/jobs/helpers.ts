@@ -1,5 +1,5 @@
-import { startHost, type HostOptions, type RunningHost } from "../../local/host.js";
-import { seedGroupMembers } from "../../local/bulk-seed.js";
+import { startHost, type HostOptions, type RunningHost } from "../../local/host/host.js";
+import { seedGroupMembers } from "../../local/tools/bulk-seed.js";
 import { ADMIN_CLI, type OperationContext } from "../../shared/operations/context.js";
 import { openCosmos } from "../../shared/store/cosmos.js";
 import { withDefaults } from "../../shared/product/settings.js";

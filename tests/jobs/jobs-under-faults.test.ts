@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { RunningHost } from "../../local/host.js";
-import { faultLayer } from "../../local/faults.js";
+import type { RunningHost } from "../../local/host/host.js";
+import { faultLayer } from "../../local/host/faults.js";
 import { listJobs } from "../../shared/operations/jobs.js";
 import { mapRole } from "../../shared/operations/roles.js";
 import { entraClient, expectOnlyHonestAnswers, retried } from "../faults/entra.js";
@@ -8,7 +8,7 @@ import { groupWithMembers, roleCounts, startJobsHost } from "./helpers.js";
 
 /**
  * Background jobs while a fifth of the store's requests fail as Cosmos DB fails under load
- * (local/faults.ts: 429 on requests and on single bulk operations, 503, timeouts, lost replies).
+ * (local/host/faults.ts: 429 on requests and on single bulk operations, 503, timeouts, lost replies).
  * A step that fails is delivered again; a bulk role write whose reply was lost is found changed
  * (412) and read again. Every job must finish and the roles must be exactly what the mappings give.
  */

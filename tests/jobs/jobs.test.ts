@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 vi.setConfig({ testTimeout: 120_000 });
 import { QueueClient } from "@azure/storage-queue";
-import type { RunningHost } from "../../local/host.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { JOBS_QUEUE } from "../../shared/config.js";
 import { MAX_WAITS, listJobs, newJob, retryJob, runJobStep, sweepStalledJobs, type JobMessage } from "../../shared/operations/jobs.js";
 import { updateSettings } from "../../shared/operations/settings.js";
 import { mapRole, unmapRole } from "../../shared/operations/roles.js";
 import { listAudit } from "../../shared/operations/audit.js";
 import { ThrottledError, UnavailableError } from "../../shared/store/errors.js";
-import { runAdmin } from "../../local/admin.js";
+import { runAdmin } from "../../local/cli/admin.js";
 import { patch, type Client } from "../helpers/host.js";
 import { groupWithMembers, roleCounts, startJobsHost, storeCalls } from "./helpers.js";
 

@@ -1,12 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { build } from "esbuild";
 
-/** The admin CLI is a production tool: it must not load the local host's queue emulator (Azurite) or runner. */
+/**
+ * The admin CLI (local/cli/) is a production tool: it must not load the local host (local/host/), its
+ * queue emulator (Azurite) or its development OpenID provider (oidc-provider). From local/host/ it
+ * takes only the constants of where the embedded store and queue listen and the dev workload id.
+ */
 
 describe("the admin CLI's module graph", () => {
-  it("holds neither local/queue-host.ts nor azurite nor the Functions host's @azure/functions", async () => {
+  it("holds, of local/host/, only its constant files: no host, no queue emulator, no OpenID provider, no Functions host", async () => {
     const result = await build({
-      entryPoints: ["local/admin.ts"],
+      entryPoints: ["local/cli/admin.ts"],
       bundle: true,
       platform: "node",
       format: "esm",
@@ -18,8 +22,12 @@ describe("the admin CLI's module graph", () => {
       logLevel: "silent",
     });
     const inputs = Object.keys(result.metafile.inputs);
-    expect(inputs).toContain("local/admin/jobs.ts");
-    expect(inputs).toContain("local/local-queue.ts");
-    expect(inputs.filter((i) => /local\/(queue-host|host)\.ts$|node_modules\/(azurite|@azure\/functions)\//.test(i))).toEqual([]);
+    expect(inputs).toContain("local/cli/admin/jobs.ts");
+    expect(inputs.filter((i) => i.startsWith("local/host/")).sort()).toEqual([
+      "local/host/dev-workload.ts",
+      "local/host/local-queue.ts",
+      "local/host/local-store.ts",
+    ]);
+    expect(inputs.filter((i) => /^local\/(tools|build)\/|node_modules\/(azurite|oidc-provider|@azure\/functions)\//.test(i))).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
-import { runAdmin } from "../../local/admin.js";
+import { runAdmin } from "../../local/cli/admin.js";
 import { createServices } from "../../shared/services.js";
 import { authenticate } from "../../shared/operations/tokens.js";
 import type { Services } from "../../shared/operations/context.js";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAdmin } from "../../local/admin.js";
-import type { RunningHost } from "../../local/host.js";
+import { runAdmin } from "../../local/cli/admin.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { client, entraUser, startTestHost, type Client } from "../helpers/host.js";
 
 /** `npm run admin -- user list|show|set-object-id`: the same search as the portal, any reference to a user, the portal's Object ID check. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAdmin } from "../../local/admin.js";
-import type { RunningHost } from "../../local/host.js";
+import { runAdmin } from "../../local/cli/admin.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { ANN, BOB, Browser, signIn, startWithAdmin } from "../helpers/portal.js";
 
 /** `npm run admin -- admin list|demote` and `invite list|revoke`, against a local host's store. */

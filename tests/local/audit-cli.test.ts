@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAdmin } from "../../local/admin.js";
-import type { RunningHost } from "../../local/host.js";
+import { runAdmin } from "../../local/cli/admin.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { entraUser, patch, startTestHost, type Client } from "../helpers/host.js";
 
 /** `npm run admin -- audit list|export` with the admin API's filters (resource by id or name, operation, status, time). */

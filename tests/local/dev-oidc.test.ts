@@ -5,7 +5,7 @@ import { finishLogin, newInvite, startLogin, type LoginContext } from "../../sha
 import { matchSignIn } from "../../shared/product/sign-in.js";
 import { discover, type ProviderMetadata } from "../../shared/auth/oidc.js";
 import { SessionStore } from "../../shared/store/sessions.js";
-import { completeDevLogin, DEV_PEOPLE, DEV_TENANT_ID, startDevOidc, type DevOidc } from "../../local/dev-oidc.js";
+import { completeDevLogin, DEV_PEOPLE, DEV_TENANT_ID, startDevOidc, type DevOidc } from "../../local/host/dev-oidc.js";
 import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
 
 const BASE = "http://localhost:7071";

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container, OperationInput, SqlParameter } from "@azure/cosmos";
-import { createEmbeddedStore, embeddedDocuments, type EmbeddedDocuments } from "../../local/embedded-store.js";
+import { createEmbeddedStore, embeddedDocuments, type EmbeddedDocuments } from "../../local/host/embedded-store.js";
 import { loadConfig } from "../../shared/config.js";
 import { ensureContainers, openCosmos } from "../../shared/store/cosmos.js";
 import { parseFilter } from "../../shared/scim/filter.js";
@@ -9,7 +9,7 @@ import { filterToSql, normalisedCopy } from "../../shared/store/filter-sql.js";
 
 /**
  * The embedded store answers equality, IN, ARRAY_CONTAINS and ORDER BY c.id with TOP from its
- * index (local/embedded-store.ts). Property tests: random documents and random queries of the
+ * index (local/host/embedded-store.ts). Property tests: random documents and random queries of the
  * shapes the service sends, on two stores given the same writes, one indexed and one that scans;
  * every answer must be the same, in the same order, page by page.
  */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startHost, type RunningHost } from "../../local/host.js";
+import { startHost, type RunningHost } from "../../local/host/host.js";
 import { ANN, Browser, invite, signIn } from "../helpers/portal.js";
 
 /** What `npm start` prints and keeps across restarts (issue 16, item 10). */

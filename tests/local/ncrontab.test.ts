@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { nextOccurrence, parseNcrontab } from "../../local/ncrontab.js";
+import { nextOccurrence, parseNcrontab } from "../../local/host/ncrontab.js";
 import { TOKEN_EXPIRY_SCHEDULE } from "../../functions/token-expiry-check.js";
 import { AUDIT_OUTBOX_SCHEDULE } from "../../functions/audit-outbox.js";
 import { JOBS_SWEEP_SCHEDULE } from "../../functions/jobs-sweep.js";
 
-/** The NCRONTAB evaluator the local host schedules timer functions with (local/ncrontab.ts). */
+/** The NCRONTAB evaluator the local host schedules timer functions with (local/host/ncrontab.ts). */
 
 const next = (schedule: string, after: string) => nextOccurrence(parseNcrontab(schedule), new Date(after)).toISOString();
 

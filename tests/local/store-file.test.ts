@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startHost } from "../../local/host.js";
+import { startHost } from "../../local/host/host.js";
 import { client, entraUser } from "../helpers/host.js";
 
 /** `npm start` keeps the embedded store's data in files (here in a temporary folder, never .data/): see tests/local/store-journal.test.ts. */

@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { OperationInput } from "@azure/cosmos";
-import { createEmbeddedStore, embeddedDocuments, type EmbeddedDocuments } from "../../local/embedded-store.js";
-import { openStoreFile, type StoreFile, type StoreFileOptions } from "../../local/store-file.js";
+import { createEmbeddedStore, embeddedDocuments, type EmbeddedDocuments } from "../../local/host/embedded-store.js";
+import { openStoreFile, type StoreFile, type StoreFileOptions } from "../../local/host/store-file.js";
 import { loadConfig } from "../../shared/config.js";
 import { ensureContainers, openCosmos, type CosmosContainers } from "../../shared/store/cosmos.js";
 
 /**
- * The store's file is a snapshot and journals of changes (local/store-file.ts): these tests write
+ * The store's file is a snapshot and journals of changes (local/host/store-file.ts): these tests write
  * through the Cosmos DB API, stop at chosen moments (a copy of the folder is what a crash at that
  * moment leaves on disk) and read it back into a new store.
  */

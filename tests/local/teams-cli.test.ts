@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAdmin } from "../../local/admin.js";
-import type { RunningHost } from "../../local/host.js";
+import { runAdmin } from "../../local/cli/admin.js";
+import type { RunningHost } from "../../local/host/host.js";
 import { GROUP, entraUser, patch, type Client } from "../helpers/host.js";
 import { startWithAdmin } from "../helpers/portal.js";
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Timer } from "@azure/functions";
-import { runTimers, type TimerClock } from "../../local/timer-host.js";
-import { startHost, type RunningHost } from "../../local/host.js";
+import { runTimers, type TimerClock } from "../../local/host/timer-host.js";
+import { startHost, type RunningHost } from "../../local/host/host.js";
 import { createToken } from "../../shared/operations/tokens.js";
 import { ADMIN_CLI } from "../../shared/operations/context.js";
 
-/** The local host's timer triggers (local/timer-host.ts), on a clock the test moves by hand: no real waiting. */
+/** The local host's timer triggers (local/host/timer-host.ts), on a clock the test moves by hand: no real waiting. */
 
 class ManualClock implements TimerClock {
   private waits: { at: number; run: () => void; cancelled: boolean }[] = [];

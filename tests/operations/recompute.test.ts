@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningHost } from "../../local/host.js";
-import { runAdmin } from "../../local/admin.js";
+import type { RunningHost } from "../../local/host/host.js";
+import { runAdmin } from "../../local/cli/admin.js";
 import { ADMIN_CLI, type Services } from "../../shared/operations/context.js";
 import { recomputeRoles } from "../../shared/operations/recompute.js";
 import type { ResourceDoc } from "../../shared/store/resources.js";

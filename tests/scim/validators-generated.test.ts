@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DATE_TIME, resourceSchema, validateResource } from "../../shared/scim/validate.js";
 import { RESOURCE_TYPE_NAMES } from "../../shared/scim/schemas.js";
 import { resourceTypes, schemaDocuments } from "../../shared/scim/discovery.js";
-import { DOCS_PATH, GENERATED_PATH, generatedFiles } from "../../local/validators-codegen.mjs";
+import { DOCS_PATH, GENERATED_PATH, generatedFiles } from "../../local/build/validators-codegen.mjs";
 
 describe("generated validators", () => {
   it.each([GENERATED_PATH, DOCS_PATH])("%s is generated from the current schemas (run `npm run build` when this fails)", (path) => {

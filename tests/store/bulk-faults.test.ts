@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createHttpServer } from "@vercel/cosmosdb-server";
 import { loadConfig } from "../../shared/config.js";
 import { ensureContainers, openCosmos, type CosmosContainers } from "../../shared/store/cosmos.js";
-import { faultLayer } from "../../local/faults.js";
+import { faultLayer } from "../../local/host/faults.js";
 import { MembershipStore } from "../../shared/store/memberships.js";
 import { ResourceStore } from "../../shared/store/resources.js";
 import type { PluginConfig } from "@azure/cosmos";

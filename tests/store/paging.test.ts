@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "@azure/cosmos";
 import { startTestHost } from "../helpers/host.js";
-import type { RunningHost } from "../../local/host.js";
-import { seedGroupMembers } from "../../local/bulk-seed.js";
+import type { RunningHost } from "../../local/host/host.js";
+import { seedGroupMembers } from "../../local/tools/bulk-seed.js";
 import { openCosmos } from "../../shared/store/cosmos.js";
 import { AnchorCache } from "../../shared/store/paging.js";
 import { MembershipStore } from "../../shared/store/memberships.js";

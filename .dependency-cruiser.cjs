@@ -57,7 +57,10 @@ module.exports = {
         "local/cli is the production admin CLI: from the host only its three constant files (where the embedded store and queue listen, the dev workload id), never the emulators, the dev OpenID provider or the host; from the build only the stamp.",
       severity: "error",
       from: { path: "^local/cli/" },
-      to: { path: "^local/", pathNot: "^local/(cli/|host/(local-store|local-queue|dev-workload)\\.ts$|build/build-stamp\\.mjs$)" },
+      to: {
+        path: "^local/",
+        pathNot: "^local/(cli/|host/(local-store|local-queue|dev-workload)\\.ts$|build/build-stamp\\.mjs$)",
+      },
     },
     layer(
       "local-cli-shared",
@@ -97,9 +100,24 @@ module.exports = {
       "^shared/operations/",
       "^shared/(operations|scim|product|auth|store|contracts)/|^shared/queue/jobs-queue\\.ts$|^shared/config\\.ts$",
     ),
-    layer("queue", "shared/queue: the job queue's client.", "^shared/queue/", "^shared/(queue/|store/errors\\.ts$|config\\.ts$)"),
-    layer("auth", "The sign-in core uses product rules and the store's session documents.", "^shared/auth/", "^shared/(auth|product|scim|store)/"),
-    layer("product", "Product rules are pure: SCIM nouns only.", "^shared/product/", "^shared/(product|scim|contracts)/"),
+    layer(
+      "queue",
+      "shared/queue: the job queue's client.",
+      "^shared/queue/",
+      "^shared/(queue/|store/errors\\.ts$|config\\.ts$)",
+    ),
+    layer(
+      "auth",
+      "The sign-in core uses product rules and the store's session documents.",
+      "^shared/auth/",
+      "^shared/(auth|product|scim|store)/",
+    ),
+    layer(
+      "product",
+      "Product rules are pure: SCIM nouns only.",
+      "^shared/product/",
+      "^shared/(product|scim|contracts)/",
+    ),
     layer("scim", "The SCIM core is pure: nothing else in shared/.", "^shared/scim/", "^shared/scim/"),
     {
       name: "contracts",
@@ -109,14 +127,24 @@ module.exports = {
       from: { path: "^shared/contracts/" },
       to: { pathNot: "^shared/contracts/" },
     },
-    layer("store", "The store knows documents (SCIM resource shapes), never HTTP or product rules.", "^shared/store/", "^shared/(store|scim)/"),
+    layer(
+      "store",
+      "The store knows documents (SCIM resource shapes), never HTTP or product rules.",
+      "^shared/store/",
+      "^shared/(store|scim)/",
+    ),
     layer(
       "composition-root",
       "shared/services.ts wires the stores and the configuration.",
       "^shared/services\\.ts$",
       "^shared/(store/|queue/jobs-queue\\.ts$|operations/|config\\.ts$|services\\.ts$)",
     ),
-    layer("config", "shared/config.ts reads the environment and depends on nothing else in shared/.", "^shared/config\\.ts$", "^shared/config\\.ts$"),
+    layer(
+      "config",
+      "shared/config.ts reads the environment and depends on nothing else in shared/.",
+      "^shared/config\\.ts$",
+      "^shared/config\\.ts$",
+    ),
     {
       name: "product-not-adapters",
       comment: "Layers point one way: nothing in shared/ imports an adapter.",
@@ -132,6 +160,8 @@ module.exports = {
     tsConfig: { fileName: "tsconfig.json" },
     // TypeScript first: "./admin.js" (NodeNext) names local/cli/admin.ts; with .mjs before .ts it stays unresolved
     // beside admin.mjs, and so unchecked.
-    enhancedResolveOptions: { extensions: [".ts", ".d.ts", ".mts", ".d.mts", ".cts", ".d.cts", ".js", ".mjs", ".cjs", ".json"] },
+    enhancedResolveOptions: {
+      extensions: [".ts", ".d.ts", ".mts", ".d.mts", ".cts", ".d.cts", ".js", ".mjs", ".cjs", ".json"],
+    },
   },
 };

@@ -15,7 +15,11 @@ export const addApiFederatedCredential = apiFunction(
     const subject = stringField(body, "subject", { required: true, hint: "the workload identity's object ID" });
     const audiences = body.audiences;
     if (audiences !== undefined && (!Array.isArray(audiences) || audiences.some((a) => typeof a !== "string")))
-      throw new OperationError(400, "audiences must be a list of strings, such as api://<client id> and <client id>", "audiences");
+      throw new OperationError(
+        400,
+        "audiences must be a list of strings, such as api://<client id> and <client id>",
+        "audiences",
+      );
     const client = await addFederatedCredential(req.context, req.params.clientId!, {
       issuer,
       subject,

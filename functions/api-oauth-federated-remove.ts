@@ -5,5 +5,9 @@ import { clientView, removeFederatedCredential } from "../shared/operations/oaut
 export const removeApiFederatedCredential = apiFunction(
   "api-oauth-federated-remove",
   { methods: ["DELETE"], route: "admin/oauth/clients/{clientId}/federated/{credentialId}" },
-  async (req) => ({ body: { client: clientView(await removeFederatedCredential(req.context, req.params.clientId!, req.params.credentialId!)) } }),
+  async (req) => ({
+    body: {
+      client: clientView(await removeFederatedCredential(req.context, req.params.clientId!, req.params.credentialId!)),
+    },
+  }),
 );

@@ -5,5 +5,7 @@ import { clientView, revokeOAuthSecret } from "../shared/operations/oauth.js";
 export const revokeApiOAuthSecret = apiFunction(
   "api-oauth-secrets-revoke",
   { methods: ["POST"], route: "admin/oauth/clients/{clientId}/secrets/{secretId}/revoke" },
-  async (req) => ({ body: { client: clientView(await revokeOAuthSecret(req.context, req.params.clientId!, req.params.secretId!)) } }),
+  async (req) => ({
+    body: { client: clientView(await revokeOAuthSecret(req.context, req.params.clientId!, req.params.secretId!)) },
+  }),
 );

@@ -13,12 +13,18 @@ export const AUDIT_OUTBOX_SCHEDULE = "0 */5 * * * *";
  */
 export async function deliverAuditOutbox(_timer: Timer, context: InvocationContext): Promise<void> {
   const { tenants, events } = await deliverOutboxes(services());
-  if (events > 0) context.info(`Moved ${events} provisioning-log event(s) of ${tenants} tenant(s) from the outbox to the log.`);
+  if (events > 0)
+    context.info(`Moved ${events} provisioning-log event(s) of ${tenants} tenant(s) from the outbox to the log.`);
 }
 
 registerTimer({
   name: "audit-outbox",
   schedule: AUDIT_OUTBOX_SCHEDULE,
-  retry: { strategy: "exponentialBackoff", maxRetryCount: 3, minimumInterval: { seconds: 30 }, maximumInterval: { minutes: 5 } },
+  retry: {
+    strategy: "exponentialBackoff",
+    maxRetryCount: 3,
+    minimumInterval: { seconds: 30 },
+    maximumInterval: { minutes: 5 },
+  },
   handler: deliverAuditOutbox,
 });

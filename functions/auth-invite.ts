@@ -43,21 +43,29 @@ document.addEventListener("DOMContentLoaded", function () {
  * POST is answered with a 303 to the provider's authorize endpoint, and browsers check `form-action`
  * on every redirect of a form's navigation.
  */
-export const invitePage = authFunction("auth-invite", { methods: ["GET"], route: "auth/invite" }, async (_request, svc) => {
-  const authority = svc.config.signIn?.authority;
-  return {
-    status: 200,
-    headers: {
-      "Content-Type": "text/html; charset=utf-8",
-      "Referrer-Policy": "same-origin",
-      "Content-Security-Policy": pageContentSecurityPolicy(authority ? [new URL(authority).origin] : []),
-    },
-    body: PAGE,
-  };
-});
+export const invitePage = authFunction(
+  "auth-invite",
+  { methods: ["GET"], route: "auth/invite" },
+  async (_request, svc) => {
+    const authority = svc.config.signIn?.authority;
+    return {
+      status: 200,
+      headers: {
+        "Content-Type": "text/html; charset=utf-8",
+        "Referrer-Policy": "same-origin",
+        "Content-Security-Policy": pageContentSecurityPolicy(authority ? [new URL(authority).origin] : []),
+      },
+      body: PAGE,
+    };
+  },
+);
 
-export const inviteScript = authFunction("auth-invite-script", { methods: ["GET"], route: "auth/invite.js" }, async () => ({
-  status: 200,
-  headers: { "Content-Type": "text/javascript; charset=utf-8" },
-  body: SCRIPT,
-}));
+export const inviteScript = authFunction(
+  "auth-invite-script",
+  { methods: ["GET"], route: "auth/invite.js" },
+  async () => ({
+    status: 200,
+    headers: { "Content-Type": "text/javascript; charset=utf-8" },
+    body: SCRIPT,
+  }),
+);

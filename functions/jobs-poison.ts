@@ -13,4 +13,9 @@ export async function failPoisonedJob(message: unknown, context: InvocationConte
   await failPoisoned(services(), m);
 }
 
-registerQueue({ name: "jobs-poison", queueName: JOBS_POISON_QUEUE, connection: JOBS_CONNECTION, handler: failPoisonedJob });
+registerQueue({
+  name: "jobs-poison",
+  queueName: JOBS_POISON_QUEUE,
+  connection: JOBS_CONNECTION,
+  handler: failPoisonedJob,
+});

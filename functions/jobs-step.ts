@@ -12,7 +12,10 @@ import { runJobStep, type JobMessage } from "../shared/operations/jobs.js";
  */
 export async function runJob(message: unknown, context: InvocationContext): Promise<void> {
   const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
-  const outcome = await runJobStep(services(), message as JobMessage, { dequeueCount, maxDequeueCount: JOBS_MAX_DEQUEUE_COUNT });
+  const outcome = await runJobStep(services(), message as JobMessage, {
+    dequeueCount,
+    maxDequeueCount: JOBS_MAX_DEQUEUE_COUNT,
+  });
   context.debug(`job ${(message as JobMessage).jobId} step ${(message as JobMessage).step}: ${outcome}`);
 }
 

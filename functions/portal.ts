@@ -43,7 +43,8 @@ function file(root: string, path: string): string | undefined {
 }
 
 /** The security headers of a portal response: HSTS when the request is https. */
-const headersFor = (request: HttpRequest) => securityHeaders(isHttps(request.url, services().config.publicBaseUrl), "page");
+const headersFor = (request: HttpRequest) =>
+  securityHeaders(isHttps(request.url, services().config.publicBaseUrl), "page");
 
 function serve(request: HttpRequest, full: string, index: boolean): HttpResponseInit {
   const hashed = /[.-][A-Za-z0-9_-]{8,}\.(js|css|woff2|png|svg)$/.test(full);
@@ -69,7 +70,11 @@ export async function servePortal(request: HttpRequest): Promise<HttpResponseIni
   const path = (request.params.path ?? "").replace(/\\/g, "/");
   if (path.split("/").some((s) => s === "..")) return notFound(request, "Not found.");
   const index = file(root, "index.html");
-  if (!index) return notFound(request, `The portal has not been built: no index.html in ${root}. Build the portal into dist/portal (or set PORTAL_DIR).`);
+  if (!index)
+    return notFound(
+      request,
+      `The portal has not been built: no index.html in ${root}. Build the portal into dist/portal (or set PORTAL_DIR).`,
+    );
   if (path === "" || path === "index.html") return serve(request, index, true);
   const found = file(root, path);
   if (found) return serve(request, found, false);
@@ -78,7 +83,12 @@ export async function servePortal(request: HttpRequest): Promise<HttpResponseIni
 
 /** /portal and /portal/ (the host treats them alike): index.html. The portal build uses absolute /portal/ asset URLs. */
 export const portalRoot = registerHttp({ name: "portal", methods: ["GET"], route: "portal", handler: servePortal });
-export const portalFiles = registerHttp({ name: "portal-files", methods: ["GET"], route: "portal/{*path}", handler: servePortal });
+export const portalFiles = registerHttp({
+  name: "portal-files",
+  methods: ["GET"],
+  route: "portal/{*path}",
+  handler: servePortal,
+});
 export const siteRoot = registerHttp({
   name: "portal-home",
   methods: ["GET"],

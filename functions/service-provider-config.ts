@@ -3,7 +3,14 @@ import { oauthEndpoints } from "../shared/operations/oauth.js";
 import { serviceProviderConfig } from "../shared/scim/discovery.js";
 
 /** GET /scim/v2/ServiceProviderConfig (RFC 7644 §4) */
-export const getServiceProviderConfig = scimFunction("service-provider-config", { methods: ["GET"], route: "ServiceProviderConfig" }, async (req) => {
-  const origin = req.context.baseUrl.slice(0, -`/${SCIM_PREFIX}`.length);
-  return { status: 200, body: serviceProviderConfig(req.context.baseUrl, req.config.maxResults, oauthEndpoints(origin).tokenEndpoint) };
-});
+export const getServiceProviderConfig = scimFunction(
+  "service-provider-config",
+  { methods: ["GET"], route: "ServiceProviderConfig" },
+  async (req) => {
+    const origin = req.context.baseUrl.slice(0, -`/${SCIM_PREFIX}`.length);
+    return {
+      status: 200,
+      body: serviceProviderConfig(req.context.baseUrl, req.config.maxResults, oauthEndpoints(origin).tokenEndpoint),
+    };
+  },
+);

@@ -7,7 +7,8 @@ import { expiringOAuthSecrets } from "../shared/operations/oauth.js";
 /** Every day at 06:00 UTC (NCRONTAB: second minute hour day month day-of-week). */
 export const TOKEN_EXPIRY_SCHEDULE = "0 0 6 * * *";
 
-const daysLeft = (days: number) => (days === 0 ? "less than a day left" : days === 1 ? "1 day left" : `${days} days left`);
+const daysLeft = (days: number) =>
+  days === 0 ? "less than a day left" : days === 1 ? "1 day left" : `${days} days left`;
 
 /**
  * Warns about every active SCIM token and OAuth client secret that expires within 30 days: once it expires, Entra's
@@ -35,12 +36,18 @@ export async function checkTokenExpiry(timer: Timer, context: InvocationContext)
         `then revoke this one (oauth secret revoke --tenant ${s.tenantId} --client ${s.clientId} --secret ${s.secretId}): an expired secret puts the job into quarantine.`,
     );
   }
-  if (expiring.length === 0 && secrets.length === 0) context.info(`No SCIM token or OAuth client secret expires within ${EXPIRY_WARNING_DAYS} days.`);
+  if (expiring.length === 0 && secrets.length === 0)
+    context.info(`No SCIM token or OAuth client secret expires within ${EXPIRY_WARNING_DAYS} days.`);
 }
 
 registerTimer({
   name: "token-expiry-check",
   schedule: TOKEN_EXPIRY_SCHEDULE,
-  retry: { strategy: "exponentialBackoff", maxRetryCount: 3, minimumInterval: { minutes: 1 }, maximumInterval: { minutes: 15 } },
+  retry: {
+    strategy: "exponentialBackoff",
+    maxRetryCount: 3,
+    minimumInterval: { minutes: 1 },
+    maximumInterval: { minutes: 15 },
+  },
   handler: checkTokenExpiry,
 });

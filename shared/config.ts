@@ -84,7 +84,8 @@ function jobsQueue(env: Record<string, string | undefined>, problems: string[]):
   const uri = env[`${JOBS_CONNECTION}__queueServiceUri`]?.trim();
   const connectionString = env[JOBS_CONNECTION]?.trim();
   if (uri) {
-    if (!/^https?:\/\/[^\s/]+/i.test(uri)) problems.push(`${JOBS_CONNECTION}__queueServiceUri must be an http(s) URL (got "${uri}")`);
+    if (!/^https?:\/\/[^\s/]+/i.test(uri))
+      problems.push(`${JOBS_CONNECTION}__queueServiceUri must be an http(s) URL (got "${uri}")`);
     return { serviceUri: uri, clientId: env[`${JOBS_CONNECTION}__clientId`]?.trim() || undefined };
   }
   if (connectionString) {
@@ -105,7 +106,8 @@ interface SignInSettings {
    * `federated`: ENTRA_FEDERATED_CREDENTIAL=true, a token of the app's managed identity (AZURE_CLIENT_ID)
    * is the client assertion. `secret`: ENTRA_CLIENT_SECRET (a Key Vault reference in Azure).
    */
-  clientAuth: { kind: "federated"; managedIdentityClientId?: string } | { kind: "secret"; secret: string } | { kind: "none" };
+  clientAuth:
+    { kind: "federated"; managedIdentityClientId?: string } | { kind: "secret"; secret: string } | { kind: "none" };
 }
 
 export const ENTRA_ORGANIZATIONS = "https://login.microsoftonline.com/organizations/v2.0";
@@ -141,10 +143,14 @@ function signInOf(env: Record<string, string | undefined>, problems: string[]): 
     problems.push(`ENTRA_FEDERATED_CREDENTIAL must be true or false (got "${env.ENTRA_FEDERATED_CREDENTIAL}")`);
   const authority = (env.ENTRA_AUTHORITY?.trim() || ENTRA_ORGANIZATIONS).replace(/\/+$/, "");
   if (!/^https?:\/\/[^\s/]+/i.test(authority))
-    problems.push(`ENTRA_AUTHORITY must be an http(s) URL such as ${ENTRA_ORGANIZATIONS} (got "${env.ENTRA_AUTHORITY}")`);
+    problems.push(
+      `ENTRA_AUTHORITY must be an http(s) URL such as ${ENTRA_ORGANIZATIONS} (got "${env.ENTRA_AUTHORITY}")`,
+    );
   if (!clientId) {
     if (secret || federated || env.ENTRA_AUTHORITY)
-      problems.push("ENTRA_CLIENT_ID is not set, but other ENTRA_* settings are (set the app registration's Application (client) ID)");
+      problems.push(
+        "ENTRA_CLIENT_ID is not set, but other ENTRA_* settings are (set the app registration's Application (client) ID)",
+      );
     return undefined;
   }
   if (secret && federated) problems.push("set either ENTRA_CLIENT_SECRET or ENTRA_FEDERATED_CREDENTIAL=true, not both");
@@ -167,7 +173,12 @@ function signInOf(env: Record<string, string | undefined>, problems: string[]): 
   };
 }
 
-function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number, problems: string[]): number {
+function positiveInt(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  problems: string[],
+): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
@@ -183,7 +194,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems: string[] = [];
   const endpoint = env.COSMOS_ENDPOINT?.trim();
   if (!endpoint) {
-    problems.push("COSMOS_ENDPOINT is not set (the Cosmos DB account endpoint; `npm start` sets it for the embedded local store)");
+    problems.push(
+      "COSMOS_ENDPOINT is not set (the Cosmos DB account endpoint; `npm start` sets it for the embedded local store)",
+    );
   } else if (!/^https?:\/\/[^\s/]+/i.test(endpoint)) {
     problems.push(`COSMOS_ENDPOINT must be an http(s) URL (got "${endpoint}")`);
   }
@@ -206,11 +219,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       stepSize: positiveInt(env, "JOBS_STEP_SIZE", 200, problems),
       inlineMembers: positiveInt(env, "JOBS_INLINE_MEMBERS", 100, problems),
     },
-    trustedProxyHops: /^\d+$/.test(env.TRUSTED_PROXY_HOPS?.trim() ?? "") ? Math.min(5, Number(env.TRUSTED_PROXY_HOPS!.trim())) : 1,
+    trustedProxyHops: /^\d+$/.test(env.TRUSTED_PROXY_HOPS?.trim() ?? "")
+      ? Math.min(5, Number(env.TRUSTED_PROXY_HOPS!.trim()))
+      : 1,
     oauth: {},
   };
-  if (config.jobs.stepSize > 1000) problems.push("JOBS_STEP_SIZE must be at most 1000 (a step must finish well within the queue's visibility timeout)");
-  if (config.jobs.inlineMembers > 1000) problems.push("JOBS_INLINE_MEMBERS must be at most 1000 (work inside a request must stay well within Entra's 60 s)");
+  if (config.jobs.stepSize > 1000)
+    problems.push(
+      "JOBS_STEP_SIZE must be at most 1000 (a step must finish well within the queue's visibility timeout)",
+    );
+  if (config.jobs.inlineMembers > 1000)
+    problems.push(
+      "JOBS_INLINE_MEMBERS must be at most 1000 (work inside a request must stay well within Entra's 60 s)",
+    );
   const hops = env.TRUSTED_PROXY_HOPS?.trim();
   if (hops !== undefined && hops !== "" && !(/^\d+$/.test(hops) && Number(hops) <= 5))
     problems.push(`TRUSTED_PROXY_HOPS must be a whole number from 0 to 5 (got "${env.TRUSTED_PROXY_HOPS}")`);
@@ -220,15 +241,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `OAUTH_DEV_ISSUER must be the local development provider, http://127.0.0.1:<port> (got "${env.OAUTH_DEV_ISSUER}"); production trusts Entra's issuers only`,
     );
   if (env.PORTAL_DIR?.trim()) config.portalDir = env.PORTAL_DIR.trim();
-  if (devIssuer && /^http:\/\/(127\.0\.0\.1|localhost)(:\d{1,5})?$/i.test(devIssuer)) config.oauth.devIssuer = devIssuer;
+  if (devIssuer && /^http:\/\/(127\.0\.0\.1|localhost)(:\d{1,5})?$/i.test(devIssuer))
+    config.oauth.devIssuer = devIssuer;
   const publicBaseUrl = publicBaseUrlOf(env.PUBLIC_BASE_URL, problems);
   if (publicBaseUrl) config.publicBaseUrl = publicBaseUrl;
   const signIn = signInOf(env, problems);
   if (signIn) config.signIn = signIn;
   if (config.sessions.absoluteHours * 60 < config.sessions.idleMinutes)
     problems.push("SESSION_IDLE_MINUTES must not exceed SESSION_ABSOLUTE_HOURS (in minutes)");
-  if (config.sessions.absoluteHours > 24 * 7) problems.push("SESSION_ABSOLUTE_HOURS must be at most 168 (a week): Entra must be consulted again regularly");
-  if (config.tokenCacheMs > 5000) problems.push("SCIM_TOKEN_CACHE_MS must be at most 5000 (revocation must take effect within 5 seconds)");
+  if (config.sessions.absoluteHours > 24 * 7)
+    problems.push("SESSION_ABSOLUTE_HOURS must be at most 168 (a week): Entra must be consulted again regularly");
+  if (config.tokenCacheMs > 5000)
+    problems.push("SCIM_TOKEN_CACHE_MS must be at most 5000 (revocation must take effect within 5 seconds)");
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -16,7 +16,11 @@ import { SessionStore } from "./store/sessions.js";
  * The composition root: builds every store on one Cosmos DB client from the configuration, once
  * per process. Adapters (functions/, local/) get the services from here and hand them to operations.
  */
-export function createServices(config: Config, now: () => Date = () => new Date(), client: ClientOptions = {}): Services {
+export function createServices(
+  config: Config,
+  now: () => Date = () => new Date(),
+  client: ClientOptions = {},
+): Services {
   const cosmos = openCosmos(config.cosmos, client);
   const memberships = new MembershipStore(cosmos.resources);
   const auditLog = new AuditLogStore(cosmos.auditLog, cosmos.resources);

@@ -42,7 +42,11 @@ describe("loadConfig", () => {
     ["COSMOS_DATABASE", { COSMOS_DATABASE: "scim-test" }, { cosmos: { ...DEFAULTS.cosmos, database: "scim-test" } }],
     ["TRUSTED_PROXY_HOPS", { TRUSTED_PROXY_HOPS: "2" }, { trustedProxyHops: 2 }],
     ["TRUSTED_PROXY_HOPS=0 (X-Forwarded-For ignored)", { TRUSTED_PROXY_HOPS: "0" }, { trustedProxyHops: 0 }],
-    ["OAUTH_DEV_ISSUER (the local provider)", { OAUTH_DEV_ISSUER: "http://127.0.0.1:7072/" }, { oauth: { devIssuer: "http://127.0.0.1:7072" } }],
+    [
+      "OAUTH_DEV_ISSUER (the local provider)",
+      { OAUTH_DEV_ISSUER: "http://127.0.0.1:7072/" },
+      { oauth: { devIssuer: "http://127.0.0.1:7072" } },
+    ],
     ["an empty COSMOS_DATABASE (the default)", { COSMOS_DATABASE: " " }, {}],
     ["COSMOS_KEY", { COSMOS_KEY: "a2V5" }, { cosmos: { ...DEFAULTS.cosmos, key: "a2V5" } }],
     ["an empty COSMOS_KEY (DefaultAzureCredential)", { COSMOS_KEY: "" }, {}],
@@ -56,15 +60,31 @@ describe("loadConfig", () => {
   });
 
   it.each<[string, Record<string, string>, string]>([
-    ["COSMOS_ENDPOINT unset", {}, "COSMOS_ENDPOINT is not set (the Cosmos DB account endpoint; `npm start` sets it for the embedded local store)"],
+    [
+      "COSMOS_ENDPOINT unset",
+      {},
+      "COSMOS_ENDPOINT is not set (the Cosmos DB account endpoint; `npm start` sets it for the embedded local store)",
+    ],
     [
       "COSMOS_ENDPOINT blank",
       { COSMOS_ENDPOINT: "  " },
       "COSMOS_ENDPOINT is not set (the Cosmos DB account endpoint; `npm start` sets it for the embedded local store)",
     ],
-    ["COSMOS_ENDPOINT not a URL", { COSMOS_ENDPOINT: "acct.documents.azure.com" }, 'COSMOS_ENDPOINT must be an http(s) URL (got "acct.documents.azure.com")'],
-    ["SCIM_MAX_BODY_BYTES zero", { COSMOS_ENDPOINT: ENDPOINT, SCIM_MAX_BODY_BYTES: "0" }, 'SCIM_MAX_BODY_BYTES must be a positive whole number (got "0")'],
-    ["SCIM_MAX_RESULTS a fraction", { COSMOS_ENDPOINT: ENDPOINT, SCIM_MAX_RESULTS: "1.5" }, 'SCIM_MAX_RESULTS must be a positive whole number (got "1.5")'],
+    [
+      "COSMOS_ENDPOINT not a URL",
+      { COSMOS_ENDPOINT: "acct.documents.azure.com" },
+      'COSMOS_ENDPOINT must be an http(s) URL (got "acct.documents.azure.com")',
+    ],
+    [
+      "SCIM_MAX_BODY_BYTES zero",
+      { COSMOS_ENDPOINT: ENDPOINT, SCIM_MAX_BODY_BYTES: "0" },
+      'SCIM_MAX_BODY_BYTES must be a positive whole number (got "0")',
+    ],
+    [
+      "SCIM_MAX_RESULTS a fraction",
+      { COSMOS_ENDPOINT: ENDPOINT, SCIM_MAX_RESULTS: "1.5" },
+      'SCIM_MAX_RESULTS must be a positive whole number (got "1.5")',
+    ],
     [
       "SCIM_TOKEN_CACHE_MS not a number",
       { COSMOS_ENDPOINT: ENDPOINT, SCIM_TOKEN_CACHE_MS: "5s" },
@@ -95,7 +115,12 @@ describe("loadConfig", () => {
   });
 
   it("lists every problem at once, in one error message", () => {
-    const env = { COSMOS_ENDPOINT: "ftp://x", SCIM_MAX_BODY_BYTES: "big", SCIM_MAX_RESULTS: "0", SCIM_TOKEN_CACHE_MS: "60000" };
+    const env = {
+      COSMOS_ENDPOINT: "ftp://x",
+      SCIM_MAX_BODY_BYTES: "big",
+      SCIM_MAX_RESULTS: "0",
+      SCIM_TOKEN_CACHE_MS: "60000",
+    };
     const problems = [
       'COSMOS_ENDPOINT must be an http(s) URL (got "ftp://x")',
       'SCIM_MAX_BODY_BYTES must be a positive whole number (got "big")',

@@ -13,7 +13,11 @@ export function isStale() {
   } catch {
     return true;
   }
-  const sources = ["package.json", "package-lock.json", ...globSync("{functions,shared,local}/**/*.{ts,cts,json,cjs,mjs}")];
+  const sources = [
+    "package.json",
+    "package-lock.json",
+    ...globSync("{functions,shared,local}/**/*.{ts,cts,json,cjs,mjs}"),
+  ];
   return sources.some((f) => statSync(f).mtimeMs > built);
 }
 
@@ -41,5 +45,9 @@ export function portalInputs() {
 
 /** True when dist/portal was built from the current inputs. */
 export function portalIsCurrent(inputs = portalInputs()) {
-  return existsSync(join("dist", "portal", "index.html")) && existsSync(PORTAL_STAMP) && readFileSync(PORTAL_STAMP, "utf8") === inputs;
+  return (
+    existsSync(join("dist", "portal", "index.html")) &&
+    existsSync(PORTAL_STAMP) &&
+    readFileSync(PORTAL_STAMP, "utf8") === inputs
+  );
 }

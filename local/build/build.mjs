@@ -13,7 +13,16 @@
 // dist/portal is kept across builds: only the portal's own build replaces it.
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, globSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  globSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { generatedFiles } from "./validators-codegen.mjs";
@@ -66,7 +75,8 @@ for (const { path, text } of generatedFiles(await loadSchemaSource())) {
 }
 if (only) process.exit(0);
 
-for (const entry of existsSync("dist") ? readdirSync("dist") : []) if (entry !== "portal") rmSync(join("dist", entry), { recursive: true, force: true });
+for (const entry of existsSync("dist") ? readdirSync("dist") : [])
+  if (entry !== "portal") rmSync(join("dist", entry), { recursive: true, force: true });
 const functions = readdirSync("functions")
   .filter((f) => f.endsWith(".ts"))
   .sort();
@@ -83,7 +93,11 @@ await Promise.all([
     ...shared,
     stdin: {
       // The entry point: every function file registers itself, then the app's start-up options are set, once.
-      contents: ['import { setupApp } from "./shared/functions/registry.ts";', ...functions.map((f) => `import "./functions/${f}";`), "setupApp();"].join("\n"),
+      contents: [
+        'import { setupApp } from "./shared/functions/registry.ts";',
+        ...functions.map((f) => `import "./functions/${f}";`),
+        "setupApp();",
+      ].join("\n"),
       resolveDir: root,
       sourcefile: "app.ts",
       loader: "ts",
@@ -96,7 +110,9 @@ await Promise.all([
     chunkNames: "chunks/[name]-[hash]",
     // The Functions worker provides @azure/functions-core; CommonJS packages inside need `require`.
     external: ["@azure/functions-core"],
-    banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
+    banner: {
+      js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
+    },
     legalComments: "linked",
   }),
   // The admin CLI as one bundle too: a command answers without resolving hundreds of modules.
@@ -109,12 +125,16 @@ await Promise.all([
     outdir: "dist",
     chunkNames: "chunks/admin-[name]-[hash]",
     external: ["@azure/functions-core"],
-    banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
+    banner: {
+      js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
+    },
     legalComments: "linked",
   }),
   build({
     ...shared,
-    entryPoints: globSync("{functions,shared,local}/**/*.ts").filter((f) => !f.endsWith(".d.ts") && !f.endsWith(".d.cts")),
+    entryPoints: globSync("{functions,shared,local}/**/*.ts").filter(
+      (f) => !f.endsWith(".d.ts") && !f.endsWith(".d.cts"),
+    ),
     outdir: "dist",
     outbase: ".",
   }),

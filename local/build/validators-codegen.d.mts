@@ -5,7 +5,10 @@ export declare function validatorsSource(
   dateTime: RegExp,
   types: readonly string[],
 ): string;
-export declare function schemaReference(schemaDocuments: readonly Record<string, unknown>[], resourceTypes: readonly Record<string, unknown>[]): string;
+export declare function schemaReference(
+  schemaDocuments: readonly Record<string, unknown>[],
+  resourceTypes: readonly Record<string, unknown>[],
+): string;
 export declare function generatedFiles(source: {
   resourceSchema: (type: "User" | "Group") => Record<string, unknown>;
   DATE_TIME: RegExp;

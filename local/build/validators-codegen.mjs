@@ -40,7 +40,12 @@ function characteristics(attr) {
     `uniqueness ${attr.uniqueness}`,
   ];
   if (attr.type !== "complex") parts.push(`caseExact ${attr.caseExact}`);
-  if (attr.canonicalValues) parts.push(attr.canonicalValues.length ? `canonical values ${attr.canonicalValues.map(code).join(", ")}` : "no canonical values");
+  if (attr.canonicalValues)
+    parts.push(
+      attr.canonicalValues.length
+        ? `canonical values ${attr.canonicalValues.map(code).join(", ")}`
+        : "no canonical values",
+    );
   return parts.join("; ");
 }
 
@@ -64,12 +69,21 @@ export function schemaReference(schemaDocuments, resourceTypes) {
     "## Resource types",
     "",
     ...resourceTypes.map((rt) => {
-      const extensions = (rt.schemaExtensions ?? []).map((e) => `${code(e.schema)} (${e.required ? "required" : "optional"})`);
+      const extensions = (rt.schemaExtensions ?? []).map(
+        (e) => `${code(e.schema)} (${e.required ? "required" : "optional"})`,
+      );
       return `- ${code(rt.name)} at ${code(rt.endpoint)}: schema ${code(rt.schema)}${extensions.length ? `; extensions ${extensions.join(", ")}` : ""}.`;
     }),
   ];
   for (const schema of schemaDocuments) {
-    lines.push("", `## ${schema.name}`, "", `${code(schema.id)}: ${schema.description}.`, "", ...schema.attributes.flatMap((a) => attributeLines(a, "")));
+    lines.push(
+      "",
+      `## ${schema.name}`,
+      "",
+      `${code(schema.id)}: ${schema.description}.`,
+      "",
+      ...schema.attributes.flatMap((a) => attributeLines(a, "")),
+    );
   }
   return `${lines.join("\n")}\n`;
 }
@@ -80,7 +94,10 @@ export function schemaReference(schemaDocuments, resourceTypes) {
  */
 export function generatedFiles(source) {
   return [
-    { path: GENERATED_PATH, text: validatorsSource(source.resourceSchema, source.DATE_TIME, source.RESOURCE_TYPE_NAMES) },
+    {
+      path: GENERATED_PATH,
+      text: validatorsSource(source.resourceSchema, source.DATE_TIME, source.RESOURCE_TYPE_NAMES),
+    },
     { path: DOCS_PATH, text: schemaReference(source.schemaDocuments(""), source.resourceTypes("")) },
   ];
 }

@@ -101,10 +101,18 @@ function settings(env: Record<string, string | undefined>) {
   if (env.COSMOS_ENDPOINT) return env;
   const port = env.LOCAL_STORE_PORT || String(DEFAULT_LOCAL_STORE_PORT);
   const queue =
-    env.JobsQueue || env.JobsQueue__queueServiceUri ? {} : { JobsQueue: azuriteConnectionString(Number(env.LOCAL_QUEUE_PORT || DEFAULT_LOCAL_QUEUE_PORT)) };
+    env.JobsQueue || env.JobsQueue__queueServiceUri
+      ? {}
+      : { JobsQueue: azuriteConnectionString(Number(env.LOCAL_QUEUE_PORT || DEFAULT_LOCAL_QUEUE_PORT)) };
   // The embedded store of `npm start`, whose development provider issues workload identity tokens (OIDC_PORT).
   const devIssuer = env.OAUTH_DEV_ISSUER || `http://127.0.0.1:${env.OIDC_PORT || 7072}`;
-  return { ...env, COSMOS_ENDPOINT: `http://127.0.0.1:${port}`, COSMOS_KEY: LOCAL_STORE_KEY, OAUTH_DEV_ISSUER: devIssuer, ...queue };
+  return {
+    ...env,
+    COSMOS_ENDPOINT: `http://127.0.0.1:${port}`,
+    COSMOS_KEY: LOCAL_STORE_KEY,
+    OAUTH_DEV_ISSUER: devIssuer,
+    ...queue,
+  };
 }
 
 /** Runs one command; returns the exit code. Output goes to `out`, one-line errors to `err`. */
@@ -128,7 +136,8 @@ export async function runAdmin(
     return 0;
   } catch (error) {
     err(`error: ${describe(error)}`);
-    const refused = error instanceof UsageError || error instanceof OperationError || (toScimError(error)?.status ?? 500) < 500;
+    const refused =
+      error instanceof UsageError || error instanceof OperationError || (toScimError(error)?.status ?? 500) < 500;
     return refused || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? 2 : 1;
   }
 }
@@ -139,7 +148,12 @@ function describe(error: unknown): string {
   if (known && known.status < 500) return known.detail;
   const e = error as { message?: string; code?: unknown; cause?: { code?: string } };
   const text = `${e.message ?? error}`;
-  if (error instanceof UnavailableError || /ECONNREFUSED/.test(text) || e.cause?.code === "ECONNREFUSED" || e.code === "ECONNREFUSED") {
+  if (
+    error instanceof UnavailableError ||
+    /ECONNREFUSED/.test(text) ||
+    e.cause?.code === "ECONNREFUSED" ||
+    e.code === "ECONNREFUSED"
+  ) {
     return "cannot reach the store: start the service with `npm start` in another terminal, or set COSMOS_ENDPOINT to a Cosmos DB account";
   }
   return text.split("\n", 1)[0] ?? text;

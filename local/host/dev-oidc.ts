@@ -25,8 +25,18 @@ export interface DevPerson {
 export const DEV_TENANT_ID = "00000000-0000-4000-8000-00000000d0e0";
 
 export const DEV_PEOPLE: readonly DevPerson[] = [
-  { tid: DEV_TENANT_ID, oid: "11111111-1111-4111-8111-111111111111", preferredUsername: "ann@contoso.dev", name: "Ann Lee" },
-  { tid: DEV_TENANT_ID, oid: "22222222-2222-4222-8222-222222222222", preferredUsername: "bob@contoso.dev", name: "Bob Kumar" },
+  {
+    tid: DEV_TENANT_ID,
+    oid: "11111111-1111-4111-8111-111111111111",
+    preferredUsername: "ann@contoso.dev",
+    name: "Ann Lee",
+  },
+  {
+    tid: DEV_TENANT_ID,
+    oid: "22222222-2222-4222-8222-222222222222",
+    preferredUsername: "bob@contoso.dev",
+    name: "Bob Kumar",
+  },
   {
     tid: "33333333-3333-4333-8333-333333333333",
     oid: "44444444-4444-4444-8444-444444444444",
@@ -97,7 +107,11 @@ ${field("tid", "Tenant ID (tid)", DEV_TENANT_ID)}${field("oid", "Object ID (oid)
 
 /** A page of the provider that only says what went wrong. */
 const problemPage = (title: string, lines: string[]) =>
-  renderPage({ title, favicon: "/favicon.svg", main: `<h1>${escapeHtml(title)}</h1>\n${lines.map((l) => `<p>${l}</p>`).join("\n")}` });
+  renderPage({
+    title,
+    favicon: "/favicon.svg",
+    main: `<h1>${escapeHtml(title)}</h1>\n${lines.map((l) => `<p>${l}</p>`).join("\n")}`,
+  });
 
 const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
 
@@ -121,7 +135,11 @@ function loopbackRedirectUris(redirectUris: readonly string[]): string[] {
  * URLs of the one client it knows (client_secret_post, PKCE required); a loopback one is accepted
  * on every loopback name (loopbackRedirectUris).
  */
-export async function startDevOidc(options: { port?: number; redirectUris: string[]; clientId?: string }): Promise<DevOidc> {
+export async function startDevOidc(options: {
+  port?: number;
+  redirectUris: string[];
+  clientId?: string;
+}): Promise<DevOidc> {
   const redirectUris = loopbackRedirectUris(options.redirectUris);
   const clientId = options.clientId ?? "scim-functions-dev";
   const clientSecret = randomBytes(32).toString("base64url");
@@ -164,7 +182,13 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
       return {
         accountId: sub,
         async claims() {
-          return { sub, tid: person.tid, oid: person.oid, preferred_username: person.preferredUsername, name: person.name };
+          return {
+            sub,
+            tid: person.tid,
+            oid: person.oid,
+            preferred_username: person.preferredUsername,
+            name: person.name,
+          };
         },
       };
     },
@@ -172,7 +196,10 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
     async loadExistingGrant(ctx: KoaContextWithOIDC) {
       const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
       if (grantId) return ctx.oidc.provider.Grant.find(grantId);
-      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session!.accountId! });
+      const grant = new ctx.oidc.provider.Grant({
+        clientId: ctx.oidc.client!.clientId,
+        accountId: ctx.oidc.session!.accountId!,
+      });
       grant.addOIDCScope("openid profile");
       await grant.save();
       return grant;
@@ -200,9 +227,11 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
     const tid = url.searchParams.get("tid")?.trim() || DEV_TENANT_ID;
     const lifetime = Number(url.searchParams.get("lifetime") ?? 3600);
     if (!aud || !Number.isInteger(lifetime) || lifetime < 1 || lifetime > 86_400) {
-      res
-        .writeHead(400, { "Content-Type": "application/json" })
-        .end(JSON.stringify({ error: "give aud (the audience, e.g. api://<client id>) and lifetime in seconds (1 to 86400)" }));
+      res.writeHead(400, { "Content-Type": "application/json" }).end(
+        JSON.stringify({
+          error: "give aud (the audience, e.g. api://<client id>) and lifetime in seconds (1 to 86400)",
+        }),
+      );
       return;
     }
     const now = Math.floor(Date.now() / 1000);
@@ -217,9 +246,15 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
       .setExpirationTime(now + lifetime);
     if (jti !== "none") jwt.setJti(jti || randomUUID());
     const assertion = await jwt.sign(privateKey);
-    res
-      .writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" })
-      .end(JSON.stringify({ assertion, issuer, subject: sub, audience: aud, expiresAt: new Date((now + lifetime) * 1000).toISOString() }));
+    res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" }).end(
+      JSON.stringify({
+        assertion,
+        issuer,
+        subject: sub,
+        audience: aud,
+        expiresAt: new Date((now + lifetime) * 1000).toISOString(),
+      }),
+    );
   };
 
   route.handler = (req, res) => {
@@ -231,7 +266,11 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
     }
     if (requestUrl.pathname === "/favicon.svg" && req.method === "GET") {
       return void res
-        .writeHead(200, { "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff" })
+        .writeHead(200, {
+          "Content-Type": "image/svg+xml",
+          "Cache-Control": "public, max-age=300",
+          "X-Content-Type-Options": "nosniff",
+        })
         .end(FAVICON_SVG);
     }
     const match = /^\/interaction\/([\w-]+)$/.exec(new URL(req.url ?? "/", issuer).pathname);
@@ -253,14 +292,21 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
           name: form.get("name")?.trim() ?? "",
         };
         if (!GUID.test(person.tid) || !GUID.test(person.oid) || !person.preferredUsername) {
-          res.writeHead(400, PAGE_HEADERS).end(loginPage(details.uid, clientId, "Tenant ID and Object ID must be GUIDs, and the user name must be set."));
+          res
+            .writeHead(400, PAGE_HEADERS)
+            .end(
+              loginPage(details.uid, clientId, "Tenant ID and Object ID must be GUIDs, and the user name must be set."),
+            );
           return;
         }
         const accountId = `${person.tid}.${person.oid}`;
         accounts.set(accountId, person);
         await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
       } catch {
-        if (!res.headersSent) res.writeHead(400, PAGE_HEADERS).end(problemPage("Sign-in error", ["This sign-in has expired; start again."]));
+        if (!res.headersSent)
+          res
+            .writeHead(400, PAGE_HEADERS)
+            .end(problemPage("Sign-in error", ["This sign-in has expired; start again."]));
       }
     })();
   };
@@ -281,7 +327,11 @@ export async function startDevOidc(options: { port?: number; redirectUris: strin
  * choosing `person`, and returns the callback URL (`redirect_uri?code=...&state=...`) without
  * requesting it. For tests and scripts: no browser needed.
  */
-export async function completeDevLogin(authorizationUrl: string, person: DevPerson = DEV_PEOPLE[0]!, fetchImpl: typeof fetch = fetch): Promise<string> {
+export async function completeDevLogin(
+  authorizationUrl: string,
+  person: DevPerson = DEV_PEOPLE[0]!,
+  fetchImpl: typeof fetch = fetch,
+): Promise<string> {
   const jar = new Map<string, string>();
   const origin = new URL(authorizationUrl).origin;
   const send = async (url: string, init: RequestInit = {}) => {
@@ -298,7 +348,9 @@ export async function completeDevLogin(authorizationUrl: string, person: DevPers
   let response = await send(authorizationUrl);
   for (let hop = 0; hop < 10; hop++) {
     if (response.status < 300 || response.status >= 400) {
-      throw new Error(`The dev provider answered ${response.status} instead of a redirect: ${(await response.text()).slice(0, 300)}`);
+      throw new Error(
+        `The dev provider answered ${response.status} instead of a redirect: ${(await response.text()).slice(0, 300)}`,
+      );
     }
     const location = new URL(response.headers.get("location")!, response.url || origin).toString();
     if (new URL(location).origin !== origin) return location;
@@ -306,8 +358,17 @@ export async function completeDevLogin(authorizationUrl: string, person: DevPers
       const page = await send(location);
       if (page.status !== 200) throw new Error(`The dev sign-in page answered ${page.status}`);
       await page.text();
-      const body = new URLSearchParams({ tid: person.tid, oid: person.oid, preferredUsername: person.preferredUsername, name: person.name });
-      response = await send(location, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+      const body = new URLSearchParams({
+        tid: person.tid,
+        oid: person.oid,
+        preferredUsername: person.preferredUsername,
+        name: person.name,
+      });
+      response = await send(location, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body,
+      });
     } else {
       response = await send(location);
     }

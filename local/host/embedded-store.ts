@@ -80,7 +80,8 @@ interface JsNode {
 type AstNode = { type: string; [key: string]: unknown };
 
 /** One document written (`put`, as stored) or deleted (`del`: its id), in a partition (`pk`) of a collection named "database/collection". */
-export type DocumentChange = { collection: string; pk: unknown; put: Doc } | { collection: string; pk: unknown; del: string };
+export type DocumentChange =
+  { collection: string; pk: unknown; put: Doc } | { collection: string; pk: unknown; del: string };
 
 interface StoreState {
   indexed: boolean;
@@ -112,7 +113,10 @@ function linearAccumulators(node: unknown): void {
     const n = child as JsNode | null;
     if (n?.type !== "ArrayExpression") return child;
     const [first, ...rest] = n.elements as JsNode[];
-    const accumulator = first?.type === "SpreadElement" && (first.argument as JsNode).type === "Identifier" && (first.argument as JsNode).name === "$";
+    const accumulator =
+      first?.type === "SpreadElement" &&
+      (first.argument as JsNode).type === "Identifier" &&
+      (first.argument as JsNode).name === "$";
     if (!accumulator) return child;
     const $ = { type: "Identifier", name: "$" };
     const push = (args: unknown[]) => ({
@@ -126,7 +130,12 @@ function linearAccumulators(node: unknown): void {
       el.type === "SpreadElement"
         ? {
             type: "CallExpression",
-            callee: { type: "MemberExpression", object: el.argument, property: { type: "Identifier", name: "forEach" }, computed: false },
+            callee: {
+              type: "MemberExpression",
+              object: el.argument,
+              property: { type: "Identifier", name: "forEach" },
+              computed: false,
+            },
             arguments: [{ type: "ArrowFunctionExpression", params: [item], body: push([item]) }],
           }
         : push([el]),
@@ -215,7 +224,9 @@ function bound(ids: string[], id: string, after: boolean): number {
 function sortedIdsOf(items: ItemsInternals, extras: Extras, partition: unknown): string[] {
   let ids = extras.sortedIds.get(partition);
   if (!ids) {
-    ids = [...(items._byPartition?.get(partition)?.values() ?? [])].map((item) => item.read()!.id as string).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    ids = [...(items._byPartition?.get(partition)?.values() ?? [])]
+      .map((item) => item.read()!.id as string)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     extras.sortedIds.set(partition, ids);
   }
   return ids;
@@ -277,11 +288,17 @@ function planOf(query: CompiledQuery): Plan | null {
 }
 
 function makePlan(body: AstNode): Plan | null {
-  if (body.type !== "select_query" || Object.entries(body).some(([k, v]) => !KNOWN_QUERY_PARTS.has(k) && v)) return null;
+  if (body.type !== "select_query" || Object.entries(body).some(([k, v]) => !KNOWN_QUERY_PARTS.has(k) && v))
+    return null;
   const from = body.from as AstNode | null;
   const source = from?.source as AstNode | undefined;
   const collection = source?.expression as AstNode | undefined;
-  if (!source || collection?.type !== "collection_expression" || (collection.expression as AstNode).type !== "identifier") return null;
+  if (
+    !source ||
+    collection?.type !== "collection_expression" ||
+    (collection.expression as AstNode).type !== "identifier"
+  )
+    return null;
   const alias = ((source.alias as AstNode | null)?.name ?? (collection.expression as AstNode).name) as string;
   const plan: Plan = { conditions: [], idRange: [] };
   const conjuncts: AstNode[] = [];
@@ -310,11 +327,17 @@ function makePlan(body: AstNode): Plan | null {
         }
         break;
       }
-    } else if (c.type === "scalar_in_expression" && !Object.keys(c).some((k) => !["type", "value", "list"].includes(k))) {
+    } else if (
+      c.type === "scalar_in_expression" &&
+      !Object.keys(c).some((k) => !["type", "value", "list"].includes(k))
+    ) {
       const path = pathOf(c.value as AstNode, alias);
       const values = (c.list as AstNode[]).map(operandOf);
       if (path && values.every((v) => v !== undefined)) plan.conditions.push({ path, values: values as Operand[] });
-    } else if (c.type === "scalar_function_expression" && String((c.name as AstNode).name).toUpperCase() === "ARRAY_CONTAINS") {
+    } else if (
+      c.type === "scalar_function_expression" &&
+      String((c.name as AstNode).name).toUpperCase() === "ARRAY_CONTAINS"
+    ) {
       const [array, item, ...rest] = c.arguments as AstNode[];
       const path = item && pathOf(item, alias);
       const operand = array && operandOf(array);
@@ -327,8 +350,11 @@ function makePlan(body: AstNode): Plan | null {
   const topOperand = top && operandOf(top);
   const idOrder = orders.length === 1 && JSON.stringify(pathOf(orders[0]!.expression as AstNode, alias)) === '["id"]';
   const plain =
-    (from!.joins as unknown[]).length === 0 && !AGGREGATES.test(JSON.stringify(select)) && !Object.entries(select).some(([k, v]) => k === "distinct" && v);
-  if (idOrder && topOperand && plain) plan.ordered = { descending: String(orders[0]!.order).toUpperCase() === "DESC", top: topOperand };
+    (from!.joins as unknown[]).length === 0 &&
+    !AGGREGATES.test(JSON.stringify(select)) &&
+    !Object.entries(select).some(([k, v]) => k === "distinct" && v);
+  if (idOrder && topOperand && plain)
+    plan.ordered = { descending: String(orders[0]!.order).toUpperCase() === "DESC", top: topOperand };
   return plan.conditions.length > 0 || plan.ordered ? plan : null;
 }
 
@@ -363,7 +389,9 @@ function candidates(items: ItemsInternals, extras: Extras, plan: Plan, params: Q
     const keys = values.map(valueKey);
     if (keys.some((k) => k === undefined)) continue;
     const index = indexOf(items, extras, condition.path);
-    const sets = [...new Set(keys as string[])].map((k) => index.get(k)).filter((s): s is Set<string> => s !== undefined);
+    const sets = [...new Set(keys as string[])]
+      .map((k) => index.get(k))
+      .filter((s): s is Set<string> => s !== undefined);
     const size = sets.reduce((n, s) => n + s.size, 0);
     if (!best || size < best.size) best = { sets, size };
   }
@@ -386,7 +414,11 @@ function candidateDocs(found: Candidates, partition: Map<string, StoredItem>): S
 }
 
 /** Runs the library's query over `docs` only. */
-function runOn(items: ItemsInternals, docs: StoredItem[] | Map<string, StoredItem>, run: () => QueryResult | null): QueryResult | null {
+function runOn(
+  items: ItemsInternals,
+  docs: StoredItem[] | Map<string, StoredItem>,
+  run: () => QueryResult | null,
+): QueryResult | null {
   const all = items._data;
   if (items._scim) items._scim.state.documentsRead += Array.isArray(docs) ? docs.length : docs.size;
   items._data = { values: () => docs.values() };
@@ -410,7 +442,13 @@ function indexedQuery(
   const found = candidates(items, extras, plan, params);
   const top = plan.ordered ? resolve(plan.ordered.top, params) : undefined;
   // Few candidates, or no order to follow: the query runs on the candidates.
-  if (!plan.ordered || typeof top !== "number" || !Number.isInteger(top) || top < 0 || (found && found.size <= 4 * top + 64)) {
+  if (
+    !plan.ordered ||
+    typeof top !== "number" ||
+    !Number.isInteger(top) ||
+    top < 0 ||
+    (found && found.size <= 4 * top + 64)
+  ) {
     return runOn(items, found ? candidateDocs(found, partition) : partition, () => run(options));
   }
   // ORDER BY c.id with TOP: documents in id order from the range's start, more each round until
@@ -441,7 +479,10 @@ function indexedQuery(
     }
     const result = runOn(items, docs, () => run(options));
     if (at < lo || at >= hi) return result;
-    const rows = !options.continuation && !result!.continuation ? result!.result.length : runOn(items, docs, () => run({}))!.result.length;
+    const rows =
+      !options.continuation && !result!.continuation
+        ? result!.result.length
+        : runOn(items, docs, () => run({}))!.result.length;
     if (rows >= top) return result;
     want *= 4;
   }
@@ -471,7 +512,9 @@ function patchItems(): void {
     },
   });
   // Each collection's documents are tagged with the store they belong to when the collection is made.
-  const Collections = (require("@vercel/cosmosdb-server/lib/account/collections.js") as { default: { prototype: CollectionsInternals } }).default;
+  const Collections = (
+    require("@vercel/cosmosdb-server/lib/account/collections.js") as { default: { prototype: CollectionsInternals } }
+  ).default;
   const originalNewItem = Collections.prototype._newItem;
   Collections.prototype._newItem = function (this: CollectionsInternals, data) {
     const collection = originalNewItem.call(this, data);
@@ -484,7 +527,8 @@ function patchItems(): void {
     return collection;
   };
 
-  const Items = (require("@vercel/cosmosdb-server/lib/account/items.js") as { default: { prototype: ItemsInternals } }).default;
+  const Items = (require("@vercel/cosmosdb-server/lib/account/items.js") as { default: { prototype: ItemsInternals } })
+    .default;
   const proto = Items.prototype;
   const partitions = (self: ItemsInternals) => (self._byPartition ??= new Map());
   const originalSet = proto._set;
@@ -544,7 +588,12 @@ function patchItems(): void {
 
 function partitionKeyOf(req: IncomingMessage): { key: unknown } | undefined {
   const header = req.headers["x-ms-documentdb-partitionkey"];
-  if (typeof header !== "string" || req.method !== "POST" || String(req.headers["x-ms-documentdb-isquery"]).toLowerCase() !== "true") return undefined;
+  if (
+    typeof header !== "string" ||
+    req.method !== "POST" ||
+    String(req.headers["x-ms-documentdb-isquery"]).toLowerCase() !== "true"
+  )
+    return undefined;
   try {
     const parsed = JSON.parse(header) as unknown[];
     return Array.isArray(parsed) && parsed.length === 1 ? { key: parsed[0] } : undefined;
@@ -582,7 +631,12 @@ export interface EmbeddedStoreOptions {
 /** An embedded store server whose queries with a partition key read that partition only, through the index. */
 export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Server {
   patchItems();
-  const state: StoreState = { indexed: options.indexed ?? true, collections: new Map(), restoring: false, documentsRead: 0 };
+  const state: StoreState = {
+    indexed: options.indexed ?? true,
+    collections: new Map(),
+    restoring: false,
+    documentsRead: 0,
+  };
   // Keep-alive, as Cosmos DB's gateway keeps connections: without it the library answers
   // `Connection: close` and every store round trip opens a new TCP connection (a third of a lookup's CPU).
   const server = createHttpServer({ keepAlive: true });
@@ -648,7 +702,8 @@ export function embeddedDocuments(server: Server): EmbeddedDocuments {
       try {
         for (const doc of docs) {
           const partition = target._getPartition(doc);
-          if (replace && target._item("/id", doc.id as string, partition).read()) target.delete(doc.id as string, partition);
+          if (replace && target._item("/id", doc.id as string, partition).read())
+            target.delete(doc.id as string, partition);
           target._ridCount += 1;
           const _rid = target._rid(target._ridCount);
           target._set({ ...doc, _rid, _self: target._self(_rid) });
@@ -725,7 +780,12 @@ export function inProcessClient(server: Server): InProcessClient {
           },
           end(text?: string | Buffer) {
             res.finished = true;
-            resolve({ request, status: res.statusCode, headers: pipelineHeaders(headers), bodyAsText: text === undefined ? "" : String(text) });
+            resolve({
+              request,
+              status: res.statusCode,
+              headers: pipelineHeaders(headers),
+              bodyAsText: text === undefined ? "" : String(text),
+            });
           },
         };
         server.emit("request", req, res);

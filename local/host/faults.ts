@@ -30,7 +30,10 @@ export interface FaultOptions {
 
 interface FaultStats {
   requests: number;
-  injected: Record<"throttled" | "throttledOps" | "unavailable" | "timeout" | "lostReply" | "stale" | "partitionFull", number>;
+  injected: Record<
+    "throttled" | "throttledOps" | "unavailable" | "timeout" | "lostReply" | "stale" | "partitionFull",
+    number
+  >;
 }
 
 export interface FaultLayer {
@@ -116,14 +119,23 @@ function timeoutError(): Error {
 const containerOf = (path = "") => /^\/?(dbs\/[^/]+\/colls\/[^/]+)/.exec(path)?.[1] ?? path;
 const idOf = (path = "") => decodeURIComponent(/\/docs\/([^/]+)$/.exec(path)?.[1] ?? "");
 const keyOf = (container: string, id: string) => `${container}|${id}`;
-const parse = (body: unknown): unknown => (typeof body === "string" ? JSON.parse(body) : Buffer.isBuffer(body) ? JSON.parse(body.toString("utf8")) : body);
+const parse = (body: unknown): unknown =>
+  typeof body === "string" ? JSON.parse(body) : Buffer.isBuffer(body) ? JSON.parse(body.toString("utf8")) : body;
 
 export function faultLayer(options: FaultOptions): FaultLayer {
   const random = mulberry32(options.seed ?? 1);
   const retryAfterMs = options.retryAfterMs ?? 5;
-  const stats: FaultStats = { requests: 0, injected: { throttled: 0, throttledOps: 0, unavailable: 0, timeout: 0, lostReply: 0, stale: 0, partitionFull: 0 } };
+  const stats: FaultStats = {
+    requests: 0,
+    injected: { throttled: 0, throttledOps: 0, unavailable: 0, timeout: 0, lostReply: 0, stale: 0, partitionFull: 0 },
+  };
   const ledger = options.ledger ?? options.lag?.ledger;
-  const layer: FaultLayer = { stats, partitionFull: false, enabled: true, plugin: { on: "request", plugin: undefined as never } };
+  const layer: FaultLayer = {
+    stats,
+    partitionFull: false,
+    enabled: true,
+    plugin: { on: "request", plugin: undefined as never },
+  };
 
   const recordWrites = (ctx: RequestContext, response: Response<unknown>, ops?: BatchOp[]) => {
     if (!ledger) return;
@@ -134,12 +146,19 @@ export function faultLayer(options: FaultOptions): FaultLayer {
         const r = results[i];
         if (!r || r.statusCode >= 400 || op.operationType === "Read") return;
         const id = op.id ?? op.resourceBody?.id;
-        if (id) ledger.record(keyOf(container, id), op.operationType === "Delete" ? null : (r.resourceBody ?? op.resourceBody));
+        if (id)
+          ledger.record(
+            keyOf(container, id),
+            op.operationType === "Delete" ? null : (r.resourceBody ?? op.resourceBody),
+          );
       });
       return;
     }
     if (!WRITES.has(ctx.operationType ?? "")) return;
-    const id = ctx.operationType === "create" || ctx.operationType === "upsert" ? (response.result as { id?: string })?.id : idOf(ctx.path);
+    const id =
+      ctx.operationType === "create" || ctx.operationType === "upsert"
+        ? (response.result as { id?: string })?.id
+        : idOf(ctx.path);
     if (id) ledger.record(keyOf(container, id), ctx.operationType === "delete" ? null : response.result);
   };
 
@@ -155,9 +174,12 @@ export function faultLayer(options: FaultOptions): FaultLayer {
 
     if (layer.partitionFull && writes) {
       stats.injected.partitionFull++;
-      if (!isBatch || atomic) throw storeError(403, "Partition key reached maximum size of 20 GB (injected)", { substatus: 1014 });
+      if (!isBatch || atomic)
+        throw storeError(403, "Partition key reached maximum size of 20 GB (injected)", { substatus: 1014 });
       // Bulk: its writes fail one by one, its reads run.
-      return withOpFaults(ctx, next, ops!, (op) => (op.operationType === "Read" ? undefined : { statusCode: 403, subStatusCode: 1014 }));
+      return withOpFaults(ctx, next, ops!, (op) =>
+        op.operationType === "Read" ? undefined : { statusCode: 403, subStatusCode: 1014 },
+      );
     }
 
     if (layer.enabled && options.rate > 0 && random() < options.rate) {
@@ -190,8 +212,13 @@ export function faultLayer(options: FaultOptions): FaultLayer {
       const stale = options.lag!.ledger.staleVersion(keyOf(containerOf(ctx.path), idOf(ctx.path)), options.lag!.behind);
       if (stale) {
         stats.injected.stale++;
-        if (stale.doc === null) throw storeError(404, "Entity with the specified id does not exist in the system (stale replica)");
-        return { headers: { etag: (stale.doc as { _etag?: string })._etag ?? "" }, result: stale.doc, code: 200 } as Response<unknown>;
+        if (stale.doc === null)
+          throw storeError(404, "Entity with the specified id does not exist in the system (stale replica)");
+        return {
+          headers: { etag: (stale.doc as { _etag?: string })._etag ?? "" },
+          result: stale.doc,
+          code: 200,
+        } as Response<unknown>;
       }
     }
     const response = await next(ctx);

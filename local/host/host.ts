@@ -124,7 +124,11 @@ async function importFunctions(): Promise<{ registry: Registry; routes: Routes }
   const files = readdirSync(dir).filter((f) => f.endsWith(ext) && !f.endsWith(".d.ts"));
   const { warn, debug } = console;
   console.warn = (...args: unknown[]) => {
-    if (!String(args[0]).includes("@azure/functions") && !String(args[0]).includes("Skipping call to register function")) warn(...args);
+    if (
+      !String(args[0]).includes("@azure/functions") &&
+      !String(args[0]).includes("Skipping call to register function")
+    )
+      warn(...args);
   };
   console.debug = (...args: unknown[]) => {
     if (String(args[0]) !== "HTTP streaming enabled.") debug(...args);
@@ -171,7 +175,8 @@ function parseTarget(raw: string): { path: string; search: string; parts: string
     } catch {
       return { problem: `The path segment "${segment.slice(0, 100)}" is not valid percent-encoding.` };
     }
-    if (decoded === "." || decoded === "..") return { problem: 'The path contains a "." or ".." segment; send the resource\'s own path.' };
+    if (decoded === "." || decoded === "..")
+      return { problem: 'The path contains a "." or ".." segment; send the resource\'s own path.' };
     parts.push(decoded);
   }
   return { path, search, parts };
@@ -217,7 +222,10 @@ function send(res: ServerResponse, response: HttpResponseInit, req?: IncomingMes
   if (cookies.length > 0) headers["Set-Cookie"] = cookies;
   const raw = response.body;
   const body = raw === undefined || raw === null ? undefined : raw instanceof Uint8Array ? raw : String(raw);
-  const unread = req !== undefined && !req.readableEnded && (req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined);
+  const unread =
+    req !== undefined &&
+    !req.readableEnded &&
+    (req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined);
   if (unread) headers.Connection = "close";
   if (body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(body));
   res.writeHead(response.status ?? 200, headers);
@@ -242,12 +250,20 @@ async function activeTokenOf(services: Services, tenantId: string, secret: strin
  * store keeps only hashes), reused while it is active; else a new one, written there. Without a
  * data file (in memory) a new one on every start.
  */
-async function localToken(services: Services, tenantId: string, devToken: string | undefined, now: Date, tokenFile?: string): Promise<string> {
+async function localToken(
+  services: Services,
+  tenantId: string,
+  devToken: string | undefined,
+  now: Date,
+  tokenFile?: string,
+): Promise<string> {
   if (devToken && (await activeTokenOf(services, tenantId, devToken, now))) return devToken;
   const kept = !devToken && tokenFile && existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : "";
   if (kept && (await activeTokenOf(services, tenantId, kept, now))) return kept;
   try {
-    const secret = (await createToken({ tenantId, actor: ADMIN_CLI, now, services, baseUrl: "" }, { name: "local", secret: devToken })).secret;
+    const secret = (
+      await createToken({ tenantId, actor: ADMIN_CLI, now, services, baseUrl: "" }, { name: "local", secret: devToken })
+    ).secret;
     if (!devToken && tokenFile) {
       mkdirSync(dirname(tokenFile), { recursive: true });
       writeFileSync(tokenFile, `${secret}\n`, { mode: 0o600 });
@@ -272,7 +288,11 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   if (!env.COSMOS_ENDPOINT) {
     store = createEmbeddedStore();
     store.on("request", () => storeRequests++);
-    const port = await listen(store, options.storePort ?? Number(env.LOCAL_STORE_PORT || DEFAULT_LOCAL_STORE_PORT), "127.0.0.1");
+    const port = await listen(
+      store,
+      options.storePort ?? Number(env.LOCAL_STORE_PORT || DEFAULT_LOCAL_STORE_PORT),
+      "127.0.0.1",
+    );
     storeEndpoint = `http://127.0.0.1:${port}`;
     settings = { ...settings, COSMOS_ENDPOINT: storeEndpoint, COSMOS_KEY: LOCAL_STORE_KEY };
   }
@@ -291,7 +311,11 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       }
       const host = req.headers.host ?? "localhost";
       if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)) {
-        send(res, scimProblem(400, "The Host header is malformed; send the host name (and port) of this service."), req);
+        send(
+          res,
+          scimProblem(400, "The Host header is malformed; send the host name (and port) of this service."),
+          req,
+        );
         return;
       }
       const url = new URL(target.path + target.search, `http://${host}`);
@@ -303,13 +327,18 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       if (!found) {
         send(
           res,
-          { status: 404, headers: { "Content-Type": "text/plain" }, body: `Not found: ${url.pathname} (SCIM endpoints are under /${SCIM_PREFIX})` },
+          {
+            status: 404,
+            headers: { "Content-Type": "text/plain" },
+            body: `Not found: ${url.pathname} (SCIM endpoints are under /${SCIM_PREFIX})`,
+          },
           req,
         );
         return;
       }
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+      for (const [k, v] of Object.entries(req.headers))
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
       // The body streams to the function (as with HTTP streaming in Azure): it reads what it needs, within its limits.
       const hasBody = method !== "GET" && method !== "HEAD";
       const nativeRequest = new Request(url.href, {
@@ -317,11 +346,18 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
         headers,
         ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: "half" } : {}),
       } as RequestInit);
-      const request = new azureFunctions.HttpRequest({ method, url: url.href, headers, params: found.params, nativeRequest } as never);
+      const request = new azureFunctions.HttpRequest({
+        method,
+        url: url.href,
+        headers,
+        params: found.params,
+        nativeRequest,
+      } as never);
       const context = new azureFunctions.InvocationContext({
         invocationId: randomUUID(),
         functionName: found.registration.name,
-        logHandler: (level, ...args) => (level === "error" ? console.error : console.log)(`[${found.registration.name}]`, ...args),
+        logHandler: (level, ...args) =>
+          (level === "error" ? console.error : console.log)(`[${found.registration.name}]`, ...args),
       });
       send(res, (await found.registration.handler(request, context)) as HttpResponseInit, req);
     } catch (error) {
@@ -363,7 +399,9 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   await ensureContainers(cosmos.client, config.cosmos.database);
   const dataFile = store ? options.dataFile : undefined;
   // The snapshot and journal of store-file.ts: every document write is appended as it happens.
-  const storeFile = dataFile ? await openStoreFile(embeddedDocuments(store!), dataFile, { database: config.cosmos.database, log }) : undefined;
+  const storeFile = dataFile
+    ? await openStoreFile(embeddedDocuments(store!), dataFile, { database: config.cosmos.database, log })
+    : undefined;
   const restored = storeFile?.restored ?? 0;
   // The services reach the embedded store in-process (LOCAL_STORE_TRANSPORT=http: over its port, as the admin CLI does).
   const inProcess = store && env.LOCAL_STORE_TRANSPORT !== "http" ? { httpClient: inProcessClient(store) } : {};
@@ -377,7 +415,9 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   jobs.run(registry.registrations("queue"), hostJson, options.queueSettings, log);
   // --- end background jobs ---
   const timers: TimerRunner | undefined =
-    (options.timers ?? env.LOCAL_TIMERS === "1") ? runTimers(registry.registrations("timer"), log, options.timerClock) : undefined;
+    (options.timers ?? env.LOCAL_TIMERS === "1")
+      ? runTimers(registry.registrations("timer"), log, options.timerClock)
+      : undefined;
 
   let defaultTenant: RunningHost["defaultTenant"];
   let firstAdmin = false;
@@ -385,7 +425,10 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     const now = services.now();
     const tenant = (await services.tenants.list())[0] ?? (await services.tenants.create("Default tenant", now));
     const tokenFile = dataFile ? join(dirname(dataFile), "local-token") : undefined;
-    defaultTenant = { id: tenant.id, token: await localToken(services, tenant.id, env.SCIM_DEV_TOKEN || undefined, now, tokenFile) };
+    defaultTenant = {
+      id: tenant.id,
+      token: await localToken(services, tenant.id, env.SCIM_DEV_TOKEN || undefined, now, tokenFile),
+    };
     firstAdmin = !(await hasAdminWhoCanSignIn(services, tenant.id, now));
   }
   // A short summary; the route list with --routes or LOG_ROUTES=1.
@@ -404,10 +447,14 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   }
   log(`SCIM service (Node ${process.version}), Ctrl+C to stop`);
   log(`  Tenant URL:     ${tenantUrl}`);
-  if (defaultTenant) log(`  Secret Token:   ${defaultTenant.token}${dataFile ? " (kept in .data/local-token, reused on restart)" : ""}`);
+  if (defaultTenant)
+    log(`  Secret Token:   ${defaultTenant.token}${dataFile ? " (kept in .data/local-token, reused on restart)" : ""}`);
   log(`  Admin portal:   ${url}/portal/`);
-  log(`  Token endpoint: ${url}/oauth2/token (OAuth clients: npm run admin -- oauth client create --tenant ID --name NAME)`);
-  if (devOidc) log(`  Sign-in:        development OpenID provider at ${devOidc.issuer} (set ENTRA_CLIENT_ID to use Entra ID)`);
+  log(
+    `  Token endpoint: ${url}/oauth2/token (OAuth clients: npm run admin -- oauth client create --tenant ID --name NAME)`,
+  );
+  if (devOidc)
+    log(`  Sign-in:        development OpenID provider at ${devOidc.issuer} (set ENTRA_CLIENT_ID to use Entra ID)`);
   if (timers)
     log(
       `  Timers:         ${timers
@@ -415,7 +462,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
         .map((t) => t.name)
         .join(", ")} on their schedules (LOCAL_TIMERS=0 turns them off)`,
     );
-  if (jobs.env.JobsQueue) log(`  Job queue:      Azurite (in memory) at ${jobs.env.JobsQueue.match(/QueueEndpoint=([^;]+)/)?.[1]}`);
+  if (jobs.env.JobsQueue)
+    log(`  Job queue:      Azurite (in memory) at ${jobs.env.JobsQueue.match(/QueueEndpoint=([^;]+)/)?.[1]}`);
   if (defaultTenant) {
     log(
       dataFile
@@ -423,11 +471,17 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
         : `  Store:          ${storeEndpoint}, in memory (starts empty, nothing is saved)`,
     );
     log(`  Tenant:         ${defaultTenant.id}`);
-    log(`  Ports: PORT, OIDC_PORT, LOCAL_STORE_PORT, LOCAL_QUEUE_PORT (default 7071, 7072, 7081, 7082); routes: npm start -- --routes`);
+    log(
+      `  Ports: PORT, OIDC_PORT, LOCAL_STORE_PORT, LOCAL_QUEUE_PORT (default 7071, 7072, 7081, 7082); routes: npm start -- --routes`,
+    );
     if (firstAdmin)
-      log(`Sign in the first Admin with an invite: npm run admin -- admin invite --tenant ${defaultTenant.id}${port === 7071 ? "" : ` --base-url ${url}`}`);
+      log(
+        `Sign in the first Admin with an invite: npm run admin -- admin invite --tenant ${defaultTenant.id}${port === 7071 ? "" : ` --base-url ${url}`}`,
+      );
   } else {
-    log(`  Store:          ${config.cosmos.endpoint} (create a tenant and token with: npm run admin -- tenant create --name NAME)`);
+    log(
+      `  Store:          ${config.cosmos.endpoint} (create a tenant and token with: npm run admin -- tenant create --name NAME)`,
+    );
   }
 
   return {
@@ -438,7 +492,12 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     storeEndpoint,
     storeRequests: () => storeRequests,
     devOidc,
-    jobs: { connectionString: jobs.connectionString, idle: () => jobs.idle(), pause: () => jobs.pause(), resume: () => jobs.resume() },
+    jobs: {
+      connectionString: jobs.connectionString,
+      idle: () => jobs.idle(),
+      pause: () => jobs.pause(),
+      resume: () => jobs.resume(),
+    },
     close: async () => {
       await timers?.stop();
       await devOidc?.close();

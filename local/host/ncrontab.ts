@@ -49,7 +49,11 @@ function parseField(text: string, field: Field, schedule: string): Set<number> {
     const [range = "", stepText, extra] = part.split("/");
     if (extra !== undefined) fail("more than one '/'");
     const step =
-      stepText === undefined ? 1 : /^\d+$/.test(stepText) && Number(stepText) > 0 ? Number(stepText) : fail(`step "${stepText}" is not a positive number`);
+      stepText === undefined
+        ? 1
+        : /^\d+$/.test(stepText) && Number(stepText) > 0
+          ? Number(stepText)
+          : fail(`step "${stepText}" is not a positive number`);
     let from: number;
     let to: number;
     if (range === "*") [from, to] = [field.min, field.max];
@@ -67,7 +71,9 @@ function parseField(text: string, field: Field, schedule: string): Set<number> {
 export function parseNcrontab(text: string): CronSchedule {
   const parts = text.trim().split(/\s+/);
   if (parts.length !== 6)
-    throw new Error(`The NCRONTAB schedule "${text}" has ${parts.length} fields; it needs six: second minute hour day month day-of-week.`);
+    throw new Error(
+      `The NCRONTAB schedule "${text}" has ${parts.length} fields; it needs six: second minute hour day month day-of-week.`,
+    );
   const [seconds, minutes, hours, days, months, weekdays] = parts.map((p, i) => parseField(p, FIELDS[i]!, text)) as [
     Set<number>,
     Set<number>,
@@ -95,5 +101,7 @@ export function nextOccurrence(schedule: CronSchedule, after: Date): Date {
     else if (!schedule.seconds.has(t.getUTCSeconds())) t.setUTCSeconds(t.getUTCSeconds() + 1);
     else return t;
   }
-  throw new Error(`The NCRONTAB schedule "${schedule.text}" names no time in the eight years after ${after.toISOString()}.`);
+  throw new Error(
+    `The NCRONTAB schedule "${schedule.text}" names no time in the eight years after ${after.toISOString()}.`,
+  );
 }

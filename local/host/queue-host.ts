@@ -52,7 +52,9 @@ async function startQueueEmulator(port: number): Promise<QueueEmulator> {
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.once("exit", (code) => reject(new Error(`Azurite exited (${code}) before listening: ${out.trim().slice(-500)}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`Azurite exited (${code}) before listening: ${out.trim().slice(-500)}`)),
+    );
     child.once("error", reject);
   });
   return {
@@ -102,7 +104,12 @@ interface QueueRunner {
 }
 
 /** Polls every registered queue and invokes its handler, as the Functions host's queue trigger does. */
-function runQueueTriggers(connectionString: string, registrations: QueueRegistration[], settings: QueueSettings, log: (line: string) => void): QueueRunner {
+function runQueueTriggers(
+  connectionString: string,
+  registrations: QueueRegistration[],
+  settings: QueueSettings,
+  log: (line: string) => void,
+): QueueRunner {
   let stopped = false;
   let paused = false;
   let busy = 0;
@@ -127,7 +134,12 @@ function runQueueTriggers(connectionString: string, registrations: QueueRegistra
       }
       let items: DequeuedMessageItem[];
       try {
-        items = (await queue.receiveMessages({ numberOfMessages: Math.min(32, settings.batchSize), visibilityTimeout: LEASE_SECONDS })).receivedMessageItems;
+        items = (
+          await queue.receiveMessages({
+            numberOfMessages: Math.min(32, settings.batchSize),
+            visibilityTimeout: LEASE_SECONDS,
+          })
+        ).receivedMessageItems;
       } catch (error) {
         if (stopped) return;
         log(`[${registration.name}] cannot read queue ${registration.queueName}: ${(error as Error).message}`);
@@ -161,7 +173,9 @@ function runQueueTriggers(connectionString: string, registrations: QueueRegistra
               popReceipt: item.popReceipt,
             },
             logHandler: (level, ...args) =>
-              level === "error" || level === "warning" ? log(`[${registration.name}] ${args.map(String).join(" ")}`) : undefined,
+              level === "error" || level === "warning"
+                ? log(`[${registration.name}] ${args.map(String).join(" ")}`)
+                : undefined,
           });
           try {
             await registration.handler(entry, context);
@@ -175,7 +189,9 @@ function runQueueTriggers(connectionString: string, registrations: QueueRegistra
               await poison.sendMessage(item.messageText);
               await queue.deleteMessage(item.messageId, item.popReceipt);
             } else {
-              await queue.updateMessage(item.messageId, item.popReceipt, undefined, settings.visibilityTimeoutSeconds).catch(() => undefined);
+              await queue
+                .updateMessage(item.messageId, item.popReceipt, undefined, settings.visibilityTimeoutSeconds)
+                .catch(() => undefined);
             }
           }
         }),
@@ -196,8 +212,11 @@ function runQueueTriggers(connectionString: string, registrations: QueueRegistra
         const counts = await Promise.all(
           registrations.map(
             async (r) =>
-              (await new QueueClient(connectionString, r.queueName).getProperties().catch(() => ({ approximateMessagesCount: 0 }))).approximateMessagesCount ??
-              0,
+              (
+                await new QueueClient(connectionString, r.queueName)
+                  .getProperties()
+                  .catch(() => ({ approximateMessagesCount: 0 }))
+              ).approximateMessagesCount ?? 0,
           ),
         );
         if (busy === 0 && counts.every((c) => c === 0)) return;
@@ -218,7 +237,12 @@ export interface LocalJobs {
   env: Record<string, string>;
   connectionString?: string;
   /** Starts running the registered queue triggers. */
-  run(registrations: QueueRegistration[], hostJson: object, overrides: Partial<QueueSettings> | undefined, log: (line: string) => void): void;
+  run(
+    registrations: QueueRegistration[],
+    hostJson: object,
+    overrides: Partial<QueueSettings> | undefined,
+    log: (line: string) => void,
+  ): void;
   idle(): Promise<void>;
   pause(): Promise<void>;
   resume(): void;
@@ -231,17 +255,23 @@ export interface LocalJobs {
  * triggers against it. With a connection string it runs them against that queue; with an Azure
  * queue URI it runs none (the Functions host in Azure does).
  */
-export async function startLocalJobs(env: Record<string, string | undefined>, port: number | undefined): Promise<LocalJobs> {
+export async function startLocalJobs(
+  env: Record<string, string | undefined>,
+  port: number | undefined,
+): Promise<LocalJobs> {
   const configured = env.JobsQueue?.trim();
   const emulator =
-    configured || env.JobsQueue__queueServiceUri ? undefined : await startQueueEmulator(port ?? Number(env.LOCAL_QUEUE_PORT || DEFAULT_LOCAL_QUEUE_PORT));
+    configured || env.JobsQueue__queueServiceUri
+      ? undefined
+      : await startQueueEmulator(port ?? Number(env.LOCAL_QUEUE_PORT || DEFAULT_LOCAL_QUEUE_PORT));
   const connectionString = configured || emulator?.connectionString;
   let runner: QueueRunner | undefined;
   return {
     env: emulator ? { JobsQueue: emulator.connectionString } : {},
     connectionString,
     run(registrations, hostJson, overrides, log) {
-      if (connectionString) runner = runQueueTriggers(connectionString, registrations, { ...queueSettings(hostJson), ...overrides }, log);
+      if (connectionString)
+        runner = runQueueTriggers(connectionString, registrations, { ...queueSettings(hostJson), ...overrides }, log);
     },
     idle: async () => runner?.idle(),
     pause: async () => runner?.pause(),

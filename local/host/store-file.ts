@@ -123,11 +123,17 @@ function* lines(buffer: Buffer, path: string, torn: () => void): Generator<unkno
  * Restores the snapshot into the store and replays the journals after it; returns the next
  * journal number and how many documents the store holds from them.
  */
-function restore(store: EmbeddedDocuments, file: string, database: string, log: (line: string) => void): { next: number; restored: number } {
+function restore(
+  store: EmbeddedDocuments,
+  file: string,
+  database: string,
+  log: (line: string) => void,
+): { next: number; restored: number } {
   const known = new Set(store.collections());
   const unknown = new Map<string, number>();
   const usable = (c: string) => known.has(c) || (unknown.set(c, (unknown.get(c) ?? 0) + 1), false);
-  const withEtag = (doc: Record<string, unknown>) => (doc._etag ? doc : { ...doc, _etag: randomUUID(), _ts: Math.floor(Date.now() / 1000) });
+  const withEtag = (doc: Record<string, unknown>) =>
+    doc._etag ? doc : { ...doc, _etag: randomUUID(), _ts: Math.floor(Date.now() / 1000) };
   let next = 0;
   let buffer: Buffer | undefined;
   try {
@@ -145,9 +151,11 @@ function restore(store: EmbeddedDocuments, file: string, database: string, log: 
     };
     if (head.version === 1 && head.containers) {
       // The earlier format: one JSON object of every container's documents (no journal).
-      for (const [id, docs] of Object.entries(head.containers)) if (usable(`${database}/${id}`)) store.restore(`${database}/${id}`, docs.map(withEtag));
+      for (const [id, docs] of Object.entries(head.containers))
+        if (usable(`${database}/${id}`)) store.restore(`${database}/${id}`, docs.map(withEtag));
     } else {
-      if (head.format !== "scim-local-store" || head.version !== 2) throw new Error(`${file} is not a local store file of a known version`);
+      if (head.format !== "scim-local-store" || head.version !== 2)
+        throw new Error(`${file} is not a local store file of a known version`);
       next = head.next ?? 0;
       let first = true;
       // A snapshot holds each document once, in a store still empty: no replacing to look for.
@@ -155,7 +163,8 @@ function restore(store: EmbeddedDocuments, file: string, database: string, log: 
         throw new Error(`${file} is incomplete`);
       })) {
         if (first) first = false;
-        else if (usable((op as Op).c)) store.restore((op as Op).c, [(op as { put: Record<string, unknown> }).put], false);
+        else if (usable((op as Op).c))
+          store.restore((op as Op).c, [(op as { put: Record<string, unknown> }).put], false);
       }
     }
   }
@@ -172,12 +181,17 @@ function restore(store: EmbeddedDocuments, file: string, database: string, log: 
       }
     }
   }
-  for (const [c, n] of unknown) log(`local store: ${n} changes of ${c}, a container the store no longer has, are left out`);
+  for (const [c, n] of unknown)
+    log(`local store: ${n} changes of ${c}, a container the store no longer has, are left out`);
   return { next, restored: store.collections().reduce((n, c) => n + store.documents(c).length, 0) };
 }
 
 /** Opens the store's files: restores what they hold into the store, then journals every change. */
-export async function openStoreFile(store: EmbeddedDocuments, file: string, options: StoreFileOptions): Promise<StoreFile> {
+export async function openStoreFile(
+  store: EmbeddedDocuments,
+  file: string,
+  options: StoreFileOptions,
+): Promise<StoreFile> {
   const log = options.log ?? (() => {});
   const onError = options.onError ?? ((error: unknown) => console.error("local store: cannot save:", error));
   const groupCommitMs = options.groupCommitMs ?? DEFAULT_GROUP_COMMIT_MS;
@@ -186,14 +200,17 @@ export async function openStoreFile(store: EmbeddedDocuments, file: string, opti
   try {
     loaded = restore(store, file, options.database, log);
   } catch (error) {
-    throw new Error(`cannot read the local store's data in ${file} (start with --fresh to discard it): ${(error as Error).message}`);
+    throw new Error(
+      `cannot read the local store's data in ${file} (start with --fresh to discard it): ${(error as Error).message}`,
+    );
   }
   const restored = loaded.restored;
   let snapshotBytes = existsSync(file) ? statSync(file).size : 0;
   const compactFloor = options.compactBytes ?? DEFAULT_COMPACT_BYTES;
   // A snapshot a crash interrupted before its rename: the snapshot and journals still hold it all.
   const leftover = new RegExp(`^${escape(basename(file))}\\.\\d+\\.tmp$`);
-  for (const name of readdirSync(dirname(file))) if (leftover.test(name)) await unlink(join(dirname(file), name)).catch(() => undefined);
+  for (const name of readdirSync(dirname(file)))
+    if (leftover.test(name)) await unlink(join(dirname(file), name)).catch(() => undefined);
   const existing = journals(file);
   let journalNumber = Math.max(loaded.next, ...existing.map((j) => j.n + 1));
   let journalBytes = existing.filter((j) => j.n >= loaded.next).reduce((n, j) => n + statSync(j.path).size, 0);
@@ -225,7 +242,12 @@ export async function openStoreFile(store: EmbeddedDocuments, file: string, opti
     // Within one run the last change of a document is the one that counts (a replace is a delete and a write).
     const key = JSON.stringify([change.collection, change.pk, id]);
     group.delete(key);
-    group.set(key, "put" in change ? { c: change.collection, k: change.pk, put: stored(change.put) } : { c: change.collection, k: change.pk, del: id });
+    group.set(
+      key,
+      "put" in change
+        ? { c: change.collection, k: change.pk, put: stored(change.put) }
+        : { c: change.collection, k: change.pk, del: id },
+    );
   });
 
   /** Appends what is pending to the journal being written, in order, then fsyncs it. */

@@ -47,12 +47,22 @@ function parse(registration: TimerRegistration): CronSchedule {
 }
 
 /** Runs every registered timer on its schedule. A schedule that does not parse throws here, at start, naming the function. */
-export function runTimers(registrations: TimerRegistration[], log: (line: string) => void, clock: TimerClock = realClock): TimerRunner {
+export function runTimers(
+  registrations: TimerRegistration[],
+  log: (line: string) => void,
+  clock: TimerClock = realClock,
+): TimerRunner {
   let stopped = false;
   const running = new Set<Promise<void>>();
   const timers = registrations.map((registration) => {
     const schedule = parse(registration);
-    const state = { registration, schedule, last: undefined as Date | undefined, next: nextOccurrence(schedule, clock.now()), wait: { cancel() {} } };
+    const state = {
+      registration,
+      schedule,
+      last: undefined as Date | undefined,
+      next: nextOccurrence(schedule, clock.now()),
+      wait: { cancel() {} },
+    };
     const arm = () => {
       if (stopped) return;
       const ms = state.next.getTime() - clock.now().getTime();
@@ -75,7 +85,9 @@ export function runTimers(registrations: TimerRegistration[], log: (line: string
         invocationId: randomUUID(),
         functionName: registration.name,
         logHandler: (level, ...args) =>
-          level === "error" || level === "warning" || level === "information" ? log(`[${registration.name}] ${args.map(String).join(" ")}`) : undefined,
+          level === "error" || level === "warning" || level === "information"
+            ? log(`[${registration.name}] ${args.map(String).join(" ")}`)
+            : undefined,
       });
       const run = (async () => {
         try {

@@ -62,7 +62,11 @@ async function main(): Promise<void> {
   const entraTraffic = async (stop: () => boolean, users: { id: string; userName: string }[], smallGroup: string) => {
     for (let i = 0; !stop(); i++) {
       const user = users[i % users.length]!;
-      await timed("GET /Users?filter=userName eq", "GET", `/Users?filter=${encodeURIComponent(`userName eq "${user.userName}"`)}`);
+      await timed(
+        "GET /Users?filter=userName eq",
+        "GET",
+        `/Users?filter=${encodeURIComponent(`userName eq "${user.userName}"`)}`,
+      );
       await timed("PATCH /Users (replace)", "PATCH", `/Users/${user.id}`, {
         schemas: [PATCH_OP],
         Operations: [{ op: "Replace", path: "displayName", value: `Traffic ${i}` }],
@@ -83,26 +87,48 @@ async function main(): Promise<void> {
   );
   // Mapped before the group exists (no job yet); the members are seeded holding the role the mapping gives.
   await mapRole(ctx(), "Bench Big", "Manager", { pending: true });
-  const group = await scim("POST", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Bench Big", externalId: "bench-big" });
+  const group = await scim("POST", "/Groups", {
+    schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+    displayName: "Bench Big",
+    externalId: "bench-big",
+  });
   let t = performance.now();
   const container = openCosmos(host.services.config.cosmos).resources;
   const product = {
     password: false,
     role: "Manager",
-    roleSource: { kind: "group", groupId: group.id, groupName: "Bench Big", mapping: { group: { id: group.id }, role: "Manager" } },
+    roleSource: {
+      kind: "group",
+      groupId: group.id,
+      groupName: "Bench Big",
+      mapping: { group: { id: group.id }, role: "Manager" },
+    },
   };
   for (let done = 0; done < MEMBERS; done += 10_000)
-    await seedGroupMembers(container, tenantId, group.id, Math.min(10_000, MEMBERS - done), { prefix: `b${done}`, lookups: false, product });
+    await seedGroupMembers(container, tenantId, group.id, Math.min(10_000, MEMBERS - done), {
+      prefix: `b${done}`,
+      lookups: false,
+      product,
+    });
   console.log(`seeded ${MEMBERS} users and memberships in bulk: ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const trafficUsers: { id: string; userName: string }[] = [];
   let smallGroup = "";
   if (values.traffic) {
     for (let i = 0; i < 10; i++) {
       const userName = `traffic-${i}@contoso.example`;
-      const user = await scim("POST", "/Users", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName, active: true });
+      const user = await scim("POST", "/Users", {
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        userName,
+        active: true,
+      });
       trafficUsers.push({ id: user.id, userName });
     }
-    smallGroup = (await scim("POST", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Traffic Small" })).id;
+    smallGroup = (
+      await scim("POST", "/Groups", {
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        displayName: "Traffic Small",
+      })
+    ).id;
   }
 
   const rows: string[][] = [
@@ -226,7 +252,8 @@ async function main(): Promise<void> {
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   console.log("");
-  for (const row of rows) console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "));
+  for (const row of rows)
+    console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "));
   await host.close();
 }
 

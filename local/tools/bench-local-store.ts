@@ -90,8 +90,14 @@ const user = (i: number) => ({
 });
 
 const lookupPath = (i: number) => `/Users?filter=${encodeURIComponent(`userName eq "USER${i}@bench.example"`)}`;
-const addMember = (id: string) => ({ schemas: [PATCH], Operations: [{ op: "Add", path: "members", value: [{ value: id }] }] });
-const removeMember = (id: string) => ({ schemas: [PATCH], Operations: [{ op: "Remove", path: `members[value eq "${id}"]` }] });
+const addMember = (id: string) => ({
+  schemas: [PATCH],
+  Operations: [{ op: "Add", path: "members", value: [{ value: id }] }],
+});
+const removeMember = (id: string) => ({
+  schemas: [PATCH],
+  Operations: [{ op: "Remove", path: `members[value eq "${id}"]` }],
+});
 
 const p50 = (ms: number[]) => [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
 
@@ -136,15 +142,29 @@ async function loadClient(): Promise<void> {
   const headers: Record<string, string> = values.token ? { Authorization: `Bearer ${values.token}` } : {};
   const get = (path: string) =>
     new Promise<void>((resolve, reject) => {
-      const req = request({ agent, host: base.hostname, port: base.port, path: base.pathname.replace(/\/$/, "") + path, headers }, (res) => {
-        res.resume();
-        res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`GET ${path} answered ${res.statusCode}`))));
-      });
+      const req = request(
+        { agent, host: base.hostname, port: base.port, path: base.pathname.replace(/\/$/, "") + path, headers },
+        (res) => {
+          res.resume();
+          res.on("end", () =>
+            res.statusCode === 200 ? resolve() : reject(new Error(`GET ${path} answered ${res.statusCode}`)),
+          );
+        },
+      );
       req.on("error", reject);
       req.end();
     });
   if (values["patch-group"]) {
-    process.send!(await memberPatches(base, values["patch-group"], values["patch-op"] === "remove" ? removeMember : addMember, paths, agent, headers));
+    process.send!(
+      await memberPatches(
+        base,
+        values["patch-group"],
+        values["patch-op"] === "remove" ? removeMember : addMember,
+        paths,
+        agent,
+        headers,
+      ),
+    );
     agent.destroy();
     return;
   }
@@ -180,12 +200,18 @@ async function memberPatches(
           host: base.hostname,
           port: base.port,
           path: `${base.pathname.replace(/\/$/, "")}/Groups/${groupId}`,
-          headers: { ...headers, "Content-Type": "application/scim+json", "Content-Length": Buffer.byteLength(payload) },
+          headers: {
+            ...headers,
+            "Content-Type": "application/scim+json",
+            "Content-Length": Buffer.byteLength(payload),
+          },
         },
         (res) => {
           res.resume();
           res.on("end", () =>
-            res.statusCode === 204 || res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`PATCH answered ${res.statusCode}`)),
+            res.statusCode === 204 || res.statusCode === 200
+              ? resolve(performance.now() - started)
+              : reject(new Error(`PATCH answered ${res.statusCode}`)),
           );
         },
       );
@@ -216,7 +242,9 @@ function loadClientRun(url: string, paths: string[], bearer?: string, extra: str
     ...extra,
   ];
   // execArgv: [] so that a profiled host (node --cpu-prof) does not profile its load client too.
-  const child = fork(fileURLToPath(import.meta.url), [...args, ...(bearer ? ["--token", bearer] : [])], { execArgv: [] });
+  const child = fork(fileURLToPath(import.meta.url), [...args, ...(bearer ? ["--token", bearer] : [])], {
+    execArgv: [],
+  });
   return new Promise((resolve, reject) => {
     child.once("message", resolve);
     child.once("exit", (code) => (code === 0 ? undefined : reject(new Error(`the load client exited with ${code}`))));
@@ -227,7 +255,10 @@ function loadClientRun(url: string, paths: string[], bearer?: string, extra: str
 async function bareServer(body: string): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     req.resume();
-    res.writeHead(200, { "Content-Type": "application/scim+json; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
+    res.writeHead(200, {
+      "Content-Type": "application/scim+json; charset=utf-8",
+      "Content-Length": Buffer.byteLength(body),
+    });
     res.end(body);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -260,7 +291,8 @@ function print(): void {
   ];
   const table = [head, ...rows];
   const widths = head.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  for (const row of table) console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "));
+  for (const row of table)
+    console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "));
 }
 
 async function main(): Promise<void> {
@@ -279,11 +311,18 @@ async function main(): Promise<void> {
     host = await start();
     token = host.defaultTenant!.token;
     const tenantId = host.defaultTenant!.id;
-    const container = openCosmos({ endpoint: host.storeEndpoint!, key: LOCAL_STORE_KEY, database: DEFAULT_DATABASE }).resources;
+    const container = openCosmos({
+      endpoint: host.storeEndpoint!,
+      key: LOCAL_STORE_KEY,
+      database: DEFAULT_DATABASE,
+    }).resources;
     console.log(
       `Local store benchmark: ${values["in-memory"] ? "in-memory host" : `persistent host, data in ${dataFile}`}, ${CONCURRENCY} concurrent creates, ${new Date().toISOString()}`,
     );
-    const group = await call("POST", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Big group" });
+    const group = await call("POST", "/Groups", {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+      displayName: "Big group",
+    });
     let members = 0;
     let stored = 0;
     const measure = async (label: string, createRate: number) => {
@@ -293,7 +332,9 @@ async function main(): Promise<void> {
       let remove = 0;
       if (members > 0) {
         add = await timed(candidates.length, (i) => call("PATCH", `/Groups/${group.id}`, addMember(candidates[i]!)));
-        remove = await timed(candidates.length, (i) => call("PATCH", `/Groups/${group.id}`, removeMember(candidates[i]!)));
+        remove = await timed(candidates.length, (i) =>
+          call("PATCH", `/Groups/${group.id}`, removeMember(candidates[i]!)),
+        );
       }
       // Queries by membership key: a user's groups (c.userId = @id), and a delete (its memberships, then the batch).
       const groupsOf = await timed(candidates.length, (i) => call("GET", `/Users/${candidates[i]}?attributes=groups`));
@@ -376,7 +417,13 @@ async function main(): Promise<void> {
 async function lookupRuns(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bench-local-store-"));
   try {
-    host = await startHost({ port: 0, storePort: 0, env: {}, log: () => {}, dataFile: values["in-memory"] ? undefined : join(dir, "local-store.json") });
+    host = await startHost({
+      port: 0,
+      storePort: 0,
+      env: {},
+      log: () => {},
+      dataFile: values["in-memory"] ? undefined : join(dir, "local-store.json"),
+    });
     token = host.defaultTenant!.token;
     await createUsers(1000);
     const paths = Array.from({ length: 500 }, (_, i) => lookupPath((i * 7919) % created));
@@ -392,13 +439,20 @@ async function lookupRuns(): Promise<void> {
       }
       rates.push(await rateOf(host.tenantUrl, paths, token));
       if (session) {
-        writeFileSync(`${values.profile}.${run + 1}.cpuprofile`, JSON.stringify((await session.post("Profiler.stop")).profile));
+        writeFileSync(
+          `${values.profile}.${run + 1}.cpuprofile`,
+          JSON.stringify((await session.post("Profiler.stop")).profile),
+        );
         session.disconnect();
       }
       ceilings.push(await rateOf(bare.url, paths));
-      console.log(`run ${run + 1}: lookups/s ${rates.at(-1)!.toFixed(0)}, bare Node req/s ${ceilings.at(-1)!.toFixed(0)}`);
+      console.log(
+        `run ${run + 1}: lookups/s ${rates.at(-1)!.toFixed(0)}, bare Node req/s ${ceilings.at(-1)!.toFixed(0)}`,
+      );
     }
-    console.log(`median: lookups/s ${p50(rates).toFixed(0)}, bare Node req/s ${p50(ceilings).toFixed(0)} (1,000 users, ${CONCURRENCY} concurrent)`);
+    console.log(
+      `median: lookups/s ${p50(rates).toFixed(0)}, bare Node req/s ${p50(ceilings).toFixed(0)} (1,000 users, ${CONCURRENCY} concurrent)`,
+    );
     await bare.close();
     await host.close();
   } finally {
@@ -421,7 +475,9 @@ async function memberRuns(): Promise<void> {
   const recorder: PluginConfig = {
     on: "request",
     plugin: (context, _diagnostics, next) => {
-      recording?.push(`${context.method} ${context.operationType} ${String(context.path ?? "").replace(/^\/dbs\/[^/]+\//, "")}`);
+      recording?.push(
+        `${context.method} ${context.operationType} ${String(context.path ?? "").replace(/^\/dbs\/[^/]+\//, "")}`,
+      );
       return next(context);
     },
   };
@@ -438,11 +494,20 @@ async function memberRuns(): Promise<void> {
     host = await start();
     token = host.defaultTenant!.token;
     const tenantId = host.defaultTenant!.id;
-    const container = openCosmos({ endpoint: host.storeEndpoint!, key: LOCAL_STORE_KEY, database: DEFAULT_DATABASE }).resources;
-    const group = await call("POST", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Big group" });
+    const container = openCosmos({
+      endpoint: host.storeEndpoint!,
+      key: LOCAL_STORE_KEY,
+      database: DEFAULT_DATABASE,
+    }).resources;
+    const group = await call("POST", "/Groups", {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+      displayName: "Big group",
+    });
     const seedStarted = performance.now();
     for (let done = 0; done < Number(values.members); done += 5000) {
-      await seedGroupMembers(container, tenantId, group.id, Math.min(5000, Number(values.members) - done), { prefix: `seed-${done}` });
+      await seedGroupMembers(container, tenantId, group.id, Math.min(5000, Number(values.members) - done), {
+        prefix: `seed-${done}`,
+      });
     }
     console.log(`${values.members} members seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
     await createUsers(Number(values.patches));
@@ -459,7 +524,9 @@ async function memberRuns(): Promise<void> {
       await call("PATCH", `/Groups/${group.id}`, body);
       const served = host.storeRequests() - before;
       const settingsReads = recording.filter((c) => /^GET read colls\/tenants\/docs\//.test(c)).length;
-      console.log(`store calls per member ${label}: ${served} (the store served), ${recording.length} (the SDK sent), settings reads ${settingsReads}`);
+      console.log(
+        `store calls per member ${label}: ${served} (the store served), ${recording.length} (the SDK sent), settings reads ${settingsReads}`,
+      );
       for (const c of recording) console.log(`  ${c.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "<id>")}`);
       recording = undefined;
     }
@@ -474,10 +541,18 @@ async function memberRuns(): Promise<void> {
           await session.post("Profiler.start");
         }
         const cpu = process.cpuUsage();
-        const ms = (await loadClientRun(host.tenantUrl, ids, token, ["--patch-group", group.id, "--patch-op", op])) as number[];
+        const ms = (await loadClientRun(host.tenantUrl, ids, token, [
+          "--patch-group",
+          group.id,
+          "--patch-op",
+          op,
+        ])) as number[];
         const used = process.cpuUsage(cpu);
         if (session) {
-          writeFileSync(`${values.profile}.${run + 1}.${op}.cpuprofile`, JSON.stringify((await session.post("Profiler.stop")).profile));
+          writeFileSync(
+            `${values.profile}.${run + 1}.${op}.cpuprofile`,
+            JSON.stringify((await session.post("Profiler.stop")).profile),
+          );
           session.disconnect();
         }
         const perPatch = (used.user + used.system) / 1000 / ms.length;
@@ -496,7 +571,14 @@ async function memberRuns(): Promise<void> {
   }
 }
 
-(values["load-client"] ? loadClient() : values["lookup-runs"] ? lookupRuns() : values["member-runs"] ? memberRuns() : main()).catch((error) => {
+(values["load-client"]
+  ? loadClient()
+  : values["lookup-runs"]
+    ? lookupRuns()
+    : values["member-runs"]
+      ? memberRuns()
+      : main()
+).catch((error) => {
   console.error(error);
   process.exit(1);
 });

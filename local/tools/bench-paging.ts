@@ -44,7 +44,12 @@ async function main(): Promise<void> {
     const body = (await res.json()) as { Resources?: { id: string }[]; nextCursor?: string };
     const ms = performance.now() - started;
     if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(body)}`);
-    return { calls: host.storeRequests() - before, ms, ids: body.Resources!.map((r) => r.id), nextCursor: body.nextCursor };
+    return {
+      calls: host.storeRequests() - before,
+      ms,
+      ids: body.Resources!.map((r) => r.id),
+      nextCursor: body.nextCursor,
+    };
   };
   const median = async (run: () => Promise<Sample>): Promise<Sample> => {
     const samples: Sample[] = [];
@@ -58,13 +63,19 @@ async function main(): Promise<void> {
   const container = openCosmos(host.services.config.cosmos).resources;
   let t = performance.now();
   for (let done = 0; done < USERS; done += 10_000) {
-    await seedGroupMembers(container, tenantId, "none", Math.min(10_000, USERS - done), { prefix: `u${done}`, lookups: false, memberships: false });
+    await seedGroupMembers(container, tenantId, "none", Math.min(10_000, USERS - done), {
+      prefix: `u${done}`,
+      lookups: false,
+      memberships: false,
+    });
   }
   console.log(`seeded ${USERS} users in bulk: ${((performance.now() - t) / 1000).toFixed(1)} s`);
   // Warm the token and settings caches, so that the first measured request pays for neither.
   await get(`/Users?count=1`);
 
-  const rows: string[][] = [["page (of 25)", "index jump: calls", "ms", "index in sequence: calls", "ms", "cursor: calls", "ms"]];
+  const rows: string[][] = [
+    ["page (of 25)", "index jump: calls", "ms", "index in sequence: calls", "ms", "cursor: calls", "ms"],
+  ];
   const binding = queryBinding(tenantId, "User", { descending: false });
   for (const page of PAGES) {
     t = performance.now();
@@ -76,9 +87,12 @@ async function main(): Promise<void> {
       previousLast = jump.ids[jump.ids.length - 1];
     }
     const sequential = await median(() => indexPage(page));
-    const cursor = previousLast ? encodeCursor(binding, { position: (page - 1) * COUNT, after: previousLast }, new Date()) : "";
+    const cursor = previousLast
+      ? encodeCursor(binding, { position: (page - 1) * COUNT, after: previousLast }, new Date())
+      : "";
     const byCursor = await median(() => get(`/Users?cursor=${cursor}&count=${COUNT}`));
-    if (byCursor.ids.join() !== sequential.ids.join()) throw new Error(`page ${page}: the cursor page and the index page differ`);
+    if (byCursor.ids.join() !== sequential.ids.join())
+      throw new Error(`page ${page}: the cursor page and the index page differ`);
     rows.push([
       String(page),
       jump ? String(jump.calls) : "-",
@@ -90,7 +104,8 @@ async function main(): Promise<void> {
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const row of rows) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
+  for (const row of rows)
+    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
   console.log(
     `\nindex jump: the page before, with no page of the query served near it (the gap read ids only, 10,000 per round trip); in sequence: the page after it; cursor: the same page by cursor. Medians of ${REPEAT}.`,
   );

@@ -32,7 +32,10 @@ const { values } = parseArgs({
   },
 });
 const { "cold-start": coldStartOnly, ...counts } = values;
-const N = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)])) as Record<keyof typeof counts, number>;
+const N = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)])) as Record<
+  keyof typeof counts,
+  number
+>;
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -98,7 +101,8 @@ async function phase(op: string, run: () => Promise<void>): Promise<void> {
   wall.set(op, (wall.get(op) ?? 0) + performance.now() - started);
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const user = (i: number) => ({
   schemas: ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
   externalId: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
@@ -141,11 +145,23 @@ function report(): void {
   const table = [
     head,
     ...rows.map((r) =>
-      [r.op, r.n, r.opsPerSec, r.p50, r.p99, r.storeP50, r.storeMax, ...(faults ? [r.retries, r.errors5xx, r.errors500, r.failed] : [])].map(String),
+      [
+        r.op,
+        r.n,
+        r.opsPerSec,
+        r.p50,
+        r.p99,
+        r.storeP50,
+        r.storeMax,
+        ...(faults ? [r.retries, r.errors5xx, r.errors500, r.failed] : []),
+      ].map(String),
     ),
   ];
   const widths = head.map((_, i) => Math.max(...table.map((row) => (row[i] ?? "").length)));
-  for (const row of table) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  "));
+  for (const row of table)
+    console.log(
+      row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  "),
+    );
 }
 
 async function main(): Promise<void> {
@@ -154,7 +170,13 @@ async function main(): Promise<void> {
   console.log();
   faults = N.faults > 0 ? faultLayer({ rate: N.faults, seed: N.seed }) : undefined;
   if (faults) faults.enabled = false;
-  host = await startHost({ port: 0, storePort: 0, env: {}, log: () => {}, storePlugins: faults ? [faults.plugin] : undefined });
+  host = await startHost({
+    port: 0,
+    storePort: 0,
+    env: {},
+    log: () => {},
+    storePlugins: faults ? [faults.plugin] : undefined,
+  });
   token = host.defaultTenant!.token;
   if (faults) faults.enabled = true;
   console.log(
@@ -173,7 +195,9 @@ async function main(): Promise<void> {
   const groupIds: string[] = [];
   for (let g = 0; g < N.groups; g++) {
     const filter = encodeURIComponent(`displayName eq "Team ${g}"`);
-    await phase("group lookup (miss)", () => call("group lookup (miss)", "GET", `/Groups?excludedAttributes=members&filter=${filter}`));
+    await phase("group lookup (miss)", () =>
+      call("group lookup (miss)", "GET", `/Groups?excludedAttributes=members&filter=${filter}`),
+    );
     await phase("group create", async () => {
       const created = await call("group create", "POST", "/Groups", {
         schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
@@ -188,7 +212,10 @@ async function main(): Promise<void> {
     const group = groupIds[Math.floor(k / perRequest) % groupIds.length];
     const value = Array.from({ length: perRequest }, (_, j) => ({ $ref: null, value: ids[(k + j) % ids.length] }));
     await phase("group add 5 members", () =>
-      call("group add 5 members", "PATCH", `/Groups/${group}`, { schemas: [PATCH], Operations: [{ op: "Add", path: "members", value }] }),
+      call("group add 5 members", "PATCH", `/Groups/${group}`, {
+        schemas: [PATCH],
+        Operations: [{ op: "Add", path: "members", value }],
+      }),
     );
   }
   for (let u = 0; u < N.updates; u++) {
@@ -205,14 +232,26 @@ async function main(): Promise<void> {
           }
         : {
             schemas: [PATCH],
-            Operations: [{ op: "replace", value: { displayName: `Display ${u}`, "name.givenName": `G${u}`, [`${ENTERPRISE}:employeeNumber`]: `R${u}` } }],
+            Operations: [
+              {
+                op: "replace",
+                value: {
+                  displayName: `Display ${u}`,
+                  "name.givenName": `G${u}`,
+                  [`${ENTERPRISE}:employeeNumber`]: `R${u}`,
+                },
+              },
+            ],
           };
     const op = u % 2 === 0 ? "user update (default dialect)" : "user update (RFC dialect)";
     await phase(op, () => call(op, "PATCH", `/Users/${id}`, body));
   }
   for (let d = 0; d < N.disables; d++) {
     await phase("user disable", () =>
-      call("user disable", "PATCH", `/Users/${ids[d]}`, { schemas: [PATCH], Operations: [{ op: "Replace", path: "active", value: "False" }] }),
+      call("user disable", "PATCH", `/Users/${ids[d]}`, {
+        schemas: [PATCH],
+        Operations: [{ op: "Replace", path: "active", value: "False" }],
+      }),
     );
   }
   for (let i = 0; i < N.lookups; i++) {
@@ -220,7 +259,9 @@ async function main(): Promise<void> {
     await phase(op, () => call(op, "GET", lookupPath((i * 7919) % N.users)));
   }
   for (let i = 0; i < N.lookups; i++) {
-    await phase(`user get by id @${N.users}`, () => call(`user get by id @${N.users}`, "GET", `/Users/${ids[(i * 7919) % ids.length]}`));
+    await phase(`user get by id @${N.users}`, () =>
+      call(`user get by id @${N.users}`, "GET", `/Users/${ids[(i * 7919) % ids.length]}`),
+    );
   }
   console.log(`Growing the tenant to ${N["scale-to"]} users...`);
   for (let i = N.users; i < N["scale-to"]; i++) await call("(fill) user create", "POST", "/Users", user(i));
@@ -234,7 +275,8 @@ async function main(): Promise<void> {
   }
   samples.delete("(fill) user create");
   report();
-  if (faults) console.log(`\nStore requests ${faults.stats.requests}; injected: ${JSON.stringify(faults.stats.injected)}`);
+  if (faults)
+    console.log(`\nStore requests ${faults.stats.requests}; injected: ${JSON.stringify(faults.stats.injected)}`);
   const ratio = (op: string) => {
     const p50 = (n: number) =>
       pct(
@@ -246,7 +288,9 @@ async function main(): Promise<void> {
       );
     return (p50(N["scale-to"]) / p50(N.users)).toFixed(2);
   };
-  console.log(`\nLookup p50 at ${N["scale-to"]} users / p50 at ${N.users} users: ${ratio("user lookup (hit)")}x (target <= 1.5x)`);
+  console.log(
+    `\nLookup p50 at ${N["scale-to"]} users / p50 at ${N.users} users: ${ratio("user lookup (hit)")}x (target <= 1.5x)`,
+  );
   console.log(`Control, read by id (one point read): ${ratio("user get by id")}x`);
   await host.close();
 }

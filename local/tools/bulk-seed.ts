@@ -24,11 +24,22 @@ export async function seedGroupMembers(
   for (let i = 0; i < count; i++) {
     const id = randomUUID();
     ids.push(id);
-    const resource = { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: `${prefix}-${i}@seed.example`, active: true };
+    const resource = {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+      userName: `${prefix}-${i}@seed.example`,
+      active: true,
+    };
     ops.push({
       operationType: "Create",
       partitionKey: tenantId,
-      resourceBody: { id, tenantId, kind: "User", resource, meta: { created: at, lastModified: at }, ...(options.product ? { product: options.product } : {}) },
+      resourceBody: {
+        id,
+        tenantId,
+        kind: "User",
+        resource,
+        meta: { created: at, lastModified: at },
+        ...(options.product ? { product: options.product } : {}),
+      },
     });
     for (const [key, { attribute, value }] of options.lookups === false ? [] : lookupsOf("User", resource)) {
       ops.push({
@@ -41,7 +52,15 @@ export async function seedGroupMembers(
     ops.push({
       operationType: "Create",
       partitionKey: tenantId,
-      resourceBody: { id: `mb.${groupId}.${id}`, tenantId, kind: "Member", resource: {}, groupId, userId: id, created: at },
+      resourceBody: {
+        id: `mb.${groupId}.${id}`,
+        tenantId,
+        kind: "Member",
+        resource: {},
+        groupId,
+        userId: id,
+        created: at,
+      },
     });
   }
   const results = await bulk(container, ops);

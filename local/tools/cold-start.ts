@@ -26,7 +26,11 @@ export function mainModules(): string[] {
 /** Milliseconds one fresh process spends importing `specifiers`, in order. */
 function importTime(specifiers: string[]): number {
   const script = `const t = performance.now(); for (const s of ${JSON.stringify(specifiers)}) await import(s); process.stdout.write("\\ncold-start-ms " + (performance.now() - t));`;
-  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   // Modules may print while they load (the Functions library does in test mode): read the marked line.
   return Number(/cold-start-ms (\S+)$/.exec(out.trim())?.[1]);
 }
@@ -54,6 +58,8 @@ export function measureColdStart(runs = 5): ColdStart {
 
 export function printColdStart(result: ColdStart): void {
   console.log(`Cold start (module initialisation, median of ${result.runs} fresh processes, Node ${process.version}):`);
-  console.log(`  package.json main (${result.modules.length} module${result.modules.length === 1 ? "" : "s"})  ${result.app.toFixed(0)} ms`);
+  console.log(
+    `  package.json main (${result.modules.length} module${result.modules.length === 1 ? "" : "s"})  ${result.app.toFixed(0)} ms`,
+  );
   console.log(`  bare @azure/functions import        ${result.bare.toFixed(0)} ms`);
 }

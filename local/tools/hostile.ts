@@ -81,7 +81,11 @@ export const WORST_ALLOWED = {
 };
 
 function patchBody(n: number): string {
-  const Operations = Array.from({ length: n }, (_, i) => ({ op: "add", path: "emails", value: [{ value: `e${i}@x` }] }));
+  const Operations = Array.from({ length: n }, (_, i) => ({
+    op: "add",
+    path: "emails",
+    value: [{ value: `e${i}@x` }],
+  }));
   return JSON.stringify({ schemas: [PATCH_OP], Operations });
 }
 
@@ -104,7 +108,11 @@ function lyingLength(url: string, token: string, signal: AbortSignal): Promise<s
       `${url}/Users`,
       {
         method: "POST",
-        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/scim+json", "Content-Length": String(50 << 20) },
+        headers: {
+          Authorization: `Bearer ${token}`,
+          "Content-Type": "application/scim+json",
+          "Content-Length": String(50 << 20),
+        },
         signal,
       },
       (res) => {
@@ -127,26 +135,47 @@ const auth = (r: Ready) => ({ Authorization: `Bearer ${r.token}`, "Content-Type"
 const CASES: Case[] = [
   ...[5, 8, 10, 12].map((depth) => ({
     name: `filter depth ${depth} (${nestedFilter(depth).length} chars)`,
-    run: (r: Ready, signal: AbortSignal) => fetchStatus(`${r.tenantUrl}/Users?filter=${encodeURIComponent(nestedFilter(depth))}`, { headers: auth(r) }, signal),
+    run: (r: Ready, signal: AbortSignal) =>
+      fetchStatus(
+        `${r.tenantUrl}/Users?filter=${encodeURIComponent(nestedFilter(depth))}`,
+        { headers: auth(r) },
+        signal,
+      ),
   })),
   ...Object.entries(WORST_ALLOWED).map(([kind, filter]) => ({
     name: `worst allowed filter, ${kind} (${filter.length} chars)`,
-    run: (r: Ready, signal: AbortSignal) => fetchStatus(`${r.tenantUrl}/Users?filter=${encodeURIComponent(filter)}`, { headers: auth(r) }, signal),
+    run: (r: Ready, signal: AbortSignal) =>
+      fetchStatus(`${r.tenantUrl}/Users?filter=${encodeURIComponent(filter)}`, { headers: auth(r) }, signal),
   })),
   {
     name: "PATCH 16,000 add emails ops",
-    run: (r, signal) => fetchStatus(`${r.tenantUrl}/Users/${r.userId}`, { method: "PATCH", headers: auth(r), body: patchBody(16_000) }, signal),
+    run: (r, signal) =>
+      fetchStatus(
+        `${r.tenantUrl}/Users/${r.userId}`,
+        { method: "PATCH", headers: auth(r), body: patchBody(16_000) },
+        signal,
+      ),
   },
   {
     name: "PATCH 1,000 add emails ops",
-    run: (r, signal) => fetchStatus(`${r.tenantUrl}/Users/${r.userId}`, { method: "PATCH", headers: auth(r), body: patchBody(1_000) }, signal),
+    run: (r, signal) =>
+      fetchStatus(
+        `${r.tenantUrl}/Users/${r.userId}`,
+        { method: "PATCH", headers: auth(r), body: patchBody(1_000) },
+        signal,
+      ),
   },
   {
     name: "300 MiB body, no token",
     run: (r, signal) =>
       fetchStatus(
         `${r.tenantUrl}/Users`,
-        { method: "POST", headers: { "Content-Type": "application/scim+json" }, body: bigBody(300), duplex: "half" } as RequestInit,
+        {
+          method: "POST",
+          headers: { "Content-Type": "application/scim+json" },
+          body: bigBody(300),
+          duplex: "half",
+        } as RequestInit,
         signal,
       ),
   },
@@ -172,7 +201,9 @@ async function main(): Promise<void> {
     const { child, ready } = await startChild();
     const hostile = timed((signal) => c.run(ready, signal));
     await new Promise((r) => setTimeout(r, 100));
-    const cheap = timed((signal) => fetchStatus(`${ready.tenantUrl}/ServiceProviderConfig`, { headers: auth(ready) }, signal));
+    const cheap = timed((signal) =>
+      fetchStatus(`${ready.tenantUrl}/ServiceProviderConfig`, { headers: auth(ready) }, signal),
+    );
     const [h, k] = await Promise.all([hostile, cheap]);
     child.kill("SIGKILL");
     rows.push([c.name, h.status, show(h), `${show(k)} (${k.status})`]);

@@ -26,7 +26,12 @@ interface Profile {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { ops: { type: "string" }, top: { type: "string", default: "15" }, callers: { type: "string" }, "node-files": { type: "boolean", default: false } },
+  options: {
+    ops: { type: "string" },
+    top: { type: "string", default: "15" },
+    callers: { type: "string" },
+    "node-files": { type: "boolean", default: false },
+  },
 });
 if (positionals.length === 0) {
   console.error("usage: profile-summary [--ops N] [--top 15] [--node-files] [--callers GROUP] FILE.cpuprofile...");
@@ -64,7 +69,8 @@ for (const file of positionals) {
   for (let i = 0; i + 1 < profile.samples.length; i++) {
     const sample = profile.samples[i]!;
     const own = groups.get(sample)!;
-    const group = values.callers && own !== "(idle)" ? (own === values.callers ? callerOf(sample) : "(other groups)") : own;
+    const group =
+      values.callers && own !== "(idle)" ? (own === values.callers ? callerOf(sample) : "(other groups)") : own;
     micros.set(group, (micros.get(group) ?? 0) + profile.timeDeltas[i + 1]!);
   }
 }
@@ -78,6 +84,8 @@ console.log(
 );
 console.log("| where | % of busy | ms |");
 console.log("|---|---|---|");
-for (const [group, us] of rows.slice(0, top)) console.log(`| ${group} | ${((100 * us) / busy).toFixed(1)} | ${(us / 1000).toFixed(0)} |`);
+for (const [group, us] of rows.slice(0, top))
+  console.log(`| ${group} | ${((100 * us) / busy).toFixed(1)} | ${(us / 1000).toFixed(0)} |`);
 const rest = rows.slice(top).reduce((a, [, us]) => a + us, 0);
-if (rest) console.log(`| (${rows.length - top} others) | ${((100 * rest) / busy).toFixed(1)} | ${(rest / 1000).toFixed(0)} |`);
+if (rest)
+  console.log(`| (${rows.length - top} others) | ${((100 * rest) / busy).toFixed(1)} | ${(rest / 1000).toFixed(0)} |`);

@@ -48,7 +48,13 @@ function field(json: Json, name: string): string {
 }
 
 /** A token endpoint answer: RFC 6749 §5.1 or §5.2. */
-type TokenAnswer = { access_token: string; token_type: string; expires_in: number; error?: string; error_description?: string };
+type TokenAnswer = {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  error?: string;
+  error_description?: string;
+};
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
 let address = 0;
@@ -58,20 +64,33 @@ async function token(form: Record<string, string>, headers: Record<string, strin
   address++;
   const res = await fetch(`${base}/oauth2/token`, {
     method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": `198.51.${(address >> 8) & 255}.${address & 255}`, ...headers },
+    headers: {
+      "Content-Type": "application/x-www-form-urlencoded",
+      "X-Forwarded-For": `198.51.${(address >> 8) & 255}.${address & 255}`,
+      ...headers,
+    },
     body: new URLSearchParams(form),
   });
-  return { status: res.status, cacheControl: res.headers.get("cache-control"), body: (await res.json()) as TokenAnswer };
+  return {
+    status: res.status,
+    cacheControl: res.headers.get("cache-control"),
+    body: (await res.json()) as TokenAnswer,
+  };
 }
 
 const listUsers = async (bearer: string) => {
-  const res = await fetch(`${tenantUrl}/Users?startIndex=1&count=1`, { headers: { Authorization: `Bearer ${bearer}` } });
+  const res = await fetch(`${tenantUrl}/Users?startIndex=1&count=1`, {
+    headers: { Authorization: `Bearer ${bearer}` },
+  });
   return { status: res.status, body: (await res.json()) as { Resources?: unknown[] } };
 };
 
 async function assertion(clientId: string): Promise<string> {
-  const res = await fetch(`${values["oidc-url"]}/workload-token?${new URLSearchParams({ sub: DEV_WORKLOAD_ID, aud: `api://${clientId}` })}`);
-  if (!res.ok) throw new Error(`the development provider at ${values["oidc-url"]} answered ${res.status}; is npm start running?`);
+  const res = await fetch(
+    `${values["oidc-url"]}/workload-token?${new URLSearchParams({ sub: DEV_WORKLOAD_ID, aud: `api://${clientId}` })}`,
+  );
+  if (!res.ok)
+    throw new Error(`the development provider at ${values["oidc-url"]} answered ${res.status}; is npm start running?`);
   return ((await res.json()) as { assertion: string }).assertion;
 }
 
@@ -100,29 +119,76 @@ const percentile = (xs: number[], p: number) => {
 };
 
 async function main() {
-  const tenantId = field(await admin("tenant", "create", "--name", `OAuth validation ${new Date().toISOString()}`), "id");
-  const secretToken = (await admin("token", "create", "--tenant", tenantId, "--name", "legacy", "--audience", tenantUrl)).token as string;
-  const client = await admin("oauth", "client", "create", "--tenant", tenantId, "--name", "gallery-validation", "--base-url", base);
-  const [clientId, clientSecret, scope] = [field(client, "clientId"), field(client, "clientSecret"), field(client, "scope")];
+  const tenantId = field(
+    await admin("tenant", "create", "--name", `OAuth validation ${new Date().toISOString()}`),
+    "id",
+  );
+  const secretToken = (
+    await admin("token", "create", "--tenant", tenantId, "--name", "legacy", "--audience", tenantUrl)
+  ).token as string;
+  const client = await admin(
+    "oauth",
+    "client",
+    "create",
+    "--tenant",
+    tenantId,
+    "--name",
+    "gallery-validation",
+    "--base-url",
+    base,
+  );
+  const [clientId, clientSecret, scope] = [
+    field(client, "clientId"),
+    field(client, "clientSecret"),
+    field(client, "scope"),
+  ];
 
   // Validate_Credentials
   for (const [how, form, headers] of [
-    ["client_secret_basic", { grant_type: "client_credentials", scope }, { Authorization: basic(clientId, clientSecret) }],
-    ["client_secret_post", { grant_type: "client_credentials", scope, client_id: clientId, client_secret: clientSecret }, {}],
+    [
+      "client_secret_basic",
+      { grant_type: "client_credentials", scope },
+      { Authorization: basic(clientId, clientSecret) },
+    ],
+    [
+      "client_secret_post",
+      { grant_type: "client_credentials", scope, client_id: clientId, client_secret: clientSecret },
+      {},
+    ],
   ] as const) {
     const res = await token(form, headers);
     const minutes = Number(res.body.expires_in) / 60;
     check(
       `Validate_Credentials (${how}): token`,
-      res.status === 200 && res.body.token_type === "Bearer" && minutes >= 60 && minutes <= 360 && res.cacheControl === "no-store",
+      res.status === 200 &&
+        res.body.token_type === "Bearer" &&
+        minutes >= 60 &&
+        minutes <= 360 &&
+        res.cacheControl === "no-store",
       `${res.status}, token_type ${res.body.token_type}, expires_in ${res.body.expires_in} s (${minutes} min), Cache-Control ${res.cacheControl}`,
     );
     const users = await listUsers(res.body.access_token);
-    check(`Validate_Credentials (${how}): GET /Users?startIndex=1&count=1`, users.status === 200 && Array.isArray(users.body.Resources), `${users.status}`);
+    check(
+      `Validate_Credentials (${how}): GET /Users?startIndex=1&count=1`,
+      users.status === 200 && Array.isArray(users.body.Resources),
+      `${users.status}`,
+    );
   }
 
   // Federated_Identity
-  await admin("oauth", "federation", "add", "--tenant", tenantId, "--client", clientId, "--issuer", values["oidc-url"]!, "--subject", DEV_WORKLOAD_ID);
+  await admin(
+    "oauth",
+    "federation",
+    "add",
+    "--tenant",
+    tenantId,
+    "--client",
+    clientId,
+    "--issuer",
+    values["oidc-url"]!,
+    "--subject",
+    DEV_WORKLOAD_ID,
+  );
   const exchanged = await token(assertionForm(clientId, await assertion(clientId)));
   check(
     "Federated_Identity: client assertion exchanged",
@@ -136,11 +202,35 @@ async function main() {
   const secretGrant: number[] = [];
   const assertionGrant: number[] = [];
   for (let done = 0; done < rounds;) {
-    const c = await admin("oauth", "client", "create", "--tenant", tenantId, "--name", `bench-${done}`, "--base-url", base);
+    const c = await admin(
+      "oauth",
+      "client",
+      "create",
+      "--tenant",
+      tenantId,
+      "--name",
+      `bench-${done}`,
+      "--base-url",
+      base,
+    );
     const [cId, cSecret] = [field(c, "clientId"), field(c, "clientSecret")];
-    await admin("oauth", "federation", "add", "--tenant", tenantId, "--client", cId, "--issuer", values["oidc-url"]!, "--subject", DEV_WORKLOAD_ID);
+    await admin(
+      "oauth",
+      "federation",
+      "add",
+      "--tenant",
+      tenantId,
+      "--client",
+      cId,
+      "--issuer",
+      values["oidc-url"]!,
+      "--subject",
+      DEV_WORKLOAD_ID,
+    );
     for (let i = 0; i < PER_CLIENT / 2 && done < rounds; i++, done++) {
-      secretGrant.push(await timed(() => token({ grant_type: "client_credentials" }, { Authorization: basic(cId, cSecret) })));
+      secretGrant.push(
+        await timed(() => token({ grant_type: "client_credentials" }, { Authorization: basic(cId, cSecret) })),
+      );
       const jwt = await assertion(cId);
       assertionGrant.push(await timed(() => token(assertionForm(cId, jwt))));
     }

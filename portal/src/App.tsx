@@ -1,5 +1,15 @@
 import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from "react";
-import { Body1, Button, Link, Subtitle1, Text, Title1, makeStyles, mergeClasses, tokens } from "@fluentui/react-components";
+import {
+  Body1,
+  Button,
+  Link,
+  Subtitle1,
+  Text,
+  Title1,
+  makeStyles,
+  mergeClasses,
+  tokens,
+} from "@fluentui/react-components";
 import {
   KeyRegular,
   PeopleRegular,
@@ -29,7 +39,12 @@ const HealthPage = lazy(() => import("./pages/Health"));
 const ProfilePage = lazy(() => import("./pages/Profile"));
 
 const useStyles = makeStyles({
-  root: { display: "grid", gridTemplateRows: "auto 1fr", minHeight: "100vh", backgroundColor: tokens.colorNeutralBackground3 },
+  root: {
+    display: "grid",
+    gridTemplateRows: "auto 1fr",
+    minHeight: "100vh",
+    backgroundColor: tokens.colorNeutralBackground3,
+  },
   header: {
     display: "flex",
     alignItems: "center",
@@ -39,7 +54,11 @@ const useStyles = makeStyles({
     backgroundColor: tokens.colorBrandBackground,
     color: tokens.colorNeutralForegroundOnBrand,
     // Phones: the header wraps instead of pushing the page wider than the screen.
-    "@media (max-width: 640px)": { flexWrap: "wrap", rowGap: tokens.spacingVerticalXS, padding: `${tokens.spacingVerticalXS} ${tokens.spacingHorizontalM}` },
+    "@media (max-width: 640px)": {
+      flexWrap: "wrap",
+      rowGap: tokens.spacingVerticalXS,
+      padding: `${tokens.spacingVerticalXS} ${tokens.spacingHorizontalM}`,
+    },
   },
   product: { fontWeight: tokens.fontWeightSemibold, fontSize: tokens.fontSizeBase400, whiteSpace: "nowrap" },
   tenant: { color: tokens.colorNeutralForegroundOnBrand, minWidth: 0, overflowWrap: "anywhere" },
@@ -54,7 +73,11 @@ const useStyles = makeStyles({
     "@media (max-width: 640px)": { textAlign: "left", maxWidth: "none" },
   },
   // The menu button: phones only, where the navigation is folded away.
-  menu: { display: "none", color: tokens.colorNeutralForegroundOnBrand, "@media (max-width: 640px)": { display: "inline-flex" } },
+  menu: {
+    display: "none",
+    color: tokens.colorNeutralForegroundOnBrand,
+    "@media (max-width: 640px)": { display: "inline-flex" },
+  },
   signOut: { color: tokens.colorNeutralForegroundOnBrand },
   body: {
     display: "grid",
@@ -67,7 +90,11 @@ const useStyles = makeStyles({
     backgroundColor: tokens.colorNeutralBackground1,
     borderRight: `1px solid ${tokens.colorNeutralStroke2}`,
     padding: `${tokens.spacingVerticalM} 0`,
-    "@media (max-width: 640px)": { borderRight: "none", borderBottom: `1px solid ${tokens.colorNeutralStroke2}`, padding: `${tokens.spacingVerticalXS} 0` },
+    "@media (max-width: 640px)": {
+      borderRight: "none",
+      borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
+      padding: `${tokens.spacingVerticalXS} 0`,
+    },
   },
   navClosed: { "@media (max-width: 640px)": { display: "none" } },
   navList: { listStyle: "none", margin: 0, padding: 0 },
@@ -126,7 +153,11 @@ const useStyles = makeStyles({
 });
 
 type Session =
-  { state: "loading" } | { state: "signed-out" } | { state: "refused"; detail: string } | { state: "error"; error: ApiError } | { state: "signed-in"; me: Me };
+  | { state: "loading" }
+  | { state: "signed-out" }
+  | { state: "refused"; detail: string }
+  | { state: "error"; error: ApiError }
+  | { state: "signed-in"; me: Me };
 
 const meRequests = new Map<number, Promise<Me>>();
 /**
@@ -181,13 +212,16 @@ export function App() {
 
 function SignInPage() {
   const s = useStyles();
-  const returnTo = window.location.pathname.startsWith("/portal") ? window.location.pathname + window.location.search : "/portal/";
+  const returnTo = window.location.pathname.startsWith("/portal")
+    ? window.location.pathname + window.location.search
+    : "/portal/";
   const login = `/auth/login?returnTo=${encodeURIComponent(returnTo)}`;
   return (
     <main className={s.signIn}>
       <Title1 as="h1">Sign in</Title1>
       <Body1>
-        Sign in with the Microsoft work account your organization uses. Admins manage provisioning, tokens and roles here; everyone else sees their own profile.
+        Sign in with the Microsoft work account your organization uses. Admins manage provisioning, tokens and roles
+        here; everyone else sees their own profile.
       </Body1>
       <div>
         <Button as="a" appearance="primary" size="large" href={login}>
@@ -377,7 +411,8 @@ function AdminOnlyPage() {
     <div>
       <Title1 as="h1">You need the Admin role to see this page</Title1>
       <Body1 as="p">
-        This page is for Admins of your organization&apos;s account. Ask an Admin to map an Entra group of yours to the Admin role, or go to{" "}
+        This page is for Admins of your organization&apos;s account. Ask an Admin to map an Entra group of yours to the
+        Admin role, or go to{" "}
         <Link href={href("/me")} onClick={linkClick("/me")}>
           My profile
         </Link>

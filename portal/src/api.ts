@@ -78,7 +78,9 @@ async function toError(res: Response): Promise<ApiError> {
   const detail =
     body.detail ??
     fallbackDetail[res.status] ??
-    (res.status >= 500 ? `The server failed (${res.status}). Try again; if it persists, contact support.` : `The request was refused (${res.status}).`);
+    (res.status >= 500
+      ? `The server failed (${res.status}). Try again; if it persists, contact support.`
+      : `The request was refused (${res.status}).`);
   return new ApiError(
     res.status,
     body.title ?? (res.statusText || `Error ${res.status}`),

@@ -66,5 +66,7 @@ export function jobTitle(kind: string, reason: string): string {
 /** "120 of 2,000 members" (the total is known once the job's first step counted them). */
 export function jobProgress(processed: number, total: number | undefined): string {
   const n = (x: number) => x.toLocaleString("en-US");
-  return total === undefined ? `${n(processed)} members` : `${n(processed)} of ${n(total)} member${total === 1 ? "" : "s"}`;
+  return total === undefined
+    ? `${n(processed)} members`
+    : `${n(processed)} of ${n(total)} member${total === 1 ? "" : "s"}`;
 }

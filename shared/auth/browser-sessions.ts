@@ -19,7 +19,10 @@ const DEFAULT_SESSION_LIFETIMES: SessionLifetimes = { idleMs: 8 * 3600_000, abso
 /** The idle expiry is written at most this often per session. */
 const SESSION_TOUCH_INTERVAL_MS = 60_000;
 
-export type SessionDocs = Pick<SessionStore, "createSession" | "readSession" | "touchSession" | "deleteSession" | "endUserSessions">;
+export type SessionDocs = Pick<
+  SessionStore,
+  "createSession" | "readSession" | "touchSession" | "deleteSession" | "endUserSessions"
+>;
 
 /** A session ended for its user (endUserSessions): never live again; the caller says why. */
 export interface EndedSession {
@@ -128,4 +131,5 @@ export async function endSession(
 }
 
 /** Ends every session of a user (logout everywhere; a SCIM disconnect or delete calls it). Returns how many. */
-export const endUserSessions = (store: SessionDocs, tenantId: string, userId: string): Promise<number> => store.endUserSessions(tenantId, userId);
+export const endUserSessions = (store: SessionDocs, tenantId: string, userId: string): Promise<number> =>
+  store.endUserSessions(tenantId, userId);

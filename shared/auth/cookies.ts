@@ -18,11 +18,19 @@ export function isSecureBaseUrl(publicBaseUrl: string): boolean {
   throw new Error(`PUBLIC_BASE_URL must be https (or http://localhost for development), got ${url.origin}`);
 }
 
-export const sessionCookieName = (publicBaseUrl: string) => (isSecureBaseUrl(publicBaseUrl) ? SESSION_COOKIE_HTTPS : SESSION_COOKIE_HTTP);
-export const loginCookieName = (publicBaseUrl: string) => (isSecureBaseUrl(publicBaseUrl) ? LOGIN_COOKIE_HTTPS : LOGIN_COOKIE_HTTP);
+export const sessionCookieName = (publicBaseUrl: string) =>
+  isSecureBaseUrl(publicBaseUrl) ? SESSION_COOKIE_HTTPS : SESSION_COOKIE_HTTP;
+export const loginCookieName = (publicBaseUrl: string) =>
+  isSecureBaseUrl(publicBaseUrl) ? LOGIN_COOKIE_HTTPS : LOGIN_COOKIE_HTTP;
 
 function serialize(name: string, value: string, publicBaseUrl: string, maxAgeSeconds: number): string {
-  const parts = [`${name}=${value}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`];
+  const parts = [
+    `${name}=${value}`,
+    "Path=/",
+    "HttpOnly",
+    "SameSite=Lax",
+    `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`,
+  ];
   if (isSecureBaseUrl(publicBaseUrl)) parts.push("Secure");
   return parts.join("; ");
 }
@@ -34,13 +42,15 @@ function serialize(name: string, value: string, publicBaseUrl: string, maxAgeSec
 export const sessionCookie = (sessionId: string, publicBaseUrl: string, maxAgeSeconds: number) =>
   serialize(sessionCookieName(publicBaseUrl), sessionId, publicBaseUrl, maxAgeSeconds);
 
-export const clearSessionCookie = (publicBaseUrl: string) => serialize(sessionCookieName(publicBaseUrl), "", publicBaseUrl, 0);
+export const clearSessionCookie = (publicBaseUrl: string) =>
+  serialize(sessionCookieName(publicBaseUrl), "", publicBaseUrl, 0);
 
 /** `Set-Cookie` for the login binding: lives as long as a pending login (10 minutes). */
 export const loginCookie = (binding: string, publicBaseUrl: string, maxAgeSeconds: number) =>
   serialize(loginCookieName(publicBaseUrl), binding, publicBaseUrl, maxAgeSeconds);
 
-export const clearLoginCookie = (publicBaseUrl: string) => serialize(loginCookieName(publicBaseUrl), "", publicBaseUrl, 0);
+export const clearLoginCookie = (publicBaseUrl: string) =>
+  serialize(loginCookieName(publicBaseUrl), "", publicBaseUrl, 0);
 
 /** One cookie's value from a `Cookie` header; undefined when absent, empty or not a plain token. */
 export function readCookie(cookieHeader: string | null | undefined, name: string): string | undefined {

@@ -37,5 +37,6 @@ export const csrfFailureDetail: Record<CsrfFailure, string> = {
   "origin-missing": "The request has no Origin header; send it from the portal page.",
   "origin-mismatch": "The request comes from another site (its Origin is not this service's).",
   "token-missing": "The X-CSRF-Token header is missing; take csrfToken from GET /api/me.",
-  "token-mismatch": "The X-CSRF-Token header does not match this session; reload the portal to get a fresh one from GET /api/me.",
+  "token-mismatch":
+    "The X-CSRF-Token header does not match this session; reload the portal to get a fresh one from GET /api/me.",
 };

@@ -48,11 +48,21 @@ export class JwksCache {
     this.inFlight ??= (async () => {
       try {
         const response = await this.fetchImpl(this.jwksUri, { headers: { accept: "application/json" } }).catch(() => {
-          throw new SignInError("jwks_unavailable", "The identity provider's signing keys could not be read (no answer).", 502);
+          throw new SignInError(
+            "jwks_unavailable",
+            "The identity provider's signing keys could not be read (no answer).",
+            502,
+          );
         });
-        if (!response.ok) throw new SignInError("jwks_unavailable", `The identity provider's signing keys could not be read (HTTP ${response.status}).`, 502);
+        if (!response.ok)
+          throw new SignInError(
+            "jwks_unavailable",
+            `The identity provider's signing keys could not be read (HTTP ${response.status}).`,
+            502,
+          );
         const jwks = (await response.json()) as JSONWebKeySet;
-        if (!Array.isArray(jwks?.keys)) throw new SignInError("jwks_unavailable", "The identity provider's signing keys are not a JWKS.", 502);
+        if (!Array.isArray(jwks?.keys))
+          throw new SignInError("jwks_unavailable", "The identity provider's signing keys are not a JWKS.", 502);
         this.keys = { set: createLocalJWKSet(jwks), fetchedAt: now };
       } finally {
         this.inFlight = undefined;
@@ -63,7 +73,11 @@ export class JwksCache {
 
   /** The key set to verify with at time `now` (ms); refetched when older than maxAgeMs. */
   async keySet(now: number, forceIfOlderThanCooldown = false) {
-    if (!this.keys || now - this.keys.fetchedAt >= this.maxAgeMs || (forceIfOlderThanCooldown && now - this.keys.fetchedAt >= this.cooldownMs)) {
+    if (
+      !this.keys ||
+      now - this.keys.fetchedAt >= this.maxAgeMs ||
+      (forceIfOlderThanCooldown && now - this.keys.fetchedAt >= this.cooldownMs)
+    ) {
       try {
         await this.refresh(now);
       } catch (error) {
@@ -80,7 +94,11 @@ export class JwksCache {
  * the cache read the keys again (at most once per cooldown) and verify once more. jose's errors go
  * to the caller to translate.
  */
-export async function verifyWithKeys(jwt: string, jwks: JwksCache, options: JWTVerifyOptions & { currentDate: Date }): Promise<JWTPayload> {
+export async function verifyWithKeys(
+  jwt: string,
+  jwks: JwksCache,
+  options: JWTVerifyOptions & { currentDate: Date },
+): Promise<JWTPayload> {
   const at = options.currentDate.getTime();
   try {
     return (await jwtVerify(jwt, await jwks.keySet(at), options)).payload;
@@ -123,7 +141,11 @@ export const issuerRuleFromDiscovery = (issuer: string) => issuer.split("{tenant
  * `exp`/`nbf`/`iat` within CLOCK_SKEW_SECONDS, and GUID-shaped `tid` and `oid`.
  * Throws SignInError with code `id_token_<reason>`.
  */
-export async function validateIdToken(idToken: string, jwks: JwksCache, expect: IdTokenExpectations): Promise<IdTokenClaims> {
+export async function validateIdToken(
+  idToken: string,
+  jwks: JwksCache,
+  expect: IdTokenExpectations,
+): Promise<IdTokenClaims> {
   const options = {
     algorithms: [...ID_TOKEN_ALGORITHMS],
     audience: expect.clientId,
@@ -138,16 +160,21 @@ export async function validateIdToken(idToken: string, jwks: JwksCache, expect: 
     throw translateJoseError(error);
   }
   const now = Math.floor(expect.now.getTime() / 1000);
-  if (typeof payload.iat !== "number" || payload.iat > now + CLOCK_SKEW_SECONDS) throw invalid("not_yet_valid", "it was issued in the future (iat).");
+  if (typeof payload.iat !== "number" || payload.iat > now + CLOCK_SKEW_SECONDS)
+    throw invalid("not_yet_valid", "it was issued in the future (iat).");
   if (!isGuid(payload["tid"])) throw invalid("claims", "it has no tenant id (tid) in GUID form.");
   if (!isGuid(payload["oid"])) throw invalid("claims", "it has no object id (oid) in GUID form.");
   const tid = payload["tid"];
-  if (payload.iss !== expectedIssuer(expect.issuer, tid)) throw invalid("issuer", "it was issued by an unexpected issuer.");
+  if (payload.iss !== expectedIssuer(expect.issuer, tid))
+    throw invalid("issuer", "it was issued by an unexpected issuer.");
   // §3.1.3.7 (3)-(5): with several audiences the token must name the client as its authorized party.
   const severalAudiences = Array.isArray(payload.aud) && payload.aud.length > 1;
-  if (severalAudiences && payload["azp"] === undefined) throw invalid("audience", "it names several audiences but no authorized party (azp).");
-  if (payload["azp"] !== undefined && payload["azp"] !== expect.clientId) throw invalid("audience", "it was issued to another application (azp).");
-  if (typeof payload["nonce"] !== "string" || payload["nonce"] !== expect.nonce) throw invalid("nonce", "it does not belong to this sign-in (nonce).");
+  if (severalAudiences && payload["azp"] === undefined)
+    throw invalid("audience", "it names several audiences but no authorized party (azp).");
+  if (payload["azp"] !== undefined && payload["azp"] !== expect.clientId)
+    throw invalid("audience", "it was issued to another application (azp).");
+  if (typeof payload["nonce"] !== "string" || payload["nonce"] !== expect.nonce)
+    throw invalid("nonce", "it does not belong to this sign-in (nonce).");
   const text = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : null);
   return {
     tid,
@@ -172,7 +199,9 @@ function translateJoseError(error: unknown): Error {
     return invalid("algorithm", "its signing algorithm is not allowed.");
   if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
     return invalid("unknown_key", "it is signed with a key the identity provider does not publish.");
-  if (error instanceof errors.JWSSignatureVerificationFailed) return invalid("signature", "its signature does not verify.");
-  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return invalid("malformed", "it is not a well-formed JWT.");
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return invalid("signature", "its signature does not verify.");
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid)
+    return invalid("malformed", "it is not a well-formed JWT.");
   return invalid("malformed", "it could not be verified.");
 }

@@ -119,7 +119,10 @@ export interface FinishedLogin {
  * without using the pending login up: whoever sends someone's callback URL to their own browser
  * must not be able to break that person's sign-in.
  */
-export async function finishLogin(ctx: LoginContext, input: { query: URLSearchParams; cookieHeader: string | null | undefined }): Promise<FinishedLogin> {
+export async function finishLogin(
+  ctx: LoginContext,
+  input: { query: URLSearchParams; cookieHeader: string | null | undefined },
+): Promise<FinishedLogin> {
   const providerError = input.query.get("error");
   if (providerError) {
     const code = /^[\w.-]{1,64}$/.test(providerError) ? providerError : "error";
@@ -127,9 +130,15 @@ export async function finishLogin(ctx: LoginContext, input: { query: URLSearchPa
   }
   const code = input.query.get("code");
   const state = input.query.get("state");
-  if (!code || !state) throw new SignInError("callback_incomplete", "The sign-in response lacks its code or state.", 400);
+  if (!code || !state)
+    throw new SignInError("callback_incomplete", "The sign-in response lacks its code or state.", 400);
   const id = sha256Hex(state);
-  const expired = () => new SignInError("login_expired", "This sign-in was already completed, has expired (after 10 minutes) or was not started here.", 400);
+  const expired = () =>
+    new SignInError(
+      "login_expired",
+      "This sign-in was already completed, has expired (after 10 minutes) or was not started here.",
+      400,
+    );
   const pending = await ctx.store.readPendingLogin(id);
   if (!pending) throw expired();
   if (ctx.now.getTime() >= Date.parse(pending.expiresAt)) {
@@ -138,7 +147,11 @@ export async function finishLogin(ctx: LoginContext, input: { query: URLSearchPa
   }
   const binding = readCookie(input.cookieHeader, loginCookieName(ctx.config.publicBaseUrl));
   if (!binding || !sameSecret(sha256Hex(binding), pending.bindingHash)) {
-    throw new SignInError("login_other_browser", "This sign-in was started in another browser (or its cookie was blocked).", 400);
+    throw new SignInError(
+      "login_other_browser",
+      "This sign-in was started in another browser (or its cookie was blocked).",
+      400,
+    );
   }
   if (!(await ctx.store.takePendingLogin(id))) throw expired();
   const secrets = deriveLoginSecrets(state, binding);
@@ -149,8 +162,18 @@ export async function finishLogin(ctx: LoginContext, input: { query: URLSearchPa
     codeVerifier: secrets.codeVerifier,
     ...(ctx.fetchImpl ? { fetchImpl: ctx.fetchImpl } : {}),
   });
-  const claims = await validateIdToken(idToken, ctx.jwks, { issuer: ctx.issuerRule, clientId: ctx.config.clientId, nonce: secrets.nonce, now: ctx.now });
-  return { claims, returnTo: pending.returnTo, inviteId: pending.inviteId, clearCookie: clearLoginCookie(ctx.config.publicBaseUrl) };
+  const claims = await validateIdToken(idToken, ctx.jwks, {
+    issuer: ctx.issuerRule,
+    clientId: ctx.config.clientId,
+    nonce: secrets.nonce,
+    now: ctx.now,
+  });
+  return {
+    claims,
+    returnTo: pending.returnTo,
+    inviteId: pending.inviteId,
+    clearCookie: clearLoginCookie(ctx.config.publicBaseUrl),
+  };
 }
 
 /** The refusal page for a SignInError raised by the login routes (the matching rule has its own). */

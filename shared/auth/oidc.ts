@@ -30,7 +30,8 @@ export interface SignInConfig {
  * ENTRA_FEDERATED_CREDENTIAL=true), a client secret (ENTRA_CLIENT_SECRET, a Key Vault reference
  * in Azure), or none (a public client with PKCE; the development provider only).
  */
-export type ClientAuth = { kind: "assertion"; getAssertion: () => Promise<string> } | { kind: "secret"; secret: string } | { kind: "none" };
+export type ClientAuth =
+  { kind: "assertion"; getAssertion: () => Promise<string> } | { kind: "secret"; secret: string } | { kind: "none" };
 
 /**
  * A client assertion from the Function App's user-assigned managed identity (a federated
@@ -41,7 +42,8 @@ export function managedIdentityAssertion(managedIdentityClientId?: string): () =
   let credential: Promise<{ getToken(scope: string): Promise<{ token: string } | null> }> | undefined;
   return async () => {
     credential ??= import("@azure/identity").then(
-      ({ ManagedIdentityCredential }) => new ManagedIdentityCredential(managedIdentityClientId ? { clientId: managedIdentityClientId } : {}),
+      ({ ManagedIdentityCredential }) =>
+        new ManagedIdentityCredential(managedIdentityClientId ? { clientId: managedIdentityClientId } : {}),
     );
     let token: { token: string } | null;
     try {
@@ -71,7 +73,12 @@ export interface ProviderMetadata {
 export async function discover(authority: string, fetchImpl: typeof fetch = fetch): Promise<ProviderMetadata> {
   const url = `${authority.replace(/\/+$/, "")}/.well-known/openid-configuration`;
   const response = await fetchImpl(url, { headers: { accept: "application/json" } });
-  if (!response.ok) throw new SignInError("discovery_unavailable", `The identity provider's configuration could not be read (HTTP ${response.status}).`, 502);
+  if (!response.ok)
+    throw new SignInError(
+      "discovery_unavailable",
+      `The identity provider's configuration could not be read (HTTP ${response.status}).`,
+      502,
+    );
   const doc = (await response.json()) as Record<string, unknown>;
   const field = (name: string) => {
     const value = doc[name];
@@ -173,9 +180,15 @@ export async function exchangeCode(input: {
   });
   const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
   if (!response.ok) {
-    const error = typeof json["error"] === "string" && /^[\w.-]{1,64}$/.test(json["error"]) ? json["error"] : "unknown_error";
-    throw new SignInError("token_exchange_failed", `The identity provider refused to complete the sign-in (${error}, HTTP ${response.status}).`, 502);
+    const error =
+      typeof json["error"] === "string" && /^[\w.-]{1,64}$/.test(json["error"]) ? json["error"] : "unknown_error";
+    throw new SignInError(
+      "token_exchange_failed",
+      `The identity provider refused to complete the sign-in (${error}, HTTP ${response.status}).`,
+      502,
+    );
   }
-  if (typeof json["id_token"] !== "string") throw new SignInError("token_exchange_failed", "The identity provider answered without an ID token.", 502);
+  if (typeof json["id_token"] !== "string")
+    throw new SignInError("token_exchange_failed", "The identity provider answered without an ID token.", 502);
   return json["id_token"];
 }

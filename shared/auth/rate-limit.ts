@@ -54,7 +54,11 @@ export const SIGN_IN_LIMITS = {
  * trusted at all and `fallback` is returned (so is it when the header is missing or empty).
  * A port is stripped, and the brackets of an IPv6 address.
  */
-export function clientIp(xForwardedFor: string | null | undefined, trustedProxyHops: number, fallback = "unknown"): string {
+export function clientIp(
+  xForwardedFor: string | null | undefined,
+  trustedProxyHops: number,
+  fallback = "unknown",
+): string {
   if (trustedProxyHops < 1) return fallback;
   const entries = (xForwardedFor ?? "")
     .split(",")

@@ -7,7 +7,8 @@ export const randomSecret = (): string => randomBytes(32).toString("base64url");
 export const sha256Hex = (secret: string): string => createHash("sha256").update(secret, "utf8").digest("hex");
 
 /** HMAC-SHA-256 keyed by a secret, base64url: derives a second secret from the first. */
-export const deriveSecret = (key: string, purpose: string): string => createHmac("sha256", key).update(purpose, "utf8").digest("base64url");
+export const deriveSecret = (key: string, purpose: string): string =>
+  createHmac("sha256", key).update(purpose, "utf8").digest("base64url");
 
 /** Constant-time comparison of two strings (false when the lengths differ). */
 export function sameSecret(a: string, b: string): boolean {

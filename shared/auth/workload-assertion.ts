@@ -36,7 +36,8 @@ export function trustedIssuer(text: string, devIssuer: string | undefined): Trus
     const tenantId = entra[1]!.toLowerCase();
     return { kind: "entra", tenantId, issuer: `https://login.microsoftonline.com/${tenantId}/v2.0` };
   }
-  if (devIssuer && raw.replace(/\/+$/, "").toLowerCase() === devIssuer.toLowerCase()) return { kind: "dev", issuer: devIssuer };
+  if (devIssuer && raw.replace(/\/+$/, "").toLowerCase() === devIssuer.toLowerCase())
+    return { kind: "dev", issuer: devIssuer };
   return undefined;
 }
 
@@ -53,7 +54,16 @@ export interface FederatedCredential {
 export class AssertionError extends Error {
   override readonly name = "AssertionError";
   constructor(
-    readonly code: "malformed" | "issuer" | "no_credential" | "signature" | "audience" | "expired" | "not_yet_valid" | "claims" | "keys_unavailable",
+    readonly code:
+      | "malformed"
+      | "issuer"
+      | "no_credential"
+      | "signature"
+      | "audience"
+      | "expired"
+      | "not_yet_valid"
+      | "claims"
+      | "keys_unavailable",
     message: string,
   ) {
     super(message);
@@ -74,11 +84,17 @@ export interface VerifiedAssertion {
 export class IssuerKeys {
   private readonly caches = new Map<string, JwksCache>();
 
-  constructor(private readonly fetchImpl: typeof fetch = (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(KEYS_TIMEOUT_MS) })) {}
+  constructor(
+    private readonly fetchImpl: typeof fetch = (url, init) =>
+      fetch(url, { ...init, signal: AbortSignal.timeout(KEYS_TIMEOUT_MS) }),
+  ) {}
 
   /** Entra's keys are per tenant; the development provider serves its own at /jwks. */
   for(issuer: TrustedIssuer): JwksCache {
-    const url = issuer.kind === "entra" ? `https://login.microsoftonline.com/${issuer.tenantId}/discovery/v2.0/keys` : `${issuer.issuer}/jwks`;
+    const url =
+      issuer.kind === "entra"
+        ? `https://login.microsoftonline.com/${issuer.tenantId}/discovery/v2.0/keys`
+        : `${issuer.issuer}/jwks`;
     let cache = this.caches.get(url);
     if (!cache) {
       if (this.caches.size >= 1000) this.caches.delete(this.caches.keys().next().value!);
@@ -116,7 +132,9 @@ export async function verifyAssertion(
   }
   const sub = typeof claims.sub === "string" ? claims.sub : "";
   const matching = options.credentials.filter(
-    (c) => (issuer.kind === "entra" ? c.entraTenantId === issuer.tenantId : c.issuer === issuer.issuer) && c.subject.toLowerCase() === sub.toLowerCase(),
+    (c) =>
+      (issuer.kind === "entra" ? c.entraTenantId === issuer.tenantId : c.issuer === issuer.issuer) &&
+      c.subject.toLowerCase() === sub.toLowerCase(),
   );
   const credential = matching[0];
   if (!credential) {
@@ -143,7 +161,10 @@ export async function verifyAssertion(
   if (typeof payload.iat !== "number" || payload.iat > now + ASSERTION_SKEW_SECONDS)
     throw new AssertionError("not_yet_valid", "The client_assertion was issued in the future (iat); check the clocks.");
   if (issuer.kind === "entra" && String(payload["tid"] ?? "").toLowerCase() !== issuer.tenantId)
-    throw new AssertionError("claims", `The client_assertion's tenant (tid) is not ${issuer.tenantId}, the tenant of its issuer.`);
+    throw new AssertionError(
+      "claims",
+      `The client_assertion's tenant (tid) is not ${issuer.tenantId}, the tenant of its issuer.`,
+    );
   const jti = typeof payload.jti === "string" && payload.jti !== "" ? payload.jti : undefined;
   if (payload.exp! - now > MAX_ASSERTION_LIFETIME_SECONDS)
     throw new AssertionError(
@@ -161,18 +182,25 @@ export async function verifyAssertion(
 }
 
 function translate(error: unknown, credential: FederatedCredential): AssertionError {
-  if (error instanceof SignInError) return new AssertionError("keys_unavailable", "The issuer's signing keys could not be read; try again shortly.");
-  if (error instanceof errors.JWTExpired) return new AssertionError("expired", "The client_assertion has expired (exp).");
+  if (error instanceof SignInError)
+    return new AssertionError("keys_unavailable", "The issuer's signing keys could not be read; try again shortly.");
+  if (error instanceof errors.JWTExpired)
+    return new AssertionError("expired", "The client_assertion has expired (exp).");
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === "aud")
-      return new AssertionError("audience", `The client_assertion's audience (aud) is not one this credential accepts: ${credential.audiences.join(", ")}.`);
-    if (error.claim === "nbf") return new AssertionError("not_yet_valid", "The client_assertion is not valid yet (nbf).");
+      return new AssertionError(
+        "audience",
+        `The client_assertion's audience (aud) is not one this credential accepts: ${credential.audiences.join(", ")}.`,
+      );
+    if (error.claim === "nbf")
+      return new AssertionError("not_yet_valid", "The client_assertion is not valid yet (nbf).");
     return new AssertionError("claims", `The client_assertion's ${error.claim} claim is missing or malformed.`);
   }
   if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported)
     return new AssertionError("signature", "The client_assertion's signing algorithm is not allowed (only RS256).");
   if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
     return new AssertionError("signature", "The client_assertion is signed with a key its issuer does not publish.");
-  if (error instanceof errors.JWSSignatureVerificationFailed) return new AssertionError("signature", "The client_assertion's signature does not verify.");
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return new AssertionError("signature", "The client_assertion's signature does not verify.");
   return new AssertionError("malformed", "The client_assertion could not be verified (malformed JWT).");
 }

@@ -34,7 +34,10 @@ export interface TimerRegistration {
   handler: TimerHandler;
 }
 
-export type FunctionRegistration = ({ kind: "http" } & HttpRegistration) | ({ kind: "queue" } & QueueRegistration) | ({ kind: "timer" } & TimerRegistration);
+export type FunctionRegistration =
+  | ({ kind: "http" } & HttpRegistration)
+  | ({ kind: "queue" } & QueueRegistration)
+  | ({ kind: "timer" } & TimerRegistration);
 
 const registered: FunctionRegistration[] = [];
 
@@ -43,12 +46,15 @@ export function registrations(): readonly FunctionRegistration[];
 export function registrations(kind: "http"): HttpRegistration[];
 export function registrations(kind: "queue"): QueueRegistration[];
 export function registrations(kind: "timer"): TimerRegistration[];
-export function registrations(kind?: FunctionRegistration["kind"]): readonly (HttpRegistration | QueueRegistration | TimerRegistration)[] {
+export function registrations(
+  kind?: FunctionRegistration["kind"],
+): readonly (HttpRegistration | QueueRegistration | TimerRegistration)[] {
   return kind ? registered.filter((r) => r.kind === kind) : registered;
 }
 
 function record(registration: FunctionRegistration): void {
-  if (registered.some((r) => r.name === registration.name)) throw new Error(`A function named "${registration.name}" is already registered.`);
+  if (registered.some((r) => r.name === registration.name))
+    throw new Error(`A function named "${registration.name}" is already registered.`);
   registered.push(registration);
 }
 
@@ -67,7 +73,11 @@ export function registerHttp(registration: HttpRegistration): HttpHandler {
 /** Registers a Storage queue trigger and records it; host.json's `extensions.queues` governs its deliveries. */
 export function registerQueue(registration: QueueRegistration): StorageQueueHandler {
   record({ kind: "queue", ...registration });
-  azureFunctions.app.storageQueue(registration.name, { queueName: registration.queueName, connection: registration.connection, handler: registration.handler });
+  azureFunctions.app.storageQueue(registration.name, {
+    queueName: registration.queueName,
+    connection: registration.connection,
+    handler: registration.handler,
+  });
   return registration.handler;
 }
 

@@ -45,9 +45,19 @@ const API_HEADERS = { "Cache-Control": "no-store", ...securityHeaders(false, "ap
 function problem(
   status: number,
   detail: string,
-  options: { errors?: { field: string; detail: string }[]; headers?: Record<string, string>; clearSession?: string } = {},
+  options: {
+    errors?: { field: string; detail: string }[];
+    headers?: Record<string, string>;
+    clearSession?: string;
+  } = {},
 ): HttpResponseInit {
-  const body = { type: "about:blank", title: TITLES[status] ?? "Error", status, detail, ...(options.errors?.length ? { errors: options.errors } : {}) };
+  const body = {
+    type: "about:blank",
+    title: TITLES[status] ?? "Error",
+    status,
+    detail,
+    ...(options.errors?.length ? { errors: options.errors } : {}),
+  };
   return {
     status,
     headers: { ...API_HEADERS, "Content-Type": "application/problem+json", ...options.headers },
@@ -57,7 +67,11 @@ function problem(
 }
 
 /** 403 problem details unless a state-changing request carries this session's CSRF token and comes from this site (Origin). */
-export function csrfRefusal(request: HttpRequest, session: ResolvedSession, base: string): HttpResponseInit | undefined {
+export function csrfRefusal(
+  request: HttpRequest,
+  session: ResolvedSession,
+  base: string,
+): HttpResponseInit | undefined {
   const failure = checkCsrf({
     method: request.method,
     origin: request.headers.get("origin"),
@@ -92,16 +106,29 @@ interface ApiResult {
 export type ApiHandler = (request: ApiRequest) => Promise<ApiResult>;
 
 /** A string field of a JSON body: trimmed; 400 naming the field when required and missing, or not a string. */
-export function stringField(body: Record<string, unknown>, field: string, options: { required: true; hint: string }): string;
-export function stringField(body: Record<string, unknown>, field: string, options: { required: false; hint: string }): string | undefined;
-export function stringField(body: Record<string, unknown>, field: string, options: { required: boolean; hint: string }): string | undefined {
+export function stringField(
+  body: Record<string, unknown>,
+  field: string,
+  options: { required: true; hint: string },
+): string;
+export function stringField(
+  body: Record<string, unknown>,
+  field: string,
+  options: { required: false; hint: string },
+): string | undefined;
+export function stringField(
+  body: Record<string, unknown>,
+  field: string,
+  options: { required: boolean; hint: string },
+): string | undefined {
   const value = body[field];
   if (value === undefined || value === null) {
     if (options.required) throw new OperationError(400, `${field} is required: ${options.hint}`, field);
     return undefined;
   }
   if (typeof value !== "string") throw new OperationError(400, `${field} must be a string: ${options.hint}`, field);
-  if (options.required && value.trim() === "") throw new OperationError(400, `${field} is required: ${options.hint}`, field);
+  if (options.required && value.trim() === "")
+    throw new OperationError(400, `${field} is required: ${options.hint}`, field);
   return value.trim();
 }
 
@@ -109,14 +136,16 @@ export function stringField(body: Record<string, unknown>, field: string, option
 export function integerField(body: Record<string, unknown>, field: string, hint: string): number | undefined {
   const value = body[field];
   if (value === undefined || value === null || value === "") return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value)) throw new OperationError(400, `${field} must be a whole number: ${hint}`, field);
+  if (typeof value !== "number" || !Number.isInteger(value))
+    throw new OperationError(400, `${field} must be a whole number: ${hint}`, field);
   return value;
 }
 
 /** The JSON object of a request body, read by the one body reader (BODY_BOUNDS.admin); 400 when it is not an object. */
 async function readJsonObject(request: HttpRequest, svc: Services): Promise<Record<string, unknown>> {
   const parsed = await readJsonBody(request, bodyLimits("admin", svc.config));
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new OperationError(400, "The request body must be a JSON object.");
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new OperationError(400, "The request body must be a JSON object.");
   return parsed as Record<string, unknown>;
 }
 
@@ -130,14 +159,23 @@ function apiWrapper(handler: ApiHandler, options: { adminOnly: boolean }): HttpW
   return {
     handle: async ({ request, context, svc, now }) => {
       const base = publicBaseUrl(svc, request);
-      const session = await resolveSession(svc.sessions, request.headers.get("cookie"), now, base, sessionLifetimes(svc));
-      if (!session) return problem(401, "You are not signed in, or your session has ended: sign in again at /auth/login.");
+      const session = await resolveSession(
+        svc.sessions,
+        request.headers.get("cookie"),
+        now,
+        base,
+        sessionLifetimes(svc),
+      );
+      if (!session)
+        return problem(401, "You are not signed in, or your session has ended: sign in again at /auth/login.");
       const user = await sessionUser(svc, session.tenantId, session.userId, now);
       if ("ended" in session) {
         // Ended for its user (disconnected or deleted in Entra, Object ID removed): say why, once the
         // reason still holds; if it no longer does (reconnected since), signing in again is the way back.
         if ("refused" in user) return problem(403, user.refused, { clearSession: base });
-        return problem(401, "Your session was ended by a change to your account; sign in again at /auth/login.", { clearSession: base });
+        return problem(401, "Your session was ended by a change to your account; sign in again at /auth/login.", {
+          clearSession: base,
+        });
       }
       if ("refused" in user) {
         await endUserSessions(svc.sessions, session.tenantId, session.userId);
@@ -149,11 +187,17 @@ function apiWrapper(handler: ApiHandler, options: { adminOnly: boolean }): HttpW
         tenantId: session.tenantId,
         actor: { kind: "admin", id: session.userId, name: `portal:${user.userName}` },
         now,
-        services: { ...svc, report: (message, error) => context.error(`${message} (correlation id ${context.invocationId}):`, error) },
+        services: {
+          ...svc,
+          report: (message, error) => context.error(`${message} (correlation id ${context.invocationId}):`, error),
+        },
         baseUrl: `${base}/${SCIM_PREFIX}`,
       };
       if (options.adminOnly && !(await isTenantAdmin(ctx, session.userId))) {
-        return problem(403, "Only Admins of your organization's account can use this; ask an Admin to map a group of yours to the Admin role.");
+        return problem(
+          403,
+          "Only Admins of your organization's account can use this; ask an Admin to map a group of yours to the Admin role.",
+        );
       }
       const result = await handler({
         context: ctx,
@@ -179,16 +223,27 @@ function apiWrapper(handler: ApiHandler, options: { adminOnly: boolean }): HttpW
       }
       return result.body === undefined
         ? { status, headers: API_HEADERS }
-        : { status, headers: { ...API_HEADERS, "Content-Type": "application/json; charset=utf-8" }, body: JSON.stringify(result.body) };
+        : {
+            status,
+            headers: { ...API_HEADERS, "Content-Type": "application/json; charset=utf-8" },
+            body: JSON.stringify(result.body),
+          };
     },
     own: (error) => {
       if (error instanceof BodyError) return problem(error.status, error.detail);
       if (error instanceof OperationError)
-        return problem(error.status, capital(error.detail), error.field ? { errors: [{ field: error.field, detail: capital(error.detail) }] } : {});
+        return problem(
+          error.status,
+          capital(error.detail),
+          error.field ? { errors: [{ field: error.field, detail: capital(error.detail) }] } : {},
+        );
       return undefined;
     },
     refused: knownProblem,
-    failed: (correlationId, outage) => (outage ? knownProblem(outage) : problem(500, `Internal error; try again later. Correlation id: ${correlationId}.`)),
+    failed: (correlationId, outage) =>
+      outage
+        ? knownProblem(outage)
+        : problem(500, `Internal error; try again later. Correlation id: ${correlationId}.`),
     headers: (request, svc) => securityHeaders(isHttps(request.url, svc?.config.publicBaseUrl), "api"),
   };
 }
@@ -197,7 +252,14 @@ function apiWrapper(handler: ApiHandler, options: { adminOnly: boolean }): HttpW
 const knownProblem = (error: ScimError) => problem(error.status, error.detail, { headers: error.headers });
 
 /** Registers a portal API function: `api/<route>`; `adminOnly` (every `api/admin/...`) needs the Admin role. */
-export function apiFunction(name: string, options: { methods: HttpMethod[]; route: string; adminOnly?: boolean }, handler: ApiHandler): HttpHandler {
+export function apiFunction(
+  name: string,
+  options: { methods: HttpMethod[]; route: string; adminOnly?: boolean },
+  handler: ApiHandler,
+): HttpHandler {
   const adminOnly = options.adminOnly ?? options.route.startsWith("admin/");
-  return httpFunction({ name, methods: options.methods, route: `api/${options.route}` }, apiWrapper(handler, { adminOnly }));
+  return httpFunction(
+    { name, methods: options.methods, route: `api/${options.route}` },
+    apiWrapper(handler, { adminOnly }),
+  );
 }

@@ -18,7 +18,8 @@ import { BodyError, bodyLimits, readBodyText } from "./body.js";
  */
 
 /** The public origin: PUBLIC_BASE_URL, or the request's own origin where it is not set (local, tests). */
-export const publicBaseUrl = (svc: Services, request: HttpRequest): string => svc.config.publicBaseUrl ?? new URL(request.url).origin;
+export const publicBaseUrl = (svc: Services, request: HttpRequest): string =>
+  svc.config.publicBaseUrl ?? new URL(request.url).origin;
 
 export const sessionLifetimes = (svc: Services): SessionLifetimes => ({
   idleMs: svc.config.sessions.idleMinutes * 60_000,
@@ -47,7 +48,12 @@ function runtime(svc: Services): Runtime {
 /** The login context of a request at `now`; 503 when sign-in is not configured or the provider cannot be reached. */
 export async function loginContext(svc: Services, request: HttpRequest, now: Date): Promise<LoginContext> {
   const settings = svc.config.signIn;
-  if (!settings) throw new SignInError("sign_in_not_configured", "Sign-in is not configured on this service (ENTRA_CLIENT_ID is not set).", 503);
+  if (!settings)
+    throw new SignInError(
+      "sign_in_not_configured",
+      "Sign-in is not configured on this service (ENTRA_CLIENT_ID is not set).",
+      503,
+    );
   const r = runtime(svc);
   r.provider ??= discover(settings.authority).then((metadata) => ({
     metadata,
@@ -56,7 +62,9 @@ export async function loginContext(svc: Services, request: HttpRequest, now: Dat
   }));
   const provider = await r.provider.catch((error: unknown) => {
     r.provider = undefined; // try again on the next sign-in
-    throw error instanceof SignInError ? error : new SignInError("discovery_unavailable", "The identity provider could not be reached.", 502);
+    throw error instanceof SignInError
+      ? error
+      : new SignInError("discovery_unavailable", "The identity provider could not be reached.", 502);
   });
   const a = settings.clientAuth;
   r.clientAuth ??=
@@ -86,7 +94,10 @@ export function rateLimit(svc: Services, request: HttpRequest, now: Date, tid?: 
   const r = runtime(svc);
   const decision = tid
     ? r.perTenant.take(`tid:${tid.toLowerCase()}`, now.getTime())
-    : r.perIp.take(`ip:${clientIp(request.headers.get("x-forwarded-for"), svc.config.trustedProxyHops)}`, now.getTime());
+    : r.perIp.take(
+        `ip:${clientIp(request.headers.get("x-forwarded-for"), svc.config.trustedProxyHops)}`,
+        now.getTime(),
+      );
   if (!decision.ok) throw new RateLimited(decision.retryAfterSeconds);
 }
 
@@ -140,8 +151,17 @@ export async function readForm(request: HttpRequest, svc: Services): Promise<URL
 }
 
 /** An HTML page of the sign-in core as a response, with its cookies. */
-function htmlResponse(page: HtmlResponse, setCookies: string[] = [], extraHeaders: Record<string, string> = {}): HttpResponseInit {
-  return { status: page.status, headers: { ...page.headers, ...extraHeaders }, body: page.body, cookies: setCookies.map(toCookie) };
+function htmlResponse(
+  page: HtmlResponse,
+  setCookies: string[] = [],
+  extraHeaders: Record<string, string> = {},
+): HttpResponseInit {
+  return {
+    status: page.status,
+    headers: { ...page.headers, ...extraHeaders },
+    body: page.body,
+    cookies: setCookies.map(toCookie),
+  };
 }
 
 /** A redirect from a sign-in route (302, or 303 after a form post). */
@@ -149,7 +169,8 @@ export function redirect(location: string, setCookies: string[] = [], status = 3
   return { status, headers: { ...AUTH_RESPONSE_HEADERS, Location: location }, cookies: setCookies.map(toCookie) };
 }
 
-export const refusal = (page: RefusalPage, status: number, setCookies: string[] = []) => htmlResponse(renderRefusal(page, status), setCookies);
+export const refusal = (page: RefusalPage, status: number, setCookies: string[] = []) =>
+  htmlResponse(renderRefusal(page, status), setCookies);
 
 /**
  * The wrapper of the sign-in routes: every response carries the page security headers
@@ -168,14 +189,27 @@ export function authFunction(
       handle: ({ request, svc, now }) => handler(request, svc, now),
       own: (error, { context }) => {
         if (error instanceof RateLimited)
-          return htmlResponse(renderRefusal(signInErrorPage(error), 429), [], { "Retry-After": String(error.retryAfterSeconds) });
+          return htmlResponse(renderRefusal(signInErrorPage(error), 429), [], {
+            "Retry-After": String(error.retryAfterSeconds),
+          });
         if (!(error instanceof SignInError)) return undefined;
-        if (error.status >= 500) context.error(`Sign-in failed in ${context.functionName}: ${error.code} (correlation id ${context.invocationId})`);
+        if (error.status >= 500)
+          context.error(
+            `Sign-in failed in ${context.functionName}: ${error.code} (correlation id ${context.invocationId})`,
+          );
         return htmlResponse(renderRefusal(signInErrorPage(error), error.status));
       },
       refused: (error) =>
         htmlResponse(
-          renderRefusal({ code: "request_refused", title: "Sign-in did not complete", why: error.detail, whatToDo: "Start the sign-in again." }, error.status),
+          renderRefusal(
+            {
+              code: "request_refused",
+              title: "Sign-in did not complete",
+              why: error.detail,
+              whatToDo: "Start the sign-in again.",
+            },
+            error.status,
+          ),
           [],
           // A throttled store (429) says when to try again, as on every other route.
           error.headers?.["Retry-After"] ? { "Retry-After": error.headers["Retry-After"] } : {},
@@ -189,7 +223,10 @@ export function authFunction(
         };
         return htmlResponse(renderRefusal(page, outage ? 503 : 500), [], outage?.headers ?? {});
       },
-      headers: (request, svc) => ({ ...securityHeaders(isHttps(request.url, svc?.config.publicBaseUrl), "page"), ...AUTH_RESPONSE_HEADERS }),
+      headers: (request, svc) => ({
+        ...securityHeaders(isHttps(request.url, svc?.config.publicBaseUrl), "page"),
+        ...AUTH_RESPONSE_HEADERS,
+      }),
     },
   );
 }

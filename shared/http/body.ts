@@ -41,7 +41,11 @@ export interface BodyLimits {
 /** The limits of a route's bodies (BODY_BOUNDS), with the configured SCIM size and read timeout. */
 export function bodyLimits(route: BodyRoute, config: { maxBodyBytes: number; bodyTimeoutMs: number }): BodyLimits {
   const { maxBytes, hint } = BODY_BOUNDS[route];
-  return { maxBytes: maxBytes === "SCIM_MAX_BODY_BYTES" ? config.maxBodyBytes : maxBytes, timeoutMs: config.bodyTimeoutMs, hint };
+  return {
+    maxBytes: maxBytes === "SCIM_MAX_BODY_BYTES" ? config.maxBodyBytes : maxBytes,
+    timeoutMs: config.bodyTimeoutMs,
+    hint,
+  };
 }
 
 /** A body refused: 413 too large, 408 too slow, 400 malformed (bad Content-Length, empty, not JSON, nested too deep). */
@@ -55,7 +59,8 @@ export class BodyError extends Error {
   }
 }
 
-const tooLarge = (limits: BodyLimits) => new BodyError(413, `The request body is larger than the limit of ${limits.maxBytes} bytes; ${limits.hint}.`);
+const tooLarge = (limits: BodyLimits) =>
+  new BodyError(413, `The request body is larger than the limit of ${limits.maxBytes} bytes; ${limits.hint}.`);
 
 /**
  * Reads a request body as text, never more than `maxBytes`: a declared Content-Length over the
@@ -66,7 +71,8 @@ const tooLarge = (limits: BodyLimits) => new BodyError(413, `The request body is
 export async function readBodyText(request: HttpRequest, limits: BodyLimits): Promise<string> {
   const declared = request.headers.get("content-length");
   if (declared !== null) {
-    if (!/^\d+$/.test(declared.trim())) throw new BodyError(400, `The Content-Length header is not a number of bytes (got "${declared}").`);
+    if (!/^\d+$/.test(declared.trim()))
+      throw new BodyError(400, `The Content-Length header is not a number of bytes (got "${declared}").`);
     if (Number(declared) > limits.maxBytes) throw tooLarge(limits);
   }
   const stream = request.body;
@@ -77,7 +83,10 @@ export async function readBodyText(request: HttpRequest, limits: BodyLimits): Pr
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new BodyError(408, `The request body did not arrive within ${limits.timeoutMs / 1000} s; send it again.`)),
+      () =>
+        reject(
+          new BodyError(408, `The request body did not arrive within ${limits.timeoutMs / 1000} s; send it again.`),
+        ),
       limits.timeoutMs,
     );
   });
@@ -129,7 +138,10 @@ export async function readJsonBody(request: HttpRequest, limits: BodyLimits): Pr
   const text = await readBodyText(request, limits);
   if (text.trim() === "") throw new BodyError(400, "The request body is empty; send a JSON object.");
   if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
-    throw new BodyError(400, `The request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep; send a flatter JSON object.`);
+    throw new BodyError(
+      400,
+      `The request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep; send a flatter JSON object.`,
+    );
   }
   try {
     return JSON.parse(text);

@@ -52,7 +52,10 @@ export function httpHandler(wrapper: HttpWrapper): HttpHandler {
       response = answerError(wrapper, error, context, call);
     }
     if (!wrapper.headers) return response;
-    return { ...response, headers: { ...wrapper.headers(request, call?.svc), ...(response.headers as Record<string, string> | undefined) } };
+    return {
+      ...response,
+      headers: { ...wrapper.headers(request, call?.svc), ...(response.headers as Record<string, string> | undefined) },
+    };
   };
 }
 
@@ -62,11 +65,19 @@ export function httpFunction(registration: Omit<HttpRegistration, "handler">, wr
 }
 
 /** Its own error in the wrapper's shape, a refusal below 500, else the wrapper's 5xx, logged with the correlation id (`call` is undefined when the services could not be built). */
-function answerError(wrapper: HttpWrapper, error: unknown, context: InvocationContext, call: HttpCall | undefined): HttpResponseInit {
+function answerError(
+  wrapper: HttpWrapper,
+  error: unknown,
+  context: InvocationContext,
+  call: HttpCall | undefined,
+): HttpResponseInit {
   const own = call && wrapper.own?.(error, call);
   if (own) return own;
   const known = toScimError(error);
   if (known && known.status < 500) return wrapper.refused(known);
-  context.error(`${known ? "Store unavailable" : "Unhandled error"} in ${context.functionName} (correlation id ${context.invocationId}):`, error);
+  context.error(
+    `${known ? "Store unavailable" : "Unhandled error"} in ${context.functionName} (correlation id ${context.invocationId}):`,
+    error,
+  );
   return wrapper.failed(context.invocationId, known);
 }

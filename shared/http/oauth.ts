@@ -30,17 +30,36 @@ const limiters = new WeakMap<Services, { failuresPerIp: RateLimiter; perClient: 
 
 function limitersOf(svc: Services) {
   let l = limiters.get(svc);
-  if (!l) limiters.set(svc, (l = { failuresPerIp: new RateLimiter(TOKEN_LIMITS.failuresPerIp), perClient: new RateLimiter(TOKEN_LIMITS.perClient) }));
+  if (!l)
+    limiters.set(
+      svc,
+      (l = {
+        failuresPerIp: new RateLimiter(TOKEN_LIMITS.failuresPerIp),
+        perClient: new RateLimiter(TOKEN_LIMITS.perClient),
+      }),
+    );
   return l;
 }
 
-const FORM_FIELDS = ["grant_type", "scope", "client_id", "client_secret", "client_assertion_type", "client_assertion"] as const;
+const FORM_FIELDS = [
+  "grant_type",
+  "scope",
+  "client_id",
+  "client_secret",
+  "client_assertion_type",
+  "client_assertion",
+] as const;
 
 /** An RFC 6749 JSON answer; the core puts the API's security headers under it (tokenWrapper). */
 function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
   return {
     status,
-    headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", Pragma: "no-cache", ...headers },
+    headers: {
+      "Content-Type": "application/json; charset=utf-8",
+      "Cache-Control": "no-store",
+      Pragma: "no-cache",
+      ...headers,
+    },
     body: JSON.stringify(body),
   };
 }
@@ -75,22 +94,35 @@ async function readTokenRequest(request: HttpRequest, svc: Services, tenantUrl: 
     text = await readBodyText(request, limits);
   } catch (error) {
     if (!(error instanceof BodyError)) throw error;
-    const detail = error.status === 413 ? `The token request is larger than ${limits.maxBytes} bytes; ${limits.hint}.` : error.detail;
+    const detail =
+      error.status === 413
+        ? `The token request is larger than ${limits.maxBytes} bytes; ${limits.hint}.`
+        : error.detail;
     throw new OAuthError("invalid_request", detail, error.status);
   }
   const form = new URLSearchParams(text);
   const one = (name: (typeof FORM_FIELDS)[number]) => {
     const all = form.getAll(name);
-    if (all.length > 1) throw new OAuthError("invalid_request", `The parameter ${name} is sent more than once (RFC 6749 §3.2).`);
+    if (all.length > 1)
+      throw new OAuthError("invalid_request", `The parameter ${name} is sent more than once (RFC 6749 §3.2).`);
     return all[0];
   };
   const basic = basicCredentials(request.headers.get("authorization"));
   if (basic === "malformed")
-    throw Object.assign(new OAuthError("invalid_client", "The Authorization header is not valid HTTP Basic (base64 of client_id:client_secret)."), {
-      basic: true,
-    });
+    throw Object.assign(
+      new OAuthError(
+        "invalid_client",
+        "The Authorization header is not valid HTTP Basic (base64 of client_id:client_secret).",
+      ),
+      {
+        basic: true,
+      },
+    );
   const value = (name: (typeof FORM_FIELDS)[number]) => one(name);
-  const fields = Object.fromEntries(FORM_FIELDS.map((f) => [f, value(f)])) as Record<(typeof FORM_FIELDS)[number], string | undefined>;
+  const fields = Object.fromEntries(FORM_FIELDS.map((f) => [f, value(f)])) as Record<
+    (typeof FORM_FIELDS)[number],
+    string | undefined
+  >;
   return {
     ...(fields.grant_type !== undefined ? { grantType: fields.grant_type } : {}),
     ...(fields.scope !== undefined ? { scope: fields.scope } : {}),
@@ -123,7 +155,11 @@ const tokenWrapper: HttpWrapper = {
     if (request.method.toUpperCase() !== "POST") {
       return json(
         405,
-        { error: "invalid_request", error_description: "The token endpoint takes POST with an application/x-www-form-urlencoded body (RFC 6749 §3.2)." },
+        {
+          error: "invalid_request",
+          error_description:
+            "The token endpoint takes POST with an application/x-www-form-urlencoded body (RFC 6749 §3.2).",
+        },
         { Allow: "POST" },
       );
     }
@@ -143,12 +179,15 @@ const tokenWrapper: HttpWrapper = {
       if (!byIp.ok) error = limited(byIp.retryAfterSeconds, "address");
     }
     if (!(error instanceof OAuthError)) return undefined;
-    if (error.status >= 500) context.warn(`Token request not served: ${error.error} (correlation id ${context.invocationId})`);
+    if (error.status >= 500)
+      context.warn(`Token request not served: ${error.error} (correlation id ${context.invocationId})`);
     // Basic when the request carries an `Authorization: Basic` header, well-formed or not.
     const viaHeader = /^basic\b/i.test(request.headers.get("authorization") ?? "");
     const headers: Record<string, string> = {
       ...(error.retryAfterSeconds !== undefined ? { "Retry-After": String(error.retryAfterSeconds) } : {}),
-      ...(error.status === 401 ? { "WWW-Authenticate": `${viaHeader ? "Basic" : "Bearer"} realm="scim-functions", error="${error.error}"` } : {}),
+      ...(error.status === 401
+        ? { "WWW-Authenticate": `${viaHeader ? "Basic" : "Bearer"} realm="scim-functions", error="${error.error}"` }
+        : {}),
     };
     return json(error.status, { error: error.error, error_description: error.description }, headers);
   },
@@ -156,13 +195,20 @@ const tokenWrapper: HttpWrapper = {
   failed: (correlationId, outage) =>
     json(
       503,
-      { error: "temporarily_unavailable", error_description: `The token service is unavailable; try again shortly. Correlation id: ${correlationId}.` },
+      {
+        error: "temporarily_unavailable",
+        error_description: `The token service is unavailable; try again shortly. Correlation id: ${correlationId}.`,
+      },
       outage?.headers ?? { "Retry-After": "5" },
     ),
-  headers: (request, svc) => securityHeaders((svc?.config.publicBaseUrl ?? new URL(request.url).origin).startsWith("https:"), "api"),
+  headers: (request, svc) =>
+    securityHeaders((svc?.config.publicBaseUrl ?? new URL(request.url).origin).startsWith("https:"), "api"),
 };
 
 /** Registers the token endpoint at /oauth2/token (one route for every tenant: the client ID names it); other methods get 405. */
 export function tokenEndpointFunction(name: string): HttpHandler {
-  return httpFunction({ name, methods: ["POST", "GET", "HEAD", "PUT", "PATCH", "DELETE"], route: TOKEN_PATH }, tokenWrapper);
+  return httpFunction(
+    { name, methods: ["POST", "GET", "HEAD", "PUT", "PATCH", "DELETE"], route: TOKEN_PATH },
+    tokenWrapper,
+  );
 }

@@ -22,9 +22,17 @@ function routes(): CompiledRoute[] {
   const list = registrations("http")
     .map((registration) => {
       const segments = registration.route.split("/").filter(Boolean);
-      return { registration, segments, literals: segments.filter((s) => !s.startsWith("{")).length, catchAll: segments.some((s) => s.startsWith("{*")) };
+      return {
+        registration,
+        segments,
+        literals: segments.filter((s) => !s.startsWith("{")).length,
+        catchAll: segments.some((s) => s.startsWith("{*")),
+      };
     })
-    .sort((a, b) => Number(a.catchAll) - Number(b.catchAll) || b.literals - a.literals || b.segments.length - a.segments.length);
+    .sort(
+      (a, b) =>
+        Number(a.catchAll) - Number(b.catchAll) || b.literals - a.literals || b.segments.length - a.segments.length,
+    );
   compiled = { count, routes: list };
   return list;
 }
@@ -56,7 +64,10 @@ function match(route: CompiledRoute, parts: string[]): Record<string, string> | 
 }
 
 /** The function that serves a method on a path (decoded segments), and its route parameters. */
-export function findRoute(method: string, parts: string[]): { registration: HttpRegistration; params: Record<string, string> } | undefined {
+export function findRoute(
+  method: string,
+  parts: string[],
+): { registration: HttpRegistration; params: Record<string, string> } | undefined {
   for (const route of routes()) {
     if (!route.registration.methods.includes(method as HttpMethod)) continue;
     const params = match(route, parts);
@@ -68,6 +79,7 @@ export function findRoute(method: string, parts: string[]): { registration: Http
 /** The methods that specific (non catch-all) routes serve on a path: the Allow header of a 405. */
 export function allowedMethods(parts: string[]): HttpMethod[] {
   const methods = new Set<HttpMethod>();
-  for (const route of routes()) if (!route.catchAll && match(route, parts)) for (const m of route.registration.methods) methods.add(m);
+  for (const route of routes())
+    if (!route.catchAll && match(route, parts)) for (const m of route.registration.methods) methods.add(m);
   return [...methods];
 }

@@ -7,7 +7,15 @@ import { withCanonicalManager } from "../scim/manager.js";
 import { parseListParams, parseSearchRequest, type ListParams } from "../scim/list.js";
 import type { OperationContext, Services } from "../operations/context.js";
 import { authenticate } from "../operations/tokens.js";
-import { createResource, deleteResource, getResource, patchDialectOf, patchResource, replaceResource, type WriteResult } from "../operations/resources.js";
+import {
+  createResource,
+  deleteResource,
+  getResource,
+  patchDialectOf,
+  patchResource,
+  replaceResource,
+  type WriteResult,
+} from "../operations/resources.js";
 import { logged, type AuditTrail } from "../operations/audit-trail.js";
 import { httpFunction, httpHandler, type HttpWrapper } from "./core.js";
 import { SCIM_PREFIX } from "./paths.js";
@@ -50,7 +58,11 @@ const CONTENT_TYPE = "application/scim+json; charset=utf-8";
 
 function response(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
   const text = body === undefined ? undefined : JSON.stringify(body);
-  return { status, headers: { ...(text !== undefined ? { "Content-Type": CONTENT_TYPE } : {}), ...headers }, ...(text !== undefined ? { body: text } : {}) };
+  return {
+    status,
+    headers: { ...(text !== undefined ? { "Content-Type": CONTENT_TYPE } : {}), ...headers },
+    ...(text !== undefined ? { body: text } : {}),
+  };
 }
 
 function outcomeResponse(outcome: ScimResponse): HttpResponseInit {
@@ -61,13 +73,15 @@ function outcomeResponse(outcome: ScimResponse): HttpResponseInit {
 }
 
 function errorResponse(error: ScimError): HttpResponseInit {
-  const challenge: Record<string, string> = error.status === 401 ? { "WWW-Authenticate": 'Bearer realm="scim", error="invalid_token"' } : {};
+  const challenge: Record<string, string> =
+    error.status === 401 ? { "WWW-Authenticate": 'Bearer realm="scim", error="invalid_token"' } : {};
   return response(error.status, error.toJSON(), { ...error.headers, ...challenge });
 }
 
 /** A refused body as a SCIM error: 413, 408, or 400 invalidSyntax (RFC 7644 §3.12). */
 function rethrowAsScim(error: unknown): never {
-  if (error instanceof BodyError) throw new ScimError(error.status, error.detail, error.status === 400 ? "invalidSyntax" : undefined);
+  if (error instanceof BodyError)
+    throw new ScimError(error.status, error.detail, error.status === 400 ? "invalidSyntax" : undefined);
   throw error;
 }
 
@@ -90,17 +104,31 @@ function failures(svc: Services): RateLimiter {
 }
 
 const tooManyFailures = (seconds: number) =>
-  new ScimError(429, `Too many requests with an invalid token from this address; send a valid token (or wait ${seconds} seconds).`, undefined, {
-    "Retry-After": String(seconds),
-  });
+  new ScimError(
+    429,
+    `Too many requests with an invalid token from this address; send a valid token (or wait ${seconds} seconds).`,
+    undefined,
+    {
+      "Retry-After": String(seconds),
+    },
+  );
 
 /** Authenticates, counting a refusal against the client's address (429 instead of 401 once it has failed too often). */
-async function authenticateCounted(svc: Services, request: Parameters<HttpHandler>[0], secret: string | undefined, now: Date, baseUrl: string) {
+async function authenticateCounted(
+  svc: Services,
+  request: Parameters<HttpHandler>[0],
+  secret: string | undefined,
+  now: Date,
+  baseUrl: string,
+) {
   try {
     return await authenticate(svc, secret, now, baseUrl);
   } catch (error) {
     if (error instanceof ScimError && error.status === 401) {
-      const decision = failures(svc).take(clientIp(request.headers.get("x-forwarded-for"), svc.config.trustedProxyHops), now.getTime());
+      const decision = failures(svc).take(
+        clientIp(request.headers.get("x-forwarded-for"), svc.config.trustedProxyHops),
+        now.getTime(),
+      );
       if (!decision.ok) throw tooManyFailures(decision.retryAfterSeconds);
     }
     throw error;
@@ -126,11 +154,15 @@ function scimWrapper(handler: ScimHandler): HttpWrapper {
         tenantId: principal.tenantId,
         actor: { kind: "token", tokenId: principal.tokenId, tokenName: principal.tokenName },
         now,
-        services: { ...svc, report: (message, error) => context.error(`${message} (correlation id ${context.invocationId}):`, error) },
+        services: {
+          ...svc,
+          report: (message, error) => context.error(`${message} (correlation id ${context.invocationId}):`, error),
+        },
         baseUrl,
       };
       const query = url.searchParams;
-      const projection = (type: ResourceTypeName) => parseProjection(query.get("attributes"), query.get("excludedAttributes"), type);
+      const projection = (type: ResourceTypeName) =>
+        parseProjection(query.get("attributes"), query.get("excludedAttributes"), type);
       let body: Promise<unknown> | undefined;
       const readBody = () => (body ??= readJsonBody(request, bodyLimits("scim", svc.config)).catch(rethrowAsScim));
       const outcome = await handler({
@@ -148,7 +180,8 @@ function scimWrapper(handler: ScimHandler): HttpWrapper {
       return outcomeResponse(outcome);
     },
     refused: errorResponse,
-    failed: (correlationId, outage) => errorResponse(outage ?? new ScimError(500, `Internal error; retry later. Correlation id: ${correlationId}.`)),
+    failed: (correlationId, outage) =>
+      errorResponse(outage ?? new ScimError(500, `Internal error; retry later. Correlation id: ${correlationId}.`)),
   };
 }
 
@@ -156,8 +189,15 @@ function scimWrapper(handler: ScimHandler): HttpWrapper {
 export const wrapScim = (handler: ScimHandler): HttpHandler => httpHandler(scimWrapper(handler));
 
 /** Registers a SCIM operation as an Azure Function under /scim/v2/<route>. */
-export function scimFunction(name: string, options: { methods: HttpMethod[]; route: string }, handler: ScimHandler): HttpHandler {
-  return httpFunction({ name, methods: options.methods, route: `${SCIM_PREFIX}/${options.route}` }, scimWrapper(handler));
+export function scimFunction(
+  name: string,
+  options: { methods: HttpMethod[]; route: string },
+  handler: ScimHandler,
+): HttpHandler {
+  return httpFunction(
+    { name, methods: options.methods, route: `${SCIM_PREFIX}/${options.route}` },
+    scimWrapper(handler),
+  );
 }
 
 /**
@@ -172,14 +212,19 @@ function loggedWrite(
   status: number,
   run: (trail: AuditTrail) => Promise<WriteResult>,
 ): Promise<ScimResponse> {
-  const about = { operation, resourceType: type, ...(req.params.id !== undefined ? { resourceId: req.params.id } : {}) };
+  const about = {
+    operation,
+    resourceType: type,
+    ...(req.params.id !== undefined ? { resourceId: req.params.id } : {}),
+  };
   return logged(req.context, about, run, () => status).then((result) => answer(result, status));
 }
 
 /** The answer to a write: its status, the resource (when one was rendered), its ETag, and the Location of a created resource. */
 function answer(result: WriteResult, status: number): ScimResponse {
   if (result.kind === "deleted") return { status };
-  const location = result.kind === "created" ? (result.resource?.meta as { location?: string } | undefined)?.location : undefined;
+  const location =
+    result.kind === "created" ? (result.resource?.meta as { location?: string } | undefined)?.location : undefined;
   return { status, body: result.resource, version: result.version, ...(location ? { location } : {}) };
 }
 
@@ -207,7 +252,11 @@ export function scimReplace(req: ScimRequest, type: ResourceTypeName): Promise<S
   const projection = req.projection(type);
   return loggedWrite(req, "replace", type, 200, async (trail) => {
     const input = resourceOf(await req.body(), type);
-    return replaceResource(req.context, trail, type, req.params.id!, input, { status: 200, projection, ifMatch: req.ifMatch });
+    return replaceResource(req.context, trail, type, req.params.id!, input, {
+      status: 200,
+      projection,
+      ifMatch: req.ifMatch,
+    });
   });
 }
 
@@ -219,11 +268,17 @@ export function scimPatch(req: ScimRequest, type: ResourceTypeName): Promise<Sci
     const body = await req.body();
     trail.patchDialect = patchDialectOf(body, req.rfcPatchFlag);
     const ops = parsePatchRequest(body);
-    return patchResource(req.context, trail, type, req.params.id!, ops, { status, ifMatch: req.ifMatch, ...(status === 200 ? { projection } : {}) });
+    return patchResource(req.context, trail, type, req.params.id!, ops, {
+      status,
+      ifMatch: req.ifMatch,
+      ...(status === 200 ? { projection } : {}),
+    });
   });
 }
 
 /** DELETE /Users/{id}, /Groups/{id} (RFC 7644 §3.6): 204. */
 export function scimDelete(req: ScimRequest, type: ResourceTypeName): Promise<ScimResponse> {
-  return loggedWrite(req, "delete", type, 204, (trail) => deleteResource(req.context, trail, type, req.params.id!, { status: 204, ifMatch: req.ifMatch }));
+  return loggedWrite(req, "delete", type, 204, (trail) =>
+    deleteResource(req.context, trail, type, req.params.id!, { status: 204, ifMatch: req.ifMatch }),
+  );
 }

@@ -25,7 +25,8 @@ import type { AdminDemoted, AdminGranted, AdminList, AdminRow, InviteRow } from 
 const MAX_ADMINS = 1000;
 
 /** Whether a user can reach the admin portal: active, with a Microsoft Entra login the tenant allows. */
-const canSignIn = (doc: ResourceDoc, settings: TenantSettings) => isActive(doc) && loginTypesOf(userProduct(doc, settings), settings).includes("entra");
+const canSignIn = (doc: ResourceDoc, settings: TenantSettings) =>
+  isActive(doc) && loginTypesOf(userProduct(doc, settings), settings).includes("entra");
 
 async function groupsOf(ctx: OperationContext, userId: string) {
   const ids = await ctx.services.memberships.groupsOf(ctx.tenantId, userId);
@@ -39,10 +40,17 @@ type AdminView = AdminRow;
 async function withCurrentGroupName(ctx: OperationContext, source: RoleSource): Promise<RoleSource> {
   if (source.kind !== "group") return source;
   const group = await ctx.services.resources.get(ctx.tenantId, "Group", source.groupId);
-  return group && typeof group.resource.displayName === "string" ? { ...source, groupName: group.resource.displayName } : source;
+  return group && typeof group.resource.displayName === "string"
+    ? { ...source, groupName: group.resource.displayName }
+    : source;
 }
 
-async function adminView(ctx: OperationContext, doc: ResourceDoc, settings: TenantSettings, othersWhoCanSignIn: number): Promise<AdminView> {
+async function adminView(
+  ctx: OperationContext,
+  doc: ResourceDoc,
+  settings: TenantSettings,
+  othersWhoCanSignIn: number,
+): Promise<AdminView> {
   const product = userProduct(doc, settings);
   const computed = computeRole(await groupsOf(ctx, doc.id), settings);
   const source = await withCurrentGroupName(ctx, product.roleSource);
@@ -87,7 +95,13 @@ export async function listAdmins(ctx: OperationContext): Promise<AdminList> {
 
 /** Whether the tenant has an Admin who can sign in to the portal (the local host's "sign in the first Admin" hint). */
 export async function hasAdminWhoCanSignIn(services: Services, tenantId: string, now: Date): Promise<boolean> {
-  const ctx: OperationContext = { tenantId, actor: { kind: "admin", id: "host", name: "host" }, now, services, baseUrl: "" };
+  const ctx: OperationContext = {
+    tenantId,
+    actor: { kind: "admin", id: "host", name: "host" },
+    now,
+    services,
+    baseUrl: "",
+  };
   const settings = await tenantSettings(ctx);
   return (await admins(ctx, settings)).some((d) => canSignIn(d, settings));
 }
@@ -95,8 +109,11 @@ export async function hasAdminWhoCanSignIn(services: Services, tenantId: string,
 /** A user by SCIM id or userName; 404 naming what to check. */
 async function findUser(ctx: OperationContext, selector: string): Promise<ResourceDoc> {
   const { resources } = ctx.services;
-  const doc = (await resources.get(ctx.tenantId, "User", selector)) ?? (await resources.findBy(ctx.tenantId, "User", "userName", selector));
-  if (!doc) throw new OperationError(404, `No user with id or userName ${selector} in this tenant (see: admin list).`, "user");
+  const doc =
+    (await resources.get(ctx.tenantId, "User", selector)) ??
+    (await resources.findBy(ctx.tenantId, "User", "userName", selector));
+  if (!doc)
+    throw new OperationError(404, `No user with id or userName ${selector} in this tenant (see: admin list).`, "user");
   return doc;
 }
 
@@ -127,7 +144,12 @@ export async function demoteAdmin(ctx: OperationContext, selector: string): Prom
       if (plan.kind === "refused") throw new OperationError(plan.status, plan.detail, plan.field);
       const fields = { role: plan.role, roleSource: plan.source };
       try {
-        await ctx.services.resources.setProductFields(ctx.tenantId, doc, doc.product ? fields : { ...product, ...fields }, { ifMatch: true });
+        await ctx.services.resources.setProductFields(
+          ctx.tenantId,
+          doc,
+          doc.product ? fields : { ...product, ...fields },
+          { ifMatch: true },
+        );
       } catch (error) {
         if (!(error instanceof PreconditionFailedError) || attempt >= 3) throw error;
         doc = await findUser(ctx, doc.id);
@@ -135,7 +157,11 @@ export async function demoteAdmin(ctx: OperationContext, selector: string): Prom
       }
       if (!plan.stillAdmin && !(await admins(ctx, settings)).some((d) => canSignIn(d, settings))) {
         const restore = { role: product.role, roleSource: product.roleSource };
-        await ctx.services.resources.setProductFields(ctx.tenantId, doc, doc.product ? restore : { ...product, ...restore });
+        await ctx.services.resources.setProductFields(
+          ctx.tenantId,
+          doc,
+          doc.product ? restore : { ...product, ...restore },
+        );
         throw new OperationError(
           409,
           `Another ${admin} was demoted at the same moment, so ${String(doc.resource.userName)} is the last ${admin} who can sign in and stays ${admin}.`,
@@ -169,11 +195,13 @@ async function deletedUser(ctx: OperationContext, selector: string): Promise<Res
  */
 export async function grantAdmin(ctx: OperationContext, selector: string): Promise<AdminGranted> {
   const wanted = selector.trim();
-  if (wanted === "") throw new OperationError(400, "user is required: the id or userName of the user to make Admin", "user");
+  if (wanted === "")
+    throw new OperationError(400, "user is required: the id or userName of the user to make Admin", "user");
   const settings = await tenantSettings(ctx, { fresh: true });
   const admin = adminRole(settings);
   const found =
-    (await ctx.services.resources.get(ctx.tenantId, "User", wanted)) ?? (await ctx.services.resources.findBy(ctx.tenantId, "User", "userName", wanted));
+    (await ctx.services.resources.get(ctx.tenantId, "User", wanted)) ??
+    (await ctx.services.resources.findBy(ctx.tenantId, "User", "userName", wanted));
   if (!found) {
     const gone = await deletedUser(ctx, wanted);
     if (gone)
@@ -196,10 +224,19 @@ export async function grantAdmin(ctx: OperationContext, selector: string): Promi
         status: userStatus(doc.resource),
       });
       if (plan.kind === "refused") throw new OperationError(plan.status, plan.detail, plan.field);
-      const source: RoleSource = { kind: "admin", grantedBy: ctx.actor.kind === "admin" ? ctx.actor.name : ctx.actor.tokenName, since: ctx.now.toISOString() };
+      const source: RoleSource = {
+        kind: "admin",
+        grantedBy: ctx.actor.kind === "admin" ? ctx.actor.name : ctx.actor.tokenName,
+        since: ctx.now.toISOString(),
+      };
       const fields = { role: admin, roleSource: source };
       try {
-        await ctx.services.resources.setProductFields(ctx.tenantId, doc, doc.product ? fields : { ...product, ...fields }, { ifMatch: true });
+        await ctx.services.resources.setProductFields(
+          ctx.tenantId,
+          doc,
+          doc.product ? fields : { ...product, ...fields },
+          { ifMatch: true },
+        );
       } catch (error) {
         if (!(error instanceof PreconditionFailedError) || attempt >= 3) throw error;
         const again = await ctx.services.resources.get(ctx.tenantId, "User", doc.id);
@@ -207,8 +244,16 @@ export async function grantAdmin(ctx: OperationContext, selector: string): Promi
         doc = again;
         continue;
       }
-      trail.describe({ userName, role: product.role, roleSource: product.roleSource.kind }, { userName, role: admin, roleSource: "admin" });
-      return { user: { id: doc.id, userName }, role: admin, reason: roleReason(source), canSignIn: canSignIn(doc, settings) };
+      trail.describe(
+        { userName, role: product.role, roleSource: product.roleSource.kind },
+        { userName, role: admin, roleSource: "admin" },
+      );
+      return {
+        user: { id: doc.id, userName },
+        role: admin,
+        reason: roleReason(source),
+        canSignIn: canSignIn(doc, settings),
+      };
     }
   });
 }
@@ -228,7 +273,9 @@ const inviteView = (doc: InviteDoc): InviteView => ({
 export async function listInvites(ctx: OperationContext): Promise<{ invites: InviteView[] }> {
   await requireTenant(ctx.services, ctx.tenantId);
   const docs = await ctx.services.sessions.listInvites(ctx.tenantId);
-  const open = docs.filter((d) => inviteState(d, ctx.now) === "valid").sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+  const open = docs
+    .filter((d) => inviteState(d, ctx.now) === "valid")
+    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   return { invites: open.map(inviteView) };
 }
 
@@ -236,12 +283,18 @@ export async function listInvites(ctx: OperationContext): Promise<{ invites: Inv
 export async function revokeInvite(ctx: OperationContext, id: string): Promise<{ invite: InviteView }> {
   const short = id.trim().toLowerCase();
   if (!/^[0-9a-f]{12}$/.test(short))
-    throw new OperationError(400, `an invite's id is the 12 characters that invite list shows, e.g. 3f9a0c1b2d4e (got "${id}")`, "id");
+    throw new OperationError(
+      400,
+      `an invite's id is the 12 characters that invite list shows, e.g. 3f9a0c1b2d4e (got "${id}")`,
+      "id",
+    );
   await requireTenant(ctx.services, ctx.tenantId);
   const doc = (await ctx.services.sessions.listInvites(ctx.tenantId)).find((d) => d.id.startsWith(short));
   const state = inviteState(doc, ctx.now);
-  if (!doc || state === "unknown") throw new OperationError(404, `No invite ${short} in this tenant (see: invite list).`, "id");
-  if (state !== "valid") throw new OperationError(409, `Invite ${short} is ${state} already; only an open invite can be revoked.`, "id");
+  if (!doc || state === "unknown")
+    throw new OperationError(404, `No invite ${short} in this tenant (see: invite list).`, "id");
+  if (state !== "valid")
+    throw new OperationError(409, `Invite ${short} is ${state} already; only an open invite can be revoked.`, "id");
   return logged(ctx, { operation: "invite-revoke", resourceType: "Invite", resourceId: short }, async (trail) => {
     if (!(await ctx.services.sessions.deleteInvite(doc.id)))
       throw new OperationError(404, `Invite ${short} is gone already (used or revoked meanwhile).`, "id");

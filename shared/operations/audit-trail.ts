@@ -80,7 +80,8 @@ export class AuditTrail {
   /** Records the event unless its write already carried it (always for failures). */
   async finish(status: number, detail?: string): Promise<void> {
     if (this.recorded && status < 400) return;
-    if (!this.resourceName && this.resourceId && (this.resourceType === "User" || this.resourceType === "Group")) await this.nameFromStore();
+    if (!this.resourceName && this.resourceId && (this.resourceType === "User" || this.resourceType === "Group"))
+      await this.nameFromStore();
     const ok = status < 400;
     const about: AuditAbout = {
       resourceType: this.resourceType,
@@ -103,7 +104,11 @@ export class AuditTrail {
    */
   private async nameFromStore(): Promise<void> {
     try {
-      const doc = await this.ctx.services.resources.get(this.ctx.tenantId, this.resourceType as "User" | "Group", this.resourceId!);
+      const doc = await this.ctx.services.resources.get(
+        this.ctx.tenantId,
+        this.resourceType as "User" | "Group",
+        this.resourceId!,
+      );
       if (doc) this.name(doc.resource);
     } catch (error) {
       this.ctx.services.report("Could not read the name of a logged resource", error);
@@ -128,7 +133,9 @@ export async function logged<T>(
     result = await run(trail);
   } catch (error) {
     const known = toScimError(error);
-    await trail.finish(known?.status ?? 500, known?.detail ?? "Internal error").catch((e) => ctx.services.report("Could not write the provisioning log", e));
+    await trail
+      .finish(known?.status ?? 500, known?.detail ?? "Internal error")
+      .catch((e) => ctx.services.report("Could not write the provisioning log", e));
     throw error;
   }
   await trail.finish(statusOf(result)).catch((e) => ctx.services.report("Could not write the provisioning log", e));

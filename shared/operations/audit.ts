@@ -46,7 +46,11 @@ function isoTime(value: string | null | undefined, field: string): string | unde
   if (value === undefined || value === null || value === "") return undefined;
   const t = Date.parse(value);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(t))
-    throw new OperationError(400, `${field} must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z (got "${value}")`, field);
+    throw new OperationError(
+      400,
+      `${field} must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z (got "${value}")`,
+      field,
+    );
   return new Date(t).toISOString();
 }
 
@@ -59,9 +63,16 @@ const MAX_RESOURCE_TEXT = 256;
  * displayName now (so events from before a rename, or logged without a name, are found too), or
  * whose name at the time contains the text (case-insensitively).
  */
-export async function auditFilters(ctx: OperationContext, raw: AuditFilterInput): Promise<Omit<AuditQuery, "limit" | "page">> {
+export async function auditFilters(
+  ctx: OperationContext,
+  raw: AuditFilterInput,
+): Promise<Omit<AuditQuery, "limit" | "page">> {
   if (raw.operation && !(AUDIT_OPERATIONS as readonly string[]).includes(raw.operation))
-    throw new OperationError(400, `operation must be one of ${AUDIT_OPERATIONS.join(", ")} (got "${raw.operation}")`, "operation");
+    throw new OperationError(
+      400,
+      `operation must be one of ${AUDIT_OPERATIONS.join(", ")} (got "${raw.operation}")`,
+      "operation",
+    );
   if (raw.status && raw.status !== "success" && raw.status !== "failure")
     throw new OperationError(400, `status must be success or failure (got "${raw.status}")`, "status");
   const from = isoTime(raw.from, "from");
@@ -69,7 +80,11 @@ export async function auditFilters(ctx: OperationContext, raw: AuditFilterInput)
   if (from && to && from >= to) throw new OperationError(400, "from must be before to", "from");
   const text = raw.resource?.trim() ?? "";
   if ([...text].length > MAX_RESOURCE_TEXT)
-    throw new OperationError(400, `resource must be at most ${MAX_RESOURCE_TEXT} characters: an id, a userName or a group name`, "resource");
+    throw new OperationError(
+      400,
+      `resource must be at most ${MAX_RESOURCE_TEXT} characters: an id, a userName or a group name`,
+      "resource",
+    );
   let ids: string[] = [];
   if (text) {
     const { resources } = ctx.services;
@@ -200,8 +215,15 @@ const DAY_MS = 86_400_000;
  * attribute (or schema URI) with how many writes carried it and when it was last seen, most
  * frequent first. The admin removes those attribute mappings in Entra, or ignores them knowingly.
  */
-export async function ignoredAttributes(ctx: OperationContext, days = 30): Promise<{ attribute: string; count: number; lastSeen: string }[]> {
-  const events = await ctx.services.auditLog.since(ctx.tenantId, new Date(ctx.now.getTime() - days * DAY_MS).toISOString(), ctx.now);
+export async function ignoredAttributes(
+  ctx: OperationContext,
+  days = 30,
+): Promise<{ attribute: string; count: number; lastSeen: string }[]> {
+  const events = await ctx.services.auditLog.since(
+    ctx.tenantId,
+    new Date(ctx.now.getTime() - days * DAY_MS).toISOString(),
+    ctx.now,
+  );
   const seen = new Map<string, { attribute: string; count: number; lastSeen: string }>();
   for (const event of events) {
     for (const attribute of event.ignoredAttributes ?? []) {
@@ -229,7 +251,11 @@ export async function deliverOutboxes(services: Services): Promise<{ tenants: nu
 const MAX_PAGE_SIZE = 100;
 
 /** `page` and `pageSize` from the query (400 naming the field when either is not a whole number in range). */
-function pageOf(raw: { page?: string | null; pageSize?: string | null }, defaultSize: number, maxSize = MAX_PAGE_SIZE): { page: number; pageSize: number } {
+function pageOf(
+  raw: { page?: string | null; pageSize?: string | null },
+  defaultSize: number,
+  maxSize = MAX_PAGE_SIZE,
+): { page: number; pageSize: number } {
   const num = (value: string | null | undefined, field: string, fallback: number, max: number) => {
     if (value === undefined || value === null || value === "") return fallback;
     if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max)
@@ -240,7 +266,10 @@ function pageOf(raw: { page?: string | null; pageSize?: string | null }, default
 }
 
 /** `GET /api/admin/audit`: the provisioning log newest first, filtered by operation, resource (id or name), status and time. */
-export async function auditPage(ctx: OperationContext, raw: AuditFilterInput & { page?: string | null; pageSize?: string | null }): Promise<AuditPage> {
+export async function auditPage(
+  ctx: OperationContext,
+  raw: AuditFilterInput & { page?: string | null; pageSize?: string | null },
+): Promise<AuditPage> {
   const { page, pageSize } = pageOf(raw, 50, 200);
   const { total, events } = await listAudit(ctx, { ...(await auditFilters(ctx, raw)), limit: pageSize, page });
   return { events: events.map(auditView), page, pageSize, total, hasMore: page * pageSize < total };
@@ -251,7 +280,8 @@ const HOUR = 3600_000;
 /** `GET /api/admin/audit/hourly?days=7`: requests (SCIM writes by a token) and failures per hour, every hour of the range. */
 export async function auditHourly(ctx: OperationContext, rawDays: string | null | undefined): Promise<AuditHourly> {
   const days = rawDays === undefined || rawDays === null || rawDays === "" ? 7 : Number(rawDays);
-  if (!Number.isInteger(days) || days < 1 || days > 31) throw new OperationError(400, `days must be a whole number from 1 to 31 (got "${rawDays}")`, "days");
+  if (!Number.isInteger(days) || days < 1 || days > 31)
+    throw new OperationError(400, `days must be a whole number from 1 to 31 (got "${rawDays}")`, "days");
   const currentHour = Math.floor(ctx.now.getTime() / HOUR) * HOUR;
   const first = currentHour - (days * 24 - 1) * HOUR;
   const { ids } = await entraCredentials(ctx);

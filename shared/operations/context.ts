@@ -50,4 +50,6 @@ export interface OperationContext {
 
 /** How the provisioning log names an actor (the token fields of an event). */
 export const actorFields = (actor: Actor) =>
-  actor.kind === "token" ? { tokenName: actor.tokenName, tokenId: actor.tokenId } : { tokenName: actor.name, tokenId: actor.id };
+  actor.kind === "token"
+    ? { tokenName: actor.tokenName, tokenId: actor.tokenId }
+    : { tokenName: actor.name, tokenId: actor.id };

@@ -39,7 +39,8 @@ export function toScimError(error: unknown): ScimError | undefined {
   if (error instanceof ScimError) return error;
   if (error instanceof OperationError) return new ScimError(error.status === 422 ? 400 : error.status, error.detail);
   const e = fromCosmos(error);
-  if (e instanceof NotFoundError) return new ScimError(404, `${e.what.charAt(0).toUpperCase()}${e.what.slice(1)} not found.`);
+  if (e instanceof NotFoundError)
+    return new ScimError(404, `${e.what.charAt(0).toUpperCase()}${e.what.slice(1)} not found.`);
   if (e instanceof ConflictError) {
     const how = e.caseExact ? "" : " (compared case-insensitively)";
     return new ScimError(
@@ -70,7 +71,13 @@ export function toScimError(error: unknown): ScimError | undefined {
       "invalidValue",
     );
   }
-  if (e instanceof ThrottledError) return new ScimError(429, "The store is busy; retry after the time in Retry-After.", undefined, retryAfter(e.retryAfterMs));
+  if (e instanceof ThrottledError)
+    return new ScimError(
+      429,
+      "The store is busy; retry after the time in Retry-After.",
+      undefined,
+      retryAfter(e.retryAfterMs),
+    );
   if (e instanceof UnavailableError)
     return new ScimError(
       503,

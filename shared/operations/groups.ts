@@ -6,7 +6,10 @@ const MAX_GROUPS = 500;
 
 /** `GET /api/admin/groups`: provisioned groups with member counts, by displayName (at most MAX_GROUPS). */
 export async function listGroups(ctx: OperationContext): Promise<GroupList> {
-  const { total, docs } = await ctx.services.resources.query(ctx.tenantId, "Group", { startIndex: 1, count: MAX_GROUPS });
+  const { total, docs } = await ctx.services.resources.query(ctx.tenantId, "Group", {
+    startIndex: 1,
+    count: MAX_GROUPS,
+  });
   const members = await ctx.services.memberships.membersOf(
     ctx.tenantId,
     docs.map((d) => d.id),

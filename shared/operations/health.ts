@@ -8,13 +8,15 @@ const HOUR = 3600_000;
 export async function connectionHealth(ctx: OperationContext): Promise<Health> {
   const now = ctx.now.getTime();
   const { tokens, clients, ids } = await entraCredentials(ctx);
-  const week = (await ctx.services.auditLog.since(ctx.tenantId, new Date(now - 7 * 24 * HOUR).toISOString(), ctx.now)).sort((a, b) =>
-    a.time < b.time ? 1 : -1,
-  );
+  const week = (
+    await ctx.services.auditLog.since(ctx.tenantId, new Date(now - 7 * 24 * HOUR).toISOString(), ctx.now)
+  ).sort((a, b) => (a.time < b.time ? 1 : -1));
   const fromEntra = week.filter((e) => ids.has(e.tokenId));
   const day = fromEntra.filter((e) => Date.parse(e.time) >= now - 24 * HOUR);
   const failures24h = day.filter((e) => e.status >= 400).length;
-  const lastUsed = [...tokens.map((t) => t.lastUsedAt), ...clients.map((c) => c.lastUsedAt)].filter((t): t is string => t !== null);
+  const lastUsed = [...tokens.map((t) => t.lastUsedAt), ...clients.map((c) => c.lastUsedAt)].filter(
+    (t): t is string => t !== null,
+  );
   const lastRequestAt = [...lastUsed, ...(fromEntra[0] ? [fromEntra[0].time] : [])].sort().pop() ?? null;
   const patchDialects = { default: 0, rfc: 0 };
   const ignored = new Map<string, { attribute: string; count: number; lastSeen: string }>();
@@ -41,10 +43,18 @@ export async function connectionHealth(ctx: OperationContext): Promise<Health> {
       c.status === "active"
         ? c.secrets
             .filter((s) => s.expiresSoon)
-            .map((s) => ({ clientId: c.clientId, clientName: c.name, secretId: s.id, expiresAt: s.expiresAt, expiresInDays: s.expiresInDays }))
+            .map((s) => ({
+              clientId: c.clientId,
+              clientName: c.name,
+              secretId: s.id,
+              expiresAt: s.expiresAt,
+              expiresInDays: s.expiresInDays,
+            }))
         : [],
     ),
-    ignoredAttributes: [...ignored.values()].sort((a, b) => b.count - a.count || a.attribute.localeCompare(b.attribute)).slice(0, 50),
+    ignoredAttributes: [...ignored.values()]
+      .sort((a, b) => b.count - a.count || a.attribute.localeCompare(b.attribute))
+      .slice(0, 50),
     objectIdConflicts: await ctx.services.resources.objectIdConflicts(ctx.tenantId, 50),
   };
 }

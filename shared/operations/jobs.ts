@@ -51,7 +51,13 @@ const STALLED_AFTER_MS = 10 * 60_000;
 export const deleteJobId = (groupId: string) => `job.delete-group.${groupId}`;
 
 /** A new job document for a group (not yet stored). */
-export function newJob(ctx: OperationContext, kind: JobKind, group: ResourceDoc, reason: string, recompute: boolean): JobDoc {
+export function newJob(
+  ctx: OperationContext,
+  kind: JobKind,
+  group: ResourceDoc,
+  reason: string,
+  recompute: boolean,
+): JobDoc {
   const facts = groupFacts(group);
   const at = ctx.now.toISOString();
   return {
@@ -87,7 +93,8 @@ const messageOf = (job: JobDoc): JobMessage => ({
 
 /** The queue, or 503 where none is configured (checked before anything is written). */
 export function requireQueue(services: Services) {
-  if (!services.jobQueue) throw new UnavailableError("background jobs are not configured (set JobsQueue__queueServiceUri)", 60_000);
+  if (!services.jobQueue)
+    throw new UnavailableError("background jobs are not configured (set JobsQueue__queueServiceUri)", 60_000);
   return services.jobQueue;
 }
 
@@ -101,7 +108,9 @@ async function enqueueStep(services: Services, job: JobDoc): Promise<void> {
  * already landed: the job is recorded, and the sweep (functions/jobs-sweep.ts) sends it later.
  */
 export async function kickOff(ctx: OperationContext, job: JobDoc): Promise<void> {
-  await enqueueStep(ctx.services, job).catch((error) => ctx.services.report(`Could not enqueue job ${job.id}; the sweep will send it`, error));
+  await enqueueStep(ctx.services, job).catch((error) =>
+    ctx.services.report(`Could not enqueue job ${job.id}; the sweep will send it`, error),
+  );
 }
 
 /** Stores and starts a job (a retried request that makes the same delete job gets the existing one, sent again). */
@@ -121,16 +130,30 @@ export async function startJob(ctx: OperationContext, job: JobDoc): Promise<JobD
 }
 
 function jobContext(services: Services, job: JobDoc): OperationContext {
-  return { tenantId: job.tenantId, actor: { kind: "admin", id: job.tokenId, name: job.tokenName }, now: services.now(), services, baseUrl: "" };
+  return {
+    tenantId: job.tenantId,
+    actor: { kind: "admin", id: job.tokenId, name: job.tokenName },
+    now: services.now(),
+    services,
+    baseUrl: "",
+  };
 }
 
 const describeJob = (job: JobDoc) => `${job.job} of group ${job.groupName ?? job.groupId} (${job.reason})`;
 
 /** A provisioning-log event about a job (operation `job`). */
-async function logJob(ctx: OperationContext, job: JobDoc, status: number, what: string, detail?: string): Promise<void> {
+async function logJob(
+  ctx: OperationContext,
+  job: JobDoc,
+  status: number,
+  what: string,
+  detail?: string,
+): Promise<void> {
   const trail = new AuditTrail(ctx, "job", "Job", job.id);
   trail.changedAttributes = [what];
-  await trail.finish(status, detail).catch((error) => ctx.services.report(`Could not log ${what} of job ${job.id}`, error));
+  await trail
+    .finish(status, detail)
+    .catch((error) => ctx.services.report(`Could not log ${what} of job ${job.id}`, error));
 }
 
 /** The work of one step: recompute the page's members (and, for a delete, remove their memberships). Returns the memberships it covered. */
@@ -149,7 +172,11 @@ async function doStep(ctx: OperationContext, job: JobDoc): Promise<{ id: string;
         ...(latest ? { settings: latest } : {}),
       });
       latest = await tenantSettings(ctx, { fresh: true });
-      if (JSON.stringify(latest.roleMappings) === JSON.stringify(used?.roleMappings) && latest.defaultRole === used?.defaultRole) break;
+      if (
+        JSON.stringify(latest.roleMappings) === JSON.stringify(used?.roleMappings) &&
+        latest.defaultRole === used?.defaultRole
+      )
+        break;
     }
   }
   if (job.job === "delete-group")
@@ -196,13 +223,18 @@ function waitBeforeRetry(error: ThrottledError | UnavailableError, waits: number
  * the message again after host.json's visibilityTimeout); it is recorded on the job, and on the
  * last delivery the job is marked failed.
  */
-export async function runJobStep(services: Services, message: JobMessage, delivery: Delivery): Promise<"done" | "next" | "dropped" | "waiting"> {
+export async function runJobStep(
+  services: Services,
+  message: JobMessage,
+  delivery: Delivery,
+): Promise<"done" | "next" | "dropped" | "waiting"> {
   const job = await services.jobs.get(message.tenantId, message.jobId);
   if (!job || job.state === "done" || job.state === "failed") return "dropped";
   if (message.step !== job.step) {
     // A step already done. A re-delivery of the step just done may be one whose attempt committed
     // the job but died before sending the next message: send it again (a duplicate is dropped here).
-    if (message.step === job.step - 1 && (delivery.dequeueCount > 1 || (message.waits ?? 0) > 0)) await enqueueStep(services, job);
+    if (message.step === job.step - 1 && (delivery.dequeueCount > 1 || (message.waits ?? 0) > 0))
+      await enqueueStep(services, job);
     return "dropped";
   }
   const ctx = jobContext(services, job);
@@ -221,7 +253,10 @@ export async function runJobStep(services: Services, message: JobMessage, delive
         ...(page.length ? { cursor: page[page.length - 1]!.id } : {}),
         // A delete step that failed after removing its page makes its retry read the next page:
         // the count lags mid-way, but a finished delete has removed every membership it counted.
-        processed: last && job.job === "delete-group" ? Math.max(total, job.processed + page.length) : job.processed + page.length,
+        processed:
+          last && job.job === "delete-group"
+            ? Math.max(total, job.processed + page.length)
+            : job.processed + page.length,
         total: Math.max(total, job.processed + page.length),
         startedAt: job.startedAt ?? at,
         ...(last ? { finishedAt: at } : {}),
@@ -234,7 +269,12 @@ export async function runJobStep(services: Services, message: JobMessage, delive
     }
     if (first) await logJob(ctx, next, 202, `started: ${describeJob(next)}, ${total} member(s)`);
     if (last) {
-      await logJob(ctx, next, 200, `finished: ${describeJob(next)}, ${next.processed} member(s) in ${next.step} step(s)`);
+      await logJob(
+        ctx,
+        next,
+        200,
+        `finished: ${describeJob(next)}, ${next.processed} member(s) in ${next.step} step(s)`,
+      );
       return "done";
     }
     await enqueueStep(services, next);
@@ -250,7 +290,12 @@ export async function runJobStep(services: Services, message: JobMessage, delive
         .update(job.tenantId, job.id, (j) =>
           j.step !== message.step || j.state === "done" || j.state === "failed"
             ? undefined
-            : { ...j, failedAttempts: j.failedAttempts + 1, error: `waiting ${delaySeconds} s: ${detail}`, updatedAt: services.now().toISOString() },
+            : {
+                ...j,
+                failedAttempts: j.failedAttempts + 1,
+                error: `waiting ${delaySeconds} s: ${detail}`,
+                updatedAt: services.now().toISOString(),
+              },
         )
         .catch((e) => services.report(`Could not record the wait of job ${job.id}`, e));
       // A send that fails leaves the message to be delivered again (the error is thrown).
@@ -271,7 +316,8 @@ export async function runJobStep(services: Services, message: JobMessage, delive
             },
       )
       .catch((e) => (services.report(`Could not record the failure of job ${job.id}`, e), undefined));
-    if (final && failed?.state === "failed") await logJob(ctx, failed, 500, `failed: ${describeJob(failed)} at step ${message.step}`, detail);
+    if (final && failed?.state === "failed")
+      await logJob(ctx, failed, 500, `failed: ${describeJob(failed)} at step ${message.step}`, detail);
     throw error;
   }
 }
@@ -291,7 +337,8 @@ export async function failPoisoned(services: Services, message: JobMessage): Pro
         }
       : undefined;
   });
-  if (job && changed) await logJob(jobContext(services, job), job, 500, `failed: ${describeJob(job)} at step ${message.step}`, job.error);
+  if (job && changed)
+    await logJob(jobContext(services, job), job, 500, `failed: ${describeJob(job)} at step ${message.step}`, job.error);
 }
 
 /** Sends again the current step of every unfinished job that has not moved for a while (a message lost between a commit and its send). */
@@ -300,7 +347,9 @@ export async function sweepStalledJobs(services: Services, limit = 100): Promise
   const stalled = await services.jobs.stalled(before, limit);
   for (const job of stalled) {
     await services.jobs.update(job.tenantId, job.id, (j) =>
-      j.step === job.step && j.state !== "done" && j.state !== "failed" ? { ...j, updatedAt: services.now().toISOString() } : undefined,
+      j.step === job.step && j.state !== "done" && j.state !== "failed"
+        ? { ...j, updatedAt: services.now().toISOString() }
+        : undefined,
     );
     await enqueueStep(services, job);
   }
@@ -346,7 +395,11 @@ export async function listJobs(ctx: OperationContext, limit = JOBS_LIST_DEFAULT)
 }
 
 const notFailed = (job: JobDoc) =>
-  new OperationError(409, `job ${job.id} is ${job.state}, not failed: only a failed job can be retried (see: jobs list)`, "job");
+  new OperationError(
+    409,
+    `job ${job.id} is ${job.state}, not failed: only a failed job can be retried (see: jobs list)`,
+    "job",
+  );
 
 /**
  * Starts a failed job again from the step that failed (its work is idempotent): 404 for an unknown
@@ -362,7 +415,9 @@ export async function retryJob(ctx: OperationContext, jobId: string): Promise<Jo
     let refused: JobDoc | undefined;
     const job = await ctx.services.jobs.update(ctx.tenantId, jobId, (j) => {
       refused = j.state === "failed" ? undefined : j;
-      return refused ? undefined : { ...j, state: j.startedAt ? "running" : "queued", finishedAt: undefined, updatedAt: ctx.now.toISOString() };
+      return refused
+        ? undefined
+        : { ...j, state: j.startedAt ? "running" : "queued", finishedAt: undefined, updatedAt: ctx.now.toISOString() };
     });
     if (!job) throw new OperationError(404, `no job ${jobId} in this tenant (see: jobs list)`, "job");
     if (refused) throw notFailed(refused);

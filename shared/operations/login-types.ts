@@ -14,7 +14,10 @@ type LoginTypeUsers = Record<LoginType, { users: number; onlyThisType: number }>
 
 /** The login types (account types) the tenant enables: password, Entra ID, or both; and how many users each one signs in. */
 export async function getLoginTypes(ctx: OperationContext): Promise<LoginTypes> {
-  const [settings, counts] = await Promise.all([tenantSettings(ctx), ctx.services.resources.countLoginMethods(ctx.tenantId)]);
+  const [settings, counts] = await Promise.all([
+    tenantSettings(ctx),
+    ctx.services.resources.countLoginMethods(ctx.tenantId),
+  ]);
   const users: LoginTypeUsers = {
     password: { users: counts.password, onlyThisType: counts.password - counts.both },
     entra: { users: counts.entra, onlyThisType: counts.entra - counts.both },
@@ -25,9 +28,15 @@ export async function getLoginTypes(ctx: OperationContext): Promise<LoginTypes> 
 /** Sets the tenant's login types; at least one stays enabled. */
 export async function setLoginTypes(ctx: OperationContext, types: string[]): Promise<Pick<LoginTypes, "loginTypes">> {
   const wanted = [...new Set(types.map((t) => t.trim().toLowerCase()).filter(Boolean))];
-  if (wanted.length === 0) throw new OperationError(422, `at least one login type must stay enabled: ${LOGIN_TYPES.join(", ")}`, "loginTypes");
+  if (wanted.length === 0)
+    throw new OperationError(422, `at least one login type must stay enabled: ${LOGIN_TYPES.join(", ")}`, "loginTypes");
   const unknown = wanted.filter((t) => !LOGIN_TYPES.includes(t as LoginType));
-  if (unknown.length > 0) throw new OperationError(400, `unknown login type "${unknown[0]}"; the types are ${LOGIN_TYPES.join(", ")}`, "loginTypes");
+  if (unknown.length > 0)
+    throw new OperationError(
+      400,
+      `unknown login type "${unknown[0]}"; the types are ${LOGIN_TYPES.join(", ")}`,
+      "loginTypes",
+    );
   return logged(ctx, { operation: "login-types", resourceType: "Tenant", resourceId: ctx.tenantId }, async (trail) => {
     trail.changedAttributes = ["loginTypes"];
     const s = await updateSettings(ctx, (cur) => ({ ...cur, loginTypes: wanted as LoginType[] }));

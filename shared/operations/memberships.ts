@@ -11,7 +11,11 @@ import { tenantSettings } from "./settings.js";
 export type MemberChange = { add: string[]; remove: string[] } | { replace: string[] };
 
 /** Which members a change adds and removes (a replace reads the current members once). */
-async function planMembers(ctx: OperationContext, groupId: string, change: MemberChange): Promise<{ add: string[]; remove: string[] }> {
+async function planMembers(
+  ctx: OperationContext,
+  groupId: string,
+  change: MemberChange,
+): Promise<{ add: string[]; remove: string[] }> {
   if ("replace" in change) {
     const current = new Set((await ctx.services.memberships.membersOf(ctx.tenantId, [groupId])).get(groupId));
     const wanted = new Set(change.replace);
@@ -60,6 +64,7 @@ export async function changeMembership(
   // write, and every user the request names is recomputed under them. Idempotent either way.
   const latest = await tenantSettings(ctx, { fresh: true });
   const mappedNow = mapsRoles(latest, groupFacts(group));
-  if (mapped || mappedNow) await recomputeRoles(ctx, mappedNow && !mapped ? [...plan.add, ...plan.remove] : plan.add, { settings: latest });
+  if (mapped || mappedNow)
+    await recomputeRoles(ctx, mappedNow && !mapped ? [...plan.add, ...plan.remove] : plan.add, { settings: latest });
   return { ...result, settings: latest };
 }

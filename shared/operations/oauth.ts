@@ -34,7 +34,8 @@ const SECRET_YEARS = { min: 1, max: 3, default: 2 } as const;
  * Client ID field), and never long.
  */
 function quoted(value: string, max = 64): string {
-  if (/scimf_/i.test(value)) return "a value that looks like a client secret or token of this service (not repeated here)";
+  if (/scimf_/i.test(value))
+    return "a value that looks like a client secret or token of this service (not repeated here)";
   return `"${value.length > max ? `${value.slice(0, max)}…` : value}"`;
 }
 
@@ -82,7 +83,10 @@ export const clientView = ({ tenantId: _t, ...client }: ClientInfo): OAuthClient
 
 /** Active secrets of active clients of every tenant expiring within `withinDays` (the daily check: 30), soonest first. */
 export async function expiringOAuthSecrets(services: Services, now: Date, withinDays = EXPIRY_WARNING_DAYS) {
-  return (await services.oauth.expiringSecrets(now, withinDays)).map((s) => ({ ...s, expiresInDays: daysUntil(s.expiresAt, now) }));
+  return (await services.oauth.expiringSecrets(now, withinDays)).map((s) => ({
+    ...s,
+    expiresInDays: daysUntil(s.expiresAt, now),
+  }));
 }
 
 /** The values an admin pastes into Entra. */
@@ -96,7 +100,8 @@ const yearsFrom = (now: Date, years: number) => {
 
 function clientName(raw: string): string {
   const name = raw.trim();
-  if (name === "") throw new OperationError(400, "an OAuth client needs a name (for example entra-provisioning)", "name");
+  if (name === "")
+    throw new OperationError(400, "an OAuth client needs a name (for example entra-provisioning)", "name");
   if (name.length > 100) throw new OperationError(400, "an OAuth client's name is at most 100 characters", "name");
   return name;
 }
@@ -115,15 +120,27 @@ function lifetime(minutes: number | undefined): number {
 function secretYears(years: number | undefined): number {
   const y = years ?? SECRET_YEARS.default;
   if (!Number.isInteger(y) || y < SECRET_YEARS.min || y > SECRET_YEARS.max)
-    throw new OperationError(400, `a client secret lasts ${SECRET_YEARS.min} to ${SECRET_YEARS.max} whole years (got ${years})`, "lifetimeYears");
+    throw new OperationError(
+      400,
+      `a client secret lasts ${SECRET_YEARS.min} to ${SECRET_YEARS.max} whole years (got ${years})`,
+      "lifetimeYears",
+    );
   return y;
 }
 
 const notFound = (ctx: OperationContext, clientId: string) =>
-  new OperationError(404, `tenant ${ctx.tenantId} has no OAuth client ${clientId} (see: oauth client list --tenant ${ctx.tenantId})`, "clientId");
+  new OperationError(
+    404,
+    `tenant ${ctx.tenantId} has no OAuth client ${clientId} (see: oauth client list --tenant ${ctx.tenantId})`,
+    "clientId",
+  );
 
 /** Runs a client change, turning the store's "no such client" into a 404 that names the tenant. */
-async function changeClient(ctx: OperationContext, clientId: string, change: Parameters<Services["oauth"]["change"]>[2]): Promise<ClientInfo> {
+async function changeClient(
+  ctx: OperationContext,
+  clientId: string,
+  change: Parameters<Services["oauth"]["change"]>[2],
+): Promise<ClientInfo> {
   const record = await ctx.services.oauth.change(ctx.tenantId, clientId, change).catch((error: unknown) => {
     throw error instanceof NotFoundError ? notFound(ctx, clientId) : error;
   });
@@ -143,10 +160,18 @@ export async function createOAuthClient(
     ctx,
     { operation: "oauth-client-create", resourceType: "OAuthClient" },
     async (trail) => {
-      const { client, secret } = await ctx.services.oauth.createClient(ctx.tenantId, { name, accessTokenLifetimeMinutes: minutes, secretExpiresAt }, ctx.now);
+      const { client, secret } = await ctx.services.oauth.createClient(
+        ctx.tenantId,
+        { name, accessTokenLifetimeMinutes: minutes, secretExpiresAt },
+        ctx.now,
+      );
       trail.resourceId = client.id;
       trail.changedAttributes = ["name", "accessTokenLifetimeMinutes", "secrets"];
-      return { client: clientInfo(client, ctx.now), clientSecret: secret, secretExpiresAt: secretExpiresAt.toISOString() };
+      return {
+        client: clientInfo(client, ctx.now),
+        clientSecret: secret,
+        secretExpiresAt: secretExpiresAt.toISOString(),
+      };
     },
     () => 201,
   );
@@ -170,15 +195,18 @@ export async function addOAuthSecret(
     { operation: "oauth-secret-add", resourceType: "OAuthClient", resourceId: clientId },
     async (trail) => {
       const refuseRevoked = (doc: { revokedAt?: string }) => {
-        if (doc.revokedAt) throw new OperationError(409, `OAuth client ${clientId} is revoked; create a new client`, "clientId");
+        if (doc.revokedAt)
+          throw new OperationError(409, `OAuth client ${clientId} is revoked; create a new client`, "clientId");
       };
       const {
         client: record,
         secret,
         secretId,
-      } = await ctx.services.oauth.addSecret(ctx.tenantId, clientId, expiresAt, ctx.now, refuseRevoked).catch((error: unknown) => {
-        throw error instanceof NotFoundError ? notFound(ctx, clientId) : error;
-      });
+      } = await ctx.services.oauth
+        .addSecret(ctx.tenantId, clientId, expiresAt, ctx.now, refuseRevoked)
+        .catch((error: unknown) => {
+          throw error instanceof NotFoundError ? notFound(ctx, clientId) : error;
+        });
       trail.changedAttributes = ["secrets"];
       const client = clientInfo(record, ctx.now);
       return { client, clientSecret: secret, secret: client.secrets.find((s) => s.id === secretId)! };
@@ -188,31 +216,45 @@ export async function addOAuthSecret(
 }
 
 /** Revokes one secret: tokens issued from it stop working within 5 seconds everywhere. */
-export async function revokeOAuthSecret(ctx: OperationContext, clientId: string, secretId: string): Promise<ClientInfo> {
+export async function revokeOAuthSecret(
+  ctx: OperationContext,
+  clientId: string,
+  secretId: string,
+): Promise<ClientInfo> {
   await requireTenant(ctx.services, ctx.tenantId);
-  return logged(ctx, { operation: "oauth-secret-revoke", resourceType: "OAuthClient", resourceId: clientId }, async (trail) => {
-    trail.changedAttributes = ["secrets"];
-    const stamp = ctx.now.toISOString();
-    const client = await changeClient(ctx, clientId, (doc) => {
-      const secret = doc.secrets.find((s) => s.id === secretId);
-      if (!secret) throw new OperationError(404, `OAuth client ${clientId} has no secret ${secretId}`, "secretId");
-      if (secret.revokedAt) return doc;
-      return { ...doc, secrets: doc.secrets.map((s) => (s.id === secretId ? { ...s, revokedAt: stamp } : s)) };
-    });
-    ctx.services.oauth.forgetClient(clientId);
-    return client;
-  });
+  return logged(
+    ctx,
+    { operation: "oauth-secret-revoke", resourceType: "OAuthClient", resourceId: clientId },
+    async (trail) => {
+      trail.changedAttributes = ["secrets"];
+      const stamp = ctx.now.toISOString();
+      const client = await changeClient(ctx, clientId, (doc) => {
+        const secret = doc.secrets.find((s) => s.id === secretId);
+        if (!secret) throw new OperationError(404, `OAuth client ${clientId} has no secret ${secretId}`, "secretId");
+        if (secret.revokedAt) return doc;
+        return { ...doc, secrets: doc.secrets.map((s) => (s.id === secretId ? { ...s, revokedAt: stamp } : s)) };
+      });
+      ctx.services.oauth.forgetClient(clientId);
+      return client;
+    },
+  );
 }
 
 /** Revokes a client: every token issued to it stops working within 5 seconds, and it gets no more. */
 export async function revokeOAuthClient(ctx: OperationContext, clientId: string): Promise<ClientInfo> {
   await requireTenant(ctx.services, ctx.tenantId);
-  return logged(ctx, { operation: "oauth-client-revoke", resourceType: "OAuthClient", resourceId: clientId }, async (trail) => {
-    trail.changedAttributes = ["revokedAt"];
-    const client = await changeClient(ctx, clientId, (doc) => (doc.revokedAt ? doc : { ...doc, revokedAt: ctx.now.toISOString() }));
-    ctx.services.oauth.forgetClient(clientId);
-    return client;
-  });
+  return logged(
+    ctx,
+    { operation: "oauth-client-revoke", resourceType: "OAuthClient", resourceId: clientId },
+    async (trail) => {
+      trail.changedAttributes = ["revokedAt"];
+      const client = await changeClient(ctx, clientId, (doc) =>
+        doc.revokedAt ? doc : { ...doc, revokedAt: ctx.now.toISOString() },
+      );
+      ctx.services.oauth.forgetClient(clientId);
+      return client;
+    },
+  );
 }
 
 /**
@@ -235,43 +277,75 @@ export async function addFederatedCredential(
     );
   const subject = input.subject.trim();
   if (issuer.kind === "entra" ? !isGuid(subject) : subject === "" || subject.length > 200)
-    throw new OperationError(400, `the subject is the workload identity's object ID, a GUID (got "${subject.slice(0, 100)}")`, "subject");
-  const audiences = [...new Set((input.audiences ?? [`api://${clientId}`, clientId]).map((a) => a.trim()).filter((a) => a !== ""))];
+    throw new OperationError(
+      400,
+      `the subject is the workload identity's object ID, a GUID (got "${subject.slice(0, 100)}")`,
+      "subject",
+    );
+  const audiences = [
+    ...new Set((input.audiences ?? [`api://${clientId}`, clientId]).map((a) => a.trim()).filter((a) => a !== "")),
+  ];
   if (audiences.length === 0 || audiences.length > 5 || audiences.some((a) => a.length > 200))
     throw new OperationError(400, `give 1 to 5 audiences, such as api://${clientId} and ${clientId}`, "audiences");
-  return logged(ctx, { operation: "oauth-federation-add", resourceType: "OAuthClient", resourceId: clientId }, async (trail) => {
-    trail.changedAttributes = ["federatedCredentials"];
-    const record: FederatedRecord = {
-      id: `fic_${randomBytes(9).toString("base64url")}`,
-      issuer: issuer.issuer,
-      ...(issuer.kind === "entra" ? { entraTenantId: issuer.tenantId } : {}),
-      subject: issuer.kind === "entra" ? subject.toLowerCase() : subject,
-      audiences,
-      createdAt: ctx.now.toISOString(),
-    };
-    return changeClient(ctx, clientId, (doc) => {
-      if (doc.revokedAt) throw new OperationError(409, `OAuth client ${clientId} is revoked; create a new client`, "clientId");
-      if (doc.federated.some((f) => f.issuer === record.issuer && f.subject.toLowerCase() === record.subject.toLowerCase()))
-        throw new OperationError(409, `OAuth client ${clientId} already trusts subject ${record.subject} of ${record.issuer}`, "subject");
-      if (doc.federated.length >= 20) throw new OperationError(422, "an OAuth client has at most 20 federated credentials", "federatedCredentials");
-      return { ...doc, federated: [...doc.federated, record] };
-    });
-  });
+  return logged(
+    ctx,
+    { operation: "oauth-federation-add", resourceType: "OAuthClient", resourceId: clientId },
+    async (trail) => {
+      trail.changedAttributes = ["federatedCredentials"];
+      const record: FederatedRecord = {
+        id: `fic_${randomBytes(9).toString("base64url")}`,
+        issuer: issuer.issuer,
+        ...(issuer.kind === "entra" ? { entraTenantId: issuer.tenantId } : {}),
+        subject: issuer.kind === "entra" ? subject.toLowerCase() : subject,
+        audiences,
+        createdAt: ctx.now.toISOString(),
+      };
+      return changeClient(ctx, clientId, (doc) => {
+        if (doc.revokedAt)
+          throw new OperationError(409, `OAuth client ${clientId} is revoked; create a new client`, "clientId");
+        if (
+          doc.federated.some(
+            (f) => f.issuer === record.issuer && f.subject.toLowerCase() === record.subject.toLowerCase(),
+          )
+        )
+          throw new OperationError(
+            409,
+            `OAuth client ${clientId} already trusts subject ${record.subject} of ${record.issuer}`,
+            "subject",
+          );
+        if (doc.federated.length >= 20)
+          throw new OperationError(422, "an OAuth client has at most 20 federated credentials", "federatedCredentials");
+        return { ...doc, federated: [...doc.federated, record] };
+      });
+    },
+  );
 }
 
 /** Removes a federated credential: tokens issued through it stop working within 5 seconds. */
-export async function removeFederatedCredential(ctx: OperationContext, clientId: string, credentialId: string): Promise<ClientInfo> {
+export async function removeFederatedCredential(
+  ctx: OperationContext,
+  clientId: string,
+  credentialId: string,
+): Promise<ClientInfo> {
   await requireTenant(ctx.services, ctx.tenantId);
-  return logged(ctx, { operation: "oauth-federation-remove", resourceType: "OAuthClient", resourceId: clientId }, async (trail) => {
-    trail.changedAttributes = ["federatedCredentials"];
-    const client = await changeClient(ctx, clientId, (doc) => {
-      if (!doc.federated.some((f) => f.id === credentialId))
-        throw new OperationError(404, `OAuth client ${clientId} has no federated credential ${credentialId}`, "credentialId");
-      return { ...doc, federated: doc.federated.filter((f) => f.id !== credentialId) };
-    });
-    ctx.services.oauth.forgetClient(clientId);
-    return client;
-  });
+  return logged(
+    ctx,
+    { operation: "oauth-federation-remove", resourceType: "OAuthClient", resourceId: clientId },
+    async (trail) => {
+      trail.changedAttributes = ["federatedCredentials"];
+      const client = await changeClient(ctx, clientId, (doc) => {
+        if (!doc.federated.some((f) => f.id === credentialId))
+          throw new OperationError(
+            404,
+            `OAuth client ${clientId} has no federated credential ${credentialId}`,
+            "credentialId",
+          );
+        return { ...doc, federated: doc.federated.filter((f) => f.id !== credentialId) };
+      });
+      ctx.services.oauth.forgetClient(clientId);
+      return client;
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -282,7 +356,13 @@ export class OAuthError extends Error {
   override readonly name = "OAuthError";
   constructor(
     readonly error:
-      "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope" | "temporarily_unavailable",
+      | "invalid_request"
+      | "invalid_client"
+      | "invalid_grant"
+      | "unauthorized_client"
+      | "unsupported_grant_type"
+      | "invalid_scope"
+      | "temporarily_unavailable",
     readonly description: string,
     readonly status = error === "invalid_client" ? 401 : error === "temporarily_unavailable" ? 503 : 400,
     readonly retryAfterSeconds?: number,
@@ -327,7 +407,12 @@ async function authenticateClient(
   services: Services,
   req: TokenRequest,
   now: Date,
-): Promise<{ client: TokenClient; credentialId: string; via: "secret" | "assertion"; assertionJti?: { issuer: string; jti: string; expiresAt: Date } }> {
+): Promise<{
+  client: TokenClient;
+  credentialId: string;
+  via: "secret" | "assertion";
+  assertionJti?: { issuer: string; jti: string; expiresAt: Date };
+}> {
   const hasSecret = req.basic !== undefined || req.clientSecret !== undefined;
   const hasAssertion = req.assertion !== undefined || req.assertionType !== undefined;
   if (hasSecret && hasAssertion)
@@ -336,9 +421,15 @@ async function authenticateClient(
       "Send either a client secret or a client_assertion, not both (RFC 6749 §2.3: one authentication method per request).",
     );
   if (req.basic && req.clientId !== undefined && req.clientId !== req.basic.clientId)
-    throw new OAuthError("invalid_request", "The client_id in the body differs from the one in the Authorization header.");
+    throw new OAuthError(
+      "invalid_request",
+      "The client_id in the body differs from the one in the Authorization header.",
+    );
   if (req.basic && req.clientSecret !== undefined && req.clientSecret !== req.basic.clientSecret)
-    throw new OAuthError("invalid_client", "The client secret in the body differs from the one in the Authorization header.");
+    throw new OAuthError(
+      "invalid_client",
+      "The client secret in the body differs from the one in the Authorization header.",
+    );
   const clientId = req.basic?.clientId ?? req.clientId;
   if (!clientId) {
     throw new OAuthError(
@@ -348,8 +439,12 @@ async function authenticateClient(
   }
   if (hasAssertion) {
     if (req.assertionType !== JWT_BEARER)
-      throw new OAuthError("invalid_request", `client_assertion_type must be ${JWT_BEARER} (got ${quoted(req.assertionType ?? "", 100)}).`);
-    if (!req.assertion) throw new OAuthError("invalid_request", "client_assertion is empty: send the workload identity's token.");
+      throw new OAuthError(
+        "invalid_request",
+        `client_assertion_type must be ${JWT_BEARER} (got ${quoted(req.assertionType ?? "", 100)}).`,
+      );
+    if (!req.assertion)
+      throw new OAuthError("invalid_request", "client_assertion is empty: send the workload identity's token.");
   } else if (!req.basic && !req.clientSecret) {
     throw new OAuthError(
       "invalid_client",
@@ -357,7 +452,10 @@ async function authenticateClient(
     );
   }
   const found = await services.oauth.client(clientId);
-  const client: TokenClient | undefined = found && { info: clientInfo(found.client, now), federated: found.client.federated };
+  const client: TokenClient | undefined = found && {
+    info: clientInfo(found.client, now),
+    federated: found.client.federated,
+  };
   if (!found || !client || client.info.status === "revoked") {
     throw new OAuthError(
       "invalid_client",
@@ -383,16 +481,24 @@ async function authenticateClient(
   let keys = keysOf.get(services);
   if (!keys) keysOf.set(services, (keys = new IssuerKeys()));
   try {
-    const verified = await verifyAssertion(req.assertion!, { credentials: client.federated, devIssuer: services.config.oauth.devIssuer, keys, now });
+    const verified = await verifyAssertion(req.assertion!, {
+      credentials: client.federated,
+      devIssuer: services.config.oauth.devIssuer,
+      keys,
+      now,
+    });
     return {
       client,
       credentialId: verified.credentialId,
       via: "assertion",
-      ...(verified.jti ? { assertionJti: { issuer: verified.issuer, jti: verified.jti, expiresAt: verified.expiresAt } } : {}),
+      ...(verified.jti
+        ? { assertionJti: { issuer: verified.issuer, jti: verified.jti, expiresAt: verified.expiresAt } }
+        : {}),
     };
   } catch (error) {
     if (!(error instanceof AssertionError)) throw error;
-    if (error.code === "keys_unavailable") throw Object.assign(new OAuthError("temporarily_unavailable", error.message, 503, 5), { client });
+    if (error.code === "keys_unavailable")
+      throw Object.assign(new OAuthError("temporarily_unavailable", error.message, 503, 5), { client });
     throw Object.assign(new OAuthError("invalid_client", error.message), { client });
   }
 }
@@ -421,17 +527,27 @@ export async function issueAccessToken(
   /** Called once the client has authenticated, before a token is issued: the per-client rate limit (throws OAuthError). */
   admit: (clientId: string) => void = () => {},
 ): Promise<TokenResponse> {
-  if (!req.grantType) throw new OAuthError("invalid_request", "grant_type is missing: send grant_type=client_credentials.");
+  if (!req.grantType)
+    throw new OAuthError("invalid_request", "grant_type is missing: send grant_type=client_credentials.");
   let authenticated: Awaited<ReturnType<typeof authenticateClient>> | undefined;
   try {
     authenticated = await authenticateClient(services, req, now);
     if (req.grantType !== "client_credentials")
-      throw new OAuthError("unsupported_grant_type", `This token endpoint supports only grant_type=client_credentials (got ${quoted(req.grantType)}).`);
+      throw new OAuthError(
+        "unsupported_grant_type",
+        `This token endpoint supports only grant_type=client_credentials (got ${quoted(req.grantType)}).`,
+      );
     checkScope(req.scope);
     const { client, credentialId, assertionJti } = authenticated;
     // A spent assertion is refused before it can count against the client's budget.
-    if (assertionJti && !(await services.oauth.rememberAssertion(assertionJti.issuer, assertionJti.jti, assertionJti.expiresAt, now)))
-      throw new OAuthError("invalid_grant", "This client_assertion was already used (its jti is spent); request a new token from the identity provider.");
+    if (
+      assertionJti &&
+      !(await services.oauth.rememberAssertion(assertionJti.issuer, assertionJti.jti, assertionJti.expiresAt, now))
+    )
+      throw new OAuthError(
+        "invalid_grant",
+        "This client_assertion was already used (its jti is spent); request a new token from the identity provider.",
+      );
     admit(client.info.clientId);
     const lifetimeSeconds = client.info.accessTokenLifetimeMinutes * 60;
     const issued = await services.oauth.issueAccessToken(
@@ -441,7 +557,9 @@ export async function issueAccessToken(
       now,
     );
     if (!(await services.oauth.recordUse(client.info.clientId, credentialId, now)))
-      services.report(`Could not record the last use of a credential of OAuth client ${client.info.clientId}; the token was issued.`);
+      services.report(
+        `Could not record the last use of a credential of OAuth client ${client.info.clientId}; the token was issued.`,
+      );
     await audit(
       services,
       client,
@@ -452,7 +570,8 @@ export async function issueAccessToken(
     return { access_token: issued.token, token_type: "Bearer", expires_in: lifetimeSeconds, scope: OAUTH_SCOPE };
   } catch (error) {
     const client = authenticated?.client ?? (error as { client?: TokenClient }).client;
-    if (client && error instanceof OAuthError) await audit(services, client, now, error.status, `${error.error}: ${error.description}`);
+    if (client && error instanceof OAuthError)
+      await audit(services, client, now, error.status, `${error.error}: ${error.description}`);
     throw error;
   }
 }
@@ -461,7 +580,13 @@ export async function issueAccessToken(
 const REFUSALS_LOGGED = { capacity: 10, perMinute: 6 } as const;
 const refusalLog = new WeakMap<Services, RateLimiter>();
 
-async function audit(services: Services, client: TokenClient, now: Date, status: number, detail: string): Promise<void> {
+async function audit(
+  services: Services,
+  client: TokenClient,
+  now: Date,
+  status: number,
+  detail: string,
+): Promise<void> {
   if (status >= 400) {
     let limiter = refusalLog.get(services);
     if (!limiter) refusalLog.set(services, (limiter = new RateLimiter(REFUSALS_LOGGED)));

@@ -20,7 +20,11 @@ import { strip, type ResourceDoc, type ResourceWrite, type StoredProduct } from 
 function writeEvent(draft: AuditDraft, before: ResourceDoc | undefined, next: ResourceDoc, deleted = false): OutboxDoc {
   const type = before?.kind ?? next.kind;
   return outboxDoc(
-    auditDoc(next.tenantId, draft, { resourceType: type, resourceId: next.id, ...describeWrite(type, before?.resource, next.resource, deleted) }),
+    auditDoc(next.tenantId, draft, {
+      resourceType: type,
+      resourceId: next.id,
+      ...describeWrite(type, before?.resource, next.resource, deleted),
+    }),
   );
 }
 
@@ -33,7 +37,14 @@ function productOf(
   given?: StoredProduct,
 ) {
   if (type !== "User") return {};
-  const product = given ?? (productAfterWrite(settings, before?.product as ProductUser | undefined, before?.resource, resource) as unknown as StoredProduct);
+  const product =
+    given ??
+    (productAfterWrite(
+      settings,
+      before?.product as ProductUser | undefined,
+      before?.resource,
+      resource,
+    ) as unknown as StoredProduct);
   return { product };
 }
 
@@ -61,7 +72,13 @@ export function planCreate(input: {
 }
 
 /** PUT (and a PATCH that changes attributes): the next version of `current`, guarded by its ETag. */
-export function planReplace(current: ResourceDoc, resource: WireResource, now: Date, settings: TenantSettings, draft?: AuditDraft): ResourceWrite {
+export function planReplace(
+  current: ResourceDoc,
+  resource: WireResource,
+  now: Date,
+  settings: TenantSettings,
+  draft?: AuditDraft,
+): ResourceWrite {
   const next: ResourceDoc = {
     ...strip(current),
     resource,

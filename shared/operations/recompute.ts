@@ -14,10 +14,16 @@ import { groupFacts, isActive, userProduct } from "./views.js";
  */
 
 /** A role rule provisioning could not carry out, in the provisioning log (status 409). */
-export const logConflict = (ctx: OperationContext, userId: string, detail: string) => new AuditTrail(ctx, "role-conflict", "User", userId).finish(409, detail);
+export const logConflict = (ctx: OperationContext, userId: string, detail: string) =>
+  new AuditTrail(ctx, "role-conflict", "User", userId).finish(409, detail);
 
 /** Writes the role a user's groups give it (the last active Admin keeps the role; the conflict is logged). */
-async function applyRole(ctx: OperationContext, settings: TenantSettings, user: ResourceDoc, groups: GroupFacts[]): Promise<void> {
+async function applyRole(
+  ctx: OperationContext,
+  settings: TenantSettings,
+  user: ResourceDoc,
+  groups: GroupFacts[],
+): Promise<void> {
   const { resources } = ctx.services;
   const admin = adminRole(settings);
   const current = userProduct(user, settings);
@@ -26,9 +32,17 @@ async function applyRole(ctx: OperationContext, settings: TenantSettings, user: 
   const otherAdmins = demotingAdmin && isActive(user) ? (await resources.countRole(ctx.tenantId, admin, true)) - 1 : 1;
   let next = nextRole(current, computed, settings, otherAdmins, ctx.now);
   if (next.role === current.role && JSON.stringify(next.source) === JSON.stringify(current.roleSource)) return;
-  const fields = () => (user.product ? { role: next.role, roleSource: next.source } : { ...current, role: next.role, roleSource: next.source });
+  const fields = () =>
+    user.product
+      ? { role: next.role, roleSource: next.source }
+      : { ...current, role: next.role, roleSource: next.source };
   await resources.setProductFields(ctx.tenantId, user, fields(), { ifMatch: true });
-  if (demotingAdmin && !next.conflict && isActive(user) && (await resources.countRole(ctx.tenantId, admin, true)) === 0) {
+  if (
+    demotingAdmin &&
+    !next.conflict &&
+    isActive(user) &&
+    (await resources.countRole(ctx.tenantId, admin, true)) === 0
+  ) {
     // Another Admin was demoted at the same moment: restore this one rather than leave none.
     next = nextRole(current, computed, settings, 0, ctx.now);
     await resources.setProductFields(ctx.tenantId, user, fields());
@@ -44,12 +58,18 @@ async function applyRole(ctx: OperationContext, settings: TenantSettings, user: 
  * already right, or "careful" when the change demotes an Admin (the last-Admin rule counts
  * Admins first, so applyRole does it one user at a time).
  */
-function plainRoleChange(ctx: OperationContext, settings: TenantSettings, user: ResourceDoc, groups: GroupFacts[]): StoredProduct | undefined | "careful" {
+function plainRoleChange(
+  ctx: OperationContext,
+  settings: TenantSettings,
+  user: ResourceDoc,
+  groups: GroupFacts[],
+): StoredProduct | undefined | "careful" {
   const current = userProduct(user, settings);
   const computed = computeRole(groups, settings);
   if (current.role === adminRole(settings) && computed.role !== current.role) return "careful";
   const next = nextRole(current, computed, settings, 1, ctx.now);
-  if (next.role === current.role && JSON.stringify(next.source) === JSON.stringify(current.roleSource)) return undefined;
+  if (next.role === current.role && JSON.stringify(next.source) === JSON.stringify(current.roleSource))
+    return undefined;
   return { ...(user.product ?? current), role: next.role, roleSource: next.source };
 }
 
@@ -82,7 +102,9 @@ export async function recomputeRoles(
     return settings;
   }
   const groupsOf = await options.groupsOf();
-  const known = new Map((await resources.getMany(ctx.tenantId, "Group", [...new Set([...groupsOf.values()].flat())])).map((g) => [g.id, g]));
+  const known = new Map(
+    (await resources.getMany(ctx.tenantId, "Group", [...new Set([...groupsOf.values()].flat())])).map((g) => [g.id, g]),
+  );
   const groupsOfUser = (user: ResourceDoc) =>
     (groupsOf.get(user.id) ?? [])
       .filter((id) => id !== options.withoutGroup)
@@ -111,7 +133,13 @@ export async function recomputeRoles(
  * concurrent recompute that saw other groups makes this one read the user and its groups again
  * (up to 5 times). `groups`: the user's groups when the caller has read them already.
  */
-async function recomputeOne(ctx: OperationContext, settings: TenantSettings, first: ResourceDoc, withoutGroup?: string, groups?: GroupFacts[]): Promise<void> {
+async function recomputeOne(
+  ctx: OperationContext,
+  settings: TenantSettings,
+  first: ResourceDoc,
+  withoutGroup?: string,
+  groups?: GroupFacts[],
+): Promise<void> {
   const { resources, memberships } = ctx.services;
   for (let attempt = 1, user: ResourceDoc | undefined = first; user; attempt++) {
     const given = attempt === 1 ? groups : undefined;

@@ -76,7 +76,13 @@ export function patchDialectOf(body: unknown, rfcFlag = false): "default" | "rfc
   if (
     ops.some((o) => {
       const v = op(o).value;
-      return !op(o).path && v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).some((k) => k.includes(".") && !k.startsWith("urn:"));
+      return (
+        !op(o).path &&
+        v &&
+        typeof v === "object" &&
+        !Array.isArray(v) &&
+        Object.keys(v).some((k) => k.includes(".") && !k.startsWith("urn:"))
+      );
     })
   )
     return "rfc";
@@ -85,14 +91,21 @@ export function patchDialectOf(body: unknown, rfcFlag = false): "default" | "rfc
   return lower && !stringBooleans ? "rfc" : "default";
 }
 
-function render(ctx: OperationContext, type: ResourceTypeName, doc: ResourceDoc, projection: Projection, related?: Related[]): WireResource {
+function render(
+  ctx: OperationContext,
+  type: ResourceTypeName,
+  doc: ResourceDoc,
+  projection: Projection,
+  related?: Related[],
+): WireResource {
   const resource = type === "User" ? withManagerRef(doc.resource, ctx.baseUrl) : doc.resource;
   return project(toScimResource(resource, metaOf(doc), type, ctx.baseUrl, related), projection);
 }
 
 /** 412 unless the client's If-Match (RFC 7232) names the version of the document as loaded. */
 function checkVersion(doc: ResourceDoc, ifMatch: string | undefined): void {
-  if (!ifMatchHolds(ifMatch, versionOf(doc))) throw new PreconditionFailedError(`${doc.kind} ${doc.id}`, ifMatch, versionOf(doc));
+  if (!ifMatchHolds(ifMatch, versionOf(doc)))
+    throw new PreconditionFailedError(`${doc.kind} ${doc.id}`, ifMatch, versionOf(doc));
 }
 
 /** A User's manager that a write sets anew (RFC 7643 §4.3); one it leaves as it was is not read again. */
@@ -105,7 +118,12 @@ function newManager(type: ResourceTypeName, next: WireResource, before?: WireRes
  * Loads the members a write adds and the manager it sets, in one bulk read, and checks them
  * (scim/references.ts) before anything is written. A failed read is an error, never "unknown".
  */
-async function checkReferences(ctx: OperationContext, groupId: string, members: string[], manager: string | undefined): Promise<void> {
+async function checkReferences(
+  ctx: OperationContext,
+  groupId: string,
+  members: string[],
+  manager: string | undefined,
+): Promise<void> {
   const ids = [...members, ...(manager === undefined ? [] : [manager])];
   if (ids.length === 0) return;
   const found = await ctx.services.resources.readMany(ctx.tenantId, ids);
@@ -156,18 +174,27 @@ async function resultOf(
   const out = { kind, id: doc.id, version: metaOf(doc).version };
   if (!request.projection) return out;
   const type = doc.kind as ResourceTypeName;
-  const related = known ? known.map((id) => ({ id })) : (await relatedOf(ctx, type, [doc], request.projection))?.get(doc.id);
+  const related = known
+    ? known.map((id) => ({ id }))
+    : (await relatedOf(ctx, type, [doc], request.projection))?.get(doc.id);
   return { ...out, resource: render(ctx, type, doc, request.projection, related) };
 }
 
 /** Membership changes and what follows from them (roles); the log records the counts. `settings`: read fresh by the caller's load. */
-async function changeMembers(ctx: OperationContext, trail: AuditTrail, group: ResourceDoc, change: MemberChange, settings?: TenantSettings) {
+async function changeMembers(
+  ctx: OperationContext,
+  trail: AuditTrail,
+  group: ResourceDoc,
+  change: MemberChange,
+  settings?: TenantSettings,
+) {
   const { settings: latest, ...counts } = await changeMembership(ctx, group, change, settings);
   trail.members = counts;
   trail.settings = latest;
 }
 
-const sameFacts = (a: GroupFacts, b: GroupFacts) => a.id === b.id && a.displayName === b.displayName && a.externalId === b.externalId;
+const sameFacts = (a: GroupFacts, b: GroupFacts) =>
+  a.id === b.id && a.displayName === b.displayName && a.externalId === b.externalId;
 
 /**
  * After a write to a group: a pending mapping that already named the group before the write is
@@ -177,7 +204,12 @@ const sameFacts = (a: GroupFacts, b: GroupFacts) => a.id === b.id && a.displayNa
  * fresh (a mapping saved meanwhile is seen). A write that leaves both as they were (a member
  * change) cannot change which mappings match, whatever the settings say, so nothing is read.
  */
-async function afterGroupChange(ctx: OperationContext, before: ResourceDoc, after: ResourceDoc, loaded: TenantSettings): Promise<void> {
+async function afterGroupChange(
+  ctx: OperationContext,
+  before: ResourceDoc,
+  after: ResourceDoc,
+  loaded: TenantSettings,
+): Promise<void> {
   const facts = groupFacts(before);
   const waiting = [...loaded.roleMappings, ...loaded.teamMappings].some((m) => pendingMatches(m.group, facts));
   if (waiting && (await bindArrivedGroup(ctx, before))) {
@@ -195,11 +227,18 @@ async function afterGroupChange(ctx: OperationContext, before: ResourceDoc, afte
  * then: a failure here is reported, not answered (every API call re-checks the user anyway).
  */
 async function endSessions(ctx: OperationContext, userId: string): Promise<void> {
-  await endUserSessions(ctx.services.sessions, ctx.tenantId, userId).catch((e) => ctx.services.report("Could not end the sessions of a disconnected user", e));
+  await endUserSessions(ctx.services.sessions, ctx.tenantId, userId).catch((e) =>
+    ctx.services.report("Could not end the sessions of a disconnected user", e),
+  );
 }
 
 /** A page of resources as served, with what the projection asks of their memberships. */
-async function renderPage(ctx: OperationContext, type: ResourceTypeName, docs: ResourceDoc[], projection: Projection): Promise<WireResource[]> {
+async function renderPage(
+  ctx: OperationContext,
+  type: ResourceTypeName,
+  docs: ResourceDoc[],
+  projection: Projection,
+): Promise<WireResource[]> {
   const related = await relatedOf(ctx, type, docs, projection);
   return docs.map((doc) => render(ctx, type, doc, projection, related?.get(doc.id)));
 }
@@ -213,11 +252,18 @@ const cursorStart = (ctx: OperationContext, params: ListParams, binding: string)
  * 9865), whose `nextCursor` says where the next page starts (after the last id, or for a sorted
  * list at a position) and is bound to this tenant and query.
  */
-export async function listResources(ctx: OperationContext, type: ResourceTypeName, params: ListParams): Promise<ScimOutcome> {
+export async function listResources(
+  ctx: OperationContext,
+  type: ResourceTypeName,
+  params: ListParams,
+): Promise<ScimOutcome> {
   const store = ctx.services.resources;
   if (params.cursor === undefined) {
     const { total, docs } = await store.query(ctx.tenantId, type, params);
-    return { status: 200, body: listResponse(await renderPage(ctx, type, docs, params.projection), total, params.startIndex) };
+    return {
+      status: 200,
+      body: listResponse(await renderPage(ctx, type, docs, params.projection), total, params.startIndex),
+    };
   }
   const binding = queryBinding(ctx.tenantId, type, params);
   const at = cursorStart(ctx, params, binding);
@@ -226,7 +272,10 @@ export async function listResources(ctx: OperationContext, type: ResourceTypeNam
     startIndex: at.position + 1,
     ...(params.sortBy ? {} : { after: at.after }),
   });
-  const next = more && docs.length > 0 ? encodeCursor(binding, { position: at.position + docs.length, after: docs[docs.length - 1]!.id }, ctx.now) : undefined;
+  const next =
+    more && docs.length > 0
+      ? encodeCursor(binding, { position: at.position + docs.length, after: docs[docs.length - 1]!.id }, ctx.now)
+      : undefined;
   return { status: 200, body: cursorListResponse(await renderPage(ctx, type, docs, params.projection), total, next) };
 }
 
@@ -235,7 +284,10 @@ export async function listResources(ctx: OperationContext, type: ResourceTypeNam
  * schema cannot answer the request (a filter on userName for Groups) contributes nothing; a
  * request neither type can answer is that error.
  */
-export async function searchAll(ctx: OperationContext, paramsFor: (type: ResourceTypeName) => Promise<ListParams>): Promise<ScimOutcome> {
+export async function searchAll(
+  ctx: OperationContext,
+  paramsFor: (type: ResourceTypeName) => Promise<ListParams>,
+): Promise<ScimOutcome> {
   const { resources } = ctx.services;
   const parts: { type: ResourceTypeName; params: ListParams; total: number }[] = [];
   let refusal: unknown;
@@ -270,11 +322,18 @@ export async function searchAll(ctx: OperationContext, paramsFor: (type: Resourc
  * Root `/.search` with a cursor (RFC 9865 §3): Users, then Groups. The cursor names the type the
  * next page continues in and the position in it; a page that ends a type continues with the next.
  */
-async function searchAllByCursor(ctx: OperationContext, parts: { type: ResourceTypeName; params: ListParams; total: number }[]): Promise<ScimOutcome> {
+async function searchAllByCursor(
+  ctx: OperationContext,
+  parts: { type: ResourceTypeName; params: ListParams; total: number }[],
+): Promise<ScimOutcome> {
   const binding = queryBinding(ctx.tenantId, "root", parts[0]!.params);
   const at = cursorStart(ctx, parts[0]!.params, binding);
   const first = at.type === undefined ? 0 : parts.findIndex((p) => p.type === at.type);
-  if (first < 0) throw badRequest("invalidCursor", `'cursor' continues in ${at.type}s, which this search does not list; start again with an empty cursor.`);
+  if (first < 0)
+    throw badRequest(
+      "invalidCursor",
+      `'cursor' continues in ${at.type}s, which this search does not list; start again with an empty cursor.`,
+    );
   const count = parts[0]!.params.count;
   const page: WireResource[] = [];
   let next: CursorPosition | undefined;
@@ -288,7 +347,8 @@ async function searchAllByCursor(ctx: OperationContext, parts: { type: ResourceT
       ...(params.sortBy ? {} : { after: from.after }),
     });
     page.push(...(await renderPage(ctx, type, docs, params.projection)));
-    if (more && docs.length > 0) next = { type, position: from.position + docs.length, after: docs[docs.length - 1]!.id };
+    if (more && docs.length > 0)
+      next = { type, position: from.position + docs.length, after: docs[docs.length - 1]!.id };
     else if (page.length === count) {
       const rest = parts.slice(i + 1).find((p) => p.total > 0);
       if (rest) next = { type: rest.type, position: 0 };
@@ -331,7 +391,17 @@ export async function createResource(
   const doc = await withRetry(
     `creating a ${type}`,
     async () => undefined,
-    () => planCreate({ tenantId: ctx.tenantId, id: randomUUID(), now: ctx.now, type, resource, settings, product: options.product, draft }),
+    () =>
+      planCreate({
+        tenantId: ctx.tenantId,
+        id: randomUUID(),
+        now: ctx.now,
+        type,
+        resource,
+        settings,
+        product: options.product,
+        draft,
+      }),
     (write) => ctx.services.resources.write(write),
   );
   trail.resourceId = doc.id;
@@ -435,10 +505,17 @@ export async function patchResource(
     if (wrote && draft) trail.landed();
     trail.describe(current.resource, doc.resource);
   } else checkVersion(current, request.ifMatch);
-  if (delta && !wrote) doc = await store.touch(ctx.tenantId, type, current.id, ctx.now, request.ifMatch ? current : undefined);
+  if (delta && !wrote)
+    doc = await store.touch(ctx.tenantId, type, current.id, ctx.now, request.ifMatch ? current : undefined);
   if (delta) {
     trail.changedAttributes.push("members");
-    await changeMembers(ctx, trail, doc, delta.kind === "replace" ? { replace: delta.ids } : { add: delta.add, remove: delta.remove }, settings);
+    await changeMembers(
+      ctx,
+      trail,
+      doc,
+      delta.kind === "replace" ? { replace: delta.ids } : { add: delta.add, remove: delta.remove },
+      settings,
+    );
   }
   if (type === "Group") await afterGroupChange(ctx, current, doc, trail.settings ?? settings);
   else if (doc.resource.active === false) {
@@ -488,7 +565,10 @@ export async function deleteResource(
     related.map((r) => r.id),
   );
   const draft = trail.draftWith(request.status, settings);
-  const retention = type === "User" ? { retentionSeconds: deletedUserTtlSeconds(settings), formerGroups: related.map((r) => r.other) } : {};
+  const retention =
+    type === "User"
+      ? { retentionSeconds: deletedUserTtlSeconds(settings), formerGroups: related.map((r) => r.other) }
+      : {};
   await withRetry(
     `deleting ${type} ${id}`,
     load,
@@ -521,7 +601,12 @@ export async function deleteResource(
  * small group (deleted inline as before). A group already gone whose memberships are many (a
  * retried DELETE) gets its job started again, and answers 404.
  */
-async function deleteLargeGroup(ctx: OperationContext, trail: AuditTrail, id: string, request: WriteRequest): Promise<WriteResult | undefined> {
+async function deleteLargeGroup(
+  ctx: OperationContext,
+  trail: AuditTrail,
+  id: string,
+  request: WriteRequest,
+): Promise<WriteResult | undefined> {
   const { ifMatch } = request;
   const { resources, jobs } = ctx.services;
   const limit = ctx.services.config.jobs.inlineMembers;
@@ -531,8 +616,16 @@ async function deleteLargeGroup(ctx: OperationContext, trail: AuditTrail, id: st
     requireQueue(ctx.services);
     const group = await resources.get(ctx.tenantId, "Group", id);
     if (!group) {
-      const gone: ResourceDoc = { id, tenantId: ctx.tenantId, kind: "Group", resource: {}, meta: { created: "", lastModified: "" } };
-      const job = (await jobs.get(ctx.tenantId, deleteJobId(id))) ?? (await jobs.create(newJob(ctx, "delete-group", gone, "delete", true)));
+      const gone: ResourceDoc = {
+        id,
+        tenantId: ctx.tenantId,
+        kind: "Group",
+        resource: {},
+        meta: { created: "", lastModified: "" },
+      };
+      const job =
+        (await jobs.get(ctx.tenantId, deleteJobId(id))) ??
+        (await jobs.create(newJob(ctx, "delete-group", gone, "delete", true)));
       if (job.state === "queued" || job.state === "running") await kickOff(ctx, job);
       throw new NotFoundError(`Group ${id}`);
     }
@@ -558,7 +651,8 @@ async function deleteLargeGroup(ctx: OperationContext, trail: AuditTrail, id: st
         });
       } catch (error) {
         // The group changed (or went) between the read and the batch: load it again, unless the client's If-Match pinned a version.
-        if ((error instanceof PreconditionFailedError || error instanceof NotFoundError) && !ifMatch) throw new StaleWriteError(`Group ${id}`);
+        if ((error instanceof PreconditionFailedError || error instanceof NotFoundError) && !ifMatch)
+          throw new StaleWriteError(`Group ${id}`);
         throw error;
       }
       return job;

@@ -1,4 +1,12 @@
-import { LIMITS, adminRole, canonicalRole, refKey, type GroupRef, type RoleMapping, type TenantSettings } from "../product/settings.js";
+import {
+  LIMITS,
+  adminRole,
+  canonicalRole,
+  refKey,
+  type GroupRef,
+  type RoleMapping,
+  type TenantSettings,
+} from "../product/settings.js";
 import { computeRole, nextRole, type RoleSource } from "../product/roles.js";
 import type { ResourceDoc } from "../store/resources.js";
 import type { JobDoc } from "../store/jobs.js";
@@ -7,7 +15,16 @@ import type { OperationContext } from "./context.js";
 import { OperationError } from "./errors.js";
 import { AuditTrail, logged } from "./audit-trail.js";
 import { logConflict, recomputeRoles } from "./recompute.js";
-import { bindPending, bindPendingLate, groupLabel, groupsNamed, mappedGroups, refsNamed, tenantSettings, updateSettings } from "./settings.js";
+import {
+  bindPending,
+  bindPendingLate,
+  groupLabel,
+  groupsNamed,
+  mappedGroups,
+  refsNamed,
+  tenantSettings,
+  updateSettings,
+} from "./settings.js";
 import { groupFacts, isActive, userProduct } from "./views.js";
 import type { RoleList, RoleMapped, RoleUnmapped } from "../contracts/admin-api.js";
 
@@ -18,7 +35,11 @@ export { recomputeRoles };
  * carries that out, since Entra is the source of truth, and flags it in the log so an admin of
  * the product can appoint another.
  */
-export async function flagLastAdmin(ctx: OperationContext, before: ResourceDoc, change: "disconnected" | "deleted"): Promise<void> {
+export async function flagLastAdmin(
+  ctx: OperationContext,
+  before: ResourceDoc,
+  change: "disconnected" | "deleted",
+): Promise<void> {
   const settings = await tenantSettings(ctx);
   const admin = adminRole(settings);
   if (userProduct(before, settings).role !== admin || !isActive(before)) return;
@@ -32,7 +53,11 @@ export async function flagLastAdmin(ctx: OperationContext, before: ResourceDoc, 
  * `jobs.inlineMembers` members (one bounded query tells), otherwise in a background job
  * (operations/jobs.ts). Returns the members recomputed inline, or the job.
  */
-export async function recomputeGroup(ctx: OperationContext, group: ResourceDoc, reason: string): Promise<{ recomputed: number; job?: JobDoc }> {
+export async function recomputeGroup(
+  ctx: OperationContext,
+  group: ResourceDoc,
+  reason: string,
+): Promise<{ recomputed: number; job?: JobDoc }> {
   const limit = ctx.services.config.jobs.inlineMembers;
   const probe = await ctx.services.jobs.memberPage(ctx.tenantId, group.id, undefined, limit + 1);
   if (probe.length <= limit) {
@@ -61,17 +86,26 @@ async function recomputeGroups(ctx: OperationContext, groups: ResourceDoc[], rea
 /** A group selector from a person: trimmed, not empty, not longer than a group name can be. */
 export function groupSelector(group: unknown): string {
   if (typeof group !== "string" || group.trim() === "")
-    throw new OperationError(400, "group is required: a group's id, displayName or Entra object ID (externalId)", "group");
+    throw new OperationError(
+      400,
+      "group is required: a group's id, displayName or Entra object ID (externalId)",
+      "group",
+    );
   const trimmed = group.trim();
   if (trimmed.length > LIMITS.groupName)
-    throw new OperationError(400, `group is at most ${LIMITS.groupName} characters (Entra's limit for a group name); got ${trimmed.length}`, "group");
+    throw new OperationError(
+      400,
+      `group is at most ${LIMITS.groupName} characters (Entra's limit for a group name); got ${trimmed.length}`,
+      "group",
+    );
   return trimmed;
 }
 
 /** The `pending` flag of a request: absent (false) or a boolean; 400 otherwise. */
 export function pendingFlag(value: unknown): boolean {
   if (value === undefined || value === null) return false;
-  if (typeof value !== "boolean") throw new OperationError(400, `pending must be true or false (got ${JSON.stringify(value)})`, "pending");
+  if (typeof value !== "boolean")
+    throw new OperationError(400, `pending must be true or false (got ${JSON.stringify(value)})`, "pending");
   return value;
 }
 
@@ -81,11 +115,19 @@ export function pendingFlag(value: unknown): boolean {
  * when a group is created with it. 404 for a name no group has without `pending` (a misspelling
  * must not pass silently); 409 for a selector that names several groups.
  */
-export async function mappingTarget(ctx: OperationContext, selector: string, pending = false): Promise<{ ref: GroupRef; group?: ResourceDoc }> {
+export async function mappingTarget(
+  ctx: OperationContext,
+  selector: string,
+  pending = false,
+): Promise<{ ref: GroupRef; group?: ResourceDoc }> {
   const groups = await groupsNamed(ctx, selector);
   if (groups.length > 1) {
     const names = groups.map((g) => `${String(g.resource.displayName)} (${g.id})`).join(", ");
-    throw new OperationError(409, `"${selector}" names ${groups.length} groups: ${names}. Map one of them by its id.`, "group");
+    throw new OperationError(
+      409,
+      `"${selector}" names ${groups.length} groups: ${names}. Map one of them by its id.`,
+      "group",
+    );
   }
   const group = groups[0];
   if (group) {
@@ -111,7 +153,10 @@ export async function bindArrivedGroup(ctx: OperationContext, group: ResourceDoc
   const trail = new AuditTrail(ctx, bound.roles.length ? "role-map" : "team-map", "Group", group.id);
   trail.name(group.resource);
   const name = String(group.resource.displayName);
-  trail.changedAttributes = [...bound.roles.map((r) => `roleMappings[${name}] = ${r}`), ...bound.teams.map((t) => `teamMappings[${name}] = ${t}`)];
+  trail.changedAttributes = [
+    ...bound.roles.map((r) => `roleMappings[${name}] = ${r}`),
+    ...bound.teams.map((t) => `teamMappings[${name}] = ${t}`),
+  ];
   await trail
     .finish(200, `Bound the mapping(s) made before group ${name} was provisioned to the group's id.`)
     .catch((e) => ctx.services.report("Could not write the provisioning log", e));
@@ -139,7 +184,8 @@ export async function listRoles(ctx: OperationContext): Promise<RoleList> {
 }
 
 function roleOf(settings: TenantSettings, role: unknown): string {
-  if (typeof role !== "string" || role.trim() === "") throw new OperationError(400, `role is required: one of ${settings.roles.join(", ")}`, "role");
+  if (typeof role !== "string" || role.trim() === "")
+    throw new OperationError(400, `role is required: one of ${settings.roles.join(", ")}`, "role");
   try {
     return canonicalRole(settings, role.trim());
   } catch (error) {
@@ -152,7 +198,12 @@ function roleOf(settings: TenantSettings, role: unknown): string {
  * object ID and the mapping keeps its id (renames never change a role); `pending` allows a name
  * no group has yet.
  */
-export async function mapRole(ctx: OperationContext, selector: string, role: string, options: { pending?: boolean } = {}) {
+export async function mapRole(
+  ctx: OperationContext,
+  selector: string,
+  role: string,
+  options: { pending?: boolean } = {},
+) {
   const group = groupSelector(selector);
   const canonical = roleOf(await tenantSettings(ctx), role);
   const target = await mappingTarget(ctx, group, options.pending);
@@ -182,7 +233,8 @@ export async function mapRole(ctx: OperationContext, selector: string, role: str
 /** The mappings a selector names, or 404 naming what exists. */
 async function mappingsNamed(ctx: OperationContext, settings: TenantSettings, group: string): Promise<RoleMapping[]> {
   const found = await refsNamed(ctx, settings.roleMappings, group);
-  if (found.length === 0) throw new OperationError(404, `Group ${group} has no role mapping (see: role list, or Teams and roles).`, "group");
+  if (found.length === 0)
+    throw new OperationError(404, `Group ${group} has no role mapping (see: role list, or Teams and roles).`, "group");
   return found;
 }
 
@@ -196,18 +248,28 @@ export async function unmapRole(ctx: OperationContext, selector: string) {
     removed.map((m) => m.group),
   );
   const ids = [...views.values()].map((v) => v.groupId).filter((id): id is string => id !== null);
-  return logged(ctx, { operation: "role-unmap", resourceType: "RoleMapping", resourceId: ids[0] ?? group }, async (trail) => {
-    trail.changedAttributes = removed.map((m) => `roleMappings[${groupLabel(views.get(refKey(m.group)), m.group)}]`);
-    const s = await updateSettings(ctx, (cur) => ({ ...cur, roleMappings: cur.roleMappings.filter((m) => !keys.has(refKey(m.group))) }));
-    const groups = await ctx.services.resources.getMany(ctx.tenantId, "Group", ids);
-    const { recomputedUsers, jobs } = await recomputeGroups(ctx, groups, "role-unmap");
-    if (jobs.length) trail.changedAttributes.push(...jobs.map((j) => `job ${j.id}`));
-    return { mappings: s.roleMappings, recomputedUsers, jobs, groups: [...views.values()] };
-  });
+  return logged(
+    ctx,
+    { operation: "role-unmap", resourceType: "RoleMapping", resourceId: ids[0] ?? group },
+    async (trail) => {
+      trail.changedAttributes = removed.map((m) => `roleMappings[${groupLabel(views.get(refKey(m.group)), m.group)}]`);
+      const s = await updateSettings(ctx, (cur) => ({
+        ...cur,
+        roleMappings: cur.roleMappings.filter((m) => !keys.has(refKey(m.group))),
+      }));
+      const groups = await ctx.services.resources.getMany(ctx.tenantId, "Group", ids);
+      const { recomputedUsers, jobs } = await recomputeGroups(ctx, groups, "role-unmap");
+      if (jobs.length) trail.changedAttributes.push(...jobs.map((j) => `job ${j.id}`));
+      return { mappings: s.roleMappings, recomputedUsers, jobs, groups: [...views.values()] };
+    },
+  );
 }
 
 /** The next settings and the groups a map or unmap touches, without writing. */
-async function plannedChange(ctx: OperationContext, input: { group?: unknown; role?: unknown; unmap?: unknown; pending?: unknown }) {
+async function plannedChange(
+  ctx: OperationContext,
+  input: { group?: unknown; role?: unknown; unmap?: unknown; pending?: unknown },
+) {
   const group = groupSelector(input.group);
   const settings = await tenantSettings(ctx, { fresh: true });
   if (input.unmap === true) {
@@ -222,11 +284,22 @@ async function plannedChange(ctx: OperationContext, input: { group?: unknown; ro
     ]
       .map((v) => v.groupId)
       .filter((id): id is string => id !== null);
-    return { group, role: null, next: { ...settings, roleMappings: settings.roleMappings.filter((m) => !removed.has(refKey(m.group))) }, ids };
+    return {
+      group,
+      role: null,
+      next: { ...settings, roleMappings: settings.roleMappings.filter((m) => !removed.has(refKey(m.group))) },
+      ids,
+    };
   }
   const role = roleOf(settings, input.role);
   const target = await mappingTarget(ctx, group, pendingFlag(input.pending));
-  const next = { ...settings, roleMappings: [...settings.roleMappings.filter((m) => refKey(m.group) !== refKey(target.ref)), { group: target.ref, role }] };
+  const next = {
+    ...settings,
+    roleMappings: [
+      ...settings.roleMappings.filter((m) => refKey(m.group) !== refKey(target.ref)),
+      { group: target.ref, role },
+    ],
+  };
   return { group, role, next, ids: target.group ? [target.group.id] : [] };
 }
 
@@ -235,7 +308,10 @@ async function plannedChange(ctx: OperationContext, input: { group?: unknown; ro
  * mapping (or its removal) would make, by the same rules (highest mapped role, the last active
  * Admin kept), sorted by userName; `members`: how many users the group has. Nothing is written.
  */
-export async function previewRole(ctx: OperationContext, input: { group?: unknown; role?: unknown; unmap?: unknown; pending?: unknown }) {
+export async function previewRole(
+  ctx: OperationContext,
+  input: { group?: unknown; role?: unknown; unmap?: unknown; pending?: unknown },
+) {
   const { group, role, next, ids } = await plannedChange(ctx, input);
   const { resources, memberships } = ctx.services;
   const members = await memberships.membersOf(ctx.tenantId, ids);
@@ -246,10 +322,14 @@ export async function previewRole(ctx: OperationContext, input: { group?: unknow
   const users = await resources.getMany(ctx.tenantId, "User", userIds);
   const groupsOf = new Map<string, string[]>();
   for (const user of users) groupsOf.set(user.id, await memberships.groupsOf(ctx.tenantId, user.id));
-  const known = new Map((await resources.getMany(ctx.tenantId, "Group", [...new Set([...groupsOf.values()].flat())])).map((g) => [g.id, g]));
+  const known = new Map(
+    (await resources.getMany(ctx.tenantId, "Group", [...new Set([...groupsOf.values()].flat())])).map((g) => [g.id, g]),
+  );
   for (const user of users.sort((a, b) => String(a.resource.userName).localeCompare(String(b.resource.userName)))) {
     const current = userProduct(user, next);
-    const groups = (groupsOf.get(user.id) ?? []).map((id) => known.get(id)).filter((g): g is ResourceDoc => g !== undefined);
+    const groups = (groupsOf.get(user.id) ?? [])
+      .map((id) => known.get(id))
+      .filter((g): g is ResourceDoc => g !== undefined);
     const computed = computeRole(groups.map(groupFacts), next);
     const demotingAdmin = current.role === admin && computed.role !== admin;
     const otherAdmins = demotingAdmin && isActive(user) ? activeAdmins - 1 : 1;
@@ -268,14 +348,18 @@ async function memberRoles(ctx: OperationContext, groupIds: string[]): Promise<M
   return new Map(users.map((u) => [u.id, userProduct(u, settings).role]));
 }
 
-const changedBetween = (before: Map<string, string>, after: Map<string, string>) => [...after].filter(([id, r]) => before.get(id) !== r).length;
+const changedBetween = (before: Map<string, string>, after: Map<string, string>) =>
+  [...after].filter(([id, r]) => before.get(id) !== r).length;
 
 /**
  * `POST /api/admin/roles/map {group, role, pending?}`: maps and recomputes (the CLI's operation).
  * `changed` counts the roles that changed inside the request; a large group is recomputed by a
  * background job (`jobs`), whose roles change after the answer.
  */
-export async function mapRoleCounted(ctx: OperationContext, input: { group?: unknown; role?: unknown; pending?: unknown }): Promise<RoleMapped> {
+export async function mapRoleCounted(
+  ctx: OperationContext,
+  input: { group?: unknown; role?: unknown; pending?: unknown },
+): Promise<RoleMapped> {
   const group = groupSelector(input.group);
   roleOf(await tenantSettings(ctx), input.role);
   const pending = pendingFlag(input.pending);
@@ -285,7 +369,12 @@ export async function mapRoleCounted(ctx: OperationContext, input: { group?: unk
   const result = await mapRole(ctx, group, String(input.role), { pending });
   const after = await memberRoles(ctx, result.group ? [result.group.id] : []);
   return {
-    mapping: { group: result.group?.id ?? group, groupName: result.group?.name ?? null, role: result.role, pending: result.pending },
+    mapping: {
+      group: result.group?.id ?? group,
+      groupName: result.group?.name ?? null,
+      role: result.role,
+      pending: result.pending,
+    },
     changed: changedBetween(before, after),
     jobs: result.jobs,
   };
@@ -310,5 +399,7 @@ export async function unmapRoleCounted(ctx: OperationContext, input: { group?: u
 export async function currentRoleSource(ctx: OperationContext, source: RoleSource): Promise<RoleSource> {
   if (source.kind !== "group") return source;
   const group = await ctx.services.resources.get(ctx.tenantId, "Group", source.groupId);
-  return group && typeof group.resource.displayName === "string" ? { ...source, groupName: group.resource.displayName } : source;
+  return group && typeof group.resource.displayName === "string"
+    ? { ...source, groupName: group.resource.displayName }
+    : source;
 }

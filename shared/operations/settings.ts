@@ -20,7 +20,10 @@ import type { MappedGroup } from "../contracts/admin-api.js";
  * The tenant's settings with defaults filled in (cached for at most 5 s unless `fresh`). Mappings
  * stored by an older version (keyed by a group's name) are bound to their groups first, once.
  */
-export async function tenantSettings(ctx: OperationContext, options: { fresh?: boolean } = {}): Promise<TenantSettings> {
+export async function tenantSettings(
+  ctx: OperationContext,
+  options: { fresh?: boolean } = {},
+): Promise<TenantSettings> {
   const stored = await ctx.services.settings.get(ctx.tenantId, ctx.now, options);
   if (legacySelectors(stored).length > 0) return migrateMappings(ctx);
   return withDefaults(stored as Partial<TenantSettings>);
@@ -34,13 +37,21 @@ export async function tenantSettings(ctx: OperationContext, options: { fresh?: b
 async function migrateMappings(ctx: OperationContext): Promise<TenantSettings> {
   const stored = await ctx.services.settings.get(ctx.tenantId, ctx.now, { fresh: true });
   const resolved = new Map<string, { id: string; externalId?: string }[]>();
-  for (const selector of legacySelectors(stored)) resolved.set(selector, (await groupsNamed(ctx, selector)).map(groupFacts));
+  for (const selector of legacySelectors(stored))
+    resolved.set(selector, (await groupsNamed(ctx, selector)).map(groupFacts));
   const roles = withDefaults(stored as Partial<TenantSettings>).roles;
-  return withDefaults((await ctx.services.settings.update(ctx.tenantId, (current) => bindLegacy(current, resolved, roles))) as Partial<TenantSettings>);
+  return withDefaults(
+    (await ctx.services.settings.update(ctx.tenantId, (current) =>
+      bindLegacy(current, resolved, roles),
+    )) as Partial<TenantSettings>,
+  );
 }
 
 /** Read-modify-write of the tenant's settings; returns the new settings. 400 when the change would exceed the bounds (product/settings.ts LIMITS). */
-export async function updateSettings(ctx: OperationContext, change: (current: TenantSettings) => TenantSettings): Promise<TenantSettings> {
+export async function updateSettings(
+  ctx: OperationContext,
+  change: (current: TenantSettings) => TenantSettings,
+): Promise<TenantSettings> {
   await tenantSettings(ctx);
   return withDefaults(
     (await ctx.services.settings.update(ctx.tenantId, (stored) => {
@@ -74,11 +85,16 @@ export async function groupsNamed(ctx: OperationContext, selector: string): Prom
  * a mapping saved at the same moment checks for the group after its own write (roles.ts), so one
  * of the two binds it. Returns the mappings it bound (none: nothing was waiting for this group).
  */
-export async function bindPending(ctx: OperationContext, group: ResourceDoc): Promise<{ roles: string[]; teams: string[] }> {
+export async function bindPending(
+  ctx: OperationContext,
+  group: ResourceDoc,
+): Promise<{ roles: string[]; teams: string[] }> {
   const facts = groupFacts(group);
   const waiting = (s: TenantSettings) => ({
     roles: s.roleMappings.filter((m) => pendingMatches(m.group, facts)).map((m) => m.role),
-    teams: s.teamMappings.filter((m) => pendingMatches(m.group, facts)).map((m) => s.teams.find((t) => t.id === m.team)?.name ?? m.team),
+    teams: s.teamMappings
+      .filter((m) => pendingMatches(m.group, facts))
+      .map((m) => s.teams.find((t) => t.id === m.team)?.name ?? m.team),
   });
   const seen = waiting(await tenantSettings(ctx, { fresh: true }));
   if (seen.roles.length + seen.teams.length === 0) return seen;
@@ -97,11 +113,14 @@ export type MappedGroupView = MappedGroup;
 export async function mappedGroups(ctx: OperationContext, refs: GroupRef[]): Promise<Map<string, MappedGroupView>> {
   const { resources, memberships } = ctx.services;
   const bound = refs.filter((r): r is Extract<GroupRef, { id: string }> => "id" in r);
-  const found = new Map((await resources.getMany(ctx.tenantId, "Group", [...new Set(bound.map((r) => r.id))])).map((g) => [g.id, g]));
+  const found = new Map(
+    (await resources.getMany(ctx.tenantId, "Group", [...new Set(bound.map((r) => r.id))])).map((g) => [g.id, g]),
+  );
   const docOf = new Map<string, ResourceDoc | undefined>();
   for (const ref of bound) {
     let doc = found.get(ref.id);
-    if (!doc && ref.externalId) doc = (await groupsNamed(ctx, ref.externalId)).find((g) => refMatches(ref, groupFacts(g)));
+    if (!doc && ref.externalId)
+      doc = (await groupsNamed(ctx, ref.externalId)).find((g) => refMatches(ref, groupFacts(g)));
     docOf.set(refKey(ref), doc);
   }
   const docs = [...docOf.values()].filter((d): d is ResourceDoc => d !== undefined);
@@ -135,7 +154,11 @@ export const groupLabel = (view: MappedGroupView | undefined, ref: GroupRef): st
  * Which of `refs` a selector (a group's id, current displayName or object ID, or a pending name)
  * names: how unmap and the portal name an existing mapping.
  */
-export async function refsNamed<R extends { group: GroupRef }>(ctx: OperationContext, mappings: R[], selector: string): Promise<R[]> {
+export async function refsNamed<R extends { group: GroupRef }>(
+  ctx: OperationContext,
+  mappings: R[],
+  selector: string,
+): Promise<R[]> {
   const groups = (await groupsNamed(ctx, selector)).map(groupFacts);
   return mappings.filter((m) => {
     const ref = m.group;
@@ -150,9 +173,13 @@ export async function refsNamed<R extends { group: GroupRef }>(ctx: OperationCon
  * landed, and Entra went on with the existing group). A group renamed *to* that name does not
  * bind it (renames never change a role). Reads the cached settings: nothing extra in the common case.
  */
-export async function bindPendingLate(ctx: OperationContext, before: ResourceDoc): Promise<{ roles: string[]; teams: string[] }> {
+export async function bindPendingLate(
+  ctx: OperationContext,
+  before: ResourceDoc,
+): Promise<{ roles: string[]; teams: string[] }> {
   const facts = groupFacts(before);
   const s = await tenantSettings(ctx);
-  if (![...s.roleMappings, ...s.teamMappings].some((m) => pendingMatches(m.group, facts))) return { roles: [], teams: [] };
+  if (![...s.roleMappings, ...s.teamMappings].some((m) => pendingMatches(m.group, facts)))
+    return { roles: [], teams: [] };
   return bindPending(ctx, before);
 }

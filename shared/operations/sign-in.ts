@@ -1,4 +1,11 @@
-import { matchSignIn, type SignInClaims, type SignInOutcome, type SignInRefusal, type SignInTenant, type SignInUser } from "../product/sign-in.js";
+import {
+  matchSignIn,
+  type SignInClaims,
+  type SignInOutcome,
+  type SignInRefusal,
+  type SignInTenant,
+  type SignInUser,
+} from "../product/sign-in.js";
 import { LOGIN_TYPES, adminRole, withDefaults, type TenantSettings } from "../product/settings.js";
 import { loginTypesOf, userStatus } from "../product/identity.js";
 import type { Tenant } from "../store/tenants.js";
@@ -53,13 +60,23 @@ const unknownInvite: SignInRefusal = {
 };
 
 /** Users of a tenant carrying an object ID (the store compares exactly; Entra sends lower case). */
-async function holders(services: Services, tenantId: string, oid: string, settings: TenantSettings): Promise<SignInUser[]> {
+async function holders(
+  services: Services,
+  tenantId: string,
+  oid: string,
+  settings: TenantSettings,
+): Promise<SignInUser[]> {
   const docs = await services.resources.usersWithObjectId(tenantId, oid, 10);
   return docs.map((d) => signInUser(d, settings));
 }
 
 /** What the matching rule decides for these claims, without writing anything. */
-async function decideSignIn(services: Services, claims: SignInClaims, invite: InviteDoc | null, now: Date): Promise<SignInOutcome> {
+async function decideSignIn(
+  services: Services,
+  claims: SignInClaims,
+  invite: InviteDoc | null,
+  now: Date,
+): Promise<SignInOutcome> {
   if (!invite) {
     const tenant = await services.tenants.findByEntraTenantId(claims.tid);
     if (!tenant) return matchSignIn({ via: "direct", claims, tenant: null, usersWithObjectId: [] });
@@ -90,11 +107,19 @@ async function decideSignIn(services: Services, claims: SignInClaims, invite: In
   if (!tenant) return unknownInvite;
   const settings = await settingsOf(services, tenant.id, now);
   const other = await services.tenants.findByEntraTenantId(claims.tid);
-  const byName = claims.preferredUsername ? await services.resources.findBy(tenant.id, "User", "userName", claims.preferredUsername) : undefined;
+  const byName = claims.preferredUsername
+    ? await services.resources.findBy(tenant.id, "User", "userName", claims.preferredUsername)
+    : undefined;
   return matchSignIn({
     via: "invite",
     claims,
-    invite: { id: invite.id, tenantId: invite.tenantId, userName: invite.userName, expiresAt: invite.expiresAt, usedAt: invite.usedAt ?? null },
+    invite: {
+      id: invite.id,
+      tenantId: invite.tenantId,
+      userName: invite.userName,
+      expiresAt: invite.expiresAt,
+      usedAt: invite.usedAt ?? null,
+    },
     tenant: signInTenant(tenant, settings),
     otherTenantForTid: other && other.id !== tenant.id ? { id: other.id, name: other.name } : null,
     usersWithObjectId: await holders(services, tenant.id, claims.oid, settings),
@@ -107,7 +132,12 @@ async function decideSignIn(services: Services, claims: SignInClaims, invite: In
  * Decides and applies a sign-in. `inviteId` is the pending login's invite (SHA-256 of the code).
  * A refusal writes nothing; a bootstrap whose invite another sign-in claimed first is refused as used.
  */
-export async function applySignIn(services: Services, claims: SignInClaims, inviteId: string | null, now: Date): Promise<SignInResult> {
+export async function applySignIn(
+  services: Services,
+  claims: SignInClaims,
+  inviteId: string | null,
+  now: Date,
+): Promise<SignInResult> {
   const invite = inviteId ? await services.sessions.readInvite(inviteId) : null;
   if (inviteId && !invite) return unknownInvite;
   const outcome = await decideSignIn(services, claims, invite ?? null, now);
@@ -116,7 +146,11 @@ export async function applySignIn(services: Services, claims: SignInClaims, invi
 
   const b = outcome.bootstrap;
   if (!(await services.sessions.claimInvite(b.claimInviteId, now.toISOString(), claims.oid))) {
-    return { ...unknownInvite, code: "invite_used", why: "Each invite link works once, and this one has been used already." };
+    return {
+      ...unknownInvite,
+      code: "invite_used",
+      why: "Each invite link works once, and this one has been used already.",
+    };
   }
   const actor: Actor = { kind: "admin", id: "invite", name: `invite:${claims.preferredUsername ?? claims.oid}` };
   const ctx: OperationContext = { tenantId: outcome.tenantId, actor, now, services, baseUrl: "" };
@@ -153,7 +187,11 @@ export async function applySignIn(services: Services, claims: SignInClaims, invi
     await logged(ctx, { operation: "admin-grant", resourceType: "User", resourceId: doc.id }, async (trail) => {
       trail.changedAttributes = [`role = ${admin}`];
       const fields = { role: admin, roleSource: { kind: "admin", grantedBy: actor.name, since: now.toISOString() } };
-      await services.resources.setProductFields(ctx.tenantId, fresh, fresh.product ? fields : { ...userProduct(fresh, settings), ...fields });
+      await services.resources.setProductFields(
+        ctx.tenantId,
+        fresh,
+        fresh.product ? fields : { ...userProduct(fresh, settings), ...fields },
+      );
     });
   }
   return { kind: "signed-in", tenantId: ctx.tenantId, userId: doc.id };
@@ -163,7 +201,12 @@ export async function applySignIn(services: Services, claims: SignInClaims, invi
  * A session's user if it may still use the portal (it exists, is active, and may sign in with
  * Entra); else why not, in words for the person whose session then ends.
  */
-export async function sessionUser(services: Services, tenantId: string, userId: string, now: Date): Promise<{ userName: string } | { refused: string }> {
+export async function sessionUser(
+  services: Services,
+  tenantId: string,
+  userId: string,
+  now: Date,
+): Promise<{ userName: string } | { refused: string }> {
   const doc = await services.resources.get(tenantId, "User", userId);
   const ended = "so your session was ended.";
   if (!doc)

@@ -13,14 +13,20 @@ import type { TeamDeletePreview, TeamList } from "../contracts/admin-api.js";
  * product's own. A team mapping keeps the group's id (and object ID), as a role mapping does.
  */
 
-const findTeam = (settings: TenantSettings, team: string) => settings.teams.find((t) => t.id === team || t.name.toLowerCase() === team.toLowerCase());
+const findTeam = (settings: TenantSettings, team: string) =>
+  settings.teams.find((t) => t.id === team || t.name.toLowerCase() === team.toLowerCase());
 
 /** A team's name as given, trimmed; 400 naming the field when it is empty or too long. */
 function teamName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed === "") throw new OperationError(400, "name is required: the team's name, for example Consultants", "name");
+  if (trimmed === "")
+    throw new OperationError(400, "name is required: the team's name, for example Consultants", "name");
   if (trimmed.length > LIMITS.teamName)
-    throw new OperationError(400, `A team name is at most ${LIMITS.teamName} characters; this one has ${trimmed.length}.`, "name");
+    throw new OperationError(
+      400,
+      `A team name is at most ${LIMITS.teamName} characters; this one has ${trimmed.length}.`,
+      "name",
+    );
   return trimmed;
 }
 
@@ -38,7 +44,8 @@ function requireTeam(settings: TenantSettings, selector: string): Team {
 
 export async function createTeam(ctx: OperationContext, name: string) {
   const trimmed = teamName(name);
-  if (findTeam(await tenantSettings(ctx), trimmed)) throw new OperationError(409, `a team named "${trimmed}" exists already`, "name");
+  if (findTeam(await tenantSettings(ctx), trimmed))
+    throw new OperationError(409, `a team named "${trimmed}" exists already`, "name");
   const team = { id: randomUUID(), name: trimmed, createdAt: ctx.now.toISOString() };
   return logged(
     ctx,
@@ -62,8 +69,14 @@ export async function createTeam(ctx: OperationContext, name: string) {
 export async function renameTeam(ctx: OperationContext, selector: string, name: string) {
   const trimmed = teamName(name);
   const team = requireTeam(await tenantSettings(ctx, { fresh: true }), selector);
-  const clash = (s: TenantSettings) => s.teams.find((t) => t.id !== team.id && t.name.toLowerCase() === trimmed.toLowerCase());
-  const refuse = () => new OperationError(409, `a team named "${trimmed}" exists already; choose another name, or delete that team first`, "name");
+  const clash = (s: TenantSettings) =>
+    s.teams.find((t) => t.id !== team.id && t.name.toLowerCase() === trimmed.toLowerCase());
+  const refuse = () =>
+    new OperationError(
+      409,
+      `a team named "${trimmed}" exists already; choose another name, or delete that team first`,
+      "name",
+    );
   return logged(ctx, { operation: "team-rename", resourceType: "Team", resourceId: team.id }, async (trail) => {
     let before = team.name;
     await updateSettings(ctx, (cur) => {
@@ -112,9 +125,14 @@ export async function deleteTeam(ctx: OperationContext, selector: string) {
   return logged(ctx, { operation: "team-delete", resourceType: "Team", resourceId: team.id }, async (trail) => {
     let removed: TeamMapping[] = [];
     await updateSettings(ctx, (cur) => {
-      if (!cur.teams.some((t) => t.id === team.id)) throw new OperationError(404, `Team ${team.name} was deleted already (see: team list).`, "team");
+      if (!cur.teams.some((t) => t.id === team.id))
+        throw new OperationError(404, `Team ${team.name} was deleted already (see: team list).`, "team");
       removed = cur.teamMappings.filter((m) => m.team === team.id);
-      return { ...cur, teams: cur.teams.filter((t) => t.id !== team.id), teamMappings: cur.teamMappings.filter((m) => m.team !== team.id) };
+      return {
+        ...cur,
+        teams: cur.teams.filter((t) => t.id !== team.id),
+        teamMappings: cur.teamMappings.filter((m) => m.team !== team.id),
+      };
     });
     const { groups, users } = await teamUsage(ctx, removed);
     const names = groups.map((g) => g.groupName ?? g.group);
@@ -125,37 +143,67 @@ export async function deleteTeam(ctx: OperationContext, selector: string) {
 }
 
 /** Puts the members of a group (by id, displayName or object ID; with `pending`, one not provisioned yet) into an existing team. */
-export async function mapTeam(ctx: OperationContext, selector: string, teamName: string, options: { pending?: boolean } = {}) {
+export async function mapTeam(
+  ctx: OperationContext,
+  selector: string,
+  teamName: string,
+  options: { pending?: boolean } = {},
+) {
   const group = groupSelector(selector);
   const team = findTeam(await tenantSettings(ctx), teamName);
-  if (!team) throw new OperationError(404, `no team "${teamName}" (see: team list; create one with: team create)`, "team");
+  if (!team)
+    throw new OperationError(404, `no team "${teamName}" (see: team list; create one with: team create)`, "team");
   const target = await mappingTarget(ctx, group, options.pending);
   const name = target.group ? String(target.group.resource.displayName) : group;
-  return logged(ctx, { operation: "team-map", resourceType: "TeamMapping", resourceId: target.group?.id ?? group }, async (trail) => {
-    trail.changedAttributes = [`teamMappings[${name}] = ${team.name}${target.group ? "" : " (pending)"}`];
-    const mapping: TeamMapping = { group: target.ref, team: team.id };
-    await updateSettings(ctx, (cur) => ({ ...cur, teamMappings: [...cur.teamMappings.filter((m) => refKey(m.group) !== refKey(target.ref)), mapping] }));
-    const bound = target.group ?? (await bindIfArrived(ctx, group))[0];
-    return { group: bound ? bound.id : group, groupName: bound ? String(bound.resource.displayName) : null, pending: !bound, team };
-  });
+  return logged(
+    ctx,
+    { operation: "team-map", resourceType: "TeamMapping", resourceId: target.group?.id ?? group },
+    async (trail) => {
+      trail.changedAttributes = [`teamMappings[${name}] = ${team.name}${target.group ? "" : " (pending)"}`];
+      const mapping: TeamMapping = { group: target.ref, team: team.id };
+      await updateSettings(ctx, (cur) => ({
+        ...cur,
+        teamMappings: [...cur.teamMappings.filter((m) => refKey(m.group) !== refKey(target.ref)), mapping],
+      }));
+      const bound = target.group ?? (await bindIfArrived(ctx, group))[0];
+      return {
+        group: bound ? bound.id : group,
+        groupName: bound ? String(bound.resource.displayName) : null,
+        pending: !bound,
+        team,
+      };
+    },
+  );
 }
 
 /** The group becomes a team of its own again. */
 export async function unmapTeam(ctx: OperationContext, selector: string) {
   const group = groupSelector(selector);
   const removed = await refsNamed(ctx, (await tenantSettings(ctx, { fresh: true })).teamMappings, group);
-  if (removed.length === 0) throw new OperationError(404, `group ${group} is not mapped to a team (see: team list, or Teams and roles)`, "group");
+  if (removed.length === 0)
+    throw new OperationError(
+      404,
+      `group ${group} is not mapped to a team (see: team list, or Teams and roles)`,
+      "group",
+    );
   const keys = new Set(removed.map((m) => refKey(m.group)));
   const views = await mappedGroups(
     ctx,
     removed.map((m) => m.group),
   );
   const first = [...views.values()][0]!;
-  return logged(ctx, { operation: "team-unmap", resourceType: "TeamMapping", resourceId: first.groupId ?? group }, async (trail) => {
-    trail.changedAttributes = removed.map((m) => `teamMappings[${groupLabel(views.get(refKey(m.group)), m.group)}]`);
-    await updateSettings(ctx, (cur) => ({ ...cur, teamMappings: cur.teamMappings.filter((m) => !keys.has(refKey(m.group))) }));
-    return { group: first.group, groupName: first.groupName, members: first.members };
-  });
+  return logged(
+    ctx,
+    { operation: "team-unmap", resourceType: "TeamMapping", resourceId: first.groupId ?? group },
+    async (trail) => {
+      trail.changedAttributes = removed.map((m) => `teamMappings[${groupLabel(views.get(refKey(m.group)), m.group)}]`);
+      await updateSettings(ctx, (cur) => ({
+        ...cur,
+        teamMappings: cur.teamMappings.filter((m) => !keys.has(refKey(m.group))),
+      }));
+      return { group: first.group, groupName: first.groupName, members: first.members };
+    },
+  );
 }
 
 /**
@@ -175,7 +223,9 @@ export async function listTeams(ctx: OperationContext): Promise<TeamList> {
   );
   const product = s.teams.map((t) => {
     const mapped = s.teamMappings.filter((m) => m.team === t.id);
-    const groups = mapped.map((m) => views.get(refKey(m.group))!).sort((a, b) => (a.groupName ?? a.group).localeCompare(b.groupName ?? b.group));
+    const groups = mapped
+      .map((m) => views.get(refKey(m.group))!)
+      .sort((a, b) => (a.groupName ?? a.group).localeCompare(b.groupName ?? b.group));
     const users = new Set(groups.flatMap((g) => (g.groupId ? (members.get(g.groupId) ?? []) : [])));
     return { id: t.id, name: t.name, createdAt: t.createdAt, source: "product" as const, members: users.size, groups };
   });

@@ -23,7 +23,10 @@ export async function requireTenant(services: Services, tenantId: string): Promi
 const MAX_RETENTION_DAYS = 3650;
 
 /** Sets how long deleted users and provisioning-log events are kept (days, 1 to 3650). */
-export async function setRetention(ctx: OperationContext, change: { deletedUserRetentionDays?: number; auditRetentionDays?: number }) {
+export async function setRetention(
+  ctx: OperationContext,
+  change: { deletedUserRetentionDays?: number; auditRetentionDays?: number },
+) {
   const given = Object.entries(change).filter(([, v]) => v !== undefined);
   if (given.length === 0) throw new OperationError(400, "name a setting: --retention-days or --audit-retention-days");
   for (const [key, days] of given) {

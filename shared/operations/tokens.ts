@@ -3,7 +3,14 @@ import { ConflictError } from "../store/errors.js";
 import { ACCESS_TOKEN_PREFIX, CLIENT_SECRET_PREFIX } from "../store/oauth.js";
 import { clientInfo, type ClientInfo } from "./oauth.js";
 import { TOKEN_PREFIX, trimTenantUrl, type TokenRecord } from "../store/tokens.js";
-import { daysUntil, defaultTokenExpiry, EXPIRY_WARNING_DAYS, expiryState, parseTokenExpiry, type ExpiryState } from "../product/tokens.js";
+import {
+  daysUntil,
+  defaultTokenExpiry,
+  EXPIRY_WARNING_DAYS,
+  expiryState,
+  parseTokenExpiry,
+  type ExpiryState,
+} from "../product/tokens.js";
 import type { OperationContext, Services } from "./context.js";
 import { OperationError } from "./errors.js";
 import { logged } from "./audit-trail.js";
@@ -73,10 +80,20 @@ export async function createToken(
       "audience",
     );
   }
-  if (input.secret !== undefined && (!input.secret.startsWith(TOKEN_PREFIX) || input.secret.length < TOKEN_PREFIX.length + 32)) {
-    throw new OperationError(400, `a token must start with "${TOKEN_PREFIX}" and carry at least 32 more characters`, "secret");
+  if (
+    input.secret !== undefined &&
+    (!input.secret.startsWith(TOKEN_PREFIX) || input.secret.length < TOKEN_PREFIX.length + 32)
+  ) {
+    throw new OperationError(
+      400,
+      `a token must start with "${TOKEN_PREFIX}" and carry at least 32 more characters`,
+      "secret",
+    );
   }
-  if (input.secret !== undefined && (input.secret.startsWith(ACCESS_TOKEN_PREFIX) || input.secret.startsWith(CLIENT_SECRET_PREFIX))) {
+  if (
+    input.secret !== undefined &&
+    (input.secret.startsWith(ACCESS_TOKEN_PREFIX) || input.secret.startsWith(CLIENT_SECRET_PREFIX))
+  ) {
     throw new OperationError(
       400,
       `a Secret Token must not start with "${ACCESS_TOKEN_PREFIX}" or "${CLIENT_SECRET_PREFIX}" (those are OAuth access tokens and client secrets)`,
@@ -88,7 +105,11 @@ export async function createToken(
     { operation: "token-create", resourceType: "Token" },
     async (trail) => {
       const created = await ctx.services.tokens
-        .create(ctx.tenantId, name, ctx.now, { expiresAt, ...(audience ? { audience } : {}), ...(input.secret ? { secret: input.secret } : {}) })
+        .create(ctx.tenantId, name, ctx.now, {
+          expiresAt,
+          ...(audience ? { audience } : {}),
+          ...(input.secret ? { secret: input.secret } : {}),
+        })
         .catch((error: unknown) => {
           throw error instanceof ConflictError
             ? new OperationError(409, "that secret is already in use by another token; give a different one", "secret")
@@ -111,7 +132,11 @@ export async function listTokens(ctx: OperationContext): Promise<TokenInfo[]> {
 export async function revokeToken(ctx: OperationContext, tokenId: string): Promise<TokenInfo> {
   await requireTenant(ctx.services, ctx.tenantId);
   if (!(await ctx.services.tokens.list(ctx.tenantId)).some((t) => t.id === tokenId)) {
-    throw new OperationError(404, `tenant ${ctx.tenantId} has no token with id ${tokenId} (see: token list --tenant ${ctx.tenantId})`, "id");
+    throw new OperationError(
+      404,
+      `tenant ${ctx.tenantId} has no token with id ${tokenId} (see: token list --tenant ${ctx.tenantId})`,
+      "id",
+    );
   }
   return logged(ctx, { operation: "token-revoke", resourceType: "Token", resourceId: tokenId }, async (trail) => {
     trail.changedAttributes = ["revokedAt"];
@@ -123,8 +148,13 @@ export async function revokeToken(ctx: OperationContext, tokenId: string): Promi
 export const tokenView = ({ tenantId: _t, ...token }: TokenInfo): Token => token;
 
 /** The tenant's SCIM tokens and OAuth clients (revoked and expired too) and their ids: events by one of them are Entra's requests. */
-export async function entraCredentials(ctx: OperationContext): Promise<{ tokens: TokenInfo[]; clients: ClientInfo[]; ids: Set<string> }> {
-  const [records, stored] = await Promise.all([ctx.services.tokens.list(ctx.tenantId), ctx.services.oauth.list(ctx.tenantId)]);
+export async function entraCredentials(
+  ctx: OperationContext,
+): Promise<{ tokens: TokenInfo[]; clients: ClientInfo[]; ids: Set<string> }> {
+  const [records, stored] = await Promise.all([
+    ctx.services.tokens.list(ctx.tenantId),
+    ctx.services.oauth.list(ctx.tenantId),
+  ]);
   const tokens = records.map((t) => tokenInfo(t, ctx.now));
   const clients = stored.map((c) => clientInfo(c, ctx.now));
   return { tokens, clients, ids: new Set([...tokens.map((t) => t.id), ...clients.map((c) => c.clientId)]) };
@@ -133,8 +163,15 @@ export async function entraCredentials(ctx: OperationContext): Promise<{ tokens:
 export { EXPIRY_WARNING_DAYS };
 
 /** Active tokens of every tenant expiring within `withinDays` (the daily check: 30), soonest first. */
-export async function expiringTokens(services: Services, now: Date, withinDays = EXPIRY_WARNING_DAYS): Promise<ExpiringToken[]> {
-  return (await services.tokens.expiring(now, withinDays)).map((t) => ({ ...t, expiresInDays: daysUntil(t.expiresAt, now) }));
+export async function expiringTokens(
+  services: Services,
+  now: Date,
+  withinDays = EXPIRY_WARNING_DAYS,
+): Promise<ExpiringToken[]> {
+  return (await services.tokens.expiring(now, withinDays)).map((t) => ({
+    ...t,
+    expiresInDays: daysUntil(t.expiresAt, now),
+  }));
 }
 
 /** Tenant URLs compare case-insensitively, ignoring a trailing slash and any query. */
@@ -145,7 +182,12 @@ const sameTenantUrl = (a: string, b: string) => trimTenantUrl(a).toLowerCase() =
  * token (operations/oauth.ts), the same tenant binding and audience rule for both. The principal,
  * or 401 with a detail that says what to do (Entra shows it to the admin).
  */
-export async function authenticate(services: Services, secret: string | undefined, now: Date, tenantUrl?: string): Promise<Principal> {
+export async function authenticate(
+  services: Services,
+  secret: string | undefined,
+  now: Date,
+  tenantUrl?: string,
+): Promise<Principal> {
   if (secret?.startsWith(ACCESS_TOKEN_PREFIX)) return authenticateAccessToken(services, secret, now, tenantUrl);
   if (secret?.startsWith(CLIENT_SECRET_PREFIX)) {
     throw new ScimError(
@@ -153,13 +195,27 @@ export async function authenticate(services: Services, secret: string | undefine
       "This is an OAuth client secret, not a bearer token: in Entra choose the authentication method 'OAuth2 client credentials grant' and paste it as Client secret, with the token endpoint from the admin portal.",
     );
   }
-  if (!secret) throw new ScimError(401, "Authentication required: send the SCIM token as 'Authorization: Bearer <token>'.");
-  if (!secret.startsWith(TOKEN_PREFIX)) throw new ScimError(401, `The bearer token is not a SCIM token of this service (they start with "${TOKEN_PREFIX}").`);
+  if (!secret)
+    throw new ScimError(401, "Authentication required: send the SCIM token as 'Authorization: Bearer <token>'.");
+  if (!secret.startsWith(TOKEN_PREFIX))
+    throw new ScimError(
+      401,
+      `The bearer token is not a SCIM token of this service (they start with "${TOKEN_PREFIX}").`,
+    );
   const token = await services.tokens.find(secret, now);
-  if (!token) throw new ScimError(401, "The bearer token is unknown. Create a token in the admin portal or with the admin CLI and paste it into Entra.");
+  if (!token)
+    throw new ScimError(
+      401,
+      "The bearer token is unknown. Create a token in the admin portal or with the admin CLI and paste it into Entra.",
+    );
   const { status } = expiryState(token, now);
-  if (status === "revoked") throw new ScimError(401, `The token '${token.name}' was revoked. Create a new token and update Entra.`);
-  if (status === "expired") throw new ScimError(401, `The token '${token.name}' expired at ${token.expiresAt}. Create a new token and update Entra.`);
+  if (status === "revoked")
+    throw new ScimError(401, `The token '${token.name}' was revoked. Create a new token and update Entra.`);
+  if (status === "expired")
+    throw new ScimError(
+      401,
+      `The token '${token.name}' expired at ${token.expiresAt}. Create a new token and update Entra.`,
+    );
   if (token.audience !== null && (tenantUrl === undefined || !sameTenantUrl(token.audience, tenantUrl))) {
     throw new ScimError(
       401,
@@ -170,9 +226,19 @@ export async function authenticate(services: Services, secret: string | undefine
   return { tenantId: token.tenantId, tokenId: token.id, tokenName: token.name };
 }
 
-async function authenticateAccessToken(services: Services, token: string, now: Date, tenantUrl: string | undefined): Promise<Principal> {
+async function authenticateAccessToken(
+  services: Services,
+  token: string,
+  now: Date,
+  tenantUrl: string | undefined,
+): Promise<Principal> {
   const result = await services.oauth.authenticate(token, now, tenantUrl);
-  if ("principal" in result) return { tenantId: result.principal.tenantId, tokenId: result.principal.clientId, tokenName: result.principal.clientName };
+  if ("principal" in result)
+    return {
+      tenantId: result.principal.tenantId,
+      tokenId: result.principal.clientId,
+      tokenName: result.principal.clientName,
+    };
   const r = result.rejected;
   switch (r.reason) {
     case "unknown":
@@ -181,7 +247,10 @@ async function authenticateAccessToken(services: Services, token: string, now: D
         "The access token is unknown or has expired. Entra requests a new one from the token endpoint; check the OAuth settings in Entra.",
       );
     case "expired":
-      throw new ScimError(401, `The access token of OAuth client '${r.clientName}' expired at ${r.expiresAt}; request a new one from the token endpoint.`);
+      throw new ScimError(
+        401,
+        `The access token of OAuth client '${r.clientName}' expired at ${r.expiresAt}; request a new one from the token endpoint.`,
+      );
     case "revoked":
       throw new ScimError(
         401,

@@ -17,7 +17,9 @@ export async function userDetail(ctx: OperationContext, id: string): Promise<Use
   const doc = await requireUser(ctx, id);
   const product = userProduct(doc, settings);
   const holders = product.objectId
-    ? (await ctx.services.resources.usersWithObjectId(ctx.tenantId, product.objectId, 10)).map((d) => d.id).filter((h) => h !== id)
+    ? (await ctx.services.resources.usersWithObjectId(ctx.tenantId, product.objectId, 10))
+        .map((d) => d.id)
+        .filter((h) => h !== id)
     : [];
   const history = await listAudit(ctx, { resourceId: id, limit: 20, page: 1 });
   return {
@@ -47,7 +49,12 @@ export async function removeEntraLogin(ctx: OperationContext, id: string): Promi
   }
   const settings = await tenantSettings(ctx);
   const product = userProduct(doc, settings);
-  if (!product.objectId) throw new OperationError(409, `User ${String(doc.resource.userName)} has no Microsoft Entra login to remove.`, "id");
+  if (!product.objectId)
+    throw new OperationError(
+      409,
+      `User ${String(doc.resource.userName)} has no Microsoft Entra login to remove.`,
+      "id",
+    );
   await logged(ctx, { operation: "entra-unlink", resourceType: "User", resourceId: id }, async (trail) => {
     trail.changedAttributes = ["objectId"];
     const fields = { objectId: undefined, objectIdSource: undefined };

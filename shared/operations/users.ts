@@ -39,16 +39,31 @@ function objectIdFrom(value: unknown, field = "objectId"): string {
 }
 
 /** Which login types let the user sign in now: active, its own credential, and the tenant allows the type. The one rule the CLI and the portal show. */
-function signInBy(product: ProductUser, resource: Record<string, unknown>, settings: TenantSettings): Record<LoginType, boolean> {
-  return Object.fromEntries(LOGIN_TYPES.map((t) => [t, canSignIn(product, resource, settings, t)])) as Record<LoginType, boolean>;
+function signInBy(
+  product: ProductUser,
+  resource: Record<string, unknown>,
+  settings: TenantSettings,
+): Record<LoginType, boolean> {
+  return Object.fromEntries(LOGIN_TYPES.map((t) => [t, canSignIn(product, resource, settings, t)])) as Record<
+    LoginType,
+    boolean
+  >;
 }
 
 async function groupsOf(ctx: OperationContext, userId: string): Promise<ResourceDoc[]> {
-  return ctx.services.resources.getMany(ctx.tenantId, "Group", await ctx.services.memberships.groupsOf(ctx.tenantId, userId));
+  return ctx.services.resources.getMany(
+    ctx.tenantId,
+    "Group",
+    await ctx.services.memberships.groupsOf(ctx.tenantId, userId),
+  );
 }
 
 /** A user as the portal lists it. */
-export async function userSummary(ctx: OperationContext, doc: ResourceDoc, settings: TenantSettings): Promise<UserSummary> {
+export async function userSummary(
+  ctx: OperationContext,
+  doc: ResourceDoc,
+  settings: TenantSettings,
+): Promise<UserSummary> {
   const product = userProduct(doc, settings);
   const teams = teamsOf((await groupsOf(ctx, doc.id)).map(groupFacts), settings);
   return {
@@ -65,7 +80,12 @@ export async function userSummary(ctx: OperationContext, doc: ResourceDoc, setti
 
 export async function requireUser(ctx: OperationContext, id: string): Promise<ResourceDoc> {
   const doc = await ctx.services.resources.get(ctx.tenantId, "User", id);
-  if (!doc) throw new OperationError(404, `No user with id ${id} in this tenant; it may have been deleted by provisioning.`, "id");
+  if (!doc)
+    throw new OperationError(
+      404,
+      `No user with id ${id} in this tenant; it may have been deleted by provisioning.`,
+      "id",
+    );
   return doc;
 }
 
@@ -76,12 +96,17 @@ export async function requireUser(ctx: OperationContext, id: string): Promise<Re
 export async function findUser(ctx: OperationContext, ref: string): Promise<ResourceDoc> {
   const { resources } = ctx.services;
   const text = ref.trim();
-  if (text === "") throw new OperationError(400, "--user is required: the user's SCIM id, userName or Entra Object ID", "user");
-  const doc = (await resources.get(ctx.tenantId, "User", text)) ?? (await resources.findBy(ctx.tenantId, "User", "userName", text));
+  if (text === "")
+    throw new OperationError(400, "--user is required: the user's SCIM id, userName or Entra Object ID", "user");
+  const doc =
+    (await resources.get(ctx.tenantId, "User", text)) ??
+    (await resources.findBy(ctx.tenantId, "User", "userName", text));
   if (doc) return doc;
   if (isGuid(text)) {
     const holders = await resources.usersWithObjectId(ctx.tenantId, text.toLowerCase(), 10);
-    const byExternal = holders.length ? holders : (await resources.query(ctx.tenantId, "User", { filter: externalIdIs(text), startIndex: 1, count: 10 })).docs;
+    const byExternal = holders.length
+      ? holders
+      : (await resources.query(ctx.tenantId, "User", { filter: externalIdIs(text), startIndex: 1, count: 10 })).docs;
     if (byExternal.length === 1) return byExternal[0]!;
     if (byExternal.length > 1)
       throw new OperationError(
@@ -97,25 +122,49 @@ export async function findUser(ctx: OperationContext, ref: string): Promise<Reso
   );
 }
 
-const externalIdIs = (value: string) => ({ kind: "compare" as const, attrPath: "externalId", op: "eq" as const, value });
+const externalIdIs = (value: string) => ({
+  kind: "compare" as const,
+  attrPath: "externalId",
+  op: "eq" as const,
+  value,
+});
 
 /**
  * Creates a user in the product (before provisioning, or one Entra does not manage): the same
  * SCIM create operation Entra's token calls, so it is validated and logged the same way.
  */
-export async function createUser(ctx: OperationContext, input: { userName: string; loginTypes: LoginType[]; objectId?: string; displayName?: string }) {
+export async function createUser(
+  ctx: OperationContext,
+  input: { userName: string; loginTypes: LoginType[]; objectId?: string; displayName?: string },
+) {
   if (input.loginTypes.includes("entra") && !input.objectId)
     throw new OperationError(400, "--login-types entra needs --object-id (the user's Entra object ID)", "objectId");
   const objectId = input.objectId === undefined ? undefined : objectIdFrom(input.objectId, "--object-id");
   const settings = await tenantSettings(ctx);
-  const product = newProductUser(settings, { password: input.loginTypes.includes("password"), objectId, source: "admin" });
-  const resource = { schemas: [URN.user], userName: input.userName, ...(input.displayName ? { displayName: input.displayName } : {}), active: true };
+  const product = newProductUser(settings, {
+    password: input.loginTypes.includes("password"),
+    objectId,
+    source: "admin",
+  });
+  const resource = {
+    schemas: [URN.user],
+    userName: input.userName,
+    ...(input.displayName ? { displayName: input.displayName } : {}),
+    active: true,
+  };
   const created = await logged(
     ctx,
     { operation: "create", resourceType: "User" },
     (trail) => {
       trail.name(resource);
-      return createResource(ctx, trail, "User", parseResource(resource, "User"), { status: 201 }, { product: product as unknown as StoredProduct });
+      return createResource(
+        ctx,
+        trail,
+        "User",
+        parseResource(resource, "User"),
+        { status: 201 },
+        { product: product as unknown as StoredProduct },
+      );
     },
     () => 201,
   );
@@ -130,7 +179,9 @@ export async function showUser(ctx: OperationContext, ref: string) {
   const id = doc.id;
   const product = userProduct(doc, settings);
   const groups = (await groupsOf(ctx, id)).map(groupFacts);
-  const holders = product.objectId ? (await resources.usersWithObjectId(ctx.tenantId, product.objectId, 10)).map((d) => d.id).filter((h) => h !== id) : [];
+  const holders = product.objectId
+    ? (await resources.usersWithObjectId(ctx.tenantId, product.objectId, 10)).map((d) => d.id).filter((h) => h !== id)
+    : [];
   return {
     id,
     userName: doc.resource.userName,
@@ -152,8 +203,12 @@ export async function showUser(ctx: OperationContext, ref: string) {
  */
 export async function userProfile(ctx: OperationContext, doc: ResourceDoc, settings: TenantSettings) {
   const { schemas: _s, password: _p, ...attributes } = doc.resource as Record<string, unknown>;
-  const managerId = ((doc.resource[URN.enterpriseUser] as Record<string, unknown> | undefined)?.manager as { value?: unknown } | undefined)?.value;
-  const manager = typeof managerId === "string" ? await ctx.services.resources.get(ctx.tenantId, "User", managerId) : undefined;
+  const managerId = (
+    (doc.resource[URN.enterpriseUser] as Record<string, unknown> | undefined)?.manager as
+      { value?: unknown } | undefined
+  )?.value;
+  const manager =
+    typeof managerId === "string" ? await ctx.services.resources.get(ctx.tenantId, "User", managerId) : undefined;
   const groups = (await groupsOf(ctx, doc.id))
     .map((g) => ({ id: g.id, displayName: String(g.resource.displayName ?? g.id) }))
     .sort((a, b) => a.displayName.localeCompare(b.displayName));
@@ -184,7 +239,8 @@ function whole(value: Raw, field: string, fallback: number, max: number): number
 
 function oneOf<T extends string>(value: Raw, field: string, allowed: readonly T[]): T | undefined {
   if (value === undefined || value === null || value === "") return undefined;
-  if (!allowed.includes(value as T)) throw new OperationError(400, `${field} must be one of ${allowed.join(", ")} (got "${value}")`, field);
+  if (!allowed.includes(value as T))
+    throw new OperationError(400, `${field} must be one of ${allowed.join(", ")} (got "${value}")`, field);
   return value as T;
 }
 
@@ -193,7 +249,11 @@ async function teamMembers(ctx: OperationContext, team: string, settings: Tenant
   const { docs } = await ctx.services.resources.query(ctx.tenantId, "Group", { startIndex: 1, count: 10_000 });
   const groups = docs.filter((g) => teamsOf([groupFacts(g)], settings)[0]?.id === team);
   if (groups.length === 0)
-    throw new OperationError(400, `team "${team}" is not a team of this tenant: pick one from the Teams page (GET /api/admin/teams)`, "team");
+    throw new OperationError(
+      400,
+      `team "${team}" is not a team of this tenant: pick one from the Teams page (GET /api/admin/teams)`,
+      "team",
+    );
   const members = await ctx.services.memberships.membersOf(
     ctx.tenantId,
     groups.map((g) => g.id),
@@ -216,12 +276,26 @@ async function teamMembers(ctx: OperationContext, team: string, settings: Tenant
  */
 export async function listUsers(
   ctx: OperationContext,
-  raw: { search?: Raw; status?: Raw; role?: Raw; team?: Raw; sort?: Raw; order?: Raw; view?: Raw; page?: Raw; pageSize?: Raw },
+  raw: {
+    search?: Raw;
+    status?: Raw;
+    role?: Raw;
+    team?: Raw;
+    sort?: Raw;
+    order?: Raw;
+    view?: Raw;
+    page?: Raw;
+    pageSize?: Raw;
+  },
 ): Promise<UserPage> {
   const page = whole(raw.page, "page", 1, 100_000);
   const pageSize = whole(raw.pageSize, "pageSize", 25, USERS_MAX_PAGE_SIZE);
   if ((page - 1) * pageSize > USERS_MAX_SKIP)
-    throw new OperationError(400, `page ${page} starts after match ${USERS_MAX_SKIP}: narrow the list with search or a filter`, "page");
+    throw new OperationError(
+      400,
+      `page ${page} starts after match ${USERS_MAX_SKIP}: narrow the list with search or a filter`,
+      "page",
+    );
   const search = raw.search?.trim() ?? "";
   if (search.length > 200) throw new OperationError(400, "search is at most 200 characters", "search");
   const view = oneOf(raw.view, "view", ["current", "deleted"] as const) ?? "current";
@@ -232,7 +306,8 @@ export async function listUsers(
   let role: UserSearch["role"];
   if (raw.role) {
     const found = settings.roles.find((r) => r.toLowerCase() === raw.role!.trim().toLowerCase());
-    if (!found) throw new OperationError(400, `role must be one of ${settings.roles.join(", ")} (got "${raw.role}")`, "role");
+    if (!found)
+      throw new OperationError(400, `role must be one of ${settings.roles.join(", ")} (got "${raw.role}")`, "role");
     role = { role: found, orUnset: found === settings.defaultRole };
   }
   const ids = raw.team ? await teamMembers(ctx, raw.team.trim(), settings) : undefined;
@@ -263,7 +338,12 @@ function deletedView(doc: ResourceDoc): DeletedUser {
     userName: String(doc.resource.userName),
     displayName: typeof doc.resource.displayName === "string" ? doc.resource.displayName : null,
     status: "deleted" as const,
-    objectId: typeof product?.objectId === "string" ? product.objectId : typeof doc.resource.externalId === "string" ? doc.resource.externalId : null,
+    objectId:
+      typeof product?.objectId === "string"
+        ? product.objectId
+        : typeof doc.resource.externalId === "string"
+          ? doc.resource.externalId
+          : null,
     deletedAt,
     purgeAt: deletedAt && doc.ttl ? new Date(Date.parse(deletedAt) + doc.ttl * 1000).toISOString() : null,
   };
@@ -277,7 +357,9 @@ export async function setObjectId(ctx: OperationContext, id: string, objectId: s
   if (!doc) throw new OperationError(404, `no user ${id} in tenant ${ctx.tenantId}`, "user");
   return logged(ctx, { operation: "set-object-id", resourceType: "User", resourceId: id }, async (trail) => {
     trail.changedAttributes = ["objectId"];
-    const fields = doc.product ? { objectId: oid, objectIdSource: "admin" } : { ...userProduct(doc, settings), objectId: oid, objectIdSource: "admin" };
+    const fields = doc.product
+      ? { objectId: oid, objectIdSource: "admin" }
+      : { ...userProduct(doc, settings), objectId: oid, objectIdSource: "admin" };
     await ctx.services.resources.setProductFields(ctx.tenantId, doc, fields);
     return { id, objectId: oid };
   });

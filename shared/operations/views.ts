@@ -11,6 +11,7 @@ export const groupFacts = (doc: ResourceDoc): GroupFacts => ({
   externalId: typeof doc.resource.externalId === "string" ? doc.resource.externalId : undefined,
 });
 
-export const userProduct = (doc: ResourceDoc, settings: TenantSettings): ProductUser => productOf(doc.product, doc.resource.externalId, settings);
+export const userProduct = (doc: ResourceDoc, settings: TenantSettings): ProductUser =>
+  productOf(doc.product, doc.resource.externalId, settings);
 
 export const isActive = (doc: ResourceDoc) => doc.resource.active !== false;

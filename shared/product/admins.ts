@@ -21,7 +21,11 @@ export type RoleReason =
 export function roleReason(source: RoleSource): RoleReason {
   switch (source.kind) {
     case "admin":
-      return { kind: INVITE_ACTOR.test(source.grantedBy) ? "invite" : "granted", grantedBy: source.grantedBy, since: source.since };
+      return {
+        kind: INVITE_ACTOR.test(source.grantedBy) ? "invite" : "granted",
+        grantedBy: source.grantedBy,
+        since: source.since,
+      };
     case "group":
       return { kind: "mapping", groupId: source.groupId, groupName: source.groupName ?? null, mapping: source.mapping };
     case "kept":
@@ -62,7 +66,8 @@ export interface DemotionInput {
 }
 
 export type DemotionPlan =
-  { kind: "refused"; status: 409 | 422; detail: string; field: string } | { kind: "demote"; role: string; source: RoleSource; stillAdmin: boolean };
+  | { kind: "refused"; status: 409 | 422; detail: string; field: string }
+  | { kind: "demote"; role: string; source: RoleSource; stillAdmin: boolean };
 
 /**
  * What demoting an Admin does: it drops the direct grant (invite, admin, or the kept last-Admin
@@ -71,8 +76,14 @@ export type DemotionPlan =
  */
 export function planDemotion(input: DemotionInput): DemotionPlan {
   const { userName, admin } = input;
-  const refuse = (status: 409 | 422, detail: string, field = "user"): DemotionPlan => ({ kind: "refused", status, detail, field });
-  if (input.role !== admin) return refuse(409, `${userName} is not an ${admin} (their role is ${input.role}); there is nothing to demote.`);
+  const refuse = (status: 409 | 422, detail: string, field = "user"): DemotionPlan => ({
+    kind: "refused",
+    status,
+    detail,
+    field,
+  });
+  if (input.role !== admin)
+    return refuse(409, `${userName} is not an ${admin} (their role is ${input.role}); there is nothing to demote.`);
   if (input.source.kind === "group") {
     const group = input.source.groupName ?? input.source.groupId;
     return refuse(
@@ -82,8 +93,15 @@ export function planDemotion(input: DemotionInput): DemotionPlan {
     );
   }
   if (input.source.kind === "default")
-    return refuse(409, `${userName} is ${admin} because ${admin} is the tenant's default role; change the default role instead.`);
-  if (input.self) return refuse(422, `You cannot demote yourself: you would lose the admin pages at once. Ask another ${admin} to do it.`);
+    return refuse(
+      409,
+      `${userName} is ${admin} because ${admin} is the tenant's default role; change the default role instead.`,
+    );
+  if (input.self)
+    return refuse(
+      422,
+      `You cannot demote yourself: you would lose the admin pages at once. Ask another ${admin} to do it.`,
+    );
   const stillAdmin = input.computed.role === admin;
   if (!stillAdmin && input.othersWhoCanSignIn === 0)
     return refuse(
@@ -115,6 +133,9 @@ export function planGrant(input: GrantInput): GrantPlan {
     return refuse(
       `${userName} is disconnected (Microsoft Entra ID set them inactive), so they could not sign in as ${admin}. Assign them to the app in Entra again, let a provisioning cycle run, then make them ${admin}.`,
     );
-  if (input.role === admin) return refuse(`${userName} is ${admin} already (${describeReason(roleReason(input.source), admin)}); there is nothing to grant.`);
+  if (input.role === admin)
+    return refuse(
+      `${userName} is ${admin} already (${describeReason(roleReason(input.source), admin)}); there is nothing to grant.`,
+    );
   return { kind: "grant" };
 }

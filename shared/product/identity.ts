@@ -24,7 +24,10 @@ export interface ProductUser {
   roleSource: RoleSource;
 }
 
-export function newProductUser(settings: TenantSettings, options: { password?: boolean; objectId?: string; source?: "scim" | "admin" } = {}): ProductUser {
+export function newProductUser(
+  settings: TenantSettings,
+  options: { password?: boolean; objectId?: string; source?: "scim" | "admin" } = {},
+): ProductUser {
   return {
     password: options.password ?? false,
     ...(options.objectId ? { objectId: options.objectId, objectIdSource: options.source ?? "scim" } : {}),
@@ -39,7 +42,9 @@ export function newProductUser(settings: TenantSettings, options: { password?: b
  */
 export function linkExternalId(user: ProductUser, externalId: unknown): ProductUser {
   if (typeof externalId === "string" && externalId !== "") {
-    return user.objectId === externalId && user.objectIdSource === "scim" ? user : { ...user, objectId: externalId, objectIdSource: "scim" };
+    return user.objectId === externalId && user.objectIdSource === "scim"
+      ? user
+      : { ...user, objectId: externalId, objectIdSource: "scim" };
   }
   if (user.objectIdSource === "scim") {
     const { objectId: _o, objectIdSource: _s, ...rest } = user;
@@ -65,18 +70,31 @@ export function productAfterWrite(
 
 /** The login types a user can sign in with: its own credentials, as far as the tenant allows them. */
 export function loginTypesOf(user: ProductUser, settings: TenantSettings): LoginType[] {
-  const own: LoginType[] = [...(user.password ? (["password"] as const) : []), ...(user.objectId ? (["entra"] as const) : [])];
+  const own: LoginType[] = [
+    ...(user.password ? (["password"] as const) : []),
+    ...(user.objectId ? (["entra"] as const) : []),
+  ];
   return own.filter((t) => settings.loginTypes.includes(t));
 }
 
 /** A disconnected (active=false) user keeps everything but cannot sign in. */
-export const userStatus = (resource: Record<string, unknown>): "active" | "disconnected" => (resource.active === false ? "disconnected" : "active");
+export const userStatus = (resource: Record<string, unknown>): "active" | "disconnected" =>
+  resource.active === false ? "disconnected" : "active";
 
-export function canSignIn(user: ProductUser, resource: Record<string, unknown>, settings: TenantSettings, type: LoginType): boolean {
+export function canSignIn(
+  user: ProductUser,
+  resource: Record<string, unknown>,
+  settings: TenantSettings,
+  type: LoginType,
+): boolean {
   return userStatus(resource) === "active" && loginTypesOf(user, settings).includes(type);
 }
 
 /** A user's product state as stored, for users stored before it existed too (linked by their externalId). */
-export function productOf(stored: Record<string, unknown> | undefined, externalId: unknown, settings: TenantSettings): ProductUser {
+export function productOf(
+  stored: Record<string, unknown> | undefined,
+  externalId: unknown,
+  settings: TenantSettings,
+): ProductUser {
   return (stored as ProductUser | undefined) ?? linkExternalId(newProductUser(settings), externalId);
 }

@@ -31,7 +31,8 @@ export function secretRefusal(secret: SecretDates, now: Date): "expired" | "revo
 }
 
 /** A client is revoked once `revokedAt` is set (its secrets' dates do not matter then). */
-export const clientStatus = (client: { revokedAt?: string | null }): "active" | "revoked" => (client.revokedAt ? "revoked" : "active");
+export const clientStatus = (client: { revokedAt?: string | null }): "active" | "revoked" =>
+  client.revokedAt ? "revoked" : "active";
 
 /** The latest of the credentials' last uses (ISO times), or null if none was ever used. */
 export function latestUse(uses: (string | null | undefined)[]): string | null {

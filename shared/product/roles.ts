@@ -12,7 +12,8 @@ export type { RoleSource };
  */
 
 /** Whether any role mapping names the group (its members' roles follow it). */
-export const mapsRoles = (settings: TenantSettings, group: GroupFacts): boolean => settings.roleMappings.some((m) => refMatches(m.group, group));
+export const mapsRoles = (settings: TenantSettings, group: GroupFacts): boolean =>
+  settings.roleMappings.some((m) => refMatches(m.group, group));
 
 /** Whether a change of a group changes which role mappings match it: only its object ID can (mappings never follow a name). */
 export function roleMatchChanged(settings: TenantSettings, before: GroupFacts, after: GroupFacts): boolean {
@@ -26,7 +27,10 @@ export function computeRole(groups: GroupFacts[], settings: TenantSettings): { r
     for (const mapping of settings.roleMappings) {
       if (!refMatches(mapping.group, group)) continue;
       if (roleRank(settings, mapping.role) > roleRank(settings, best.role)) {
-        best = { role: mapping.role, source: { kind: "group", groupId: group.id, groupName: group.displayName, mapping } };
+        best = {
+          role: mapping.role,
+          source: { kind: "group", groupId: group.id, groupName: group.displayName, mapping },
+        };
       }
     }
   }
@@ -51,7 +55,11 @@ export function nextRole(
   const demotesLastAdmin = current.role === admin && computed.role !== admin && otherAdmins === 0;
   if (demotesLastAdmin) {
     const since = current.roleSource.kind === "kept" ? current.roleSource.since : now.toISOString();
-    return { role: admin, source: { kind: "kept", reason: "last-admin", computed: computed.role, since }, conflict: true };
+    return {
+      role: admin,
+      source: { kind: "kept", reason: "last-admin", computed: computed.role, since },
+      conflict: true,
+    };
   }
   return { ...computed, conflict: false };
 }

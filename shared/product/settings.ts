@@ -39,7 +39,10 @@ export const refKey = (ref: GroupRef) => ("pending" in ref ? `pending:${ref.pend
 /** Whether a group created with this name and object ID is the one a pending mapping waits for (names in any case). */
 export function pendingMatches(ref: GroupRef, group: { displayName?: string; externalId?: string }): boolean {
   if (!("pending" in ref)) return false;
-  return ref.pending === group.externalId || (group.displayName !== undefined && ref.pending.toLowerCase() === group.displayName.toLowerCase());
+  return (
+    ref.pending === group.externalId ||
+    (group.displayName !== undefined && ref.pending.toLowerCase() === group.displayName.toLowerCase())
+  );
 }
 
 /** One mapping per group: a group two role mappings name keeps the higher role, two team mappings the first. */
@@ -55,16 +58,25 @@ function onePerGroup(settings: TenantSettings): TenantSettings {
 }
 
 /** The settings with the pending mappings a newly created group is the one for bound to it. */
-export function bindPendingTo(settings: TenantSettings, group: { id: string; displayName?: string; externalId?: string }): TenantSettings {
+export function bindPendingTo(
+  settings: TenantSettings,
+  group: { id: string; displayName?: string; externalId?: string },
+): TenantSettings {
   const bound: GroupRef = group.externalId ? { id: group.id, externalId: group.externalId } : { id: group.id };
-  const bind = <M extends { group: GroupRef }>(m: M): M => (pendingMatches(m.group, group) ? { ...m, group: bound } : m);
-  return onePerGroup({ ...settings, roleMappings: settings.roleMappings.map(bind), teamMappings: settings.teamMappings.map(bind) });
+  const bind = <M extends { group: GroupRef }>(m: M): M =>
+    pendingMatches(m.group, group) ? { ...m, group: bound } : m;
+  return onePerGroup({
+    ...settings,
+    roleMappings: settings.roleMappings.map(bind),
+    teamMappings: settings.teamMappings.map(bind),
+  });
 }
 
 /** Why the settings are too large to store (a message a person can act on), or undefined. */
 export function boundsProblem(settings: TenantSettings): { detail: string; field: string } | undefined {
   const over = (what: string, n: number, max: number) => `${n} ${what}: at most ${max} are allowed; remove some first`;
-  if (settings.teams.length > LIMITS.teams) return { detail: over("teams", settings.teams.length, LIMITS.teams), field: "team" };
+  if (settings.teams.length > LIMITS.teams)
+    return { detail: over("teams", settings.teams.length, LIMITS.teams), field: "team" };
   if (settings.roleMappings.length > LIMITS.roleMappings)
     return { detail: over("role mappings", settings.roleMappings.length, LIMITS.roleMappings), field: "group" };
   if (settings.teamMappings.length > LIMITS.teamMappings)
@@ -146,11 +158,17 @@ export function legacySelectors(stored: StoredMappings | undefined): string[] {
  * becomes pending; a selector missing from `resolved` is left as it is (bound on a later read).
  * A group two role mappings name keeps the higher role, two team mappings the first.
  */
-export function bindLegacy<T extends StoredMappings>(stored: T, resolved: Map<string, { id: string; externalId?: string }[]>, roles: string[]): T {
+export function bindLegacy<T extends StoredMappings>(
+  stored: T,
+  resolved: Map<string, { id: string; externalId?: string }[]>,
+  roles: string[],
+): T {
   const refs = (group: unknown): unknown[] => {
     if (typeof group !== "string" || !resolved.has(group)) return [group];
     const groups = resolved.get(group)!;
-    return groups.length ? groups.map((g) => (g.externalId ? { id: g.id, externalId: g.externalId } : { id: g.id })) : [{ pending: group }];
+    return groups.length
+      ? groups.map((g) => (g.externalId ? { id: g.id, externalId: g.externalId } : { id: g.id }))
+      : [{ pending: group }];
   };
   const key = (ref: unknown) => (typeof ref === "string" ? `legacy:${ref}` : refKey(ref as GroupRef));
   const rank = (role: unknown) => roles.findIndex((r) => r.toLowerCase() === String(role).toLowerCase());
@@ -184,7 +202,8 @@ export function parseLoginTypes(text: string): LoginType[] {
   ];
   if (types.length === 0) throw new Error(`name at least one login type: ${LOGIN_TYPES.join(", ")}`);
   for (const t of types) {
-    if (!LOGIN_TYPES.includes(t as LoginType)) throw new Error(`unknown login type "${t}"; the types are ${LOGIN_TYPES.join(", ")}`);
+    if (!LOGIN_TYPES.includes(t as LoginType))
+      throw new Error(`unknown login type "${t}"; the types are ${LOGIN_TYPES.join(", ")}`);
   }
   return types as LoginType[];
 }
@@ -205,6 +224,7 @@ export function roleRank(settings: TenantSettings, role: string): number {
 export function canonicalRole(settings: TenantSettings, role: string): string {
   const i = roleRank(settings, role);
   const found = settings.roles[i];
-  if (found === undefined) throw new Error(`unknown role "${role}"; this tenant's roles are ${settings.roles.join(" < ")}`);
+  if (found === undefined)
+    throw new Error(`unknown role "${role}"; this tenant's roles are ${settings.roles.join(" < ")}`);
   return found;
 }

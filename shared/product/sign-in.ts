@@ -105,7 +105,13 @@ export type SignInOutcome =
   | { kind: "signed-in"; tenantId: string; userId: string | null; bootstrap: BootstrapActions }
   | SignInRefusal;
 
-const refuse = (code: SignInRefusalCode, title: string, why: string, whatToDo: string): SignInRefusal => ({ kind: "refused", code, title, why, whatToDo });
+const refuse = (code: SignInRefusalCode, title: string, why: string, whatToDo: string): SignInRefusal => ({
+  kind: "refused",
+  code,
+  title,
+  why,
+  whatToDo,
+});
 
 const who = (c: SignInClaims) => c.preferredUsername ?? `object ID ${c.oid}`;
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -196,7 +202,12 @@ export function matchSignIn(input: SignInInput): SignInOutcome {
       "Ask for a new invite link.",
     );
   if (now.getTime() >= Date.parse(invite.expiresAt))
-    return refuse("invite_expired", "This invite link has expired", "Invite links last 24 hours.", "Ask for a new invite link.");
+    return refuse(
+      "invite_expired",
+      "This invite link has expired",
+      "Invite links last 24 hours.",
+      "Ask for a new invite link.",
+    );
   if (!tenant.loginTypes.includes("entra")) {
     return refuse(
       "tenant_entra_disabled",
@@ -221,7 +232,10 @@ export function matchSignIn(input: SignInInput): SignInOutcome {
       "Sign in without the invite link, or ask the product's operator which account your organization should use.",
     );
   }
-  if (invite.userName !== null && (claims.preferredUsername === null || !same(invite.userName, claims.preferredUsername))) {
+  if (
+    invite.userName !== null &&
+    (claims.preferredUsername === null || !same(invite.userName, claims.preferredUsername))
+  ) {
     return refuse(
       "invite_user_mismatch",
       "This invite is for someone else",
@@ -238,7 +252,12 @@ export function matchSignIn(input: SignInInput): SignInOutcome {
   if (users.length === 1) {
     const user = users[0]!;
     if (user.status === "disconnected") return checkUser(user, claims)!;
-    return { kind: "signed-in", tenantId: tenant.id, userId: user.id, bootstrap: { ...bootstrap, linkUser: null, createUser: null } };
+    return {
+      kind: "signed-in",
+      tenantId: tenant.id,
+      userId: user.id,
+      bootstrap: { ...bootstrap, linkUser: null, createUser: null },
+    };
   }
   if (claims.preferredUsername === null) {
     return refuse(
@@ -272,7 +291,12 @@ export function matchSignIn(input: SignInInput): SignInOutcome {
     bootstrap: {
       ...bootstrap,
       linkUser: null,
-      createUser: { userName: claims.preferredUsername, displayName: claims.name, objectId: claims.oid, loginTypes: ["entra"] },
+      createUser: {
+        userName: claims.preferredUsername,
+        displayName: claims.name,
+        objectId: claims.oid,
+        loginTypes: ["entra"],
+      },
     },
   };
 }

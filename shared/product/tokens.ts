@@ -21,7 +21,10 @@ export interface ExpiryState {
 }
 
 /** Revoked once `revokedAt` is set; expired from `expiresAt` on; active otherwise (also without an expiry). */
-export function credentialStatus(credential: { revokedAt?: string | null; expiresAt?: string | null }, now: Date): CredentialStatus {
+export function credentialStatus(
+  credential: { revokedAt?: string | null; expiresAt?: string | null },
+  now: Date,
+): CredentialStatus {
   if (credential.revokedAt) return "revoked";
   if (credential.expiresAt && Date.parse(credential.expiresAt) <= now.getTime()) return "expired";
   return "active";
@@ -30,7 +33,10 @@ export function credentialStatus(credential: { revokedAt?: string | null; expire
 /** Whole days from `now` until `iso` (rounded down; negative once past). */
 export const daysUntil = (iso: string, now: Date) => Math.floor((Date.parse(iso) - now.getTime()) / DAY_MS);
 
-export function expiryState(credential: { revokedAt?: string | null; expiresAt?: string | null }, now: Date): ExpiryState {
+export function expiryState(
+  credential: { revokedAt?: string | null; expiresAt?: string | null },
+  now: Date,
+): ExpiryState {
   const status = credentialStatus(credential, now);
   const left = credential.expiresAt ? Date.parse(credential.expiresAt) - now.getTime() : undefined;
   return {

@@ -21,11 +21,19 @@ export class JobQueue {
   /** Sends one message, invisible for `delaySeconds` first. A queue that cannot be reached is UnavailableError (503). */
   async send(body: object, delaySeconds = 0): Promise<void> {
     try {
-      if (this.create) this.ready ??= this.client.createIfNotExists().catch((error) => ((this.ready = undefined), Promise.reject(error)));
+      if (this.create)
+        this.ready ??= this.client
+          .createIfNotExists()
+          .catch((error) => ((this.ready = undefined), Promise.reject(error)));
       await this.ready;
-      await this.client.sendMessage(Buffer.from(JSON.stringify(body), "utf8").toString("base64"), { visibilityTimeout: delaySeconds || undefined });
+      await this.client.sendMessage(Buffer.from(JSON.stringify(body), "utf8").toString("base64"), {
+        visibilityTimeout: delaySeconds || undefined,
+      });
     } catch (error) {
-      throw new UnavailableError(`the job queue could not be reached (${(error as { code?: string }).code ?? (error as Error).name})`, 1000);
+      throw new UnavailableError(
+        `the job queue could not be reached (${(error as { code?: string }).code ?? (error as Error).name})`,
+        1000,
+      );
     }
   }
 }
@@ -34,7 +42,9 @@ function lazyDefaultCredential(clientId: string | undefined): TokenCredential {
   let credential: Promise<TokenCredential> | undefined;
   return {
     async getToken(scopes, options) {
-      credential ??= import("@azure/identity").then((identity) => new identity.DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}));
+      credential ??= import("@azure/identity").then(
+        (identity) => new identity.DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}),
+      );
       return (await credential).getToken(scopes, options);
     },
   };
@@ -44,5 +54,8 @@ function lazyDefaultCredential(clientId: string | undefined): TokenCredential {
 export function openJobQueue(queue: JobsConfig["queue"]): JobQueue | undefined {
   if (!queue) return undefined;
   if ("connectionString" in queue) return new JobQueue(new QueueClient(queue.connectionString, JOBS_QUEUE), true);
-  return new JobQueue(new QueueClient(`${queue.serviceUri.replace(/\/+$/, "")}/${JOBS_QUEUE}`, lazyDefaultCredential(queue.clientId)), false);
+  return new JobQueue(
+    new QueueClient(`${queue.serviceUri.replace(/\/+$/, "")}/${JOBS_QUEUE}`, lazyDefaultCredential(queue.clientId)),
+    false,
+  );
 }

@@ -29,7 +29,8 @@ function changedPaths(before: WireResource | undefined, after: WireResource | un
       const ys = isObject(y) ? y : {};
       const sep = key.startsWith("urn:") ? ":" : ".";
       for (const sub of new Set([...Object.keys(xs), ...Object.keys(ys)])) {
-        if (JSON.stringify(xs[sub]) !== JSON.stringify(ys[sub])) out.push({ attribute: `${key}${sep}${sub}`, old: xs[sub], new: ys[sub] });
+        if (JSON.stringify(xs[sub]) !== JSON.stringify(ys[sub]))
+          out.push({ attribute: `${key}${sep}${sub}`, old: xs[sub], new: ys[sub] });
       }
     } else out.push({ attribute: key, old: x, new: y });
   }
@@ -69,7 +70,9 @@ export function valueText(value: unknown): string | undefined {
   if (isObject(value)) {
     const { value: inner, type, primary, ...rest } = value;
     if (inner !== undefined && Object.keys(rest).every((k) => k === "display" || k === "$ref")) {
-      const tags = [typeof type === "string" ? type : undefined, primary === true ? "primary" : undefined].filter(Boolean);
+      const tags = [typeof type === "string" ? type : undefined, primary === true ? "primary" : undefined].filter(
+        Boolean,
+      );
       return `${valueText(inner) ?? ""}${tags.length ? ` (${tags.join(", ")})` : ""}`;
     }
   }
@@ -79,7 +82,9 @@ export function valueText(value: unknown): string | undefined {
 function capped(text: string | undefined): { text?: string; cut: boolean } {
   if (text === undefined) return { cut: false };
   const chars = [...text];
-  return chars.length > CHANGE_LIMITS.valueLength ? { text: `${chars.slice(0, CHANGE_LIMITS.valueLength).join("")}…`, cut: true } : { text, cut: false };
+  return chars.length > CHANGE_LIMITS.valueLength
+    ? { text: `${chars.slice(0, CHANGE_LIMITS.valueLength).join("")}…`, cut: true }
+    : { text, cut: false };
 }
 
 /**
@@ -87,7 +92,10 @@ function capped(text: string | undefined): { text?: string; cut: boolean } {
  * CHANGE_LIMITS.attributes of them (`omitted` counts the rest), each value at most
  * CHANGE_LIMITS.valueLength characters (marked `truncated`); a secret's values are never kept.
  */
-export function attributeChanges(before: WireResource | undefined, after: WireResource | undefined): { changes: AttributeChange[]; omitted: number } {
+export function attributeChanges(
+  before: WireResource | undefined,
+  after: WireResource | undefined,
+): { changes: AttributeChange[]; omitted: number } {
   const paths = changedPaths(before, after);
   const changes = paths.slice(0, CHANGE_LIMITS.attributes).map((p): AttributeChange => {
     if (SECRET.test(p.attribute)) return { attribute: p.attribute, redacted: true };
@@ -108,7 +116,10 @@ export function attributeChanges(before: WireResource | undefined, after: WireRe
  * one), a Group's displayName; undefined when the resource has none (a create that failed
  * before it named one).
  */
-export function resourceNames(type: string, resource: unknown): { resourceName?: string; resourceDisplayName?: string } {
+export function resourceNames(
+  type: string,
+  resource: unknown,
+): { resourceName?: string; resourceDisplayName?: string } {
   if (!isObject(resource)) return {};
   const text = (v: unknown) => (typeof v === "string" && v !== "" ? capped(v).text : undefined);
   const name = type === "Group" ? text(resource.displayName) : text(resource.userName);
@@ -125,7 +136,13 @@ export function describeWrite(
   before: WireResource | undefined,
   after: WireResource | undefined,
   deleted = false,
-): { changedAttributes: string[]; changes?: AttributeChange[]; changesOmitted?: number; resourceName?: string; resourceDisplayName?: string } {
+): {
+  changedAttributes: string[];
+  changes?: AttributeChange[];
+  changesOmitted?: number;
+  resourceName?: string;
+  resourceDisplayName?: string;
+} {
   const names = resourceNames(type, deleted ? before : (after ?? before));
   if (deleted) return { changedAttributes: [], ...names };
   const { changes, omitted } = attributeChanges(before, after);

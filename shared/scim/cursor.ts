@@ -39,7 +39,14 @@ export interface CursorQuery {
 
 /** A short hash of tenant, scope (a resource type, or "root" for `/.search`) and query. */
 export function queryBinding(tenantId: string, scope: ResourceTypeName | "root", query: CursorQuery): string {
-  const canonical = JSON.stringify([VERSION, tenantId, scope, query.filter ?? null, query.sortBy?.toLowerCase() ?? null, query.descending]);
+  const canonical = JSON.stringify([
+    VERSION,
+    tenantId,
+    scope,
+    query.filter ?? null,
+    query.sortBy?.toLowerCase() ?? null,
+    query.descending,
+  ]);
   return createHash("sha256").update(canonical).digest("base64url").slice(0, 22);
 }
 
@@ -75,7 +82,8 @@ export function decodeCursor(cursor: string, binding: string, now: Date): Cursor
   } catch {
     throw notOurs();
   }
-  if (!isObject(payload) || payload.v !== VERSION || typeof payload.q !== "string" || !Number.isSafeInteger(payload.t)) throw notOurs();
+  if (!isObject(payload) || payload.v !== VERSION || typeof payload.q !== "string" || !Number.isSafeInteger(payload.t))
+    throw notOurs();
   const { p, a, r } = payload;
   if (!Number.isSafeInteger(p) || (p as number) < 0) throw notOurs();
   if (a !== undefined && (typeof a !== "string" || a.length === 0 || a.length > 255)) throw notOurs();
@@ -94,5 +102,9 @@ export function decodeCursor(cursor: string, binding: string, now: Date): Cursor
       `'cursor' has expired: it was issued ${Math.floor(age / 3600)} hours ago and a cursor is valid for ${CURSOR_TIMEOUT_SECONDS / 3600} hours (cursorTimeout ${CURSOR_TIMEOUT_SECONDS} seconds); start again with an empty cursor.`,
     );
   }
-  return { position: p as number, ...(a !== undefined ? { after: a as string } : {}), ...(r !== undefined ? { type: r as ResourceTypeName } : {}) };
+  return {
+    position: p as number,
+    ...(a !== undefined ? { after: a as string } : {}),
+    ...(r !== undefined ? { type: r as ResourceTypeName } : {}),
+  };
 }

@@ -12,7 +12,8 @@ import { CURSOR_TIMEOUT_SECONDS } from "./cursor.js";
 export function serviceProviderConfig(baseUrl: string, maxResults: number, tokenEndpoint: string) {
   return {
     schemas: [URN.serviceProviderConfig],
-    documentationUri: "https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups",
+    documentationUri:
+      "https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups",
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults },
@@ -38,7 +39,8 @@ export function serviceProviderConfig(baseUrl: string, maxResults: number, token
       {
         type: "oauthbearertoken",
         name: "Secret Token (legacy)",
-        description: "A long-lived SCIM token issued per tenant in the admin portal or CLI, sent as 'Authorization: Bearer <token>'; for existing connections.",
+        description:
+          "A long-lived SCIM token issued per tenant in the admin portal or CLI, sent as 'Authorization: Bearer <token>'; for existing connections.",
         specUri: "https://www.rfc-editor.org/rfc/rfc6750",
         primary: false,
       },

@@ -70,4 +70,5 @@ export const badRequest = (scimType: ScimType, detail: string) => new ScimError(
 export const notFound = (detail: string) => new ScimError(404, detail);
 
 /** 405: the resource exists but not with this method (RFC 9110 §15.5.6 requires `Allow`). */
-export const methodNotAllowed = (detail: string, allowed: string[]) => new ScimError(405, detail, undefined, { Allow: allowed.join(", ") });
+export const methodNotAllowed = (detail: string, allowed: string[]) =>
+  new ScimError(405, detail, undefined, { Allow: allowed.join(", ") });

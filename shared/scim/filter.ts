@@ -8,7 +8,14 @@
  * attribute's type when the filter is resolved (see `operand`).
  */
 import { badRequest } from "./errors.js";
-import { extensionsDefining, resolveAttribute, resolveSubAttribute, type AttributeDef, type ResolvedAttribute, type ResourceTypeName } from "./schemas.js";
+import {
+  extensionsDefining,
+  resolveAttribute,
+  resolveSubAttribute,
+  type AttributeDef,
+  type ResolvedAttribute,
+  type ResourceTypeName,
+} from "./schemas.js";
 
 export type CompareOp = "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "ge" | "lt" | "le";
 export type FilterValue = string | number | boolean | null;
@@ -78,7 +85,10 @@ const ESCAPES = new Set(['"', "\\", "/", "b", "f", "n", "r", "t"]);
  */
 export function parseFilter(text: string, limits: FilterLimits = FILTER_LIMITS): Filter {
   if (text.length > limits.maxLength) {
-    throw badRequest("invalidFilter", `Invalid filter: it is ${text.length} characters long; the limit is ${limits.maxLength} characters.`);
+    throw badRequest(
+      "invalidFilter",
+      `Invalid filter: it is ${text.length} characters long; the limit is ${limits.maxLength} characters.`,
+    );
   }
   return new Parser(text, limits).parse();
 }
@@ -104,7 +114,8 @@ class Parser {
     if (!this.atEnd()) {
       const ch = this.text[this.pos];
       const hint = this.quoteHint(this.pos);
-      if (ch === ")" || ch === "]") this.fail(this.pos, `unexpected "${ch}" without a matching "${ch === ")" ? "(" : "["}"${hint}`);
+      if (ch === ")" || ch === "]")
+        this.fail(this.pos, `unexpected "${ch}" without a matching "${ch === ")" ? "(" : "["}"${hint}`);
       this.fail(this.pos, `expected "and", "or" or the end of the filter, found ${this.describe(this.pos)}${hint}`);
     }
     return filter;
@@ -145,7 +156,10 @@ class Parser {
     const inner = this.parseOr(inValuePath);
     this.skipWs();
     if (this.text[this.pos] !== ")") {
-      this.fail(this.pos, `expected ")" to close the "(" at position ${open}, found ${this.describe(this.pos)}${this.quoteHint(this.pos)}`);
+      this.fail(
+        this.pos,
+        `expected ")" to close the "(" at position ${open}, found ${this.describe(this.pos)}${this.quoteHint(this.pos)}`,
+      );
     }
     this.pos++;
     this.depth--;
@@ -165,12 +179,16 @@ class Parser {
     if (this.text[this.pos] !== "[") return this.parseComparison(attrPath);
 
     const open = this.pos;
-    if (inValuePath) this.fail(open, `value filters cannot be nested: "[" inside the value filter of a complex attribute`);
+    if (inValuePath)
+      this.fail(open, `value filters cannot be nested: "[" inside the value filter of a complex attribute`);
     if (attrPath.slice(attrPath.lastIndexOf(":") + 1).includes(".")) {
       this.fail(open, `a value filter "[...]" must follow a complex attribute, not the sub-attribute "${attrPath}"`);
     }
     if (++this.valueFilters > this.limits.maxValueFilters) {
-      this.fail(open, `value filter number ${this.valueFilters} exceeds the limit of ${this.limits.maxValueFilters} "[...]" per filter`);
+      this.fail(
+        open,
+        `value filter number ${this.valueFilters} exceeds the limit of ${this.limits.maxValueFilters} "[...]" per filter`,
+      );
     }
     if (this.depth > this.limits.maxValueFilterDepth) {
       this.fail(
@@ -185,7 +203,10 @@ class Parser {
     const inner = this.parseOr(true);
     this.skipWs();
     if (this.text[this.pos] !== "]") {
-      this.fail(this.pos, `expected "]" to close the "[" at position ${open}, found ${this.describe(this.pos)}${this.quoteHint(this.pos)}`);
+      this.fail(
+        this.pos,
+        `expected "]" to close the "[" at position ${open}, found ${this.describe(this.pos)}${this.quoteHint(this.pos)}`,
+      );
     }
     this.pos++;
     this.depth--;
@@ -194,13 +215,23 @@ class Parser {
       while (!this.atEnd() && PATH_CHAR.test(this.text.charAt(this.pos))) this.pos++;
       const sub = this.text.slice(subStart, this.pos);
       if (!ATTR_NAME.test(sub)) {
-        this.fail(subStart, `expected a sub-attribute name after "${attrPath}[...].", found ${this.describe(subStart)}`);
+        this.fail(
+          subStart,
+          `expected a sub-attribute name after "${attrPath}[...].", found ${this.describe(subStart)}`,
+        );
       }
-      return { kind: "valuePath", attrPath, filter: { kind: "and", left: inner, right: this.parseComparison(sub, `${attrPath}[...].${sub}`) } };
+      return {
+        kind: "valuePath",
+        attrPath,
+        filter: { kind: "and", left: inner, right: this.parseComparison(sub, `${attrPath}[...].${sub}`) },
+      };
     }
     const after = this.peekWordAfterWs();
     if (after && (COMPARE_OPS.has(after.word.toLowerCase()) || after.word.toLowerCase() === "pr")) {
-      this.fail(after.at, `"${attrPath}[...]" cannot be compared itself; compare one of its sub-attributes, e.g. ${attrPath}[...].value ${after.word} ...`);
+      this.fail(
+        after.at,
+        `"${attrPath}[...]" cannot be compared itself; compare one of its sub-attributes, e.g. ${attrPath}[...].value ${after.word} ...`,
+      );
     }
     return { kind: "valuePath", attrPath, filter: inner };
   }
@@ -228,7 +259,10 @@ class Parser {
     }
     this.pos += op.length;
     if (++this.terms > this.limits.maxClauses) {
-      this.fail(at, `comparison number ${this.terms} exceeds the limit of ${this.limits.maxClauses} comparisons per filter`);
+      this.fail(
+        at,
+        `comparison number ${this.terms} exceeds the limit of ${this.limits.maxClauses} comparisons per filter`,
+      );
     }
     if (op === "pr") return { kind: "present", attrPath };
     return { kind: "compare", attrPath, op: op as CompareOp, ...this.parseValue(word!, label) };
@@ -245,7 +279,10 @@ class Parser {
     if (stop === "'" && raw === "") {
       const close = this.text.indexOf("'", at + 1);
       const inner = close < 0 ? this.text.slice(at + 1) : this.text.slice(at + 1, close);
-      this.fail(at, `values are quoted with double quotes, not single quotes: write ${label} ${op} ${JSON.stringify(inner)}`);
+      this.fail(
+        at,
+        `values are quoted with double quotes, not single quotes: write ${label} ${op} ${JSON.stringify(inner)}`,
+      );
     }
     if (stop === '"' || stop === "'" || ((stop === "(" || stop === "[") && raw !== "")) {
       const quote = stop === '"' || stop === "'";
@@ -257,7 +294,10 @@ class Parser {
       );
     }
     if (raw === "") {
-      this.fail(at, `expected a value (a double-quoted string, a number, true, false, null or an unquoted word) after "${op}", found ${this.describe(at)}`);
+      this.fail(
+        at,
+        `expected a value (a double-quoted string, a number, true, false, null or an unquoted word) after "${op}", found ${this.describe(at)}`,
+      );
     }
     const lower = raw.toLowerCase();
     if (lower === "and" || lower === "or" || lower === "not") {
@@ -294,7 +334,8 @@ class Parser {
       if (ch !== "\\") continue;
       const next = this.text[i + 1];
       if (next === "u") {
-        if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(i + 2, i + 6))) this.fail(i, 'invalid escape "\\u": expected four hex digits');
+        if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(i + 2, i + 6)))
+          this.fail(i, 'invalid escape "\\u": expected four hex digits');
         i += 5;
       } else if (next !== undefined && ESCAPES.has(next)) {
         i++;
@@ -338,7 +379,10 @@ class Parser {
 
   private enter(at: number): void {
     if (++this.depth > this.limits.maxDepth) {
-      this.fail(at, `nesting depth ${this.depth} exceeds the limit of ${this.limits.maxDepth} levels of "(", "not (" or "["`);
+      this.fail(
+        at,
+        `nesting depth ${this.depth} exceeds the limit of ${this.limits.maxDepth} levels of "(", "not (" or "["`,
+      );
     }
   }
 
@@ -365,7 +409,8 @@ class Parser {
 function balanced(text: string): string {
   let span = text.trimEnd();
   const count = (ch: string) => span.split(ch).length - 1;
-  while ((span.endsWith(")") && count(")") > count("(")) || (span.endsWith("]") && count("]") > count("["))) span = span.slice(0, -1).trimEnd();
+  while ((span.endsWith(")") && count(")") > count("(")) || (span.endsWith("]") && count("]") > count("[")))
+    span = span.slice(0, -1).trimEnd();
   return span;
 }
 
@@ -380,7 +425,13 @@ export type ResolvedFilter =
   | { kind: "and" | "or"; left: ResolvedFilter; right: ResolvedFilter }
   | { kind: "not"; filter: ResolvedFilter }
   | { kind: "present"; path: string[] }
-  | { kind: "compare"; path: string[]; leaf: AttributeDef; op: Exclude<CompareOp, "ne">; value: string | number | boolean }
+  | {
+      kind: "compare";
+      path: string[];
+      leaf: AttributeDef;
+      op: Exclude<CompareOp, "ne">;
+      value: string | number | boolean;
+    }
   | { kind: "some"; path: string[]; attribute: AttributeDef; filter: ResolvedFilter };
 
 const invalid = (detail: string) => badRequest("invalidFilter", detail);
@@ -401,10 +452,17 @@ export function resolveFilter(filter: Filter, type: ResourceTypeName): ResolvedF
       const resolved = resolveOrFail(type, filter.attrPath);
       const { attribute } = resolved;
       if (resolved.subAttribute || attribute.type !== "complex") {
-        throw invalid(`"${filter.attrPath}" is not a complex attribute of ${type} resources; "[...]" filters apply to complex attributes`);
+        throw invalid(
+          `"${filter.attrPath}" is not a complex attribute of ${type} resources; "[...]" filters apply to complex attributes`,
+        );
       }
       if (attribute.multiValued) {
-        return { kind: "some", path: resolved.path, attribute, filter: resolveValueFilterAt(filter.filter, attribute, []) };
+        return {
+          kind: "some",
+          path: resolved.path,
+          attribute,
+          filter: resolveValueFilterAt(filter.filter, attribute, []),
+        };
       }
       return resolveValueFilterAt(filter.filter, attribute, resolved.path);
     }
@@ -417,7 +475,8 @@ export function resolveFilter(filter: Filter, type: ResourceTypeName): ResolvedF
       if (attribute.multiValued) {
         if (!subAttribute && isPresence) return leaf(filter, resolved.path, attribute);
         const target = subAttribute ?? resolveSubAttribute(attribute, "value");
-        if (!target) throw invalid(`"${filter.attrPath}" has no "value" sub-attribute to compare; name a sub-attribute`);
+        if (!target)
+          throw invalid(`"${filter.attrPath}" has no "value" sub-attribute to compare; name a sub-attribute`);
         const { negate, test } = leafTest(filter, [target.name], target, filter.attrPath);
         const arrayPath = subAttribute ? resolved.path.slice(0, -1) : resolved.path;
         const some: ResolvedFilter = { kind: "some", path: arrayPath, attribute, filter: test };
@@ -439,7 +498,8 @@ export function resolveFilter(filter: Filter, type: ResourceTypeName): ResolvedF
  * complex attribute: its attribute paths are sub-attribute names of `parent`.
  */
 export function resolveValueFilter(filter: Filter, parent: AttributeDef): ResolvedFilter {
-  if (parent.type !== "complex") throw invalid(`"${parent.name}" is not a complex attribute; "[...]" filters apply to complex attributes`);
+  if (parent.type !== "complex")
+    throw invalid(`"${parent.name}" is not a complex attribute; "[...]" filters apply to complex attributes`);
   return resolveValueFilterAt(filter, parent, []);
 }
 
@@ -471,7 +531,9 @@ function resolveOrFail(type: ResourceTypeName, attrPath: string): ResolvedAttrib
   const [name = ""] = attrPath.split(".");
   const defining = /^urn:/i.test(attrPath) ? [] : extensionsDefining(type, name);
   if (defining.length > 1) {
-    throw invalid(`Attribute "${attrPath}" is defined by several extension schemas of ${type} (${defining.join(", ")}); qualify it with its schema URN`);
+    throw invalid(
+      `Attribute "${attrPath}" is defined by several extension schemas of ${type} (${defining.join(", ")}); qualify it with its schema URN`,
+    );
   }
   throw invalid(`Unknown attribute "${attrPath}" in a filter on ${type} resources`);
 }
@@ -499,7 +561,12 @@ export function qualifyFilter(filter: Filter, type: ResourceTypeName): Filter {
   }
 }
 
-function leaf(filter: Filter & { kind: "present" | "compare" }, path: string[], def: AttributeDef, label = filter.attrPath): ResolvedFilter {
+function leaf(
+  filter: Filter & { kind: "present" | "compare" },
+  path: string[],
+  def: AttributeDef,
+  label = filter.attrPath,
+): ResolvedFilter {
   const { negate, test } = leafTest(filter, path, def, label);
   return negate ? { kind: "not", filter: test } : test;
 }
@@ -515,12 +582,16 @@ function leafTest(
   const { op } = filter;
   const value = operand(filter, def);
   if (value === null) {
-    if (op !== "eq" && op !== "ne") throw invalid(`"${label} ${op} null" is not supported; only eq and ne compare with null`);
+    if (op !== "eq" && op !== "ne")
+      throw invalid(`"${label} ${op} null" is not supported; only eq and ne compare with null`);
     return { negate: op === "eq", test: { kind: "present", path } };
   }
   checkOperand(def, op, value, label);
   const normalized = isMetaTimestamp(path) ? normalizeTimestamp(value as string, label) : value;
-  return { negate: op === "ne", test: { kind: "compare", path, leaf: def, op: op === "ne" ? "eq" : op, value: normalized } };
+  return {
+    negate: op === "ne",
+    test: { kind: "compare", path, leaf: def, op: op === "ne" ? "eq" : op, value: normalized },
+  };
 }
 
 /**
@@ -556,28 +627,35 @@ function checkOperand(def: AttributeDef, op: CompareOp, value: string | number |
   switch (def.type) {
     case "boolean":
       if (op !== "eq" && op !== "ne") throw invalid(`"${label}" is a boolean; only eq and ne apply to it, not ${op}`);
-      if (typeof value !== "boolean") throw invalid(`"${label}" is a boolean; compare it with true or false, not ${JSON.stringify(value)}`);
+      if (typeof value !== "boolean")
+        throw invalid(`"${label}" is a boolean; compare it with true or false, not ${JSON.stringify(value)}`);
       return;
     case "integer":
     case "decimal":
-      if (op === "co" || op === "sw" || op === "ew") throw invalid(`"${label}" is a number; ${op} applies to strings only`);
-      if (typeof value !== "number") throw invalid(`"${label}" is a number; compare it with a number, not ${JSON.stringify(value)}`);
+      if (op === "co" || op === "sw" || op === "ew")
+        throw invalid(`"${label}" is a number; ${op} applies to strings only`);
+      if (typeof value !== "number")
+        throw invalid(`"${label}" is a number; compare it with a number, not ${JSON.stringify(value)}`);
       return;
     case "complex":
       throw invalid(`"${label}" is a complex attribute and cannot be compared`);
     default:
       if (typeof value !== "string") {
-        throw invalid(`"${label}" is a ${def.type}; compare it with a double-quoted string, not ${JSON.stringify(value)}`);
+        throw invalid(
+          `"${label}" is a ${def.type}; compare it with a double-quoted string, not ${JSON.stringify(value)}`,
+        );
       }
   }
 }
 
-const isMetaTimestamp = (path: string[]) => path.length === 2 && path[0] === "meta" && (path[1] === "created" || path[1] === "lastModified");
+const isMetaTimestamp = (path: string[]) =>
+  path.length === 2 && path[0] === "meta" && (path[1] === "created" || path[1] === "lastModified");
 
 /** meta timestamps are stored as `Date#toISOString()`; literals are brought to that form so string order is time order. */
 function normalizeTimestamp(value: string, label: string): string {
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw invalid(`"${label}" is a dateTime; ${JSON.stringify(value)} is not an xsd:dateTime value`);
+  if (Number.isNaN(ms))
+    throw invalid(`"${label}" is a dateTime; ${JSON.stringify(value)} is not an xsd:dateTime value`);
   return new Date(ms).toISOString();
 }
 
@@ -645,7 +723,12 @@ function valueAt(scope: unknown, path: string[]): unknown {
   return current;
 }
 
-function compareValue(actual: unknown, op: Exclude<CompareOp, "ne">, expected: string | number | boolean, def: AttributeDef): boolean {
+function compareValue(
+  actual: unknown,
+  op: Exclude<CompareOp, "ne">,
+  expected: string | number | boolean,
+  def: AttributeDef,
+): boolean {
   if (typeof expected === "boolean") return op === "eq" && actual === expected;
   if (typeof actual !== typeof expected) return false;
   let a = actual as string | number;

@@ -24,7 +24,8 @@ export interface ListParams {
 
 function integer(text: string | null, name: string): number | undefined {
   if (text === null || text.trim() === "") return undefined;
-  if (!/^-?\d+$/.test(text.trim())) throw badRequest("invalidValue", `'${name}' must be a whole number (got "${text}").`);
+  if (!/^-?\d+$/.test(text.trim()))
+    throw badRequest("invalidValue", `'${name}' must be a whole number (got "${text}").`);
   return Number(text.trim());
 }
 
@@ -54,11 +55,15 @@ function listParams(raw: RawListParams, type: ResourceTypeName, maxResults: numb
       );
     }
     if (raw.count !== undefined && raw.count < 1) {
-      throw badRequest("invalidCount", `'count' must be a positive whole number with 'cursor' (got ${raw.count}); at most ${maxResults} are served per page.`);
+      throw badRequest(
+        "invalidCount",
+        `'count' must be a positive whole number with 'cursor' (got ${raw.count}); at most ${maxResults} are served per page.`,
+      );
     }
   }
   return {
-    filter: raw.filter !== undefined && raw.filter.trim() !== "" ? qualifyFilter(parseFilter(raw.filter), type) : undefined,
+    filter:
+      raw.filter !== undefined && raw.filter.trim() !== "" ? qualifyFilter(parseFilter(raw.filter), type) : undefined,
     sortBy: raw.sortBy?.trim() || undefined,
     descending: sortOrder === "descending",
     startIndex: Math.max(1, raw.startIndex ?? 1),
@@ -93,7 +98,16 @@ export function parseListParams(query: URLSearchParams, type: ResourceTypeName, 
   );
 }
 
-const SEARCH_FIELDS = ["filter", "sortBy", "sortOrder", "startIndex", "count", "attributes", "excludedAttributes", "cursor"] as const;
+const SEARCH_FIELDS = [
+  "filter",
+  "sortBy",
+  "sortOrder",
+  "startIndex",
+  "count",
+  "attributes",
+  "excludedAttributes",
+  "cursor",
+] as const;
 
 /**
  * Parses a SearchRequest body (RFC 7644 §3.4.3, `POST /Users/.search`) into the same parameters
@@ -106,7 +120,8 @@ const SEARCH_FIELDS = ["filter", "sortBy", "sortOrder", "startIndex", "count", "
  * naming the member whose value has the wrong type.
  */
 export function parseSearchRequest(body: unknown, type: ResourceTypeName, maxResults: number): ListParams {
-  if (!isObject(body)) throw badRequest("invalidSyntax", `The request body must be a SearchRequest object (RFC 7644 §3.4.3).`);
+  if (!isObject(body))
+    throw badRequest("invalidSyntax", `The request body must be a SearchRequest object (RFC 7644 §3.4.3).`);
   const get = (name: string) => {
     const key = Object.keys(body).find((k) => k.toLowerCase() === name.toLowerCase());
     return key === undefined || body[key] === null ? undefined : body[key];
@@ -128,11 +143,15 @@ export function parseSearchRequest(body: unknown, type: ResourceTypeName, maxRes
     } else if (name === "attributes" || name === "excludedAttributes") {
       const list = typeof value === "string" ? [value] : value;
       if (!Array.isArray(list) || !list.every((v) => typeof v === "string")) {
-        throw badRequest("invalidValue", `'${name}' must be an array of attribute names (got ${JSON.stringify(value)}).`);
+        throw badRequest(
+          "invalidValue",
+          `'${name}' must be an array of attribute names (got ${JSON.stringify(value)}).`,
+        );
       }
       raw[name] = list.join(",");
     } else {
-      if (typeof value !== "string") throw badRequest("invalidValue", `'${name}' must be a string (got ${JSON.stringify(value)}).`);
+      if (typeof value !== "string")
+        throw badRequest("invalidValue", `'${name}' must be a string (got ${JSON.stringify(value)}).`);
       raw[name] = value;
     }
   }

@@ -36,12 +36,16 @@ export function canonicalManager(value: unknown, label = MANAGER_PATH): Manager 
   if (typeof value === "string") return { value };
   if (Array.isArray(value)) {
     if (value.length > 1) {
-      throw invalidValue(`'${label}' is single-valued: send one manager ({"value": "<user id>"}), not an array of ${value.length}.`);
+      throw invalidValue(
+        `'${label}' is single-valued: send one manager ({"value": "<user id>"}), not an array of ${value.length}.`,
+      );
     }
     return value.length === 0 ? null : canonicalManager(value[0], `${label}[0]`);
   }
   if (!isObject(value)) {
-    throw invalidValue(`'${label}' takes the id of a User, {"value": "<user id>"} or [{"value": "<user id>"}], not ${JSON.stringify(value)}.`);
+    throw invalidValue(
+      `'${label}' takes the id of a User, {"value": "<user id>"} or [{"value": "<user id>"}], not ${JSON.stringify(value)}.`,
+    );
   }
   const key = keyOf(value, "value");
   if (key === undefined) {
@@ -52,7 +56,8 @@ export function canonicalManager(value: unknown, label = MANAGER_PATH): Manager 
   }
   const id = value[key];
   if (id === null || id === "") return null;
-  if (typeof id !== "string") throw invalidValue(`'${label}.value' must be a string: the id of a User, not ${JSON.stringify(id)}.`);
+  if (typeof id !== "string")
+    throw invalidValue(`'${label}.value' must be a string: the id of a User, not ${JSON.stringify(id)}.`);
   return { value: id };
 }
 

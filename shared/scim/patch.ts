@@ -167,7 +167,9 @@ function checkShape({ op, path }: PatchOp, value: unknown, at = ""): void {
   }
   if (value === undefined) throw invalidValue(`${at}${op} needs a "value".`);
   if (path === undefined && (!isObject(value) || Object.keys(value).length === 0)) {
-    throw invalidValue(`${at}${op} without a "path" needs a non-empty object "value" whose keys are attributes (RFC 7644 §3.5.2).`);
+    throw invalidValue(
+      `${at}${op} without a "path" needs a non-empty object "value" whose keys are attributes (RFC 7644 §3.5.2).`,
+    );
   }
 }
 
@@ -222,7 +224,9 @@ export function applyPatch(resource: Record<string, unknown>, ops: PatchOp[], ty
   });
   const schemasChanged = settleExtensions(ctx, resource);
   const members = memberDelta(ctx.members);
-  const changedAttributes = [...ctx.touched.values()].filter((t) => !deepEqual(read(resource, t), read(ctx.resource, t))).map((t) => t.label);
+  const changedAttributes = [...ctx.touched.values()]
+    .filter((t) => !deepEqual(read(resource, t), read(ctx.resource, t)))
+    .map((t) => t.label);
   if (members) changedAttributes.push("members");
   if (schemasChanged) changedAttributes.push("schemas");
   return { resource: ctx.resource, ...(members ? { members } : {}), changedAttributes, ignored: [...ctx.ignored] };
@@ -248,7 +252,10 @@ function applyAt(ctx: Ctx, op: Op, pathText: string, value: unknown): void {
   const sub = target.kind === "valuePath" ? target.sub : subAttribute;
   for (const def of [attribute, sub]) {
     if (def?.mutability === "readOnly") {
-      throw badRequest("mutability", `Attribute '${labelOf(target.attr)}' is readOnly and cannot be modified (RFC 7643 §7).`);
+      throw badRequest(
+        "mutability",
+        `Attribute '${labelOf(target.attr)}' is readOnly and cannot be modified (RFC 7643 §7).`,
+      );
     }
   }
   if (target.kind === "attribute" && (subAttribute ?? attribute).required && (op === "remove" || cleared(value))) {
@@ -270,7 +277,8 @@ function parsePath(type: ResourceTypeName, text: string): Target {
   const open = text.indexOf("[");
   if (open < 0) {
     const split = splitUrnPrefix(type, text);
-    if (split && split.rest === "") return { kind: "schema", urn: split.urn, core: split.urn === RESOURCE_TYPES[type].schema };
+    if (split && split.rest === "")
+      return { kind: "schema", urn: split.urn, core: split.urn === RESOURCE_TYPES[type].schema };
     const attr = resolvePath(type, text);
     return attr ? { kind: "attribute", attr } : { kind: "ignored", path: text };
   }
@@ -283,7 +291,9 @@ function parsePath(type: ResourceTypeName, text: string): Target {
   const attr = resolvePath(type, text.slice(0, open));
   if (!attr) return { kind: "ignored", path: text };
   if (attr.subAttribute || attr.attribute.type !== "complex" || (!attr.attribute.multiValued && !isManager(attr))) {
-    throw invalidPath(`Path '${text}' is invalid: a value filter "[...]" applies only to a multi-valued complex attribute, and '${labelOf(attr)}' is not one.`);
+    throw invalidPath(
+      `Path '${text}' is invalid: a value filter "[...]" applies only to a multi-valued complex attribute, and '${labelOf(attr)}' is not one.`,
+    );
   }
   const filter = parseFilter(text.slice(open + 1, close));
   resolveValueFilter(filter, attr.attribute);
@@ -301,13 +311,18 @@ function resolvePath(type: ResourceTypeName, text: string): ResolvedAttribute | 
   const split = splitUrnPrefix(type, text);
   const name = split ? split.rest : text;
   if (!split && /^urn:/i.test(text)) return undefined;
-  if (!ATTR_PATH.test(name)) throw invalidPath(`Path '${text}' is malformed: expected attribute, attribute.subAttribute or a URN-qualified attribute.`);
+  if (!ATTR_PATH.test(name))
+    throw invalidPath(
+      `Path '${text}' is malformed: expected attribute, attribute.subAttribute or a URN-qualified attribute.`,
+    );
   const resolved = resolveAttribute(type, text);
   if (resolved) return resolved;
   const [top = ""] = name.split(".");
   const defining = split ? [] : extensionsDefining(type, top);
   if (defining.length > 1) {
-    throw invalidPath(`Attribute '${text}' is defined by several extension schemas of ${type} (${defining.join(", ")}); qualify it with its schema URN.`);
+    throw invalidPath(
+      `Attribute '${text}' is defined by several extension schemas of ${type} (${defining.join(", ")}); qualify it with its schema URN.`,
+    );
   }
   return undefined;
 }
@@ -364,7 +379,8 @@ function applyAttribute(ctx: Ctx, op: Op, attr: ResolvedAttribute, value: unknow
   const { def, label, removing, c } = at;
   if (removing) {
     touch(ctx, { label, schema: attr.schema, path: [def.name] });
-    if (op === "remove" && !cleared(value) && def.multiValued && def.type === "complex") removeListed(ctx, c, def, value, label);
+    if (op === "remove" && !cleared(value) && def.multiValued && def.type === "complex")
+      removeListed(ctx, c, def, value, label);
     else delete c[def.name];
     return prune(c, def.name);
   }
@@ -451,7 +467,9 @@ function applyValuePath(ctx: Ctx, op: Op, target: Target & { kind: "valuePath" }
   let written: Json[];
   const emptied = new Set<unknown>();
   if (matched.length === 0) {
-    const element = sub ? { [sub.name]: normaliseSimple(sub, value, `${label}.${sub.name}`) } : normaliseComplex(ctx, def, value, label, false);
+    const element = sub
+      ? { [sub.name]: normaliseSimple(sub, value, `${label}.${sub.name}`) }
+      : normaliseComplex(ctx, def, value, label, false);
     const created = withoutNulls({ ...seedOf(filter, def, label), ...element });
     written = Object.values(element).some(cleared) && hollow(created) ? [] : [created];
     items.push(...written);
@@ -467,7 +485,8 @@ function applyValuePath(ctx: Ctx, op: Op, target: Target & { kind: "valuePath" }
       matched.forEach((item, i) => (items[items.indexOf(item)] = written[i]));
       if (clears) written.forEach((item) => emptied.add(item));
     } else {
-      for (const item of matched) for (const [k, v] of Object.entries(element)) if (setOrDelete(item, k, v)) emptied.add(item);
+      for (const item of matched)
+        for (const [k, v] of Object.entries(element)) if (setOrDelete(item, k, v)) emptied.add(item);
       written = "primary" in element ? matched : [];
     }
   }
@@ -517,7 +536,10 @@ function applyManager(ctx: Ctx, op: Op, target: Target & { kind: "attribute" | "
     if (current && matchesElement(target.filter, current, attr.attribute)) delete c.manager;
     return;
   }
-  const only = op === "remove" && !attr.subAttribute && value !== undefined && !cleared(value) ? canonicalManager(value, label) : null;
+  const only =
+    op === "remove" && !attr.subAttribute && value !== undefined && !cleared(value)
+      ? canonicalManager(value, label)
+      : null;
   const id = current ? lookup(current, "value") : undefined;
   if (!only || (typeof id === "string" && id.toLowerCase() === only.value.toLowerCase())) delete c.manager;
 }
@@ -578,14 +600,22 @@ function settlePrimary(def: AttributeDef, items: unknown[], fresh: unknown[]): v
 function applyMembers(ctx: Ctx, op: Op, target: Target & { kind: "attribute" | "valuePath" }, value: unknown): void {
   if (target.kind === "valuePath") {
     if (target.sub)
-      throw invalidPath(`'${labelOf(target.attr)}[...].${target.sub.name}' cannot be patched; remove members with path 'members[value eq "<id>"]'.`);
-    if (op !== "remove") throw invalidPath(`A value filter on 'members' is supported only by remove; use path "members" to ${op} members.`);
+      throw invalidPath(
+        `'${labelOf(target.attr)}[...].${target.sub.name}' cannot be patched; remove members with path 'members[value eq "<id>"]'.`,
+      );
+    if (op !== "remove")
+      throw invalidPath(
+        `A value filter on 'members' is supported only by remove; use path "members" to ${op} members.`,
+      );
     return foldMembers(ctx, "remove", memberFilterIds(target.filter));
   }
   if (target.attr.subAttribute) {
-    throw invalidPath(`'${labelOf(target.attr)}' cannot be patched; add, replace or remove whole members with path "members".`);
+    throw invalidPath(
+      `'${labelOf(target.attr)}' cannot be patched; add, replace or remove whole members with path "members".`,
+    );
   }
-  if (op === "remove") return value == null ? foldMembers(ctx, "replace", []) : foldMembers(ctx, "remove", memberIds(value));
+  if (op === "remove")
+    return value == null ? foldMembers(ctx, "replace", []) : foldMembers(ctx, "remove", memberIds(value));
   if (value === null) return foldMembers(ctx, "replace", []);
   foldMembers(ctx, op, memberIds(value));
 }
@@ -595,7 +625,8 @@ function memberIds(value: unknown): string[] {
   if (!list) throw invalidValue(`'members' takes an array of {"value": "<user id>"} objects.`);
   return list.map((member, i) => {
     const id = isObject(member) ? lookup(member, "value") : undefined;
-    if (typeof id !== "string" || id === "") throw invalidValue(`'members[${i}].value' must be a non-empty string: the id of a User.`);
+    if (typeof id !== "string" || id === "")
+      throw invalidValue(`'members[${i}].value' must be a non-empty string: the id of a User.`);
     return id;
   });
 }
@@ -603,7 +634,13 @@ function memberIds(value: unknown): string[] {
 /** `members[value eq "a" or value eq "b"]` → ["a", "b"]; any other filter is not supported. */
 function memberFilterIds(filter: Filter): string[] {
   if (filter.kind === "or") return [...memberFilterIds(filter.left), ...memberFilterIds(filter.right)];
-  if (filter.kind === "compare" && filter.op === "eq" && filter.attrPath.toLowerCase() === "value" && typeof filter.value === "string" && filter.value !== "") {
+  if (
+    filter.kind === "compare" &&
+    filter.op === "eq" &&
+    filter.attrPath.toLowerCase() === "value" &&
+    typeof filter.value === "string" &&
+    filter.value !== ""
+  ) {
     return [filter.value];
   }
   throw badRequest("invalidFilter", `A filter on 'members' must be 'value eq "<id>"' terms joined by "or".`);
@@ -643,7 +680,9 @@ function memberDelta(state: MemberState | undefined): MemberDelta | undefined {
 /** A simple value: booleans accept Entra's "True"/"False"; everything else is stored as sent. */
 function normaliseSimple(def: AttributeDef, value: unknown, label: string): unknown {
   if (typeof value === "object" && value !== null) {
-    throw invalidValue(`'${label}' takes a single ${def.type} value, not ${Array.isArray(value) ? "an array" : "an object"}.`);
+    throw invalidValue(
+      `'${label}' takes a single ${def.type} value, not ${Array.isArray(value) ? "an array" : "an object"}.`,
+    );
   }
   return def.type === "boolean" ? coerceBoolean(value) : value;
 }
@@ -773,7 +812,8 @@ function prune(c: Json, name: string): void {
   } else if (isObject(value) && Object.keys(value).length === 0) delete c[name];
 }
 
-const withoutNulls = (obj: Json): Json => Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null && v !== undefined));
+const withoutNulls = (obj: Json): Json =>
+  Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null && v !== undefined));
 
 function touch(ctx: Ctx, t: Touch): void {
   if (!ctx.touched.has(t.label)) ctx.touched.set(t.label, t);
@@ -794,7 +834,8 @@ function settleExtensions(ctx: Ctx, original: Json): boolean {
     if (!has(resource)) delete resource[urn];
     const listed = Array.isArray(resource.schemas) ? (resource.schemas as unknown[]) : undefined;
     const isListed = (s: unknown) => typeof s === "string" && s.toLowerCase() === urn.toLowerCase();
-    if (has(resource) && !listed?.some(isListed)) resource.schemas = [...(listed ?? [RESOURCE_TYPES[ctx.type].schema]), urn];
+    if (has(resource) && !listed?.some(isListed))
+      resource.schemas = [...(listed ?? [RESOURCE_TYPES[ctx.type].schema]), urn];
     else if (!has(resource) && has(original) && listed) resource.schemas = listed.filter((s) => !isListed(s));
   }
   return JSON.stringify(resource.schemas) !== before;

@@ -26,7 +26,10 @@ export function checkMembers(ids: string[], kindOf: KindOf, groupId: string): vo
   }
   const unknown = ids.filter((id) => kindOf(id) !== "User");
   if (unknown.length > 0) {
-    throw badRequest("invalidValue", `No User with id ${quoted(unknown)} exists in this tenant; members of group ${groupId} must be ids of provisioned Users.`);
+    throw badRequest(
+      "invalidValue",
+      `No User with id ${quoted(unknown)} exists in this tenant; members of group ${groupId} must be ids of provisioned Users.`,
+    );
   }
 }
 

@@ -1,6 +1,14 @@
 import type { AttributeDef, ResourceTypeName } from "./schemas.js";
 import { URN } from "./urns.js";
-import { COMMON_ATTRIBUTES, RESOURCE_TYPES, extensionUrns, resolveAttribute, resolveSubAttribute, schemasOf, splitUrnPrefix } from "./schemas.js";
+import {
+  COMMON_ATTRIBUTES,
+  RESOURCE_TYPES,
+  extensionUrns,
+  resolveAttribute,
+  resolveSubAttribute,
+  schemasOf,
+  splitUrnPrefix,
+} from "./schemas.js";
 import { ScimError, badRequest } from "./errors.js";
 import { evaluate, parseFilter, resolveValueFilter, type ResolvedFilter } from "./filter.js";
 import { validateResource } from "./validate.js";
@@ -38,7 +46,14 @@ export interface ParsedResource {
 const EXPECTED_FOREIGN_SCHEMAS = new Set([URN.entraGroup.toLowerCase()]);
 
 /** `where` names the value for errors (`emails[0]`), `path` the attribute for `ignored` (`emails`). */
-function canonicalValue(value: unknown, attr: AttributeDef, where: string, type: ResourceTypeName, ignored: Set<string>, path = where): unknown {
+function canonicalValue(
+  value: unknown,
+  attr: AttributeDef,
+  where: string,
+  type: ResourceTypeName,
+  ignored: Set<string>,
+  path = where,
+): unknown {
   if (attr.type === "complex") {
     const one = (v: unknown, w: string) => {
       if (!isObject(v)) throw badRequest("invalidValue", `${type} attribute '${w}' must be an object.`);
@@ -48,7 +63,8 @@ function canonicalValue(value: unknown, attr: AttributeDef, where: string, type:
     if (!Array.isArray(value)) throw badRequest("invalidValue", `${type} attribute '${where}' must be an array.`);
     return value.map((v, i) => one(v, `${where}[${i}]`));
   }
-  if (attr.type === "boolean") return attr.multiValued && Array.isArray(value) ? value.map(coerceBoolean) : coerceBoolean(value);
+  if (attr.type === "boolean")
+    return attr.multiValued && Array.isArray(value) ? value.map(coerceBoolean) : coerceBoolean(value);
   return value;
 }
 
@@ -97,7 +113,8 @@ function foreignPaths(urn: string, value: unknown): string[] {
  * still 400 invalidValue.
  */
 export function parseResource(body: unknown, type: ResourceTypeName): ParsedResource {
-  if (!isObject(body)) throw badRequest("invalidSyntax", `The request body must be a JSON object representing a ${type}.`);
+  if (!isObject(body))
+    throw badRequest("invalidSyntax", `The request body must be a JSON object representing a ${type}.`);
   const rt = RESOURCE_TYPES[type];
   const schemas = body.schemas ?? body.Schemas;
   if (!Array.isArray(schemas) || !schemas.every((s) => typeof s === "string")) {
@@ -122,12 +139,20 @@ export function parseResource(body: unknown, type: ResourceTypeName): ParsedReso
       const extAttrs = schemasOf(type).find((s) => s.id === ext.urn)!.attributes;
       const target = (out[ext.urn] ??= {}) as Record<string, unknown>;
       if (ext.rest === "") {
-        if (!isObject(value)) throw badRequest("invalidValue", `'${ext.urn}' must be an object of extension attributes.`);
+        if (!isObject(value))
+          throw badRequest("invalidValue", `'${ext.urn}' must be an object of extension attributes.`);
         Object.assign(target, canonicalObject(value, extAttrs, ext.urn, ext.urn, type, ignored, ":"));
       } else {
         const resolved = resolveAttribute(type, `${ext.urn}:${ext.rest}`);
         if (!resolved || resolved.subAttribute) ignored.add(`${ext.urn}:${ext.rest}`);
-        else target[resolved.attribute.name] = canonicalValue(value, resolved.attribute, `${ext.urn}:${resolved.attribute.name}`, type, ignored);
+        else
+          target[resolved.attribute.name] = canonicalValue(
+            value,
+            resolved.attribute,
+            `${ext.urn}:${resolved.attribute.name}`,
+            type,
+            ignored,
+          );
       }
       continue;
     }
@@ -189,9 +214,15 @@ export interface Related {
 
 function relatedAttribute(type: ResourceTypeName, related: Related[] | undefined, baseUrl: string): WireResource {
   if (!related?.length) return {};
-  if (type === "Group") return { members: related.map((r) => ({ value: r.id, $ref: `${baseUrl}/Users/${r.id}`, type: "User" })) };
+  if (type === "Group")
+    return { members: related.map((r) => ({ value: r.id, $ref: `${baseUrl}/Users/${r.id}`, type: "User" })) };
   return {
-    groups: related.map((r) => ({ value: r.id, $ref: `${baseUrl}/Groups/${r.id}`, ...(r.display ? { display: r.display } : {}), type: "direct" })),
+    groups: related.map((r) => ({
+      value: r.id,
+      $ref: `${baseUrl}/Groups/${r.id}`,
+      ...(r.display ? { display: r.display } : {}),
+      type: "direct",
+    })),
   };
 }
 
@@ -199,7 +230,13 @@ function relatedAttribute(type: ResourceTypeName, related: Related[] | undefined
  * The resource as served (RFC 7643 §3.1): schemas, id, attributes, meta. Memberships (a Group's
  * `members`, a User's `groups`) are passed separately: the store keeps them outside the resource.
  */
-export function toScimResource(resource: WireResource, meta: ResourceMeta, type: ResourceTypeName, baseUrl: string, related?: Related[]): WireResource {
+export function toScimResource(
+  resource: WireResource,
+  meta: ResourceMeta,
+  type: ResourceTypeName,
+  baseUrl: string,
+  related?: Related[],
+): WireResource {
   const { schemas: _ignored, ...attributes } = resource;
   const endpoint = RESOURCE_TYPES[type].endpoint;
   return {
@@ -279,13 +316,20 @@ function parseValuePathEntry(name: string, open: number, type: ResourceTypeName,
   const attrText = name.slice(0, open).trim();
   const rest = name.slice(close + 1).trim();
   if (rest !== "" && !/^\.[A-Za-z$][A-Za-z0-9_$-]*$/.test(rest)) {
-    throw badRequest("invalidValue", `${where}: after "]" only ".subAttribute" may follow (e.g. emails[type eq "work"].value).`);
+    throw badRequest(
+      "invalidValue",
+      `${where}: after "]" only ".subAttribute" may follow (e.g. emails[type eq "work"].value).`,
+    );
   }
   const resolved = resolveAttribute(type, attrText);
   if (!resolved) throw badRequest("invalidValue", `${where}: '${attrText}' is not an attribute of ${type}.`);
   const label = resolved.path.join(resolved.schema ? ":" : ".");
   if (resolved.subAttribute || resolved.attribute.type !== "complex" || !resolved.attribute.multiValued) {
-    const kind = resolved.subAttribute ? "a sub-attribute" : resolved.attribute.multiValued ? "not complex" : "single-valued";
+    const kind = resolved.subAttribute
+      ? "a sub-attribute"
+      : resolved.attribute.multiValued
+        ? "not complex"
+        : "single-valued";
     throw badRequest(
       "invalidValue",
       `${where}: '${label}' is ${kind}; a value filter "[...]" selects values of a multi-valued complex attribute (e.g. emails[type eq "work"]).`,
@@ -309,14 +353,19 @@ function parseValuePathEntry(name: string, open: number, type: ResourceTypeName,
   return { path: [...resolved.path, sub.name], filter };
 }
 
-function parseAttributeList(text: string | null | undefined, type: ResourceTypeName, param: string): ProjectionEntry[] | undefined {
+function parseAttributeList(
+  text: string | null | undefined,
+  type: ResourceTypeName,
+  param: string,
+): ProjectionEntry[] | undefined {
   if (text === null || text === undefined || text.trim() === "") return undefined;
   return splitAttributeList(text).map((raw) => {
     const name = raw.trim();
     if (name.toLowerCase() === "schemas") return { path: ["schemas"] };
     const open = name.indexOf("[");
     if (open >= 0) return parseValuePathEntry(name, open, type, param);
-    if (name.includes("]")) throw badRequest("invalidValue", `'${param}' names '${name}', which has a "]" without a matching "[".`);
+    if (name.includes("]"))
+      throw badRequest("invalidValue", `'${param}' names '${name}', which has a "]" without a matching "[".`);
     const resolved = resolveAttribute(type, name);
     if (resolved) return { path: resolved.path };
     const ext = splitUrnPrefix(type, name);
@@ -344,13 +393,20 @@ function alwaysReturned(path: string[], type: ResourceTypeName): boolean {
  * on an attribute that is not multi-valued and complex, 400 invalidFilter for a malformed value
  * filter or one naming a sub-attribute the attribute does not have.
  */
-export function parseProjection(attributes: string | null | undefined, excludedAttributes: string | null | undefined, type: ResourceTypeName): Projection {
+export function parseProjection(
+  attributes: string | null | undefined,
+  excludedAttributes: string | null | undefined,
+  type: ResourceTypeName,
+): Projection {
   const included = parseAttributeList(attributes, type, "attributes")?.filter((e) => e.path[0] !== "schemas");
-  const excluded = parseAttributeList(excludedAttributes, type, "excludedAttributes")?.filter((e) => !alwaysReturned(e.path, type));
+  const excluded = parseAttributeList(excludedAttributes, type, "excludedAttributes")?.filter(
+    (e) => !alwaysReturned(e.path, type),
+  );
   const filtersOf = (entries: ProjectionEntry[] | undefined) =>
     Object.fromEntries((entries ?? []).flatMap((e, i) => (e.filter ? [[i, e.filter] as const] : [])));
   const valueFilters = { attributes: filtersOf(included), excludedAttributes: filtersOf(excluded) };
-  const filtered = Object.keys(valueFilters.attributes).length > 0 || Object.keys(valueFilters.excludedAttributes).length > 0;
+  const filtered =
+    Object.keys(valueFilters.attributes).length > 0 || Object.keys(valueFilters.excludedAttributes).length > 0;
   return {
     attributes: included?.map((e) => e.path),
     excludedAttributes: excluded?.length ? excluded.map((e) => e.path) : undefined,
@@ -364,7 +420,10 @@ const samePath = (a: string[], b: string[]) => a.length === b.length && a.every(
 export function wantsAttribute(projection: Projection, path: string[], type: ResourceTypeName): boolean {
   const resolved = resolveAttribute(type, path.join("."));
   const returned = resolved?.attribute.returned ?? "default";
-  if (projection.attributes) return projection.attributes.some((p) => samePath(p.slice(0, path.length), path) || samePath(p, path.slice(0, p.length)));
+  if (projection.attributes)
+    return projection.attributes.some(
+      (p) => samePath(p.slice(0, path.length), path) || samePath(p, path.slice(0, p.length)),
+    );
   if (returned === "request") return false;
   const filters = projection.valueFilters?.excludedAttributes;
   return !projection.excludedAttributes?.some((p, i) => !filters?.[i] && samePath(p, path));
@@ -403,7 +462,13 @@ export function project(resource: WireResource, projection: Projection): WireRes
  * aligned with the source by index so that several entries can add to one value, and are recorded
  * in `selected` for {@link dropUnselected}.
  */
-function copyPath(from: WireResource, to: WireResource, path: string[], filter: ResolvedFilter | undefined, selected: Set<unknown[]>): void {
+function copyPath(
+  from: WireResource,
+  to: WireResource,
+  path: string[],
+  filter: ResolvedFilter | undefined,
+  selected: Set<unknown[]>,
+): void {
   const [head, ...rest] = path;
   if (head === undefined) return;
   const value = from[head];

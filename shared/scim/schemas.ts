@@ -69,7 +69,12 @@ function multi(name: string, description: string, types: string[], valueType: At
     name,
     description,
     [
-      attr("value", valueType, `The value of the ${name} entry.`, valueType === "reference" ? { referenceTypes: ["external"] } : {}),
+      attr(
+        "value",
+        valueType,
+        `The value of the ${name} entry.`,
+        valueType === "reference" ? { referenceTypes: ["external"] } : {},
+      ),
       str("display", "A human-readable name, primarily used for display purposes."),
       str("type", `A label indicating the ${name} entry's function.`, { canonicalValues: types }),
       attr("primary", "boolean", "Indicates the 'primary' or preferred value."),
@@ -84,7 +89,9 @@ const idAttr = str("id", "Unique identifier for the resource, assigned by the se
   returned: "always",
   uniqueness: "server",
 });
-const externalIdAttr = str("externalId", "Identifier of the resource as defined by the provisioning client.", { caseExact: true });
+const externalIdAttr = str("externalId", "Identifier of the resource as defined by the provisioning client.", {
+  caseExact: true,
+});
 const metaAttr = complex(
   "meta",
   "Resource metadata.",
@@ -92,7 +99,11 @@ const metaAttr = complex(
     str("resourceType", "The name of the resource type of the resource.", { caseExact: true, mutability: "readOnly" }),
     attr("created", "dateTime", "When the resource was added to the service provider.", { mutability: "readOnly" }),
     attr("lastModified", "dateTime", "When the resource was last updated.", { mutability: "readOnly" }),
-    attr("location", "reference", "The URI of the resource being returned.", { caseExact: true, mutability: "readOnly", referenceTypes: ["uri"] }),
+    attr("location", "reference", "The URI of the resource being returned.", {
+      caseExact: true,
+      mutability: "readOnly",
+      referenceTypes: ["uri"],
+    }),
     str("version", "The version (ETag) of the resource being returned.", { caseExact: true, mutability: "readOnly" }),
   ],
   { mutability: "readOnly" },
@@ -126,9 +137,14 @@ export const USER_SCHEMA: SchemaDef = {
     ]),
     str("displayName", "The name of the User, suitable for display to end-users."),
     str("nickName", "The casual way to address the user."),
-    attr("profileUrl", "reference", "A fully qualified URL pointing to a page representing the User's online profile.", {
-      referenceTypes: ["external"],
-    }),
+    attr(
+      "profileUrl",
+      "reference",
+      "A fully qualified URL pointing to a page representing the User's online profile.",
+      {
+        referenceTypes: ["external"],
+      },
+    ),
     str("title", 'The user\'s title, such as "Vice President".'),
     str("userType", "Used to identify the relationship between the organization and the user."),
     str("preferredLanguage", "The User's preferred written or spoken language."),
@@ -137,7 +153,16 @@ export const USER_SCHEMA: SchemaDef = {
     attr("active", "boolean", "The User's administrative status."),
     multi("emails", "Email addresses for the user.", ["work", "home", "other"]),
     multi("phoneNumbers", "Phone numbers for the User.", ["work", "home", "mobile", "fax", "pager", "other"]),
-    multi("ims", "Instant messaging addresses for the User.", ["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"]),
+    multi("ims", "Instant messaging addresses for the User.", [
+      "aim",
+      "gtalk",
+      "icq",
+      "xmpp",
+      "msn",
+      "skype",
+      "qq",
+      "yahoo",
+    ]),
     multi("photos", "URLs of photos of the User.", ["photo", "thumbnail"], "reference"),
     complex(
       "addresses",
@@ -161,7 +186,10 @@ export const USER_SCHEMA: SchemaDef = {
         str("value", "The id of the Group.", { caseExact: true, mutability: "readOnly" }),
         attr("$ref", "reference", "The URI of the Group.", { mutability: "readOnly", referenceTypes: ["Group"] }),
         str("display", "The displayName of the Group.", { mutability: "readOnly" }),
-        str("type", "How the membership was derived: 'direct' (groups are not nested).", { mutability: "readOnly", canonicalValues: ["direct"] }),
+        str("type", "How the membership was derived: 'direct' (groups are not nested).", {
+          mutability: "readOnly",
+          canonicalValues: ["direct"],
+        }),
       ],
       { multiValued: true, mutability: "readOnly", returned: "request" },
     ),
@@ -184,7 +212,9 @@ const ENTERPRISE_USER_SCHEMA: SchemaDef = {
     str("department", "Identifies the name of a department."),
     complex("manager", "The User's manager.", [
       str("value", "The id of the SCIM resource representing the User's manager."),
-      attr("$ref", "reference", "The URI of the SCIM resource representing the User's manager.", { referenceTypes: ["User"] }),
+      attr("$ref", "reference", "The URI of the SCIM resource representing the User's manager.", {
+        referenceTypes: ["User"],
+      }),
       str("displayName", "The displayName of the User's manager.", { mutability: "readOnly" }),
     ]),
   ],
@@ -195,7 +225,13 @@ const PRODUCT_USER_SCHEMA: SchemaDef = {
   id: URN.productUser,
   name: "ProductUser",
   description: "Employment data used by the resource-planning product",
-  attributes: [attr("employmentStartDate", "dateTime", "The date the person's employment starts (xsd:dateTime, or a date such as 2026-03-01).")],
+  attributes: [
+    attr(
+      "employmentStartDate",
+      "dateTime",
+      "The date the person's employment starts (xsd:dateTime, or a date such as 2026-03-01).",
+    ),
+  ],
 };
 
 /** RFC 7643 §4.2. */

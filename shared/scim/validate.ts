@@ -31,7 +31,13 @@ export const RESOURCE_LIMITS = {
 export const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-](\d{2}):(\d{2}))?)?$/;
 
 const daysIn = (year: number, month: number) =>
-  month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  month === 2
+    ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+      ? 29
+      : 28
+    : [4, 6, 9, 11].includes(month)
+      ? 30
+      : 31;
 
 /**
  * xsd:dateTime (RFC 7643 §2.3.5; XML Schema 1.0 §3.2.7) with real calendar values: month 01-12,
@@ -125,7 +131,10 @@ function dateTimeProblem(resource: Record<string, unknown>, type: ResourceTypeNa
     return undefined;
   };
   const [core, ...extensions] = schemasOf(type);
-  return walk(core.attributes, resource, (n) => n) ?? extensions.map((ext) => walk(ext.attributes, resource[ext.id], (n) => `${ext.id}:${n}`)).find(Boolean);
+  return (
+    walk(core.attributes, resource, (n) => n) ??
+    extensions.map((ext) => walk(ext.attributes, resource[ext.id], (n) => `${ext.id}:${n}`)).find(Boolean)
+  );
 }
 
 /** "/emails/0/value" -> "emails[0].value"; "/urn:...:User/manager/value" -> "urn:...:User:manager.value". */

@@ -91,7 +91,15 @@ export interface AuditDraft {
 
 export type AuditAbout = Pick<
   AuditEvent,
-  "resourceType" | "resourceId" | "resourceName" | "resourceDisplayName" | "changedAttributes" | "changes" | "changesOmitted" | "detail" | "members"
+  | "resourceType"
+  | "resourceId"
+  | "resourceName"
+  | "resourceDisplayName"
+  | "changedAttributes"
+  | "changes"
+  | "changesOmitted"
+  | "detail"
+  | "members"
 >;
 
 /** The folded names an event is found by (`resource` search): userName and displayName, case-insensitively. */
@@ -103,7 +111,8 @@ const nameKey = (about: AuditAbout) => {
 let sequence = 0;
 
 /** Audit ids sort by time, then by the order this process wrote them: "newest first" is ORDER BY id DESC. */
-const auditId = (time: string) => `${time}~${(sequence++ % 2 ** 40).toString(36).padStart(8, "0")}~${randomUUID().slice(0, 8)}`;
+const auditId = (time: string) =>
+  `${time}~${(sequence++ % 2 ** 40).toString(36).padStart(8, "0")}~${randomUUID().slice(0, 8)}`;
 
 /**
  * Where an event lives: the log has its own container, partitioned by tenant and month, so a
@@ -136,7 +145,15 @@ type AuditDoc = ReturnType<typeof auditDoc>;
  * it to the log. Until then `list` and `since` read it from the outbox too.
  */
 export function outboxDoc(event: AuditDoc) {
-  return { id: `ob.${event.id}`, tenantId: event.tenantId, kind: "Outbox", resource: {}, norm: {}, event, ttl: event.ttl };
+  return {
+    id: `ob.${event.id}`,
+    tenantId: event.tenantId,
+    kind: "Outbox",
+    resource: {},
+    norm: {},
+    event,
+    ttl: event.ttl,
+  };
 }
 
 export interface OutboxDoc {
@@ -188,7 +205,8 @@ const WHERE_OUTBOX = "c.tenantId = @tenantId AND c.kind = @kind";
 function monthsBetween(from: string, to: string): string[] {
   const out: string[] = [];
   const last = new Date(`${to.slice(0, 7)}-01T00:00:00Z`);
-  for (let d = new Date(`${from.slice(0, 7)}-01T00:00:00Z`); d <= last; d.setUTCMonth(d.getUTCMonth() + 1)) out.push(d.toISOString().slice(0, 7));
+  for (let d = new Date(`${from.slice(0, 7)}-01T00:00:00Z`); d <= last; d.setUTCMonth(d.getUTCMonth() + 1))
+    out.push(d.toISOString().slice(0, 7));
   return out.reverse();
 }
 
@@ -238,7 +256,10 @@ export class AuditLogStore {
           (
             await this.resources.items
               .query<string>(
-                { query: "SELECT DISTINCT VALUE c.tenantId FROM c WHERE c.kind = @kind", parameters: [{ name: "@kind", value: "Outbox" }] },
+                {
+                  query: "SELECT DISTINCT VALUE c.tenantId FROM c WHERE c.kind = @kind",
+                  parameters: [{ name: "@kind", value: "Outbox" }],
+                },
                 { maxItemCount: limit },
               )
               .fetchAll()
@@ -252,7 +273,10 @@ export class AuditLogStore {
    * Events newest first, paged (1-based page of `limit` events), within `retentionDays` of `now`
    * (older ones have expired): one query per month partition, newest first, until the page is full.
    */
-  async list(tenantId: string, query: AuditQuery & { now: Date; retentionDays: number }): Promise<{ total: number; events: AuditEvent[] }> {
+  async list(
+    tenantId: string,
+    query: AuditQuery & { now: Date; retentionDays: number },
+  ): Promise<{ total: number; events: AuditEvent[] }> {
     const { where, parameters } = filterOf(query);
     const earliest = new Date(query.now.getTime() - query.retentionDays * 86_400_000).toISOString();
     const from = query.from && query.from > earliest ? query.from : earliest;
@@ -264,14 +288,16 @@ export class AuditLogStore {
     let total = pending.length;
     for (const month of monthsBetween(from, to)) {
       const partitionKey = `${tenantId}|${month}`;
-      const count = (await this.select<number>(partitionKey, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters))[0] ?? 0;
+      const count =
+        (await this.select<number>(partitionKey, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters))[0] ?? 0;
       total += count;
       if (count > 0 && found.length < wanted + pending.length) {
         found.push(
-          ...(await this.select<AuditEvent>(partitionKey, `SELECT TOP @top * FROM c WHERE ${where} ORDER BY c.id DESC`, [
-            ...parameters,
-            { name: "@top", value: wanted },
-          ])),
+          ...(await this.select<AuditEvent>(
+            partitionKey,
+            `SELECT TOP @top * FROM c WHERE ${where} ORDER BY c.id DESC`,
+            [...parameters, { name: "@top", value: wanted }],
+          )),
         );
       }
     }
@@ -286,9 +312,8 @@ export class AuditLogStore {
     from: string,
     now: Date = new Date(),
   ): Promise<Pick<AuditEvent, "time" | "status" | "operation" | "tokenId" | "ignoredAttributes" | "patchDialect">[]> {
-    const out: Pick<AuditEvent, "time" | "status" | "operation" | "tokenId" | "ignoredAttributes" | "patchDialect">[] = (await this.outbox(tenantId))
-      .map((d) => d.event)
-      .filter((e) => e.time >= from);
+    const out: Pick<AuditEvent, "time" | "status" | "operation" | "tokenId" | "ignoredAttributes" | "patchDialect">[] =
+      (await this.outbox(tenantId)).map((d) => d.event).filter((e) => e.time >= from);
     for (const month of monthsBetween(from, now.toISOString())) {
       out.push(
         ...(await this.select<AuditEvent>(
@@ -329,7 +354,11 @@ export class AuditLogStore {
 
   private async select<T>(partitionKey: string, query: string, parameters: SqlParameter[]): Promise<T[]> {
     return idempotent(() =>
-      call(async () => (await this.log.items.query<T>({ query, parameters }, { partitionKey, maxItemCount: 1000 }).fetchAll()).resources),
+      call(
+        async () =>
+          (await this.log.items.query<T>({ query, parameters }, { partitionKey, maxItemCount: 1000 }).fetchAll())
+            .resources,
+      ),
     );
   }
 }
@@ -343,7 +372,9 @@ function filterOf(query: AuditQuery & { now: Date }): { where: string; parameter
   };
   if (query.resourceId) add("c.resourceId = @resourceId", "@resourceId", query.resourceId);
   if (query.resource) {
-    clauses.push("(c.resourceId = @resource OR ARRAY_CONTAINS(@resourceIds, c.resourceId) OR CONTAINS(c.nameKey, @nameKey))");
+    clauses.push(
+      "(c.resourceId = @resource OR ARRAY_CONTAINS(@resourceIds, c.resourceId) OR CONTAINS(c.nameKey, @nameKey))",
+    );
     parameters.push(
       { name: "@resource", value: query.resource.text },
       { name: "@resourceIds", value: query.resource.ids },
@@ -363,7 +394,10 @@ function matches(e: AuditEvent & { nameKey?: string }, q: AuditQuery): boolean {
   const r = q.resource;
   return (
     (!q.resourceId || e.resourceId === q.resourceId) &&
-    (!r || e.resourceId === r.text || r.ids.includes(e.resourceId ?? "") || (e.nameKey ?? "").includes(foldUserName(r.text))) &&
+    (!r ||
+      e.resourceId === r.text ||
+      r.ids.includes(e.resourceId ?? "") ||
+      (e.nameKey ?? "").includes(foldUserName(r.text))) &&
     (!q.operation || e.operation === q.operation) &&
     (q.outcome !== "success" || e.status < 400) &&
     (q.outcome !== "failure" || e.status >= 400) &&

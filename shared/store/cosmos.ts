@@ -1,4 +1,11 @@
-import { CosmosClient, type Container, type ContainerRequest, type CosmosClientOptions, type Database, type PluginConfig } from "@azure/cosmos";
+import {
+  CosmosClient,
+  type Container,
+  type ContainerRequest,
+  type CosmosClientOptions,
+  type Database,
+  type PluginConfig,
+} from "@azure/cosmos";
 import type { TokenCredential } from "@azure/identity";
 import definitions from "./containers.json" with { type: "json" };
 import { rememberBatchErrors } from "./errors.js";

@@ -49,7 +49,8 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SQL_OPERATOR = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" } as const;
 const NEGATED_OPERATOR = { eq: "!=", gt: "<=", ge: "<", lt: ">=", le: ">" } as const;
 const SQL_FUNCTION = { co: "CONTAINS", sw: "STARTSWITH", ew: "ENDSWITH" } as const;
-const MEMBERS_ONLY_EQ = 'only eq on members.value is supported for Group members (e.g. members.value eq "<user id>" or members[value eq "<user id>"])';
+const MEMBERS_ONLY_EQ =
+  'only eq on members.value is supported for Group members (e.g. members.value eq "<user id>" or members[value eq "<user id>"])';
 
 /**
  * Translates a filter (RFC 7644 §3.4.2.2) into a parameterised WHERE expression for resources of
@@ -79,7 +80,10 @@ export function resolveSortBy(sortBy: string, type: ResourceTypeName): { path: s
   }
   if (resolved.leaf.type === "complex") {
     const example = `${sortBy.trim()}.${resolved.leaf.subAttributes?.[0]?.name ?? "value"}`;
-    throw badRequest("invalidValue", `sortBy "${sortBy}" is a complex attribute; sort on one of its sub-attributes, e.g. ${example}`);
+    throw badRequest(
+      "invalidValue",
+      `sortBy "${sortBy}" is a complex attribute; sort on one of its sub-attributes, e.g. ${example}`,
+    );
   }
   const [first, sub] = resolved.path;
   if (first === "meta" && sub === "resourceType") return { path: ["kind"], foldCase: false };
@@ -183,8 +187,18 @@ function checkRootPath(path: string[], ctx: Context): void {
 }
 
 function membersSql(filter: ResolvedFilter, negated: boolean, ctx: Context): Sql {
-  if (filter.kind === "or") return junction(negated ? "and" : "or", [membersSql(filter.left, negated, ctx), membersSql(filter.right, negated, ctx)]);
-  if (filter.kind === "compare" && filter.op === "eq" && filter.path.length === 1 && filter.path[0] === "value" && typeof filter.value === "string") {
+  if (filter.kind === "or")
+    return junction(negated ? "and" : "or", [
+      membersSql(filter.left, negated, ctx),
+      membersSql(filter.right, negated, ctx),
+    ]);
+  if (
+    filter.kind === "compare" &&
+    filter.op === "eq" &&
+    filter.path.length === 1 &&
+    filter.path[0] === "value" &&
+    typeof filter.value === "string"
+  ) {
     const param = `@m${ctx.memberLookups.length}`;
     ctx.memberLookups.push({ param, userId: filter.value });
     return atom(`${negated ? "NOT " : ""}ARRAY_CONTAINS(${param}, ${ctx.alias}["id"])`);
@@ -201,9 +215,20 @@ function membersSql(filter: ResolvedFilter, negated: boolean, ctx: Context): Sql
 /** RFC 7644 "pr": defined, not null, not "", not []. */
 function presentSql(x: string, negated: boolean): Sql {
   if (negated) {
-    return junction("or", [atom(`NOT IS_DEFINED(${x})`), atom(`IS_NULL(${x})`), atom(`LENGTH(${x}) = 0`), atom(`ARRAY_LENGTH(${x}) = 0`)]);
+    return junction("or", [
+      atom(`NOT IS_DEFINED(${x})`),
+      atom(`IS_NULL(${x})`),
+      atom(`LENGTH(${x}) = 0`),
+      atom(`ARRAY_LENGTH(${x}) = 0`),
+    ]);
   }
-  return junction("or", [atom(`IS_BOOL(${x})`), atom(`IS_NUMBER(${x})`), atom(`IS_OBJECT(${x})`), atom(`LENGTH(${x}) > 0`), atom(`ARRAY_LENGTH(${x}) > 0`)]);
+  return junction("or", [
+    atom(`IS_BOOL(${x})`),
+    atom(`IS_NUMBER(${x})`),
+    atom(`IS_OBJECT(${x})`),
+    atom(`LENGTH(${x}) > 0`),
+    atom(`ARRAY_LENGTH(${x}) > 0`),
+  ]);
 }
 
 /**
@@ -266,6 +291,7 @@ const segment = (name: string) => `[${JSON.stringify(name)}]`;
 export function normalisedCopy<T>(value: T): T {
   if (typeof value === "string") return foldUserName(value) as T;
   if (Array.isArray(value)) return value.map(normalisedCopy) as T;
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalisedCopy(v)])) as T;
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalisedCopy(v)])) as T;
   return value;
 }

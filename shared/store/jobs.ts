@@ -1,5 +1,12 @@
 import type { Container, JSONObject, OperationInput, SqlParameter } from "@azure/cosmos";
-import { auditDoc, outboxDoc, type AuditAbout, type AuditDraft, type AuditLogStore, type OutboxDoc } from "./audit-log.js";
+import {
+  auditDoc,
+  outboxDoc,
+  type AuditAbout,
+  type AuditDraft,
+  type AuditLogStore,
+  type OutboxDoc,
+} from "./audit-log.js";
 import { NotFoundError, PreconditionFailedError, call, cosmosStatus, fromCosmos, callBatch } from "./errors.js";
 import { lookupsOf } from "./lookups.js";
 import type { ResourceDoc } from "./resources.js";
@@ -112,14 +119,17 @@ export class JobStore {
 
   /** The tenant's jobs, newest first. */
   async list(tenantId: string, limit: number): Promise<JobDoc[]> {
-    return this.select<JobDoc>(tenantId, "SELECT TOP @top * FROM c WHERE c.tenantId = @tenantId AND c.kind = 'Job' ORDER BY c.createdAt DESC", [
-      { name: "@top", value: limit },
-    ]);
+    return this.select<JobDoc>(
+      tenantId,
+      "SELECT TOP @top * FROM c WHERE c.tenantId = @tenantId AND c.kind = 'Job' ORDER BY c.createdAt DESC",
+      [{ name: "@top", value: limit }],
+    );
   }
 
   /** Unfinished jobs of every tenant that have not moved since `before` (a lost message): one cross-partition query. */
   async stalled(before: string, limit: number): Promise<JobDoc[]> {
-    const query = "SELECT TOP @top * FROM c WHERE c.kind = 'Job' AND (c.state = 'queued' OR c.state = 'running') AND c.updatedAt < @before";
+    const query =
+      "SELECT TOP @top * FROM c WHERE c.kind = 'Job' AND (c.state = 'queued' OR c.state = 'running') AND c.updatedAt < @before";
     return call(
       async () =>
         (
@@ -137,7 +147,12 @@ export class JobStore {
   }
 
   /** Up to `limit` memberships of a group after the cursor, in id order (one query). */
-  async memberPage(tenantId: string, groupId: string, after: string | undefined, limit: number): Promise<{ id: string; userId: string }[]> {
+  async memberPage(
+    tenantId: string,
+    groupId: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ id: string; userId: string }[]> {
     const cursor = after === undefined ? "" : " AND c.id > @after";
     return this.select(tenantId, `SELECT TOP @top c.id, c.userId FROM c WHERE ${MEMBER}${cursor} ORDER BY c.id`, [
       { name: "@groupId", value: groupId },
@@ -148,7 +163,13 @@ export class JobStore {
 
   /** How many members a group has (one query, off the request path). */
   async countMembers(tenantId: string, groupId: string): Promise<number> {
-    return (await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${MEMBER}`, [{ name: "@groupId", value: groupId }]))[0] ?? 0;
+    return (
+      (
+        await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${MEMBER}`, [
+          { name: "@groupId", value: groupId },
+        ])
+      )[0] ?? 0
+    );
   }
 
   /** The groups each of many users is a direct member of (one query for the lot). */
@@ -174,36 +195,39 @@ export class JobStore {
     const tenantId = group.tenantId;
     const gone = new Set<string>();
     let outbox: OutboxDoc | undefined;
-    await withRetries({ attempts: 2 * lookupsOf(group.kind, group.resource).size + 2, what: `deleting group ${group.id}` }, async () => {
-      const event = outboxDoc(auditDoc(tenantId, audit, about));
-      outbox = event;
-      const lookups = [...lookupsOf(group.kind, group.resource).keys()].filter((k) => !gone.has(k));
-      const ops: OperationInput[] = [
-        { operationType: "Delete", id: group.id, partitionKey: tenantId, ifMatch: group._etag } as OperationInput,
-        { operationType: "Create", partitionKey: tenantId, resourceBody: strip(job) as unknown as JSONObject },
-        ...lookups.map((id) => ({ operationType: "Delete", id, partitionKey: tenantId }) as OperationInput),
-        { operationType: "Create", partitionKey: tenantId, resourceBody: event as unknown as JSONObject },
-      ];
-      const response = await callBatch(() => this.container.items.batch(ops, tenantId));
-      const results = response.result ?? [];
-      const failed = results.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
-      if (failed < 0) {
-        if (results.length < ops.length) throw fromCosmos({ code: response.code ?? 503 });
-        return;
-      }
-      const status = results[failed]!.statusCode;
-      if (failed === 0)
-        throw status === 404
-          ? new NotFoundError(`Group ${group.id}`)
-          : status === 412
-            ? new PreconditionFailedError(`Group ${group.id}`)
-            : fromCosmos({ code: status });
-      if (failed >= 2 && failed < 2 + lookups.length && status === 404) {
-        gone.add(lookups[failed - 2]!);
-        throw new Retry();
-      }
-      throw fromCosmos({ code: status });
-    });
+    await withRetries(
+      { attempts: 2 * lookupsOf(group.kind, group.resource).size + 2, what: `deleting group ${group.id}` },
+      async () => {
+        const event = outboxDoc(auditDoc(tenantId, audit, about));
+        outbox = event;
+        const lookups = [...lookupsOf(group.kind, group.resource).keys()].filter((k) => !gone.has(k));
+        const ops: OperationInput[] = [
+          { operationType: "Delete", id: group.id, partitionKey: tenantId, ifMatch: group._etag } as OperationInput,
+          { operationType: "Create", partitionKey: tenantId, resourceBody: strip(job) as unknown as JSONObject },
+          ...lookups.map((id) => ({ operationType: "Delete", id, partitionKey: tenantId }) as OperationInput),
+          { operationType: "Create", partitionKey: tenantId, resourceBody: event as unknown as JSONObject },
+        ];
+        const response = await callBatch(() => this.container.items.batch(ops, tenantId));
+        const results = response.result ?? [];
+        const failed = results.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
+        if (failed < 0) {
+          if (results.length < ops.length) throw fromCosmos({ code: response.code ?? 503 });
+          return;
+        }
+        const status = results[failed]!.statusCode;
+        if (failed === 0)
+          throw status === 404
+            ? new NotFoundError(`Group ${group.id}`)
+            : status === 412
+              ? new PreconditionFailedError(`Group ${group.id}`)
+              : fromCosmos({ code: status });
+        if (failed >= 2 && failed < 2 + lookups.length && status === 404) {
+          gone.add(lookups[failed - 2]!);
+          throw new Retry();
+        }
+        throw fromCosmos({ code: status });
+      },
+    );
     // The log reads the outbox too; a failed move is delivered later by the audit-outbox timer.
     if (outbox) await this.auditLog?.deliver(tenantId, [outbox]).catch(() => undefined);
   }
@@ -213,7 +237,10 @@ export class JobStore {
       async () =>
         (
           await this.container.items
-            .query<T>({ query, parameters: [{ name: "@tenantId", value: tenantId }, ...parameters] }, { partitionKey: tenantId })
+            .query<T>(
+              { query, parameters: [{ name: "@tenantId", value: tenantId }, ...parameters] },
+              { partitionKey: tenantId },
+            )
             .fetchAll()
         ).resources,
     );

@@ -35,7 +35,11 @@ export const lookupDef = (kind: string, attribute: string) => LOOKUPS[kind]?.fin
 /** A value as its lookup record stores it: case-insensitive ones case-folded (foldUserName: NFKC + full case folding). */
 export const normalise = (value: string, caseExact: boolean) => (caseExact ? value : foldUserName(value));
 
-export function lookupValue(resource: WireResource | undefined, attribute: string, caseExact: boolean): string | undefined {
+export function lookupValue(
+  resource: WireResource | undefined,
+  attribute: string,
+  caseExact: boolean,
+): string | undefined {
   const value = resource?.[attribute];
   if (typeof value !== "string" || value === "") return undefined;
   return normalise(value, caseExact);
@@ -46,7 +50,10 @@ export function lookupId(kind: string, attribute: string, value: string): string
 }
 
 /** The lookup records a resource's values need, by document id. */
-export function lookupsOf(kind: string, resource: WireResource | undefined): Map<string, { attribute: string; value: string }> {
+export function lookupsOf(
+  kind: string,
+  resource: WireResource | undefined,
+): Map<string, { attribute: string; value: string }> {
   const out = new Map<string, { attribute: string; value: string }>();
   for (const { attribute, caseExact } of LOOKUPS[kind] ?? []) {
     const value = lookupValue(resource, attribute, caseExact);

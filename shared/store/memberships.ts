@@ -45,7 +45,12 @@ const BULK_ROUNDS = 10;
 const MAX_WAIT_MS = 3000;
 
 /** One legacy-bulk result, as the store sent it (the SDK's type leaves out substatus and retry delay). */
-type RawResult = { statusCode: number; subStatusCode?: number; retryAfterMilliseconds?: number; resourceBody?: unknown };
+type RawResult = {
+  statusCode: number;
+  subStatusCode?: number;
+  retryAfterMilliseconds?: number;
+  resourceBody?: unknown;
+};
 
 /**
  * Non-transactional bulk operations, up to 100 per request (the legacy `items.bulk`), with the
@@ -97,7 +102,10 @@ export async function bulk(container: Container, ops: OperationInput[]): Promise
       if (again.length === 0) return;
       pending = again;
       const first = out[again[0]!]!;
-      throw retryAfter(fromCosmos({ code: first.statusCode, substatus: first.substatus, retryAfterInMs: first.retryAfterMs }), first.retryAfterMs ?? 0);
+      throw retryAfter(
+        fromCosmos({ code: first.statusCode, substatus: first.substatus, retryAfterInMs: first.retryAfterMs }),
+        first.retryAfterMs ?? 0,
+      );
     });
   }
   return out;
@@ -115,7 +123,8 @@ export async function bulk(container: Container, ops: OperationInput[]): Promise
 function expectDone(ops: OperationInput[], results: BulkResult[]): number[] {
   return results.map(({ statusCode, substatus, retryAfterMs }, i) => {
     const kind = ops[i]!.operationType;
-    if (statusCode < 400 || (kind === "Delete" && statusCode === 404) || (kind === "Create" && statusCode === 409)) return statusCode;
+    if (statusCode < 400 || (kind === "Delete" && statusCode === 404) || (kind === "Create" && statusCode === 409))
+      return statusCode;
     throw fromCosmos({ code: statusCode, substatus, retryAfterInMs: retryAfterMs });
   });
 }
@@ -149,10 +158,11 @@ export class MembershipStore {
   async of(tenantId: string, side: "User" | "Group", id: string): Promise<{ id: string; other: string }[]> {
     const field = side === "User" ? "userId" : "groupId";
     const other = side === "User" ? "groupId" : "userId";
-    return this.select<{ id: string; other: string }>(tenantId, `SELECT c.id, c.${other} AS other FROM c WHERE ${WHERE} AND c.${field} = @id`, [
-      ...params(tenantId),
-      { name: "@id", value: id },
-    ]);
+    return this.select<{ id: string; other: string }>(
+      tenantId,
+      `SELECT c.id, c.${other} AS other FROM c WHERE ${WHERE} AND c.${field} = @id`,
+      [...params(tenantId), { name: "@id", value: id }],
+    );
   }
 
   /**
@@ -160,7 +170,12 @@ export class MembershipStore {
    * non-member are no-ops; any other failure (a throttled operation included) is an error.
    * Returns how many memberships were created and deleted.
    */
-  async apply(tenantId: string, groupId: string, plan: { add: string[]; remove: string[] }, now: Date): Promise<{ added: number; removed: number }> {
+  async apply(
+    tenantId: string,
+    groupId: string,
+    plan: { add: string[]; remove: string[] },
+    now: Date,
+  ): Promise<{ added: number; removed: number }> {
     const created = now.toISOString();
     const ops: OperationInput[] = [
       ...plan.add.map(
@@ -168,10 +183,22 @@ export class MembershipStore {
           ({
             operationType: "Create",
             partitionKey: tenantId,
-            resourceBody: { id: memberId(groupId, userId), tenantId, kind: "Member", resource: {}, norm: {}, groupId, userId, created } satisfies MemberDoc,
+            resourceBody: {
+              id: memberId(groupId, userId),
+              tenantId,
+              kind: "Member",
+              resource: {},
+              norm: {},
+              groupId,
+              userId,
+              created,
+            } satisfies MemberDoc,
           }) as OperationInput,
       ),
-      ...plan.remove.map((userId) => ({ operationType: "Delete", id: memberId(groupId, userId), partitionKey: tenantId }) as OperationInput),
+      ...plan.remove.map(
+        (userId) =>
+          ({ operationType: "Delete", id: memberId(groupId, userId), partitionKey: tenantId }) as OperationInput,
+      ),
     ];
     const statuses = expectDone(ops, await bulk(this.container, ops));
     return {
@@ -189,7 +216,14 @@ export class MembershipStore {
   private async select<T>(tenantId: string, query: string, parameters: SqlParameter[]): Promise<T[]> {
     // Membership rows are small: 1,000 per round trip.
     return idempotent(() =>
-      call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount: 1000 }).fetchAll()).resources),
+      call(
+        async () =>
+          (
+            await this.container.items
+              .query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount: 1000 })
+              .fetchAll()
+          ).resources,
+      ),
     );
   }
 }

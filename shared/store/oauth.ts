@@ -119,7 +119,8 @@ const toRecord = (doc: ClientDoc): ClientRecord => ({
   federated: doc.federated,
 });
 
-const sameHash = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a, "hex"), Buffer.from(b, "hex"));
+const sameHash = (a: string, b: string) =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a, "hex"), Buffer.from(b, "hex"));
 
 interface CachedAccess {
   principal: AccessPrincipal;
@@ -170,7 +171,10 @@ export class OAuthStore {
         (
           await this.container.items
             .query<ClientDoc>(
-              { query: "SELECT * FROM c WHERE c.type = 'client' AND c.tenantId = @tenantId", parameters: [{ name: "@tenantId", value: tenantId }] },
+              {
+                query: "SELECT * FROM c WHERE c.type = 'client' AND c.tenantId = @tenantId",
+                parameters: [{ name: "@tenantId", value: tenantId }],
+              },
               { maxItemCount: 1000 },
             )
             .fetchAll()
@@ -191,7 +195,10 @@ export class OAuthStore {
       async () =>
         (
           await this.container.items
-            .query<ClientDoc>({ query: "SELECT * FROM c WHERE c.type = 'client' AND NOT IS_DEFINED(c.revokedAt)" }, { maxItemCount: 1000 })
+            .query<ClientDoc>(
+              { query: "SELECT * FROM c WHERE c.type = 'client' AND NOT IS_DEFINED(c.revokedAt)" },
+              { maxItemCount: 1000 },
+            )
             .fetchAll()
         ).resources,
     );
@@ -257,7 +264,8 @@ export class OAuthStore {
           .replace<ClientDoc>(next, { accessCondition: { type: "IfMatch", condition: doc._etag! } });
         return toRecord(resource ?? next);
       } catch (error) {
-        if (cosmosStatus(error) === 412) throw new Retry(undefined, new PreconditionFailedError(`OAuth client ${clientId}`));
+        if (cosmosStatus(error) === 412)
+          throw new Retry(undefined, new PreconditionFailedError(`OAuth client ${clientId}`));
         throw fromCosmos(error);
       }
     });
@@ -282,7 +290,9 @@ export class OAuthStore {
       federated: doc.federated.map((f) => (f.id === credentialId ? { ...f, lastUsedAt: stamp } : f)),
     };
     try {
-      await this.container.item(doc.id, doc.id).replace(next, { accessCondition: { type: "IfMatch", condition: doc._etag! } });
+      await this.container
+        .item(doc.id, doc.id)
+        .replace(next, { accessCondition: { type: "IfMatch", condition: doc._etag! } });
       return true;
     } catch (error) {
       // 412: another instance wrote the client in between (perhaps this very stamp); the next use records it.
@@ -310,7 +320,10 @@ export class OAuthStore {
         // Only if no other instance took it over in between (one use, even then).
         await this.container
           .item(id, id)
-          .replace({ id, type: "jti", expiresAt: expiresAt.toISOString(), ttl }, { accessCondition: { type: "IfMatch", condition: seen._etag! } });
+          .replace(
+            { id, type: "jti", expiresAt: expiresAt.toISOString(), ttl },
+            { accessCondition: { type: "IfMatch", condition: seen._etag! } },
+          );
         return true;
       } catch (replaceError) {
         if (cosmosStatus(replaceError) === 412) return false;
@@ -346,7 +359,11 @@ export class OAuthStore {
    * cached for at most `cacheMs`, so revoking the client or the credential it came from ends it
    * within that time on every instance.
    */
-  async authenticate(token: string, now: Date, tenantUrl: string | undefined): Promise<{ principal: AccessPrincipal } | { rejected: AccessRejection }> {
+  async authenticate(
+    token: string,
+    now: Date,
+    tenantUrl: string | undefined,
+  ): Promise<{ principal: AccessPrincipal } | { rejected: AccessRejection }> {
     const hash = hashSecret(token);
     const t = now.getTime();
     const cached = this.cache.get(hash);
@@ -364,15 +381,23 @@ export class OAuthStore {
     }
     const client = await this.readClient(doc.clientId);
     if (!client) return { rejected: { reason: "unknown" } };
-    if (Date.parse(doc.expiresAt) <= t) return { rejected: { reason: "expired", clientName: client.name, expiresAt: doc.expiresAt } };
+    if (Date.parse(doc.expiresAt) <= t)
+      return { rejected: { reason: "expired", clientName: client.name, expiresAt: doc.expiresAt } };
     if (client.revokedAt) return { rejected: { reason: "revoked", clientName: client.name, what: "client" } };
     const secret = client.secrets.find((s) => s.id === doc.credentialId);
     const federated = client.federated.some((f) => f.id === doc.credentialId);
-    if ((secret && secret.revokedAt) || (!secret && !federated)) return { rejected: { reason: "revoked", clientName: client.name, what: "credential" } };
+    if ((secret && secret.revokedAt) || (!secret && !federated))
+      return { rejected: { reason: "revoked", clientName: client.name, what: "credential" } };
     const principal: AccessPrincipal = { tenantId: doc.tenantId, clientId: client.id, clientName: client.name };
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { principal, audience: doc.audience, until: t + this.cacheMs, expiresAt: Date.parse(doc.expiresAt) });
-    if (!sameUrl(doc.audience, tenantUrl)) return { rejected: { reason: "audience", clientName: client.name, audience: doc.audience } };
+    this.cache.set(hash, {
+      principal,
+      audience: doc.audience,
+      until: t + this.cacheMs,
+      expiresAt: Date.parse(doc.expiresAt),
+    });
+    if (!sameUrl(doc.audience, tenantUrl))
+      return { rejected: { reason: "audience", clientName: client.name, audience: doc.audience } };
     return { principal };
   }
 
@@ -383,13 +408,23 @@ export class OAuthStore {
 
   private readClient(clientId: string): Promise<ClientDoc | undefined> {
     if (!/^[\w-]{1,64}$/.test(clientId)) return Promise.resolve(undefined);
-    return read(() => this.container.item(clientId, clientId).read<ClientDoc>()).then((doc) => (doc?.type === "client" ? doc : undefined));
+    return read(() => this.container.item(clientId, clientId).read<ClientDoc>()).then((doc) =>
+      doc?.type === "client" ? doc : undefined,
+    );
   }
 }
 
 function newSecret(expiresAt: Date, now: Date): { record: SecretRecord; secret: string } {
   const secret = CLIENT_SECRET_PREFIX + randomBytes(32).toString("base64url");
-  return { secret, record: { id: newId("sec"), hash: hashSecret(secret), createdAt: now.toISOString(), expiresAt: expiresAt.toISOString() } };
+  return {
+    secret,
+    record: {
+      id: newId("sec"),
+      hash: hashSecret(secret),
+      createdAt: now.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+    },
+  };
 }
 
 const trimUrl = (url: string) =>
@@ -398,4 +433,5 @@ const trimUrl = (url: string) =>
     .replace(/[?#].*$/s, "")
     .replace(/\/+$/, "")
     .toLowerCase();
-const sameUrl = (audience: string, tenantUrl: string | undefined) => tenantUrl !== undefined && trimUrl(audience) === trimUrl(tenantUrl);
+const sameUrl = (audience: string, tenantUrl: string | undefined) =>
+  tenantUrl !== undefined && trimUrl(audience) === trimUrl(tenantUrl);

@@ -67,4 +67,5 @@ export class AnchorCache {
 }
 
 /** The key of a query in the anchor cache: a hash of everything that decides its order and matches. */
-export const anchorQueryKey = (...parts: unknown[]): string => createHash("sha256").update(JSON.stringify(parts)).digest("base64url");
+export const anchorQueryKey = (...parts: unknown[]): string =>
+  createHash("sha256").update(JSON.stringify(parts)).digest("base64url");

@@ -125,7 +125,11 @@ function valueAt(doc: unknown, path: string[]): unknown {
 const cmp = (a: unknown, b: unknown) => ((a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0);
 
 /** RFC 7644 §3.4.2.3: ascending puts resources without a value last; descending is the reverse. */
-function sortDocs(docs: ResourceDoc[], sort: { path: string[]; foldCase: boolean }, descending: boolean): ResourceDoc[] {
+function sortDocs(
+  docs: ResourceDoc[],
+  sort: { path: string[]; foldCase: boolean },
+  descending: boolean,
+): ResourceDoc[] {
   const key = (d: ResourceDoc) => {
     const v = valueAt(d, sort.path);
     return typeof v === "string" && sort.foldCase ? v.toLowerCase() : v;
@@ -157,7 +161,8 @@ export const strip = ({ id, tenantId, kind, resource, meta, product }: ResourceD
 });
 
 /** A document as read, without the store's system properties (_etag, _ts, _rid, ...). */
-const withoutSystemFields = (doc: ResourceDoc): Record<string, unknown> => Object.fromEntries(Object.entries(doc).filter(([k]) => !k.startsWith("_")));
+const withoutSystemFields = (doc: ResourceDoc): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(doc).filter(([k]) => !k.startsWith("_")));
 
 /** Cosmos DB ids are at most 255 characters and cannot contain / \\ ? or #. */
 const storableId = (id: string) => id.length > 0 && id.length <= 200 && !/[/\\?#]/.test(id) && id.trim() === id;
@@ -189,11 +194,18 @@ export class ResourceStore {
   }
 
   /** Finds the resource holding a unique value (userName, displayName, externalId): two point reads. */
-  async findBy(tenantId: string, type: ResourceTypeName, attribute: string, value: string): Promise<ResourceDoc | undefined> {
+  async findBy(
+    tenantId: string,
+    type: ResourceTypeName,
+    attribute: string,
+    value: string,
+  ): Promise<ResourceDoc | undefined> {
     const def = lookupDef(type, attribute);
     if (!def) throw new Error(`${attribute} is not a lookup attribute of ${type}`);
     const normalised = normalise(value, def.caseExact);
-    const lookup = await read(() => this.container.item(lookupId(type, attribute, normalised), tenantId).read<LookupDoc>());
+    const lookup = await read(() =>
+      this.container.item(lookupId(type, attribute, normalised), tenantId).read<LookupDoc>(),
+    );
     if (!lookup || lookup.tenantId !== tenantId) return undefined;
     const doc = await this.get(tenantId, type, lookup.target);
     return doc && lookupValue(doc.resource, attribute, def.caseExact) === normalised ? doc : undefined;
@@ -207,9 +219,16 @@ export class ResourceStore {
   async query(tenantId: string, type: ResourceTypeName, q: ListQuery): Promise<ListPage> {
     const direct = q.filter ? directLookup(q.filter, type) : undefined;
     if (direct) {
-      const doc = direct.attribute === "id" ? await this.get(tenantId, type, direct.value) : await this.findBy(tenantId, type, direct.attribute, direct.value);
+      const doc =
+        direct.attribute === "id"
+          ? await this.get(tenantId, type, direct.value)
+          : await this.findBy(tenantId, type, direct.attribute, direct.value);
       const docs = doc ? [doc] : [];
-      return { total: docs.length, docs: docs.slice(q.startIndex - 1, q.startIndex - 1 + q.count), more: q.startIndex - 1 + q.count < docs.length };
+      return {
+        total: docs.length,
+        docs: docs.slice(q.startIndex - 1, q.startIndex - 1 + q.count),
+        more: q.startIndex - 1 + q.count < docs.length,
+      };
     }
     const parameters: SqlParameter[] = [
       { name: "@tenantId", value: tenantId },
@@ -225,11 +244,16 @@ export class ResourceStore {
       }
     }
     const sort = q.sortBy ? resolveSortBy(q.sortBy, type) : undefined;
-    if (q.after === undefined && q.startIndex > MAX_START_INDEX) throw new PageTooDeepError(q.startIndex, MAX_START_INDEX);
-    const count = async () => (await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters))[0] ?? 0;
+    if (q.after === undefined && q.startIndex > MAX_START_INDEX)
+      throw new PageTooDeepError(q.startIndex, MAX_START_INDEX);
+    const count = async () =>
+      (await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters))[0] ?? 0;
     if (!sort) return this.keysetPage(tenantId, type, where, parameters, q, count);
     // Sorted in memory: read at most one match more than can be sorted, and count them on the way.
-    const all = await this.select<ResourceDoc>(tenantId, `SELECT TOP @top * FROM c WHERE ${where}`, [...parameters, { name: "@top", value: MAX_SORTED + 1 }]);
+    const all = await this.select<ResourceDoc>(tenantId, `SELECT TOP @top * FROM c WHERE ${where}`, [
+      ...parameters,
+      { name: "@top", value: MAX_SORTED + 1 },
+    ]);
     if (all.length > MAX_SORTED) throw new QueryTooLargeError(await count(), MAX_SORTED);
     const sorted = sortDocs(all, sort, q.descending === true);
     const from = q.startIndex - 1;
@@ -258,7 +282,8 @@ export class ResourceStore {
       return { total, docs: [], more: skip < total };
     }
     const order = q.descending ? "DESC" : "ASC";
-    const from = (after: string | undefined) => (after === undefined ? `WHERE ${where}` : `WHERE ${where} AND c.id ${q.descending ? "<" : ">"} @pageAfter`);
+    const from = (after: string | undefined) =>
+      after === undefined ? `WHERE ${where}` : `WHERE ${where} AND c.id ${q.descending ? "<" : ">"} @pageAfter`;
     const bind = (after: string | undefined, top: number): SqlParameter[] => [
       ...parameters,
       { name: "@pageTop", value: top },
@@ -282,10 +307,15 @@ export class ResourceStore {
         this.anchors.remember(key, skip, after);
       }
     }
-    const fetched = await this.select<ResourceDoc>(tenantId, `SELECT TOP @pageTop * FROM c ${from(after)} ORDER BY c.id ${order}`, bind(after, q.count + 1));
+    const fetched = await this.select<ResourceDoc>(
+      tenantId,
+      `SELECT TOP @pageTop * FROM c ${from(after)} ORDER BY c.id ${order}`,
+      bind(after, q.count + 1),
+    );
     const more = fetched.length > q.count;
     const docs = more ? fetched.slice(0, q.count) : fetched;
-    if (q.after === undefined && docs.length > 0) this.anchors.remember(key, skip + docs.length, docs[docs.length - 1]!.id);
+    if (q.after === undefined && docs.length > 0)
+      this.anchors.remember(key, skip + docs.length, docs[docs.length - 1]!.id);
     const total = !more && after === undefined ? docs.length : await count();
     return { total, docs, more };
   }
@@ -304,7 +334,13 @@ export class ResourceStore {
    * Marks a resource as modified (new lastModified and version) without a version check: used when
    * only a group's members change, so concurrent member changes do not compete for the group document.
    */
-  async touch(tenantId: string, type: ResourceTypeName, id: string, now: Date, ifMatch?: ResourceDoc): Promise<ResourceDoc> {
+  async touch(
+    tenantId: string,
+    type: ResourceTypeName,
+    id: string,
+    now: Date,
+    ifMatch?: ResourceDoc,
+  ): Promise<ResourceDoc> {
     try {
       const { resource } = await this.container
         .item(id, tenantId)
@@ -337,7 +373,8 @@ export class ResourceStore {
     const out = new Map<string, ResourceDoc | undefined>(unique.map((id) => [id, undefined]));
     results.forEach((r, i) => {
       if (r.statusCode === 404) return;
-      if (r.statusCode !== 200) throw fromCosmos({ code: r.statusCode, substatus: r.substatus, retryAfterInMs: r.retryAfterMs });
+      if (r.statusCode !== 200)
+        throw fromCosmos({ code: r.statusCode, substatus: r.substatus, retryAfterInMs: r.retryAfterMs });
       const doc = r.resourceBody as unknown as ResourceDoc;
       if (doc.tenantId === tenantId) out.set(storable[i]!, doc);
     });
@@ -349,18 +386,36 @@ export class ResourceStore {
    * else: no SCIM attribute and no other product field, so concurrent writers keep theirs. With
    * `ifMatch`, only if the user is unchanged since `user` was read (PreconditionFailedError else).
    */
-  async setProductFields(tenantId: string, user: ResourceDoc, fields: StoredProduct, options: { ifMatch?: boolean } = {}): Promise<void> {
+  async setProductFields(
+    tenantId: string,
+    user: ResourceDoc,
+    fields: StoredProduct,
+    options: { ifMatch?: boolean } = {},
+  ): Promise<void> {
     const ops = user.product
       ? Object.entries(fields).map(([k, value]) =>
-          value === undefined ? { op: "remove" as const, path: `/product/${k}` } : { op: "set" as const, path: `/product/${k}`, value: value as JSONObject },
+          value === undefined
+            ? { op: "remove" as const, path: `/product/${k}` }
+            : { op: "set" as const, path: `/product/${k}`, value: value as JSONObject },
         )
-      : [{ op: "set" as const, path: "/product", value: Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as JSONObject }];
-    const present = user.product ? ops.filter((o) => o.op === "set" || (user.product as StoredProduct)[o.path.slice(9)] !== undefined) : ops;
+      : [
+          {
+            op: "set" as const,
+            path: "/product",
+            value: Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as JSONObject,
+          },
+        ];
+    const present = user.product
+      ? ops.filter((o) => o.op === "set" || (user.product as StoredProduct)[o.path.slice(9)] !== undefined)
+      : ops;
     if (present.length === 0) return;
     try {
       await this.container
         .item(user.id, tenantId)
-        .patch(present, options.ifMatch && user._etag ? { accessCondition: { type: "IfMatch", condition: user._etag } } : undefined);
+        .patch(
+          present,
+          options.ifMatch && user._etag ? { accessCondition: { type: "IfMatch", condition: user._etag } } : undefined,
+        );
     } catch (error) {
       if (cosmosStatus(error) === 412) throw new PreconditionFailedError(`User ${user.id}`);
       throw fromCosmos(error);
@@ -387,7 +442,8 @@ export class ResourceStore {
     const changed: string[] = [];
     (await bulk(this.container, ops)).forEach((r, i) => {
       if (r.statusCode === 412) changed.push(changes[i]!.user.id);
-      else if (r.statusCode >= 300 && r.statusCode !== 404) throw fromCosmos({ code: r.statusCode, substatus: r.substatus, retryAfterInMs: r.retryAfterMs });
+      else if (r.statusCode >= 300 && r.statusCode !== 404)
+        throw fromCosmos({ code: r.statusCode, substatus: r.substatus, retryAfterInMs: r.retryAfterMs });
     });
     return changed;
   }
@@ -395,11 +451,15 @@ export class ResourceStore {
   /** How many users of the tenant hold a role (the last-Admin rule); `activeOnly` leaves out disconnected users. */
   async countRole(tenantId: string, role: string, activeOnly = false): Promise<number> {
     const active = activeOnly ? " AND (NOT IS_DEFINED(c.resource.active) OR c.resource.active = true)" : "";
-    const rows = await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${TENANT_KIND} AND c.product.role = @role${active}`, [
-      { name: "@tenantId", value: tenantId },
-      { name: "@kind", value: "User" },
-      { name: "@role", value: role },
-    ]);
+    const rows = await this.select<number>(
+      tenantId,
+      `SELECT VALUE COUNT(1) FROM c WHERE ${TENANT_KIND} AND c.product.role = @role${active}`,
+      [
+        { name: "@tenantId", value: tenantId },
+        { name: "@kind", value: "User" },
+        { name: "@role", value: role },
+      ],
+    );
     return rows[0] ?? 0;
   }
 
@@ -412,10 +472,14 @@ export class ResourceStore {
     const active = "(NOT IS_DEFINED(c.resource.active) OR c.resource.active = true)";
     const count = async (condition: string) =>
       (
-        await this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${TENANT_KIND} AND ${active} AND ${condition}`, [
-          { name: "@tenantId", value: tenantId },
-          { name: "@kind", value: "User" },
-        ])
+        await this.select<number>(
+          tenantId,
+          `SELECT VALUE COUNT(1) FROM c WHERE ${TENANT_KIND} AND ${active} AND ${condition}`,
+          [
+            { name: "@tenantId", value: tenantId },
+            { name: "@kind", value: "User" },
+          ],
+        )
       )[0] ?? 0;
     const password = "c.product.password = true";
     const entra = "IS_STRING(c.product.objectId)";
@@ -425,22 +489,35 @@ export class ResourceStore {
 
   /** Users of the tenant holding a role (the Admins page), at most `limit`, by id. */
   async usersWithRole(tenantId: string, role: string, limit = 1000): Promise<ResourceDoc[]> {
-    return this.select<ResourceDoc>(tenantId, `SELECT TOP @top * FROM c WHERE ${TENANT_KIND} AND c.product.role = @role ORDER BY c.id`, [
-      { name: "@tenantId", value: tenantId },
-      { name: "@kind", value: "User" },
-      { name: "@role", value: role },
-      { name: "@top", value: limit },
-    ]);
+    return this.select<ResourceDoc>(
+      tenantId,
+      `SELECT TOP @top * FROM c WHERE ${TENANT_KIND} AND c.product.role = @role ORDER BY c.id`,
+      [
+        { name: "@tenantId", value: tenantId },
+        { name: "@kind", value: "User" },
+        { name: "@role", value: role },
+        { name: "@top", value: limit },
+      ],
+    );
   }
 
   /** Users (or, with `kind` "DeletedUser", deleted users still kept) whose product state carries an Entra object ID (at most `limit`). */
-  async usersWithObjectId(tenantId: string, objectId: string, limit = 10, kind: "User" | "DeletedUser" = "User"): Promise<ResourceDoc[]> {
-    return this.select<ResourceDoc>(tenantId, `SELECT TOP @top * FROM c WHERE ${TENANT_KIND} AND c.product.objectId = @oid`, [
-      { name: "@tenantId", value: tenantId },
-      { name: "@kind", value: kind },
-      { name: "@oid", value: objectId },
-      { name: "@top", value: limit },
-    ]);
+  async usersWithObjectId(
+    tenantId: string,
+    objectId: string,
+    limit = 10,
+    kind: "User" | "DeletedUser" = "User",
+  ): Promise<ResourceDoc[]> {
+    return this.select<ResourceDoc>(
+      tenantId,
+      `SELECT TOP @top * FROM c WHERE ${TENANT_KIND} AND c.product.objectId = @oid`,
+      [
+        { name: "@tenantId", value: tenantId },
+        { name: "@kind", value: kind },
+        { name: "@oid", value: objectId },
+        { name: "@top", value: limit },
+      ],
+    );
   }
 
   /**
@@ -458,7 +535,8 @@ export class ResourceStore {
     );
     const byOid = new Map<string, string[]>();
     for (const row of rows)
-      if (typeof row.objectId === "string") byOid.set(row.objectId.toLowerCase(), [...(byOid.get(row.objectId.toLowerCase()) ?? []), row.id]);
+      if (typeof row.objectId === "string")
+        byOid.set(row.objectId.toLowerCase(), [...(byOid.get(row.objectId.toLowerCase()) ?? []), row.id]);
     return [...byOid]
       .filter(([, ids]) => ids.length > 1)
       .slice(0, limit)
@@ -480,37 +558,65 @@ export class ResourceStore {
     let where = TENANT_KIND;
     if (q.text) {
       parameters.push({ name: "@text", value: q.text });
-      const fields = ["c.norm.userName", "c.norm.displayName", "c.norm.name.formatted", "c.norm.name.givenName", "c.norm.name.familyName"];
+      const fields = [
+        "c.norm.userName",
+        "c.norm.displayName",
+        "c.norm.name.formatted",
+        "c.norm.name.givenName",
+        "c.norm.name.familyName",
+      ];
       where += ` AND (${[...fields, "c.norm.externalId", "c.product.objectId", "c.id"].map((f) => `CONTAINS(${f}, @text)`).join(" OR ")})`;
     }
     if (q.active === true) where += " AND (NOT IS_DEFINED(c.resource.active) OR c.resource.active = true)";
     if (q.active === false) where += " AND c.resource.active = false";
     if (q.role) {
       parameters.push({ name: "@role", value: q.role.role });
-      where += q.role.orUnset ? " AND (c.product.role = @role OR NOT IS_DEFINED(c.product.role))" : " AND c.product.role = @role";
+      where += q.role.orUnset
+        ? " AND (c.product.role = @role OR NOT IS_DEFINED(c.product.role))"
+        : " AND c.product.role = @role";
     }
     if (q.ids) {
       parameters.push({ name: "@ids", value: q.ids });
       where += " AND ARRAY_CONTAINS(@ids, c.id)";
     }
-    const path = { userName: "c.norm.userName", created: "c.meta.created", lastModified: "c.meta.lastModified" }[q.sortBy];
+    const path = { userName: "c.norm.userName", created: "c.meta.created", lastModified: "c.meta.lastModified" }[
+      q.sortBy
+    ];
     const [total, ids] = await Promise.all([
-      this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters).then((rows) => rows[0] ?? 0),
-      this.select<string>(tenantId, `SELECT TOP @top VALUE c.id FROM c WHERE ${where} ORDER BY ${path} ${q.descending ? "DESC" : "ASC"}`, [
-        ...parameters,
-        { name: "@top", value: q.skip + q.count },
-      ]),
+      this.select<number>(tenantId, `SELECT VALUE COUNT(1) FROM c WHERE ${where}`, parameters).then(
+        (rows) => rows[0] ?? 0,
+      ),
+      this.select<string>(
+        tenantId,
+        `SELECT TOP @top VALUE c.id FROM c WHERE ${where} ORDER BY ${path} ${q.descending ? "DESC" : "ASC"}`,
+        [...parameters, { name: "@top", value: q.skip + q.count }],
+      ),
     ]);
     const page = ids.slice(q.skip);
     const docs = await this.readMany(tenantId, page);
-    return { total, docs: page.map((id) => docs.get(id)).filter((d): d is ResourceDoc => d !== undefined && d.kind === q.kind) };
+    return {
+      total,
+      docs: page.map((id) => docs.get(id)).filter((d): d is ResourceDoc => d !== undefined && d.kind === q.kind),
+    };
   }
 
   /** One query inside the tenant's partition. The WHERE clause always names the tenant as well:
    * the embedded store ignores the partition key option of queries. */
-  private async select<T>(tenantId: string, query: string, parameters: SqlParameter[], maxItemCount = PAGE_ITEMS): Promise<T[]> {
+  private async select<T>(
+    tenantId: string,
+    query: string,
+    parameters: SqlParameter[],
+    maxItemCount = PAGE_ITEMS,
+  ): Promise<T[]> {
     return idempotent(() =>
-      call(async () => (await this.container.items.query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount }).fetchAll()).resources),
+      call(
+        async () =>
+          (
+            await this.container.items
+              .query<T>({ query, parameters }, { partitionKey: tenantId, maxItemCount })
+              .fetchAll()
+          ).resources,
+      ),
     );
   }
 
@@ -521,10 +627,18 @@ export class ResourceStore {
    * document is StaleWriteError. A lookup in the way is a fact to learn (a stale record to take
    * over, one already gone), after which the batch is sent again; each such fact is learnt once.
    */
-  private async commit(doc: ResourceDoc, before: ResourceDoc | undefined, mode: "create" | "replace" | "delete", event?: OutboxDoc): Promise<ResourceDoc> {
+  private async commit(
+    doc: ResourceDoc,
+    before: ResourceDoc | undefined,
+    mode: "create" | "replace" | "delete",
+    event?: OutboxDoc,
+  ): Promise<ResourceDoc> {
     const tenantId = doc.tenantId;
-    const oldKeys = before ? lookupsOf(before.kind, before.resource) : new Map<string, { attribute: string; value: string }>();
-    const newKeys = mode === "delete" ? new Map<string, { attribute: string; value: string }>() : lookupsOf(doc.kind, doc.resource);
+    const oldKeys = before
+      ? lookupsOf(before.kind, before.resource)
+      : new Map<string, { attribute: string; value: string }>();
+    const newKeys =
+      mode === "delete" ? new Map<string, { attribute: string; value: string }>() : lookupsOf(doc.kind, doc.resource);
     const takeovers = new Map<string, string>();
     const skipDeletes = new Set<string>();
     const learnt = new Set<string>();
@@ -544,7 +658,9 @@ export class ResourceStore {
         // without harm: the log reads the outbox too, and the audit-outbox timer delivers it.
         if (event) await this.auditLog?.deliver(tenantId, [event]).catch(() => undefined);
         const written = results[entries.findIndex((e) => e.role === "doc")];
-        return mode === "delete" ? doc : { ...doc, _etag: written?.eTag ?? (written?.resourceBody?._etag as string | undefined) };
+        return mode === "delete"
+          ? doc
+          : { ...doc, _etag: written?.eTag ?? (written?.resourceBody?._etag as string | undefined) };
       }
       const status = results[failed]!.statusCode;
       const { role, key } = entries[failed]!;
@@ -574,7 +690,16 @@ export class ResourceStore {
     const entries: { op: OperationInput; role: "lookup" | "doc" | "unlookup" | "event"; key?: string }[] = [];
     for (const [key, { attribute, value }] of newKeys) {
       if (oldKeys.has(key)) continue;
-      const body: LookupDoc = { id: key, tenantId, kind: "Lookup", resource: {}, norm: {}, target: doc.id, attribute, value };
+      const body: LookupDoc = {
+        id: key,
+        tenantId,
+        kind: "Lookup",
+        resource: {},
+        norm: {},
+        target: doc.id,
+        attribute,
+        value,
+      };
       const etag = takeovers.get(key);
       const op: OperationInput = etag
         ? { operationType: "Replace", id: key, partitionKey: tenantId, resourceBody: { ...body }, ifMatch: etag }
@@ -595,12 +720,21 @@ export class ResourceStore {
       if (newKeys.has(key) || skipDeletes.has(key)) continue;
       entries.push({ op: { operationType: "Delete", id: key, partitionKey: tenantId }, role: "unlookup", key });
     }
-    if (event) entries.push({ op: { operationType: "Create", partitionKey: tenantId, resourceBody: event as unknown as JSONObject }, role: "event" });
+    if (event)
+      entries.push({
+        op: { operationType: "Create", partitionKey: tenantId, resourceBody: event as unknown as JSONObject },
+        role: "event",
+      });
     return entries;
   }
 
   /** A lookup record exists for a value this write claims: ConflictError if its holder still has it, else take it over. */
-  private async resolveTakenLookup(doc: ResourceDoc, key: string, claim: { attribute: string; value: string }, takeovers: Map<string, string>): Promise<void> {
+  private async resolveTakenLookup(
+    doc: ResourceDoc,
+    key: string,
+    claim: { attribute: string; value: string },
+    takeovers: Map<string, string>,
+  ): Promise<void> {
     let lookup: LookupDoc | undefined;
     let etag: string | undefined;
     try {
@@ -628,6 +762,7 @@ function directLookup(filter: Filter, type: ResourceTypeName): { attribute: stri
   const resolved = resolveAttribute(type, filter.attrPath);
   if (!resolved || resolved.subAttribute || resolved.schema !== "") return undefined;
   const name = resolved.attribute.name;
-  if (name === "id" || LOOKUPS[type]!.some((l) => l.attribute === name)) return { attribute: name, value: filter.value };
+  if (name === "id" || LOOKUPS[type]!.some((l) => l.attribute === name))
+    return { attribute: name, value: filter.value };
   return undefined;
 }

@@ -41,7 +41,8 @@ export async function withRetries<T>(options: RetryOptions, attempt: (n: number)
       return await attempt(n);
     } catch (error) {
       if (!(error instanceof Retry)) throw error;
-      if (n >= options.attempts) throw error.last ?? new UnavailableError(`${options.what}: too many concurrent changes`, 1000);
+      if (n >= options.attempts)
+        throw error.last ?? new UnavailableError(`${options.what}: too many concurrent changes`, 1000);
       await pause(error.afterMs ?? Math.random() * Math.min(maxDelay, 5 * 2 ** n));
     }
   }

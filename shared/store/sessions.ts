@@ -162,7 +162,8 @@ export class SessionStore {
     try {
       ({ resources: ids } = await this.container.items
         .query<{ id: string }>({
-          query: "SELECT c.id FROM c WHERE c.kind = 'session' AND c.tenantId = @tenantId AND c.userId = @userId AND NOT IS_DEFINED(c.ended)",
+          query:
+            "SELECT c.id FROM c WHERE c.kind = 'session' AND c.tenantId = @tenantId AND c.userId = @userId AND NOT IS_DEFINED(c.ended)",
           parameters: [
             { name: "@tenantId", value: tenantId },
             { name: "@userId", value: userId },

@@ -41,7 +41,9 @@ export class SettingsStore {
       if (!doc) throw new NotFoundError(`tenant ${tenantId}`);
       const settings = change(doc.settings ?? {});
       try {
-        await this.tenants.item(tenantId, tenantId).replace({ ...doc, settings }, { accessCondition: { type: "IfMatch", condition: doc._etag! } });
+        await this.tenants
+          .item(tenantId, tenantId)
+          .replace({ ...doc, settings }, { accessCondition: { type: "IfMatch", condition: doc._etag! } });
       } catch (error) {
         if (cosmosStatus(error) === 412) throw new Retry();
         throw fromCosmos(error);

@@ -12,7 +12,12 @@ export interface Tenant {
   entraTenantId?: string;
 }
 
-const view = ({ id, name, createdAt, entraTenantId }: Tenant): Tenant => ({ id, name, createdAt, ...(entraTenantId ? { entraTenantId } : {}) });
+const view = ({ id, name, createdAt, entraTenantId }: Tenant): Tenant => ({
+  id,
+  name,
+  createdAt,
+  ...(entraTenantId ? { entraTenantId } : {}),
+});
 
 /** Tenant documents (their settings live on the same document: see settings.ts). */
 export class TenantStore {
@@ -34,7 +39,8 @@ export class TenantStore {
     const { resources } = await call(() =>
       this.tenants.items
         .query<Tenant>({
-          query: "SELECT c.id, c.name, c.createdAt, c.entraTenantId FROM c WHERE IS_DEFINED(c.entraTenantId) AND LOWER(c.entraTenantId) = @tid",
+          query:
+            "SELECT c.id, c.name, c.createdAt, c.entraTenantId FROM c WHERE IS_DEFINED(c.entraTenantId) AND LOWER(c.entraTenantId) = @tid",
           parameters: [{ name: "@tid", value: entraTenantId.toLowerCase() }],
         })
         .fetchAll(),
@@ -44,14 +50,18 @@ export class TenantStore {
 
   /** Links the tenant to an Entra tenant id (first Admin's sign-in through an invite). */
   async linkEntraTenant(id: string, entraTenantId: string): Promise<void> {
-    await call(() => this.tenants.item(id, id).patch([{ op: "set", path: "/entraTenantId", value: entraTenantId.toLowerCase() }]));
+    await call(() =>
+      this.tenants.item(id, id).patch([{ op: "set", path: "/entraTenantId", value: entraTenantId.toLowerCase() }]),
+    );
   }
 
   async list(): Promise<Tenant[]> {
     return call(async () =>
       (
         await this.tenants.items
-          .query<Tenant>("SELECT c.id, c.name, c.createdAt, c.entraTenantId FROM c ORDER BY c.createdAt", { maxItemCount: 1000 })
+          .query<Tenant>("SELECT c.id, c.name, c.createdAt, c.entraTenantId FROM c ORDER BY c.createdAt", {
+            maxItemCount: 1000,
+          })
           .fetchAll()
       ).resources.map(view),
     );

@@ -173,7 +173,8 @@ export class TokenStore {
           await this.tokens.items
             .query<TokenDoc>(
               {
-                query: "SELECT c.tenantId, c.tokenId, c.name, c.expiresAt, c.revokedAt FROM c WHERE c.expiresAt > @now AND c.expiresAt <= @until",
+                query:
+                  "SELECT c.tenantId, c.tokenId, c.name, c.expiresAt, c.revokedAt FROM c WHERE c.expiresAt > @now AND c.expiresAt <= @until",
                 parameters: [
                   { name: "@now", value: now.toISOString() },
                   { name: "@until", value: new Date(now.getTime() + withinDays * DAY_MS).toISOString() },
@@ -192,7 +193,12 @@ export class TokenStore {
         name: doc.name,
         expiresAt: doc.expiresAt!,
       }))
-      .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt) || a.tenantId.localeCompare(b.tenantId) || a.tokenId.localeCompare(b.tokenId));
+      .sort(
+        (a, b) =>
+          a.expiresAt.localeCompare(b.expiresAt) ||
+          a.tenantId.localeCompare(b.tenantId) ||
+          a.tokenId.localeCompare(b.tokenId),
+      );
   }
 
   /**
@@ -226,14 +232,19 @@ export class TokenStore {
    */
   async recordUse(secret: string, now: Date): Promise<void> {
     const hash = hashToken(secret);
-    const entry = this.cache.get(hash) ?? (await this.readToken(hash).then((doc) => (doc ? { doc, until: now.getTime() + this.cacheMs } : undefined)));
+    const entry =
+      this.cache.get(hash) ??
+      (await this.readToken(hash).then((doc) => (doc ? { doc, until: now.getTime() + this.cacheMs } : undefined)));
     if (!entry) return;
     const doc = entry.doc;
     if (now.getTime() - usedAt(doc) < LAST_USED_INTERVAL_MS) return;
     try {
       await this.tokens
         .item(doc.id, doc.id)
-        .patch([{ op: "set", path: "/lastUsedAt", value: now.toISOString() }], doc._etag ? { accessCondition: { type: "IfMatch", condition: doc._etag } } : {});
+        .patch(
+          [{ op: "set", path: "/lastUsedAt", value: now.toISOString() }],
+          doc._etag ? { accessCondition: { type: "IfMatch", condition: doc._etag } } : {},
+        );
     } catch (error) {
       if (cosmosStatus(error) !== 412) {
         this.warn(
@@ -255,7 +266,10 @@ export class TokenStore {
         (
           await this.tokens.items
             .query<TokenDoc>(
-              { query: "SELECT * FROM c WHERE c.tenantId = @tenantId", parameters: [{ name: "@tenantId", value: tenantId }] },
+              {
+                query: "SELECT * FROM c WHERE c.tenantId = @tenantId",
+                parameters: [{ name: "@tenantId", value: tenantId }],
+              },
               { maxItemCount: 1000 },
             )
             .fetchAll()

@@ -37,7 +37,12 @@ async function scimUser(userName: string, externalId?: string) {
 }
 
 async function scimGroup(displayName: string, members: string[]) {
-  const res = await scim.post("/Groups", { schemas: [GROUP], displayName, externalId: `obj-${displayName}`, members: members.map((value) => ({ value })) });
+  const res = await scim.post("/Groups", {
+    schemas: [GROUP],
+    displayName,
+    externalId: `obj-${displayName}`,
+    members: members.map((value) => ({ value })),
+  });
   expect(res.status).toBe(201);
   return res.body as { id: string };
 }
@@ -92,7 +97,11 @@ describe("who is Admin and why", () => {
     ]);
     const error = await demoteAdmin(cli(), ANN.preferredUsername).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OperationError);
-    expect(error).toMatchObject({ status: 409, field: "user", detail: expect.stringMatching(/last Admin who can sign in/) });
+    expect(error).toMatchObject({
+      status: 409,
+      field: "user",
+      detail: expect.stringMatching(/last Admin who can sign in/),
+    });
     expect((await admin.me()).json.user.role).toBe("Admin");
     const failed = await admin.get(`/api/admin/audit?operation=admin-demote&resource=${annId}`);
     expect(failed.json.events[0]).toMatchObject({ operation: "admin-demote", status: 409, tokenName: "admin-cli" });
@@ -113,12 +122,22 @@ describe("who is Admin and why", () => {
     ).toBe(204);
     const row = (await adminsList()).admins.find((a) => a.id === carl.id);
     expect(row).toMatchObject({
-      reason: { kind: "mapping", groupId: group.id, groupName: "Platform Admins", mapping: { group: { id: group.id }, role: "Admin" } },
+      reason: {
+        kind: "mapping",
+        groupId: group.id,
+        groupName: "Platform Admins",
+        mapping: { group: { id: group.id }, role: "Admin" },
+      },
       canSignIn: true,
       demotable: false,
       refusal: expect.stringMatching(/role mapping of group Platform Admins.*Teams and roles/),
     });
-    expectProblem(await admin.post(`/api/admin/admins/${carl.id}/demote`), 409, /unmap that group on the Teams and roles page/, "group");
+    expectProblem(
+      await admin.post(`/api/admin/admins/${carl.id}/demote`),
+      409,
+      /unmap that group on the Teams and roles page/,
+      "group",
+    );
     expect((await admin.post("/api/admin/roles/unmap", { group: group.id })).status).toBe(200);
     expect((await adminsList()).admins.some((a) => a.id === carl.id)).toBe(false);
   });
@@ -144,7 +163,10 @@ describe("demote", () => {
       stillAdmin: false,
     });
     expectProblem(await bob.get("/api/admin/admins"), 403, /Only Admins/);
-    expect((await bob.me()).json).toMatchObject({ isAdmin: false, user: { role: "User", roleSource: { kind: "default" } } });
+    expect((await bob.me()).json).toMatchObject({
+      isAdmin: false,
+      user: { role: "User", roleSource: { kind: "default" } },
+    });
     expect((await adminsList()).admins.some((a) => a.id === row.id)).toBe(false);
     const events = await admin.get(`/api/admin/audit?operation=admin-demote&resource=${row.id}`);
     expect(events.json.events[0]).toMatchObject({
@@ -154,7 +176,12 @@ describe("demote", () => {
       resourceType: "User",
       resourceId: row.id,
     });
-    expectProblem(await admin.post(`/api/admin/admins/${row.id}/demote`), 409, /not an Admin \(their role is User\)/, "user");
+    expectProblem(
+      await admin.post(`/api/admin/admins/${row.id}/demote`),
+      409,
+      /not an Admin \(their role is User\)/,
+      "user",
+    );
   });
 
   it("removes the grant of an Admin who is also in an Admin-mapped group, and says they stay Admin through it", async () => {
@@ -163,16 +190,31 @@ describe("demote", () => {
     const group = await scimGroup("Bob Admins", [bob.id]);
     expect((await admin.post("/api/admin/roles/map", { group: group.id, role: "Admin" })).status).toBe(200);
     const row = (await adminsList()).admins.find((a) => a.id === bob.id);
-    expect(row).toMatchObject({ reason: { kind: "invite" }, afterDemotion: { role: "Admin", reason: { kind: "mapping", groupId: group.id } } });
+    expect(row).toMatchObject({
+      reason: { kind: "invite" },
+      afterDemotion: { role: "Admin", reason: { kind: "mapping", groupId: group.id } },
+    });
     const demoted = await admin.post(`/api/admin/admins/${bob.id}/demote`);
-    expect(demoted.json).toMatchObject({ role: "Admin", stillAdmin: true, reason: { kind: "mapping", groupId: group.id } });
-    expect((await adminsList()).admins.find((a) => a.id === bob.id)).toMatchObject({ reason: { kind: "mapping" }, demotable: false });
+    expect(demoted.json).toMatchObject({
+      role: "Admin",
+      stillAdmin: true,
+      reason: { kind: "mapping", groupId: group.id },
+    });
+    expect((await adminsList()).admins.find((a) => a.id === bob.id)).toMatchObject({
+      reason: { kind: "mapping" },
+      demotable: false,
+    });
     expect((await admin.post("/api/admin/roles/unmap", { group: group.id })).status).toBe(200);
     expect((await adminsList()).admins.some((a) => a.id === bob.id)).toBe(false);
   });
 
   it("accepts a userName, and answers 404 for an unknown user", async () => {
-    expectProblem(await admin.post(`/api/admin/admins/nobody%40contoso.dev/demote`), 404, /No user with id or userName nobody@contoso.dev/, "user");
+    expectProblem(
+      await admin.post(`/api/admin/admins/nobody%40contoso.dev/demote`),
+      404,
+      /No user with id or userName nobody@contoso.dev/,
+      "user",
+    );
   });
 });
 
@@ -214,7 +256,12 @@ describe("invites", () => {
     expect(reply.status).not.toBe(302);
     expect((await browser.me()).status).toBe(401);
     const events = await admin.get(`/api/admin/audit?operation=invite-revoke&resource=${id}`);
-    expect(events.json.events[0]).toMatchObject({ operation: "invite-revoke", status: 200, resourceType: "Invite", resourceId: id });
+    expect(events.json.events[0]).toMatchObject({
+      operation: "invite-revoke",
+      status: 200,
+      resourceType: "Invite",
+      resourceId: id,
+    });
     expectProblem(await admin.post(`/api/admin/invites/${id}/revoke`), 404, /No invite/, "id");
   });
 
@@ -238,7 +285,12 @@ describe("invites", () => {
 
   it("refuses a user name with spaces with 400 naming userName", async () => {
     expectProblem(await admin.post("/api/admin/invites", { userName: "ann lee" }), 400, /Entra user name/, "userName");
-    expectProblem(await admin.post("/api/admin/invites", { userName: 5 }), 400, /^UserName must be a string/, "userName");
+    expectProblem(
+      await admin.post("/api/admin/invites", { userName: 5 }),
+      400,
+      /^UserName must be a string/,
+      "userName",
+    );
   });
 
   it("keeps these routes for Admins: a non-admin gets 403 and changes nothing", async () => {

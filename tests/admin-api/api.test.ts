@@ -22,7 +22,12 @@ const cli = () => ({ tenantId, actor: ADMIN_CLI, now: new Date(), services: host
 function expectProblem(reply: Reply, status: number, detail?: RegExp, field?: string) {
   expect(reply.status).toBe(status);
   expect(reply.headers.get("content-type")).toBe("application/problem+json");
-  expect(reply.json).toMatchObject({ type: "about:blank", status, title: expect.any(String), detail: expect.any(String) });
+  expect(reply.json).toMatchObject({
+    type: "about:blank",
+    status,
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
   if (detail) expect(reply.json.detail).toMatch(detail);
   if (field) expect(reply.json.errors).toEqual([{ field, detail: reply.json.detail }]);
 }
@@ -34,7 +39,12 @@ async function user(userName: string, extra: Record<string, unknown> = {}) {
 }
 
 async function group(displayName: string, members: string[]) {
-  const res = await scim.post("/Groups", { schemas: [GROUP], displayName, externalId: `obj-${displayName}`, members: members.map((value) => ({ value })) });
+  const res = await scim.post("/Groups", {
+    schemas: [GROUP],
+    displayName,
+    externalId: `obj-${displayName}`,
+    members: members.map((value) => ({ value })),
+  });
   expect(res.status).toBe(201);
   return res.body as { id: string };
 }
@@ -58,10 +68,18 @@ describe("who may call", () => {
       tenantUrl: `${host.url}/scim/v2`,
     });
     expect(me.json.csrfToken).toEqual(expect.any(String));
-    for (const path of ["/api/admin/tokens", "/api/admin/users", "/api/admin/health", "/api/admin/audit", "/api/admin/roles"])
+    for (const path of [
+      "/api/admin/tokens",
+      "/api/admin/users",
+      "/api/admin/health",
+      "/api/admin/audit",
+      "/api/admin/roles",
+    ])
       expectProblem(await bob.get(path), 403, /Admin/);
     expectProblem(await bob.post("/api/admin/teams", { name: "BobTeam" }), 403);
-    expect((await admin.get("/api/admin/teams")).json.teams.some((t: { name: string }) => t.name === "BobTeam")).toBe(false);
+    expect((await admin.get("/api/admin/teams")).json.teams.some((t: { name: string }) => t.name === "BobTeam")).toBe(
+      false,
+    );
   });
 
   it.each([
@@ -107,7 +125,13 @@ describe("tokens", () => {
     expect(created.json).toMatchObject({
       secret: expect.stringMatching(/^scimf_/),
       tenantUrl: `${host.url}/scim/v2`,
-      token: { name: "entra-2026", status: "active", audience: `${host.url}/scim/v2`, lastUsedAt: null, revokedAt: null },
+      token: {
+        name: "entra-2026",
+        status: "active",
+        audience: `${host.url}/scim/v2`,
+        lastUsedAt: null,
+        revokedAt: null,
+      },
     });
     expect(created.json.token.tenantId).toBeUndefined();
     const entra = client(host, created.json.secret);
@@ -145,7 +169,10 @@ describe("tokens", () => {
 
 describe("login types", () => {
   it("reads and sets the tenant's account types", async () => {
-    expect((await admin.get("/api/admin/login-types")).json).toMatchObject({ loginTypes: ["password", "entra"], available: ["password", "entra"] });
+    expect((await admin.get("/api/admin/login-types")).json).toMatchObject({
+      loginTypes: ["password", "entra"],
+      available: ["password", "entra"],
+    });
     const set = await admin.put("/api/admin/login-types", { loginTypes: ["entra", "password"] });
     expect(set.json).toEqual({ loginTypes: ["entra", "password"] });
   });
@@ -207,15 +234,28 @@ describe("users", () => {
 
   it("adds and removes the Entra login with GUID and uniqueness checks", async () => {
     const oid = "DDDDDDDD-0000-4000-8000-000000000001";
-    expectProblem(await admin.put(`/api/admin/users/${dave.id}/entra`, { objectId: "not-a-guid" }), 400, /GUID/, "objectId");
+    expectProblem(
+      await admin.put(`/api/admin/users/${dave.id}/entra`, { objectId: "not-a-guid" }),
+      400,
+      /GUID/,
+      "objectId",
+    );
     const taken = await admin.put(`/api/admin/users/${dave.id}/entra`, { objectId: ANN.oid });
     expectProblem(taken, 409, /ann@contoso\.dev/, "objectId");
     expect((await admin.get(`/api/admin/users/${dave.id}`)).json.objectId).toBeNull();
     const set = await admin.put(`/api/admin/users/${dave.id}/entra`, { objectId: oid });
     expect(set.status).toBe(200);
-    expect(set.json).toMatchObject({ objectId: oid.toLowerCase(), loginTypes: ["entra"], canSignIn: { password: false, entra: true } });
+    expect(set.json).toMatchObject({
+      objectId: oid.toLowerCase(),
+      loginTypes: ["entra"],
+      canSignIn: { password: false, entra: true },
+    });
     const removed = await admin.delete(`/api/admin/users/${dave.id}/entra`);
-    expect(removed.json).toMatchObject({ objectId: null, loginTypes: [], canSignIn: { password: false, entra: false } });
+    expect(removed.json).toMatchObject({
+      objectId: null,
+      loginTypes: [],
+      canSignIn: { password: false, entra: false },
+    });
     expectProblem(await admin.delete(`/api/admin/users/${dave.id}/entra`), 409, /no Microsoft Entra login/);
     const me = (await admin.me()).json.user.id;
     expectProblem(await admin.delete(`/api/admin/users/${me}/entra`), 422, /your own/);
@@ -248,7 +288,12 @@ describe("groups, teams and roles", () => {
 
   it("lists groups with member counts", async () => {
     const groups = await admin.get("/api/admin/groups");
-    expect(groups.json.groups).toContainEqual({ id: managers.id, displayName: "Managers", externalId: "obj-Managers", members: 3 });
+    expect(groups.json.groups).toContainEqual({
+      id: managers.id,
+      displayName: "Managers",
+      externalId: "obj-Managers",
+      members: 3,
+    });
     expect(groups.json.truncated).toBe(false);
   });
 
@@ -278,7 +323,9 @@ describe("groups, teams and roles", () => {
       groups: [expect.objectContaining({ groupName: "Sales", members: 1 })],
     });
     const logged = await admin.get(`/api/admin/audit?operation=team-create&resource=${created.json.team.id}`);
-    expect(logged.json.events).toEqual([expect.objectContaining({ tokenName: "portal:ann@contoso.dev", status: 201, changedAttributes: ["name"] })]);
+    expect(logged.json.events).toEqual([
+      expect.objectContaining({ tokenName: "portal:ann@contoso.dev", status: 201, changedAttributes: ["name"] }),
+    ]);
     expect((await admin.post("/api/admin/teams/unmap", { group: "Managers" })).status).toBe(200);
     expectProblem(await admin.post("/api/admin/teams/unmap", { group: "Managers" }), 404, /not mapped/i);
   });
@@ -290,7 +337,9 @@ describe("groups, teams and roles", () => {
     expect(preview.status).toBe(200);
     expect(preview.json.count).toBe(3);
     expect(preview.json.changes).toEqual(
-      expect.arrayContaining(members.map((m, i) => ({ userId: m.id, userName: `m${i + 1}@contoso.dev`, from: "User", to: "Manager" }))),
+      expect.arrayContaining(
+        members.map((m, i) => ({ userId: m.id, userName: `m${i + 1}@contoso.dev`, from: "User", to: "Manager" })),
+      ),
     );
     expect((await admin.get("/api/admin/roles")).json.mappings).toEqual([]);
     expect((await admin.get(`/api/admin/users/${members[0]!.id}`)).json.role).toBe("User");
@@ -300,11 +349,16 @@ describe("groups, teams and roles", () => {
       changed: preview.json.count,
       jobs: [],
     });
-    for (const change of preview.json.changes) expect((await admin.get(`/api/admin/users/${change.userId}`)).json.role).toBe(change.to);
+    for (const change of preview.json.changes)
+      expect((await admin.get(`/api/admin/users/${change.userId}`)).json.role).toBe(change.to);
     expect((await admin.get("/api/admin/roles")).json.mappings).toEqual([
       { group: managers.id, role: "Manager", groupId: managers.id, groupName: "Managers", members: 3, pending: false },
     ]);
-    expect((await admin.post("/api/admin/roles/preview", { group: "managers", role: "Manager" })).json).toEqual({ count: 0, changes: [], members: 3 });
+    expect((await admin.post("/api/admin/roles/preview", { group: "managers", role: "Manager" })).json).toEqual({
+      count: 0,
+      changes: [],
+      members: 3,
+    });
   });
 
   it("previews the last-Admin rule: the last active Admin keeps the role", async () => {
@@ -331,7 +385,12 @@ describe("groups, teams and roles", () => {
 
   it("unmaps a role mapping and recomputes; an unknown one is 404", async () => {
     const unmapped = await admin.post("/api/admin/roles/unmap", { group: "managers" });
-    expect(unmapped.json).toMatchObject({ group: "managers", groups: [{ groupId: managers.id, groupName: "Managers" }], changed: 3, jobs: [] });
+    expect(unmapped.json).toMatchObject({
+      group: "managers",
+      groups: [{ groupId: managers.id, groupName: "Managers" }],
+      changed: 3,
+      jobs: [],
+    });
     expect((await admin.get(`/api/admin/users/${members[0]!.id}`)).json.role).toBe("User");
     expectProblem(await admin.post("/api/admin/roles/unmap", { group: "managers" }), 404, /no role mapping/i);
   });
@@ -340,7 +399,9 @@ describe("groups, teams and roles", () => {
 describe("provisioning log", () => {
   it("filters by status, operation, resource and time, newest first", async () => {
     const u = await user("logged@contoso.dev");
-    expect((await scim.patch(`/Users/${u.id}`, patch({ op: "Replace", path: "displayName", value: "Logged" }))).status).toBe(200);
+    expect(
+      (await scim.patch(`/Users/${u.id}`, patch({ op: "Replace", path: "displayName", value: "Logged" }))).status,
+    ).toBe(200);
     expect((await scim.post("/Users", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"] })).status).toBe(400);
     const failures = await admin.get("/api/admin/audit?status=failure");
     expect(failures.json.events.length).toBeGreaterThan(0);
@@ -361,18 +422,23 @@ describe("provisioning log", () => {
     const all = await admin.get("/api/admin/audit?pageSize=200");
     const times = all.json.events.map((e: { time: string }) => e.time);
     expect([...times].sort().reverse()).toEqual(times);
-    const future = await admin.get(`/api/admin/audit?from=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`);
+    const future = await admin.get(
+      `/api/admin/audit?from=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`,
+    );
     expect(future.json).toEqual({ events: [], page: 1, pageSize: 50, total: 0, hasMore: false });
     const paged = await admin.get("/api/admin/audit?pageSize=1");
     expect(paged.json).toMatchObject({ page: 1, hasMore: true });
   });
 
-  it.each(["status=broken", "from=yesterday", "operation=explode", "pageSize=500", "from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z"])(
-    "refuses %s with 400",
-    async (query) => {
-      expectProblem(await admin.get(`/api/admin/audit?${query}`), 400);
-    },
-  );
+  it.each([
+    "status=broken",
+    "from=yesterday",
+    "operation=explode",
+    "pageSize=500",
+    "from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z",
+  ])("refuses %s with 400", async (query) => {
+    expectProblem(await admin.get(`/api/admin/audit?${query}`), 400);
+  });
 
   it("counts Entra's requests and failures per hour, every hour of 7 days", async () => {
     const hourly = await admin.get("/api/admin/audit/hourly");
@@ -418,7 +484,11 @@ describe("connection health", () => {
     expect(after.failureShare).toBeCloseTo(after.failures24h / after.requests24h, 3);
     expect(after.patchDialects.default - before.patchDialects.default).toBe(1);
     expect(after.patchDialects.rfc - before.patchDialects.rfc).toBe(2);
-    expect(after.ignoredAttributes).toContainEqual({ attribute: "urn:example:costCenter", count: 1, lastSeen: expect.any(String) });
+    expect(after.ignoredAttributes).toContainEqual({
+      attribute: "urn:example:costCenter",
+      count: 1,
+      lastSeen: expect.any(String),
+    });
     expect(after.lastRequestAt).toEqual(expect.any(String));
     expect(after.lastSuccessAt).toEqual(expect.any(String));
     expect(after.activeTokens).toBeGreaterThanOrEqual(1);

@@ -25,7 +25,14 @@ interface View {
   resourceId: string | null;
   resourceName: string | null;
   resourceDisplayName: string | null;
-  changes: { attribute: string; label: string; old: string | null; new: string | null; valuesKept: boolean; redacted: boolean }[];
+  changes: {
+    attribute: string;
+    label: string;
+    old: string | null;
+    new: string | null;
+    valuesKept: boolean;
+    redacted: boolean;
+  }[];
 }
 
 async function events(query: string): Promise<View[]> {
@@ -46,29 +53,64 @@ describe("values and names in events", () => {
   it("keeps each changed attribute's old and new value with a display name, never a password", async () => {
     const created = await scim.post(
       "/Users",
-      entraUser("vera@contoso.dev", { displayName: "Vera Quist", title: "Engineer", password: PASSWORD, [ENTERPRISE]: { employeeNumber: "1001" } }),
+      entraUser("vera@contoso.dev", {
+        displayName: "Vera Quist",
+        title: "Engineer",
+        password: PASSWORD,
+        [ENTERPRISE]: { employeeNumber: "1001" },
+      }),
     );
     expect(created.status).toBe(201);
     id = (created.body as { id: string }).id;
     const replaced = await scim.patch(
       `/Users/${id}`,
-      patch({ op: "Replace", path: "title", value: "Manager" }, { op: "Replace", path: `${ENTERPRISE}:employeeNumber`, value: "1002" }),
+      patch(
+        { op: "Replace", path: "title", value: "Manager" },
+        { op: "Replace", path: `${ENTERPRISE}:employeeNumber`, value: "1002" },
+      ),
     );
     expect(replaced.status).toBe(200);
 
     const [patchEvent, createEvent] = await events(`resource=${id}`);
-    expect(createEvent).toMatchObject({ operation: "create", status: 201, resourceName: "vera@contoso.dev", resourceDisplayName: "Vera Quist" });
+    expect(createEvent).toMatchObject({
+      operation: "create",
+      status: 201,
+      resourceName: "vera@contoso.dev",
+      resourceDisplayName: "Vera Quist",
+    });
     expect(createEvent!.changes).toContainEqual(
       expect.objectContaining({ attribute: "title", label: "Job title", old: null, new: "Engineer", valuesKept: true }),
     );
     expect(patchEvent).toMatchObject({ operation: "patch", resourceName: "vera@contoso.dev" });
     expect(patchEvent!.changes).toEqual([
-      { attribute: "title", label: "Job title", old: "Engineer", new: "Manager", valuesKept: true, truncated: false, redacted: false },
-      { attribute: `${ENTERPRISE}:employeeNumber`, label: "Employee number", old: "1001", new: "1002", valuesKept: true, truncated: false, redacted: false },
+      {
+        attribute: "title",
+        label: "Job title",
+        old: "Engineer",
+        new: "Manager",
+        valuesKept: true,
+        truncated: false,
+        redacted: false,
+      },
+      {
+        attribute: `${ENTERPRISE}:employeeNumber`,
+        label: "Employee number",
+        old: "1001",
+        new: "1002",
+        valuesKept: true,
+        truncated: false,
+        redacted: false,
+      },
     ]);
     const everything = await admin.get("/api/admin/audit?pageSize=200");
     expect(everything.text).not.toContain(PASSWORD);
-    const stored = await host.services.auditLog.list(tenantId, { resourceId: id, limit: 10, page: 1, now: new Date(), retentionDays: 30 });
+    const stored = await host.services.auditLog.list(tenantId, {
+      resourceId: id,
+      limit: 10,
+      page: 1,
+      now: new Date(),
+      retentionDays: 30,
+    });
     expect(JSON.stringify(stored)).not.toContain(PASSWORD);
     expect((await admin.get(`/api/admin/audit/export?resource=${id}`)).text).not.toContain(PASSWORD);
   });
@@ -76,7 +118,13 @@ describe("values and names in events", () => {
   it("names a failed create by the userName it tried", async () => {
     expect((await scim.post("/Users", entraUser("vera@contoso.dev"))).status).toBe(409);
     const [failed] = await events("operation=create&status=failure&resource=vera%40contoso.dev");
-    expect(failed).toMatchObject({ operation: "create", status: 409, resourceId: null, resourceName: "vera@contoso.dev", changes: [] });
+    expect(failed).toMatchObject({
+      operation: "create",
+      status: 409,
+      resourceId: null,
+      resourceName: "vera@contoso.dev",
+      changes: [],
+    });
   });
 
   it("keeps a deleted user's name, and finds its events by that name", async () => {
@@ -94,7 +142,10 @@ describe("values and names in events", () => {
     const setId = await admin.put(`/api/admin/users/${id}/entra`, { objectId: "a1a1a1a1-0000-4000-8000-0000000000a1" });
     expect(setId.status, setId.text).toBeLessThan(300);
     const [set] = await events(`operation=set-object-id&resource=${id}`);
-    expect(set).toMatchObject({ resourceName: "vera@contoso.dev", changes: [expect.objectContaining({ attribute: "objectId", valuesKept: false })] });
+    expect(set).toMatchObject({
+      resourceName: "vera@contoso.dev",
+      changes: [expect.objectContaining({ attribute: "objectId", valuesKept: false })],
+    });
   });
 });
 
@@ -113,7 +164,11 @@ describe("search and filters", () => {
   });
 
   it("finds a group's events by its display name", async () => {
-    const g = await scim.post("/Groups", { schemas: [GROUP], displayName: "Audit Readers", externalId: "obj-audit-readers" });
+    const g = await scim.post("/Groups", {
+      schemas: [GROUP],
+      displayName: "Audit Readers",
+      externalId: "obj-audit-readers",
+    });
     expect(g.status).toBe(201);
     const found = await events("resource=audit%20readers");
     expect(found.map((e) => [e.operation, e.resourceName])).toEqual([["create", "Audit Readers"]]);
@@ -137,7 +192,8 @@ describe("search and filters", () => {
     const created = await events("operation=token-create");
     expect(created.length).toBeGreaterThan(0);
     expect(created.every((e) => e.operation === "token-create")).toBe(true);
-    for (const { operation } of operations) expect((await admin.get(`/api/admin/audit?operation=${operation}`)).status).toBe(200);
+    for (const { operation } of operations)
+      expect((await admin.get(`/api/admin/audit?operation=${operation}`)).status).toBe(200);
   });
 
   it.each([
@@ -153,12 +209,17 @@ describe("search and filters", () => {
 
 describe("CSV export", () => {
   it("downloads the filtered events as CSV with a file name, values shown, formulas defused", async () => {
-    const u = await scim.post("/Users", entraUser("csv@contoso.dev", { displayName: '=HYPERLINK("http://evil.example")', title: "+Lead" }));
+    const u = await scim.post(
+      "/Users",
+      entraUser("csv@contoso.dev", { displayName: '=HYPERLINK("http://evil.example")', title: "+Lead" }),
+    );
     const id = (u.body as { id: string }).id;
     const reply = await admin.get(`/api/admin/audit/export?resource=${id}`);
     expect(reply.status).toBe(200);
     expect(reply.headers.get("content-type")).toBe("text/csv; charset=utf-8");
-    expect(reply.headers.get("content-disposition")).toMatch(/^attachment; filename="provisioning-log-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.csv"$/);
+    expect(reply.headers.get("content-disposition")).toMatch(
+      /^attachment; filename="provisioning-log-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.csv"$/,
+    );
     expect(reply.headers.get("x-total-count")).toBe("1");
     expect(reply.headers.get("x-export-truncated")).toBe("false");
     const lines = reply.text.trimEnd().split("\r\n");

@@ -18,18 +18,31 @@ let container: ReturnType<typeof openCosmos>["resources"];
 
 beforeAll(async () => {
   // More than 10 members go to a background job, 25 members per step.
-  ({ host, scim, tenantId, admin } = await startWithAdmin({ env: { JOBS_INLINE_MEMBERS: "10", JOBS_STEP_SIZE: "25" } }));
+  ({ host, scim, tenantId, admin } = await startWithAdmin({
+    env: { JOBS_INLINE_MEMBERS: "10", JOBS_STEP_SIZE: "25" },
+  }));
   container = openCosmos(host.services.config.cosmos).resources;
 });
 afterAll(async () => host?.close());
 
-const cli = (): OperationContext => ({ tenantId, actor: ADMIN_CLI, now: new Date(), services: host.services, baseUrl: "" });
+const cli = (): OperationContext => ({
+  tenantId,
+  actor: ADMIN_CLI,
+  now: new Date(),
+  services: host.services,
+  baseUrl: "",
+});
 const portalActor = `portal:${ANN.preferredUsername}`;
 
 function expectProblem(reply: Reply, status: number, detail?: RegExp, field?: string) {
   expect(reply.status).toBe(status);
   expect(reply.headers.get("content-type")).toBe("application/problem+json");
-  expect(reply.json).toMatchObject({ type: "about:blank", status, title: expect.any(String), detail: expect.any(String) });
+  expect(reply.json).toMatchObject({
+    type: "about:blank",
+    status,
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
   if (detail) expect(reply.json.detail).toMatch(detail);
   if (field) expect(reply.json.errors).toEqual([{ field, detail: reply.json.detail }]);
 }
@@ -43,7 +56,10 @@ const jobs = async (query = "") => {
 /** A job that failed on every delivery, written straight into the store (as the poison queue leaves it), for a group mapped to Manager. */
 async function failedJob(name: string, members: number) {
   const g = await groupWithMembers(host, scim, container, name, members);
-  await updateSettings(cli(), (s) => ({ ...s, roleMappings: [...s.roleMappings, { group: { id: g.id }, role: "Manager" }] }));
+  await updateSettings(cli(), (s) => ({
+    ...s,
+    roleMappings: [...s.roleMappings, { group: { id: g.id }, role: "Manager" }],
+  }));
   const group = (await host.services.resources.get(tenantId, "Group", g.id))!;
   const job = await host.services.jobs.create({
     ...newJob(cli(), "recompute-roles", group, "role-map", true),
@@ -96,7 +112,12 @@ describe("GET /api/admin/jobs", () => {
   });
 
   it.each(["0", "201", "abc", "1.5", "-1", "1e2"])("refuses limit=%s with 400 naming limit", async (limit) => {
-    expectProblem(await admin.get(`/api/admin/jobs?limit=${limit}`), 400, /^Limit must be a whole number from 1 to 200/, "limit");
+    expectProblem(
+      await admin.get(`/api/admin/jobs?limit=${limit}`),
+      400,
+      /^Limit must be a whole number from 1 to 200/,
+      "limit",
+    );
   });
 });
 
@@ -161,7 +182,12 @@ describe("POST /api/admin/jobs/{id}/retry", () => {
     const before = await host.services.jobs.get(tenantId, failed.jobId);
     const logged = async () => (await admin.get("/api/admin/audit?operation=job&pageSize=200")).json.events.length;
     const events = await logged();
-    expectProblem(await admin.post(`/api/admin/jobs/${failed.jobId}/retry`), 409, /is done, not failed: only a failed job can be retried/, "job");
+    expectProblem(
+      await admin.post(`/api/admin/jobs/${failed.jobId}/retry`),
+      409,
+      /is done, not failed: only a failed job can be retried/,
+      "job",
+    );
     expectProblem(await admin.post("/api/admin/jobs/job.no-such-job/retry"), 404, /No job job\.no-such-job/, "job");
     expect(await host.services.jobs.get(tenantId, failed.jobId)).toEqual(before);
     expect(await logged()).toBe(events);

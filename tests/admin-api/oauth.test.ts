@@ -33,14 +33,25 @@ describe("/api/admin/oauth", () => {
   it("starts empty, with the values to paste into Entra", async () => {
     const reply = await admin.get("/api/admin/oauth");
     expect(reply.status).toBe(200);
-    expect(reply.json).toStrictEqual({ tenantUrl: `${host.url}/scim/v2`, tokenEndpoint: `${host.url}/oauth2/token`, scope: "scim", clients: [] });
+    expect(reply.json).toStrictEqual({
+      tenantUrl: `${host.url}/scim/v2`,
+      tokenEndpoint: `${host.url}/oauth2/token`,
+      scope: "scim",
+      clients: [],
+    });
   });
 
   it("creates a client whose secret is shown once, then listed without it", async () => {
     const created = await admin.post("/api/admin/oauth/clients", { name: "entra", accessTokenLifetimeMinutes: 120 });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({
-      client: { name: "entra", status: "active", accessTokenLifetimeMinutes: 120, lastUsedAt: null, federatedCredentials: [] },
+      client: {
+        name: "entra",
+        status: "active",
+        accessTokenLifetimeMinutes: 120,
+        lastUsedAt: null,
+        federatedCredentials: [],
+      },
       clientSecret: expect.stringMatching(/^scimf_cs_/),
       tokenEndpoint: `${host.url}/oauth2/token`,
       scope: "scim",
@@ -71,7 +82,10 @@ describe("/api/admin/oauth", () => {
   });
 
   it("rotates: adds a second secret, revokes the first, and the revoked one no longer gets tokens", async () => {
-    const { clientId, secrets } = (await admin.get("/api/admin/oauth")).json.clients[0] as { clientId: string; secrets: { id: string }[] };
+    const { clientId, secrets } = (await admin.get("/api/admin/oauth")).json.clients[0] as {
+      clientId: string;
+      secrets: { id: string }[];
+    };
     const added = await admin.post(`/api/admin/oauth/clients/${clientId}/secrets`, { lifetimeYears: 1 });
     expect(added.status).toBe(201);
     expect(added.json.client.secrets.filter((s: { status: string }) => s.status === "active")).toHaveLength(2);
@@ -134,7 +148,14 @@ describe("/api/admin/oauth", () => {
     ["a secret for 5 years", "CLIENT/secrets", { lifetimeYears: 5 }, 400, /1 to 3 whole years/, "lifetimeYears"],
     ["an unknown client", "/api/admin/oauth/clients/nope/secrets", {}, 404, /has no OAuth client nope/, "clientId"],
     ["an unknown secret", "CLIENT/secrets/sec_nope/revoke", {}, 404, /has no secret sec_nope/, "secretId"],
-    ["a foreign issuer", "CLIENT/federated", { issuer: "https://accounts.google.com", subject: "x" }, 400, /Microsoft Entra ID's/, "issuer"],
+    [
+      "a foreign issuer",
+      "CLIENT/federated",
+      { issuer: "https://accounts.google.com", subject: "x" },
+      400,
+      /Microsoft Entra ID's/,
+      "issuer",
+    ],
     [
       "a subject that is not an object ID",
       "CLIENT/federated",
@@ -143,15 +164,31 @@ describe("/api/admin/oauth", () => {
       /object ID, a GUID/,
       "subject",
     ],
-    ["audiences that are not strings", "CLIENT/federated", { issuer: "x", subject: "y", audiences: [1] }, 400, /list of strings/, "audiences"],
+    [
+      "audiences that are not strings",
+      "CLIENT/federated",
+      { issuer: "x", subject: "y", audiences: [1] },
+      400,
+      /list of strings/,
+      "audiences",
+    ],
   ])("refuses %s with problem details naming the field", async (_name, path, body, status, detail, field) => {
     const { clientId } = (await admin.get("/api/admin/oauth")).json.clients[0] as { clientId: string };
     const before = JSON.stringify(
-      (await admin.get("/api/admin/oauth")).json.clients.map((c: { secrets: unknown; federatedCredentials: unknown }) => [c.secrets, c.federatedCredentials]),
+      (await admin.get("/api/admin/oauth")).json.clients.map(
+        (c: { secrets: unknown; federatedCredentials: unknown }) => [c.secrets, c.federatedCredentials],
+      ),
     );
-    expectProblem(await admin.post(path.replace("CLIENT", `/api/admin/oauth/clients/${clientId}`), body), status, detail, field);
+    expectProblem(
+      await admin.post(path.replace("CLIENT", `/api/admin/oauth/clients/${clientId}`), body),
+      status,
+      detail,
+      field,
+    );
     const after = JSON.stringify(
-      (await admin.get("/api/admin/oauth")).json.clients.map((c: { secrets: unknown; federatedCredentials: unknown }) => [c.secrets, c.federatedCredentials]),
+      (await admin.get("/api/admin/oauth")).json.clients.map(
+        (c: { secrets: unknown; federatedCredentials: unknown }) => [c.secrets, c.federatedCredentials],
+      ),
     );
     expect(after).toBe(before);
   });
@@ -164,7 +201,9 @@ describe("/api/admin/oauth", () => {
     expect((await client(host, issued.body.access_token).get("/Users?count=1")).status).toBe(401);
     const refused = await admin.post(`/api/admin/oauth/clients/${created.json.client.clientId}/secrets`, {});
     expectProblem(refused, 409, /is revoked; create a new client/, "clientId");
-    const after = (await admin.get("/api/admin/oauth")).json.clients.find((c: { clientId: string }) => c.clientId === created.json.client.clientId);
+    const after = (await admin.get("/api/admin/oauth")).json.clients.find(
+      (c: { clientId: string }) => c.clientId === created.json.client.clientId,
+    );
     expect(after.secrets).toHaveLength(1);
     const health = await admin.get("/api/admin/health");
     expect(health.json).toMatchObject({ activeOAuthClients: 1, oauthSecretsExpiring: [] });

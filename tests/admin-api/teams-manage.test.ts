@@ -28,7 +28,12 @@ async function scimUser(userName: string) {
 }
 
 async function scimGroup(displayName: string, members: string[]) {
-  const res = await scim.post("/Groups", { schemas: [GROUP], displayName, externalId: `obj-${displayName}`, members: members.map((value) => ({ value })) });
+  const res = await scim.post("/Groups", {
+    schemas: [GROUP],
+    displayName,
+    externalId: `obj-${displayName}`,
+    members: members.map((value) => ({ value })),
+  });
   expect(res.status).toBe(201);
   return res.body as { id: string };
 }
@@ -42,10 +47,13 @@ async function createTeam(name: string): Promise<{ id: string; name: string }> {
 const teamsOf = async (userName: string): Promise<string[]> => {
   const reply = await admin.get(`/api/admin/users?search=${encodeURIComponent(userName)}`);
   expect(reply.status).toBe(200);
-  return reply.json.users.find((u: { userName: string }) => u.userName === userName).teams.map((t: { name: string }) => t.name);
+  return reply.json.users
+    .find((u: { userName: string }) => u.userName === userName)
+    .teams.map((t: { name: string }) => t.name);
 };
 
-const events = async (operation: string, resource: string) => (await admin.get(`/api/admin/audit?operation=${operation}&resource=${resource}`)).json.events;
+const events = async (operation: string, resource: string) =>
+  (await admin.get(`/api/admin/audit?operation=${operation}&resource=${resource}`)).json.events;
 
 describe("renaming a team", () => {
   it("keeps every mapping and every member's team, answers the new name everywhere, and logs old → new", async () => {
@@ -53,11 +61,17 @@ describe("renaming a team", () => {
     const group = await scimGroup("Field Consultants", [amy.id, ben.id]);
     const team = await createTeam("Consultants");
     expect((await admin.post("/api/admin/teams/map", { group: group.id, team: team.id })).status).toBe(200);
-    expect((await admin.post("/api/admin/teams/map", { group: "Future Consultants", team: "Consultants", pending: true })).status).toBe(200);
+    expect(
+      (await admin.post("/api/admin/teams/map", { group: "Future Consultants", team: "Consultants", pending: true }))
+        .status,
+    ).toBe(200);
 
     const renamed = await admin.post(`/api/admin/teams/${team.id}/rename`, { name: "Advisory" });
     expect(renamed.status, renamed.text).toBe(200);
-    expect(renamed.json).toEqual({ team: { id: team.id, name: "Advisory", createdAt: expect.any(String) }, previousName: "Consultants" });
+    expect(renamed.json).toEqual({
+      team: { id: team.id, name: "Advisory", createdAt: expect.any(String) },
+      previousName: "Consultants",
+    });
 
     const row = (await admin.get("/api/admin/teams")).json.teams.find((t: { id: string }) => t.id === team.id);
     expect(row).toMatchObject({ name: "Advisory", members: 2 });
@@ -97,8 +111,18 @@ describe("renaming a team", () => {
 
   it("answers 404 naming team for a team that does not exist, or a provisioned group's own team", async () => {
     const group = await scimGroup("Loose Group", []);
-    expectProblem(await admin.post("/api/admin/teams/Nope/rename", { name: "X" }), 404, /No team of the product has the id or name "Nope"/, "team");
-    expectProblem(await admin.post(`/api/admin/teams/${group.id}/rename`, { name: "X" }), 404, /renamed or removed in Microsoft Entra ID/, "team");
+    expectProblem(
+      await admin.post("/api/admin/teams/Nope/rename", { name: "X" }),
+      404,
+      /No team of the product has the id or name "Nope"/,
+      "team",
+    );
+    expectProblem(
+      await admin.post(`/api/admin/teams/${group.id}/rename`, { name: "X" }),
+      404,
+      /renamed or removed in Microsoft Entra ID/,
+      "team",
+    );
   });
 });
 
@@ -108,7 +132,8 @@ describe("deleting a team", () => {
     const g1 = await scimGroup("Night Shift", [cal.id]);
     const g2 = await scimGroup("Day Shift", [cal.id, dee.id]);
     const team = await createTeam("Operations");
-    for (const g of [g1, g2]) expect((await admin.post("/api/admin/teams/map", { group: g.id, team: "Operations" })).status).toBe(200);
+    for (const g of [g1, g2])
+      expect((await admin.post("/api/admin/teams/map", { group: g.id, team: "Operations" })).status).toBe(200);
     const roleMap = await admin.post("/api/admin/roles/map", { group: g2.id, role: "Manager" });
     expect(roleMap.status).toBe(200);
     expect(await teamsOf("cal@contoso.dev")).toEqual(["Operations"]);
@@ -131,7 +156,9 @@ describe("deleting a team", () => {
     ]);
     expect(await teamsOf("cal@contoso.dev")).toEqual(["Day Shift", "Night Shift"]);
     expect(await teamsOf("dee@contoso.dev")).toEqual(["Day Shift"]);
-    expect((await admin.get("/api/admin/roles")).json.mappings.find((m: { group: string }) => m.group === g2.id)).toMatchObject({ role: "Manager" });
+    expect(
+      (await admin.get("/api/admin/roles")).json.mappings.find((m: { group: string }) => m.group === g2.id),
+    ).toMatchObject({ role: "Manager" });
     expect((await events("team-delete", team.id))[0]).toMatchObject({
       status: 200,
       resourceName: "Operations",
@@ -142,18 +169,29 @@ describe("deleting a team", () => {
     });
     // a new team of that name starts empty: nothing of the old one is left behind
     const again = await createTeam("Operations");
-    expect((await admin.get("/api/admin/teams")).json.teams.find((t: { id: string }) => t.id === again.id)).toMatchObject({ members: 0, groups: [] });
+    expect(
+      (await admin.get("/api/admin/teams")).json.teams.find((t: { id: string }) => t.id === again.id),
+    ).toMatchObject({ members: 0, groups: [] });
   });
 
   it("answers 404 for a team that is gone, and logs the refusal", async () => {
-    expectProblem(await admin.post("/api/admin/teams/Gone%20Team/delete"), 404, /No team of the product has the id or name "Gone Team"/, "team");
+    expectProblem(
+      await admin.post("/api/admin/teams/Gone%20Team/delete"),
+      404,
+      /No team of the product has the id or name "Gone Team"/,
+      "team",
+    );
     expectProblem(await admin.get("/api/admin/teams/Gone%20Team/delete-preview"), 404, /see: team list/, "team");
   });
 });
 
 describe("making an existing user Admin", () => {
   const admins = async () =>
-    (await admin.get("/api/admin/admins")).json.admins as { id: string; userName: string; reason: { kind: string; grantedBy?: string } }[];
+    (await admin.get("/api/admin/admins")).json.admins as {
+      id: string;
+      userName: string;
+      reason: { kind: string; grantedBy?: string };
+    }[];
 
   it("grants Admin by userName, lists it as granted by the admin, logs it, and Demote takes it back", async () => {
     const eve = await scimUser("eve.grant@contoso.dev");
@@ -165,7 +203,10 @@ describe("making an existing user Admin", () => {
       role: "Admin",
       reason: { kind: "granted", grantedBy, since: expect.any(String) },
     });
-    expect((await admins()).find((a) => a.id === eve.id)).toMatchObject({ reason: { kind: "granted", grantedBy }, demotable: true });
+    expect((await admins()).find((a) => a.id === eve.id)).toMatchObject({
+      reason: { kind: "granted", grantedBy },
+      demotable: true,
+    });
     expect((await events("admin-grant", eve.id))[0]).toMatchObject({
       status: 200,
       tokenName: grantedBy,
@@ -173,7 +214,12 @@ describe("making an existing user Admin", () => {
       changes: expect.arrayContaining([expect.objectContaining({ attribute: "role", old: "User", new: "Admin" })]),
     });
 
-    expectProblem(await admin.post("/api/admin/admins", { user: eve.id }), 409, /is Admin already \(Admin granted by portal:/, "user");
+    expectProblem(
+      await admin.post("/api/admin/admins", { user: eve.id }),
+      409,
+      /is Admin already \(Admin granted by portal:/,
+      "user",
+    );
 
     const demoted = await admin.post(`/api/admin/admins/${eve.id}/demote`);
     expect(demoted.status, demoted.text).toBe(200);
@@ -192,7 +238,9 @@ describe("making an existing user Admin", () => {
 
   it("refuses a disconnected user and a deleted one with what to do, and logs the refusal", async () => {
     const gil = await scimUser("gil@contoso.dev");
-    expect((await scim.patch(`/Users/${gil.id}`, patch({ op: "replace", path: "active", value: false }))).status).toBe(200);
+    expect((await scim.patch(`/Users/${gil.id}`, patch({ op: "replace", path: "active", value: false }))).status).toBe(
+      200,
+    );
     expectProblem(
       await admin.post("/api/admin/admins", { user: gil.id }),
       409,
@@ -203,13 +251,23 @@ describe("making an existing user Admin", () => {
 
     const hal = await scimUser("hal@contoso.dev");
     expect((await scim.delete(`/Users/${hal.id}`)).status).toBe(204);
-    expectProblem(await admin.post("/api/admin/admins", { user: "hal@contoso.dev" }), 409, /hal@contoso.dev was deleted through SCIM/i, "user");
+    expectProblem(
+      await admin.post("/api/admin/admins", { user: "hal@contoso.dev" }),
+      409,
+      /hal@contoso.dev was deleted through SCIM/i,
+      "user",
+    );
     expectProblem(await admin.post("/api/admin/admins", { user: hal.id }), 409, /was deleted through SCIM/, "user");
     expect((await admins()).some((a) => a.id === gil.id || a.id === hal.id)).toBe(false);
   });
 
   it("answers 400 without a user and 404 for an unknown one", async () => {
     expectProblem(await admin.post("/api/admin/admins", {}), 400, /user is required/i, "user");
-    expectProblem(await admin.post("/api/admin/admins", { user: "nobody@contoso.dev" }), 404, /No user with id or userName nobody@contoso.dev/, "user");
+    expectProblem(
+      await admin.post("/api/admin/admins", { user: "nobody@contoso.dev" }),
+      404,
+      /No user with id or userName nobody@contoso.dev/,
+      "user",
+    );
   });
 });

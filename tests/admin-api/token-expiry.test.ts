@@ -18,12 +18,17 @@ afterAll(async () => host?.close());
 async function viaCli(expires: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runAdmin(["token", "create", "--tenant", tenantId, "--name", "cli", "--expires", expires, "--json"], {
-    services: host.services,
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-  });
-  return code === 0 ? { accepted: JSON.parse(out.join("\n")).expiresAt as string } : { refused: err.join("\n").replace(/^error: /, ""), code };
+  const code = await runAdmin(
+    ["token", "create", "--tenant", tenantId, "--name", "cli", "--expires", expires, "--json"],
+    {
+      services: host.services,
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+    },
+  );
+  return code === 0
+    ? { accepted: JSON.parse(out.join("\n")).expiresAt as string }
+    : { refused: err.join("\n").replace(/^error: /, ""), code };
 }
 
 async function viaApi(expires: string) {
@@ -37,7 +42,8 @@ async function viaApi(expires: string) {
   return { refused: detail[0]!.toLowerCase() + detail.slice(1), code: 2 };
 }
 
-const FORM = "a token's expiry must be a date such as 2027-01-31 (midnight UTC) or a date-time with its time zone such as 2027-01-31T09:00:00Z";
+const FORM =
+  "a token's expiry must be a date such as 2027-01-31 (midnight UTC) or a date-time with its time zone such as 2027-01-31T09:00:00Z";
 
 describe("token expiry, CLI and admin API alike", () => {
   it.each([
@@ -49,7 +55,10 @@ describe("token expiry, CLI and admin API alike", () => {
     ["2099-02-30T00:00:00Z", { refused: `${FORM} (got "2099-02-30T00:00:00Z")`, code: 2 }],
     ["2099-01-31 10:00", { refused: `${FORM} (got "2099-01-31 10:00")`, code: 2 }],
     ["tomorrow", { refused: `${FORM} (got "tomorrow")`, code: 2 }],
-    ["2020-01-01T00:00:00Z", { refused: `a token's expiry must be in the future (got "2020-01-01T00:00:00Z")`, code: 2 }],
+    [
+      "2020-01-01T00:00:00Z",
+      { refused: `a token's expiry must be in the future (got "2020-01-01T00:00:00Z")`, code: 2 },
+    ],
   ])("%s: both give the same answer", async (expires, expected) => {
     const before = (await host.services.tokens.list(tenantId)).length;
     const [cli, api] = [await viaCli(expires), await viaApi(expires)];

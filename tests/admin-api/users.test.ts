@@ -46,7 +46,11 @@ beforeAll(async () => {
   });
   await user("dora@contoso.dev", { displayName: "Dora Quist", active: false });
   await user("gone@contoso.dev", { displayName: "Gone Soon" });
-  const group = await scim.post("/Groups", { schemas: [GROUP], displayName: "Crew", members: [{ value: ids["carl.jansen@contoso.dev"] }] });
+  const group = await scim.post("/Groups", {
+    schemas: [GROUP],
+    displayName: "Crew",
+    members: [{ value: ids["carl.jansen@contoso.dev"] }],
+  });
   expect(group.status).toBe(201);
   crew = (group.body as { id: string }).id;
   expect((await scim.delete(`/Users/${ids["gone@contoso.dev"]}`)).status).toBe(204);
@@ -77,7 +81,9 @@ describe("GET /api/admin/users", () => {
     expect(active).toContain("carl.jansen@contoso.dev");
     expect(active).not.toContain("dora@contoso.dev");
     expect(names(await admin.get("/api/admin/users?role=admin"))).toEqual([ANN.preferredUsername]);
-    expect(names(await admin.get("/api/admin/users?role=User&search=contoso.dev"))).not.toContain(ANN.preferredUsername);
+    expect(names(await admin.get("/api/admin/users?role=User&search=contoso.dev"))).not.toContain(
+      ANN.preferredUsername,
+    );
     expect(names(await admin.get(`/api/admin/users?team=${crew}`))).toEqual(["carl.jansen@contoso.dev"]);
   });
 
@@ -87,8 +93,17 @@ describe("GET /api/admin/users", () => {
     expect(names(await admin.get("/api/admin/users?sort=userName&order=desc"))).toEqual([...asc].reverse());
     const created = await admin.get("/api/admin/users?sort=created&order=desc&pageSize=1&page=1");
     expect(names(created)).toEqual(["dora@contoso.dev"]);
-    expect(created.json).toMatchObject({ total: asc.length, page: 1, pageSize: 1, sort: "created", order: "desc", view: "current" });
-    expect(names(await admin.get("/api/admin/users?sort=created&order=desc&pageSize=1&page=2"))).toEqual(["carl.jansen@contoso.dev"]);
+    expect(created.json).toMatchObject({
+      total: asc.length,
+      page: 1,
+      pageSize: 1,
+      sort: "created",
+      order: "desc",
+      view: "current",
+    });
+    expect(names(await admin.get("/api/admin/users?sort=created&order=desc&pageSize=1&page=2"))).toEqual([
+      "carl.jansen@contoso.dev",
+    ]);
   });
 
   it("lists users deleted through SCIM in their own view, with when they go for good", async () => {
@@ -136,7 +151,11 @@ describe("GET /api/admin/users/{id}", () => {
       [ENTERPRISE]: { employeeNumber: "00042", department: "Logistics", manager: { value: ids["boss@contoso.dev"] } },
     });
     expect(reply.json.attributes.schemas).toBeUndefined();
-    expect(reply.json.manager).toEqual({ id: ids["boss@contoso.dev"], userName: "boss@contoso.dev", displayName: "Bea Boss" });
+    expect(reply.json.manager).toEqual({
+      id: ids["boss@contoso.dev"],
+      userName: "boss@contoso.dev",
+      displayName: "Bea Boss",
+    });
     expect(reply.json.groups).toEqual([{ id: crew, displayName: "Crew" }]);
     expect(reply.json.meta).toEqual({ created: expect.any(String), lastModified: expect.any(String) });
   });

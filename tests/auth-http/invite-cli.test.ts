@@ -16,14 +16,29 @@ afterAll(async () => host?.close());
 async function admin(argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runAdmin(argv, { env: {}, services: host.services, out: (t) => out.push(t), err: (t) => err.push(t) });
+  const code = await runAdmin(argv, {
+    env: {},
+    services: host.services,
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+  });
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
 describe("admin invite", () => {
   it("prints <PUBLIC_BASE_URL>/auth/invite#<code>, valid 24 hours, stored as its hash; the link signs the first Admin in", async () => {
     const tenant = host.defaultTenant!.id;
-    const res = await admin(["admin", "invite", "--tenant", tenant, "--user-name", ANN.preferredUsername, "--base-url", host.url, "--json"]);
+    const res = await admin([
+      "admin",
+      "invite",
+      "--tenant",
+      tenant,
+      "--user-name",
+      ANN.preferredUsername,
+      "--base-url",
+      host.url,
+      "--json",
+    ]);
     expect(res.code).toBe(0);
     const data = JSON.parse(res.out);
     expect(data).toMatchObject({ userName: ANN.preferredUsername, validForHours: 24 });
@@ -40,8 +55,13 @@ describe("admin invite", () => {
 
   it("prints the link for people, and refuses an unknown tenant", async () => {
     const res = await admin(["admin", "invite", "--tenant", host.defaultTenant!.id]);
-    expect(res.out).toMatch(/^Invite link \(works once, until .+\):\n {2}http:\/\/localhost:7071\/auth\/invite#scimfinv_[A-Za-z0-9_-]{43}\n/);
-    expect((await admin(["admin", "invite", "--tenant", host.defaultTenant!.id, "--base-url", "https://x.example/path"])).code).toBe(2);
+    expect(res.out).toMatch(
+      /^Invite link \(works once, until .+\):\n {2}http:\/\/localhost:7071\/auth\/invite#scimfinv_[A-Za-z0-9_-]{43}\n/,
+    );
+    expect(
+      (await admin(["admin", "invite", "--tenant", host.defaultTenant!.id, "--base-url", "https://x.example/path"]))
+        .code,
+    ).toBe(2);
     const unknown = await admin(["admin", "invite", "--tenant", "nope"]);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain("no tenant with id nope");

@@ -35,7 +35,9 @@ describe("login type counts", () => {
     await createUser(ctx(), { userName: "bo@contoso.dev", loginTypes: ["password", "entra"], objectId: oid(1) });
     const gone = await createUser(ctx(), { userName: "dee@contoso.dev", loginTypes: ["password"] });
     // A disconnected user signs in with nothing: not counted.
-    expect((await scim.patch(`/Users/${gone.id}`, patch({ op: "replace", path: "active", value: false }))).status).toBe(200);
+    expect((await scim.patch(`/Users/${gone.id}`, patch({ op: "replace", path: "active", value: false }))).status).toBe(
+      200,
+    );
 
     expect((await admin.get("/api/admin/login-types")).json.users).toEqual({
       password: { users: 3, onlyThisType: 2 },

@@ -99,13 +99,16 @@ describe("expiry", () => {
   });
 });
 
-const DISCONNECTED = /^Your account was disconnected in Microsoft Entra ID \(disabled, or no longer assigned the app\), so your session was ended/;
+const DISCONNECTED =
+  /^Your account was disconnected in Microsoft Entra ID \(disabled, or no longer assigned the app\), so your session was ended/;
 
 describe("disconnect", () => {
   it("ends the sessions of a user SCIM sets active=false, and the browser's next request learns why", async () => {
     const { browser, userId } = await provisionedSession();
     expect((await browser.me()).status).toBe(200);
-    expect((await scim.patch(`/Users/${userId}`, patch({ op: "Replace", path: "active", value: "False" }))).status).toBe(200);
+    expect(
+      (await scim.patch(`/Users/${userId}`, patch({ op: "Replace", path: "active", value: "False" }))).status,
+    ).toBe(200);
     const ended = await browser.me();
     expect(ended.status).toBe(403);
     expect(ended.json.detail).toMatch(DISCONNECTED);
@@ -115,9 +118,15 @@ describe("disconnect", () => {
 
   it("ends the sessions of a user SCIM replaces with active=false", async () => {
     const { browser, userId, who } = await provisionedSession();
-    expect((await scim.put(`/Users/${userId}`, entraUser(who.preferredUsername, { externalId: who.oid, active: false }))).status).toBe(200);
+    expect(
+      (await scim.put(`/Users/${userId}`, entraUser(who.preferredUsername, { externalId: who.oid, active: false })))
+        .status,
+    ).toBe(200);
     const ended = await browser.me();
-    expect({ status: ended.status, detail: ended.json.detail }).toEqual({ status: 403, detail: expect.stringMatching(DISCONNECTED) });
+    expect({ status: ended.status, detail: ended.json.detail }).toEqual({
+      status: 403,
+      detail: expect.stringMatching(DISCONNECTED),
+    });
     expect((await browser.me()).status).toBe(401);
   });
 
@@ -133,7 +142,10 @@ describe("disconnect", () => {
     });
     const unlinked = await provisionedSession();
     const linked = await host.services.resources.require(tenantId, "User", unlinked.userId);
-    await host.services.resources.write({ next: { ...strip(linked), product: { ...linked.product, objectId: undefined } }, before: linked });
+    await host.services.resources.write({
+      next: { ...strip(linked), product: { ...linked.product, objectId: undefined } },
+      before: linked,
+    });
     const off = await unlinked.browser.me();
     expect(off.status).toBe(403);
     expect(off.json.detail).toMatch(
@@ -157,7 +169,10 @@ describe("disconnect", () => {
     const { browser, userId } = await provisionedSession();
     // Disconnected behind the operations' back (as if ending the sessions had failed).
     const user = await host.services.resources.require(tenantId, "User", userId);
-    await host.services.resources.write({ next: { ...strip(user), resource: { ...user.resource, active: false } }, before: user });
+    await host.services.resources.write({
+      next: { ...strip(user), resource: { ...user.resource, active: false } },
+      before: user,
+    });
     const refused = await browser.me();
     expect(refused.status).toBe(403);
     expect(refused.json.detail).toMatch(

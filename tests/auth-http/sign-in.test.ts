@@ -22,7 +22,11 @@ const original = { log: console.log, error: console.error, warn: console.warn };
 beforeAll(async () => {
   for (const level of ["log", "error", "warn"] as const) {
     console[level] = (...args: unknown[]) => {
-      logLines.push(args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : typeof a === "string" ? a : JSON.stringify(a))).join(" "));
+      logLines.push(
+        args
+          .map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : typeof a === "string" ? a : JSON.stringify(a)))
+          .join(" "),
+      );
     };
   }
   ({ host, scim, tenantId, admin } = await startWithAdmin());
@@ -32,7 +36,12 @@ afterAll(async () => {
   await host?.close();
 });
 
-const person = (name: string, oid: string, tid = ANN.tid): DevPerson => ({ tid, oid, preferredUsername: `${name}@contoso.dev`, name });
+const person = (name: string, oid: string, tid = ANN.tid): DevPerson => ({
+  tid,
+  oid,
+  preferredUsername: `${name}@contoso.dev`,
+  name,
+});
 const ctx = () => ({ tenantId, actor: ADMIN_CLI, now: new Date(), services: host.services, baseUrl: "" });
 
 /** The headers of every /auth/* response over http (no Strict-Transport-Security). */
@@ -53,7 +62,14 @@ describe("invite bootstrap", () => {
     expect(me.status).toBe(200);
     expect(me.json).toMatchObject({
       isAdmin: true,
-      user: { userName: ANN.preferredUsername, displayName: ANN.name, objectId: ANN.oid, role: "Admin", roleSource: { kind: "admin" }, loginTypes: ["entra"] },
+      user: {
+        userName: ANN.preferredUsername,
+        displayName: ANN.name,
+        objectId: ANN.oid,
+        role: "Admin",
+        roleSource: { kind: "admin" },
+        loginTypes: ["entra"],
+      },
       tenant: { id: tenantId, entraTenantId: ANN.tid },
     });
   });
@@ -75,7 +91,10 @@ describe("invite bootstrap", () => {
     const callback = await completeDevLogin(start.headers.get("location")!, ANN);
     expect(callback.startsWith(`${url}/auth/callback?`)).toBe(true);
     const reply = await browser.get(callback);
-    expect({ status: reply.status, location: reply.headers.get("location") }).toEqual({ status: 302, location: "/portal/" });
+    expect({ status: reply.status, location: reply.headers.get("location") }).toEqual({
+      status: 302,
+      location: "/portal/",
+    });
     expect((await browser.me()).json.user.objectId).toBe(ANN.oid);
   });
 
@@ -98,7 +117,9 @@ describe("invite bootstrap", () => {
     expectAuthHeaders(page.headers, ["Referrer-Policy", "Content-Security-Policy"]);
     expect(page.headers.get("referrer-policy")).toBe("same-origin");
     // The form's POST answers 303 to the provider, and browsers check form-action on that redirect too.
-    expect(page.headers.get("content-security-policy")).toBe(pageContentSecurityPolicy([new URL(host.devOidc!.issuer).origin]));
+    expect(page.headers.get("content-security-policy")).toBe(
+      pageContentSecurityPolicy([new URL(host.devOidc!.issuer).origin]),
+    );
     // The pattern is valid under the `v` flag browsers compile it with (an unescaped "-" in a class is not).
     const pattern = /pattern="([^"]+)"/.exec(page.text)![1]!;
     expect(() => new RegExp(pattern, "v")).not.toThrow();
@@ -121,7 +142,10 @@ describe("invite bootstrap", () => {
 
   it("refuses a sign-in form posted from another site", async () => {
     const { code } = await invite(host, tenantId);
-    const reply = await new Browser(host).request("POST", "/auth/login", { form: { invite: code }, origin: "https://evil.example" });
+    const reply = await new Browser(host).request("POST", "/auth/login", {
+      form: { invite: code },
+      origin: "https://evil.example",
+    });
     expect(reply.status).toBe(403);
     expectAuthHeaders(reply.headers);
     expect(reply.text).toContain("login_cross_site");
@@ -133,7 +157,9 @@ describe("refusal pages", () => {
     const reply = await signIn(new Browser(host), who);
     expectAuthHeaders(reply.headers);
     expect(reply.headers.get("content-type")).toBe("text/html; charset=utf-8");
-    expect(reply.headers.getSetCookie().some((c) => c.startsWith("scimf_session=") && !/Max-Age=0/.test(c))).toBe(false);
+    expect(reply.headers.getSetCookie().some((c) => c.startsWith("scimf_session=") && !/Max-Age=0/.test(c))).toBe(
+      false,
+    );
     return { status: reply.status, title: title(reply.text), text: reply.text };
   }
 
@@ -159,7 +185,10 @@ describe("refusal pages", () => {
   it("refuses a disconnected user", async () => {
     const oid = "77777777-7777-4777-8777-777777777777";
     await scim.post("/Users", entraUser("gone@contoso.dev", { externalId: oid, active: false }));
-    expect(await refusedDirect(person("gone", oid))).toMatchObject({ status: 403, title: "Your account is disconnected" });
+    expect(await refusedDirect(person("gone", oid))).toMatchObject({
+      status: 403,
+      title: "Your account is disconnected",
+    });
   });
 
   it("tells a user deleted through SCIM that the account was deleted, not that it is not provisioned yet", async () => {
@@ -185,13 +214,19 @@ describe("refusal pages", () => {
   it("refuses an invite of another directory's tenant", async () => {
     const { code } = await invite(host, tenantId);
     const reply = await signIn(new Browser(host), EVE, { inviteCode: code });
-    expect({ status: reply.status, title: title(reply.text) }).toEqual({ status: 403, title: "This invite is for another organization" });
+    expect({ status: reply.status, title: title(reply.text) }).toEqual({
+      status: 403,
+      title: "This invite is for another organization",
+    });
   });
 
   it("refuses a named invite used by someone else", async () => {
     const { code } = await invite(host, tenantId, "someone@contoso.dev");
     const reply = await signIn(new Browser(host), BOB, { inviteCode: code });
-    expect({ status: reply.status, title: title(reply.text) }).toEqual({ status: 403, title: "This invite is for someone else" });
+    expect({ status: reply.status, title: title(reply.text) }).toEqual({
+      status: 403,
+      title: "This invite is for someone else",
+    });
   });
 
   it.each([
@@ -199,7 +234,10 @@ describe("refusal pages", () => {
     ["unknown", "scimfinv_" + "A".repeat(43)],
   ])("refuses a %s invite code before the provider is asked", async (_, code) => {
     const reply = await new Browser(host).request("POST", "/auth/login", { form: { invite: code } });
-    expect({ status: reply.status, title: title(reply.text) }).toEqual({ status: 400, title: "This invite link cannot be used" });
+    expect({ status: reply.status, title: title(reply.text) }).toEqual({
+      status: 400,
+      title: "This invite link cannot be used",
+    });
     expect(reply.text).toContain("invite_unknown");
     expect(reply.text).not.toContain(code);
   });
@@ -208,7 +246,10 @@ describe("refusal pages", () => {
     const { code } = await invite(host, tenantId);
     expect((await signIn(new Browser(host), ANN, { inviteCode: code })).status).toBe(302);
     const again = await new Browser(host).request("POST", "/auth/login", { form: { invite: code } });
-    expect({ status: again.status, title: title(again.text) }).toEqual({ status: 400, title: "This invite link cannot be used" });
+    expect({ status: again.status, title: title(again.text) }).toEqual({
+      status: 400,
+      title: "This invite link cannot be used",
+    });
     expect(again.text).toContain("invite_used");
   });
 
@@ -216,7 +257,10 @@ describe("refusal pages", () => {
     const { code, doc } = newInvite(tenantId, null, new Date(Date.now() - 25 * 3600_000));
     await host.services.sessions.createInvite(doc);
     const reply = await new Browser(host).request("POST", "/auth/login", { form: { invite: code } });
-    expect({ status: reply.status, title: title(reply.text) }).toEqual({ status: 400, title: "This invite link cannot be used" });
+    expect({ status: reply.status, title: title(reply.text) }).toEqual({
+      status: 400,
+      title: "This invite link cannot be used",
+    });
     expect(reply.text).toContain("invite_expired");
   });
 
@@ -257,7 +301,8 @@ describe("refusal pages", () => {
   it("keeps counting one address however the client rotates the X-Forwarded-For entries it sends itself", async () => {
     const browser = new Browser(host, "192.0.2.98");
     const statuses: number[] = [];
-    for (let i = 0; i < 21; i++) statuses.push((await browser.get("/auth/login", { "x-forwarded-for": `198.51.100.${i}, 192.0.2.98` })).status);
+    for (let i = 0; i < 21; i++)
+      statuses.push((await browser.get("/auth/login", { "x-forwarded-for": `198.51.100.${i}, 192.0.2.98` })).status);
     expect(statuses.slice(0, 20).every((status) => status === 302)).toBe(true);
     expect(statuses[20]).toBe(429);
   });
@@ -270,7 +315,10 @@ describe("refusal pages", () => {
       const proxy = "10.1.1.1";
       const first = new Browser(host);
       const statuses: number[] = [];
-      for (let i = 0; i < 21; i++) statuses.push((await first.get("/auth/login", { "x-forwarded-for": `198.51.100.${i}, 192.0.2.97, ${proxy}` })).status);
+      for (let i = 0; i < 21; i++)
+        statuses.push(
+          (await first.get("/auth/login", { "x-forwarded-for": `198.51.100.${i}, 192.0.2.97, ${proxy}` })).status,
+        );
       expect(statuses[19]).toBe(302);
       expect(statuses[20]).toBe(429);
       const second = await new Browser(host).get("/auth/login", { "x-forwarded-for": `192.0.2.96, ${proxy}` });

@@ -13,7 +13,8 @@ const saved = { endpoint: process.env["IDENTITY_ENDPOINT"], header: process.env[
 beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push({ url: new URL(req.url!, "http://x"), header: req.headers["x-identity-header"] as string | undefined });
-    if (answer !== 200) return void res.writeHead(answer, { "content-type": "application/json" }).end(JSON.stringify({ error: "nope" }));
+    if (answer !== 200)
+      return void res.writeHead(answer, { "content-type": "application/json" }).end(JSON.stringify({ error: "nope" }));
     res.writeHead(200, { "content-type": "application/json" }).end(
       JSON.stringify({
         access_token: "mi-assertion-jwt",

@@ -1,12 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { clearSessionCookie, isSecureBaseUrl, loginCookie, readCookie, sessionCookie, sessionCookieName } from "../../shared/auth/cookies.js";
+import {
+  clearSessionCookie,
+  isSecureBaseUrl,
+  loginCookie,
+  readCookie,
+  sessionCookie,
+  sessionCookieName,
+} from "../../shared/auth/cookies.js";
 import { checkCsrf, csrfFailureDetail, csrfTokenFor } from "../../shared/auth/csrf.js";
 
 const ID = "k3Jd9sQm2Vx7Lp0aZr5TnYw8Cb4Hg6Fe1Uo3Ii9Oq2E";
 
 describe("session cookie", () => {
   it.each([
-    ["https", "https://contoso-scim.azurewebsites.net", `__Host-scimf_session=${ID}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200; Secure`],
+    [
+      "https",
+      "https://contoso-scim.azurewebsites.net",
+      `__Host-scimf_session=${ID}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200; Secure`,
+    ],
     ["http://localhost", "http://localhost:7071", `scimf_session=${ID}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200`],
     ["http://127.0.0.1", "http://127.0.0.1:7071", `scimf_session=${ID}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200`],
   ])("over %s is %s", (_case, base, expected) => {
@@ -18,13 +29,21 @@ describe("session cookie", () => {
   });
 
   it("is cleared with an empty value and Max-Age=0 under the same name", () => {
-    expect(clearSessionCookie("https://a.example")).toBe("__Host-scimf_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure");
-    expect(clearSessionCookie("http://localhost:7071")).toBe("scimf_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    expect(clearSessionCookie("https://a.example")).toBe(
+      "__Host-scimf_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure",
+    );
+    expect(clearSessionCookie("http://localhost:7071")).toBe(
+      "scimf_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+    );
   });
 
   it("the login-binding cookie follows the same rules", () => {
-    expect(loginCookie(ID, "https://a.example", 600)).toBe(`__Host-scimf_login=${ID}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600; Secure`);
-    expect(loginCookie(ID, "http://localhost:7071", 600)).toBe(`scimf_login=${ID}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600`);
+    expect(loginCookie(ID, "https://a.example", 600)).toBe(
+      `__Host-scimf_login=${ID}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600; Secure`,
+    );
+    expect(loginCookie(ID, "http://localhost:7071", 600)).toBe(
+      `scimf_login=${ID}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600`,
+    );
   });
 
   it.each(["http://contoso.example", "ftp://localhost"])("refuses plain http off localhost (%s)", (base) => {
@@ -46,7 +65,14 @@ describe("checkCsrf", () => {
   const base = "https://contoso-scim.azurewebsites.net";
   const token = csrfTokenFor(ID);
   const request = (over: Partial<Parameters<typeof checkCsrf>[0]>) =>
-    checkCsrf({ method: "POST", origin: base, csrfHeader: token, csrfToken: token, publicBaseUrl: `${base}/`, ...over });
+    checkCsrf({
+      method: "POST",
+      origin: base,
+      csrfHeader: token,
+      csrfToken: token,
+      publicBaseUrl: `${base}/`,
+      ...over,
+    });
 
   it.each(["POST", "PUT", "PATCH", "DELETE"])("passes a %s with the right Origin and token", (method) => {
     expect(request({ method })).toBeUndefined();

@@ -81,7 +81,9 @@ describe("validateIdToken", () => {
   });
 
   it("accepts several audiences when azp names this client (OpenID Connect Core §3.1.3.7)", async () => {
-    await expect(validate(await sign(claims({ aud: [CLIENT_ID, "another-app"], azp: CLIENT_ID })))).resolves.toMatchObject({ oid: OID });
+    await expect(
+      validate(await sign(claims({ aud: [CLIENT_ID, "another-app"], azp: CLIENT_ID }))),
+    ).resolves.toMatchObject({ oid: OID });
   });
 
   it("says why a token with several audiences and no azp is refused", async () => {
@@ -99,19 +101,35 @@ describe("validateIdToken", () => {
 
   it(`allows ${CLOCK_SKEW_SECONDS} s of clock skew on exp and nbf`, async () => {
     await expect(
-      validate(await sign(claims({ exp: T - CLOCK_SKEW_SECONDS + 5, nbf: T + CLOCK_SKEW_SECONDS - 5, iat: T + CLOCK_SKEW_SECONDS - 5 }))),
+      validate(
+        await sign(
+          claims({ exp: T - CLOCK_SKEW_SECONDS + 5, nbf: T + CLOCK_SKEW_SECONDS - 5, iat: T + CLOCK_SKEW_SECONDS - 5 }),
+        ),
+      ),
     ).resolves.toMatchObject({ oid: OID });
   });
 
   it.each<[string, JWTPayload, string]>([
     ["a wrong issuer", claims({ iss: "https://evil.example/v2.0" }), "id_token_issuer"],
-    ["the issuer of another tid", claims({ iss: `https://login.microsoftonline.com/${OTHER_TID}/v2.0` }), "id_token_issuer"],
-    ["the literal template issuer", claims({ iss: "https://login.microsoftonline.com/{tenantid}/v2.0" }), "id_token_issuer"],
+    [
+      "the issuer of another tid",
+      claims({ iss: `https://login.microsoftonline.com/${OTHER_TID}/v2.0` }),
+      "id_token_issuer",
+    ],
+    [
+      "the literal template issuer",
+      claims({ iss: "https://login.microsoftonline.com/{tenantid}/v2.0" }),
+      "id_token_issuer",
+    ],
     ["the v1 issuer of its tid", claims({ iss: `https://sts.windows.net/${TID}/` }), "id_token_issuer"],
     ["a wrong audience", claims({ aud: "another-app" }), "id_token_audience"],
     ["an azp of another app", claims({ azp: "another-app" }), "id_token_audience"],
     ["several audiences without azp", claims({ aud: [CLIENT_ID, "another-app"] }), "id_token_audience"],
-    ["several audiences whose azp is another app", claims({ aud: [CLIENT_ID, "another-app"], azp: "another-app" }), "id_token_audience"],
+    [
+      "several audiences whose azp is another app",
+      claims({ aud: [CLIENT_ID, "another-app"], azp: "another-app" }),
+      "id_token_audience",
+    ],
     ["an expired token", claims({ exp: T - CLOCK_SKEW_SECONDS - 1 }), "id_token_expired"],
     ["a token not yet valid (nbf)", claims({ nbf: T + CLOCK_SKEW_SECONDS + 1 }), "id_token_not_yet_valid"],
     ["a token issued in the future (iat)", claims({ iat: T + CLOCK_SKEW_SECONDS + 1 }), "id_token_not_yet_valid"],
@@ -132,22 +150,32 @@ describe("validateIdToken", () => {
 
   it("refuses a token signed with a key the JWKS does not publish (kid unknown)", async () => {
     const cache = new JwksCache(jwksUri);
-    await expect(validate(await sign(claims(), { kid: "stray", signer: strayKey }), cache)).rejects.toMatchObject({ code: "id_token_unknown_key" });
-    await expect(validate(await sign(claims(), { kid: "stray2", signer: strayKey }), cache)).rejects.toMatchObject({ code: "id_token_unknown_key" });
+    await expect(validate(await sign(claims(), { kid: "stray", signer: strayKey }), cache)).rejects.toMatchObject({
+      code: "id_token_unknown_key",
+    });
+    await expect(validate(await sign(claims(), { kid: "stray2", signer: strayKey }), cache)).rejects.toMatchObject({
+      code: "id_token_unknown_key",
+    });
     expect(fetches).toBe(1); // keys fetched moments ago are not fetched again for unknown kids (cooldown)
   });
 
   it("fetches the JWKS again for an unknown kid once the cooldown has passed, and still refuses", async () => {
     const cache = new JwksCache(jwksUri, fetch, 24 * 3600_000, 0);
-    await expect(validate(await sign(claims(), { kid: "stray", signer: strayKey }), cache)).rejects.toMatchObject({ code: "id_token_unknown_key" });
+    await expect(validate(await sign(claims(), { kid: "stray", signer: strayKey }), cache)).rejects.toMatchObject({
+      code: "id_token_unknown_key",
+    });
     expect(fetches).toBe(2);
   });
 
   it("refuses a token whose signature does not verify with the published key of its kid", async () => {
-    await expect(validate(await sign(claims(), { signer: strayKey }))).rejects.toMatchObject({ code: "id_token_signature" });
+    await expect(validate(await sign(claims(), { signer: strayKey }))).rejects.toMatchObject({
+      code: "id_token_signature",
+    });
     const good = await sign(claims());
     const [h, , s] = good.split(".");
-    await expect(validate(`${h}.${b64(claims({ oid: "99999999-0000-4000-8000-000000000000" }))}.${s}`)).rejects.toMatchObject({ code: "id_token_signature" });
+    await expect(
+      validate(`${h}.${b64(claims({ oid: "99999999-0000-4000-8000-000000000000" }))}.${s}`),
+    ).rejects.toMatchObject({ code: "id_token_signature" });
   });
 
   it("picks up a rotated key: a new kid makes it fetch the JWKS again", async () => {
@@ -157,7 +185,9 @@ describe("validateIdToken", () => {
     published = [...published, { ...(await exportJWK(nextPublic)), kid: "key-2", alg: "RS256", use: "sig" }];
     const rotated = new JwksCache(jwksUri, fetch, 24 * 3600_000, 0);
     await validate(await sign(claims()), rotated);
-    await expect(validate(await sign(claims(), { kid: "key-2", signer: next }), rotated)).resolves.toMatchObject({ oid: OID });
+    await expect(validate(await sign(claims(), { kid: "key-2", signer: next }), rotated)).resolves.toMatchObject({
+      oid: OID,
+    });
   });
 
   it("caches the JWKS: many validations, one fetch", async () => {
@@ -192,8 +222,13 @@ describe("validateIdToken", () => {
 
   it("with a fixed issuer rule (the dev provider) still requires tid", async () => {
     const fixed = "http://127.0.0.1:7072";
-    await expect(validate(await sign(claims({ iss: fixed })), new JwksCache(jwksUri), fixed)).resolves.toMatchObject({ tid: TID, iss: fixed });
-    await expect(validate(await sign(drop(claims({ iss: fixed }), "tid")), new JwksCache(jwksUri), fixed)).rejects.toMatchObject({ code: "id_token_claims" });
+    await expect(validate(await sign(claims({ iss: fixed })), new JwksCache(jwksUri), fixed)).resolves.toMatchObject({
+      tid: TID,
+      iss: fixed,
+    });
+    await expect(
+      validate(await sign(drop(claims({ iss: fixed }), "tid")), new JwksCache(jwksUri), fixed),
+    ).rejects.toMatchObject({ code: "id_token_claims" });
   });
 
   it("says why in the message, without the token", async () => {
@@ -205,9 +240,15 @@ describe("validateIdToken", () => {
 
   it("reports an unreachable JWKS as 502 jwks_unavailable", async () => {
     const unreachable = new JwksCache("http://127.0.0.1:1/keys");
-    await expect(validate(await sign(claims()), unreachable)).rejects.toMatchObject({ code: "jwks_unavailable", status: 502 });
+    await expect(validate(await sign(claims()), unreachable)).rejects.toMatchObject({
+      code: "jwks_unavailable",
+      status: 502,
+    });
     const notFound = new JwksCache(jwksUri, async () => new Response("nope", { status: 404 }));
-    await expect(validate(await sign(claims()), notFound)).rejects.toMatchObject({ code: "jwks_unavailable", status: 502 });
+    await expect(validate(await sign(claims()), notFound)).rejects.toMatchObject({
+      code: "jwks_unavailable",
+      status: 502,
+    });
   });
 
   it("keeps using the keys it has while the JWKS cannot be read", async () => {

@@ -3,8 +3,21 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JwksCache, SignInError } from "../../shared/auth/id-token.js";
-import { finishLogin, inviteIdOf, newInvite, signInErrorPage, startLogin, type LoginContext } from "../../shared/auth/login-flow.js";
-import { deriveLoginSecrets, exchangeCode, JWT_BEARER_ASSERTION_TYPE, type ClientAuth, type ProviderMetadata } from "../../shared/auth/oidc.js";
+import {
+  finishLogin,
+  inviteIdOf,
+  newInvite,
+  signInErrorPage,
+  startLogin,
+  type LoginContext,
+} from "../../shared/auth/login-flow.js";
+import {
+  deriveLoginSecrets,
+  exchangeCode,
+  JWT_BEARER_ASSERTION_TYPE,
+  type ClientAuth,
+  type ProviderMetadata,
+} from "../../shared/auth/oidc.js";
 import { sha256Hex } from "../../shared/auth/secrets.js";
 import { SessionStore } from "../../shared/store/sessions.js";
 import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
@@ -45,7 +58,10 @@ afterAll(async () => {
   await new Promise<void>((r) => tokenServer.close(() => r()));
 });
 
-const context = (now: Date, clientAuth: ClientAuth = { kind: "secret", secret: "the-client-secret-value" }): LoginContext => ({
+const context = (
+  now: Date,
+  clientAuth: ClientAuth = { kind: "secret", secret: "the-client-secret-value" },
+): LoginContext => ({
   config: { clientId: "app-client-id", publicBaseUrl: BASE, clientAuth },
   metadata,
   issuerRule: "https://login.microsoftonline.com/{tid}/v2.0",
@@ -83,7 +99,9 @@ describe("startLogin", () => {
       prompt: "select_account",
     });
     expect(p["state"]).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(setCookie).toMatch(/^__Host-scimf_login=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600; Secure$/);
+    expect(setCookie).toMatch(
+      /^__Host-scimf_login=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600; Secure$/,
+    );
   });
 
   it("stores the pending login under the hash of state, 10 minutes, holding no secret", async () => {
@@ -101,7 +119,8 @@ describe("startLogin", () => {
       ttl: 600,
     });
     const text = JSON.stringify(doc);
-    for (const secret of [state, secrets.binding, secrets.codeVerifier, secrets.nonce]) expect(text).not.toContain(secret);
+    for (const secret of [state, secrets.binding, secrets.codeVerifier, secrets.nonce])
+      expect(text).not.toContain(secret);
   });
 
   it("never puts the client secret in the authorization URL", async () => {
@@ -113,7 +132,11 @@ describe("startLogin", () => {
     ["an unknown invite", async () => {}, "invite_unknown"],
     ["a malformed invite", async () => {}, "invite_unknown"],
     ["an expired invite", async () => {}, "invite_expired"],
-    ["a used invite", async (code) => void (await store.claimInvite(inviteIdOf(code)!, T0.toISOString(), "oid")), "invite_used"],
+    [
+      "a used invite",
+      async (code) => void (await store.claimInvite(inviteIdOf(code)!, T0.toISOString(), "oid")),
+      "invite_used",
+    ],
   ])("refuses %s before sending anyone to sign in", async (name, prepare, code) => {
     const invite = newInvite("t1", null, name.includes("expired") ? at(-25 * 3600_000) : T0);
     if (!name.includes("unknown")) await store.createInvite(invite.doc);
@@ -136,7 +159,8 @@ describe("startLogin", () => {
 });
 
 describe("finishLogin", () => {
-  const callback = (state: string, extra: Record<string, string> = {}) => new URLSearchParams({ code: "the-auth-code", state, ...extra });
+  const callback = (state: string, extra: Record<string, string> = {}) =>
+    new URLSearchParams({ code: "the-auth-code", state, ...extra });
 
   it("refuses a login older than 10 minutes, and it stays used up", async () => {
     const { location, setCookie } = await startLogin(context(T0), {});
@@ -150,9 +174,15 @@ describe("finishLogin", () => {
     ["an unknown state", callback("never-issued-state"), "login_expired"],
     ["no code", new URLSearchParams({ state: "s" }), "callback_incomplete"],
     ["no state", new URLSearchParams({ code: "c" }), "callback_incomplete"],
-    ["a provider error", new URLSearchParams({ error: "access_denied", error_description: "<b>the user said no</b>", state: "s" }), "provider_refused"],
+    [
+      "a provider error",
+      new URLSearchParams({ error: "access_denied", error_description: "<b>the user said no</b>", state: "s" }),
+      "provider_refused",
+    ],
   ])("refuses %s", async (_case, query, code) => {
-    const error = (await finishLogin(context(T0), { query, cookieHeader: undefined }).catch((e: unknown) => e)) as SignInError;
+    const error = (await finishLogin(context(T0), { query, cookieHeader: undefined }).catch(
+      (e: unknown) => e,
+    )) as SignInError;
     expect(error).toMatchObject({ code, status: 400 });
     expect(error.message).not.toContain("<b>");
   });
@@ -161,7 +191,10 @@ describe("finishLogin", () => {
     const { location } = await startLogin(context(T0), {});
     const state = new URL(location).searchParams.get("state")!;
     await expect(
-      finishLogin(context(T0), { query: callback(state), cookieHeader: "__Host-scimf_login=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }),
+      finishLogin(context(T0), {
+        query: callback(state),
+        cookieHeader: "__Host-scimf_login=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+      }),
     ).rejects.toMatchObject({ code: "login_other_browser" });
   });
 
@@ -169,8 +202,12 @@ describe("finishLogin", () => {
     const { location, setCookie } = await startLogin(context(T0), {});
     const state = new URL(location).searchParams.get("state")!;
     const wrongCookie = "__Host-scimf_login=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    await expect(finishLogin(context(T0), { query: callback(state), cookieHeader: wrongCookie })).rejects.toMatchObject({ code: "login_other_browser" });
-    await expect(finishLogin(context(T0), { query: callback(state), cookieHeader: undefined })).rejects.toMatchObject({ code: "login_other_browser" });
+    await expect(finishLogin(context(T0), { query: callback(state), cookieHeader: wrongCookie })).rejects.toMatchObject(
+      { code: "login_other_browser" },
+    );
+    await expect(finishLogin(context(T0), { query: callback(state), cookieHeader: undefined })).rejects.toMatchObject({
+      code: "login_other_browser",
+    });
     expect(await raw(sha256Hex(state))).toMatchObject({ kind: "pending-login" });
 
     tokenAnswer = { status: 400, body: { error: "invalid_grant" } };
@@ -191,13 +228,20 @@ describe("finishLogin", () => {
       whatToDo: "Start the sign-in again from the same browser, and finish it within 10 minutes.",
     });
     expect(signInErrorPage(new SignInError("invite_used", "used")).title).toBe("This invite link cannot be used");
-    expect(signInErrorPage(new SignInError("jwks_unavailable", "down", 502)).title).toBe("Sign-in is not available right now");
+    expect(signInErrorPage(new SignInError("jwks_unavailable", "down", 502)).title).toBe(
+      "Sign-in is not available right now",
+    );
   });
 });
 
 describe("exchangeCode", () => {
   const exchange = (clientAuth: ClientAuth) =>
-    exchangeCode({ metadata, config: { clientId: "app-client-id", publicBaseUrl: BASE, clientAuth }, code: "the-auth-code", codeVerifier: "the-verifier" });
+    exchangeCode({
+      metadata,
+      config: { clientId: "app-client-id", publicBaseUrl: BASE, clientAuth },
+      code: "the-auth-code",
+      codeVerifier: "the-verifier",
+    });
 
   it.each<[string, ClientAuth, Record<string, string>]>([
     ["a client secret", { kind: "secret", secret: "s3cret" }, { client_secret: "s3cret" }],
@@ -221,7 +265,10 @@ describe("exchangeCode", () => {
   });
 
   it("reports the provider's error code only, never the code or the secret", async () => {
-    tokenAnswer = { status: 400, body: { error: "invalid_grant", error_description: "AADSTS70008: the-auth-code expired" } };
+    tokenAnswer = {
+      status: 400,
+      body: { error: "invalid_grant", error_description: "AADSTS70008: the-auth-code expired" },
+    };
     const error = (await exchange({ kind: "secret", secret: "s3cret" }).catch((e: unknown) => e)) as SignInError;
     expect(error).toMatchObject({
       code: "token_exchange_failed",

@@ -19,7 +19,9 @@ const serving = (status: number, body: unknown, seen: string[] = []): typeof fet
 describe("discover", () => {
   it("reads the authority's well-known document", async () => {
     const seen: string[] = [];
-    await expect(discover(`${ENTRA_ORGANIZATIONS_AUTHORITY}/`, serving(200, ENTRA_ORGANIZATIONS, seen))).resolves.toEqual({
+    await expect(
+      discover(`${ENTRA_ORGANIZATIONS_AUTHORITY}/`, serving(200, ENTRA_ORGANIZATIONS, seen)),
+    ).resolves.toEqual({
       issuer: ENTRA_ORGANIZATIONS.issuer,
       authorizationEndpoint: ENTRA_ORGANIZATIONS.authorization_endpoint,
       tokenEndpoint: ENTRA_ORGANIZATIONS.token_endpoint,
@@ -33,7 +35,10 @@ describe("discover", () => {
     ["a document without jwks_uri", 200, { ...ENTRA_ORGANIZATIONS, jwks_uri: undefined }],
     ["a non-URL token endpoint", 200, { ...ENTRA_ORGANIZATIONS, token_endpoint: "javascript:x" }],
   ])("fails with discovery_unavailable on %s", async (_case, status, body) => {
-    await expect(discover(ENTRA_ORGANIZATIONS_AUTHORITY, serving(status, body))).rejects.toMatchObject({ code: "discovery_unavailable", status: 502 });
+    await expect(discover(ENTRA_ORGANIZATIONS_AUTHORITY, serving(status, body))).rejects.toMatchObject({
+      code: "discovery_unavailable",
+      status: 502,
+    });
   });
 });
 
@@ -41,10 +46,14 @@ describe("issuer rule", () => {
   it("turns Entra's {tenantid} into the per-token rule and substitutes the token's tid exactly", () => {
     const rule = issuerRuleFromDiscovery(ENTRA_ORGANIZATIONS.issuer);
     expect(rule).toBe("https://login.microsoftonline.com/{tid}/v2.0");
-    expect(expectedIssuer(rule, "72f988bf-86f1-41af-91ab-2d7cd011db47")).toBe("https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0");
+    expect(expectedIssuer(rule, "72f988bf-86f1-41af-91ab-2d7cd011db47")).toBe(
+      "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
+    );
   });
 
   it("leaves a fixed issuer (the dev provider) as it is", () => {
-    expect(expectedIssuer(issuerRuleFromDiscovery("http://127.0.0.1:7072"), "72f988bf-86f1-41af-91ab-2d7cd011db47")).toBe("http://127.0.0.1:7072");
+    expect(
+      expectedIssuer(issuerRuleFromDiscovery("http://127.0.0.1:7072"), "72f988bf-86f1-41af-91ab-2d7cd011db47"),
+    ).toBe("http://127.0.0.1:7072");
   });
 });

@@ -12,14 +12,22 @@ describe("RateLimiter", () => {
 
   it("keeps keys apart", () => {
     const limiter = new RateLimiter({ capacity: 1, perMinute: 1 });
-    expect([limiter.take("ip:1", 0).ok, limiter.take("ip:2", 0).ok, limiter.take("ip:1", 0).ok]).toEqual([true, true, false]);
+    expect([limiter.take("ip:1", 0).ok, limiter.take("ip:2", 0).ok, limiter.take("ip:1", 0).ok]).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 
   it("refills to capacity, no more", () => {
     const limiter = new RateLimiter({ capacity: 2, perMinute: 60 });
     limiter.take("k", 0);
     const later = 3_600_000;
-    expect([limiter.take("k", later).ok, limiter.take("k", later).ok, limiter.take("k", later).ok]).toEqual([true, true, false]);
+    expect([limiter.take("k", later).ok, limiter.take("k", later).ok, limiter.take("k", later).ok]).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 
   it("neither drains nor locks a bucket when the clock steps back", () => {
@@ -56,15 +64,23 @@ describe("clientIp", () => {
     ["198.51.100.7, 203.0.113.9:5123, 10.0.0.4, 10.0.0.5", 3, "203.0.113.9"],
     ["203.0.113.9, 10.0.0.4", 5, "203.0.113.9"],
     ["203.0.113.9", 3, "203.0.113.9"],
-  ])("takes the entry as many hops from the right as there are trusted proxies: %s with %i hops", (header, hops, ip) => {
-    expect(clientIp(header, hops)).toBe(ip);
-  });
+  ])(
+    "takes the entry as many hops from the right as there are trusted proxies: %s with %i hops",
+    (header, hops, ip) => {
+      expect(clientIp(header, hops)).toBe(ip);
+    },
+  );
 
-  it.each([1, 2, 3])("keeps the same key with %i hops however the client rotates the entries it sends itself", (hops) => {
-    const appended = ["203.0.113.9", "10.0.0.4", "10.0.0.5"].slice(0, hops).join(", ");
-    const keys = ["", "1.1.1.1, ", "2.2.2.2, 3.3.3.3, ", "unknown, ", "[2001:db8::66], "].map((sent) => clientIp(sent + appended, hops));
-    expect(new Set(keys)).toEqual(new Set(["203.0.113.9"]));
-  });
+  it.each([1, 2, 3])(
+    "keeps the same key with %i hops however the client rotates the entries it sends itself",
+    (hops) => {
+      const appended = ["203.0.113.9", "10.0.0.4", "10.0.0.5"].slice(0, hops).join(", ");
+      const keys = ["", "1.1.1.1, ", "2.2.2.2, 3.3.3.3, ", "unknown, ", "[2001:db8::66], "].map((sent) =>
+        clientIp(sent + appended, hops),
+      );
+      expect(new Set(keys)).toEqual(new Set(["203.0.113.9"]));
+    },
+  );
 
   it("ignores the header with 0 trusted proxies and answers the fallback", () => {
     expect(clientIp("1.1.1.1, 203.0.113.9", 0)).toBe("unknown");

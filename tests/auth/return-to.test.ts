@@ -2,12 +2,15 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_RETURN_TO, safeReturnTo } from "../../shared/auth/return-to.js";
 
 describe("safeReturnTo", () => {
-  it.each(["/portal/", "/portal", "/portal/users?search=ann&page=2", "/portal/users/123#history", "/portal/integrations/tokens"])(
-    "keeps the same-site path %s",
-    (path) => {
-      expect(safeReturnTo(path)).toBe(path);
-    },
-  );
+  it.each([
+    "/portal/",
+    "/portal",
+    "/portal/users?search=ann&page=2",
+    "/portal/users/123#history",
+    "/portal/integrations/tokens",
+  ])("keeps the same-site path %s", (path) => {
+    expect(safeReturnTo(path)).toBe(path);
+  });
 
   it.each([
     ["scheme-relative", "//evil.example/portal"],

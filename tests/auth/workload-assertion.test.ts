@@ -1,7 +1,13 @@
 import { createHmac } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SignJWT, exportJWK, exportSPKI, generateKeyPair, type JWK, type CryptoKey } from "jose";
-import { AssertionError, IssuerKeys, trustedIssuer, verifyAssertion, type FederatedCredential } from "../../shared/auth/workload-assertion.js";
+import {
+  AssertionError,
+  IssuerKeys,
+  trustedIssuer,
+  verifyAssertion,
+  type FederatedCredential,
+} from "../../shared/auth/workload-assertion.js";
 
 /**
  * Client assertions as Entra issues them for a workload identity (RFC 7523), verified against
@@ -26,19 +32,45 @@ let failFetch = false;
 const fakeFetch: typeof fetch = async (url) => {
   fetched.push(String(url));
   if (failFetch) throw new Error("timeout");
-  return new Response(JSON.stringify({ keys: published }), { status: 200, headers: { "content-type": "application/json" } });
+  return new Response(JSON.stringify({ keys: published }), {
+    status: 200,
+    headers: { "content-type": "application/json" },
+  });
 };
 
-const credential: FederatedCredential = { id: "fic_1", issuer: V2, entraTenantId: TID, subject: OID, audiences: [`api://${CLIENT}`, CLIENT] };
+const credential: FederatedCredential = {
+  id: "fic_1",
+  issuer: V2,
+  entraTenantId: TID,
+  subject: OID,
+  audiences: [`api://${CLIENT}`, CLIENT],
+};
 const now = new Date("2026-12-04T12:00:00Z");
 const t = Math.floor(now.getTime() / 1000);
 
-async function mint(claims: Record<string, unknown> = {}, options: { key?: CryptoKey; kid?: string; alg?: string } = {}): Promise<string> {
-  const body = { iss: V2, sub: OID, oid: OID, tid: TID, aud: `api://${CLIENT}`, iat: t - 10, nbf: t - 10, exp: t + 3600, uti: "u1", ...claims };
-  return new SignJWT(body).setProtectedHeader({ alg: options.alg ?? "RS256", kid: options.kid ?? jwk.kid!, typ: "JWT" }).sign(options.key ?? key);
+async function mint(
+  claims: Record<string, unknown> = {},
+  options: { key?: CryptoKey; kid?: string; alg?: string } = {},
+): Promise<string> {
+  const body = {
+    iss: V2,
+    sub: OID,
+    oid: OID,
+    tid: TID,
+    aud: `api://${CLIENT}`,
+    iat: t - 10,
+    nbf: t - 10,
+    exp: t + 3600,
+    uti: "u1",
+    ...claims,
+  };
+  return new SignJWT(body)
+    .setProtectedHeader({ alg: options.alg ?? "RS256", kid: options.kid ?? jwk.kid!, typ: "JWT" })
+    .sign(options.key ?? key);
 }
 
-const verify = (assertion: string, keys = new IssuerKeys(fakeFetch), at = now) => verifyAssertion(assertion, { credentials: [credential], keys, now: at });
+const verify = (assertion: string, keys = new IssuerKeys(fakeFetch), at = now) =>
+  verifyAssertion(assertion, { credentials: [credential], keys, now: at });
 
 async function refusal(assertion: string): Promise<string> {
   try {
@@ -56,7 +88,10 @@ beforeAll(async () => {
   delete jwk.d;
   for (const k of ["p", "q", "dp", "dq", "qi"] as const) delete jwk[k];
   const next = await generateKeyPair("RS256", { extractable: true });
-  rotated = { key: next.privateKey, jwk: { ...(await exportJWK(next.publicKey)), kid: "k2", alg: "RS256", use: "sig" } };
+  rotated = {
+    key: next.privateKey,
+    jwk: { ...(await exportJWK(next.publicKey)), kid: "k2", alg: "RS256", use: "sig" },
+  };
   published = [jwk];
 });
 
@@ -96,16 +131,33 @@ describe("verifyAssertion against Entra's keys", () => {
 
   it.each<[string, () => Promise<string>, string]>([
     ["another tenant's tid under this tenant's issuer", () => mint({ tid: OTHER_TID }), "claims"],
-    ["an issuer of another tenant", () => mint({ iss: `https://login.microsoftonline.com/${OTHER_TID}/v2.0`, tid: OTHER_TID }), "no_credential"],
+    [
+      "an issuer of another tenant",
+      () => mint({ iss: `https://login.microsoftonline.com/${OTHER_TID}/v2.0`, tid: OTHER_TID }),
+      "no_credential",
+    ],
     ["another subject", () => mint({ sub: OTHER_TID }), "no_credential"],
     ["another audience", () => mint({ aud: "api://someone-else" }), "audience"],
     ["an expired token", () => mint({ exp: t - 61 }), "expired"],
     ["a token not valid yet", () => mint({ nbf: t + 120 }), "not_yet_valid"],
     ["a token issued in the future", () => mint({ iat: t + 120 }), "not_yet_valid"],
     ["a foreign issuer", () => mint({ iss: "https://accounts.google.com" }), "issuer"],
-    ["a key Entra does not publish", async () => mint({}, { key: (await generateKeyPair("RS256")).privateKey, kid: "k9" }), "signature"],
-    ["a forged signature with the published kid", async () => mint({}, { key: (await generateKeyPair("RS256")).privateKey }), "signature"],
-    ["alg none", async () => `${b64({ alg: "none", typ: "JWT" })}.${b64({ iss: V2, sub: OID, tid: TID, aud: CLIENT, iat: t, exp: t + 600 })}.`, "signature"],
+    [
+      "a key Entra does not publish",
+      async () => mint({}, { key: (await generateKeyPair("RS256")).privateKey, kid: "k9" }),
+      "signature",
+    ],
+    [
+      "a forged signature with the published kid",
+      async () => mint({}, { key: (await generateKeyPair("RS256")).privateKey }),
+      "signature",
+    ],
+    [
+      "alg none",
+      async () =>
+        `${b64({ alg: "none", typ: "JWT" })}.${b64({ iss: V2, sub: OID, tid: TID, aud: CLIENT, iat: t, exp: t + 600 })}.`,
+      "signature",
+    ],
     ["HS256 keyed with Entra's public key", () => hs256WithPublicKey(), "signature"],
     ["garbage", async () => "a.b.c", "malformed"],
     ["a token valid for more than a day", () => mint({ exp: t + 25 * 3600 }), "claims"],
@@ -123,7 +175,9 @@ describe("verifyAssertion against Entra's keys", () => {
     await verify(await mint(), keys);
     published = [jwk, rotated.jwk];
     const before = fetched.length;
-    await expect(verify(await mint({}, { key: rotated.key, kid: "k2" }), keys, new Date(now.getTime() + 6 * 60_000))).resolves.toBeDefined();
+    await expect(
+      verify(await mint({}, { key: rotated.key, kid: "k2" }), keys, new Date(now.getTime() + 6 * 60_000)),
+    ).resolves.toBeDefined();
     expect(fetched.length).toBe(before + 1);
     published = [jwk];
   });

@@ -16,7 +16,8 @@ function describeViolations(violations: Result[]): string {
   return violations
     .map((v) => {
       const nodes = v.nodes.map(
-        (n) => `    at ${n.target.join(" ")} ${n.html.slice(0, 200)}${n.failureSummary ? `\n      ${n.failureSummary.replace(/\s+/g, " ")}` : ""}`,
+        (n) =>
+          `    at ${n.target.join(" ")} ${n.html.slice(0, 200)}${n.failureSummary ? `\n      ${n.failureSummary.replace(/\s+/g, " ")}` : ""}`,
       );
       return `  ${v.id} (${v.impact}): ${v.help} (${v.helpUrl})\n${nodes.join("\n")}`;
     })
@@ -46,10 +47,14 @@ async function seriousViolations(page: Page): Promise<Result[]> {
  * aria-hidden-focus (microsoft/tabster#288; Accessibility Insights suppresses it the same way).
  * Only that rule, only those elements.
  */
-const tabsterSentinel = (rule: string, html: string) => rule === "aria-hidden-focus" && /^<i\b[^>]*\sdata-tabster-dummy=/.test(html);
+const tabsterSentinel = (rule: string, html: string) =>
+  rule === "aria-hidden-focus" && /^<i\b[^>]*\sdata-tabster-dummy=/.test(html);
 
 /** Fails, listing each violation (id, help, target nodes), when axe finds a serious or critical one on `page`. `context` names the screen in the message. */
 export async function expectNoSeriousViolations(page: Page, context = page.url()): Promise<void> {
   const violations = await seriousViolations(page);
-  if (violations.length > 0) throw new Error(`axe: ${violations.length} serious or critical violation(s) on ${context}:\n${describeViolations(violations)}`);
+  if (violations.length > 0)
+    throw new Error(
+      `axe: ${violations.length} serious or critical violation(s) on ${context}:\n${describeViolations(violations)}`,
+    );
 }

@@ -46,10 +46,15 @@ function newest(dir: string): number {
 async function portalBuild(): Promise<{ dir: string; cleanup(): void }> {
   const dist = join(root, "dist", "portal");
   const index = join(dist, "index.html");
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(root, "portal"))) return { dir: dist, cleanup: () => {} };
+  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(root, "portal")))
+    return { dir: dist, cleanup: () => {} };
   const dir = mkdtempSync(join(tmpdir(), "portal-build-"));
   const { build } = await import("vite");
-  await build({ configFile: join(root, "portal", "vite.config.ts"), logLevel: "warn", build: { outDir: dir, emptyOutDir: true } });
+  await build({
+    configFile: join(root, "portal", "vite.config.ts"),
+    logLevel: "warn",
+    build: { outDir: dir, emptyOutDir: true },
+  });
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -111,7 +116,12 @@ export async function devSignIn(page: Page, rig: Rig, person: DevPerson, how: "p
 }
 
 /** Signs in from the portal's own "Sign in with Microsoft" link. */
-export async function portalSignIn(page: Page, rig: Rig, person: DevPerson, how: "pick" | "type" = "pick"): Promise<void> {
+export async function portalSignIn(
+  page: Page,
+  rig: Rig,
+  person: DevPerson,
+  how: "pick" | "type" = "pick",
+): Promise<void> {
   await page.goto("/portal/");
   await page.getByRole("link", { name: "Sign in with Microsoft" }).click();
   await devSignIn(page, rig, person, how);
@@ -136,7 +146,12 @@ export async function within(ms: number, check: () => Promise<boolean>, what: st
 }
 
 /** A call to the admin API from a page, with the session's cookie and CSRF token, as the portal makes it. */
-export async function api(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+export async function api(
+  page: Page,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: any }> {
   return page.evaluate(
     async ([method, path, body]) => {
       const me = await fetch("/api/me");

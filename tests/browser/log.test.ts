@@ -31,13 +31,20 @@ describe.skipIf(skip !== undefined)("provisioning log in Chromium", () => {
     scim = client(rig.host, rig.host.defaultTenant!.token);
     const created = await scim.post(
       "/Users",
-      entraUser("vera@contoso.dev", { displayName: "Vera Quist", title: "Engineer", [ENTERPRISE]: { employeeNumber: "1001" } }),
+      entraUser("vera@contoso.dev", {
+        displayName: "Vera Quist",
+        title: "Engineer",
+        [ENTERPRISE]: { employeeNumber: "1001" },
+      }),
     );
     expect(created.status).toBe(201);
     veraId = (created.body as { id: string }).id;
     const changed = await scim.patch(
       `/Users/${veraId}`,
-      patch({ op: "Replace", path: "title", value: "Manager" }, { op: "Replace", path: `${ENTERPRISE}:employeeNumber`, value: "1002" }),
+      patch(
+        { op: "Replace", path: "title", value: "Manager" },
+        { op: "Replace", path: `${ENTERPRISE}:employeeNumber`, value: "1002" },
+      ),
     );
     expect(changed.status).toBe(200);
   }, 180_000);
@@ -46,56 +53,69 @@ describe.skipIf(skip !== undefined)("provisioning log in Chromium", () => {
     await rig?.close();
   });
 
-  it("shows old and new values by display name, and filters by a name typed in the form, kept in the address through a reload and Back", T, async () => {
-    const { url } = await invite(rig.host, rig.host.defaultTenant!.id);
-    admin = await newContext(rig);
-    const { page } = admin;
-    await page.goto(url);
-    await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
-    await devSignIn(page, rig, ANN);
-    await page.getByRole("navigation", { name: "Main" }).waitFor();
-    await page.goto("/portal/log");
-    await dataRows(page).first().waitFor();
-    await page.getByRole("textbox", { name: /Resource ID or name/ }).fill("QUIST");
-    await page.getByRole("combobox", { name: "Operation" }).selectOption("patch");
-    await page.getByRole("button", { name: "Apply filters" }).click();
-    await expect.poll(() => search(page).toString()).toBe("operation=patch&resource=QUIST");
-    await expect.poll(() => dataRows(page).count()).toBe(1);
-    const row = dataRows(page).first();
-    expect(await row.textContent()).toContain("vera@contoso.dev (Vera Quist)");
-    expect(await row.textContent()).toContain("Job title: Engineer → Manager; Employee number: 1001 → 1002");
-    await axe(page, "Provisioning log, filtered");
-    await shoot(page, "portal-log-values", { fullPage: true });
+  it(
+    "shows old and new values by display name, and filters by a name typed in the form, kept in the address through a reload and Back",
+    T,
+    async () => {
+      const { url } = await invite(rig.host, rig.host.defaultTenant!.id);
+      admin = await newContext(rig);
+      const { page } = admin;
+      await page.goto(url);
+      await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
+      await devSignIn(page, rig, ANN);
+      await page.getByRole("navigation", { name: "Main" }).waitFor();
+      await page.goto("/portal/log");
+      await dataRows(page).first().waitFor();
+      await page.getByRole("textbox", { name: /Resource ID or name/ }).fill("QUIST");
+      await page.getByRole("combobox", { name: "Operation" }).selectOption("patch");
+      await page.getByRole("button", { name: "Apply filters" }).click();
+      await expect.poll(() => search(page).toString()).toBe("operation=patch&resource=QUIST");
+      await expect.poll(() => dataRows(page).count()).toBe(1);
+      const row = dataRows(page).first();
+      expect(await row.textContent()).toContain("vera@contoso.dev (Vera Quist)");
+      expect(await row.textContent()).toContain("Job title: Engineer → Manager; Employee number: 1001 → 1002");
+      await axe(page, "Provisioning log, filtered");
+      await shoot(page, "portal-log-values", { fullPage: true });
 
-    await page.reload();
-    await expect.poll(() => dataRows(page).count()).toBe(1);
-    expect(await page.getByRole("textbox", { name: /Resource ID or name/ }).inputValue()).toBe("QUIST");
-    expect(await page.getByRole("combobox", { name: "Operation" }).inputValue()).toBe("patch");
+      await page.reload();
+      await expect.poll(() => dataRows(page).count()).toBe(1);
+      expect(await page.getByRole("textbox", { name: /Resource ID or name/ }).inputValue()).toBe("QUIST");
+      expect(await page.getByRole("combobox", { name: "Operation" }).inputValue()).toBe("patch");
 
-    await row.getByRole("button", { name: /^Details of patch vera@contoso.dev/ }).click();
-    const details = page.getByRole("dialog", { name: "Event details" });
-    const changes = details.getByRole("table", { name: "Changed attributes" });
-    const employee = changes.getByRole("row").filter({ hasText: "Employee number" });
-    expect(await employee.getByRole("cell").allTextContents()).toEqual([`Employee number${ENTERPRISE}:employeeNumber`, "1001", "1002"]);
-    await axe(page, "the Event details dialog with values");
-    await shoot(page, "portal-log-values-details");
-    await page.keyboard.press("Escape");
-    await details.waitFor({ state: "hidden" });
+      await row.getByRole("button", { name: /^Details of patch vera@contoso.dev/ }).click();
+      const details = page.getByRole("dialog", { name: "Event details" });
+      const changes = details.getByRole("table", { name: "Changed attributes" });
+      const employee = changes.getByRole("row").filter({ hasText: "Employee number" });
+      expect(await employee.getByRole("cell").allTextContents()).toEqual([
+        `Employee number${ENTERPRISE}:employeeNumber`,
+        "1001",
+        "1002",
+      ]);
+      await axe(page, "the Event details dialog with values");
+      await shoot(page, "portal-log-values-details");
+      await page.keyboard.press("Escape");
+      await details.waitFor({ state: "hidden" });
 
-    await page.getByRole("combobox", { name: "Operation" }).selectOption("create");
-    await page.getByRole("button", { name: "Apply filters" }).click();
-    await expect.poll(() => search(page).get("operation")).toBe("create");
-    await expect.poll(async () => (await dataRows(page).first().textContent()) ?? "").toContain("Job title: (none) → Engineer");
-    await page.goBack();
-    await expect.poll(() => search(page).get("operation")).toBe("patch");
-    await expect.poll(() => page.getByRole("combobox", { name: "Operation" }).inputValue()).toBe("patch");
-    await expect.poll(async () => (await dataRows(page).first().textContent()) ?? "").toContain("Employee number: 1001 → 1002");
-  });
+      await page.getByRole("combobox", { name: "Operation" }).selectOption("create");
+      await page.getByRole("button", { name: "Apply filters" }).click();
+      await expect.poll(() => search(page).get("operation")).toBe("create");
+      await expect
+        .poll(async () => (await dataRows(page).first().textContent()) ?? "")
+        .toContain("Job title: (none) → Engineer");
+      await page.goBack();
+      await expect.poll(() => search(page).get("operation")).toBe("patch");
+      await expect.poll(() => page.getByRole("combobox", { name: "Operation" }).inputValue()).toBe("patch");
+      await expect
+        .poll(async () => (await dataRows(page).first().textContent()) ?? "")
+        .toContain("Employee number: 1001 → 1002");
+    },
+  );
 
   it("offers the admin operations in the filter and exports what the filters match as CSV", T, async () => {
     const { page } = admin;
     const operation = page.getByRole("combobox", { name: "Operation" });
-    for (const op of ["role-map", "token-create", "admin-grant", "oauth-token"]) expect(await operation.locator(`option[value="${op}"]`).count()).toBe(1);
+    for (const op of ["role-map", "token-create", "admin-grant", "oauth-token"])
+      expect(await operation.locator(`option[value="${op}"]`).count()).toBe(1);
     const link = page.getByRole("link", { name: "Export CSV" });
     const href = await link.getAttribute("href");
     expect(href).toBe("/api/admin/audit/export?operation=patch&resource=QUIST");
@@ -106,7 +126,10 @@ describe.skipIf(skip !== undefined)("provisioning log in Chromium", () => {
   });
 
   it("keeps the page in the address: Next page, reload, still page 2", T, async () => {
-    for (let i = 0; i < 52; i++) expect((await scim.post("/Users", entraUser(`pager-${String(i).padStart(2, "0")}@contoso.dev`))).status).toBe(201);
+    for (let i = 0; i < 52; i++)
+      expect((await scim.post("/Users", entraUser(`pager-${String(i).padStart(2, "0")}@contoso.dev`))).status).toBe(
+        201,
+      );
     const { page } = admin;
     await page.goto("/portal/log?resource=pager-&operation=create");
     await expect.poll(() => dataRows(page).count()).toBe(50);
@@ -115,7 +138,9 @@ describe.skipIf(skip !== undefined)("provisioning log in Chromium", () => {
     await expect.poll(() => dataRows(page).count()).toBe(2);
     await page.reload();
     await expect.poll(() => dataRows(page).count()).toBe(2);
-    expect(await page.getByRole("navigation", { name: "Pages of events" }).textContent()).toContain("events 51–52 of 52");
+    expect(await page.getByRole("navigation", { name: "Pages of events" }).textContent()).toContain(
+      "events 51–52 of 52",
+    );
     // The oldest two: pager-00 and pager-01.
     expect((await dataRows(page).allTextContents()).join(" ")).toMatch(/pager-01@contoso\.dev.*pager-00@contoso\.dev/);
     await axe(page, "Provisioning log, page 2");

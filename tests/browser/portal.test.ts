@@ -27,7 +27,12 @@ let tenantId: string;
 let admin: { context: BrowserContext; page: Page };
 
 /** Carol: provisioned by SCIM, then given an Object ID in the portal, then signed in. */
-const CAROL: DevPerson = { tid: DEV_TENANT_ID, oid: "c0c0c0c0-0000-4000-8000-00000000ca01", preferredUsername: "carol@contoso.dev", name: "Carol Diaz" };
+const CAROL: DevPerson = {
+  tid: DEV_TENANT_ID,
+  oid: "c0c0c0c0-0000-4000-8000-00000000ca01",
+  preferredUsername: "carol@contoso.dev",
+  name: "Carol Diaz",
+};
 let carolId: string;
 let carolSession: { context: BrowserContext; page: Page } | undefined;
 
@@ -75,7 +80,16 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     // The invite made a new user from the token's claims: named by its user name only once.
     // The name Entra gave (the invite created the user with it), then the userName.
     expect(await page.getByTestId("signed-in-user").textContent()).toBe(`${ANN.name}${ANN.preferredUsername}`);
-    for (const name of ["Authentication", "Tokens", "Account types", "Users", "Teams and roles", "Provisioning log", "Connection health", "My profile"]) {
+    for (const name of [
+      "Authentication",
+      "Tokens",
+      "Account types",
+      "Users",
+      "Teams and roles",
+      "Provisioning log",
+      "Connection health",
+      "My profile",
+    ]) {
       await main(page).getByRole("link", { name }).waitFor();
     }
     expect(await main(page).getByRole("link", { name: "Tokens" }).getAttribute("aria-current")).toBe("page");
@@ -114,7 +128,9 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     expect(secret).toBe(shown);
     await shoot(page, "portal-token-created");
 
-    const listed = (await api(page, "GET", "/api/admin/tokens")).json.tokens.find((t: { name: string }) => t.name === "entra-browser");
+    const listed = (await api(page, "GET", "/api/admin/tokens")).json.tokens.find(
+      (t: { name: string }) => t.name === "entra-browser",
+    );
     expect(listed).toMatchObject({ status: "active", audience: rig.host.tenantUrl });
     expect(listed.expiresAt.slice(0, 10)).toBe(expiresOn);
     const filter = `/Users?filter=${q('userName eq "nobody@contoso.dev"')}`;
@@ -148,7 +164,10 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       await page.getByRole("table", { name: "Tokens" }).waitFor();
       const focused = () =>
         page.evaluate(() => ({
-          label: document.activeElement?.getAttribute("aria-label") ?? (document.activeElement as HTMLInputElement | null)?.labels?.[0]?.textContent ?? "",
+          label:
+            document.activeElement?.getAttribute("aria-label") ??
+            (document.activeElement as HTMLInputElement | null)?.labels?.[0]?.textContent ??
+            "",
           text: document.activeElement?.textContent ?? "",
           tag: document.activeElement?.tagName,
         }));
@@ -165,10 +184,18 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       await expect.poll(() => dialog.evaluate((el) => el.contains(document.activeElement))).toBe(true);
       await page.keyboard.press("Escape");
       await dialog.waitFor({ state: "hidden" });
-      await expect.poll(() => page.getByRole("button", { name: "Create token" }).evaluate((el) => el === document.activeElement)).toBe(true);
-      await page.getByRole("table", { name: "Tokens" }).getByRole("row").filter({ hasText: "entra-keyboard" }).waitFor();
+      await expect
+        .poll(() => page.getByRole("button", { name: "Create token" }).evaluate((el) => el === document.activeElement))
+        .toBe(true);
+      await page
+        .getByRole("table", { name: "Tokens" })
+        .getByRole("row")
+        .filter({ hasText: "entra-keyboard" })
+        .waitFor();
       const tokens = await api(page, "GET", "/api/admin/tokens");
-      expect(tokens.json.tokens.find((t: { name: string }) => t.name === "entra-keyboard")).toMatchObject({ status: "active" });
+      expect(tokens.json.tokens.find((t: { name: string }) => t.name === "entra-keyboard")).toMatchObject({
+        status: "active",
+      });
 
       // On to its Revoke button, Enter: the confirmation has "Cancel" focused first; Escape returns focus to the button.
       const revoke = page.getByRole("button", { name: "Revoke entra-keyboard" });
@@ -177,15 +204,24 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
         await page.keyboard.press("Tab");
         reached = await revoke.evaluate((el) => el === document.activeElement);
       }
-      expect(reached, `Tab never reached "Revoke entra-keyboard" (last focus: ${JSON.stringify(await focused())})`).toBe(true);
+      expect(
+        reached,
+        `Tab never reached "Revoke entra-keyboard" (last focus: ${JSON.stringify(await focused())})`,
+      ).toBe(true);
       await page.keyboard.press("Enter");
       const confirm = page.getByRole("dialog", { name: "Revoke token entra-keyboard?" });
       await confirm.waitFor();
-      await expect.poll(() => confirm.getByRole("button", { name: "Cancel" }).evaluate((el) => el === document.activeElement)).toBe(true);
+      await expect
+        .poll(() => confirm.getByRole("button", { name: "Cancel" }).evaluate((el) => el === document.activeElement))
+        .toBe(true);
       await page.keyboard.press("Escape");
       await confirm.waitFor({ state: "hidden" });
       await expect.poll(() => revoke.evaluate((el) => el === document.activeElement)).toBe(true);
-      expect((await api(page, "GET", "/api/admin/tokens")).json.tokens.find((t: { name: string }) => t.name === "entra-keyboard")).toMatchObject({
+      expect(
+        (await api(page, "GET", "/api/admin/tokens")).json.tokens.find(
+          (t: { name: string }) => t.name === "entra-keyboard",
+        ),
+      ).toMatchObject({
         status: "active",
       });
     },
@@ -202,8 +238,13 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       expect(await main(page).getByRole("link", { name: "Authentication" }).getAttribute("aria-current")).toBe("page");
       const methods = page.getByRole("tablist", { name: "Authentication method" });
       expect(await methods.getByRole("tab").count()).toBe(3);
-      expect(await methods.getByRole("tab", { name: /OAuth 2.0 client credentials/ }).getAttribute("aria-selected")).toBe("true");
-      await page.getByTestId("empty-state").getByText("Create an OAuth client, then paste these values into Entra").waitFor();
+      expect(
+        await methods.getByRole("tab", { name: /OAuth 2.0 client credentials/ }).getAttribute("aria-selected"),
+      ).toBe("true");
+      await page
+        .getByTestId("empty-state")
+        .getByText("Create an OAuth client, then paste these values into Entra")
+        .waitFor();
       // The values that do not depend on a client are there before one exists.
       const values = page.getByRole("region", { name: "Values to paste into Entra" });
       expect(await values.getByRole("textbox", { name: "Tenant URL" }).inputValue()).toBe(rig.host.tenantUrl);
@@ -234,17 +275,24 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       await copied("Token endpoint", tokenEndpoint);
       await created.getByRole("button", { name: "Done" }).click();
       await created.waitFor({ state: "hidden" });
-      await expect.poll(() => page.getByRole("button", { name: "Create client" }).evaluate((el) => el === document.activeElement)).toBe(true);
+      await expect
+        .poll(() => page.getByRole("button", { name: "Create client" }).evaluate((el) => el === document.activeElement))
+        .toBe(true);
       // Once closed, the secret is nowhere on the page (nor in the API).
       expect(await page.content()).not.toContain(secret);
       expect(JSON.stringify((await api(page, "GET", "/api/admin/oauth")).json)).not.toContain(secret);
 
       // As Entra does, outside the browser: client credentials (HTTP Basic), then SCIM with the access token.
-      const basic = (id: string, pw: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(pw)}`).toString("base64")}`;
+      const basic = (id: string, pw: string) =>
+        `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(pw)}`).toString("base64")}`;
       const grant = (pw: string) =>
         fetch(tokenEndpoint, {
           method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", authorization: basic(clientId, pw) },
+          headers: {
+            "content-type": "application/x-www-form-urlencoded",
+            accept: "application/json",
+            authorization: basic(clientId, pw),
+          },
           body: new URLSearchParams({ grant_type: "client_credentials", scope }).toString(),
         });
       const issued = await grant(secret);
@@ -253,7 +301,11 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       const accessToken: string = JSON.parse(issuedBody).access_token;
       expect(accessToken).toBeTruthy();
       const scimWith = async (token: string) =>
-        (await fetch(`${tenantUrl}/Users?startIndex=1&count=1`, { headers: { authorization: `Bearer ${token}`, accept: "application/scim+json" } })).status;
+        (
+          await fetch(`${tenantUrl}/Users?startIndex=1&count=1`, {
+            headers: { authorization: `Bearer ${token}`, accept: "application/scim+json" },
+          })
+        ).status;
       expect(await scimWith(accessToken)).toBe(200);
 
       // After a reload, the secret's last use shows.
@@ -262,7 +314,9 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       const secrets = client.getByRole("table", { name: "Secrets of entra-oauth" });
       await secrets.waitFor();
       const firstId: string = (await api(page, "GET", "/api/admin/oauth")).json.clients[0].secrets[0].id;
-      await expect.poll(() => secrets.getByTestId(`secret-row-${firstId}`).getByTestId("secret-last-used").textContent()).not.toBe("Never");
+      await expect
+        .poll(() => secrets.getByTestId(`secret-row-${firstId}`).getByTestId("secret-last-used").textContent())
+        .not.toBe("Never");
 
       // Rotation: a second secret (two active at once), then the first revoked after a confirmation.
       await client.getByRole("button", { name: "Add secret to entra-oauth" }).click();
@@ -284,9 +338,15 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       await confirm.getByRole("button", { name: "Revoke secret" }).click();
       await confirm.waitFor({ state: "hidden" });
       await secrets.getByTestId(`secret-row-${firstId}`).getByText("Revoked").waitFor();
-      expect(await secrets.getByRole("button", { name: `Revoke secret ${firstId}` }).getAttribute("aria-disabled")).toBe("true");
+      expect(
+        await secrets.getByRole("button", { name: `Revoke secret ${firstId}` }).getAttribute("aria-disabled"),
+      ).toBe("true");
       // The revoked secret gets no token, and the token issued from it stops working within 5 s; the new secret works.
-      await within(5_000, async () => (await scimWith(accessToken)) === 401, "SCIM refuses the access token of the revoked secret");
+      await within(
+        5_000,
+        async () => (await scimWith(accessToken)) === 401,
+        "SCIM refuses the access token of the revoked secret",
+      );
       expect((await grant(secret)).status).toBe(401);
       const rotated = await grant(secret2);
       expect(rotated.status).toBe(200);
@@ -298,15 +358,21 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       await methods.getByRole("tab", { name: /Workload identity federation/ }).click();
       const federated = page.getByRole("region", { name: "entra-oauth" });
       expect(await federated.getByRole("textbox", { name: "Client identifier" }).inputValue()).toBe(clientId);
-      expect(await federated.getByRole("textbox", { name: "Issuer" }).inputValue()).toBe(`https://login.microsoftonline.com/${DEV_TENANT_ID}/v2.0`);
-      expect(await federated.getByRole("textbox", { name: "Audiences" }).inputValue()).toBe(`api://${clientId}\n${clientId}`);
+      expect(await federated.getByRole("textbox", { name: "Issuer" }).inputValue()).toBe(
+        `https://login.microsoftonline.com/${DEV_TENANT_ID}/v2.0`,
+      );
+      expect(await federated.getByRole("textbox", { name: "Audiences" }).inputValue()).toBe(
+        `api://${clientId}\n${clientId}`,
+      );
       const workload = "5e1f0000-0000-4000-8000-0000000000a1";
       await federated.getByRole("textbox", { name: "Subject identifier" }).fill(workload);
       await federated.getByRole("button", { name: "Add federated credential" }).click();
       const creds = federated.getByRole("list", { name: "Federated credentials of entra-oauth" });
       await creds.getByRole("listitem").filter({ hasText: workload }).waitFor();
       await axe(page, "Authentication, workload identity federation");
-      expect(await creds.getByRole("listitem").filter({ hasText: workload }).textContent()).toContain(`api://${clientId}`);
+      expect(await creds.getByRole("listitem").filter({ hasText: workload }).textContent()).toContain(
+        `api://${clientId}`,
+      );
       // The v1 issuer form is accepted too; that one is then removed after a confirmation.
       const other = "5e1f0000-0000-4000-8000-0000000000a2";
       await federated.getByRole("textbox", { name: "Issuer" }).fill(`https://sts.windows.net/${DEV_TENANT_ID}/`);
@@ -319,7 +385,9 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       await remove.waitFor({ state: "hidden" });
       await expect.poll(() => creds.getByRole("listitem").filter({ hasText: other }).count()).toBe(0);
       const listed = (await api(page, "GET", "/api/admin/oauth")).json.clients[0];
-      expect(listed.federatedCredentials).toMatchObject([{ subject: workload, audiences: [`api://${clientId}`, clientId] }]);
+      expect(listed.federatedCredentials).toMatchObject([
+        { subject: workload, audiences: [`api://${clientId}`, clientId] },
+      ]);
       await shoot(page, "portal-oauth-federation", { fullPage: true });
 
       // The legacy method points to Tokens.
@@ -338,7 +406,9 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     try {
       for (const tab of [/OAuth 2.0 client credentials/, /Workload identity federation/, /Secret Token/]) {
         await methods.getByRole("tab", { name: tab }).click();
-        await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth), { message: String(tab) }).toBeLessThanOrEqual(390);
+        await expect
+          .poll(() => page.evaluate(() => document.documentElement.scrollWidth), { message: String(tab) })
+          .toBeLessThanOrEqual(390);
       }
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
@@ -389,12 +459,16 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       await page.keyboard.press("Space");
       const confirm = page.getByRole("dialog", { name: "Switch Password off?" });
       await confirm.getByText("No active user has a password, so no one's sign-in changes.").waitFor();
-      await expect.poll(() => confirm.getByRole("button", { name: "Cancel" }).evaluate((el) => el === document.activeElement)).toBe(true);
+      await expect
+        .poll(() => confirm.getByRole("button", { name: "Cancel" }).evaluate((el) => el === document.activeElement))
+        .toBe(true);
       // Nothing is saved while it asks.
       expect((await api(page, "GET", "/api/admin/login-types")).json.loginTypes.sort()).toEqual(["entra", "password"]);
       await axe(page, "the Switch off dialog");
       await page.keyboard.press("Tab");
-      expect(await confirm.getByRole("button", { name: "Switch off" }).evaluate((el) => el === document.activeElement)).toBe(true);
+      expect(
+        await confirm.getByRole("button", { name: "Switch off" }).evaluate((el) => el === document.activeElement),
+      ).toBe(true);
       await page.keyboard.press("Enter");
       await confirm.waitFor({ state: "hidden" });
       await page.getByRole("status").getByText("Saved: Password is switched off.").waitFor();
@@ -417,7 +491,9 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       // Entra ID off would lock Ann out: the confirmation counts her, and Escape keeps it on.
       await entraId.click();
       const entraOff = page.getByRole("dialog", { name: "Switch Entra ID off?" });
-      await entraOff.getByText("1 user signs in with Entra ID and can no longer use it. None of them has another way to sign in").waitFor();
+      await entraOff
+        .getByText("1 user signs in with Entra ID and can no longer use it. None of them has another way to sign in")
+        .waitFor();
       await entraOff.getByText("yours included").waitFor();
       await page.keyboard.press("Escape");
       await entraOff.waitFor({ state: "hidden" });
@@ -426,54 +502,69 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     },
   );
 
-  it("users: a user provisioned by SCIM gets an Object ID in the portal, then signs in and sees only their profile", T, async () => {
-    const created = await scim.post("/Users", { ...entraUser(CAROL.preferredUsername, { displayName: CAROL.name }), externalId: undefined });
-    expect(created.status).toBe(201);
-    carolId = created.body.id;
+  it(
+    "users: a user provisioned by SCIM gets an Object ID in the portal, then signs in and sees only their profile",
+    T,
+    async () => {
+      const created = await scim.post("/Users", {
+        ...entraUser(CAROL.preferredUsername, { displayName: CAROL.name }),
+        externalId: undefined,
+      });
+      expect(created.status).toBe(201);
+      carolId = created.body.id;
 
-    const { page } = admin;
-    await main(page).getByRole("link", { name: "Users" }).click();
-    await page.getByRole("searchbox", { name: "Search users" }).fill("caro");
-    const users = page.getByRole("table", { name: "Users" });
-    await expect.poll(() => users.getByRole("row").count()).toBe(2); // header + Carol
-    await axe(page, "Users");
-    await shoot(page, "portal-users");
-    await users
-      .getByRole("link", { name: CAROL.preferredUsername })
-      .or(users.getByRole("link", { name: CAROL.name }))
-      .click();
-    await page.waitForURL(`**/portal/users/${carolId}`);
-    await page.getByRole("textbox", { name: "Object ID", exact: true }).fill(CAROL.oid);
-    await page.getByRole("button", { name: "Add Entra sign-in" }).click();
-    await page.getByRole("button", { name: "Change Object ID" }).waitFor();
-    expect(await page.getByTestId("object-id").textContent()).toBe(CAROL.oid);
-    const detail = await api(page, "GET", `/api/admin/users/${carolId}`);
-    expect(detail.json).toMatchObject({ objectId: CAROL.oid });
-    await axe(page, "a user");
-    await shoot(page, "portal-user");
+      const { page } = admin;
+      await main(page).getByRole("link", { name: "Users" }).click();
+      await page.getByRole("searchbox", { name: "Search users" }).fill("caro");
+      const users = page.getByRole("table", { name: "Users" });
+      await expect.poll(() => users.getByRole("row").count()).toBe(2); // header + Carol
+      await axe(page, "Users");
+      await shoot(page, "portal-users");
+      await users
+        .getByRole("link", { name: CAROL.preferredUsername })
+        .or(users.getByRole("link", { name: CAROL.name }))
+        .click();
+      await page.waitForURL(`**/portal/users/${carolId}`);
+      await page.getByRole("textbox", { name: "Object ID", exact: true }).fill(CAROL.oid);
+      await page.getByRole("button", { name: "Add Entra sign-in" }).click();
+      await page.getByRole("button", { name: "Change Object ID" }).waitFor();
+      expect(await page.getByTestId("object-id").textContent()).toBe(CAROL.oid);
+      const detail = await api(page, "GET", `/api/admin/users/${carolId}`);
+      expect(detail.json).toMatchObject({ objectId: CAROL.oid });
+      await axe(page, "a user");
+      await shoot(page, "portal-user");
 
-    carolSession = await newContext(rig);
-    const carol = carolSession.page;
-    await portalSignIn(carol, rig, CAROL, "type");
-    await carol.waitForURL("**/portal/me");
-    await expect.poll(() => h1(carol).textContent()).toBe("My profile");
-    await carol.getByText(CAROL.preferredUsername).first().waitFor();
-    await axe(carol, "My profile");
-    expect(await main(carol).getByRole("link").allTextContents()).toEqual(["My profile"]);
-    // The admin pages are not there for her, and say why; nor is the API behind them.
-    await carol.goto("/portal/integrations/tokens");
-    await expect.poll(() => h1(carol).textContent()).toBe("You need the Admin role to see this page");
-    await carol.getByRole("link", { name: "My profile" }).first().waitFor();
-    await axe(carol, "an admin page opened by a non-admin");
-    await carol.goto("/portal/me");
-    await expect.poll(() => h1(carol).textContent()).toBe("My profile");
-    expect((await api(carol, "GET", "/api/admin/users")).status).toBe(403);
-    expect((await api(carol, "GET", "/api/me")).json).toMatchObject({ isAdmin: false, user: { id: carolId, objectId: CAROL.oid } });
-    await shoot(carol, "portal-profile");
-  });
+      carolSession = await newContext(rig);
+      const carol = carolSession.page;
+      await portalSignIn(carol, rig, CAROL, "type");
+      await carol.waitForURL("**/portal/me");
+      await expect.poll(() => h1(carol).textContent()).toBe("My profile");
+      await carol.getByText(CAROL.preferredUsername).first().waitFor();
+      await axe(carol, "My profile");
+      expect(await main(carol).getByRole("link").allTextContents()).toEqual(["My profile"]);
+      // The admin pages are not there for her, and say why; nor is the API behind them.
+      await carol.goto("/portal/integrations/tokens");
+      await expect.poll(() => h1(carol).textContent()).toBe("You need the Admin role to see this page");
+      await carol.getByRole("link", { name: "My profile" }).first().waitFor();
+      await axe(carol, "an admin page opened by a non-admin");
+      await carol.goto("/portal/me");
+      await expect.poll(() => h1(carol).textContent()).toBe("My profile");
+      expect((await api(carol, "GET", "/api/admin/users")).status).toBe(403);
+      expect((await api(carol, "GET", "/api/me")).json).toMatchObject({
+        isAdmin: false,
+        user: { id: carolId, objectId: CAROL.oid },
+      });
+      await shoot(carol, "portal-profile");
+    },
+  );
 
   it("teams and roles: a SCIM group mapped to Manager, with the preview of who changes, then saved", T, async () => {
-    const group = await scim.post("/Groups", { schemas: [GROUP], displayName: "Portal Managers", externalId: "grp-managers", members: [{ value: carolId }] });
+    const group = await scim.post("/Groups", {
+      schemas: [GROUP],
+      displayName: "Portal Managers",
+      externalId: "grp-managers",
+      members: [{ value: carolId }],
+    });
     expect(group.status).toBe(201);
 
     const { page } = admin;
@@ -496,7 +587,10 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       .or(page.getByRole("button", { name: "Save mapping" }))
       .first()
       .click();
-    await page.getByRole("table", { name: "Role mappings" }).getByRole("button", { name: "Unmap Portal Managers from Manager" }).waitFor();
+    await page
+      .getByRole("table", { name: "Role mappings" })
+      .getByRole("button", { name: "Unmap Portal Managers from Manager" })
+      .waitFor();
     expect((await api(page, "GET", `/api/admin/users/${carolId}`)).json).toMatchObject({ role: "Manager" });
 
     await page.goto(`/portal/users/${carolId}`);
@@ -511,7 +605,11 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     const table = page.getByRole("table", { name: "Provisioning events" });
     const rows = table.getByRole("row");
     await expect.poll(() => rows.count()).toBeGreaterThan(3);
-    const events = (await api(page, "GET", "/api/admin/audit?pageSize=50")).json.events as { time: string; operation: string; resourceId: string }[];
+    const events = (await api(page, "GET", "/api/admin/audit?pageSize=50")).json.events as {
+      time: string;
+      operation: string;
+      resourceId: string;
+    }[];
     const times = events.map((e) => e.time);
     expect([...times].sort().reverse()).toEqual(times);
     // The table shows them in that order: the first data row is the newest event.
@@ -521,13 +619,19 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     expect(await chart.getAttribute("role")).toBe("img");
     await page.getByRole("img", { name: "Requests and failures per hour, last 7 days (UTC)" }).waitFor();
     await axe(page, "Provisioning log");
-    const heights = await chart.locator("rect").evaluateAll((rects) => rects.map((r) => Number(r.getAttribute("height"))));
+    const heights = await chart
+      .locator("rect")
+      .evaluateAll((rects) => rects.map((r) => Number(r.getAttribute("height"))));
     expect(heights.some((h) => h > 0)).toBe(true);
     await shoot(page, "portal-log");
 
     await page.getByRole("combobox", { name: "Operation" }).selectOption("create");
     await page.getByRole("button", { name: "Apply filters" }).click();
-    await expect.poll(async () => (await rows.allTextContents()).slice(1).every((t) => /create/i.test(t)) && (await rows.count()) > 1).toBe(true);
+    await expect
+      .poll(
+        async () => (await rows.allTextContents()).slice(1).every((t) => /create/i.test(t)) && (await rows.count()) > 1,
+      )
+      .toBe(true);
     await page.getByRole("textbox", { name: "Resource ID" }).fill(carolId);
     await page.getByRole("button", { name: "Apply filters" }).click();
     await expect.poll(() => rows.count()).toBe(2);
@@ -552,28 +656,41 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     expect(await page.getByRole("group", { name: "Active tokens" }).textContent()).toMatch(/2/);
     await axe(page, "Connection health");
     // The one role mapping so far was of a small group, recomputed inside the request: no background job.
-    await page.getByRole("region", { name: "Background jobs" }).getByTestId("empty-state").getByText("No background jobs").waitFor();
+    await page
+      .getByRole("region", { name: "Background jobs" })
+      .getByTestId("empty-state")
+      .getByText("No background jobs")
+      .waitFor();
     await shoot(page, "portal-health");
   });
 
-  it("background jobs: a group over the inline limit mapped to a role runs as a job, listed on Connection health until done", T, async () => {
-    const members = rig.host.services.config.jobs.inlineMembers + 1;
-    const container = openCosmos(rig.host.services.config.cosmos).resources;
-    await groupWithMembers(rig.host, scim, container, "Portal Large Team", members);
-    const { page } = admin;
-    expect((await api(page, "POST", "/api/admin/roles/map", { group: "Portal Large Team", role: "Manager" })).json.changed).toBe(0);
-    // The previous test left the page on Connection health: load it again.
-    await page.goto("/portal/health");
-    const row = page.getByRole("table", { name: "Background jobs" }).getByRole("row").filter({ hasText: "Portal Large Team" });
-    // The page reads the list again every few seconds while the job is queued or running.
-    await row.getByText("Done").waitFor({ timeout: 30_000 });
-    expect(await row.textContent()).toContain(`Recompute roles — group mapped to a role`);
-    expect(await row.textContent()).toContain(`${members} of ${members} members`);
-    expect(await row.textContent()).toContain(`portal:${ANN.preferredUsername}`);
-    await axe(page, "Connection health, with a background job");
-    await row.scrollIntoViewIfNeeded();
-    await shoot(page, "portal-jobs");
-  });
+  it(
+    "background jobs: a group over the inline limit mapped to a role runs as a job, listed on Connection health until done",
+    T,
+    async () => {
+      const members = rig.host.services.config.jobs.inlineMembers + 1;
+      const container = openCosmos(rig.host.services.config.cosmos).resources;
+      await groupWithMembers(rig.host, scim, container, "Portal Large Team", members);
+      const { page } = admin;
+      expect(
+        (await api(page, "POST", "/api/admin/roles/map", { group: "Portal Large Team", role: "Manager" })).json.changed,
+      ).toBe(0);
+      // The previous test left the page on Connection health: load it again.
+      await page.goto("/portal/health");
+      const row = page
+        .getByRole("table", { name: "Background jobs" })
+        .getByRole("row")
+        .filter({ hasText: "Portal Large Team" });
+      // The page reads the list again every few seconds while the job is queued or running.
+      await row.getByText("Done").waitFor({ timeout: 30_000 });
+      expect(await row.textContent()).toContain(`Recompute roles — group mapped to a role`);
+      expect(await row.textContent()).toContain(`${members} of ${members} members`);
+      expect(await row.textContent()).toContain(`portal:${ANN.preferredUsername}`);
+      await axe(page, "Connection health, with a background job");
+      await row.scrollIntoViewIfNeeded();
+      await shoot(page, "portal-jobs");
+    },
+  );
 
   /** Every page of an Admin, once each test before has given it something to show. */
   const pages = () => [
@@ -610,7 +727,10 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       const wide = [...document.querySelectorAll("body *")]
         .filter((el) => past(el) && !past(el.parentElement))
         .slice(0, 5)
-        .map((el) => `${el.tagName.toLowerCase()}[${el.getAttribute("aria-label") ?? el.className}] ${Math.round(el.getBoundingClientRect().right)}px`);
+        .map(
+          (el) =>
+            `${el.tagName.toLowerCase()}[${el.getAttribute("aria-label") ?? el.className}] ${Math.round(el.getBoundingClientRect().right)}px`,
+        );
       return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, wide };
     });
 
@@ -630,7 +750,9 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       for (const path of pages()) {
         await open(page, path);
         const { scrollWidth, innerWidth, wide } = await overflow(page);
-        expect.soft(scrollWidth, `${path} is ${scrollWidth} px wide at ${innerWidth} px: ${wide.join(", ")}`).toBeLessThanOrEqual(innerWidth);
+        expect
+          .soft(scrollWidth, `${path} is ${scrollWidth} px wide at ${innerWidth} px: ${wide.join(", ")}`)
+          .toBeLessThanOrEqual(innerWidth);
         await shoot(page, `wide-${shotName(path)}`);
       }
     } finally {
@@ -651,7 +773,9 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
           await open(page, path);
           const { scrollWidth, innerWidth, wide } = await overflow(page);
           // Soft: every page is measured, and the failure lists each one too wide.
-          expect.soft(scrollWidth, `${path} is ${scrollWidth} px wide at ${innerWidth} px: ${wide.join(", ")}`).toBeLessThanOrEqual(innerWidth);
+          expect
+            .soft(scrollWidth, `${path} is ${scrollWidth} px wide at ${innerWidth} px: ${wide.join(", ")}`)
+            .toBeLessThanOrEqual(innerWidth);
           await axe(page, `${path} at 390 px`);
           await shoot(page, `phone-${shotName(path)}`);
         }
@@ -681,13 +805,17 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       const icon = await page.evaluate(() => document.querySelector<HTMLLinkElement>('link[rel="icon"]')?.href);
       expect(icon).toBe(`${rig.host.url}/portal/favicon.svg`);
       const served = await fetch(icon!);
-      expect({ status: served.status, type: served.headers.get("content-type") }).toEqual({ status: 200, type: "image/svg+xml" });
+      expect({ status: served.status, type: served.headers.get("content-type") }).toEqual({
+        status: 200,
+        type: "image/svg+xml",
+      });
     },
   );
 
   it("dark mode follows the system setting, live, on every page, and axe finds nothing serious", T, async () => {
     const { page } = admin;
-    const background = () => page.evaluate(() => getComputedStyle(document.querySelector("#root > .fui-FluentProvider")!).backgroundColor);
+    const background = () =>
+      page.evaluate(() => getComputedStyle(document.querySelector("#root > .fui-FluentProvider")!).backgroundColor);
     await open(page, "/portal/integrations/tokens");
     await page.emulateMedia({ colorScheme: "light" });
     const light = await background();
@@ -718,41 +846,48 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     await expect.poll(background).toBe(light);
   });
 
-  it("the sign-in, invite, refusal and development pages: the portal's look, light and dark, at 390 px, and axe finds nothing serious", T, async () => {
-    const visitor = await newContext(rig);
-    const { page } = visitor;
-    try {
-      await page.setViewportSize({ width: 390, height: 844 });
-      for (const scheme of ["light", "dark"] as const) {
-        await page.emulateMedia({ colorScheme: scheme });
-        const check = async (what: string) => {
-          const { scrollWidth, innerWidth } = await overflow(page);
-          expect(scrollWidth, what).toBeLessThanOrEqual(innerWidth);
-          await axe(page, `${what} (${scheme}, 390 px)`);
-          const colors = await page.evaluate(() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).fontFamily]);
-          expect(colors[0], what).toBe(scheme === "dark" ? "rgb(20, 20, 20)" : "rgb(245, 245, 245)");
-          expect(colors[1], what).toMatch(/^"Segoe UI"/);
-        };
-        await page.goto("/auth/invite");
-        await page.getByRole("heading", { name: "Accept your invite" }).waitFor();
-        await check("the invite page");
-        await shoot(page, `auth-invite-${scheme}`);
-        await page.goto("/auth/login?invite=scimfinv_x");
-        await page.getByRole("heading", { name: "This invite link cannot be used" }).waitFor();
-        await check("a refusal page");
-        await shoot(page, `auth-refusal-${scheme}`);
-        await page.goto("/portal/");
-        await page.getByRole("link", { name: "Sign in with Microsoft" }).waitFor();
-        await check("the sign-in card");
-        await page.getByRole("link", { name: "Sign in with Microsoft" }).click();
-        await page.getByRole("heading", { name: "Development sign-in" }).waitFor();
-        await check("the development sign-in page");
-        await shoot(page, `auth-dev-sign-in-${scheme}`);
+  it(
+    "the sign-in, invite, refusal and development pages: the portal's look, light and dark, at 390 px, and axe finds nothing serious",
+    T,
+    async () => {
+      const visitor = await newContext(rig);
+      const { page } = visitor;
+      try {
+        await page.setViewportSize({ width: 390, height: 844 });
+        for (const scheme of ["light", "dark"] as const) {
+          await page.emulateMedia({ colorScheme: scheme });
+          const check = async (what: string) => {
+            const { scrollWidth, innerWidth } = await overflow(page);
+            expect(scrollWidth, what).toBeLessThanOrEqual(innerWidth);
+            await axe(page, `${what} (${scheme}, 390 px)`);
+            const colors = await page.evaluate(() => [
+              getComputedStyle(document.body).backgroundColor,
+              getComputedStyle(document.body).fontFamily,
+            ]);
+            expect(colors[0], what).toBe(scheme === "dark" ? "rgb(20, 20, 20)" : "rgb(245, 245, 245)");
+            expect(colors[1], what).toMatch(/^"Segoe UI"/);
+          };
+          await page.goto("/auth/invite");
+          await page.getByRole("heading", { name: "Accept your invite" }).waitFor();
+          await check("the invite page");
+          await shoot(page, `auth-invite-${scheme}`);
+          await page.goto("/auth/login?invite=scimfinv_x");
+          await page.getByRole("heading", { name: "This invite link cannot be used" }).waitFor();
+          await check("a refusal page");
+          await shoot(page, `auth-refusal-${scheme}`);
+          await page.goto("/portal/");
+          await page.getByRole("link", { name: "Sign in with Microsoft" }).waitFor();
+          await check("the sign-in card");
+          await page.getByRole("link", { name: "Sign in with Microsoft" }).click();
+          await page.getByRole("heading", { name: "Development sign-in" }).waitFor();
+          await check("the development sign-in page");
+          await shoot(page, `auth-dev-sign-in-${scheme}`);
+        }
+      } finally {
+        await visitor.context.close();
       }
-    } finally {
-      await visitor.context.close();
-    }
-  });
+    },
+  );
 
   it("refusals: a disconnected user's live session ends, and signing in again shows why it is refused", T, async () => {
     const carol = carolSession!.page;
@@ -790,7 +925,9 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
       await portalSignIn(page, rig, CAROL, "type");
       await page.waitForURL("**/portal/me");
       await expect.poll(() => h1(page).textContent()).toBe("My profile");
-      expect((await scim.patch(`/Users/${carolId}`, patch({ op: "replace", path: "active", value: false }))).status).toBe(200);
+      expect(
+        (await scim.patch(`/Users/${carolId}`, patch({ op: "replace", path: "active", value: false }))).status,
+      ).toBe(200);
       await page.reload();
       await expect.poll(() => h1(page).textContent()).toBe("Your session was ended");
       await page.getByText("Your account was disconnected in Microsoft Entra ID").waitFor();

@@ -49,17 +49,26 @@ describe.skipIf(skip !== undefined)("Teams managed, pending mappings and Make Ad
   it("renames a team in a dialog: its mapped group and members stay", T, async () => {
     // Ann signs in through an invite (she becomes the first Admin).
     const services = rig.host.services;
-    const { url } = await createInvite({ tenantId, actor: ADMIN_CLI, now: services.now(), services, baseUrl: "" }, { publicBaseUrl: rig.host.url });
+    const { url } = await createInvite(
+      { tenantId, actor: ADMIN_CLI, now: services.now(), services, baseUrl: "" },
+      { publicBaseUrl: rig.host.url },
+    );
     ann = await newContext(rig);
     await ann.page.goto(url);
     await ann.page.getByRole("button", { name: "Sign in with Microsoft" }).click();
     await devSignIn(ann.page, rig, ANN);
     await ann.page.waitForURL(/\/portal\//);
     const { page } = ann;
-    const group = await scim.post("/Groups", { schemas: [GROUP], displayName: "Field Team", members: members.map((value) => ({ value })) });
+    const group = await scim.post("/Groups", {
+      schemas: [GROUP],
+      displayName: "Field Team",
+      members: members.map((value) => ({ value })),
+    });
     expect(group.status).toBe(201);
     expect((await api(page, "POST", "/api/admin/teams", { name: "Consultants" })).status).toBe(201);
-    expect((await api(page, "POST", "/api/admin/teams/map", { group: "Field Team", team: "Consultants" })).status).toBe(200);
+    expect((await api(page, "POST", "/api/admin/teams/map", { group: "Field Team", team: "Consultants" })).status).toBe(
+      200,
+    );
     await openTeams(page);
     await page.getByRole("button", { name: "Rename team Consultants" }).click();
     const dialog = page.getByRole("dialog", { name: "Rename team Consultants" });
@@ -67,7 +76,10 @@ describe.skipIf(skip !== undefined)("Teams managed, pending mappings and Make Ad
     await name.fill("Advisory");
     await name.press("Enter");
     await dialog.waitFor({ state: "hidden" });
-    await page.getByRole("status").getByText("Renamed team Consultants to Advisory. Its 1 mapped group and 2 members are unchanged.").waitFor();
+    await page
+      .getByRole("status")
+      .getByText("Renamed team Consultants to Advisory. Its 1 mapped group and 2 members are unchanged.")
+      .waitFor();
     const row = page.getByRole("table", { name: "Teams" }).getByRole("row").filter({ hasText: "Advisory" });
     await row.getByText("Field Team (2 members)").waitFor();
     const users = (await api(page, "GET", "/api/admin/users?search=olga")).json.users;
@@ -79,40 +91,46 @@ describe.skipIf(skip !== undefined)("Teams managed, pending mappings and Make Ad
     await page.getByText("paul@contoso.com").first().waitFor();
   });
 
-  it("deletes a team by keyboard alone behind a confirmation that says how many mappings and users it affects", T, async () => {
-    const { page } = ann;
-    await openTeams(page);
-    const del = page.getByRole("button", { name: "Delete team Advisory" });
-    expect(await del.getAttribute("data-danger")).toBe("true");
-    await tabTo(page, del, "the Delete button");
-    await page.keyboard.press("Enter");
-    const dialog = page.getByRole("dialog", { name: "Delete team Advisory?" });
-    await dialog.getByText("Removes 1 team mapping; 2 users lose the team Advisory.").waitFor();
-    await dialog.getByText(/The members of Field Team are in a team of their group's own instead/).waitFor();
-    expect(await focusedText(page)).toBe("Cancel");
-    await axe(page, "the team delete confirmation");
-    await shoot(page, "portal-teams-manage");
-    // Escape cancels: nothing changes.
-    await page.keyboard.press("Escape");
-    await dialog.waitFor({ state: "hidden" });
-    expect((await api(page, "GET", "/api/admin/teams")).json.teams.some((t: { name: string }) => t.name === "Advisory")).toBe(true);
+  it(
+    "deletes a team by keyboard alone behind a confirmation that says how many mappings and users it affects",
+    T,
+    async () => {
+      const { page } = ann;
+      await openTeams(page);
+      const del = page.getByRole("button", { name: "Delete team Advisory" });
+      expect(await del.getAttribute("data-danger")).toBe("true");
+      await tabTo(page, del, "the Delete button");
+      await page.keyboard.press("Enter");
+      const dialog = page.getByRole("dialog", { name: "Delete team Advisory?" });
+      await dialog.getByText("Removes 1 team mapping; 2 users lose the team Advisory.").waitFor();
+      await dialog.getByText(/The members of Field Team are in a team of their group's own instead/).waitFor();
+      expect(await focusedText(page)).toBe("Cancel");
+      await axe(page, "the team delete confirmation");
+      await shoot(page, "portal-teams-manage");
+      // Escape cancels: nothing changes.
+      await page.keyboard.press("Escape");
+      await dialog.waitFor({ state: "hidden" });
+      expect(
+        (await api(page, "GET", "/api/admin/teams")).json.teams.some((t: { name: string }) => t.name === "Advisory"),
+      ).toBe(true);
 
-    await del.focus();
-    await page.keyboard.press("Enter");
-    await dialog.waitFor();
-    const confirm = dialog.getByRole("button", { name: "Delete team", exact: true });
-    expect(await confirm.getAttribute("data-danger")).toBe("true");
-    await tabTo(page, confirm, "the dialog's Delete team button");
-    await page.keyboard.press("Enter");
-    await dialog.waitFor({ state: "hidden" });
-    await page
-      .getByRole("status")
-      .getByText(/^Deleted team Advisory and its 1 team mapping: 2 users left the team/)
-      .waitFor();
-    const teams = (await api(page, "GET", "/api/admin/teams")).json.teams as { name: string; source: string }[];
-    expect(teams.map((t) => [t.name, t.source])).toEqual([["Field Team", "entra"]]);
-    await axe(page, "Teams and roles after the deletion");
-  });
+      await del.focus();
+      await page.keyboard.press("Enter");
+      await dialog.waitFor();
+      const confirm = dialog.getByRole("button", { name: "Delete team", exact: true });
+      expect(await confirm.getAttribute("data-danger")).toBe("true");
+      await tabTo(page, confirm, "the dialog's Delete team button");
+      await page.keyboard.press("Enter");
+      await dialog.waitFor({ state: "hidden" });
+      await page
+        .getByRole("status")
+        .getByText(/^Deleted team Advisory and its 1 team mapping: 2 users left the team/)
+        .waitFor();
+      const teams = (await api(page, "GET", "/api/admin/teams")).json.teams as { name: string; source: string }[];
+      expect(teams.map((t) => [t.name, t.source])).toEqual([["Field Team", "entra"]]);
+      await axe(page, "Teams and roles after the deletion");
+    },
+  );
 
   it("maps a group Entra has not provisioned yet, shown as pending, which binds when Entra creates it", T, async () => {
     const { page } = ann;
@@ -124,13 +142,18 @@ describe.skipIf(skip !== undefined)("Teams managed, pending mappings and Make Ad
     await roles.getByRole("combobox", { name: "Role" }).selectOption("Manager");
     await roles.getByRole("button", { name: "Preview changes" }).click();
     const preview = page.getByRole("region", { name: "Preview of role changes" });
-    await preview.getByText(/Mapping Launch Crew to Manager as pending: it binds when Entra creates this group/).waitFor();
+    await preview
+      .getByText(/Mapping Launch Crew to Manager as pending: it binds when Entra creates this group/)
+      .waitFor();
     await preview.getByRole("button", { name: "Save mapping" }).click();
     await page
       .getByRole("status")
       .getByText(/^Mapped Launch Crew to Manager as pending/)
       .waitFor();
-    const roleRow = page.getByRole("table", { name: "Role mappings" }).getByRole("row").filter({ hasText: "Launch Crew" });
+    const roleRow = page
+      .getByRole("table", { name: "Role mappings" })
+      .getByRole("row")
+      .filter({ hasText: "Launch Crew" });
     await roleRow.getByText("Pending", { exact: true }).waitFor();
     await roleRow.getByText("(not provisioned yet: binds when Entra creates this group)").waitFor();
 
@@ -149,51 +172,69 @@ describe.skipIf(skip !== undefined)("Teams managed, pending mappings and Make Ad
     await axe(page, "Teams and roles with pending mappings");
 
     // Entra creates the group: both mappings bind, and its member gets the role and the team.
-    expect((await scim.post("/Groups", { schemas: [GROUP], displayName: "Launch Crew", members: [{ value: members[0] }] })).status).toBe(201);
+    expect(
+      (await scim.post("/Groups", { schemas: [GROUP], displayName: "Launch Crew", members: [{ value: members[0] }] }))
+        .status,
+    ).toBe(201);
     await openTeams(page);
-    await page.getByRole("table", { name: "Role mappings" }).getByRole("row").filter({ hasText: "Launch Crew (1 member)" }).waitFor();
-    await page.getByRole("table", { name: "Teams" }).getByRole("row").filter({ hasText: "Launch" }).getByText("Launch Crew (1 member)").waitFor();
+    await page
+      .getByRole("table", { name: "Role mappings" })
+      .getByRole("row")
+      .filter({ hasText: "Launch Crew (1 member)" })
+      .waitFor();
+    await page
+      .getByRole("table", { name: "Teams" })
+      .getByRole("row")
+      .filter({ hasText: "Launch" })
+      .getByText("Launch Crew (1 member)")
+      .waitFor();
     expect(await page.getByText("Pending", { exact: true }).count()).toBe(0);
     const olga = (await api(page, "GET", `/api/admin/users/${members[0]}`)).json;
     expect(olga.role).toBe("Manager");
   });
 
-  it("makes an existing user Admin from the Admins page after a confirmation, and Demote takes it back", T, async () => {
-    const { page } = ann;
-    expect((await scim.post("/Users", entraUser("nina@contoso.com"))).status).toBe(201);
-    await page.goto(`${rig.host.url}/portal/admins`);
-    const grant = page.getByRole("region", { name: "Make an existing user Admin" });
-    await grant.getByRole("searchbox", { name: "Find a user" }).fill("nina");
-    await grant.getByRole("button", { name: "Search" }).click();
-    await grant.getByRole("combobox", { name: "User" }).selectOption({ label: "nina@contoso.com" });
-    await grant.getByRole("button", { name: "Make Admin" }).click();
-    const dialog = page.getByRole("dialog", { name: "Make nina@contoso.com Admin?" });
-    await dialog.getByText(/nina@contoso.com \(now User\) becomes Admin/).waitFor();
-    expect(await focusedText(page)).toBe("Cancel");
-    await axe(page, "the Make Admin confirmation");
-    await shoot(page, "portal-admins-grant");
-    await dialog.getByRole("button", { name: "Make Admin" }).click();
-    await dialog.waitFor({ state: "hidden" });
-    await page
-      .getByRole("status")
-      .getByText(/^Made nina@contoso.com Admin: Admin granted by portal:ann@contoso.dev/)
-      .waitFor();
-    const row = page.getByRole("table", { name: "Admins" }).getByRole("row").filter({ hasText: "nina@contoso.com" });
-    await row.getByText(/Admin granted by portal:ann@contoso.dev/).waitFor();
-    await axe(page, "Admins after the grant");
+  it(
+    "makes an existing user Admin from the Admins page after a confirmation, and Demote takes it back",
+    T,
+    async () => {
+      const { page } = ann;
+      expect((await scim.post("/Users", entraUser("nina@contoso.com"))).status).toBe(201);
+      await page.goto(`${rig.host.url}/portal/admins`);
+      const grant = page.getByRole("region", { name: "Make an existing user Admin" });
+      await grant.getByRole("searchbox", { name: "Find a user" }).fill("nina");
+      await grant.getByRole("button", { name: "Search" }).click();
+      await grant.getByRole("combobox", { name: "User" }).selectOption({ label: "nina@contoso.com" });
+      await grant.getByRole("button", { name: "Make Admin" }).click();
+      const dialog = page.getByRole("dialog", { name: "Make nina@contoso.com Admin?" });
+      await dialog.getByText(/nina@contoso.com \(now User\) becomes Admin/).waitFor();
+      expect(await focusedText(page)).toBe("Cancel");
+      await axe(page, "the Make Admin confirmation");
+      await shoot(page, "portal-admins-grant");
+      await dialog.getByRole("button", { name: "Make Admin" }).click();
+      await dialog.waitFor({ state: "hidden" });
+      await page
+        .getByRole("status")
+        .getByText(/^Made nina@contoso.com Admin: Admin granted by portal:ann@contoso.dev/)
+        .waitFor();
+      const row = page.getByRole("table", { name: "Admins" }).getByRole("row").filter({ hasText: "nina@contoso.com" });
+      await row.getByText(/Admin granted by portal:ann@contoso.dev/).waitFor();
+      await axe(page, "Admins after the grant");
 
-    // Already Admin: the picker says so and does not offer them.
-    await grant.getByRole("searchbox", { name: "Find a user" }).fill("nina");
-    await grant.getByRole("button", { name: "Search" }).click();
-    expect(await grant.getByRole("option", { name: "nina@contoso.com: already Admin" }).isDisabled()).toBe(true);
+      // Already Admin: the picker says so and does not offer them.
+      await grant.getByRole("searchbox", { name: "Find a user" }).fill("nina");
+      await grant.getByRole("button", { name: "Search" }).click();
+      expect(await grant.getByRole("option", { name: "nina@contoso.com: already Admin" }).isDisabled()).toBe(true);
 
-    await row.getByRole("button", { name: "Demote nina@contoso.com" }).click();
-    const demote = page.getByRole("dialog", { name: "Demote nina@contoso.com?" });
-    await demote.getByRole("button", { name: "Demote", exact: true }).click();
-    await page
-      .getByRole("status")
-      .getByText(/^Demoted nina@contoso.com: now User/)
-      .waitFor();
-    expect((await api(page, "GET", "/api/admin/admins")).json.admins.map((a: { userName: string }) => a.userName)).toEqual(["ann@contoso.dev"]);
-  });
+      await row.getByRole("button", { name: "Demote nina@contoso.com" }).click();
+      const demote = page.getByRole("dialog", { name: "Demote nina@contoso.com?" });
+      await demote.getByRole("button", { name: "Demote", exact: true }).click();
+      await page
+        .getByRole("status")
+        .getByText(/^Demoted nina@contoso.com: now User/)
+        .waitFor();
+      expect(
+        (await api(page, "GET", "/api/admin/admins")).json.admins.map((a: { userName: string }) => a.userName),
+      ).toEqual(["ann@contoso.dev"]);
+    },
+  );
 });

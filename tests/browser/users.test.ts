@@ -27,7 +27,10 @@ let tenant: string;
 async function admin(): Promise<Page> {
   if (ann) return ann.page;
   const services = rig.host.services;
-  const { url } = await createInvite({ tenantId: tenant, actor: ADMIN_CLI, now: services.now(), services, baseUrl: "" }, { publicBaseUrl: rig.host.url });
+  const { url } = await createInvite(
+    { tenantId: tenant, actor: ADMIN_CLI, now: services.now(), services, baseUrl: "" },
+    { publicBaseUrl: rig.host.url },
+  );
   ann = await newContext(rig);
   await ann.page.goto(url);
   await ann.page.getByRole("button", { name: "Sign in with Microsoft" }).click();
@@ -95,7 +98,10 @@ describe.skipIf(skip !== undefined)("Users pages in Chromium", () => {
     expect(await cell.getAttribute("title")).toBe(LONG);
     const inner = cell.locator(".fui-TableCellLayout__main");
     // Clipped: the text is wider than its box, shown with an ellipsis, and the row stays one line high.
-    expect(await inner.evaluate((el) => [el.scrollWidth > el.clientWidth, getComputedStyle(el).textOverflow])).toEqual([true, "ellipsis"]);
+    expect(await inner.evaluate((el) => [el.scrollWidth > el.clientWidth, getComputedStyle(el).textOverflow])).toEqual([
+      true,
+      "ellipsis",
+    ]);
     await shoot(page, "portal-users-long-name");
   });
 
@@ -115,7 +121,8 @@ describe.skipIf(skip !== undefined)("Users pages in Chromium", () => {
     await page.goto(`${rig.host.url}/portal/users/${ids["ivo.jansen@contoso.dev"]}`);
     const attributes = page.getByRole("definition");
     await page.getByText("Planner", { exact: true }).waitFor();
-    for (const value of ["00042", "Logistics", "+31 6 1234 5678 (mobile)", "Utrecht, NL (work)"]) await page.getByText(value, { exact: true }).waitFor();
+    for (const value of ["00042", "Logistics", "+31 6 1234 5678 (mobile)", "Utrecht, NL (work)"])
+      await page.getByText(value, { exact: true }).waitFor();
     expect(await attributes.count()).toBeGreaterThan(10);
     await page.getByRole("link", { name: "Bea Boss (boss@contoso.dev)" }).click();
     await page.waitForURL(`**/portal/users/${ids["boss@contoso.dev"]}`);
@@ -130,29 +137,37 @@ describe.skipIf(skip !== undefined)("Users pages in Chromium", () => {
     await page.goto(`${rig.host.url}/portal/users/${id}`);
     await page.getByText("Can sign in with Password.").waitFor();
   });
-  it("removes an Object ID only after a confirmation that says what changes, in danger colours, then says what was done", T, async () => {
-    const page = await admin();
-    await page.goto(`${rig.host.url}/portal/users/${ids["boss@contoso.dev"]}`);
-    const remove = page.getByRole("button", { name: "Remove Object ID" });
-    expect(await remove.getAttribute("data-danger")).toBe("true");
-    // By keyboard alone: Enter opens the confirmation with Cancel focused; Escape cancels and nothing changes.
-    await remove.focus();
-    await page.keyboard.press("Enter");
-    const dialog = page.getByRole("dialog");
-    await dialog.getByText(/can no longer sign in with Entra SSO until an Object ID is set again/).waitFor();
-    await axe(page, "the remove Object ID confirmation");
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
-    await page.keyboard.press("Escape");
-    await dialog.waitFor({ state: "detached" });
-    expect(await page.getByTestId("object-id").count()).toBe(1);
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Remove Object ID");
-    // Enter again, Tab from Cancel to the danger button, Enter.
-    await page.keyboard.press("Enter");
-    await dialog.getByText(/can no longer sign in with Entra SSO/).waitFor();
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
-    await page.keyboard.press("Tab");
-    await page.keyboard.press("Enter");
-    await page.getByText("Entra sign-in removed: boss@contoso.dev no longer has an Object ID, and their open sessions were ended.").waitFor();
-    expect(await page.getByTestId("object-id").count()).toBe(0);
-  });
+  it(
+    "removes an Object ID only after a confirmation that says what changes, in danger colours, then says what was done",
+    T,
+    async () => {
+      const page = await admin();
+      await page.goto(`${rig.host.url}/portal/users/${ids["boss@contoso.dev"]}`);
+      const remove = page.getByRole("button", { name: "Remove Object ID" });
+      expect(await remove.getAttribute("data-danger")).toBe("true");
+      // By keyboard alone: Enter opens the confirmation with Cancel focused; Escape cancels and nothing changes.
+      await remove.focus();
+      await page.keyboard.press("Enter");
+      const dialog = page.getByRole("dialog");
+      await dialog.getByText(/can no longer sign in with Entra SSO until an Object ID is set again/).waitFor();
+      await axe(page, "the remove Object ID confirmation");
+      await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
+      await page.keyboard.press("Escape");
+      await dialog.waitFor({ state: "detached" });
+      expect(await page.getByTestId("object-id").count()).toBe(1);
+      await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Remove Object ID");
+      // Enter again, Tab from Cancel to the danger button, Enter.
+      await page.keyboard.press("Enter");
+      await dialog.getByText(/can no longer sign in with Entra SSO/).waitFor();
+      await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
+      await page.keyboard.press("Tab");
+      await page.keyboard.press("Enter");
+      await page
+        .getByText(
+          "Entra sign-in removed: boss@contoso.dev no longer has an Object ID, and their open sessions were ended.",
+        )
+        .waitFor();
+      expect(await page.getByTestId("object-id").count()).toBe(0);
+    },
+  );
 });

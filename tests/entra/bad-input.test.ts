@@ -1,6 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningHost } from "../../local/host/host.js";
-import { ENTERPRISE, ERROR, GROUP, PATCH_OP, USER, entraUser, patch, q, startTestHost, type Client, type ScimReply } from "../helpers/host.js";
+import {
+  ENTERPRISE,
+  ERROR,
+  GROUP,
+  PATCH_OP,
+  USER,
+  entraUser,
+  patch,
+  q,
+  startTestHost,
+  type Client,
+  type ScimReply,
+} from "../helpers/host.js";
 
 /**
  * Bad input over HTTP: every malformed, ill-typed or unanswerable request gets the right 4xx with
@@ -19,10 +31,17 @@ const MIB = 1024 * 1024;
 beforeAll(async () => {
   ({ host, scim } = await startTestHost());
   token = host.defaultTenant!.token;
-  const u = await scim.post("/Users", entraUser("target@contoso.com", { title: "Original", [ENTERPRISE]: { department: "Sales" } }));
+  const u = await scim.post(
+    "/Users",
+    entraUser("target@contoso.com", { title: "Original", [ENTERPRISE]: { department: "Sales" } }),
+  );
   expect(u.status).toBe(201);
   user = u.body;
-  const g = await scim.post("/Groups", { schemas: [GROUP], displayName: "Target group", members: [{ value: user.id }] });
+  const g = await scim.post("/Groups", {
+    schemas: [GROUP],
+    displayName: "Target group",
+    members: [{ value: user.id }],
+  });
   expect(g.status).toBe(201);
   group = g.body;
 });
@@ -81,7 +100,15 @@ const cases: Case[] = [
     scimType: "invalidSyntax",
     detail: /not valid JSON/,
   },
-  { title: "a POST /Users with an empty body", method: "POST", path: "/Users", body: "", status: 400, scimType: "invalidSyntax", detail: /body is empty/ },
+  {
+    title: "a POST /Users with an empty body",
+    method: "POST",
+    path: "/Users",
+    body: "",
+    status: 400,
+    scimType: "invalidSyntax",
+    detail: /body is empty/,
+  },
   {
     title: "a POST /Users with a whitespace-only body",
     method: "POST",
@@ -333,7 +360,14 @@ const cases: Case[] = [
     scimType: "invalidValue",
     detail: /'count' must be a whole number/,
   },
-  { title: "a fractional count", method: "GET", path: "/Users?count=1.5", status: 400, scimType: "invalidValue", detail: /'count' must be a whole number/ },
+  {
+    title: "a fractional count",
+    method: "GET",
+    path: "/Users?count=1.5",
+    status: 400,
+    scimType: "invalidValue",
+    detail: /'count' must be a whole number/,
+  },
   {
     title: "an unknown sortOrder",
     method: "GET",
@@ -404,7 +438,15 @@ const cases: Case[] = [
     scimType: "invalidSyntax",
     detail: /not valid JSON/,
   },
-  { title: "a PATCH with an empty body", method: "PATCH", path: "/Users/:user", body: "", status: 400, scimType: "invalidSyntax", detail: /body is empty/ },
+  {
+    title: "a PATCH with an empty body",
+    method: "PATCH",
+    path: "/Users/:user",
+    body: "",
+    status: 400,
+    scimType: "invalidSyntax",
+    detail: /body is empty/,
+  },
   {
     title: 'a PATCH with the unknown op "merge"',
     method: "PATCH",
@@ -708,7 +750,9 @@ const cases: Case[] = [
     body: {
       schemas: [GROUP],
       displayName: "Target group",
-      members: Array.from({ length: 30_000 }, (_, i) => ({ value: `00000000-0000-0000-0000-${String(i).padStart(12, "0")}` })),
+      members: Array.from({ length: 30_000 }, (_, i) => ({
+        value: `00000000-0000-0000-0000-${String(i).padStart(12, "0")}`,
+      })),
     },
     status: 413,
     detail: /larger than the limit/,
@@ -716,7 +760,9 @@ const cases: Case[] = [
 ];
 
 describe("bad input", () => {
-  const named = cases.map((c) => [`answers ${c.status}${c.scimType ? ` ${c.scimType}` : ""} to ${c.title}, and writes nothing`, c] as const);
+  const named = cases.map(
+    (c) => [`answers ${c.status}${c.scimType ? ` ${c.scimType}` : ""} to ${c.title}, and writes nothing`, c] as const,
+  );
   it.each(named)("%s", async (_, { method, path, body, status, scimType, detail }) => {
     const before = await snapshot();
     const res = await scim.request(method, path.replace(":user", user.id).replace(":group", group.id), body);
@@ -736,8 +782,15 @@ describe("If-Match preconditions", () => {
   }
 
   it.each([
-    ["PATCH", (id: string) => scim.patch(`/Users/${id}`, patch({ op: "Replace", path: "title", value: "After" }), ifMatch(STALE))],
-    ["PUT", (id: string) => scim.put(`/Users/${id}`, entraUser("stale@contoso.com", { title: "After" }), ifMatch(STALE))],
+    [
+      "PATCH",
+      (id: string) =>
+        scim.patch(`/Users/${id}`, patch({ op: "Replace", path: "title", value: "After" }), ifMatch(STALE)),
+    ],
+    [
+      "PUT",
+      (id: string) => scim.put(`/Users/${id}`, entraUser("stale@contoso.com", { title: "After" }), ifMatch(STALE)),
+    ],
     ["DELETE", (id: string) => scim.request("DELETE", `/Users/${id}`, undefined, ifMatch(STALE))],
   ])("answers 412 to a %s with a stale version, and leaves the user unchanged", async (_, send) => {
     const u = await freshUser("stale@contoso.com");
@@ -751,14 +804,22 @@ describe("If-Match preconditions", () => {
   it("accepts PATCH, PUT and DELETE with the current version, and then refuses the superseded one", async () => {
     const u = await freshUser("current@contoso.com");
     const v1 = u.meta.version;
-    const patched = await scim.patch(`/Users/${u.id}`, patch({ op: "Replace", path: "title", value: "Patched" }), ifMatch(v1));
+    const patched = await scim.patch(
+      `/Users/${u.id}`,
+      patch({ op: "Replace", path: "title", value: "Patched" }),
+      ifMatch(v1),
+    );
     expect(patched.status).toBe(200);
     expect(patched.body.title).toBe("Patched");
     const v2 = patched.body.meta.version;
     expect(v2).not.toBe(v1);
     expect(patched.headers.get("etag")).toBe(v2);
 
-    const lateWriter = await scim.put(`/Users/${u.id}`, entraUser("current@contoso.com", { title: "Lost update" }), ifMatch(v1));
+    const lateWriter = await scim.put(
+      `/Users/${u.id}`,
+      entraUser("current@contoso.com", { title: "Lost update" }),
+      ifMatch(v1),
+    );
     expectCleanScimError(lateWriter, 412, undefined, /does not match/);
 
     const put = await scim.put(`/Users/${u.id}`, entraUser("current@contoso.com", { title: "Put" }), ifMatch(v2));
@@ -774,7 +835,11 @@ describe("If-Match preconditions", () => {
 
   it('accepts "If-Match: *" and a list that contains the current version', async () => {
     const u = await freshUser("star@contoso.com");
-    const patched = await scim.patch(`/Users/${u.id}`, patch({ op: "Replace", path: "title", value: "Star" }), ifMatch("*"));
+    const patched = await scim.patch(
+      `/Users/${u.id}`,
+      patch({ op: "Replace", path: "title", value: "Star" }),
+      ifMatch("*"),
+    );
     expect(patched.status).toBe(200);
     expect(patched.body.title).toBe("Star");
     const listed = await scim.patch(
@@ -791,18 +856,30 @@ describe("If-Match preconditions", () => {
   it("applies If-Match to group PATCH and DELETE too", async () => {
     const g = await scim.post("/Groups", { schemas: [GROUP], displayName: "Versioned" });
     expect(g.status).toBe(201);
-    const stale = await scim.patch(`/Groups/${g.body.id}`, patch({ op: "Add", path: "members", value: [{ value: user.id }] }), ifMatch(STALE));
+    const stale = await scim.patch(
+      `/Groups/${g.body.id}`,
+      patch({ op: "Add", path: "members", value: [{ value: user.id }] }),
+      ifMatch(STALE),
+    );
     expectCleanScimError(stale, 412, undefined, /does not match/);
     expect((await scim.get(`/Groups/${g.body.id}`)).body.members).toBeUndefined();
 
-    const ok = await scim.patch(`/Groups/${g.body.id}`, patch({ op: "Replace", path: "displayName", value: "Versioned 2" }), ifMatch(g.body.meta.version));
+    const ok = await scim.patch(
+      `/Groups/${g.body.id}`,
+      patch({ op: "Replace", path: "displayName", value: "Versioned 2" }),
+      ifMatch(g.body.meta.version),
+    );
     expect(ok.status).toBe(204);
     const current = await scim.get(`/Groups/${g.body.id}`);
     expect(current.body.displayName).toBe("Versioned 2");
     expect(ok.headers.get("etag")).toBe(current.body.meta.version);
 
-    expect((await scim.request("DELETE", `/Groups/${g.body.id}`, undefined, ifMatch(g.body.meta.version))).status).toBe(412);
-    expect((await scim.request("DELETE", `/Groups/${g.body.id}`, undefined, ifMatch(current.body.meta.version))).status).toBe(204);
+    expect((await scim.request("DELETE", `/Groups/${g.body.id}`, undefined, ifMatch(g.body.meta.version))).status).toBe(
+      412,
+    );
+    expect(
+      (await scim.request("DELETE", `/Groups/${g.body.id}`, undefined, ifMatch(current.body.meta.version))).status,
+    ).toBe(204);
   });
 });
 

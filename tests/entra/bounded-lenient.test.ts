@@ -25,7 +25,12 @@ beforeAll(async () => {
 });
 afterAll(async () => host?.close());
 
-const scimError = (status: number, scimType: string, detail: string) => ({ schemas: [ERROR], status: String(status), scimType, detail });
+const scimError = (status: number, scimType: string, detail: string) => ({
+  schemas: [ERROR],
+  status: String(status),
+  scimType,
+  detail,
+});
 
 async function createUser(userName: string, extra: Record<string, unknown> = {}) {
   const res = await scim.post("/Users", entraUser(userName, extra));
@@ -48,7 +53,8 @@ describe("attributes the schema does not define", () => {
     const got = await scim.get(`/Users/${created.body.id}`);
     expect(got.status).toBe(200);
     const text = JSON.stringify(got.body);
-    for (const word of ["Contoso", "costCenter", "nickname2", "shoeSize", "department"]) expect(text).not.toContain(word);
+    for (const word of ["Contoso", "costCenter", "nickname2", "shoeSize", "department"])
+      expect(text).not.toContain(word);
     expect(got.body.schemas).toStrictEqual(extra[ENTERPRISE] ? [USER, ENTERPRISE] : [USER]);
   });
 
@@ -92,7 +98,10 @@ describe("unqualified extension attribute names", () => {
     const user = await createUser("unqualified@contoso.com");
     const res = await scim.patch(
       `/Users/${user.id}`,
-      patch({ op: "Replace", path: "employeeNumber", value: "E-7" }, { op: "Replace", path: "employmentStartDate", value: "2026-03-01" }),
+      patch(
+        { op: "Replace", path: "employeeNumber", value: "E-7" },
+        { op: "Replace", path: "employmentStartDate", value: "2026-03-01" },
+      ),
     );
     expect(res.status).toBe(200);
     expect(res.body[ENTERPRISE]).toStrictEqual({ employeeNumber: "E-7" });
@@ -116,26 +125,43 @@ describe("excludedAttributes naming always-returned attributes", () => {
 });
 
 describe("strict values", () => {
-  it.each(["2026-13-01", "2026-01-45", "2026-02-30", "2025-02-29", "2026-03-01T25:61:61Z"])("rejects the dateTime %s with 400 invalidValue", async (value) => {
-    const res = await scim.post("/Users", entraUser(`date-${value}@contoso.com`, { [PRODUCT]: { employmentStartDate: value } }));
-    expect({ status: res.status, body: res.body }).toStrictEqual({
-      status: 400,
-      body: scimError(
-        400,
-        "invalidValue",
-        `User attribute '${PRODUCT}:employmentStartDate' must be an xsd:dateTime such as 2026-03-01T00:00:00Z (or a date such as 2026-03-01).`,
-      ),
-    });
-  });
+  it.each(["2026-13-01", "2026-01-45", "2026-02-30", "2025-02-29", "2026-03-01T25:61:61Z"])(
+    "rejects the dateTime %s with 400 invalidValue",
+    async (value) => {
+      const res = await scim.post(
+        "/Users",
+        entraUser(`date-${value}@contoso.com`, { [PRODUCT]: { employmentStartDate: value } }),
+      );
+      expect({ status: res.status, body: res.body }).toStrictEqual({
+        status: 400,
+        body: scimError(
+          400,
+          "invalidValue",
+          `User attribute '${PRODUCT}:employmentStartDate' must be an xsd:dateTime such as 2026-03-01T00:00:00Z (or a date such as 2026-03-01).`,
+        ),
+      });
+    },
+  );
 
-  it.each(["2026-03-01", "2024-02-29T23:59:59.5+01:00"])("accepts the dateTime %s and returns it as sent", async (value) => {
-    const user = await createUser(`okdate-${value}@contoso.com`, { [PRODUCT]: { employmentStartDate: value } });
-    expect(user[PRODUCT]).toStrictEqual({ employmentStartDate: value });
-  });
+  it.each(["2026-03-01", "2024-02-29T23:59:59.5+01:00"])(
+    "accepts the dateTime %s and returns it as sent",
+    async (value) => {
+      const user = await createUser(`okdate-${value}@contoso.com`, { [PRODUCT]: { employmentStartDate: value } });
+      expect(user[PRODUCT]).toStrictEqual({ employmentStartDate: value });
+    },
+  );
 
   it.each<[string, string, string]>([
-    ["a trailing space", "trailing@contoso.com ", `User attribute 'userName' begins or ends with whitespace ("trailing@contoso.com "); send it without.`],
-    ["a control character", "ctl\u0007@contoso.com", "User attribute 'userName' contains the control character U+0007 at position 3."],
+    [
+      "a trailing space",
+      "trailing@contoso.com ",
+      `User attribute 'userName' begins or ends with whitespace ("trailing@contoso.com "); send it without.`,
+    ],
+    [
+      "a control character",
+      "ctl\u0007@contoso.com",
+      "User attribute 'userName' contains the control character U+0007 at position 3.",
+    ],
     [
       "too many characters",
       `${"a".repeat(NAME_LIMITS.maxLength)}@x`,
@@ -143,15 +169,25 @@ describe("strict values", () => {
     ],
   ])("rejects a userName with %s with 400 invalidValue", async (_, userName, detail) => {
     const res = await scim.post("/Users", entraUser(userName));
-    expect({ status: res.status, body: res.body }).toStrictEqual({ status: 400, body: scimError(400, "invalidValue", detail) });
+    expect({ status: res.status, body: res.body }).toStrictEqual({
+      status: 400,
+      body: scimError(400, "invalidValue", detail),
+    });
   });
 
   it("rejects a PATCH that would give a user a userName with a leading space", async () => {
     const user = await createUser("lead@contoso.com");
-    const res = await scim.patch(`/Users/${user.id}`, patch({ op: "Replace", path: "userName", value: " lead@contoso.com" }));
+    const res = await scim.patch(
+      `/Users/${user.id}`,
+      patch({ op: "Replace", path: "userName", value: " lead@contoso.com" }),
+    );
     expect({ status: res.status, body: res.body }).toStrictEqual({
       status: 400,
-      body: scimError(400, "invalidValue", `User attribute 'userName' begins or ends with whitespace (" lead@contoso.com"); send it without.`),
+      body: scimError(
+        400,
+        "invalidValue",
+        `User attribute 'userName' begins or ends with whitespace (" lead@contoso.com"); send it without.`,
+      ),
     });
   });
 });
@@ -159,7 +195,8 @@ describe("strict values", () => {
 describe("bounded requests", () => {
   it("rejects a filter nested deeper than the limit quickly, with 400 invalidFilter", async () => {
     let filter = 'userName eq "x0"';
-    for (let k = 1; k <= FILTER_LIMITS.maxDepth + 1; k++) filter = `(userName eq "x${k}" ${k % 2 ? "and" : "or"} ${filter})`;
+    for (let k = 1; k <= FILTER_LIMITS.maxDepth + 1; k++)
+      filter = `(userName eq "x${k}" ${k % 2 ? "and" : "or"} ${filter})`;
     const res = await scim.get(`/Users?filter=${q(filter)}`);
     const position = [...filter.matchAll(/\(/g)][FILTER_LIMITS.maxDepth]?.index;
     expect({ status: res.status, scimType: res.body.scimType, detail: res.body.detail }).toStrictEqual({
@@ -172,8 +209,12 @@ describe("bounded requests", () => {
   it("answers the deepest allowed filter with the most comparisons", async () => {
     const user = await createUser("deep-filter@contoso.com");
     let filter = `userName eq "deep-filter@contoso.com"`;
-    for (let k = 1; k <= FILTER_LIMITS.maxDepth; k++) filter = k % 2 ? `(userName eq "y${k}" or ${filter})` : `(userName pr and ${filter})`;
-    const extra = Array.from({ length: FILTER_LIMITS.maxClauses - FILTER_LIMITS.maxDepth - 1 }, (_, i) => `userName eq "z${i}"`).join(" or ");
+    for (let k = 1; k <= FILTER_LIMITS.maxDepth; k++)
+      filter = k % 2 ? `(userName eq "y${k}" or ${filter})` : `(userName pr and ${filter})`;
+    const extra = Array.from(
+      { length: FILTER_LIMITS.maxClauses - FILTER_LIMITS.maxDepth - 1 },
+      (_, i) => `userName eq "z${i}"`,
+    ).join(" or ");
     const res = await scim.get(`/Users?filter=${q(`${filter} or ${extra}`)}`);
     expect(res.status).toBe(200);
     expect(res.body.Resources.map((r: { id: string }) => r.id)).toStrictEqual([user.id]);
@@ -192,7 +233,11 @@ describe("bounded requests", () => {
 
   it("rejects a PATCH with more operations than the limit with 400 tooMany, and writes nothing", async () => {
     const user = await createUser("many-ops@contoso.com");
-    const ops = Array.from({ length: PATCH_LIMITS.maxOperations + 1 }, (_, i) => ({ op: "add", path: "emails", value: [{ value: `e${i}@x` }] }));
+    const ops = Array.from({ length: PATCH_LIMITS.maxOperations + 1 }, (_, i) => ({
+      op: "add",
+      path: "emails",
+      value: [{ value: `e${i}@x` }],
+    }));
     const res = await scim.patch(`/Users/${user.id}`, patch(...ops));
     expect({ status: res.status, body: res.body }).toStrictEqual({
       status: 400,
@@ -248,14 +293,22 @@ describe("what was ignored, for the admin", () => {
   };
 
   it("records the ignored attributes in the write's provisioning-log event", async () => {
-    const created = await scim.post("/Users", entraUser("logged-ignored@contoso.com", { department: "Sales", [`${CONTOSO}:costCenter`]: "42" }));
+    const created = await scim.post(
+      "/Users",
+      entraUser("logged-ignored@contoso.com", { department: "Sales", [`${CONTOSO}:costCenter`]: "42" }),
+    );
     expect(created.status).toBe(201);
     await scim.patch(
       `/Users/${created.body.id}`,
-      patch({ op: "Add", path: `${CONTOSO}:badgeColour`, value: "red" }, { op: "Replace", path: "title", value: "Lead" }),
+      patch(
+        { op: "Add", path: `${CONTOSO}:badgeColour`, value: "red" },
+        { op: "Replace", path: "title", value: "Lead" },
+      ),
     );
     const events = await admin("audit", "list", "--resource", created.body.id);
-    expect(events.map((e: { operation: string; ignoredAttributes?: string[] }) => [e.operation, e.ignoredAttributes])).toEqual([
+    expect(
+      events.map((e: { operation: string; ignoredAttributes?: string[] }) => [e.operation, e.ignoredAttributes]),
+    ).toEqual([
       ["patch", [`${CONTOSO}:badgeColour`]],
       ["create", expect.arrayContaining(["department", `${CONTOSO}:costCenter`])],
     ]);
@@ -263,7 +316,10 @@ describe("what was ignored, for the admin", () => {
 
   it("sums them up per tenant, most frequent first, with the advice to remove the mapping", async () => {
     for (const n of [1, 2])
-      expect((await scim.post("/Users", entraUser(`summary-${n}@contoso.com`, { [`${CONTOSO}:costCenter`]: String(n) }))).status).toBe(201);
+      expect(
+        (await scim.post("/Users", entraUser(`summary-${n}@contoso.com`, { [`${CONTOSO}:costCenter`]: String(n) })))
+          .status,
+      ).toBe(201);
     const summary = await admin("audit", "ignored");
     const costCenter = summary.find((a: { attribute: string }) => a.attribute === `${CONTOSO}:costCenter`);
     expect(costCenter).toMatchObject({ count: expect.any(Number), lastSeen: expect.any(String) });
@@ -278,22 +334,45 @@ describe("POST /.search (RFC 7644 §3.4.3)", () => {
   it("answers /Users/.search exactly as GET /Users with the same parameters", async () => {
     for (const n of [1, 2, 3]) await createUser(`searched-${n}@contoso.com`);
     const filter = 'userName sw "searched-"';
-    const viaGet = await scim.get(`/Users?filter=${q(filter)}&sortBy=userName&startIndex=2&count=1&attributes=userName`);
-    const viaPost = await scim.post("/Users/.search", { schemas: [SEARCH], filter, sortBy: "userName", startIndex: 2, count: 1, attributes: ["userName"] });
+    const viaGet = await scim.get(
+      `/Users?filter=${q(filter)}&sortBy=userName&startIndex=2&count=1&attributes=userName`,
+    );
+    const viaPost = await scim.post("/Users/.search", {
+      schemas: [SEARCH],
+      filter,
+      sortBy: "userName",
+      startIndex: 2,
+      count: 1,
+      attributes: ["userName"],
+    });
     expect(viaPost.status).toBe(200);
     expect(viaPost.body).toEqual(viaGet.body);
-    expect(viaPost.body).toMatchObject({ totalResults: 3, itemsPerPage: 1, Resources: [{ userName: "searched-2@contoso.com" }] });
+    expect(viaPost.body).toMatchObject({
+      totalResults: 3,
+      itemsPerPage: 1,
+      Resources: [{ userName: "searched-2@contoso.com" }],
+    });
   });
 
   it("answers /Groups/.search like GET /Groups, excludedAttributes included", async () => {
     expect((await scim.post("/Groups", { schemas: [GROUP], displayName: "Searchable" })).status).toBe(201);
-    const viaPost = await scim.post("/Groups/.search", { schemas: [SEARCH], filter: 'displayName eq "Searchable"', excludedAttributes: ["members"] });
-    expect(viaPost.body).toEqual((await scim.get(`/Groups?filter=${q('displayName eq "Searchable"')}&excludedAttributes=members`)).body);
+    const viaPost = await scim.post("/Groups/.search", {
+      schemas: [SEARCH],
+      filter: 'displayName eq "Searchable"',
+      excludedAttributes: ["members"],
+    });
+    expect(viaPost.body).toEqual(
+      (await scim.get(`/Groups?filter=${q('displayName eq "Searchable"')}&excludedAttributes=members`)).body,
+    );
     expect(viaPost.body.Resources[0]).not.toHaveProperty("members");
   });
 
   it("searches Users and Groups at the root, paging over both; a filter only Users can answer finds only Users", async () => {
-    const both = await scim.post("/.search", { schemas: [SEARCH], filter: 'meta.resourceType eq "Group" or meta.resourceType eq "User"', count: 1000 });
+    const both = await scim.post("/.search", {
+      schemas: [SEARCH],
+      filter: 'meta.resourceType eq "Group" or meta.resourceType eq "User"',
+      count: 1000,
+    });
     expect(both.status).toBe(200);
     const types = new Set(both.body.Resources.map((r: { meta: { resourceType: string } }) => r.meta.resourceType));
     expect(types).toEqual(new Set(["User", "Group"]));
@@ -320,7 +399,10 @@ describe("externalId is the client's identifier, not unique (RFC 7643 §3.1)", (
     expect(found.body.Resources.map((r: { id: string }) => r.id).sort()).toEqual([first.id, second.id].sort());
     const out: string[] = [];
     expect(
-      await runAdmin(["user", "show", "--user", first.id, "--tenant", host.defaultTenant!.id, "--json"], { services: host.services, out: (t) => out.push(t) }),
+      await runAdmin(["user", "show", "--user", first.id, "--tenant", host.defaultTenant!.id, "--json"], {
+        services: host.services,
+        out: (t) => out.push(t),
+      }),
     ).toBe(0);
     expect(JSON.parse(out.join("\n"))).toMatchObject({ objectId: oid, objectIdHolders: [second.id] });
   });

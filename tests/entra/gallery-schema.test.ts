@@ -80,8 +80,12 @@ function flatten(schema: Schema, core: boolean): string[] {
     const subs = a.subAttributes ?? [];
     if (!a.multiValued) return [name, ...subs.map((s) => `${name}.${s.name}`)];
     const types = subs.find((s) => s.name === "type")?.canonicalValues ?? [];
-    const byType = types.flatMap((v) => subs.filter((s) => s.name !== "type").map((s) => `${name}[type eq "${v}"].${s.name}`));
-    const byPrimary = subs.some((s) => s.name === "primary") ? subs.filter((s) => s.name !== "primary").map((s) => `${name}[primary eq "True"].${s.name}`) : [];
+    const byType = types.flatMap((v) =>
+      subs.filter((s) => s.name !== "type").map((s) => `${name}[type eq "${v}"].${s.name}`),
+    );
+    const byPrimary = subs.some((s) => s.name === "primary")
+      ? subs.filter((s) => s.name !== "primary").map((s) => `${name}[primary eq "True"].${s.name}`)
+      : [];
     return [name, ...byType, ...byPrimary];
   });
 }
@@ -107,7 +111,10 @@ function schemaOf(id: string): Schema {
 /** The flattened target paths of a resource type, lower-cased (Entra matches them case-insensitively). */
 function targets(type: "User" | "Group"): Set<string> {
   const rt = resourceTypes.find((r) => r.id === type)!;
-  const paths = [...flatten(schemaOf(rt.schema), true), ...(rt.schemaExtensions ?? []).flatMap((e) => flatten(schemaOf(e.schema), false))];
+  const paths = [
+    ...flatten(schemaOf(rt.schema), true),
+    ...(rt.schemaExtensions ?? []).flatMap((e) => flatten(schemaOf(e.schema), false)),
+  ];
   return new Set(paths.map((p) => p.toLowerCase()));
 }
 
@@ -193,14 +200,20 @@ function fill(attrs: Attribute[], path: string, refs: Record<string, unknown>): 
 
 /** Dotted paths of every writable leaf the schema advertises (`emails.value`, `urn:...:manager.value`). */
 function writableLeaves(attrs: Attribute[], prefix: string): string[] {
-  return attrs.filter(writable).flatMap((a) => (a.type === "complex" ? writableLeaves(a.subAttributes ?? [], `${prefix}${a.name}.`) : [`${prefix}${a.name}`]));
+  return attrs
+    .filter(writable)
+    .flatMap((a) =>
+      a.type === "complex" ? writableLeaves(a.subAttributes ?? [], `${prefix}${a.name}.`) : [`${prefix}${a.name}`],
+    );
 }
 
 /** Dotted paths of every leaf present in a resource (array elements merged). */
 function presentLeaves(value: unknown, prefix: string, sep = "."): string[] {
   if (Array.isArray(value)) return value.flatMap((v) => presentLeaves(v, prefix, sep));
   if (typeof value !== "object" || value === null) return [prefix];
-  return Object.entries(value).flatMap(([k, v]) => presentLeaves(v, prefix ? `${prefix}${sep}${k}` : k, k.startsWith("urn:") ? ":" : "."));
+  return Object.entries(value).flatMap(([k, v]) =>
+    presentLeaves(v, prefix ? `${prefix}${sep}${k}` : k, k.startsWith("urn:") ? ":" : "."),
+  );
 }
 
 /**
@@ -241,9 +254,14 @@ describe("GET /Schemas is truthful: what it advertises is stored and returned", 
   it("stores every writable Group attribute it advertises on POST and returns each on GET", async () => {
     const member = await scim.post("/Users", { schemas: [USER], userName: "gallery-member@contoso.com" });
     const core = schemaOf(resourceTypes.find((r) => r.id === "Group")!.schema);
-    const refs = { displayName: "Gallery everything", members: [{ value: member.body.id, $ref: member.body.meta.location, type: "User" }] };
+    const refs = {
+      displayName: "Gallery everything",
+      members: [{ value: member.body.id, $ref: member.body.meta.location, type: "User" }],
+    };
     const body = { schemas: [GROUP], ...fill(core.attributes, "", refs) };
-    expect(presentLeaves(body, "").filter((p) => p !== "schemas")).toEqual(expect.arrayContaining(writableLeaves(core.attributes, "")));
+    expect(presentLeaves(body, "").filter((p) => p !== "schemas")).toEqual(
+      expect.arrayContaining(writableLeaves(core.attributes, "")),
+    );
 
     const created = await scim.post("/Groups", body);
     expect(created.status).toBe(201);
@@ -254,7 +272,11 @@ describe("GET /Schemas is truthful: what it advertises is stored and returned", 
 
   it("returns every readOnly attribute it advertises (id, meta, a User's groups when asked), except those it names as never sent", async () => {
     const user = await scim.post("/Users", { schemas: [USER], userName: "gallery-readonly@contoso.com" });
-    const group = await scim.post("/Groups", { schemas: [GROUP], displayName: "Gallery read-only", members: [{ value: user.body.id }] });
+    const group = await scim.post("/Groups", {
+      schemas: [GROUP],
+      displayName: "Gallery read-only",
+      members: [{ value: user.body.id }],
+    });
     const withGroups = await scim.get(`/Users/${user.body.id}?attributes=groups,meta,id`);
     const returned = new Set([...presentLeaves(withGroups.body, ""), ...presentLeaves(group.body, "")]);
     for (const type of ["User", "Group"] as const) {
@@ -266,9 +288,12 @@ describe("GET /Schemas is truthful: what it advertises is stored and returned", 
             ? a.subAttributes
               ? a.subAttributes.map((s) => `${prefix}${a.name}.${s.name}`)
               : [`${prefix}${a.name}`]
-            : (a.subAttributes ?? []).filter((s) => s.mutability === "readOnly").map((s) => `${prefix}${a.name}.${s.name}`),
+            : (a.subAttributes ?? [])
+                .filter((s) => s.mutability === "readOnly")
+                .map((s) => `${prefix}${a.name}.${s.name}`),
         );
-        for (const path of readOnly.filter((p) => !READ_ONLY_NEVER_SENT.includes(p))) expect(returned.has(path), path).toBe(true);
+        for (const path of readOnly.filter((p) => !READ_ONLY_NEVER_SENT.includes(p)))
+          expect(returned.has(path), path).toBe(true);
       }
     }
   });

@@ -28,7 +28,11 @@ afterAll(async () => host?.close());
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runAdmin([...argv, "--tenant", tenantId], { services: host.services, out: (t) => out.push(t), err: (t) => err.push(t) });
+  const code = await runAdmin([...argv, "--tenant", tenantId], {
+    services: host.services,
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+  });
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -43,14 +47,21 @@ async function users(prefix: string, n: number): Promise<string[]> {
 }
 
 async function group(displayName: string, members: string[]): Promise<string> {
-  const res = await scim.post("/Groups", { schemas: [GROUP], displayName, externalId: `obj-${displayName}`, members: members.map((value) => ({ value })) });
+  const res = await scim.post("/Groups", {
+    schemas: [GROUP],
+    displayName,
+    externalId: `obj-${displayName}`,
+    members: members.map((value) => ({ value })),
+  });
   expect(res.status).toBe(201);
   return res.body.id;
 }
 
 /** As Entra renames a group: PATCH with `Replace` of displayName. */
 const rename = async (groupId: string, value: string) =>
-  expect((await scim.patch(`/Groups/${groupId}`, patch({ op: "Replace", path: "displayName", value }))).status).toBe(204);
+  expect((await scim.patch(`/Groups/${groupId}`, patch({ op: "Replace", path: "displayName", value }))).status).toBe(
+    204,
+  );
 
 async function teamsOf(userId: string): Promise<{ name: string }[]> {
   const shown = await cli("user", "show", "--user", userId, "--json");
@@ -83,7 +94,14 @@ describe("renaming a mapped group in Entra", () => {
     expect(await roleCounts(host, members)).toEqual({ Manager: 4 });
 
     const roles = await listRoles(ctx());
-    expect(roles.mappings).toContainEqual({ group: id, groupId: id, groupName: "Resource Management", members: 4, pending: false, role: "Manager" });
+    expect(roles.mappings).toContainEqual({
+      group: id,
+      groupId: id,
+      groupName: "Resource Management",
+      members: 4,
+      pending: false,
+      role: "Manager",
+    });
     expect((await cli("role", "list")).out).toContain(`Resource Management (${id}, 4 members) -> Manager`);
     expect((await cli("team", "list")).out).toMatch(/Consultants {2}\(4 members\) {2}<- groups Resource Management/);
     // The old name no longer names anything: a new mapping by it is refused, and a group created with it is a new group.
@@ -108,7 +126,9 @@ describe("renaming a mapped group in Entra", () => {
     await host.jobs.idle();
     expect(await roleCounts(host, g.members)).toEqual({ Manager: 40 });
     const [late] = await users("rename-late-", 1);
-    expect((await scim.patch(`/Groups/${g.id}`, patch({ op: "Add", path: "members", value: [{ value: late }] }))).status).toBe(204);
+    expect(
+      (await scim.patch(`/Groups/${g.id}`, patch({ op: "Add", path: "members", value: [{ value: late }] }))).status,
+    ).toBe(204);
     expect((await rolesOf(host, [late!])).get(late!)).toBe("Manager");
 
     // Unmapping it (by its new name) runs as a job too, and takes the role from all of them.
@@ -124,8 +144,12 @@ describe("mapping a group Entra has not provisioned yet", () => {
     const before = (await tenantSettings(ctx(), { fresh: true })).roleMappings;
     const res = await cli("role", "map", "--group", "Platfrom Team", "--role", "Manager");
     expect(res.code).not.toBe(0);
-    expect(res.err).toMatch(/No provisioned group has the id, displayName or Entra object ID "Platfrom Team".*--pending/);
-    expect((await cli("team", "map", "--group", "Platfrom Team", "--team", "Consultants")).err).toMatch(/Platfrom Team.*--pending/);
+    expect(res.err).toMatch(
+      /No provisioned group has the id, displayName or Entra object ID "Platfrom Team".*--pending/,
+    );
+    expect((await cli("team", "map", "--group", "Platfrom Team", "--team", "Consultants")).err).toMatch(
+      /Platfrom Team.*--pending/,
+    );
     expect((await tenantSettings(ctx(), { fresh: true })).roleMappings).toEqual(before);
   });
 
@@ -145,12 +169,17 @@ describe("mapping a group Entra has not provisioned yet", () => {
     const members = await users("future-", 3);
     const id = await group("future leads", members);
     expect(await roleCounts(host, members)).toEqual({ Manager: 3 });
-    expect((await tenantSettings(ctx(), { fresh: true })).roleMappings).toContainEqual({ group: { id, externalId: "obj-future leads" }, role: "Manager" });
+    expect((await tenantSettings(ctx(), { fresh: true })).roleMappings).toContainEqual({
+      group: { id, externalId: "obj-future leads" },
+      role: "Manager",
+    });
     await rename(id, "Leads");
     expect(await roleCounts(host, members)).toEqual({ Manager: 3 });
     // The binding is in the provisioning log, on the group.
     const events = JSON.parse((await cli("audit", "list", "--resource", id, "--operation", "role-map", "--json")).out);
-    expect(events).toEqual([expect.objectContaining({ status: 200, changedAttributes: ["roleMappings[future leads] = Manager"] })]);
+    expect(events).toEqual([
+      expect.objectContaining({ status: 200, changedAttributes: ["roleMappings[future leads] = Manager"] }),
+    ]);
   });
 
   it("does not bind a pending mapping to a group renamed to its name: renames never change a role", async () => {
@@ -193,7 +222,12 @@ describe("mappings stored by an older version (by group name)", () => {
       const product = {
         ...(doc.product ?? { password: false }),
         role: "Manager",
-        roleSource: { kind: "group", groupId: id, groupName: "Legacy Managers", mapping: { group: "legacy managers", role: "Manager" } },
+        roleSource: {
+          kind: "group",
+          groupId: id,
+          groupName: "Legacy Managers",
+          mapping: { group: "legacy managers", role: "Manager" },
+        },
       };
       await host.services.resources.setProductFields(tenantId, doc, product as never);
     }
@@ -205,14 +239,17 @@ describe("mappings stored by an older version (by group name)", () => {
     ]);
     expect(settings.teamMappings).toEqual([{ group: { id: other, externalId: "obj-Legacy Sales" }, team: teamId }]);
     // Stored so: the next read finds nothing to bind.
-    expect(((await host.services.settings.get(tenantId, new Date(), { fresh: true })) as { roleMappings: unknown[] }).roleMappings).toEqual(
-      settings.roleMappings,
-    );
+    expect(
+      ((await host.services.settings.get(tenantId, new Date(), { fresh: true })) as { roleMappings: unknown[] })
+        .roleMappings,
+    ).toEqual(settings.roleMappings);
 
     await rename(id, "Legacy Mgmt");
     await rename(other, "Legacy Sales EMEA");
     const [late] = await users("legacy-late-", 1);
-    expect((await scim.patch(`/Groups/${id}`, patch({ op: "Add", path: "members", value: [{ value: late }] }))).status).toBe(204);
+    expect(
+      (await scim.patch(`/Groups/${id}`, patch({ op: "Add", path: "members", value: [{ value: late }] }))).status,
+    ).toBe(204);
     expect(await roleCounts(host, [...members, late!])).toEqual({ Manager: 4 });
     expect((await teamsOf(members[0]!)).map((t) => t.name)).toContain("Legacy Team");
   });

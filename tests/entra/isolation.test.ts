@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningHost } from "../../local/host/host.js";
-import { ERROR, GROUP, USER, client, entraUser, patch, q, startTestHost, type Client, devToken } from "../helpers/host.js";
+import {
+  ERROR,
+  GROUP,
+  USER,
+  client,
+  entraUser,
+  patch,
+  q,
+  startTestHost,
+  type Client,
+  devToken,
+} from "../helpers/host.js";
 
 /**
  * Cross-tenant isolation over HTTP: two tenants on one host and one store, each with its own
@@ -40,7 +51,11 @@ async function createGroup(scim: Client, displayName: string, members: string[] 
 }
 
 const ids = (res: { body: { Resources: { id: string }[] } }) => res.body.Resources.map((r) => r.id).sort();
-const notFoundBody = (type: string, id: string) => ({ schemas: [ERROR], status: "404", detail: expect.stringMatching(new RegExp(`^${type} ${id} not found`)) });
+const notFoundBody = (type: string, id: string) => ({
+  schemas: [ERROR],
+  status: "404",
+  detail: expect.stringMatching(new RegExp(`^${type} ${id} not found`)),
+});
 
 describe("the same names in two tenants", () => {
   it("lets the same userName, externalId and group displayName exist in both tenants as separate resources", async () => {
@@ -84,7 +99,10 @@ describe("another tenant's ids", () => {
     const replies = [
       await b.scim.get(path),
       await b.scim.put(path, entraUser("owned@contoso.com", { title: "Hijacked" })),
-      await b.scim.patch(path, patch({ op: "Replace", path: "title", value: "Hijacked" }, { op: "Replace", path: "active", value: "False" })),
+      await b.scim.patch(
+        path,
+        patch({ op: "Replace", path: "title", value: "Hijacked" }, { op: "Replace", path: "active", value: "False" }),
+      ),
       await b.scim.delete(path),
     ];
     for (const res of replies) {
@@ -128,8 +146,10 @@ describe("lists and filters", () => {
     a = await newTenant("Lists A");
     b = await newTenant("Lists B");
     // A has three users, B has two; "x-both" exists in both with the same userName and externalId.
-    for (const name of ["x-both@contoso.com", "x-only-a1@contoso.com", "x-only-a2@contoso.com"]) usersA[name] = (await createUser(a.scim, name)).id;
-    for (const name of ["x-both@contoso.com", "x-only-b@contoso.com"]) usersB[name] = (await createUser(b.scim, name)).id;
+    for (const name of ["x-both@contoso.com", "x-only-a1@contoso.com", "x-only-a2@contoso.com"])
+      usersA[name] = (await createUser(a.scim, name)).id;
+    for (const name of ["x-both@contoso.com", "x-only-b@contoso.com"])
+      usersB[name] = (await createUser(b.scim, name)).id;
     groupsA["Both"] = (await createGroup(a.scim, "Both", [usersA["x-both@contoso.com"]!])).id;
     groupsA["Only A"] = (await createGroup(a.scim, "Only A")).id;
     groupsB["Both"] = (await createGroup(b.scim, "Both", [usersB["x-both@contoso.com"]!])).id;
@@ -190,7 +210,9 @@ describe("lists and filters", () => {
     expect(allA.body.totalResults).toBe(2);
     expect(ids(allA)).toEqual(Object.values(groupsA).sort());
     expect(allB.body.totalResults).toBe(1);
-    expect(allB.body.Resources[0].members.map((m: { value: string }) => m.value)).toEqual([usersB["x-both@contoso.com"]]);
+    expect(allB.body.Resources[0].members.map((m: { value: string }) => m.value)).toEqual([
+      usersB["x-both@contoso.com"],
+    ]);
   });
 
   it("answers a members filter naming the other tenant's user with no groups", async () => {
@@ -217,7 +239,10 @@ describe("memberships across tenants", () => {
 
   it("answers 400 invalidValue when a tenant adds the other tenant's user to its group by PATCH, and adds nobody", async () => {
     const ownUser = await createUser(b.scim, "own-member@contoso.com");
-    const res = await b.scim.patch(`/Groups/${groupB.id}`, patch({ op: "Add", path: "members", value: [{ value: ownUser.id }, { value: userA.id }] }));
+    const res = await b.scim.patch(
+      `/Groups/${groupB.id}`,
+      patch({ op: "Add", path: "members", value: [{ value: ownUser.id }, { value: userA.id }] }),
+    );
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
       schemas: [ERROR],
@@ -230,14 +255,22 @@ describe("memberships across tenants", () => {
   });
 
   it("answers 400 invalidValue for the other tenant's user in a PUT or POST of a group, and writes nothing", async () => {
-    const put = await b.scim.put(`/Groups/${groupB.id}`, { schemas: [GROUP], displayName: "B team renamed", members: [{ value: userA.id }] });
+    const put = await b.scim.put(`/Groups/${groupB.id}`, {
+      schemas: [GROUP],
+      displayName: "B team renamed",
+      members: [{ value: userA.id }],
+    });
     expect(put.status).toBe(400);
     expect(put.body).toMatchObject({ scimType: "invalidValue", detail: expect.stringMatching(userA.id) });
     const after = (await b.scim.get(`/Groups/${groupB.id}`)).body;
     expect(after.displayName).toBe("B team");
     expect(after.members).toBeUndefined();
 
-    const post = await b.scim.post("/Groups", { schemas: [GROUP], displayName: "B smuggled", members: [{ value: userA.id }] });
+    const post = await b.scim.post("/Groups", {
+      schemas: [GROUP],
+      displayName: "B smuggled",
+      members: [{ value: userA.id }],
+    });
     expect(post.status).toBe(400);
     expect(post.body).toMatchObject({ scimType: "invalidValue", detail: expect.stringMatching(userA.id) });
     expect((await b.scim.get(`/Groups?filter=${q('displayName eq "B smuggled"')}`)).body.totalResults).toBe(0);
@@ -260,7 +293,9 @@ describe("deleting in one tenant", () => {
     expect((await b.scim.get(`/Users/${ub.id}`)).body).toEqual(beforeB);
     const found = await b.scim.get(`/Users?filter=${q('userName eq "LEAVER@contoso.com"')}`);
     expect(ids(found)).toEqual([ub.id]);
-    expect((await b.scim.get(`/Users?filter=${q('externalId eq "ext-leaver@contoso.com"')}`)).body.totalResults).toBe(1);
+    expect((await b.scim.get(`/Users?filter=${q('externalId eq "ext-leaver@contoso.com"')}`)).body.totalResults).toBe(
+      1,
+    );
     expect((await b.scim.get(`/Groups/${gb.id}`)).body.members.map((m: { value: string }) => m.value)).toEqual([ub.id]);
 
     // B's userName stays taken in B; A's is free again.

@@ -64,19 +64,35 @@ describe("manager in every form Entra sends", () => {
   const forms: [string, (s: (op: string) => string, id: string) => unknown][] = [
     ["a bare id on path manager", (s, id) => ({ op: s("replace"), path: "manager", value: id })],
     ["an object with value on path manager", (s, id) => ({ op: s("add"), path: "manager", value: { value: id } })],
-    ["an array of one object on path manager", (s, id) => ({ op: s("replace"), path: "manager", value: [{ value: id }] })],
+    [
+      "an array of one object on path manager",
+      (s, id) => ({ op: s("replace"), path: "manager", value: [{ value: id }] }),
+    ],
     ["a bare id on the full URN path", (s, id) => ({ op: s("replace"), path: MANAGER, value: id })],
-    ["an array of one object on the full URN path", (s, id) => ({ op: s("add"), path: MANAGER, value: [{ value: id }] })],
+    [
+      "an array of one object on the full URN path",
+      (s, id) => ({ op: s("add"), path: MANAGER, value: [{ value: id }] }),
+    ],
     ["a path-less value keyed by the URN path", (s, id) => ({ op: s("replace"), value: { [MANAGER]: id } })],
-    ["a path-less nested extension object", (s, id) => ({ op: s("replace"), value: { [ENTERPRISE]: { manager: { value: id } } } })],
-    ["a path-less nested extension object with an array", (s, id) => ({ op: s("replace"), value: { [ENTERPRISE]: { manager: [{ value: id }] } } })],
+    [
+      "a path-less nested extension object",
+      (s, id) => ({ op: s("replace"), value: { [ENTERPRISE]: { manager: { value: id } } } }),
+    ],
+    [
+      "a path-less nested extension object with an array",
+      (s, id) => ({ op: s("replace"), value: { [ENTERPRISE]: { manager: [{ value: id }] } } }),
+    ],
   ];
-  const cases = forms.flatMap(([form, op]) => DIALECTS.map(([dialect, query, spell]) => [form, dialect, query, spell, op] as const));
+  const cases = forms.flatMap(([form, op]) =>
+    DIALECTS.map(([dialect, query, spell]) => [form, dialect, query, spell, op] as const),
+  );
 
   it.each(cases)("stores %s (%s dialect) and serves it as {value, $ref}", async (_, __, query, spell, op) => {
     const u = await newUser();
     const got = await patched(u.id, query, op(spell, boss.id));
-    expect(got).toEqual(after(u, { schemas: [USER, ENTERPRISE], [ENTERPRISE]: { manager: { value: boss.id, $ref: ref(boss.id) } } }));
+    expect(got).toEqual(
+      after(u, { schemas: [USER, ENTERPRISE], [ENTERPRISE]: { manager: { value: boss.id, $ref: ref(boss.id) } } }),
+    );
   });
 
   const clears: [string, (s: (op: string) => string, id: string) => unknown][] = [
@@ -87,7 +103,9 @@ describe("manager in every form Entra sends", () => {
     ["replace with null", (s) => ({ op: s("replace"), path: MANAGER, value: null })],
     ['a path-less value keyed by the URN path, ""', (s) => ({ op: s("replace"), value: { [MANAGER]: "" } })],
   ];
-  const clearCases = clears.flatMap(([form, op]) => DIALECTS.map(([dialect, query, spell]) => [form, dialect, query, spell, op] as const));
+  const clearCases = clears.flatMap(([form, op]) =>
+    DIALECTS.map(([dialect, query, spell]) => [form, dialect, query, spell, op] as const),
+  );
 
   it.each(clearCases)("removes the manager by %s (%s dialect)", async (_, __, query, spell, op) => {
     const u = await newUser({ [ENTERPRISE]: { employeeNumber: "7", manager: boss.id } });
@@ -114,7 +132,10 @@ describe("manager in every form Entra sends", () => {
   it.each<[string, (id: string) => Record<string, unknown>]>([
     ["a bare id in the extension object", (id) => ({ [ENTERPRISE]: { manager: id } })],
     ["an array of one object in the extension object", (id) => ({ [ENTERPRISE]: { manager: [{ value: id }] } })],
-    ["an object with $ref and displayName", (id) => ({ [ENTERPRISE]: { manager: { value: id, $ref: "https://elsewhere/Users/x", displayName: "Boss" } } })],
+    [
+      "an object with $ref and displayName",
+      (id) => ({ [ENTERPRISE]: { manager: { value: id, $ref: "https://elsewhere/Users/x", displayName: "Boss" } } }),
+    ],
     ["a bare id under the URN-qualified key", (id) => ({ [MANAGER]: id })],
   ])("accepts %s on POST and PUT and serves it as {value, $ref}", async (_, manager) => {
     const created = await scim.post("/Users", entraUser(`post${++serial}@contoso.com`, manager(boss.id)));
@@ -141,30 +162,43 @@ describe("manager values that are refused, with nothing written", () => {
   const unknown = "6c1a6a5e-0000-4000-8000-000000000000";
   const unknownDetail = `No User with id '${unknown}' exists in this tenant; '${MANAGER}' must be the id of a provisioned User.`;
 
-  it.each(DIALECTS)("answers 400 invalidValue to a PATCH naming an unknown manager id (%s dialect)", async (_, query, spell) => {
-    const u = await newUser({ [ENTERPRISE]: { manager: boss.id } });
-    for (const op of [
-      { op: spell("replace"), path: "manager", value: unknown },
-      { op: spell("replace"), value: { [MANAGER]: [{ value: unknown }] } },
-    ]) {
-      expect400(
-        await scim.patch(`/Users/${u.id}${query}`, patch({ op: spell("replace"), path: "title", value: "Changed" }, op)),
-        "invalidValue",
-        unknownDetail,
-      );
-    }
-    expect((await scim.get(`/Users/${u.id}`)).body).toEqual(u);
-  });
+  it.each(DIALECTS)(
+    "answers 400 invalidValue to a PATCH naming an unknown manager id (%s dialect)",
+    async (_, query, spell) => {
+      const u = await newUser({ [ENTERPRISE]: { manager: boss.id } });
+      for (const op of [
+        { op: spell("replace"), path: "manager", value: unknown },
+        { op: spell("replace"), value: { [MANAGER]: [{ value: unknown }] } },
+      ]) {
+        expect400(
+          await scim.patch(
+            `/Users/${u.id}${query}`,
+            patch({ op: spell("replace"), path: "title", value: "Changed" }, op),
+          ),
+          "invalidValue",
+          unknownDetail,
+        );
+      }
+      expect((await scim.get(`/Users/${u.id}`)).body).toEqual(u);
+    },
+  );
 
   it("answers 400 invalidValue to a POST naming an unknown manager id, and creates no user", async () => {
-    const res = await scim.post("/Users", entraUser("orphan@contoso.com", { [ENTERPRISE]: { manager: { value: unknown } } }));
+    const res = await scim.post(
+      "/Users",
+      entraUser("orphan@contoso.com", { [ENTERPRISE]: { manager: { value: unknown } } }),
+    );
     expect400(res, "invalidValue", unknownDetail);
     expect((await scim.get(`/Users?filter=${q('userName eq "orphan@contoso.com"')}`)).body.totalResults).toBe(0);
   });
 
   it("answers 400 invalidValue to a PUT naming an unknown manager id, and leaves the user as it was", async () => {
     const u = await newUser();
-    expect400(await scim.put(`/Users/${u.id}`, entraUser(u.userName as string, { title: "Changed", [MANAGER]: unknown })), "invalidValue", unknownDetail);
+    expect400(
+      await scim.put(`/Users/${u.id}`, entraUser(u.userName as string, { title: "Changed", [MANAGER]: unknown })),
+      "invalidValue",
+      unknownDetail,
+    );
     expect((await scim.get(`/Users/${u.id}`)).body).toEqual(u);
   });
 
@@ -182,7 +216,10 @@ describe("manager values that are refused, with nothing written", () => {
     [
       "an object without value (PATCH)",
       "PATCH",
-      patch({ op: "Replace", path: "title", value: "Changed" }, { op: "Replace", path: "manager", value: { displayName: "Boss" } }),
+      patch(
+        { op: "Replace", path: "title", value: "Changed" },
+        { op: "Replace", path: "manager", value: { displayName: "Boss" } },
+      ),
       `Operations[1]: '${MANAGER}' is an object without "value" (it has "displayName"): send {"value": "<user id>"}.`,
     ],
     [
@@ -237,51 +274,77 @@ describe("clearing attributes with an empty value", () => {
     ['phoneNumbers[type eq "work"].value', ({ phoneNumbers: _, ...u }) => u],
     [`${ENTERPRISE}:employeeNumber`, (u) => ({ ...u, [ENTERPRISE]: { department: "R&D" } })],
   ];
-  const cases = paths.flatMap(([path, expected]) => DIALECTS.map(([dialect, query, spell]) => [path, dialect, query, spell, expected] as const));
+  const cases = paths.flatMap(([path, expected]) =>
+    DIALECTS.map(([dialect, query, spell]) => [path, dialect, query, spell, expected] as const),
+  );
 
-  it.each(cases)('clears %s with "" and with null (%s dialect); GET shows it absent', async (path, _, query, spell, expected) => {
-    for (const value of ["", null]) {
-      const u = await newUser(extra);
-      const got = await patched(u.id, query, { op: spell("replace"), path, value });
-      expect(got, JSON.stringify(value)).toEqual(after(expected(u), {}));
-    }
-  });
+  it.each(cases)(
+    'clears %s with "" and with null (%s dialect); GET shows it absent',
+    async (path, _, query, spell, expected) => {
+      for (const value of ["", null]) {
+        const u = await newUser(extra);
+        const got = await patched(u.id, query, { op: spell("replace"), path, value });
+        expect(got, JSON.stringify(value)).toEqual(after(expected(u), {}));
+      }
+    },
+  );
 
   it("clears several attributes in one path-less replace of attribute paths (aadOptscim062020)", async () => {
     const u = await newUser(extra);
     const got = await patched(u.id, "?aadOptscim062020", {
       op: "replace",
-      value: { "name.givenName": "", title: "", 'addresses[type eq "work"].locality': "", [`${ENTERPRISE}:employeeNumber`]: "", nickName: null },
+      value: {
+        "name.givenName": "",
+        title: "",
+        'addresses[type eq "work"].locality': "",
+        [`${ENTERPRISE}:employeeNumber`]: "",
+        nickName: null,
+      },
     });
     const { title: _t, nickName: _n, addresses: _a, ...rest } = u;
-    expect(got).toEqual(after(rest, { name: { formatted: "givenName familyName", familyName: "familyName" }, [ENTERPRISE]: { department: "R&D" } }));
+    expect(got).toEqual(
+      after(rest, {
+        name: { formatted: "givenName familyName", familyName: "familyName" },
+        [ENTERPRISE]: { department: "R&D" },
+      }),
+    );
   });
 
   it("clears several attributes in one path-less replace of nested objects (default dialect)", async () => {
     const u = await newUser(extra);
     const got = await patched(u.id, "", {
       op: "Replace",
-      value: { name: { givenName: "", familyName: "" }, title: "", [ENTERPRISE]: { employeeNumber: "", department: "" } },
+      value: {
+        name: { givenName: "", familyName: "" },
+        title: "",
+        [ENTERPRISE]: { employeeNumber: "", department: "" },
+      },
     });
     const { title: _t, [ENTERPRISE]: _e, ...rest } = u;
     expect(got).toEqual(after(rest, { schemas: [USER], name: { formatted: "givenName familyName" } }));
   });
 
-  it.each(DIALECTS)("answers 400 to clearing the required userName (%s dialect), and writes nothing", async (_, query, spell) => {
-    const u = await newUser();
-    for (const [value, detail] of [
-      ["", "Operations[1]: User attribute 'userName' must not be empty: it is required and cannot be cleared."],
-      [null, "Operations[1]: User attribute 'userName' is required and cannot be removed."],
-    ] as const) {
-      expect400(
-        await scim.patch(
-          `/Users/${u.id}${query}`,
-          patch({ op: spell("replace"), path: "title", value: "Changed" }, { op: spell("replace"), path: "userName", value }),
-        ),
-        "invalidValue",
-        detail,
-      );
-    }
-    expect((await scim.get(`/Users/${u.id}`)).body).toEqual(u);
-  });
+  it.each(DIALECTS)(
+    "answers 400 to clearing the required userName (%s dialect), and writes nothing",
+    async (_, query, spell) => {
+      const u = await newUser();
+      for (const [value, detail] of [
+        ["", "Operations[1]: User attribute 'userName' must not be empty: it is required and cannot be cleared."],
+        [null, "Operations[1]: User attribute 'userName' is required and cannot be removed."],
+      ] as const) {
+        expect400(
+          await scim.patch(
+            `/Users/${u.id}${query}`,
+            patch(
+              { op: spell("replace"), path: "title", value: "Changed" },
+              { op: spell("replace"), path: "userName", value },
+            ),
+          ),
+          "invalidValue",
+          detail,
+        );
+      }
+      expect((await scim.get(`/Users/${u.id}`)).body).toEqual(u);
+    },
+  );
 });

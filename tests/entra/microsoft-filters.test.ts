@@ -24,8 +24,19 @@ beforeAll(async () => {
   ({ host, scim } = await startTestHost());
   const users: [string, Record<string, unknown>][] = [
     ["OliviaB@contoso.test", { externalId: OBJECT_ID, name: { familyName: "Employee", givenName: "Olivia" } }],
-    ["jyoung@contoso.test", { externalId: "jyoung", name: { familyName: "Young" }, [ENTERPRISE]: { employeeNumber: "00123" } }],
-    ["Omar@contoso.test", { externalId: "omar", name: { familyName: "Employee" }, emails: [{ type: "work", value: "omar@example.net" }], active: false }],
+    [
+      "jyoung@contoso.test",
+      { externalId: "jyoung", name: { familyName: "Young" }, [ENTERPRISE]: { employeeNumber: "00123" } },
+    ],
+    [
+      "Omar@contoso.test",
+      {
+        externalId: "omar",
+        name: { familyName: "Employee" },
+        emails: [{ type: "work", value: "omar@example.net" }],
+        active: false,
+      },
+    ],
   ];
   for (const [userName, extra] of users) {
     const emails = extra.emails ?? [work(userName), home(userName)];
@@ -47,7 +58,11 @@ describe("unquoted filter values", () => {
   it.each<[string, string, string[]]>([
     ["an Entra tenant's externalId lookup", `filter=externalId+eq+${OBJECT_ID}`, ["OliviaB@contoso.test"]],
     ["Microsoft's documented externalId eq jyoung", `filter=${q("externalId eq jyoung")}`, ["jyoung@contoso.test"]],
-    ["Microsoft's collection: userName sw O", `filter=${q("userName sw O")}`, ["Omar@contoso.test", "OliviaB@contoso.test"]],
+    [
+      "Microsoft's collection: userName sw O",
+      `filter=${q("userName sw O")}`,
+      ["Omar@contoso.test", "OliviaB@contoso.test"],
+    ],
     [
       "Microsoft's collection: name.FamilyName eq Employee and (emails.Value co example.com or emails.Value co example.org)",
       `filter=${q("name.FamilyName eq Employee and (emails.Value co example.com or emails.Value co example.org)")}`,
@@ -59,9 +74,17 @@ describe("unquoted filter values", () => {
       ["Omar@contoso.test", "OliviaB@contoso.test", "jyoung@contoso.test"],
     ],
     ["a dateTime in the future, compared as a time", `filter=${q("meta.created gt 2999-01-01T00:00:00Z")}`, []],
-    ["an employee number that reads as a number, compared as the text", `filter=${q("employeeNumber eq 00123")}`, ["jyoung@contoso.test"]],
+    [
+      "an employee number that reads as a number, compared as the text",
+      `filter=${q("employeeNumber eq 00123")}`,
+      ["jyoung@contoso.test"],
+    ],
     ["a boolean written as Entra writes it", `filter=${q("active eq False")}`, ["Omar@contoso.test"]],
-    ["a value filter with an unquoted value", `filter=${q("emails[type eq work].value eq omar@example.net")}`, ["Omar@contoso.test"]],
+    [
+      "a value filter with an unquoted value",
+      `filter=${q("emails[type eq work].value eq omar@example.net")}`,
+      ["Omar@contoso.test"],
+    ],
   ])("finds users by %s", async (_, query, expected) => {
     expect(await userNames(query)).toEqual(expected.sort());
   });
@@ -93,7 +116,11 @@ describe("unquoted filter values", () => {
       "/Users?filter=" + q(`externalId eq "${OBJECT_ID}`),
       'Invalid filter at position 14: unterminated string literal: the value that starts here has no closing double quote; end it with " (a " inside a value is written \\")',
     ],
-    ["a boolean attribute compared with a word", "/Users?filter=" + q("active eq yes"), '"active" is a boolean; compare it with true or false, not "yes"'],
+    [
+      "a boolean attribute compared with a word",
+      "/Users?filter=" + q("active eq yes"),
+      '"active" is a boolean; compare it with true or false, not "yes"',
+    ],
   ])("refuses %s with 400 invalidFilter saying how to quote it", async (_, path, detail) => {
     const res = await scim.get(path);
     expect({ status: res.status, body: res.body }).toEqual({ status: 400, body: scimError("invalidFilter", detail) });
@@ -102,7 +129,9 @@ describe("unquoted filter values", () => {
 
 describe("value filters in attributes and excludedAttributes", () => {
   it('returns only the work email of each user for GET /Users?attributes=emails[type eq "work"]', async () => {
-    const res = await scim.get(`/Users?attributes=${q('emails[type eq "work"]')}&filter=${q("userName sw O")}&sortBy=userName`);
+    const res = await scim.get(
+      `/Users?attributes=${q('emails[type eq "work"]')}&filter=${q("userName sw O")}&sortBy=userName`,
+    );
     expect(res.status).toBe(200);
     expect(res.body.Resources).toEqual([
       { schemas: [USER], id: ids["OliviaB@contoso.test"], emails: [work("OliviaB@contoso.test")] },
@@ -111,7 +140,9 @@ describe("value filters in attributes and excludedAttributes", () => {
   });
 
   it('returns only the value of the work email for attributes=emails[type eq "work"].value', async () => {
-    const res = await scim.get(`/Users/${ids["jyoung@contoso.test"]}?attributes=${q('emails[type eq "work"].value,userName')}`);
+    const res = await scim.get(
+      `/Users/${ids["jyoung@contoso.test"]}?attributes=${q('emails[type eq "work"].value,userName')}`,
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       schemas: [USER, ENTERPRISE],
@@ -130,19 +161,36 @@ describe("value filters in attributes and excludedAttributes", () => {
   });
 
   it("accepts the value filter in a SearchRequest's attributes", async () => {
-    const res = await scim.post("/Users/.search", { schemas: [SEARCH], filter: "externalId eq jyoung", attributes: ['emails[type eq "home"]', "userName"] });
+    const res = await scim.post("/Users/.search", {
+      schemas: [SEARCH],
+      filter: "externalId eq jyoung",
+      attributes: ['emails[type eq "home"]', "userName"],
+    });
     expect(res.status).toBe(200);
     expect(res.body.Resources).toEqual([
-      { schemas: [USER, ENTERPRISE], id: ids["jyoung@contoso.test"], userName: "jyoung@contoso.test", emails: [home("jyoung@contoso.test")] },
+      {
+        schemas: [USER, ENTERPRISE],
+        id: ids["jyoung@contoso.test"],
+        userName: "jyoung@contoso.test",
+        emails: [home("jyoung@contoso.test")],
+      },
     ]);
   });
 
   it('returns only the member asked for with GET /Groups/{id}?attributes=members[value eq "<id>"]', async () => {
     const [a, b] = [ids["OliviaB@contoso.test"], ids["jyoung@contoso.test"]];
-    const group = await scim.post("/Groups", { schemas: [GROUP], displayName: "Value filter group", members: [{ value: a }, { value: b }] });
+    const group = await scim.post("/Groups", {
+      schemas: [GROUP],
+      displayName: "Value filter group",
+      members: [{ value: a }, { value: b }],
+    });
     expect(group.status).toBe(201);
     const res = await scim.get(`/Groups/${group.body.id}?attributes=${q(`members[value eq "${b}"]`)}`);
-    expect(res.body).toEqual({ schemas: [GROUP], id: group.body.id, members: [{ value: b, $ref: `${host.tenantUrl}/Users/${b}`, type: "User" }] });
+    expect(res.body).toEqual({
+      schemas: [GROUP],
+      id: group.body.id,
+      members: [{ value: b, $ref: `${host.tenantUrl}/Users/${b}`, type: "User" }],
+    });
   });
 
   it.each<[string, string, string]>([

@@ -32,20 +32,43 @@ afterAll(async () => host?.close());
 async function admin(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runAdmin([...argv, "--json"], { services: host.services, out: (t) => out.push(t), err: (t) => err.push(t) });
+  const code = await runAdmin([...argv, "--json"], {
+    services: host.services,
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+  });
   seen.push(...err);
   return { code, err: err.join("\n"), json: () => JSON.parse(out.join("\n")) };
 }
 
 async function newClient(name: string, ...extra: string[]) {
-  const res = await admin("oauth", "client", "create", "--tenant", tenantId, "--name", name, "--base-url", host.url, ...extra);
+  const res = await admin(
+    "oauth",
+    "client",
+    "create",
+    "--tenant",
+    tenantId,
+    "--name",
+    name,
+    "--base-url",
+    host.url,
+    ...extra,
+  );
   expect(res.err).toBe("");
-  const data = res.json() as { clientId: string; clientSecret: string; tokenEndpoint: string; scope: string; expiresAt: string; tenantUrl: string };
+  const data = res.json() as {
+    clientId: string;
+    clientSecret: string;
+    tokenEndpoint: string;
+    scope: string;
+    expiresAt: string;
+    tenantUrl: string;
+  };
   secrets.push(data.clientSecret);
   return data;
 }
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
 
 interface Reply {
   status: number;
@@ -53,7 +76,10 @@ interface Reply {
   body: any;
 }
 
-async function tokenRequest(form: Record<string, string> | string, headers: Record<string, string> = {}): Promise<Reply> {
+async function tokenRequest(
+  form: Record<string, string> | string,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const res = await fetch(`${host.url}/oauth2/token`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
@@ -71,7 +97,10 @@ async function tokenRequest(form: Record<string, string> | string, headers: Reco
 }
 
 async function tokenFor(clientId: string, clientSecret: string): Promise<string> {
-  const res = await tokenRequest({ grant_type: "client_credentials", scope: "scim" }, { Authorization: basic(clientId, clientSecret) });
+  const res = await tokenRequest(
+    { grant_type: "client_credentials", scope: "scim" },
+    { Authorization: basic(clientId, clientSecret) },
+  );
   expect(res.status).toBe(200);
   secrets.push(res.body.access_token);
   return res.body.access_token as string;
@@ -86,7 +115,9 @@ async function scim(token: string, path = "/Users?startIndex=1&count=1"): Promis
 
 async function devAssertion(clientId: string, query: Record<string, string> = {}): Promise<string> {
   const oidc = host.devOidc!.issuer;
-  const res = await fetch(`${oidc}/workload-token?${new URLSearchParams({ sub: DEV_WORKLOAD_ID, aud: `api://${clientId}`, ...query })}`);
+  const res = await fetch(
+    `${oidc}/workload-token?${new URLSearchParams({ sub: DEV_WORKLOAD_ID, aud: `api://${clientId}`, ...query })}`,
+  );
   const { assertion } = (await res.json()) as { assertion: string };
   secrets.push(assertion);
   return assertion;
@@ -101,7 +132,13 @@ const assertionForm = (clientId: string, assertion: string) => ({
 });
 
 async function lastLogEvent(clientId: string) {
-  const page = await host.services.auditLog.list(tenantId, { resourceId: clientId, limit: 1, page: 1, now: clock, retentionDays: 30 });
+  const page = await host.services.auditLog.list(tenantId, {
+    resourceId: clientId,
+    limit: 1,
+    page: 1,
+    now: clock,
+    retentionDays: 30,
+  });
   return page.events[0];
 }
 
@@ -110,10 +147,18 @@ describe("client credentials (Microsoft's Validate_Credentials)", () => {
     const c = await newClient("entra-provisioning");
     expect(c).toMatchObject({ tokenEndpoint: `${host.url}/oauth2/token`, scope: "scim", tenantUrl: host.tenantUrl });
     expect(c.clientSecret).toMatch(/^scimf_cs_/);
-    const res = await tokenRequest({ grant_type: "client_credentials", scope: c.scope }, { Authorization: basic(c.clientId, c.clientSecret) });
+    const res = await tokenRequest(
+      { grant_type: "client_credentials", scope: c.scope },
+      { Authorization: basic(c.clientId, c.clientSecret) },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("no-store");
-    expect(res.body).toStrictEqual({ access_token: expect.stringMatching(/^scimf_at_/), token_type: "Bearer", expires_in: 3600, scope: "scim" });
+    expect(res.body).toStrictEqual({
+      access_token: expect.stringMatching(/^scimf_at_/),
+      token_type: "Bearer",
+      expires_in: 3600,
+      scope: "scim",
+    });
     expect(res.body.expires_in / 60).toBeGreaterThanOrEqual(60);
     expect(res.body.expires_in / 60).toBeLessThanOrEqual(360);
     secrets.push(res.body.access_token);
@@ -124,7 +169,11 @@ describe("client credentials (Microsoft's Validate_Credentials)", () => {
 
   it("takes the secret in the body (client_secret_post), and in both header and body when they agree", async () => {
     const c = await newClient("post");
-    const post = await tokenRequest({ grant_type: "client_credentials", client_id: c.clientId, client_secret: c.clientSecret });
+    const post = await tokenRequest({
+      grant_type: "client_credentials",
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+    });
     expect(post.status).toBe(200);
     const both = await tokenRequest(
       { grant_type: "client_credentials", client_id: c.clientId, client_secret: c.clientSecret },
@@ -136,10 +185,23 @@ describe("client credentials (Microsoft's Validate_Credentials)", () => {
 
   it("gives the access token the client's lifetime (60 to 360 minutes), and refuses other lifetimes", async () => {
     const c = await newClient("long", "--lifetime-minutes", "360");
-    const res = await tokenRequest({ grant_type: "client_credentials" }, { Authorization: basic(c.clientId, c.clientSecret) });
+    const res = await tokenRequest(
+      { grant_type: "client_credentials" },
+      { Authorization: basic(c.clientId, c.clientSecret) },
+    );
     expect(res.body.expires_in).toBe(21_600);
     secrets.push(res.body.access_token);
-    const bad = await admin("oauth", "client", "create", "--tenant", tenantId, "--name", "short", "--lifetime-minutes", "30");
+    const bad = await admin(
+      "oauth",
+      "client",
+      "create",
+      "--tenant",
+      tenantId,
+      "--name",
+      "short",
+      "--lifetime-minutes",
+      "30",
+    );
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("from 60 to 360");
   });
@@ -147,16 +209,36 @@ describe("client credentials (Microsoft's Validate_Credentials)", () => {
   it("names the client in the provisioning log of a SCIM write, and logs the token it issued", async () => {
     const c = await newClient("writer");
     const token = await tokenFor(c.clientId, c.clientSecret);
-    expect(await lastLogEvent(c.clientId)).toMatchObject({ operation: "oauth-token", status: 200, tokenName: "writer", tokenId: c.clientId });
+    expect(await lastLogEvent(c.clientId)).toMatchObject({
+      operation: "oauth-token",
+      status: 200,
+      tokenName: "writer",
+      tokenId: c.clientId,
+    });
     const res = await fetch(`${host.tenantUrl}/Users`, {
       method: "POST",
       headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/scim+json" },
-      body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "oauth.writer@contoso.com", active: true }),
+      body: JSON.stringify({
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        userName: "oauth.writer@contoso.com",
+        active: true,
+      }),
     });
     expect(res.status).toBe(201);
     const id = ((await res.json()) as { id: string }).id;
-    const page = await host.services.auditLog.list(tenantId, { resourceId: id, limit: 1, page: 1, now: clock, retentionDays: 30 });
-    expect(page.events[0]).toMatchObject({ operation: "create", tokenName: "writer", tokenId: c.clientId, status: 201 });
+    const page = await host.services.auditLog.list(tenantId, {
+      resourceId: id,
+      limit: 1,
+      page: 1,
+      now: clock,
+      retentionDays: 30,
+    });
+    expect(page.events[0]).toMatchObject({
+      operation: "create",
+      tokenName: "writer",
+      tokenId: c.clientId,
+      status: 201,
+    });
   });
 });
 
@@ -176,12 +258,21 @@ describe("refusals: each an RFC 6749 error an admin can act on, logged, with not
     ],
     [
       "an unknown client",
-      () => [{ grant_type: "client_credentials", client_id: "0b7d4d7e-0000-4000-8000-000000000000", client_secret: "x" }, {}],
+      () => [
+        { grant_type: "client_credentials", client_id: "0b7d4d7e-0000-4000-8000-000000000000", client_secret: "x" },
+        {},
+      ],
       401,
       "invalid_client",
       /not known here/,
     ],
-    ["no grant_type", () => [{ client_id: c.clientId, client_secret: c.clientSecret }, {}], 400, "invalid_request", /grant_type is missing/],
+    [
+      "no grant_type",
+      () => [{ client_id: c.clientId, client_secret: c.clientSecret }, {}],
+      400,
+      "invalid_request",
+      /grant_type is missing/,
+    ],
     [
       "another grant_type",
       () => [{ grant_type: "password", client_id: c.clientId, client_secret: c.clientSecret }, {}],
@@ -191,16 +282,34 @@ describe("refusals: each an RFC 6749 error an admin can act on, logged, with not
     ],
     [
       "a scope this service does not grant",
-      () => [{ grant_type: "client_credentials", scope: "scim Directory.ReadWrite.All" }, { Authorization: basic(c.clientId, c.clientSecret) }],
+      () => [
+        { grant_type: "client_credentials", scope: "scim Directory.ReadWrite.All" },
+        { Authorization: basic(c.clientId, c.clientSecret) },
+      ],
       400,
       "invalid_scope",
       /set Scope to scim/,
     ],
-    ["no client authentication", () => [{ grant_type: "client_credentials" }, {}], 401, "invalid_client", /No client authentication/],
-    ["a client_id without a secret", () => [{ grant_type: "client_credentials", client_id: c.clientId }, {}], 401, "invalid_client", /No client secret/],
+    [
+      "no client authentication",
+      () => [{ grant_type: "client_credentials" }, {}],
+      401,
+      "invalid_client",
+      /No client authentication/,
+    ],
+    [
+      "a client_id without a secret",
+      () => [{ grant_type: "client_credentials", client_id: c.clientId }, {}],
+      401,
+      "invalid_client",
+      /No client secret/,
+    ],
     [
       "header and body naming different clients",
-      () => [{ grant_type: "client_credentials", client_id: "other" }, { Authorization: basic(c.clientId, c.clientSecret) }],
+      () => [
+        { grant_type: "client_credentials", client_id: "other" },
+        { Authorization: basic(c.clientId, c.clientSecret) },
+      ],
       400,
       "invalid_request",
       /differs/,
@@ -214,26 +323,41 @@ describe("refusals: each an RFC 6749 error an admin can act on, logged, with not
     ],
     [
       "a parameter sent twice",
-      () => ["grant_type=client_credentials&grant_type=client_credentials", { Authorization: basic(c.clientId, c.clientSecret) }],
+      () => [
+        "grant_type=client_credentials&grant_type=client_credentials",
+        { Authorization: basic(c.clientId, c.clientSecret) },
+      ],
       400,
       "invalid_request",
       /more than once/,
     ],
     [
       "a JSON body",
-      () => [JSON.stringify({ grant_type: "client_credentials" }), { "Content-Type": "application/json", Authorization: basic(c.clientId, c.clientSecret) }],
+      () => [
+        JSON.stringify({ grant_type: "client_credentials" }),
+        { "Content-Type": "application/json", Authorization: basic(c.clientId, c.clientSecret) },
+      ],
       400,
       "invalid_request",
       /x-www-form-urlencoded/,
     ],
     [
       "a 1 MB form body",
-      () => [`grant_type=client_credentials&pad=${"a".repeat(1024 * 1024)}`, { Authorization: basic(c.clientId, c.clientSecret) }],
+      () => [
+        `grant_type=client_credentials&pad=${"a".repeat(1024 * 1024)}`,
+        { Authorization: basic(c.clientId, c.clientSecret) },
+      ],
       413,
       "invalid_request",
       /larger than 16384 bytes/,
     ],
-    ["a malformed Basic header", () => [{ grant_type: "client_credentials" }, { Authorization: "Basic !!!" }], 401, "invalid_client", /not valid HTTP Basic/],
+    [
+      "a malformed Basic header",
+      () => [{ grant_type: "client_credentials" }, { Authorization: "Basic !!!" }],
+      401,
+      "invalid_client",
+      /not valid HTTP Basic/,
+    ],
   ])("refuses %s", async (_name, make, status, error, description) => {
     const [form, headers] = make();
     const res = await tokenRequest(form, headers);
@@ -247,32 +371,52 @@ describe("refusals: each an RFC 6749 error an admin can act on, logged, with not
     const res = await fetch(`${host.url}/oauth2/token`, { method });
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("POST");
-    expect(await res.json()).toStrictEqual({ error: "invalid_request", error_description: expect.stringMatching(/takes POST/) });
+    expect(await res.json()).toStrictEqual({
+      error: "invalid_request",
+      error_description: expect.stringMatching(/takes POST/),
+    });
   });
 
   it("never repeats a client secret pasted into Scope or Client ID, in the answer or the log", async () => {
-    const asScope = await tokenRequest({ grant_type: "client_credentials", scope: c.clientSecret }, { Authorization: basic(c.clientId, c.clientSecret) });
+    const asScope = await tokenRequest(
+      { grant_type: "client_credentials", scope: c.clientSecret },
+      { Authorization: basic(c.clientId, c.clientSecret) },
+    );
     expect(asScope.body).toStrictEqual({
       error: "invalid_scope",
       error_description: expect.stringMatching(/looks like a client secret or token of this service/),
     });
-    const asId = await tokenRequest({ grant_type: "client_credentials", client_id: c.clientSecret, client_secret: c.clientSecret });
+    const asId = await tokenRequest({
+      grant_type: "client_credentials",
+      client_id: c.clientSecret,
+      client_secret: c.clientSecret,
+    });
     expect(asId.body.error).toBe("invalid_client");
     expect(JSON.stringify([asScope.body, asId.body])).not.toContain(c.clientSecret);
     expect(JSON.stringify(await lastLogEvent(c.clientId))).not.toContain(c.clientSecret);
   });
 
   it("records a refusal for a known client in its tenant's log, without the secret", async () => {
-    await tokenRequest({ grant_type: "client_credentials" }, { Authorization: basic(c.clientId, "scimf_cs_wrong-guess") });
+    await tokenRequest(
+      { grant_type: "client_credentials" },
+      { Authorization: basic(c.clientId, "scimf_cs_wrong-guess") },
+    );
     const event = await lastLogEvent(c.clientId);
-    expect(event).toMatchObject({ operation: "oauth-token", status: 401, resourceType: "OAuthClient", tokenName: "refusals" });
+    expect(event).toMatchObject({
+      operation: "oauth-token",
+      status: 401,
+      resourceType: "OAuthClient",
+      tokenName: "refusals",
+    });
     expect(event!.detail).toMatch(/^invalid_client: The client secret is wrong/);
     expect(JSON.stringify(event)).not.toContain("wrong-guess");
   });
 
   it("refuses a Secret Token chosen to look like an access token or client secret", async () => {
     for (const prefix of ["scimf_at_", "scimf_cs_"]) {
-      await expect(devToken(host.services, tenantId, "lookalike", clock, { secret: `${prefix}${"x".repeat(40)}` })).rejects.toMatchObject({
+      await expect(
+        devToken(host.services, tenantId, "lookalike", clock, { secret: `${prefix}${"x".repeat(40)}` }),
+      ).rejects.toMatchObject({
         status: 400,
         detail: expect.stringMatching(/must not start with "scimf_at_" or "scimf_cs_"/),
       });
@@ -311,9 +455,14 @@ describe("rotation and revocation", () => {
     tick(5001);
     const refused = await scim(oldToken);
     expect(refused.status).toBe(401);
-    expect(refused.body.detail).toMatch(/client secret or federated credential this access token came from was revoked/);
+    expect(refused.body.detail).toMatch(
+      /client secret or federated credential this access token came from was revoked/,
+    );
     expect((await scim(newToken)).status).toBe(200);
-    const again = await tokenRequest({ grant_type: "client_credentials" }, { Authorization: basic(c.clientId, c.clientSecret) });
+    const again = await tokenRequest(
+      { grant_type: "client_credentials" },
+      { Authorization: basic(c.clientId, c.clientSecret) },
+    );
     expect(again.body.error_description).toMatch(/secret was revoked/);
   });
 
@@ -330,7 +479,9 @@ describe("rotation and revocation", () => {
   it("binds the access token to this Tenant URL", async () => {
     const c = await newClient("bound");
     const token = await tokenFor(c.clientId, c.clientSecret);
-    const res = await fetch(`${host.url.replace("localhost", "127.0.0.1")}/scim/v2/Users?count=1`, { headers: { Authorization: `Bearer ${token}` } });
+    const res = await fetch(`${host.url.replace("localhost", "127.0.0.1")}/scim/v2/Users?count=1`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { detail: string }).detail).toMatch(/is for the Tenant URL http:\/\/localhost/);
   });
@@ -354,7 +505,11 @@ describe("workload identity federation (Microsoft's Federated_Identity)", () => 
       DEV_WORKLOAD_ID,
     );
     expect(added.err).toBe("");
-    expect(added.json().credential).toMatchObject({ issuer: host.devOidc!.issuer, subject: DEV_WORKLOAD_ID, audiences: [`api://${c.clientId}`, c.clientId] });
+    expect(added.json().credential).toMatchObject({
+      issuer: host.devOidc!.issuer,
+      subject: DEV_WORKLOAD_ID,
+      audiences: [`api://${c.clientId}`, c.clientId],
+    });
   });
 
   it("exchanges the workload identity's token (client assertion) for an access token that SCIM accepts", async () => {
@@ -380,7 +535,10 @@ describe("workload identity federation (Microsoft's Federated_Identity)", () => 
     const once = await devAssertion(c.clientId);
     expect((await tokenRequest(assertionForm(c.clientId, once))).status).toBe(200);
     const replay = await tokenRequest(assertionForm(c.clientId, once));
-    expect(replay.body).toStrictEqual({ error: "invalid_grant", error_description: expect.stringMatching(/already used/) });
+    expect(replay.body).toStrictEqual({
+      error: "invalid_grant",
+      error_description: expect.stringMatching(/already used/),
+    });
     const short = await devAssertion(c.clientId, { lifetime: "1" });
     expect((await tokenRequest(assertionForm(c.clientId, short))).status).toBe(200);
     tick(3000);
@@ -394,15 +552,36 @@ describe("workload identity federation (Microsoft's Federated_Identity)", () => 
   it.each<[string, () => Promise<Record<string, string>>, RegExp]>([
     [
       "another subject",
-      async () => assertionForm(c.clientId, await devAssertion(c.clientId, { sub: "6b6b6b6b-0000-4000-8000-000000000000" })),
+      async () =>
+        assertionForm(c.clientId, await devAssertion(c.clientId, { sub: "6b6b6b6b-0000-4000-8000-000000000000" })),
       /No federated credential/,
     ],
-    ["another audience", async () => assertionForm(c.clientId, await devAssertion(c.clientId, { aud: "api://someone-else" })), /audience \(aud\)/],
-    ["an expired assertion", async () => assertionForm(c.clientId, await devAssertion(c.clientId, { lifetime: "1" })), /expired/],
-    ["a tampered signature", async () => assertionForm(c.clientId, (await devAssertion(c.clientId)).replace(/.{4}$/, "AAAA")), /signature does not verify/],
-    ["alg none", async () => assertionForm(c.clientId, unsigned(host.devOidc!.issuer, c.clientId)), /signing algorithm is not allowed|could not be verified/],
+    [
+      "another audience",
+      async () => assertionForm(c.clientId, await devAssertion(c.clientId, { aud: "api://someone-else" })),
+      /audience \(aud\)/,
+    ],
+    [
+      "an expired assertion",
+      async () => assertionForm(c.clientId, await devAssertion(c.clientId, { lifetime: "1" })),
+      /expired/,
+    ],
+    [
+      "a tampered signature",
+      async () => assertionForm(c.clientId, (await devAssertion(c.clientId)).replace(/.{4}$/, "AAAA")),
+      /signature does not verify/,
+    ],
+    [
+      "alg none",
+      async () => assertionForm(c.clientId, unsigned(host.devOidc!.issuer, c.clientId)),
+      /signing algorithm is not allowed|could not be verified/,
+    ],
     ["not a JWT", async () => assertionForm(c.clientId, "not-a-jwt"), /not a well-formed JWT/],
-    ["a foreign issuer", async () => assertionForm(c.clientId, unsigned("https://evil.example.com", c.clientId)), /is not trusted/],
+    [
+      "a foreign issuer",
+      async () => assertionForm(c.clientId, unsigned("https://evil.example.com", c.clientId)),
+      /is not trusted/,
+    ],
     [
       "a wrong assertion type",
       async () => ({ ...assertionForm(c.clientId, await devAssertion(c.clientId)), client_assertion_type: "urn:x" }),
@@ -413,7 +592,10 @@ describe("workload identity federation (Microsoft's Federated_Identity)", () => 
       const form = await make();
       tick(62_000);
       const res = await tokenRequest(form);
-      expect(res.body).toStrictEqual({ error: expect.stringMatching(/invalid_client/), error_description: expect.stringMatching(description) });
+      expect(res.body).toStrictEqual({
+        error: expect.stringMatching(/invalid_client/),
+        error_description: expect.stringMatching(description),
+      });
       return;
     }
     const res = await tokenRequest(await make());
@@ -440,7 +622,21 @@ describe("workload identity federation (Microsoft's Federated_Identity)", () => 
     const res = await tokenRequest(assertionForm(d.clientId, await devAssertion(d.clientId)));
     secrets.push(res.body.access_token);
     expect((await scim(res.body.access_token)).status).toBe(200);
-    expect((await admin("oauth", "federation", "remove", "--tenant", tenantId, "--client", d.clientId, "--credential", credentialId)).code).toBe(0);
+    expect(
+      (
+        await admin(
+          "oauth",
+          "federation",
+          "remove",
+          "--tenant",
+          tenantId,
+          "--client",
+          d.clientId,
+          "--credential",
+          credentialId,
+        )
+      ).code,
+    ).toBe(0);
     expect((await scim(res.body.access_token)).status).toBe(401);
   });
 
@@ -521,7 +717,10 @@ describe("rate limits", () => {
     ["a Secret Token", "scimf_unknown_secret_token_0123456789abcdefghijklmnop"],
     ["an access token", "scimf_at_unknown_access_token_0123456789abcdefghijklmnop"],
   ])("reads the store once per 5 seconds for %s it does not know, however often it is sent", async (_name, bad) => {
-    const send = () => fetch(`${host.tenantUrl}/Users?count=1`, { headers: { Authorization: `Bearer ${bad}`, "X-Forwarded-For": "192.0.2.50" } });
+    const send = () =>
+      fetch(`${host.tenantUrl}/Users?count=1`, {
+        headers: { Authorization: `Bearer ${bad}`, "X-Forwarded-For": "192.0.2.50" },
+      });
     expect((await send()).status).toBe(401);
     const before = host.storeRequests();
     for (let i = 0; i < 5; i++) expect((await send()).status).toBe(401);
@@ -533,7 +732,8 @@ describe("rate limits", () => {
 
   it("answers 429 to an address that keeps sending unknown SCIM tokens, and only to that address", async () => {
     const bad = "scimf_nonexistent_token_0123456789abcdef0123456789";
-    const send = (ip: string) => fetch(`${host.tenantUrl}/Users?count=1`, { headers: { Authorization: `Bearer ${bad}`, "X-Forwarded-For": ip } });
+    const send = (ip: string) =>
+      fetch(`${host.tenantUrl}/Users?count=1`, { headers: { Authorization: `Bearer ${bad}`, "X-Forwarded-For": ip } });
     const statuses: number[] = [];
     for (let i = 0; i <= FAILED_AUTH_LIMIT.capacity; i++) statuses.push((await send("203.0.113.77")).status);
     expect(statuses.slice(0, FAILED_AUTH_LIMIT.capacity).every((s) => s === 401)).toBe(true);
@@ -560,15 +760,37 @@ describe("expiry (the clock only moves forward from here)", () => {
   });
 
   it("refuses an expired secret, and answers invalid_client for a revoked client", async () => {
-    const res = await admin("oauth", "client", "create", "--tenant", tenantId, "--name", "short-lived", "--secret-years", "1");
+    const res = await admin(
+      "oauth",
+      "client",
+      "create",
+      "--tenant",
+      tenantId,
+      "--name",
+      "short-lived",
+      "--secret-years",
+      "1",
+    );
     const short = res.json() as { clientId: string; clientSecret: string };
     secrets.push(short.clientSecret);
     tick(366 * 24 * 3600_000);
-    const expired = await tokenRequest({ grant_type: "client_credentials" }, { Authorization: basic(short.clientId, short.clientSecret) });
-    expect(expired.body).toStrictEqual({ error: "invalid_client", error_description: expect.stringMatching(/expired; add a new secret/) });
+    const expired = await tokenRequest(
+      { grant_type: "client_credentials" },
+      { Authorization: basic(short.clientId, short.clientSecret) },
+    );
+    expect(expired.body).toStrictEqual({
+      error: "invalid_client",
+      error_description: expect.stringMatching(/expired; add a new secret/),
+    });
     expect((await admin("oauth", "client", "revoke", "--tenant", tenantId, "--client", short.clientId)).code).toBe(0);
-    const revoked = await tokenRequest({ grant_type: "client_credentials" }, { Authorization: basic(short.clientId, short.clientSecret) });
-    expect(revoked.body).toStrictEqual({ error: "invalid_client", error_description: expect.stringMatching(/was revoked/) });
+    const revoked = await tokenRequest(
+      { grant_type: "client_credentials" },
+      { Authorization: basic(short.clientId, short.clientSecret) },
+    );
+    expect(revoked.body).toStrictEqual({
+      error: "invalid_client",
+      error_description: expect.stringMatching(/was revoked/),
+    });
   });
 });
 

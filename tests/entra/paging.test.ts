@@ -18,13 +18,17 @@ beforeAll(async () => {
   ({ host, scim } = await startTestHost());
   tenantId = host.defaultTenant!.id;
   for (let i = 0; i < 7; i++) userIds.push((await scim.post("/Users", entraUser(`page${i}@contoso.com`))).body.id);
-  for (const name of ["Paging A", "Paging B"]) groupIds.push((await scim.post("/Groups", { schemas: [GROUP], displayName: name })).body.id);
+  for (const name of ["Paging A", "Paging B"])
+    groupIds.push((await scim.post("/Groups", { schemas: [GROUP], displayName: name })).body.id);
   userIds.sort();
   groupIds.sort();
 });
 afterAll(async () => host?.close());
 
-const error = (scimType: string, detail: string) => ({ status: 400, body: { schemas: [ERROR], status: "400", scimType, detail } });
+const error = (scimType: string, detail: string) => ({
+  status: 400,
+  body: { schemas: [ERROR], status: "400", scimType, detail },
+});
 const reply = (res: { status: number; body: unknown }) => ({ status: res.status, body: res.body });
 
 /** Follows nextCursor from an empty cursor; every page's ids and whether it carried nextCursor. */
@@ -34,7 +38,11 @@ async function follow(first: (cursor: string) => Promise<{ status: number; body:
   for (let guard = 0; guard < 20; guard++) {
     const res = await first(cursor);
     expect(res.status).toBe(200);
-    pages.push({ ids: res.body.Resources.map((r: { id: string }) => r.id), next: "nextCursor" in res.body, total: res.body.totalResults });
+    pages.push({
+      ids: res.body.Resources.map((r: { id: string }) => r.id),
+      next: "nextCursor" in res.body,
+      total: res.body.totalResults,
+    });
     if (!res.body.nextCursor) break;
     cursor = res.body.nextCursor;
   }
@@ -57,7 +65,13 @@ describe("index paging", () => {
     const seen: string[] = [];
     for (let startIndex = 1; startIndex <= 7; startIndex += 3) {
       const res = await scim.get(`/Users?startIndex=${startIndex}&count=3`);
-      expect(Object.keys(res.body).sort()).toStrictEqual(["Resources", "itemsPerPage", "schemas", "startIndex", "totalResults"]);
+      expect(Object.keys(res.body).sort()).toStrictEqual([
+        "Resources",
+        "itemsPerPage",
+        "schemas",
+        "startIndex",
+        "totalResults",
+      ]);
       expect(res.body).toMatchObject({ schemas: [LIST], totalResults: 7, startIndex });
       seen.push(...res.body.Resources.map((r: { id: string }) => r.id));
     }
@@ -87,7 +101,13 @@ describe("cursor paging (RFC 9865)", () => {
     const res = await scim.get("/Users?cursor&count=3");
     expect(reply(res)).toStrictEqual({
       status: 200,
-      body: { schemas: [LIST], totalResults: 7, Resources: expect.any(Array), itemsPerPage: 3, nextCursor: expect.stringMatching(/^[A-Za-z0-9_-]+$/) },
+      body: {
+        schemas: [LIST],
+        totalResults: 7,
+        Resources: expect.any(Array),
+        itemsPerPage: 3,
+        nextCursor: expect.stringMatching(/^[A-Za-z0-9_-]+$/),
+      },
     });
     expect(res.body.Resources.map((r: { id: string }) => r.id)).toStrictEqual(userIds.slice(0, 3));
   });
@@ -102,18 +122,27 @@ describe("cursor paging (RFC 9865)", () => {
 
   it("pages a filter sorted by userName, descending, by cursor", async () => {
     const names = (
-      await follow((cursor) => scim.get(`/Users?filter=${q('userName sw "page"')}&sortBy=userName&sortOrder=descending&cursor=${cursor}&count=4`))
+      await follow((cursor) =>
+        scim.get(
+          `/Users?filter=${q('userName sw "page"')}&sortBy=userName&sortOrder=descending&cursor=${cursor}&count=4`,
+        ),
+      )
     ).map((p) => p.ids.length);
     expect(names).toStrictEqual([4, 3]);
-    const first = await scim.get(`/Users?filter=${q('userName sw "page"')}&sortBy=userName&sortOrder=descending&cursor=&count=4`);
-    const second = await scim.get(`/Users?filter=${q('userName sw "page"')}&sortBy=userName&sortOrder=descending&cursor=${first.body.nextCursor}&count=4`);
-    expect([...first.body.Resources, ...second.body.Resources].map((r: { userName: string }) => r.userName)).toStrictEqual(
-      [6, 5, 4, 3, 2, 1, 0].map((i) => `page${i}@contoso.com`),
+    const first = await scim.get(
+      `/Users?filter=${q('userName sw "page"')}&sortBy=userName&sortOrder=descending&cursor=&count=4`,
     );
+    const second = await scim.get(
+      `/Users?filter=${q('userName sw "page"')}&sortBy=userName&sortOrder=descending&cursor=${first.body.nextCursor}&count=4`,
+    );
+    expect(
+      [...first.body.Resources, ...second.body.Resources].map((r: { userName: string }) => r.userName),
+    ).toStrictEqual([6, 5, 4, 3, 2, 1, 0].map((i) => `page${i}@contoso.com`));
   });
 
   it("pages POST /Users/.search and POST /Groups/.search with cursor in the SearchRequest", async () => {
-    const search = (path: string, count: number) => (cursor: string) => scim.post(path, { schemas: [SEARCH], cursor, count });
+    const search = (path: string, count: number) => (cursor: string) =>
+      scim.post(path, { schemas: [SEARCH], cursor, count });
     expect(await follow(search("/Users/.search", 5))).toStrictEqual([
       { ids: userIds.slice(0, 5), next: true, total: 7 },
       { ids: userIds.slice(5), next: false, total: 7 },
@@ -160,7 +189,9 @@ describe("cursor bad input: 400 naming what is wrong", () => {
 
   it("refuses a cursor of another query: another filter, another sort order, another resource type", async () => {
     const cursor = (await scim.get("/Users?cursor&count=2")).body.nextCursor;
-    expect(reply(await scim.get(`/Users?filter=${q('userName sw "page"')}&cursor=${cursor}&count=2`))).toStrictEqual(OTHER_QUERY);
+    expect(reply(await scim.get(`/Users?filter=${q('userName sw "page"')}&cursor=${cursor}&count=2`))).toStrictEqual(
+      OTHER_QUERY,
+    );
     expect(reply(await scim.get(`/Users?sortOrder=descending&cursor=${cursor}&count=2`))).toStrictEqual(OTHER_QUERY);
     expect(reply(await scim.get(`/Groups?cursor=${cursor}&count=2`))).toStrictEqual(OTHER_QUERY);
     expect(reply(await scim.post("/.search", { schemas: [SEARCH], cursor, count: 2 }))).toStrictEqual(OTHER_QUERY);
@@ -179,7 +210,11 @@ describe("cursor bad input: 400 naming what is wrong", () => {
 
   it.each([
     ["a malformed cursor", "/Users?cursor=not%20a%20cursor", NOT_OURS],
-    ["a cursor that is base64url of something else", `/Users?cursor=${Buffer.from('{"hello":1}').toString("base64url")}`, NOT_OURS],
+    [
+      "a cursor that is base64url of something else",
+      `/Users?cursor=${Buffer.from('{"hello":1}').toString("base64url")}`,
+      NOT_OURS,
+    ],
     [
       "cursor with startIndex",
       "/Users?cursor=&startIndex=1",
@@ -191,12 +226,18 @@ describe("cursor bad input: 400 naming what is wrong", () => {
     [
       "count 0 with a cursor",
       "/Users?cursor=&count=0",
-      error("invalidCount", "'count' must be a positive whole number with 'cursor' (got 0); at most 200 are served per page."),
+      error(
+        "invalidCount",
+        "'count' must be a positive whole number with 'cursor' (got 0); at most 200 are served per page.",
+      ),
     ],
     [
       "count -1 with a cursor",
       "/Users?cursor=&count=-1",
-      error("invalidCount", "'count' must be a positive whole number with 'cursor' (got -1); at most 200 are served per page."),
+      error(
+        "invalidCount",
+        "'count' must be a positive whole number with 'cursor' (got -1); at most 200 are served per page.",
+      ),
     ],
   ])("refuses %s", async (_, path, expected) => {
     expect(reply(await scim.get(path))).toStrictEqual(expected);
@@ -204,21 +245,34 @@ describe("cursor bad input: 400 naming what is wrong", () => {
 
   it("refuses count 0 with a cursor in a SearchRequest", async () => {
     expect(reply(await scim.post("/Users/.search", { schemas: [SEARCH], cursor: "", count: 0 }))).toStrictEqual(
-      error("invalidCount", "'count' must be a positive whole number with 'cursor' (got 0); at most 200 are served per page."),
+      error(
+        "invalidCount",
+        "'count' must be a positive whole number with 'cursor' (got 0); at most 200 are served per page.",
+      ),
     );
   });
 
   it("refuses a cursor older than cursorTimeout with 400 expiredCursor", async () => {
     const issued = new Date(Date.now() - 25 * 3600 * 1000);
-    const cursor = encodeCursor(queryBinding(tenantId, "User", { descending: false }), { position: 2, after: userIds[1]! }, issued);
+    const cursor = encodeCursor(
+      queryBinding(tenantId, "User", { descending: false }),
+      { position: 2, after: userIds[1]! },
+      issued,
+    );
     expect(reply(await scim.get(`/Users?cursor=${cursor}&count=2`))).toStrictEqual(
       error(
         "expiredCursor",
         "'cursor' has expired: it was issued 25 hours ago and a cursor is valid for 24 hours (cursorTimeout 86400 seconds); start again with an empty cursor.",
       ),
     );
-    const fresh = encodeCursor(queryBinding(tenantId, "User", { descending: false }), { position: 2, after: userIds[1]! }, new Date());
-    expect((await scim.get(`/Users?cursor=${fresh}&count=2`)).body.Resources.map((r: { id: string }) => r.id)).toStrictEqual(userIds.slice(2, 4));
+    const fresh = encodeCursor(
+      queryBinding(tenantId, "User", { descending: false }),
+      { position: 2, after: userIds[1]! },
+      new Date(),
+    );
+    expect(
+      (await scim.get(`/Users?cursor=${fresh}&count=2`)).body.Resources.map((r: { id: string }) => r.id),
+    ).toStrictEqual(userIds.slice(2, 4));
   });
 
   it("advertises both methods in ServiceProviderConfig.pagination, index by default", async () => {

@@ -20,7 +20,11 @@ afterAll(async () => host?.close());
 async function admin(...argv: string[]): Promise<any> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runAdmin([...argv, "--tenant", tenant, "--json"], { services: host.services, out: (t) => out.push(t), err: (t) => err.push(t) });
+  const code = await runAdmin([...argv, "--tenant", tenant, "--json"], {
+    services: host.services,
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+  });
   if (code !== 0) throw new Error(`admin ${argv.join(" ")} failed: ${err.join("\n")}`);
   return JSON.parse(out.join("\n"));
 }
@@ -40,9 +44,18 @@ async function group(displayName: string, members: string[] = []) {
   return res.body;
 }
 const addMembers = async (groupId: string, ids: string[]) =>
-  expect((await scim.patch(`/Groups/${groupId}`, patch({ op: "Add", path: "members", value: ids.map((value) => ({ value })) }))).status).toBe(204);
+  expect(
+    (
+      await scim.patch(
+        `/Groups/${groupId}`,
+        patch({ op: "Add", path: "members", value: ids.map((value) => ({ value })) }),
+      )
+    ).status,
+  ).toBe(204);
 const removeMember = async (groupId: string, id: string) =>
-  expect((await scim.patch(`/Groups/${groupId}`, patch({ op: "Remove", path: "members", value: [{ value: id }] }))).status).toBe(204);
+  expect(
+    (await scim.patch(`/Groups/${groupId}`, patch({ op: "Remove", path: "members", value: [{ value: id }] }))).status,
+  ).toBe(204);
 
 describe("identity linking and login types", () => {
   it("links a provisioned user for Entra sign-in through its externalId, and follows a changed object ID", async () => {
@@ -53,7 +66,10 @@ describe("identity linking and login types", () => {
       objectId: "11111111-aaaa-4bbb-8ccc-000000000001",
       canSignIn: { password: false, entra: true },
     });
-    await scim.patch(`/Users/${u.id}`, patch({ op: "Replace", path: "externalId", value: "11111111-aaaa-4bbb-8ccc-000000000002" }));
+    await scim.patch(
+      `/Users/${u.id}`,
+      patch({ op: "Replace", path: "externalId", value: "11111111-aaaa-4bbb-8ccc-000000000002" }),
+    );
     expect((await admin("user", "show", "--user", u.id)).objectId).toBe("11111111-aaaa-4bbb-8ccc-000000000002");
   });
 
@@ -63,7 +79,10 @@ describe("identity linking and login types", () => {
     const lookup = await scim.get(`/Users?filter=${q('userName eq "pre.existing@CONTOSO.com"')}`);
     expect(lookup.body.Resources.map((r: { id: string }) => r.id)).toEqual([created.id]);
     expect((await scim.post("/Users", entraUser("pre.existing@contoso.com"))).status).toBe(409);
-    await scim.patch(`/Users/${created.id}`, patch({ op: "Add", path: "externalId", value: "22222222-aaaa-4bbb-8ccc-000000000001" }));
+    await scim.patch(
+      `/Users/${created.id}`,
+      patch({ op: "Add", path: "externalId", value: "22222222-aaaa-4bbb-8ccc-000000000001" }),
+    );
     expect(await admin("user", "show", "--user", created.id)).toMatchObject({
       loginTypes: ["password", "entra"],
       objectId: "22222222-aaaa-4bbb-8ccc-000000000001",
@@ -76,7 +95,10 @@ describe("identity linking and login types", () => {
     expect((await admin("user", "show", "--user", created.id)).loginTypes).toEqual(["password", "entra"]);
     await admin("login-types", "set", "--types", "entra");
     later();
-    expect(await admin("user", "show", "--user", created.id)).toMatchObject({ loginTypes: ["entra"], canSignIn: { password: false, entra: true } });
+    expect(await admin("user", "show", "--user", created.id)).toMatchObject({
+      loginTypes: ["entra"],
+      canSignIn: { password: false, entra: true },
+    });
     await admin("login-types", "set", "--types", "password,entra");
     later();
   });
@@ -135,7 +157,9 @@ describe("teams", () => {
       source: "product",
       groups: [{ group: mapped.id, groupName: "Entra Consultants", members: 1, pending: false }],
     });
-    const provisioned = listed.teams.filter((t: { source: string }) => t.source === "entra").map((t: { id: string }) => t.id);
+    const provisioned = listed.teams
+      .filter((t: { source: string }) => t.source === "entra")
+      .map((t: { id: string }) => t.id);
     expect(provisioned).toContain(own.id);
     expect(provisioned).not.toContain(mapped.id);
   });
@@ -147,14 +171,25 @@ describe("roles", () => {
     const managers = await group("Role Managers");
     await admin("role", "map", "--group", "Role Managers", "--role", "manager");
     later();
-    expect(await admin("user", "show", "--user", u.id)).toMatchObject({ role: "User", roleSource: { kind: "default" } });
+    expect(await admin("user", "show", "--user", u.id)).toMatchObject({
+      role: "User",
+      roleSource: { kind: "default" },
+    });
     await addMembers(managers.id, [u.id]);
     expect(await admin("user", "show", "--user", u.id)).toMatchObject({
       role: "Manager",
-      roleSource: { kind: "group", groupId: managers.id, groupName: "Role Managers", mapping: { group: { id: managers.id }, role: "Manager" } },
+      roleSource: {
+        kind: "group",
+        groupId: managers.id,
+        groupName: "Role Managers",
+        mapping: { group: { id: managers.id }, role: "Manager" },
+      },
     });
     await removeMember(managers.id, u.id);
-    expect(await admin("user", "show", "--user", u.id)).toMatchObject({ role: "User", roleSource: { kind: "default" } });
+    expect(await admin("user", "show", "--user", u.id)).toMatchObject({
+      role: "User",
+      roleSource: { kind: "default" },
+    });
   });
 
   it("recomputes members' roles when a mapping is added or removed, and takes the highest role", async () => {
@@ -177,7 +212,13 @@ describe("roles", () => {
     const { secret } = await devToken(host.services, second.id, "entra", clock);
     const other = async (...argv: string[]) => {
       const out: string[] = [];
-      expect(await runAdmin([...argv, "--tenant", second.id, "--json"], { services: host.services, out: (t) => out.push(t), err: () => {} })).toBe(0);
+      expect(
+        await runAdmin([...argv, "--tenant", second.id, "--json"], {
+          services: host.services,
+          out: (t) => out.push(t),
+          err: () => {},
+        }),
+      ).toBe(0);
       return JSON.parse(out.join("\n"));
     };
     {
@@ -195,18 +236,32 @@ describe("roles", () => {
         roleSource: { kind: "kept", reason: "last-admin", computed: "User" },
       });
       const conflicts = await other("audit", "list", "--operation", "role-conflict");
-      expect(conflicts).toEqual([expect.objectContaining({ resourceId: boss.id, status: 409, detail: expect.stringMatching(/last active Admin/) })]);
+      expect(conflicts).toEqual([
+        expect.objectContaining({
+          resourceId: boss.id,
+          status: 409,
+          detail: expect.stringMatching(/last active Admin/),
+        }),
+      ]);
 
       const deputy = (await s.post("/Users", entraUser("deputy@contoso.com"))).body;
-      await s.patch(`/Groups/${admins.id}`, patch({ op: "Add", path: "members", value: [{ value: deputy.id }, { value: boss.id }] }));
+      await s.patch(
+        `/Groups/${admins.id}`,
+        patch({ op: "Add", path: "members", value: [{ value: deputy.id }, { value: boss.id }] }),
+      );
       await s.patch(`/Groups/${admins.id}`, patch({ op: "Remove", path: "members", value: [{ value: boss.id }] }));
       expect((await other("user", "show", "--user", boss.id)).role).toBe("User");
       expect((await other("user", "show", "--user", deputy.id)).role).toBe("Admin");
 
       // Entra disconnects the last active Admin: carried out, and flagged for the product's admins.
-      expect((await s.patch(`/Users/${deputy.id}`, patch({ op: "Replace", path: "active", value: "False" }))).status).toBe(200);
+      expect(
+        (await s.patch(`/Users/${deputy.id}`, patch({ op: "Replace", path: "active", value: "False" }))).status,
+      ).toBe(200);
       const flagged = await other("audit", "list", "--operation", "role-conflict");
-      expect(flagged[0]).toMatchObject({ resourceId: deputy.id, detail: expect.stringMatching(/disconnected user deputy@contoso.com, the last active Admin/) });
+      expect(flagged[0]).toMatchObject({
+        resourceId: deputy.id,
+        detail: expect.stringMatching(/disconnected user deputy@contoso.com, the last active Admin/),
+      });
       expect(flagged).toHaveLength(2);
     }
   });
@@ -222,7 +277,10 @@ describe("roles stay right when requests fail, race or repeat", () => {
     const container = host.services.resources["container" as keyof typeof host.services.resources] as any;
     await container.item(`mb.${g.id}.${u.id}`, tenant).delete();
     await removeMember(g.id, u.id);
-    expect(await admin("user", "show", "--user", u.id)).toMatchObject({ role: "User", roleSource: { kind: "default" } });
+    expect(await admin("user", "show", "--user", u.id)).toMatchObject({
+      role: "User",
+      roleSource: { kind: "default" },
+    });
   });
 
   it("keeps the last active Admin when the only other Admin is disconnected", async () => {
@@ -231,7 +289,13 @@ describe("roles stay right when requests fail, race or repeat", () => {
     const s = client(host, secret);
     const run = async (...argv: string[]) => {
       const out: string[] = [];
-      expect(await runAdmin([...argv, "--tenant", second.id, "--json"], { services: host.services, out: (t) => out.push(t), err: () => {} })).toBe(0);
+      expect(
+        await runAdmin([...argv, "--tenant", second.id, "--json"], {
+          services: host.services,
+          out: (t) => out.push(t),
+          err: () => {},
+        }),
+      ).toBe(0);
       return JSON.parse(out.join("\n"));
     };
     const a = (await s.post("/Users", entraUser("a@admins.test"))).body;
@@ -252,7 +316,10 @@ describe("roles stay right when requests fail, race or repeat", () => {
     await admin("role", "map", "--group", g.id, "--role", "Manager");
     await addMembers(g.id, [u.id]);
     await scim.patch(`/Users/${u.id}`, patch({ op: "Replace", path: "title", value: "Lead" }));
-    expect(await admin("user", "show", "--user", u.id)).toMatchObject({ objectId: "44444444-aaaa-4bbb-8ccc-000000000002", role: "Manager" });
+    expect(await admin("user", "show", "--user", u.id)).toMatchObject({
+      objectId: "44444444-aaaa-4bbb-8ccc-000000000002",
+      role: "Manager",
+    });
     await scim.patch(`/Users/${u.id}`, patch({ op: "Replace", path: "externalId", value: "entra-object-3" }));
     expect((await admin("user", "show", "--user", u.id)).objectId).toBe("entra-object-3");
   });
@@ -274,13 +341,21 @@ describe("provisioning log", () => {
     expect(res.status).toBe(201);
     const events = await admin("audit", "list", "--resource", res.body.id);
     expect(events).toEqual([
-      expect.objectContaining({ operation: "create", status: 201, changedAttributes: ["displayName", "members"], members: { added: 1, removed: 0 } }),
+      expect.objectContaining({
+        operation: "create",
+        status: 201,
+        changedAttributes: ["displayName", "members"],
+        members: { added: 1, removed: 0 },
+      }),
     ]);
   });
 
   it("records every SCIM write with time, token name, operation, resource, changed attributes and status, never secrets", async () => {
     const u = await user("audited@contoso.com");
-    await scim.patch(`/Users/${u.id}`, patch({ op: "Replace", path: "title", value: "Lead" }, { op: "Replace", path: "name.givenName", value: "Ann" }));
+    await scim.patch(
+      `/Users/${u.id}`,
+      patch({ op: "Replace", path: "title", value: "Lead" }, { op: "Replace", path: "name.givenName", value: "Ann" }),
+    );
     expect((await scim.post("/Users", entraUser("audited@contoso.com"))).status).toBe(409);
     await scim.delete(`/Users/${u.id}`);
     const events = await admin("audit", "list", "--resource", u.id);
@@ -289,8 +364,15 @@ describe("provisioning log", () => {
       ["patch", 200],
       ["create", 201],
     ]);
-    expect(events[1]).toMatchObject({ tokenName: "local", time: clock.toISOString(), resourceType: "User", changedAttributes: ["name.givenName", "title"] });
-    const failures = (await admin("audit", "list", "--operation", "create")).filter((e: { status: number }) => e.status === 409);
+    expect(events[1]).toMatchObject({
+      tokenName: "local",
+      time: clock.toISOString(),
+      resourceType: "User",
+      changedAttributes: ["name.givenName", "title"],
+    });
+    const failures = (await admin("audit", "list", "--operation", "create")).filter(
+      (e: { status: number }) => e.status === 409,
+    );
     expect(failures[0]).toMatchObject({ resourceType: "User", detail: expect.stringMatching(/already used/) });
     const all = JSON.stringify(await admin("audit", "list", "--limit", "1000"));
     expect(all).not.toContain(host.defaultTenant!.token);
@@ -304,7 +386,12 @@ describe("provisioning log", () => {
     clock = new Date(clock.getTime() + 1000);
     await addMembers(g.id, [u.id]);
     const [latest] = await admin("audit", "list", "--resource", g.id, "--limit", "1");
-    expect(latest).toMatchObject({ operation: "patch", status: 204, changedAttributes: ["members"], members: { added: 1, removed: 0 } });
+    expect(latest).toMatchObject({
+      operation: "patch",
+      status: 204,
+      changedAttributes: ["members"],
+      members: { added: 1, removed: 0 },
+    });
     const second = await admin("audit", "list", "--resource", g.id, "--limit", "1", "--page", "2");
     expect(second).toEqual([expect.objectContaining({ operation: "create" })]);
     // The log has its own container, partitioned by tenant and month.
@@ -329,7 +416,11 @@ describe("provisioning log", () => {
       ["create", created.id, 201],
     ]);
     const [create] = await admin("audit", "list", "--resource", created.id, "--operation", "create");
-    expect(create).toMatchObject({ resourceType: "User", tokenId: "admin-cli", changedAttributes: ["active", "userName"] });
+    expect(create).toMatchObject({
+      resourceType: "User",
+      tokenId: "admin-cli",
+      changedAttributes: ["active", "userName"],
+    });
   });
 
   it("records a CLI write that the operation refuses, with its detail", async () => {
@@ -343,8 +434,14 @@ describe("provisioning log", () => {
         err: (t) => err.push(t),
       }),
     ).toBe(2);
-    expect(err).toEqual([expect.stringMatching(/^error: User userName 'TAKEN@contoso.com' is already used by User \S+/)]);
+    expect(err).toEqual([
+      expect.stringMatching(/^error: User userName 'TAKEN@contoso.com' is already used by User \S+/),
+    ]);
     const [refused] = await admin("audit", "list", "--operation", "create", "--limit", "1");
-    expect(refused).toMatchObject({ tokenName: "admin-cli", status: 409, detail: expect.stringMatching(/already used/) });
+    expect(refused).toMatchObject({
+      tokenName: "admin-cli",
+      status: 409,
+      detail: expect.stringMatching(/already used/),
+    });
   });
 });

@@ -58,30 +58,46 @@ function raw(
   });
 }
 
-const headers = (extra = "") => `Host: localhost:${port}\nAuthorization: Bearer ${token}\nContent-Type: application/scim+json${extra}`;
+const headers = (extra = "") =>
+  `Host: localhost:${port}\nAuthorization: Bearer ${token}\nContent-Type: application/scim+json${extra}`;
 
 describe("request bodies", () => {
   it("answers 413 from a declared Content-Length over the limit without waiting for the body", async () => {
     const res = await raw(`POST /scim/v2/Users HTTP/1.1\n${headers()}\nContent-Length: 52428800`, "{}");
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.body)).toMatchObject({ schemas: [ERROR], status: "413", detail: expect.stringMatching(/larger than the limit of 1048576 bytes/) });
+    expect(JSON.parse(res.body)).toMatchObject({
+      schemas: [ERROR],
+      status: "413",
+      detail: expect.stringMatching(/larger than the limit of 1048576 bytes/),
+    });
   });
 
   it("answers 413 as soon as a streamed body passes the limit, and stops reading it", async () => {
-    const big = await raw(`POST /scim/v2/Users HTTP/1.1\n${headers()}\nContent-Length: 1048576`, `{"userName":"${"x".repeat(2048)}`, {
-      keepSending: 1_046_000,
-      chunk: 64 * 1024,
-    });
+    const big = await raw(
+      `POST /scim/v2/Users HTTP/1.1\n${headers()}\nContent-Length: 1048576`,
+      `{"userName":"${"x".repeat(2048)}`,
+      {
+        keepSending: 1_046_000,
+        chunk: 64 * 1024,
+      },
+    );
     expect(big.status).toBe(400); // exactly the limit: read, and refused as invalid JSON
-    const over = await raw(`POST /scim/v2/Users HTTP/1.1\n${headers()}\nTransfer-Encoding: chunked`, `2000\r\n${"x".repeat(0x2000)}\r\n`.repeat(200));
+    const over = await raw(
+      `POST /scim/v2/Users HTTP/1.1\n${headers()}\nTransfer-Encoding: chunked`,
+      `2000\r\n${"x".repeat(0x2000)}\r\n`.repeat(200),
+    );
     expect(over.status).toBe(413);
   });
 
   it("answers 401 to a request without a token before reading its body", async () => {
-    const res = await raw(`POST /scim/v2/Users HTTP/1.1\nHost: localhost:${port}\nContent-Type: application/scim+json\nContent-Length: 314572800`, "{", {
-      keepSending: 8 * 1024 * 1024,
-      chunk: 64 * 1024,
-    });
+    const res = await raw(
+      `POST /scim/v2/Users HTTP/1.1\nHost: localhost:${port}\nContent-Type: application/scim+json\nContent-Length: 314572800`,
+      "{",
+      {
+        keepSending: 8 * 1024 * 1024,
+        chunk: 64 * 1024,
+      },
+    );
     expect(res.status).toBe(401);
     expect(res.headers).toMatch(/connection: close/i);
   });
@@ -89,7 +105,10 @@ describe("request bodies", () => {
   it("answers 408 to a body that stalls (here after SCIM_BODY_TIMEOUT_MS = 500 ms; 10 s by default)", async () => {
     const res = await raw(`PATCH /scim/v2/Users/x HTTP/1.1\n${headers()}\nContent-Length: 100`, '{"schemas":');
     expect(res.status).toBe(408);
-    expect(JSON.parse(res.body)).toMatchObject({ status: "408", detail: expect.stringMatching(/did not arrive within 0.5 s/) });
+    expect(JSON.parse(res.body)).toMatchObject({
+      status: "408",
+      detail: expect.stringMatching(/did not arrive within 0.5 s/),
+    });
   });
 });
 
@@ -108,7 +127,10 @@ describe("paths and methods", () => {
   it("answers a SCIM 400 to a malformed Host header", async () => {
     const res = await raw(`GET /scim/v2/Users HTTP/1.1\nHost: bad host/../x\nAuthorization: Bearer ${token}`);
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.body)).toMatchObject({ status: "400", detail: expect.stringMatching(/Host header is malformed/) });
+    expect(JSON.parse(res.body)).toMatchObject({
+      status: "400",
+      detail: expect.stringMatching(/Host header is malformed/),
+    });
   });
 
   it.each([
@@ -120,7 +142,11 @@ describe("paths and methods", () => {
     const res = await scim.request(method, path, method === "DELETE" ? undefined : {});
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")!.split(", ").sort()).toEqual(allow.split(", ").sort());
-    expect(res.body).toMatchObject({ schemas: [ERROR], status: "405", detail: expect.stringContaining(`${method} is not supported`) });
+    expect(res.body).toMatchObject({
+      schemas: [ERROR],
+      status: "405",
+      detail: expect.stringContaining(`${method} is not supported`),
+    });
   });
 
   it("still answers 404 to a path that does not exist", async () => {

@@ -1,7 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import type { RunningHost } from "../../local/host/host.js";
-import { ENTERPRISE, ERROR, GROUP, USER, client, entraUser, patch, q, startTestHost, type Client, devToken } from "../helpers/host.js";
+import {
+  ENTERPRISE,
+  ERROR,
+  GROUP,
+  USER,
+  client,
+  entraUser,
+  patch,
+  q,
+  startTestHost,
+  type Client,
+  devToken,
+} from "../helpers/host.js";
 
 /** Every request sequence of shared/spec/entra-provisioning.md, replayed over HTTP against the local host. */
 
@@ -14,7 +26,13 @@ beforeAll(async () => {
 });
 afterAll(async () => host?.close());
 
-const EMPTY_LIST = { schemas: ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], totalResults: 0, Resources: [], startIndex: 1, itemsPerPage: 0 };
+const EMPTY_LIST = {
+  schemas: ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+  totalResults: 0,
+  Resources: [],
+  startIndex: 1,
+  itemsPerPage: 0,
+};
 
 async function createUser(userName: string, extra: Record<string, unknown> = {}) {
   const res = await scim.post("/Users", entraUser(userName, extra));
@@ -137,27 +155,40 @@ describe("3-5. Users: lookup, create, read", () => {
     expect(res.status).toBe(200);
     expect(res.body.phoneNumbers).toEqual([{ type: "work", value: "55555555555" }]);
     expect(res.body.title).toBe("  Consultant ");
-    expect(res.body["urn:ietf:params:scim:schemas:extension:scimfunctions:2.0:User"]).toEqual({ employmentStartDate: "2026-03-01" });
+    expect(res.body["urn:ietf:params:scim:schemas:extension:scimfunctions:2.0:User"]).toEqual({
+      employmentStartDate: "2026-03-01",
+    });
     expect(res.body.schemas).toEqual([USER, "urn:ietf:params:scim:schemas:extension:scimfunctions:2.0:User"]);
   });
 
   it("accepts an extension attribute as a URN-qualified key not listed in schemas", async () => {
-    const res = await scim.post("/Users", { schemas: [USER], userName: "dave@contoso.com", [`${ENTERPRISE}:department`]: "Sales" });
+    const res = await scim.post("/Users", {
+      schemas: [USER],
+      userName: "dave@contoso.com",
+      [`${ENTERPRISE}:department`]: "Sales",
+    });
     expect(res.status).toBe(201);
     expect(res.body[ENTERPRISE]).toEqual({ department: "Sales" });
   });
 
-  it.each(["a%2Fb", "%20", "x%23y", "a%5Cb"])("answers 404, never 500, for an id the store could not hold (%s)", async (id) => {
-    for (const method of ["GET", "PUT", "PATCH", "DELETE"]) {
-      const res = await scim.request(
-        method,
-        `/Users/${id}`,
-        method === "PUT" ? entraUser("never@contoso.com") : method === "PATCH" ? patch({ op: "add", path: "title", value: "x" }) : undefined,
-      );
-      expect(res.status, method).toBe(404);
-    }
-    expect((await scim.get(`/Users?filter=${q(`id eq "${decodeURIComponent(id)}"`)}`)).body.totalResults).toBe(0);
-  });
+  it.each(["a%2Fb", "%20", "x%23y", "a%5Cb"])(
+    "answers 404, never 500, for an id the store could not hold (%s)",
+    async (id) => {
+      for (const method of ["GET", "PUT", "PATCH", "DELETE"]) {
+        const res = await scim.request(
+          method,
+          `/Users/${id}`,
+          method === "PUT"
+            ? entraUser("never@contoso.com")
+            : method === "PATCH"
+              ? patch({ op: "add", path: "title", value: "x" })
+              : undefined,
+        );
+        expect(res.status, method).toBe(404);
+      }
+      expect((await scim.get(`/Users?filter=${q(`id eq "${decodeURIComponent(id)}"`)}`)).body.totalResults).toBe(0);
+    },
+  );
 
   it("answers 404 with a SCIM error for an unknown id", async () => {
     const res = await scim.get(`/Users/${randomUUID()}`);
@@ -169,7 +200,10 @@ describe("3-5. Users: lookup, create, read", () => {
     for (let i = 0; i < 5; i++) await createUser(`page${i}@paging.test`);
     const res = await scim.get(`/Users?filter=${q('userName sw "page"')}&startIndex=3&count=2&sortBy=userName`);
     expect(res.body).toMatchObject({ totalResults: 5, startIndex: 3, itemsPerPage: 2 });
-    expect(res.body.Resources.map((r: { userName: string }) => r.userName)).toEqual(["page2@paging.test", "page3@paging.test"]);
+    expect(res.body.Resources.map((r: { userName: string }) => r.userName)).toEqual([
+      "page2@paging.test",
+      "page3@paging.test",
+    ]);
   });
 });
 
@@ -179,9 +213,9 @@ describe("3. Query: general filters and sorting", () => {
     await createUser("sort-a@sorting.test", { title: "Alpha" });
     await createUser("sort-none@sorting.test");
     const names = async (order: string) =>
-      (await scim.get(`/Users?filter=${q('userName ew "@sorting.test"')}&sortBy=title&sortOrder=${order}`)).body.Resources.map(
-        (r: { userName: string }) => r.userName,
-      );
+      (
+        await scim.get(`/Users?filter=${q('userName ew "@sorting.test"')}&sortBy=title&sortOrder=${order}`)
+      ).body.Resources.map((r: { userName: string }) => r.userName);
     expect(await names("ascending")).toEqual(["sort-a@sorting.test", "sort-b@sorting.test", "sort-none@sorting.test"]);
     expect(await names("descending")).toEqual(["sort-none@sorting.test", "sort-b@sorting.test", "sort-a@sorting.test"]);
   });
@@ -189,11 +223,16 @@ describe("3. Query: general filters and sorting", () => {
   it("answers a general filter with or, not and a value path", async () => {
     const a = await createUser("gen-a@general.test", { title: "Lead" });
     await createUser("gen-b@general.test", { title: "Dev", active: false });
-    const filter = '(title eq "lead" or active eq false) and not (userName sw "x") and emails[type eq "work" and value co "@general"]';
+    const filter =
+      '(title eq "lead" or active eq false) and not (userName sw "x") and emails[type eq "work" and value co "@general"]';
     const res = await scim.get(`/Users?filter=${q(filter)}&attributes=userName`);
     expect(res.status).toBe(200);
     expect(res.body.totalResults).toBe(2);
-    expect(res.body.Resources.find((r: { id: string }) => r.id === a.id)).toEqual({ schemas: [USER], id: a.id, userName: "gen-a@general.test" });
+    expect(res.body.Resources.find((r: { id: string }) => r.id === a.id)).toEqual({
+      schemas: [USER],
+      id: a.id,
+      userName: "gen-a@general.test",
+    });
   });
 });
 
@@ -237,7 +276,15 @@ describe("6. Update user: PATCH in both dialects", () => {
       `/Users/${u.id}?aadOptscim062020`,
       patch(
         { op: "replace", path: 'emails[type eq "work"].value', value: "TestMhvaes@test.microsoft.com" },
-        { op: "replace", value: { displayName: "Bjfe", "name.givenName": "Kkom", "name.familyName": "Unua", [`${ENTERPRISE}:employeeNumber`]: "Aklq" } },
+        {
+          op: "replace",
+          value: {
+            displayName: "Bjfe",
+            "name.givenName": "Kkom",
+            "name.familyName": "Unua",
+            [`${ENTERPRISE}:employeeNumber`]: "Aklq",
+          },
+        },
       ),
     );
     expect(res.status).toBe(200);
@@ -251,7 +298,10 @@ describe("6. Update user: PATCH in both dialects", () => {
 
   it("applies a path-less add with nested objects (RFC 7644 3.5.2)", async () => {
     const u = await createUser("patch4@contoso.com");
-    const res = await scim.patch(`/Users/${u.id}`, patch({ op: "add", value: { title: "Lead", name: { middleName: "M" } } }));
+    const res = await scim.patch(
+      `/Users/${u.id}`,
+      patch({ op: "add", value: { title: "Lead", name: { middleName: "M" } } }),
+    );
     expect(res.body).toMatchObject({ title: "Lead", name: { givenName: "givenName", middleName: "M" } });
   });
 
@@ -289,20 +339,23 @@ describe("7-8. Disable, re-enable and delete", () => {
   it.each([
     ["default dialect", "Replace", "False", "True"],
     ["RFC dialect", "replace", false, true],
-  ])("disables and re-enables in the %s; a disabled user keeps its data and is still found", async (dialect, op, off, on) => {
-    const u = await createUser(`disable-${dialect.split(" ")[0]}@contoso.com`, { title: "Keeps" });
-    const g = await scim.post("/Groups", { schemas: [GROUP], displayName: `keep-${dialect}` });
-    await scim.patch(`/Groups/${g.body.id}`, patch({ op: "Add", path: "members", value: [{ value: u.id }] }));
-    const disabled = await scim.patch(`/Users/${u.id}`, patch({ op, path: "active", value: off }));
-    expect(disabled.status).toBe(200);
-    expect(disabled.body).toMatchObject({ active: false, title: "Keeps" });
-    const found = await scim.get(`/Users?filter=${q(`userName eq "${u.userName}"`)}`);
-    expect(found.body.Resources[0]).toMatchObject({ id: u.id, active: false });
-    const group = await scim.get(`/Groups/${g.body.id}`);
-    expect(group.body.members.map((m: { value: string }) => m.value)).toEqual([u.id]);
-    const enabled = await scim.patch(`/Users/${u.id}`, patch({ op, path: "active", value: on }));
-    expect(enabled.body.active).toBe(true);
-  });
+  ])(
+    "disables and re-enables in the %s; a disabled user keeps its data and is still found",
+    async (dialect, op, off, on) => {
+      const u = await createUser(`disable-${dialect.split(" ")[0]}@contoso.com`, { title: "Keeps" });
+      const g = await scim.post("/Groups", { schemas: [GROUP], displayName: `keep-${dialect}` });
+      await scim.patch(`/Groups/${g.body.id}`, patch({ op: "Add", path: "members", value: [{ value: u.id }] }));
+      const disabled = await scim.patch(`/Users/${u.id}`, patch({ op, path: "active", value: off }));
+      expect(disabled.status).toBe(200);
+      expect(disabled.body).toMatchObject({ active: false, title: "Keeps" });
+      const found = await scim.get(`/Users?filter=${q(`userName eq "${u.userName}"`)}`);
+      expect(found.body.Resources[0]).toMatchObject({ id: u.id, active: false });
+      const group = await scim.get(`/Groups/${g.body.id}`);
+      expect(group.body.members.map((m: { value: string }) => m.value)).toEqual([u.id]);
+      const enabled = await scim.patch(`/Users/${u.id}`, patch({ op, path: "active", value: on }));
+      expect(enabled.body.active).toBe(true);
+    },
+  );
 
   it("deletes with 204; afterwards GET is 404, the userName is free and the user left its groups", async () => {
     const u = await createUser("gone@contoso.com");
@@ -342,10 +395,16 @@ describe("9. Groups", () => {
     expect(dup.status).toBe(409);
     expect(dup.body.scimType).toBe("uniqueness");
 
-    const add = await scim.patch(`/Groups/${id}`, patch({ op: "Add", path: "members", value: users.map((u) => ({ $ref: null, value: u.id })) }));
+    const add = await scim.patch(
+      `/Groups/${id}`,
+      patch({ op: "Add", path: "members", value: users.map((u) => ({ $ref: null, value: u.id })) }),
+    );
     expect(add.status).toBe(204);
     expect(add.body).toBeUndefined();
-    const again = await scim.patch(`/Groups/${id}`, patch({ op: "Add", path: "members", value: [{ $ref: null, value: users[0].id }] }));
+    const again = await scim.patch(
+      `/Groups/${id}`,
+      patch({ op: "Add", path: "members", value: [{ $ref: null, value: users[0].id }] }),
+    );
     expect(again.status).toBe(204);
 
     const read = await scim.get(`/Groups/${id}`);
@@ -376,10 +435,19 @@ describe("9. Groups", () => {
     const u = await createUser("member-ok@groups.test");
     const g = (await scim.post("/Groups", { schemas: [GROUP], displayName: "strict" })).body;
     const other = (await scim.post("/Groups", { schemas: [GROUP], displayName: "nested" })).body;
-    const unknown = await scim.patch(`/Groups/${g.id}`, patch({ op: "Add", path: "members", value: [{ value: u.id }, { value: "f648f8d5ea4e4cd38e9c" }] }));
+    const unknown = await scim.patch(
+      `/Groups/${g.id}`,
+      patch({ op: "Add", path: "members", value: [{ value: u.id }, { value: "f648f8d5ea4e4cd38e9c" }] }),
+    );
     expect(unknown.status).toBe(400);
-    expect(unknown.body).toMatchObject({ scimType: "invalidValue", detail: expect.stringMatching(/f648f8d5ea4e4cd38e9c/) });
-    const nested = await scim.patch(`/Groups/${g.id}`, patch({ op: "Add", path: "members", value: [{ value: other.id }] }));
+    expect(unknown.body).toMatchObject({
+      scimType: "invalidValue",
+      detail: expect.stringMatching(/f648f8d5ea4e4cd38e9c/),
+    });
+    const nested = await scim.patch(
+      `/Groups/${g.id}`,
+      patch({ op: "Add", path: "members", value: [{ value: other.id }] }),
+    );
     expect(nested.status).toBe(400);
     expect(nested.body.detail).toMatch(/Nested groups are not supported/);
     expect((await scim.get(`/Groups/${g.id}`)).body.members).toBeUndefined();
@@ -387,7 +455,8 @@ describe("9. Groups", () => {
 });
 
 describe("10. Discovery", () => {
-  const noNulls = (value: unknown): boolean => value !== null && (typeof value !== "object" || Object.values(value as object).every(noNulls));
+  const noNulls = (value: unknown): boolean =>
+    value !== null && (typeof value !== "object" || Object.values(value as object).every(noNulls));
 
   it("serves a truthful ServiceProviderConfig", async () => {
     const res = await scim.get("/ServiceProviderConfig");
@@ -401,7 +470,11 @@ describe("10. Discovery", () => {
       sort: { supported: true },
       etag: { supported: true },
       authenticationSchemes: [
-        expect.objectContaining({ type: "oauth2", primary: true, description: expect.stringContaining(`${host.url}/oauth2/token`) }),
+        expect.objectContaining({
+          type: "oauth2",
+          primary: true,
+          description: expect.stringContaining(`${host.url}/oauth2/token`),
+        }),
         expect.objectContaining({ type: "oauthbearertoken", primary: false }),
       ],
     });
@@ -430,15 +503,26 @@ describe("10. Discovery", () => {
       expect(one.body.id).toBe(id);
     }
     const userName = res.body.Resources[0].attributes.find((a: { name: string }) => a.name === "userName");
-    expect(userName).toMatchObject({ type: "string", caseExact: false, uniqueness: "server", required: true, mutability: "readWrite" });
+    expect(userName).toMatchObject({
+      type: "string",
+      caseExact: false,
+      uniqueness: "server",
+      required: true,
+      mutability: "readWrite",
+    });
   });
 });
 
 describe("11. Conventions", () => {
   it("accepts application/json request bodies and ignores unknown query parameters", async () => {
-    const res = await scim.request("POST", "/Users?aadOptscim062020&foo=bar", JSON.stringify(entraUser("json@contoso.com")), {
-      "Content-Type": "application/json",
-    });
+    const res = await scim.request(
+      "POST",
+      "/Users?aadOptscim062020&foo=bar",
+      JSON.stringify(entraUser("json@contoso.com")),
+      {
+        "Content-Type": "application/json",
+      },
+    );
     expect(res.status).toBe(201);
     expect(res.headers.get("content-type")).toMatch(/^application\/scim\+json/);
   });
@@ -446,7 +530,11 @@ describe("11. Conventions", () => {
   it("answers a SCIM 404 for any other path under the prefix", async () => {
     const res = await scim.get("/Devices/1");
     expect(res.status).toBe(404);
-    expect(res.body).toMatchObject({ schemas: [ERROR], status: "404", detail: expect.stringMatching(/No SCIM endpoint at \/Devices\/1/) });
+    expect(res.body).toMatchObject({
+      schemas: [ERROR],
+      status: "404",
+      detail: expect.stringMatching(/No SCIM endpoint at \/Devices\/1/),
+    });
   });
 });
 

@@ -52,7 +52,11 @@ async function newToken(name: string, ...extra: string[]) {
   return res.json() as { id: string; token: string; expiresAt: string };
 }
 
-const revoked401 = (name: string) => ({ schemas: [ERROR], status: "401", detail: expect.stringMatching(new RegExp(`^The token '${name}' was revoked\\.`)) });
+const revoked401 = (name: string) => ({
+  schemas: [ERROR],
+  status: "401",
+  detail: expect.stringMatching(new RegExp(`^The token '${name}' was revoked\\.`)),
+});
 
 describe("rotation and revocation", () => {
   it("keeps a second token working while the first is revoked from another process, which answers 401 within 5 s", async () => {
@@ -61,7 +65,10 @@ describe("rotation and revocation", () => {
     expect((await get(old.token)).status).toBe(200);
     expect((await get(next.token)).status).toBe(200);
 
-    const revoke = await admin(["token", "revoke", "--tenant", host.defaultTenant!.id, "--id", old.id, "--json"], "separate");
+    const revoke = await admin(
+      ["token", "revoke", "--tenant", host.defaultTenant!.id, "--id", old.id, "--json"],
+      "separate",
+    );
     expect(revoke.code).toBe(0);
     expect(revoke.json()).toMatchObject({ id: old.id, status: "revoked" });
 
@@ -72,7 +79,10 @@ describe("rotation and revocation", () => {
     expect(res.body).toEqual(revoked401("old"));
     expect(res.headers.get("www-authenticate")).toMatch(/^Bearer .*error="invalid_token"/);
     expect((await get(next.token)).status).toBe(200);
-    expect((await client(host, next.token).post("/Users", { schemas: [USER], userName: "after-rotation@contoso.com" })).status).toBe(201);
+    expect(
+      (await client(host, next.token).post("/Users", { schemas: [USER], userName: "after-rotation@contoso.com" }))
+        .status,
+    ).toBe(201);
   });
 
   it("answers 401 at once when revoked in the service's own process", async () => {
@@ -103,7 +113,11 @@ describe("expiry", () => {
 
 describe("audience", () => {
   it("accepts a token at its own Tenant URL, in any case, with a trailing slash or a query", async () => {
-    const token = await newToken("scoped-here", "--audience", `${host.tenantUrl.toUpperCase().replace("HTTP://", "http://")}/?aadOptscim062020`);
+    const token = await newToken(
+      "scoped-here",
+      "--audience",
+      `${host.tenantUrl.toUpperCase().replace("HTTP://", "http://")}/?aadOptscim062020`,
+    );
     expect((await get(token.token)).status).toBe(200);
     expect((await get(token.token, "/Users?aadOptscim062020&count=1")).status).toBe(200);
   });
@@ -127,13 +141,17 @@ describe("audience", () => {
     const viaIp = host.tenantUrl.replace("localhost", "127.0.0.1");
     const res = await get(token.token, "/Users?count=1", viaIp);
     expect(res.status).toBe(401);
-    expect(res.body.detail).toMatch(new RegExp(`is for the Tenant URL ${host.tenantUrl.replace(/[./]/g, "\\$&")}, not `));
+    expect(res.body.detail).toMatch(
+      new RegExp(`is for the Tenant URL ${host.tenantUrl.replace(/[./]/g, "\\$&")}, not `),
+    );
   });
 
   it("accepts a token without audience at any Tenant URL, and says so in token list", async () => {
     const token = await newToken("anywhere");
     expect((await get(token.token)).status).toBe(200);
-    expect((await get(token.token, "/Users?count=1", host.tenantUrl.replace("localhost", "127.0.0.1"))).status).toBe(200);
+    expect((await get(token.token, "/Users?count=1", host.tenantUrl.replace("localhost", "127.0.0.1"))).status).toBe(
+      200,
+    );
     const list = await admin(["token", "list", "--tenant", host.defaultTenant!.id, "--json"]);
     expect(list.json().find((t: { id: string }) => t.id === token.id)).toMatchObject({ audience: null });
   });
@@ -143,7 +161,9 @@ describe("last use", () => {
   it("records the last use at most once a minute", async () => {
     const token = await newToken("tracked");
     const lastUsed = async () =>
-      (await admin(["token", "list", "--tenant", host.defaultTenant!.id, "--json"])).json().find((t: { id: string }) => t.id === token.id).lastUsedAt;
+      (await admin(["token", "list", "--tenant", host.defaultTenant!.id, "--json"]))
+        .json()
+        .find((t: { id: string }) => t.id === token.id).lastUsedAt;
     expect(await lastUsed()).toBeNull();
     const first = clock.toISOString();
     expect((await get(token.token)).status).toBe(200);

@@ -25,7 +25,10 @@ export function entraClient(host: RunningHost, token: string) {
     for (let attempt = 0; ; attempt++) {
       const res = await fetch(`${host.tenantUrl}${path}`, {
         method,
-        headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { "Content-Type": "application/scim+json" } : {}) },
+        headers: {
+          Authorization: `Bearer ${token}`,
+          ...(body !== undefined ? { "Content-Type": "application/scim+json" } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
@@ -43,7 +46,8 @@ export function entraClient(host: RunningHost, token: string) {
   /** Fails the test with the answer when a request did not end as wanted. */
   async function expectStatus(method: string, path: string, body: unknown, ok: number[]) {
     const res = await request(method, path, body);
-    if (!ok.includes(res.status)) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    if (!ok.includes(res.status))
+      throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
     return res;
   }
 
@@ -64,7 +68,8 @@ export function entraClient(host: RunningHost, token: string) {
         expect(found.body.totalResults).toBe(0);
         const created = await request("POST", `/${type}`, body);
         if (created.status === 201) return created.body.id;
-        if (created.status !== 409) throw new Error(`POST /${type} answered ${created.status}: ${JSON.stringify(created.body)}`);
+        if (created.status !== 409)
+          throw new Error(`POST /${type} answered ${created.status}: ${JSON.stringify(created.body)}`);
       }
       throw new Error(`could not create ${value}`);
     },
@@ -107,9 +112,11 @@ export async function retried<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-export const addMembers = (ids: string[]) => patch({ op: "Add", path: "members", value: ids.map((value) => ({ $ref: null, value })) });
+export const addMembers = (ids: string[]) =>
+  patch({ op: "Add", path: "members", value: ids.map((value) => ({ $ref: null, value })) });
 /** Default dialect: Remove with a value list. */
-export const removeMembersDefault = (ids: string[]) => patch({ op: "Remove", path: "members", value: ids.map((value) => ({ value })) });
+export const removeMembersDefault = (ids: string[]) =>
+  patch({ op: "Remove", path: "members", value: ids.map((value) => ({ value })) });
 /** RFC dialect: remove by a value filter in the path. */
 export const removeMemberRfc = (id: string) => patch({ op: "remove", path: `members[value eq "${id}"]` });
 export const disableDefault = () => patch({ op: "Replace", path: "active", value: "False" });

@@ -19,7 +19,13 @@ import { addMembers, removeMembersDefault } from "./entra.js";
 let store: EmbeddedStore;
 let services: Services;
 let tenantId: string;
-const ctx = (s: Services = services): OperationContext => ({ tenantId, actor: ADMIN_CLI, now: new Date(), services: s, baseUrl: "" });
+const ctx = (s: Services = services): OperationContext => ({
+  tenantId,
+  actor: ADMIN_CLI,
+  now: new Date(),
+  services: s,
+  baseUrl: "",
+});
 
 /** Services whose membership write first runs `meanwhile` (another request, landing in the window). */
 function withMappingInTheWindow(meanwhile: () => Promise<unknown>): Services {
@@ -82,7 +88,11 @@ describe("a mapping made before its group exists (pending)", () => {
     const settings = Object.create(services.settings) as Services["settings"];
     settings.update = async (...args: Parameters<Services["settings"]["update"]>) => {
       if (!group) {
-        const created = await createOp(ctx(), "Group", { schemas: [GROUP], displayName: "Race Newcomers", members: [{ value: user }] });
+        const created = await createOp(ctx(), "Group", {
+          schemas: [GROUP],
+          displayName: "Race Newcomers",
+          members: [{ value: user }],
+        });
         group = created.id;
         expect((await showUser(ctx(), user)).role).toBe("User");
       }
@@ -91,7 +101,10 @@ describe("a mapping made before its group exists (pending)", () => {
     const mapped = await mapRole(ctx({ ...services, settings }), "Race Newcomers", "Admin", { pending: true });
     expect(mapped).toMatchObject({ pending: false, group: { id: group, name: "Race Newcomers" } });
     expect((await showUser(ctx(), user)).role).toBe("Admin");
-    expect((await tenantSettings(ctx(), { fresh: true })).roleMappings).toContainEqual({ group: { id: group }, role: "Admin" });
+    expect((await tenantSettings(ctx(), { fresh: true })).roleMappings).toContainEqual({
+      group: { id: group },
+      role: "Admin",
+    });
   });
 
   it("binds at the group's next write when the create landed but its binding failed (Entra then goes on with the existing group)", async () => {
@@ -101,11 +114,19 @@ describe("a mapping made before its group exists (pending)", () => {
     settings.update = async () => {
       throw new UnavailableError("the store answered 503");
     };
-    await expect(createOp(ctx({ ...services, settings }), "Group", { schemas: [GROUP], displayName: "Race Late" })).rejects.toThrow(UnavailableError);
+    await expect(
+      createOp(ctx({ ...services, settings }), "Group", { schemas: [GROUP], displayName: "Race Late" }),
+    ).rejects.toThrow(UnavailableError);
     const group = (await services.resources.findBy(tenantId, "Group", "displayName", "Race Late"))!.id;
-    expect((await tenantSettings(ctx(), { fresh: true })).roleMappings).toContainEqual({ group: { pending: "Race Late" }, role: "Manager" });
+    expect((await tenantSettings(ctx(), { fresh: true })).roleMappings).toContainEqual({
+      group: { pending: "Race Late" },
+      role: "Manager",
+    });
     await patchOp(ctx(), "Group", group, addMembers([user]));
     expect((await showUser(ctx(), user)).role).toBe("Manager");
-    expect((await tenantSettings(ctx(), { fresh: true })).roleMappings).toContainEqual({ group: { id: group }, role: "Manager" });
+    expect((await tenantSettings(ctx(), { fresh: true })).roleMappings).toContainEqual({
+      group: { id: group },
+      role: "Manager",
+    });
   });
 });

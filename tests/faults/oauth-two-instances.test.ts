@@ -5,7 +5,12 @@ import { loadConfig } from "../../shared/config.js";
 import { createServices } from "../../shared/services.js";
 import { ensureContainers, openCosmos } from "../../shared/store/cosmos.js";
 import { ADMIN_CLI, type Services } from "../../shared/operations/context.js";
-import { createOAuthClient, issueAccessToken, revokeOAuthSecret, addOAuthSecret } from "../../shared/operations/oauth.js";
+import {
+  createOAuthClient,
+  issueAccessToken,
+  revokeOAuthSecret,
+  addOAuthSecret,
+} from "../../shared/operations/oauth.js";
 import { authenticate } from "../../shared/operations/tokens.js";
 
 /**
@@ -24,7 +29,10 @@ const TENANT_URL = "https://scim.example.com/scim/v2";
 beforeAll(async () => {
   server = createHttpServer();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const config = loadConfig({ COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, COSMOS_KEY: "a2V5" });
+  const config = loadConfig({
+    COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    COSMOS_KEY: "a2V5",
+  });
   await ensureContainers(openCosmos(config.cosmos).client, config.cosmos.database);
   a = createServices(config, () => clock);
   b = createServices(config, () => clock);
@@ -48,10 +56,19 @@ describe("OAuth on two instances sharing one store", () => {
     );
     const other = await issueAccessToken(
       b,
-      { grantType: "client_credentials", clientId: client.clientId, clientSecret: second.clientSecret, tenantUrl: TENANT_URL },
+      {
+        grantType: "client_credentials",
+        clientId: client.clientId,
+        clientSecret: second.clientSecret,
+        tenantUrl: TENANT_URL,
+      },
       clock,
     );
-    expect(await authenticate(b, issued.access_token, clock, TENANT_URL)).toStrictEqual({ tenantId, tokenId: client.clientId, tokenName: "entra" });
+    expect(await authenticate(b, issued.access_token, clock, TENANT_URL)).toStrictEqual({
+      tenantId,
+      tokenId: client.clientId,
+      tokenName: "entra",
+    });
     await revokeOAuthSecret(ctx(a), client.clientId, client.secrets[0]!.id);
     await expect(authenticate(a, issued.access_token, clock, TENANT_URL)).rejects.toMatchObject({ status: 401 });
     clock = new Date(clock.getTime() + 5000);
@@ -62,13 +79,17 @@ describe("OAuth on two instances sharing one store", () => {
   it("spends an assertion's jti once across both instances", async () => {
     const exp = new Date(clock.getTime() + 600_000);
     expect(await a.oauth.rememberAssertion("https://login.microsoftonline.com/t/v2.0", "jti-1", exp, clock)).toBe(true);
-    expect(await b.oauth.rememberAssertion("https://login.microsoftonline.com/t/v2.0", "jti-1", exp, clock)).toBe(false);
+    expect(await b.oauth.rememberAssertion("https://login.microsoftonline.com/t/v2.0", "jti-1", exp, clock)).toBe(
+      false,
+    );
     expect(await b.oauth.rememberAssertion("https://login.microsoftonline.com/t/v2.0", "jti-2", exp, clock)).toBe(true);
   });
 
   it("lets a jti be used again once its assertion has expired (where the store has no TTL)", async () => {
     const exp = new Date(clock.getTime() + 1000);
     expect(await a.oauth.rememberAssertion("iss", "jti-3", exp, clock)).toBe(true);
-    expect(await b.oauth.rememberAssertion("iss", "jti-3", new Date(exp.getTime() + 600_000), new Date(exp.getTime() + 1))).toBe(true);
+    expect(
+      await b.oauth.rememberAssertion("iss", "jti-3", new Date(exp.getTime() + 600_000), new Date(exp.getTime() + 1)),
+    ).toBe(true);
   });
 });

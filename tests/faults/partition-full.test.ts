@@ -34,16 +34,23 @@ afterAll(async () => {
 const FULL = {
   schemas: [ERROR],
   status: "507",
-  detail: "Insufficient storage: this tenant's data has reached the store's limit; nothing was written. The service's operators have been alerted.",
+  detail:
+    "Insufficient storage: this tenant's data has reached the store's limit; nothing was written. The service's operators have been alerted.",
 };
 
 describe("a full partition (403/1014)", () => {
   it.each([
     ["POST /Users (transactional batch)", () => scim.post("/Users", entraUser("more@contoso.com"))],
-    ["PATCH /Users (read-modify-write batch)", () => scim.patch(`/Users/${userId}`, patch({ op: "Replace", path: "displayName", value: "X" }))],
+    [
+      "PATCH /Users (read-modify-write batch)",
+      () => scim.patch(`/Users/${userId}`, patch({ op: "Replace", path: "displayName", value: "X" })),
+    ],
     ["PUT /Users", () => scim.put(`/Users/${userId}`, entraUser("full@contoso.com", { displayName: "Y" }))],
     ["PATCH /Groups members (touch and bulk)", () => scim.patch(`/Groups/${groupId}`, addMembers([userId]))],
-    ["POST /Groups with members", () => scim.post("/Groups", { schemas: [GROUP], displayName: "Another", members: [{ value: userId }] })],
+    [
+      "POST /Groups with members",
+      () => scim.post("/Groups", { schemas: [GROUP], displayName: "Another", members: [{ value: userId }] }),
+    ],
     ["DELETE /Users (batch)", () => scim.delete(`/Users/${userId}`)],
     ["DELETE /Groups (batch)", () => scim.delete(`/Groups/${groupId}`)],
   ])("answers %s with 507 and a detail, and logs it", async (_, run) => {
@@ -58,6 +65,8 @@ describe("a full partition (403/1014)", () => {
     expect((await scim.get(`/Users/${userId}`)).body).toMatchObject({ userName: "full@contoso.com", active: true });
     expect((await scim.get(`/Users/${userId}`)).body.displayName).toBeUndefined();
     expect((await scim.get(`/Groups/${groupId}`)).body.members ?? []).toEqual([]);
-    expect((await scim.get(`/Users?filter=${encodeURIComponent('userName eq "more@contoso.com"')}`)).body.totalResults).toBe(0);
+    expect(
+      (await scim.get(`/Users?filter=${encodeURIComponent('userName eq "more@contoso.com"')}`)).body.totalResults,
+    ).toBe(0);
   });
 });

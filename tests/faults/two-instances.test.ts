@@ -30,12 +30,21 @@ let faultsA: FaultLayer;
 let faultsB: FaultLayer;
 let tenantId: string;
 
-const ctx = (services: Services): OperationContext => ({ tenantId, actor: ADMIN_CLI, now: services.now(), services, baseUrl: "" });
+const ctx = (services: Services): OperationContext => ({
+  tenantId,
+  actor: ADMIN_CLI,
+  now: services.now(),
+  services,
+  baseUrl: "",
+});
 
 beforeAll(async () => {
   server = createHttpServer();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  config = loadConfig({ COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, COSMOS_KEY: "a2V5" });
+  config = loadConfig({
+    COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    COSMOS_KEY: "a2V5",
+  });
   await ensureContainers(openCosmos(config.cosmos).client, config.cosmos.database);
   faultsA = faultLayer({ rate: 0.2, seed: 11, retryAfterMs: 1, ledger });
   faultsB = faultLayer({ rate: 0.2, seed: 12, retryAfterMs: 1, lag: { ledger, behind: 5 } });
@@ -67,9 +76,12 @@ describe("two instances on one store, one behind a lagging replica", () => {
 
   it("adds a member created a moment ago on the other instance, keeps it through the post-check, and gives the mapped role", async () => {
     await retried(() => mapRole(ctx(a), "Lag Admins", "Admin", { pending: true }));
-    const admins = await retried(async () => await createOp(ctx(a), "Group", { schemas: [GROUP], displayName: "Lag Admins" }));
+    const admins = await retried(
+      async () => await createOp(ctx(a), "Group", { schemas: [GROUP], displayName: "Lag Admins" }),
+    );
     const users: string[] = [];
-    for (let i = 0; i < 4; i++) users.push(await retried(async () => (await createOp(ctx(a), "User", entraUser(`lag${i}@contoso.com`))).id));
+    for (let i = 0; i < 4; i++)
+      users.push(await retried(async () => (await createOp(ctx(a), "User", entraUser(`lag${i}@contoso.com`))).id));
     // Instance B adds the users instance A has just created.
     await retried(() => patchOp(ctx(b), "Group", admins.id, addMembers(users)));
     await retried(() => patchOp(ctx(a), "Group", admins.id, removeMemberRfc(users[3]!)));
@@ -100,13 +112,18 @@ describe("two instances on one store, one behind a lagging replica", () => {
         try {
           return (await createOp(ctx(services), "User", entraUser(userName))).id;
         } catch (error) {
-          if (error instanceof ConflictError) return (await services.resources.findBy(tenantId, "User", "userName", userName))!.id;
+          if (error instanceof ConflictError)
+            return (await services.resources.findBy(tenantId, "User", "userName", userName))!.id;
           throw error;
         }
       });
     for (let i = 0; i < 6; i++) users.push(await create(i % 2 ? a : b, `both${i}@contoso.com`));
     await Promise.all(
-      users.map((id, i) => retried(() => patchOp(ctx(i % 2 ? a : b), "Group", group.id, patch({ op: "Add", path: "members", value: [{ value: id }] })))),
+      users.map((id, i) =>
+        retried(() =>
+          patchOp(ctx(i % 2 ? a : b), "Group", group.id, patch({ op: "Add", path: "members", value: [{ value: id }] })),
+        ),
+      ),
     );
     faultsA.enabled = faultsB.enabled = false;
     expect((await a.memberships.membersOf(tenantId, [group.id])).get(group.id)!.sort()).toEqual([...users].sort());

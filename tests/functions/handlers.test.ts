@@ -31,11 +31,20 @@ afterAll(async () => {
   await embedded.close();
 });
 
-const request = (init: { method: string; path: string; body?: unknown; params?: Record<string, string>; auth?: boolean }) =>
+const request = (init: {
+  method: string;
+  path: string;
+  body?: unknown;
+  params?: Record<string, string>;
+  auth?: boolean;
+}) =>
   new HttpRequest({
     method: init.method,
     url: `https://contoso-scim.azurewebsites.net/scim/v2${init.path}`,
-    headers: { ...(init.auth === false ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/scim+json" },
+    headers: {
+      ...(init.auth === false ? {} : { authorization: `Bearer ${token}` }),
+      "content-type": "application/scim+json",
+    },
     params: init.params ?? {},
     ...(init.body !== undefined ? { body: { string: JSON.stringify(init.body) } } : {}),
   });
@@ -59,7 +68,11 @@ describe("function registrations", () => {
 describe("handlers", () => {
   it("creates and reads a user, with meta.location on the request's host", async () => {
     const created = await createUser(
-      request({ method: "POST", path: "/Users", body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "h@x.test" } }),
+      request({
+        method: "POST",
+        path: "/Users",
+        body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "h@x.test" },
+      }),
       context(),
     );
     expect(created.status).toBe(201);
@@ -71,14 +84,20 @@ describe("handlers", () => {
       location: `https://contoso-scim.azurewebsites.net/scim/v2/Users/${body.id}`,
       version: expect.stringMatching(/^W\//),
     });
-    const read = await getUser(request({ method: "GET", path: `/Users/${body.id}`, params: { id: body.id } }), context());
+    const read = await getUser(
+      request({ method: "GET", path: `/Users/${body.id}`, params: { id: body.id } }),
+      context(),
+    );
     expect(read.status).toBe(200);
     expect((read.headers as Record<string, string>)["Content-Type"]).toBe("application/scim+json; charset=utf-8");
     expect(JSON.parse(read.body as string).userName).toBe("h@x.test");
   });
 
   it("answers 401 without a token before doing anything else", async () => {
-    const res = await patchGroup(request({ method: "PATCH", path: "/Groups/x", params: { id: "x" }, auth: false, body: {} }), context());
+    const res = await patchGroup(
+      request({ method: "PATCH", path: "/Groups/x", params: { id: "x" }, auth: false, body: {} }),
+      context(),
+    );
     expect(res.status).toBe(401);
     expect(JSON.parse(res.body as string)).toMatchObject({ status: "401" });
   });

@@ -36,7 +36,10 @@ describe("the function registry", () => {
       { name: "jobs-poison", queueName: "scim-jobs-poison" },
       { name: "jobs-step", queueName: "scim-jobs" },
     ]);
-    expect(registrations("http").find((r) => r.name === "users-get")).toMatchObject({ methods: ["GET"], route: "scim/v2/Users/{id}" });
+    expect(registrations("http").find((r) => r.name === "users-get")).toMatchObject({
+      methods: ["GET"],
+      route: "scim/v2/Users/{id}",
+    });
   });
 
   it("registers with the Functions host exactly what it records: nothing goes around it", () => {
@@ -93,7 +96,9 @@ describe("the function registry", () => {
         .map((f) => `local/${f}`),
     ];
     const direct = sources.filter((f) =>
-      /\bapp\.(http|storageQueue|timer|setup|generic|get|post|put|patch|deleteRequest)\(/.test(readFileSync(new URL(f, root), "utf8")),
+      /\bapp\.(http|storageQueue|timer|setup|generic|get|post|put|patch|deleteRequest)\(/.test(
+        readFileSync(new URL(f, root), "utf8"),
+      ),
     );
     expect(direct).toEqual(["shared/functions/registry.ts"]);
   });

@@ -26,7 +26,11 @@ const secrets: string[] = [];
 const timer: Timer = {
   isPastDue: false,
   schedule: { adjustForDST: false },
-  scheduleStatus: { last: "2026-11-22T06:00:00.000Z", next: "2026-11-24T06:00:00.000Z", lastUpdated: "2026-11-22T06:00:00.000Z" },
+  scheduleStatus: {
+    last: "2026-11-22T06:00:00.000Z",
+    next: "2026-11-24T06:00:00.000Z",
+    lastUpdated: "2026-11-22T06:00:00.000Z",
+  },
 };
 
 /** Runs the handler with a real InvocationContext and returns what it logged, as [level, line]. */
@@ -78,7 +82,9 @@ describe("checkTokenExpiry", () => {
     const a = await services.tenants.create("A", T0);
     const b = await services.tenants.create("B", T0);
     const make = async (tenantId: string, name: string, days: number) => {
-      const { token, secret } = await devToken(services, tenantId, name, T0, { expiresAt: new Date(T0.getTime() + days * DAY) });
+      const { token, secret } = await devToken(services, tenantId, name, T0, {
+        expiresAt: new Date(T0.getTime() + days * DAY),
+      });
       secrets.push(secret);
       return token;
     };
@@ -100,7 +106,11 @@ describe("checkTokenExpiry", () => {
       ],
       [
         "warning",
-        expect.stringMatching(new RegExp(`^SCIM token 'backup' \\(${backup.id}\\) of tenant ${b.id} expires at ${backup.expiresAt} \\(29 days left\\)\\. `)),
+        expect.stringMatching(
+          new RegExp(
+            `^SCIM token 'backup' \\(${backup.id}\\) of tenant ${b.id} expires at ${backup.expiresAt} \\(29 days left\\)\\. `,
+          ),
+        ),
       ],
       ["warning", expect.stringMatching(/^SCIM token 'later' .* \(30 days left\)\. /)],
     ]);
@@ -134,7 +144,10 @@ describe("checkTokenExpiry", () => {
   });
 
   it("throws on a store failure, without secrets, so the host logs and retries it", async () => {
-    const broken = { ...services, tokens: { expiring: async () => Promise.reject(new UnavailableError("the store answered 503")) } };
+    const broken = {
+      ...services,
+      tokens: { expiring: async () => Promise.reject(new UnavailableError("the store answered 503")) },
+    };
     useServices(broken as unknown as Services);
     try {
       await expect(run()).rejects.toThrow(/the store answered 503/);

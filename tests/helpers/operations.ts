@@ -13,7 +13,10 @@ import { createResource, deleteResource, patchResource, type Written } from "../
 
 export const create = (ctx: OperationContext, type: ResourceTypeName, body: unknown): Promise<Written> =>
   logged(ctx, { operation: "create", resourceType: type }, (trail) =>
-    createResource(ctx, trail, type, parseResource(withCanonicalManager(body, type), type), { status: 201, projection: {} }),
+    createResource(ctx, trail, type, parseResource(withCanonicalManager(body, type), type), {
+      status: 201,
+      projection: {},
+    }),
   );
 
 export const patch = (ctx: OperationContext, type: ResourceTypeName, id: string, body: unknown): Promise<Written> =>
@@ -22,4 +25,6 @@ export const patch = (ctx: OperationContext, type: ResourceTypeName, id: string,
   );
 
 export const remove = (ctx: OperationContext, type: ResourceTypeName, id: string) =>
-  logged(ctx, { operation: "delete", resourceType: type, resourceId: id }, (trail) => deleteResource(ctx, trail, type, id, { status: 204 }));
+  logged(ctx, { operation: "delete", resourceType: type, resourceId: id }, (trail) =>
+    deleteResource(ctx, trail, type, id, { status: 204 }),
+  );

@@ -30,7 +30,13 @@ export class Browser {
   async request(
     method: string,
     path: string,
-    options: { body?: unknown; form?: Record<string, string>; headers?: Record<string, string>; origin?: string | null; csrf?: string | null } = {},
+    options: {
+      body?: unknown;
+      form?: Record<string, string>;
+      headers?: Record<string, string>;
+      origin?: string | null;
+      csrf?: string | null;
+    } = {},
   ): Promise<Reply> {
     const url = path.startsWith("http") ? path : `${this.host.url}${path}`;
     const headers: Record<string, string> = { "x-forwarded-for": this.ip, ...options.headers };
@@ -82,7 +88,11 @@ export class Browser {
 }
 
 /** A one-time invite for a tenant, as the CLI makes it; returns the code (the link's fragment). */
-export async function invite(host: RunningHost, tenantId: string, userName?: string): Promise<{ code: string; url: string }> {
+export async function invite(
+  host: RunningHost,
+  tenantId: string,
+  userName?: string,
+): Promise<{ code: string; url: string }> {
   const services = host.services;
   const { url } = await createInvite(
     { tenantId, actor: ADMIN_CLI, now: services.now(), services, baseUrl: "" },
@@ -95,9 +105,15 @@ export async function invite(host: RunningHost, tenantId: string, userName?: str
  * Signs `person` in through the dev provider, as a browser does: via /auth/invite's form when
  * `inviteCode` is given, else GET /auth/login. Returns the callback's reply (302 or a refusal page).
  */
-export async function signIn(browser: Browser, person: DevPerson, options: { inviteCode?: string; returnTo?: string } = {}): Promise<Reply> {
+export async function signIn(
+  browser: Browser,
+  person: DevPerson,
+  options: { inviteCode?: string; returnTo?: string } = {},
+): Promise<Reply> {
   const start = options.inviteCode
-    ? await browser.request("POST", "/auth/login", { form: { invite: options.inviteCode, returnTo: options.returnTo ?? "/portal/" } })
+    ? await browser.request("POST", "/auth/login", {
+        form: { invite: options.inviteCode, returnTo: options.returnTo ?? "/portal/" },
+      })
     : await browser.get(`/auth/login${options.returnTo ? `?returnTo=${encodeURIComponent(options.returnTo)}` : ""}`);
   if (start.status !== 302 && start.status !== 303) return start;
   const callbackUrl = await completeDevLogin(start.headers.get("location")!, person);
@@ -113,6 +129,7 @@ export async function startWithAdmin(options: { now?: () => Date; env?: Record<s
   const admin = new Browser(host);
   const { code } = await invite(host, tenantId);
   const reply = await signIn(admin, ANN, { inviteCode: code });
-  if (reply.status !== 302) throw new Error(`the first Admin's sign-in answered ${reply.status}: ${reply.text.slice(0, 300)}`);
+  if (reply.status !== 302)
+    throw new Error(`the first Admin's sign-in answered ${reply.status}: ${reply.text.slice(0, 300)}`);
   return { host, scim, tenantId, admin };
 }

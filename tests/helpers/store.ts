@@ -13,7 +13,10 @@ export interface EmbeddedStore {
 export async function startEmbeddedStore(): Promise<EmbeddedStore> {
   const server = createEmbeddedStore();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const config = loadConfig({ COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, COSMOS_KEY: "a2V5" });
+  const config = loadConfig({
+    COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    COSMOS_KEY: "a2V5",
+  });
   const cosmos = openCosmos(config.cosmos);
   await ensureContainers(cosmos.client, config.cosmos.database);
   return {

@@ -57,13 +57,22 @@ function countedBody(total: number) {
 }
 
 /** Calls the registered handler of a route directly, as the Functions host does with HTTP streaming, with a streamed body. */
-async function call(method: string, path: string, headers: Record<string, string>, body: ReadableStream<Uint8Array>): Promise<HttpResponseInit> {
+async function call(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: ReadableStream<Uint8Array>,
+): Promise<HttpResponseInit> {
   const url = `${host.url}${path}`;
   const found = findRoute(method, new URL(url).pathname.split("/").filter(Boolean));
   if (!found) throw new Error(`no route for ${method} ${path}`);
   const nativeRequest = new Request(url, { method, headers, body, duplex: "half" } as RequestInit);
   const request = new HttpRequest({ method, url, headers, params: found.params, nativeRequest } as never);
-  const context = new InvocationContext({ invocationId: "body-bounds", functionName: found.registration.name, logHandler: () => {} });
+  const context = new InvocationContext({
+    invocationId: "body-bounds",
+    functionName: found.registration.name,
+    logHandler: () => {},
+  });
   return (await found.registration.handler(request, context)) as HttpResponseInit;
 }
 
@@ -85,7 +94,13 @@ const routes = () =>
       headers: { origin: host.url, "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": nextIp() },
       bound: BODY_BOUNDS.signInForm.maxBytes as number,
     },
-    { name: "POST /api/admin/teams", method: "POST", path: "/api/admin/teams", headers: adminHeaders(), bound: BODY_BOUNDS.admin.maxBytes as number },
+    {
+      name: "POST /api/admin/teams",
+      method: "POST",
+      path: "/api/admin/teams",
+      headers: adminHeaders(),
+      bound: BODY_BOUNDS.admin.maxBytes as number,
+    },
     {
       name: "POST /scim/v2/Users",
       method: "POST",
@@ -107,23 +122,29 @@ describe("a 64 MB body, called through the registered handler", () => {
     expect(body.pulled()).toBe(0);
   });
 
-  it.each(ROUTE_NAMES)("%s: 413 while streaming without Content-Length, stopping right after the bound, memory flat", async (name) => {
-    const r = route(name);
-    const body = countedBody(HUGE);
-    const before = process.memoryUsage();
-    const res = await call(r.method, r.path, r.headers, body.stream);
-    const after = process.memoryUsage();
-    expect(res.status).toBe(413);
-    expect(body.pulled()).toBeGreaterThan(r.bound);
-    expect(body.pulled()).toBeLessThanOrEqual(r.bound + CHUNK);
-    expect(body.cancelled()).toBe(true);
-    const growth = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
-    expect(growth).toBeLessThan(16 * MB);
-  });
+  it.each(ROUTE_NAMES)(
+    "%s: 413 while streaming without Content-Length, stopping right after the bound, memory flat",
+    async (name) => {
+      const r = route(name);
+      const body = countedBody(HUGE);
+      const before = process.memoryUsage();
+      const res = await call(r.method, r.path, r.headers, body.stream);
+      const after = process.memoryUsage();
+      expect(res.status).toBe(413);
+      expect(body.pulled()).toBeGreaterThan(r.bound);
+      expect(body.pulled()).toBeLessThanOrEqual(r.bound + CHUNK);
+      expect(body.cancelled()).toBe(true);
+      const growth = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+      expect(growth).toBeLessThan(16 * MB);
+    },
+  );
 });
 
 /** Sends a request over a raw socket, pumping `keepSending` more bytes (with backpressure) until the server answers or closes; returns the status and how many body bytes the socket took. */
-function raw(head: string, options: { keepSending: number; chunked: boolean }): Promise<{ status: number; body: string; sent: number }> {
+function raw(
+  head: string,
+  options: { keepSending: number; chunked: boolean },
+): Promise<{ status: number; body: string; sent: number }> {
   const port = Number(new URL(host.url).port);
   return new Promise((resolve, reject) => {
     const socket = connect(port, "127.0.0.1");
@@ -147,7 +168,9 @@ function raw(head: string, options: { keepSending: number; chunked: boolean }): 
     socket.on("connect", () => {
       socket.write(head.replace(/\n/g, "\r\n") + "\r\n\r\n");
       const payload = Buffer.alloc(CHUNK, 0x61);
-      const frame = options.chunked ? Buffer.concat([Buffer.from(`${CHUNK.toString(16)}\r\n`), payload, Buffer.from("\r\n")]) : payload;
+      const frame = options.chunked
+        ? Buffer.concat([Buffer.from(`${CHUNK.toString(16)}\r\n`), payload, Buffer.from("\r\n")])
+        : payload;
       const pump = () => {
         while (!finished && sent < options.keepSending) {
           sent += CHUNK;
@@ -160,7 +183,12 @@ function raw(head: string, options: { keepSending: number; chunked: boolean }): 
 }
 
 const headLines = (r: ReturnType<typeof routes>[number], extra: string) =>
-  [`${r.method} ${r.path} HTTP/1.1`, `Host: ${new URL(host.url).host}`, ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`), extra].join("\n");
+  [
+    `${r.method} ${r.path} HTTP/1.1`,
+    `Host: ${new URL(host.url).host}`,
+    ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`),
+    extra,
+  ].join("\n");
 
 describe("a 64 MB body over HTTP (the local host)", () => {
   it.each(ROUTE_NAMES)("%s: 413 from a Content-Length of 64 MB, answered after a few bytes of it", async (name) => {
@@ -170,12 +198,15 @@ describe("a 64 MB body over HTTP (the local host)", () => {
     expect(res.body).toMatch(/larger than/);
   });
 
-  it.each(ROUTE_NAMES)("%s: 413 to a chunked 64 MB body, of which the server takes only the bound and the socket buffers", async (name) => {
-    const r = route(name);
-    const res = await raw(headLines(r, "Transfer-Encoding: chunked"), { keepSending: HUGE, chunked: true });
-    expect(res.status).toBe(413);
-    expect(res.sent).toBeLessThan(16 * MB);
-  });
+  it.each(ROUTE_NAMES)(
+    "%s: 413 to a chunked 64 MB body, of which the server takes only the bound and the socket buffers",
+    async (name) => {
+      const r = route(name);
+      const res = await raw(headLines(r, "Transfer-Encoding: chunked"), { keepSending: HUGE, chunked: true });
+      expect(res.status).toBe(413);
+      expect(res.sent).toBeLessThan(16 * MB);
+    },
+  );
 });
 
 describe("deep JSON", () => {
@@ -192,7 +223,11 @@ describe("deep JSON", () => {
     const before = (await scim.get(`/Users/${userId}`)).body;
     const res = await scim.request("PATCH", `/Users/${userId}`, deepPatch);
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ status: "400", scimType: "invalidSyntax", detail: expect.stringMatching(/more than 64 levels deep/) });
+    expect(res.body).toMatchObject({
+      status: "400",
+      scimType: "invalidSyntax",
+      detail: expect.stringMatching(/more than 64 levels deep/),
+    });
     expect((await scim.get(`/Users/${userId}`)).body).toEqual(before);
   });
 
@@ -210,15 +245,25 @@ describe("deep JSON", () => {
     const res = await admin.request("POST", "/api/admin/teams", { body: `{"name":${deep(30_000)}}` });
     expect(res.status).toBe(400);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
-    expect(res.json).toMatchObject({ status: 400, detail: expect.stringMatching(/more than 64 levels deep; send a flatter JSON object/) });
+    expect(res.json).toMatchObject({
+      status: 400,
+      detail: expect.stringMatching(/more than 64 levels deep; send a flatter JSON object/),
+    });
     const deeper = await admin.request("POST", "/api/admin/teams", { body: `{"name":${deep(100_000)}}` });
     expect(deeper.status).toBe(413);
-    expect(deeper.json).toMatchObject({ status: 413, title: "Content Too Large", detail: expect.stringMatching(/larger than the limit of 65536 bytes/) });
+    expect(deeper.json).toMatchObject({
+      status: 413,
+      title: "Content Too Large",
+      detail: expect.stringMatching(/larger than the limit of 65536 bytes/),
+    });
   });
 
   it("answers 400 invalidFilter to a /.search filter of 100,000 parentheses", async () => {
     const filter = `${"(".repeat(100_000)}userName eq "x"${")".repeat(100_000)}`;
-    const res = await scim.post("/Users/.search", { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter });
+    const res = await scim.post("/Users/.search", {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+      filter,
+    });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ scimType: "invalidFilter" });
   });
@@ -232,7 +277,11 @@ describe("deep JSON", () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(ScimError);
-    expect(thrown).toMatchObject({ status: 400, scimType: "invalidFilter", detail: expect.stringMatching(/nesting depth 4 exceeds the limit of 3/) });
+    expect(thrown).toMatchObject({
+      status: 400,
+      scimType: "invalidFilter",
+      detail: expect.stringMatching(/nesting depth 4 exceeds the limit of 3/),
+    });
   });
 });
 

@@ -7,7 +7,13 @@ import type { RunningHost } from "../../local/host/host.js";
 import { getMe } from "../../functions/me.js";
 import { login } from "../../functions/auth-login.js";
 import { servePortal } from "../../functions/portal.js";
-import { API_CSP, HSTS, isHttps, pageContentSecurityPolicy, securityHeaders } from "../../shared/http/security-headers.js";
+import {
+  API_CSP,
+  HSTS,
+  isHttps,
+  pageContentSecurityPolicy,
+  securityHeaders,
+} from "../../shared/http/security-headers.js";
 import { startTestHost } from "../helpers/host.js";
 
 /** The security headers of every response outside SCIM: /api/*, /auth/* and /portal/*. */
@@ -36,7 +42,10 @@ describe("securityHeaders", () => {
   });
 
   it.each(["api", "page"] as const)("adds a year of HSTS, subdomains included, to %s responses over https", (kind) => {
-    expect(securityHeaders(true, kind)).toEqual({ ...securityHeaders(false, kind), "Strict-Transport-Security": "max-age=31536000; includeSubDomains" });
+    expect(securityHeaders(true, kind)).toEqual({
+      ...securityHeaders(false, kind),
+      "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    });
   });
 
   it("widens form-action only by the origins it is given", () => {
@@ -89,17 +98,26 @@ describe.each<[string, Record<string, string>, boolean]>([
     expect(reply.headers.get("cache-control")).toBe("no-store");
   });
 
-  it.each(["/auth/logout", "/auth/callback"])(`answer %s with the page CSP and Referrer-Policy${hsts ? ", and HSTS" : ", without HSTS"}`, async (path) => {
-    const reply = await fetch(`${host.url}${path}`, { method: path.endsWith("logout") ? "POST" : "GET", redirect: "manual" });
-    expect(reply.status).toBe(path.endsWith("logout") ? 204 : 400);
-    expectHeaders(reply.headers, PAGE_CSP, hsts);
-  });
+  it.each(["/auth/logout", "/auth/callback"])(
+    `answer %s with the page CSP and Referrer-Policy${hsts ? ", and HSTS" : ", without HSTS"}`,
+    async (path) => {
+      const reply = await fetch(`${host.url}${path}`, {
+        method: path.endsWith("logout") ? "POST" : "GET",
+        redirect: "manual",
+      });
+      expect(reply.status).toBe(path.endsWith("logout") ? 204 : 400);
+      expectHeaders(reply.headers, PAGE_CSP, hsts);
+    },
+  );
 
-  it.each(["/portal/", "/portal/missing.js", "/"])(`answer %s with the page CSP and Referrer-Policy${hsts ? ", and HSTS" : ", without HSTS"}`, async (path) => {
-    const reply = await get(host, path);
-    expect(reply.status).toBe(path === "/" ? 302 : path.endsWith(".js") ? 404 : 200);
-    expectHeaders(reply.headers, PAGE_CSP, hsts);
-  });
+  it.each(["/portal/", "/portal/missing.js", "/"])(
+    `answer %s with the page CSP and Referrer-Policy${hsts ? ", and HSTS" : ", without HSTS"}`,
+    async (path) => {
+      const reply = await get(host, path);
+      expect(reply.status).toBe(path === "/" ? 302 : path.endsWith(".js") ? 404 : 200);
+      expectHeaders(reply.headers, PAGE_CSP, hsts);
+    },
+  );
 });
 
 describe("handlers called with an https request URL", () => {
@@ -110,7 +128,12 @@ describe("handlers called with an https request URL", () => {
   afterAll(() => host?.close());
 
   const request = (method: string, path: string) =>
-    new HttpRequest({ method, url: `https://contoso-scim.azurewebsites.net${path}`, headers: { "x-forwarded-for": "203.0.113.50" }, params: {} });
+    new HttpRequest({
+      method,
+      url: `https://contoso-scim.azurewebsites.net${path}`,
+      headers: { "x-forwarded-for": "203.0.113.50" },
+      params: {},
+    });
   const context = () => new InvocationContext({ invocationId: "inv-1", functionName: "test", logHandler: () => {} });
   const headersOf = (response: HttpResponseInit) => new Headers(response.headers);
 

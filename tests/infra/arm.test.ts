@@ -31,7 +31,11 @@ describe("ARM template evaluator", () => {
   it("uses given parameters, then defaults, then null for nullable ones", () => {
     const d = new Deployment(
       template({
-        parameters: { a: { type: "string" }, b: { type: "int", defaultValue: 3 }, c: { type: "string", nullable: true } },
+        parameters: {
+          a: { type: "string" },
+          b: { type: "int", defaultValue: 3 },
+          c: { type: "string", nullable: true },
+        },
       }),
       { a: "x" },
     );
@@ -50,11 +54,11 @@ describe("ARM template evaluator", () => {
     expect(d.evaluate("[if(equals(1, 1), 'yes', 'no')]")).toBe("yes");
     expect(d.evaluate("[tryGet(variables('o'), 'b')]")).toBeNull();
     expect(d.evaluate("[union(variables('o'), createObject('b', 2))]")).toEqual({ a: 1, b: 2 });
-    expect(d.evaluate("[map(filter(range(0, 4), lambda('i', not(equals(lambdaVariables('i'), 2)))), lambda('i', mul(lambdaVariables('i'), 1)))]")).toEqual([
-      new Symbolic("mul(0, 1)"),
-      new Symbolic("mul(1, 1)"),
-      new Symbolic("mul(3, 1)"),
-    ]);
+    expect(
+      d.evaluate(
+        "[map(filter(range(0, 4), lambda('i', not(equals(lambdaVariables('i'), 2)))), lambda('i', mul(lambdaVariables('i'), 1)))]",
+      ),
+    ).toEqual([new Symbolic("mul(0, 1)"), new Symbolic("mul(1, 1)"), new Symbolic("mul(3, 1)")]);
   });
 
   it("expands copy loops and reads module outputs through reference()", () => {

@@ -176,7 +176,8 @@ type Lambda = { lambda: true; params: string[]; body: Node; scope: Scope };
 type Scope = { loops: Map<string | undefined, number>; lambdaVars: Map<string, Value> };
 const emptyScope = (): Scope => ({ loops: new Map(), lambdaVars: new Map() });
 
-const isObject = (v: Value): v is Record<string, Value> => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Symbolic);
+const isObject = (v: Value): v is Record<string, Value> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Symbolic);
 
 function render(value: Value): string {
   if (value instanceof Symbolic) return value.text;
@@ -244,7 +245,10 @@ export class Deployment {
     if (cached) return cached;
     const resource = this.resourceEntries.find(([name]) => name === symbolicName)?.[1];
     if (!resource || !moduleTemplate(resource)) throw new Error(`'${symbolicName}' is not a module`);
-    const props = resource.properties as unknown as { template: ArmTemplate; parameters?: Record<string, { value: Json }> };
+    const props = resource.properties as unknown as {
+      template: ArmTemplate;
+      parameters?: Record<string, { value: Json }>;
+    };
     const values: Record<string, Value> = {};
     for (const [name, param] of Object.entries(props.parameters ?? {})) {
       values[name] = this.evaluate(param.value, scope);
@@ -263,7 +267,9 @@ export class Deployment {
         const count = this.evaluate(output.copy.count);
         out[name] =
           typeof count === "number"
-            ? Array.from({ length: count }, (_, i) => this.evaluate(output.copy!.input, { loops: new Map([[undefined, i]]), lambdaVars: new Map() }))
+            ? Array.from({ length: count }, (_, i) =>
+                this.evaluate(output.copy!.input, { loops: new Map([[undefined, i]]), lambdaVars: new Map() }),
+              )
             : new Symbolic(`copy(${render(count)})`);
       } else out[name] = this.evaluate(output.value as Json);
     }
@@ -277,7 +283,8 @@ export class Deployment {
       const copies: Scope[] = [];
       if (resource.copy) {
         const count = this.evaluate(resource.copy.count);
-        if (typeof count !== "number") throw new Error(`cannot expand copy of '${symbolicName}': count ${render(count)}`);
+        if (typeof count !== "number")
+          throw new Error(`cannot expand copy of '${symbolicName}': count ${render(count)}`);
         for (let i = 0; i < count; i++) {
           copies.push({
             loops: new Map([
@@ -513,7 +520,8 @@ export class Deployment {
         const [container, item] = args;
         if (typeof container === "string") return container.toLowerCase().includes(String(item).toLowerCase());
         if (Array.isArray(container)) return container.some((v) => equalValues(v, item));
-        if (isObject(container)) return Object.keys(container).some((k) => k.toLowerCase() === String(item).toLowerCase());
+        if (isObject(container))
+          return Object.keys(container).some((k) => k.toLowerCase() === String(item).toLowerCase());
         return false;
       }
       case "take":

@@ -13,7 +13,9 @@ describe("Cosmos DB containers against shared/store/containers.json", () => {
   });
 
   it("creates exactly the containers the file lists, in the store's database", () => {
-    expect(containers.map((c) => (c.properties["resource"] as { id: string }).id)).toEqual(store.containers.map((c) => c.id));
+    expect(containers.map((c) => (c.properties["resource"] as { id: string }).id)).toEqual(
+      store.containers.map((c) => c.id),
+    );
     for (const container of containers) {
       const id = (container.properties["resource"] as { id: string }).id;
       expect(String(container.name)).toMatch(new RegExp(`/${store.database}/${id}$`));

@@ -13,9 +13,14 @@ const runtime = (value: unknown) => (value instanceof Symbolic ? value.text : `n
 
 describe("background job queue", () => {
   it("creates the queue the worker triggers on and its poison queue, in the host's storage account", () => {
-    const queues = ofType(resources, "Microsoft.Storage/storageAccounts/queueServices/queues").map((q) => String(q.name));
+    const queues = ofType(resources, "Microsoft.Storage/storageAccounts/queueServices/queues").map((q) =>
+      String(q.name),
+    );
     expect(queues.sort()).toEqual(
-      [`{${String(storageAccount.name)}}/default/${JOBS_QUEUE}`, `{${String(storageAccount.name)}}/default/${JOBS_POISON_QUEUE}`].sort(),
+      [
+        `{${String(storageAccount.name)}}/default/${JOBS_QUEUE}`,
+        `{${String(storageAccount.name)}}/default/${JOBS_POISON_QUEUE}`,
+      ].sort(),
     );
   });
 
@@ -32,6 +37,9 @@ describe("background job queue", () => {
 
   it("matches host.json's queue settings, which the worker relies on to mark a job failed on its last delivery", () => {
     const host = JSON.parse(readFileSync(join(repoRoot, "host.json"), "utf8"));
-    expect(host.extensions.queues).toMatchObject({ maxDequeueCount: JOBS_MAX_DEQUEUE_COUNT, messageEncoding: "base64" });
+    expect(host.extensions.queues).toMatchObject({
+      maxDequeueCount: JOBS_MAX_DEQUEUE_COUNT,
+      messageEncoding: "base64",
+    });
   });
 });

@@ -27,7 +27,9 @@ describe("example parameter files", () => {
 
   it("dev uses serverless Cosmos DB", () => {
     const { resources } = evaluate(compiledParameters("dev"));
-    expect(single(resources, "Microsoft.DocumentDB/databaseAccounts").properties["capabilities"]).toEqual([{ name: "EnableServerless" }]);
+    expect(single(resources, "Microsoft.DocumentDB/databaseAccounts").properties["capabilities"]).toEqual([
+      { name: "EnableServerless" },
+    ]);
   });
 
   it("prod uses zone-redundant autoscale Cosmos DB and zone-redundant storage", () => {
@@ -49,6 +51,8 @@ describe("example parameter files", () => {
     expect(sqlAssignments(compiledParameters("dev"))).toHaveLength(1);
     const withDeployer = compiledParameters("dev.with-deployer");
     expect(withDeployer["deployerPrincipalId"]).toBe("11111111-1111-4111-8111-111111111111");
-    expect(sqlAssignments(withDeployer).map((a) => a.properties["principalId"])).toContain("11111111-1111-4111-8111-111111111111");
+    expect(sqlAssignments(withDeployer).map((a) => a.properties["principalId"])).toContain(
+      "11111111-1111-4111-8111-111111111111",
+    );
   });
 });

@@ -15,7 +15,8 @@ const appSettings = single(resources, "Microsoft.Web/sites/config");
 
 /** What ARM resolves at deployment time: a property of the app's identity or another resource. */
 const runtime = (value: unknown) => (value instanceof Symbolic ? value.text : `not runtime: ${JSON.stringify(value)}`);
-const identityProperty = (property: string) => `reference(Microsoft.ManagedIdentity/userAssignedIdentities/${identityName}).${property}`;
+const identityProperty = (property: string) =>
+  `reference(Microsoft.ManagedIdentity/userAssignedIdentities/${identityName}).${property}`;
 const identityResourceId = `resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', ${identityName})`;
 
 describe("user-assigned managed identity", () => {
@@ -53,7 +54,9 @@ describe("Function App on Flex Consumption", () => {
     const config = site.properties["functionAppConfig"] as { runtime: { name: string; version: string } };
     expect(config.runtime).toEqual({ name: "node", version: "22" });
     const version = evaluate({ environmentName: "test", nodeVersion: "20" });
-    expect((single(version.resources, "Microsoft.Web/sites").properties["functionAppConfig"] as typeof config).runtime).toEqual({
+    expect(
+      (single(version.resources, "Microsoft.Web/sites").properties["functionAppConfig"] as typeof config).runtime,
+    ).toEqual({
       name: "node",
       version: "20",
     });
@@ -61,11 +64,19 @@ describe("Function App on Flex Consumption", () => {
 
   it("deploys its package to a private blob container with the user-assigned identity", () => {
     const config = site.properties["functionAppConfig"] as {
-      deployment: { storage: { type: string; value: unknown; authentication: { type: string; userAssignedIdentityResourceId: unknown } } };
+      deployment: {
+        storage: {
+          type: string;
+          value: unknown;
+          authentication: { type: string; userAssignedIdentityResourceId: unknown };
+        };
+      };
     };
     const storage = config.deployment.storage;
     expect(storage.type).toBe("blobContainer");
-    expect(runtime(storage.value)).toBe(`{reference(Microsoft.Storage/storageAccounts/${String(storageAccount.name)}).primaryEndpoints.blob}app-package`);
+    expect(runtime(storage.value)).toBe(
+      `{reference(Microsoft.Storage/storageAccounts/${String(storageAccount.name)}).primaryEndpoints.blob}app-package`,
+    );
     expect(storage.authentication.type).toBe("UserAssignedIdentity");
     expect(runtime(storage.authentication.userAssignedIdentityResourceId)).toBe(identityResourceId);
     const container = single(resources, "Microsoft.Storage/storageAccounts/blobServices/containers");
@@ -99,7 +110,9 @@ describe("app settings", () => {
   });
 
   it("set PUBLIC_BASE_URL to the app's https default host name", () => {
-    expect(runtime(settings["PUBLIC_BASE_URL"])).toBe(`https://{reference(Microsoft.Web/sites/${String(site.name)}).defaultHostName}`);
+    expect(runtime(settings["PUBLIC_BASE_URL"])).toBe(
+      `https://{reference(Microsoft.Web/sites/${String(site.name)}).defaultHostName}`,
+    );
   });
 
   it("add the sign-in app registration with the managed identity as its federated credential when entraClientId is set", () => {
@@ -117,8 +130,11 @@ describe("app settings", () => {
   it("use a client secret's Key Vault reference instead of the federated credential when one is given", () => {
     const reference = "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/entra/)";
     const withSecret = single(
-      evaluate({ environmentName: "test", entraClientId: "22222222-2222-4222-8222-222222222222", additionalAppSettings: { ENTRA_CLIENT_SECRET: reference } })
-        .resources,
+      evaluate({
+        environmentName: "test",
+        entraClientId: "22222222-2222-4222-8222-222222222222",
+        additionalAppSettings: { ENTRA_CLIENT_SECRET: reference },
+      }).resources,
       "Microsoft.Web/sites/config",
     ).properties;
     expect(withSecret["ENTRA_CLIENT_SECRET"]).toBe(reference);
@@ -128,12 +144,16 @@ describe("app settings", () => {
   it("wire the identity, Cosmos DB and Application Insights from the deployed resources", () => {
     expect(settings["AZURE_TOKEN_CREDENTIALS"]).toBe("ManagedIdentityCredential");
     expect(runtime(settings["AZURE_CLIENT_ID"])).toBe(identityProperty("clientId"));
-    expect(runtime(settings["COSMOS_ENDPOINT"])).toBe(`reference(Microsoft.DocumentDB/databaseAccounts/${String(cosmosAccount.name)}).documentEndpoint`);
+    expect(runtime(settings["COSMOS_ENDPOINT"])).toBe(
+      `reference(Microsoft.DocumentDB/databaseAccounts/${String(cosmosAccount.name)}).documentEndpoint`,
+    );
     expect(settings["COSMOS_DATABASE"]).toBe(storeDefinition().database);
     expect(runtime(settings["APPLICATIONINSIGHTS_CONNECTION_STRING"])).toBe(
       `reference(Microsoft.Insights/components/${String(applicationInsights.name)}).ConnectionString`,
     );
-    expect(runtime(settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"])).toBe(`Authorization=AAD;ClientId={${identityProperty("clientId")}}`);
+    expect(runtime(settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"])).toBe(
+      `Authorization=AAD;ClientId={${identityProperty("clientId")}}`,
+    );
   });
 
   it("connect the host to its storage account with the managed identity, not a key", () => {
@@ -204,9 +224,15 @@ describe("Cosmos DB account", () => {
   });
 
   it("switches to database-level autoscale with the given maximum RU/s", () => {
-    const autoscale = evaluate({ environmentName: "test", cosmosCapacityMode: "autoscale", cosmosAutoscaleMaxThroughput: 4000 });
+    const autoscale = evaluate({
+      environmentName: "test",
+      cosmosCapacityMode: "autoscale",
+      cosmosAutoscaleMaxThroughput: 4000,
+    });
     expect(single(autoscale.resources, "Microsoft.DocumentDB/databaseAccounts").properties["capabilities"]).toEqual([]);
-    expect(single(autoscale.resources, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases").properties["options"]).toEqual({
+    expect(
+      single(autoscale.resources, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases").properties["options"],
+    ).toEqual({
       autoscaleSettings: { maxThroughput: 4000 },
     });
   });
@@ -216,13 +242,35 @@ describe("role assignments", () => {
   const assignments = ofType(resources, "Microsoft.Authorization/roleAssignments");
 
   it.each([
-    ["Storage Blob Data Owner", "b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "Microsoft.Storage/storageAccounts", storageAccount],
-    ["Storage Queue Data Contributor", "974c5e8b-45b9-4653-ba55-5f855dd0fb88", "Microsoft.Storage/storageAccounts", storageAccount],
-    ["Storage Table Data Contributor", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "Microsoft.Storage/storageAccounts", storageAccount],
-    ["Monitoring Metrics Publisher", "3913510d-42f4-4e42-8a64-420c390055eb", "Microsoft.Insights/components", applicationInsights],
+    [
+      "Storage Blob Data Owner",
+      "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+      "Microsoft.Storage/storageAccounts",
+      storageAccount,
+    ],
+    [
+      "Storage Queue Data Contributor",
+      "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+      "Microsoft.Storage/storageAccounts",
+      storageAccount,
+    ],
+    [
+      "Storage Table Data Contributor",
+      "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+      "Microsoft.Storage/storageAccounts",
+      storageAccount,
+    ],
+    [
+      "Monitoring Metrics Publisher",
+      "3913510d-42f4-4e42-8a64-420c390055eb",
+      "Microsoft.Insights/components",
+      applicationInsights,
+    ],
   ])("grants %s (built-in role %s) to the app identity on its %s", (_role, roleId, scopeType, target) => {
     const matching = assignments.filter(
-      (a) => runtime(a.properties["roleDefinitionId"]) === `subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '${roleId}')`,
+      (a) =>
+        runtime(a.properties["roleDefinitionId"]) ===
+        `subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '${roleId}')`,
     );
     expect(matching).toHaveLength(1);
     const assignment = matching[0]!;
@@ -237,7 +285,9 @@ describe("role assignments", () => {
 
   it("names every assignment deterministically (guid of scope, identity and role)", () => {
     for (const assignment of assignments) {
-      expect(String(assignment.name)).toMatch(/^guid\(resourceId\(.*resourceId\('Microsoft\.ManagedIdentity\/userAssignedIdentities'/);
+      expect(String(assignment.name)).toMatch(
+        /^guid\(resourceId\(.*resourceId\('Microsoft\.ManagedIdentity\/userAssignedIdentities'/,
+      );
     }
   });
 });
@@ -253,14 +303,19 @@ describe("Cosmos DB data-plane RBAC", () => {
     expect(runtime(assignment!.properties["roleDefinitionId"])).toBe(
       `resourceId('Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions', ${String(cosmosAccount.name)}, '${dataContributor}')`,
     );
-    expect(runtime(assignment!.properties["scope"])).toBe(`resourceId('Microsoft.DocumentDB/databaseAccounts', ${String(cosmosAccount.name)})`);
+    expect(runtime(assignment!.properties["scope"])).toBe(
+      `resourceId('Microsoft.DocumentDB/databaseAccounts', ${String(cosmosAccount.name)})`,
+    );
   });
 
   it.each([
     ["unset", undefined],
     ["empty", ""],
   ])("grants no one else when deployerPrincipalId is %s", (_case, deployerPrincipalId) => {
-    const params = deployerPrincipalId === undefined ? { environmentName: "test" } : { environmentName: "test", deployerPrincipalId };
+    const params =
+      deployerPrincipalId === undefined
+        ? { environmentName: "test" }
+        : { environmentName: "test", deployerPrincipalId };
     expect(sqlAssignments(evaluate(params).resources)).toHaveLength(1);
   });
 

@@ -9,7 +9,9 @@ const { resources, outputs } = evaluate();
 
 /** The root template and every module template inlined in it, with their paths. */
 function templates(root: ArmTemplate, path = "main"): [string, ArmTemplate][] {
-  const entries = Array.isArray(root.resources) ? root.resources.map((r, i) => [String(i), r] as const) : Object.entries(root.resources);
+  const entries = Array.isArray(root.resources)
+    ? root.resources.map((r, i) => [String(i), r] as const)
+    : Object.entries(root.resources);
   const nested = entries.flatMap(([name, r]) => {
     const inner = (r.properties as { template?: ArmTemplate } | undefined)?.template;
     return r.type === "Microsoft.Resources/deployments" && inner ? templates(inner, `${path}/${name}`) : [];
@@ -29,7 +31,9 @@ describe("outputs", () => {
   it("give the SCIM Tenant URL on the app's host name under the scim/v2 route prefix", () => {
     expect(outputs["tenantUrl"]).toBeInstanceOf(Symbolic);
     // The module's publicBaseUrl output, https:// and the default host name, then the route.
-    expect(String(outputs["tenantUrl"])).toBe(`{https://{reference(Microsoft.Web/sites/${String(site.name)}).defaultHostName}}/scim/v2`);
+    expect(String(outputs["tenantUrl"])).toBe(
+      `{https://{reference(Microsoft.Web/sites/${String(site.name)}).defaultHostName}}/scim/v2`,
+    );
   });
 
   it("give the portal, the sign-in redirect URI and the federated credential's subject", () => {
@@ -45,12 +49,16 @@ describe("outputs", () => {
   it("use a custom domain's base URL when publicBaseUrl is set", () => {
     const custom = evaluate({ environmentName: "test", publicBaseUrl: "https://scim.contoso.com" });
     expect(custom.outputs["tenantUrl"]).toBe("https://scim.contoso.com/scim/v2");
-    expect(single(custom.resources, "Microsoft.Web/sites/config").properties["PUBLIC_BASE_URL"]).toBe("https://scim.contoso.com");
+    expect(single(custom.resources, "Microsoft.Web/sites/config").properties["PUBLIC_BASE_URL"]).toBe(
+      "https://scim.contoso.com",
+    );
   });
 
   it("give the Function App name, the Cosmos DB endpoint and the database name", () => {
     expect(String(outputs["functionAppName"])).toBe(String(site.name));
-    expect(String(outputs["cosmosEndpoint"])).toBe(`reference(Microsoft.DocumentDB/databaseAccounts/${String(cosmos.name)}).documentEndpoint`);
+    expect(String(outputs["cosmosEndpoint"])).toBe(
+      `reference(Microsoft.DocumentDB/databaseAccounts/${String(cosmos.name)}).documentEndpoint`,
+    );
     expect(outputs["cosmosDatabaseName"]).toBe(storeDefinition().database);
   });
 });
@@ -60,15 +68,18 @@ describe("template conventions", () => {
     expect(template.$schema).toMatch(/\/deploymentTemplate\.json#$/);
   });
 
-  it.each(templates(template).map(([path, t]) => [path, t] as const))("%s describes every parameter and output", (_path, t) => {
-    const undocumented = [
-      ...Object.entries(t.parameters ?? {}).map(([name, p]) => ["parameter", name, p] as const),
-      ...Object.entries(t.outputs ?? {}).map(([name, o]) => ["output", name, o] as const),
-    ]
-      .filter(([, , d]) => !(d["metadata"] as { description?: string } | undefined)?.description)
-      .map(([kind, name]) => `${kind} ${name}`);
-    expect(undocumented).toEqual([]);
-  });
+  it.each(templates(template).map(([path, t]) => [path, t] as const))(
+    "%s describes every parameter and output",
+    (_path, t) => {
+      const undocumented = [
+        ...Object.entries(t.parameters ?? {}).map(([name, p]) => ["parameter", name, p] as const),
+        ...Object.entries(t.outputs ?? {}).map(([name, o]) => ["output", name, o] as const),
+      ]
+        .filter(([, , d]) => !(d["metadata"] as { description?: string } | undefined)?.description)
+        .map(([kind, name]) => `${kind} ${name}`);
+      expect(undocumented).toEqual([]);
+    },
+  );
 
   it("requires only environmentName: every other parameter has a default or is nullable", () => {
     const required = Object.entries(template.parameters ?? {})

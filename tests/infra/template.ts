@@ -5,7 +5,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Deployment, readParameterValues, readTemplate, type ArmTemplate, type EvaluatedResource, type Value } from "./arm.js";
+import {
+  Deployment,
+  readParameterValues,
+  readTemplate,
+  type ArmTemplate,
+  type EvaluatedResource,
+  type Value,
+} from "./arm.js";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const buildDir = join(repoRoot, "infra", "build");

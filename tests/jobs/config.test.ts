@@ -38,13 +38,22 @@ describe("background job settings", () => {
 describe("local queue trigger settings", () => {
   it("read host.json's extensions.queues, with the host's defaults for what it leaves out", () => {
     expect(
-      queueSettings({ extensions: { queues: { batchSize: 4, maxDequeueCount: 5, visibilityTimeout: "00:00:10", maxPollingInterval: "00:00:02" } } }),
+      queueSettings({
+        extensions: {
+          queues: { batchSize: 4, maxDequeueCount: 5, visibilityTimeout: "00:00:10", maxPollingInterval: "00:00:02" },
+        },
+      }),
     ).toEqual({
       batchSize: 4,
       maxDequeueCount: 5,
       visibilityTimeoutSeconds: 10,
       maxPollingIntervalMs: 2000,
     });
-    expect(queueSettings({})).toEqual({ batchSize: 16, maxDequeueCount: 5, visibilityTimeoutSeconds: 0, maxPollingIntervalMs: 60_000 });
+    expect(queueSettings({})).toEqual({
+      batchSize: 16,
+      maxDequeueCount: 5,
+      visibilityTimeoutSeconds: 0,
+      maxPollingIntervalMs: 60_000,
+    });
   });
 });

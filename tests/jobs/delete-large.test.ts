@@ -14,7 +14,10 @@ let ctx: Awaited<ReturnType<typeof startJobsHost>>["ctx"];
 let container: Awaited<ReturnType<typeof startJobsHost>>["container"];
 
 beforeAll(async () => {
-  ({ host, scim, tenantId, ctx, container } = await startJobsHost({ JOBS_INLINE_MEMBERS: "100", JOBS_STEP_SIZE: "200" }));
+  ({ host, scim, tenantId, ctx, container } = await startJobsHost({
+    JOBS_INLINE_MEMBERS: "100",
+    JOBS_STEP_SIZE: "200",
+  }));
 });
 afterAll(async () => {
   await host?.close();
@@ -43,7 +46,12 @@ describe("DELETE of a large mapped group", () => {
     expect((await scim.get(`/Groups/${big.id}`)).status).toBe(404);
     expect((await scim.get(`/Groups?filter=${q('displayName eq "Big Team"')}`)).body.totalResults).toBe(0);
     // Provisioned again by Entra (the same object ID) while the job runs: a new group, which the mapping (by object ID) matches.
-    const again = await scim.post("/Groups", { schemas: [GROUP], displayName: "Big Team", externalId: "ext-Big Team", members: [{ value: big.members[0] }] });
+    const again = await scim.post("/Groups", {
+      schemas: [GROUP],
+      displayName: "Big Team",
+      externalId: "ext-Big Team",
+      members: [{ value: big.members[0] }],
+    });
     expect(again.status).toBe(201);
     expect(await roleCounts(host, big.members.slice(0, 1))).toEqual({ Manager: 1 });
     host.jobs.resume();
@@ -55,8 +63,16 @@ describe("DELETE of a large mapped group", () => {
     expect(await roleCounts(host, mid.members)).toEqual({ User: 150 });
     expect(await host.services.jobs.countMembers(tenantId, big.id)).toBe(0);
     expect(await host.services.jobs.countMembers(tenantId, again.body.id)).toBe(1);
-    expect(await jobOf(`job.delete-group.${big.id}`)).toMatchObject({ kind: "delete-group", state: "done", processed: 2000, total: 2000, steps: 11 });
+    expect(await jobOf(`job.delete-group.${big.id}`)).toMatchObject({
+      kind: "delete-group",
+      state: "done",
+      processed: 2000,
+      total: 2000,
+      steps: 11,
+    });
     const del = (await listAudit(ctx(), { operation: "delete", resourceId: big.id, limit: 5, page: 1 })).events;
-    expect(del).toMatchObject([{ status: 204, resourceType: "Group", detail: expect.stringContaining(`job job.delete-group.${big.id}`) }]);
+    expect(del).toMatchObject([
+      { status: 204, resourceType: "Group", detail: expect.stringContaining(`job job.delete-group.${big.id}`) },
+    ]);
   }, 300_000);
 });

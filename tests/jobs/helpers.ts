@@ -19,7 +19,13 @@ export async function startJobsHost(env: Record<string, string> = {}, storePlugi
   });
   const scim = client(host, host.defaultTenant!.token);
   const tenantId = host.defaultTenant!.id;
-  const ctx = (): OperationContext => ({ tenantId, actor: ADMIN_CLI, now: host.services.now(), services: host.services, baseUrl: "" });
+  const ctx = (): OperationContext => ({
+    tenantId,
+    actor: ADMIN_CLI,
+    now: host.services.now(),
+    services: host.services,
+    baseUrl: "",
+  });
   const container = openCosmos(host.services.config.cosmos).resources;
   return { host, scim, tenantId, ctx, container };
 }
@@ -37,9 +43,21 @@ export async function groupWithMembers(
   if (created.status !== 201) throw new Error(`group create answered ${created.status}`);
   // With `role`: the members already hold the role the group's mapping gives them.
   const product = role
-    ? { password: false, role, roleSource: { kind: "group", groupId: created.body.id, groupName: name, mapping: { group: { id: created.body.id }, role } } }
+    ? {
+        password: false,
+        role,
+        roleSource: {
+          kind: "group",
+          groupId: created.body.id,
+          groupName: name,
+          mapping: { group: { id: created.body.id }, role },
+        },
+      }
     : undefined;
-  const members = await seedGroupMembers(container, host.defaultTenant!.id, created.body.id, count, { prefix: name.replace(/\W/g, ""), product });
+  const members = await seedGroupMembers(container, host.defaultTenant!.id, created.body.id, count, {
+    prefix: name.replace(/\W/g, ""),
+    product,
+  });
   return { id: created.body.id as string, members };
 }
 

@@ -4,7 +4,15 @@ vi.setConfig({ testTimeout: 120_000 });
 import { QueueClient } from "@azure/storage-queue";
 import type { RunningHost } from "../../local/host/host.js";
 import { JOBS_QUEUE } from "../../shared/config.js";
-import { MAX_WAITS, listJobs, newJob, retryJob, runJobStep, sweepStalledJobs, type JobMessage } from "../../shared/operations/jobs.js";
+import {
+  MAX_WAITS,
+  listJobs,
+  newJob,
+  retryJob,
+  runJobStep,
+  sweepStalledJobs,
+  type JobMessage,
+} from "../../shared/operations/jobs.js";
 import { updateSettings } from "../../shared/operations/settings.js";
 import { mapRole, unmapRole } from "../../shared/operations/roles.js";
 import { listAudit } from "../../shared/operations/audit.js";
@@ -27,7 +35,10 @@ afterAll(async () => {
 });
 
 const jobOf = async (id: string) => (await listJobs(ctx(), 500)).find((j) => j.id === id)!;
-const send = (m: JobMessage) => new QueueClient(host.jobs.connectionString!, JOBS_QUEUE).sendMessage(Buffer.from(JSON.stringify(m)).toString("base64"));
+const send = (m: JobMessage) =>
+  new QueueClient(host.jobs.connectionString!, JOBS_QUEUE).sendMessage(
+    Buffer.from(JSON.stringify(m)).toString("base64"),
+  );
 
 describe("role mapping of a large group", () => {
   it("returns a job at once and the members' roles converge in the background", async () => {
@@ -46,7 +57,8 @@ describe("role mapping of a large group", () => {
       steps: 3,
       groupName: "Map Team",
     });
-    const events = (await listAudit(ctx(), { operation: "job", resourceId: result.jobs[0]!.id, limit: 10, page: 1 })).events;
+    const events = (await listAudit(ctx(), { operation: "job", resourceId: result.jobs[0]!.id, limit: 10, page: 1 }))
+      .events;
     expect(events.map((e) => [e.status, e.changedAttributes[0]!.split(":")[0]])).toEqual([
       [200, "finished"],
       [202, "started"],
@@ -87,7 +99,9 @@ describe("role mapping of a large group", () => {
     await mapRole(ctx(), "Rename Me", "Manager");
     await host.jobs.idle();
     expect(await roleCounts(host, g.members)).toEqual({ Manager: 60 });
-    const { result, calls } = await storeCalls(host, () => scim.patch(`/Groups/${g.id}`, patch({ op: "Replace", path: "displayName", value: "Renamed" })));
+    const { result, calls } = await storeCalls(host, () =>
+      scim.patch(`/Groups/${g.id}`, patch({ op: "Replace", path: "displayName", value: "Renamed" })),
+    );
     expect(result.status).toBe(204);
     expect(calls).toBeLessThanOrEqual(12);
     await host.jobs.idle();
@@ -110,7 +124,11 @@ describe("delivery", () => {
     await host.jobs.idle();
     expect(await jobOf(id)).toEqual(done);
     expect(
-      await runJobStep(host.services, { tenantId, jobId: id, kind: "recompute-roles", groupId: g.id, step: 1 }, { dequeueCount: 3, maxDequeueCount: 5 }),
+      await runJobStep(
+        host.services,
+        { tenantId, jobId: id, kind: "recompute-roles", groupId: g.id, step: 1 },
+        { dequeueCount: 3, maxDequeueCount: 5 },
+      ),
     ).toBe("dropped");
     expect(await roleCounts(host, g.members)).toEqual({ Manager: 60 });
   });
@@ -170,7 +188,9 @@ describe("delivery", () => {
     };
     try {
       const message: JobMessage = { tenantId, jobId: job.id, kind: "recompute-roles", groupId: g.id, step: 0 };
-      await expect(runJobStep(host.services, { ...message, waits: MAX_WAITS }, { dequeueCount: 5, maxDequeueCount: 5 })).rejects.toBeInstanceOf(ThrottledError);
+      await expect(
+        runJobStep(host.services, { ...message, waits: MAX_WAITS }, { dequeueCount: 5, maxDequeueCount: 5 }),
+      ).rejects.toBeInstanceOf(ThrottledError);
     } finally {
       jobStore.memberPage = original;
     }
@@ -199,7 +219,9 @@ describe("delivery", () => {
         failedAttempts: 5,
         error: expect.stringContaining("injected: the step is broken"),
       });
-      const events = (await listAudit(ctx(), { operation: "job", resourceId: id, outcome: "failure", limit: 5, page: 1 })).events;
+      const events = (
+        await listAudit(ctx(), { operation: "job", resourceId: id, outcome: "failure", limit: 5, page: 1 })
+      ).events;
       expect(events).toMatchObject([{ status: 500, detail: expect.stringContaining("injected") }]);
     } finally {
       jobStore.memberPage = original;
@@ -215,9 +237,14 @@ describe("lost messages", () => {
   it("sends again the current step of a job that has not moved for 10 minutes (the sweep), and it finishes", async () => {
     const g = await groupWithMembers(host, scim, container, "Lost Team", 30);
     // The mapping lands, but the job's first message is lost: the job is stored and nothing is sent.
-    await updateSettings(ctx(), (s) => ({ ...s, roleMappings: [...s.roleMappings, { group: { id: g.id }, role: "Manager" }] }));
+    await updateSettings(ctx(), (s) => ({
+      ...s,
+      roleMappings: [...s.roleMappings, { group: { id: g.id }, role: "Manager" }],
+    }));
     const group = (await host.services.resources.get(tenantId, "Group", g.id))!;
-    const job = await host.services.jobs.create(newJob({ ...ctx(), now: new Date(Date.now() - 20 * 60_000) }, "recompute-roles", group, "role-map", true));
+    const job = await host.services.jobs.create(
+      newJob({ ...ctx(), now: new Date(Date.now() - 20 * 60_000) }, "recompute-roles", group, "role-map", true),
+    );
     await host.jobs.idle();
     expect(await jobOf(job.id)).toMatchObject({ state: "queued", processed: 0 });
     expect(await sweepStalledJobs(host.services)).toBe(1);
@@ -231,12 +258,17 @@ describe("lost messages", () => {
 describe("admin CLI", () => {
   it("lists jobs with kind, group, state, progress and times", async () => {
     const lines: string[] = [];
-    expect(await runAdmin(["jobs", "list", "--tenant", tenantId], { services: host.services, out: (t) => lines.push(t) })).toBe(0);
+    expect(
+      await runAdmin(["jobs", "list", "--tenant", tenantId], { services: host.services, out: (t) => lines.push(t) }),
+    ).toBe(0);
     const text = lines.join("\n");
     expect(text).toMatch(/^kind\s+group\s+state\s+processed\s+started\s+finished\s+id\s+error$/m);
     expect(text).toMatch(/recompute-roles\s+Poison Team\s+done\s+60\/60\s+\S+Z\s+\S+Z\s+job\./);
     const json: string[] = [];
-    await runAdmin(["jobs", "list", "--tenant", tenantId, "--json"], { services: host.services, out: (t) => json.push(t) });
+    await runAdmin(["jobs", "list", "--tenant", tenantId, "--json"], {
+      services: host.services,
+      out: (t) => json.push(t),
+    });
     expect(JSON.parse(json[0]!)[0]).toMatchObject({
       id: expect.any(String),
       kind: expect.any(String),

@@ -28,6 +28,8 @@ describe("the admin CLI's module graph", () => {
       "local/host/local-queue.ts",
       "local/host/local-store.ts",
     ]);
-    expect(inputs.filter((i) => /^local\/(tools|build)\/|node_modules\/(azurite|oidc-provider|@azure\/functions)\//.test(i))).toEqual([]);
+    expect(
+      inputs.filter((i) => /^local\/(tools|build)\/|node_modules\/(azurite|oidc-provider|@azure\/functions)\//.test(i)),
+    ).toEqual([]);
   });
 });

@@ -65,7 +65,19 @@ describe("token create", () => {
   it("keeps --expires and --audience, and says where the token is accepted", async () => {
     const tenantId = await newTenant();
     const expires = later(90 * DAY).toISOString();
-    const res = await admin("token", "create", "--tenant", tenantId, "--name", "scoped", "--expires", expires, "--audience", `${TENANT_URL}/`, "--json");
+    const res = await admin(
+      "token",
+      "create",
+      "--tenant",
+      tenantId,
+      "--name",
+      "scoped",
+      "--expires",
+      expires,
+      "--audience",
+      `${TENANT_URL}/`,
+      "--json",
+    );
     expect(res.code).toBe(0);
     expect(res.json()).toEqual({
       id: expect.stringMatching(/^tok_/),
@@ -103,7 +115,14 @@ describe("token list", () => {
       const tenantId = await newTenant();
       const year = await create(tenantId, "year");
       tick(1000);
-      const soon = await create(tenantId, "soon", "--expires", new Date(t0.getTime() + 12 * DAY).toISOString(), "--audience", TENANT_URL);
+      const soon = await create(
+        tenantId,
+        "soon",
+        "--expires",
+        new Date(t0.getTime() + 12 * DAY).toISOString(),
+        "--audience",
+        TENANT_URL,
+      );
       tick(2000);
       const gone = await create(tenantId, "gone", "--expires", new Date(t0.getTime() + 5 * DAY).toISOString());
       tick(3000);
@@ -178,9 +197,13 @@ describe("token list", () => {
     clock = later(2 * DAY);
     try {
       const res = await admin("token", "list", "--tenant", tenantId, "--json");
-      expect(res.json()).toEqual([expect.objectContaining({ id: old.id, status: "expired", expiresSoon: false, expiresInDays: -1 })]);
+      expect(res.json()).toEqual([
+        expect.objectContaining({ id: old.id, status: "expired", expiresSoon: false, expiresInDays: -1 }),
+      ]);
       const plain = await admin("token", "list", "--tenant", tenantId);
-      expect(plain.text).toMatch(new RegExp(`^${old.id}  old  expired  .* \\(expired\\)  last used never  accepted at any Tenant URL$`));
+      expect(plain.text).toMatch(
+        new RegExp(`^${old.id}  old  expired  .* \\(expired\\)  last used never  accepted at any Tenant URL$`),
+      );
     } finally {
       clock = now;
     }
@@ -214,7 +237,9 @@ describe("token revoke", () => {
       audience: null,
       revokedAt: clock.toISOString(),
     });
-    expect(Object.fromEntries((await services.tokens.list(tenantId)).map((t) => [t.name, credentialStatus(t, clock)]))).toEqual({
+    expect(
+      Object.fromEntries((await services.tokens.list(tenantId)).map((t) => [t.name, credentialStatus(t, clock)])),
+    ).toEqual({
       old: "revoked",
       new: "active",
     });
@@ -225,7 +250,9 @@ describe("token revoke", () => {
     const tenantId = await newTenant();
     const token = await create(tenantId, "bye");
     const res = await admin("token", "revoke", "--tenant", tenantId, "--id", token.id);
-    expect(res.out).toEqual([`Revoked token ${token.id} (bye) of tenant ${tenantId} at ${clock.toISOString()}; requests with it get 401 within 5 seconds.`]);
+    expect(res.out).toEqual([
+      `Revoked token ${token.id} (bye) of tenant ${tenantId} at ${clock.toISOString()}; requests with it get 401 within 5 seconds.`,
+    ]);
   });
 });
 
@@ -254,7 +281,11 @@ describe("bad token arguments", () => {
       () => ["token", "create", "--tenant", tenantId, "--name", "n", "--audience", "https://contoso.example/api"],
       /^error: --audience must be the Tenant URL/,
     ],
-    ["token create with --audience but no value", () => ["token", "create", "--tenant", tenantId, "--name", "n", "--audience"], /^error: .*--audience/],
+    [
+      "token create with --audience but no value",
+      () => ["token", "create", "--tenant", tenantId, "--name", "n", "--audience"],
+      /^error: .*--audience/,
+    ],
     ["token revoke without --tenant", () => ["token", "revoke", "--id", "tok_x"], /^error: --tenant is required$/],
     ["token revoke without --id", () => ["token", "revoke", "--tenant", tenantId], /^error: --id is required$/],
     [

@@ -13,7 +13,12 @@ let kim: string;
 async function admin(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runAdmin([...argv, "--tenant", tenant], { env: {}, out: (t) => out.push(t), err: (t) => err.push(t), services: host.services });
+  const code = await runAdmin([...argv, "--tenant", tenant], {
+    env: {},
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    services: host.services,
+  });
   return { code, out: out.join("\n"), err: err.join("\n"), json: () => JSON.parse(out.join("\n")) };
 }
 
@@ -22,7 +27,13 @@ beforeAll(async () => {
   tenant = host.defaultTenant!.id;
   const secret = (await runAdminJson(["token", "create", "--tenant", tenant, "--name", "t", "--json"])).token as string;
   scim = client(host, secret);
-  const res = await scim.post("/Users", entraUser("kim.novak@contoso.dev", { displayName: "Kim Novak", externalId: "bbbbbbbb-3333-4333-8333-000000000007" }));
+  const res = await scim.post(
+    "/Users",
+    entraUser("kim.novak@contoso.dev", {
+      displayName: "Kim Novak",
+      externalId: "bbbbbbbb-3333-4333-8333-000000000007",
+    }),
+  );
   expect(res.status).toBe(201);
   kim = res.body.id;
   expect((await scim.post("/Users", entraUser("lee@contoso.dev", { displayName: "Lee Park" }))).status).toBe(201);
@@ -41,7 +52,9 @@ describe("user list", () => {
     expect(text.code).toBe(0);
     expect(text.out.split("\n")).toEqual([
       "1 user",
-      expect.stringMatching(/^kim\.novak@contoso\.dev {2}Kim Novak {2}active {2}User {2}bbbbbbbb-3333-4333-8333-000000000007 {2}[0-9a-f-]{36}$/),
+      expect.stringMatching(
+        /^kim\.novak@contoso\.dev {2}Kim Novak {2}active {2}User {2}bbbbbbbb-3333-4333-8333-000000000007 {2}[0-9a-f-]{36}$/,
+      ),
     ]);
     const json = (await admin("user", "list", "--search", "park", "--json")).json();
     expect(json).toMatchObject({ total: 1, users: [{ userName: "lee@contoso.dev", displayName: "Lee Park" }] });
@@ -76,17 +89,34 @@ describe("user set-object-id", () => {
     const res = await admin("user", "set-object-id", "--user", "lee@contoso.dev", "--object-id", "hand-set-2");
     expect(res.code).toBe(2);
     expect(res.err).toMatch(/must be the user's Microsoft Entra object ID, a GUID/);
-    expect((await admin("user", "show", "--user", "lee@contoso.dev", "--json")).json().objectId).toBe("ext-lee@contoso.dev");
+    expect((await admin("user", "show", "--user", "lee@contoso.dev", "--json")).json().objectId).toBe(
+      "ext-lee@contoso.dev",
+    );
   });
 
   it("refuses an Object ID another user carries, as the portal does", async () => {
-    const res = await admin("user", "set-object-id", "--user", "lee@contoso.dev", "--object-id", "bbbbbbbb-3333-4333-8333-000000000007");
+    const res = await admin(
+      "user",
+      "set-object-id",
+      "--user",
+      "lee@contoso.dev",
+      "--object-id",
+      "bbbbbbbb-3333-4333-8333-000000000007",
+    );
     expect(res.code).toBe(2);
     expect(res.err).toMatch(/already carried by kim\.novak@contoso\.dev/);
   });
 
   it("sets a GUID by userName, lower-cased", async () => {
-    const res = await admin("user", "set-object-id", "--user", "lee@contoso.dev", "--object-id", "DDDDDDDD-4444-4444-8444-000000000001", "--json");
+    const res = await admin(
+      "user",
+      "set-object-id",
+      "--user",
+      "lee@contoso.dev",
+      "--object-id",
+      "DDDDDDDD-4444-4444-8444-000000000001",
+      "--json",
+    );
     expect(res.code).toBe(0);
     expect(res.json()).toMatchObject({ objectId: "dddddddd-4444-4444-8444-000000000001" });
   });

@@ -39,7 +39,11 @@ describe("tenant commands", () => {
     const res = await admin(["tenant", "create", "--name", "Contoso", "--json"]);
     expect(res.code).toBe(0);
     expect(res.err).toEqual([]);
-    expect(res.json()).toEqual({ id: expect.stringMatching(UUID), name: "Contoso", createdAt: expect.stringMatching(ISO) });
+    expect(res.json()).toEqual({
+      id: expect.stringMatching(UUID),
+      name: "Contoso",
+      createdAt: expect.stringMatching(ISO),
+    });
     expect(await host.services.tenants.get(res.json().id)).toEqual(res.json());
   });
 
@@ -65,7 +69,17 @@ describe("token commands", () => {
   it("creates a token that authenticates over HTTP, scoped to its own tenant", async () => {
     const tenant = (await admin(["tenant", "create", "--name", "Token tenant", "--json"])).json();
     const expires = inAYear();
-    const res = await admin(["token", "create", "--tenant", tenant.id, "--name", "entra", "--expires", expires.toISOString(), "--json"]);
+    const res = await admin([
+      "token",
+      "create",
+      "--tenant",
+      tenant.id,
+      "--name",
+      "entra",
+      "--expires",
+      expires.toISOString(),
+      "--json",
+    ]);
     expect(res.code).toBe(0);
     expect(res.err).toEqual([]);
     const printed = res.json();
@@ -105,7 +119,10 @@ describe("token commands", () => {
     const before = Date.now();
     const res = await admin(["token", "create", "--tenant", tenant.id, "--name", "default", "--json"]);
     expect(res.code).toBe(0);
-    expect(res.json()).toMatchObject({ expiresAt: expect.stringMatching(ISO), token: expect.stringMatching(/^scimf_/) });
+    expect(res.json()).toMatchObject({
+      expiresAt: expect.stringMatching(ISO),
+      token: expect.stringMatching(/^scimf_/),
+    });
     const expires = Date.parse(res.json().expiresAt);
     expect(expires).toBeGreaterThanOrEqual(yearAfter(before));
     expect(expires).toBeLessThanOrEqual(yearAfter(Date.now()));
@@ -115,7 +132,19 @@ describe("token commands", () => {
   it("lists a tenant's tokens with their status, never their secret or its hash", async () => {
     const tenant = (await admin(["tenant", "create", "--name", "Listed", "--json"])).json();
     const expires = inAYear();
-    const first = (await admin(["token", "create", "--tenant", tenant.id, "--name", "first", "--expires", expires.toISOString(), "--json"])).json();
+    const first = (
+      await admin([
+        "token",
+        "create",
+        "--tenant",
+        tenant.id,
+        "--name",
+        "first",
+        "--expires",
+        expires.toISOString(),
+        "--json",
+      ])
+    ).json();
     const second = (await admin(["token", "create", "--tenant", tenant.id, "--name", "second", "--json"])).json();
 
     const res = await admin(["token", "list", "--tenant", tenant.id, "--json"]);
@@ -178,9 +207,17 @@ describe("bad arguments", () => {
       () => ["token", "create", "--tenant", tenantId, "--name", "n", "--expires", "2020-01-01T00:00:00Z"],
       /^error: a token's expiry must be in the future \(got "2020-01-01T00:00:00Z"\)$/,
     ],
-    ["token create for an unknown tenant", () => ["token", "create", "--tenant", "no-such-tenant", "--name", "n"], /^error: no tenant with id no-such-tenant/],
+    [
+      "token create for an unknown tenant",
+      () => ["token", "create", "--tenant", "no-such-tenant", "--name", "n"],
+      /^error: no tenant with id no-such-tenant/,
+    ],
     ["token list without --tenant", () => ["token", "list"], /^error: --tenant is required$/],
-    ["token list for an unknown tenant", () => ["token", "list", "--tenant", "no-such-tenant"], /^error: no tenant with id no-such-tenant/],
+    [
+      "token list for an unknown tenant",
+      () => ["token", "list", "--tenant", "no-such-tenant"],
+      /^error: no tenant with id no-such-tenant/,
+    ],
   ])("exits non-zero with a one-line error and prints nothing for %s", async (_, argv, message) => {
     const tokensBefore = await host.services.tokens.list(tenantId);
     const res = await admin(argv());
@@ -210,15 +247,21 @@ describe("reaching the embedded store over HTTP (no services passed)", () => {
     expect(listed.err).toEqual([]);
     expect(listed.json()).toContainEqual(inHost);
 
-    const created = await admin(["tenant", "create", "--name", "Made by CLI", "--json"], { env: viaStore(), services: null });
+    const created = await admin(["tenant", "create", "--name", "Made by CLI", "--json"], {
+      env: viaStore(),
+      services: null,
+    });
     expect(created.code).toBe(0);
     const tenant = created.json();
     expect(await host.services.tenants.get(tenant.id)).toEqual(tenant);
 
-    const token = await admin(["token", "create", "--tenant", tenant.id, "--name", "over-http", "--expires", inAYear().toISOString(), "--json"], {
-      env: viaStore(),
-      services: null,
-    });
+    const token = await admin(
+      ["token", "create", "--tenant", tenant.id, "--name", "over-http", "--expires", inAYear().toISOString(), "--json"],
+      {
+        env: viaStore(),
+        services: null,
+      },
+    );
     expect(token.code).toBe(0);
     const secret = token.json().token;
     expect(secret).toMatch(/^scimf_/);
@@ -229,7 +272,10 @@ describe("reaching the embedded store over HTTP (no services passed)", () => {
   });
 
   it("reports an unknown tenant over HTTP as a one-line error too", async () => {
-    const res = await admin(["token", "create", "--tenant", "no-such-tenant", "--name", "n"], { env: viaStore(), services: null });
+    const res = await admin(["token", "create", "--tenant", "no-such-tenant", "--name", "n"], {
+      env: viaStore(),
+      services: null,
+    });
     expect(res.code).not.toBe(0);
     expect(res.out).toEqual([]);
     expect(res.err).toEqual([expect.stringMatching(/^error: no tenant with id no-such-tenant/)]);

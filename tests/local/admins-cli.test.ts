@@ -16,7 +16,12 @@ afterAll(async () => host?.close());
 async function admin(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runAdmin([...argv, "--tenant", tenantId], { env: {}, services: host.services, out: (t) => out.push(t), err: (t) => err.push(t) });
+  const code = await runAdmin([...argv, "--tenant", tenantId], {
+    env: {},
+    services: host.services,
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+  });
   return { code, out: out.join("\n"), err: err.join("\n"), json: () => JSON.parse(out.join("\n")) };
 }
 
@@ -25,12 +30,21 @@ describe("admin list and demote", () => {
     const text = await admin("admin", "list");
     expect(text.code).toBe(0);
     expect(text.out).toMatch(
-      new RegExp(`^1 Admin:\\n${ANN.preferredUsername} \\(${ANN.name}\\)  id \\S+  active\\n  why: Admin by an invite \\(invite:${ANN.preferredUsername}\\)`),
+      new RegExp(
+        `^1 Admin:\\n${ANN.preferredUsername} \\(${ANN.name}\\)  id \\S+  active\\n  why: Admin by an invite \\(invite:${ANN.preferredUsername}\\)`,
+      ),
     );
     const json = await admin("admin", "list", "--json");
     expect(json.json()).toMatchObject({
       role: "Admin",
-      admins: [{ userName: ANN.preferredUsername, reason: { kind: "invite" }, demotable: false, refusal: expect.stringMatching(/last Admin/) }],
+      admins: [
+        {
+          userName: ANN.preferredUsername,
+          reason: { kind: "invite" },
+          demotable: false,
+          refusal: expect.stringMatching(/last Admin/),
+        },
+      ],
     });
   });
 
@@ -42,7 +56,15 @@ describe("admin list and demote", () => {
   });
 
   it("demotes an Admin made by an invite, by userName, and the log names the CLI", async () => {
-    const created = await admin("admin", "invite", "--user-name", BOB.preferredUsername, "--base-url", host.url, "--json");
+    const created = await admin(
+      "admin",
+      "invite",
+      "--user-name",
+      BOB.preferredUsername,
+      "--base-url",
+      host.url,
+      "--json",
+    );
     expect(created.code).toBe(0);
     const bob = new Browser(host);
     expect((await signIn(bob, BOB, { inviteCode: created.json().url.split("#")[1] })).status).toBe(302);
@@ -69,7 +91,9 @@ describe("invite list and revoke", () => {
     const { id, url } = created.json();
     expect(created.code).toBe(0);
     const list = await admin("invite", "list");
-    expect(list.out).toMatch(new RegExp(`^\\d+ open invites?:\\n(.*\\n)*  ${id}  anyone  created \\S+ by admin-cli  expires \\S+`));
+    expect(list.out).toMatch(
+      new RegExp(`^\\d+ open invites?:\\n(.*\\n)*  ${id}  anyone  created \\S+ by admin-cli  expires \\S+`),
+    );
     expect(list.out).not.toContain(url.split("#")[1]);
     expect((await admin("invite", "list", "--json")).json().invites.map((i: { id: string }) => i.id)).toContain(id);
     const revoked = await admin("invite", "revoke", "--invite", id);

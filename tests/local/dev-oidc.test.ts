@@ -15,7 +15,10 @@ let metadata: ProviderMetadata;
 let store: SessionStore;
 
 beforeAll(async () => {
-  [dev, db] = await Promise.all([startDevOidc({ port: 0, redirectUris: [`${BASE}/auth/callback`] }), startEmbeddedStore()]);
+  [dev, db] = await Promise.all([
+    startDevOidc({ port: 0, redirectUris: [`${BASE}/auth/callback`] }),
+    startEmbeddedStore(),
+  ]);
   metadata = await discover(dev.issuer);
   store = new SessionStore(db.cosmos.database.container("sessions"));
 });
@@ -52,7 +55,10 @@ describe("development OpenID provider", () => {
       const callback = new URL(await completeDevLogin(started.location, person));
       expect(callback.origin + callback.pathname).toBe(`${BASE}/auth/callback`);
       expect(callback.searchParams.get("state")).toBe(authorize.searchParams.get("state"));
-      const finished = await finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(started.setCookie) });
+      const finished = await finishLogin(ctx, {
+        query: callback.searchParams,
+        cookieHeader: cookieOf(started.setCookie),
+      });
       expect(finished.claims).toEqual({
         tid: person.tid,
         oid: person.oid,
@@ -68,9 +74,17 @@ describe("development OpenID provider", () => {
   it("accepts a person typed in (any GUIDs)", async () => {
     const ctx = context();
     const started = await startLogin(ctx, {});
-    const person = { tid: DEV_TENANT_ID, oid: "5a5a5a5a-5a5a-4a5a-8a5a-5a5a5a5a5a5a", preferredUsername: "new.person@contoso.dev", name: "New <Person>" };
+    const person = {
+      tid: DEV_TENANT_ID,
+      oid: "5a5a5a5a-5a5a-4a5a-8a5a-5a5a5a5a5a5a",
+      preferredUsername: "new.person@contoso.dev",
+      name: "New <Person>",
+    };
     const callback = new URL(await completeDevLogin(started.location, person));
-    const finished = await finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(started.setCookie) });
+    const finished = await finishLogin(ctx, {
+      query: callback.searchParams,
+      cookieHeader: cookieOf(started.setCookie),
+    });
     expect(finished.claims.oid).toBe(person.oid);
     expect(finished.claims.name).toBe("New <Person>");
   });
@@ -80,7 +94,9 @@ describe("development OpenID provider", () => {
     const started = await startLogin(ctx, {});
     const callback = new URL(await completeDevLogin(started.location));
     await finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(started.setCookie) });
-    await expect(finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(started.setCookie) })).rejects.toMatchObject({
+    await expect(
+      finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(started.setCookie) }),
+    ).rejects.toMatchObject({
       code: "login_expired",
     });
   });
@@ -90,7 +106,10 @@ describe("development OpenID provider", () => {
     const attacker = await startLogin(ctx, {});
     const victim = await startLogin(ctx, {});
     const callback = new URL(await completeDevLogin(attacker.location));
-    const error = await finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(victim.setCookie) }).catch((e: unknown) => e);
+    const error = await finishLogin(ctx, {
+      query: callback.searchParams,
+      cookieHeader: cookieOf(victim.setCookie),
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SignInError);
     expect(error).toMatchObject({ code: "login_other_browser" });
   });
@@ -99,7 +118,9 @@ describe("development OpenID provider", () => {
     const ctx = { ...context(), issuerRule: "https://login.microsoftonline.com/{tid}/v2.0" };
     const started = await startLogin(ctx, {});
     const callback = new URL(await completeDevLogin(started.location));
-    await expect(finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(started.setCookie) })).rejects.toMatchObject({
+    await expect(
+      finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(started.setCookie) }),
+    ).rejects.toMatchObject({
       code: "id_token_issuer",
     });
   });
@@ -126,12 +147,21 @@ describe("development OpenID provider", () => {
     await store.createInvite(invite.doc);
     const started = await startLogin(ctx, { invite: invite.code, returnTo: "/portal/integrations" });
     const callback = new URL(await completeDevLogin(started.location, ann));
-    const finished = await finishLogin(ctx, { query: callback.searchParams, cookieHeader: cookieOf(started.setCookie) });
+    const finished = await finishLogin(ctx, {
+      query: callback.searchParams,
+      cookieHeader: cookieOf(started.setCookie),
+    });
     const stored = (await store.readInvite(finished.inviteId!))!;
     const outcome = matchSignIn({
       via: "invite",
       claims: finished.claims,
-      invite: { id: stored.id, tenantId: stored.tenantId, userName: stored.userName, expiresAt: stored.expiresAt, usedAt: stored.usedAt ?? null },
+      invite: {
+        id: stored.id,
+        tenantId: stored.tenantId,
+        userName: stored.userName,
+        expiresAt: stored.expiresAt,
+        usedAt: stored.usedAt ?? null,
+      },
       tenant: { id: "t-contoso", name: "Contoso", entraTenantId: null, loginTypes: ["entra"] },
       otherTenantForTid: null,
       usersWithObjectId: [],
@@ -140,13 +170,20 @@ describe("development OpenID provider", () => {
     });
     expect(outcome).toMatchObject({
       kind: "signed-in",
-      bootstrap: { claimInviteId: invite.doc.id, linkTenantToTid: DEV_TENANT_ID, createUser: { userName: ann!.preferredUsername, objectId: ann!.oid } },
+      bootstrap: {
+        claimInviteId: invite.doc.id,
+        linkTenantToTid: DEV_TENANT_ID,
+        createUser: { userName: ann!.preferredUsername, objectId: ann!.oid },
+      },
     });
     expect(await store.claimInvite(invite.doc.id, ctx.now.toISOString(), finished.claims.oid)).toBe(true);
     expect(await store.claimInvite(invite.doc.id, ctx.now.toISOString(), finished.claims.oid)).toBe(false);
     const { setCookie } = await createSession(store, { tenantId: "t-contoso", userId: "u-new" }, ctx.now, BASE);
     expect(setCookie).toMatch(/^scimf_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=43200$/);
-    expect(await resolveSession(store, cookieOf(setCookie), ctx.now, BASE)).toMatchObject({ tenantId: "t-contoso", userId: "u-new" });
+    expect(await resolveSession(store, cookieOf(setCookie), ctx.now, BASE)).toMatchObject({
+      tenantId: "t-contoso",
+      userId: "u-new",
+    });
     expect(finished.returnTo).toBe("/portal/integrations");
   });
 });

@@ -23,7 +23,10 @@ interface Store {
 async function start(indexed: boolean): Promise<Store> {
   const server = createEmbeddedStore({ indexed });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const config = loadConfig({ COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, COSMOS_KEY: "a2V5" });
+  const config = loadConfig({
+    COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    COSMOS_KEY: "a2V5",
+  });
   const cosmos = openCosmos(config.cosmos);
   await ensureContainers(cosmos.client, config.cosmos.database);
   return {
@@ -62,12 +65,24 @@ const GROUPS = ["g1", "g2", "g3"];
 function randomDoc(r: ReturnType<typeof random>): Record<string, unknown> {
   const kind = r.pick(KINDS);
   const name = r.chance(0.85) ? r.pick(NAMES) : r.pick(ODD);
-  const resource: Record<string, unknown> = { userName: name, displayName: r.pick(NAMES), active: r.pick([true, false, "True", undefined]) };
+  const resource: Record<string, unknown> = {
+    userName: name,
+    displayName: r.pick(NAMES),
+    active: r.pick([true, false, "True", undefined]),
+  };
   if (r.chance(0.7)) resource.externalId = r.pick([...NAMES, ...ODD]);
   if (r.chance(0.5)) resource.emails = [{ value: `${r.pick(NAMES)}@x`, type: r.pick(["work", "home"]) }];
-  const doc: Record<string, unknown> = { id: r.pick(IDS), tenantId: r.pick(TENANTS), kind, resource, norm: normalisedCopy(resource) };
-  if (kind === "Member" || r.chance(0.1)) Object.assign(doc, { groupId: r.chance(0.9) ? r.pick(GROUPS) : r.pick(ODD), userId: r.pick(IDS) });
-  if (r.chance(0.3)) doc.product = { role: r.pick(["admin", "user", 1, null]), ...(r.chance(0.5) ? { objectId: r.pick(NAMES) } : {}) };
+  const doc: Record<string, unknown> = {
+    id: r.pick(IDS),
+    tenantId: r.pick(TENANTS),
+    kind,
+    resource,
+    norm: normalisedCopy(resource),
+  };
+  if (kind === "Member" || r.chance(0.1))
+    Object.assign(doc, { groupId: r.chance(0.9) ? r.pick(GROUPS) : r.pick(ODD), userId: r.pick(IDS) });
+  if (r.chance(0.3))
+    doc.product = { role: r.pick(["admin", "user", 1, null]), ...(r.chance(0.5) ? { objectId: r.pick(NAMES) } : {}) };
   if (r.chance(0.2)) doc.type = r.pick(["client", "jti", 1]);
   return doc;
 }
@@ -93,11 +108,13 @@ function randomQuery(r: ReturnType<typeof random>): { query: string; parameters:
   const value = () => (r.chance(0.8) ? r.pick(NAMES) : r.pick(ODD));
   const parts: string[] = [];
   if (r.chance(0.9)) parts.push(`c.tenantId = ${bind("@tenantId", r.pick(TENANTS))}`);
-  if (r.chance(0.7)) parts.push(r.chance(0.5) ? `c.kind = ${bind("@kind", r.pick([...KINDS, 1]))}` : `c.kind = '${r.pick(KINDS)}'`);
+  if (r.chance(0.7))
+    parts.push(r.chance(0.5) ? `c.kind = ${bind("@kind", r.pick([...KINDS, 1]))}` : `c.kind = '${r.pick(KINDS)}'`);
   const conditions = [
     () => `c.groupId = ${bind("@g", r.chance(0.9) ? r.pick(GROUPS) : r.pick(ODD))}`,
     () => `c.userId = ${bind("@u", r.pick(IDS))}`,
-    () => `ARRAY_CONTAINS(${bind("@ids", r.chance(0.8) ? GROUPS.filter(() => r.chance(0.5)) : r.pick([...ODD, undefined]))}, c.groupId)`,
+    () =>
+      `ARRAY_CONTAINS(${bind("@ids", r.chance(0.8) ? GROUPS.filter(() => r.chance(0.5)) : r.pick([...ODD, undefined]))}, c.groupId)`,
     () =>
       `ARRAY_CONTAINS(${bind(
         "@users",
@@ -158,10 +175,17 @@ const FILTERS = [
 /** The answer without the system properties each store assigns itself (etags differ). */
 const plain = (rows: unknown[]) =>
   rows.map((row) =>
-    row && typeof row === "object" && !Array.isArray(row) ? Object.fromEntries(Object.entries(row).filter(([k]) => !k.startsWith("_"))) : row,
+    row && typeof row === "object" && !Array.isArray(row)
+      ? Object.fromEntries(Object.entries(row).filter(([k]) => !k.startsWith("_")))
+      : row,
   );
 
-async function answer(store: Store, q: { query: string; parameters: SqlParameter[] }, partitionKey: string, maxItemCount?: number) {
+async function answer(
+  store: Store,
+  q: { query: string; parameters: SqlParameter[] },
+  partitionKey: string,
+  maxItemCount?: number,
+) {
   try {
     const pages: unknown[][] = [];
     const iterator = store.resources.items.query(q, { partitionKey, maxItemCount });
@@ -196,7 +220,10 @@ describe("the embedded store's index", () => {
         const q = randomQuery(r);
         const partitionKey = r.pick(TENANTS);
         const maxItemCount = r.pick([undefined, 1, 3, 7]);
-        const [a, b] = await Promise.all([answer(indexed, q, partitionKey, maxItemCount), answer(scan, q, partitionKey, maxItemCount)]);
+        const [a, b] = await Promise.all([
+          answer(indexed, q, partitionKey, maxItemCount),
+          answer(scan, q, partitionKey, maxItemCount),
+        ]);
         expect({ q, partitionKey, maxItemCount, ...a }).toEqual({ q, partitionKey, maxItemCount, ...b });
         if (a.pages && a.pages.flat().length > 0) answered++;
         compared++;
@@ -224,7 +251,9 @@ describe("the embedded store's index", () => {
       for (let i = 0; i < ops.length; i += 100) await store.resources.items.bulk(ops.slice(i, i + 100));
       const read = async (query: string, parameters: SqlParameter[]) => {
         const before = store.docs.documentsRead();
-        const { resources } = await store.resources.items.query({ query, parameters }, { partitionKey: "big" }).fetchAll();
+        const { resources } = await store.resources.items
+          .query({ query, parameters }, { partitionKey: "big" })
+          .fetchAll();
         return { rows: resources.length, read: store.docs.documentsRead() - before };
       };
       const params = (groupId: string) => [
@@ -232,15 +261,20 @@ describe("the embedded store's index", () => {
         { name: "@kind", value: "Member" },
         { name: "@id", value: groupId },
       ];
-      expect(await read("SELECT c.id FROM c WHERE c.tenantId = @tenantId AND c.kind = @kind AND c.groupId = @id", params("small"))).toEqual({
+      expect(
+        await read(
+          "SELECT c.id FROM c WHERE c.tenantId = @tenantId AND c.kind = @kind AND c.groupId = @id",
+          params("small"),
+        ),
+      ).toEqual({
         rows: 10,
         read: 10,
       });
       expect(
-        await read("SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @tenantId AND c.kind = @kind AND ARRAY_CONTAINS(@ids, c.groupId)", [
-          ...params("x"),
-          { name: "@ids", value: ["small", "nobody"] },
-        ]),
+        await read(
+          "SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @tenantId AND c.kind = @kind AND ARRAY_CONTAINS(@ids, c.groupId)",
+          [...params("x"), { name: "@ids", value: ["small", "nobody"] }],
+        ),
       ).toEqual({ rows: 1, read: 10 });
       const page = await read(
         "SELECT TOP 20 c.id, c.userId FROM c WHERE c.tenantId = @tenantId AND c.kind = @kind AND c.groupId = @id AND c.id > @after ORDER BY c.id",
@@ -256,12 +290,18 @@ describe("the embedded store's index", () => {
         .sort();
       for (const order of ["ASC", "DESC"]) {
         const { resources } = await store.resources.items
-          .query<string>(`SELECT TOP 20 VALUE c.id FROM c WHERE c.tenantId = 'big' AND ENDSWITH(c.userId, '7') ORDER BY c.id ${order}`, { partitionKey: "big" })
+          .query<string>(
+            `SELECT TOP 20 VALUE c.id FROM c WHERE c.tenantId = 'big' AND ENDSWITH(c.userId, '7') ORDER BY c.id ${order}`,
+            { partitionKey: "big" },
+          )
           .fetchAll();
         expect(resources).toEqual(order === "ASC" ? sparse.slice(0, 20) : sparse.reverse().slice(0, 20));
       }
       // Anything else still reads the partition.
-      expect(await read("SELECT VALUE COUNT(1) FROM c WHERE STARTSWITH(c.userId, 'u1')", [])).toEqual({ rows: 1, read: 3000 });
+      expect(await read("SELECT VALUE COUNT(1) FROM c WHERE STARTSWITH(c.userId, 'u1')", [])).toEqual({
+        rows: 1,
+        read: 3000,
+      });
     } finally {
       await store.close();
     }

@@ -11,7 +11,12 @@ beforeAll(async () => {
   store = await startEmbeddedStore();
   const big = Array.from(
     { length: 500 },
-    (_, i) => ({ operationType: "Create", partitionKey: "big", resourceBody: { id: `u${i}`, tenantId: "big", kind: "User", resource: {} } }) as OperationInput,
+    (_, i) =>
+      ({
+        operationType: "Create",
+        partitionKey: "big",
+        resourceBody: { id: `u${i}`, tenantId: "big", kind: "User", resource: {} },
+      }) as OperationInput,
   );
   for (let i = 0; i < big.length; i += 100) await store.cosmos.resources.items.bulk(big.slice(i, i + 100));
   await store.cosmos.resources.items.create({ id: "only", tenantId: "small", kind: "User", resource: {} });
@@ -19,7 +24,11 @@ beforeAll(async () => {
 afterAll(async () => store?.close());
 
 const count = async (partitionKey?: string) =>
-  (await store.cosmos.resources.items.query<number>("SELECT VALUE COUNT(1) FROM c", partitionKey ? { partitionKey } : {}).fetchAll()).resources[0];
+  (
+    await store.cosmos.resources.items
+      .query<number>("SELECT VALUE COUNT(1) FROM c", partitionKey ? { partitionKey } : {})
+      .fetchAll()
+  ).resources[0];
 
 describe("the embedded store", () => {
   it("answers a query with a partition key from that partition's documents only", async () => {
@@ -44,13 +53,20 @@ describe("the embedded store", () => {
       headers: { "x-ms-cosmos-is-query-plan-request": "True", "Content-Type": "application/query+json" },
       body: JSON.stringify({ query: "SELECT * FROM c" }),
     });
-    expect(await res.json()).toMatchObject({ queryInfo: { orderBy: [], aggregates: [] }, queryRanges: [expect.any(Object)] });
+    expect(await res.json()).toMatchObject({
+      queryInfo: { orderBy: [], aggregates: [] },
+      queryRanges: [expect.any(Object)],
+    });
   });
 
   it("compiles FROM and JOIN to code linear in the partition's documents (the library copies its accumulator per document)", async () => {
     const require = createRequire(require_resolve_base());
     const compile = (require("@zeit/cosmosdb-query") as { default: (sql: string) => { code: string } }).default;
-    for (const sql of ["SELECT * FROM c WHERE c.kind = 'User'", "SELECT c.id FROM c JOIN e IN c.norm.emails WHERE e = 'x'", "SELECT VALUE COUNT(1) FROM c"]) {
+    for (const sql of [
+      "SELECT * FROM c WHERE c.kind = 'User'",
+      "SELECT c.id FROM c JOIN e IN c.norm.emails WHERE e = 'x'",
+      "SELECT VALUE COUNT(1) FROM c",
+    ]) {
       const { code } = compile(sql);
       expect(code).toContain(".reduce(");
       expect(code).not.toContain("[...$");
@@ -59,13 +75,24 @@ describe("the embedded store", () => {
 
   it("answers JOIN and subquery filters as before", async () => {
     const docs = [
-      { id: "a", tenantId: "joins", kind: "User", resource: { emails: [{ value: "a@x" }] }, norm: { emails: ["a@x", "a2@x"] } },
+      {
+        id: "a",
+        tenantId: "joins",
+        kind: "User",
+        resource: { emails: [{ value: "a@x" }] },
+        norm: { emails: ["a@x", "a2@x"] },
+      },
       { id: "b", tenantId: "joins", kind: "User", resource: { emails: [{ value: "b@x" }] }, norm: { emails: ["b@x"] } },
     ];
     for (const doc of docs) await store.cosmos.resources.items.create(doc);
-    const ids = async (query: string) => (await store.cosmos.resources.items.query<string>(query, { partitionKey: "joins" }).fetchAll()).resources.sort();
+    const ids = async (query: string) =>
+      (await store.cosmos.resources.items.query<string>(query, { partitionKey: "joins" }).fetchAll()).resources.sort();
     expect(await ids("SELECT VALUE c.id FROM c JOIN e IN c.norm.emails WHERE STARTSWITH(e, 'a')")).toEqual(["a", "a"]);
-    expect(await ids("SELECT VALUE c.id FROM c WHERE EXISTS(SELECT VALUE 1 FROM e IN c.resource.emails WHERE e['value'] = 'b@x')")).toEqual(["b"]);
+    expect(
+      await ids(
+        "SELECT VALUE c.id FROM c WHERE EXISTS(SELECT VALUE 1 FROM e IN c.resource.emails WHERE e['value'] = 'b@x')",
+      ),
+    ).toEqual(["b"]);
     expect(await ids("SELECT VALUE c.id FROM c")).toEqual(["a", "b"]);
     // A JOIN over an array too long to spread into one call.
     await store.cosmos.resources.items.create({

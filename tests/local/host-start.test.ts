@@ -16,7 +16,8 @@ describe("the local host on restart", () => {
     const host = await startHost({ port: 0, storePort: 0, env, dataFile, log: (line) => lines.push(line) });
     return { host, lines };
   }
-  const localTokens = async (host: RunningHost) => (await host.services.tokens.list(host.defaultTenant!.id)).filter((t) => t.name === "local" && !t.revokedAt);
+  const localTokens = async (host: RunningHost) =>
+    (await host.services.tokens.list(host.defaultTenant!.id)).filter((t) => t.name === "local" && !t.revokedAt);
 
   it("reuses the local token and prints the first-Admin hint only while there is no Admin", async () => {
     const first = await start();
@@ -35,7 +36,9 @@ describe("the local host on restart", () => {
       expect(await localTokens(second.host)).toHaveLength(1);
       expect(second.lines.some((l) => l.startsWith("Sign in the first Admin"))).toBe(false);
       expect(second.lines.join("\n")).toContain("/scim/v2/Users/{id}");
-      const reply = await fetch(`${second.host.tenantUrl}/Users?count=0`, { headers: { Authorization: `Bearer ${token}` } });
+      const reply = await fetch(`${second.host.tenantUrl}/Users?count=0`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
       expect(reply.status).toBe(200);
     } finally {
       await second.host.close();

@@ -6,7 +6,8 @@ import { JOBS_SWEEP_SCHEDULE } from "../../functions/jobs-sweep.js";
 
 /** The NCRONTAB evaluator the local host schedules timer functions with (local/host/ncrontab.ts). */
 
-const next = (schedule: string, after: string) => nextOccurrence(parseNcrontab(schedule), new Date(after)).toISOString();
+const next = (schedule: string, after: string) =>
+  nextOccurrence(parseNcrontab(schedule), new Date(after)).toISOString();
 
 describe("nextOccurrence", () => {
   it.each([
@@ -31,16 +32,27 @@ describe("nextOccurrence", () => {
   });
 
   it("throws when the schedule names no time (30 February)", () => {
-    expect(() => next("0 0 0 30 2 *", "2026-12-05T00:00:00.000Z")).toThrow('The NCRONTAB schedule "0 0 0 30 2 *" names no time');
+    expect(() => next("0 0 0 30 2 *", "2026-12-05T00:00:00.000Z")).toThrow(
+      'The NCRONTAB schedule "0 0 0 30 2 *" names no time',
+    );
   });
 });
 
 describe("parseNcrontab", () => {
   it.each([
-    ["0 */5 * * *", 'The NCRONTAB schedule "0 */5 * * *" has 5 fields; it needs six: second minute hour day month day-of-week.'],
+    [
+      "0 */5 * * *",
+      'The NCRONTAB schedule "0 */5 * * *" has 5 fields; it needs six: second minute hour day month day-of-week.',
+    ],
     ["60 * * * * *", 'The NCRONTAB schedule "60 * * * * *" has a bad second field "60": 60 is outside 0-59.'],
-    ["0 */0 * * * *", 'The NCRONTAB schedule "0 */0 * * * *" has a bad minute field "*/0": step "0" is not a positive number.'],
-    ["0 0 5-1 * * *", 'The NCRONTAB schedule "0 0 5-1 * * *" has a bad hour field "5-1": the range 5-1 runs backwards.'],
+    [
+      "0 */0 * * * *",
+      'The NCRONTAB schedule "0 */0 * * * *" has a bad minute field "*/0": step "0" is not a positive number.',
+    ],
+    [
+      "0 0 5-1 * * *",
+      'The NCRONTAB schedule "0 0 5-1 * * *" has a bad hour field "5-1": the range 5-1 runs backwards.',
+    ],
     ["0 0 0 * XYZ *", 'The NCRONTAB schedule "0 0 0 * XYZ *" has a bad month field "XYZ": "XYZ" is not a number.'],
   ])("refuses %s", (schedule, message) => {
     expect(() => parseNcrontab(schedule)).toThrow(message);

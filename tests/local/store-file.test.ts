@@ -23,7 +23,10 @@ describe("the local store's data file", () => {
 
     const second = await start();
     expect(second.defaultTenant!.id).toBe(first.defaultTenant!.id);
-    expect((await second.services.tenants.list()).map((t: { name: string }) => t.name)).toEqual(["Default tenant", "Contoso"]);
+    expect((await second.services.tenants.list()).map((t: { name: string }) => t.name)).toEqual([
+      "Default tenant",
+      "Contoso",
+    ]);
     const scim = client(second, second.defaultTenant!.token);
     expect((await scim.get(`/Users/${created.body.id}`)).body.userName).toBe("kept@contoso.com");
     expect((await client(second, first.defaultTenant!.token).get("/Users")).status).toBe(200);

@@ -1,4 +1,13 @@
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,7 +39,10 @@ interface Opened {
 async function open(dataFile: string, options: Partial<StoreFileOptions> = {}): Promise<Opened> {
   const server = createEmbeddedStore();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const config = loadConfig({ COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, COSMOS_KEY: "a2V5" });
+  const config = loadConfig({
+    COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    COSMOS_KEY: "a2V5",
+  });
   const cosmos = openCosmos(config.cosmos);
   await ensureContainers(cosmos.client, config.cosmos.database);
   const docs = embeddedDocuments(server);
@@ -52,7 +64,11 @@ function contents(docs: EmbeddedDocuments) {
   return docs
     .collections()
     .flatMap((c) =>
-      docs.documents(c).map(({ pk, doc }) => ({ c, pk, doc: Object.fromEntries(Object.entries(doc).filter(([k]) => k !== "_rid" && k !== "_self")) })),
+      docs.documents(c).map(({ pk, doc }) => ({
+        c,
+        pk,
+        doc: Object.fromEntries(Object.entries(doc).filter(([k]) => k !== "_rid" && k !== "_self")),
+      })),
     )
     .sort((a, b) => (JSON.stringify([a.c, a.pk, a.doc.id]) < JSON.stringify([b.c, b.pk, b.doc.id]) ? -1 : 1));
 }
@@ -70,12 +86,22 @@ const user = (tenantId: string, i: number, extra: Record<string, unknown> = {}) 
 async function writeSome(store: Opened, from: number, count: number): Promise<void> {
   const items = store.cosmos.resources.items;
   for (let i = from; i < from + count; i++) await items.create(user(i % 2 ? "t1" : "t2", i));
-  for (let i = from; i < from + count; i += 3) await items.upsert(user(i % 2 ? "t1" : "t2", i, { resource: { userName: `changed${i}@x` } }));
-  for (let i = from + 1; i < from + count; i += 5) await store.cosmos.resources.item(`u${i}`, i % 2 ? "t1" : "t2").delete();
+  for (let i = from; i < from + count; i += 3)
+    await items.upsert(user(i % 2 ? "t1" : "t2", i, { resource: { userName: `changed${i}@x` } }));
+  for (let i = from + 1; i < from + count; i += 5)
+    await store.cosmos.resources.item(`u${i}`, i % 2 ? "t1" : "t2").delete();
   await items.batch(
     [
-      { operationType: "Create", partitionKey: "t1", resourceBody: { id: `b${from}`, tenantId: "t1", kind: "Lookup", target: "u1" } },
-      { operationType: "Upsert", partitionKey: "t1", resourceBody: { id: `c${from}`, tenantId: "t1", kind: "Lookup", target: "u3" } },
+      {
+        operationType: "Create",
+        partitionKey: "t1",
+        resourceBody: { id: `b${from}`, tenantId: "t1", kind: "Lookup", target: "u1" },
+      },
+      {
+        operationType: "Upsert",
+        partitionKey: "t1",
+        resourceBody: { id: `c${from}`, tenantId: "t1", kind: "Lookup", target: "u3" },
+      },
     ] as OperationInput[],
     "t1",
   );
@@ -176,7 +202,10 @@ describe("the local store's journal", () => {
     await store.close();
     expect(readdirSync(dir).sort()).toEqual(["store.json", journal.slice(dir.length + 1)]);
     // A journal older than the snapshot (a crash after the rename, before it was deleted) is not read again.
-    writeFileSync(join(dir, "store.json.journal.0"), `${JSON.stringify([{ c: "scim/resources", k: "t1", del: "u1" }])}\n`);
+    writeFileSync(
+      join(dir, "store.json.journal.0"),
+      `${JSON.stringify([{ c: "scim/resources", k: "t1", del: "u1" }])}\n`,
+    );
     // So is a snapshot a crash interrupted before its rename; it is removed.
     writeFileSync(
       join(dir, "store.json.999.tmp"),
@@ -195,7 +224,11 @@ describe("the local store's journal", () => {
     mkdirSync(join(dataFile, ".."), { recursive: true });
     writeFileSync(
       dataFile,
-      JSON.stringify({ version: 1, savedAt: "2026-01-01T00:00:00.000Z", containers: { resources: docs, tenants: [{ id: "t1", name: "A" }] } }),
+      JSON.stringify({
+        version: 1,
+        savedAt: "2026-01-01T00:00:00.000Z",
+        containers: { resources: docs, tenants: [{ id: "t1", name: "A" }] },
+      }),
     );
     const store = await open(dataFile);
     expect(store.file.restored).toBe(3);

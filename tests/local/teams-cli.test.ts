@@ -18,7 +18,12 @@ afterAll(async () => host?.close());
 async function admin(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runAdmin([...argv, "--tenant", tenantId], { env: {}, services: host.services, out: (t) => out.push(t), err: (t) => err.push(t) });
+  const code = await runAdmin([...argv, "--tenant", tenantId], {
+    env: {},
+    services: host.services,
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+  });
   return { code, out: out.join("\n"), err: err.join("\n"), json: () => JSON.parse(out.join("\n")) };
 }
 
@@ -31,7 +36,11 @@ async function scimUser(userName: string): Promise<string> {
 describe("team rename and delete", () => {
   it("renames a team by name, keeping its mapping; team list shows the new name", async () => {
     const kim = await scimUser("kim@contoso.dev");
-    const group = await scim.post("/Groups", { schemas: [GROUP], displayName: "Sales EMEA", members: [{ value: kim }] });
+    const group = await scim.post("/Groups", {
+      schemas: [GROUP],
+      displayName: "Sales EMEA",
+      members: [{ value: kim }],
+    });
     expect((await admin("team", "create", "--name", "Sales")).code).toBe(0);
     expect((await admin("team", "map", "--group", "Sales EMEA", "--team", "Sales")).code).toBe(0);
     const res = await admin("team", "rename", "--team", "sales", "--name", "Revenue");
@@ -59,7 +68,9 @@ describe("team rename and delete", () => {
   it("deletes a team with its mappings and says what was removed; a second delete is refused", async () => {
     const res = await admin("team", "delete", "--team", "Revenue");
     expect(res.code, res.err).toBe(0);
-    expect(res.out).toMatch(/^Deleted team Revenue \(\S+\) and its 1 team mapping \(Sales EMEA\): 1 user left the team\.$/);
+    expect(res.out).toMatch(
+      /^Deleted team Revenue \(\S+\) and its 1 team mapping \(Sales EMEA\): 1 user left the team\.$/,
+    );
     expect((await admin("team", "list")).out).toMatch(/ {2}Sales EMEA {2}\(provisioned group, 1 member\)/);
     const again = await admin("team", "delete", "--team", "Revenue");
     expect(again.code).toBe(2);

@@ -32,8 +32,14 @@ describe("runTimers", () => {
   it("runs a timer at each occurrence of its schedule, not before", async () => {
     const clock = new ManualClock(Date.parse("2026-12-05T07:25:00Z"));
     const runs: Timer[] = [];
-    const runner = runTimers([{ name: "every-5", schedule: "0 */5 * * * *", handler: async (t) => void runs.push(t) }], () => {}, clock);
-    expect(runner.schedule()).toEqual([{ name: "every-5", schedule: "0 */5 * * * *", next: new Date("2026-12-05T07:30:00Z") }]);
+    const runner = runTimers(
+      [{ name: "every-5", schedule: "0 */5 * * * *", handler: async (t) => void runs.push(t) }],
+      () => {},
+      clock,
+    );
+    expect(runner.schedule()).toEqual([
+      { name: "every-5", schedule: "0 */5 * * * *", next: new Date("2026-12-05T07:30:00Z") },
+    ]);
     await clock.advanceTo("2026-12-05T07:29:59Z");
     expect(runs).toHaveLength(0);
     await clock.advanceTo("2026-12-05T07:30:00Z");
@@ -41,13 +47,20 @@ describe("runTimers", () => {
       {
         isPastDue: false,
         schedule: { adjustForDST: false },
-        scheduleStatus: { last: "2026-12-05T07:30:00.000Z", next: "2026-12-05T07:35:00.000Z", lastUpdated: "2026-12-05T07:30:00.000Z" },
+        scheduleStatus: {
+          last: "2026-12-05T07:30:00.000Z",
+          next: "2026-12-05T07:35:00.000Z",
+          lastUpdated: "2026-12-05T07:30:00.000Z",
+        },
       },
     ]);
     expect(clock.pending()).toEqual(["2026-12-05T07:35:00.000Z"]);
     // Woken twelve minutes late: one run, marked past due, then the next occurrence after it.
     await clock.advanceTo("2026-12-05T07:47:00Z");
-    expect(runs[1]).toMatchObject({ isPastDue: true, scheduleStatus: { last: "2026-12-05T07:30:00.000Z", next: "2026-12-05T07:50:00.000Z" } });
+    expect(runs[1]).toMatchObject({
+      isPastDue: true,
+      scheduleStatus: { last: "2026-12-05T07:30:00.000Z", next: "2026-12-05T07:50:00.000Z" },
+    });
     expect(runs).toHaveLength(2);
     await runner.stop();
     expect(clock.pending()).toEqual([]);
@@ -97,7 +110,16 @@ describe("the local host's timers", () => {
   const lines: string[] = [];
   let host: RunningHost;
   beforeAll(async () => {
-    host = await startHost({ port: 0, storePort: 0, queuePort: 0, env: {}, timers: true, timerClock: clock, routes: true, log: (l) => lines.push(l) });
+    host = await startHost({
+      port: 0,
+      storePort: 0,
+      queuePort: 0,
+      env: {},
+      timers: true,
+      timerClock: clock,
+      routes: true,
+      log: (l) => lines.push(l),
+    });
   });
   afterAll(async () => {
     await host?.close();
@@ -109,7 +131,9 @@ describe("the local host's timers", () => {
     expect(text).toContain("timer 0 */5 * * * *: audit-outbox (next 2026-12-05T06:00:00.000Z)");
     expect(text).toContain("timer 0 */5 * * * *: jobs-sweep (next 2026-12-05T06:00:00.000Z)");
     expect(text).toContain("queue scim-jobs: jobs-step");
-    expect(text).toContain("Timers:         audit-outbox, jobs-sweep, token-expiry-check on their schedules (LOCAL_TIMERS=0 turns them off)");
+    expect(text).toContain(
+      "Timers:         audit-outbox, jobs-sweep, token-expiry-check on their schedules (LOCAL_TIMERS=0 turns them off)",
+    );
   });
 
   it("runs the token expiry check at 06:00, which warns about a token expiring within 30 days", async () => {
@@ -133,7 +157,15 @@ describe("the local host without LOCAL_TIMERS", () => {
   it("runs no timer and lists them as off", async () => {
     const clock = new ManualClock(Date.parse("2026-12-05T05:59:00Z"));
     const lines: string[] = [];
-    const host = await startHost({ port: 0, storePort: 0, queuePort: 0, env: {}, timerClock: clock, routes: true, log: (l) => lines.push(l) });
+    const host = await startHost({
+      port: 0,
+      storePort: 0,
+      queuePort: 0,
+      env: {},
+      timerClock: clock,
+      routes: true,
+      log: (l) => lines.push(l),
+    });
     try {
       expect(clock.pending()).toEqual([]);
       expect(lines.join("\n")).toContain("timer 0 0 6 * * *: token-expiry-check (off; LOCAL_TIMERS=1 runs it)");

@@ -11,7 +11,14 @@ import { checkManager, checkMembers } from "../../shared/scim/references.js";
 
 const now = new Date("2026-03-01T10:00:00.000Z");
 const settings = withDefaults({});
-const draft: AuditDraft = { time: now.toISOString(), tokenName: "entra", tokenId: "t1", operation: "patch", status: 204, ttlSeconds: 3600 };
+const draft: AuditDraft = {
+  time: now.toISOString(),
+  tokenName: "entra",
+  tokenId: "t1",
+  operation: "patch",
+  status: 204,
+  ttlSeconds: 3600,
+};
 const group: ResourceDoc = {
   id: "g1",
   tenantId: "tn",
@@ -32,7 +39,13 @@ const user: ResourceDoc = {
 
 describe("planPatch", () => {
   it("plans no document write for a group member add, only the member delta", () => {
-    const plan = planPatch(group, [{ op: "add", path: "members", value: [{ value: "u1" }, { value: "u2" }] }], now, settings, draft);
+    const plan = planPatch(
+      group,
+      [{ op: "add", path: "members", value: [{ value: "u1" }, { value: "u2" }] }],
+      now,
+      settings,
+      draft,
+    );
     expect(plan.write).toBeUndefined();
     expect(plan.patch.members).toStrictEqual({ kind: "delta", add: ["u1", "u2"], remove: [] });
     expect(plan.patch.changedAttributes).toStrictEqual(["members"]);
@@ -96,14 +109,33 @@ describe("planCreate", () => {
       kind: "User",
       resource: { schemas: [URN.user], userName: "bob@contoso.com", externalId: "oid-2" },
       meta: { created: now.toISOString(), lastModified: now.toISOString() },
-      product: { password: false, objectId: "oid-2", objectIdSource: "scim", role: settings.defaultRole, roleSource: { kind: "default" } },
+      product: {
+        password: false,
+        objectId: "oid-2",
+        objectIdSource: "scim",
+        role: settings.defaultRole,
+        roleSource: { kind: "default" },
+      },
     });
-    expect(write.event?.event).toMatchObject({ operation: "create", status: 201, resourceId: "new-1", resourceName: "bob@contoso.com" });
+    expect(write.event?.event).toMatchObject({
+      operation: "create",
+      status: 201,
+      resourceId: "new-1",
+      resourceName: "bob@contoso.com",
+    });
   });
 
   it("stores the product state an admin gives instead of linking", () => {
     const product = { password: true, role: "Admin", roleSource: { kind: "admin" } };
-    const write = planCreate({ tenantId: "tn", id: "new-2", now, type: "User", resource: { userName: "c@contoso.com" }, settings, product });
+    const write = planCreate({
+      tenantId: "tn",
+      id: "new-2",
+      now,
+      type: "User",
+      resource: { userName: "c@contoso.com" },
+      settings,
+      product,
+    });
     expect(write.next.product).toBe(product);
     expect(write.event).toBeUndefined();
   });
@@ -112,12 +144,17 @@ describe("planCreate", () => {
 describe("planReplace and planDelete", () => {
   it("keeps a user's link when the replacement leaves externalId alone", () => {
     const linked = { ...user, product: { ...user.product, objectId: "by-hand", objectIdSource: "admin" } };
-    expect(planReplace(linked, { ...user.resource, displayName: "Ann" }, now, settings).next.product).toBe(linked.product);
+    expect(planReplace(linked, { ...user.resource, displayName: "Ann" }, now, settings).next.product).toBe(
+      linked.product,
+    );
   });
 
   it("keeps a deleted user for the retention period with its former groups, and removes a group", () => {
     const kept = planDelete(user, now, draft, { retentionSeconds: 60, formerGroups: ["g1"] });
-    expect(kept).toMatchObject({ before: user, next: { kind: "DeletedUser", ttl: 60, formerGroups: ["g1"], deletedAt: now.toISOString() } });
+    expect(kept).toMatchObject({
+      before: user,
+      next: { kind: "DeletedUser", ttl: 60, formerGroups: ["g1"], deletedAt: now.toISOString() },
+    });
     expect(kept.remove).toBeUndefined();
     expect(planDelete(group, now, draft)).toMatchObject({ before: group, remove: true, next: { id: "g1" } });
   });

@@ -49,7 +49,11 @@ describe("withRetry", () => {
       4,
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnavailableError);
-    expect({ reason: (error as UnavailableError).reason, retryAfterMs: (error as UnavailableError).retryAfterMs, writes }).toStrictEqual({
+    expect({
+      reason: (error as UnavailableError).reason,
+      retryAfterMs: (error as UnavailableError).retryAfterMs,
+      writes,
+    }).toStrictEqual({
       reason: "updating Group g1: too many concurrent changes",
       retryAfterMs: 1000,
       writes: 4,

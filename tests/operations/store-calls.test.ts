@@ -32,8 +32,15 @@ async function calls(run: () => Promise<{ status: number }>, status: number): Pr
 }
 
 const newUser = async () => (await scim.post("/Users", entraUser(`calls-${++n}@contoso.com`))).body.id as string;
-const newGroup = async (name: string) => (await scim.post("/Groups", { schemas: [GROUP], displayName: name })).body.id as string;
-const ctx = (): OperationContext => ({ tenantId: host.defaultTenant!.id, actor: ADMIN_CLI, now: new Date(), services: host.services, baseUrl: "" });
+const newGroup = async (name: string) =>
+  (await scim.post("/Groups", { schemas: [GROUP], displayName: name })).body.id as string;
+const ctx = (): OperationContext => ({
+  tenantId: host.defaultTenant!.id,
+  actor: ADMIN_CLI,
+  now: new Date(),
+  services: host.services,
+  baseUrl: "",
+});
 
 describe("store round trips per request", () => {
   it("reads the settings fresh once before a member change and once after it (the race guard), and nothing twice", async () => {
@@ -42,13 +49,25 @@ describe("store round trips per request", () => {
     out.lookup = await calls(() => scim.get(`/Users?filter=${q('userName eq "calls-1@contoso.com"')}`), 200);
     const group = await newGroup("Plain");
     const user = await newUser();
-    out.add = await calls(() => scim.patch(`/Groups/${group}`, patch({ op: "Add", path: "members", value: [{ value: user }] })), 204);
-    out.remove = await calls(() => scim.patch(`/Groups/${group}`, patch({ op: "Remove", path: `members[value eq "${user}"]` })), 204);
+    out.add = await calls(
+      () => scim.patch(`/Groups/${group}`, patch({ op: "Add", path: "members", value: [{ value: user }] })),
+      204,
+    );
+    out.remove = await calls(
+      () => scim.patch(`/Groups/${group}`, patch({ op: "Remove", path: `members[value eq "${user}"]` })),
+      204,
+    );
     const mapped = await newGroup("Mapped");
     await mapRole(ctx(), "Mapped", "Manager");
     await scim.get("/Users?count=0");
-    out.addMapped = await calls(() => scim.patch(`/Groups/${mapped}`, patch({ op: "Add", path: "members", value: [{ value: user }] })), 204);
-    out.removeMapped = await calls(() => scim.patch(`/Groups/${mapped}`, patch({ op: "Remove", path: `members[value eq "${user}"]` })), 204);
+    out.addMapped = await calls(
+      () => scim.patch(`/Groups/${mapped}`, patch({ op: "Add", path: "members", value: [{ value: user }] })),
+      204,
+    );
+    out.removeMapped = await calls(
+      () => scim.patch(`/Groups/${mapped}`, patch({ op: "Remove", path: `members[value eq "${user}"]` })),
+      204,
+    );
     // create: the batch (user, lookups, log event), then the event moved to the log. lookup: the
     // userName record, then the user. add: the group, settings, the new member, the group's
     // lastModified, the membership batch, the group and member again in one bulk read (a

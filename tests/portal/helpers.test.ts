@@ -52,7 +52,9 @@ describe("portal helpers", () => {
   });
 
   it("builds query strings without empty values", () => {
-    expect(withQuery("/api/admin/audit", { operation: "patch", resource: "", status: undefined, page: 2 })).toBe("/api/admin/audit?operation=patch&page=2");
+    expect(withQuery("/api/admin/audit", { operation: "patch", resource: "", status: undefined, page: 2 })).toBe(
+      "/api/admin/audit?operation=patch&page=2",
+    );
     expect(withQuery("/api/admin/users", { search: "" })).toBe("/api/admin/users");
   });
 

@@ -3,7 +3,12 @@ import { describeReason, planDemotion, roleReason, type DemotionInput } from "..
 import type { RoleSource } from "../../shared/product/identity.js";
 
 const SINCE = "2026-12-01T00:00:00.000Z";
-const mapped: RoleSource = { kind: "group", groupId: "g1", groupName: "Ops", mapping: { group: { id: "g1" }, role: "Admin" } };
+const mapped: RoleSource = {
+  kind: "group",
+  groupId: "g1",
+  groupName: "Ops",
+  mapping: { group: { id: "g1" }, role: "Admin" },
+};
 const invited: RoleSource = { kind: "admin", grantedBy: "invite:ann@contoso.com", since: SINCE };
 
 const base: DemotionInput = {
@@ -35,24 +40,40 @@ describe("roleReason", () => {
 
   it("says it in one sentence", () => {
     expect(describeReason(roleReason(mapped), "Admin")).toBe("Admin through group Ops (mapped to Admin)");
-    expect(describeReason(roleReason(invited), "Admin")).toBe(`Admin by an invite (invite:ann@contoso.com) since ${SINCE}`);
+    expect(describeReason(roleReason(invited), "Admin")).toBe(
+      `Admin by an invite (invite:ann@contoso.com) since ${SINCE}`,
+    );
   });
 });
 
 describe("planDemotion", () => {
   it("drops an invite's grant to the role the groups give", () => {
-    expect(planDemotion(base)).toEqual({ kind: "demote", role: "User", source: { kind: "default" }, stillAdmin: false });
+    expect(planDemotion(base)).toEqual({
+      kind: "demote",
+      role: "User",
+      source: { kind: "default" },
+      stillAdmin: false,
+    });
   });
 
   it("keeps Admin through a mapped group, even for the last Admin (nothing is lost)", () => {
     const computed = { role: "Admin", source: mapped };
-    expect(planDemotion({ ...base, computed, othersWhoCanSignIn: 0 })).toEqual({ kind: "demote", role: "Admin", source: mapped, stillAdmin: true });
+    expect(planDemotion({ ...base, computed, othersWhoCanSignIn: 0 })).toEqual({
+      kind: "demote",
+      role: "Admin",
+      source: mapped,
+      stillAdmin: true,
+    });
   });
 
   it("demotes a kept last Admin once another Admin can sign in", () => {
     const kept: RoleSource = { kind: "kept", reason: "last-admin", computed: "Manager", since: SINCE };
     const computed = { role: "Manager", source: { ...mapped, mapping: { group: { id: "g1" }, role: "Manager" } } };
-    expect(planDemotion({ ...base, source: kept, computed })).toMatchObject({ kind: "demote", role: "Manager", stillAdmin: false });
+    expect(planDemotion({ ...base, source: kept, computed })).toMatchObject({
+      kind: "demote",
+      role: "Manager",
+      stillAdmin: false,
+    });
   });
 
   it.each([

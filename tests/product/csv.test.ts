@@ -18,7 +18,13 @@ describe("CSV", () => {
   });
 
   it("writes numbers as they are (a negative number is not a formula), empty cells for null and undefined", () => {
-    expect([csvCell(-5), csvCell(201), csvCell(null), csvCell(undefined), csvCell(true)]).toEqual(["-5", "201", "", "", "true"]);
+    expect([csvCell(-5), csvCell(201), csvCell(null), csvCell(undefined), csvCell(true)]).toEqual([
+      "-5",
+      "201",
+      "",
+      "",
+      "true",
+    ]);
   });
 
   it("joins a header and rows with CRLF and ends with one", () => {

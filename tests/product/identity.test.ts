@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { canSignIn, linkExternalId, loginTypesOf, newProductUser, productOf, userStatus } from "../../shared/product/identity.js";
+import {
+  canSignIn,
+  linkExternalId,
+  loginTypesOf,
+  newProductUser,
+  productOf,
+  userStatus,
+} from "../../shared/product/identity.js";
 import { DEFAULT_SETTINGS, type LoginType } from "../../shared/product/settings.js";
 
 const OID = "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef";
@@ -7,7 +14,10 @@ const tenant = (loginTypes: LoginType[]) => ({ ...DEFAULT_SETTINGS, loginTypes }
 
 describe("linkExternalId", () => {
   it("links a user by its externalId (the Entra object ID)", () => {
-    expect(linkExternalId(newProductUser(DEFAULT_SETTINGS), OID)).toMatchObject({ objectId: OID, objectIdSource: "scim" });
+    expect(linkExternalId(newProductUser(DEFAULT_SETTINGS), OID)).toMatchObject({
+      objectId: OID,
+      objectIdSource: "scim",
+    });
   });
 
   it("follows a changed object ID", () => {
@@ -51,6 +61,11 @@ describe("productOf", () => {
   it("keeps a stored product state and derives one for users stored before it existed", () => {
     const stored = { ...newProductUser(DEFAULT_SETTINGS), role: "Manager" };
     expect(productOf(stored as never, OID, DEFAULT_SETTINGS)).toBe(stored);
-    expect(productOf(undefined, OID, DEFAULT_SETTINGS)).toMatchObject({ role: "User", objectId: OID, objectIdSource: "scim", password: false });
+    expect(productOf(undefined, OID, DEFAULT_SETTINGS)).toMatchObject({
+      role: "User",
+      objectId: OID,
+      objectIdSource: "scim",
+      password: false,
+    });
   });
 });

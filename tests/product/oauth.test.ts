@@ -10,13 +10,33 @@ const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
 describe("secretState", () => {
   it.each([
     ["active, 31 days left", { expiresAt: at(31 * DAY) }, { status: "active", expiresSoon: false, expiresInDays: 31 }],
-    ["active, exactly 30 days left: flagged", { expiresAt: at(30 * DAY) }, { status: "active", expiresSoon: true, expiresInDays: 30 }],
-    ["active, 29.5 days left: rounded down", { expiresAt: at(29.5 * DAY) }, { status: "active", expiresSoon: true, expiresInDays: 29 }],
+    [
+      "active, exactly 30 days left: flagged",
+      { expiresAt: at(30 * DAY) },
+      { status: "active", expiresSoon: true, expiresInDays: 30 },
+    ],
+    [
+      "active, 29.5 days left: rounded down",
+      { expiresAt: at(29.5 * DAY) },
+      { status: "active", expiresSoon: true, expiresInDays: 29 },
+    ],
     ["active, one second left", { expiresAt: at(1000) }, { status: "active", expiresSoon: true, expiresInDays: 0 }],
     ["expired at this very moment", { expiresAt: at(0) }, { status: "expired", expiresSoon: false, expiresInDays: 0 }],
-    ["expired a day and a bit ago", { expiresAt: at(-DAY - 1000) }, { status: "expired", expiresSoon: false, expiresInDays: -2 }],
-    ["revoked, expiring soon: not flagged", { expiresAt: at(5 * DAY), revokedAt: at(-1000) }, { status: "revoked", expiresSoon: false, expiresInDays: 5 }],
-    ["revoked and expired: revoked", { expiresAt: at(-DAY), revokedAt: at(-2 * DAY) }, { status: "revoked", expiresSoon: false, expiresInDays: -1 }],
+    [
+      "expired a day and a bit ago",
+      { expiresAt: at(-DAY - 1000) },
+      { status: "expired", expiresSoon: false, expiresInDays: -2 },
+    ],
+    [
+      "revoked, expiring soon: not flagged",
+      { expiresAt: at(5 * DAY), revokedAt: at(-1000) },
+      { status: "revoked", expiresSoon: false, expiresInDays: 5 },
+    ],
+    [
+      "revoked and expired: revoked",
+      { expiresAt: at(-DAY), revokedAt: at(-2 * DAY) },
+      { status: "revoked", expiresSoon: false, expiresInDays: -1 },
+    ],
   ])("%s", (_, secret, expected) => {
     expect(secretState(secret, NOW)).toEqual(expected);
   });
@@ -36,7 +56,11 @@ describe("secretRefusal", () => {
 
 describe("clientStatus", () => {
   it("is revoked once revokedAt is set, active otherwise", () => {
-    expect([clientStatus({}), clientStatus({ revokedAt: null }), clientStatus({ revokedAt: at(-1000) })]).toEqual(["active", "active", "revoked"]);
+    expect([clientStatus({}), clientStatus({ revokedAt: null }), clientStatus({ revokedAt: at(-1000) })]).toEqual([
+      "active",
+      "active",
+      "revoked",
+    ]);
   });
 });
 

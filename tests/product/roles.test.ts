@@ -3,7 +3,10 @@ import { computeRole, nextRole } from "../../shared/product/roles.js";
 import { DEFAULT_SETTINGS, type RoleMapping, type TenantSettings } from "../../shared/product/settings.js";
 import { newProductUser } from "../../shared/product/identity.js";
 
-const settings = (roleMappings: TenantSettings["roleMappings"]): TenantSettings => ({ ...DEFAULT_SETTINGS, roleMappings });
+const settings = (roleMappings: TenantSettings["roleMappings"]): TenantSettings => ({
+  ...DEFAULT_SETTINGS,
+  roleMappings,
+});
 const admins = { id: "g-admins", displayName: "Admins", externalId: "obj-admins" };
 const managers = { id: "g-managers", displayName: "Resource Managers", externalId: "obj-managers" };
 const other = { id: "g-other", displayName: "Everyone" };
@@ -21,7 +24,13 @@ describe("computeRole", () => {
       "Manager",
       "group",
     ],
-    ["no role from a pending mapping, even when a group has its name", [admins], [{ group: { pending: "Admins" }, role: "Admin" }], "User", "default"],
+    [
+      "no role from a pending mapping, even when a group has its name",
+      [admins],
+      [{ group: { pending: "Admins" }, role: "Admin" }],
+      "User",
+      "default",
+    ],
     [
       "the highest of two mapped groups",
       [managers, admins],
@@ -55,7 +64,12 @@ describe("computeRole", () => {
 
   it("names the group and the mapping that gave the role", () => {
     const mapping = { group: { id: "g-admins" }, role: "Admin" };
-    expect(computeRole([other, admins], settings([mapping])).source).toEqual({ kind: "group", groupId: "g-admins", groupName: "Admins", mapping });
+    expect(computeRole([other, admins], settings([mapping])).source).toEqual({
+      kind: "group",
+      groupId: "g-admins",
+      groupName: "Admins",
+      mapping,
+    });
   });
 });
 
@@ -63,7 +77,12 @@ describe("nextRole", () => {
   const admin = {
     ...newProductUser(DEFAULT_SETTINGS),
     role: "Admin",
-    roleSource: { kind: "group" as const, groupId: "g-admins", groupName: "Admins", mapping: { group: { id: "g-admins" }, role: "Admin" } },
+    roleSource: {
+      kind: "group" as const,
+      groupId: "g-admins",
+      groupName: "Admins",
+      mapping: { group: { id: "g-admins" }, role: "Admin" },
+    },
   };
   const toUser = { role: "User", source: { kind: "default" as const } };
 
@@ -80,8 +99,18 @@ describe("nextRole", () => {
   });
 
   it("keeps the original 'since' of a role already kept", () => {
-    const kept = { ...admin, roleSource: { kind: "kept" as const, reason: "last-admin" as const, computed: "User", since: "2026-01-01T00:00:00.000Z" } };
-    expect(nextRole(kept, toUser, DEFAULT_SETTINGS, 0, NOW).source).toMatchObject({ since: "2026-01-01T00:00:00.000Z" });
+    const kept = {
+      ...admin,
+      roleSource: {
+        kind: "kept" as const,
+        reason: "last-admin" as const,
+        computed: "User",
+        since: "2026-01-01T00:00:00.000Z",
+      },
+    };
+    expect(nextRole(kept, toUser, DEFAULT_SETTINGS, 0, NOW).source).toMatchObject({
+      since: "2026-01-01T00:00:00.000Z",
+    });
   });
 
   it("promotes without conflict", () => {
@@ -108,7 +137,16 @@ describe("nextRole with a role granted by an admin or an invite", () => {
 
   it("lets a group raise a granted Manager to Admin", () => {
     const manager = { ...granted, role: "Manager" };
-    const source = { kind: "group" as const, groupId: "g-admins", groupName: "Admins", mapping: { group: { id: "g-admins" }, role: "Admin" } };
-    expect(nextRole(manager, { role: "Admin", source }, DEFAULT_SETTINGS, 1, NOW)).toEqual({ role: "Admin", source, conflict: false });
+    const source = {
+      kind: "group" as const,
+      groupId: "g-admins",
+      groupName: "Admins",
+      mapping: { group: { id: "g-admins" }, role: "Admin" },
+    };
+    expect(nextRole(manager, { role: "Admin", source }, DEFAULT_SETTINGS, 1, NOW)).toEqual({
+      role: "Admin",
+      source,
+      conflict: false,
+    });
   });
 });

@@ -39,7 +39,9 @@ describe("tenant settings", () => {
     expect(adminRole(DEFAULT_SETTINGS)).toBe("Admin");
     expect(roleRank(DEFAULT_SETTINGS, "manager")).toBe(1);
     expect(canonicalRole(DEFAULT_SETTINGS, "ADMIN")).toBe("Admin");
-    expect(() => canonicalRole(DEFAULT_SETTINGS, "Owner")).toThrow('unknown role "Owner"; this tenant\'s roles are User < Manager < Admin');
+    expect(() => canonicalRole(DEFAULT_SETTINGS, "Owner")).toThrow(
+      'unknown role "Owner"; this tenant\'s roles are User < Manager < Admin',
+    );
   });
 
   it("turns retention days into Cosmos DB TTL seconds", () => {
@@ -118,11 +120,26 @@ describe("mappings keyed by group identity", () => {
 
   it("bounds the number of teams and mappings with a message a person can act on", () => {
     const many = <T>(n: number, make: (i: number) => T) => Array.from({ length: n }, (_, i) => make(i));
-    expect(boundsProblem({ ...DEFAULT_SETTINGS, roleMappings: many(LIMITS.roleMappings, (i) => ({ group: { id: `g${i}` }, role: "User" })) })).toBeUndefined();
-    expect(boundsProblem({ ...DEFAULT_SETTINGS, roleMappings: many(LIMITS.roleMappings + 1, (i) => ({ group: { id: `g${i}` }, role: "User" })) })).toEqual({
+    expect(
+      boundsProblem({
+        ...DEFAULT_SETTINGS,
+        roleMappings: many(LIMITS.roleMappings, (i) => ({ group: { id: `g${i}` }, role: "User" })),
+      }),
+    ).toBeUndefined();
+    expect(
+      boundsProblem({
+        ...DEFAULT_SETTINGS,
+        roleMappings: many(LIMITS.roleMappings + 1, (i) => ({ group: { id: `g${i}` }, role: "User" })),
+      }),
+    ).toEqual({
       detail: `${LIMITS.roleMappings + 1} role mappings: at most ${LIMITS.roleMappings} are allowed; remove some first`,
       field: "group",
     });
-    expect(boundsProblem({ ...DEFAULT_SETTINGS, teams: many(LIMITS.teams + 1, (i) => ({ id: `t${i}`, name: `T${i}`, createdAt: "" })) })?.field).toBe("team");
+    expect(
+      boundsProblem({
+        ...DEFAULT_SETTINGS,
+        teams: many(LIMITS.teams + 1, (i) => ({ id: `t${i}`, name: `T${i}`, createdAt: "" })),
+      })?.field,
+    ).toBe("team");
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { matchSignIn, type SignInClaims, type SignInInput, type SignInInvite, type SignInTenant, type SignInUser } from "../../shared/product/sign-in.js";
+import {
+  matchSignIn,
+  type SignInClaims,
+  type SignInInput,
+  type SignInInvite,
+  type SignInTenant,
+  type SignInUser,
+} from "../../shared/product/sign-in.js";
 
 const TID = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const OTHER_TID = "0d1e2f3a-4b5c-4d6e-8f70-819202a3b4c5";
@@ -9,8 +16,20 @@ const NOW = new Date("2026-12-01T12:00:00Z");
 const claims: SignInClaims = { tid: TID, oid: OID, preferredUsername: "Ann@Contoso.com", name: "Ann Lee" };
 const tenant: SignInTenant = { id: "t1", name: "Contoso", entraTenantId: TID, loginTypes: ["password", "entra"] };
 const unlinked: SignInTenant = { ...tenant, entraTenantId: null };
-const ann: SignInUser = { id: "u-ann", userName: "ann@contoso.com", status: "active", loginTypes: ["entra"], objectId: OID };
-const invite: SignInInvite = { id: "inv1", tenantId: "t1", userName: null, expiresAt: "2026-12-02T08:00:00Z", usedAt: null };
+const ann: SignInUser = {
+  id: "u-ann",
+  userName: "ann@contoso.com",
+  status: "active",
+  loginTypes: ["entra"],
+  objectId: OID,
+};
+const invite: SignInInvite = {
+  id: "inv1",
+  tenantId: "t1",
+  userName: null,
+  expiresAt: "2026-12-02T08:00:00Z",
+  usedAt: null,
+};
 
 const direct = (over: Partial<Extract<SignInInput, { via: "direct" }>> = {}): SignInInput => ({
   via: "direct",
@@ -51,7 +70,12 @@ describe("matchSignIn without an invite", () => {
       "object_id_conflict",
       /Connection health page/,
     ],
-    ["a disconnected user", direct({ usersWithObjectId: [{ ...ann, status: "disconnected" }] }), "user_disconnected", /reconnect/],
+    [
+      "a disconnected user",
+      direct({ usersWithObjectId: [{ ...ann, status: "disconnected" }] }),
+      "user_disconnected",
+      /reconnect/,
+    ],
     [
       "a user without the Entra login type",
       direct({ usersWithObjectId: [{ ...ann, loginTypes: ["password"] }] }),
@@ -73,13 +97,22 @@ describe("matchSignIn without an invite", () => {
     expect(matchSignIn(direct({ usersWithObjectId: [] }))).toMatchObject({
       why: "No account in Contoso carries your Microsoft Entra object ID (signed in as Ann@Contoso.com).",
     });
-    expect(matchSignIn(direct({ usersWithObjectId: [ann, { ...ann, id: "x", userName: "a2@contoso.com" }] }))).toMatchObject({
+    expect(
+      matchSignIn(direct({ usersWithObjectId: [ann, { ...ann, id: "x", userName: "a2@contoso.com" }] })),
+    ).toMatchObject({
       why: `2 accounts (ann@contoso.com, a2@contoso.com) carry your Microsoft Entra object ID ${OID}, so it is not clear which one is you.`,
     });
   });
 
   it("checks the tenant before the user (a disabled tenant says so even for a provisioned user)", () => {
-    expect(matchSignIn(direct({ tenant: { ...tenant, loginTypes: ["password"] }, usersWithObjectId: [{ ...ann, status: "disconnected" }] }))).toMatchObject({
+    expect(
+      matchSignIn(
+        direct({
+          tenant: { ...tenant, loginTypes: ["password"] },
+          usersWithObjectId: [{ ...ann, status: "disconnected" }],
+        }),
+      ),
+    ).toMatchObject({
       code: "tenant_entra_disabled",
     });
   });
@@ -106,12 +139,20 @@ describe("matchSignIn through an invite (bootstrap)", () => {
     [
       "makes the user carrying the oid an Admin (tenant already linked to this tid)",
       viaInvite({ tenant, usersWithObjectId: [ann] }),
-      { tenantId: "t1", userId: "u-ann", bootstrap: { ...actions, linkTenantToTid: null, linkUser: null, createUser: null } },
+      {
+        tenantId: "t1",
+        userId: "u-ann",
+        bootstrap: { ...actions, linkTenantToTid: null, linkUser: null, createUser: null },
+      },
     ],
     [
       "links the existing user with that userName (no Object ID yet) and makes it Admin",
       viaInvite({ userWithUserName: { ...ann, objectId: null, loginTypes: ["password"] } }),
-      { tenantId: "t1", userId: "u-ann", bootstrap: { ...actions, linkTenantToTid: TID, linkUser: { userId: "u-ann", objectId: OID }, createUser: null } },
+      {
+        tenantId: "t1",
+        userId: "u-ann",
+        bootstrap: { ...actions, linkTenantToTid: TID, linkUser: { userId: "u-ann", objectId: OID }, createUser: null },
+      },
     ],
     [
       "accepts a named invite matching preferred_username case-insensitively",
@@ -121,7 +162,11 @@ describe("matchSignIn through an invite (bootstrap)", () => {
     [
       "goes on for a user carrying the oid even without the Entra login type listed (the invite links it)",
       viaInvite({ usersWithObjectId: [{ ...ann, loginTypes: ["password"] }] }),
-      { tenantId: "t1", userId: "u-ann", bootstrap: { ...actions, linkTenantToTid: TID, linkUser: null, createUser: null } },
+      {
+        tenantId: "t1",
+        userId: "u-ann",
+        bootstrap: { ...actions, linkTenantToTid: TID, linkUser: null, createUser: null },
+      },
     ],
   ])("%s", (_case, input, expected) => {
     expect(matchSignIn(input)).toMatchObject({ kind: "signed-in", ...expected });
@@ -130,24 +175,52 @@ describe("matchSignIn through an invite (bootstrap)", () => {
   it.each<[string, SignInInput, string]>([
     ["a used invite", viaInvite({ invite: { ...invite, usedAt: "2026-12-01T09:00:00Z" } }), "invite_used"],
     ["an expired invite", viaInvite({ invite: { ...invite, expiresAt: "2026-12-01T12:00:00Z" } }), "invite_expired"],
-    ["a tenant without the Entra login type", viaInvite({ tenant: { ...unlinked, loginTypes: ["password"] } }), "tenant_entra_disabled"],
-    ["a tenant linked to another directory", viaInvite({ tenant: { ...tenant, entraTenantId: OTHER_TID } }), "invite_other_directory"],
-    ["a directory already linked to another tenant", viaInvite({ otherTenantForTid: { id: "t2", name: "Contoso (old)" } }), "directory_linked_elsewhere"],
-    ["a named invite for someone else", viaInvite({ invite: { ...invite, userName: "bob@contoso.com" } }), "invite_user_mismatch"],
+    [
+      "a tenant without the Entra login type",
+      viaInvite({ tenant: { ...unlinked, loginTypes: ["password"] } }),
+      "tenant_entra_disabled",
+    ],
+    [
+      "a tenant linked to another directory",
+      viaInvite({ tenant: { ...tenant, entraTenantId: OTHER_TID } }),
+      "invite_other_directory",
+    ],
+    [
+      "a directory already linked to another tenant",
+      viaInvite({ otherTenantForTid: { id: "t2", name: "Contoso (old)" } }),
+      "directory_linked_elsewhere",
+    ],
+    [
+      "a named invite for someone else",
+      viaInvite({ invite: { ...invite, userName: "bob@contoso.com" } }),
+      "invite_user_mismatch",
+    ],
     [
       "a named invite and no preferred_username",
       viaInvite({ invite: { ...invite, userName: "ann@contoso.com" }, claims: { ...claims, preferredUsername: null } }),
       "invite_user_mismatch",
     ],
     ["an oid two users carry", viaInvite({ usersWithObjectId: [ann, { ...ann, id: "u2" }] }), "object_id_conflict"],
-    ["a disconnected user carrying the oid", viaInvite({ usersWithObjectId: [{ ...ann, status: "disconnected" }] }), "user_disconnected"],
-    ["a disconnected user with that userName", viaInvite({ userWithUserName: { ...ann, objectId: null, status: "disconnected" } }), "user_disconnected"],
+    [
+      "a disconnected user carrying the oid",
+      viaInvite({ usersWithObjectId: [{ ...ann, status: "disconnected" }] }),
+      "user_disconnected",
+    ],
+    [
+      "a disconnected user with that userName",
+      viaInvite({ userWithUserName: { ...ann, objectId: null, status: "disconnected" } }),
+      "user_disconnected",
+    ],
     [
       "a userName linked to another Object ID",
       viaInvite({ userWithUserName: { ...ann, objectId: "99999999-0000-4000-8000-000000000000" } }),
       "user_name_linked_elsewhere",
     ],
-    ["no preferred_username to create a user with", viaInvite({ claims: { ...claims, preferredUsername: null } }), "user_name_missing"],
+    [
+      "no preferred_username to create a user with",
+      viaInvite({ claims: { ...claims, preferredUsername: null } }),
+      "user_name_missing",
+    ],
   ])("refuses %s", (_case, input, code) => {
     expect(matchSignIn(input)).toMatchObject({ kind: "refused", code });
   });

@@ -3,7 +3,11 @@ import { teamsOf } from "../../shared/product/teams.js";
 import { DEFAULT_SETTINGS, pendingMatches, refMatches, type GroupRef } from "../../shared/product/settings.js";
 
 const consultants = { id: "t-1", name: "Consultants", createdAt: "2026-01-01T00:00:00.000Z" };
-const settings = { ...DEFAULT_SETTINGS, teams: [consultants], teamMappings: [{ group: { id: "g-sales", externalId: "obj-sales" }, team: "t-1" }] };
+const settings = {
+  ...DEFAULT_SETTINGS,
+  teams: [consultants],
+  teamMappings: [{ group: { id: "g-sales", externalId: "obj-sales" }, team: "t-1" }],
+};
 
 describe("teamsOf", () => {
   it("makes each group a team, unless a mapping puts its members into an existing team; sorted by name, no duplicates", () => {
@@ -27,7 +31,11 @@ describe("refMatches and pendingMatches", () => {
   const group = { id: "g-1", displayName: "Resource Managers", externalId: "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159" };
   it.each([
     ["a bound mapping by its id", { id: "g-1" }, true],
-    ["a bound mapping by its object ID (the group provisioned again)", { id: "g-old", externalId: "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159" }, true],
+    [
+      "a bound mapping by its object ID (the group provisioned again)",
+      { id: "g-old", externalId: "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159" },
+      true,
+    ],
     ["not another group's id", { id: "g-2" }, false],
     ["never a pending mapping", { pending: "Resource Managers" }, false],
   ])("refMatches %s", (_, ref, expected) => {

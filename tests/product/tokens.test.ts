@@ -9,14 +9,38 @@ const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
 
 describe("expiryState", () => {
   it.each([
-    ["active, far from expiry", { expiresAt: at(40 * DAY) }, { status: "active", expiresSoon: false, expiresInDays: 40 }],
-    ["active, exactly 30 days left", { expiresAt: at(30 * DAY) }, { status: "active", expiresSoon: true, expiresInDays: 30 }],
-    ["active, less than a day left", { expiresAt: at(3600_000) }, { status: "active", expiresSoon: true, expiresInDays: 0 }],
+    [
+      "active, far from expiry",
+      { expiresAt: at(40 * DAY) },
+      { status: "active", expiresSoon: false, expiresInDays: 40 },
+    ],
+    [
+      "active, exactly 30 days left",
+      { expiresAt: at(30 * DAY) },
+      { status: "active", expiresSoon: true, expiresInDays: 30 },
+    ],
+    [
+      "active, less than a day left",
+      { expiresAt: at(3600_000) },
+      { status: "active", expiresSoon: true, expiresInDays: 0 },
+    ],
     ["expired at this very moment", { expiresAt: at(0) }, { status: "expired", expiresSoon: false, expiresInDays: 0 }],
     ["expired a day ago", { expiresAt: at(-DAY) }, { status: "expired", expiresSoon: false, expiresInDays: -1 }],
-    ["revoked before expiry", { expiresAt: at(5 * DAY), revokedAt: at(-1) }, { status: "revoked", expiresSoon: false, expiresInDays: 5 }],
-    ["revoked and expired", { expiresAt: at(-DAY), revokedAt: at(-2 * DAY) }, { status: "revoked", expiresSoon: false, expiresInDays: -1 }],
-    ["without an expiry (older records)", { expiresAt: null, revokedAt: null }, { status: "active", expiresSoon: false, expiresInDays: null }],
+    [
+      "revoked before expiry",
+      { expiresAt: at(5 * DAY), revokedAt: at(-1) },
+      { status: "revoked", expiresSoon: false, expiresInDays: 5 },
+    ],
+    [
+      "revoked and expired",
+      { expiresAt: at(-DAY), revokedAt: at(-2 * DAY) },
+      { status: "revoked", expiresSoon: false, expiresInDays: -1 },
+    ],
+    [
+      "without an expiry (older records)",
+      { expiresAt: null, revokedAt: null },
+      { status: "active", expiresSoon: false, expiresInDays: null },
+    ],
   ])("%s", (_, credential, expected) => {
     expect(expiryState(credential, NOW)).toEqual(expected);
     expect(credentialStatus(credential, NOW)).toBe(expected.status);

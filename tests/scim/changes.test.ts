@@ -1,12 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { attributeChanges, CHANGE_LIMITS, changedAttributes, describeWrite, resourceNames, valueText } from "../../shared/scim/changes.js";
+import {
+  attributeChanges,
+  CHANGE_LIMITS,
+  changedAttributes,
+  describeWrite,
+  resourceNames,
+  valueText,
+} from "../../shared/scim/changes.js";
 import { attributeLabel } from "../../shared/scim/labels.js";
 
 const ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 describe("attributeChanges", () => {
   it("keeps the old and new value of each changed attribute, one level into complex and extension objects", () => {
-    const before = { userName: "ann@contoso.dev", title: "Engineer", name: { givenName: "Ann", familyName: "Lee" }, [ENT]: { employeeNumber: "42" } };
+    const before = {
+      userName: "ann@contoso.dev",
+      title: "Engineer",
+      name: { givenName: "Ann", familyName: "Lee" },
+      [ENT]: { employeeNumber: "42" },
+    };
     const after = {
       userName: "ann@contoso.dev",
       title: "Manager",
@@ -35,17 +47,26 @@ describe("attributeChanges", () => {
       ]),
     ).toBe("a@contoso.dev (work, primary); b@home.example (home)");
     expect(valueText({ value: "8a1d", $ref: "https://x/Users/8a1d" })).toBe("8a1d");
-    expect(valueText({ streetAddress: "1 Main St", locality: "Oslo" })).toBe('{"streetAddress":"1 Main St","locality":"Oslo"}');
+    expect(valueText({ streetAddress: "1 Main St", locality: "Oslo" })).toBe(
+      '{"streetAddress":"1 Main St","locality":"Oslo"}',
+    );
   });
 
   it("cuts a long value at the limit and marks it truncated", () => {
     const long = "x".repeat(CHANGE_LIMITS.valueLength + 50);
     const [change] = attributeChanges({ title: "short" }, { title: long }).changes;
-    expect(change).toEqual({ attribute: "title", old: "short", new: `${"x".repeat(CHANGE_LIMITS.valueLength)}…`, truncated: true });
+    expect(change).toEqual({
+      attribute: "title",
+      old: "short",
+      new: `${"x".repeat(CHANGE_LIMITS.valueLength)}…`,
+      truncated: true,
+    });
   });
 
   it("keeps the values of at most CHANGE_LIMITS.attributes attributes and counts the rest", () => {
-    const after = Object.fromEntries(Array.from({ length: CHANGE_LIMITS.attributes + 7 }, (_, i) => [`a${String(i).padStart(2, "0")}`, "v"]));
+    const after = Object.fromEntries(
+      Array.from({ length: CHANGE_LIMITS.attributes + 7 }, (_, i) => [`a${String(i).padStart(2, "0")}`, "v"]),
+    );
     const { changes, omitted } = attributeChanges({}, after);
     expect(changes).toHaveLength(CHANGE_LIMITS.attributes);
     expect(omitted).toBe(7);
@@ -55,7 +76,11 @@ describe("attributeChanges", () => {
 
   it("never keeps the value of a password or other secret, only that it changed", () => {
     const secret = "Sup3r-Secret!pw";
-    const event = describeWrite("User", { userName: "ann" }, { userName: "ann", password: secret, name: { clientSecret: secret } });
+    const event = describeWrite(
+      "User",
+      { userName: "ann" },
+      { userName: "ann", password: secret, name: { clientSecret: secret } },
+    );
     expect(event.changes).toEqual([
       { attribute: "name.clientSecret", redacted: true },
       { attribute: "password", redacted: true },
@@ -76,7 +101,9 @@ describe("describeWrite and resourceNames", () => {
   });
 
   it("keeps a deleted resource's name and no changes", () => {
-    expect(describeWrite("User", { userName: "gone@contoso.dev", title: "T" }, { userName: "gone@contoso.dev" }, true)).toEqual({
+    expect(
+      describeWrite("User", { userName: "gone@contoso.dev", title: "T" }, { userName: "gone@contoso.dev" }, true),
+    ).toEqual({
       changedAttributes: [],
       resourceName: "gone@contoso.dev",
     });

@@ -23,7 +23,8 @@ function failure(run: () => unknown) {
 const NOT_OURS = {
   status: 400,
   scimType: "invalidCursor",
-  detail: "'cursor' is not a cursor this service issued: pass the nextCursor of the previous page unchanged, or an empty cursor to start from the first page.",
+  detail:
+    "'cursor' is not a cursor this service issued: pass the nextCursor of the previous page unchanged, or an empty cursor to start from the first page.",
 };
 const OTHER_QUERY = {
   status: 400,
@@ -34,8 +35,16 @@ const OTHER_QUERY = {
 
 describe("cursor codec (RFC 9865 §2)", () => {
   it("round-trips the position, the last id and the resource type", () => {
-    const cursor = encodeCursor(binding, { position: 100_000, after: "3f5d1b69-0871-4c10-a6cb-2c2522095acb", type: "Group" }, NOW);
-    expect(decodeCursor(cursor, binding, NOW)).toStrictEqual({ position: 100_000, after: "3f5d1b69-0871-4c10-a6cb-2c2522095acb", type: "Group" });
+    const cursor = encodeCursor(
+      binding,
+      { position: 100_000, after: "3f5d1b69-0871-4c10-a6cb-2c2522095acb", type: "Group" },
+      NOW,
+    );
+    expect(decodeCursor(cursor, binding, NOW)).toStrictEqual({
+      position: 100_000,
+      after: "3f5d1b69-0871-4c10-a6cb-2c2522095acb",
+      type: "Group",
+    });
     expect(decodeCursor(encodeCursor(binding, { position: 3 }, NOW), binding, NOW)).toStrictEqual({ position: 3 });
   });
 
@@ -70,8 +79,14 @@ describe("cursor codec (RFC 9865 §2)", () => {
     ["JSON that is not an object", Buffer.from("[1]").toString("base64url")],
     ["another version", Buffer.from(JSON.stringify({ v: 2, q: binding, p: 0, t: 1 })).toString("base64url")],
     ["a negative position", Buffer.from(JSON.stringify({ v: 1, q: binding, p: -1, t: 1 })).toString("base64url")],
-    ["an id that is not a string", Buffer.from(JSON.stringify({ v: 1, q: binding, p: 1, a: 5, t: 1 })).toString("base64url")],
-    ["an unknown resource type", Buffer.from(JSON.stringify({ v: 1, q: binding, p: 1, r: "Device", t: 1 })).toString("base64url")],
+    [
+      "an id that is not a string",
+      Buffer.from(JSON.stringify({ v: 1, q: binding, p: 1, a: 5, t: 1 })).toString("base64url"),
+    ],
+    [
+      "an unknown resource type",
+      Buffer.from(JSON.stringify({ v: 1, q: binding, p: 1, r: "Device", t: 1 })).toString("base64url"),
+    ],
     ["far too long", "A".repeat(2000)],
     ["issued in the future", encodeCursor(binding, { position: 1 }, new Date(NOW.getTime() + 3600_000))],
   ])("refuses a cursor that is %s with 400 invalidCursor", (_, cursor) => {
@@ -80,9 +95,14 @@ describe("cursor codec (RFC 9865 §2)", () => {
 
   it("accepts a cursor until cursorTimeout (24 hours) and then answers 400 expiredCursor", () => {
     const issued = new Date(NOW.getTime() - CURSOR_TIMEOUT_SECONDS * 1000);
-    expect(decodeCursor(encodeCursor(binding, { position: 1, after: "x" }, issued), binding, NOW)).toStrictEqual({ position: 1, after: "x" });
+    expect(decodeCursor(encodeCursor(binding, { position: 1, after: "x" }, issued), binding, NOW)).toStrictEqual({
+      position: 1,
+      after: "x",
+    });
     const older = new Date(issued.getTime() - 1000);
-    expect(failure(() => decodeCursor(encodeCursor(binding, { position: 1, after: "x" }, older), binding, NOW))).toStrictEqual({
+    expect(
+      failure(() => decodeCursor(encodeCursor(binding, { position: 1, after: "x" }, older), binding, NOW)),
+    ).toStrictEqual({
       status: 400,
       scimType: "expiredCursor",
       detail:
@@ -93,7 +113,8 @@ describe("cursor codec (RFC 9865 §2)", () => {
 
 describe("cursor and count parameters (RFC 9865 §2, §3)", () => {
   const list = (text: string) => parseListParams(new URLSearchParams(text), "User", 200);
-  const search = (body: Record<string, unknown>) => parseSearchRequest({ schemas: [URN.searchRequest], ...body }, "User", 200);
+  const search = (body: Record<string, unknown>) =>
+    parseSearchRequest({ schemas: [URN.searchRequest], ...body }, "User", 200);
 
   it("reads `?cursor`, `?cursor=` and a SearchRequest's empty cursor as the first page", () => {
     expect(list("cursor").cursor).toBe("");
@@ -131,7 +152,12 @@ describe("cursor and count parameters (RFC 9865 §2, §3)", () => {
       "invalidValue",
       "'cursor' and 'startIndex' cannot be used together: send 'cursor' (empty for the first page) for cursor paging (RFC 9865), or 'startIndex' for index paging.",
     ],
-    ["a SearchRequest cursor that is not a string", () => search({ cursor: 5 }), "invalidValue", "'cursor' must be a string (got 5)."],
+    [
+      "a SearchRequest cursor that is not a string",
+      () => search({ cursor: 5 }),
+      "invalidValue",
+      "'cursor' must be a string (got 5).",
+    ],
   ])("refuses %s with 400 naming what is wrong", (_, run, scimType, detail) => {
     expect(failure(run)).toStrictEqual({ status: 400, scimType, detail });
   });

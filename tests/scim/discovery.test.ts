@@ -15,7 +15,19 @@ describe("serviceProviderConfig (RFC 7643 §5)", () => {
       etag: { supported: true },
     });
     expect(Object.keys(config).sort()).toStrictEqual(
-      ["schemas", "documentationUri", "patch", "bulk", "filter", "changePassword", "sort", "etag", "pagination", "authenticationSchemes", "meta"].sort(),
+      [
+        "schemas",
+        "documentationUri",
+        "patch",
+        "bulk",
+        "filter",
+        "changePassword",
+        "sort",
+        "etag",
+        "pagination",
+        "authenticationSchemes",
+        "meta",
+      ].sort(),
     );
   });
 

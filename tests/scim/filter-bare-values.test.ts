@@ -26,23 +26,51 @@ const olivia = {
   [URN.enterpriseUser]: { employeeNumber: "00123", costCenter: "1e3" },
   meta: { resourceType: "User", created: "2024-01-01T00:00:00.000Z", lastModified: "2024-06-01T12:00:00.000Z" },
 };
-const jyoung = { schemas: [URN.user], id: "u2", externalId: "jyoung", userName: "jyoung@contoso.test", [URN.enterpriseUser]: { employeeNumber: "123" } };
+const jyoung = {
+  schemas: [URN.user],
+  id: "u2",
+  externalId: "jyoung",
+  userName: "jyoung@contoso.test",
+  [URN.enterpriseUser]: { employeeNumber: "123" },
+};
 
 describe("parseFilter with unquoted values", () => {
   it.each<[string, Filter]>([
     [
       "externalId eq 8f0c2f3e-5a4b-4c2d-9e1f-0a1b2c3d4e5f",
-      { kind: "compare", attrPath: "externalId", op: "eq", value: "8f0c2f3e-5a4b-4c2d-9e1f-0a1b2c3d4e5f", raw: "8f0c2f3e-5a4b-4c2d-9e1f-0a1b2c3d4e5f" },
+      {
+        kind: "compare",
+        attrPath: "externalId",
+        op: "eq",
+        value: "8f0c2f3e-5a4b-4c2d-9e1f-0a1b2c3d4e5f",
+        raw: "8f0c2f3e-5a4b-4c2d-9e1f-0a1b2c3d4e5f",
+      },
     ],
     ["externalId eq jyoung", { kind: "compare", attrPath: "externalId", op: "eq", value: "jyoung", raw: "jyoung" }],
     ["userName sw O", { kind: "compare", attrPath: "userName", op: "sw", value: "O", raw: "O" }],
     [
       "meta.Created gt 2015-10-10T14:38:21.8617979-07:00",
-      { kind: "compare", attrPath: "meta.Created", op: "gt", value: "2015-10-10T14:38:21.8617979-07:00", raw: "2015-10-10T14:38:21.8617979-07:00" },
+      {
+        kind: "compare",
+        attrPath: "meta.Created",
+        op: "gt",
+        value: "2015-10-10T14:38:21.8617979-07:00",
+        raw: "2015-10-10T14:38:21.8617979-07:00",
+      },
     ],
-    ["employeeNumber eq 00123", { kind: "compare", attrPath: "employeeNumber", op: "eq", value: "00123", raw: "00123" }],
+    [
+      "employeeNumber eq 00123",
+      { kind: "compare", attrPath: "employeeNumber", op: "eq", value: "00123", raw: "00123" },
+    ],
     ["employeeNumber eq 123", { kind: "compare", attrPath: "employeeNumber", op: "eq", value: 123, raw: "123" }],
-    ["emails[type eq work]", { kind: "valuePath", attrPath: "emails", filter: { kind: "compare", attrPath: "type", op: "eq", value: "work", raw: "work" } }],
+    [
+      "emails[type eq work]",
+      {
+        kind: "valuePath",
+        attrPath: "emails",
+        filter: { kind: "compare", attrPath: "type", op: "eq", value: "work", raw: "work" },
+      },
+    ],
     ["(userName eq a@b.c)", { kind: "compare", attrPath: "userName", op: "eq", value: "a@b.c", raw: "a@b.c" }],
   ])("keeps the unquoted value of %s as written", (text, expected) => {
     expect(parseFilter(text)).toEqual(expected);
@@ -88,9 +116,12 @@ describe("matching with unquoted values, read by the attribute's type", () => {
     [`${URN.enterpriseUser}:costCenter eq 1e3`, olivia, true],
     ["title eq true", olivia, true],
     ["title eq TRUE", olivia, true],
-  ])("compares a bare number or boolean with a string attribute as the text written: %s", (text, resource, expected) => {
-    expect(matchesResource(parseFilter(text), resource, "User")).toBe(expected);
-  });
+  ])(
+    "compares a bare number or boolean with a string attribute as the text written: %s",
+    (text, resource, expected) => {
+      expect(matchesResource(parseFilter(text), resource, "User")).toBe(expected);
+    },
+  );
 
   it.each<[string, Record<string, unknown>, boolean]>([
     ["active eq False", olivia, true],
@@ -98,12 +129,19 @@ describe("matching with unquoted values, read by the attribute's type", () => {
     ["emails[primary eq True].value eq olivia@example.com", olivia, true],
     ["nickName eq null", olivia, true],
     ["title eq NULL", olivia, false],
-  ])("keeps the JSON meaning of true, false and null where the attribute's type says so: %s", (text, resource, expected) => {
-    expect(matchesResource(parseFilter(text), resource, "User")).toBe(expected);
-  });
+  ])(
+    "keeps the JSON meaning of true, false and null where the attribute's type says so: %s",
+    (text, resource, expected) => {
+      expect(matchesResource(parseFilter(text), resource, "User")).toBe(expected);
+    },
+  );
 
   it.each<[string, string, JSONValue[]]>([
-    ["externalId eq 8f0c2f3e-5a4b-4c2d-9e1f-0a1b2c3d4e5f", 'c["resource"]["externalId"] = @p0', ["8f0c2f3e-5a4b-4c2d-9e1f-0a1b2c3d4e5f"]],
+    [
+      "externalId eq 8f0c2f3e-5a4b-4c2d-9e1f-0a1b2c3d4e5f",
+      'c["resource"]["externalId"] = @p0',
+      ["8f0c2f3e-5a4b-4c2d-9e1f-0a1b2c3d4e5f"],
+    ],
     ["userName sw O", 'STARTSWITH(c["norm"]["userName"], @p0)', ["o"]],
     ["employeeNumber eq 00123", `c["norm"][${JSON.stringify(URN.enterpriseUser)}]["employeeNumber"] = @p0`, ["00123"]],
     ["userName eq 123", 'c["norm"]["userName"] = @p0', ["123"]],
@@ -145,7 +183,10 @@ describe("unquoted values that are ambiguous", () => {
       'emails[type eq wo"rk]',
       'Invalid filter at position 15: the unquoted value "wo\\"rk" contains a quote; a value with spaces, parentheses, brackets or quotes must be in double quotes (a " inside written as \\"): type eq "wo\\"rk"',
     ],
-    ["userName eq 'bob'", 'Invalid filter at position 12: values are quoted with double quotes, not single quotes: write userName eq "bob"'],
+    [
+      "userName eq 'bob'",
+      'Invalid filter at position 12: values are quoted with double quotes, not single quotes: write userName eq "bob"',
+    ],
     [
       'externalId eq "8f0c2f3e',
       'Invalid filter at position 14: unterminated string literal: the value that starts here has no closing double quote; end it with " (a " inside a value is written \\")',

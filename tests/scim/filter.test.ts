@@ -1,11 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { FILTER_LIMITS, matchesElement, matchesResource, parseFilter, type CompareOp, type Filter, type FilterValue } from "../../shared/scim/filter.js";
+import {
+  FILTER_LIMITS,
+  matchesElement,
+  matchesResource,
+  parseFilter,
+  type CompareOp,
+  type Filter,
+  type FilterValue,
+} from "../../shared/scim/filter.js";
 import { GROUP_SCHEMA, USER_SCHEMA, type AttributeDef } from "../../shared/scim/schemas.js";
 import { URN } from "../../shared/scim/urns.js";
 
 const cmp = (attrPath: string, op: CompareOp, value: FilterValue): Filter => ({ kind: "compare", attrPath, op, value });
 /** A comparison whose value was written without double quotes (a JSON literal), kept as written in `raw`. */
-const lit = (attrPath: string, op: CompareOp, value: FilterValue, raw: string): Filter => ({ kind: "compare", attrPath, op, value, raw });
+const lit = (attrPath: string, op: CompareOp, value: FilterValue, raw: string): Filter => ({
+  kind: "compare",
+  attrPath,
+  op,
+  value,
+  raw,
+});
 const pr = (attrPath: string): Filter => ({ kind: "present", attrPath });
 const and = (left: Filter, right: Filter): Filter => ({ kind: "and", left, right });
 const or = (left: Filter, right: Filter): Filter => ({ kind: "or", left, right });
@@ -99,15 +113,24 @@ describe("parseFilter", () => {
   it.each<[string, Filter]>([
     [
       'userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")',
-      and(cmp("userType", "eq", "Employee"), or(cmp("emails", "co", "example.com"), cmp("emails.value", "co", "example.org"))),
+      and(
+        cmp("userType", "eq", "Employee"),
+        or(cmp("emails", "co", "example.com"), cmp("emails.value", "co", "example.org")),
+      ),
     ],
     [
       'userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")',
-      and(cmp("userType", "ne", "Employee"), not(or(cmp("emails", "co", "example.com"), cmp("emails.value", "co", "example.org")))),
+      and(
+        cmp("userType", "ne", "Employee"),
+        not(or(cmp("emails", "co", "example.com"), cmp("emails.value", "co", "example.org"))),
+      ),
     ],
     [
       'userType eq "Employee" and emails[type eq "work" and value co "@example.com"]',
-      and(cmp("userType", "eq", "Employee"), vp("emails", and(cmp("type", "eq", "work"), cmp("value", "co", "@example.com")))),
+      and(
+        cmp("userType", "eq", "Employee"),
+        vp("emails", and(cmp("type", "eq", "work"), cmp("value", "co", "@example.com"))),
+      ),
     ],
     [
       'emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]',
@@ -129,10 +152,19 @@ describe("parseFilter", () => {
 
   it.each<[string, Filter]>([
     ['userName eq "Test_User_00aa00aa@testuser.com"', cmp("userName", "eq", "Test_User_00aa00aa@testuser.com")],
-    ['userName eq "2c4f4e0a-3b1f-4b5e-9f0e-8a1b2c3d4e5f"', cmp("userName", "eq", "2c4f4e0a-3b1f-4b5e-9f0e-8a1b2c3d4e5f")],
-    ['externalId eq "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"', cmp("externalId", "eq", "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef")],
+    [
+      'userName eq "2c4f4e0a-3b1f-4b5e-9f0e-8a1b2c3d4e5f"',
+      cmp("userName", "eq", "2c4f4e0a-3b1f-4b5e-9f0e-8a1b2c3d4e5f"),
+    ],
+    [
+      'externalId eq "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"',
+      cmp("externalId", "eq", "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"),
+    ],
     ['displayName eq "Sales"', cmp("displayName", "eq", "Sales")],
-    ['emails[type eq "work"].value eq "a@b.c"', vp("emails", and(cmp("type", "eq", "work"), cmp("value", "eq", "a@b.c")))],
+    [
+      'emails[type eq "work"].value eq "a@b.c"',
+      vp("emails", and(cmp("type", "eq", "work"), cmp("value", "eq", "a@b.c"))),
+    ],
     ['addresses[type eq "work"].locality pr', vp("addresses", and(cmp("type", "eq", "work"), pr("locality")))],
     [`${URN.enterpriseUser}:employeeNumber eq "123"`, cmp(`${URN.enterpriseUser}:employeeNumber`, "eq", "123")],
     [`${URN.enterpriseUser}:manager.value eq "u1"`, cmp(`${URN.enterpriseUser}:manager.value`, "eq", "u1")],
@@ -140,18 +172,33 @@ describe("parseFilter", () => {
       'URN:IETF:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1"',
       cmp("URN:IETF:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", "eq", "1"),
     ],
-    [`${URN.productUser}:employmentStartDate ge "2026-03-01"`, cmp(`${URN.productUser}:employmentStartDate`, "ge", "2026-03-01")],
-    ['members[value eq "7f4bc1a3-285e-48ae-8202-5accb43efb0e"]', vp("members", cmp("value", "eq", "7f4bc1a3-285e-48ae-8202-5accb43efb0e"))],
+    [
+      `${URN.productUser}:employmentStartDate ge "2026-03-01"`,
+      cmp(`${URN.productUser}:employmentStartDate`, "ge", "2026-03-01"),
+    ],
+    [
+      'members[value eq "7f4bc1a3-285e-48ae-8202-5accb43efb0e"]',
+      vp("members", cmp("value", "eq", "7f4bc1a3-285e-48ae-8202-5accb43efb0e")),
+    ],
     ["members.$ref pr", pr("members.$ref")],
-    ['userName eq "a@b.c" and externalId eq "x-1"', and(cmp("userName", "eq", "a@b.c"), cmp("externalId", "eq", "x-1"))],
+    [
+      'userName eq "a@b.c" and externalId eq "x-1"',
+      and(cmp("userName", "eq", "a@b.c"), cmp("externalId", "eq", "x-1")),
+    ],
   ])("parses the filters Entra sends: %s", (text, expected) => {
     expect(parseFilter(text)).toEqual(expected);
   });
 
   it.each<[string, Filter]>([
-    ["filter=userName+eq+%22Test_User_00aa00aa%40testuser.com%22", cmp("userName", "eq", "Test_User_00aa00aa@testuser.com")],
+    [
+      "filter=userName+eq+%22Test_User_00aa00aa%40testuser.com%22",
+      cmp("userName", "eq", "Test_User_00aa00aa@testuser.com"),
+    ],
     ["excludedAttributes=members&filter=displayName+eq+%22Sales%22", cmp("displayName", "eq", "Sales")],
-    ["filter=emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22a%40b.c%22", vp("emails", and(cmp("type", "eq", "work"), cmp("value", "eq", "a@b.c")))],
+    [
+      "filter=emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22a%40b.c%22",
+      vp("emails", and(cmp("type", "eq", "work"), cmp("value", "eq", "a@b.c"))),
+    ],
     [
       "filter=urn%3Aietf%3Aparams%3Ascim%3Aschemas%3Aextension%3Aenterprise%3A2.0%3AUser%3AemployeeNumber+eq+%22123%22",
       cmp(`${URN.enterpriseUser}:employeeNumber`, "eq", "123"),
@@ -179,53 +226,98 @@ describe("parseFilter", () => {
       "userName eq",
       'Invalid filter at position 11: expected a value (a double-quoted string, a number, true, false, null or an unquoted word) after "eq", found the end of the filter',
     ],
-    ["userName eq 'bob'", 'Invalid filter at position 12: values are quoted with double quotes, not single quotes: write userName eq "bob"'],
+    [
+      "userName eq 'bob'",
+      'Invalid filter at position 12: values are quoted with double quotes, not single quotes: write userName eq "bob"',
+    ],
     [
       'userName eq "abc',
       'Invalid filter at position 12: unterminated string literal: the value that starts here has no closing double quote; end it with " (a " inside a value is written \\")',
     ],
     ['userName eq "a\\qb"', 'Invalid filter at position 14: invalid escape "\\q" in a string literal'],
     ['userName eq "\\u12"', 'Invalid filter at position 13: invalid escape "\\u": expected four hex digits'],
-    ['userName eq "a\u0001"', "Invalid filter at position 14: control character in a string literal (escape it, e.g. \\n)"],
-    ['userName eq "x" and', 'Invalid filter at position 19: expected an attribute path, "not" or "(", found the end of the filter'],
+    [
+      'userName eq "a\u0001"',
+      "Invalid filter at position 14: control character in a string literal (escape it, e.g. \\n)",
+    ],
+    [
+      'userName eq "x" and',
+      'Invalid filter at position 19: expected an attribute path, "not" or "(", found the end of the filter',
+    ],
     [
       'userName eq "x" or or',
       'Invalid filter at position 21: expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le or pr) after "or", found the end of the filter',
     ],
-    ['userName eq "x" title pr', 'Invalid filter at position 16: expected "and", "or" or the end of the filter, found "title"'],
-    ["(userName pr", 'Invalid filter at position 12: expected ")" to close the "(" at position 0, found the end of the filter'],
+    [
+      'userName eq "x" title pr',
+      'Invalid filter at position 16: expected "and", "or" or the end of the filter, found "title"',
+    ],
+    [
+      "(userName pr",
+      'Invalid filter at position 12: expected ")" to close the "(" at position 0, found the end of the filter',
+    ],
     ["userName pr)", 'Invalid filter at position 11: unexpected ")" without a matching "("'],
     ["()", 'Invalid filter at position 1: expected an attribute path, "not" or "(", found ")"'],
-    ["not userName pr", 'Invalid filter at position 4: expected "(" after "not" (write not (expression)), found "userName"'],
-    ['emails[type eq "work"', 'Invalid filter at position 21: expected "]" to close the "[" at position 6, found the end of the filter'],
+    [
+      "not userName pr",
+      'Invalid filter at position 4: expected "(" after "not" (write not (expression)), found "userName"',
+    ],
+    [
+      'emails[type eq "work"',
+      'Invalid filter at position 21: expected "]" to close the "[" at position 6, found the end of the filter',
+    ],
     ['emails[type eq "work"]]', 'Invalid filter at position 22: unexpected "]" without a matching "["'],
     ["emails[]", 'Invalid filter at position 7: the value filter of "emails" is empty'],
     [
       'emails[type eq "work"] eq "a@b.c"',
       'Invalid filter at position 23: "emails[...]" cannot be compared itself; compare one of its sub-attributes, e.g. emails[...].value eq ...',
     ],
-    ['emails[type eq "work"].', 'Invalid filter at position 23: expected a sub-attribute name after "emails[...].", found the end of the filter'],
+    [
+      'emails[type eq "work"].',
+      'Invalid filter at position 23: expected a sub-attribute name after "emails[...].", found the end of the filter',
+    ],
     [
       'emails[type eq "work"].value',
       'Invalid filter at position 28: expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le or pr) after "emails[...].value", found the end of the filter',
     ],
-    ['emails[type eq "work"].value.x eq "a"', 'Invalid filter at position 23: expected a sub-attribute name after "emails[...].", found "value.x"'],
+    [
+      'emails[type eq "work"].value.x eq "a"',
+      'Invalid filter at position 23: expected a sub-attribute name after "emails[...].", found "value.x"',
+    ],
     [
       'emails[type eq "w" and ims[value pr]]',
       'Invalid filter at position 26: value filters cannot be nested: "[" inside the value filter of a complex attribute',
     ],
-    ['emails[emails.type eq "work"]', 'Invalid filter at position 7: inside "[...]" only sub-attribute names are allowed, found "emails.type"'],
-    [`emails[${URN.user}:type eq "work"]`, `Invalid filter at position 7: inside "[...]" only sub-attribute names are allowed, found "${URN.user}:type"`],
+    [
+      'emails[emails.type eq "work"]',
+      'Invalid filter at position 7: inside "[...]" only sub-attribute names are allowed, found "emails.type"',
+    ],
+    [
+      `emails[${URN.user}:type eq "work"]`,
+      `Invalid filter at position 7: inside "[...]" only sub-attribute names are allowed, found "${URN.user}:type"`,
+    ],
     [
       'name.givenName[value eq "x"]',
       'Invalid filter at position 14: a value filter "[...]" must follow a complex attribute, not the sub-attribute "name.givenName"',
     ],
-    ['foo:bar eq "x"', 'Invalid filter at position 0: "foo:bar" is not a valid attribute path: a schema prefix must be a URN ("urn:...")'],
-    ['urn:x eq "x"', 'Invalid filter at position 0: "urn:x" is not a valid attribute path: a schema prefix must be a URN ("urn:...")'],
+    [
+      'foo:bar eq "x"',
+      'Invalid filter at position 0: "foo:bar" is not a valid attribute path: a schema prefix must be a URN ("urn:...")',
+    ],
+    [
+      'urn:x eq "x"',
+      'Invalid filter at position 0: "urn:x" is not a valid attribute path: a schema prefix must be a URN ("urn:...")',
+    ],
     ['name.given.name eq "x"', 'Invalid filter at position 0: "name.given.name" is not a valid attribute path'],
     ['1abc eq "x"', 'Invalid filter at position 0: "1abc" is not a valid attribute path'],
-    [`${URN.enterpriseUser}: eq "x"`, `Invalid filter at position 0: "${URN.enterpriseUser}:" is not a valid attribute path`],
-    ['"userName" eq "x"', 'Invalid filter at position 0: expected an attribute path, "not" or "(", found "\\"userName\\""'],
+    [
+      `${URN.enterpriseUser}: eq "x"`,
+      `Invalid filter at position 0: "${URN.enterpriseUser}:" is not a valid attribute path`,
+    ],
+    [
+      '"userName" eq "x"',
+      'Invalid filter at position 0: expected an attribute path, "not" or "(", found "\\"userName\\""',
+    ],
   ])("rejects %j with 400 invalidFilter", (text, detail) => {
     expect(() => parseFilter(text)).toThrow(invalidFilter(detail));
   });
@@ -237,7 +329,13 @@ describe("parseFilter limits (FILTER_LIMITS)", () => {
   const clauses = (n: number) => Array.from({ length: n }, (_, i) => `a${i} pr`).join(" and ");
 
   it("advertises the limits it enforces", () => {
-    expect(FILTER_LIMITS).toEqual({ maxLength: 2000, maxDepth: 3, maxClauses: 20, maxValueFilters: 1, maxValueFilterDepth: 0 });
+    expect(FILTER_LIMITS).toEqual({
+      maxLength: 2000,
+      maxDepth: 3,
+      maxClauses: 20,
+      maxValueFilters: 1,
+      maxValueFilterDepth: 0,
+    });
   });
 
   it.each<[string, string, string]>([
@@ -266,7 +364,11 @@ describe("parseFilter limits (FILTER_LIMITS)", () => {
       clauses(maxClauses + 1),
       `Invalid filter at position ${clauses(maxClauses + 1).length - 2}: comparison number ${maxClauses + 1} exceeds the limit of ${maxClauses} comparisons per filter`,
     ],
-    ["length", `userName eq "${"x".repeat(maxLength)}"`, `Invalid filter: it is ${maxLength + 14} characters long; the limit is ${maxLength} characters.`],
+    [
+      "length",
+      `userName eq "${"x".repeat(maxLength)}"`,
+      `Invalid filter: it is ${maxLength + 14} characters long; the limit is ${maxLength} characters.`,
+    ],
   ])("rejects a filter over the %s limit with 400 invalidFilter", (_, text, detail) => {
     expect(() => parseFilter(text)).toThrow(invalidFilter(detail));
   });
@@ -389,13 +491,25 @@ describe("matchesResource", () => {
   it.each<[string, string]>([
     ['foo eq "x"', 'Unknown attribute "foo" in a filter on User resources'],
     ['members.value eq "x"', 'Unknown attribute "members.value" in a filter on User resources'],
-    [`${URN.enterpriseUser}:nope eq "x"`, `Unknown attribute "${URN.enterpriseUser}:nope" in a filter on User resources`],
-    ['name eq "x"', '"name" is a complex attribute and cannot be compared; filter on one of its sub-attributes (e.g. name.formatted)'],
-    ['meta eq "x"', '"meta" is a complex attribute and cannot be compared; filter on one of its sub-attributes (e.g. meta.resourceType)'],
+    [
+      `${URN.enterpriseUser}:nope eq "x"`,
+      `Unknown attribute "${URN.enterpriseUser}:nope" in a filter on User resources`,
+    ],
+    [
+      'name eq "x"',
+      '"name" is a complex attribute and cannot be compared; filter on one of its sub-attributes (e.g. name.formatted)',
+    ],
+    [
+      'meta eq "x"',
+      '"meta" is a complex attribute and cannot be compared; filter on one of its sub-attributes (e.g. meta.resourceType)',
+    ],
     ["active gt true", '"active" is a boolean; only eq and ne apply to it, not gt'],
     ['active eq "true"', '"active" is a boolean; compare it with true or false, not "true"'],
     ["userName gt null", '"userName gt null" is not supported; only eq and ne compare with null'],
-    ['userName[value eq "x"]', '"userName" is not a complex attribute of User resources; "[...]" filters apply to complex attributes'],
+    [
+      'userName[value eq "x"]',
+      '"userName" is not a complex attribute of User resources; "[...]" filters apply to complex attributes',
+    ],
     [
       'name.givenName[value eq "x"]',
       'Invalid filter at position 14: a value filter "[...]" must follow a complex attribute, not the sub-attribute "name.givenName"',
@@ -408,7 +522,11 @@ describe("matchesResource", () => {
 });
 
 describe("unqualified extension attribute names in filters", () => {
-  const user = { schemas: [URN.user, URN.enterpriseUser], userName: "a", [URN.enterpriseUser]: { employeeNumber: "7", manager: { value: "m" } } };
+  const user = {
+    schemas: [URN.user, URN.enterpriseUser],
+    userName: "a",
+    [URN.enterpriseUser]: { employeeNumber: "7", manager: { value: "m" } },
+  };
 
   it.each<[string, boolean]>([
     ['employeeNumber eq "7"', true],

@@ -30,8 +30,16 @@ describe("parseSearchRequest (RFC 7644 §3.4.3)", () => {
   });
 
   it.each<[string, unknown, Partial<ListParams>]>([
-    ["defaults for an empty SearchRequest", search({}), { startIndex: 1, count: 50, descending: false, filter: undefined }],
-    ["count capped at maxResults, startIndex raised to 1", search({ count: 5000, startIndex: -4 }), { count: 50, startIndex: 1 }],
+    [
+      "defaults for an empty SearchRequest",
+      search({}),
+      { startIndex: 1, count: 50, descending: false, filter: undefined },
+    ],
+    [
+      "count capped at maxResults, startIndex raised to 1",
+      search({ count: 5000, startIndex: -4 }),
+      { count: 50, startIndex: 1 },
+    ],
     ["a negative count as 0", search({ count: -1 }), { count: 0 }],
     [
       "a comma-separated attributes string",
@@ -49,22 +57,61 @@ describe("parseSearchRequest (RFC 7644 §3.4.3)", () => {
   });
 
   it.each<[string, unknown, string, string]>([
-    ["a body that is not an object", "x", "invalidSyntax", "The request body must be a SearchRequest object (RFC 7644 §3.4.3)."],
-    ["missing schemas", { filter: "x" }, "invalidSyntax", `'schemas' must be an array that contains "${URN.searchRequest}".`],
-    ["the wrong schema", { schemas: [URN.patchOp] }, "invalidSyntax", `'schemas' must be an array that contains "${URN.searchRequest}".`],
+    [
+      "a body that is not an object",
+      "x",
+      "invalidSyntax",
+      "The request body must be a SearchRequest object (RFC 7644 §3.4.3).",
+    ],
+    [
+      "missing schemas",
+      { filter: "x" },
+      "invalidSyntax",
+      `'schemas' must be an array that contains "${URN.searchRequest}".`,
+    ],
+    [
+      "the wrong schema",
+      { schemas: [URN.patchOp] },
+      "invalidSyntax",
+      `'schemas' must be an array that contains "${URN.searchRequest}".`,
+    ],
     ["a numeric filter", search({ filter: 5 }), "invalidValue", "'filter' must be a string (got 5)."],
-    ["startIndex as a string", search({ startIndex: "2" }), "invalidValue", `'startIndex' must be a whole number (got "2").`],
+    [
+      "startIndex as a string",
+      search({ startIndex: "2" }),
+      "invalidValue",
+      `'startIndex' must be a whole number (got "2").`,
+    ],
     ["a fractional count", search({ count: 1.5 }), "invalidValue", "'count' must be a whole number (got 1.5)."],
-    ["attributes of numbers", search({ attributes: [1] }), "invalidValue", "'attributes' must be an array of attribute names (got [1])."],
-    ["a bad sortOrder", search({ sortOrder: "up" }), "invalidValue", `'sortOrder' must be "ascending" or "descending" (got "up").`],
-    ["an unknown attribute", search({ attributes: ["shoeSize"] }), "invalidValue", "'attributes' names 'shoeSize', which is not an attribute of User."],
+    [
+      "attributes of numbers",
+      search({ attributes: [1] }),
+      "invalidValue",
+      "'attributes' must be an array of attribute names (got [1]).",
+    ],
+    [
+      "a bad sortOrder",
+      search({ sortOrder: "up" }),
+      "invalidValue",
+      `'sortOrder' must be "ascending" or "descending" (got "up").`,
+    ],
+    [
+      "an unknown attribute",
+      search({ attributes: ["shoeSize"] }),
+      "invalidValue",
+      "'attributes' names 'shoeSize', which is not an attribute of User.",
+    ],
   ])("rejects %s", (_, body, scimType, detail) => {
-    expect(() => parseSearchRequest(body, "User", 50)).toThrow(expect.objectContaining({ status: 400, scimType, detail }));
+    expect(() => parseSearchRequest(body, "User", 50)).toThrow(
+      expect.objectContaining({ status: 400, scimType, detail }),
+    );
   });
 
   it("applies the filter limits", () => {
     const filter = Array.from({ length: 21 }, (_, i) => `a${i} pr`).join(" and ");
-    expect(() => parseSearchRequest(search({ filter }), "User", 50)).toThrow(expect.objectContaining({ status: 400, scimType: "invalidFilter" }));
+    expect(() => parseSearchRequest(search({ filter }), "User", 50)).toThrow(
+      expect.objectContaining({ status: 400, scimType: "invalidFilter" }),
+    );
   });
 });
 

@@ -41,7 +41,8 @@ function without(keys: string[], overrides: Json = {}): Json {
 }
 
 const body = (...Operations: unknown[]) => ({ schemas: [URN.patchOp], Operations });
-const patch = (resource: Json, op: unknown, type: ResourceTypeName = "User"): PatchResult => applyPatch(resource, parsePatchRequest(body(op)), type);
+const patch = (resource: Json, op: unknown, type: ResourceTypeName = "User"): PatchResult =>
+  applyPatch(resource, parsePatchRequest(body(op)), type);
 
 const cases: [string, Json, string[]][] = [
   ["title", without(["title"]), ["title"]],
@@ -53,7 +54,11 @@ const cases: [string, Json, string[]][] = [
   ["name", without(["name"]), ["name"]],
   ["emails", without(["emails"]), ["emails"]],
   ['emails[type eq "work"].value', without([], { emails: [{ type: "home", value: "alice@example.org" }] }), ["emails"]],
-  ['addresses[type eq "work"].locality', without([], { addresses: [{ type: "home", locality: "Bergen", streetAddress: "1 Main St" }] }), ["addresses"]],
+  [
+    'addresses[type eq "work"].locality',
+    without([], { addresses: [{ type: "home", locality: "Bergen", streetAddress: "1 Main St" }] }),
+    ["addresses"],
+  ],
   [
     'addresses[type eq "home"].locality',
     without([], {
@@ -67,21 +72,37 @@ const cases: [string, Json, string[]][] = [
   ['phoneNumbers[type eq "work"]', without(["phoneNumbers"]), ["phoneNumbers"]],
   [`${ENT}:employeeNumber`, without([], { [ENT]: { department: "R&D" } }), [`${ENT}:employeeNumber`]],
   ["employeeNumber", without([], { [ENT]: { department: "R&D" } }), [`${ENT}:employeeNumber`]],
-  [`${PRODUCT}:employmentStartDate`, without([PRODUCT], { schemas: [URN.user, ENT] }), [`${PRODUCT}:employmentStartDate`, "schemas"]],
+  [
+    `${PRODUCT}:employmentStartDate`,
+    without([PRODUCT], { schemas: [URN.user, ENT] }),
+    [`${PRODUCT}:employmentStartDate`, "schemas"],
+  ],
 ];
 
 describe("applyPatch: replace with an empty value clears the attribute", () => {
-  const table = cases.flatMap(([path, resource, changed]) => (["Replace", "replace"] as const).map((op) => [path, op, resource, changed] as const));
+  const table = cases.flatMap(([path, resource, changed]) =>
+    (["Replace", "replace"] as const).map((op) => [path, op, resource, changed] as const),
+  );
   it.each(table)('clears %s with "" and with null (op %s)', (path, op, resource, changedAttributes) => {
     for (const value of ["", null]) {
-      expect(patch(full(), { op, path, value }), JSON.stringify(value)).toStrictEqual({ resource, changedAttributes, ignored: [] });
+      expect(patch(full(), { op, path, value }), JSON.stringify(value)).toStrictEqual({
+        resource,
+        changedAttributes,
+        ignored: [],
+      });
     }
   });
 
   it("clears with a path-less value of attribute paths (RFC dialect, aadOptscim062020)", () => {
     const op = {
       op: "replace",
-      value: { "name.givenName": "", title: "", 'addresses[type eq "work"].locality': "", [`${ENT}:employeeNumber`]: "", nickName: null },
+      value: {
+        "name.givenName": "",
+        title: "",
+        'addresses[type eq "work"].locality': "",
+        [`${ENT}:employeeNumber`]: "",
+        nickName: null,
+      },
     };
     expect(patch(full(), op)).toStrictEqual({
       resource: without(["title", "nickName"], {
@@ -95,7 +116,10 @@ describe("applyPatch: replace with an empty value clears the attribute", () => {
   });
 
   it("clears with a path-less value of nested objects (default dialect)", () => {
-    const op = { op: "Replace", value: { name: { givenName: "" }, title: "", emails: "", [ENT]: { employeeNumber: "", department: null } } };
+    const op = {
+      op: "Replace",
+      value: { name: { givenName: "" }, title: "", emails: "", [ENT]: { employeeNumber: "", department: null } },
+    };
     expect(patch(full(), op)).toStrictEqual({
       resource: without(["title", "emails", ENT], { name: { familyName: "Smith" }, schemas: [URN.user, PRODUCT] }),
       changedAttributes: ["name.givenName", "title", "emails", `${ENT}:employeeNumber`, `${ENT}:department`, "schemas"],
@@ -150,8 +174,18 @@ describe("applyPatch: required attributes cannot be cleared", () => {
       { op: "Replace", path: "userName", value: "" },
       "User attribute 'userName' must not be empty: it is required and cannot be cleared.",
     ],
-    ["userName with null", "User", { op: "replace", path: "userName", value: null }, "User attribute 'userName' is required and cannot be removed."],
-    ["userName by Remove", "User", { op: "Remove", path: "userName" }, "User attribute 'userName' is required and cannot be removed."],
+    [
+      "userName with null",
+      "User",
+      { op: "replace", path: "userName", value: null },
+      "User attribute 'userName' is required and cannot be removed.",
+    ],
+    [
+      "userName by Remove",
+      "User",
+      { op: "Remove", path: "userName" },
+      "User attribute 'userName' is required and cannot be removed.",
+    ],
     [
       "userName in a path-less value",
       "User",
@@ -166,6 +200,8 @@ describe("applyPatch: required attributes cannot be cleared", () => {
     ],
   ])("answers 400 invalidValue to clearing %s, and applies nothing", (_, type, op, detail) => {
     const resource = type === "User" ? full() : { schemas: [URN.group], displayName: "Sales" };
-    expect(() => patch(resource, op, type)).toThrow(expect.objectContaining({ status: 400, scimType: "invalidValue", detail: `Operations[0]: ${detail}` }));
+    expect(() => patch(resource, op, type)).toThrow(
+      expect.objectContaining({ status: 400, scimType: "invalidValue", detail: `Operations[0]: ${detail}` }),
+    );
   });
 });

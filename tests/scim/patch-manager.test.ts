@@ -18,7 +18,8 @@ const user = (manager: Json | undefined = { value: "m0", $ref: "https://old.exam
 });
 
 const body = (...Operations: unknown[]) => ({ schemas: [URN.patchOp], Operations });
-const patch = (resource: Json, ...ops: unknown[]): PatchResult => applyPatch(resource, parsePatchRequest(body(...ops)), "User");
+const patch = (resource: Json, ...ops: unknown[]): PatchResult =>
+  applyPatch(resource, parsePatchRequest(body(...ops)), "User");
 
 /** Entra's default dialect spells ops "Add"/"Replace"/"Remove"; the RFC dialect (aadOptscim062020) spells them in lower case. */
 const DIALECTS = [
@@ -32,26 +33,51 @@ const setForms: [string, (spell: (op: string) => string) => Json][] = [
   ["an array of one object on path manager", (s) => ({ op: s("replace"), path: "manager", value: [{ value: "m1" }] })],
   ["a bare id on the full URN path", (s) => ({ op: s("replace"), path: MANAGER, value: "m1" })],
   ["an object with value on the full URN path", (s) => ({ op: s("replace"), path: MANAGER, value: { value: "m1" } })],
-  ["an array of one object on the full URN path", (s) => ({ op: s("replace"), path: MANAGER, value: [{ value: "m1" }] })],
+  [
+    "an array of one object on the full URN path",
+    (s) => ({ op: s("replace"), path: MANAGER, value: [{ value: "m1" }] }),
+  ],
   ["an add of a bare id on a lower-case URN path", (s) => ({ op: s("add"), path: MANAGER.toLowerCase(), value: "m1" })],
   ["the id on path manager.value", (s) => ({ op: s("replace"), path: `${MANAGER}.value`, value: "m1" })],
   ["a path-less value keyed by the URN path, bare id", (s) => ({ op: s("replace"), value: { [MANAGER]: "m1" } })],
-  ["a path-less value keyed by the URN path, object", (s) => ({ op: s("replace"), value: { [MANAGER]: { value: "m1" } } })],
-  ["a path-less value keyed by the URN path, array", (s) => ({ op: s("replace"), value: { [MANAGER]: [{ value: "m1" }] } })],
+  [
+    "a path-less value keyed by the URN path, object",
+    (s) => ({ op: s("replace"), value: { [MANAGER]: { value: "m1" } } }),
+  ],
+  [
+    "a path-less value keyed by the URN path, array",
+    (s) => ({ op: s("replace"), value: { [MANAGER]: [{ value: "m1" }] } }),
+  ],
   ["a path-less nested extension object, bare id", (s) => ({ op: s("replace"), value: { [ENT]: { manager: "m1" } } })],
-  ["a path-less nested extension object, array", (s) => ({ op: s("replace"), value: { [ENT]: { manager: [{ value: "m1" }] } } })],
-  ["the extension URN as path with an object of its attributes", (s) => ({ op: s("replace"), path: ENT, value: { manager: { value: "m1" } } })],
+  [
+    "a path-less nested extension object, array",
+    (s) => ({ op: s("replace"), value: { [ENT]: { manager: [{ value: "m1" }] } } }),
+  ],
+  [
+    "the extension URN as path with an object of its attributes",
+    (s) => ({ op: s("replace"), path: ENT, value: { manager: { value: "m1" } } }),
+  ],
   [
     "an object carrying $ref and displayName besides value",
-    (s) => ({ op: s("add"), path: "manager", value: { value: "m1", $ref: "https://elsewhere/Users/m1", displayName: "Boss" } }),
+    (s) => ({
+      op: s("add"),
+      path: "manager",
+      value: { value: "m1", $ref: "https://elsewhere/Users/m1", displayName: "Boss" },
+    }),
   ],
 ];
 
 describe("applyPatch: setting manager", () => {
-  const cases = setForms.flatMap(([form, op]) => DIALECTS.map(([dialect, spell]) => [form, dialect, op(spell)] as const));
+  const cases = setForms.flatMap(([form, op]) =>
+    DIALECTS.map(([dialect, spell]) => [form, dialect, op(spell)] as const),
+  );
   it.each(cases)("stores %s (%s dialect) as {value: id}, nothing else", (_, __, op) => {
     expect(patch(user(), op)).toStrictEqual({
-      resource: { schemas: [URN.user, ENT], userName: "alice@contoso.com", [ENT]: { employeeNumber: "7", manager: { value: "m1" } } },
+      resource: {
+        schemas: [URN.user, ENT],
+        userName: "alice@contoso.com",
+        [ENT]: { employeeNumber: "7", manager: { value: "m1" } },
+      },
       changedAttributes: [`${MANAGER}.value`],
       ignored: [],
     });
@@ -76,7 +102,9 @@ describe("applyPatch: setting manager", () => {
   });
 
   it("reports a path manager.$ref as ignored: $ref is derived from the id when served", () => {
-    expect(patch(user({ value: "m0" }), { op: "replace", path: `${MANAGER}.$ref`, value: "https://x/Users/m9" })).toStrictEqual({
+    expect(
+      patch(user({ value: "m0" }), { op: "replace", path: `${MANAGER}.$ref`, value: "https://x/Users/m9" }),
+    ).toStrictEqual({
       resource: user({ value: "m0" }),
       changedAttributes: [],
       ignored: [`${MANAGER}.$ref`],
@@ -91,7 +119,10 @@ const clearForms: [string, (spell: (op: string) => string) => Json][] = [
   ['Remove on path manager[value eq "m0"]', (s) => ({ op: s("remove"), path: 'manager[value eq "m0"]' })],
   ["Remove on the URN path with a value filter", (s) => ({ op: s("remove"), path: `${MANAGER}[value eq "M0"]` })],
   ["Remove on path manager naming the current id", (s) => ({ op: s("remove"), path: "manager", value: "m0" })],
-  ["Remove on path manager naming the current id as an object", (s) => ({ op: s("remove"), path: "manager", value: [{ value: "m0" }] })],
+  [
+    "Remove on path manager naming the current id as an object",
+    (s) => ({ op: s("remove"), path: "manager", value: [{ value: "m0" }] }),
+  ],
   ['replace with ""', (s) => ({ op: s("replace"), path: "manager", value: "" })],
   ["replace with null", (s) => ({ op: s("replace"), path: MANAGER, value: null })],
   ["replace with an empty array", (s) => ({ op: s("replace"), path: "manager", value: [] })],
@@ -116,7 +147,11 @@ describe("applyPatch: removing manager", () => {
     ["a value filter naming another id", { op: "remove", path: 'manager[value eq "m9"]' }],
     ["a Remove value naming another id", { op: "Remove", path: "manager", value: { value: "m9" } }],
   ])("keeps the current manager when %s (Entra removing a manager that was already replaced)", (_, op) => {
-    expect(patch(user({ value: "m0" }), op)).toStrictEqual({ resource: user({ value: "m0" }), changedAttributes: [], ignored: [] });
+    expect(patch(user({ value: "m0" }), op)).toStrictEqual({
+      resource: user({ value: "m0" }),
+      changedAttributes: [],
+      ignored: [],
+    });
   });
 
   it("drops the extension and its schema when the manager was its last attribute", () => {
@@ -130,10 +165,21 @@ describe("applyPatch: removing manager", () => {
 });
 
 describe("applyPatch: malformed manager values", () => {
-  const noValue = (has: string) => `Operations[0]: '${MANAGER}' is an object without "value" (it has ${has}): send {"value": "<user id>"}.`;
+  const noValue = (has: string) =>
+    `Operations[0]: '${MANAGER}' is an object without "value" (it has ${has}): send {"value": "<user id>"}.`;
   it.each<[string, Json, string, string]>([
-    ["an object without value", { op: "Replace", path: "manager", value: { displayName: "Boss" } }, "invalidValue", noValue('"displayName"')],
-    ["an object with only $ref", { op: "replace", path: MANAGER, value: { $ref: "https://x/Users/m1" } }, "invalidValue", noValue('"$ref"')],
+    [
+      "an object without value",
+      { op: "Replace", path: "manager", value: { displayName: "Boss" } },
+      "invalidValue",
+      noValue('"displayName"'),
+    ],
+    [
+      "an object with only $ref",
+      { op: "replace", path: MANAGER, value: { $ref: "https://x/Users/m1" } },
+      "invalidValue",
+      noValue('"$ref"'),
+    ],
     [
       "an empty object",
       { op: "replace", value: { [MANAGER]: {} } },
@@ -182,7 +228,12 @@ describe("applyPatch: malformed manager values", () => {
       "invalidPath",
       `Operations[0]: A value filter on '${MANAGER}' is supported only by remove, as 'manager[value eq "<id>"]'; to set the manager use path "manager" with the id.`,
     ],
-    ["a Remove value without value", { op: "Remove", path: "manager", value: { id: "m0" } }, "invalidValue", noValue('"id"')],
+    [
+      "a Remove value without value",
+      { op: "Remove", path: "manager", value: { id: "m0" } },
+      "invalidValue",
+      noValue('"id"'),
+    ],
   ])("answers 400 to %s, naming what is wrong, and applies nothing", (_, op, scimType, detail) => {
     const before = user({ value: "m0" });
     let thrown: unknown;
@@ -199,7 +250,11 @@ describe("applyPatch: malformed manager values", () => {
 describe("canonicalManager, withCanonicalManager and withManagerRef (POST/PUT bodies and responses)", () => {
   it.each<[string, unknown, unknown]>([
     ["a bare id", "m1", { value: "m1" }],
-    ["an object, dropping $ref and displayName", { Value: "m1", $ref: "https://x/Users/m1", displayName: "B" }, { value: "m1" }],
+    [
+      "an object, dropping $ref and displayName",
+      { Value: "m1", $ref: "https://x/Users/m1", displayName: "B" },
+      { value: "m1" },
+    ],
     ["an array of one", [{ value: "m1" }], { value: "m1" }],
     ['""', "", null],
     ["null", null, null],
@@ -230,7 +285,12 @@ describe("canonicalManager, withCanonicalManager and withManagerRef (POST/PUT bo
   });
 
   it("refuses a POST/PUT body whose manager is an object without value", () => {
-    expect(() => withCanonicalManager({ schemas: [URN.user, ENT], userName: "a", [ENT]: { manager: { displayName: "Boss" } } }, "User")).toThrow(
+    expect(() =>
+      withCanonicalManager(
+        { schemas: [URN.user, ENT], userName: "a", [ENT]: { manager: { displayName: "Boss" } } },
+        "User",
+      ),
+    ).toThrow(
       expect.objectContaining({
         status: 400,
         scimType: "invalidValue",

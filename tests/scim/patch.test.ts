@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { PATCH_LIMITS, applyPatch, parsePatchRequest, type PatchOp, type PatchResult } from "../../shared/scim/patch.js";
+import {
+  PATCH_LIMITS,
+  applyPatch,
+  parsePatchRequest,
+  type PatchOp,
+  type PatchResult,
+} from "../../shared/scim/patch.js";
 import { RESOURCE_LIMITS } from "../../shared/scim/validate.js";
 import type { ResourceTypeName } from "../../shared/scim/schemas.js";
 import { URN } from "../../shared/scim/urns.js";
@@ -36,7 +42,9 @@ const bjensen = (): Json => ({
     { value: "bjensen@example.com", type: "work", primary: true },
     { value: "babs@jensen.org", type: "home" },
   ],
-  addresses: [{ type: "home", streetAddress: "456 Hollywood Blvd", locality: "Hollywood", region: "CA", primary: true }],
+  addresses: [
+    { type: "home", streetAddress: "456 Hollywood Blvd", locality: "Hollywood", region: "CA", primary: true },
+  ],
 });
 
 const body = (...Operations: unknown[]) => ({ schemas: PATCH_OP, Operations });
@@ -89,7 +97,14 @@ describe("applyPatch: every PATCH example of the Entra spec (sections 6, 7, 9)",
           externalId: "Eqpj",
           [ENT]: { employeeNumber: "Eqpj" },
         },
-        changedAttributes: ["displayName", "emails", "name.givenName", "name.familyName", "externalId", `${ENT}:employeeNumber`],
+        changedAttributes: [
+          "displayName",
+          "emails",
+          "name.givenName",
+          "name.familyName",
+          "externalId",
+          `${ENT}:employeeNumber`,
+        ],
       },
     },
     {
@@ -130,7 +145,10 @@ describe("applyPatch: every PATCH example of the Entra spec (sections 6, 7, 9)",
     {
       name: "applies a path-less replace with nested objects (RFC 7644 §3.5.2), merging sub-attributes of name",
       resource: entraUser(),
-      request: body({ op: "replace", value: { name: { givenName: "Kkom" }, [ENT]: { department: "Sales" }, active: "False" } }),
+      request: body({
+        op: "replace",
+        value: { name: { givenName: "Kkom" }, [ENT]: { department: "Sales" }, active: "False" },
+      }),
       expected: {
         resource: {
           ...entraUser(),
@@ -160,7 +178,10 @@ describe("applyPatch: every PATCH example of the Entra spec (sections 6, 7, 9)",
       name: 'creates the work address for addresses[type eq "work"].locality when the user has no addresses',
       resource: entraUser(),
       request: body({ op: "Add", path: 'addresses[type eq "work"].locality', value: "Stockholm" }),
-      expected: { resource: { ...entraUser(), addresses: [{ type: "work", locality: "Stockholm" }] }, changedAttributes: ["addresses"] },
+      expected: {
+        resource: { ...entraUser(), addresses: [{ type: "work", locality: "Stockholm" }] },
+        changedAttributes: ["addresses"],
+      },
     },
     {
       name: 'updates the existing work email when Entra sends Add on emails[type eq "work"].value',
@@ -208,7 +229,11 @@ describe("applyPatch: every PATCH example of the Entra spec (sections 6, 7, 9)",
         schemas: PATCH_OP,
         Operations: [{ op: "Remove", path: "members", value: [{ value: "u1091" }] }],
       },
-      expected: { resource: entraGroup(), members: { kind: "delta", add: [], remove: ["u1091"] }, changedAttributes: ["members"] },
+      expected: {
+        resource: entraGroup(),
+        members: { kind: "delta", add: [], remove: ["u1091"] },
+        changedAttributes: ["members"],
+      },
     },
     {
       name: "removes a member in the RFC dialect (members[value eq ...])",
@@ -265,7 +290,11 @@ describe("applyPatch: RFC 7644 §3.5.2 examples", () => {
       type: "Group",
       resource: entraGroup(),
       request: body({ op: "add", path: "members", value: [babs] }),
-      expected: { resource: entraGroup(), members: { kind: "delta", add: [babs.value], remove: [] }, changedAttributes: ["members"] },
+      expected: {
+        resource: entraGroup(),
+        members: { kind: "delta", add: [babs.value], remove: [] },
+        changedAttributes: ["members"],
+      },
     },
     {
       name: "§3.5.2.1 path-less add appends an email and sets nickname (case-insensitive name, canonical spelling)",
@@ -281,7 +310,11 @@ describe("applyPatch: RFC 7644 §3.5.2 examples", () => {
         },
       }),
       expected: {
-        resource: { ...bjensen(), emails: [...(bjensen().emails as Json[]), { value: "b@j.org", type: "other" }], nickName: "Babs" },
+        resource: {
+          ...bjensen(),
+          emails: [...(bjensen().emails as Json[]), { value: "b@j.org", type: "other" }],
+          nickName: "Babs",
+        },
         changedAttributes: ["emails", "nickName"],
       },
     },
@@ -290,7 +323,11 @@ describe("applyPatch: RFC 7644 §3.5.2 examples", () => {
       type: "Group",
       resource: entraGroup(),
       request: body({ op: "remove", path: `members[value eq "${babs.value}"]` }),
-      expected: { resource: entraGroup(), members: { kind: "delta", add: [], remove: [babs.value] }, changedAttributes: ["members"] },
+      expected: {
+        resource: entraGroup(),
+        members: { kind: "delta", add: [], remove: [babs.value] },
+        changedAttributes: ["members"],
+      },
     },
     {
       name: "§3.5.2.2 removes all members",
@@ -303,21 +340,32 @@ describe("applyPatch: RFC 7644 §3.5.2 examples", () => {
       name: "§3.5.2.2 removes work emails ending in example.com",
       resource: bjensen(),
       request: body({ op: "remove", path: 'emails[type eq "work" and value ew "example.com"]' }),
-      expected: { resource: { ...bjensen(), emails: [{ value: "babs@jensen.org", type: "home" }] }, changedAttributes: ["emails"] },
+      expected: {
+        resource: { ...bjensen(), emails: [{ value: "babs@jensen.org", type: "home" }] },
+        changedAttributes: ["emails"],
+      },
     },
     {
       name: "§3.5.2.2 removes all members then adds one: a replacement list",
       type: "Group",
       resource: entraGroup(),
       request: body({ op: "remove", path: "members" }, { op: "add", path: "members", value: [james] }),
-      expected: { resource: entraGroup(), members: { kind: "replace", ids: [james.value] }, changedAttributes: ["members"] },
+      expected: {
+        resource: entraGroup(),
+        members: { kind: "replace", ids: [james.value] },
+        changedAttributes: ["members"],
+      },
     },
     {
       name: "§3.5.2.3 replaces all members",
       type: "Group",
       resource: entraGroup(),
       request: body({ op: "replace", path: "members", value: [babs, james] }),
-      expected: { resource: entraGroup(), members: { kind: "replace", ids: [babs.value, james.value] }, changedAttributes: ["members"] },
+      expected: {
+        resource: entraGroup(),
+        members: { kind: "replace", ids: [babs.value, james.value] },
+        changedAttributes: ["members"],
+      },
     },
     {
       name: "§3.5.2.3 replaces the work address (created: the user has only a home address; the new primary wins)",
@@ -330,16 +378,25 @@ describe("applyPatch: RFC 7644 §3.5.2 examples", () => {
     },
     {
       name: "§3.5.2.3 replaces a matched work address as a whole",
-      resource: { ...bjensen(), addresses: [{ type: "work", streetAddress: "old", locality: "Old town", region: "XX" }] },
+      resource: {
+        ...bjensen(),
+        addresses: [{ type: "work", streetAddress: "old", locality: "Old town", region: "XX" }],
+      },
       request: body({ op: "replace", path: 'addresses[type eq "work"]', value: workAddress }),
       expected: { resource: { ...bjensen(), addresses: [workAddress] }, changedAttributes: ["addresses"] },
     },
     {
       name: "§3.5.2.3 replaces the streetAddress of the work address",
-      resource: { ...bjensen(), addresses: [{ type: "work", streetAddress: "911 Universal City Plaza", locality: "Hollywood" }] },
+      resource: {
+        ...bjensen(),
+        addresses: [{ type: "work", streetAddress: "911 Universal City Plaza", locality: "Hollywood" }],
+      },
       request: body({ op: "replace", path: 'addresses[type eq "work"].streetAddress', value: "1010 Broadway Ave" }),
       expected: {
-        resource: { ...bjensen(), addresses: [{ type: "work", streetAddress: "1010 Broadway Ave", locality: "Hollywood" }] },
+        resource: {
+          ...bjensen(),
+          addresses: [{ type: "work", streetAddress: "1010 Broadway Ave", locality: "Hollywood" }],
+        },
         changedAttributes: ["addresses"],
       },
     },
@@ -388,19 +445,28 @@ describe("applyPatch: paths, values and schemas", () => {
       name: "merges into an existing key spelled differently",
       resource: { schemas: [URN.user], userName: "u", Name: { givenName: "A" } },
       request: body({ op: "add", path: "name.familyName", value: "B" }),
-      expected: { resource: { schemas: [URN.user], userName: "u", name: { givenName: "A", familyName: "B" } }, changedAttributes: ["name.familyName"] },
+      expected: {
+        resource: { schemas: [URN.user], userName: "u", name: { givenName: "A", familyName: "B" } },
+        changedAttributes: ["name.familyName"],
+      },
     },
     {
       name: "accepts a URN-qualified sub-attribute path (manager.value) and a lower-case URN",
       resource: entraUser(),
       request: body({ op: "add", path: `${ENT.toLowerCase()}:Manager.Value`, value: "m-1" }),
-      expected: { resource: { ...entraUser(), [ENT]: { manager: { value: "m-1" } } }, changedAttributes: [`${ENT}:manager.value`] },
+      expected: {
+        resource: { ...entraUser(), [ENT]: { manager: { value: "m-1" } } },
+        changedAttributes: [`${ENT}:manager.value`],
+      },
     },
     {
       name: "takes Entra's bare manager id as manager.value",
       resource: entraUser(),
       request: body({ op: "Replace", path: `${ENT}:manager`, value: "2819c223" }),
-      expected: { resource: { ...entraUser(), [ENT]: { manager: { value: "2819c223" } } }, changedAttributes: [`${ENT}:manager.value`] },
+      expected: {
+        resource: { ...entraUser(), [ENT]: { manager: { value: "2819c223" } } },
+        changedAttributes: [`${ENT}:manager.value`],
+      },
     },
     {
       name: "adds the extension URN to schemas when an extension attribute is set",
@@ -415,13 +481,19 @@ describe("applyPatch: paths, values and schemas", () => {
       name: "accepts an extension URN as path with an object of its attributes",
       resource: entraUser(),
       request: body({ op: "replace", path: ENT, value: { department: "R&D", costCenter: "42" } }),
-      expected: { resource: { ...entraUser(), [ENT]: { department: "R&D", costCenter: "42" } }, changedAttributes: [`${ENT}:department`, `${ENT}:costCenter`] },
+      expected: {
+        resource: { ...entraUser(), [ENT]: { department: "R&D", costCenter: "42" } },
+        changedAttributes: [`${ENT}:department`, `${ENT}:costCenter`],
+      },
     },
     {
       name: "drops an emptied extension object and its URN from schemas",
       resource: { ...entraUser(), [ENT]: { employeeNumber: "1" } },
       request: body({ op: "remove", path: `${ENT}:employeeNumber` }),
-      expected: { resource: { ...entraUser(), schemas: [URN.user] }, changedAttributes: [`${ENT}:employeeNumber`, "schemas"] },
+      expected: {
+        resource: { ...entraUser(), schemas: [URN.user] },
+        changedAttributes: [`${ENT}:employeeNumber`, "schemas"],
+      },
     },
     {
       name: "removes a whole extension by its URN",
@@ -444,7 +516,12 @@ describe("applyPatch: paths, values and schemas", () => {
         { op: "Add", path: "nickName", value: "True" },
       ),
       expected: {
-        resource: { ...entraUser(), phoneNumbers: [{ type: "work", value: "55555555555" }], title: 42, nickName: "True" },
+        resource: {
+          ...entraUser(),
+          phoneNumbers: [{ type: "work", value: "55555555555" }],
+          title: 42,
+          nickName: "True",
+        },
         changedAttributes: ["phoneNumbers", "title", "nickName"],
       },
     },
@@ -489,7 +566,10 @@ describe("applyPatch: paths, values and schemas", () => {
       name: "replace of a multi-valued attribute replaces the whole array",
       resource: bjensen(),
       request: body({ op: "replace", path: "emails", value: [{ value: "only@x.org", type: "work" }] }),
-      expected: { resource: { ...bjensen(), emails: [{ value: "only@x.org", type: "work" }] }, changedAttributes: ["emails"] },
+      expected: {
+        resource: { ...bjensen(), emails: [{ value: "only@x.org", type: "work" }] },
+        changedAttributes: ["emails"],
+      },
     },
     {
       name: "updates every element a filter matches, comparing case-insensitively",
@@ -518,21 +598,30 @@ describe("applyPatch: paths, values and schemas", () => {
       name: "creates an element from every eq term of an and filter",
       resource: entraUser(),
       request: body({ op: "add", path: 'phoneNumbers[type eq "mobile" and display eq "cell"].value', value: "+46 70" }),
-      expected: { resource: { ...entraUser(), phoneNumbers: [{ type: "mobile", display: "cell", value: "+46 70" }] }, changedAttributes: ["phoneNumbers"] },
+      expected: {
+        resource: { ...entraUser(), phoneNumbers: [{ type: "mobile", display: "cell", value: "+46 70" }] },
+        changedAttributes: ["phoneNumbers"],
+      },
     },
     {
       name: "add with a filter and no sub-attribute merges into the matched element",
       resource: bjensen(),
       request: body({ op: "add", path: 'emails[type eq "home"]', value: { display: "Babs" } }),
       expected: {
-        resource: { ...bjensen(), emails: [(bjensen().emails as Json[])[0], { value: "babs@jensen.org", type: "home", display: "Babs" }] },
+        resource: {
+          ...bjensen(),
+          emails: [(bjensen().emails as Json[])[0], { value: "babs@jensen.org", type: "home", display: "Babs" }],
+        },
         changedAttributes: ["emails"],
       },
     },
     {
       name: "remove with a filter that matches nothing is a no-op",
       resource: bjensen(),
-      request: body({ op: "remove", path: 'emails[type eq "other"]' }, { op: "remove", path: 'addresses[type eq "work"].locality' }),
+      request: body(
+        { op: "remove", path: 'emails[type eq "other"]' },
+        { op: "remove", path: 'addresses[type eq "work"].locality' },
+      ),
       expected: { resource: bjensen(), changedAttributes: [] },
     },
     {
@@ -560,7 +649,10 @@ describe("applyPatch: paths, values and schemas", () => {
       name: "remove of a multi-valued attribute with a value removes only the listed values",
       resource: bjensen(),
       request: body({ op: "Remove", path: "emails", value: [{ value: "BABS@jensen.org" }] }),
-      expected: { resource: { ...bjensen(), emails: [(bjensen().emails as Json[])[0]] }, changedAttributes: ["emails"] },
+      expected: {
+        resource: { ...bjensen(), emails: [(bjensen().emails as Json[])[0]] },
+        changedAttributes: ["emails"],
+      },
     },
     {
       name: "remove of a sub-attribute drops the emptied complex attribute",
@@ -604,14 +696,20 @@ describe("applyPatch: paths, values and schemas", () => {
     {
       name: "reports no change when the value is already set",
       resource: entraUser(),
-      request: body({ op: "Replace", path: "active", value: "True" }, { op: "replace", path: "name.givenName", value: "givenName" }),
+      request: body(
+        { op: "Replace", path: "active", value: "True" },
+        { op: "replace", path: "name.givenName", value: "givenName" },
+      ),
       expected: { resource: entraUser(), changedAttributes: [] },
     },
     {
       name: "ignores readOnly sub-attributes inside a value (manager.displayName)",
       resource: entraUser(),
       request: body({ op: "add", path: `${ENT}:manager`, value: { value: "m", displayName: "Boss" } }),
-      expected: { resource: { ...entraUser(), [ENT]: { manager: { value: "m" } } }, changedAttributes: [`${ENT}:manager.value`] },
+      expected: {
+        resource: { ...entraUser(), [ENT]: { manager: { value: "m" } } },
+        changedAttributes: [`${ENT}:manager.value`],
+      },
     },
     {
       name: "ignores a schemas key in a path-less value",
@@ -622,9 +720,16 @@ describe("applyPatch: paths, values and schemas", () => {
     {
       name: "accepts value-filter paths as keys of a path-less value",
       resource: entraUser(),
-      request: body({ op: "replace", value: { 'emails[type eq "work"].value': "w@x.com", 'phoneNumbers[type eq "work"].value': "555" } }),
+      request: body({
+        op: "replace",
+        value: { 'emails[type eq "work"].value': "w@x.com", 'phoneNumbers[type eq "work"].value': "555" },
+      }),
       expected: {
-        resource: { ...entraUser(), emails: [{ primary: true, type: "work", value: "w@x.com" }], phoneNumbers: [{ type: "work", value: "555" }] },
+        resource: {
+          ...entraUser(),
+          emails: [{ primary: true, type: "work", value: "w@x.com" }],
+          phoneNumbers: [{ type: "work", value: "555" }],
+        },
         changedAttributes: ["emails", "phoneNumbers"],
       },
     },
@@ -666,10 +771,28 @@ describe("applyPatch: paths, values and schemas", () => {
 describe("applyPatch: group members", () => {
   const add = (...ids: string[]) => ({ op: "add", path: "members", value: ids.map((value) => ({ value })) });
   const remove = (...ids: string[]) => ({ op: "remove", path: "members", value: ids.map((value) => ({ value })) });
-  const cases: { name: string; ops: unknown[]; members?: PatchResult["members"]; resource?: Json; changed?: string[] }[] = [
-    { name: "an id added then removed ends in remove", ops: [add("a"), remove("a")], members: { kind: "delta", add: [], remove: ["a"] } },
-    { name: "an id removed then added ends in add", ops: [remove("a"), add("a")], members: { kind: "delta", add: ["a"], remove: [] } },
-    { name: "deduplicates ids", ops: [add("a", "a", "b"), add("b")], members: { kind: "delta", add: ["a", "b"], remove: [] } },
+  const cases: {
+    name: string;
+    ops: unknown[];
+    members?: PatchResult["members"];
+    resource?: Json;
+    changed?: string[];
+  }[] = [
+    {
+      name: "an id added then removed ends in remove",
+      ops: [add("a"), remove("a")],
+      members: { kind: "delta", add: [], remove: ["a"] },
+    },
+    {
+      name: "an id removed then added ends in add",
+      ops: [remove("a"), add("a")],
+      members: { kind: "delta", add: ["a"], remove: [] },
+    },
+    {
+      name: "deduplicates ids",
+      ops: [add("a", "a", "b"), add("b")],
+      members: { kind: "delta", add: ["a", "b"], remove: [] },
+    },
     {
       name: "later adds and removes modify a replace set",
       ops: [{ op: "replace", path: "members", value: [{ value: "a" }, { value: "b" }] }, add("c"), remove("a")],
@@ -688,13 +811,21 @@ describe("applyPatch: group members", () => {
       resource: { ...entraGroup(), displayName: "Ops" },
       changed: ["displayName", "members"],
     },
-    { name: "path-less replace of members", ops: [{ op: "replace", value: { Members: [{ value: "a" }] } }], members: { kind: "replace", ids: ["a"] } },
+    {
+      name: "path-less replace of members",
+      ops: [{ op: "replace", value: { Members: [{ value: "a" }] } }],
+      members: { kind: "replace", ids: ["a"] },
+    },
     {
       name: "path-less remove with a members value",
       ops: [{ op: "remove", value: { members: [{ value: "a" }] } }],
       members: { kind: "delta", add: [], remove: ["a"] },
     },
-    { name: "replace with null clears all members", ops: [{ op: "replace", path: "members", value: null }], members: { kind: "replace", ids: [] } },
+    {
+      name: "replace with null clears all members",
+      ops: [{ op: "replace", path: "members", value: null }],
+      members: { kind: "replace", ids: [] },
+    },
     {
       name: "externalId changes apply to the resource",
       ops: [{ op: "replace", path: "externalId", value: "x" }],
@@ -739,7 +870,12 @@ describe("parsePatchRequest", () => {
 
   const errors: { name: string; body: unknown; scimType: string; detail: RegExp }[] = [
     { name: "a body that is not an object", body: [], scimType: "invalidSyntax", detail: /JSON object/ },
-    { name: "missing schemas", body: { Operations: [{ op: "add", path: "title", value: "x" }] }, scimType: "invalidSyntax", detail: /PatchOp/ },
+    {
+      name: "missing schemas",
+      body: { Operations: [{ op: "add", path: "title", value: "x" }] },
+      scimType: "invalidSyntax",
+      detail: /PatchOp/,
+    },
     {
       name: "schemas without the PatchOp URN",
       body: { schemas: [URN.user], Operations: [{ op: "add", path: "title", value: "x" }] },
@@ -747,8 +883,18 @@ describe("parsePatchRequest", () => {
       detail: /PatchOp/,
     },
     { name: "missing Operations", body: { schemas: PATCH_OP }, scimType: "invalidSyntax", detail: /non-empty array/ },
-    { name: "empty Operations", body: { schemas: PATCH_OP, Operations: [] }, scimType: "invalidSyntax", detail: /non-empty array/ },
-    { name: "an operation that is not an object", body: body("add"), scimType: "invalidSyntax", detail: /^Operations\[0\] must be an object/ },
+    {
+      name: "empty Operations",
+      body: { schemas: PATCH_OP, Operations: [] },
+      scimType: "invalidSyntax",
+      detail: /non-empty array/,
+    },
+    {
+      name: "an operation that is not an object",
+      body: body("add"),
+      scimType: "invalidSyntax",
+      detail: /^Operations\[0\] must be an object/,
+    },
     {
       name: "an unknown op",
       body: body({ op: "add", path: "title", value: "x" }, { op: "move", path: "title" }),
@@ -761,25 +907,42 @@ describe("parsePatchRequest", () => {
       scimType: "invalidSyntax",
       detail: /^Operations\[0\]: "path" must be a string/,
     },
-    { name: "remove without a path", body: body({ op: "Remove" }), scimType: "noTarget", detail: /^Operations\[0\]: remove needs a "path"/ },
+    {
+      name: "remove without a path",
+      body: body({ op: "Remove" }),
+      scimType: "noTarget",
+      detail: /^Operations\[0\]: remove needs a "path"/,
+    },
     {
       name: "path-less remove of anything but members",
       body: body({ op: "remove", value: { displayName: "x" } }),
       scimType: "noTarget",
       detail: /^Operations\[0\]: remove needs a "path"/,
     },
-    { name: "add without a value", body: body({ op: "Add", path: "title" }), scimType: "invalidValue", detail: /^Operations\[0\]: add needs a "value"/ },
+    {
+      name: "add without a value",
+      body: body({ op: "Add", path: "title" }),
+      scimType: "invalidValue",
+      detail: /^Operations\[0\]: add needs a "value"/,
+    },
     {
       name: "path-less replace with a string value",
       body: body({ op: "replace", value: "x" }),
       scimType: "invalidValue",
       detail: /^Operations\[0\]: replace without a "path" needs a non-empty object/,
     },
-    { name: "path-less add with an empty object", body: body({ op: "add", value: {} }), scimType: "invalidValue", detail: /non-empty object/ },
+    {
+      name: "path-less add with an empty object",
+      body: body({ op: "add", value: {} }),
+      scimType: "invalidValue",
+      detail: /non-empty object/,
+    },
   ];
 
   it.each(errors)("rejects $name with 400 $scimType", ({ body: request, scimType, detail }) => {
-    expect(() => parsePatchRequest(request)).toThrow(expect.objectContaining({ status: 400, scimType, detail: expect.stringMatching(detail) }));
+    expect(() => parsePatchRequest(request)).toThrow(
+      expect.objectContaining({ status: 400, scimType, detail: expect.stringMatching(detail) }),
+    );
   });
 });
 
@@ -797,8 +960,18 @@ describe("applyPatch errors", () => {
       scimType: "mutability",
       detail: /'meta\.created' is readOnly/,
     },
-    { name: "path-less meta", ops: [{ op: "replace", value: { meta: { version: "1" } } }], scimType: "mutability", detail: /'meta' is readOnly/ },
-    { name: "groups on User", ops: [{ op: "add", path: "groups", value: [{ value: "g" }] }], scimType: "mutability", detail: /'groups' is readOnly/ },
+    {
+      name: "path-less meta",
+      ops: [{ op: "replace", value: { meta: { version: "1" } } }],
+      scimType: "mutability",
+      detail: /'meta' is readOnly/,
+    },
+    {
+      name: "groups on User",
+      ops: [{ op: "add", path: "groups", value: [{ value: "g" }] }],
+      scimType: "mutability",
+      detail: /'groups' is readOnly/,
+    },
     {
       name: "remove of groups on User with a filter",
       ops: [{ op: "remove", path: 'groups[value eq "g"]' }],
@@ -811,9 +984,24 @@ describe("applyPatch errors", () => {
       scimType: "mutability",
       detail: /manager\.displayName' is readOnly/,
     },
-    { name: "a path with three segments", ops: [{ op: "replace", path: "name.givenName.x", value: "x" }], scimType: "invalidPath", detail: /malformed/ },
-    { name: "a path with an empty segment", ops: [{ op: "replace", path: "name..givenName", value: "x" }], scimType: "invalidPath", detail: /malformed/ },
-    { name: "an unclosed value filter", ops: [{ op: "replace", path: 'emails[type eq "work"', value: "x" }], scimType: "invalidPath", detail: /not closed/ },
+    {
+      name: "a path with three segments",
+      ops: [{ op: "replace", path: "name.givenName.x", value: "x" }],
+      scimType: "invalidPath",
+      detail: /malformed/,
+    },
+    {
+      name: "a path with an empty segment",
+      ops: [{ op: "replace", path: "name..givenName", value: "x" }],
+      scimType: "invalidPath",
+      detail: /malformed/,
+    },
+    {
+      name: "an unclosed value filter",
+      ops: [{ op: "replace", path: 'emails[type eq "work"', value: "x" }],
+      scimType: "invalidPath",
+      detail: /not closed/,
+    },
     {
       name: "junk after a value filter",
       ops: [{ op: "replace", path: 'emails[type eq "work"]value', value: "x" }],
@@ -868,8 +1056,18 @@ describe("applyPatch errors", () => {
       scimType: "invalidValue",
       detail: /'emails' is multi-valued/,
     },
-    { name: "a string for name", ops: [{ op: "replace", path: "name", value: "Babs" }], scimType: "invalidValue", detail: /'name' takes an object/ },
-    { name: "removing the core schema", ops: [{ op: "remove", path: URN.user }], scimType: "invalidPath", detail: /core schema/ },
+    {
+      name: "a string for name",
+      ops: [{ op: "replace", path: "name", value: "Babs" }],
+      scimType: "invalidValue",
+      detail: /'name' takes an object/,
+    },
+    {
+      name: "removing the core schema",
+      ops: [{ op: "remove", path: URN.user }],
+      scimType: "invalidPath",
+      detail: /core schema/,
+    },
     {
       name: "a member without a value",
       type: "Group",
@@ -937,23 +1135,52 @@ describe("applyPatch errors", () => {
 
   it.each(errors)("rejects $name", ({ type, ops, scimType, detail }) => {
     const resource = type === "Group" ? entraGroup() : entraUser();
-    expect(() => patch(resource, body(...ops), type)).toThrow(expect.objectContaining({ status: 400, scimType, detail: expect.stringMatching(detail) }));
+    expect(() => patch(resource, body(...ops), type)).toThrow(
+      expect.objectContaining({ status: 400, scimType, detail: expect.stringMatching(detail) }),
+    );
   });
 
   it("applies the same checks to operations that bypass parsePatchRequest", () => {
-    expect(() => applyPatch(entraUser(), [{ op: "remove" }], "User")).toThrow(expect.objectContaining({ status: 400, scimType: "noTarget" }));
-    expect(() => applyPatch(entraUser(), [{ op: "add", value: 3 }], "User")).toThrow(expect.objectContaining({ status: 400, scimType: "invalidValue" }));
+    expect(() => applyPatch(entraUser(), [{ op: "remove" }], "User")).toThrow(
+      expect.objectContaining({ status: 400, scimType: "noTarget" }),
+    );
+    expect(() => applyPatch(entraUser(), [{ op: "add", value: 3 }], "User")).toThrow(
+      expect.objectContaining({ status: 400, scimType: "invalidValue" }),
+    );
   });
 });
 
 describe("applyPatch: what the schema does not define is ignored and reported", () => {
   const CONTOSO = "urn:ietf:params:scim:schemas:extension:Contoso:2.0:User";
   const title = { op: "add", path: "title", value: "t" };
-  const cases: { name: string; type?: ResourceTypeName; ops: unknown[]; ignored: string[]; resource?: Json; changed?: string[] }[] = [
-    { name: "an unknown core-looking attribute", ops: [title, { op: "add", path: "building", value: "B1" }], ignored: ["building"] },
-    { name: "an unknown sub-attribute path", ops: [title, { op: "replace", path: "name.nickname2", value: "x" }], ignored: ["name.nickname2"] },
-    { name: "an unknown dotted key in a path-less value", ops: [title, { op: "replace", value: { "name.nick": "x" } }], ignored: ["name.nick"] },
-    { name: "an unknown sub-attribute in a nested path-less value", ops: [title, { op: "replace", value: { name: { nick: "x" } } }], ignored: ["name.nick"] },
+  const cases: {
+    name: string;
+    type?: ResourceTypeName;
+    ops: unknown[];
+    ignored: string[];
+    resource?: Json;
+    changed?: string[];
+  }[] = [
+    {
+      name: "an unknown core-looking attribute",
+      ops: [title, { op: "add", path: "building", value: "B1" }],
+      ignored: ["building"],
+    },
+    {
+      name: "an unknown sub-attribute path",
+      ops: [title, { op: "replace", path: "name.nickname2", value: "x" }],
+      ignored: ["name.nickname2"],
+    },
+    {
+      name: "an unknown dotted key in a path-less value",
+      ops: [title, { op: "replace", value: { "name.nick": "x" } }],
+      ignored: ["name.nick"],
+    },
+    {
+      name: "an unknown sub-attribute in a nested path-less value",
+      ops: [title, { op: "replace", value: { name: { nick: "x" } } }],
+      ignored: ["name.nick"],
+    },
     {
       name: "a custom extension attribute (full-URN path)",
       ops: [title, { op: "replace", path: `${CONTOSO}:costCenter`, value: "42" }],
@@ -964,7 +1191,11 @@ describe("applyPatch: what the schema does not define is ignored and reported", 
       ops: [title, { op: "replace", value: { [`${CONTOSO}:costCenter`]: "42" } }],
       ignored: [`${CONTOSO}:costCenter`],
     },
-    { name: "an unknown attribute of a known extension", ops: [title, { op: "replace", path: `${ENT}:shoeSize`, value: "x" }], ignored: [`${ENT}:shoeSize`] },
+    {
+      name: "an unknown attribute of a known extension",
+      ops: [title, { op: "replace", path: `${ENT}:shoeSize`, value: "x" }],
+      ignored: [`${ENT}:shoeSize`],
+    },
     {
       name: "an unknown attribute inside a known extension object",
       ops: [title, { op: "replace", path: ENT, value: { shoeSize: 42 } }],
@@ -985,7 +1216,12 @@ describe("applyPatch: what the schema does not define is ignored and reported", 
     { name: "an unknown attribute removed", ops: [title, { op: "remove", path: "building" }], ignored: ["building"] },
     {
       name: "each unknown path once, in order",
-      ops: [title, { op: "add", path: "b", value: 1 }, { op: "add", path: "a", value: 1 }, { op: "add", path: "b", value: 2 }],
+      ops: [
+        title,
+        { op: "add", path: "b", value: 1 },
+        { op: "add", path: "a", value: 1 },
+        { op: "add", path: "b", value: 2 },
+      ],
       ignored: ["b", "a"],
     },
     {
@@ -1008,9 +1244,23 @@ describe("applyPatch: what the schema does not define is ignored and reported", 
   });
 
   it("still rejects a wrongly typed value of a defined attribute next to an unknown one", () => {
-    expect(() => patch(entraUser(), body({ op: "add", path: "building", value: 1 }, { op: "replace", path: "active", value: "maybe" }))).not.toThrow();
-    expect(() => patch(entraUser(), body({ op: "add", path: "building", value: 1 }, { op: "replace", path: "displayName", value: { x: 1 } }))).toThrow(
-      expect.objectContaining({ status: 400, scimType: "invalidValue", detail: "Operations[1]: 'displayName' takes a single string value, not an object." }),
+    expect(() =>
+      patch(
+        entraUser(),
+        body({ op: "add", path: "building", value: 1 }, { op: "replace", path: "active", value: "maybe" }),
+      ),
+    ).not.toThrow();
+    expect(() =>
+      patch(
+        entraUser(),
+        body({ op: "add", path: "building", value: 1 }, { op: "replace", path: "displayName", value: { x: 1 } }),
+      ),
+    ).toThrow(
+      expect.objectContaining({
+        status: 400,
+        scimType: "invalidValue",
+        detail: "Operations[1]: 'displayName' takes a single string value, not an object.",
+      }),
     );
   });
 });
@@ -1032,11 +1282,15 @@ describe("applyPatch: unqualified extension attribute names", () => {
 });
 
 describe("applyPatch limits (PATCH_LIMITS, RESOURCE_LIMITS)", () => {
-  const emails = (n: number) => Array.from({ length: n }, (_, i) => ({ op: "add", path: "emails", value: [{ value: `e${i}@x` }] }));
+  const emails = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ op: "add", path: "emails", value: [{ value: `e${i}@x` }] }));
   const members = (n: number) => Array.from({ length: n }, (_, i) => ({ value: `u${i}` }));
 
   it("advertises the limits it enforces", () => {
-    expect({ PATCH_LIMITS, RESOURCE_LIMITS }).toEqual({ PATCH_LIMITS: { maxOperations: 1000, maxMembers: 1000 }, RESOURCE_LIMITS: { maxValues: 100 } });
+    expect({ PATCH_LIMITS, RESOURCE_LIMITS }).toEqual({
+      PATCH_LIMITS: { maxOperations: 1000, maxMembers: 1000 },
+      RESOURCE_LIMITS: { maxValues: 100 },
+    });
   });
 
   it.each<[string, () => unknown, string, string]>([
@@ -1072,7 +1326,15 @@ describe("applyPatch limits (PATCH_LIMITS, RESOURCE_LIMITS)", () => {
     ],
     [
       "more than 1,000 members over several operations",
-      () => patch(entraGroup(), body({ op: "add", path: "members", value: members(600) }, { op: "remove", path: "members", value: members(401) }), "Group"),
+      () =>
+        patch(
+          entraGroup(),
+          body(
+            { op: "add", path: "members", value: members(600) },
+            { op: "remove", path: "members", value: members(401) },
+          ),
+          "Group",
+        ),
       "tooMany",
       "Operations[1]: The PATCH request names 1001 or more members; the limit is 1000 members per request. Send the members in several requests.",
     ],
@@ -1081,14 +1343,22 @@ describe("applyPatch limits (PATCH_LIMITS, RESOURCE_LIMITS)", () => {
   });
 
   it("accepts exactly 1,000 operations, 100 values and 1,000 members", () => {
-    expect(patch({ schemas: [URN.user], userName: "u" }, body(...Array.from({ length: 10 }, () => emails(100)).flat())).resource.emails).toHaveLength(100);
-    expect(patch(entraGroup(), body({ op: "add", path: "members", value: members(1000) }), "Group").members).toMatchObject({ kind: "delta" });
+    expect(
+      patch({ schemas: [URN.user], userName: "u" }, body(...Array.from({ length: 10 }, () => emails(100)).flat()))
+        .resource.emails,
+    ).toHaveLength(100);
+    expect(
+      patch(entraGroup(), body({ op: "add", path: "members", value: members(1000) }), "Group").members,
+    ).toMatchObject({ kind: "delta" });
   });
 
   it("skips exact duplicates on add whatever the key order, as before", () => {
     const { resource } = patch(
       { schemas: [URN.user], userName: "u", emails: [{ value: "a", type: "work" }] },
-      body({ op: "add", path: "emails", value: [{ type: "work", value: "a" }, { value: "b" }] }, { op: "add", path: "emails", value: [{ value: "b" }] }),
+      body(
+        { op: "add", path: "emails", value: [{ type: "work", value: "a" }, { value: "b" }] },
+        { op: "add", path: "emails", value: [{ value: "b" }] },
+      ),
     );
     expect(resource.emails).toStrictEqual([{ value: "a", type: "work" }, { value: "b" }]);
   });
@@ -1096,7 +1366,11 @@ describe("applyPatch limits (PATCH_LIMITS, RESOURCE_LIMITS)", () => {
 
 describe("applyPatch purity", () => {
   it("never mutates its input, even when it changes every kind of attribute", () => {
-    const user = deepFreeze({ ...bjensen(), schemas: [URN.user, ENT], [ENT]: { employeeNumber: "1", manager: { value: "m" } } });
+    const user = deepFreeze({
+      ...bjensen(),
+      schemas: [URN.user, ENT],
+      [ENT]: { employeeNumber: "1", manager: { value: "m" } },
+    });
     const snapshot = structuredClone(user);
     const result = patch(
       user,
@@ -1109,13 +1383,25 @@ describe("applyPatch purity", () => {
     );
     expect(user).toStrictEqual(snapshot);
     expect(result.resource).not.toBe(user);
-    expect(result.changedAttributes).toStrictEqual(["emails", "addresses", "name.givenName", `${ENT}:manager.value`, `${ENT}:employeeNumber`]);
+    expect(result.changedAttributes).toStrictEqual([
+      "emails",
+      "addresses",
+      "name.givenName",
+      `${ENT}:manager.value`,
+      `${ENT}:employeeNumber`,
+    ]);
   });
 
   it("is atomic: a bad operation after good ones throws and the input is untouched", () => {
     const user = deepFreeze(entraUser());
-    expect(() => patch(user, body({ op: "replace", path: "displayName", value: "x" }, { op: "replace", path: "id", value: "y" }))).toThrow(
-      expect.objectContaining({ status: 400, scimType: "mutability", detail: expect.stringMatching(/^Operations\[1\]/) }),
+    expect(() =>
+      patch(user, body({ op: "replace", path: "displayName", value: "x" }, { op: "replace", path: "id", value: "y" })),
+    ).toThrow(
+      expect.objectContaining({
+        status: 400,
+        scimType: "mutability",
+        detail: expect.stringMatching(/^Operations\[1\]/),
+      }),
     );
     expect(user).toStrictEqual(entraUser());
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { parseProjection, project, toScimResource, wantsAttribute, type WireResource } from "../../shared/scim/resource.js";
+import {
+  parseProjection,
+  project,
+  toScimResource,
+  wantsAttribute,
+  type WireResource,
+} from "../../shared/scim/resource.js";
 import { URN } from "../../shared/scim/urns.js";
 
 /**
@@ -21,7 +27,8 @@ const served = toScimResource(
   "User",
   "https://h/scim/v2",
 );
-const view = (attributes: string | null, excluded: string | null) => project(served, parseProjection(attributes, excluded, "User"));
+const view = (attributes: string | null, excluded: string | null) =>
+  project(served, parseProjection(attributes, excluded, "User"));
 const invalid = (scimType: string, detail: string) => expect.objectContaining({ status: 400, scimType, detail });
 
 describe("attributes with a value filter", () => {
@@ -30,17 +37,29 @@ describe("attributes with a value filter", () => {
     ["emails[type eq work]", { schemas: [URN.user], id: "u1", emails: [work] }],
     ['EMAILS[TYPE eq "WORK"]', { schemas: [URN.user], id: "u1", emails: [work] }],
     ['emails[type eq "work"].value', { schemas: [URN.user], id: "u1", emails: [{ value: "olivia@example.com" }] }],
-    ['userName,emails[type eq "home"]', { schemas: [URN.user], id: "u1", userName: "OliviaB@contoso.test", emails: [home] }],
-    ['emails[type eq "work"].value,emails[type eq "home"]', { schemas: [URN.user], id: "u1", emails: [{ value: "olivia@example.com" }, home] }],
+    [
+      'userName,emails[type eq "home"]',
+      { schemas: [URN.user], id: "u1", userName: "OliviaB@contoso.test", emails: [home] },
+    ],
+    [
+      'emails[type eq "work"].value,emails[type eq "home"]',
+      { schemas: [URN.user], id: "u1", emails: [{ value: "olivia@example.com" }, home] },
+    ],
     ['emails,emails[type eq "work"]', { schemas: [URN.user], id: "u1", emails: [work, home] }],
-    ['emails.type,emails[type eq "work"].value', { schemas: [URN.user], id: "u1", emails: [{ type: "work", value: "olivia@example.com" }, { type: "home" }] }],
+    [
+      'emails.type,emails[type eq "work"].value',
+      { schemas: [URN.user], id: "u1", emails: [{ type: "work", value: "olivia@example.com" }, { type: "home" }] },
+    ],
     ['emails[value co "," or type eq "home"]', { schemas: [URN.user], id: "u1", emails: [home] }],
     [
       'emails[type eq "work" and primary eq true],phoneNumbers',
       { schemas: [URN.user], id: "u1", emails: [work], phoneNumbers: [{ type: "work", value: "555" }] },
     ],
     ['userName,emails[type eq "other"]', { schemas: [URN.user], id: "u1", userName: "OliviaB@contoso.test" }],
-    [`${URN.user}:emails[type eq "work"].value`, { schemas: [URN.user], id: "u1", emails: [{ value: "olivia@example.com" }] }],
+    [
+      `${URN.user}:emails[type eq "work"].value`,
+      { schemas: [URN.user], id: "u1", emails: [{ value: "olivia@example.com" }] },
+    ],
   ])("returns only the matching values for attributes=%s", (attributes, expected) => {
     expect(view(attributes, null)).toEqual(expected);
   });
@@ -148,7 +167,12 @@ describe("malformed value filters in attribute lists", () => {
       "invalidValue",
       `'attributes' names 'emails[type eq "work"]value': after "]" only ".subAttribute" may follow (e.g. emails[type eq "work"].value).`,
     ],
-    ["attributes", 'shoes[type eq "work"]', "invalidValue", `'attributes' names 'shoes[type eq "work"]': 'shoes' is not an attribute of User.`],
+    [
+      "attributes",
+      'shoes[type eq "work"]',
+      "invalidValue",
+      `'attributes' names 'shoes[type eq "work"]': 'shoes' is not an attribute of User.`,
+    ],
     ["attributes", "emails]", "invalidValue", `'attributes' names 'emails]', which has a "]" without a matching "[".`],
   ])("rejects %s=%s with 400 %s naming what is wrong", (param, value, scimType, detail) => {
     const args: [string | null, string | null] = param === "attributes" ? [value, null] : [null, value];

@@ -11,7 +11,10 @@ const attrOf = (attrs: Record<string, any>[], name: string) => attrs.find((a) =>
 
 /** Every attribute and sub-attribute of a list, with its dotted name. */
 function walk(attrs: AttributeDef[], prefix = ""): [string, AttributeDef][] {
-  return attrs.flatMap((a) => [[`${prefix}${a.name}`, a] as [string, AttributeDef], ...walk(a.subAttributes ?? [], `${prefix}${a.name}.`)]);
+  return attrs.flatMap((a) => [
+    [`${prefix}${a.name}`, a] as [string, AttributeDef],
+    ...walk(a.subAttributes ?? [], `${prefix}${a.name}.`),
+  ]);
 }
 const everyAttribute = SCHEMAS.flatMap((s) => walk(s.attributes, `${s.name}:`));
 
@@ -41,7 +44,13 @@ describe("/Schemas lists the common attributes (RFC 7643 §3.1)", () => {
       uniqueness: "none",
     });
     expect(meta).toMatchObject({ name: "meta", type: "complex", mutability: "readOnly" });
-    expect(meta?.subAttributes.map((s: { name: string }) => s.name)).toEqual(["resourceType", "created", "lastModified", "location", "version"]);
+    expect(meta?.subAttributes.map((s: { name: string }) => s.name)).toEqual([
+      "resourceType",
+      "created",
+      "lastModified",
+      "location",
+      "version",
+    ]);
   });
 });
 
@@ -70,31 +79,49 @@ describe("canonicalValues of every type sub-attribute (RFC 7643 §4.1.2, §4.2, 
 
 describe("characteristics per RFC 7643 §2.3 and §7", () => {
   it("makes every reference and binary attribute caseExact (§2.3.6, §2.3.7)", () => {
-    const wrong = everyAttribute.filter(([, a]) => (a.type === "reference" || a.type === "binary") && !a.caseExact).map(([path]) => path);
+    const wrong = everyAttribute
+      .filter(([, a]) => (a.type === "reference" || a.type === "binary") && !a.caseExact)
+      .map(([path]) => path);
     expect(wrong).toEqual([]);
   });
 
   it("makes the ids that name this service's resources caseExact, as id is (§3.1)", () => {
     const ids = ["User:id", "User:groups.value", "Group:id", "Group:members.value"];
-    expect(everyAttribute.filter(([path]) => ids.includes(path)).map(([path, a]) => [path, a.caseExact])).toEqual(ids.map((p) => [p, true]));
+    expect(everyAttribute.filter(([path]) => ids.includes(path)).map(([path, a]) => [path, a.caseExact])).toEqual(
+      ids.map((p) => [p, true]),
+    );
   });
 
   it("gives only userName, group displayName and id server uniqueness, and only id returned always", () => {
-    expect(everyAttribute.filter(([, a]) => a.uniqueness !== "none").map(([path, a]) => `${path} ${a.uniqueness}`)).toEqual([
-      "User:id server",
-      "User:userName server",
-      "Group:id server",
-      "Group:displayName server",
+    expect(
+      everyAttribute.filter(([, a]) => a.uniqueness !== "none").map(([path, a]) => `${path} ${a.uniqueness}`),
+    ).toEqual(["User:id server", "User:userName server", "Group:id server", "Group:displayName server"]);
+    expect(everyAttribute.filter(([, a]) => a.returned === "always").map(([path]) => path)).toEqual([
+      "User:id",
+      "Group:id",
     ]);
-    expect(everyAttribute.filter(([, a]) => a.returned === "always").map(([path]) => path)).toEqual(["User:id", "Group:id"]);
   });
 
   it("marks a User's groups readOnly and returned on request, as the service serves them", () => {
-    expect(attrOf(doc(URN.user).attributes, "groups")).toMatchObject({ mutability: "readOnly", returned: "request", multiValued: true });
+    expect(attrOf(doc(URN.user).attributes, "groups")).toMatchObject({
+      mutability: "readOnly",
+      returned: "request",
+      multiValued: true,
+    });
   });
 
   it("serves every characteristic of §7 on every attribute and sub-attribute, and no null", () => {
-    const keys = ["name", "type", "multiValued", "description", "required", "caseExact", "mutability", "returned", "uniqueness"];
+    const keys = [
+      "name",
+      "type",
+      "multiValued",
+      "description",
+      "required",
+      "caseExact",
+      "mutability",
+      "returned",
+      "uniqueness",
+    ];
     const check = (attrs: Record<string, unknown>[]) => {
       for (const a of attrs) {
         expect(Object.keys(a)).toEqual(expect.arrayContaining(keys));
@@ -110,7 +137,10 @@ describe("one definition: /Schemas, /ResourceTypes and the validators", () => {
   it.each(RESOURCE_TYPE_NAMES)("validates exactly the writable %s attributes /Schemas advertises", (type) => {
     const [core, ...extensions] = schemasOf(type);
     const rt = resourceTypes("https://h/scim/v2").find((r) => r.id === type)!;
-    expect([rt.schema, ...(rt.schemaExtensions ?? []).map((e) => e.schema)]).toEqual([core.id, ...extensions.map((e) => e.id)]);
+    expect([rt.schema, ...(rt.schemaExtensions ?? []).map((e) => e.schema)]).toEqual([
+      core.id,
+      ...extensions.map((e) => e.id),
+    ]);
     const properties = Object.keys((resourceSchema(type) as { properties: object }).properties);
     const advertised = doc(core.id)
       .attributes.filter((a) => a.mutability !== "readOnly")
@@ -120,15 +150,26 @@ describe("one definition: /Schemas, /ResourceTypes and the validators", () => {
 
   it("rejects a non-string externalId through the validator the schema generates (400 invalidValue)", () => {
     expect(() => validateResource({ userName: "a", externalId: 42 }, "User")).toThrow(
-      expect.objectContaining({ status: 400, scimType: "invalidValue", detail: "User attribute 'externalId' must be a string." }),
+      expect.objectContaining({
+        status: 400,
+        scimType: "invalidValue",
+        detail: "User attribute 'externalId' must be a string.",
+      }),
     );
     expect(() => parseResource({ schemas: [URN.group], displayName: "g", externalId: { id: 1 } }, "Group")).toThrow(
-      expect.objectContaining({ status: 400, scimType: "invalidValue", detail: "Group attribute 'externalId' must be a string." }),
+      expect.objectContaining({
+        status: 400,
+        scimType: "invalidValue",
+        detail: "Group attribute 'externalId' must be a string.",
+      }),
     );
   });
 
   it("ignores id and meta sent by a client, as their readOnly mutability says (RFC 7644 §3.3)", () => {
-    const { resource } = parseResource({ schemas: [URN.user], id: "client-id", meta: { resourceType: "User" }, userName: "a", externalId: "e" }, "User");
+    const { resource } = parseResource(
+      { schemas: [URN.user], id: "client-id", meta: { resourceType: "User" }, userName: "a", externalId: "e" },
+      "User",
+    );
     expect(resource).toEqual({ schemas: [URN.user], userName: "a", externalId: "e" });
   });
 });

@@ -6,16 +6,27 @@ import { resourceTypes, schemaDocuments } from "../../shared/scim/discovery.js";
 import { DOCS_PATH, GENERATED_PATH, generatedFiles } from "../../local/build/validators-codegen.mjs";
 
 describe("generated validators", () => {
-  it.each([GENERATED_PATH, DOCS_PATH])("%s is generated from the current schemas (run `npm run build` when this fails)", (path) => {
-    const file = generatedFiles({ resourceSchema, DATE_TIME, RESOURCE_TYPE_NAMES, schemaDocuments, resourceTypes }).find((f) => f.path === path)!;
-    expect(readFileSync(path, "utf8")).toBe(file.text);
-  });
+  it.each([GENERATED_PATH, DOCS_PATH])(
+    "%s is generated from the current schemas (run `npm run build` when this fails)",
+    (path) => {
+      const file = generatedFiles({
+        resourceSchema,
+        DATE_TIME,
+        RESOURCE_TYPE_NAMES,
+        schemaDocuments,
+        resourceTypes,
+      }).find((f) => f.path === path)!;
+      expect(readFileSync(path, "utf8")).toBe(file.text);
+    },
+  );
 
   it.each([
     ["User", { schemas: [], userName: "" }, "User attribute 'userName' must not be empty."],
     ["User", { userName: "a", active: "yes" }, "User attribute 'active' must be a boolean."],
     ["Group", { displayName: "g", members: {} }, "Group attribute 'members' must be an array."],
   ] as const)("reject a bad %s with the translated ajv error", (type, resource, detail) => {
-    expect(() => validateResource(resource, type)).toThrow(expect.objectContaining({ status: 400, scimType: "invalidValue", detail }));
+    expect(() => validateResource(resource, type)).toThrow(
+      expect.objectContaining({ status: 400, scimType: "invalidValue", detail }),
+    );
   });
 });

@@ -13,11 +13,15 @@ function answering(status: number, extra: Record<string, unknown> = {}): Resourc
   const plugin: PluginConfig = {
     on: "request",
     plugin: async (ctx, _d, next) => {
-      if (ctx.operationType === "batch") throw Object.assign(new Error("injected"), { code: status, headers: {}, ...extra });
+      if (ctx.operationType === "batch")
+        throw Object.assign(new Error("injected"), { code: status, headers: {}, ...extra });
       return next(ctx);
     },
   };
-  const c = openCosmos({ endpoint: (cosmos.client as any).clientContext.cosmosClientOptions.endpoint, database: "scim", key: "a2V5" }, { plugins: [plugin] });
+  const c = openCosmos(
+    { endpoint: (cosmos.client as any).clientContext.cosmosClientOptions.endpoint, database: "scim", key: "a2V5" },
+    { plugins: [plugin] },
+  );
   return new ResourceStore(c.resources, new MembershipStore(c.resources));
 }
 const now = new Date("2026-12-01T00:00:00Z");
@@ -29,10 +33,20 @@ const tenant = "t-bulk";
 beforeAll(async () => {
   server = createHttpServer();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const config = loadConfig({ COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, COSMOS_KEY: "a2V5" });
+  const config = loadConfig({
+    COSMOS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    COSMOS_KEY: "a2V5",
+  });
   cosmos = openCosmos(config.cosmos);
   await ensureContainers(cosmos.client, config.cosmos.database);
-  for (let i = 0; i < 40; i++) await cosmos.resources.items.create({ id: `d${i}`, tenantId: tenant, kind: "User", resource: { userName: `d${i}` }, meta: {} });
+  for (let i = 0; i < 40; i++)
+    await cosmos.resources.items.create({
+      id: `d${i}`,
+      tenantId: tenant,
+      kind: "User",
+      resource: { userName: `d${i}` },
+      meta: {},
+    });
 });
 afterAll(async () => {
   server.closeAllConnections();
@@ -51,8 +65,10 @@ describe("bulk reads under faults", () => {
     for (let round = 0; round < 5; round++) {
       try {
         const got = await s.readMany(tenant, ids);
-        for (const [id, doc] of got) if (doc?.id !== (id === "missing" ? undefined : id)) console.log("MISMATCH", id, doc?.id, round);
-        for (const [id, doc] of got) expect({ id, doc: doc?.id }).toEqual({ id, doc: id === "missing" ? undefined : id });
+        for (const [id, doc] of got)
+          if (doc?.id !== (id === "missing" ? undefined : id)) console.log("MISMATCH", id, doc?.id, round);
+        for (const [id, doc] of got)
+          expect({ id, doc: doc?.id }).toEqual({ id, doc: id === "missing" ? undefined : id });
       } catch (error) {
         expect(["ThrottledError", "UnavailableError"]).toContain((error as Error).name);
       }
@@ -102,7 +118,9 @@ describe("whole-request failures of batches and bulk requests are typed errors, 
       { plugins: [layer.plugin] },
     );
     const memberships = new MembershipStore(c.resources);
-    const error = await memberships.apply(tenant, "g-full", { add: ["d1", "d2"], remove: ["d3"] }, now).catch((e: Error) => e);
+    const error = await memberships
+      .apply(tenant, "g-full", { add: ["d1", "d2"], remove: ["d3"] }, now)
+      .catch((e: Error) => e);
     expect((error as Error).name).toBe("PartitionFullError");
     expect((await memberships.membersOf(tenant, ["g-full"])).get("g-full")).toEqual([]);
   });

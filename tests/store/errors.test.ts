@@ -3,7 +3,8 @@ import { callBatch, fromCosmos, rememberBatchErrors } from "../../shared/store/e
 import { toScimError } from "../../shared/operations/errors.js";
 
 const SECRET_URL = "https://acct.documents.azure.com/dbs/scim/colls/tokens/docs/Hk9sT0tlbkhhc2g";
-const sdkError = (code: number | string, extra: Record<string, unknown> = {}) => Object.assign(new Error(`Request failed: ${SECRET_URL}`), { code, ...extra });
+const sdkError = (code: number | string, extra: Record<string, unknown> = {}) =>
+  Object.assign(new Error(`Request failed: ${SECRET_URL}`), { code, ...extra });
 
 describe("fromCosmos and the SCIM mapping", () => {
   it.each<[string, unknown, string, number | undefined, string | null]>([
@@ -15,7 +16,13 @@ describe("fromCosmos and the SCIM mapping", () => {
     ["449 (retry with)", sdkError(449), "UnavailableError", 503, "1"],
     ["408", sdkError(408), "UnavailableError", 503, "1"],
     ["403/1014 (partition full)", sdkError(403, { substatus: 1014 }), "PartitionFullError", 507, null],
-    ["a timeout", Object.assign(new Error(SECRET_URL), { name: "TimeoutError", code: "TimeoutError" }), "UnavailableError", 503, "1"],
+    [
+      "a timeout",
+      Object.assign(new Error(SECRET_URL), { name: "TimeoutError", code: "TimeoutError" }),
+      "UnavailableError",
+      503,
+      "1",
+    ],
     ["a reset connection", Object.assign(new Error(SECRET_URL), { code: "ECONNRESET" }), "UnavailableError", 503, "1"],
     ["an unexpected 400", sdkError(400), "Error", undefined, null],
   ])("translates %s, without the SDK's message", (_, raw, name, status, retryAfter) => {

@@ -21,7 +21,12 @@ const invalid = (scimType: string, detail: string) => expect.objectContaining({ 
 describe("filterToSql", () => {
   const normUserName = 'c["norm"]["userName"]';
   it.each<[string, ResourceTypeName, string, JSONValue[]]>([
-    ['userName eq "Test_User_00aa00aa@TestUser.com"', "User", `${normUserName} = @p0`, ["test_user_00aa00aa@testuser.com"]],
+    [
+      'userName eq "Test_User_00aa00aa@TestUser.com"',
+      "User",
+      `${normUserName} = @p0`,
+      ["test_user_00aa00aa@testuser.com"],
+    ],
     ['externalId eq "Ext-1"', "User", 'c["resource"]["externalId"] = @p0', ["Ext-1"]],
     ['id eq "u1"', "User", 'c["id"] = @p0', ["u1"]],
     ['displayName eq "Sales"', "Group", 'c["norm"]["displayName"] = @p0', ["sales"]],
@@ -37,11 +42,21 @@ describe("filterToSql", () => {
     ['not (userName co "x")', "User", `(NOT IS_STRING(${normUserName}) OR NOT CONTAINS(${normUserName}, @p0))`, ["x"]],
     ["active eq true", "User", 'c["resource"]["active"] = @p0', [true]],
     ["active ne false", "User", '(NOT IS_BOOL(c["resource"]["active"]) OR c["resource"]["active"] != @p0)', [false]],
-    ['userName eq "a" and externalId eq "b"', "User", `${normUserName} = @p0 AND c["resource"]["externalId"] = @p1`, ["a", "b"]],
+    [
+      'userName eq "a" and externalId eq "b"',
+      "User",
+      `${normUserName} = @p0 AND c["resource"]["externalId"] = @p1`,
+      ["a", "b"],
+    ],
     ['name.givenName eq "Al"', "User", 'c["norm"]["name"]["givenName"] = @p0', ["al"]],
     [`${URN.enterpriseUser}:employeeNumber eq "123"`, "User", `c["norm"][${ENT}]["employeeNumber"] = @p0`, ["123"]],
     [`${URN.enterpriseUser}:manager.value eq "U1"`, "User", `c["norm"][${ENT}]["manager"]["value"] = @p0`, ["u1"]],
-    ['meta.lastModified gt "2024-01-01T00:00:00Z"', "User", 'c["meta"]["lastModified"] > @p0', ["2024-01-01T00:00:00.000Z"]],
+    [
+      'meta.lastModified gt "2024-01-01T00:00:00Z"',
+      "User",
+      'c["meta"]["lastModified"] > @p0',
+      ["2024-01-01T00:00:00.000Z"],
+    ],
     [
       `${URN.productUser}:employmentStartDate ge "2026-03-01"`,
       "User",
@@ -112,7 +127,11 @@ describe("filterToSql", () => {
     ],
   ])("translates %s on %s", (filter, type, where, values) => {
     const parts = filterToSql(parseFilter(filter, GRAMMAR), type);
-    expect(parts).toEqual({ where, parameters: values.map((value, i) => ({ name: `@p${i}`, value })), memberLookups: [] });
+    expect(parts).toEqual({
+      where,
+      parameters: values.map((value, i) => ({ name: `@p${i}`, value })),
+      memberLookups: [],
+    });
   });
 
   it.each<[string, string, { param: string; userId: string }[]]>([
@@ -149,9 +168,17 @@ describe("filterToSql", () => {
   it.each<[string, ResourceTypeName, string]>([
     ['foo eq "x"', "User", 'Unknown attribute "foo" in a filter on User resources'],
     ['userName eq "x"', "Group", 'Unknown attribute "userName" in a filter on Group resources'],
-    ['name eq "x"', "User", '"name" is a complex attribute and cannot be compared; filter on one of its sub-attributes (e.g. name.formatted)'],
+    [
+      'name eq "x"',
+      "User",
+      '"name" is a complex attribute and cannot be compared; filter on one of its sub-attributes (e.g. name.formatted)',
+    ],
     ["active gt true", "User", '"active" is a boolean; only eq and ne apply to it, not gt'],
-    ['name gt "x"', "User", '"name" is a complex attribute and cannot be compared; filter on one of its sub-attributes (e.g. name.formatted)'],
+    [
+      'name gt "x"',
+      "User",
+      '"name" is a complex attribute and cannot be compared; filter on one of its sub-attributes (e.g. name.formatted)',
+    ],
     [
       'meta.location eq "x"',
       "User",
@@ -226,7 +253,13 @@ describe("resolveSortBy", () => {
 // The translation executed against the embedded Cosmos DB server, cross-checked with matchesResource.
 
 const TENANT = "t1";
-type Seed = { id: string; kind: ResourceTypeName; resource: Record<string, unknown>; created: string; members?: string[] };
+type Seed = {
+  id: string;
+  kind: ResourceTypeName;
+  resource: Record<string, unknown>;
+  created: string;
+  members?: string[];
+};
 
 const SEEDS: Seed[] = [
   {
@@ -290,9 +323,27 @@ const SEEDS: Seed[] = [
       [URN.productUser]: { employmentStartDate: "2026-03-01" },
     },
   },
-  { id: "g1", kind: "Group", created: "2024-01-15T00:00:00.000Z", resource: { displayName: "Sales", externalId: "grp-1" }, members: ["u1", "u2"] },
-  { id: "g2", kind: "Group", created: "2024-02-15T00:00:00.000Z", resource: { displayName: "Engineering" }, members: ["u1"] },
-  { id: "g3", kind: "Group", created: "2024-03-15T00:00:00.000Z", resource: { displayName: "sales team", externalId: "GRP-3" }, members: [] },
+  {
+    id: "g1",
+    kind: "Group",
+    created: "2024-01-15T00:00:00.000Z",
+    resource: { displayName: "Sales", externalId: "grp-1" },
+    members: ["u1", "u2"],
+  },
+  {
+    id: "g2",
+    kind: "Group",
+    created: "2024-02-15T00:00:00.000Z",
+    resource: { displayName: "Engineering" },
+    members: ["u1"],
+  },
+  {
+    id: "g3",
+    kind: "Group",
+    created: "2024-03-15T00:00:00.000Z",
+    resource: { displayName: "sales team", externalId: "GRP-3" },
+    members: [],
+  },
 ];
 
 const wire = (s: Seed): Record<string, unknown> => ({
@@ -373,7 +424,10 @@ describe("filterToSql on the embedded Cosmos DB server", () => {
       connectionPolicy: { enableEndpointDiscovery: false },
     });
     const { database } = await client.databases.createIfNotExists({ id: "filter-sql" });
-    ({ container } = await database.containers.createIfNotExists({ id: "resources", partitionKey: { paths: ["/tenantId"] } }));
+    ({ container } = await database.containers.createIfNotExists({
+      id: "resources",
+      partitionKey: { paths: ["/tenantId"] },
+    }));
     for (const s of SEEDS) {
       await container.items.create({
         id: s.id,
@@ -384,7 +438,13 @@ describe("filterToSql on the embedded Cosmos DB server", () => {
         meta: { created: s.created, lastModified: s.created },
       });
       for (const userId of s.members ?? []) {
-        await container.items.create({ id: `${s.id}:${userId}`, tenantId: TENANT, kind: "Member", groupId: s.id, userId });
+        await container.items.create({
+          id: `${s.id}:${userId}`,
+          tenantId: TENANT,
+          kind: "Member",
+          groupId: s.id,
+          userId,
+        });
       }
     }
     await container.items.create({
@@ -402,7 +462,9 @@ describe("filterToSql on the embedded Cosmos DB server", () => {
   });
 
   async function query<T>(text: string, parameters: { name: string; value: JSONValue }[]): Promise<T[]> {
-    const { resources } = await container.items.query<T>({ query: text, parameters }, { partitionKey: TENANT }).fetchAll();
+    const { resources } = await container.items
+      .query<T>({ query: text, parameters }, { partitionKey: TENANT })
+      .fetchAll();
     return resources;
   }
 
@@ -410,18 +472,26 @@ describe("filterToSql on the embedded Cosmos DB server", () => {
     const parts = filterToSql(parseFilter(filter, GRAMMAR), type);
     const parameters = [...parts.parameters, { name: "@tenantId", value: TENANT }, { name: "@kind", value: type }];
     for (const lookup of parts.memberLookups) {
-      const groups = await query<string>('SELECT VALUE m.groupId FROM m WHERE m.tenantId = @tenantId AND m.kind = "Member" AND m.userId = @userId', [
-        { name: "@tenantId", value: TENANT },
-        { name: "@userId", value: lookup.userId },
-      ]);
+      const groups = await query<string>(
+        'SELECT VALUE m.groupId FROM m WHERE m.tenantId = @tenantId AND m.kind = "Member" AND m.userId = @userId',
+        [
+          { name: "@tenantId", value: TENANT },
+          { name: "@userId", value: lookup.userId },
+        ],
+      );
       parameters.push({ name: lookup.param, value: groups });
     }
-    const rows = await query<{ id: string }>(`SELECT c.id FROM c WHERE c.tenantId = @tenantId AND c.kind = @kind AND ${parts.where}`, parameters);
+    const rows = await query<{ id: string }>(
+      `SELECT c.id FROM c WHERE c.tenantId = @tenantId AND c.kind = @kind AND ${parts.where}`,
+      parameters,
+    );
     return rows.map((r) => r.id).sort();
   }
 
   it.each(CROSS_CHECK)("%s: %s", async (type, filter, expected) => {
-    const inMemory = SEEDS.filter((s) => s.kind === type && matchesResource(parseFilter(filter, GRAMMAR), wire(s), type))
+    const inMemory = SEEDS.filter(
+      (s) => s.kind === type && matchesResource(parseFilter(filter, GRAMMAR), wire(s), type),
+    )
       .map((s) => s.id)
       .sort();
     expect(inMemory).toEqual(expected);

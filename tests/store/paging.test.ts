@@ -18,7 +18,13 @@ describe("AnchorCache", () => {
     cache.remember("q1", 25, "id25");
     cache.remember("q1", 50, "id50");
     cache.remember("q2", 40, "other");
-    expect([cache.nearest("q1", 50), cache.nearest("q1", 49), cache.nearest("q1", 24), cache.nearest("q2", 45), cache.nearest("q3", 50)]).toStrictEqual([
+    expect([
+      cache.nearest("q1", 50),
+      cache.nearest("q1", 49),
+      cache.nearest("q1", 24),
+      cache.nearest("q2", 45),
+      cache.nearest("q3", 50),
+    ]).toStrictEqual([
       { position: 50, id: "id50" },
       { position: 25, id: "id25" },
       undefined,
@@ -63,8 +69,13 @@ async function measured<T>(host: RunningHost, run: () => Promise<T>): Promise<{ 
 
 /** Every User id of the tenant, in id order, straight from the store. */
 async function allIds(container: Container, tenantId: string): Promise<string[]> {
-  const query = { query: "SELECT VALUE c.id FROM c WHERE c.tenantId = @t AND c.kind = 'User'", parameters: [{ name: "@t", value: tenantId }] };
-  const { resources } = await container.items.query<string>(query, { partitionKey: tenantId, maxItemCount: 10_000 }).fetchAll();
+  const query = {
+    query: "SELECT VALUE c.id FROM c WHERE c.tenantId = @t AND c.kind = 'User'",
+    parameters: [{ name: "@t", value: tenantId }],
+  };
+  const { resources } = await container.items
+    .query<string>(query, { partitionKey: tenantId, maxItemCount: 10_000 })
+    .fetchAll();
   return resources.sort();
 }
 
@@ -99,7 +110,8 @@ describe("keyset paging of unsorted lists", () => {
   });
   afterAll(async () => host?.close());
 
-  const query = (store: ResourceStore, q: Partial<ListQuery>) => store.query(tenantId, "User", { startIndex: 1, count: 5, ...q });
+  const query = (store: ResourceStore, q: Partial<ListQuery>) =>
+    store.query(tenantId, "User", { startIndex: 1, count: 5, ...q });
 
   it("pages sequentially by startIndex through every user exactly once, in id order, both ways", async () => {
     for (const descending of [false, true]) {
@@ -131,7 +143,8 @@ describe("keyset paging of unsorted lists", () => {
   it("costs the same store calls for page k as for page 1, by index and by cursor", async () => {
     const store = new ResourceStore(container, new MembershipStore(container));
     const indexCalls: number[] = [];
-    for (let startIndex = 1; startIndex <= 50; startIndex += 5) indexCalls.push((await measured(host, () => query(store, { startIndex }))).calls);
+    for (let startIndex = 1; startIndex <= 50; startIndex += 5)
+      indexCalls.push((await measured(host, () => query(store, { startIndex }))).calls);
     const cursorCalls: number[] = [];
     let cursor = "";
     for (let k = 0; k < 10; k++) {
@@ -139,7 +152,10 @@ describe("keyset paging of unsorted lists", () => {
       cursorCalls.push(calls);
       cursor = result.nextCursor!;
     }
-    expect({ index: new Set(indexCalls).size, cursor: new Set(cursorCalls).size }).toStrictEqual({ index: 1, cursor: 1 });
+    expect({ index: new Set(indexCalls).size, cursor: new Set(cursorCalls).size }).toStrictEqual({
+      index: 1,
+      cursor: 1,
+    });
     expect(indexCalls[0]).toBe(cursorCalls[0]);
   });
 
@@ -183,7 +199,11 @@ describe("a cursor and an index page at depth 100,000", () => {
     const seeded: string[] = [];
     for (let done = 0; done < N; done += 10_000) {
       seeded.push(
-        ...(await seedGroupMembers(container, tenantId, "none", Math.min(10_000, N - done), { prefix: `d${done}`, lookups: false, memberships: false })),
+        ...(await seedGroupMembers(container, tenantId, "none", Math.min(10_000, N - done), {
+          prefix: `d${done}`,
+          lookups: false,
+          memberships: false,
+        })),
       );
     }
     ids = seeded.sort();
@@ -195,7 +215,10 @@ describe("a cursor and an index page at depth 100,000", () => {
     const q = (startIndex: number) => store.query(tenantId, "User", { startIndex, count: 25 });
     const first = await measured(host, () => q(1));
     const jump = await measured(host, () => q(100_001));
-    expect({ total: jump.result.total, ids: jump.result.docs.map((d) => d.id) }).toStrictEqual({ total: N, ids: ids.slice(100_000, 100_025) });
+    expect({ total: jump.result.total, ids: jump.result.docs.map((d) => d.id) }).toStrictEqual({
+      total: N,
+      ids: ids.slice(100_000, 100_025),
+    });
     // The gap is read ids only, 10,000 per round trip.
     expect(jump.calls).toBeGreaterThan(first.calls);
     expect(jump.calls).toBeLessThanOrEqual(first.calls + 2 * 11);
@@ -204,16 +227,27 @@ describe("a cursor and an index page at depth 100,000", () => {
     expect(next.result.docs.map((d) => d.id)).toStrictEqual(ids.slice(100_025, 100_050));
     expect(next.calls).toBe(first.calls);
 
-    const cursor = encodeCursor(queryBinding(tenantId, "User", { descending: false }), { position: 100_000, after: ids[99_999]! }, new Date());
+    const cursor = encodeCursor(
+      queryBinding(tenantId, "User", { descending: false }),
+      { position: 100_000, after: ids[99_999]! },
+      new Date(),
+    );
     const firstCursor = await measured(host, () => cursorPage(host, tenantId, "", 25));
     const deep = await measured(host, () => cursorPage(host, tenantId, cursor, 25));
-    expect({ total: deep.result.totalResults, ids: deep.result.Resources.map((r) => r.id), next: typeof deep.result.nextCursor }).toStrictEqual({
+    expect({
+      total: deep.result.totalResults,
+      ids: deep.result.Resources.map((r) => r.id),
+      next: typeof deep.result.nextCursor,
+    }).toStrictEqual({
       total: N,
       ids: ids.slice(100_000, 100_025),
       next: "string",
     });
     expect(deep.calls).toBe(firstCursor.calls);
     const last = await cursorPage(host, tenantId, deep.result.nextCursor!, 25);
-    expect({ ids: last.Resources.map((r) => r.id), next: last.nextCursor }).toStrictEqual({ ids: ids.slice(100_025, 100_050), next: undefined });
+    expect({ ids: last.Resources.map((r) => r.id), next: last.nextCursor }).toStrictEqual({
+      ids: ids.slice(100_025, 100_050),
+      next: undefined,
+    });
   }, 60_000);
 });

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSession, endSession, endUserSessions, resolveSession, type SessionLifetimes } from "../../shared/auth/browser-sessions.js";
+import {
+  createSession,
+  endSession,
+  endUserSessions,
+  resolveSession,
+  type SessionLifetimes,
+} from "../../shared/auth/browser-sessions.js";
 import { checkCsrf } from "../../shared/auth/csrf.js";
 import { sha256Hex } from "../../shared/auth/secrets.js";
 import { newInvite } from "../../shared/auth/login-flow.js";
@@ -54,7 +60,15 @@ describe("sessions", () => {
     const resolved = await resolveSession(store, `other=1; ${cookieHeader(setCookie)}`, at(MIN / 2), BASE, LIFETIMES);
     expect(resolved).toEqual(session);
     const live = resolved as typeof session;
-    expect(checkCsrf({ method: "POST", origin: BASE, csrfHeader: live.csrfToken, csrfToken: live.csrfToken, publicBaseUrl: BASE })).toBeUndefined();
+    expect(
+      checkCsrf({
+        method: "POST",
+        origin: BASE,
+        csrfHeader: live.csrfToken,
+        csrfToken: live.csrfToken,
+        publicBaseUrl: BASE,
+      }),
+    ).toBeUndefined();
   });
 
   it("touches the idle expiry at most once a minute", async () => {
@@ -63,7 +77,11 @@ describe("sessions", () => {
     await resolveSession(store, cookieHeader(setCookie), at(59_000), BASE, LIFETIMES);
     expect((await raw(id))!["lastSeenAt"]).toBe(T0.toISOString());
     await resolveSession(store, cookieHeader(setCookie), at(61_000), BASE, LIFETIMES);
-    expect(await raw(id)).toMatchObject({ lastSeenAt: at(61_000).toISOString(), idleExpiresAt: at(61_000 + 8 * HOUR).toISOString(), ttl: 8 * 3600 });
+    expect(await raw(id)).toMatchObject({
+      lastSeenAt: at(61_000).toISOString(),
+      idleExpiresAt: at(61_000 + 8 * HOUR).toISOString(),
+      ttl: 8 * 3600,
+    });
   });
 
   it.each<[string, number[], number, boolean]>([
@@ -73,7 +91,8 @@ describe("sessions", () => {
     ["expired at the absolute limit although active", [4 * HOUR, 8 * HOUR, 11 * HOUR], 12 * HOUR, false],
   ])("is %s", async (_case, requests, finalAt, alive) => {
     const { setCookie } = await createSession(store, { tenantId: "t1", userId: "u1" }, T0, BASE, LIFETIMES);
-    for (const t of requests) expect(await resolveSession(store, cookieHeader(setCookie), at(t), BASE, LIFETIMES)).toBeDefined();
+    for (const t of requests)
+      expect(await resolveSession(store, cookieHeader(setCookie), at(t), BASE, LIFETIMES)).toBeDefined();
     const resolved = await resolveSession(store, cookieHeader(setCookie), at(finalAt), BASE, LIFETIMES);
     expect(resolved !== undefined).toBe(alive);
     if (!alive) expect(await raw(sha256Hex(cookieHeader(setCookie).split("=")[1]!))).toBeUndefined();
@@ -105,7 +124,9 @@ describe("sessions", () => {
   });
 
   it("ends every session of one user and no one else's (logout everywhere, disconnect)", async () => {
-    const mine = await Promise.all([1, 2, 3].map(() => createSession(store, { tenantId: "t9", userId: "ann" }, T0, BASE, LIFETIMES)));
+    const mine = await Promise.all(
+      [1, 2, 3].map(() => createSession(store, { tenantId: "t9", userId: "ann" }, T0, BASE, LIFETIMES)),
+    );
     const sameIdOtherTenant = await createSession(store, { tenantId: "t8", userId: "ann" }, T0, BASE, LIFETIMES);
     const colleague = await createSession(store, { tenantId: "t9", userId: "bob" }, T0, BASE, LIFETIMES);
     expect(await endUserSessions(store, "t9", "ann")).toBe(3);
@@ -118,8 +139,12 @@ describe("sessions", () => {
         userId: "ann",
       });
     expect(await endUserSessions(store, "t9", "ann")).toBe(0);
-    expect(await resolveSession(store, cookieHeader(sameIdOtherTenant.setCookie), T0, BASE, LIFETIMES)).not.toHaveProperty("ended");
-    expect(await resolveSession(store, cookieHeader(colleague.setCookie), T0, BASE, LIFETIMES)).not.toHaveProperty("ended");
+    expect(
+      await resolveSession(store, cookieHeader(sameIdOtherTenant.setCookie), T0, BASE, LIFETIMES),
+    ).not.toHaveProperty("ended");
+    expect(await resolveSession(store, cookieHeader(colleague.setCookie), T0, BASE, LIFETIMES)).not.toHaveProperty(
+      "ended",
+    );
   });
 });
 
@@ -137,7 +162,10 @@ describe("pending logins", () => {
 
   it("hands a pending login out once, also to concurrent takers", async () => {
     await store.createPendingLogin(pending(sha256Hex("state-1")));
-    const taken = await Promise.all([store.takePendingLogin(sha256Hex("state-1")), store.takePendingLogin(sha256Hex("state-1"))]);
+    const taken = await Promise.all([
+      store.takePendingLogin(sha256Hex("state-1")),
+      store.takePendingLogin(sha256Hex("state-1")),
+    ]);
     expect(taken.filter(Boolean)).toHaveLength(1);
     expect(await store.takePendingLogin(sha256Hex("state-1"))).toBeUndefined();
   });
@@ -170,7 +198,10 @@ describe("invites", () => {
   it("is claimed once", async () => {
     const { doc } = newInvite("t1", null, T0);
     await store.createInvite(doc);
-    const claims = await Promise.all([store.claimInvite(doc.id, at(MIN).toISOString(), "oid-1"), store.claimInvite(doc.id, at(MIN).toISOString(), "oid-2")]);
+    const claims = await Promise.all([
+      store.claimInvite(doc.id, at(MIN).toISOString(), "oid-1"),
+      store.claimInvite(doc.id, at(MIN).toISOString(), "oid-2"),
+    ]);
     expect(claims.sort()).toEqual([false, true]);
     expect(await store.readInvite(doc.id)).toMatchObject({ usedAt: at(MIN).toISOString() });
     expect(await store.claimInvite(sha256Hex("no such invite"), T0.toISOString(), "oid")).toBe(false);

@@ -8,7 +8,14 @@ import { UnavailableError } from "../../shared/store/errors.js";
 import { createServices } from "../../shared/services.js";
 import { ADMIN_CLI, type Services } from "../../shared/operations/context.js";
 import { OperationError } from "../../shared/operations/errors.js";
-import { authenticate, createToken, expiringTokens, listTokens, revokeToken, type TokenInfo } from "../../shared/operations/tokens.js";
+import {
+  authenticate,
+  createToken,
+  expiringTokens,
+  listTokens,
+  revokeToken,
+  type TokenInfo,
+} from "../../shared/operations/tokens.js";
 
 /** The token lifecycle: expiry, audience, last use, revocation and the expiry report (store and operations). */
 
@@ -62,7 +69,8 @@ async function rejects(promise: Promise<unknown>, detail: RegExp) {
 
 /** A tokens container whose calls fail as a failing store would, with the record's URL in the message. */
 function failing(tokens: Container, fail: { read?: boolean; patch?: boolean }): Container {
-  const storeError = (id: string) => Object.assign(new Error(`Service unavailable: dbs/scim/colls/tokens/docs/${id}`), { code: 503 });
+  const storeError = (id: string) =>
+    Object.assign(new Error(`Service unavailable: dbs/scim/colls/tokens/docs/${id}`), { code: 503 });
   return new Proxy(tokens, {
     get(target, prop, receiver) {
       if (prop !== "item") return Reflect.get(target, prop, receiver);
@@ -108,14 +116,23 @@ describe("createToken", () => {
       expiresAt: at(10 * DAY),
       audience: `${TENANT_URL}/?aadOptscim062020`,
     });
-    expect(token).toMatchObject({ expiresAt: at(10 * DAY).toISOString(), audience: TENANT_URL, expiresSoon: true, expiresInDays: 10 });
+    expect(token).toMatchObject({
+      expiresAt: at(10 * DAY).toISOString(),
+      audience: TENANT_URL,
+      expiresSoon: true,
+      expiresInDays: 10,
+    });
   });
 
   it.each([
     ["an expiry in the past", { expiresAt: at(-1) }, /expiry must be a date-time in the future/],
     ["an expiry that is no date", { expiresAt: new Date("nonsense") }, /expiry must be a date-time in the future/],
     ["an audience that is no URL", { audience: "contoso" }, /audience must be an http\(s\) Tenant URL/],
-    ["an audience that is not http(s)", { audience: "ftp://contoso/scim/v2" }, /audience must be an http\(s\) Tenant URL/],
+    [
+      "an audience that is not http(s)",
+      { audience: "ftp://contoso/scim/v2" },
+      /audience must be an http\(s\) Tenant URL/,
+    ],
   ])("refuses %s and stores nothing", async (_, options, message) => {
     const tenant = await newTenant();
     await expect(store.createToken(tenant.id, "bad", T0, options)).rejects.toThrow(message);
@@ -137,7 +154,8 @@ describe("listTokens", () => {
     const c = (await store.createToken(tenant.id, "c", at(2000))).token;
     await store.revokeToken(tenant.id, c.id, at(3000));
 
-    const view = async (now: Date) => (await store.listTokens(tenant.id, now)).map((t) => [t.name, t.status, t.expiresSoon, t.expiresInDays] as const);
+    const view = async (now: Date) =>
+      (await store.listTokens(tenant.id, now)).map((t) => [t.name, t.status, t.expiresSoon, t.expiresInDays] as const);
     expect((await store.listTokens(tenant.id, T0)).map((t) => t.id)).toEqual([a.id, b.id, c.id]);
     expect(await view(at(5000))).toEqual([
       ["a", "active", false, 39],
@@ -161,14 +179,21 @@ describe("authenticate", () => {
   it("accepts an active token and names its tenant", async () => {
     const tenant = await newTenant();
     const { token, secret } = await store.createToken(tenant.id, "entra", T0);
-    expect(await store.authenticate(secret, T0, TENANT_URL)).toEqual({ tenantId: tenant.id, tokenId: token.id, tokenName: "entra" });
+    expect(await store.authenticate(secret, T0, TENANT_URL)).toEqual({
+      tenantId: tenant.id,
+      tokenId: token.id,
+      tokenName: "entra",
+    });
   });
 
   it("answers 401 naming the token once it has expired, even while cached", async () => {
     const tenant = await newTenant();
     const { secret } = await store.createToken(tenant.id, "short", T0, { expiresAt: at(2000) });
     await store.authenticate(secret, T0, TENANT_URL);
-    await rejects(store.authenticate(secret, at(2000), TENANT_URL), /^The token 'short' expired at 2026-11-23T10:00:02.000Z/);
+    await rejects(
+      store.authenticate(secret, at(2000), TENANT_URL),
+      /^The token 'short' expired at 2026-11-23T10:00:02.000Z/,
+    );
   });
 
   it.each([
@@ -262,7 +287,9 @@ describe("authenticate", () => {
     const broken = tokenService(failing(cosmos.tokens, { patch: true }), (line) => lines.push(line));
     expect((await broken.authenticate(secret, T0, TENANT_URL)).tenantId).toBe(tenant.id);
     expect(lines).toEqual([
-      expect.stringMatching(/^Could not record the last use of token tok_\S+ of tenant \S+ \(the store answered 503\); the request goes on\.$/),
+      expect.stringMatching(
+        /^Could not record the last use of token tok_\S+ of tenant \S+ \(the store answered 503\); the request goes on\.$/,
+      ),
     ]);
     for (const line of lines) {
       expect(line).not.toContain(secret);
@@ -274,7 +301,9 @@ describe("authenticate", () => {
     const tenant = await newTenant();
     const { secret } = await store.createToken(tenant.id, "unreadable", T0);
     const broken = tokenService(failing(cosmos.tokens, { read: true }), () => {});
-    const error = await broken.authenticate(secret, T0, TENANT_URL).catch((e: unknown) => e as Error & { code?: number });
+    const error = await broken
+      .authenticate(secret, T0, TENANT_URL)
+      .catch((e: unknown) => e as Error & { code?: number });
     expect(error).toBeInstanceOf(UnavailableError);
     expect(error).toMatchObject({ message: "the store is unavailable: the store answered 503" });
     expect(JSON.stringify(error)).not.toContain(hashToken(secret));
@@ -292,18 +321,28 @@ describe("revokeToken", () => {
     await elsewhere.authenticate(old.secret, T0, TENANT_URL);
 
     const revoked = await store.revokeToken(tenant.id, old.token.id, at(1000));
-    expect(revoked).toEqual({ ...old.token, status: "revoked", revokedAt: at(1000).toISOString(), lastUsedAt: T0.toISOString(), expiresInDays: 364 });
+    expect(revoked).toEqual({
+      ...old.token,
+      status: "revoked",
+      revokedAt: at(1000).toISOString(),
+      lastUsedAt: T0.toISOString(),
+      expiresInDays: 364,
+    });
 
     await rejects(store.authenticate(old.secret, at(1001), TENANT_URL), /^The token 'old' was revoked\./);
     await rejects(elsewhere.authenticate(old.secret, at(5000), TENANT_URL), /^The token 'old' was revoked\./);
-    for (const s of [store, elsewhere]) expect((await s.authenticate(next.secret, at(5000), TENANT_URL)).tokenId).toBe(next.token.id);
+    for (const s of [store, elsewhere])
+      expect((await s.authenticate(next.secret, at(5000), TENANT_URL)).tokenId).toBe(next.token.id);
   });
 
   it("keeps the first revocation time when revoked again", async () => {
     const tenant = await newTenant();
     const { token } = await store.createToken(tenant.id, "twice", T0);
     await store.revokeToken(tenant.id, token.id, at(1000));
-    expect(await store.revokeToken(tenant.id, token.id, at(2000))).toMatchObject({ status: "revoked", revokedAt: at(1000).toISOString() });
+    expect(await store.revokeToken(tenant.id, token.id, at(2000))).toMatchObject({
+      status: "revoked",
+      revokedAt: at(1000).toISOString(),
+    });
   });
 
   it.each([
@@ -313,14 +352,21 @@ describe("revokeToken", () => {
       async () => {
         const mine = await newTenant();
         const theirs = await newTenant("Theirs");
-        return { tenantId: mine.id, tokenId: (await store.createToken(theirs.id, "theirs", T0)).token.id, theirs: theirs.id };
+        return {
+          tenantId: mine.id,
+          tokenId: (await store.createToken(theirs.id, "theirs", T0)).token.id,
+          theirs: theirs.id,
+        };
       },
     ],
   ])("refuses %s with a 404 naming the token and changes nothing", async (_, setup) => {
     const { tenantId, tokenId, theirs } = (await setup()) as { tenantId: string; tokenId: string; theirs?: string };
     const error = await store.revokeToken(tenantId, tokenId, T0).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OperationError);
-    expect(error).toMatchObject({ status: 404, detail: `tenant ${tenantId} has no token with id ${tokenId} (see: token list --tenant ${tenantId})` });
+    expect(error).toMatchObject({
+      status: 404,
+      detail: `tenant ${tenantId} has no token with id ${tokenId} (see: token list --tenant ${tenantId})`,
+    });
     if (theirs) expect((await store.listTokens(theirs, T0))[0]?.status).toBe("active");
   });
 });
@@ -347,12 +393,12 @@ describe("expiringTokens", () => {
       { tenantId: t1.id, tokenId: in10.id, name: "in 10 days", expiresAt: in10.expiresAt, expiresInDays: 10 },
       { tenantId: t2.id, tokenId: in30.id, name: "in 30 days", expiresAt: in30.expiresAt, expiresInDays: 30 },
     ]);
-    expect((await store.expiringTokens(after(1))).filter((t) => [t1.id, t2.id].includes(t.tenantId)).map((t) => t.name)).toEqual([
-      "in 10 days",
-      "in 30 days",
-      "in 31 days",
-    ]);
-    expect((await store.expiringTokens(now, 7)).filter((t) => [t1.id, t2.id].includes(t.tenantId)).map((t) => t.name)).toEqual(["in 2 hours"]);
+    expect(
+      (await store.expiringTokens(after(1))).filter((t) => [t1.id, t2.id].includes(t.tenantId)).map((t) => t.name),
+    ).toEqual(["in 10 days", "in 30 days", "in 31 days"]);
+    expect(
+      (await store.expiringTokens(now, 7)).filter((t) => [t1.id, t2.id].includes(t.tenantId)).map((t) => t.name),
+    ).toEqual(["in 2 hours"]);
     expect(JSON.stringify(await store.expiringTokens(now))).not.toMatch(/[0-9a-f]{64}/);
   });
 });

@@ -1,5 +1,12 @@
 import { writeFileSync } from "node:fs";
-import { auditCsv, auditFilters, auditView, ignoredAttributes, listAudit, MAX_EXPORT_ROWS } from "../../../shared/operations/audit.js";
+import {
+  auditCsv,
+  auditFilters,
+  auditView,
+  ignoredAttributes,
+  listAudit,
+  MAX_EXPORT_ROWS,
+} from "../../../shared/operations/audit.js";
 import type { Args, Command, OptionTable } from "./command.js";
 import { optional, positive, tenantContext } from "./command.js";
 
@@ -28,7 +35,9 @@ const filtersOf = (args: Args) => ({
 
 /** "Job title: Engineer → Manager" per change; names only when the event kept no values. */
 function changesLine(e: ReturnType<typeof auditView>): string {
-  return e.changes.map((c) => (c.valuesKept ? `${c.label}: ${c.old ?? "(none)"} → ${c.new ?? "(none)"}` : c.label)).join(", ");
+  return e.changes
+    .map((c) => (c.valuesKept ? `${c.label}: ${c.old ?? "(none)"} → ${c.new ?? "(none)"}` : c.label))
+    .join(", ");
 }
 
 export const auditCommands: Record<string, Command> = {
@@ -52,7 +61,9 @@ export const auditCommands: Record<string, Command> = {
     const ctx = await tenantContext(args, svc, now);
     const { csv, rows, total, truncated } = await auditCsv(ctx, filtersOf(args));
     const out = optional(args, "out");
-    const note = truncated ? `; ${total} matched, the file holds the newest ${MAX_EXPORT_ROWS}: narrow the filters (--from/--to) for the rest` : "";
+    const note = truncated
+      ? `; ${total} matched, the file holds the newest ${MAX_EXPORT_ROWS}: narrow the filters (--from/--to) for the rest`
+      : "";
     if (!out) return { data: { rows, total, truncated }, text: csv.trimEnd() };
     writeFileSync(out, csv);
     return { data: { rows, total, truncated, file: out }, text: `Wrote ${rows} event(s) to ${out}${note}.` };
@@ -64,6 +75,11 @@ export const auditCommands: Record<string, Command> = {
     const lines = data.map((a) => `${a.attribute}  sent ${a.count} time(s), last ${a.lastSeen}`);
     const advice =
       "Entra sends these, and the product's schema does not define them: they are not stored. Remove their attribute mappings in Entra (Provisioning > Mappings) unless you mean to keep sending them.";
-    return { data, text: lines.length ? `${lines.join("\n")}\n${advice}` : `Nothing Entra sent in the last ${days} days was ignored.` };
+    return {
+      data,
+      text: lines.length
+        ? `${lines.join("\n")}\n${advice}`
+        : `Nothing Entra sent in the last ${days} days was ignored.`,
+    };
   },
 };

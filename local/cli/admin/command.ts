@@ -30,7 +30,8 @@ export function required(args: Args, name: string): string {
   return v.trim();
 }
 
-export const optional = (args: Args, name: string): string | undefined => (typeof args[name] === "string" ? (args[name] as string) : undefined);
+export const optional = (args: Args, name: string): string | undefined =>
+  typeof args[name] === "string" ? (args[name] as string) : undefined;
 
 /** The operation context of a command on one tenant (`--tenant`), acting as the admin CLI. */
 export async function tenantContext(args: Args, svc: Services, now: Date): Promise<OperationContext> {
@@ -40,11 +41,17 @@ export async function tenantContext(args: Args, svc: Services, now: Date): Promi
 }
 
 /** A whole-number option from 1 to `max`, or `fallback` when absent. */
-export function positive(args: Record<string, unknown>, name: string, fallback?: number, max = 10_000): number | undefined {
+export function positive(
+  args: Record<string, unknown>,
+  name: string,
+  fallback?: number,
+  max = 10_000,
+): number | undefined {
   const v = args[name];
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (typeof v !== "string" || !/^\d+$/.test(v) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max} (got "${v}")`);
+  if (typeof v !== "string" || !/^\d+$/.test(v) || n < 1 || n > max)
+    throw new UsageError(`--${name} must be a whole number from 1 to ${max} (got "${v}")`);
   return n;
 }
 

@@ -9,7 +9,11 @@ import { UsageError, optional, required, tenantContext } from "./command.js";
  * through them an Admin, the tenant's Admins and why, and taking a direct grant back.
  */
 
-export const inviteOptions: OptionTable = { "base-url": { type: "string" }, user: { type: "string" }, invite: { type: "string" } };
+export const inviteOptions: OptionTable = {
+  "base-url": { type: "string" },
+  user: { type: "string" },
+  invite: { type: "string" },
+};
 
 export const inviteCommands: Record<string, Command> = {
   "admin invite": async (args, svc, now) => {
@@ -21,7 +25,9 @@ export const inviteCommands: Record<string, Command> = {
         "set PUBLIC_BASE_URL (or --base-url) to the service's address, e.g. https://contoso-scim.azurewebsites.net, so the invite link points at it",
       );
     if (given && !/^https?:\/\/[^\s/]+\/?$/.test(given))
-      throw new UsageError(`--base-url is the service's origin, e.g. https://contoso-scim.azurewebsites.net (got "${given}")`);
+      throw new UsageError(
+        `--base-url is the service's origin, e.g. https://contoso-scim.azurewebsites.net (got "${given}")`,
+      );
     const publicBaseUrl = given ?? "http://localhost:7071";
     const data = await createInvite(ctx, { userName: optional(args, "user-name"), publicBaseUrl });
     const text = [
@@ -56,7 +62,9 @@ export const inviteCommands: Record<string, Command> = {
     const data = await grantAdmin(ctx, required(args, "user"));
     const text = [
       `Made ${data.user.userName} ${data.role}: ${describeReason(data.reason, data.role)}.`,
-      data.canSignIn ? "" : `They have no Microsoft Entra login this tenant allows, so they cannot sign in to the portal yet.`,
+      data.canSignIn
+        ? ""
+        : `They have no Microsoft Entra login this tenant allows, so they cannot sign in to the portal yet.`,
       `Take it back with: admin demote --tenant ${ctx.tenantId} --user ${data.user.id}`,
     ]
       .filter(Boolean)

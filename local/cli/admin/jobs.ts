@@ -12,7 +12,16 @@ const progress = (j: JobView) => `${j.processed}/${j.total ?? "?"}`;
 
 function table(jobs: JobView[]): string {
   const head = ["kind", "group", "state", "processed", "started", "finished", "id", "error"];
-  const rows = jobs.map((j) => [j.kind, j.groupName ?? j.groupId, j.state, progress(j), j.startedAt ?? "-", j.finishedAt ?? "-", j.id, j.error ?? ""]);
+  const rows = jobs.map((j) => [
+    j.kind,
+    j.groupName ?? j.groupId,
+    j.state,
+    progress(j),
+    j.startedAt ?? "-",
+    j.finishedAt ?? "-",
+    j.id,
+    j.error ?? "",
+  ]);
   const widths = head.map((_, i) => Math.max(...[head, ...rows].map((r) => r[i]!.length)));
   return [head, ...rows]
     .map((r) =>
@@ -28,7 +37,8 @@ export const jobCommands: Record<string, Command> = {
   "jobs list": async (args, svc, now) => {
     const limitText = optional(args, "limit");
     const limit = limitText === undefined ? 50 : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit must be a whole number from 1 to 1000 (got "${limitText}")`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new UsageError(`--limit must be a whole number from 1 to 1000 (got "${limitText}")`);
     const jobs = await listJobs(await tenantContext(args, svc, now), limit);
     return { data: jobs, text: jobs.length ? table(jobs) : "No background jobs." };
   },

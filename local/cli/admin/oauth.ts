@@ -36,7 +36,9 @@ export const oauthOptions: OptionTable = {
 function origin(args: Args, svc: Services): string {
   const given = optional(args, "base-url") ?? svc.config.publicBaseUrl ?? "http://localhost:7071";
   if (!/^https?:\/\/[^\s/]+\/?$/.test(given))
-    throw new UsageError(`--base-url is the service's origin, e.g. https://contoso-scim.azurewebsites.net (got "${given}")`);
+    throw new UsageError(
+      `--base-url is the service's origin, e.g. https://contoso-scim.azurewebsites.net (got "${given}")`,
+    );
   return given.replace(/\/+$/, "");
 }
 
@@ -48,7 +50,8 @@ const describeClient = (c: ClientInfo) =>
         `  secret ${s.id}  ${s.status}  expires ${s.expiresAt} (in ${s.expiresInDays} days)  last used ${s.lastUsedAt ?? "never"}${s.expiresSoon ? "  WARNING: add a new secret, update Entra, then revoke this one" : ""}`,
     ),
     ...c.federatedCredentials.map(
-      (f) => `  federated ${f.id}  issuer ${f.issuer}  subject ${f.subject}  audiences ${f.audiences.join(", ")}  last used ${f.lastUsedAt ?? "never"}`,
+      (f) =>
+        `  federated ${f.id}  issuer ${f.issuer}  subject ${f.subject}  audiences ${f.audiences.join(", ")}  last used ${f.lastUsedAt ?? "never"}`,
     ),
   ].join("\n");
 
@@ -92,19 +95,30 @@ export const oauthCommands: Record<string, Command> = {
   },
   "oauth client revoke": async (args, svc, now) => {
     const client = await revokeOAuthClient(await tenantContext(args, svc, now), required(args, "client"));
-    return { data: client, text: `Revoked OAuth client ${client.clientId} (${client.name}); its access tokens get 401 within 5 seconds.` };
+    return {
+      data: client,
+      text: `Revoked OAuth client ${client.clientId} (${client.name}); its access tokens get 401 within 5 seconds.`,
+    };
   },
   "oauth secret add": async (args, svc, now) => {
     const years = positive(args, "secret-years", undefined, 100);
     const clientId = required(args, "client");
-    const { clientSecret, secret } = await addOAuthSecret(await tenantContext(args, svc, now), clientId, years !== undefined ? { lifetimeYears: years } : {});
+    const { clientSecret, secret } = await addOAuthSecret(
+      await tenantContext(args, svc, now),
+      clientId,
+      years !== undefined ? { lifetimeYears: years } : {},
+    );
     return {
       data: { clientId, secretId: secret.id, clientSecret, expiresAt: secret.expiresAt },
       text: `Secret ${secret.id} of OAuth client ${clientId} (shown only now; expires ${secret.expiresAt}):\n  ${clientSecret}\nPaste it into Entra, then revoke the old secret.`,
     };
   },
   "oauth secret revoke": async (args, svc, now) => {
-    const client = await revokeOAuthSecret(await tenantContext(args, svc, now), required(args, "client"), required(args, "secret"));
+    const client = await revokeOAuthSecret(
+      await tenantContext(args, svc, now),
+      required(args, "client"),
+      required(args, "secret"),
+    );
     return {
       data: client,
       text: `Revoked secret ${required(args, "secret")} of OAuth client ${client.clientId}; tokens issued from it get 401 within 5 seconds.`,
@@ -125,8 +139,15 @@ export const oauthCommands: Record<string, Command> = {
     };
   },
   "oauth federation remove": async (args, svc, now) => {
-    const client = await removeFederatedCredential(await tenantContext(args, svc, now), required(args, "client"), required(args, "credential"));
-    return { data: client, text: `Removed federated credential ${required(args, "credential")} of OAuth client ${client.clientId}.` };
+    const client = await removeFederatedCredential(
+      await tenantContext(args, svc, now),
+      required(args, "client"),
+      required(args, "credential"),
+    );
+    return {
+      data: client,
+      text: `Removed federated credential ${required(args, "credential")} of OAuth client ${client.clientId}.`,
+    };
   },
   /** The local development provider mints a workload identity's token, as Entra would present it. */
   "oauth dev-assertion": async (args) => {
@@ -136,7 +157,9 @@ export const oauthCommands: Record<string, Command> = {
     const subject = optional(args, "subject") ?? DEV_WORKLOAD_ID;
     const url = `${oidc}/workload-token?${new URLSearchParams({ sub: subject, aud: audience })}`;
     const response = await fetch(url).catch(() => {
-      throw new UsageError(`the development identity provider does not answer at ${oidc}: start the service with npm start (it runs the provider)`);
+      throw new UsageError(
+        `the development identity provider does not answer at ${oidc}: start the service with npm start (it runs the provider)`,
+      );
     });
     if (!response.ok) throw new UsageError(`the development identity provider refused: ${await response.text()}`);
     const data = (await response.json()) as { assertion: string; issuer: string; subject: string; expiresAt: string };

@@ -18,7 +18,11 @@ export const groupLine = (g: MappedGroupView) =>
       ? `${g.groupName} (${g.groupId}, ${g.members} member${g.members === 1 ? "" : "s"})`
       : `${g.group} (deleted group)`;
 
-export const roleOptions: OptionTable = { group: { type: "string" }, role: { type: "string" }, pending: { type: "boolean" } };
+export const roleOptions: OptionTable = {
+  group: { type: "string" },
+  role: { type: "string" },
+  pending: { type: "boolean" },
+};
 
 export const roleCommands: Record<string, Command> = {
   "role list": async (args, svc, now) => {
@@ -51,6 +55,9 @@ export const roleCommands: Record<string, Command> = {
     const ctx = await tenantContext(args, svc, now);
     const data = await unmapRole(ctx, required(args, "group"));
     const names = data.groups.map((g) => (g.pending ? `"${g.group}" (pending)` : (g.groupName ?? g.group))).join(", ");
-    return { data, text: `Removed the role mapping of group ${names}; recomputed ${data.recomputedUsers} member(s).${jobsNote(ctx.tenantId, data.jobs)}` };
+    return {
+      data,
+      text: `Removed the role mapping of group ${names}; recomputed ${data.recomputedUsers} member(s).${jobsNote(ctx.tenantId, data.jobs)}`,
+    };
   },
 };

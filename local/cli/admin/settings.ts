@@ -19,7 +19,10 @@ export const settingsCommands: Record<string, Command> = {
       deletedUserRetentionDays: positive(args, "retention-days", undefined, 3650),
       auditRetentionDays: positive(args, "audit-retention-days", undefined, 3650),
     });
-    return { data: s, text: `Deleted users are kept ${s.deletedUserRetentionDays} days; provisioning log events ${s.auditRetentionDays} days.` };
+    return {
+      data: s,
+      text: `Deleted users are kept ${s.deletedUserRetentionDays} days; provisioning log events ${s.auditRetentionDays} days.`,
+    };
   },
 
   "login-types set": async (args, svc, now) => {

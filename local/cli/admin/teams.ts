@@ -15,7 +15,10 @@ export const teamCommands: Record<string, Command> = {
 
   "team rename": async (args, svc, now) => {
     const data = await renameTeam(await tenantContext(args, svc, now), required(args, "team"), required(args, "name"));
-    return { data, text: `Renamed team ${data.previousName} to ${data.team.name} (${data.team.id}); its mappings and members are unchanged.` };
+    return {
+      data,
+      text: `Renamed team ${data.previousName} to ${data.team.name} (${data.team.id}); its mappings and members are unchanged.`,
+    };
   },
 
   "team delete": async (args, svc, now) => {
@@ -27,7 +30,9 @@ export const teamCommands: Record<string, Command> = {
 
   "team map": async (args, svc, now) => {
     const group = required(args, "group");
-    const data = await mapTeam(await tenantContext(args, svc, now), group, required(args, "team"), { pending: args.pending === true });
+    const data = await mapTeam(await tenantContext(args, svc, now), group, required(args, "team"), {
+      pending: args.pending === true,
+    });
     const text = data.pending
       ? `No group "${group}" is provisioned yet: the mapping to team ${data.team.name} is pending and binds to the group Entra creates with that name or object ID.`
       : `Members of group ${data.groupName} (${data.group}) are in team ${data.team.name}.`;

@@ -11,6 +11,9 @@ export const tenantCommands: Record<string, Command> = {
   },
   "tenant list": async (_args, svc) => {
     const tenants = await listTenants(svc);
-    return { data: tenants, text: tenants.map((t) => `${t.id}  ${t.name}  created ${t.createdAt}`).join("\n") || "No tenants." };
+    return {
+      data: tenants,
+      text: tenants.map((t) => `${t.id}  ${t.name}  created ${t.createdAt}`).join("\n") || "No tenants.",
+    };
   },
 };

@@ -1,5 +1,12 @@
 import { SCIM_PREFIX } from "../../../shared/http/paths.js";
-import { EXPIRY_WARNING_DAYS, createToken, listTokens, revokeToken, tokenExpiry, type TokenInfo } from "../../../shared/operations/tokens.js";
+import {
+  EXPIRY_WARNING_DAYS,
+  createToken,
+  listTokens,
+  revokeToken,
+  tokenExpiry,
+  type TokenInfo,
+} from "../../../shared/operations/tokens.js";
 import type { Command, OptionTable } from "./command.js";
 import { UsageError, many, optional, required, tenantContext } from "./command.js";
 
@@ -26,9 +33,11 @@ function parseAudience(text: string | boolean | undefined): string | undefined {
   return text.trim();
 }
 
-const inDays = (days: number) => (days < 0 ? "expired" : days === 0 ? "in less than a day" : days === 1 ? "in 1 day" : `in ${days} days`);
+const inDays = (days: number) =>
+  days < 0 ? "expired" : days === 0 ? "in less than a day" : days === 1 ? "in 1 day" : `in ${days} days`;
 
-const accepted = (audience: string | null) => (audience ? `accepted only at ${audience}` : "accepted at any Tenant URL");
+const accepted = (audience: string | null) =>
+  audience ? `accepted only at ${audience}` : "accepted at any Tenant URL";
 
 function describeToken(t: TokenInfo): string {
   const line = [
@@ -80,7 +89,8 @@ export const tokenCommands: Record<string, Command> = {
       text:
         tokens.length === 0
           ? "No tokens."
-          : tokens.map(describeToken).join("\n") + (soon > 0 ? `\n${soon} active token(s) expire within ${EXPIRY_WARNING_DAYS} days: rotate them.` : ""),
+          : tokens.map(describeToken).join("\n") +
+            (soon > 0 ? `\n${soon} active token(s) expire within ${EXPIRY_WARNING_DAYS} days: rotate them.` : ""),
     };
   },
   "token revoke": async (args, svc, now) => {

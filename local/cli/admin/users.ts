@@ -68,7 +68,14 @@ export const userCommands: Record<string, Command> = {
       pageSize: optional(args, "limit"),
     });
     const rows = data.users.map((u) =>
-      [u.userName, u.displayName ?? "-", u.status, "deletedAt" in u ? `deleted ${u.deletedAt}` : `${u.role}`, u.objectId ?? "-", u.id].join("  "),
+      [
+        u.userName,
+        u.displayName ?? "-",
+        u.status,
+        "deletedAt" in u ? `deleted ${u.deletedAt}` : `${u.role}`,
+        u.objectId ?? "-",
+        u.id,
+      ].join("  "),
     );
     const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
     const header = `${data.total} ${data.view === "deleted" ? "deleted user" : "user"}${data.total === 1 ? "" : "s"}${pages > 1 ? ` (page ${data.page} of ${pages})` : ""}`;

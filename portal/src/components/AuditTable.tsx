@@ -50,7 +50,12 @@ const useStyles = makeStyles({
     width: "100%",
     tableLayout: "fixed",
     borderCollapse: "collapse",
-    "& th, & td": { textAlign: "left", verticalAlign: "top", padding: `${tokens.spacingVerticalXXS} ${tokens.spacingHorizontalS}`, overflowWrap: "anywhere" },
+    "& th, & td": {
+      textAlign: "left",
+      verticalAlign: "top",
+      padding: `${tokens.spacingVerticalXXS} ${tokens.spacingHorizontalS}`,
+      overflowWrap: "anywhere",
+    },
     "& th": { fontWeight: tokens.fontWeightSemibold },
   },
   attributeColumn: { width: "40%" },
@@ -76,20 +81,31 @@ function changeText(c: AuditChange): string {
 /** The changes of an event: with values and display names when the server sent them, else the attribute names. */
 function changesOf(e: AuditEvent): AuditChange[] {
   if (e.changes) return e.changes;
-  return (e.changedAttributes ?? []).map((a) => ({ attribute: a, label: a, old: null, new: null, valuesKept: false, truncated: false, redacted: false }));
+  return (e.changedAttributes ?? []).map((a) => ({
+    attribute: a,
+    label: a,
+    old: null,
+    new: null,
+    valuesKept: false,
+    truncated: false,
+    redacted: false,
+  }));
 }
 
 /** A resource as the log names it: "ann@contoso.com (Ann Lee)", or the id when the event has no name. */
 function resourceLabel(e: AuditEvent): string {
   if (!e.resourceName) return e.resourceId ?? "";
-  return e.resourceDisplayName && e.resourceDisplayName !== e.resourceName ? `${e.resourceName} (${e.resourceDisplayName})` : e.resourceName;
+  return e.resourceDisplayName && e.resourceDisplayName !== e.resourceName
+    ? `${e.resourceName} (${e.resourceDisplayName})`
+    : e.resourceName;
 }
 
 function summarize(e: AuditEvent): string {
   const parts: string[] = [];
   const changes = changesOf(e).filter((c) => c.attribute !== "members");
   if (changes.length) parts.push(changes.map(changeText).join("; "));
-  if (e.members && (e.members.added || e.members.removed)) parts.push(`members +${e.members.added} −${e.members.removed}`);
+  if (e.members && (e.members.added || e.members.removed))
+    parts.push(`members +${e.members.added} −${e.members.removed}`);
   if (e.ignoredAttributes?.length) parts.push(`${e.ignoredAttributes.length} ignored`);
   if (e.status >= 400 && e.detail) parts.push(e.detail);
   return parts.join("; ");
@@ -110,7 +126,15 @@ function DetailsButton({ event, onOpen }: { event: AuditEvent; onOpen: (e: Audit
 }
 
 /** A list of provisioning events with a Details dialog per event. */
-export function AuditTable({ events, label, showResource = true }: { events: AuditEvent[]; label: string; showResource?: boolean }) {
+export function AuditTable({
+  events,
+  label,
+  showResource = true,
+}: {
+  events: AuditEvent[];
+  label: string;
+  showResource?: boolean;
+}) {
   const s = useStyles();
   const [open, setOpen] = useState<AuditEvent>();
   return (
@@ -285,7 +309,8 @@ function ChangesTable({ event: e }: { event: AuditEvent }) {
       </table>
       {(e.changesOmitted ?? 0) > 0 && (
         <Text block size={200} className={s.muted}>
-          The values of {e.changesOmitted} more changed attribute{e.changesOmitted === 1 ? "" : "s"} were not kept (the log keeps those of 25 per event).
+          The values of {e.changesOmitted} more changed attribute{e.changesOmitted === 1 ? "" : "s"} were not kept (the
+          log keeps those of 25 per event).
         </Text>
       )}
     </>

@@ -20,7 +20,16 @@ import { api, type Job, type JobState } from "../api";
 import { useAction, useGet } from "../hooks";
 import { fmtDateTime, jobProgress, jobTitle } from "../format";
 import { breakable } from "./AuditTable";
-import { EmptyState, ErrorState, LoadingState, ProblemBar, RouteLink, Section, TableScroll, focusSection } from "./common";
+import {
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  ProblemBar,
+  RouteLink,
+  Section,
+  TableScroll,
+  focusSection,
+} from "./common";
 
 /** How often the list is read again while a job is queued or running. */
 const JOBS_REFRESH_MS = 3000;
@@ -38,7 +47,13 @@ const useStyles = makeStyles({
   errorColumn: { width: "13%" },
   progress: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXS },
   wrap: { overflowWrap: "anywhere", minWidth: 0 },
-  error: { display: "flex", flexDirection: "column", alignItems: "flex-start", gap: tokens.spacingVerticalS, minWidth: 0 },
+  error: {
+    display: "flex",
+    flexDirection: "column",
+    alignItems: "flex-start",
+    gap: tokens.spacingVerticalS,
+    minWidth: 0,
+  },
   errorText: { color: tokens.colorPaletteRedForeground1, overflowWrap: "anywhere" },
   hint: { color: tokens.colorNeutralForeground2 },
 });
@@ -94,7 +109,8 @@ export function BackgroundJobs() {
   return (
     <Section title="Background jobs" id={SECTION_ID}>
       <Text className={s.hint}>
-        Role mappings, renames and deletes of large groups update their members in the background, in steps: the newest 50 jobs of the last 30 days.
+        Role mappings, renames and deletes of large groups update their members in the background, in steps: the newest
+        50 jobs of the last 30 days.
         {running ? ` The list refreshes every ${JOBS_REFRESH_MS / 1000} seconds while a job is queued or running.` : ""}
       </Text>
       {jobs.loading && !list ? (
@@ -103,8 +119,9 @@ export function BackgroundJobs() {
         <ErrorState error={jobs.error} what="the background jobs" onRetry={jobs.reload} />
       ) : list && list.length === 0 ? (
         <EmptyState title="No background jobs">
-          A job starts when a role mapping, a rename or a delete touches a group with more members than are handled at once (100 by default). Map a large group
-          to a role on <RouteLink to="/teams">Teams and roles</RouteLink> and its progress shows here.
+          A job starts when a role mapping, a rename or a delete touches a group with more members than are handled at
+          once (100 by default). Map a large group to a role on <RouteLink to="/teams">Teams and roles</RouteLink> and
+          its progress shows here.
         </EmptyState>
       ) : list ? (
         <>
@@ -158,7 +175,8 @@ export function BackgroundJobs() {
                       {j.state === "failed" ? (
                         <div className={s.error}>
                           <Text size={200} className={s.errorText}>
-                            {j.error ?? "It failed"} (after {j.failedAttempts} attempt{j.failedAttempts === 1 ? "" : "s"})
+                            {j.error ?? "It failed"} (after {j.failedAttempts} attempt
+                            {j.failedAttempts === 1 ? "" : "s"})
                           </Text>
                           <Button
                             size="small"

@@ -6,7 +6,12 @@ const useStyles = makeStyles({
   // Below 600 px the chart keeps that width (its labels stay readable) and scrolls inside its own box.
   scroll: { overflowX: "auto", maxWidth: "100%" },
   svg: { width: "100%", minWidth: "600px", height: "auto", display: "block" },
-  legend: { display: "flex", gap: tokens.spacingHorizontalL, fontSize: tokens.fontSizeBase200, color: tokens.colorNeutralForeground2 },
+  legend: {
+    display: "flex",
+    gap: tokens.spacingHorizontalL,
+    fontSize: tokens.fontSizeBase200,
+    color: tokens.colorNeutralForeground2,
+  },
   swatch: { display: "inline-block", width: "10px", height: "10px", marginRight: "4px", verticalAlign: "middle" },
 });
 
@@ -25,7 +30,9 @@ export function HourlyChart({ hours, titleId = "hourly-chart-title" }: { hours: 
   const plotH = H - PAD.top - PAD.bottom;
   const bw = plotW / Math.max(1, hours.length);
   const y = (v: number) => PAD.top + plotH - (v / max) * plotH;
-  const days = hours.map((h, i) => ({ h, i })).filter(({ h, i }) => new Date(h.hour).getUTCHours() === 0 && PAD.left + i * bw < W - PAD.right - 44);
+  const days = hours
+    .map((h, i) => ({ h, i }))
+    .filter(({ h, i }) => new Date(h.hour).getUTCHours() === 0 && PAD.left + i * bw < W - PAD.right - 44);
   const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", timeZone: "UTC" });
   const description =
     `${total} requests and ${failed} failures in ${hours.length} hours` +
@@ -33,12 +40,31 @@ export function HourlyChart({ hours, titleId = "hourly-chart-title" }: { hours: 
 
   return (
     <figure style={{ margin: 0 }}>
-      <div className={s.scroll} tabIndex={0} role="group" aria-label="Hourly chart (scrolls sideways on narrow screens)">
-        <svg className={s.svg} viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={titleId} aria-describedby={`${titleId}-desc`} data-testid="hourly-chart">
+      <div
+        className={s.scroll}
+        tabIndex={0}
+        role="group"
+        aria-label="Hourly chart (scrolls sideways on narrow screens)"
+      >
+        <svg
+          className={s.svg}
+          viewBox={`0 0 ${W} ${H}`}
+          role="img"
+          aria-labelledby={titleId}
+          aria-describedby={`${titleId}-desc`}
+          data-testid="hourly-chart"
+        >
           <title id={titleId}>Requests and failures per hour, last 7 days (UTC)</title>
           <desc id={`${titleId}-desc`}>{description}</desc>
           <line x1={PAD.left} x2={W - PAD.right} y1={y(0)} y2={y(0)} stroke={tokens.colorNeutralStroke1} />
-          <line x1={PAD.left} x2={W - PAD.right} y1={y(max)} y2={y(max)} stroke={tokens.colorNeutralStroke2} strokeDasharray="2 3" />
+          <line
+            x1={PAD.left}
+            x2={W - PAD.right}
+            y1={y(max)}
+            y2={y(max)}
+            stroke={tokens.colorNeutralStroke2}
+            strokeDasharray="2 3"
+          />
           <text x={PAD.left - 4} y={y(max) + 4} textAnchor="end" fontSize="10" fill={tokens.colorNeutralForeground3}>
             {max}
           </text>
@@ -71,7 +97,13 @@ export function HourlyChart({ hours, titleId = "hourly-chart-title" }: { hours: 
           ))}
           {days.map(({ h, i }) => (
             <g key={`d${h.hour}`}>
-              <line x1={PAD.left + i * bw} x2={PAD.left + i * bw} y1={y(0)} y2={y(0) + 4} stroke={tokens.colorNeutralStroke1} />
+              <line
+                x1={PAD.left + i * bw}
+                x2={PAD.left + i * bw}
+                y1={y(0)}
+                y2={y(0) + 4}
+                stroke={tokens.colorNeutralStroke1}
+              />
               <text x={PAD.left + i * bw + 2} y={H - 8} fontSize="10" fill={tokens.colorNeutralForeground3}>
                 {dayFmt.format(new Date(h.hour))}
               </text>
@@ -85,7 +117,11 @@ export function HourlyChart({ hours, titleId = "hourly-chart-title" }: { hours: 
           Requests ({total})
         </span>
         <span>
-          <span className={s.swatch} style={{ backgroundColor: tokens.colorPaletteRedBackground3 }} aria-hidden="true" />
+          <span
+            className={s.swatch}
+            style={{ backgroundColor: tokens.colorPaletteRedBackground3 }}
+            aria-hidden="true"
+          />
           Failures ({failed})
         </span>
       </figcaption>

@@ -29,7 +29,12 @@ import { useAction } from "../hooks";
 import { href, linkClick, type RouteLinkProps } from "../router";
 
 const useStyles = makeStyles({
-  header: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXS, marginBottom: tokens.spacingVerticalL },
+  header: {
+    display: "flex",
+    flexDirection: "column",
+    gap: tokens.spacingVerticalXS,
+    marginBottom: tokens.spacingVerticalL,
+  },
   heading: { margin: 0 },
   help: { color: tokens.colorNeutralForeground2, maxWidth: "72ch" },
   empty: {
@@ -45,8 +50,14 @@ const useStyles = makeStyles({
   dangerPrimary: {
     backgroundColor: tokens.colorStatusDangerBackground3,
     color: tokens.colorNeutralForegroundOnBrand,
-    ":hover": { backgroundColor: tokens.colorStatusDangerBackground3Hover, color: tokens.colorNeutralForegroundOnBrand },
-    ":hover:active": { backgroundColor: tokens.colorStatusDangerBackground3Pressed, color: tokens.colorNeutralForegroundOnBrand },
+    ":hover": {
+      backgroundColor: tokens.colorStatusDangerBackground3Hover,
+      color: tokens.colorNeutralForegroundOnBrand,
+    },
+    ":hover:active": {
+      backgroundColor: tokens.colorStatusDangerBackground3Pressed,
+      color: tokens.colorNeutralForegroundOnBrand,
+    },
   },
   dangerSecondary: {
     // Red text with at least 4.5:1 contrast on the card, light and dark.
@@ -77,7 +88,10 @@ const useStyles = makeStyles({
  * Button in the danger colours. `appearance="primary"` (a dialog's confirming button) is filled red;
  * otherwise red text. Disabled, it looks like any disabled button.
  */
-export const DangerButton = forwardRef<HTMLButtonElement, ComponentProps<typeof Button>>(function DangerButton({ className, ...props }, ref) {
+export const DangerButton = forwardRef<HTMLButtonElement, ComponentProps<typeof Button>>(function DangerButton(
+  { className, ...props },
+  ref,
+) {
   const s = useStyles();
   const off = props.disabled || props.disabledFocusable;
   const danger = off ? undefined : props.appearance === "primary" ? s.dangerPrimary : s.dangerSecondary;
@@ -277,7 +291,15 @@ export function ErrorState({ error, what, onRetry }: { error: ApiError; what: st
 }
 
 /** The error of an action (save, revoke, ...), with its detail and any field errors not shown next to a field. */
-export function ProblemBar({ error, title, hideFields = [] }: { error?: ApiError; title: string; hideFields?: string[] }) {
+export function ProblemBar({
+  error,
+  title,
+  hideFields = [],
+}: {
+  error?: ApiError;
+  title: string;
+  hideFields?: string[];
+}) {
   if (!error) return null;
   const notShown = error.errors.filter((e) => !hideFields.includes(e.field));
   // Every error is already shown next to its field.
@@ -344,7 +366,11 @@ export function CopyField({ label, value, hint }: { label: string; value: string
       {(props) => (
         <div className={s.copyRow}>
           <Input {...props} className={s.copyInput} value={value} readOnly onFocus={(e) => e.currentTarget.select()} />
-          <Button icon={state === "copied" ? <CheckmarkRegular /> : <CopyRegular />} onClick={copy} aria-label={`Copy ${label}`}>
+          <Button
+            icon={state === "copied" ? <CheckmarkRegular /> : <CopyRegular />}
+            onClick={copy}
+            aria-label={`Copy ${label}`}
+          >
             Copy
           </Button>
         </div>

@@ -1,8 +1,24 @@
 import { useState } from "react";
-import { MessageBar, MessageBarBody, Switch, Text, makeStyles, tokens, useRestoreFocusTarget } from "@fluentui/react-components";
+import {
+  MessageBar,
+  MessageBarBody,
+  Switch,
+  Text,
+  makeStyles,
+  tokens,
+  useRestoreFocusTarget,
+} from "@fluentui/react-components";
 import { api, type LoginType, type LoginTypes } from "../api";
 import { useAction, useGet } from "../hooks";
-import { ConfirmDialog, EmptyState, ErrorState, LoadingState, PageHeader, ProblemBar, Section } from "../components/common";
+import {
+  ConfirmDialog,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  ProblemBar,
+  Section,
+} from "../components/common";
 
 /** Active users per type: those who have it, and those of them without another (GET /api/admin/login-types). */
 type TypeUsers = LoginTypes["users"];
@@ -48,7 +64,9 @@ export default function AccountTypesPage() {
   const restoreTarget = useRestoreFocusTarget();
 
   const put = (type: LoginType, on: boolean, current: LoginType[]) =>
-    api.put<{ loginTypes: LoginType[] }>("/api/admin/login-types", { loginTypes: on ? [...new Set([...current, type])] : current.filter((t) => t !== type) });
+    api.put<{ loginTypes: LoginType[] }>("/api/admin/login-types", {
+      loginTypes: on ? [...new Set([...current, type])] : current.filter((t) => t !== type),
+    });
   const announce = (type: LoginType, on: boolean, res: { loginTypes: LoginType[] }) => {
     if (state.data) state.setData({ ...state.data, loginTypes: res.loginTypes });
     setSaved(`Saved: ${labels[type]?.label ?? type} is switched ${on ? "on" : "off"}.`);
@@ -76,7 +94,8 @@ export default function AccountTypesPage() {
           <ErrorState error={state.error} what="the account types" onRetry={state.reload} />
         ) : state.data && state.data.available.length === 0 ? (
           <EmptyState title="No sign-in method is available">
-            The service offers no account type for this tenant. Contact support: the deployment&apos;s configuration is missing its sign-in settings.
+            The service offers no account type for this tenant. Contact support: the deployment&apos;s configuration is
+            missing its sign-in settings.
           </EmptyState>
         ) : state.data ? (
           <div className={s.list}>

@@ -26,7 +26,13 @@ import {
   tokens,
   useRestoreFocusTarget,
 } from "@fluentui/react-components";
-import { AddRegular, DeleteRegular, PersonAddRegular, PersonArrowLeftRegular, SearchRegular } from "@fluentui/react-icons";
+import {
+  AddRegular,
+  DeleteRegular,
+  PersonAddRegular,
+  PersonArrowLeftRegular,
+  SearchRegular,
+} from "@fluentui/react-icons";
 import {
   api,
   withQuery,
@@ -107,9 +113,9 @@ export default function AdminsPage() {
         title="Admins"
         help={
           <>
-            Who can manage this tenant, and why. An invite or another Admin grants the role directly: take it back here with Demote. A group mapped to the{" "}
-            {role} role makes its members {role}s: change that on <RouteLink to="/teams">Teams and roles</RouteLink>. The last {role} who can sign in is never
-            demoted.
+            Who can manage this tenant, and why. An invite or another Admin grants the role directly: take it back here
+            with Demote. A group mapped to the {role} role makes its members {role}s: change that on{" "}
+            <RouteLink to="/teams">Teams and roles</RouteLink>. The last {role} who can sign in is never demoted.
           </>
         }
       />
@@ -124,7 +130,9 @@ export default function AdminsPage() {
         ) : admins.error ? (
           <ErrorState error={admins.error} what="the admins" onRetry={admins.reload} />
         ) : admins.data && admins.data.admins.length === 0 ? (
-          <EmptyState title={`No ${role} yet`}>Create an invite below and open it to sign in as the first {role}.</EmptyState>
+          <EmptyState title={`No ${role} yet`}>
+            Create an invite below and open it to sign in as the first {role}.
+          </EmptyState>
         ) : (
           <AdminTable list={admins.data!} onDemote={setDemoting} />
         )}
@@ -133,7 +141,9 @@ export default function AdminsPage() {
         <GrantAdminForm
           role={role}
           onGranted={(g) => {
-            setNotice(`Made ${g.user.userName} ${g.role}: ${reasonText(g.reason, g.role)}. Demote on this page takes it back.`);
+            setNotice(
+              `Made ${g.user.userName} ${g.role}: ${reasonText(g.reason, g.role)}. Demote on this page takes it back.`,
+            );
             admins.reload();
             focusSection("admins-heading");
           }}
@@ -141,8 +151,8 @@ export default function AdminsPage() {
       </Section>
       <Section title="Open invites" id="invites-heading">
         <Text as="p" className={s.intro}>
-          An invite is a link that works once, for 24 hours: whoever signs in with Microsoft through it becomes {role}. The link is shown only when it is
-          created.
+          An invite is a link that works once, for 24 hours: whoever signs in with Microsoft through it becomes {role}.
+          The link is shown only when it is created.
         </Text>
         <CreateInviteForm
           onCreated={(c) => {
@@ -156,7 +166,9 @@ export default function AdminsPage() {
         ) : invites.error ? (
           <ErrorState error={invites.error} what="the invites" onRetry={invites.reload} />
         ) : invites.data && invites.data.invites.length === 0 ? (
-          <EmptyState title="No open invites">Invites that were used, revoked or have expired are not listed.</EmptyState>
+          <EmptyState title="No open invites">
+            Invites that were used, revoked or have expired are not listed.
+          </EmptyState>
         ) : (
           <InviteTable invites={invites.data?.invites ?? []} onRevoke={setRevoking} />
         )}
@@ -181,7 +193,9 @@ export default function AdminsPage() {
         onClose={() => setRevoking(undefined)}
         onDone={(i) => {
           setRevoking(undefined);
-          setNotice(`Revoked invite ${i.id}${i.userName ? ` for ${i.userName}` : ""}: its link no longer signs anyone in.`);
+          setNotice(
+            `Revoked invite ${i.id}${i.userName ? ` for ${i.userName}` : ""}: its link no longer signs anyone in.`,
+          );
           invites.reload();
           focusSection("invites-heading");
         }}
@@ -211,7 +225,9 @@ function GrantAdminForm({ role, onGranted }: { role: string; onGranted: (g: Gran
     e.preventDefault();
     setChosen("");
     setPickError(undefined);
-    const res = await lookup.run(() => api.get<{ users: UserSummary[] }>(withQuery("/api/admin/users", { search: search.trim(), pageSize: 20 })));
+    const res = await lookup.run(() =>
+      api.get<{ users: UserSummary[] }>(withQuery("/api/admin/users", { search: search.trim(), pageSize: 20 })),
+    );
     if (res) setFound(res.users);
   };
   const ask = () => {
@@ -226,8 +242,8 @@ function GrantAdminForm({ role, onGranted }: { role: string; onGranted: (g: Gran
   return (
     <>
       <Text as="p" className={s.intro}>
-        Gives a user Entra has provisioned the {role} role directly (granted by you); Demote takes it back. A disconnected or deleted user cannot be made {role}
-        .
+        Gives a user Entra has provisioned the {role} role directly (granted by you); Demote takes it back. A
+        disconnected or deleted user cannot be made {role}.
       </Text>
       <form className={s.form} onSubmit={find} noValidate>
         <Field label="Find a user" hint="Any part of their userName, name or Object ID." className={s.field}>
@@ -281,8 +297,8 @@ function GrantAdminForm({ role, onGranted }: { role: string; onGranted: (g: Gran
         {confirming && (
           <div id="grant-what-changes" className={s.dialogBody}>
             <Text as="p">
-              {confirming.userName} (now {confirming.role}) becomes {role}: they can manage this tenant — tokens, mappings, users and {role}s. The grant is in
-              the provisioning log with your name.
+              {confirming.userName} (now {confirming.role}) becomes {role}: they can manage this tenant — tokens,
+              mappings, users and {role}s. The grant is in the provisioning log with your name.
             </Text>
             {!confirming.loginTypes.includes("entra") && (
               <Text as="p">They have no Microsoft Entra login, so they cannot open the portal until they get one.</Text>
@@ -297,7 +313,12 @@ function GrantAdminForm({ role, onGranted }: { role: string; onGranted: (g: Gran
 function DemoteButton({ admin, onDemote }: { admin: AdminRow; onDemote: (a: AdminRow) => void }) {
   const restoreTarget = useRestoreFocusTarget();
   return (
-    <DangerButton icon={<PersonArrowLeftRegular />} aria-label={`Demote ${admin.userName}`} onClick={() => onDemote(admin)} {...restoreTarget}>
+    <DangerButton
+      icon={<PersonArrowLeftRegular />}
+      aria-label={`Demote ${admin.userName}`}
+      onClick={() => onDemote(admin)}
+      {...restoreTarget}
+    >
       Demote
     </DangerButton>
   );
@@ -332,7 +353,8 @@ function AdminTable({ list, onDemote }: { list: AdminList; onDemote: (a: AdminRo
                   <Text>{reasonText(a.reason, list.role)}</Text>
                   {a.reason.kind === "mapping" && (
                     <Caption1>
-                      To demote: unmap the group on <RouteLink to="/teams">Teams and roles</RouteLink>, or remove them from it in Entra.
+                      To demote: unmap the group on <RouteLink to="/teams">Teams and roles</RouteLink>, or remove them
+                      from it in Entra.
                     </Caption1>
                   )}
                   {a.reason.kind !== "mapping" && a.refusal && <Caption1>{a.refusal}</Caption1>}
@@ -352,7 +374,17 @@ function AdminTable({ list, onDemote }: { list: AdminList; onDemote: (a: AdminRo
   );
 }
 
-function DemoteDialog({ admin, role, onClose, onDone }: { admin?: AdminRow; role: string; onClose: () => void; onDone: (d: Demoted) => void }) {
+function DemoteDialog({
+  admin,
+  role,
+  onClose,
+  onDone,
+}: {
+  admin?: AdminRow;
+  role: string;
+  onClose: () => void;
+  onDone: (d: Demoted) => void;
+}) {
   const s = useStyles();
   const action = useAction();
   const after = admin?.afterDemotion;
@@ -374,17 +406,21 @@ function DemoteDialog({ admin, role, onClose, onDone }: { admin?: AdminRow; role
             {admin && after && (
               <div id="demote-what-changes">
                 <Text as="p">
-                  {admin.userName} is {reasonText(admin.reason, role)}. Demoting takes that grant back. What changes, for this one user:
+                  {admin.userName} is {reasonText(admin.reason, role)}. Demoting takes that grant back. What changes,
+                  for this one user:
                 </Text>
                 {after.role === role ? (
                   <Text as="p">
-                    They stay {role} through group {after.reason.kind === "mapping" ? (after.reason.groupName ?? after.reason.groupId) : ""}; to demote them
-                    fully, unmap that group on Teams and roles afterwards.
+                    They stay {role} through group{" "}
+                    {after.reason.kind === "mapping" ? (after.reason.groupName ?? after.reason.groupId) : ""}; to demote
+                    them fully, unmap that group on Teams and roles afterwards.
                   </Text>
                 ) : (
                   <Text as="p">
                     Their role becomes {after.role} (
-                    {after.reason.kind === "mapping" ? `through group ${after.reason.groupName ?? after.reason.groupId}` : "the default role"}
+                    {after.reason.kind === "mapping"
+                      ? `through group ${after.reason.groupName ?? after.reason.groupId}`
+                      : "the default role"}
                     ), and they can no longer open the admin pages, from their next click on.
                   </Text>
                 )}
@@ -411,7 +447,9 @@ function CreateInviteForm({ onCreated }: { onCreated: (c: InviteCreated) => void
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (action.busy) return;
-    const res = await action.run(() => api.post<InviteCreated>("/api/admin/invites", userName.trim() ? { userName: userName.trim() } : {}));
+    const res = await action.run(() =>
+      api.post<InviteCreated>("/api/admin/invites", userName.trim() ? { userName: userName.trim() } : {}),
+    );
     if (res) {
       setUserName("");
       onCreated(res);
@@ -427,7 +465,13 @@ function CreateInviteForm({ onCreated }: { onCreated: (c: InviteCreated) => void
       >
         <Input value={userName} onChange={(_, d) => setUserName(d.value)} autoComplete="off" />
       </Field>
-      <Button type="submit" appearance="primary" icon={<AddRegular />} disabledFocusable={action.busy} className={s.submit}>
+      <Button
+        type="submit"
+        appearance="primary"
+        icon={<AddRegular />}
+        disabledFocusable={action.busy}
+        className={s.submit}
+      >
         {action.busy ? "Creating…" : "Create invite"}
       </Button>
       <ProblemBar error={action.error} title="The invite was not created" hideFields={["userName"]} />
@@ -438,7 +482,12 @@ function CreateInviteForm({ onCreated }: { onCreated: (c: InviteCreated) => void
 function RevokeInviteButton({ invite, onRevoke }: { invite: InviteRow; onRevoke: (i: InviteRow) => void }) {
   const restoreTarget = useRestoreFocusTarget();
   return (
-    <DangerButton icon={<DeleteRegular />} aria-label={`Revoke invite ${invite.id}`} onClick={() => onRevoke(invite)} {...restoreTarget}>
+    <DangerButton
+      icon={<DeleteRegular />}
+      aria-label={`Revoke invite ${invite.id}`}
+      onClick={() => onRevoke(invite)}
+      {...restoreTarget}
+    >
       Revoke
     </DangerButton>
   );
@@ -481,11 +530,21 @@ function InviteTable({ invites, onRevoke }: { invites: InviteRow[]; onRevoke: (i
   );
 }
 
-function RevokeInviteDialog({ invite, onClose, onDone }: { invite?: InviteRow; onClose: () => void; onDone: (i: InviteRow) => void }) {
+function RevokeInviteDialog({
+  invite,
+  onClose,
+  onDone,
+}: {
+  invite?: InviteRow;
+  onClose: () => void;
+  onDone: (i: InviteRow) => void;
+}) {
   const action = useAction();
   const run = async () => {
     if (!invite || action.busy) return;
-    const res = await action.run(() => api.post<{ invite: InviteRow }>(`/api/admin/invites/${encodeURIComponent(invite.id)}/revoke`));
+    const res = await action.run(() =>
+      api.post<{ invite: InviteRow }>(`/api/admin/invites/${encodeURIComponent(invite.id)}/revoke`),
+    );
     if (res) onDone(res.invite);
   };
   const close = () => {
@@ -499,7 +558,8 @@ function RevokeInviteDialog({ invite, onClose, onDone }: { invite?: InviteRow; o
           <DialogTitle>Revoke invite {invite?.id}?</DialogTitle>
           <DialogContent>
             <Text as="p" id="revoke-invite-what-changes">
-              The link {invite?.userName ? `sent to ${invite.userName} ` : ""}stops working at once: nobody can become Admin through it. Nobody loses a role.
+              The link {invite?.userName ? `sent to ${invite.userName} ` : ""}stops working at once: nobody can become
+              Admin through it. Nobody loses a role.
             </Text>
             <ProblemBar error={action.error} title="The invite was not revoked" />
           </DialogContent>

@@ -84,7 +84,14 @@ const useStyles = makeStyles({
     gap: tokens.spacingHorizontalL,
     alignItems: "start",
   },
-  creds: { listStyle: "none", margin: 0, padding: 0, display: "flex", flexDirection: "column", gap: tokens.spacingVerticalS },
+  creds: {
+    listStyle: "none",
+    margin: 0,
+    padding: 0,
+    display: "flex",
+    flexDirection: "column",
+    gap: tokens.spacingVerticalS,
+  },
   cred: {
     display: "flex",
     flexWrap: "wrap",
@@ -114,7 +121,13 @@ const useStyles = makeStyles({
     maxWidth: "760px",
   },
   wide: { gridColumn: "1 / -1" },
-  actions: { gridColumn: "1 / -1", display: "flex", flexWrap: "wrap", gap: tokens.spacingHorizontalS, alignItems: "end" },
+  actions: {
+    gridColumn: "1 / -1",
+    display: "flex",
+    flexWrap: "wrap",
+    gap: tokens.spacingHorizontalS,
+    alignItems: "end",
+  },
   client: {
     display: "flex",
     flexDirection: "column",
@@ -150,7 +163,15 @@ type Method = "client-credentials" | "federation" | "secret-token";
 /** The secret shown once, right after a client was created or a secret added. */
 type Shown =
   | { kind: "client"; created: OAuthClientCreated }
-  | { kind: "secret"; client: OAuthClient; clientSecret: string; secret: OAuthSecret; tokenEndpoint: string; scope: string; tenantUrl: string };
+  | {
+      kind: "secret";
+      client: OAuthClient;
+      clientSecret: string;
+      secret: OAuthSecret;
+      tokenEndpoint: string;
+      scope: string;
+      tenantUrl: string;
+    };
 
 type Confirm =
   | { kind: "secret"; client: OAuthClient; secret: OAuthSecret }
@@ -177,13 +198,18 @@ export default function AuthenticationPage({ me }: { me: Me }) {
   const federatedCount = active.reduce((n, c) => n + c.federatedCredentials.length, 0);
 
   const replace = (client: OAuthClient) => {
-    if (data) setup.setData({ ...data, clients: data.clients.map((c) => (c.clientId === client.clientId ? client : c)) });
+    if (data)
+      setup.setData({ ...data, clients: data.clients.map((c) => (c.clientId === client.clientId ? client : c)) });
   };
 
   const onCreated = (created: OAuthClientCreated) => {
     setNotice(undefined);
     afterShown.current = createButton.current;
-    if (data) setup.setData({ ...data, clients: [created.client, ...data.clients.filter((c) => c.clientId !== created.client.clientId)] });
+    if (data)
+      setup.setData({
+        ...data,
+        clients: [created.client, ...data.clients.filter((c) => c.clientId !== created.client.clientId)],
+      });
     setShown({ kind: "client", created });
   };
   const onSecretAdded = (res: OAuthSecretCreated, from: HTMLElement | null) => {
@@ -213,7 +239,12 @@ export default function AuthenticationPage({ me }: { me: Me }) {
   };
 
   const methodTab = (value: Method, title: string, summary: string, status: string, badge?: ReactNode) => (
-    <Tab value={value} id={`method-${value}`} className={mergeClasses(s.method, method === value && s.methodSelected)} aria-controls="method-panel">
+    <Tab
+      value={value}
+      id={`method-${value}`}
+      className={mergeClasses(s.method, method === value && s.methodSelected)}
+      aria-controls="method-panel"
+    >
       <span className={s.methodText}>
         <span className={s.methodTitle}>
           <Subtitle2 as="span">{title}</Subtitle2>
@@ -231,8 +262,9 @@ export default function AuthenticationPage({ me }: { me: Me }) {
         title="Authentication"
         help={
           <>
-            How Microsoft Entra provisioning proves who it is when it calls this service. In Entra: Enterprise applications → your app → Provisioning → New
-            configuration. Pick the same authentication method there and paste the values shown here.
+            How Microsoft Entra provisioning proves who it is when it calls this service. In Entra: Enterprise
+            applications → your app → Provisioning → New configuration. Pick the same authentication method there and
+            paste the values shown here.
           </>
         }
       />
@@ -285,8 +317,8 @@ export default function AuthenticationPage({ me }: { me: Me }) {
           <>
             <Section title="Values to paste into Entra" id="oauth-values">
               <Body1>
-                Authentication method: <strong>OAuth 2.0 client credentials</strong>. Paste these with the Client ID and Client secret of a client below, then
-                select Test Connection.
+                Authentication method: <strong>OAuth 2.0 client credentials</strong>. Paste these with the Client ID and
+                Client secret of a client below, then select Test Connection.
               </Body1>
               <div className={s.values}>
                 <CopyField label="Tenant URL" value={data.tenantUrl} />
@@ -303,8 +335,8 @@ export default function AuthenticationPage({ me }: { me: Me }) {
             <Section title="OAuth clients" id="oauth-clients">
               {clients.length === 0 ? (
                 <EmptyState title="No OAuth client yet">
-                  Create an OAuth client, then paste these values into Entra: Tenant URL, Token endpoint, Scope, and the new client&apos;s Client ID and Client
-                  secret.
+                  Create an OAuth client, then paste these values into Entra: Tenant URL, Token endpoint, Scope, and the
+                  new client&apos;s Client ID and Client secret.
                 </EmptyState>
               ) : (
                 <div className={s.list}>
@@ -316,7 +348,13 @@ export default function AuthenticationPage({ me }: { me: Me }) {
             </Section>
           </>
         ) : data ? (
-          <FederationPanel setup={data} me={me} onChanged={replace} onConfirm={setConfirm} onCreateClient={() => setMethod("client-credentials")} />
+          <FederationPanel
+            setup={data}
+            me={me}
+            onChanged={replace}
+            onConfirm={setConfirm}
+            onCreateClient={() => setMethod("client-credentials")}
+          />
         ) : null}
       </div>
 
@@ -337,9 +375,9 @@ function SecretTokenPanel() {
   return (
     <Section title="Secret Token (legacy)" id="secret-token">
       <Body1>
-        The method for existing connections: Entra sends one long-lived bearer token (Authentication method: Bearer authentication, field Secret Token). It
-        keeps working, but it has to be renewed before it expires and cannot be used for Entra gallery apps. For a new connection, use OAuth 2.0 client
-        credentials.
+        The method for existing connections: Entra sends one long-lived bearer token (Authentication method: Bearer
+        authentication, field Secret Token). It keeps working, but it has to be renewed before it expires and cannot be
+        used for Entra gallery apps. For a new connection, use OAuth 2.0 client credentials.
       </Body1>
       <Body1>
         Create, rotate and revoke Secret Tokens on the <RouteLink to="/integrations/tokens">Tokens</RouteLink> page.
@@ -348,7 +386,13 @@ function SecretTokenPanel() {
   );
 }
 
-function CreateClientForm({ onCreated, buttonRef }: { onCreated: (c: OAuthClientCreated) => void; buttonRef: RefObject<HTMLButtonElement | null> }) {
+function CreateClientForm({
+  onCreated,
+  buttonRef,
+}: {
+  onCreated: (c: OAuthClientCreated) => void;
+  buttonRef: RefObject<HTMLButtonElement | null>;
+}) {
   const s = useStyles();
   const [name, setName] = useState("");
   const [lifetime, setLifetime] = useState("60");
@@ -364,13 +408,18 @@ function CreateClientForm({ onCreated, buttonRef }: { onCreated: (c: OAuthClient
     const trimmed = name.trim();
     const minutes = Number(lifetime);
     const nErr = trimmed ? undefined : "Enter a name, e.g. entra-provisioning, so you can tell clients apart.";
-    const lErr = Number.isInteger(minutes) && minutes >= 60 && minutes <= 360 ? undefined : "Enter a whole number of minutes from 60 to 360.";
+    const lErr =
+      Number.isInteger(minutes) && minutes >= 60 && minutes <= 360
+        ? undefined
+        : "Enter a whole number of minutes from 60 to 360.";
     setNameError(nErr);
     setLifetimeError(lErr);
     if (nErr) nameInput.current?.focus();
     else if (lErr) lifetimeInput.current?.focus();
     if (nErr || lErr) return;
-    const res = await action.run(() => api.post<OAuthClientCreated>("/api/admin/oauth/clients", { name: trimmed, accessTokenLifetimeMinutes: minutes }));
+    const res = await action.run(() =>
+      api.post<OAuthClientCreated>("/api/admin/oauth/clients", { name: trimmed, accessTokenLifetimeMinutes: minutes }),
+    );
     if (res) {
       setName("");
       setLifetime("60");
@@ -381,23 +430,52 @@ function CreateClientForm({ onCreated, buttonRef }: { onCreated: (c: OAuthClient
   return (
     <Section title="Create an OAuth client" id="oauth-create">
       <form className={s.form} onSubmit={submit} noValidate>
-        <Field label="Name" required validationMessage={nameError ?? action.error?.fieldError("name")} hint="Shown here and in the provisioning log.">
-          <Input ref={nameInput} value={name} onChange={(_, d) => setName(d.value)} maxLength={100} autoComplete="off" />
+        <Field
+          label="Name"
+          required
+          validationMessage={nameError ?? action.error?.fieldError("name")}
+          hint="Shown here and in the provisioning log."
+        >
+          <Input
+            ref={nameInput}
+            value={name}
+            onChange={(_, d) => setName(d.value)}
+            maxLength={100}
+            autoComplete="off"
+          />
         </Field>
         <Field
           label="Access-token lifetime (minutes)"
           validationMessage={lifetimeError ?? action.error?.fieldError("accessTokenLifetimeMinutes")}
           hint="60 to 360. Entra gets a new access token when one expires."
         >
-          <Input ref={lifetimeInput} type="number" min={60} max={360} step={1} value={lifetime} onChange={(_, d) => setLifetime(d.value)} />
+          <Input
+            ref={lifetimeInput}
+            type="number"
+            min={60}
+            max={360}
+            step={1}
+            value={lifetime}
+            onChange={(_, d) => setLifetime(d.value)}
+          />
         </Field>
         <div className={s.actions}>
-          <Button type="submit" appearance="primary" icon={<AddRegular />} disabledFocusable={action.busy} ref={buttonRef}>
+          <Button
+            type="submit"
+            appearance="primary"
+            icon={<AddRegular />}
+            disabledFocusable={action.busy}
+            ref={buttonRef}
+          >
             {action.busy ? "Creating…" : "Create client"}
           </Button>
         </div>
         <div className={s.wide}>
-          <ProblemBar error={action.error} title="The client was not created" hideFields={["name", "accessTokenLifetimeMinutes"]} />
+          <ProblemBar
+            error={action.error}
+            title="The client was not created"
+            hideFields={["name", "accessTokenLifetimeMinutes"]}
+          />
         </div>
       </form>
     </Section>
@@ -435,7 +513,9 @@ function ClientCard({
     const button = e.currentTarget;
     if (action.busy || !live) return;
     const res = await action.run(() =>
-      api.post<OAuthSecretCreated>(`/api/admin/oauth/clients/${encodeURIComponent(client.clientId)}/secrets`, { lifetimeYears: Number(years) }),
+      api.post<OAuthSecretCreated>(`/api/admin/oauth/clients/${encodeURIComponent(client.clientId)}/secrets`, {
+        lifetimeYears: Number(years),
+      }),
     );
     if (res) onSecretAdded(res, button);
   };
@@ -468,7 +548,9 @@ function ClientCard({
       <dl className={s.facts}>
         <Fact label="Access-token lifetime">{plural(client.accessTokenLifetimeMinutes, "minute")}</Fact>
         <Fact label="Created">{fmtDateTime(client.createdAt)}</Fact>
-        <Fact label="Last used">{client.lastUsedAt ? `${fmtDateTime(client.lastUsedAt)} (${fmtAgo(client.lastUsedAt)})` : "Never"}</Fact>
+        <Fact label="Last used">
+          {client.lastUsedAt ? `${fmtDateTime(client.lastUsedAt)} (${fmtAgo(client.lastUsedAt)})` : "Never"}
+        </Fact>
         <Fact label="Active secrets">{String(secrets.length)}</Fact>
       </dl>
       <div className={s.scroll}>
@@ -492,13 +574,18 @@ function ClientCard({
                 <option value="3">3 years</option>
               </Select>
             </Field>
-            <Button icon={<KeyRegular />} onClick={addSecret} disabledFocusable={action.busy} aria-label={`Add secret to ${client.name}`}>
+            <Button
+              icon={<KeyRegular />}
+              onClick={addSecret}
+              disabledFocusable={action.busy}
+              aria-label={`Add secret to ${client.name}`}
+            >
               {action.busy ? "Adding…" : "Add secret"}
             </Button>
           </div>
           <Caption1 className={s.muted}>
-            Rotate without downtime: add a secret, paste it into Entra and select Test Connection, then revoke the old one. Two active secrets at once is normal
-            while you rotate.
+            Rotate without downtime: add a secret, paste it into Entra and select Test Connection, then revoke the old
+            one. Two active secrets at once is normal while you rotate.
           </Caption1>
           <ProblemBar error={action.error} title="The secret was not added" />
         </>
@@ -525,7 +612,15 @@ function ExpiryCell({ secret }: { secret: OAuthSecret }) {
   );
 }
 
-function RevokeSecretButton({ client, secret, onRevoke }: { client: OAuthClient; secret: OAuthSecret; onRevoke: (x: OAuthSecret) => void }) {
+function RevokeSecretButton({
+  client,
+  secret,
+  onRevoke,
+}: {
+  client: OAuthClient;
+  secret: OAuthSecret;
+  onRevoke: (x: OAuthSecret) => void;
+}) {
   const restoreTarget = useRestoreFocusTarget();
   const live = secret.status === "active" && client.status === "active";
   return (
@@ -599,14 +694,18 @@ function FederationPanel({
     <>
       <Section title="Values to paste into Entra" id="federation-values">
         <Body1>
-          Authentication method: <strong>Workload identity federation</strong>. Entra&apos;s provisioning job signs in as a workload identity (a managed
-          identity or an app registration) and exchanges that token here for an access token: there is no secret to copy, store or rotate.
+          Authentication method: <strong>Workload identity federation</strong>. Entra&apos;s provisioning job signs in
+          as a workload identity (a managed identity or an app registration) and exchanges that token here for an access
+          token: there is no secret to copy, store or rotate.
         </Body1>
         <div className={s.values}>
           <CopyField label="Tenant URL" value={setup.tenantUrl} hint="Entra calls it SCIM URL." />
           <CopyField label="Token endpoint" value={setup.tokenEndpoint} />
         </div>
-        <Text>Client identifier: the Client ID of the OAuth client below whose federated credential names the workload identity.</Text>
+        <Text>
+          Client identifier: the Client ID of the OAuth client below whose federated credential names the workload
+          identity.
+        </Text>
       </Section>
       <Section title="Federated credentials" id="federated-credentials">
         {active.length === 0 ? (
@@ -618,7 +717,8 @@ function FederationPanel({
               </Button>
             }
           >
-            A federated credential belongs to an OAuth client: its Client ID is the Client identifier you paste into Entra.
+            A federated credential belongs to an OAuth client: its Client ID is the Client identifier you paste into
+            Entra.
           </EmptyState>
         ) : (
           <div className={s.list}>
@@ -731,10 +831,14 @@ function FederatedCard({
                 <dd className={mergeClasses(s.fact, s.mono)}>{f.audiences.join(", ")}</dd>
                 <dt className={s.factLabel}>Last used</dt>
                 <dd className={s.fact}>
-                  {f.lastUsedAt ? fmtDateTime(f.lastUsedAt) : "Never"} <span className={s.muted}>(added {fmtDateTime(f.createdAt)})</span>
+                  {f.lastUsedAt ? fmtDateTime(f.lastUsedAt) : "Never"}{" "}
+                  <span className={s.muted}>(added {fmtDateTime(f.createdAt)})</span>
                 </dd>
               </dl>
-              <RemoveFederatedButton onClick={() => onConfirm({ kind: "federated", client, credential: f })} subject={f.subject} />
+              <RemoveFederatedButton
+                onClick={() => onConfirm({ kind: "federated", client, credential: f })}
+                subject={f.subject}
+              />
             </li>
           ))}
         </ul>
@@ -776,7 +880,11 @@ function FederatedCard({
           </Button>
         </div>
         <div className={s.wide}>
-          <ProblemBar error={action.error} title="The federated credential was not added" hideFields={["issuer", "subject", "audiences"]} />
+          <ProblemBar
+            error={action.error}
+            title="The federated credential was not added"
+            hideFields={["issuer", "subject", "audiences"]}
+          />
         </div>
       </form>
     </section>
@@ -786,7 +894,12 @@ function FederatedCard({
 function RemoveFederatedButton({ subject, onClick }: { subject: string; onClick: () => void }) {
   const restoreTarget = useRestoreFocusTarget();
   return (
-    <DangerButton icon={<DeleteRegular />} aria-label={`Remove federated credential ${subject}`} onClick={onClick} {...restoreTarget}>
+    <DangerButton
+      icon={<DeleteRegular />}
+      aria-label={`Remove federated credential ${subject}`}
+      onClick={onClick}
+      {...restoreTarget}
+    >
       Remove
     </DangerButton>
   );
@@ -810,34 +923,53 @@ function SecretShownDialog({ shown, onClose }: { shown?: Shown; onClose: () => v
           {shown.kind === "client" ? (
             <>
               <Text>
-                In Entra: Provisioning → New configuration → OAuth 2.0 client credentials. Paste these values, then select Test Connection. Client
-                authentication method: header or body, both work.
+                In Entra: Provisioning → New configuration → OAuth 2.0 client credentials. Paste these values, then
+                select Test Connection. Client authentication method: header or body, both work.
               </Text>
               <CopyField label="Tenant URL" value={shown.created.tenantUrl} />
               <CopyField label="Token endpoint" value={shown.created.tokenEndpoint} />
               <CopyField label="Scope" value={shown.created.scope} />
             </>
           ) : (
-            <Text>Paste the new secret into Entra (Client secret) and select Test Connection; then revoke the old secret. Until then both secrets work.</Text>
+            <Text>
+              Paste the new secret into Entra (Client secret) and select Test Connection; then revoke the old secret.
+              Until then both secrets work.
+            </Text>
           )}
           <CopyField label="Client ID" value={client.clientId} />
-          <CopyField label="Client secret" value={secret} hint={`Client ${client.name}, expires ${fmtDate(expires)}.`} />
+          <CopyField
+            label="Client secret"
+            value={secret}
+            hint={`Client ${client.name}, expires ${fmtDate(expires)}.`}
+          />
         </>
       )}
     </ShownOnceDialog>
   );
 }
 
-function RevokeDialog({ confirm, onClose, onDone }: { confirm?: Confirm; onClose: () => void; onDone: (c: Confirm, client: OAuthClient) => void }) {
+function RevokeDialog({
+  confirm,
+  onClose,
+  onDone,
+}: {
+  confirm?: Confirm;
+  onClose: () => void;
+  onDone: (c: Confirm, client: OAuthClient) => void;
+}) {
   const s = useStyles();
   const c = confirm;
   const id = c ? encodeURIComponent(c.client.clientId) : "";
   const run = () =>
     c!.kind === "secret"
-      ? api.post<{ client: OAuthClient }>(`/api/admin/oauth/clients/${id}/secrets/${encodeURIComponent(c!.secret.id)}/revoke`)
+      ? api.post<{ client: OAuthClient }>(
+          `/api/admin/oauth/clients/${id}/secrets/${encodeURIComponent(c!.secret.id)}/revoke`,
+        )
       : c!.kind === "client"
         ? api.post<{ client: OAuthClient }>(`/api/admin/oauth/clients/${id}/revoke`)
-        : api.del<{ client: OAuthClient }>(`/api/admin/oauth/clients/${id}/federated/${encodeURIComponent(c!.credential.id)}`);
+        : api.del<{ client: OAuthClient }>(
+            `/api/admin/oauth/clients/${id}/federated/${encodeURIComponent(c!.credential.id)}`,
+          );
 
   let title = "";
   let body: ReactNode = null;
@@ -853,7 +985,8 @@ function RevokeDialog({ confirm, onClose, onDone }: { confirm?: Confirm; onClose
     body = (
       <>
         <Text as="p">
-          Entra can no longer get access tokens with this secret of {c.client.name}, and access tokens already issued from it stop working within 5 seconds.
+          Entra can no longer get access tokens with this secret of {c.client.name}, and access tokens already issued
+          from it stop working within 5 seconds.
         </Text>
         {others === 0 ? (
           <MessageBar intent="warning" layout="multiline">
@@ -874,8 +1007,8 @@ function RevokeDialog({ confirm, onClose, onDone }: { confirm?: Confirm; onClose
     failed = "The client was not revoked";
     body = (
       <Text as="p">
-        All its secrets and federated credentials stop working, and access tokens already issued to it stop working within 5 seconds. Entra can no longer
-        provision with this client. This cannot be undone.
+        All its secrets and federated credentials stop working, and access tokens already issued to it stop working
+        within 5 seconds. Entra can no longer provision with this client. This cannot be undone.
       </Text>
     );
   } else if (c?.kind === "federated") {
@@ -885,8 +1018,9 @@ function RevokeDialog({ confirm, onClose, onDone }: { confirm?: Confirm; onClose
     failed = "The federated credential was not removed";
     body = (
       <Text as="p">
-        The workload identity <span className={s.mono}>{c.credential.subject}</span> (issuer <span className={s.mono}>{c.credential.issuer}</span>) can no
-        longer get access tokens for {c.client.name}. If Entra provisioning still uses it, it fails.
+        The workload identity <span className={s.mono}>{c.credential.subject}</span> (issuer{" "}
+        <span className={s.mono}>{c.credential.issuer}</span>) can no longer get access tokens for {c.client.name}. If
+        Entra provisioning still uses it, it fails.
       </Text>
     );
   }

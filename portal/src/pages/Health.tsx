@@ -16,7 +16,15 @@ import {
 import type { Health } from "../api";
 import { useGet } from "../hooks";
 import { fmtAgo, fmtDate, fmtDateTime, fmtPercent } from "../format";
-import { EmptyState, ErrorState, LoadingState, PageHeader, RouteLink, Section, TableScroll } from "../components/common";
+import {
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  RouteLink,
+  Section,
+  TableScroll,
+} from "../components/common";
 import { BackgroundJobs } from "../components/BackgroundJobs";
 
 const useStyles = makeStyles({
@@ -39,7 +47,12 @@ const useStyles = makeStyles({
   value: { fontSize: tokens.fontSizeBase500, fontWeight: tokens.fontWeightSemibold, margin: 0 },
   sub: { color: tokens.colorNeutralForeground2, fontSize: tokens.fontSizeBase200, margin: 0 },
   mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, wordBreak: "break-all" },
-  stack: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM, marginBottom: tokens.spacingVerticalL },
+  stack: {
+    display: "flex",
+    flexDirection: "column",
+    gap: tokens.spacingVerticalM,
+    marginBottom: tokens.spacingVerticalL,
+  },
 });
 
 /** Share of failed requests from which the page warns; Entra quarantines a job whose requests mostly fail. */
@@ -83,17 +96,20 @@ export default function HealthPage() {
           <div className={s.stack}>
             {!h.lastRequestAt && (
               <EmptyState title="Entra has not called yet">
-                Set up how Entra authenticates on <RouteLink to="/authentication">Authentication</RouteLink> (an OAuth client, recommended) or create a token on{" "}
-                <RouteLink to="/integrations/tokens">Tokens</RouteLink>, paste the values into Entra (Enterprise applications → your app → Provisioning), then
-                run Test Connection.
+                Set up how Entra authenticates on <RouteLink to="/authentication">Authentication</RouteLink> (an OAuth
+                client, recommended) or create a token on <RouteLink to="/integrations/tokens">Tokens</RouteLink>, paste
+                the values into Entra (Enterprise applications → your app → Provisioning), then run Test Connection.
               </EmptyState>
             )}
             {h.requests24h > 0 && h.failureShare >= WARN_SHARE && (
               <MessageBar intent={h.failureShare >= ALARM_SHARE ? "error" : "warning"} layout="multiline" role="alert">
                 <MessageBarBody>
-                  <MessageBarTitle>{fmtPercent(h.failureShare)} of Entra's requests failed in the last 24 hours</MessageBarTitle>
-                  Entra quarantines a provisioning job whose requests mostly fail. Open the <RouteLink to="/log">Provisioning log</RouteLink>, filter on Failure
-                  and fix what the error details name.
+                  <MessageBarTitle>
+                    {fmtPercent(h.failureShare)} of Entra's requests failed in the last 24 hours
+                  </MessageBarTitle>
+                  Entra quarantines a provisioning job whose requests mostly fail. Open the{" "}
+                  <RouteLink to="/log">Provisioning log</RouteLink>, filter on Failure and fix what the error details
+                  name.
                 </MessageBarBody>
               </MessageBar>
             )}
@@ -101,8 +117,11 @@ export default function HealthPage() {
               <MessageBar intent="error" layout="multiline">
                 <MessageBarBody>
                   <MessageBarTitle>No active credential</MessageBarTitle>
-                  Entra cannot provision without one. <RouteLink to="/authentication">Create an OAuth client</RouteLink> and paste its values into Entra (or,
-                  for an existing connection, <RouteLink to="/integrations/tokens">a Secret Token</RouteLink>).
+                  Entra cannot provision without one. <RouteLink to="/authentication">
+                    Create an OAuth client
+                  </RouteLink>{" "}
+                  and paste its values into Entra (or, for an existing connection,{" "}
+                  <RouteLink to="/integrations/tokens">a Secret Token</RouteLink>).
                 </MessageBarBody>
               </MessageBar>
             )}
@@ -127,7 +146,11 @@ export default function HealthPage() {
               sub={h.requests24h ? `${fmtPercent(h.failureShare)} of all requests` : "No requests in the last 24 hours"}
             />
             <Card testId="health-active-tokens" label="Active tokens" value={String(h.activeTokens)} />
-            <Card testId="health-active-oauth-clients" label="Active OAuth clients" value={String(h.activeOAuthClients)} />
+            <Card
+              testId="health-active-oauth-clients"
+              label="Active OAuth clients"
+              value={String(h.activeOAuthClients)}
+            />
           </div>
 
           <Section title="PATCH dialects seen">
@@ -142,7 +165,9 @@ export default function HealthPage() {
                 ))}
               </ul>
             )}
-            <Text size={200}>Both dialects work. Add ?aadOptscim062020 to the Tenant URL in Entra for RFC-compliant PATCH.</Text>
+            <Text size={200}>
+              Both dialects work. Add ?aadOptscim062020 to the Tenant URL in Entra for RFC-compliant PATCH.
+            </Text>
           </Section>
 
           <Section title="Tokens expiring soon">
@@ -155,13 +180,16 @@ export default function HealthPage() {
                     <li key={t.id}>
                       <strong>{t.name}</strong> expires {fmtDate(t.expiresAt)}{" "}
                       <Badge appearance="tint" color="warning" shape="rounded">
-                        {t.expiresInDays !== null ? `in ${t.expiresInDays} day${t.expiresInDays === 1 ? "" : "s"}` : "soon"}
+                        {t.expiresInDays !== null
+                          ? `in ${t.expiresInDays} day${t.expiresInDays === 1 ? "" : "s"}`
+                          : "soon"}
                       </Badge>
                     </li>
                   ))}
                 </ul>
                 <Text>
-                  Rotate now: <RouteLink to="/integrations/tokens">create a new token</RouteLink>, paste it into Entra, then revoke the old one.
+                  Rotate now: <RouteLink to="/integrations/tokens">create a new token</RouteLink>, paste it into Entra,
+                  then revoke the old one.
                 </Text>
               </>
             )}
@@ -175,16 +203,19 @@ export default function HealthPage() {
                 <ul>
                   {h.oauthSecretsExpiring.map((x) => (
                     <li key={`${x.clientId}/${x.secretId}`}>
-                      <strong>{x.clientName}</strong>: secret <span className={s.mono}>{x.secretId}</span> expires {fmtDate(x.expiresAt)}{" "}
+                      <strong>{x.clientName}</strong>: secret <span className={s.mono}>{x.secretId}</span> expires{" "}
+                      {fmtDate(x.expiresAt)}{" "}
                       <Badge appearance="tint" color={x.expiresInDays <= 7 ? "danger" : "warning"} shape="rounded">
-                        {x.expiresInDays <= 0 ? "today" : `in ${x.expiresInDays} day${x.expiresInDays === 1 ? "" : "s"}`}
+                        {x.expiresInDays <= 0
+                          ? "today"
+                          : `in ${x.expiresInDays} day${x.expiresInDays === 1 ? "" : "s"}`}
                       </Badge>
                     </li>
                   ))}
                 </ul>
                 <Text>
-                  Rotate now: on <RouteLink to="/authentication">Authentication</RouteLink>, add a secret to the client, paste it into Entra, then revoke the
-                  old one.
+                  Rotate now: on <RouteLink to="/authentication">Authentication</RouteLink>, add a secret to the client,
+                  paste it into Entra, then revoke the old one.
                 </Text>
               </>
             )}
@@ -196,8 +227,8 @@ export default function HealthPage() {
             ) : (
               <>
                 <Text>
-                  Remove these attribute mappings in Entra (Enterprise applications → your app → Provisioning → Mappings): they are sent on every cycle and
-                  never used.
+                  Remove these attribute mappings in Entra (Enterprise applications → your app → Provisioning →
+                  Mappings): they are sent on every cycle and never used.
                 </Text>
                 <TableScroll label="Ignored attributes table">
                   <Table aria-label="Ignored attributes" size="small">
@@ -228,7 +259,10 @@ export default function HealthPage() {
               <Text>None.</Text>
             ) : (
               <>
-                <Text>Only one user can sign in with an Entra account. Open each user and remove the Object ID from the wrong one.</Text>
+                <Text>
+                  Only one user can sign in with an Entra account. Open each user and remove the Object ID from the
+                  wrong one.
+                </Text>
                 <TableScroll label="Object ID conflicts table">
                   <Table aria-label="Object ID conflicts" size="small">
                     <TableHeader>

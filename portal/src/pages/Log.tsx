@@ -11,8 +11,20 @@ import { EmptyState, ErrorState, LoadingState, PageHeader, Section } from "../co
 const useStyles = makeStyles({
   filters: { display: "flex", gap: tokens.spacingHorizontalM, alignItems: "end", flexWrap: "wrap" },
   resource: { minWidth: "min(100%, 320px)" },
-  pager: { display: "flex", gap: tokens.spacingHorizontalM, alignItems: "center", flexWrap: "wrap", marginTop: tokens.spacingVerticalM },
-  export: { display: "flex", gap: tokens.spacingHorizontalM, alignItems: "center", flexWrap: "wrap", marginBottom: tokens.spacingVerticalM },
+  pager: {
+    display: "flex",
+    gap: tokens.spacingHorizontalM,
+    alignItems: "center",
+    flexWrap: "wrap",
+    marginTop: tokens.spacingVerticalM,
+  },
+  export: {
+    display: "flex",
+    gap: tokens.spacingHorizontalM,
+    alignItems: "center",
+    flexWrap: "wrap",
+    marginBottom: tokens.spacingVerticalM,
+  },
 });
 
 /** The log's filters as the address keeps them (`?operation=&resource=&status=&from=&to=&page=`); from/to as ISO 8601. */
@@ -132,8 +144,17 @@ export default function LogPage() {
               ))}
             </Select>
           </Field>
-          <Field label="Resource ID or name" className={s.resource} validationMessage={list.error?.fieldError("resource")}>
-            <Input value={draft.resource} onChange={set("resource")} autoComplete="off" placeholder="ID, user name, group name or part of a name" />
+          <Field
+            label="Resource ID or name"
+            className={s.resource}
+            validationMessage={list.error?.fieldError("resource")}
+          >
+            <Input
+              value={draft.resource}
+              onChange={set("resource")}
+              autoComplete="off"
+              placeholder="ID, user name, group name or part of a name"
+            />
           </Field>
           <Field label="Result">
             <Select value={draft.status} onChange={set("status")}>
@@ -165,8 +186,8 @@ export default function LogPage() {
             </EmptyState>
           ) : (
             <EmptyState title="No provisioning requests yet">
-              Entra has not called yet. Create a token (Integrations → Tokens), paste it with the Tenant URL into Entra, then run Test Connection or start
-              provisioning.
+              Entra has not called yet. Create a token (Integrations → Tokens), paste it with the Tenant URL into Entra,
+              then run Test Connection or start provisioning.
             </EmptyState>
           )
         ) : data && !list.error ? (
@@ -187,7 +208,8 @@ export default function LogPage() {
                 Previous page
               </Button>
               <Text aria-live="polite">
-                Page {page}: events {first.toLocaleString("en-US")}–{last.toLocaleString("en-US")} of {data.total.toLocaleString("en-US")}
+                Page {page}: events {first.toLocaleString("en-US")}–{last.toLocaleString("en-US")} of{" "}
+                {data.total.toLocaleString("en-US")}
               </Text>
               <Button onClick={() => go(applied, page + 1)} disabledFocusable={!data.hasMore || list.loading}>
                 Next page

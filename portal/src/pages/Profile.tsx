@@ -25,7 +25,11 @@ export default function ProfilePage({ me }: { me: Me }) {
     <>
       <PageHeader
         title="My profile"
-        help={me.isAdmin ? undefined : `Your account at ${me.tenant.name}. Your organization's Entra admins manage it; ask them to change your role or teams.`}
+        help={
+          me.isAdmin
+            ? undefined
+            : `Your account at ${me.tenant.name}. Your organization's Entra admins manage it; ask them to change your role or teams.`
+        }
       />
       <Section title="Account">
         <dl className={s.dl}>
@@ -57,7 +61,9 @@ export default function ProfilePage({ me }: { me: Me }) {
       </Section>
       <Section title="Teams">
         {u.teams.length === 0 ? (
-          <Text>You are not in any team. Teams follow your Entra group memberships; ask an admin if one is missing.</Text>
+          <Text>
+            You are not in any team. Teams follow your Entra group memberships; ask an admin if one is missing.
+          </Text>
         ) : (
           <ul aria-label="My teams">
             {u.teams.map((t) => (

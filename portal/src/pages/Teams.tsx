@@ -74,7 +74,9 @@ export default function TeamsPage() {
         title="Teams and roles"
         help="Entra groups assigned to your app are provisioned as groups. Map a group onto a product team to keep the team's members in step with it, and map a group to a role to give its members that role. A mapping follows the group itself, not its name: renaming the group in Entra changes nobody's role or team."
       />
-      {groups.error && <ErrorState error={groups.error} what="the Entra groups for the pickers" onRetry={groups.reload} />}
+      {groups.error && (
+        <ErrorState error={groups.error} what="the Entra groups for the pickers" onRetry={groups.reload} />
+      )}
       <TeamsSection groups={groups.data?.groups} />
       <RolesSection groups={groups.data?.groups} />
     </>
@@ -100,9 +102,9 @@ function JobsNote({ jobs, members }: { jobs: MappingChange["jobs"]; members?: nu
   return (
     <>
       {" "}
-      The group is large{members !== undefined ? ` (${plural(members, "member")})` : ""}: its members' roles are being updated in the background (job{" "}
-      {jobs.map((j) => j.id).join(", ")}), so they change over the next moments. Follow its progress under Background jobs on{" "}
-      <RouteLink to="/health">Connection health</RouteLink>.
+      The group is large{members !== undefined ? ` (${plural(members, "member")})` : ""}: its members' roles are being
+      updated in the background (job {jobs.map((j) => j.id).join(", ")}), so they change over the next moments. Follow
+      its progress under Background jobs on <RouteLink to="/health">Connection health</RouteLink>.
     </>
   );
 }
@@ -178,7 +180,17 @@ function GroupPicker({
   );
 }
 
-function GroupSelect({ groups, value, onChange, label }: { groups: Group[] | undefined; value: string; onChange: (v: string) => void; label: string }) {
+function GroupSelect({
+  groups,
+  value,
+  onChange,
+  label,
+}: {
+  groups: Group[] | undefined;
+  value: string;
+  onChange: (v: string) => void;
+  label: string;
+}) {
   const s = useStyles();
   const none = groups !== undefined && groups.length === 0;
   return (
@@ -186,7 +198,9 @@ function GroupSelect({ groups, value, onChange, label }: { groups: Group[] | und
       label={label}
       required
       validationState={none ? "warning" : "none"}
-      validationMessage={none ? "No Entra group provisioned yet: assign groups to your app in Entra and let a cycle run." : undefined}
+      validationMessage={
+        none ? "No Entra group provisioned yet: assign groups to your app in Entra and let a cycle run." : undefined
+      }
     >
       <Select className={s.select} value={value} onChange={(_, d) => onChange(d.value)} disabled={!groups || none}>
         <option value="">{groups ? "Choose a group" : "Loading groups…"}</option>
@@ -234,7 +248,10 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
     e.preventDefault();
     if (!renaming) return;
     const res = await rename.run(() =>
-      api.post<{ team: { name: string }; previousName: string }>(`/api/admin/teams/${encodeURIComponent(renaming.id)}/rename`, { name: newName }),
+      api.post<{ team: { name: string }; previousName: string }>(
+        `/api/admin/teams/${encodeURIComponent(renaming.id)}/rename`,
+        { name: newName },
+      ),
     );
     if (res) {
       setRenaming(undefined);
@@ -247,7 +264,9 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
   };
   const askDelete = async (t: Team) => {
     setDone(undefined);
-    const res = await deletePreview.run(() => api.get<TeamDeletePreview>(`/api/admin/teams/${encodeURIComponent(t.id)}/delete-preview`));
+    const res = await deletePreview.run(() =>
+      api.get<TeamDeletePreview>(`/api/admin/teams/${encodeURIComponent(t.id)}/delete-preview`),
+    );
     if (res) setDeleting(res);
   };
 
@@ -289,7 +308,9 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
     if (ok) {
       setConfirm(undefined);
       const name = g.groupName ?? g.group;
-      setDone(`Unmapped ${name} from team ${t.name}: its ${plural(g.members ?? 0, "member")} left ${t.name} and are in a team of the group's own, ${name}.`);
+      setDone(
+        `Unmapped ${name} from team ${t.name}: its ${plural(g.members ?? 0, "member")} left ${t.name} and are in a team of the group's own, ${name}.`,
+      );
       teams.reload();
       focusSection("teams-heading");
     }
@@ -318,7 +339,9 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
       ) : teams.error ? (
         <ErrorState error={teams.error} what="the teams" onRetry={teams.reload} />
       ) : list && list.length === 0 ? (
-        <EmptyState title="No teams yet">Create a team below, or map an Entra group onto one: its members become the team's members.</EmptyState>
+        <EmptyState title="No teams yet">
+          Create a team below, or map an Entra group onto one: its members become the team's members.
+        </EmptyState>
       ) : list ? (
         <Table aria-label="Teams" size="small">
           <TableHeader>
@@ -344,7 +367,10 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
                   </Badge>
                 </TableCell>
                 <TableCell>
-                  <RouteLink to={`/users?team=${encodeURIComponent(t.id)}`} aria-label={`${plural(t.members, "member")} of ${t.name}: show them on Users`}>
+                  <RouteLink
+                    to={`/users?team=${encodeURIComponent(t.id)}`}
+                    aria-label={`${plural(t.members, "member")} of ${t.name}: show them on Users`}
+                  >
                     {t.members}
                   </RouteLink>
                 </TableCell>
@@ -376,7 +402,12 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
                 <TableCell>
                   {t.source === "product" && (
                     <div className={s.rowActions}>
-                      <Button size="small" icon={<EditRegular />} aria-label={`Rename team ${t.name}`} onClick={() => startRename(t)}>
+                      <Button
+                        size="small"
+                        icon={<EditRegular />}
+                        aria-label={`Rename team ${t.name}`}
+                        onClick={() => startRename(t)}
+                      >
                         Rename
                       </Button>
                       <DangerButton
@@ -405,7 +436,12 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
               <DialogTitle>Rename team {renaming?.name}</DialogTitle>
               <DialogContent className={s.dialogBody}>
                 <Text as="p">Mappings and members stay as they are: they refer to the team itself, not its name.</Text>
-                <Field label="New name" required hint="At most 100 characters; no other team may have it." validationMessage={rename.error?.fieldError("name")}>
+                <Field
+                  label="New name"
+                  required
+                  hint="At most 100 characters; no other team may have it."
+                  validationMessage={rename.error?.fieldError("name")}
+                >
                   <Input value={newName} onChange={(_, d) => setNewName(d.value)} autoComplete="off" maxLength={100} />
                 </Field>
                 <ProblemBar error={rename.error} title="The team was not renamed" hideFields={["name"]} />
@@ -428,7 +464,9 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
         failedTitle="The team was not deleted"
         describedBy="team-delete-what-changes"
         run={() =>
-          api.post<{ team: { name: string }; mappingsRemoved: number; users: number }>(`/api/admin/teams/${encodeURIComponent(deleting!.team.id)}/delete`)
+          api.post<{ team: { name: string }; mappingsRemoved: number; users: number }>(
+            `/api/admin/teams/${encodeURIComponent(deleting!.team.id)}/delete`,
+          )
         }
         onClose={() => setDeleting(undefined)}
         onDone={(res) => {
@@ -492,7 +530,12 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
           idPrefix="team"
         />
         <Field label="Team" required validationMessage={formError}>
-          <Select className={s.select} value={team} onChange={(_, d) => setTeam(d.value)} disabled={!list?.some((t) => t.source === "product")}>
+          <Select
+            className={s.select}
+            value={team}
+            onChange={(_, d) => setTeam(d.value)}
+            disabled={!list?.some((t) => t.source === "product")}
+          >
             <option value="">Choose a team</option>
             {list
               ?.filter((t) => t.source === "product")
@@ -509,7 +552,11 @@ function TeamsSection({ groups }: { groups: Group[] | undefined }) {
       </form>
       <ProblemBar error={map.error} title="The group was not mapped" />
       <form className={s.form} onSubmit={createTeam} noValidate>
-        <Field label="New team name" hint="At most 100 characters." validationMessage={create.error?.fieldError("name")}>
+        <Field
+          label="New team name"
+          hint="At most 100 characters."
+          validationMessage={create.error?.fieldError("name")}
+        >
           <Input value={newTeam} onChange={(_, d) => setNewTeam(d.value)} autoComplete="off" maxLength={100} />
         </Field>
         <Button type="submit" disabledFocusable={create.busy || !newTeam.trim()}>
@@ -544,7 +591,9 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
   const [group, setGroup] = useState("");
   const [role, setRole] = useState("");
   const [pending, setPending] = useState(false);
-  const [preview, setPreview] = useState<RolePreview & { group: string; groupName: string; role: string; pending: boolean }>();
+  const [preview, setPreview] = useState<
+    RolePreview & { group: string; groupName: string; role: string; pending: boolean }
+  >();
   const [formError, setFormError] = useState<string>();
   const [saved, setSaved] = useState<{ text: string; jobs: MappingChange["jobs"]; members?: number }>();
   const [confirm, setConfirm] = useState<{ mapping: RoleMapping; preview: RolePreview }>();
@@ -568,7 +617,9 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
       return;
     }
     setFormError(undefined);
-    const res = await previewAction.run(() => api.post<RolePreview>("/api/admin/roles/preview", { group, role, ...(pending ? { pending } : {}) }));
+    const res = await previewAction.run(() =>
+      api.post<RolePreview>("/api/admin/roles/preview", { group, role, ...(pending ? { pending } : {}) }),
+    );
     if (res) setPreview({ ...res, group, groupName: group, role, pending });
   };
   const runSave = async () => {
@@ -598,7 +649,9 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
     setSaved(undefined);
     setPreview(undefined);
     unmap.setError(undefined);
-    const res = await unmapPreview.run(() => api.post<RolePreview>("/api/admin/roles/preview", { group: m.group, unmap: true }));
+    const res = await unmapPreview.run(() =>
+      api.post<RolePreview>("/api/admin/roles/preview", { group: m.group, unmap: true }),
+    );
     if (res) setConfirm({ mapping: m, preview: res });
   };
   const runUnmap = async () => {
@@ -607,7 +660,9 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
     const res = await unmap.run(() => api.post<MappingChange>("/api/admin/roles/unmap", { group: mapping.group }));
     if (res) {
       const name = mapping.groupName ?? mapping.group;
-      const text = res.jobs.length ? `Unmapped ${name} from ${mapping.role}.` : `Unmapped ${name} from ${mapping.role}; ${changedText(res.changed)}.`;
+      const text = res.jobs.length
+        ? `Unmapped ${name} from ${mapping.role}.`
+        : `Unmapped ${name} from ${mapping.role}; ${changedText(res.changed)}.`;
       setSaved({ text, jobs: res.jobs, members: confirm.preview.members });
       setConfirm(undefined);
       roles.reload();
@@ -626,11 +681,13 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
       ) : data ? (
         <>
           <Text>
-            Users in no mapped group get the default role, <strong>{data.defaultRole}</strong>. The last Admin of the tenant keeps the Admin role even if the
-            mappings would take it away.
+            Users in no mapped group get the default role, <strong>{data.defaultRole}</strong>. The last Admin of the
+            tenant keeps the Admin role even if the mappings would take it away.
           </Text>
           {data.mappings.length === 0 ? (
-            <EmptyState title="No role mappings yet">Every user has the default role. Map an Entra group (e.g. your admins group) to Admin below.</EmptyState>
+            <EmptyState title="No role mappings yet">
+              Every user has the default role. Map an Entra group (e.g. your admins group) to Admin below.
+            </EmptyState>
           ) : (
             <Table aria-label="Role mappings" size="small">
               <TableHeader>
@@ -649,7 +706,11 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
                       {m.pending && <PendingBadge />} {m.groupName ?? m.group}
                       <Text className={s.sub} size={200}>
                         {" "}
-                        {m.pending ? `(${PENDING_HINT})` : m.groupId ? `(${plural(m.members ?? 0, "member")})` : "(deleted group)"}
+                        {m.pending
+                          ? `(${PENDING_HINT})`
+                          : m.groupId
+                            ? `(${plural(m.members ?? 0, "member")})`
+                            : "(deleted group)"}
                       </Text>
                     </TableCell>
                     <TableCell>{m.role}</TableCell>
@@ -733,7 +794,9 @@ function RolesSection({ groups }: { groups: Group[] | undefined }) {
             <div className={s.preview} role="region" aria-label="Preview of role changes">
               <MessageBar intent={preview.count ? "info" : "success"} layout="multiline">
                 <MessageBarBody>
-                  <MessageBarTitle>{preview.count ? `Changes the role of ${plural(preview.count, "user")}` : "Changes no user's role"}</MessageBarTitle>
+                  <MessageBarTitle>
+                    {preview.count ? `Changes the role of ${plural(preview.count, "user")}` : "Changes no user's role"}
+                  </MessageBarTitle>
                   {preview.pending
                     ? `Mapping ${preview.groupName} to ${preview.role} as pending: it binds when Entra creates this group, and its members then get ${preview.role}. Nothing is saved until you select Save mapping.`
                     : `Mapping ${preview.groupName} (${plural(preview.members, "member")}) to ${preview.role}. Nothing is saved until you select Save mapping.`}

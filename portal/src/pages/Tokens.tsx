@@ -77,9 +77,10 @@ export default function TokensPage({ me }: { me: Me }) {
         title="Tokens"
         help={
           <>
-            Entra ID provisioning signs its requests with a Secret Token. Several tokens can be active at once, so rotate without downtime: create a new token,
-            paste it into Entra and run Test Connection, then revoke the old one. An expired token puts the Entra provisioning job into quarantine, so renew
-            tokens before they expire.
+            Entra ID provisioning signs its requests with a Secret Token. Several tokens can be active at once, so
+            rotate without downtime: create a new token, paste it into Entra and run Test Connection, then revoke the
+            old one. An expired token puts the Entra provisioning job into quarantine, so renew tokens before they
+            expire.
           </>
         }
       />
@@ -152,7 +153,9 @@ function CreateTokenForm({
     if (nErr) nameInput.current?.focus();
     else if (eErr) expiresInput.current?.focus();
     if (nErr || eErr) return;
-    const res = await action.run(() => api.post<Created>("/api/admin/tokens", { name: trimmed, expiresAt: `${expires}T00:00:00Z` }));
+    const res = await action.run(() =>
+      api.post<Created>("/api/admin/tokens", { name: trimmed, expiresAt: `${expires}T00:00:00Z` }),
+    );
     if (res) {
       setName("");
       setExpires(oneYearFromToday());
@@ -165,17 +168,49 @@ function CreateTokenForm({
   return (
     <Section title="Create a token">
       <form className={s.form} onSubmit={submit} noValidate>
-        <Field label="Name" required validationMessage={nameError ?? serverName} hint="Shown in the token list and the provisioning log.">
-          <Input ref={nameInput} value={name} onChange={(_, d) => setName(d.value)} maxLength={100} autoComplete="off" />
+        <Field
+          label="Name"
+          required
+          validationMessage={nameError ?? serverName}
+          hint="Shown in the token list and the provisioning log."
+        >
+          <Input
+            ref={nameInput}
+            value={name}
+            onChange={(_, d) => setName(d.value)}
+            maxLength={100}
+            autoComplete="off"
+          />
         </Field>
-        <Field label="Expires on" required validationMessage={expiresError ?? serverExpires} hint="Defaults to one year from today.">
-          <Input ref={expiresInput} type="date" value={expires} min={tomorrow} onChange={(_, d) => setExpires(d.value)} />
+        <Field
+          label="Expires on"
+          required
+          validationMessage={expiresError ?? serverExpires}
+          hint="Defaults to one year from today."
+        >
+          <Input
+            ref={expiresInput}
+            type="date"
+            value={expires}
+            min={tomorrow}
+            onChange={(_, d) => setExpires(d.value)}
+          />
         </Field>
-        <Field className={s.wide} label="Audience (Tenant URL)" hint="The token is accepted only at this Tenant URL. Paste the same URL into Entra.">
+        <Field
+          className={s.wide}
+          label="Audience (Tenant URL)"
+          hint="The token is accepted only at this Tenant URL. Paste the same URL into Entra."
+        >
           <Input value={tenantUrl} readOnly className={s.mono} />
         </Field>
         <div className={s.actions}>
-          <Button type="submit" appearance="primary" icon={<AddRegular />} disabledFocusable={action.busy} ref={buttonRef}>
+          <Button
+            type="submit"
+            appearance="primary"
+            icon={<AddRegular />}
+            disabledFocusable={action.busy}
+            ref={buttonRef}
+          >
             {action.busy ? "Creating…" : "Create token"}
           </Button>
         </div>
@@ -271,16 +306,31 @@ function TokenCreatedDialog({ created, onClose }: { created?: Created; onClose: 
     >
       {created && (
         <>
-          <Text>In Entra: Enterprise applications → your app → Provisioning → Admin Credentials. Paste both values, then select Test Connection.</Text>
+          <Text>
+            In Entra: Enterprise applications → your app → Provisioning → Admin Credentials. Paste both values, then
+            select Test Connection.
+          </Text>
           <CopyField label="Tenant URL" value={created.tenantUrl} />
-          <CopyField label="Secret token" value={created.secret} hint={`Token ${created.token.name}, expires ${fmtDate(created.token.expiresAt)}.`} />
+          <CopyField
+            label="Secret token"
+            value={created.secret}
+            hint={`Token ${created.token.name}, expires ${fmtDate(created.token.expiresAt)}.`}
+          />
         </>
       )}
     </ShownOnceDialog>
   );
 }
 
-function RevokeDialog({ token, onClose, onRevoked }: { token?: Token; onClose: () => void; onRevoked: (t: Token) => void }) {
+function RevokeDialog({
+  token,
+  onClose,
+  onRevoked,
+}: {
+  token?: Token;
+  onClose: () => void;
+  onRevoked: (t: Token) => void;
+}) {
   return (
     <ConfirmDialog
       open={!!token}
@@ -293,8 +343,8 @@ function RevokeDialog({ token, onClose, onRevoked }: { token?: Token; onClose: (
       onDone={(res) => onRevoked(res.token)}
     >
       <Text as="p">
-        Entra requests signed with this token are refused within 5 seconds. If the Entra provisioning job still uses it, paste another active token into Entra
-        first, or the job goes into quarantine.
+        Entra requests signed with this token are refused within 5 seconds. If the Entra provisioning job still uses it,
+        paste another active token into Entra first, or the job goes into quarantine.
       </Text>
     </ConfirmDialog>
   );

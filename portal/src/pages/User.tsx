@@ -39,7 +39,15 @@ const useStyles = makeStyles({
     rowGap: tokens.spacingVerticalS,
     margin: 0,
     "& dt": { fontWeight: tokens.fontWeightSemibold },
-    "& dd": { margin: 0, display: "flex", gap: tokens.spacingHorizontalS, flexWrap: "wrap", alignItems: "center", minWidth: 0, overflowWrap: "anywhere" },
+    "& dd": {
+      margin: 0,
+      display: "flex",
+      gap: tokens.spacingHorizontalS,
+      flexWrap: "wrap",
+      alignItems: "center",
+      minWidth: 0,
+      overflowWrap: "anywhere",
+    },
     "@media (max-width: 600px)": { gridTemplateColumns: "1fr", "& dd": { marginBottom: tokens.spacingVerticalS } },
   },
   list: { margin: 0, paddingLeft: tokens.spacingHorizontalL },
@@ -94,7 +102,9 @@ export default function UserPage({ id }: { id: string }) {
               <dt>Teams</dt>
               <dd>{u.teams.length ? u.teams.map((t) => t.name).join(", ") : "Not in any team."}</dd>
               <dt>Groups</dt>
-              <dd>{u.groups.length ? u.groups.map((g) => g.displayName).join(", ") : "Not in any provisioned group."}</dd>
+              <dd>
+                {u.groups.length ? u.groups.map((g) => g.displayName).join(", ") : "Not in any provisioned group."}
+              </dd>
             </dl>
           </Section>
           <Section title="Profile from Entra">
@@ -122,7 +132,8 @@ export default function UserPage({ id }: { id: string }) {
               <AuditTable events={u.history} label="Provisioning history" showResource={false} />
             ) : (
               <EmptyState title="No provisioning events for this user">
-                Entra has not sent a request about this user yet. It appears here after the next provisioning cycle (or use Provision on demand in Entra).
+                Entra has not sent a request about this user yet. It appears here after the next provisioning cycle (or
+                use Provision on demand in Entra).
               </EmptyState>
             )}
           </Section>
@@ -139,7 +150,8 @@ const PRODUCT = "urn:ietf:params:scim:schemas:extension:scimfunctions:2.0:User";
 function signInSentence(u: UserDetail): string {
   const can = (Object.keys(u.canSignIn) as (keyof UserDetail["canSignIn"])[]).filter((t) => u.canSignIn[t]);
   if (can.length) return `Can sign in with ${can.map((t) => loginTypeLabel[t] ?? t).join(" or ")}.`;
-  if (u.status === "disconnected") return "Cannot sign in: Entra disconnected this user (active = false). Its data, teams and role are kept.";
+  if (u.status === "disconnected")
+    return "Cannot sign in: Entra disconnected this user (active = false). Its data, teams and role are kept.";
   return "Cannot sign in: it has no login type that is switched on for the tenant (Integrations → Account types), or no credential for one.";
 }
 
@@ -201,13 +213,26 @@ function text(value: unknown): string {
 /** A multi-valued attribute's element in one line: "ann@contoso.com (work, primary)", or an address's parts. */
 function element(value: unknown): string {
   if (!value || typeof value !== "object") return text(value);
-  const { value: v, type, primary, display, formatted, streetAddress, locality, region, postalCode, country, ...rest } = value as Record<string, unknown>;
+  const {
+    value: v,
+    type,
+    primary,
+    display,
+    formatted,
+    streetAddress,
+    locality,
+    region,
+    postalCode,
+    country,
+    ...rest
+  } = value as Record<string, unknown>;
   const main =
     v !== undefined
       ? text(v)
       : formatted !== undefined
         ? text(formatted)
-        : [streetAddress, postalCode, locality, region, country].filter((x) => typeof x === "string" && x).join(", ") || text(rest);
+        : [streetAddress, postalCode, locality, region, country].filter((x) => typeof x === "string" && x).join(", ") ||
+          text(rest);
   const tags = [type, primary === true ? "primary" : undefined, display].filter((x) => typeof x === "string" && x);
   return tags.length ? `${main} (${tags.join(", ")})` : main;
 }
@@ -241,7 +266,8 @@ function AttributeList({ user }: { user: UserDetail }) {
   for (const [key, label] of NAME_PARTS) if (name[key] !== undefined) rows.push([label, text(name[key])]);
   for (const [key, value] of Object.entries(a)) {
     if (ELSEWHERE.has(key)) continue;
-    if (key === "x509Certificates" && Array.isArray(value)) rows.push([labelOf(key), `${value.length} certificate${value.length === 1 ? "" : "s"}`]);
+    if (key === "x509Certificates" && Array.isArray(value))
+      rows.push([labelOf(key), `${value.length} certificate${value.length === 1 ? "" : "s"}`]);
     else rows.push([key.startsWith("urn:") ? `Extension ${key}` : labelOf(key), <Value key={key} value={value} />]);
   }
   for (const urn of [ENTERPRISE, PRODUCT]) {
@@ -256,7 +282,9 @@ function AttributeList({ user }: { user: UserDetail }) {
     rows.push([
       "Manager",
       m.userName ? (
-        <RouteLink to={`/users/${encodeURIComponent(m.id)}`}>{m.displayName ? `${m.displayName} (${m.userName})` : m.userName}</RouteLink>
+        <RouteLink to={`/users/${encodeURIComponent(m.id)}`}>
+          {m.displayName ? `${m.displayName} (${m.userName})` : m.userName}
+        </RouteLink>
       ) : (
         <span className={s.mono}>{m.id} (not provisioned here)</span>
       ),
@@ -265,7 +293,8 @@ function AttributeList({ user }: { user: UserDetail }) {
   if (rows.length === 0)
     return (
       <Text>
-        Entra sent no profile attributes for this user beyond its user name. Add attribute mappings in Entra (Provisioning → Mappings) to see them here.
+        Entra sent no profile attributes for this user beyond its user name. Add attribute mappings in Entra
+        (Provisioning → Mappings) to see them here.
       </Text>
     );
   return (
@@ -311,7 +340,9 @@ function EntraLink({ user, onChanged }: { user: UserDetail; onChanged: () => voi
     });
     if (ok) {
       setObjectId("");
-      setDone(`Object ID ${v.toLowerCase()} saved: ${user.userName} can sign in with Entra ID (when the tenant allows it).`);
+      setDone(
+        `Object ID ${v.toLowerCase()} saved: ${user.userName} can sign in with Entra ID (when the tenant allows it).`,
+      );
       onChanged();
     }
   };
@@ -323,12 +354,14 @@ function EntraLink({ user, onChanged }: { user: UserDetail; onChanged: () => voi
   };
 
   const serverField =
-    save.error && (save.error.status === 409 || save.error.status === 400) ? (save.error.fieldError("objectId") ?? save.error.detail) : undefined;
+    save.error && (save.error.status === 409 || save.error.status === 400)
+      ? (save.error.fieldError("objectId") ?? save.error.detail)
+      : undefined;
   return (
     <Section title="Entra sign-in">
       <Text>
-        The Object ID links this user to its Entra account for sign-in. Entra sets it when it provisions the user (as externalId); set it by hand only for a
-        user created in the product.
+        The Object ID links this user to its Entra account for sign-in. Entra sets it when it provisions the user (as
+        externalId); set it by hand only for a user created in the product.
       </Text>
       {user.objectId && (
         <dl className={s.dl}>
@@ -366,11 +399,22 @@ function EntraLink({ user, onChanged }: { user: UserDetail; onChanged: () => voi
             autoComplete="off"
           />
         </Field>
-        <Button type="submit" appearance="primary" icon={<LinkRegular />} className={s.submit} disabledFocusable={save.busy}>
+        <Button
+          type="submit"
+          appearance="primary"
+          icon={<LinkRegular />}
+          className={s.submit}
+          disabledFocusable={save.busy}
+        >
           {user.objectId ? "Change Object ID" : "Add Entra sign-in"}
         </Button>
         {hasEntra && (
-          <DangerButton icon={<LinkDismissRegular />} className={s.submit} onClick={() => (setDone(undefined), setConfirm(true))} {...restore}>
+          <DangerButton
+            icon={<LinkDismissRegular />}
+            className={s.submit}
+            onClick={() => (setDone(undefined), setConfirm(true))}
+            {...restore}
+          >
             Remove Object ID
           </DangerButton>
         )}
@@ -398,8 +442,9 @@ function EntraLink({ user, onChanged }: { user: UserDetail; onChanged: () => voi
         onDone={unlinked}
       >
         <Text as="p">
-          {user.userName} can no longer sign in with Entra SSO until an Object ID is set again: by hand on this page, or by Entra&apos;s next provisioning cycle
-          if Entra still provisions this user (it sends the Object ID as externalId). Their open sessions end now. Their role, teams and data are kept.
+          {user.userName} can no longer sign in with Entra SSO until an Object ID is set again: by hand on this page, or
+          by Entra&apos;s next provisioning cycle if Entra still provisions this user (it sends the Object ID as
+          externalId). Their open sessions end now. Their role, teams and data are kept.
         </Text>
       </ConfirmDialog>
     </Section>

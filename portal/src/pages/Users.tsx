@@ -22,7 +22,15 @@ import { withQuery, type DeletedUser, type Team, type UserSummary } from "../api
 import { useDebounced, useGet } from "../hooks";
 import { fmtDate, fmtDateTime, loginTypes } from "../format";
 import { navigate, useSearch } from "../router";
-import { EmptyState, ErrorState, LoadingState, PageHeader, RouteLink, Section, UserStatusBadge } from "../components/common";
+import {
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  RouteLink,
+  Section,
+  UserStatusBadge,
+} from "../components/common";
 
 interface ListPage<T> {
   users: T[];
@@ -73,10 +81,22 @@ function toSearch(v: View): string {
 }
 
 const useStyles = makeStyles({
-  toolbar: { display: "flex", gap: tokens.spacingHorizontalL, alignItems: "end", flexWrap: "wrap", marginBottom: tokens.spacingVerticalM },
+  toolbar: {
+    display: "flex",
+    gap: tokens.spacingHorizontalL,
+    alignItems: "end",
+    flexWrap: "wrap",
+    marginBottom: tokens.spacingVerticalM,
+  },
   search: { width: "min(360px, 100%)" },
   mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
-  pager: { display: "flex", gap: tokens.spacingHorizontalS, alignItems: "center", marginTop: tokens.spacingVerticalM, flexWrap: "wrap" },
+  pager: {
+    display: "flex",
+    gap: tokens.spacingHorizontalS,
+    alignItems: "center",
+    marginTop: tokens.spacingVerticalM,
+    flexWrap: "wrap",
+  },
   sub: { color: tokens.colorNeutralForeground2 },
   scroll: { overflowX: "auto", maxWidth: "100%" },
   table: { tableLayout: "fixed", minWidth: "760px" },
@@ -97,7 +117,8 @@ export default function UsersPage() {
   const s = useStyles();
   const address = useSearch();
   const view = useMemo(() => fromSearch(address), [address]);
-  const go = (change: Partial<View>, replace = false) => navigate(`/users${toSearch({ ...view, page: 1, ...change })}`, { replace });
+  const go = (change: Partial<View>, replace = false) =>
+    navigate(`/users${toSearch({ ...view, page: 1, ...change })}`, { replace });
   const [draft, setDraft] = useState(view.search);
   const debounced = useDebounced(draft.trim(), 300);
   useEffect(() => {
@@ -110,13 +131,23 @@ export default function UsersPage() {
   const teams = useGet<{ teams: Team[] }>("/api/admin/teams");
   const query = deleted
     ? { view: "deleted", search: view.search, sort: view.sort, order: view.order, page: view.page, pageSize: PAGE_SIZE }
-    : { search: view.search, status: view.status, role: view.role, team: view.team, sort: view.sort, order: view.order, page: view.page, pageSize: PAGE_SIZE };
+    : {
+        search: view.search,
+        status: view.status,
+        role: view.role,
+        team: view.team,
+        sort: view.sort,
+        order: view.order,
+        page: view.page,
+        pageSize: PAGE_SIZE,
+      };
   const list = useGet<ListPage<UserSummary | DeletedUser>>(withQuery("/api/admin/users", query));
   const data = list.data;
   const pages = data ? Math.max(1, Math.ceil(data.total / (data.pageSize || PAGE_SIZE))) : 1;
   const filtered = !!(view.search || (!deleted && (view.status || view.role || view.team)));
   const sortValue = `${view.sort || "userName"}:${view.order || "asc"}`;
-  const userNameOrder = (view.sort || "userName") === "userName" ? (view.order === "desc" ? "descending" : "ascending") : undefined;
+  const userNameOrder =
+    (view.sort || "userName") === "userName" ? (view.order === "desc" ? "descending" : "ascending") : undefined;
 
   return (
     <>
@@ -134,8 +165,8 @@ export default function UsersPage() {
       <Section title={deleted ? "Deleted users" : "All users"}>
         {deleted && (
           <Text as="p">
-            Users that Entra deleted. Each is kept, read-only, for the tenant&apos;s retention period (30 days unless changed), then removed for good. Entra can
-            create the user again with the same user name at any time.
+            Users that Entra deleted. Each is kept, read-only, for the tenant&apos;s retention period (30 days unless
+            changed), then removed for good. Entra can create the user again with the same user name at any time.
           </Text>
         )}
         <div className={s.toolbar} role="search">
@@ -202,16 +233,23 @@ export default function UsersPage() {
           filtered ? (
             <EmptyState
               title="No user matches"
-              action={<Button onClick={() => go({ search: "", status: "", role: "", team: "" })}>Clear search and filters</Button>}
+              action={
+                <Button onClick={() => go({ search: "", status: "", role: "", team: "" })}>
+                  Clear search and filters
+                </Button>
+              }
             >
-              Check the spelling: the search looks for any part of the user name (e.g. jansen), the name, the Object ID or the id.
+              Check the spelling: the search looks for any part of the user name (e.g. jansen), the name, the Object ID
+              or the id.
             </EmptyState>
           ) : deleted ? (
-            <EmptyState title="No deleted users">Users that Entra deletes are kept here for the retention period.</EmptyState>
+            <EmptyState title="No deleted users">
+              Users that Entra deletes are kept here for the retention period.
+            </EmptyState>
           ) : (
             <EmptyState title="No users yet">
-              Users appear here once Entra provisions them: assign users or groups to your app in Entra (Enterprise applications → your app → Users and groups)
-              and start provisioning.
+              Users appear here once Entra provisions them: assign users or groups to your app in Entra (Enterprise
+              applications → your app → Users and groups) and start provisioning.
             </EmptyState>
           )
         ) : data ? (
@@ -281,13 +319,22 @@ export default function UsersPage() {
             </div>
             {pages > 1 && (
               <nav className={s.pager} aria-label="Users pages">
-                <Button icon={<ChevronLeftRegular />} disabledFocusable={view.page <= 1} onClick={() => go({ page: view.page - 1 })}>
+                <Button
+                  icon={<ChevronLeftRegular />}
+                  disabledFocusable={view.page <= 1}
+                  onClick={() => go({ page: view.page - 1 })}
+                >
                   Previous page
                 </Button>
                 <Text>
                   Page {data.page} of {pages}
                 </Text>
-                <Button icon={<ChevronRightRegular />} iconPosition="after" disabledFocusable={view.page >= pages} onClick={() => go({ page: view.page + 1 })}>
+                <Button
+                  icon={<ChevronRightRegular />}
+                  iconPosition="after"
+                  disabledFocusable={view.page >= pages}
+                  onClick={() => go({ page: view.page + 1 })}
+                >
                   Next page
                 </Button>
               </nav>

@@ -421,3 +421,72 @@ export interface LoginTypes {
   /** Per type: the active users who have it, and those of them without the other type. */
   users: Record<LoginType, { users: number; onlyThisType: number }>;
 }
+
+/** How a subscription receives events: pushed as RFC 9967 SETs (RFC 8935), pushed as signed JSON webhooks, or polled (RFC 8936). */
+export type EventFormat = "set" | "webhook" | "poll";
+
+/** `full`: events carry the resource's SCIM representation; `notice`: only its id and what changed (RFC 9967 `:full` / `:notice`). */
+export type EventContent = "full" | "notice";
+
+/** One event subscription of a tenant (`GET /api/admin/events/subscriptions`): never its secret. */
+export interface SubscriptionView {
+  id: string;
+  format: EventFormat;
+  content: EventContent;
+  /** Where pushes go (`set`, `webhook`); none for `poll`. */
+  url?: string;
+  description?: string;
+  paused: boolean;
+  created: string;
+  createdBy: string;
+  /** When the signing secret was last rotated (the previous one still signs for 24 hours). */
+  secretRotated?: string;
+  stats: { pending: number; delivered: number; dead: number; lastDeliveredAt?: string; lastError?: string };
+}
+
+/** `POST /api/admin/events/subscriptions` and `.../{id}/rotate`: the signing secret, shown this once. */
+export interface SubscriptionCreated {
+  subscription: SubscriptionView;
+  secret: string;
+}
+
+export type DeliveryState = "pending" | "delivered" | "dead";
+
+/** One delivery of one event to one subscription (`GET /api/admin/events/deliveries`). */
+export interface DeliveryView {
+  id: string;
+  subscriptionId: string;
+  eventId: string;
+  /** A provisioning event type (store/event-feed.ts), or `test` for a test event. */
+  eventType: string;
+  resourceType: "User" | "Group" | "Test";
+  resourceId: string;
+  eventTime: string;
+  state: DeliveryState;
+  attempts: number;
+  nextAttemptAt?: string;
+  deliveredAt?: string;
+  /** From the change to the subscriber's answer (or the poller's acknowledgement). */
+  latencyMs?: number;
+  lastStatus?: number;
+  lastError?: string;
+}
+
+/** `GET /api/admin/events/deliveries`. */
+export interface DeliveryList {
+  total: number;
+  deliveries: DeliveryView[];
+}
+
+/** The deprovisioning safety net of a tenant (`GET /api/admin/safety-net`). */
+export interface SafetyNetView {
+  settings: { enabled: boolean; sharePercent: number; minUsers: number };
+  /** The last hour: users disconnected and deleted, the active users it is measured against, and the limit. */
+  window: { from: string; disconnected: number; deleted: number; activeUsers: number; threshold: number };
+  /** Present while deletes are held. */
+  hold?: {
+    since: string;
+    cause: string;
+    held: { userId: string; userName: string; firstHeldAt: string; attempts: number }[];
+  };
+}

@@ -145,7 +145,12 @@ function linearAccumulators(node: unknown): void {
 }
 
 /** The request being served: which store, and the partition key of a query (x-ms-documentdb-partitionkey). */
-const requestScope = new AsyncLocalStorage<{ state: StoreState; partition?: { key: unknown } }>();
+const requestScope = new AsyncLocalStorage<{
+  state: StoreState;
+  partition?: { key: unknown };
+  /** An atomic transactional batch: how to undo each operation done so far. */
+  batch?: (() => void)[];
+}>();
 const states = new WeakMap<Server, StoreState>();
 
 // --- the index -------------------------------------------------------------------------------
@@ -527,6 +532,8 @@ function patchItems(): void {
     return collection;
   };
 
+  rollBackFailedBatches(require);
+
   const Items = (require("@vercel/cosmosdb-server/lib/account/items.js") as { default: { prototype: ItemsInternals } })
     .default;
   const proto = Items.prototype;
@@ -584,6 +591,56 @@ function patchItems(): void {
     if (!extras || !plan) return runOn(this, partition, () => run(options));
     return indexedQuery(this, extras, plan, scope.key, partition, params, options, run);
   };
+}
+
+type BatchOperation = (collection: BatchCollection, input: BatchInput) => { statusCode: number };
+interface BatchInput {
+  id?: string;
+  partitionKey?: unknown;
+  resourceBody?: Doc;
+}
+interface BatchCollection {
+  document(id: string, partitionKey: unknown): { read(): Doc | undefined };
+}
+
+/**
+ * Transactional batches all or nothing, as in Cosmos DB: the library runs a batch's operations one
+ * by one and leaves the ones before a failed operation written. Each write operation of an atomic
+ * batch (the request scope says so) records how to undo itself; the first failed one undoes them,
+ * last first. (A restored document gets a new _etag; no client ever saw the batch's own.)
+ */
+function rollBackFailedBatches(require: NodeJS.Require): void {
+  const ops = require("@vercel/cosmosdb-server/lib/handler/_document-operations.js") as Record<string, BatchOperation>;
+  const { parsePartitionKey } = require("@vercel/cosmosdb-server/lib/utils/get-partition-from-header.js") as {
+    parsePartitionKey: (header: unknown, id: string) => unknown;
+  };
+  const original = { ...ops } as Record<
+    "createOperation" | "replaceOperation" | "upsertOperation" | "deleteOperation",
+    BatchOperation
+  >;
+  for (const name of ["createOperation", "replaceOperation", "upsertOperation", "deleteOperation"] as const) {
+    ops[name] = (collection, input) => {
+      const undo = requestScope.getStore()?.batch;
+      if (!undo) return original[name](collection, input);
+      const id = (input.id ?? input.resourceBody?.id) as string;
+      const before = collection.document(id, parsePartitionKey(input.partitionKey, id)).read();
+      const result = original[name](collection, input);
+      if (result.statusCode >= 400) {
+        for (const step of undo.splice(0).reverse()) step();
+        return result;
+      }
+      const pk = input.partitionKey;
+      const kept = before ? ({ ...before } as Doc) : undefined;
+      undo.push(() =>
+        kept
+          ? name === "deleteOperation"
+            ? original.createOperation(collection, { partitionKey: pk, resourceBody: kept })
+            : original.replaceOperation(collection, { partitionKey: pk, resourceBody: kept })
+          : original.deleteOperation(collection, { id, partitionKey: pk }),
+      );
+      return result;
+    };
+  }
 }
 
 function partitionKeyOf(req: IncomingMessage): { key: unknown } | undefined {
@@ -653,7 +710,10 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Server 
       res.end(JSON.stringify(PLAIN_QUERY_PLAN));
       return;
     }
-    requestScope.run({ state, partition: partitionKeyOf(req) }, () => handler!(req, res));
+    const atomic = String(req.headers["x-ms-cosmos-batch-atomic"]).toLowerCase() === "true";
+    requestScope.run({ state, partition: partitionKeyOf(req), ...(atomic ? { batch: [] } : {}) }, () =>
+      handler!(req, res),
+    );
   });
   return server;
 }

@@ -5,7 +5,8 @@ import { planDemotion, planGrant, roleReason } from "../product/admins.js";
 import { PreconditionFailedError } from "../store/errors.js";
 import type { ResourceDoc } from "../store/resources.js";
 import type { InviteDoc } from "../store/sessions.js";
-import type { OperationContext, Services } from "./context.js";
+import { actorFields, type OperationContext, type Services } from "./context.js";
+import { roleEvent } from "./plans.js";
 import { OperationError } from "./errors.js";
 import { logged } from "./audit-trail.js";
 import { tenantSettings } from "./settings.js";
@@ -148,7 +149,7 @@ export async function demoteAdmin(ctx: OperationContext, selector: string): Prom
           ctx.tenantId,
           doc,
           doc.product ? fields : { ...product, ...fields },
-          { ifMatch: true },
+          { ifMatch: true, event: roleEvent(ctx.tenantId, actorFields(ctx.actor).tokenName, ctx.now, doc, fields) },
         );
       } catch (error) {
         if (!(error instanceof PreconditionFailedError) || attempt >= 3) throw error;
@@ -161,6 +162,15 @@ export async function demoteAdmin(ctx: OperationContext, selector: string): Prom
           ctx.tenantId,
           doc,
           doc.product ? restore : { ...product, ...restore },
+          {
+            event: roleEvent(
+              ctx.tenantId,
+              actorFields(ctx.actor).tokenName,
+              ctx.now,
+              { ...doc, product: { ...(doc.product ?? product), ...fields } },
+              restore,
+            ),
+          },
         );
         throw new OperationError(
           409,
@@ -235,7 +245,7 @@ export async function grantAdmin(ctx: OperationContext, selector: string): Promi
           ctx.tenantId,
           doc,
           doc.product ? fields : { ...product, ...fields },
-          { ifMatch: true },
+          { ifMatch: true, event: roleEvent(ctx.tenantId, actorFields(ctx.actor).tokenName, ctx.now, doc, fields) },
         );
       } catch (error) {
         if (!(error instanceof PreconditionFailedError) || attempt >= 3) throw error;

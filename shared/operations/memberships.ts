@@ -2,7 +2,7 @@ import type { ResourceDoc } from "../store/resources.js";
 import type { TenantSettings } from "../product/settings.js";
 import { memberId } from "../store/memberships.js";
 import { NotFoundError } from "../store/errors.js";
-import type { OperationContext } from "./context.js";
+import { actorFields, type OperationContext } from "./context.js";
 import { recomputeRoles } from "./roles.js";
 import { mapsRoles } from "../product/roles.js";
 import { groupFacts } from "./views.js";
@@ -48,7 +48,7 @@ export async function changeMembership(
   const settings = loaded ?? (await tenantSettings(ctx, { fresh: true }));
   const mapped = mapsRoles(settings, groupFacts(group));
   if (mapped) await recomputeRoles(ctx, plan.remove, { withoutGroup: group.id, settings });
-  const result = await memberships.apply(ctx.tenantId, group.id, plan, ctx.now);
+  const result = await memberships.apply(ctx.tenantId, group.id, plan, ctx.now, actorFields(ctx.actor).tokenName);
   if (plan.add.length > 0) {
     const found = await resources.readMany(ctx.tenantId, [group.id, ...plan.add]);
     const stillThere = found.get(group.id)?.kind === "Group";

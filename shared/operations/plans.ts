@@ -7,6 +7,8 @@ import { productAfterWrite, type ProductUser } from "../product/identity.js";
 import type { TenantSettings } from "../product/settings.js";
 import { auditDoc, outboxDoc, type AuditDraft, type OutboxDoc } from "../store/audit-log.js";
 import { strip, type ResourceDoc, type ResourceWrite, type StoredProduct } from "../store/resources.js";
+import { eventDoc, type EventDoc } from "../store/event-feed.js";
+import type { RoleSource } from "../product/identity.js";
 
 /**
  * The plans of the SCIM writes: pure functions from what an operation loaded (the current
@@ -26,6 +28,82 @@ function writeEvent(draft: AuditDraft, before: ResourceDoc | undefined, next: Re
       ...describeWrite(type, before?.resource, next.resource, deleted),
     }),
   );
+}
+
+/** A resource's SCIM representation as events carry it: never a password, never the member list (membership events say it). */
+function eventData(resource: WireResource): Record<string, unknown> {
+  const { password: _p, members: _m, ...rest } = resource as Record<string, unknown>;
+  return rest;
+}
+
+/**
+ * The provisioning events of a resource write (store/event-feed.ts), which land in its batch: a
+ * create or delete is one event; a User whose `active` flips is activated or deactivated, plus
+ * `user.changed` when other attributes changed too; a Group's member list is not its own
+ * attribute here (membership events come from the membership write).
+ */
+export function changeEvents(
+  actor: string,
+  time: string,
+  before: ResourceDoc | undefined,
+  next: ResourceDoc,
+  deleted = false,
+): EventDoc[] {
+  const resourceType = (before?.kind ?? next.kind) === "Group" ? "Group" : "User";
+  const prefix = resourceType === "Group" ? "group" : "user";
+  const base = { tenantId: next.tenantId, time, resourceType, resourceId: next.id, actor } as const;
+  if (!before) return [eventDoc({ ...base, type: `${prefix}.created`, data: { data: eventData(next.resource) } })];
+  if (deleted) return [eventDoc({ ...base, type: `${prefix}.deleted`, data: { data: eventData(before.resource) } })];
+  const changed = describeWrite(resourceType, before.resource, next.resource).changedAttributes.filter(
+    (a) => a !== "members",
+  );
+  const events: EventDoc[] = [];
+  const data = eventData(next.resource);
+  if (resourceType === "User" && changed.includes("active")) {
+    const type = next.resource.active === false ? "user.deactivated" : "user.activated";
+    events.push(eventDoc({ ...base, type, data: { data, changedAttributes: ["active"] } }));
+  }
+  const others = changed.filter((a) => a !== "active");
+  if (others.length)
+    events.push(eventDoc({ ...base, type: `${prefix}.changed`, data: { data, changedAttributes: others } }));
+  return events;
+}
+
+/** Why a user has its role, in words (role.changed events). */
+function roleBecause(source: RoleSource | undefined): string {
+  switch (source?.kind) {
+    case "group":
+      return `member of group ${source.groupName ?? source.groupId} (${source.groupId}), mapped to ${source.mapping.role}`;
+    case "admin":
+      return `granted by ${source.grantedBy}`;
+    case "kept":
+      return `kept as the last active Admin (its groups give ${source.computed})`;
+    default:
+      return "the tenant's default role";
+  }
+}
+
+/** The `role.changed` event of writing `fields` to a user's product state, when its role changes. */
+export function roleEvent(
+  tenantId: string,
+  actor: string,
+  now: Date,
+  user: ResourceDoc,
+  fields: StoredProduct,
+): EventDoc | undefined {
+  const from = (user.product?.role as string | undefined) ?? null;
+  if (fields.role === undefined || fields.role === from) return undefined;
+  return eventDoc({
+    tenantId,
+    type: "role.changed",
+    time: now.toISOString(),
+    resourceType: "User",
+    resourceId: user.id,
+    actor,
+    data: {
+      role: { from, to: fields.role as string, because: roleBecause(fields.roleSource as RoleSource | undefined) },
+    },
+  });
 }
 
 /** A User's product state after a SCIM write (identity linking); Groups have none. `given`: set by an admin creating the user. */
@@ -57,6 +135,8 @@ export function planCreate(input: {
   resource: WireResource;
   settings: TenantSettings;
   product?: StoredProduct;
+  /** Who writes (the events' actor). */
+  actor: string;
   draft?: AuditDraft;
 }): ResourceWrite {
   const at = input.now.toISOString();
@@ -68,7 +148,11 @@ export function planCreate(input: {
     meta: { created: at, lastModified: at },
     ...productOf(input.type, input.settings, undefined, input.resource, input.product),
   };
-  return { next, ...(input.draft ? { event: writeEvent(input.draft, undefined, next) } : {}) };
+  return {
+    next,
+    events: changeEvents(input.actor, at, undefined, next),
+    ...(input.draft ? { event: writeEvent(input.draft, undefined, next) } : {}),
+  };
 }
 
 /** PUT (and a PATCH that changes attributes): the next version of `current`, guarded by its ETag. */
@@ -77,6 +161,7 @@ export function planReplace(
   resource: WireResource,
   now: Date,
   settings: TenantSettings,
+  actor: string,
   draft?: AuditDraft,
 ): ResourceWrite {
   const next: ResourceDoc = {
@@ -85,7 +170,12 @@ export function planReplace(
     meta: { ...current.meta, lastModified: now.toISOString() },
     ...productOf(current.kind, settings, current, resource),
   };
-  return { next, before: current, ...(draft ? { event: writeEvent(draft, current, next) } : {}) };
+  return {
+    next,
+    before: current,
+    events: changeEvents(actor, now.toISOString(), current, next),
+    ...(draft ? { event: writeEvent(draft, current, next) } : {}),
+  };
 }
 
 /**
@@ -98,13 +188,14 @@ export function planPatch(
   ops: PatchOp[],
   now: Date,
   settings: TenantSettings,
+  actor: string,
   draft?: AuditDraft,
 ): { patch: PatchResult; write?: ResourceWrite } {
   const type = current.kind as ResourceTypeName;
   const patch = applyPatch(current.resource, ops, type);
   if (!patch.changedAttributes.some((a) => a !== "members")) return { patch };
   validateResource(patch.resource, type);
-  return { patch, write: planReplace(current, patch.resource, now, settings, draft) };
+  return { patch, write: planReplace(current, patch.resource, now, settings, actor, draft) };
 }
 
 /**
@@ -114,6 +205,7 @@ export function planPatch(
 export function planDelete(
   current: ResourceDoc,
   now: Date,
+  actor: string,
   draft: AuditDraft,
   options: { retentionSeconds?: number; formerGroups?: string[] } = {},
 ): ResourceWrite {
@@ -125,8 +217,10 @@ export function planDelete(
       formerGroups: options.formerGroups ?? [],
       ttl: options.retentionSeconds,
     };
-    return { next, before: current, event: writeEvent(draft, current, next, true) };
+    const events = changeEvents(actor, now.toISOString(), current, next, true);
+    return { next, before: current, events, event: writeEvent(draft, current, next, true) };
   }
   const next = strip(current);
-  return { next, before: current, remove: true, event: writeEvent(draft, current, next, true) };
+  const events = changeEvents(actor, now.toISOString(), current, next, true);
+  return { next, before: current, remove: true, events, event: writeEvent(draft, current, next, true) };
 }

@@ -3,7 +3,9 @@ import type { ResourceDoc, StoredProduct } from "../store/resources.js";
 import { PreconditionFailedError } from "../store/errors.js";
 import type { GroupFacts } from "../product/groups.js";
 import { computeRole, nextRole } from "../product/roles.js";
-import type { OperationContext } from "./context.js";
+import { actorFields, type OperationContext } from "./context.js";
+import { roleEvent } from "./plans.js";
+import type { EventDoc } from "../store/event-feed.js";
 import { AuditTrail } from "./audit-trail.js";
 import { tenantSettings } from "./settings.js";
 import { groupFacts, isActive, userProduct } from "./views.js";
@@ -36,7 +38,10 @@ async function applyRole(
     user.product
       ? { role: next.role, roleSource: next.source }
       : { ...current, role: next.role, roleSource: next.source };
-  await resources.setProductFields(ctx.tenantId, user, fields(), { ifMatch: true });
+  await resources.setProductFields(ctx.tenantId, user, fields(), {
+    ifMatch: true,
+    event: roleEvent(ctx.tenantId, actorFields(ctx.actor).tokenName, ctx.now, user, fields()),
+  });
   if (
     demotingAdmin &&
     !next.conflict &&
@@ -45,7 +50,9 @@ async function applyRole(
   ) {
     // Another Admin was demoted at the same moment: restore this one rather than leave none.
     next = nextRole(current, computed, settings, 0, ctx.now);
-    await resources.setProductFields(ctx.tenantId, user, fields());
+    await resources.setProductFields(ctx.tenantId, user, fields(), {
+      event: roleEvent(ctx.tenantId, actorFields(ctx.actor).tokenName, ctx.now, user, fields()),
+    });
   }
   if (next.conflict) {
     const detail = `Kept role ${admin} for user ${String(user.resource.userName)}: its groups would make it ${computed.role}, but it is the last active ${admin} of the tenant.`;
@@ -112,11 +119,12 @@ export async function recomputeRoles(
       .filter((g): g is ResourceDoc => g !== undefined)
       .map(groupFacts);
   const careful: ResourceDoc[] = [];
-  const writes: { user: ResourceDoc; product: StoredProduct }[] = [];
+  const writes: { user: ResourceDoc; product: StoredProduct; event?: EventDoc }[] = [];
+  const actor = actorFields(ctx.actor).tokenName;
   for (const user of users) {
     const plan = plainRoleChange(ctx, settings, user, groupsOfUser(user));
     if (plan === "careful") careful.push(user);
-    else if (plan) writes.push({ user, product: plan });
+    else if (plan) writes.push({ user, product: plan, event: roleEvent(ctx.tenantId, actor, ctx.now, user, plan) });
   }
   const changed = writes.length ? await resources.setProductMany(ctx.tenantId, writes) : [];
   for (const user of careful) await recomputeOne(ctx, settings, user, options.withoutGroup, groupsOfUser(user));

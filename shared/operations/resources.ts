@@ -12,7 +12,7 @@ import { ifMatchHolds } from "../scim/versions.js";
 import { resourceNames } from "../scim/changes.js";
 import { deletedUserTtlSeconds, pendingMatches, type TenantSettings } from "../product/settings.js";
 import { StaleWriteError, metaOf, versionOf, type ResourceDoc, type StoredProduct } from "../store/resources.js";
-import type { OperationContext } from "./context.js";
+import { actorFields, type OperationContext } from "./context.js";
 import type { AuditTrail } from "./audit-trail.js";
 import { changeMembership, type MemberChange } from "./memberships.js";
 import { bindArrivedGroup, flagLastAdmin, recomputeGroup, recomputeRoles } from "./roles.js";
@@ -23,7 +23,7 @@ import { tenantSettings } from "./settings.js";
 import { endUserSessions } from "../auth/browser-sessions.js";
 import { groupFacts } from "./views.js";
 import type { GroupFacts } from "../product/groups.js";
-import { planCreate, planDelete, planPatch, planReplace } from "./plans.js";
+import { changeEvents, planCreate, planDelete, planPatch, planReplace } from "./plans.js";
 import { withRetry } from "./retry.js";
 
 /**
@@ -400,6 +400,7 @@ export async function createResource(
         resource,
         settings,
         product: options.product,
+        actor: actorFields(ctx.actor).tokenName,
         draft,
       }),
     (write) => ctx.services.resources.write(write),
@@ -440,7 +441,7 @@ export async function replaceResource(
     load,
     (loaded) => {
       checkVersion(loaded, request.ifMatch);
-      return planReplace(loaded, resource, ctx.now, settings, draft);
+      return planReplace(loaded, resource, ctx.now, settings, actorFields(ctx.actor).tokenName, draft);
     },
     (write) => store.write(write),
     current,
@@ -492,7 +493,7 @@ export async function patchResource(
       load,
       (loaded) => {
         checkVersion(loaded, request.ifMatch);
-        return planPatch(loaded, ops, ctx.now, settings, draft);
+        return planPatch(loaded, ops, ctx.now, settings, actorFields(ctx.actor).tokenName, draft);
       },
       async ({ write }, loaded) => {
         if (!write) return loaded;
@@ -574,7 +575,7 @@ export async function deleteResource(
     load,
     (loaded) => {
       checkVersion(loaded, request.ifMatch);
-      return planDelete(loaded, ctx.now, draft, retention);
+      return planDelete(loaded, ctx.now, actorFields(ctx.actor).tokenName, draft, retention);
     },
     (write) => resources.write(write),
     before,
@@ -642,13 +643,19 @@ async function deleteLargeGroup(
     async (job, loaded) => {
       if (!job || !loaded) return undefined;
       try {
-        await jobs.deleteGroupWithJob(loaded.group, job, trail.draftWith(request.status, loaded.settings), {
-          resourceType: "Group",
-          resourceId: id,
-          ...resourceNames("Group", loaded.group.resource),
-          changedAttributes: [],
-          detail: `More than ${limit} members: job ${job.id} ${job.recompute ? "recomputes their roles and " : ""}removes the memberships in the background.`,
-        });
+        await jobs.deleteGroupWithJob(
+          loaded.group,
+          job,
+          trail.draftWith(request.status, loaded.settings),
+          {
+            resourceType: "Group",
+            resourceId: id,
+            ...resourceNames("Group", loaded.group.resource),
+            changedAttributes: [],
+            detail: `More than ${limit} members: job ${job.id} ${job.recompute ? "recomputes their roles and " : ""}removes the memberships in the background.`,
+          },
+          changeEvents(actorFields(ctx.actor).tokenName, ctx.now.toISOString(), loaded.group, loaded.group, true),
+        );
       } catch (error) {
         // The group changed (or went) between the read and the batch: load it again, unless the client's If-Match pinned a version.
         if ((error instanceof PreconditionFailedError || error instanceof NotFoundError) && !ifMatch)

@@ -1,4 +1,5 @@
 import type { Container, JSONObject, OperationInput, SqlParameter } from "@azure/cosmos";
+import type { EventDoc } from "./event-feed.js";
 import {
   auditDoc,
   outboxDoc,
@@ -188,10 +189,17 @@ export class JobStore {
   /**
    * Deletes a group and starts the job that finishes the delete, in one transactional batch: the
    * group document (guarded by its ETag), its lookup records (so its displayName is free at once),
-   * the job and the provisioning-log event. Memberships stay for the job. A lookup already gone is
-   * left out and the batch tried again; PreconditionFailedError when the group changed.
+   * the job, the provisioning-log event and the `group.deleted` event (`deleted`, built by the
+   * operation's plan). Memberships stay for the job. A lookup already gone is left out and the
+   * batch tried again; PreconditionFailedError when the group changed.
    */
-  async deleteGroupWithJob(group: ResourceDoc, job: JobDoc, audit: AuditDraft, about: AuditAbout): Promise<void> {
+  async deleteGroupWithJob(
+    group: ResourceDoc,
+    job: JobDoc,
+    audit: AuditDraft,
+    about: AuditAbout,
+    deleted: EventDoc[],
+  ): Promise<void> {
     const tenantId = group.tenantId;
     const gone = new Set<string>();
     let outbox: OutboxDoc | undefined;
@@ -206,6 +214,9 @@ export class JobStore {
           { operationType: "Create", partitionKey: tenantId, resourceBody: strip(job) as unknown as JSONObject },
           ...lookups.map((id) => ({ operationType: "Delete", id, partitionKey: tenantId }) as OperationInput),
           { operationType: "Create", partitionKey: tenantId, resourceBody: event as unknown as JSONObject },
+          ...deleted.map(
+            (e) => ({ operationType: "Create", partitionKey: tenantId, resourceBody: e }) as unknown as OperationInput,
+          ),
         ];
         const response = await callBatch(() => this.container.items.batch(ops, tenantId));
         const results = response.result ?? [];

@@ -1,6 +1,7 @@
-import type { Container, OperationInput, SqlParameter } from "@azure/cosmos";
+import type { Container, JSONObject, OperationInput, SqlParameter } from "@azure/cosmos";
 import { ThrottledError, UnavailableError, call, callBatch, fromCosmos } from "./errors.js";
 import { Retry, idempotent, withRetries } from "./retry.js";
+import { eventDoc } from "./event-feed.js";
 
 /**
  * One group membership: its own document in the tenant's partition, so changing members never
@@ -43,6 +44,8 @@ const TRANSIENT = new Set([408, 410, 429, 449, 500, 503]);
 /** Rounds of re-sending what was not done: like the SDK's own throttling budget (cosmos.ts), about 3 s of waiting at most. */
 const BULK_ROUNDS = 10;
 const MAX_WAIT_MS = 3000;
+/** Memberships per transactional batch: Cosmos DB takes 100 operations per batch, one is the event. */
+const CHUNK = 99;
 
 /** One legacy-bulk result, as the store sent it (the SDK's type leaves out substatus and retry delay). */
 type RawResult = {
@@ -166,8 +169,14 @@ export class MembershipStore {
   }
 
   /**
-   * Adds and removes memberships of one group in bulk. Adding an existing member and removing a
-   * non-member are no-ops; any other failure (a throttled operation included) is an error.
+   * Adds and removes memberships of one group, each change with its event: per chunk of up to 99
+   * users, the memberships are created (deleted) in one transactional batch together with one
+   * `membership.added` (`membership.removed`) event naming exactly those users; when one of them
+   * already is (or is not) a member, the batch fails whole and the chunk is sent again with only
+   * the users whose membership really changes, read first. So an event lands with its change or
+   * not at all, a retried request (its first reply lost, its batch landed) finds nothing left to do
+   * and writes no second event, and adding an existing member or removing a non-member is a no-op.
+   * A concurrent change of the same memberships (409/404 in the batch) reads the chunk again.
    * Returns how many memberships were created and deleted.
    */
   async apply(
@@ -175,36 +184,80 @@ export class MembershipStore {
     groupId: string,
     plan: { add: string[]; remove: string[] },
     now: Date,
+    actor: string,
   ): Promise<{ added: number; removed: number }> {
-    const created = now.toISOString();
-    const ops: OperationInput[] = [
-      ...plan.add.map(
-        (userId) =>
-          ({
-            operationType: "Create",
-            partitionKey: tenantId,
-            resourceBody: {
-              id: memberId(groupId, userId),
-              tenantId,
-              kind: "Member",
-              resource: {},
-              norm: {},
-              groupId,
-              userId,
-              created,
-            } satisfies MemberDoc,
-          }) as OperationInput,
-      ),
-      ...plan.remove.map(
-        (userId) =>
-          ({ operationType: "Delete", id: memberId(groupId, userId), partitionKey: tenantId }) as OperationInput,
-      ),
-    ];
-    const statuses = expectDone(ops, await bulk(this.container, ops));
-    return {
-      added: statuses.slice(0, plan.add.length).filter((s) => s === 201).length,
-      removed: statuses.slice(plan.add.length).filter((s) => s === 204).length,
-    };
+    const time = now.toISOString();
+    const counts = { add: 0, remove: 0 };
+    for (const side of ["add", "remove"] as const) {
+      for (let i = 0; i < plan[side].length; i += CHUNK) {
+        const chunk = plan[side].slice(i, i + CHUNK);
+        counts[side] += await withRetries({ attempts: 5, what: "changing group members" }, async (n) => {
+          // First as if every change were needed (one round trip, the usual case); a member already
+          // there (409) or already gone (404) makes the next attempt read which ones really are.
+          const there =
+            n === 1 ? new Set(side === "remove" ? chunk : []) : await this.existing(tenantId, groupId, chunk);
+          const todo = chunk.filter((userId) => there.has(userId) === (side === "remove"));
+          if (todo.length === 0) return 0;
+          const event = eventDoc({
+            tenantId,
+            type: side === "add" ? "membership.added" : "membership.removed",
+            time,
+            resourceType: "Group",
+            resourceId: groupId,
+            actor,
+            data: { members: todo },
+          });
+          const ops: OperationInput[] = [
+            ...todo.map((userId) =>
+              side === "add"
+                ? ({
+                    operationType: "Create",
+                    partitionKey: tenantId,
+                    resourceBody: {
+                      id: memberId(groupId, userId),
+                      tenantId,
+                      kind: "Member",
+                      resource: {},
+                      norm: {},
+                      groupId,
+                      userId,
+                      created: time,
+                    } satisfies MemberDoc,
+                  } as OperationInput)
+                : ({
+                    operationType: "Delete",
+                    id: memberId(groupId, userId),
+                    partitionKey: tenantId,
+                  } as OperationInput),
+            ),
+            { operationType: "Create", partitionKey: tenantId, resourceBody: event as unknown as JSONObject },
+          ];
+          const response = await callBatch(() => this.container.items.batch(ops, tenantId));
+          const results = response.result ?? [];
+          const failed = results.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
+          if (failed < 0 && results.length === ops.length) return todo.length;
+          const status = failed >= 0 ? results[failed]!.statusCode : (response.code ?? 503);
+          // Another request changed one of these memberships meanwhile: read the chunk again.
+          if (status === 409 || status === 404) throw new Retry();
+          throw fromCosmos({ code: status });
+        });
+      }
+    }
+    return { added: counts.add, removed: counts.remove };
+  }
+
+  /** Which of `userIds` are members of the group now (point reads in bulk; a failed read is an error, never "not a member"). */
+  private async existing(tenantId: string, groupId: string, userIds: string[]): Promise<Set<string>> {
+    const ops = userIds.map(
+      (userId) => ({ operationType: "Read", id: memberId(groupId, userId), partitionKey: tenantId }) as OperationInput,
+    );
+    const results = await bulk(this.container, ops);
+    const out = new Set<string>();
+    results.forEach(({ statusCode, substatus, retryAfterMs }, i) => {
+      if (statusCode === 200) out.add(userIds[i]!);
+      else if (statusCode !== 404) throw fromCosmos({ code: statusCode, substatus, retryAfterInMs: retryAfterMs });
+    });
+    return out;
   }
 
   /** Deletes membership documents by id (already gone is fine). */

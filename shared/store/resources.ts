@@ -17,6 +17,7 @@ import {
 } from "./errors.js";
 import { LOOKUPS, lookupDef, lookupId, lookupValue, lookupsOf, normalise, type LookupDoc } from "./lookups.js";
 import type { AuditLogStore, OutboxDoc } from "./audit-log.js";
+import type { EventDoc } from "./event-feed.js";
 import { bulk, type MembershipStore } from "./memberships.js";
 import { idempotent, read } from "./retry.js";
 import { AnchorCache, anchorQueryKey } from "./paging.js";
@@ -51,6 +52,8 @@ export interface ResourceWrite {
   before?: ResourceDoc;
   remove?: boolean;
   event?: OutboxDoc;
+  /** The provisioning events of the change (store/event-feed.ts), in the same batch. */
+  events?: EventDoc[];
 }
 
 /**
@@ -327,7 +330,7 @@ export class ResourceStore {
    * value is taken. Returns the document as written (with its new ETag).
    */
   async write(w: ResourceWrite): Promise<ResourceDoc> {
-    return this.commit(w.next, w.before, !w.before ? "create" : w.remove ? "delete" : "replace", w.event);
+    return this.commit(w.next, w.before, !w.before ? "create" : w.remove ? "delete" : "replace", w.event, w.events);
   }
 
   /**
@@ -385,13 +388,16 @@ export class ResourceStore {
    * Sets fields of a user's product state (a role, an object ID set by hand), touching nothing
    * else: no SCIM attribute and no other product field, so concurrent writers keep theirs. With
    * `ifMatch`, only if the user is unchanged since `user` was read (PreconditionFailedError else).
+   * With `event` (a role change: operations/plans.ts roleEvent) the user and its event are written
+   * in one transactional batch instead of a patch.
    */
   async setProductFields(
     tenantId: string,
     user: ResourceDoc,
     fields: StoredProduct,
-    options: { ifMatch?: boolean } = {},
+    options: { ifMatch?: boolean; event?: EventDoc } = {},
   ): Promise<void> {
+    if (options.event) return this.setProductWithEvent(tenantId, user, fields, !!options.ifMatch, options.event);
     const ops = user.product
       ? Object.entries(fields).map(([k, value]) =>
           value === undefined
@@ -423,28 +429,121 @@ export class ResourceStore {
   }
 
   /**
+   * The user with `fields` merged into its product state, replaced together with its event in one
+   * transactional batch. Without `ifMatch` a user changed since it was read is read again and the
+   * fields merged into the new version (a patch would do the same), up to 5 times.
+   */
+  private async setProductWithEvent(
+    tenantId: string,
+    user: ResourceDoc,
+    fields: StoredProduct,
+    ifMatch: boolean,
+    event: EventDoc,
+  ): Promise<void> {
+    let doc: ResourceDoc | undefined = user;
+    for (let attempt = 1; doc; attempt++) {
+      const merged = Object.fromEntries(
+        Object.entries({ ...(doc.product ?? {}), ...fields }).filter(([, v]) => v !== undefined),
+      );
+      const ops: OperationInput[] = [
+        {
+          operationType: "Replace",
+          id: doc.id,
+          partitionKey: tenantId,
+          ...(doc._etag ? { ifMatch: doc._etag } : {}),
+          resourceBody: { ...withoutSystemFields(doc), product: merged } as JSONObject,
+        },
+        { operationType: "Create", partitionKey: tenantId, resourceBody: event as unknown as JSONObject },
+      ];
+      const status = await this.sendBatch(tenantId, ops);
+      if (status === undefined) return;
+      if (status !== 412) throw status === 404 ? new NotFoundError(`User ${user.id}`) : fromCosmos({ code: status });
+      if (ifMatch || attempt >= 5) throw new PreconditionFailedError(`User ${user.id}`);
+      doc = await this.get(tenantId, "User", user.id);
+    }
+    throw new NotFoundError(`User ${user.id}`);
+  }
+
+  /** Sends one transactional batch: undefined when it landed, else the status of the operation that failed it. */
+  private async sendBatch(
+    tenantId: string,
+    ops: OperationInput[],
+    failedAt?: { index: number },
+  ): Promise<number | undefined> {
+    const response = await callBatch(() => this.container.items.batch(ops, tenantId));
+    const results = response.result ?? [];
+    const failed = results.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
+    if (failed < 0 && results.length === ops.length) return undefined;
+    if (failedAt) failedAt.index = failed;
+    return failed >= 0 ? results[failed]!.statusCode : (response.code ?? 503);
+  }
+
+  /**
    * Sets the product state of many users in bulk (100 per round trip), each write guarded by the
    * user's ETag: the whole document as read, with `product` replaced, only if it is unchanged
    * since. Returns the ids of users that changed meanwhile (412; the caller reads them again); a
-   * user gone meanwhile (404) has nothing to set. Any other failure throws.
+   * user gone meanwhile (404) has nothing to set. Any other failure throws. Users whose role
+   * changes carry their `role.changed` event: those are written in transactional batches of 50
+   * users and their 50 events, so each event lands with its user's write.
    */
-  async setProductMany(tenantId: string, changes: { user: ResourceDoc; product: StoredProduct }[]): Promise<string[]> {
-    const ops = changes.map(
-      ({ user, product }) =>
-        ({
-          operationType: "Replace",
-          id: user.id,
-          partitionKey: tenantId,
-          ifMatch: user._etag,
-          resourceBody: { ...withoutSystemFields(user), product } as JSONObject,
-        }) as OperationInput,
+  async setProductMany(
+    tenantId: string,
+    changes: { user: ResourceDoc; product: StoredProduct; event?: EventDoc }[],
+  ): Promise<string[]> {
+    const changed = await this.setProductManyWithEvents(
+      tenantId,
+      changes.filter((c) => c.event),
     );
-    const changed: string[] = [];
+    const ops = changes
+      .filter((c) => !c.event)
+      .map(
+        ({ user, product }) =>
+          ({
+            operationType: "Replace",
+            id: user.id,
+            partitionKey: tenantId,
+            ifMatch: user._etag,
+            resourceBody: { ...withoutSystemFields(user), product } as JSONObject,
+          }) as OperationInput,
+      );
+    const plain = changes.filter((c) => !c.event);
     (await bulk(this.container, ops)).forEach((r, i) => {
-      if (r.statusCode === 412) changed.push(changes[i]!.user.id);
+      if (r.statusCode === 412) changed.push(plain[i]!.user.id);
       else if (r.statusCode >= 300 && r.statusCode !== 404)
         throw fromCosmos({ code: r.statusCode, substatus: r.substatus, retryAfterInMs: r.retryAfterMs });
     });
+    return changed;
+  }
+
+  /** setProductMany's users with events: batches of 50 users and their events; a user changed (412) or gone (404) is left out of the batch, which is sent again. */
+  private async setProductManyWithEvents(
+    tenantId: string,
+    changes: { user: ResourceDoc; product: StoredProduct; event?: EventDoc }[],
+  ): Promise<string[]> {
+    const changed: string[] = [];
+    for (let i = 0; i < changes.length; i += 50) {
+      let chunk = changes.slice(i, i + 50);
+      while (chunk.length) {
+        const ops = chunk.flatMap(({ user, product, event }): OperationInput[] => [
+          {
+            operationType: "Replace",
+            id: user.id,
+            partitionKey: tenantId,
+            ifMatch: user._etag,
+            resourceBody: { ...withoutSystemFields(user), product } as JSONObject,
+          },
+          { operationType: "Create", partitionKey: tenantId, resourceBody: event as unknown as JSONObject },
+        ]);
+        const at = { index: -1 };
+        const status = await this.sendBatch(tenantId, ops, at);
+        if (status === undefined) break;
+        if ((status !== 412 && status !== 404) || at.index < 0 || at.index % 2 === 1)
+          throw fromCosmos({ code: status });
+        const user = chunk[at.index / 2]!.user;
+        if (status === 412) changed.push(user.id);
+        chunk = chunk.filter((c) => c.user !== user);
+      }
+    }
     return changed;
   }
 
@@ -632,6 +731,7 @@ export class ResourceStore {
     before: ResourceDoc | undefined,
     mode: "create" | "replace" | "delete",
     event?: OutboxDoc,
+    events: EventDoc[] = [],
   ): Promise<ResourceDoc> {
     const tenantId = doc.tenantId;
     const oldKeys = before
@@ -643,7 +743,7 @@ export class ResourceStore {
     const skipDeletes = new Set<string>();
     const learnt = new Set<string>();
     for (;;) {
-      const entries = this.batchOf(doc, before, mode, newKeys, oldKeys, takeovers, skipDeletes, event);
+      const entries = this.batchOf(doc, before, mode, newKeys, oldKeys, takeovers, skipDeletes, event, events);
       const response = await callBatch(() =>
         this.container.items.batch(
           entries.map((e) => e.op),
@@ -685,6 +785,7 @@ export class ResourceStore {
     takeovers: Map<string, string>,
     skipDeletes: Set<string>,
     event: OutboxDoc | undefined,
+    events: EventDoc[],
   ): { op: OperationInput; role: "lookup" | "doc" | "unlookup" | "event"; key?: string }[] {
     const tenantId = doc.tenantId;
     const entries: { op: OperationInput; role: "lookup" | "doc" | "unlookup" | "event"; key?: string }[] = [];
@@ -723,6 +824,11 @@ export class ResourceStore {
     if (event)
       entries.push({
         op: { operationType: "Create", partitionKey: tenantId, resourceBody: event as unknown as JSONObject },
+        role: "event",
+      });
+    for (const e of events)
+      entries.push({
+        op: { operationType: "Create", partitionKey: tenantId, resourceBody: e as unknown as JSONObject },
         role: "event",
       });
     return entries;

@@ -31,6 +31,34 @@ const count = async (partitionKey?: string) =>
   ).resources[0];
 
 describe("the embedded store", () => {
+  it("makes a transactional batch all or nothing, as Cosmos DB does: a failed operation undoes those before it", async () => {
+    const items = store.cosmos.resources.items;
+    const doc = (id: string, v = 1) => ({ id, tenantId: "tx", kind: "User", resource: {}, v });
+    await items.create(doc("kept"));
+    await items.create(doc("taken"));
+    const { resource: before } = await store.cosmos.resources.item("kept", "tx").read();
+    const response = await items.batch(
+      [
+        { operationType: "Create", resourceBody: doc("new"), partitionKey: "tx" },
+        { operationType: "Replace", id: "kept", resourceBody: doc("kept", 2), partitionKey: "tx" },
+        { operationType: "Delete", id: "taken", partitionKey: "tx" },
+        { operationType: "Create", resourceBody: doc("taken"), partitionKey: "tx" },
+        { operationType: "Create", resourceBody: doc("taken"), partitionKey: "tx" },
+      ],
+      "tx",
+    );
+    expect(response.result?.map((r) => r.statusCode)).toEqual([201, 200, 204, 201, 409]);
+    const read = async (id: string) => (await store.cosmos.resources.item(id, "tx").read()).resource;
+    expect(await read("new")).toBeUndefined();
+    expect((await read("kept"))?.v).toBe(before?.v);
+    expect(await read("taken")).toBeDefined();
+    const ids = (
+      await items.query("SELECT VALUE c.id FROM c WHERE c.tenantId = 'tx'", { partitionKey: "tx" }).fetchAll()
+    ).resources;
+    expect(ids.sort()).toEqual(["kept", "taken"]);
+    for (const id of ids) await store.cosmos.resources.item(id, "tx").delete();
+  });
+
   it("answers a query with a partition key from that partition's documents only", async () => {
     expect(await count("small")).toBe(1);
     expect(await count("big")).toBe(500);

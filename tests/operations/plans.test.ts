@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planCreate, planDelete, planPatch, planReplace } from "../../shared/operations/plans.js";
+import { planCreate, planDelete, planPatch, planReplace, roleEvent } from "../../shared/operations/plans.js";
 import { withDefaults } from "../../shared/product/settings.js";
 import type { AuditDraft } from "../../shared/store/audit-log.js";
 import type { ResourceDoc } from "../../shared/store/resources.js";
@@ -44,6 +44,7 @@ describe("planPatch", () => {
       [{ op: "add", path: "members", value: [{ value: "u1" }, { value: "u2" }] }],
       now,
       settings,
+      "entra",
       draft,
     );
     expect(plan.write).toBeUndefined();
@@ -60,6 +61,7 @@ describe("planPatch", () => {
       ],
       now,
       settings,
+      "entra",
       draft,
     );
     expect(plan.write?.before).toBe(group);
@@ -81,11 +83,13 @@ describe("planPatch", () => {
   });
 
   it("refuses a patch whose result is not a valid resource before planning a write", () => {
-    expect(() => planPatch(user, [{ op: "replace", path: "userName", value: "" }], now, settings)).toThrow(/userName/);
+    expect(() => planPatch(user, [{ op: "replace", path: "userName", value: "" }], now, settings, "entra")).toThrow(
+      /userName/,
+    );
   });
 
   it("links a user to the Entra object ID its patch sets", () => {
-    const plan = planPatch(user, [{ op: "replace", path: "externalId", value: "oid-1" }], now, settings);
+    const plan = planPatch(user, [{ op: "replace", path: "externalId", value: "oid-1" }], now, settings, "entra");
     expect(plan.write?.next.product).toMatchObject({ objectId: "oid-1", objectIdSource: "scim" });
     expect(plan.write?.event).toBeUndefined();
   });
@@ -100,6 +104,7 @@ describe("planCreate", () => {
       type: "User",
       resource: { schemas: [URN.user], userName: "bob@contoso.com", externalId: "oid-2" },
       settings,
+      actor: "entra",
       draft: { ...draft, operation: "create", status: 201 },
     });
     expect(write.before).toBeUndefined();
@@ -135,6 +140,7 @@ describe("planCreate", () => {
       resource: { userName: "c@contoso.com" },
       settings,
       product,
+      actor: "admin-cli",
     });
     expect(write.next.product).toBe(product);
     expect(write.event).toBeUndefined();
@@ -144,19 +150,92 @@ describe("planCreate", () => {
 describe("planReplace and planDelete", () => {
   it("keeps a user's link when the replacement leaves externalId alone", () => {
     const linked = { ...user, product: { ...user.product, objectId: "by-hand", objectIdSource: "admin" } };
-    expect(planReplace(linked, { ...user.resource, displayName: "Ann" }, now, settings).next.product).toBe(
+    expect(planReplace(linked, { ...user.resource, displayName: "Ann" }, now, settings, "entra").next.product).toBe(
       linked.product,
     );
   });
 
   it("keeps a deleted user for the retention period with its former groups, and removes a group", () => {
-    const kept = planDelete(user, now, draft, { retentionSeconds: 60, formerGroups: ["g1"] });
+    const kept = planDelete(user, now, "entra", draft, { retentionSeconds: 60, formerGroups: ["g1"] });
     expect(kept).toMatchObject({
       before: user,
       next: { kind: "DeletedUser", ttl: 60, formerGroups: ["g1"], deletedAt: now.toISOString() },
     });
     expect(kept.remove).toBeUndefined();
-    expect(planDelete(group, now, draft)).toMatchObject({ before: group, remove: true, next: { id: "g1" } });
+    expect(planDelete(group, now, "entra", draft)).toMatchObject({ before: group, remove: true, next: { id: "g1" } });
+  });
+});
+
+describe("the provisioning events a write plans (in its batch)", () => {
+  const types = (w: { events?: { type: string }[] }) => (w.events ?? []).map((e) => e.type);
+
+  it("a created user is one user.created event with its attributes and never its password", () => {
+    const write = planCreate({
+      tenantId: "tn",
+      id: "new-3",
+      now,
+      type: "User",
+      resource: { schemas: [URN.user], userName: "d@contoso.com", password: "S3cret!" },
+      settings,
+      actor: "entra",
+    });
+    expect(types(write)).toStrictEqual(["user.created"]);
+    expect(write.events![0]).toMatchObject({
+      kind: "Event",
+      tenantId: "tn",
+      resourceType: "User",
+      resourceId: "new-3",
+      actor: "entra",
+      pending: true,
+      time: now.toISOString(),
+      data: { userName: "d@contoso.com" },
+    });
+    expect(JSON.stringify(write.events)).not.toContain("S3cret!");
+  });
+
+  it("a disconnect is user.deactivated, a reconnect user.activated, and other attributes changed with it user.changed", () => {
+    const off = planPatch(user, [{ op: "replace", path: "active", value: false }], now, settings, "entra");
+    expect(types(off.write!)).toStrictEqual(["user.deactivated"]);
+    const inactive = { ...user, resource: { ...user.resource, active: false } };
+    const on = planPatch(
+      inactive,
+      [
+        { op: "replace", path: "active", value: true },
+        { op: "replace", path: "displayName", value: "Ann B" },
+      ],
+      now,
+      settings,
+      "entra",
+    );
+    expect(types(on.write!)).toStrictEqual(["user.activated", "user.changed"]);
+    expect(on.write!.events![1]!.changedAttributes).toStrictEqual(["displayName"]);
+  });
+
+  it("a deleted user or group is one *.deleted event carrying what it was; a member-only patch plans no event here", () => {
+    expect(types(planDelete(user, now, "entra", draft, { retentionSeconds: 60 }))).toStrictEqual(["user.deleted"]);
+    const gone = planDelete(group, now, "entra", draft);
+    expect(types(gone)).toStrictEqual(["group.deleted"]);
+    expect(gone.events![0]!.data).toMatchObject({ displayName: group.resource.displayName });
+    const members = planPatch(group, [{ op: "add", path: "members", value: [{ value: "u1" }] }], now, settings, "e");
+    expect(members.write).toBeUndefined();
+  });
+
+  it("a role change is a role.changed event saying from, to and why; no change, no event", () => {
+    const fields = {
+      role: "Manager",
+      roleSource: {
+        kind: "group",
+        groupId: "g1",
+        groupName: "Sales",
+        mapping: { group: { id: "g1" }, role: "Manager" },
+      },
+    };
+    expect(roleEvent("tn", "entra", now, user, fields)).toMatchObject({
+      type: "role.changed",
+      resourceId: "u1",
+      role: { from: "User", to: "Manager", because: "member of group Sales (g1), mapped to Manager" },
+    });
+    expect(roleEvent("tn", "entra", now, user, { role: "User", roleSource: { kind: "default" } })).toBeUndefined();
   });
 });
 

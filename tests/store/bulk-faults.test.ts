@@ -119,7 +119,7 @@ describe("whole-request failures of batches and bulk requests are typed errors, 
     );
     const memberships = new MembershipStore(c.resources);
     const error = await memberships
-      .apply(tenant, "g-full", { add: ["d1", "d2"], remove: ["d3"] }, now)
+      .apply(tenant, "g-full", { add: ["d1", "d2"], remove: ["d3"] }, now, "test")
       .catch((e: Error) => e);
     expect((error as Error).name).toBe("PartitionFullError");
     expect((await memberships.membersOf(tenant, ["g-full"])).get("g-full")).toEqual([]);

@@ -40,6 +40,13 @@ export interface Config {
   trustedProxyHops: number;
   /** The OAuth 2.0 token endpoint Entra uses (client credentials, workload identity federation). */
   oauth: OAuthConfig;
+  /**
+   * Event delivery overrides; unset (production): https subscriber URLs only, 10 s per attempt.
+   * EVENTS_ALLOW_LOCAL_URLS=1 (the local host sets it; refused without a local store's COSMOS_KEY)
+   * also accepts http://localhost and http://127.0.0.1; EVENTS_DELIVERY_TIMEOUT_MS shortens the
+   * attempt timeout (tests).
+   */
+  events?: { allowLocalUrls: boolean; timeoutMs: number };
 }
 
 interface OAuthConfig {
@@ -59,6 +66,10 @@ export const JOBS_POISON_QUEUE = `${JOBS_QUEUE}-poison`;
 export const JOBS_MAX_DEQUEUE_COUNT = 5;
 /** The app setting prefix of the queue's connection (the queue trigger's `connection`). */
 export const JOBS_CONNECTION = "JobsQueue";
+/** The Storage queue that wakes the event dispatcher and delivery worker (same account and connection as the jobs). */
+export const EVENTS_QUEUE = "scim-events";
+/** How long one delivery attempt may take before it counts as failed (the subscriber is not waited for longer). */
+export const EVENTS_DELIVERY_TIMEOUT_MS = 10_000;
 
 export interface JobsConfig {
   /**
@@ -94,6 +105,21 @@ function jobsQueue(env: Record<string, string | undefined>, problems: string[]):
     return { connectionString };
   }
   return undefined;
+}
+
+/** EVENTS_ALLOW_LOCAL_URLS and EVENTS_DELIVERY_TIMEOUT_MS; undefined when neither is set (the production rules). */
+function eventsOf(env: Record<string, string | undefined>, problems: string[]): Config["events"] {
+  const local = env.EVENTS_ALLOW_LOCAL_URLS?.trim();
+  const timeout = env.EVENTS_DELIVERY_TIMEOUT_MS?.trim();
+  if (!local && !timeout) return undefined;
+  if (local && !["0", "1"].includes(local)) problems.push(`EVENTS_ALLOW_LOCAL_URLS must be 0 or 1 (got "${local}")`);
+  // Plain-http loopback subscribers only beside a local store: an Azure app never has a Cosmos key.
+  if (local === "1" && !env.COSMOS_KEY?.trim())
+    problems.push("EVENTS_ALLOW_LOCAL_URLS=1 is for the local host only (it needs the local store's COSMOS_KEY)");
+  const timeoutMs = positiveInt(env, "EVENTS_DELIVERY_TIMEOUT_MS", EVENTS_DELIVERY_TIMEOUT_MS, problems);
+  if (timeoutMs > 30_000)
+    problems.push("EVENTS_DELIVERY_TIMEOUT_MS must be at most 30000 (a subscriber is not waited for)");
+  return { allowLocalUrls: local === "1", timeoutMs: Math.min(timeoutMs, 30_000) };
 }
 
 /** The app registration sign-in uses, and how it proves itself at the token endpoint. */
@@ -241,6 +267,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `OAUTH_DEV_ISSUER must be the local development provider, http://127.0.0.1:<port> (got "${env.OAUTH_DEV_ISSUER}"); production trusts Entra's issuers only`,
     );
   if (env.PORTAL_DIR?.trim()) config.portalDir = env.PORTAL_DIR.trim();
+  const events = eventsOf(env, problems);
+  if (events) config.events = events;
   if (devIssuer && /^http:\/\/(127\.0\.0\.1|localhost)(:\d{1,5})?$/i.test(devIssuer))
     config.oauth.devIssuer = devIssuer;
   const publicBaseUrl = publicBaseUrlOf(env.PUBLIC_BASE_URL, problems);

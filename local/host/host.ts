@@ -294,7 +294,13 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       "127.0.0.1",
     );
     storeEndpoint = `http://127.0.0.1:${port}`;
-    settings = { ...settings, COSMOS_ENDPOINT: storeEndpoint, COSMOS_KEY: LOCAL_STORE_KEY };
+    // Event subscribers on this laptop (http://localhost, http://127.0.0.1) are accepted beside the local store.
+    settings = {
+      ...settings,
+      COSMOS_ENDPOINT: storeEndpoint,
+      COSMOS_KEY: LOCAL_STORE_KEY,
+      EVENTS_ALLOW_LOCAL_URLS: env.EVENTS_ALLOW_LOCAL_URLS ?? "1",
+    };
   }
   // The server listens first: sign-in needs its URL (the redirect URI). Requests wait until it is ready.
   let prefix = "";

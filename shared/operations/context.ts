@@ -9,6 +9,8 @@ import type { TenantStore } from "../store/tenants.js";
 import type { TokenStore } from "../store/tokens.js";
 import type { OAuthStore } from "../store/oauth.js";
 import type { SessionStore } from "../store/sessions.js";
+import type { EventStore } from "../store/events.js";
+import type { SafetyNetStore } from "../store/safety-net.js";
 
 /** Everything an operation may use, built once per process by the composition root (shared/services.ts). */
 export interface Services {
@@ -26,6 +28,11 @@ export interface Services {
   /** Background jobs (operations/jobs.ts) and the queue of their steps (undefined where none is configured). */
   jobs: JobStore;
   jobQueue?: JobQueue;
+  /** Event subscriptions and deliveries (operations/events.ts), and the queue that wakes their worker (undefined: none configured). */
+  events: EventStore;
+  eventQueue?: JobQueue;
+  /** The deprovisioning safety net's hold and held deletes (operations/safety-net.ts). */
+  safetyNet: SafetyNetStore;
   /** The clock; tests freeze it. */
   now: () => Date;
   /** Where problems that must not fail a request go (a log write that failed after the change landed). */

@@ -31,7 +31,7 @@ export class JobQueue {
       });
     } catch (error) {
       throw new UnavailableError(
-        `the job queue could not be reached (${(error as { code?: string }).code ?? (error as Error).name})`,
+        `the queue ${this.client.name} could not be reached (${(error as { code?: string }).code ?? (error as Error).name})`,
         1000,
       );
     }
@@ -50,12 +50,15 @@ function lazyDefaultCredential(clientId: string | undefined): TokenCredential {
   };
 }
 
-/** The job queue of the configuration, or undefined where none is configured. */
-export function openJobQueue(queue: JobsConfig["queue"]): JobQueue | undefined {
+/**
+ * A queue of the configuration's Storage account (the job steps by default; EVENTS_QUEUE for the
+ * event dispatcher), or undefined where none is configured.
+ */
+export function openJobQueue(queue: JobsConfig["queue"], name: string = JOBS_QUEUE): JobQueue | undefined {
   if (!queue) return undefined;
-  if ("connectionString" in queue) return new JobQueue(new QueueClient(queue.connectionString, JOBS_QUEUE), true);
+  if ("connectionString" in queue) return new JobQueue(new QueueClient(queue.connectionString, name), true);
   return new JobQueue(
-    new QueueClient(`${queue.serviceUri.replace(/\/+$/, "")}/${JOBS_QUEUE}`, lazyDefaultCredential(queue.clientId)),
+    new QueueClient(`${queue.serviceUri.replace(/\/+$/, "")}/${name}`, lazyDefaultCredential(queue.clientId)),
     false,
   );
 }

@@ -7,9 +7,15 @@ import { CURSOR_TIMEOUT_SECONDS } from "./cursor.js";
  * Discovery documents (RFC 7644 §4, RFC 7643 §5-7). ServiceProviderConfig advertises exactly what
  * this server does: PATCH, filter (with maxResults), sort and ETags; no bulk, no password change;
  * index and cursor paging (RFC 9865 §4), index by default, as RFC 9865 requires of a request that
- * names neither.
+ * names neither. With `eventUris`, the event feed (RFC 9967 §4 `securityEvents`): the SET event
+ * URIs it delivers; asynchronous SCIM requests are not offered (`asyncRequest: "none"`).
  */
-export function serviceProviderConfig(baseUrl: string, maxResults: number, tokenEndpoint: string) {
+export function serviceProviderConfig(
+  baseUrl: string,
+  maxResults: number,
+  tokenEndpoint: string,
+  eventUris?: readonly string[],
+) {
   return {
     schemas: [URN.serviceProviderConfig],
     documentationUri:
@@ -45,6 +51,7 @@ export function serviceProviderConfig(baseUrl: string, maxResults: number, token
         primary: false,
       },
     ],
+    ...(eventUris ? { securityEvents: { asyncRequest: "none", eventUris: [...eventUris] } } : {}),
     meta: {
       resourceType: "ServiceProviderConfig",
       location: `${baseUrl}/ServiceProviderConfig`,

@@ -42,6 +42,14 @@ export const AUDIT_OPERATIONS = [
   "invite-revoke",
   "admin-demote",
   "job",
+  "event-subscribe",
+  "event-subscription-change",
+  "event-unsubscribe",
+  "event-retry",
+  "delete-hold",
+  "delete-hold-release",
+  "delete-hold-discard",
+  "safety-net-settings",
 ] as const;
 
 export type AuditOperation = (typeof AUDIT_OPERATIONS)[number];

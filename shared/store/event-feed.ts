@@ -84,3 +84,20 @@ export function eventDoc(input: {
     ttl: EVENT_RETENTION_SECONDS,
   };
 }
+
+/**
+ * Told after a write landed with events, so the event worker wakes at once rather than at its
+ * next sweep. The stores fire it; the composition root (services.ts) connects it to the worker's
+ * queue. Never throws into the write: the change has landed, and the sweep finds its events anyway.
+ */
+export class EventSignal {
+  private listener?: (tenantId: string) => Promise<void>;
+
+  listen(listener: (tenantId: string) => Promise<void>): void {
+    this.listener = listener;
+  }
+
+  async written(tenantId: string): Promise<void> {
+    await this.listener?.(tenantId).catch(() => undefined);
+  }
+}

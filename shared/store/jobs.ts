@@ -1,5 +1,5 @@
 import type { Container, JSONObject, OperationInput, SqlParameter } from "@azure/cosmos";
-import type { EventDoc } from "./event-feed.js";
+import type { EventDoc, EventSignal } from "./event-feed.js";
 import {
   auditDoc,
   outboxDoc,
@@ -72,6 +72,8 @@ export class JobStore {
     private readonly container: Container,
     /** Where the outbox event of a group delete is delivered (see audit-log.ts). */
     private readonly auditLog?: AuditLogStore,
+    /** Told when a group delete landed with its event (event-feed.ts). */
+    private readonly signal?: EventSignal,
   ) {}
 
   async get(tenantId: string, id: string): Promise<JobDoc | undefined> {
@@ -241,6 +243,7 @@ export class JobStore {
     );
     // The log reads the outbox too; a failed move is delivered later by the audit-outbox timer.
     if (outbox) await this.auditLog?.deliver(tenantId, [outbox]).catch(() => undefined);
+    if (deleted.length) await this.signal?.written(tenantId);
   }
 
   private async select<T>(tenantId: string, query: string, parameters: SqlParameter[]): Promise<T[]> {

@@ -1,7 +1,7 @@
 import type { Container, JSONObject, OperationInput, SqlParameter } from "@azure/cosmos";
 import { ThrottledError, UnavailableError, call, callBatch, fromCosmos } from "./errors.js";
 import { Retry, idempotent, withRetries } from "./retry.js";
-import { eventDoc } from "./event-feed.js";
+import { eventDoc, type EventSignal } from "./event-feed.js";
 
 /**
  * One group membership: its own document in the tenant's partition, so changing members never
@@ -134,7 +134,11 @@ function expectDone(ops: OperationInput[], results: BulkResult[]): number[] {
 
 /** Group memberships of every tenant. */
 export class MembershipStore {
-  constructor(private readonly container: Container) {}
+  constructor(
+    private readonly container: Container,
+    /** Told when a membership change landed with its events (event-feed.ts). */
+    private readonly signal?: EventSignal,
+  ) {}
 
   /** Member user ids of each group (one query). */
   async membersOf(tenantId: string, groupIds: string[]): Promise<Map<string, string[]>> {
@@ -243,6 +247,7 @@ export class MembershipStore {
         });
       }
     }
+    if (counts.add + counts.remove > 0) await this.signal?.written(tenantId);
     return { added: counts.add, removed: counts.remove };
   }
 

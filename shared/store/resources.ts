@@ -17,7 +17,7 @@ import {
 } from "./errors.js";
 import { LOOKUPS, lookupDef, lookupId, lookupValue, lookupsOf, normalise, type LookupDoc } from "./lookups.js";
 import type { AuditLogStore, OutboxDoc } from "./audit-log.js";
-import type { EventDoc } from "./event-feed.js";
+import type { EventDoc, EventSignal } from "./event-feed.js";
 import { bulk, type MembershipStore } from "./memberships.js";
 import { idempotent, read } from "./retry.js";
 import { AnchorCache, anchorQueryKey } from "./paging.js";
@@ -180,6 +180,8 @@ export class ResourceStore {
     private readonly memberships: MembershipStore,
     /** Where the outbox events of writes are delivered (see audit-log.ts). */
     private readonly auditLog?: AuditLogStore,
+    /** Told when a write landed with provisioning events (event-feed.ts). */
+    private readonly signal?: EventSignal,
   ) {}
 
   /** One point read. An id the store could not hold (ours are UUIDs) is simply not found. */
@@ -456,7 +458,7 @@ export class ResourceStore {
         { operationType: "Create", partitionKey: tenantId, resourceBody: event as unknown as JSONObject },
       ];
       const status = await this.sendBatch(tenantId, ops);
-      if (status === undefined) return;
+      if (status === undefined) return this.signal?.written(tenantId);
       if (status !== 412) throw status === 404 ? new NotFoundError(`User ${user.id}`) : fromCosmos({ code: status });
       if (ifMatch || attempt >= 5) throw new PreconditionFailedError(`User ${user.id}`);
       doc = await this.get(tenantId, "User", user.id);
@@ -544,6 +546,7 @@ export class ResourceStore {
         chunk = chunk.filter((c) => c.user !== user);
       }
     }
+    if (changes.length) await this.signal?.written(tenantId);
     return changed;
   }
 
@@ -757,6 +760,7 @@ export class ResourceStore {
         // The change and its event have landed together; moving the event to the log may fail
         // without harm: the log reads the outbox too, and the audit-outbox timer delivers it.
         if (event) await this.auditLog?.deliver(tenantId, [event]).catch(() => undefined);
+        if (events.length) await this.signal?.written(tenantId);
         const written = results[entries.findIndex((e) => e.role === "doc")];
         return mode === "delete"
           ? doc

@@ -69,7 +69,7 @@ describe("provisioning events written with each change", () => {
       "user.deleted",
     ]);
     const events = await eventsOf(id);
-    expect(events[1]).toMatchObject({ changedAttributes: ["title"], data: { title: "CFO" }, pending: true });
+    expect(events[1]).toMatchObject({ changedAttributes: ["title"], data: { title: "CFO" } });
     expect(events.every((e) => e.resourceType === "User" && e.tenantId === tenantId && e.actor)).toBe(true);
   });
 

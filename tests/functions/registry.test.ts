@@ -29,10 +29,12 @@ describe("the function registry", () => {
     for (const file of files) expect(names).toContain(file.replace(/\.ts$/, ""));
     expect(registrations("timer").map(({ name, schedule }) => ({ name, schedule }))).toEqual([
       { name: "audit-outbox", schedule: "0 */5 * * * *" },
+      { name: "events-sweep", schedule: "0 * * * * *" },
       { name: "jobs-sweep", schedule: "0 */5 * * * *" },
       { name: "token-expiry-check", schedule: "0 0 6 * * *" },
     ]);
     expect(registrations("queue").map(({ name, queueName }) => ({ name, queueName }))).toEqual([
+      { name: "events-dispatch", queueName: "scim-events" },
       { name: "jobs-poison", queueName: "scim-jobs-poison" },
       { name: "jobs-step", queueName: "scim-jobs" },
     ]);

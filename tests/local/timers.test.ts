@@ -130,9 +130,11 @@ describe("the local host's timers", () => {
     expect(text).toContain("timer 0 0 6 * * *: token-expiry-check (next 2026-12-05T06:00:00.000Z)");
     expect(text).toContain("timer 0 */5 * * * *: audit-outbox (next 2026-12-05T06:00:00.000Z)");
     expect(text).toContain("timer 0 */5 * * * *: jobs-sweep (next 2026-12-05T06:00:00.000Z)");
+    expect(text).toContain("timer 0 * * * * *: events-sweep (next 2026-12-05T06:00:00.000Z)");
     expect(text).toContain("queue scim-jobs: jobs-step");
+    expect(text).toContain("queue scim-events: events-dispatch");
     expect(text).toContain(
-      "Timers:         audit-outbox, jobs-sweep, token-expiry-check on their schedules (LOCAL_TIMERS=0 turns them off)",
+      "Timers:         audit-outbox, events-sweep, jobs-sweep, token-expiry-check on their schedules (LOCAL_TIMERS=0 turns them off)",
     );
   });
 

@@ -487,6 +487,10 @@ export interface SafetyNetView {
   hold?: {
     since: string;
     cause: string;
+    /** The held deletes, the first 1,000 of them; `total` counts them all. */
     held: { userId: string; userName: string; firstHeldAt: string; attempts: number }[];
+    total: number;
   };
+  /** Present while a release is in force: until then every user delete goes through. */
+  release?: { at: string; until: string; by: string; held: number };
 }

@@ -21,6 +21,8 @@ const GROUP_OF: Partial<Record<AuditOperation, OperationGroup>> = {
   replace: "SCIM",
   patch: "SCIM",
   delete: "SCIM",
+  // Placed by Entra's own delete request, not by an admin.
+  "delete-hold": "SCIM",
   "oauth-token": "Entra sign-in",
   "role-conflict": "Background",
   job: "Background",

@@ -23,6 +23,7 @@ import { tenantSettings } from "./settings.js";
 import { endUserSessions } from "../auth/browser-sessions.js";
 import { groupFacts } from "./views.js";
 import type { GroupFacts } from "../product/groups.js";
+import { guardUserDelete } from "./safety-net.js";
 import { changeEvents, planCreate, planDelete, planPatch, planReplace } from "./plans.js";
 import { withRetry } from "./retry.js";
 
@@ -556,6 +557,8 @@ export async function deleteResource(
   }
   trail.name(before.resource);
   checkVersion(before, request.ifMatch);
+  // The deprovisioning safety net, before anything changes (its memberships go first below).
+  if (type === "User") await guardUserDelete(ctx, before);
   // Read once, fresh, where the role recomputation used to read them: it and the log event use these.
   const settings = (trail.settings = await tenantSettings(ctx, { fresh: true }));
   const members = type === "Group" && mapsRoles(settings, groupFacts(before)) ? related.map((r) => r.other) : [];

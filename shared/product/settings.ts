@@ -3,6 +3,8 @@
  * validation; shared/store/settings.ts keeps them on the tenant document.
  */
 
+import { DELETE_SAFETY_DEFAULTS, deleteSafetyWithDefaults, type DeleteSafety } from "./safety-net.js";
+
 export type LoginType = "password" | "entra";
 export const LOGIN_TYPES: readonly LoginType[] = ["password", "entra"];
 
@@ -106,6 +108,8 @@ export interface TenantSettings {
   deletedUserRetentionDays: number;
   /** How long provisioning log events are kept. */
   auditRetentionDays: number;
+  /** The deprovisioning safety net (product/safety-net.ts): when deletes are held. */
+  deleteSafety: DeleteSafety;
 }
 
 export const DEFAULT_SETTINGS: TenantSettings = {
@@ -117,6 +121,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   teamMappings: [],
   deletedUserRetentionDays: 30,
   auditRetentionDays: 90,
+  deleteSafety: DELETE_SAFETY_DEFAULTS,
 };
 
 const DAY_SECONDS = 86_400;
@@ -138,6 +143,7 @@ export function withDefaults(stored: Partial<TenantSettings> | undefined): Tenan
   const ref = (group: unknown): GroupRef => (typeof group === "string" ? { pending: group } : (group as GroupRef));
   return {
     ...s,
+    deleteSafety: deleteSafetyWithDefaults(stored?.deleteSafety),
     roleMappings: s.roleMappings.map((m) => ({ ...m, group: ref(m.group) })),
     teamMappings: s.teamMappings.map((m) => ({ ...m, group: ref(m.group) })),
   };

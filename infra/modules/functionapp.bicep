@@ -20,7 +20,7 @@ param identityClientId string
 @description('Required. Name of the host\'s storage account (AzureWebJobsStorage).')
 param storageAccountName string
 
-@description('Required. Queue service endpoint of the storage account that holds the job queue (the JobsQueue connection).')
+@description('Required. Queue service endpoint of the storage account that holds the job and event queues (the JobsQueue connection).')
 param jobsQueueServiceUri string
 
 @description('Required. URL of the blob container that holds the deployment package.')
@@ -149,7 +149,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     AzureWebJobsStorage__accountName: storageAccountName
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
-    // The job queue's named connection (the queue triggers' `connection: 'JobsQueue'`), identity-based.
+    // The named connection of the job and event queues (the queue triggers' `connection: 'JobsQueue'`), identity-based.
     JobsQueue__queueServiceUri: jobsQueueServiceUri
     JobsQueue__credential: 'managedidentity'
     JobsQueue__clientId: identityClientId

@@ -16,6 +16,9 @@ param deploymentContainerName string
 @description('Optional. Name of the Storage queue of background job steps (shared/config.ts JOBS_QUEUE); its poison queue is this name with -poison.')
 param jobsQueueName string = 'scim-jobs'
 
+@description('Optional. Name of the Storage queue that wakes the provisioning event dispatcher and deliverers (shared/config.ts EVENTS_QUEUE); its poison queue is this name with -poison.')
+param eventsQueueName string = 'scim-events'
+
 @description('Optional. Redundancy of the storage account.')
 @allowed([
   'Standard_LRS'
@@ -85,6 +88,19 @@ resource jobsPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues
   name: '${jobsQueueName}-poison'
 }
 
+// Provisioning events (issue 19): a message wakes the queue-triggered dispatcher and deliverers of
+// a tenant (the per-minute sweep catches a lost one). As for the jobs, the Functions host moves a
+// message that failed maxDequeueCount times to the poison queue.
+resource eventsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-06-01' = {
+  parent: queueService
+  name: eventsQueueName
+}
+
+resource eventsPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-06-01' = {
+  parent: queueService
+  name: '${eventsQueueName}-poison'
+}
+
 @description('The resource id of the storage account.')
 output resourceId string = storageAccount.id
 
@@ -99,3 +115,6 @@ output queueServiceUri string = storageAccount.properties.primaryEndpoints.queue
 
 @description('The name of the job queue.')
 output jobsQueueName string = jobsQueue.name
+
+@description('The name of the provisioning event queue.')
+output eventsQueueName string = eventsQueue.name

@@ -16,6 +16,8 @@ import { userCommands, userOptions } from "./admin/users.js";
 import { auditCommands, auditOptions } from "./admin/audit.js";
 import { inviteCommands, inviteOptions } from "./admin/invite.js";
 import { jobCommands, jobOptions } from "./admin/jobs.js";
+import { safetyNetCommands, safetyNetOptions } from "./admin/safety-net.js";
+import { eventCommands, eventOptions, oneLineJson } from "./admin/events.js";
 import { DEFAULT_LOCAL_QUEUE_PORT, azuriteConnectionString } from "../host/local-queue.js";
 
 /**
@@ -64,6 +66,15 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   invite revoke --tenant ID --invite INVITE-ID
   jobs list --tenant ID [--limit N]
   jobs retry --tenant ID --job JOB-ID
+  safety-net status --tenant ID
+  safety-net release|discard --tenant ID
+  safety-net set --tenant ID [--share PERCENT] [--min USERS] [--on|--off]
+  events subscribe --tenant ID --url https://HOST/PATH [--format set|webhook|poll] [--content full|notice] [--description TEXT]
+                   (--format poll takes no --url; --json prints one line {"id","secret"}: the secret is shown only then)
+  events list --tenant ID
+  events deliveries --tenant ID [--subscription SUBSCRIPTION-ID] [--state pending|delivered|dead] [--limit N] [--page N]
+  events retry --tenant ID --delivery DELIVERY-ID
+  events pause|resume|rotate|test|delete --tenant ID --subscription SUBSCRIPTION-ID
 GROUP is a group's id, displayName or externalId; TEAM a team's id or name. A mapping keeps the group's id, so renames
 never change it; --pending maps a name no group has yet (it binds when Entra creates that group).`;
 
@@ -78,6 +89,8 @@ const COMMANDS: Record<string, Command> = {
   ...auditCommands,
   ...inviteCommands,
   ...jobCommands,
+  ...safetyNetCommands,
+  ...eventCommands,
 };
 const OPTIONS: OptionTable = {
   ...tenantOptions,
@@ -90,6 +103,8 @@ const OPTIONS: OptionTable = {
   ...auditOptions,
   ...inviteOptions,
   ...jobOptions,
+  ...safetyNetOptions,
+  ...eventOptions,
   tenant: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -111,6 +126,8 @@ function settings(env: Record<string, string | undefined>) {
     COSMOS_ENDPOINT: `http://127.0.0.1:${port}`,
     COSMOS_KEY: LOCAL_STORE_KEY,
     OAUTH_DEV_ISSUER: devIssuer,
+    // As on the local host: event subscribers may be http://localhost or http://127.0.0.1 (never beside Cosmos DB).
+    EVENTS_ALLOW_LOCAL_URLS: env.EVENTS_ALLOW_LOCAL_URLS || "1",
     ...queue,
   };
 }
@@ -128,11 +145,12 @@ export async function runAdmin(
       out(USAGE);
       return values.help ? 0 : 2;
     }
-    const command = COMMANDS[positionals.join(" ")];
-    if (!command) throw new UsageError(`unknown command "${positionals.join(" ")}"; run with --help for the list`);
+    const name = positionals.join(" ");
+    const command = COMMANDS[name];
+    if (!command) throw new UsageError(`unknown command "${name}"; run with --help for the list`);
     const svc = options.services ?? createServices(loadConfig(settings(options.env ?? process.env)));
     const result = await command(values, svc, svc.now());
-    out(values.json ? JSON.stringify(result.data, null, 2) : result.text);
+    out(values.json ? JSON.stringify(result.data, null, oneLineJson.has(name) ? undefined : 2) : result.text);
     return 0;
   } catch (error) {
     err(`error: ${describe(error)}`);

@@ -3,7 +3,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Symbolic } from "./arm.js";
 import { evaluate, ofType, repoRoot, single } from "./template.js";
-import { JOBS_CONNECTION, JOBS_MAX_DEQUEUE_COUNT, JOBS_POISON_QUEUE, JOBS_QUEUE } from "../../shared/config.js";
+import {
+  EVENTS_QUEUE,
+  JOBS_CONNECTION,
+  JOBS_MAX_DEQUEUE_COUNT,
+  JOBS_POISON_QUEUE,
+  JOBS_QUEUE,
+} from "../../shared/config.js";
 
 const { resources } = evaluate();
 const storageAccount = single(resources, "Microsoft.Storage/storageAccounts");
@@ -12,7 +18,7 @@ const identity = single(resources, "Microsoft.ManagedIdentity/userAssignedIdenti
 const runtime = (value: unknown) => (value instanceof Symbolic ? value.text : `not runtime: ${JSON.stringify(value)}`);
 
 describe("background job queue", () => {
-  it("creates the queue the worker triggers on and its poison queue, in the host's storage account", () => {
+  it("creates the queues the workers trigger on (jobs, provisioning events) and their poison queues, in the host's storage account", () => {
     const queues = ofType(resources, "Microsoft.Storage/storageAccounts/queueServices/queues").map((q) =>
       String(q.name),
     );
@@ -20,6 +26,8 @@ describe("background job queue", () => {
       [
         `{${String(storageAccount.name)}}/default/${JOBS_QUEUE}`,
         `{${String(storageAccount.name)}}/default/${JOBS_POISON_QUEUE}`,
+        `{${String(storageAccount.name)}}/default/${EVENTS_QUEUE}`,
+        `{${String(storageAccount.name)}}/default/${EVENTS_QUEUE}-poison`,
       ].sort(),
     );
   });

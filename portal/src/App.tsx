@@ -22,6 +22,8 @@ import {
   ToggleLeftRegular,
   SignOutRegular,
   NavigationRegular,
+  FlashRegular,
+  ShieldCheckmarkRegular,
 } from "@fluentui/react-icons";
 import { api, ApiError, onSessionRefused, onUnauthorized, setCsrfToken, type Me } from "./api";
 import { href, linkClick, match, navigate, useRoute } from "./router";
@@ -36,6 +38,8 @@ const TeamsPage = lazy(() => import("./pages/Teams"));
 const AdminsPage = lazy(() => import("./pages/Admins"));
 const LogPage = lazy(() => import("./pages/Log"));
 const HealthPage = lazy(() => import("./pages/Health"));
+const EventsPage = lazy(() => import("./pages/Events"));
+const SafetyNetPage = lazy(() => import("./pages/SafetyNet"));
 const ProfilePage = lazy(() => import("./pages/Profile"));
 
 const useStyles = makeStyles({
@@ -265,6 +269,7 @@ const adminNav: (NavEntry | NavGroup)[] = [
       { route: "/authentication", label: "Authentication", icon: <ShieldKeyholeRegular /> },
       { route: "/integrations/tokens", label: "Tokens", icon: <KeyRegular /> },
       { route: "/integrations/account-types", label: "Account types", icon: <ToggleLeftRegular /> },
+      { route: "/events", label: "Events", icon: <FlashRegular /> },
     ],
   },
   { route: "/users", label: "Users", icon: <PersonRegular /> },
@@ -272,6 +277,7 @@ const adminNav: (NavEntry | NavGroup)[] = [
   { route: "/admins", label: "Admins", icon: <PersonStarRegular /> },
   { route: "/log", label: "Provisioning log", icon: <DocumentBulletListRegular /> },
   { route: "/health", label: "Connection health", icon: <HeartPulseRegular /> },
+  { route: "/safety-net", label: "Safety net", icon: <ShieldCheckmarkRegular /> },
   { route: "/me", label: "My profile", icon: <PeopleRegular /> },
 ];
 const memberNav: (NavEntry | NavGroup)[] = [{ route: "/me", label: "My profile", icon: <PeopleRegular /> }];
@@ -435,6 +441,8 @@ function Page({ route, me }: { route: string; me: Me }) {
   if (route === "/admins") return <AdminsPage />;
   if (route === "/log") return <LogPage />;
   if (route === "/health") return <HealthPage />;
+  if (route === "/events") return <EventsPage />;
+  if (route === "/safety-net") return <SafetyNetPage />;
   return (
     <div>
       <Title1 as="h1">Page not found</Title1>

@@ -703,6 +703,8 @@ describe.skipIf(skip !== undefined)("admin portal in Chromium", () => {
     "/portal/admins",
     "/portal/log",
     "/portal/health",
+    "/portal/events",
+    "/portal/safety-net",
     "/portal/me",
   ];
   /** Loads a page and waits until it has stopped loading. */

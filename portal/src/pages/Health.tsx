@@ -26,6 +26,7 @@ import {
   TableScroll,
 } from "../components/common";
 import { BackgroundJobs } from "../components/BackgroundJobs";
+import { SafetyNetBanner } from "./SafetyNet";
 
 const useStyles = makeStyles({
   cards: {
@@ -87,6 +88,7 @@ export default function HealthPage() {
         title="Connection health"
         help="How Entra's provisioning job is doing against this tenant, and what to fix before Entra puts the job into quarantine."
       />
+      <SafetyNetBanner />
       {health.loading && !h ? (
         <LoadingState label="Loading connection health…" />
       ) : health.error ? (

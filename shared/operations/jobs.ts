@@ -228,8 +228,9 @@ export async function runJobStep(
   message: JobMessage,
   delivery: Delivery,
 ): Promise<"done" | "next" | "dropped" | "waiting"> {
-  const job = await services.jobs.get(message.tenantId, message.jobId);
-  if (!job || job.state === "done" || job.state === "failed") return "dropped";
+  const loaded = await services.jobs.get(message.tenantId, message.jobId);
+  if (!loaded || loaded.state === "done" || loaded.state === "failed") return "dropped";
+  let job = loaded;
   if (message.step !== job.step) {
     // A step already done. A re-delivery of the step just done may be one whose attempt committed
     // the job but died before sending the next message: send it again (a duplicate is dropped here).
@@ -240,7 +241,19 @@ export async function runJobStep(
   const ctx = jobContext(services, job);
   try {
     const first = job.state === "queued";
-    const total = job.total ?? (await services.jobs.countMembers(job.tenantId, job.groupId));
+    // The members are counted once, and the count is stored before the first step changes
+    // anything: a first step whose delete landed but whose job write failed would otherwise be
+    // counted again on its retry, short by the page it had already removed.
+    if (job.total === undefined) {
+      const counted = await services.jobs.countMembers(job.tenantId, job.groupId);
+      try {
+        job = await services.jobs.replace({ ...job, total: counted });
+      } catch (error) {
+        if (error instanceof PreconditionFailedError) return "dropped"; // a duplicate of this message got there first
+        throw error;
+      }
+    }
+    const total = job.total!;
     const page = await retriedBriefly(() => doStep(ctx, job));
     const last = page.length < services.config.jobs.stepSize;
     const at = services.now().toISOString();

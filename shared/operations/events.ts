@@ -11,7 +11,7 @@ import type {
 import { newSigningSecret, testEvent } from "../product/event-formats.js";
 import { UnsafeUrlError, checkSubscriptionUrl } from "../product/url-safety.js";
 import { PreconditionFailedError } from "../store/errors.js";
-import { deliveryDoc, deliveryId, type DeliveryDoc, type SubscriptionDoc } from "../store/events.js";
+import { deliveryDoc, deliveryId, type DeliveryDoc, type EventStore, type SubscriptionDoc } from "../store/events.js";
 import { Retry, withRetries } from "../store/retry.js";
 import { logged } from "./audit-trail.js";
 import { actorFields, type OperationContext, type Services } from "./context.js";
@@ -304,8 +304,13 @@ export async function retryDelivery(ctx: OperationContext, deliveryId: string): 
 
 /** How long this process trusts what it read about a tenant having subscriptions. */
 const SUBSCRIBED_CACHE_MS = 30_000;
-/** Per process and tenant: whether it had subscriptions when last read, and when that was. */
-const subscribed = new WeakMap<Services, Map<string, { value: boolean; at: number }>>();
+/**
+ * Per process and tenant: whether it had subscriptions when last read, and when that was. Keyed by
+ * the event store, not the services object: adapters may hand operations a copy of the services
+ * (the HTTP wrappers do, with the request's own `report`), and a subscription made through one must
+ * be seen through the other.
+ */
+const subscribed = new WeakMap<EventStore, Map<string, { value: boolean; at: number }>>();
 
 /**
  * Whether a tenant has any subscription (read at most every 30 s per process; a subscription made
@@ -315,8 +320,8 @@ const subscribed = new WeakMap<Services, Map<string, { value: boolean; at: numbe
  * host, a fifth of a create). A failed read counts as "has": the wake-up is sent.
  */
 async function hasSubscriptions(services: Services, tenantId: string): Promise<boolean> {
-  let cache = subscribed.get(services);
-  if (!cache) subscribed.set(services, (cache = new Map()));
+  let cache = subscribed.get(services.events);
+  if (!cache) subscribed.set(services.events, (cache = new Map()));
   const known = cache.get(tenantId);
   const now = Date.now();
   if (known && now - known.at < SUBSCRIBED_CACHE_MS) return known.value;
@@ -329,7 +334,8 @@ async function hasSubscriptions(services: Services, tenantId: string): Promise<b
 }
 
 /** Forgets what this process read about a tenant's subscriptions (one was just made or deleted). */
-const subscriptionsChanged = (services: Services, tenantId: string) => subscribed.get(services)?.delete(tenantId);
+const subscriptionsChanged = (services: Services, tenantId: string) =>
+  subscribed.get(services.events)?.delete(tenantId);
 
 /** Per process and tenant: a send in flight, and whether another change came while it was. */
 const inFlight = new WeakMap<Services, Map<string, { again: boolean }>>();

@@ -90,7 +90,8 @@ function batchesOf(events: EventDoc[], subscriptions: SubscriptionDoc[], now: st
   let bytes = 0;
   for (const event of events) {
     const payload = deliveredEvent(event);
-    const deliveries = subscriptions.map((s) => deliveryDoc(s, payload, now));
+    // A subscription gets the changes made since it was created, not a backlog from before it.
+    const deliveries = subscriptions.filter((s) => s.created <= event.time).map((s) => deliveryDoc(s, payload, now));
     const size = JSON.stringify(event).length * (1 + deliveries.length);
     if (current.length && (ops + 1 + deliveries.length > BATCH_OPS || bytes + size > BATCH_BYTES)) {
       batches.push(current);

@@ -62,6 +62,8 @@ const CONCURRENCY = 8;
 const RUN_BUDGET_MS = 20_000;
 /** The lease outlives a run (budget + one attempt + store calls); a crashed worker's lease runs out by itself. */
 const LEASE_MS = 90_000;
+/** An answer slower than this counts as "not answering" (the lease is kept): slow subscribers never hold the worker. */
+const SLOW_ANSWER_MS = 3_000;
 /** A subscriber that did not answer is left alone this long (its lease is kept), then the sweep tries again. */
 const HOLD_AFTER_TIMEOUT_MS = 30_000;
 /** What is read of a subscriber's answer (for lastError); the rest is discarded. */
@@ -340,6 +342,15 @@ function afterAttempt(d: DeliveryDoc, result: Attempt, now: Date): DeliveryDoc {
       deliveredAt: now.toISOString(),
       latencyMs: Math.max(0, now.getTime() - Date.parse(d.event.time)),
     };
+  // The subscriber refused this event for good (a 4xx other than 408, 425, 429): retrying the same
+  // bytes cannot help, and its resource's later events must not wait 24 hours behind it.
+  if (
+    result.status !== undefined &&
+    result.status >= 400 &&
+    result.status < 500 &&
+    ![408, 425, 429].includes(result.status)
+  )
+    return { ...base, state: "dead", lastError: `Refused for good: ${result.error}` };
   const next = nextAttempt(attempts, new Date(firstAttemptAt), now);
   return next === "dead"
     ? { ...base, state: "dead", lastError: result.error }
@@ -405,20 +416,40 @@ async function leasedRun(services: Services, subscription: SubscriptionDoc): Pro
   return outcome;
 }
 
-/** The heads of the pending deliveries: per resource the oldest, if it is due. */
-function dueHeads(pending: DeliveryDoc[], now: string): DeliveryDoc[][] {
-  const lanes = new Map<string, DeliveryDoc[]>();
-  for (const d of pending) {
-    const lane = lanes.get(d.resourceKey);
-    if (lane) lane.push(d);
-    else lanes.set(d.resourceKey, [d]);
+/** Pages of pending deliveries read to find due lanes past resources that are waiting (see dueLanes). */
+const LANE_PAGES = 10;
+
+/**
+ * The lanes that can go now: per resource its pending deliveries in order, when the oldest is due.
+ * A page full of one waiting resource (its head backing off, many events behind it) must not hide
+ * the others: a page without a due lane is read again leaving out the resources it showed, up to
+ * LANE_PAGES pages (2,000 resources waiting at once).
+ */
+async function dueLanes(services: Services, subscription: SubscriptionDoc): Promise<DeliveryDoc[][]> {
+  const now = services.now().toISOString();
+  const waiting: string[] = [];
+  for (let page = 0; page < LANE_PAGES; page++) {
+    const pending = await services.events.pendingDeliveries(
+      subscription.tenantId,
+      subscription.id,
+      DELIVERY_PAGE,
+      waiting,
+    );
+    const lanes = new Map<string, DeliveryDoc[]>();
+    for (const d of pending) {
+      const lane = lanes.get(d.resourceKey);
+      if (lane) lane.push(d);
+      else lanes.set(d.resourceKey, [d]);
+    }
+    const due = [...lanes.values()].filter((lane) => lane[0]!.nextAttemptAt <= now);
+    if (due.length > 0 || pending.length < DELIVERY_PAGE) return due;
+    waiting.push(...lanes.keys());
   }
-  return [...lanes.values()].filter((lane) => lane[0]!.nextAttemptAt <= now);
+  return [];
 }
 
 async function hasDue(services: Services, subscription: SubscriptionDoc): Promise<boolean> {
-  const pending = await services.events.pendingDeliveries(subscription.tenantId, subscription.id, DELIVERY_PAGE);
-  return dueHeads(pending, services.now().toISOString()).length > 0;
+  return (await dueLanes(services, subscription)).length > 0;
 }
 
 async function deliverUnderLease(services: Services, subscription: SubscriptionDoc): Promise<RunOutcome> {
@@ -426,8 +457,7 @@ async function deliverUnderLease(services: Services, subscription: SubscriptionD
   const started = performance.now();
   let unreachable = false;
   for (;;) {
-    const pending = await store.pendingDeliveries(subscription.tenantId, subscription.id, DELIVERY_PAGE);
-    const lanes = dueHeads(pending, services.now().toISOString());
+    const lanes = await dueLanes(services, subscription);
     if (lanes.length === 0) return "idle";
     let progressed = false;
     /** One resource: its deliveries in order while they succeed; a failure (or a store error) ends the lane. */
@@ -435,8 +465,11 @@ async function deliverUnderLease(services: Services, subscription: SubscriptionD
       for (const d of lane) {
         if (unreachable || performance.now() - started > RUN_BUDGET_MS) return;
         if (d.nextAttemptAt > services.now().toISOString()) return;
+        const began = performance.now();
         const result = await attempt(services, subscription, d);
-        if (!result.ok && result.unreachable) unreachable = true;
+        // A subscriber that did not answer, or took more than SLOW_ANSWER_MS to, is left alone for a
+        // while: it may hold a worker slot only briefly, whatever it does to its answers.
+        if ((!result.ok && result.unreachable) || performance.now() - began > SLOW_ANSWER_MS) unreachable = true;
         const saved = await store.replaceDelivery(afterAttempt(d, result, services.now()));
         if (!saved || saved.state === "pending") return;
         progressed = true;

@@ -326,13 +326,20 @@ export class EventStore {
   }
 
   /** A subscription's pending deliveries, oldest event first. */
-  async pendingDeliveries(tenantId: string, subscriptionId: string, limit: number): Promise<DeliveryDoc[]> {
+  async pendingDeliveries(
+    tenantId: string,
+    subscriptionId: string,
+    limit: number,
+    /** Resources (resourceKey) left out: those whose oldest pending delivery is not due yet. */
+    skip: string[] = [],
+  ): Promise<DeliveryDoc[]> {
     return this.select<DeliveryDoc>(
       tenantId,
-      "SELECT TOP @top * FROM c WHERE c.tenantId = @tenantId AND c.kind = 'Delivery' AND c.subscriptionId = @sub AND c.state = 'pending' ORDER BY c.id",
+      `SELECT TOP @top * FROM c WHERE c.tenantId = @tenantId AND c.kind = 'Delivery' AND c.subscriptionId = @sub AND c.state = 'pending'${skip.length ? " AND NOT ARRAY_CONTAINS(@skip, c.resourceKey)" : ""} ORDER BY c.id`,
       [
         { name: "@top", value: limit },
         { name: "@sub", value: subscriptionId },
+        ...(skip.length ? [{ name: "@skip", value: skip }] : []),
       ],
     );
   }

@@ -23,7 +23,7 @@ import { tenantSettings } from "./settings.js";
 import { endUserSessions } from "../auth/browser-sessions.js";
 import { groupFacts } from "./views.js";
 import type { GroupFacts } from "../product/groups.js";
-import { guardUserDelete } from "./safety-net.js";
+import { DeleteHeldError, guardUserDelete } from "./safety-net.js";
 import { changeEvents, planCreate, planDelete, planPatch, planReplace } from "./plans.js";
 import { withRetry } from "./retry.js";
 
@@ -221,6 +221,32 @@ async function afterGroupChange(
   const settings = await tenantSettings(ctx, { fresh: true });
   if (!roleMatchChanged(settings, groupFacts(before), groupFacts(after))) return;
   await recomputeGroup(ctx, after, "rename");
+}
+
+/**
+ * A user whose delete the safety net holds still loses access at once: it is disconnected (with
+ * its `user.deactivated` event) and its sessions end; its data and memberships stay until the
+ * hold is released. A user disconnected already is left as it is.
+ */
+async function disconnectHeldUser(ctx: OperationContext, id: string): Promise<void> {
+  const { resources } = ctx.services;
+  const settings = await tenantSettings(ctx);
+  await withRetry(
+    `disconnecting User ${id}`,
+    () => resources.require(ctx.tenantId, "User", id),
+    (loaded) =>
+      loaded.resource.active === false
+        ? undefined
+        : planReplace(
+            loaded,
+            { ...loaded.resource, active: false },
+            ctx.now,
+            settings,
+            actorFields(ctx.actor).tokenName,
+          ),
+    (write) => (write ? resources.write(write) : Promise.resolve(undefined)),
+  );
+  await endSessions(ctx, id);
 }
 
 /**
@@ -558,7 +584,11 @@ export async function deleteResource(
   trail.name(before.resource);
   checkVersion(before, request.ifMatch);
   // The deprovisioning safety net, before anything changes (its memberships go first below).
-  if (type === "User") await guardUserDelete(ctx, before);
+  if (type === "User")
+    await guardUserDelete(ctx, before).catch(async (error: unknown) => {
+      if (error instanceof DeleteHeldError) await disconnectHeldUser(ctx, id);
+      throw error;
+    });
   // Read once, fresh, where the role recomputation used to read them: it and the log event use these.
   const settings = (trail.settings = await tenantSettings(ctx, { fresh: true }));
   const members = type === "Group" && mapsRoles(settings, groupFacts(before)) ? related.map((r) => r.other) : [];

@@ -5,6 +5,7 @@ import {
   RELEASE_MS,
   changeDeleteSafety,
   countWindow,
+  discardedDeleteDetail,
   heldDeleteDetail,
   holdCause,
   mustHold,
@@ -15,7 +16,7 @@ import {
   type WindowCount,
 } from "../product/safety-net.js";
 import type { AttributeChange } from "../scim/changes.js";
-import type { HoldRecord, SafetyNetDoc } from "../store/safety-net.js";
+import { DISCARDED_MS, type HoldRecord, type SafetyNetDoc } from "../store/safety-net.js";
 import type { ResourceDoc } from "../store/resources.js";
 import type { SafetyNetView } from "../contracts/admin-api.js";
 import { actorFields, type OperationContext } from "./context.js";
@@ -94,6 +95,10 @@ export async function guardUserDelete(ctx: OperationContext, user: ResourceDoc):
   if (!settings.enabled) return;
   const state = await ctx.services.safetyNet.state(ctx.tenantId);
   if (releaseInForce(state, ctx.now)) return;
+  // A delete an admin discarded stays refused while Entra may retry it (until a release).
+  const discarded = (state?.discarded ?? []).filter((d) => d.until > ctx.now.toISOString()).map((d) => d.holdId);
+  if (discarded.length && (await ctx.services.safetyNet.heldBy(ctx.tenantId, discarded, user.id)))
+    throw new DeleteHeldError(discardedDeleteDetail(ctx.tenantId));
   const hold = state?.hold ?? (await tripIfOver(ctx, settings, state, user.id));
   if (!hold) return;
   const userName = typeof user.resource.userName === "string" ? user.resource.userName : user.id;
@@ -190,11 +195,15 @@ async function currentHold(ctx: OperationContext) {
   const state = await ctx.services.safetyNet.state(ctx.tenantId);
   if (!state?.hold) return undefined;
   const { held, total } = await ctx.services.safetyNet.held(ctx.tenantId, state.hold.id, LOGGED_NAMES);
-  return { hold: state.hold, held, total };
+  return { state, hold: state.hold, held, total };
 }
 
 /** The state write of a release or discard, refused when the hold changed meanwhile (another admin acted). */
-async function endHold(ctx: OperationContext, holdId: string, next: Pick<SafetyNetDoc, "release" | "armedSince">) {
+async function endHold(
+  ctx: OperationContext,
+  holdId: string,
+  next: Pick<SafetyNetDoc, "release" | "armedSince" | "discarded">,
+) {
   await ctx.services.safetyNet.update(ctx.tenantId, (current) => {
     if (current?.hold?.id !== holdId)
       throw new OperationError(
@@ -218,8 +227,24 @@ export async function releaseHold(ctx: OperationContext): Promise<SafetyNetView>
     async (trail) => {
       trail.resourceName = NET;
       const found = await currentHold(ctx);
-      if (!found) throw new OperationError(409, "No deletes are held: there is nothing to release.");
       const until = new Date(ctx.now.getTime() + RELEASE_MS).toISOString();
+      if (!found) {
+        // No hold, but deletes an admin discarded earlier: releasing lets Entra's retries of them through.
+        const now = ctx.now.toISOString();
+        const { changed } = await ctx.services.safetyNet.update(ctx.tenantId, (current) =>
+          !current?.hold && (current?.discarded ?? []).some((d) => d.until > now)
+            ? { release: { at: now, until, by: actorName(ctx), held: 0 }, armedSince: until, discarded: [] }
+            : undefined,
+        );
+        if (!changed) throw new OperationError(409, "No deletes are held: there is nothing to release.");
+        trail.changedAttributes = ["discarded", "release"];
+        await record(
+          ctx,
+          trail,
+          `Released the deletes discarded earlier: Entra's retries of them, and every user delete, go through until ${until}.`,
+        );
+        return;
+      }
       const release = { at: ctx.now.toISOString(), until, by: actorName(ctx), held: found.total };
       await endHold(ctx, found.hold.id, { release, armedSince: until });
       trail.changedAttributes = ["hold", "release"];
@@ -240,8 +265,8 @@ export async function releaseHold(ctx: OperationContext): Promise<SafetyNetView>
 /**
  * Discards the hold: the deletes were a mistake. The held list is dropped (its documents expire),
  * the users stay as they are (disconnected users stay disconnected), and the net is armed again
- * counting from now: what came before was reviewed. If Entra still sends the deletes (the scoping
- * filter is unchanged), they are judged afresh and past the limit held again. With no hold but a
+ * counting from now: what came before was reviewed. The discarded users' deletes stay refused while
+ * Entra may retry them (DISCARDED_MS), unless an admin releases after all. With no hold but a
  * release in force, ends the release early. 409 when there is neither.
  */
 export async function discardHold(ctx: OperationContext): Promise<SafetyNetView> {
@@ -254,12 +279,17 @@ export async function discardHold(ctx: OperationContext): Promise<SafetyNetView>
       const now = ctx.now.toISOString();
       let detail: string;
       if (found) {
-        await endHold(ctx, found.hold.id, { armedSince: now });
+        const until = new Date(ctx.now.getTime() + DISCARDED_MS).toISOString();
+        await endHold(ctx, found.hold.id, {
+          armedSince: now,
+          discarded: [...(found.state.discarded ?? []).filter((d) => d.until > now), { holdId: found.hold.id, until }],
+        });
         trail.changedAttributes = ["hold"];
         detail =
           `Discarded the hold placed ${found.hold.since}: ${deletes(found.total)} dropped ` +
-          `(${names(found.held, found.total) || "none yet"}); those users stay. The net is armed again and counts from ` +
-          `${now}; deletes Entra sends again are judged afresh. The hold's cause: ${found.hold.cause}`;
+          `(${names(found.held, found.total) || "none yet"}); those users stay (disconnected), and Entra's retries of ` +
+          `their deletes are refused until ${until} or a release. The net is armed again and counts from ${now}. ` +
+          `The hold's cause: ${found.hold.cause}`;
       } else {
         const { changed } = await ctx.services.safetyNet.update(ctx.tenantId, (current) =>
           releaseInForce(current, ctx.now) && !current?.hold ? { armedSince: now } : undefined,

@@ -168,13 +168,25 @@ export function holdCause(settings: DeleteSafety, count: WindowCount, from: Date
   );
 }
 
+/** The SCIM `detail` of a delete an admin discarded (Entra retrying it): it stays refused. */
+export function discardedDeleteDetail(tenantId: string): string {
+  return (
+    `Delete refused: an admin discarded it as a mistake when the deprovisioning safety net held it (the user stays ` +
+    `disconnected, its data kept). Fix the provisioning job's scoping filter in Entra; to let the delete through, ` +
+    `release the safety net with ` +
+    `\`npm run admin -- safety-net release --tenant ${tenantId}\`. Retry later.`
+  );
+}
+
 /**
- * The SCIM `detail` of a held delete: what happened, that disconnects still work, and where an
+ * The SCIM `detail` of a held delete: what happened, that the user lost access all the same and
+ * disconnects still work, and where an
  * admin releases or discards the hold. Entra shows it in its provisioning logs.
  */
 export function heldDeleteDetail(cause: string, tenantId: string): string {
   return (
-    `Delete held by the deprovisioning safety net: ${cause} Disconnects (active=false) still take effect; ` +
+    `Delete held by the deprovisioning safety net: ${cause} The user is disconnected meanwhile (it can no longer ` +
+    `sign in; its data stays). Disconnects (active=false) still take effect; ` +
     `deletes wait until an admin checks the provisioning job's scoping filter in Entra and releases the hold ` +
     `(the held deletes go through at Entra's next retry) or discards it, on the admin portal's Safety net page or with ` +
     `\`npm run admin -- safety-net release|discard --tenant ${tenantId}\`. Retry later.`

@@ -48,6 +48,11 @@ export interface SafetyNetDoc {
   release?: ReleaseRecord;
   /** The window does not reach back before this (a discard, the end of a release: what came before was reviewed). */
   armedSince?: string;
+  /**
+   * Holds an admin discarded, while Entra may still retry their deletes (a week after the first
+   * failure): those users' deletes stay refused until then, or until an admin releases.
+   */
+  discarded?: { holdId: string; until: string }[];
   _etag?: string;
 }
 
@@ -70,6 +75,8 @@ export interface HeldDeleteDoc {
 
 const STATE_ID = "safety-net";
 const HELD_TTL_SECONDS = 8 * 86_400;
+/** How long a discarded hold keeps its users' deletes refused: as long as its held-delete records live. */
+export const DISCARDED_MS = HELD_TTL_SECONDS * 1000;
 /** How long a tenant's active-user count is reused (per process): counting 100,000 users on every delete is not free. */
 const ACTIVE_COUNT_MS = 60_000;
 /**
@@ -118,6 +125,8 @@ export class SafetyNetStore {
       const fields = change(current);
       if (!fields) return { state: current, changed: false };
       const next = strip({
+        // Discarded holds outlive the hold, release and window changes that do not mention them.
+        discarded: current?.discarded,
         ...fields,
         id: STATE_ID,
         tenantId,
@@ -145,6 +154,14 @@ export class SafetyNetStore {
    * Records a held delete of `user`: its first time, or one more attempt (Entra's retry). Two
    * requests for the same user at once may count one attempt: the count is for people, not billing.
    */
+  /** Whether the user's delete was held by one of these holds (a point read each). */
+  async heldBy(tenantId: string, holdIds: string[], userId: string): Promise<boolean> {
+    for (const holdId of holdIds)
+      if (await read(() => this.container.item(`${heldPrefix(holdId)}${userId}`, tenantId).read<HeldDeleteDoc>()))
+        return true;
+    return false;
+  }
+
   async recordHeld(
     tenantId: string,
     holdId: string,

@@ -219,13 +219,18 @@ describe("discard", () => {
     );
     expect(await services.resources.get(tenantId, "User", users[0]!.id)).toBeDefined();
 
-    // Entra sends the deletes again: judged afresh (the 25 before the discard no longer count).
+    // Entra sends the discarded deletes again: still refused. Other deletes are judged afresh (the 25
+    // before the discard no longer count).
     tick(MINUTE);
-    await expect(guardUserDelete(entra(tenantId), users[0]!)).resolves.toBeUndefined();
+    await expect(guardUserDelete(entra(tenantId), users[0]!)).rejects.toMatchObject({
+      status: 429,
+      detail: expect.stringMatching(/^Delete refused: an admin discarded it/),
+    });
+    await expect(guardUserDelete(entra(tenantId), users[2]!)).resolves.toBeUndefined();
     await removed(tenantId, "user.deleted", gone(26, "again"), 0);
-    await held(entra(tenantId), users[1]!);
+    await held(entra(tenantId), users[3]!);
     const again = await safetyNetView(admin(tenantId));
-    expect(again.hold?.held.map((h) => [h.userName, h.attempts])).toEqual([["user1@contoso.dev", 1]]);
+    expect(again.hold?.held.map((h) => [h.userName, h.attempts])).toEqual([["user3@contoso.dev", 1]]);
     await discardHold(admin(tenantId));
     await expect(discardHold(admin(tenantId))).rejects.toMatchObject({ status: 409, detail: /nothing to discard/ });
   });

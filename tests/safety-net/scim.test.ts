@@ -64,7 +64,10 @@ describe("a mass deprovisioning", () => {
     });
     expect(res.body.detail).toMatch(/Disconnects \(active=false\) still take effect/);
     expect(res.body.detail).toMatch(/Safety net page|safety-net release\|discard/);
-    expect((await scim.get(`/Users/${victim!.id}`)).status).toBe(200);
+    // Held, the user still loses access: disconnected at once, its data kept.
+    const held = await scim.get(`/Users/${victim!.id}`);
+    expect(held.status).toBe(200);
+    expect(held.body.active).toBe(false);
 
     // Held: the next one too, and Entra's retry of the first (an attempt more).
     const [second] = take(1);
@@ -73,7 +76,8 @@ describe("a mass deprovisioning", () => {
 
     const view = await net();
     expect(view.settings).toEqual({ enabled: true, sharePercent: 20, minUsers: 25 });
-    expect(view.window).toMatchObject({ disconnected: 10, deleted: 15, threshold: 25 });
+    // The two users whose deletes are held were disconnected instead.
+    expect(view.window).toMatchObject({ disconnected: 12, deleted: 15, threshold: 25 });
     expect(view.hold.cause).toMatch(/^26 of 10\d active users .* more than the limit of 25/);
     expect(view.hold.held.map((h: any) => [h.userName, h.attempts])).toEqual([
       [victim!.userName, 2],
@@ -123,7 +127,7 @@ describe("the admin's answer", () => {
     expectProblem(await admin.post("/api/admin/safety-net/release"), 409, /nothing to release/);
   });
 
-  it("discard: ends the release early; a new hold discarded keeps the users, and their deletes are judged afresh", async () => {
+  it("discard: ends the release early; a new hold discarded keeps the users, and Entra's retries of their deletes stay refused", async () => {
     let reply = await admin.post("/api/admin/safety-net/discard");
     expect(reply.status, reply.text).toBe(200);
     expect(reply.json.release).toBeUndefined();
@@ -136,12 +140,23 @@ describe("the admin's answer", () => {
     expect(reply.status, reply.text).toBe(200);
     expect(reply.json.hold).toBeUndefined();
     expect(reply.json.window.deleted).toBe(0);
-    expect((await scim.get(`/Users/${kept!.id}`)).status).toBe(200);
+    const stays = await scim.get(`/Users/${kept!.id}`);
+    expect(stays.status).toBe(200);
+    expect(stays.body.active).toBe(false);
     expect((await log("operation=delete-hold-discard"))[0]!.detail).toMatch(
       new RegExp(`1 held delete dropped \\(${kept!.userName.replace(".", "\\.")}\\); those users stay`),
     );
-    // Entra sends it again: judged afresh (one removal since the discard).
+    // Entra sends it again: still refused, saying an admin discarded it; another user's delete is judged afresh.
+    const again = await scim.delete(`/Users/${kept!.id}`);
+    expect(again.status).toBe(429);
+    expect(again.body.detail).toMatch(/^Delete refused: an admin discarded it/);
+    const [other] = take(1);
+    expect((await scim.delete(`/Users/${other!.id}`)).status).toBe(204);
+    // An admin decides the delete was intended after all: a release lets Entra's next retry through.
+    const released = await admin.post("/api/admin/safety-net/release");
+    expect(released.status, released.text).toBe(200);
     expect((await scim.delete(`/Users/${kept!.id}`)).status).toBe(204);
+    expect((await admin.post("/api/admin/safety-net/discard")).status).toBe(200); // ends that release
     expectProblem(await admin.post("/api/admin/safety-net/discard"), 409, /nothing to discard/);
   });
 

@@ -170,9 +170,8 @@ export default function SafetyNetPage() {
       >
         <Text as="p" id="discard-consequence">
           Choose this when the removals were a mistake. The {plural(count, "held delete")} {count === 1 ? "is" : "are"}{" "}
-          dropped: those users stay as they are (disconnected users stay disconnected), and the safety net counts afresh
-          from now. Fix the scoping filter in Entra first: deletes Entra sends again are judged afresh, and held again
-          past the limit.
+          dropped: those users stay, disconnected, with their data, and Entra's retries of their deletes stay refused
+          for 8 days. Fix the scoping filter in Entra. Other deletes are counted afresh from now.
         </Text>
       </ConfirmDialog>
       <ConfirmDialog

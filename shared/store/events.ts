@@ -17,6 +17,10 @@ import { Retry, idempotent, read, withRetries } from "./retry.js";
  */
 
 /** One subscription of a tenant. */
+
+/** An id the store could hold (Cosmos DB ids are at most 255 characters, without / \\ ? #): anything else is simply not found. */
+const storableId = (id: string) => id.length > 0 && id.length <= 255 && !/[/\\?#]/.test(id);
+
 export interface SubscriptionDoc {
   id: string;
   tenantId: string;
@@ -195,6 +199,7 @@ export class EventStore {
   }
 
   async subscription(tenantId: string, id: string): Promise<SubscriptionDoc | undefined> {
+    if (!storableId(id)) return undefined;
     const doc = await read(() => this.container.item(id, tenantId).read<SubscriptionDoc>());
     return doc && doc.kind === "Subscription" && doc.tenantId === tenantId ? doc : undefined;
   }
@@ -321,6 +326,7 @@ export class EventStore {
   // --- deliveries ---
 
   async delivery(tenantId: string, id: string): Promise<DeliveryDoc | undefined> {
+    if (!storableId(id)) return undefined;
     const doc = await read(() => this.container.item(id, tenantId).read<DeliveryDoc>());
     return doc && doc.kind === "Delivery" && doc.tenantId === tenantId ? doc : undefined;
   }

@@ -367,3 +367,12 @@ describe("the signing secret", () => {
     expectNoSecret(csv);
   });
 });
+
+describe("ids the store cannot hold", () => {
+  it("are unknown subscriptions and deliveries (404), never a 500", async () => {
+    for (const id of ["a%23b", "a%3Fb", "a%5Cb"]) {
+      expect((await admin.post(`/api/admin/events/subscriptions/${id}/pause`)).status).toBe(404);
+      expect((await admin.post(`/api/admin/events/deliveries/${id}/retry`)).status).toBe(404);
+    }
+  });
+});

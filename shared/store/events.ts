@@ -93,7 +93,12 @@ export interface DeliveryDoc {
   latencyMs?: number;
   lastStatus?: number;
   lastError?: string;
-  ttl: number;
+  /**
+   * Seconds kept once delivered or dead (EVENT_RETENTION_SECONDS). None while pending: a delivery
+   * waiting behind its resource's failing event, or for a paused subscription, is never lost to
+   * expiry; it ends delivered or dead-lettered (or with its subscription).
+   */
+  ttl?: number;
   _etag?: string;
 }
 
@@ -136,7 +141,6 @@ export function deliveryDoc(subscription: SubscriptionDoc, event: DeliveredEvent
     state: "pending",
     attempts: 0,
     nextAttemptAt: now,
-    ttl: EVENT_RETENTION_SECONDS,
   };
 }
 
@@ -378,7 +382,10 @@ export class EventStore {
     try {
       const { resource } = await this.container
         .item(doc.id, doc.tenantId)
-        .replace<DeliveryDoc>(strip(doc) as never, { accessCondition: { type: "IfMatch", condition: doc._etag! } });
+        .replace<DeliveryDoc>(
+          strip({ ...doc, ttl: doc.state === "pending" ? undefined : EVENT_RETENTION_SECONDS }) as never,
+          { accessCondition: { type: "IfMatch", condition: doc._etag! } },
+        );
       return resource as DeliveryDoc;
     } catch (error) {
       const status = cosmosStatus(error);

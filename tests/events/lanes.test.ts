@@ -56,7 +56,19 @@ it("dead-letters an event the subscriber refuses for good (400) at once, so the 
     { resourceId: "U", type: "user.deactivated" },
   ]);
   await dispatchTenant(host.services, tenantId);
+  // Pending, a delivery never expires (it ends delivered or dead); then it is kept 7 days.
+  const ttls = async () =>
+    (
+      await container.items
+        .query<{ state: string; ttl?: number }>(
+          `SELECT c.state, c.ttl FROM c WHERE c.tenantId = '${tenantId}' AND c.kind = 'Delivery'`,
+          { partitionKey: tenantId },
+        )
+        .fetchAll()
+    ).resources;
+  expect((await ttls()).map((d) => d.ttl)).toStrictEqual([undefined, undefined]);
   await deliverSubscription(host.services, tenantId, sub.subscription.id);
+  expect((await ttls()).map((d) => d.ttl)).toStrictEqual([7 * 86_400, 7 * 86_400]);
   expect(receiver.received.map((r) => webhookOf(r).type)).toStrictEqual(["user.changed", "user.deactivated"]);
   const deliveries = await host.services.events.listDeliveries(tenantId, {
     subscriptionId: sub.subscription.id,

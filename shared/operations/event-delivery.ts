@@ -58,8 +58,13 @@ const BATCH_BYTES = 1_500_000;
 const DELIVERY_PAGE = 200;
 /** Resources of one subscription attempted at once. */
 const CONCURRENCY = 8;
-/** A run starts no new attempt after this long (each attempt ends within the timeout, so a run ends within both). */
-const RUN_BUDGET_MS = 20_000;
+/**
+ * A run starts no new attempt after this long (each attempt ends within the timeout, so a run ends
+ * within both), then sends itself to the back of the queue: subscribers that answer slowly take turns
+ * with everyone else (4 tenants whose subscribers answer in 2.5 s delayed another tenant 22.5 s with
+ * 20 s runs, 7.3 s with 5 s runs).
+ */
+const RUN_BUDGET_MS = 5_000;
 /** The lease outlives a run (budget + one attempt + store calls); a crashed worker's lease runs out by itself. */
 const LEASE_MS = 90_000;
 /** An answer slower than this counts as "not answering" (the lease is kept): slow subscribers never hold the worker. */

@@ -28,7 +28,7 @@ export function createServices(
   const cosmos = openCosmos(config.cosmos, client);
   // Writes that land with provisioning events wake the event worker (operations/events.ts).
   const signal = new EventSignal();
-  const memberships = new MembershipStore(cosmos.resources, signal);
+  const memberships = new MembershipStore(cosmos.resources);
   const auditLog = new AuditLogStore(cosmos.auditLog, cosmos.resources);
   const built: Services = {
     config,

@@ -167,7 +167,7 @@ async function doStep(ctx: OperationContext, job: JobDoc): Promise<{ id: string;
     let latest: TenantSettings | undefined;
     for (let pass = 0; pass < 3; pass++) {
       const used = await recomputeRoles(ctx, users, {
-        groupsOf: () => jobs.groupsOfUsers(job.tenantId, users),
+        groupsOf: () => memberships.groupsOfUsers(job.tenantId, users),
         withoutGroup: job.job === "delete-group" ? job.groupId : undefined,
         ...(latest ? { settings: latest } : {}),
       });

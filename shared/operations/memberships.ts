@@ -7,6 +7,8 @@ import { recomputeRoles } from "./roles.js";
 import { mapsRoles } from "../product/roles.js";
 import { groupFacts } from "./views.js";
 import { tenantSettings } from "./settings.js";
+import { memberChunkSize, planMemberChunk, type MemberChunk } from "./plans.js";
+import { withRetry } from "./retry.js";
 
 export type MemberChange = { add: string[]; remove: string[] } | { replace: string[] };
 
@@ -26,16 +28,62 @@ async function planMembers(
 }
 
 /**
- * A membership change and the roles that follow from it: removed members are recomputed without
- * the group before their memberships go, added members after theirs exist, always for every user
- * the request names (not only those whose membership changed), so a retried request completes
- * them. Afterwards it checks that the group and the added users still exist, and takes back
+ * Loads one chunk of a membership change: which of its users are members now and, when the group
+ * maps roles, the users (read before their groups, so a membership change landing in between
+ * makes the ETag-guarded write fail rather than rest on groups read too early) and their other
+ * groups. `optimistic`: the first attempt assumes every membership needs the change (the usual
+ * case, one round trip less); a member already there or already gone fails the batch, and the
+ * next attempt reads which ones really are.
+ */
+async function loadChunk(
+  ctx: OperationContext,
+  group: ResourceDoc,
+  side: "add" | "remove",
+  userIds: string[],
+  mapped: boolean,
+  optimistic: boolean,
+): Promise<MemberChunk> {
+  const { resources, memberships } = ctx.services;
+  const present = optimistic
+    ? new Set(side === "remove" ? userIds : [])
+    : await memberships.present(ctx.tenantId, group.id, userIds);
+  const chunk: MemberChunk = { tenantId: ctx.tenantId, group, side, userIds, present };
+  if (!mapped) return chunk;
+  const users = await resources.getMany(ctx.tenantId, "User", userIds);
+  const groupsOf = await memberships.groupsOfUsers(
+    ctx.tenantId,
+    users.map((u) => u.id),
+  );
+  const others = (id: string) => (groupsOf.get(id) ?? []).filter((g) => g !== group.id);
+  const groups = new Map(
+    (await resources.getMany(ctx.tenantId, "Group", [...new Set(users.flatMap((u) => others(u.id)))])).map((g) => [
+      g.id,
+      groupFacts(g),
+    ]),
+  );
+  chunk.users = users.map((user) => ({
+    user,
+    otherGroups: others(user.id).flatMap((id) => groups.get(id) ?? []),
+  }));
+  return chunk;
+}
+
+/**
+ * A membership change and the roles that follow from it, load → plan → write per chunk of users:
+ * each chunk's memberships, their event, and (when the group maps roles) the named users' new
+ * roles with their events land in one transactional batch (plans.ts planMemberChunk), so a
+ * membership never lands without its role or its event; a concurrent change of one of them
+ * reruns the chunk (retry.ts). Every user the request names gets its role checked, not only those
+ * whose membership changed, so a retried request completes what a lost one began. A user the
+ * change would take the admin role from is decided afterwards, one at a time (the last-Admin
+ * rule). Afterwards it checks that the group and the added users still exist, and takes back
  * memberships a concurrent delete missed.
  *
- * The settings are read fresh twice, both on purpose: once before the write (the decisions it
- * makes, passed down to the recomputation rather than read again; `loaded`: the caller read them
- * fresh when it loaded the group) and once after it (the guard below). Returns the settings read
- * last, for the operation's log event.
+ * The settings are read fresh twice, both on purpose: before the write (`loaded`: the caller read
+ * them fresh when it loaded the group) and after it, the guard against a role mapping saved while
+ * the change ran (its own recompute may have read the members before these were written): if they
+ * changed, every user the request names is recomputed under the new ones. Returns the settings
+ * read last, for the operation's log event.
  */
 export async function changeMembership(
   ctx: OperationContext,
@@ -47,8 +95,28 @@ export async function changeMembership(
   const plan = await planMembers(ctx, group.id, change);
   const settings = loaded ?? (await tenantSettings(ctx, { fresh: true }));
   const mapped = mapsRoles(settings, groupFacts(group));
-  if (mapped) await recomputeRoles(ctx, plan.remove, { withoutGroup: group.id, settings });
-  const result = await memberships.apply(ctx.tenantId, group.id, plan, ctx.now, actorFields(ctx.actor).tokenName);
+  const actor = actorFields(ctx.actor).tokenName;
+  const counts = { add: 0, remove: 0 };
+  const careful: string[] = [];
+  const size = memberChunkSize(mapped);
+  for (const side of ["add", "remove"] as const) {
+    for (let i = 0; i < plan[side].length; i += size) {
+      const userIds = plan[side].slice(i, i + size);
+      let attempt = 0;
+      const written = await withRetry(
+        `changing the members of Group ${group.id}`,
+        () => loadChunk(ctx, group, side, userIds, mapped, ++attempt === 1),
+        (chunk) => planMemberChunk(chunk, settings, ctx.now, actor),
+        async (chunkPlan) => {
+          await resources.writeBatch(ctx.tenantId, chunkPlan.writes);
+          return chunkPlan;
+        },
+      );
+      counts[side] += written.changed.length;
+      careful.push(...written.careful);
+    }
+  }
+  if (careful.length > 0) await recomputeRoles(ctx, careful, { settings });
   if (plan.add.length > 0) {
     const found = await resources.readMany(ctx.tenantId, [group.id, ...plan.add]);
     const stillThere = found.get(group.id)?.kind === "Group";
@@ -59,12 +127,9 @@ export async function changeMembership(
     );
     if (!stillThere) throw new NotFoundError(`Group ${group.id} (deleted while its members were being changed)`);
   }
-  // A role mapping saved while this change ran (after `mapped` was read, its own recompute reading
-  // the members before these were written) is seen here: the settings are read again after the
-  // write, and every user the request names is recomputed under them. Idempotent either way.
   const latest = await tenantSettings(ctx, { fresh: true });
   const mappedNow = mapsRoles(latest, groupFacts(group));
-  if (mapped || mappedNow)
-    await recomputeRoles(ctx, mappedNow && !mapped ? [...plan.add, ...plan.remove] : plan.add, { settings: latest });
-  return { ...result, settings: latest };
+  if ((mapped || mappedNow) && JSON.stringify(latest) !== JSON.stringify(settings))
+    await recomputeRoles(ctx, [...plan.add, ...plan.remove], { settings: latest });
+  return { added: counts.add, removed: counts.remove, settings: latest };
 }

@@ -6,9 +6,14 @@ import { describeWrite } from "../scim/changes.js";
 import { productAfterWrite, type ProductUser } from "../product/identity.js";
 import type { TenantSettings } from "../product/settings.js";
 import { auditDoc, outboxDoc, type AuditDraft, type OutboxDoc } from "../store/audit-log.js";
-import { strip, type ResourceDoc, type ResourceWrite, type StoredProduct } from "../store/resources.js";
+import { strip, type DocWrite, type ResourceDoc, type ResourceWrite, type StoredProduct } from "../store/resources.js";
 import { eventDoc, type EventDoc } from "../store/event-feed.js";
+import { memberDoc, memberId } from "../store/memberships.js";
 import type { RoleSource } from "../product/identity.js";
+import type { GroupFacts } from "../product/groups.js";
+import { adminRole } from "../product/settings.js";
+import { computeRole, nextRole } from "../product/roles.js";
+import { groupFacts, userProduct } from "./views.js";
 
 /**
  * The plans of the SCIM writes: pure functions from what an operation loaded (the current
@@ -223,4 +228,95 @@ export function planDelete(
   const next = strip(current);
   const events = changeEvents(actor, now.toISOString(), current, next, true);
   return { next, before: current, remove: true, events, event: writeEvent(draft, current, next, true) };
+}
+
+/**
+ * The product state a user's groups give it when no Admin rule is involved, undefined when it is
+ * already right, or "careful" when the change demotes an Admin (the last-Admin rule counts the
+ * Admins first, so recompute.ts decides those one user at a time).
+ */
+export function planRole(
+  settings: TenantSettings,
+  user: ResourceDoc,
+  groups: GroupFacts[],
+  now: Date,
+): StoredProduct | undefined | "careful" {
+  const current = userProduct(user, settings);
+  const computed = computeRole(groups, settings);
+  if (current.role === adminRole(settings) && computed.role !== current.role) return "careful";
+  const next = nextRole(current, computed, settings, 1, now);
+  if (next.role === current.role && JSON.stringify(next.source) === JSON.stringify(current.roleSource))
+    return undefined;
+  return { ...(user.product ?? current), role: next.role, roleSource: next.source };
+}
+
+/** What a membership change loaded for one chunk of the users it names (operations/memberships.ts). */
+export interface MemberChunk {
+  tenantId: string;
+  group: ResourceDoc;
+  side: "add" | "remove";
+  userIds: string[];
+  /** Which of `userIds` are members of the group now. */
+  present: Set<string>;
+  /** When the group maps roles: the chunk's users as read (before their groups), each with its other groups. */
+  users?: { user: ResourceDoc; otherGroups: GroupFacts[] }[];
+}
+
+/** The writes of one chunk of a membership change, for one transactional batch. */
+export interface MemberChunkPlan {
+  writes: DocWrite[];
+  /** The users whose membership the chunk changes. */
+  changed: string[];
+  /** Users the change would take the admin role from: the last-Admin rule decides those after the write. */
+  careful: string[];
+}
+
+/** Users per chunk: every write of a chunk goes in one batch of at most 100 (a membership, its user and the user's role event each, plus one membership event). */
+export const memberChunkSize = (mapsRoles: boolean) => (mapsRoles ? 33 : 99);
+
+/**
+ * One chunk of a membership change as one batch: the memberships that really change (created or
+ * deleted, so a member already there or already gone is a no-op) and one `membership.added` /
+ * `.removed` event naming exactly them; when the group maps roles, each named user's role from its
+ * groups after the change, with its `role.changed` event, guarded by the user's ETag. A user whose
+ * membership changes but whose role does not is written unchanged all the same: the write fails
+ * if the user changed since it was read (another membership change rewrites the role), so a role
+ * never rests on groups read before a concurrent change landed.
+ */
+export function planMemberChunk(
+  chunk: MemberChunk,
+  settings: TenantSettings,
+  now: Date,
+  actor: string,
+): MemberChunkPlan {
+  const { tenantId, group, side } = chunk;
+  const time = now.toISOString();
+  const changed = chunk.userIds.filter((id) => chunk.present.has(id) === (side === "remove"));
+  const writes: DocWrite[] = changed.map((userId) =>
+    side === "add" ? { create: memberDoc(tenantId, group.id, userId, time) } : { delete: memberId(group.id, userId) },
+  );
+  if (changed.length > 0) {
+    const event = eventDoc({
+      tenantId,
+      type: side === "add" ? "membership.added" : "membership.removed",
+      time,
+      resourceType: "Group",
+      resourceId: group.id,
+      actor,
+      data: { members: changed },
+    });
+    writes.push({ create: event });
+  }
+  const careful: string[] = [];
+  const facts = groupFacts(group);
+  for (const { user, otherGroups } of chunk.users ?? []) {
+    const product = planRole(settings, user, side === "add" ? [...otherGroups, facts] : otherGroups, now);
+    if (product === "careful") careful.push(user.id);
+    else if (product) {
+      writes.push({ replace: { ...user, product }, before: user });
+      const event = roleEvent(tenantId, actor, now, user, product);
+      if (event) writes.push({ create: event });
+    } else if (changed.includes(user.id)) writes.push({ replace: user, before: user });
+  }
+  return { writes, changed, careful };
 }

@@ -1,10 +1,11 @@
 import { adminRole, type TenantSettings } from "../product/settings.js";
-import type { ResourceDoc, StoredProduct } from "../store/resources.js";
+import { StaleWriteError, type ResourceDoc, type StoredProduct } from "../store/resources.js";
 import { PreconditionFailedError } from "../store/errors.js";
 import type { GroupFacts } from "../product/groups.js";
 import { computeRole, nextRole } from "../product/roles.js";
 import { actorFields, type OperationContext } from "./context.js";
-import { roleEvent } from "./plans.js";
+import { planRole, roleEvent } from "./plans.js";
+import { withRetry } from "./retry.js";
 import type { EventDoc } from "../store/event-feed.js";
 import { AuditTrail } from "./audit-trail.js";
 import { tenantSettings } from "./settings.js";
@@ -61,26 +62,6 @@ async function applyRole(
 }
 
 /**
- * The product state a user's groups give it when no Admin rule is involved, undefined when it is
- * already right, or "careful" when the change demotes an Admin (the last-Admin rule counts
- * Admins first, so applyRole does it one user at a time).
- */
-function plainRoleChange(
-  ctx: OperationContext,
-  settings: TenantSettings,
-  user: ResourceDoc,
-  groups: GroupFacts[],
-): StoredProduct | undefined | "careful" {
-  const current = userProduct(user, settings);
-  const computed = computeRole(groups, settings);
-  if (current.role === adminRole(settings) && computed.role !== current.role) return "careful";
-  const next = nextRole(current, computed, settings, 1, ctx.now);
-  if (next.role === current.role && JSON.stringify(next.source) === JSON.stringify(current.roleSource))
-    return undefined;
-  return { ...(user.product ?? current), role: next.role, roleSource: next.source };
-}
-
-/**
  * Recomputes users' roles from all their groups (leaving out `withoutGroup`, for a membership about
  * to be removed or a group about to be deleted: recomputing first means a retried request redoes it).
  * The last active Admin keeps the role; the conflict goes to the log. Reads the settings fresh:
@@ -122,7 +103,7 @@ export async function recomputeRoles(
   const writes: { user: ResourceDoc; product: StoredProduct; event?: EventDoc }[] = [];
   const actor = actorFields(ctx.actor).tokenName;
   for (const user of users) {
-    const plan = plainRoleChange(ctx, settings, user, groupsOfUser(user));
+    const plan = planRole(settings, user, groupsOfUser(user), ctx.now);
     if (plan === "careful") careful.push(user);
     else if (plan) writes.push({ user, product: plan, event: roleEvent(ctx.tenantId, actor, ctx.now, user, plan) });
   }
@@ -137,9 +118,10 @@ export async function recomputeRoles(
 }
 
 /**
- * One user's role. The role is written only if the user is unchanged since it was read: a
- * concurrent recompute that saw other groups makes this one read the user and its groups again
- * (up to 5 times). `groups`: the user's groups when the caller has read them already.
+ * One user's role, load → plan → write: the role is written only if the user is unchanged since
+ * it was read, so a concurrent recompute that saw other groups makes this one read the user and
+ * its groups again (retry.ts, up to 5 times). `groups`: the user's groups when the caller has read
+ * them already (the first attempt uses them).
  */
 async function recomputeOne(
   ctx: OperationContext,
@@ -149,23 +131,30 @@ async function recomputeOne(
   groups?: GroupFacts[],
 ): Promise<void> {
   const { resources, memberships } = ctx.services;
-  for (let attempt = 1, user: ResourceDoc | undefined = first; user; attempt++) {
-    const given = attempt === 1 ? groups : undefined;
-    const facts =
-      given ??
-      (
-        await resources.getMany(
-          ctx.tenantId,
-          "Group",
-          (await memberships.groupsOf(ctx.tenantId, user.id)).filter((id) => id !== withoutGroup),
-        )
-      ).map(groupFacts);
-    try {
-      await applyRole(ctx, settings, user, facts);
-      return;
-    } catch (error) {
-      if (!(error instanceof PreconditionFailedError) || attempt >= 5) throw error;
-      user = await resources.get(ctx.tenantId, "User", user.id);
-    }
-  }
+  const groupsOf = async (userId: string) =>
+    (
+      await resources.getMany(
+        ctx.tenantId,
+        "Group",
+        (await memberships.groupsOf(ctx.tenantId, userId)).filter((id) => id !== withoutGroup),
+      )
+    ).map(groupFacts);
+  await withRetry(
+    `recomputing the role of User ${first.id}`,
+    async () => {
+      const user = await resources.get(ctx.tenantId, "User", first.id);
+      return user && { user, groups: await groupsOf(user.id) };
+    },
+    (loaded) => loaded,
+    async (loaded) => {
+      if (!loaded) return;
+      try {
+        await applyRole(ctx, settings, loaded.user, loaded.groups);
+      } catch (error) {
+        throw error instanceof PreconditionFailedError ? new StaleWriteError(`User ${loaded.user.id}`) : error;
+      }
+    },
+    { user: first, groups: groups ?? (await groupsOf(first.id)) },
+    5,
+  );
 }

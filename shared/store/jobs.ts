@@ -175,19 +175,6 @@ export class JobStore {
     );
   }
 
-  /** The groups each of many users is a direct member of (one query for the lot). */
-  async groupsOfUsers(tenantId: string, userIds: string[]): Promise<Map<string, string[]>> {
-    const out = new Map<string, string[]>(userIds.map((id) => [id, []]));
-    if (userIds.length === 0) return out;
-    const rows = await this.select<{ userId: string; groupId: string }>(
-      tenantId,
-      "SELECT c.userId, c.groupId FROM c WHERE c.tenantId = @tenantId AND c.kind = 'Member' AND ARRAY_CONTAINS(@users, c.userId)",
-      [{ name: "@users", value: userIds }],
-    );
-    for (const r of rows) out.get(r.userId)?.push(r.groupId);
-    return out;
-  }
-
   /**
    * Deletes a group and starts the job that finishes the delete, in one transactional batch: the
    * group document (guarded by its ETag), its lookup records (so its displayName is free at once),

@@ -1,7 +1,6 @@
-import type { Container, JSONObject, OperationInput, SqlParameter } from "@azure/cosmos";
+import type { Container, OperationInput, SqlParameter } from "@azure/cosmos";
 import { ThrottledError, UnavailableError, call, callBatch, fromCosmos } from "./errors.js";
 import { Retry, idempotent, withRetries } from "./retry.js";
-import { eventDoc, type EventSignal } from "./event-feed.js";
 
 /**
  * One group membership: its own document in the tenant's partition, so changing members never
@@ -25,6 +24,18 @@ interface MemberDoc {
 
 export const memberId = (groupId: string, userId: string) => `mb.${groupId}.${userId}`;
 
+/** The membership document of a user in a group, as created. */
+export const memberDoc = (tenantId: string, groupId: string, userId: string, created: string): MemberDoc => ({
+  id: memberId(groupId, userId),
+  tenantId,
+  kind: "Member",
+  resource: {},
+  norm: {},
+  groupId,
+  userId,
+  created,
+});
+
 const WHERE = "c.tenantId = @tenantId AND c.kind = @kind";
 const params = (tenantId: string): SqlParameter[] => [
   { name: "@tenantId", value: tenantId },
@@ -44,8 +55,6 @@ const TRANSIENT = new Set([408, 410, 429, 449, 500, 503]);
 /** Rounds of re-sending what was not done: like the SDK's own throttling budget (cosmos.ts), about 3 s of waiting at most. */
 const BULK_ROUNDS = 10;
 const MAX_WAIT_MS = 3000;
-/** Memberships per transactional batch: Cosmos DB takes 100 operations per batch, one is the event. */
-const CHUNK = 99;
 
 /** One legacy-bulk result, as the store sent it (the SDK's type leaves out substatus and retry delay). */
 type RawResult = {
@@ -134,11 +143,7 @@ function expectDone(ops: OperationInput[], results: BulkResult[]): number[] {
 
 /** Group memberships of every tenant. */
 export class MembershipStore {
-  constructor(
-    private readonly container: Container,
-    /** Told when a membership change landed with its events (event-feed.ts). */
-    private readonly signal?: EventSignal,
-  ) {}
+  constructor(private readonly container: Container) {}
 
   /** Member user ids of each group (one query). */
   async membersOf(tenantId: string, groupIds: string[]): Promise<Map<string, string[]>> {
@@ -161,6 +166,19 @@ export class MembershipStore {
     ]);
   }
 
+  /** The groups of each of several users (one query). */
+  async groupsOfUsers(tenantId: string, userIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>(userIds.map((id) => [id, []]));
+    if (userIds.length === 0) return out;
+    const rows = await this.select<{ userId: string; groupId: string }>(
+      tenantId,
+      `SELECT c.userId, c.groupId FROM c WHERE ${WHERE} AND ARRAY_CONTAINS(@users, c.userId)`,
+      [...params(tenantId), { name: "@users", value: userIds }],
+    );
+    for (const r of rows) out.get(r.userId)?.push(r.groupId);
+    return out;
+  }
+
   /** Memberships naming a user (or a group): their document ids and the other side's id. */
   async of(tenantId: string, side: "User" | "Group", id: string): Promise<{ id: string; other: string }[]> {
     const field = side === "User" ? "userId" : "groupId";
@@ -172,87 +190,8 @@ export class MembershipStore {
     );
   }
 
-  /**
-   * Adds and removes memberships of one group, each change with its event: per chunk of up to 99
-   * users, the memberships are created (deleted) in one transactional batch together with one
-   * `membership.added` (`membership.removed`) event naming exactly those users; when one of them
-   * already is (or is not) a member, the batch fails whole and the chunk is sent again with only
-   * the users whose membership really changes, read first. So an event lands with its change or
-   * not at all, a retried request (its first reply lost, its batch landed) finds nothing left to do
-   * and writes no second event, and adding an existing member or removing a non-member is a no-op.
-   * A concurrent change of the same memberships (409/404 in the batch) reads the chunk again.
-   * Returns how many memberships were created and deleted.
-   */
-  async apply(
-    tenantId: string,
-    groupId: string,
-    plan: { add: string[]; remove: string[] },
-    now: Date,
-    actor: string,
-  ): Promise<{ added: number; removed: number }> {
-    const time = now.toISOString();
-    const counts = { add: 0, remove: 0 };
-    for (const side of ["add", "remove"] as const) {
-      for (let i = 0; i < plan[side].length; i += CHUNK) {
-        const chunk = plan[side].slice(i, i + CHUNK);
-        counts[side] += await withRetries({ attempts: 5, what: "changing group members" }, async (n) => {
-          // First as if every change were needed (one round trip, the usual case); a member already
-          // there (409) or already gone (404) makes the next attempt read which ones really are.
-          const there =
-            n === 1 ? new Set(side === "remove" ? chunk : []) : await this.existing(tenantId, groupId, chunk);
-          const todo = chunk.filter((userId) => there.has(userId) === (side === "remove"));
-          if (todo.length === 0) return 0;
-          const event = eventDoc({
-            tenantId,
-            type: side === "add" ? "membership.added" : "membership.removed",
-            time,
-            resourceType: "Group",
-            resourceId: groupId,
-            actor,
-            data: { members: todo },
-          });
-          const ops: OperationInput[] = [
-            ...todo.map((userId) =>
-              side === "add"
-                ? ({
-                    operationType: "Create",
-                    partitionKey: tenantId,
-                    resourceBody: {
-                      id: memberId(groupId, userId),
-                      tenantId,
-                      kind: "Member",
-                      resource: {},
-                      norm: {},
-                      groupId,
-                      userId,
-                      created: time,
-                    } satisfies MemberDoc,
-                  } as OperationInput)
-                : ({
-                    operationType: "Delete",
-                    id: memberId(groupId, userId),
-                    partitionKey: tenantId,
-                  } as OperationInput),
-            ),
-            { operationType: "Create", partitionKey: tenantId, resourceBody: event as unknown as JSONObject },
-          ];
-          const response = await callBatch(() => this.container.items.batch(ops, tenantId));
-          const results = response.result ?? [];
-          const failed = results.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
-          if (failed < 0 && results.length === ops.length) return todo.length;
-          const status = failed >= 0 ? results[failed]!.statusCode : (response.code ?? 503);
-          // Another request changed one of these memberships meanwhile: read the chunk again.
-          if (status === 409 || status === 404) throw new Retry();
-          throw fromCosmos({ code: status });
-        });
-      }
-    }
-    if (counts.add + counts.remove > 0) await this.signal?.written(tenantId);
-    return { added: counts.add, removed: counts.remove };
-  }
-
   /** Which of `userIds` are members of the group now (point reads in bulk; a failed read is an error, never "not a member"). */
-  private async existing(tenantId: string, groupId: string, userIds: string[]): Promise<Set<string>> {
+  async present(tenantId: string, groupId: string, userIds: string[]): Promise<Set<string>> {
     const ops = userIds.map(
       (userId) => ({ operationType: "Read", id: memberId(groupId, userId), partitionKey: tenantId }) as OperationInput,
     );

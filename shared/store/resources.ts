@@ -56,6 +56,15 @@ export interface ResourceWrite {
   events?: EventDoc[];
 }
 
+/** One write of a transactional batch (ResourceStore.writeBatch), with its precondition. */
+export type DocWrite =
+  /** A new document: fails if its id is taken. */
+  | { create: { id: string; kind: string } }
+  /** A document deleted by id: fails if it is gone. */
+  | { delete: string }
+  /** `replace` written over `before`: fails unless the document is unchanged since `before` was read. */
+  | { replace: ResourceDoc; before: ResourceDoc };
+
 /**
  * The document changed (or went, or its new id was taken) since it was read: the write did not
  * land. The caller loads again and plans again (operations/retry.ts); never shown to a client.
@@ -464,6 +473,43 @@ export class ResourceStore {
       doc = await this.get(tenantId, "User", user.id);
     }
     throw new NotFoundError(`User ${user.id}`);
+  }
+
+  /**
+   * Writes documents of one tenant's partition in one transactional batch (at most 100): all land
+   * or none does. Each write carries its precondition: a create fails if the id is taken, a delete
+   * if the document is gone, a replace unless the document is unchanged since `before` was read
+   * (its ETag). A failed precondition is StaleWriteError, and the caller loads and plans again
+   * (operations/retry.ts); any other failure is its typed error, never read as "done".
+   */
+  async writeBatch(tenantId: string, writes: DocWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    if (writes.length > 100) throw new Error(`A transactional batch takes 100 writes, not ${writes.length}.`);
+    const ops = writes.map((w): OperationInput =>
+      "create" in w
+        ? { operationType: "Create", partitionKey: tenantId, resourceBody: w.create as unknown as JSONObject }
+        : "delete" in w
+          ? { operationType: "Delete", id: w.delete, partitionKey: tenantId }
+          : {
+              operationType: "Replace",
+              id: w.before.id,
+              partitionKey: tenantId,
+              ...(w.before._etag ? { ifMatch: w.before._etag } : {}),
+              resourceBody: withoutSystemFields(w.replace) as JSONObject,
+            },
+    );
+    const at = { index: -1 };
+    const status = await this.sendBatch(tenantId, ops, at);
+    if (status === undefined) {
+      if (writes.some((w) => "create" in w && w.create.kind === "Event")) await this.signal?.written(tenantId);
+      return;
+    }
+    const failed = writes[at.index];
+    if (failed && (status === 409 || status === 404 || status === 412))
+      throw new StaleWriteError(
+        "create" in failed ? String(failed.create.id) : "delete" in failed ? failed.delete : failed.before.id,
+      );
+    throw fromCosmos({ code: status });
   }
 
   /** Sends one transactional batch: undefined when it landed, else the status of the operation that failed it. */

@@ -27,18 +27,18 @@ const ctx = (s: Services = services): OperationContext => ({
   baseUrl: "",
 });
 
-/** Services whose membership write first runs `meanwhile` (another request, landing in the window). */
+/** Services whose membership write (the first batch) first runs `meanwhile` (another request, landing in the window). */
 function withMappingInTheWindow(meanwhile: () => Promise<unknown>): Services {
-  const memberships = Object.create(services.memberships) as Services["memberships"];
+  const resources = Object.create(services.resources) as Services["resources"];
   let ran = false;
-  memberships.apply = async (...args: Parameters<Services["memberships"]["apply"]>) => {
+  resources.writeBatch = async (...args: Parameters<Services["resources"]["writeBatch"]>) => {
     if (!ran) {
       ran = true;
       await meanwhile();
     }
-    return services.memberships.apply(...args);
+    return services.resources.writeBatch(...args);
   };
-  return { ...services, memberships };
+  return { ...services, resources };
 }
 
 beforeAll(async () => {

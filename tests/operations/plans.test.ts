@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { planCreate, planDelete, planPatch, planReplace, roleEvent } from "../../shared/operations/plans.js";
+import {
+  memberChunkSize,
+  planCreate,
+  planDelete,
+  planMemberChunk,
+  planPatch,
+  planReplace,
+  roleEvent,
+} from "../../shared/operations/plans.js";
+import { memberDoc } from "../../shared/store/memberships.js";
 import { withDefaults } from "../../shared/product/settings.js";
 import type { AuditDraft } from "../../shared/store/audit-log.js";
 import type { ResourceDoc } from "../../shared/store/resources.js";
@@ -257,5 +266,156 @@ describe("the rules a write checks", () => {
     expect(() => checkMembers(["u1", "g2"], kindOf, "g1")).toThrow(/Nested groups are not supported: 'g2' is a Group/);
     expect(() => checkMembers(["u9"], kindOf, "g1")).toThrow(/No User with id 'u9' exists/);
     expect(() => checkManager("g2", kindOf)).toThrow(/which is a Group/);
+  });
+});
+
+describe("planMemberChunk (a chunk of a membership change, one batch)", () => {
+  const mapped = withDefaults({ roleMappings: [{ group: { id: "g1" }, role: "Manager" }] } as never);
+  const other: ResourceDoc = { ...user, id: "u2", _etag: '"e3"' };
+  const admin: ResourceDoc = {
+    ...user,
+    id: "u3",
+    product: { password: false, role: "Admin", roleSource: { kind: "group", group: { id: "g9" } } },
+    _etag: '"e4"',
+  };
+
+  it("writes only the memberships that change, and one event naming exactly them", () => {
+    const plan = planMemberChunk(
+      { tenantId: "tn", group, side: "add", userIds: ["u1", "u2"], present: new Set(["u2"]) },
+      settings,
+      now,
+      "entra",
+    );
+    expect(plan.changed).toStrictEqual(["u1"]);
+    expect(plan.writes).toHaveLength(2);
+    expect(plan.writes[0]).toStrictEqual({ create: memberDoc("tn", "g1", "u1", now.toISOString()) });
+    expect(plan.writes[1]).toMatchObject({
+      create: { kind: "Event", type: "membership.added", resourceId: "g1", members: ["u1"] },
+    });
+  });
+
+  it("writes nothing when every membership is already as asked (a retried request)", () => {
+    const plan = planMemberChunk(
+      { tenantId: "tn", group, side: "remove", userIds: ["u1"], present: new Set() },
+      settings,
+      now,
+      "entra",
+    );
+    expect(plan).toStrictEqual({ writes: [], changed: [], careful: [] });
+  });
+
+  it("puts the role a mapped group gives, and its role.changed event, in the membership's batch, guarded by the user's ETag", () => {
+    const plan = planMemberChunk(
+      {
+        tenantId: "tn",
+        group,
+        side: "add",
+        userIds: ["u1"],
+        present: new Set(),
+        users: [{ user, otherGroups: [] }],
+      },
+      mapped,
+      now,
+      "entra",
+    );
+    expect(plan.writes.map((w) => ("create" in w ? w.create.kind : "delete" in w ? "delete" : "replace"))).toEqual([
+      "Member",
+      "Event",
+      "replace",
+      "Event",
+    ]);
+    const replace = plan.writes[2] as { replace: ResourceDoc; before: ResourceDoc };
+    expect(replace.before).toBe(user);
+    expect(replace.replace.product).toMatchObject({ role: "Manager", roleSource: { kind: "group" } });
+    expect(plan.writes[3]).toMatchObject({
+      create: { type: "role.changed", resourceId: "u1", role: { from: "User", to: "Manager" } },
+    });
+  });
+
+  it("takes the role away with the membership of a removed member, and keeps it for one another group still gives", () => {
+    const leads: ResourceDoc = { ...group, id: "g2", resource: { schemas: [URN.group], displayName: "Leads" } };
+    const both = withDefaults({
+      roleMappings: [
+        { group: { id: "g1" }, role: "Manager" },
+        { group: { id: "g2" }, role: "Manager" },
+      ],
+    } as never);
+    /** The user as a plan wrote it when it joined `to` (a mapped group). */
+    const joined = (u: ResourceDoc, to: ResourceDoc) =>
+      (
+        planMemberChunk(
+          {
+            tenantId: "tn",
+            group: to,
+            side: "add",
+            userIds: [u.id],
+            present: new Set(),
+            users: [{ user: u, otherGroups: [] }],
+          },
+          both,
+          now,
+          "entra",
+        ).writes[2] as { replace: ResourceDoc }
+      ).replace;
+    const manager = joined(user, group);
+    const keeps = joined({ ...user, id: "u2", _etag: '"e5"' }, leads);
+    expect([manager.product?.role, keeps.product?.role]).toEqual(["Manager", "Manager"]);
+    const plan = planMemberChunk(
+      {
+        tenantId: "tn",
+        group,
+        side: "remove",
+        userIds: ["u1", "u2"],
+        present: new Set(["u1", "u2"]),
+        users: [
+          { user: manager, otherGroups: [] },
+          { user: keeps, otherGroups: [{ id: "g2", displayName: "Leads" }] },
+        ],
+      },
+      both,
+      now,
+      "entra",
+    );
+    const replaced = plan.writes.flatMap((w) => ("replace" in w ? [w.replace] : []));
+    expect(replaced.map((u) => [u.id, u.product?.role])).toEqual([
+      ["u1", "User"],
+      ["u2", "Manager"],
+    ]);
+    // u2's role does not change, but its write guards the plan: it fails if u2 changed since it was read.
+    expect(replaced[1]).toBe(keeps);
+    expect(plan.writes.filter((w) => "create" in w && w.create.kind === "Event")).toHaveLength(2);
+  });
+
+  it("leaves a user the change would demote from Admin to the last-Admin rule, after the write", () => {
+    const plan = planMemberChunk(
+      {
+        tenantId: "tn",
+        group,
+        side: "remove",
+        userIds: ["u3"],
+        present: new Set(["u3"]),
+        users: [{ user: admin, otherGroups: [] }],
+      },
+      withDefaults({ roleMappings: [{ group: { id: "g1" }, role: "Admin" }] } as never),
+      now,
+      "entra",
+    );
+    expect(plan.careful).toStrictEqual(["u3"]);
+    expect(plan.writes.some((w) => "replace" in w)).toBe(false);
+    expect(plan.writes[0]).toStrictEqual({ delete: "mb.g1.u3" });
+  });
+
+  it("sizes chunks so that a mapped group's batch stays within Cosmos DB's 100 operations", () => {
+    const n = memberChunkSize(true);
+    const users = Array.from({ length: n }, (_, i) => ({ user: { ...other, id: `u${i}` }, otherGroups: [] }));
+    const plan = planMemberChunk(
+      { tenantId: "tn", group, side: "add", userIds: users.map((u) => u.user.id), present: new Set(), users },
+      mapped,
+      now,
+      "entra",
+    );
+    expect(plan.writes.length).toBeLessThanOrEqual(100);
+    expect(plan.writes.length).toBe(3 * n + 1);
+    expect(memberChunkSize(false) + 1).toBe(100);
   });
 });

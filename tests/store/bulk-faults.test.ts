@@ -4,7 +4,7 @@ import { createHttpServer } from "@vercel/cosmosdb-server";
 import { loadConfig } from "../../shared/config.js";
 import { ensureContainers, openCosmos, type CosmosContainers } from "../../shared/store/cosmos.js";
 import { faultLayer } from "../../local/host/faults.js";
-import { MembershipStore } from "../../shared/store/memberships.js";
+import { MembershipStore, memberDoc } from "../../shared/store/memberships.js";
 import { ResourceStore } from "../../shared/store/resources.js";
 import type { PluginConfig } from "@azure/cosmos";
 
@@ -118,8 +118,11 @@ describe("whole-request failures of batches and bulk requests are typed errors, 
       { plugins: [layer.plugin] },
     );
     const memberships = new MembershipStore(c.resources);
-    const error = await memberships
-      .apply(tenant, "g-full", { add: ["d1", "d2"], remove: ["d3"] }, now, "test")
+    const error = await new ResourceStore(c.resources, memberships)
+      .writeBatch(tenant, [
+        { create: memberDoc(tenant, "g-full", "d1", now.toISOString()) },
+        { create: memberDoc(tenant, "g-full", "d2", now.toISOString()) },
+      ])
       .catch((e: Error) => e);
     expect((error as Error).name).toBe("PartitionFullError");
     expect((await memberships.membersOf(tenant, ["g-full"])).get("g-full")).toEqual([]);

@@ -11,6 +11,8 @@ import {
   type TenantSettings,
 } from "../product/settings.js";
 import type { ResourceDoc } from "../store/resources.js";
+import type { StoredSettings } from "../store/settings.js";
+import { withRetry } from "./retry.js";
 import type { OperationContext } from "./context.js";
 import { OperationError } from "./errors.js";
 import { groupFacts } from "./views.js";
@@ -40,10 +42,27 @@ async function migrateMappings(ctx: OperationContext): Promise<TenantSettings> {
   for (const selector of legacySelectors(stored))
     resolved.set(selector, (await groupsNamed(ctx, selector)).map(groupFacts));
   const roles = withDefaults(stored as Partial<TenantSettings>).roles;
-  return withDefaults(
-    (await ctx.services.settings.update(ctx.tenantId, (current) =>
-      bindLegacy(current, resolved, roles),
-    )) as Partial<TenantSettings>,
+  return withDefaults(await writeSettings(ctx, (current) => bindLegacy(current, resolved, roles)));
+}
+
+/**
+ * Load → plan → write of the settings document: `plan` makes the next settings from the stored
+ * ones (pure), the write lands only if nobody changed them meanwhile, and a lost race plans again
+ * on the fresh document (retry.ts).
+ */
+async function writeSettings(
+  ctx: OperationContext,
+  plan: (stored: StoredSettings) => StoredSettings,
+): Promise<Partial<TenantSettings>> {
+  const { settings } = ctx.services;
+  return withRetry(
+    `updating the settings of tenant ${ctx.tenantId}`,
+    () => settings.load(ctx.tenantId),
+    (loaded) => plan(loaded.settings),
+    async (next, loaded) => {
+      await settings.write(ctx.tenantId, next, loaded.version);
+      return next as Partial<TenantSettings>;
+    },
   );
 }
 
@@ -54,12 +73,12 @@ export async function updateSettings(
 ): Promise<TenantSettings> {
   await tenantSettings(ctx);
   return withDefaults(
-    (await ctx.services.settings.update(ctx.tenantId, (stored) => {
+    await writeSettings(ctx, (stored) => {
       const next = change(withDefaults(stored as Partial<TenantSettings>));
       const problem = boundsProblem(next);
       if (problem) throw new OperationError(400, problem.detail, problem.field);
       return { ...next };
-    })) as Partial<TenantSettings>,
+    }),
   );
 }
 

@@ -1,6 +1,7 @@
-import type { Container } from "@azure/cosmos";
+import type { Container, JSONObject } from "@azure/cosmos";
 import { NotFoundError, cosmosStatus, fromCosmos } from "./errors.js";
-import { Retry, withRetries, read } from "./retry.js";
+import { StaleWriteError } from "./resources.js";
+import { read } from "./retry.js";
 
 /** Settings as stored on the tenant document: fields may be missing (shared/product/settings.ts fills in defaults). */
 export type StoredSettings = Record<string, unknown>;
@@ -34,22 +35,30 @@ export class SettingsStore {
     return settings;
   }
 
-  /** Read-modify-write of a tenant's settings, guarded by the document's ETag. */
-  async update(tenantId: string, change: (current: StoredSettings) => StoredSettings): Promise<StoredSettings> {
-    return withRetries({ attempts: 10, what: `updating the settings of tenant ${tenantId}` }, async () => {
-      const doc = await read(() => this.tenants.item(tenantId, tenantId).read<TenantDoc>());
-      if (!doc) throw new NotFoundError(`tenant ${tenantId}`);
-      const settings = change(doc.settings ?? {});
-      try {
-        await this.tenants
-          .item(tenantId, tenantId)
-          .replace({ ...doc, settings }, { accessCondition: { type: "IfMatch", condition: doc._etag! } });
-      } catch (error) {
-        if (cosmosStatus(error) === 412) throw new Retry();
-        throw fromCosmos(error);
-      }
-      this.cache.delete(tenantId);
-      return settings;
-    });
+  /** The tenant's settings as stored now, with the version a write must name (operations/settings.ts). */
+  async load(tenantId: string): Promise<{ settings: StoredSettings; version: string }> {
+    const doc = await read(() => this.tenants.item(tenantId, tenantId).read<TenantDoc>());
+    if (!doc) throw new NotFoundError(`tenant ${tenantId}`);
+    return { settings: doc.settings ?? {}, version: doc._etag! };
+  }
+
+  /**
+   * Writes a tenant's settings, only if they are unchanged since `version` was loaded
+   * (StaleWriteError else: the caller loads and plans again, operations/retry.ts). Only the
+   * settings field of the tenant document changes.
+   */
+  async write(tenantId: string, settings: StoredSettings, version: string): Promise<void> {
+    try {
+      await this.tenants
+        .item(tenantId, tenantId)
+        .patch([{ op: "set", path: "/settings", value: settings as JSONObject }], {
+          accessCondition: { type: "IfMatch", condition: version },
+        });
+    } catch (error) {
+      if (cosmosStatus(error) === 412) throw new StaleWriteError(`the settings of tenant ${tenantId}`);
+      if (cosmosStatus(error) === 404) throw new NotFoundError(`tenant ${tenantId}`);
+      throw fromCosmos(error);
+    }
+    this.cache.delete(tenantId);
   }
 }

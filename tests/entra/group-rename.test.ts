@@ -209,14 +209,19 @@ describe("mappings stored by an older version (by group name)", () => {
     expect((await cli("team", "create", "--name", "Legacy Team")).code).toBe(0);
     const teamId = (await listTeams(ctx())).teams.find((t) => t.name === "Legacy Team")!.id;
     // The settings document as the previous version wrote it, and the roles it gave.
-    await host.services.settings.update(tenantId, (s) => ({
-      ...s,
-      roleMappings: [
-        { group: "legacy managers", role: "Manager" },
-        { group: "Not Provisioned", role: "Admin" },
-      ],
-      teamMappings: [{ group: "obj-Legacy Sales", team: teamId }],
-    }));
+    const stored = await host.services.settings.load(tenantId);
+    await host.services.settings.write(
+      tenantId,
+      {
+        ...stored.settings,
+        roleMappings: [
+          { group: "legacy managers", role: "Manager" },
+          { group: "Not Provisioned", role: "Admin" },
+        ],
+        teamMappings: [{ group: "obj-Legacy Sales", team: teamId }],
+      },
+      stored.version,
+    );
     for (const m of members) {
       const doc = (await host.services.resources.get(tenantId, "User", m))!;
       const product = {

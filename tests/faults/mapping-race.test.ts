@@ -86,7 +86,7 @@ describe("a mapping made before its group exists (pending)", () => {
     const user = await newUser("race-pending@contoso.com");
     let group = "";
     const settings = Object.create(services.settings) as Services["settings"];
-    settings.update = async (...args: Parameters<Services["settings"]["update"]>) => {
+    settings.write = async (...args: Parameters<Services["settings"]["write"]>) => {
       if (!group) {
         const created = await createOp(ctx(), "Group", {
           schemas: [GROUP],
@@ -96,7 +96,7 @@ describe("a mapping made before its group exists (pending)", () => {
         group = created.id;
         expect((await showUser(ctx(), user)).role).toBe("User");
       }
-      return services.settings.update(...args);
+      return services.settings.write(...args);
     };
     const mapped = await mapRole(ctx({ ...services, settings }), "Race Newcomers", "Admin", { pending: true });
     expect(mapped).toMatchObject({ pending: false, group: { id: group, name: "Race Newcomers" } });
@@ -111,7 +111,7 @@ describe("a mapping made before its group exists (pending)", () => {
     const user = await newUser("race-late@contoso.com");
     await mapRole(ctx(), "Race Late", "Manager", { pending: true });
     const settings = Object.create(services.settings) as Services["settings"];
-    settings.update = async () => {
+    settings.write = async () => {
       throw new UnavailableError("the store answered 503");
     };
     await expect(

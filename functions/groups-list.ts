@@ -1,7 +1,6 @@
-import { scimFunction } from "../shared/http/scim.js";
-import { listResources } from "../shared/operations/resources.js";
+import { scimList, scimFunction } from "../shared/http/scim.js";
 
 /** GET /scim/v2/Groups */
 export const listGroups = scimFunction("groups-list", { methods: ["GET"], route: "Groups" }, (req) =>
-  listResources(req.context, "Group", req.listParams("Group")),
+  scimList(req, "Group"),
 );

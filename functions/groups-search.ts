@@ -1,7 +1,6 @@
-import { scimFunction } from "../shared/http/scim.js";
-import { listResources } from "../shared/operations/resources.js";
+import { scimSearch, scimFunction } from "../shared/http/scim.js";
 
 /** POST /scim/v2/Groups/.search (RFC 7644 §3.4.3): the same results as GET /Groups. */
-export const searchGroups = scimFunction("groups-search", { methods: ["POST"], route: "Groups/.search" }, async (req) =>
-  listResources(req.context, "Group", await req.searchParams("Group")),
+export const searchGroups = scimFunction("groups-search", { methods: ["POST"], route: "Groups/.search" }, (req) =>
+  scimSearch(req, "Group"),
 );

@@ -1,7 +1,6 @@
-import { scimFunction } from "../shared/http/scim.js";
-import { listResources } from "../shared/operations/resources.js";
+import { scimList, scimFunction } from "../shared/http/scim.js";
 
 /** GET /scim/v2/Users */
 export const listUsers = scimFunction("users-list", { methods: ["GET"], route: "Users" }, (req) =>
-  listResources(req.context, "User", req.listParams("User")),
+  scimList(req, "User"),
 );

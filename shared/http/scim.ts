@@ -11,9 +11,11 @@ import {
   createResource,
   deleteResource,
   getResource,
+  listResources,
   patchDialectOf,
   patchResource,
   replaceResource,
+  searchAll,
   type WriteResult,
 } from "../operations/resources.js";
 import { logged, type AuditTrail } from "../operations/audit-trail.js";
@@ -230,6 +232,21 @@ function answer(result: WriteResult, status: number): ScimResponse {
 
 /** A POST or PUT body as a resource of `type` (RFC 7643), its manager in the stored form. */
 const resourceOf = (body: unknown, type: ResourceTypeName) => parseResource(withCanonicalManager(body, type), type);
+
+/** GET /Users, /Groups (RFC 7644 §3.4.2): 200 with the ListResponse. */
+export async function scimList(req: ScimRequest, type: ResourceTypeName): Promise<ScimResponse> {
+  return { status: 200, body: await listResources(req.context, type, req.listParams(type)) };
+}
+
+/** POST /Users/.search, /Groups/.search (RFC 7644 §3.4.3): 200 with the same results as the GET. */
+export async function scimSearch(req: ScimRequest, type: ResourceTypeName): Promise<ScimResponse> {
+  return { status: 200, body: await listResources(req.context, type, await req.searchParams(type)) };
+}
+
+/** POST /.search at the root (RFC 7644 §3.4.3): 200 with Users, then Groups. */
+export async function scimSearchAll(req: ScimRequest): Promise<ScimResponse> {
+  return { status: 200, body: await searchAll(req.context, (type) => req.searchParams(type)) };
+}
 
 /** GET /Users/{id}, /Groups/{id}: 200 with the resource and its ETag. */
 export async function scimGet(req: ScimRequest, type: ResourceTypeName): Promise<ScimResponse> {

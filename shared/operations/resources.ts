@@ -38,11 +38,8 @@ import { withRetry } from "./retry.js";
  * reading them is skipped whenever the projection leaves them out (Entra's excludedAttributes=members).
  */
 
-/** What a list or search answers: a body, with the status RFC 7644 gives it. */
-export interface ScimOutcome {
-  status: number;
-  body?: unknown;
-}
+/** What a list or search answers: a ListResponse (RFC 7644 §3.4.2), with `nextCursor` for cursor paging (RFC 9865). */
+type ListPage = ReturnType<typeof listResponse> | ReturnType<typeof cursorListResponse>;
 
 /**
  * What the adapter wants of a write: the client's If-Match, the status it answers a success with
@@ -283,14 +280,11 @@ export async function listResources(
   ctx: OperationContext,
   type: ResourceTypeName,
   params: ListParams,
-): Promise<ScimOutcome> {
+): Promise<ListPage> {
   const store = ctx.services.resources;
   if (params.cursor === undefined) {
     const { total, docs } = await store.query(ctx.tenantId, type, params);
-    return {
-      status: 200,
-      body: listResponse(await renderPage(ctx, type, docs, params.projection), total, params.startIndex),
-    };
+    return listResponse(await renderPage(ctx, type, docs, params.projection), total, params.startIndex);
   }
   const binding = queryBinding(ctx.tenantId, type, params);
   const at = cursorStart(ctx, params, binding);
@@ -303,7 +297,7 @@ export async function listResources(
     more && docs.length > 0
       ? encodeCursor(binding, { position: at.position + docs.length, after: docs[docs.length - 1]!.id }, ctx.now)
       : undefined;
-  return { status: 200, body: cursorListResponse(await renderPage(ctx, type, docs, params.projection), total, next) };
+  return cursorListResponse(await renderPage(ctx, type, docs, params.projection), total, next);
 }
 
 /**
@@ -314,7 +308,7 @@ export async function listResources(
 export async function searchAll(
   ctx: OperationContext,
   paramsFor: (type: ResourceTypeName) => Promise<ListParams>,
-): Promise<ScimOutcome> {
+): Promise<ListPage> {
   const { resources } = ctx.services;
   const parts: { type: ResourceTypeName; params: ListParams; total: number }[] = [];
   let refusal: unknown;
@@ -342,7 +336,7 @@ export async function searchAll(
     const related = await relatedOf(ctx, type, docs, params.projection);
     page.push(...docs.map((doc) => render(ctx, type, doc, params.projection, related?.get(doc.id))));
   }
-  return { status: 200, body: listResponse(page, before, startIndex) };
+  return listResponse(page, before, startIndex);
 }
 
 /**
@@ -352,7 +346,7 @@ export async function searchAll(
 async function searchAllByCursor(
   ctx: OperationContext,
   parts: { type: ResourceTypeName; params: ListParams; total: number }[],
-): Promise<ScimOutcome> {
+): Promise<ListPage> {
   const binding = queryBinding(ctx.tenantId, "root", parts[0]!.params);
   const at = cursorStart(ctx, parts[0]!.params, binding);
   const first = at.type === undefined ? 0 : parts.findIndex((p) => p.type === at.type);
@@ -382,7 +376,7 @@ async function searchAllByCursor(
     }
   }
   const total = parts.reduce((sum, p) => sum + p.total, 0);
-  return { status: 200, body: cursorListResponse(page, total, next && encodeCursor(binding, next, ctx.now)) };
+  return cursorListResponse(page, total, next && encodeCursor(binding, next, ctx.now));
 }
 
 /** GET /Users/{id}, GET /Groups/{id} (RFC 7644 §3.4.1): the resource as served, and its version. */

@@ -90,7 +90,7 @@ const context = (host: RunningHost, tenantId: string): OperationContext => ({
 /** A cursor page through the operation, as GET /Users?cursor=...&count=... serves it. */
 async function cursorPage(host: RunningHost, tenantId: string, cursor: string, count: number) {
   const params = parseListParams(new URLSearchParams({ cursor, count: String(count) }), "User", 200);
-  const { body } = await listResources(context(host, tenantId), "User", params);
+  const body = await listResources(context(host, tenantId), "User", params);
   return body as { totalResults: number; Resources: { id: string }[]; nextCursor?: string };
 }
 

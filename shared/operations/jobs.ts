@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { JobDoc, JobKind } from "../store/jobs.js";
-import type { ResourceDoc } from "../store/resources.js";
+import { StaleWriteError, type ResourceDoc } from "../store/resources.js";
 import { PreconditionFailedError, ThrottledError, UnavailableError } from "../store/errors.js";
 import { Retry, withRetries } from "../store/retry.js";
+import { withRetry } from "./retry.js";
 import { actorFields, type OperationContext, type Services } from "./context.js";
 import { AuditTrail, logged } from "./audit-trail.js";
 import { OperationError, toScimError } from "./errors.js";
@@ -299,46 +300,70 @@ export async function runJobStep(
       // takes, instead of using up deliveries and failing the job (only other errors do that).
       const waits = (message.waits ?? 0) + 1;
       const delaySeconds = waitBeforeRetry(error, waits);
-      await services.jobs
-        .update(job.tenantId, job.id, (j) =>
-          j.step !== message.step || j.state === "done" || j.state === "failed"
-            ? undefined
-            : {
-                ...j,
-                failedAttempts: j.failedAttempts + 1,
-                error: `waiting ${delaySeconds} s: ${detail}`,
-                updatedAt: services.now().toISOString(),
-              },
-        )
-        .catch((e) => services.report(`Could not record the wait of job ${job.id}`, e));
+      await changeJob(services, job.tenantId, job.id, (j) =>
+        j.step !== message.step || j.state === "done" || j.state === "failed"
+          ? undefined
+          : {
+              ...j,
+              failedAttempts: j.failedAttempts + 1,
+              error: `waiting ${delaySeconds} s: ${detail}`,
+              updatedAt: services.now().toISOString(),
+            },
+      ).catch((e: unknown) => services.report(`Could not record the wait of job ${job.id}`, e));
       // A send that fails leaves the message to be delivered again (the error is thrown).
       await requireQueue(services).send({ ...message, waits }, delaySeconds);
       return "waiting";
     }
     const final = delivery.dequeueCount >= delivery.maxDequeueCount;
-    const failed = await services.jobs
-      .update(job.tenantId, job.id, (j) =>
-        j.step !== message.step || j.state === "done"
-          ? undefined
-          : {
-              ...j,
-              failedAttempts: j.failedAttempts + 1,
-              error: detail,
-              updatedAt: services.now().toISOString(),
-              ...(final ? { state: "failed", finishedAt: services.now().toISOString() } : {}),
-            },
-      )
-      .catch((e) => (services.report(`Could not record the failure of job ${job.id}`, e), undefined));
+    const failed = await changeJob(services, job.tenantId, job.id, (j) =>
+      j.step !== message.step || j.state === "done"
+        ? undefined
+        : {
+            ...j,
+            failedAttempts: j.failedAttempts + 1,
+            error: detail,
+            updatedAt: services.now().toISOString(),
+            ...(final ? { state: "failed", finishedAt: services.now().toISOString() } : {}),
+          },
+    ).catch((e: unknown) => (services.report(`Could not record the failure of job ${job.id}`, e), undefined));
     if (final && failed?.state === "failed")
       await logJob(ctx, failed, 500, `failed: ${describeJob(failed)} at step ${message.step}`, detail);
     throw error;
   }
 }
 
+/**
+ * Load → plan → write of a job document: `plan` gives the next job from the one loaded (pure;
+ * undefined leaves it as it is), written only if no other worker changed it meanwhile; a lost race
+ * plans again on the fresh job (retry.ts). Returns the job as it then is (undefined: gone).
+ */
+async function changeJob(
+  services: Services,
+  tenantId: string,
+  id: string,
+  plan: (job: JobDoc) => JobDoc | undefined,
+): Promise<JobDoc | undefined> {
+  return withRetry(
+    `updating job ${id}`,
+    () => services.jobs.get(tenantId, id),
+    (job) => job && plan(job),
+    async (next, job) => {
+      if (!job || !next) return job;
+      try {
+        return await services.jobs.replace({ ...next, _etag: job._etag });
+      } catch (error) {
+        throw error instanceof PreconditionFailedError ? new StaleWriteError(`job ${id}`) : error;
+      }
+    },
+    undefined,
+    10,
+  );
+}
+
 /** A message the queue gave up on (moved to the poison queue): its job is failed, with the last error. */
 export async function failPoisoned(services: Services, message: JobMessage): Promise<void> {
   let changed = false;
-  const job = await services.jobs.update(message.tenantId, message.jobId, (j) => {
+  const job = await changeJob(services, message.tenantId, message.jobId, (j) => {
     changed = !(j.state === "done" || j.state === "failed" || j.step !== message.step);
     return changed
       ? {
@@ -359,7 +384,7 @@ export async function sweepStalledJobs(services: Services, limit = 100): Promise
   const before = new Date(services.now().getTime() - STALLED_AFTER_MS).toISOString();
   const stalled = await services.jobs.stalled(before, limit);
   for (const job of stalled) {
-    await services.jobs.update(job.tenantId, job.id, (j) =>
+    await changeJob(services, job.tenantId, job.id, (j) =>
       j.step === job.step && j.state !== "done" && j.state !== "failed"
         ? { ...j, updatedAt: services.now().toISOString() }
         : undefined,
@@ -426,7 +451,7 @@ export async function retryJob(ctx: OperationContext, jobId: string): Promise<Jo
   if (current.state !== "failed") throw notFailed(current);
   return logged(ctx, { operation: "job", resourceType: "Job", resourceId: jobId }, async (trail) => {
     let refused: JobDoc | undefined;
-    const job = await ctx.services.jobs.update(ctx.tenantId, jobId, (j) => {
+    const job = await changeJob(ctx.services, ctx.tenantId, jobId, (j) => {
       refused = j.state === "failed" ? undefined : j;
       return refused
         ? undefined

@@ -16,7 +16,8 @@ import {
   type WindowCount,
 } from "../product/safety-net.js";
 import type { AttributeChange } from "../scim/changes.js";
-import { DISCARDED_MS, type HoldRecord, type SafetyNetDoc } from "../store/safety-net.js";
+import { DISCARDED_MS, type HoldRecord, type SafetyNetDoc, type SafetyNetFields } from "../store/safety-net.js";
+import { withRetry } from "./retry.js";
 import type { ResourceDoc } from "../store/resources.js";
 import type { SafetyNetView } from "../contracts/admin-api.js";
 import { actorFields, type OperationContext } from "./context.js";
@@ -125,7 +126,7 @@ async function tripIfOver(
     cause: holdCause(settings, count, from, ctx.now),
     by: actorName(ctx),
   };
-  const { state: after, changed } = await ctx.services.safetyNet.update(ctx.tenantId, (current) => {
+  const { state: after, changed } = await changeState(ctx, (current) => {
     if (current?.hold || releaseInForce(current, ctx.now)) return undefined;
     return { hold, ...(current?.armedSince ? { armedSince: current.armedSince } : {}) };
   });
@@ -198,13 +199,36 @@ async function currentHold(ctx: OperationContext) {
   return { state, hold: state.hold, held, total };
 }
 
+/**
+ * Load → plan → write of the net's state: `plan` gives the fields of the next state from the one
+ * loaded (undefined leaves it), written only if nobody changed it meanwhile; a lost race plans
+ * again on the fresh state (retry.ts). Returns the state as it then is, and whether this wrote it.
+ */
+async function changeState(
+  ctx: OperationContext,
+  plan: (current: SafetyNetDoc | undefined) => SafetyNetFields | undefined,
+): Promise<{ state: SafetyNetDoc | undefined; changed: boolean }> {
+  const { safetyNet } = ctx.services;
+  return withRetry(
+    `updating the safety net of tenant ${ctx.tenantId}`,
+    () => safetyNet.state(ctx.tenantId),
+    (current) => plan(current),
+    async (fields, current) =>
+      fields
+        ? { state: await safetyNet.write(ctx.tenantId, current, fields), changed: true }
+        : { state: current, changed: false },
+    undefined,
+    10,
+  );
+}
+
 /** The state write of a release or discard, refused when the hold changed meanwhile (another admin acted). */
 async function endHold(
   ctx: OperationContext,
   holdId: string,
   next: Pick<SafetyNetDoc, "release" | "armedSince" | "discarded">,
 ) {
-  await ctx.services.safetyNet.update(ctx.tenantId, (current) => {
+  await changeState(ctx, (current) => {
     if (current?.hold?.id !== holdId)
       throw new OperationError(
         409,
@@ -231,7 +255,7 @@ export async function releaseHold(ctx: OperationContext): Promise<SafetyNetView>
       if (!found) {
         // No hold, but deletes an admin discarded earlier: releasing lets Entra's retries of them through.
         const now = ctx.now.toISOString();
-        const { changed } = await ctx.services.safetyNet.update(ctx.tenantId, (current) =>
+        const { changed } = await changeState(ctx, (current) =>
           !current?.hold && (current?.discarded ?? []).some((d) => d.until > now)
             ? { release: { at: now, until, by: actorName(ctx), held: 0 }, armedSince: until, discarded: [] }
             : undefined,
@@ -291,7 +315,7 @@ export async function discardHold(ctx: OperationContext): Promise<SafetyNetView>
           `their deletes are refused until ${until} or a release. The net is armed again and counts from ${now}. ` +
           `The hold's cause: ${found.hold.cause}`;
       } else {
-        const { changed } = await ctx.services.safetyNet.update(ctx.tenantId, (current) =>
+        const { changed } = await changeState(ctx, (current) =>
           releaseInForce(current, ctx.now) && !current?.hold ? { armedSince: now } : undefined,
         );
         if (!changed)

@@ -105,21 +105,6 @@ export class JobStore {
     }
   }
 
-  /** Read-modify-write of a job (ETag-guarded, retried on a lost race); `change` returning undefined leaves it. */
-  async update(tenantId: string, id: string, change: (job: JobDoc) => JobDoc | undefined): Promise<JobDoc | undefined> {
-    return withRetries({ attempts: 10, what: `updating job ${id}` }, async () => {
-      const job = await this.get(tenantId, id);
-      const next = job && change(job);
-      if (!job || !next) return job;
-      try {
-        return await this.replace({ ...next, _etag: job._etag });
-      } catch (error) {
-        if (error instanceof PreconditionFailedError) throw new Retry();
-        throw error;
-      }
-    });
-  }
-
   /** The tenant's jobs, newest first. */
   async list(tenantId: string, limit: number): Promise<JobDoc[]> {
     return this.select<JobDoc>(

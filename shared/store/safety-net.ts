@@ -1,6 +1,7 @@
 import type { Container, SqlParameter } from "@azure/cosmos";
 import { cosmosStatus, call, fromCosmos } from "./errors.js";
 import { Retry, read, withRetries } from "./retry.js";
+import { StaleWriteError } from "./resources.js";
 
 /**
  * The deprovisioning safety net's documents, in the resources container (the tenant's partition):
@@ -96,6 +97,9 @@ function strip<T extends object>(doc: T): T {
   return Object.fromEntries(Object.entries(doc).filter(([k, v]) => !k.startsWith("_") && v !== undefined)) as T;
 }
 
+/** The fields of the state an operation plans (the store adds the document's identity). */
+export type SafetyNetFields = Omit<SafetyNetDoc, "id" | "tenantId" | "kind" | "resource" | "norm">;
+
 export class SafetyNetStore {
   private readonly activeCounts = new Map<string, { count: number; measuredAt: Date; until: number }>();
   /** Per tenant: the removals read so far (by event id), the window they cover from, and when they were read. */
@@ -110,44 +114,35 @@ export class SafetyNetStore {
   }
 
   /**
-   * Read-modify-write of the state, guarded by its ETag (retried on a lost race): `change` gets
-   * the current state (undefined: none yet) and returns the next one, or undefined to leave it.
-   * Returns the state as it then is, and whether this call wrote it.
+   * Writes the state: `fields` over `current` as loaded (undefined: there was none yet), only if it
+   * is unchanged since (a replace guarded by its ETag, or a create that fails if another got there
+   * first): StaleWriteError else, and the caller loads and plans again (operations/retry.ts).
+   * Discarded holds are kept unless `fields` names them. Returns the state as written.
    */
-  async update(
-    tenantId: string,
-    change: (
-      current: SafetyNetDoc | undefined,
-    ) => Omit<SafetyNetDoc, "id" | "tenantId" | "kind" | "resource" | "norm"> | undefined,
-  ): Promise<{ state: SafetyNetDoc | undefined; changed: boolean }> {
-    return withRetries({ attempts: 10, what: `updating the safety net of tenant ${tenantId}` }, async () => {
-      const current = await this.state(tenantId);
-      const fields = change(current);
-      if (!fields) return { state: current, changed: false };
-      const next = strip({
-        // Discarded holds outlive the hold, release and window changes that do not mention them.
-        discarded: current?.discarded,
-        ...fields,
-        id: STATE_ID,
-        tenantId,
-        kind: "SafetyNet" as const,
-        resource: {},
-        norm: {},
-        _etag: undefined,
-      }) as SafetyNetDoc;
-      try {
-        const { resource } = current
-          ? await this.container
-              .item(STATE_ID, tenantId)
-              .replace<SafetyNetDoc>(next, { accessCondition: { type: "IfMatch", condition: current._etag! } })
-          : await this.container.items.create<SafetyNetDoc>(next);
-        return { state: resource ?? next, changed: true };
-      } catch (error) {
-        const status = cosmosStatus(error);
-        if (status === 412 || status === 409 || status === 404) throw new Retry();
-        throw fromCosmos(error);
-      }
-    });
+  async write(tenantId: string, current: SafetyNetDoc | undefined, fields: SafetyNetFields): Promise<SafetyNetDoc> {
+    const next = strip({
+      discarded: current?.discarded,
+      ...fields,
+      id: STATE_ID,
+      tenantId,
+      kind: "SafetyNet" as const,
+      resource: {},
+      norm: {},
+      _etag: undefined,
+    }) as SafetyNetDoc;
+    try {
+      const { resource } = current
+        ? await this.container
+            .item(STATE_ID, tenantId)
+            .replace<SafetyNetDoc>(next, { accessCondition: { type: "IfMatch", condition: current._etag! } })
+        : await this.container.items.create<SafetyNetDoc>(next);
+      return resource ?? next;
+    } catch (error) {
+      const status = cosmosStatus(error);
+      if (status === 412 || status === 409 || status === 404)
+        throw new StaleWriteError(`the safety net of tenant ${tenantId}`);
+      throw fromCosmos(error);
+    }
   }
 
   /**

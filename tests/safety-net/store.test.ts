@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
 import { SafetyNetStore } from "../../shared/store/safety-net.js";
+import { StaleWriteError } from "../../shared/store/resources.js";
 import { eventDoc, type ProvisioningEventType } from "../../shared/store/event-feed.js";
 
 /** The safety net's store: the window's removals read incrementally, the active-user count reused, held deletes per hold. */
@@ -89,18 +90,18 @@ describe("held deletes", () => {
 });
 
 describe("the state", () => {
-  it("is created, changed under its ETag, and left alone when the change returns nothing", async () => {
+  it("is created, then replaced only under the ETag it was loaded with (StaleWriteError else)", async () => {
     const tenant = "t-state";
     expect(await store.state(tenant)).toBeUndefined();
     const hold = { id: "h", since: T0.toISOString(), cause: "because", by: "entra" };
-    const first = await store.update(tenant, () => ({ hold }));
-    expect(first).toMatchObject({ changed: true, state: { id: "safety-net", kind: "SafetyNet", hold } });
-    expect(await store.update(tenant, () => undefined)).toMatchObject({ changed: false, state: { hold } });
-    // Two changes at once: both land, one after the other.
-    await Promise.all([
-      store.update(tenant, (s) => ({ ...s, armedSince: "x" })),
-      store.update(tenant, (s) => ({ ...s, hold: undefined })),
-    ]);
+    const first = await store.write(tenant, undefined, { hold });
+    expect(first).toMatchObject({ id: "safety-net", kind: "SafetyNet", hold });
+    // A second create from "none yet": another got there first.
+    await expect(store.write(tenant, undefined, { armedSince: "y" })).rejects.toBeInstanceOf(StaleWriteError);
+    const loaded = (await store.state(tenant))!;
+    await store.write(tenant, loaded, { armedSince: "x" });
+    // The same loaded state again: it changed since.
+    await expect(store.write(tenant, loaded, { hold: undefined })).rejects.toBeInstanceOf(StaleWriteError);
     const state = await store.state(tenant);
     expect(state?.hold).toBeUndefined();
     expect(state?.armedSince).toBe("x");

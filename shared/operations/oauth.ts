@@ -2,7 +2,15 @@ import { AssertionError, IssuerKeys, trustedIssuer, verifyAssertion } from "../a
 import { RateLimiter } from "../auth/rate-limit.js";
 import { isGuid } from "../auth/secrets.js";
 import { NotFoundError } from "../store/errors.js";
-import { CLIENT_SECRET_PREFIX, type ClientRecord, type FederatedRecord } from "../store/oauth.js";
+import {
+  CLIENT_SECRET_PREFIX,
+  clientRecord,
+  newSecret,
+  type ClientDoc,
+  type ClientRecord,
+  type FederatedRecord,
+} from "../store/oauth.js";
+import { withRetry } from "./retry.js";
 import type { FederatedCredential, OAuthClient, OAuthSecret } from "../contracts/admin-api.js";
 import { EXPIRY_WARNING_DAYS, daysUntil } from "../product/tokens.js";
 import { clientStatus, latestUse, secretRefusal, secretState } from "../product/oauth.js";
@@ -135,13 +143,26 @@ const notFound = (ctx: OperationContext, clientId: string) =>
     "clientId",
   );
 
-/** Runs a client change, turning the store's "no such client" into a 404 that names the tenant. */
+/**
+ * Load → plan → write of a client: `plan` gives the next client document from the one loaded (pure;
+ * the same document leaves it as it is, and a refusal throws before anything is written), written
+ * only if nobody changed the client meanwhile; a lost race plans again (retry.ts). The store's
+ * "no such client" becomes a 404 that names the tenant.
+ */
 async function changeClient(
   ctx: OperationContext,
   clientId: string,
-  change: Parameters<Services["oauth"]["change"]>[2],
+  plan: (doc: ClientDoc) => ClientDoc,
 ): Promise<ClientInfo> {
-  const record = await ctx.services.oauth.change(ctx.tenantId, clientId, change).catch((error: unknown) => {
+  const { oauth } = ctx.services;
+  const record = await withRetry(
+    `changing OAuth client ${clientId}`,
+    () => oauth.loadClient(ctx.tenantId, clientId),
+    plan,
+    (next, loaded) => (next === loaded ? Promise.resolve(clientRecord(loaded)) : oauth.writeClient(next, loaded)),
+    undefined,
+    5,
+  ).catch((error: unknown) => {
     throw error instanceof NotFoundError ? notFound(ctx, clientId) : error;
   });
   return clientInfo(record, ctx.now);
@@ -198,18 +219,14 @@ export async function addOAuthSecret(
         if (doc.revokedAt)
           throw new OperationError(409, `OAuth client ${clientId} is revoked; create a new client`, "clientId");
       };
-      const {
-        client: record,
-        secret,
-        secretId,
-      } = await ctx.services.oauth
-        .addSecret(ctx.tenantId, clientId, expiresAt, ctx.now, refuseRevoked)
-        .catch((error: unknown) => {
-          throw error instanceof NotFoundError ? notFound(ctx, clientId) : error;
-        });
+      // Drawn once, outside the plan: a rerun after a lost race adds the same secret.
+      const { record: added, secret } = newSecret(expiresAt, ctx.now);
+      const client = await changeClient(ctx, clientId, (doc) => {
+        refuseRevoked(doc);
+        return { ...doc, secrets: [...doc.secrets, added] };
+      });
       trail.changedAttributes = ["secrets"];
-      const client = clientInfo(record, ctx.now);
-      return { client, clientSecret: secret, secret: client.secrets.find((s) => s.id === secretId)! };
+      return { client, clientSecret: secret, secret: client.secrets.find((s) => s.id === added.id)! };
     },
     () => 201,
   );

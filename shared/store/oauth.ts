@@ -1,7 +1,8 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type { Container } from "@azure/cosmos";
-import { NotFoundError, PreconditionFailedError, call, cosmosStatus, fromCosmos } from "./errors.js";
-import { Retry, read, withRetries } from "./retry.js";
+import { NotFoundError, call, cosmosStatus, fromCosmos } from "./errors.js";
+import { StaleWriteError } from "./resources.js";
+import { read } from "./retry.js";
 
 /**
  * OAuth 2.0 clients of Entra provisioning (RFC 6749 client credentials, RFC 7523 client
@@ -108,7 +109,8 @@ const newId = (prefix: string) => `${prefix}_${randomBytes(9).toString("base64ur
 
 const withoutHash = ({ hash: _h, ...secret }: SecretRecord): Omit<SecretRecord, "hash"> => secret;
 
-const toRecord = (doc: ClientDoc): ClientRecord => ({
+/** A client as the operations see it (no secret hashes). */
+export const clientRecord = (doc: ClientDoc): ClientRecord => ({
   id: doc.id,
   tenantId: doc.tenantId,
   name: doc.name,
@@ -129,9 +131,6 @@ interface CachedAccess {
   until: number;
   expiresAt: number;
 }
-
-/** A change to a client, applied to the stored document under its ETag (rerun when another writer got there first). */
-export type ClientChange = (doc: ClientDoc) => ClientDoc;
 
 export class OAuthStore {
   private readonly cache = new Map<string, CachedAccess>();
@@ -161,7 +160,7 @@ export class OAuthStore {
       federated: [],
     };
     await call(() => this.container.items.create(doc));
-    return { client: toRecord(doc), secret, secretId: record.id };
+    return { client: clientRecord(doc), secret, secretId: record.id };
   }
 
   /** A tenant's clients, newest first. */
@@ -180,7 +179,7 @@ export class OAuthStore {
             .fetchAll()
         ).resources,
     );
-    return docs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id)).map(toRecord);
+    return docs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id)).map(clientRecord);
   }
 
   /**
@@ -223,7 +222,7 @@ export class OAuthStore {
     const doc = await this.readClient(clientId);
     if (!doc) return undefined;
     return {
-      client: toRecord(doc),
+      client: clientRecord(doc),
       findSecret(secret) {
         const hash = hashSecret(secret);
         const found = doc.secrets.find((s) => sameHash(s.hash, hash));
@@ -232,43 +231,27 @@ export class OAuthStore {
     };
   }
 
-  /**
-   * Adds a secret to a client (rotation: the old ones stay active until revoked); `check` may
-   * refuse the client as stored (by throwing) before anything is written.
-   */
-  async addSecret(
-    tenantId: string,
-    clientId: string,
-    expiresAt: Date,
-    now: Date,
-    check: (doc: ClientDoc) => void = () => {},
-  ): Promise<{ client: ClientRecord; secret: string; secretId: string }> {
-    const { record, secret } = newSecret(expiresAt, now);
-    const client = await this.change(tenantId, clientId, (doc) => {
-      check(doc);
-      return { ...doc, secrets: [...doc.secrets, record] };
-    });
-    return { client, secret, secretId: record.id };
+  /** A client of `tenantId` as stored, to plan a change on; NotFoundError when the tenant has no such client. */
+  async loadClient(tenantId: string, clientId: string): Promise<ClientDoc> {
+    const doc = await this.readClient(clientId);
+    if (!doc || doc.tenantId !== tenantId) throw new NotFoundError(`OAuth client ${clientId}`);
+    return doc;
   }
 
-  /** Applies `change` to a client of `tenantId` under its ETag; NotFoundError when the tenant has no such client. */
-  async change(tenantId: string, clientId: string, change: ClientChange): Promise<ClientRecord> {
-    return withRetries({ attempts: 5, what: `changing OAuth client ${clientId}` }, async () => {
-      const doc = await this.readClient(clientId);
-      if (!doc || doc.tenantId !== tenantId) throw new NotFoundError(`OAuth client ${clientId}`);
-      const next = change(doc);
-      if (next === doc) return toRecord(doc);
-      try {
-        const { resource } = await this.container
-          .item(doc.id, doc.id)
-          .replace<ClientDoc>(next, { accessCondition: { type: "IfMatch", condition: doc._etag! } });
-        return toRecord(resource ?? next);
-      } catch (error) {
-        if (cosmosStatus(error) === 412)
-          throw new Retry(undefined, new PreconditionFailedError(`OAuth client ${clientId}`));
-        throw fromCosmos(error);
-      }
-    });
+  /**
+   * Writes `next` over a client as loaded (`before`), only if it is unchanged since (its ETag):
+   * StaleWriteError else, and the caller loads and plans again (operations/retry.ts).
+   */
+  async writeClient(next: ClientDoc, before: ClientDoc): Promise<ClientRecord> {
+    try {
+      const { resource } = await this.container
+        .item(before.id, before.id)
+        .replace<ClientDoc>(next, { accessCondition: { type: "IfMatch", condition: before._etag! } });
+      return clientRecord(resource ?? next);
+    } catch (error) {
+      if (cosmosStatus(error) === 412) throw new StaleWriteError(`OAuth client ${before.id}`);
+      throw fromCosmos(error);
+    }
   }
 
   /**
@@ -414,7 +397,7 @@ export class OAuthStore {
   }
 }
 
-function newSecret(expiresAt: Date, now: Date): { record: SecretRecord; secret: string } {
+export function newSecret(expiresAt: Date, now: Date): { record: SecretRecord; secret: string } {
   const secret = CLIENT_SECRET_PREFIX + randomBytes(32).toString("base64url");
   return {
     secret,

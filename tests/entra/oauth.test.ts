@@ -448,10 +448,11 @@ describe("rotation and revocation", () => {
     expect(mine.secrets.map((s) => s.lastUsedAt)).toStrictEqual([clock.toISOString(), clock.toISOString()]);
     const firstId = mine.secrets[0]!.id;
     // Revoked through a separate store client (another instance): this host's cache learns within 5 s.
-    await host.services.oauth.change(tenantId, c.clientId, (doc) => ({
-      ...doc,
-      secrets: doc.secrets.map((s) => (s.id === firstId ? { ...s, revokedAt: clock.toISOString() } : s)),
-    }));
+    const doc = await host.services.oauth.loadClient(tenantId, c.clientId);
+    await host.services.oauth.writeClient(
+      { ...doc, secrets: doc.secrets.map((s) => (s.id === firstId ? { ...s, revokedAt: clock.toISOString() } : s)) },
+      doc,
+    );
     tick(5001);
     const refused = await scim(oldToken);
     expect(refused.status).toBe(401);

@@ -76,8 +76,9 @@ async function loadChunk(
  * reruns the chunk (retry.ts). Every user the request names gets its role checked, not only those
  * whose membership changed, so a retried request completes what a lost one began. A user the
  * change would take the admin role from is decided afterwards, one at a time (the last-Admin
- * rule). Afterwards it checks that the group and the added users still exist, and takes back
- * memberships a concurrent delete missed.
+ * rule). Afterwards it checks that the group and the added users still exist, takes back
+ * memberships a concurrent delete missed, and recomputes the added users when the group went or
+ * got another object ID meanwhile (their roles rested on the group as loaded).
  *
  * The settings are read fresh twice, both on purpose: before the write (`loaded`: the caller read
  * them fresh when it loaded the group) and after it, the guard against a role mapping saved while
@@ -117,19 +118,29 @@ export async function changeMembership(
     }
   }
   if (careful.length > 0) await recomputeRoles(ctx, careful, { settings });
+  const latest = await tenantSettings(ctx, { fresh: true });
+  const mappedNow = mapsRoles(latest, groupFacts(group));
+  const again = new Set<string>();
+  if ((mapped || mappedNow) && JSON.stringify(latest) !== JSON.stringify(settings))
+    for (const id of [...plan.add, ...plan.remove]) again.add(id);
+  let deleted = false;
   if (plan.add.length > 0) {
     const found = await resources.readMany(ctx.tenantId, [group.id, ...plan.add]);
-    const stillThere = found.get(group.id)?.kind === "Group";
-    const gone = stillThere ? plan.add.filter((id) => found.get(id)?.kind !== "User") : plan.add;
+    const there = found.get(group.id);
+    const current = there?.kind === "Group" ? there : undefined;
+    deleted = current === undefined;
+    const gone = deleted ? plan.add : plan.add.filter((id) => found.get(id)?.kind !== "User");
     await memberships.removeDocs(
       ctx.tenantId,
       gone.map((userId) => memberId(group.id, userId)),
     );
-    if (!stillThere) throw new NotFoundError(`Group ${group.id} (deleted while its members were being changed)`);
+    // The group went (its delete read the members before these landed) or got another object ID
+    // while this ran: the roles written for the added users rested on the group as loaded.
+    const moved = !current || groupFacts(current).externalId !== groupFacts(group).externalId;
+    if (moved && (mapped || mappedNow || (current !== undefined && mapsRoles(latest, groupFacts(current)))))
+      for (const id of plan.add) again.add(id);
   }
-  const latest = await tenantSettings(ctx, { fresh: true });
-  const mappedNow = mapsRoles(latest, groupFacts(group));
-  if ((mapped || mappedNow) && JSON.stringify(latest) !== JSON.stringify(settings))
-    await recomputeRoles(ctx, [...plan.add, ...plan.remove], { settings: latest });
+  if (again.size > 0) await recomputeRoles(ctx, [...again], { settings: latest });
+  if (deleted) throw new NotFoundError(`Group ${group.id} (deleted while its members were being changed)`);
   return { added: counts.add, removed: counts.remove, settings: latest };
 }

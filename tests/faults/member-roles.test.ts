@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedStore, type EmbeddedStore } from "../helpers/store.js";
 import { createServices } from "../../shared/services.js";
 import { ADMIN_CLI, type OperationContext, type Services } from "../../shared/operations/context.js";
-import { create as createOp, patch as patchOp } from "../helpers/operations.js";
+import { create as createOp, patch as patchOp, remove as removeOp } from "../helpers/operations.js";
 import { mapRole } from "../../shared/operations/roles.js";
 import { showUser } from "../../shared/operations/users.js";
 import { UnavailableError } from "../../shared/store/errors.js";
@@ -120,6 +120,31 @@ describe("memberships and the roles they give, in one batch", () => {
       ]);
       expect(await role(user)).toBe("Manager");
     }
+  });
+
+  it("a mapped group deleted while a member add was between its load and its batch takes its role back from the added member", async () => {
+    const keeper = await newUser("batch-deleted-keeper@contoso.com");
+    const user = await newUser("batch-deleted@contoso.com");
+    const admins = await newGroup("Batch Deleted Admins");
+    const gone = await newGroup("Batch Deleted Managers");
+    await mapRole(ctx(), "Batch Deleted Admins", "Admin");
+    await mapRole(ctx(), "Batch Deleted Managers", "Manager");
+    await patchOp(ctx(), "Group", admins, addMembers([keeper]));
+    // The delete reads the group's members (none yet) and finishes before the add's batch lands.
+    const resources = Object.create(services.resources) as Services["resources"];
+    let ran = false;
+    resources.writeBatch = async (...args: Parameters<Services["resources"]["writeBatch"]>) => {
+      if (!ran) {
+        ran = true;
+        await removeOp(ctx(), "Group", gone);
+      }
+      return services.resources.writeBatch(...args);
+    };
+    await expect(patchOp(ctx({ ...services, resources }), "Group", gone, addMembers([user]))).rejects.toThrow(
+      /deleted while its members were being changed/,
+    );
+    expect(await services.memberships.groupsOf(tenantId, user)).toEqual([]);
+    expect(await role(user)).toBe("User");
   });
 
   it("a mapped group's change of more members than one batch holds lands every member with its role", async () => {
